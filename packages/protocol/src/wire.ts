@@ -1,0 +1,71 @@
+/**
+ * Wire types shared by server, verifier and client. Members keep their RFC spelling.
+ */
+
+/** RFC 6749 §5.1 successful token response. */
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope: string;
+  refresh_token?: string;
+  id_token?: string;
+}
+
+/** RFC 9068 §2.2 access token claims, plus client metadata claims. */
+export interface AccessTokenClaims {
+  iss: string;
+  sub: string;
+  aud: string | string[];
+  client_id: string;
+  scope: string;
+  iat: number;
+  exp: number;
+  jti: string;
+  [claim: string]: unknown;
+}
+
+/** RFC 7662 §2.2 introspection response. */
+export interface IntrospectionResponse {
+  active: boolean;
+  scope?: string;
+  client_id?: string;
+  username?: string;
+  token_type?: string;
+  exp?: number;
+  iat?: number;
+  nbf?: number;
+  sub?: string;
+  aud?: string | string[];
+  iss?: string;
+  jti?: string;
+  [member: string]: unknown;
+}
+
+/** What a revocation names, and until when it matters (seconds since the epoch). */
+export type RevocationTarget =
+  | { type: 'jti'; value: string }
+  | { type: 'token'; value: string }
+  | { type: 'family'; value: string }
+  | { type: 'client'; value: string }
+  | { type: 'subject'; value: string }
+  | { type: 'api_key'; value: string };
+
+/** One revocation as published on the bus and the revocation stream. */
+export interface RevocationEvent {
+  /** Monotonic per server store; the SSE event id. */
+  id: number;
+  target: RevocationTarget;
+  /** Tokens issued at or before this time (seconds) are revoked. */
+  revokedAt: number;
+  /** After this time (seconds) no token the revocation names can be valid any more. */
+  expiresAt: number;
+}
+
+/** Scope string (RFC 6749 §3.3) to a list, without empties or duplicates. */
+export function parseScope(scope: string | undefined): string[] {
+  if (scope === undefined) {
+    return [];
+  }
+  return [...new Set(scope.split(' ').filter((s) => s.length > 0))];
+}

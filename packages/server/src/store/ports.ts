@@ -1,0 +1,428 @@
+/**
+ * Storage ports: one interface per aggregate, speaking the domain rather than CRUD (STYLE §9.5).
+ *
+ * Rules every adapter keeps (the contract suites in `contract/` hold them to it):
+ * - times are whole seconds since the Unix epoch;
+ * - `findX` returns `undefined` when absent; writes to an absent row throw {@link NotFoundError};
+ * - no port ever sees a raw secret: lookups take the SHA-256 (base64url) of the presented value;
+ * - security-relevant writes are single atomic verbs (`consume`, `rotate`, `revokeFamily`).
+ */
+import type { RevocationEvent, RevocationTarget } from '@tessera/protocol';
+
+/** Thrown by a store when a write targets a row that does not exist. */
+export class NotFoundError extends Error {
+  override readonly name = 'NotFoundError';
+}
+
+/** Thrown by a store when a write would break a uniqueness rule (e.g. a taken username). */
+export class ConflictError extends Error {
+  override readonly name = 'ConflictError';
+}
+
+/** A page of results; `next` is an opaque cursor for the following page. */
+export interface Page<T> {
+  items: T[];
+  next?: string;
+}
+
+export interface PageOptions {
+  limit?: number;
+  cursor?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clients
+// ---------------------------------------------------------------------------------------------
+
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
+
+/** One client secret, stored as its SHA-256. `expiresAt` is set when it was rotated away. */
+export interface ClientSecretRecord {
+  hash: string;
+  /** Display start (first characters after the prefix). */
+  start: string;
+  createdAt: number;
+  expiresAt: number | null;
+}
+
+export interface ClientRecord {
+  /** `cli_…` */
+  id: string;
+  name: string;
+  grantTypes: string[];
+  /** Scopes the client may be granted. */
+  scope: string[];
+  /** Scopes granted when a request names none; empty means "all of `scope`". */
+  defaultScope: string[];
+  /** Audiences (RFC 8707 resources) the client may ask for; the first is the default. */
+  audiences: string[];
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  tokenFormat: 'jwt' | 'opaque';
+  /** Seconds; null for the server default. */
+  accessTokenTtl: number | null;
+  /** Static claims added to every access token (never overriding registered claims). */
+  metadata: Record<string, unknown>;
+  /** A JWK Set (RFC 7517) for private_key_jwt, or null. */
+  jwks: { keys: Record<string, unknown>[] } | null;
+  jwksUri: string | null;
+  /** Skips the consent page (issue 6). */
+  firstParty: boolean;
+  /** Tessera permissions beyond OAuth scopes, e.g. `revocations:stream`, `api_keys:verify`. */
+  permissions: string[];
+  disabled: boolean;
+  secrets: ClientSecretRecord[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type NewClient = Omit<ClientRecord, 'createdAt' | 'updatedAt'>;
+export type ClientPatch = Partial<Omit<ClientRecord, 'id' | 'secrets' | 'createdAt' | 'updatedAt'>>;
+
+export interface ClientStore {
+  createClient(client: NewClient, now: number): Promise<ClientRecord>;
+  findClient(id: string): Promise<ClientRecord | undefined>;
+  listClients(options?: PageOptions): Promise<Page<ClientRecord>>;
+  countClients(): Promise<number>;
+  updateClient(id: string, patch: ClientPatch, now: number): Promise<ClientRecord>;
+  /** Deletes the client and everything it owns (secrets, codes, refresh tokens, opaque tokens). */
+  deleteClient(id: string): Promise<void>;
+  /**
+   * Atomically adds `secret` and sets `expiresAt = oldSecretsExpireAt` on every other secret that
+   * has no earlier expiry. Secrets that have expired before `now` are deleted.
+   */
+  rotateClientSecret(id: string, secret: ClientSecretRecord, oldSecretsExpireAt: number, now: number): Promise<ClientRecord>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signing keys
+// ---------------------------------------------------------------------------------------------
+
+export type SigningAlgorithm = 'ES256' | 'EdDSA' | 'RS256';
+
+export interface SigningKeyRecord {
+  kid: string;
+  alg: SigningAlgorithm;
+  /** Public JWK (no private members), as published in the JWKS. */
+  publicJwk: Record<string, unknown>;
+  /** The private JWK sealed with the master key (see keys/seal.ts). */
+  sealedPrivateKey: string;
+  createdAt: number;
+  /** The key signs from this time on (it is published before, so verifiers know it). */
+  activatesAt: number;
+  /** Set when a newer key took over; the key stops signing then. */
+  retiredAt: number | null;
+  /** The key leaves the JWKS after this time (every token it signed has expired). */
+  expiresAt: number | null;
+}
+
+export interface SigningKeyStore {
+  insertSigningKey(key: SigningKeyRecord): Promise<void>;
+  listSigningKeys(): Promise<SigningKeyRecord[]>;
+  /** Marks keys as retired (stop signing at `retiredAt`, leave the JWKS at `expiresAt`). */
+  retireSigningKeys(kids: string[], retiredAt: number, expiresAt: number): Promise<void>;
+  /** Deletes keys whose `expiresAt` has passed. */
+  deleteExpiredSigningKeys(now: number): Promise<number>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Revocations
+// ---------------------------------------------------------------------------------------------
+
+export interface RevocationStore {
+  /** Records a revocation and returns it with its id (strictly increasing). */
+  addRevocation(target: RevocationTarget, revokedAt: number, expiresAt: number): Promise<RevocationEvent>;
+  /** Revocations still in force at `now` (expiresAt > now), oldest first. */
+  listActiveRevocations(now: number): Promise<RevocationEvent[]>;
+  /** Revocations with id > `afterId`, oldest first, at most `limit`. */
+  listRevocationsSince(afterId: number, limit: number): Promise<RevocationEvent[]>;
+  purgeExpiredRevocations(now: number): Promise<number>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Opaque access tokens
+// ---------------------------------------------------------------------------------------------
+
+export interface AccessTokenRecord {
+  hash: string;
+  jti: string;
+  clientId: string;
+  subject: string;
+  scope: string[];
+  audience: string[];
+  /** Extra claims to report at introspection (client metadata, OIDC session id …). */
+  claims: Record<string, unknown>;
+  /** The refresh-token family or authorization code it came from, for cascading revocation. */
+  grantId: string | null;
+  issuedAt: number;
+  expiresAt: number;
+  revokedAt: number | null;
+}
+
+export interface AccessTokenStore {
+  insertAccessToken(token: AccessTokenRecord): Promise<void>;
+  findAccessToken(hash: string): Promise<AccessTokenRecord | undefined>;
+  /** Marks the token revoked; returns the record as it was, or undefined when unknown. */
+  revokeAccessToken(hash: string, now: number): Promise<AccessTokenRecord | undefined>;
+  revokeAccessTokensBy(filter: { clientId?: string; subject?: string; grantId?: string }, now: number): Promise<number>;
+  purgeExpiredAccessTokens(now: number): Promise<number>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// API keys
+// ---------------------------------------------------------------------------------------------
+
+export interface RateLimitSpec {
+  limit: number;
+  /** Window length in seconds. */
+  window: number;
+  kind: 'fixed' | 'sliding';
+}
+
+export interface ApiKeyRecord {
+  /** `key_…` */
+  id: string;
+  hash: string;
+  start: string;
+  name: string;
+  /** A client id (`cli_…`) or a user id (`usr_…`). */
+  owner: string;
+  scope: string[];
+  audiences: string[];
+  meta: Record<string, unknown>;
+  rateLimit: RateLimitSpec | null;
+  createdAt: number;
+  updatedAt: number;
+  expiresAt: number | null;
+  disabled: boolean;
+  revokedAt: number | null;
+  /** Set on the old key when it was rotated ("rerolled"): the key this one was replaced by. */
+  replacedBy: string | null;
+  lastUsedAt: number | null;
+  usageCount: number;
+}
+
+export type ApiKeyPatch = Partial<Pick<ApiKeyRecord, 'name' | 'scope' | 'audiences' | 'meta' | 'rateLimit' | 'expiresAt' | 'disabled'>>;
+
+export interface ApiKeyUsage {
+  id: string;
+  lastUsedAt: number;
+  /** Verifications since the previous batch. */
+  count: number;
+}
+
+export interface ApiKeyStore {
+  insertApiKey(key: ApiKeyRecord): Promise<void>;
+  findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  findApiKey(id: string): Promise<ApiKeyRecord | undefined>;
+  listApiKeys(filter: { owner?: string } & PageOptions): Promise<Page<ApiKeyRecord>>;
+  countApiKeys(): Promise<number>;
+  updateApiKey(id: string, patch: ApiKeyPatch, now: number): Promise<ApiKeyRecord>;
+  revokeApiKey(id: string, now: number): Promise<ApiKeyRecord>;
+  /** Atomically inserts `next` and sets the old key's expiry to `oldExpiresAt` and `replacedBy`. */
+  rotateApiKey(id: string, next: ApiKeyRecord, oldExpiresAt: number): Promise<ApiKeyRecord>;
+  /** Batched last-used/usage writes: one statement per key, in one transaction. */
+  touchApiKeys(batch: ApiKeyUsage[]): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Users, sessions and consent (issue 6)
+// ---------------------------------------------------------------------------------------------
+
+export interface UserRecord {
+  /** `usr_…` */
+  id: string;
+  username: string;
+  email: string | null;
+  emailVerified: boolean;
+  name: string | null;
+  passwordHash: string;
+  disabled: boolean;
+  /** Tokens issued before this time are invalid (password change, disable). */
+  tokensValidAfter: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type UserPatch = Partial<Pick<UserRecord, 'username' | 'email' | 'emailVerified' | 'name' | 'passwordHash' | 'disabled' | 'tokensValidAfter'>>;
+
+export interface UserStore {
+  createUser(user: Omit<UserRecord, 'createdAt' | 'updatedAt'>, now: number): Promise<UserRecord>;
+  findUser(id: string): Promise<UserRecord | undefined>;
+  findUserByUsername(username: string): Promise<UserRecord | undefined>;
+  listUsers(options?: PageOptions): Promise<Page<UserRecord>>;
+  updateUser(id: string, patch: UserPatch, now: number): Promise<UserRecord>;
+  deleteUser(id: string): Promise<void>;
+}
+
+export interface SessionRecord {
+  /** `ses_…`; the cookie carries a secret whose hash is `hash`. */
+  id: string;
+  hash: string;
+  userId: string;
+  authTime: number;
+  amr: string[];
+  acr: string | null;
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+  userAgent: string | null;
+  ip: string | null;
+}
+
+export interface SessionStore {
+  createSession(session: SessionRecord): Promise<void>;
+  findSessionByHash(hash: string): Promise<SessionRecord | undefined>;
+  findSession(id: string): Promise<SessionRecord | undefined>;
+  listSessions(filter: { userId?: string } & PageOptions): Promise<Page<SessionRecord>>;
+  touchSession(id: string, lastSeenAt: number, expiresAt: number): Promise<void>;
+  /** Deletes and returns the deleted session ids. */
+  deleteSessions(filter: { id?: string; userId?: string }): Promise<string[]>;
+}
+
+export interface ConsentRecord {
+  userId: string;
+  clientId: string;
+  scope: string[];
+  grantedAt: number;
+}
+
+export interface ConsentStore {
+  findConsent(userId: string, clientId: string): Promise<ConsentRecord | undefined>;
+  /** Merges `scope` into any earlier consent. */
+  grantConsent(userId: string, clientId: string, scope: string[], now: number): Promise<ConsentRecord>;
+  revokeConsent(filter: { userId: string; clientId?: string }): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Authorization codes and refresh tokens (issue 6)
+// ---------------------------------------------------------------------------------------------
+
+export interface AuthorizationCodeRecord {
+  hash: string;
+  clientId: string;
+  userId: string;
+  sessionId: string | null;
+  redirectUri: string;
+  scope: string[];
+  audience: string[];
+  codeChallenge: string | null;
+  codeChallengeMethod: 'S256' | null;
+  nonce: string | null;
+  authTime: number;
+  amr: string[];
+  acr: string | null;
+  /** Set once consumed: the grant id (refresh family) issued from it. */
+  grantId: string;
+  issuedAt: number;
+  expiresAt: number;
+  consumedAt: number | null;
+}
+
+export type ConsumeResult<T> = { status: 'consumed'; record: T } | { status: 'replayed'; record: T } | { status: 'not_found' };
+
+export interface AuthorizationCodeStore {
+  insertAuthorizationCode(code: AuthorizationCodeRecord): Promise<void>;
+  /** Exactly one concurrent caller gets `consumed`; later callers get `replayed`. */
+  consumeAuthorizationCode(hash: string, now: number): Promise<ConsumeResult<AuthorizationCodeRecord>>;
+  purgeExpiredAuthorizationCodes(now: number): Promise<number>;
+}
+
+export interface RefreshTokenRecord {
+  hash: string;
+  /** `fam_…`: every token rotated from the same grant. */
+  familyId: string;
+  clientId: string;
+  userId: string;
+  sessionId: string | null;
+  scope: string[];
+  audience: string[];
+  authTime: number;
+  amr: string[];
+  acr: string | null;
+  issuedAt: number;
+  /** Sliding expiry of this token. */
+  expiresAt: number;
+  /** Absolute expiry of the family. */
+  familyExpiresAt: number;
+  usedAt: number | null;
+  revokedAt: number | null;
+}
+
+export type RotateResult =
+  | { status: 'rotated'; previous: RefreshTokenRecord }
+  | { status: 'reused'; previous: RefreshTokenRecord }
+  | { status: 'not_found' };
+
+export interface RefreshTokenStore {
+  insertRefreshToken(token: RefreshTokenRecord): Promise<void>;
+  findRefreshToken(hash: string): Promise<RefreshTokenRecord | undefined>;
+  /**
+   * The one atomic verb of RFC 9700 §4.14: if `oldHash` is current (unused, unrevoked, unexpired at
+   * `now`), mark it used and insert `next` → `rotated`. If it was already used, revoke its whole
+   * family in the same transaction → `reused`. Unknown, expired or revoked → `not_found`.
+   */
+  rotateRefreshToken(oldHash: string, next: RefreshTokenRecord, now: number): Promise<RotateResult>;
+  /** Revokes every token of the families matching the filter; returns the family ids touched. */
+  revokeRefreshTokens(filter: { familyId?: string; clientId?: string; userId?: string; sessionId?: string }, now: number): Promise<string[]>;
+  purgeExpiredRefreshTokens(now: number): Promise<number>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Replay cache, rate-limit counters and audit
+// ---------------------------------------------------------------------------------------------
+
+export interface ReplayStore {
+  /** Records `key` until `expiresAt`; true the first time, false if it was already recorded. */
+  markOnce(key: string, expiresAt: number, now: number): Promise<boolean>;
+}
+
+export interface AuditEvent {
+  /** `noun.verb` in the past tense, e.g. `client.created`. */
+  type: string;
+  /** Who did it: `admin`, a client id, a user id, or `system`. */
+  actor: string;
+  /** What it was done to (an id, a display start), never a secret. */
+  subject: string | null;
+  data: Record<string, unknown>;
+  at: number;
+  requestId: string | null;
+}
+
+export interface AuditStore {
+  appendAudit(event: AuditEvent): Promise<void>;
+  listAudit(filter: { type?: string; subject?: string } & PageOptions): Promise<Page<AuditEvent & { id: number }>>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The aggregate
+// ---------------------------------------------------------------------------------------------
+
+export interface MigrationRunner {
+  /** Applies pending migrations; returns their names. */
+  migrate(): Promise<string[]>;
+}
+
+export interface Store
+  extends ClientStore,
+    SigningKeyStore,
+    RevocationStore,
+    AccessTokenStore,
+    ApiKeyStore,
+    UserStore,
+    SessionStore,
+    ConsentStore,
+    AuthorizationCodeStore,
+    RefreshTokenStore,
+    ReplayStore,
+    AuditStore,
+    MigrationRunner {
+  /** `sqlite` or `postgres`. */
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Runs `fn` in one write transaction with a store bound to it. */
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+  /** Resolves when the database answers. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
