@@ -1,0 +1,109 @@
+/**
+ * The `tessera` command. Offline commands (`migrate`, `config`) work on the configuration and the
+ * database directly; online commands go through a running server's admin API.
+ */
+import { Command, Option } from 'commander';
+import { ConfigError, loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { AdminApiError, createAdminClient } from './admin-client.js';
+import { runConfigCheck, runConfigDocs } from './commands/config.js';
+import { runMigrate } from './commands/migrate.js';
+import { runServe } from './commands/serve.js';
+import { runSigningKeysList, runSigningKeysRotate } from './commands/signing-keys.js';
+
+interface GlobalOptions {
+  config?: string;
+  dataDir?: string;
+  url?: string;
+  adminToken?: string;
+}
+
+function load(program: Command, overrides: Record<string, unknown> = {}): Readonly<Config> {
+  const opts = program.opts<GlobalOptions>();
+  return loadConfig({ file: opts.config, overrides: { dataDir: opts.dataDir, ...overrides } });
+}
+
+function admin(program: Command) {
+  const opts = program.opts<GlobalOptions>();
+  return createAdminClient(load(program), { url: opts.url, adminToken: opts.adminToken });
+}
+
+export function buildCli(): Command {
+  const program = new Command('tessera')
+    .description('Tessera: API-token authentication server')
+    .option('--config <path>', 'JSON config file (default: ./tessera.config.json when present)')
+    .option('--data-dir <path>', 'data folder (default ./.tessera)')
+    .option('--url <url>', 'server URL for online commands (default: the running dev server, else the issuer)')
+    .option('--admin-token <token>', 'admin credential for online commands (default: TESSERA_ADMIN_TOKEN, or the dev token file)')
+    .showHelpAfterError();
+
+  program
+    .command('serve')
+    .description('run the authorization server')
+    .option('--dev', 'development mode: http issuer, generated master key and admin token')
+    .option('--host <host>', 'address to listen on')
+    .addOption(new Option('--port <port>', 'port to listen on'))
+    .option('--issuer <url>', 'exact issuer URL')
+    .option('--tls-cert <path>', 'PEM certificate chain: terminate TLS here')
+    .option('--tls-key <path>', 'PEM private key for --tls-cert')
+    .option('--trust-proxy', 'behind a TLS-terminating proxy')
+    .option('--workers <n>', 'worker processes')
+    .action(async (opts: Record<string, string | boolean | undefined>) => {
+      const config = load(program, {
+        dev: opts.dev,
+        host: opts.host,
+        port: opts.port,
+        issuer: opts.issuer,
+        'tls.cert': opts.tlsCert,
+        'tls.key': opts.tlsKey,
+        trustProxy: opts.trustProxy,
+        workers: opts.workers,
+      });
+      await runServe(config);
+    });
+
+  program
+    .command('migrate')
+    .description('apply pending database migrations and exit')
+    .action(async () => runMigrate(load(program)));
+
+  const config = program.command('config').description('inspect the configuration');
+  config
+    .command('check')
+    .description('validate the configuration and print it with secrets masked')
+    .option('--dev', 'check as `serve --dev` would')
+    .action((opts: { dev?: boolean }) => runConfigCheck(load(program, { dev: opts.dev })));
+  config
+    .command('docs')
+    .description('print docs/configuration.md, generated from the schema')
+    .action(() => runConfigDocs());
+
+  const keys = program.command('signing-keys').description('manage signing keys of the running server');
+  keys
+    .command('list')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => runSigningKeysList(admin(program), opts.json === true));
+  keys
+    .command('rotate')
+    .description('publish a new key now; it signs after keys.activationDelay (or at once with --now)')
+    .option('--now', 'emergency: the new key signs at once')
+    .option('--json', 'print JSON')
+    .action(async (opts: { now?: boolean; json?: boolean }) => runSigningKeysRotate(admin(program), opts.now === true, opts.json === true));
+
+  return program;
+}
+
+/** Runs the CLI; prints operator-friendly errors instead of stack traces. */
+export async function runCli(argv: string[]): Promise<void> {
+  try {
+    await buildCli().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof AdminApiError) {
+      process.stderr.write(`tessera: ${error.message}\n`);
+    } else {
+      process.stderr.write(`tessera: ${(error as Error).message ?? String(error)}\n`);
+    }
+    process.exitCode = 1;
+  }
+}
+

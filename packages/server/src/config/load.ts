@@ -1,0 +1,202 @@
+/**
+ * Loads the one configuration object: defaults, then a JSON file, then `TESSERA_*` environment
+ * variables (and `TESSERA_*_FILE` for secrets), then command-line flags. Validated once, frozen.
+ * This module is the only reader of `process.env` (STYLE §9.1).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type Config, type ConfigOption, configSchema, listOptions } from './schema.js';
+
+/** A configuration problem, worded for the operator: names the key and what is allowed. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export interface LoadConfigOptions {
+  /** Path of a JSON config file; default `tessera.config.json` in `cwd` when it exists. */
+  file?: string | undefined;
+  /** Environment to read; default `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** Values from flags, by dotted path; they win over everything else. */
+  overrides?: Record<string, unknown>;
+  cwd?: string;
+}
+
+type Tree = Record<string, unknown>;
+
+function setPath(tree: Tree, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let node = tree;
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part];
+    if (typeof next !== 'object' || next === null) {
+      node[part] = {};
+    }
+    node = node[part] as Tree;
+  }
+  node[parts[parts.length - 1] as string] = value;
+}
+
+function getPath(tree: Tree, path: string): unknown {
+  let node: unknown = tree;
+  for (const part of path.split('.')) {
+    if (typeof node !== 'object' || node === null) {
+      return undefined;
+    }
+    node = (node as Tree)[part];
+  }
+  return node;
+}
+
+function readConfigFile(path: string, options: ConfigOption[]): Tree {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`Cannot read config file ${path}: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`Config file ${path} must hold a JSON object`);
+  }
+  const known = new Set(options.map((o) => o.path));
+  const groups = new Set(options.flatMap((o) => o.path.split('.').slice(0, -1)));
+  const walk = (node: Tree, prefix: string) => {
+    for (const [key, value] of Object.entries(node)) {
+      const path = prefix === '' ? key : `${prefix}.${key}`;
+      if (groups.has(path) && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+        walk(value as Tree, path);
+      } else if (!known.has(path)) {
+        throw new ConfigError(`Unknown key "${path}" in ${path === key ? 'config file' : 'config file section'} ${path}; see docs/configuration.md`);
+      }
+    }
+  };
+  walk(parsed as Tree, '');
+  return parsed as Tree;
+}
+
+function describeIssue(option: ConfigOption | undefined, path: string, message: string, value: unknown): string {
+  const where = option === undefined ? path : `${path} (${option.env})`;
+  const shown = option?.meta.secret === true ? '[secret]' : JSON.stringify(value);
+  const allowed = option === undefined ? '' : ` Allowed: ${option.meta.typeLabel}.`;
+  return `Invalid configuration: ${where}: ${message}${value === undefined ? '' : `, got ${shown}`}.${allowed}`;
+}
+
+/** Reads, merges and validates the configuration. Throws {@link ConfigError} on the first problem. */
+export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const all = listOptions();
+  const input: Tree = {};
+
+  const file = options.file ?? (existsSync(resolve(cwd, 'tessera.config.json')) ? 'tessera.config.json' : undefined);
+  if (file !== undefined) {
+    const path = resolve(cwd, file);
+    if (!existsSync(path)) {
+      throw new ConfigError(`Config file ${path} does not exist`);
+    }
+    Object.assign(input, readConfigFile(path, all));
+  }
+
+  for (const option of all) {
+    const direct = env[option.env];
+    const fromFile = option.meta.secret === true ? env[`${option.env}_FILE`] : undefined;
+    if (direct !== undefined && fromFile !== undefined) {
+      throw new ConfigError(`Set either ${option.env} or ${option.env}_FILE, not both`);
+    }
+    if (direct !== undefined) {
+      setPath(input, option.path, direct);
+    } else if (fromFile !== undefined) {
+      try {
+        setPath(input, option.path, readFileSync(resolve(cwd, fromFile), 'utf8').trim());
+      } catch (error) {
+        throw new ConfigError(`Cannot read ${option.env}_FILE (${fromFile}): ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+      }
+    }
+  }
+
+  for (const [path, value] of Object.entries(options.overrides ?? {})) {
+    if (value !== undefined) {
+      setPath(input, path, value);
+    }
+  }
+
+  const result = configSchema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const path = issue?.path.join('.') ?? '';
+    const option = all.find((o) => o.path === path);
+    throw new ConfigError(describeIssue(option, path, issue?.message ?? 'invalid value', getPath(input, path)));
+  }
+  const config = result.data;
+  if (config.dev && config.issuer === undefined) {
+    const scheme = config.tls.cert === undefined ? 'http' : 'https';
+    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    config.issuer = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
+  }
+  assertSafe(config);
+  return deepFreeze(config);
+}
+
+/** Outside --dev, refuse settings that would be insecure in production (DESIGN §7). */
+function assertSafe(config: Config): void {
+  if ((config.tls.cert === undefined) !== (config.tls.key === undefined)) {
+    throw new ConfigError('Invalid configuration: tls.cert (TESSERA_TLS_CERT) and tls.key (TESSERA_TLS_KEY) go together: set both or neither.');
+  }
+  if (config.masterKey !== undefined && decodeMasterKey(config.masterKey) === undefined) {
+    throw new ConfigError(
+      'Invalid configuration: masterKey (TESSERA_MASTER_KEY): expected 32 bytes as 64 hex characters or base64/base64url.',
+    );
+  }
+  if (config.dev) {
+    return;
+  }
+  if (config.issuer === undefined) {
+    throw new ConfigError('Invalid configuration: issuer (TESSERA_ISSUER) is required outside --dev, e.g. https://auth.example.com.');
+  }
+  if (!config.issuer.startsWith('https:')) {
+    throw new ConfigError('Invalid configuration: issuer (TESSERA_ISSUER) must be an https: URL outside --dev (RFC 8414 §2).');
+  }
+  if (config.tls.cert === undefined && !config.trustProxy) {
+    throw new ConfigError(
+      'Refusing to serve plain HTTP outside --dev: give tls.cert and tls.key (--tls-cert/--tls-key), or set trustProxy (--trust-proxy) behind a TLS-terminating proxy.',
+    );
+  }
+  if (config.masterKey === undefined) {
+    throw new ConfigError(
+      'Invalid configuration: masterKey (TESSERA_MASTER_KEY or TESSERA_MASTER_KEY_FILE) is required outside --dev; create one with `openssl rand -hex 32`.',
+    );
+  }
+}
+
+/** 32 bytes from 64 hex characters or base64/base64url; undefined for anything else. */
+export function decodeMasterKey(text: string): Buffer | undefined {
+  const trimmed = text.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(trimmed)) {
+    return Buffer.from(trimmed, 'hex');
+  }
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(trimmed)) {
+    const bytes = Buffer.from(trimmed.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+    return bytes.length === 32 ? bytes : undefined;
+  }
+  return undefined;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) {
+      deepFreeze(child);
+    }
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** The effective configuration with every secret masked, for `tessera config check`. */
+export function maskSecrets(config: Readonly<Config>): Record<string, unknown> {
+  const out: Tree = {};
+  for (const option of listOptions()) {
+    const value = getPath(config as unknown as Tree, option.path);
+    setPath(out, option.path, option.meta.secret === true && value !== undefined ? '********' : value);
+  }
+  return out;
+}

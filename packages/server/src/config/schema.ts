@@ -1,0 +1,262 @@
+/**
+ * The one configuration schema: every key's type, default and one-line description (STYLE §9.4).
+ * `docs/configuration.md` is generated from it (`tessera config docs`); a test fails when stale.
+ *
+ * Environment names are `TESSERA_` + the dotted path in UPPER_SNAKE (`database.url` →
+ * `TESSERA_DATABASE_URL`); keys marked secret also accept `TESSERA_…_FILE` naming a file.
+ */
+import { z } from 'zod';
+
+/** Documentation attached to each leaf of the schema. */
+export interface OptionMeta {
+  description: string;
+  /** The type as a reader should see it (`duration`, `port`, `url`…). */
+  typeLabel: string;
+  /** Masked in `tessera config check` and accepted from `*_FILE`. */
+  secret?: boolean;
+  /** How the default is shown when it is computed rather than fixed. */
+  defaultLabel?: string;
+}
+
+const registry = z.registry<OptionMeta>();
+
+/** Registers documentation for a leaf and returns it unchanged. */
+function option<T extends z.ZodType>(schema: T, meta: OptionMeta): T {
+  registry.add(schema, meta);
+  return schema;
+}
+
+export function optionMeta(schema: z.ZodType): OptionMeta | undefined {
+  return registry.get(schema);
+}
+
+const DURATION_RE = /^(\d+)\s*(ms|s|m|h|d)?$/;
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** Parses `90`, `30s`, `10m`, `1h`, `30d` to whole seconds. */
+export function parseDuration(value: string | number): number | undefined {
+  if (typeof value === 'number') {
+    return Number.isInteger(value) && value >= 0 ? value : undefined;
+  }
+  const match = DURATION_RE.exec(value.trim());
+  if (match === null) {
+    return undefined;
+  }
+  const amount = Number(match[1]);
+  const unit = match[2] ?? 's';
+  if (unit === 'ms') {
+    return Math.floor(amount / 1000);
+  }
+  return amount * (UNIT_SECONDS[unit] ?? 1);
+}
+
+const duration = () =>
+  z.union([z.string(), z.number()]).transform((value, ctx) => {
+    const seconds = parseDuration(value);
+    if (seconds === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'expected a duration such as 90, 30s, 10m, 1h or 30d' });
+      return z.NEVER;
+    }
+    return seconds;
+  });
+
+const boolean = () =>
+  z.preprocess((value) => {
+    if (value === 'true' || value === '1' || value === 'yes') {
+      return true;
+    }
+    if (value === 'false' || value === '0' || value === 'no' || value === '') {
+      return false;
+    }
+    return value;
+  }, z.boolean());
+
+const integer = (min: number, max: number) =>
+  z.preprocess((value) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value), z.number().int().min(min).max(max));
+
+const issuer = () =>
+  z.string().superRefine((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected an absolute URL such as https://auth.example.com' });
+      return;
+    }
+    // RFC 8414 §2: the issuer is a URL with no query or fragment; we also refuse a path, so the
+    // well-known documents live at one unambiguous place, and a trailing slash (an inexact issuer).
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      ctx.addIssue({ code: 'custom', message: 'expected an http: or https: URL' });
+    } else if (url.search !== '' || url.hash !== '' || value.includes('?') || value.includes('#')) {
+      ctx.addIssue({ code: 'custom', message: 'must not have a query or fragment (RFC 8414 §2)' });
+    } else if (url.pathname !== '/' || value.endsWith('/')) {
+      ctx.addIssue({ code: 'custom', message: 'must be an origin without a path or trailing slash, e.g. https://auth.example.com' });
+    } else if (url.username !== '' || url.password !== '') {
+      ctx.addIssue({ code: 'custom', message: 'must not carry credentials' });
+    }
+  });
+
+export const configSchema = z.object({
+  dev: option(boolean().default(false), {
+    typeLabel: 'boolean',
+    description:
+      'Development mode: allows an http: issuer, generates the master key and admin token in the data folder. Never in production.',
+  }),
+  issuer: option(issuer().optional(), {
+    typeLabel: 'url',
+    description: 'The exact issuer URL (iss), an origin with no path or trailing slash. Required outside --dev.',
+    defaultLabel: 'http://HOST:PORT in --dev',
+  }),
+  host: option(z.string().min(1).default('127.0.0.1'), {
+    typeLabel: 'string',
+    description: 'Address to listen on. Loopback by default; use 0.0.0.0 to accept remote connections.',
+  }),
+  port: option(integer(0, 65_535).default(4000), {
+    typeLabel: 'port',
+    description: 'TCP port to listen on (0 picks a free one).',
+  }),
+  trustProxy: option(boolean().default(false), {
+    typeLabel: 'boolean',
+    description:
+      'Trust X-Forwarded-* from a TLS-terminating proxy in front; allows an https issuer while serving plain http.',
+  }),
+  workers: option(integer(1, 256).default(1), {
+    typeLabel: 'integer',
+    description: 'Worker processes (node:cluster) sharing the port; set it to the number of cores.',
+  }),
+  dataDir: option(z.string().min(1).default('./.tessera'), {
+    typeLabel: 'path',
+    description: 'Folder for the embedded SQLite database and, in --dev, the generated master key and admin token.',
+  }),
+  masterKey: option(z.string().min(1).optional(), {
+    typeLabel: 'string',
+    secret: true,
+    description:
+      'Master key that seals signing keys at rest (AES-256-GCM): 32 bytes as 64 hex characters or base64. Required outside --dev.',
+    defaultLabel: 'generated into DATA_DIR/master.key in --dev',
+  }),
+  adminToken: option(z.string().min(32).optional(), {
+    typeLabel: 'string',
+    secret: true,
+    description: 'Bearer credential for the admin API (at least 32 characters). Without it the admin API is closed.',
+    defaultLabel: 'generated into DATA_DIR/admin.token in --dev',
+  }),
+  database: z
+    .object({
+      url: option(z.string().min(1).optional(), {
+        typeLabel: 'url',
+        secret: true,
+        description: 'postgres://… for PostgreSQL; a file path (or sqlite:PATH) for SQLite.',
+        defaultLabel: 'SQLite at DATA_DIR/tessera.db',
+      }),
+    })
+    .prefault({}),
+  tls: z
+    .object({
+      cert: option(z.string().min(1).optional(), {
+        typeLabel: 'path',
+        description: 'PEM certificate chain file; with tls.key the server terminates TLS itself.',
+      }),
+      key: option(z.string().min(1).optional(), {
+        typeLabel: 'path',
+        description: 'PEM private key file for tls.cert.',
+      }),
+    })
+    .prefault({}),
+  keys: z
+    .object({
+      algorithm: option(z.enum(['ES256', 'EdDSA', 'RS256']).default('ES256'), {
+        typeLabel: 'ES256 | EdDSA | RS256',
+        description: 'Signature algorithm of new access-token signing keys.',
+      }),
+      activationDelay: option(duration().prefault('10m'), {
+        typeLabel: 'duration',
+        description: 'How long a rotated-in key is published in the JWKS before it signs, so verifiers fetch it first.',
+      }),
+    })
+    .prefault({}),
+  tokens: z
+    .object({
+      accessTokenTtl: option(duration().prefault('10m'), {
+        typeLabel: 'duration',
+        description: 'Default access-token lifetime; a client may set its own.',
+      }),
+      maxAccessTokenTtl: option(duration().prefault('24h'), {
+        typeLabel: 'duration',
+        description: 'Upper bound of any access-token lifetime; retired signing keys stay published this long.',
+      }),
+    })
+    .prefault({}),
+  http: z
+    .object({
+      bodyLimit: option(integer(1024, 10 * 1024 * 1024).default(64 * 1024), {
+        typeLabel: 'bytes',
+        description: 'Largest accepted request body; larger ones get 413.',
+      }),
+    })
+    .prefault({}),
+  log: z
+    .object({
+      level: option(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), {
+        typeLabel: 'fatal | error | warn | info | debug | trace | silent',
+        description: 'Minimum level of the JSON log on stdout.',
+      }),
+    })
+    .prefault({}),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** A leaf of the schema with its dotted path and environment name. */
+export interface ConfigOption {
+  path: string;
+  env: string;
+  schema: z.ZodType;
+  meta: OptionMeta;
+}
+
+/** `database.url` → `TESSERA_DATABASE_URL`. */
+export function envName(path: string): string {
+  return `TESSERA_${path
+    .split('.')
+    .map((part) => part.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase())
+    .join('_')}`;
+}
+
+function unwrapObject(schema: z.ZodType): z.ZodObject | undefined {
+  if (schema instanceof z.ZodObject) {
+    return schema;
+  }
+  if (schema instanceof z.ZodDefault || schema instanceof z.ZodPrefault) {
+    return unwrapObject(schema.def.innerType as z.ZodType);
+  }
+  return undefined;
+}
+
+/** Every leaf option of the schema, in declaration order. */
+export function listOptions(schema: z.ZodObject = configSchema, prefix = ''): ConfigOption[] {
+  const out: ConfigOption[] = [];
+  for (const [key, child] of Object.entries(schema.shape)) {
+    const path = prefix === '' ? key : `${prefix}.${key}`;
+    const object = unwrapObject(child as z.ZodType);
+    if (object !== undefined) {
+      out.push(...listOptions(object, path));
+      continue;
+    }
+    const meta = optionMeta(child as z.ZodType);
+    if (meta === undefined) {
+      throw new Error(`config option ${path} has no description`);
+    }
+    out.push({ path, env: envName(path), schema: child as z.ZodType, meta });
+  }
+  return out;
+}
+
+/** The fixed default of a leaf, if any. */
+export function defaultOf(schema: z.ZodType): unknown {
+  if (schema instanceof z.ZodDefault || schema instanceof z.ZodPrefault) {
+    return schema.def.defaultValue;
+  }
+  return undefined;
+}

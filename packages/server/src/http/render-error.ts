@@ -1,0 +1,108 @@
+/**
+ * The ONLY place an error becomes an HTTP response (DESIGN §8, STYLE §9.3).
+ *
+ * - OAuthError → RFC 6749 §5.2 JSON body with `Cache-Control: no-store`; `invalid_client` after Basic
+ *   authentication adds `WWW-Authenticate: Basic` (RFC 6749 §5.2); Bearer-protected routes add an
+ *   RFC 6750 §3 challenge.
+ * - Fastify's parse/validation/size errors → `invalid_request` with their 4xx status.
+ * - Anything else → `server_error` 500 with the request id; the cause goes to the log only.
+ */
+import { isOAuthError, OAuthError } from '@tessera/protocol';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Which authentication challenge this route's 401s carry. */
+    challenge?: 'basic' | 'bearer';
+  }
+  interface FastifyRequest {
+    /** Set by client authentication when the client used HTTP Basic (RFC 6749 §2.3.1). */
+    usedBasicAuth?: boolean;
+  }
+}
+
+/** Quotes a value for an auth-param (RFC 9110 §5.6.4). */
+function quoted(value: string): string {
+  return `"${value.replace(/["\\]/g, '\\$&')}"`;
+}
+
+/** RFC 6750 §3 `WWW-Authenticate: Bearer …` value. */
+export function bearerChallenge(realm: string, error?: OAuthError): string {
+  const params = [`realm=${quoted(realm)}`];
+  // RFC 6750 §3.1: a request with no authentication information gets no error code.
+  if (error !== undefined && error.code !== 'invalid_request' && error.code !== 'invalid_token' && error.code !== 'insufficient_scope') {
+    return `Bearer ${params.join(', ')}`;
+  }
+  if (error !== undefined) {
+    params.push(`error=${quoted(error.code)}`, `error_description=${quoted(error.description)}`);
+    if (error.scope !== undefined) {
+      params.push(`scope=${quoted(error.scope)}`);
+    }
+  }
+  return `Bearer ${params.join(', ')}`;
+}
+
+/** Maps Fastify's own errors (parsing, validation, limits) to an OAuthError. */
+function fromFastifyError(error: FastifyError): OAuthError | undefined {
+  const status = error.statusCode;
+  if (error.validation !== undefined) {
+    return OAuthError.invalidRequest(`Invalid request: ${error.message}`);
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return OAuthError.invalidRequest('Request body is too large', { status: 413 });
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return OAuthError.invalidRequest('Unsupported content type', { status: 415 });
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+    case 'FST_ERR_CTP_EMPTY_TYPE':
+    case 'FST_ERR_CTP_INVALID_TYPE':
+      return OAuthError.invalidRequest('Malformed request body');
+    default:
+      break;
+  }
+  if (status !== undefined && status >= 400 && status < 500) {
+    return OAuthError.invalidRequest('Malformed request', { status });
+  }
+  return undefined;
+}
+
+/** Turns any error into the response. Registered as Fastify's error handler in app.ts. */
+export function renderError(
+  this: { realm: string },
+  raw: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  let error: OAuthError;
+  if (isOAuthError(raw)) {
+    error = raw;
+  } else {
+    const mapped = raw instanceof Error ? fromFastifyError(raw as FastifyError) : undefined;
+    error = mapped ?? OAuthError.serverError('The server met an unexpected condition', { cause: raw });
+  }
+  if (error.code === 'server_error' || error.status >= 500) {
+    request.log.error({ err: error.cause ?? raw, requestId: request.id }, 'request failed');
+  } else if (error.cause !== undefined) {
+    request.log.info({ code: error.code, cause: String(error.cause) }, 'request refused');
+  }
+
+  reply.code(error.status);
+  reply.header('cache-control', 'no-store');
+  const challenge = request.routeOptions.config?.challenge;
+  if (challenge === 'bearer' && (error.status === 401 || error.status === 403 || error.code === 'invalid_request')) {
+    reply.header('www-authenticate', bearerChallenge(this.realm, error));
+  } else if (error.code === 'invalid_client' && (request.usedBasicAuth === true || challenge === 'basic')) {
+    reply.header('www-authenticate', `Basic realm=${quoted(this.realm)}, charset="UTF-8"`);
+  }
+  if (error.retryAfter !== undefined) {
+    reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfter))));
+  }
+  const body: Record<string, unknown> = error.toJSON();
+  // The admin API uses the same body plus the request id (STYLE §9.3).
+  if (error.code === 'server_error' || request.url.startsWith('/admin')) {
+    body.request_id = request.id;
+  }
+  return reply.type('application/json; charset=utf-8').send(body);
+}

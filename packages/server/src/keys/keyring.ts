@@ -1,0 +1,196 @@
+/**
+ * Signing keys: generated on first start, sealed at rest, rotated with overlap (DESIGN §3).
+ *
+ * A rotated-in key is published in the JWKS at once but signs only from `activatesAt`, so every
+ * verifier has fetched it first. The keys it replaces stop signing then and stay published until
+ * every token they signed has expired (`expiresAt`).
+ */
+import { type KeyObject, createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { calculateJwkThumbprint, type JWK } from 'jose';
+import type { Clock } from '../clock.js';
+import type { SigningAlgorithm, SigningKeyRecord, SigningKeyStore } from '../store/ports.js';
+import { seal, unseal } from './seal.js';
+
+export interface KeyringDeps {
+  store: SigningKeyStore;
+  clock: Clock;
+  masterKey: Buffer;
+  /** Seconds a rotated-in key is published before it signs. */
+  activationDelay: number;
+  /** Seconds a retired key stays published: the longest token lifetime plus clock skew. */
+  retention: number;
+}
+
+export interface SigningKey {
+  kid: string;
+  alg: SigningAlgorithm;
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+}
+
+interface LoadedKey extends SigningKey {
+  record: SigningKeyRecord;
+}
+
+function generate(alg: SigningAlgorithm): { privateKey: KeyObject; publicKey: KeyObject } {
+  switch (alg) {
+    case 'ES256':
+      return generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    case 'EdDSA':
+      return generateKeyPairSync('ed25519');
+    case 'RS256':
+      return generateKeyPairSync('rsa', { modulusLength: 2048 });
+  }
+}
+
+/** The public members of a JWK only: a JWKS must never show `d`, `p`, `q`, `dp`, `dq`, `qi`, `k`. */
+const PUBLIC_MEMBERS = ['kty', 'crv', 'x', 'y', 'n', 'e'] as const;
+
+function publicJwkOf(key: KeyObject): JWK {
+  const full = key.export({ format: 'jwk' }) as JWK;
+  const out: JWK = {};
+  for (const member of PUBLIC_MEMBERS) {
+    if (full[member] !== undefined) {
+      out[member] = full[member];
+    }
+  }
+  return out;
+}
+
+export interface Keyring {
+  /** Loads every key from the store, creating the first key of `algorithms` when none is usable. */
+  load(algorithms: SigningAlgorithm[]): Promise<void>;
+  /** The key that signs now for `alg` (newest active, not retired). */
+  current(alg: SigningAlgorithm): SigningKey;
+  /** A published key by id (active, upcoming or retired), for local verification. */
+  find(kid: string): SigningKey | undefined;
+  /** The public JWK Set: current, upcoming and recently retired keys. */
+  jwks(): { keys: JWK[] };
+  /** Adds a key per algorithm in use; it signs after the activation delay, or at once with `now`. */
+  rotate(options?: { now?: boolean }): Promise<SigningKeyRecord[]>;
+  /** Re-reads the keys from the store (another node rotated). */
+  reload(): Promise<void>;
+  /** Seconds until the earliest scheduled change (activation or removal), for cache headers. */
+  secondsToNextChange(): number | undefined;
+}
+
+export function createKeyring(deps: KeyringDeps): Keyring {
+  let keys: LoadedKey[] = [];
+  let jwksCache: { value: { keys: JWK[] }; until: number } | undefined;
+  const algorithmsInUse = new Set<SigningAlgorithm>();
+
+  function unsealRecord(record: SigningKeyRecord): LoadedKey {
+    const privateJwk = JSON.parse(unseal(deps.masterKey, record.sealedPrivateKey, record.kid)) as JWK;
+    const privateKey = createPrivateKey({ key: privateJwk as import('node:crypto').JsonWebKey, format: 'jwk' });
+    return { kid: record.kid, alg: record.alg, privateKey, publicKey: createPublicKey(privateKey), record };
+  }
+
+  async function mint(alg: SigningAlgorithm, activatesAt: number): Promise<SigningKeyRecord> {
+    const pair = generate(alg);
+    const publicJwk = publicJwkOf(pair.publicKey);
+    const kid = await calculateJwkThumbprint(publicJwk, 'sha256');
+    const privateJwk = JSON.stringify(pair.privateKey.export({ format: 'jwk' }));
+    const record: SigningKeyRecord = {
+      kid,
+      alg,
+      publicJwk: { ...publicJwk, kid, alg, use: 'sig' },
+      sealedPrivateKey: seal(deps.masterKey, privateJwk, kid),
+      createdAt: deps.clock.now(),
+      activatesAt,
+      retiredAt: null,
+      expiresAt: null,
+    };
+    await deps.store.insertSigningKey(record);
+    return record;
+  }
+
+  async function reload(): Promise<void> {
+    const now = deps.clock.now();
+    await deps.store.deleteExpiredSigningKeys(now);
+    keys = (await deps.store.listSigningKeys()).map(unsealRecord);
+    jwksCache = undefined;
+  }
+
+  function signing(alg: SigningAlgorithm, now: number): LoadedKey | undefined {
+    let best: LoadedKey | undefined;
+    for (const key of keys) {
+      const r = key.record;
+      if (r.alg === alg && r.activatesAt <= now && (r.retiredAt === null || r.retiredAt > now)) {
+        if (best === undefined || r.activatesAt > best.record.activatesAt) {
+          best = key;
+        }
+      }
+    }
+    return best;
+  }
+
+  return {
+    async load(algorithms) {
+      for (const alg of algorithms) {
+        algorithmsInUse.add(alg);
+      }
+      await reload();
+      const now = deps.clock.now();
+      let created = false;
+      for (const alg of algorithmsInUse) {
+        if (signing(alg, now) === undefined) {
+          await mint(alg, now);
+          created = true;
+        }
+      }
+      if (created) {
+        await reload();
+      }
+    },
+
+    reload,
+
+    current(alg) {
+      const key = signing(alg, deps.clock.now());
+      if (key === undefined) {
+        throw new Error(`No active ${alg} signing key (was the keyring loaded with ${alg}?)`);
+      }
+      return key;
+    },
+
+    find(kid) {
+      const now = deps.clock.now();
+      const key = keys.find((k) => k.kid === kid);
+      return key !== undefined && (key.record.expiresAt === null || key.record.expiresAt > now) ? key : undefined;
+    },
+
+    jwks() {
+      const now = deps.clock.now();
+      if (jwksCache === undefined || now >= jwksCache.until) {
+        const live = keys.filter((k) => k.record.expiresAt === null || k.record.expiresAt > now);
+        const expiries = live.map((k) => k.record.expiresAt).filter((t): t is number => t !== null);
+        jwksCache = {
+          value: { keys: live.map((k) => ({ ...(k.record.publicJwk as JWK) })) },
+          until: expiries.length === 0 ? Number.POSITIVE_INFINITY : Math.min(...expiries),
+        };
+      }
+      return jwksCache.value;
+    },
+
+    async rotate(options = {}) {
+      await reload();
+      const now = deps.clock.now();
+      const activatesAt = options.now === true ? now : now + deps.activationDelay;
+      const added: SigningKeyRecord[] = [];
+      for (const alg of algorithmsInUse) {
+        const previous = keys.filter((k) => k.alg === alg && k.record.retiredAt === null).map((k) => k.kid);
+        added.push(await mint(alg, activatesAt));
+        await deps.store.retireSigningKeys(previous, activatesAt, activatesAt + deps.retention);
+      }
+      await reload();
+      return added;
+    },
+
+    secondsToNextChange() {
+      const now = deps.clock.now();
+      const times = keys.flatMap((k) => [k.record.activatesAt, k.record.retiredAt, k.record.expiresAt]);
+      const future = times.filter((t): t is number => t !== null && t > now);
+      return future.length === 0 ? undefined : Math.min(...future) - now;
+    },
+  };
+}
