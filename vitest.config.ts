@@ -1,17 +1,23 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { SummaryReporter } from './test/summary-reporter.js';
 
 const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
 
 export default defineConfig({
   resolve: {
     // Tests run against sources, so `npm test` never depends on a stale build.
-    alias: { '@tessera/protocol': src('protocol') },
+    alias: {
+      '@tessera/protocol': src('protocol'),
+      '@tessera/verify': src('verify'),
+      '@tessera/client': src('client'),
+    },
   },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    reporters: ['default', new SummaryReporter()],
   },
 });

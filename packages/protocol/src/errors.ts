@@ -87,6 +87,11 @@ export interface OAuthErrorOptions {
   redirectable?: boolean;
   /** Seconds the caller should wait (rate limits), rendered as `Retry-After`. */
   retryAfter?: number;
+  /**
+   * RFC 6750 §3.1: the request carried no authentication at all, so the challenge names no error
+   * code (the JSON body still does).
+   */
+  noCredentials?: boolean;
 }
 
 /**
@@ -106,6 +111,7 @@ export class OAuthError extends Error {
   readonly scope: string | undefined;
   readonly redirectable: boolean;
   readonly retryAfter: number | undefined;
+  readonly noCredentials: boolean;
 
   constructor(code: OAuthErrorCode, description: string, options: OAuthErrorOptions = {}) {
     super(description, options.cause === undefined ? undefined : { cause: options.cause });
@@ -118,6 +124,7 @@ export class OAuthError extends Error {
     this.scope = options.scope;
     this.redirectable = options.redirectable ?? false;
     this.retryAfter = options.retryAfter;
+    this.noCredentials = options.noCredentials ?? false;
   }
 
   /** The JSON body of RFC 6749 §5.2. */

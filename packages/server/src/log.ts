@@ -2,9 +2,10 @@
  * The JSON logger (pino). Secrets never reach it: credentials in headers are redacted, and known
  * secret-bearing query parameters are masked in logged URLs (STYLE §9.10 habit 9).
  */
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
-const SECRET_PARAMS = /([?&](?:code|access_token|refresh_token|id_token_hint|client_secret|token|password|client_assertion)=)[^&#]*/gi;
+const SECRET_PARAMS =
+  /([?&](?:code|access_token|refresh_token|id_token_hint|client_secret|token|password|client_assertion)=)[^&#]*/gi;
 
 /** A URL with secret-bearing query values replaced by `[redacted]`. */
 export function redactUrl(url: string): string {

@@ -47,9 +47,12 @@ export function createAdminClient(config: Readonly<Config>, options: AdminClient
   const recorded = info === undefined ? undefined : (JSON.parse(info) as { url?: string }).url;
   const url = (options.url ?? recorded ?? config.issuer)?.replace(/\/$/, '');
   if (url === undefined) {
-    throw new Error('Cannot find the server: pass --url, or run this next to a server started with `tessera serve`');
+    throw new Error(
+      'Cannot find the server: pass --url, or run this next to a server started with `tessera serve`',
+    );
   }
-  const token = options.adminToken ?? config.adminToken ?? readIfExists(join(resolve(config.dataDir), 'admin.token'));
+  const token =
+    options.adminToken ?? config.adminToken ?? readIfExists(join(resolve(config.dataDir), 'admin.token'));
   if (token === undefined) {
     throw new Error('No admin credential: pass --admin-token or set TESSERA_ADMIN_TOKEN');
   }
@@ -67,7 +70,9 @@ export function createAdminClient(config: Readonly<Config>, options: AdminClient
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         });
       } catch (error) {
-        throw new Error(`Cannot reach the Tessera server at ${url} (is it running?): ${(error as Error).message}`);
+        throw new Error(
+          `Cannot reach the Tessera server at ${url} (is it running?): ${(error as Error).message}`,
+        );
       }
       const text = await response.text();
       const parsed: unknown = text.length === 0 ? undefined : JSON.parse(text);

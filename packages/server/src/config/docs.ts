@@ -9,7 +9,8 @@ export function renderConfigurationDocs(): string {
   const rows = listOptions().map((option) => {
     const fixed = defaultOf(option.schema);
     const shown = option.meta.defaultLabel ?? (fixed === undefined ? '—' : `\`${JSON.stringify(fixed)}\``);
-    const env = option.meta.secret === true ? `\`${option.env}\`, \`${option.env}_FILE\`` : `\`${option.env}\``;
+    const env =
+      option.meta.secret === true ? `\`${option.env}\`, \`${option.env}_FILE\`` : `\`${option.env}\``;
     return `| \`${option.path}\` | ${env} | ${cell(option.meta.typeLabel)} | ${cell(shown)} | ${cell(option.meta.description)} |`;
   });
   return [

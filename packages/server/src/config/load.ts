@@ -20,6 +20,11 @@ export interface LoadConfigOptions {
   /** Values from flags, by dotted path; they win over everything else. */
   overrides?: Record<string, unknown>;
   cwd?: string;
+  /**
+   * `serve` (default) enforces the production rules (DESIGN §7); `client` is for CLI commands that
+   * only talk to a running server and need nothing but its address and credential.
+   */
+  purpose?: 'serve' | 'client';
 }
 
 type Tree = Record<string, unknown>;
@@ -48,7 +53,8 @@ function getPath(tree: Tree, path: string): unknown {
   return node;
 }
 
-function readConfigFile(path: string, options: ConfigOption[]): Tree {
+function readConfigFile(file: string, options: ConfigOption[]): Tree {
+  const path = file;
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
@@ -62,11 +68,13 @@ function readConfigFile(path: string, options: ConfigOption[]): Tree {
   const groups = new Set(options.flatMap((o) => o.path.split('.').slice(0, -1)));
   const walk = (node: Tree, prefix: string) => {
     for (const [key, value] of Object.entries(node)) {
-      const path = prefix === '' ? key : `${prefix}.${key}`;
-      if (groups.has(path) && typeof value === 'object' && value !== null && !Array.isArray(value)) {
-        walk(value as Tree, path);
-      } else if (!known.has(path)) {
-        throw new ConfigError(`Unknown key "${path}" in ${path === key ? 'config file' : 'config file section'} ${path}; see docs/configuration.md`);
+      const dotted = prefix === '' ? key : `${prefix}.${key}`;
+      if (groups.has(dotted) && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+        walk(value as Tree, dotted);
+      } else if (!known.has(dotted)) {
+        throw new ConfigError(
+          `Unknown key "${dotted}" in config file ${path}; see docs/configuration.md for the keys`,
+        );
       }
     }
   };
@@ -74,7 +82,12 @@ function readConfigFile(path: string, options: ConfigOption[]): Tree {
   return parsed as Tree;
 }
 
-function describeIssue(option: ConfigOption | undefined, path: string, message: string, value: unknown): string {
+function describeIssue(
+  option: ConfigOption | undefined,
+  path: string,
+  message: string,
+  value: unknown,
+): string {
   const where = option === undefined ? path : `${path} (${option.env})`;
   const shown = option?.meta.secret === true ? '[secret]' : JSON.stringify(value);
   const allowed = option === undefined ? '' : ` Allowed: ${option.meta.typeLabel}.`;
@@ -88,7 +101,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
   const all = listOptions();
   const input: Tree = {};
 
-  const file = options.file ?? (existsSync(resolve(cwd, 'tessera.config.json')) ? 'tessera.config.json' : undefined);
+  const file =
+    options.file ?? (existsSync(resolve(cwd, 'tessera.config.json')) ? 'tessera.config.json' : undefined);
   if (file !== undefined) {
     const path = resolve(cwd, file);
     if (!existsSync(path)) {
@@ -109,7 +123,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
       try {
         setPath(input, option.path, readFileSync(resolve(cwd, fromFile), 'utf8').trim());
       } catch (error) {
-        throw new ConfigError(`Cannot read ${option.env}_FILE (${fromFile}): ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+        throw new ConfigError(
+          `Cannot read ${option.env}_FILE (${fromFile}): ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+        );
       }
     }
   }
@@ -125,7 +141,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
     const issue = result.error.issues[0];
     const path = issue?.path.join('.') ?? '';
     const option = all.find((o) => o.path === path);
-    throw new ConfigError(describeIssue(option, path, issue?.message ?? 'invalid value', getPath(input, path)));
+    throw new ConfigError(
+      describeIssue(option, path, issue?.message ?? 'invalid value', getPath(input, path)),
+    );
   }
   const config = result.data;
   if (config.dev && config.issuer === undefined) {
@@ -133,14 +151,18 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     config.issuer = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
   }
-  assertSafe(config);
+  if (options.purpose !== 'client') {
+    assertSafe(config);
+  }
   return deepFreeze(config);
 }
 
 /** Outside --dev, refuse settings that would be insecure in production (DESIGN §7). */
 function assertSafe(config: Config): void {
   if ((config.tls.cert === undefined) !== (config.tls.key === undefined)) {
-    throw new ConfigError('Invalid configuration: tls.cert (TESSERA_TLS_CERT) and tls.key (TESSERA_TLS_KEY) go together: set both or neither.');
+    throw new ConfigError(
+      'Invalid configuration: tls.cert (TESSERA_TLS_CERT) and tls.key (TESSERA_TLS_KEY) go together: set both or neither.',
+    );
   }
   if (config.masterKey !== undefined && decodeMasterKey(config.masterKey) === undefined) {
     throw new ConfigError(
@@ -151,10 +173,14 @@ function assertSafe(config: Config): void {
     return;
   }
   if (config.issuer === undefined) {
-    throw new ConfigError('Invalid configuration: issuer (TESSERA_ISSUER) is required outside --dev, e.g. https://auth.example.com.');
+    throw new ConfigError(
+      'Invalid configuration: issuer (TESSERA_ISSUER) is required outside --dev, e.g. https://auth.example.com.',
+    );
   }
   if (!config.issuer.startsWith('https:')) {
-    throw new ConfigError('Invalid configuration: issuer (TESSERA_ISSUER) must be an https: URL outside --dev (RFC 8414 §2).');
+    throw new ConfigError(
+      'Invalid configuration: issuer (TESSERA_ISSUER) must be an https: URL outside --dev (RFC 8414 §2).',
+    );
   }
   if (config.tls.cert === undefined && !config.trustProxy) {
     throw new ConfigError(

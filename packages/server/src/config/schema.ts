@@ -72,7 +72,10 @@ const boolean = () =>
   }, z.boolean());
 
 const integer = (min: number, max: number) =>
-  z.preprocess((value) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value), z.number().int().min(min).max(max));
+  z.preprocess(
+    (value) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value),
+    z.number().int().min(min).max(max),
+  );
 
 const issuer = () =>
   z.string().superRefine((value, ctx) => {
@@ -90,7 +93,10 @@ const issuer = () =>
     } else if (url.search !== '' || url.hash !== '' || value.includes('?') || value.includes('#')) {
       ctx.addIssue({ code: 'custom', message: 'must not have a query or fragment (RFC 8414 §2)' });
     } else if (url.pathname !== '/' || value.endsWith('/')) {
-      ctx.addIssue({ code: 'custom', message: 'must be an origin without a path or trailing slash, e.g. https://auth.example.com' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be an origin without a path or trailing slash, e.g. https://auth.example.com',
+      });
     } else if (url.username !== '' || url.password !== '') {
       ctx.addIssue({ code: 'custom', message: 'must not carry credentials' });
     }
@@ -104,7 +110,8 @@ export const configSchema = z.object({
   }),
   issuer: option(issuer().optional(), {
     typeLabel: 'url',
-    description: 'The exact issuer URL (iss), an origin with no path or trailing slash. Required outside --dev.',
+    description:
+      'The exact issuer URL (iss), an origin with no path or trailing slash. Required outside --dev.',
     defaultLabel: 'http://HOST:PORT in --dev',
   }),
   host: option(z.string().min(1).default('127.0.0.1'), {
@@ -126,7 +133,8 @@ export const configSchema = z.object({
   }),
   dataDir: option(z.string().min(1).default('./.tessera'), {
     typeLabel: 'path',
-    description: 'Folder for the embedded SQLite database and, in --dev, the generated master key and admin token.',
+    description:
+      'Folder for the embedded SQLite database and, in --dev, the generated master key and admin token.',
   }),
   masterKey: option(z.string().min(1).optional(), {
     typeLabel: 'string',
@@ -138,7 +146,8 @@ export const configSchema = z.object({
   adminToken: option(z.string().min(32).optional(), {
     typeLabel: 'string',
     secret: true,
-    description: 'Bearer credential for the admin API (at least 32 characters). Without it the admin API is closed.',
+    description:
+      'Bearer credential for the admin API (at least 32 characters). Without it the admin API is closed.',
     defaultLabel: 'generated into DATA_DIR/admin.token in --dev',
   }),
   database: z
@@ -171,7 +180,8 @@ export const configSchema = z.object({
       }),
       activationDelay: option(duration().prefault('10m'), {
         typeLabel: 'duration',
-        description: 'How long a rotated-in key is published in the JWKS before it signs, so verifiers fetch it first.',
+        description:
+          'How long a rotated-in key is published in the JWKS before it signs, so verifiers fetch it first.',
       }),
     })
     .prefault({}),
@@ -183,7 +193,8 @@ export const configSchema = z.object({
       }),
       maxAccessTokenTtl: option(duration().prefault('24h'), {
         typeLabel: 'duration',
-        description: 'Upper bound of any access-token lifetime; retired signing keys stay published this long.',
+        description:
+          'Upper bound of any access-token lifetime; retired signing keys stay published this long.',
       }),
     })
     .prefault({}),
@@ -192,6 +203,100 @@ export const configSchema = z.object({
       bodyLimit: option(integer(1024, 10 * 1024 * 1024).default(64 * 1024), {
         typeLabel: 'bytes',
         description: 'Largest accepted request body; larger ones get 413.',
+      }),
+    })
+    .prefault({}),
+  clients: z
+    .object({
+      secretRotationGrace: option(duration().prefault('1h'), {
+        typeLabel: 'duration',
+        description:
+          'How long the previous client secret keeps working after `rotate-secret` when no grace is given; 0 revokes it at once.',
+      }),
+    })
+    .prefault({}),
+  login: z
+    .object({
+      passwordMinLength: option(integer(8, 128).default(10), {
+        typeLabel: 'integer',
+        description:
+          'Shortest accepted user password (NIST SP 800-63B §5.1.1.2); common passwords are refused whatever their length.',
+      }),
+      sessionTtl: option(duration().prefault('12h'), {
+        typeLabel: 'duration',
+        description: 'A login session ends after this long without use (sliding).',
+      }),
+      sessionMaxAge: option(duration().prefault('7d'), {
+        typeLabel: 'duration',
+        description: 'A login session ends this long after the login, however often it is used (absolute).',
+      }),
+      interactionTtl: option(duration().prefault('15m'), {
+        typeLabel: 'duration',
+        description:
+          'How long a person has to finish the login and consent pages of one authorization request.',
+      }),
+      codeTtl: option(duration().prefault('60s'), {
+        typeLabel: 'duration',
+        description: 'Authorization code lifetime (RFC 6749 §4.1.2: short, single use).',
+      }),
+      requirePkce: option(boolean().default(true), {
+        typeLabel: 'boolean',
+        description:
+          'Require PKCE (S256) from every client (RFC 9700 §2.1.1); when false, still required from public clients.',
+      }),
+      freeAttempts: option(integer(1, 100).default(5), {
+        typeLabel: 'integer',
+        description:
+          'Failed logins per username (and 4x that per IP) before each further attempt waits, doubling each time.',
+      }),
+      maxBackoff: option(duration().prefault('15m'), {
+        typeLabel: 'duration',
+        description: 'Longest wait imposed between failed logins.',
+      }),
+    })
+    .prefault({}),
+  refreshTokens: z
+    .object({
+      idleTtl: option(duration().prefault('14d'), {
+        typeLabel: 'duration',
+        description:
+          'A refresh token expires after this long unused; each rotation starts it again (sliding).',
+      }),
+      maxTtl: option(duration().prefault('90d'), {
+        typeLabel: 'duration',
+        description: 'No refresh token of a grant outlives this, counted from the authorization (absolute).',
+      }),
+    })
+    .prefault({}),
+  oidc: z
+    .object({
+      idTokenAlgorithm: option(z.enum(['RS256', 'ES256', 'EdDSA']).default('RS256'), {
+        typeLabel: 'RS256 | ES256 | EdDSA',
+        description:
+          'ID token signature algorithm (OpenID Connect Core §3.1.3.7: RS256 is the one every RP supports).',
+      }),
+      idTokenTtl: option(duration().prefault('10m'), {
+        typeLabel: 'duration',
+        description: 'ID token lifetime.',
+      }),
+    })
+    .prefault({}),
+  rateLimit: z
+    .object({
+      tokenPerIp: option(integer(0, 10_000_000).default(30_000), {
+        typeLabel: 'integer',
+        description:
+          'Token-endpoint requests allowed per client IP address per rateLimit.window (0: no limit).',
+      }),
+      tokenPerClient: option(integer(0, 10_000_000).default(30_000), {
+        typeLabel: 'integer',
+        description:
+          'Token-endpoint requests allowed per authenticated client per rateLimit.window (0: no limit).',
+      }),
+      window: option(duration().prefault('1m'), {
+        typeLabel: 'duration',
+        description:
+          'Window of the token-endpoint rate limits; excess requests get 429 rate_limited with Retry-After.',
       }),
     })
     .prefault({}),

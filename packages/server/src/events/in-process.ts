@@ -5,7 +5,9 @@ import type { BusBridge, EventBus, EventMap, Handler, Topic } from './bus.js';
  * the others. With a bridge, events published here are also sent to other nodes, and events that
  * arrive from them are delivered here.
  */
-export function createInProcessBus(options: { onError?: (error: unknown, topic: Topic) => void } = {}): EventBus & {
+export function createInProcessBus(
+  options: { onError?: (error: unknown, topic: Topic) => void } = {},
+): EventBus & {
   attach(bridge: BusBridge): Promise<void>;
 } {
   const handlers = new Map<Topic, Set<(payload: unknown) => void>>();

@@ -15,6 +15,7 @@ import { type Capabilities, createCapabilities } from '../oauth/discovery.js';
 import type { Store } from '../store/ports.js';
 import { registerSigningKeyRoutes } from './admin/signing-keys.js';
 import type { HttpFeature } from './feature.js';
+import { AccessLogController } from './plugins/access-log.js';
 import { requireAdmin } from './plugins/admin-auth.js';
 import { registerFormBody } from './plugins/form-body.js';
 import { type Metrics, registerMetrics } from './plugins/metrics.js';
@@ -50,10 +51,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const issuer = issuerOf(config);
   const app = Fastify({
     loggerInstance: deps.logger,
-    disableRequestLogging: false,
+    logController: new AccessLogController({ requestIdLogLabel: 'requestId' }),
     genReqId: () => `req_${randomBytes(9).toString('base64url')}`,
     requestIdHeader: false,
-    requestIdLogLabel: 'requestId',
     bodyLimit: config.http.bodyLimit,
     trustProxy: config.trustProxy,
     return503OnClosing: true,
@@ -67,7 +67,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return renderError.call(errorContext, error, request, reply);
   });
   app.setNotFoundHandler(function handleNotFound(request, reply) {
-    return renderError.call(errorContext, OAuthError.notFound(`No route ${request.method} ${request.url.split('?')[0]}`), request, reply);
+    return renderError.call(
+      errorContext,
+      OAuthError.notFound(`No route ${request.method} ${request.url.split('?')[0]}`),
+      request,
+      reply,
+    );
   });
 
   await app.register(helmet, {

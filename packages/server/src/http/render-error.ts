@@ -29,11 +29,10 @@ function quoted(value: string): string {
 /** RFC 6750 §3 `WWW-Authenticate: Bearer …` value. */
 export function bearerChallenge(realm: string, error?: OAuthError): string {
   const params = [`realm=${quoted(realm)}`];
-  // RFC 6750 §3.1: a request with no authentication information gets no error code.
-  if (error !== undefined && error.code !== 'invalid_request' && error.code !== 'invalid_token' && error.code !== 'insufficient_scope') {
-    return `Bearer ${params.join(', ')}`;
-  }
-  if (error !== undefined) {
+  // RFC 6750 §3.1: a request with no authentication information gets no error code, and only the
+  // three bearer codes belong in a Bearer challenge.
+  const bearerCodes = ['invalid_request', 'invalid_token', 'insufficient_scope'];
+  if (error !== undefined && !error.noCredentials && bearerCodes.includes(error.code)) {
     params.push(`error=${quoted(error.code)}`, `error_description=${quoted(error.description)}`);
     if (error.scope !== undefined) {
       params.push(`scope=${quoted(error.scope)}`);
@@ -91,7 +90,10 @@ export function renderError(
   reply.code(error.status);
   reply.header('cache-control', 'no-store');
   const challenge = request.routeOptions.config?.challenge;
-  if (challenge === 'bearer' && (error.status === 401 || error.status === 403 || error.code === 'invalid_request')) {
+  if (
+    challenge === 'bearer' &&
+    (error.status === 401 || error.status === 403 || error.code === 'invalid_request')
+  ) {
     reply.header('www-authenticate', bearerChallenge(this.realm, error));
   } else if (error.code === 'invalid_client' && (request.usedBasicAuth === true || challenge === 'basic')) {
     reply.header('www-authenticate', `Basic realm=${quoted(this.realm)}, charset="UTF-8"`);

@@ -5,7 +5,7 @@
  * verifier has fetched it first. The keys it replaces stop signing then and stay published until
  * every token they signed has expired (`expiresAt`).
  */
-import { type KeyObject, createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Clock } from '../clock.js';
 import type { SigningAlgorithm, SigningKeyRecord, SigningKeyStore } from '../store/ports.js';
@@ -81,7 +81,10 @@ export function createKeyring(deps: KeyringDeps): Keyring {
 
   function unsealRecord(record: SigningKeyRecord): LoadedKey {
     const privateJwk = JSON.parse(unseal(deps.masterKey, record.sealedPrivateKey, record.kid)) as JWK;
-    const privateKey = createPrivateKey({ key: privateJwk as import('node:crypto').JsonWebKey, format: 'jwk' });
+    const privateKey = createPrivateKey({
+      key: privateJwk as import('node:crypto').JsonWebKey,
+      format: 'jwk',
+    });
     return { kid: record.kid, alg: record.alg, privateKey, publicKey: createPublicKey(privateKey), record };
   }
 
@@ -156,7 +159,9 @@ export function createKeyring(deps: KeyringDeps): Keyring {
     find(kid) {
       const now = deps.clock.now();
       const key = keys.find((k) => k.kid === kid);
-      return key !== undefined && (key.record.expiresAt === null || key.record.expiresAt > now) ? key : undefined;
+      return key !== undefined && (key.record.expiresAt === null || key.record.expiresAt > now)
+        ? key
+        : undefined;
     },
 
     jwks() {

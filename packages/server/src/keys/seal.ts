@@ -15,7 +15,9 @@ export function seal(masterKey: Buffer, plaintext: string, associatedData: strin
   const cipher = createCipheriv('aes-256-gcm', masterKey, iv);
   cipher.setAAD(Buffer.from(associatedData, 'utf8'));
   const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  return ['v1', iv, ciphertext, cipher.getAuthTag()].map((part) => (typeof part === 'string' ? part : part.toString('base64url'))).join('.');
+  return ['v1', iv, ciphertext, cipher.getAuthTag()]
+    .map((part) => (typeof part === 'string' ? part : part.toString('base64url')))
+    .join('.');
 }
 
 export function unseal(masterKey: Buffer, sealed: string, associatedData: string): string {
@@ -27,8 +29,12 @@ export function unseal(masterKey: Buffer, sealed: string, associatedData: string
     const decipher = createDecipheriv('aes-256-gcm', masterKey, Buffer.from(iv, 'base64url'));
     decipher.setAAD(Buffer.from(associatedData, 'utf8'));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-    return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
+    return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString(
+      'utf8',
+    );
   } catch (error) {
-    throw new UnsealError('The master key does not open the sealed signing keys (wrong master key?)', { cause: error });
+    throw new UnsealError('The master key does not open the sealed signing keys (wrong master key?)', {
+      cause: error,
+    });
   }
 }

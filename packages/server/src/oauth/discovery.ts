@@ -42,7 +42,10 @@ export function createCapabilities(): Capabilities {
 const AUTH_METHOD_ENDPOINTS = ['token_endpoint', 'introspection_endpoint', 'revocation_endpoint'] as const;
 
 /** RFC 8414 §2 authorization server metadata. */
-export function buildAuthorizationServerMetadata(issuer: string, caps: Capabilities): Record<string, unknown> {
+export function buildAuthorizationServerMetadata(
+  issuer: string,
+  caps: Capabilities,
+): Record<string, unknown> {
   const meta: Record<string, unknown> = { issuer };
   for (const [name, path] of caps.endpoints) {
     meta[name] = issuer + path;
@@ -57,7 +60,9 @@ export function buildAuthorizationServerMetadata(issuer: string, caps: Capabilit
   meta.grant_types_supported = [...caps.grantTypes];
   if (caps.tokenEndpointAuthMethods.size > 0) {
     const methods = [...caps.tokenEndpointAuthMethods];
-    const signing = methods.includes('private_key_jwt') ? ['ES256', 'EdDSA', 'RS256', 'PS256', 'ES384'] : undefined;
+    const signing = methods.includes('private_key_jwt')
+      ? ['ES256', 'EdDSA', 'RS256', 'PS256', 'ES384']
+      : undefined;
     for (const endpoint of AUTH_METHOD_ENDPOINTS) {
       if (caps.endpoints.has(endpoint)) {
         meta[`${endpoint}_auth_methods_supported`] = methods;

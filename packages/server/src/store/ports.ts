@@ -34,7 +34,11 @@ export interface PageOptions {
 // Clients
 // ---------------------------------------------------------------------------------------------
 
-export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
+export type TokenEndpointAuthMethod =
+  | 'client_secret_basic'
+  | 'client_secret_post'
+  | 'private_key_jwt'
+  | 'none';
 
 /** One client secret, stored as its SHA-256. `expiresAt` is set when it was rotated away. */
 export interface ClientSecretRecord {
@@ -92,7 +96,12 @@ export interface ClientStore {
    * Atomically adds `secret` and sets `expiresAt = oldSecretsExpireAt` on every other secret that
    * has no earlier expiry. Secrets that have expired before `now` are deleted.
    */
-  rotateClientSecret(id: string, secret: ClientSecretRecord, oldSecretsExpireAt: number, now: number): Promise<ClientRecord>;
+  rotateClientSecret(
+    id: string,
+    secret: ClientSecretRecord,
+    oldSecretsExpireAt: number,
+    now: number,
+  ): Promise<ClientRecord>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -165,7 +174,10 @@ export interface AccessTokenStore {
   findAccessToken(hash: string): Promise<AccessTokenRecord | undefined>;
   /** Marks the token revoked; returns the record as it was, or undefined when unknown. */
   revokeAccessToken(hash: string, now: number): Promise<AccessTokenRecord | undefined>;
-  revokeAccessTokensBy(filter: { clientId?: string; subject?: string; grantId?: string }, now: number): Promise<number>;
+  revokeAccessTokensBy(
+    filter: { clientId?: string; subject?: string; grantId?: string },
+    now: number,
+  ): Promise<number>;
   purgeExpiredAccessTokens(now: number): Promise<number>;
 }
 
@@ -203,7 +215,9 @@ export interface ApiKeyRecord {
   usageCount: number;
 }
 
-export type ApiKeyPatch = Partial<Pick<ApiKeyRecord, 'name' | 'scope' | 'audiences' | 'meta' | 'rateLimit' | 'expiresAt' | 'disabled'>>;
+export type ApiKeyPatch = Partial<
+  Pick<ApiKeyRecord, 'name' | 'scope' | 'audiences' | 'meta' | 'rateLimit' | 'expiresAt' | 'disabled'>
+>;
 
 export interface ApiKeyUsage {
   id: string;
@@ -245,7 +259,12 @@ export interface UserRecord {
   updatedAt: number;
 }
 
-export type UserPatch = Partial<Pick<UserRecord, 'username' | 'email' | 'emailVerified' | 'name' | 'passwordHash' | 'disabled' | 'tokensValidAfter'>>;
+export type UserPatch = Partial<
+  Pick<
+    UserRecord,
+    'username' | 'email' | 'emailVerified' | 'name' | 'passwordHash' | 'disabled' | 'tokensValidAfter'
+  >
+>;
 
 export interface UserStore {
   createUser(user: Omit<UserRecord, 'createdAt' | 'updatedAt'>, now: number): Promise<UserRecord>;
@@ -279,6 +298,8 @@ export interface SessionStore {
   touchSession(id: string, lastSeenAt: number, expiresAt: number): Promise<void>;
   /** Deletes and returns the deleted session ids. */
   deleteSessions(filter: { id?: string; userId?: string }): Promise<string[]>;
+  /** Deletes sessions whose `expiresAt` has passed (nothing else ever removes them). */
+  purgeExpiredSessions(now: number): Promise<number>;
 }
 
 export interface ConsentRecord {
@@ -320,7 +341,10 @@ export interface AuthorizationCodeRecord {
   consumedAt: number | null;
 }
 
-export type ConsumeResult<T> = { status: 'consumed'; record: T } | { status: 'replayed'; record: T } | { status: 'not_found' };
+export type ConsumeResult<T> =
+  | { status: 'consumed'; record: T }
+  | { status: 'replayed'; record: T }
+  | { status: 'not_found' };
 
 export interface AuthorizationCodeStore {
   insertAuthorizationCode(code: AuthorizationCodeRecord): Promise<void>;
@@ -365,7 +389,10 @@ export interface RefreshTokenStore {
    */
   rotateRefreshToken(oldHash: string, next: RefreshTokenRecord, now: number): Promise<RotateResult>;
   /** Revokes every token of the families matching the filter; returns the family ids touched. */
-  revokeRefreshTokens(filter: { familyId?: string; clientId?: string; userId?: string; sessionId?: string }, now: number): Promise<string[]>;
+  revokeRefreshTokens(
+    filter: { familyId?: string; clientId?: string; userId?: string; sessionId?: string },
+    now: number,
+  ): Promise<string[]>;
   purgeExpiredRefreshTokens(now: number): Promise<number>;
 }
 
@@ -376,6 +403,46 @@ export interface RefreshTokenStore {
 export interface ReplayStore {
   /** Records `key` until `expiresAt`; true the first time, false if it was already recorded. */
   markOnce(key: string, expiresAt: number, now: number): Promise<boolean>;
+  /** Deletes keys whose `expiresAt` has passed, so the cache does not grow without bound. */
+  purgeExpiredReplays(now: number): Promise<number>;
+}
+
+// Rate-limit counters (per API key, shared by every node through the database)
+
+/** One request to count against a limit: the window is `[floor(now / window) * window, +window)`. */
+export interface RateLimitRequest {
+  /** What is limited, e.g. `api_key:key_…`. */
+  key: string;
+  limit: number;
+  /** Window length in seconds. */
+  window: number;
+  /**
+   * `fixed`: at most `limit` counted in the current window. `sliding`: the current window's count
+   * plus the previous window's count, weighted by how much of it still overlaps the last `window`
+   * seconds, stays below `limit` (the approximation Cloudflare and Unkey use).
+   */
+  kind: 'fixed' | 'sliding';
+  now: number;
+}
+
+export interface RateLimitResult {
+  /** True when the request was counted; a refused request is not counted (it "counts once"). */
+  allowed: boolean;
+  /** Requests counted in the current window, including this one when allowed. */
+  count: number;
+  /** Requests counted in the previous window (used by `sliding`). */
+  previousCount: number;
+  windowStart: number;
+}
+
+export interface RateLimitStore {
+  /**
+   * The one atomic verb: counts the request if it fits. N concurrent calls with room for L count
+   * exactly L, on every node sharing the database.
+   */
+  consumeRateLimit(request: RateLimitRequest): Promise<RateLimitResult>;
+  /** Deletes counters of windows that can no longer matter (older than the previous window). */
+  purgeExpiredRateLimits(now: number): Promise<number>;
 }
 
 export interface AuditEvent {
@@ -392,7 +459,9 @@ export interface AuditEvent {
 
 export interface AuditStore {
   appendAudit(event: AuditEvent): Promise<void>;
-  listAudit(filter: { type?: string; subject?: string } & PageOptions): Promise<Page<AuditEvent & { id: number }>>;
+  listAudit(
+    filter: { type?: string; subject?: string } & PageOptions,
+  ): Promise<Page<AuditEvent & { id: number }>>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -416,6 +485,7 @@ export interface Store
     AuthorizationCodeStore,
     RefreshTokenStore,
     ReplayStore,
+    RateLimitStore,
     AuditStore,
     MigrationRunner {
   /** `sqlite` or `postgres`. */

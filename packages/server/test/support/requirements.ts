@@ -8,7 +8,8 @@ import net from 'node:net';
 
 export const requireAll = process.env.TESSERA_REQUIRE_SERVICES === '1';
 
-export const POSTGRES_URL = process.env.TESSERA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const POSTGRES_URL =
+  process.env.TESSERA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const CHROMIUM_PATH = process.env.TESSERA_TEST_CHROMIUM ?? '/usr/bin/chromium';
 
 function canConnect(host: string, port: number): Promise<boolean> {

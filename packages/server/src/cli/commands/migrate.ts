@@ -6,5 +6,9 @@ export async function runMigrate(config: Readonly<Config>): Promise<void> {
   const { store, applied } = await openMigratedStore(config);
   await store.close();
   const where = databaseUrlOf(config).replace(/\/\/[^@/]*@/, '//***@');
-  process.stdout.write(applied.length === 0 ? `Database ${where} is up to date.\n` : `Applied ${applied.join(', ')} to ${where}.\n`);
+  process.stdout.write(
+    applied.length === 0
+      ? `Database ${where} is up to date.\n`
+      : `Applied ${applied.join(', ')} to ${where}.\n`,
+  );
 }

@@ -10,15 +10,21 @@ export async function runServe(config: Readonly<Config>): Promise<void> {
   const server = await startServer(config);
   const infoPath = serverInfoPath(config);
   mkdirSync(dirname(infoPath), { recursive: true });
-  writeFileSync(infoPath, `${JSON.stringify({ url: server.url, issuer: server.config.issuer, pid: process.pid })}\n`);
+  writeFileSync(
+    infoPath,
+    `${JSON.stringify({ url: server.url, issuer: server.config.issuer, pid: process.pid })}\n`,
+  );
 
-  const adminWhere = config.adminToken !== undefined
-    ? 'admin API credential: TESSERA_ADMIN_TOKEN'
-    : server.config.adminToken !== undefined
-      ? `admin API credential in ${relative(process.cwd(), resolve(config.dataDir, 'admin.token')) || 'admin.token'}`
-      : 'admin API closed (set TESSERA_ADMIN_TOKEN)';
+  const adminWhere =
+    config.adminToken !== undefined
+      ? 'admin API credential: TESSERA_ADMIN_TOKEN'
+      : server.config.adminToken !== undefined
+        ? `admin API credential in ${relative(process.cwd(), resolve(config.dataDir, 'admin.token')) || 'admin.token'}`
+        : 'admin API closed (set TESSERA_ADMIN_TOKEN)';
   const mode = config.dev ? ' [dev mode: not for production]' : '';
-  process.stdout.write(`Tessera is listening on ${server.url} — issuer ${server.config.issuer} — ${adminWhere}${mode}\n`);
+  process.stdout.write(
+    `Tessera is listening on ${server.url} — issuer ${server.config.issuer} — ${adminWhere}${mode}\n`,
+  );
 
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err !== undefined) {

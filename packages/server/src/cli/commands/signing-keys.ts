@@ -20,7 +20,9 @@ function print(items: KeyView[], json: boolean): void {
     return;
   }
   for (const k of items) {
-    process.stdout.write(`${k.kid}  ${k.alg}  ${k.status.padEnd(8)}  signs from ${iso(k.activates_at)}  retired ${iso(k.retired_at)}  unpublished ${iso(k.expires_at)}\n`);
+    process.stdout.write(
+      `${k.kid}  ${k.alg}  ${k.status.padEnd(8)}  signs from ${iso(k.activates_at)}  retired ${iso(k.retired_at)}  unpublished ${iso(k.expires_at)}\n`,
+    );
   }
 }
 
@@ -32,7 +34,11 @@ export async function runSigningKeysList(client: AdminClient, json: boolean): Pr
 export async function runSigningKeysRotate(client: AdminClient, now: boolean, json: boolean): Promise<void> {
   const { items } = await client.request<{ items: KeyView[] }>('POST', '/admin/signing-keys/rotate', { now });
   if (!json) {
-    process.stdout.write(now ? 'New key signs now (emergency rotation).\n' : 'New key is published now and signs after the activation delay.\n');
+    process.stdout.write(
+      now
+        ? 'New key signs now (emergency rotation).\n'
+        : 'New key is published now and signs after the activation delay.\n',
+    );
   }
   print(items, json);
 }

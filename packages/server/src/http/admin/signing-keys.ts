@@ -15,7 +15,11 @@ export interface SigningKeyRoutesDeps {
 
 function describeKey(record: SigningKeyRecord, now: number) {
   const status =
-    record.activatesAt > now ? 'upcoming' : record.retiredAt !== null && record.retiredAt <= now ? 'retired' : 'active';
+    record.activatesAt > now
+      ? 'upcoming'
+      : record.retiredAt !== null && record.retiredAt <= now
+        ? 'retired'
+        : 'active';
   return {
     kid: record.kid,
     alg: record.alg,
@@ -36,7 +40,11 @@ export function registerSigningKeyRoutes(app: FastifyInstance, deps: SigningKeyR
 
   app.post('/signing-keys/rotate', async (request, reply) => {
     const body = (request.body ?? {}) as Record<string, unknown>;
-    if (typeof body !== 'object' || Array.isArray(body) || (body.now !== undefined && typeof body.now !== 'boolean')) {
+    if (
+      typeof body !== 'object' ||
+      Array.isArray(body) ||
+      (body.now !== undefined && typeof body.now !== 'boolean')
+    ) {
       throw OAuthError.invalidRequest('Body must be {"now": boolean} or empty');
     }
     const added = await deps.keyring.rotate({ now: body.now === true });

@@ -20,7 +20,7 @@ export function requireAdmin(app: FastifyInstance, adminToken: string | undefine
   app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization;
     if (header === undefined) {
-      throw OAuthError.invalidToken('Admin credential required', { cause: 'no Authorization header' });
+      throw OAuthError.invalidToken('Admin credential required', { noCredentials: true });
     }
     const match = /^Bearer ([\x21-\x7E]+)$/i.exec(header);
     if (match?.[1] === undefined) {

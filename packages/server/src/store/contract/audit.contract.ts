@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import type { AuditEvent } from '../ports.js';
+import { collectPages, type MakeStore, T0, uid, useStore } from './fixtures.js';
+
+function event(overrides: Partial<AuditEvent> = {}): AuditEvent {
+  return {
+    type: 'client.created',
+    actor: 'admin',
+    subject: uid('cli'),
+    data: { name: 'Example', scopes: ['a', 'b'], nested: { ok: true } },
+    at: T0,
+    requestId: uid('req'),
+    ...overrides,
+  };
+}
+
+export function describeAuditStore(makeStore: MakeStore): void {
+  describe('AuditStore', () => {
+    const store = useStore(makeStore);
+
+    it('lists appended events newest first with data round-tripped', async () => {
+      const subject = uid('cli');
+      const first = event({ subject });
+      const second = event({ subject, type: 'client.updated', at: T0 + 1, requestId: null, data: {} });
+      await store().appendAudit(first);
+      await store().appendAudit(second);
+      const page = await store().listAudit({ subject });
+      expect(page.items.map(({ id: _id, ...rest }) => rest)).toEqual([second, first]);
+      expect(page.next).toBeUndefined();
+      const [newer, older] = page.items;
+      expect((newer?.id ?? 0) > (older?.id ?? 0)).toBe(true);
+    });
+
+    it('filters by type and subject', async () => {
+      const subject = uid('usr');
+      const type = `user.${uid('probe')}`;
+      await store().appendAudit(event({ subject, type }));
+      await store().appendAudit(event({ subject, type: 'user.updated' }));
+      await store().appendAudit(event({ type }));
+      expect((await store().listAudit({ type })).items).toHaveLength(2);
+      expect((await store().listAudit({ subject })).items).toHaveLength(2);
+      expect((await store().listAudit({ subject, type })).items).toHaveLength(1);
+    });
+
+    it('pages through events with a cursor, each exactly once', async () => {
+      const subject = uid('key');
+      for (let i = 0; i < 5; i++) {
+        await store().appendAudit(event({ subject, at: T0 + i, actor: 'system' }));
+      }
+      const { items, pages } = await collectPages(2, (options) => store().listAudit({ subject, ...options }));
+      expect(items.map((item) => item.at)).toEqual([T0 + 4, T0 + 3, T0 + 2, T0 + 1, T0]);
+      expect(pages).toBe(3);
+    });
+  });
+}

@@ -1,0 +1,43 @@
+/**
+ * The store contract: every adapter runs {@link describeStoreContract} against a real database.
+ * `makeStore` returns a migrated store; each test closes the one it got.
+ */
+import { describe } from 'vitest';
+import { describeAccessTokenStore } from './access-tokens.contract.js';
+import { describeApiKeyStore } from './api-keys.contract.js';
+import { describeAuditStore } from './audit.contract.js';
+import { describeAuthorizationCodeStore } from './authorization-codes.contract.js';
+import { describeClientStore } from './clients.contract.js';
+import { describeConsentStore } from './consents.contract.js';
+import type { MakeStore } from './fixtures.js';
+import { describeMigrations } from './migrations.contract.js';
+import { describeRateLimitStore } from './rate-limits.contract.js';
+import { describeRefreshTokenStore } from './refresh-tokens.contract.js';
+import { describeReplayStore } from './replay.contract.js';
+import { describeRevocationStore } from './revocations.contract.js';
+import { describeSessionStore } from './sessions.contract.js';
+import { describeSigningKeyStore } from './signing-keys.contract.js';
+import { describeStoreAggregate } from './store.contract.js';
+import { describeUserStore } from './users.contract.js';
+
+export type { MakeStore } from './fixtures.js';
+
+export function describeStoreContract(name: string, makeStore: MakeStore): void {
+  describe(`store contract: ${name}`, () => {
+    describeStoreAggregate(makeStore);
+    describeMigrations(makeStore);
+    describeClientStore(makeStore);
+    describeSigningKeyStore(makeStore);
+    describeRevocationStore(makeStore);
+    describeAccessTokenStore(makeStore);
+    describeApiKeyStore(makeStore);
+    describeUserStore(makeStore);
+    describeSessionStore(makeStore);
+    describeConsentStore(makeStore);
+    describeAuthorizationCodeStore(makeStore);
+    describeRefreshTokenStore(makeStore);
+    describeReplayStore(makeStore);
+    describeRateLimitStore(makeStore);
+    describeAuditStore(makeStore);
+  });
+}

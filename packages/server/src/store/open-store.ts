@@ -1,0 +1,44 @@
+/** Opens the store a URL names. It does not migrate: the caller runs `store.migrate()`. */
+import { fileURLToPath } from 'node:url';
+import type { Store } from './ports.js';
+import { openPostgres } from './postgres/dialect.js';
+import { createSqlStore } from './sql/sql-store.js';
+import { openSqlite } from './sqlite/dialect.js';
+
+export interface OpenStoreOptions {
+  /** PostgreSQL only: the schema to use (created when absent). */
+  schema?: string;
+}
+
+/** The SQLite path a URL names, or undefined when it names PostgreSQL. */
+export function sqlitePathOf(url: string): string | undefined {
+  if (/^postgres(ql)?:\/\//i.test(url)) {
+    return undefined;
+  }
+  if (url.startsWith('file://')) {
+    return fileURLToPath(url);
+  }
+  if (url.startsWith('file:')) {
+    return url.slice('file:'.length);
+  }
+  if (url.startsWith('sqlite://')) {
+    return url.slice('sqlite://'.length);
+  }
+  if (url.startsWith('sqlite:')) {
+    return url.slice('sqlite:'.length);
+  }
+  return url;
+}
+
+/**
+ * `postgres://…` or `postgresql://…` → PostgreSQL; `sqlite:PATH`, `file:PATH`, a plain path or
+ * `:memory:` → SQLite.
+ */
+export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
+  const path = sqlitePathOf(url);
+  if (path === undefined) {
+    const { db } = await openPostgres(url, options.schema === undefined ? {} : { schema: options.schema });
+    return createSqlStore(db, 'postgres');
+  }
+  return createSqlStore(openSqlite(path).db, 'sqlite');
+}

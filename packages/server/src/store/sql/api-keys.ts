@@ -1,0 +1,199 @@
+/** API keys, looked up by the SHA-256 of the key; usage is written in batches, off the hot path. */
+import { type Kysely, sql, type Updateable } from 'kysely';
+import { type ApiKeyPatch, type ApiKeyRecord, type ApiKeyStore, NotFoundError } from '../ports.js';
+import {
+  atomic,
+  decodeKeyCursor,
+  encodeKeyCursor,
+  fromFlag,
+  fromJson,
+  pageLimit,
+  type SqlContext,
+  toFlag,
+  toJson,
+  toPage,
+  unique,
+} from './context.js';
+import type { ApiKeyRow, ApiKeysTable, Database } from './database.js';
+
+function toApiKey(row: ApiKeyRow): ApiKeyRecord {
+  return {
+    id: row.id,
+    hash: row.hash,
+    start: row.start,
+    name: row.name,
+    owner: row.owner,
+    scope: fromJson(row.scope),
+    audiences: fromJson(row.audiences),
+    meta: fromJson(row.meta),
+    rateLimit: row.rate_limit === null ? null : fromJson(row.rate_limit),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    expiresAt: row.expires_at,
+    disabled: fromFlag(row.disabled),
+    revokedAt: row.revoked_at,
+    replacedBy: row.replaced_by,
+    lastUsedAt: row.last_used_at,
+    usageCount: row.usage_count,
+  };
+}
+
+function patchColumns(patch: ApiKeyPatch): Updateable<ApiKeysTable> {
+  const set: Updateable<ApiKeysTable> = {};
+  if (patch.name !== undefined) {
+    set.name = patch.name;
+  }
+  if (patch.scope !== undefined) {
+    set.scope = toJson(patch.scope);
+  }
+  if (patch.audiences !== undefined) {
+    set.audiences = toJson(patch.audiences);
+  }
+  if (patch.meta !== undefined) {
+    set.meta = toJson(patch.meta);
+  }
+  if (patch.rateLimit !== undefined) {
+    set.rate_limit = patch.rateLimit === null ? null : toJson(patch.rateLimit);
+  }
+  if (patch.expiresAt !== undefined) {
+    set.expires_at = patch.expiresAt;
+  }
+  if (patch.disabled !== undefined) {
+    set.disabled = toFlag(patch.disabled);
+  }
+  return set;
+}
+
+async function insert(db: Kysely<Database>, key: ApiKeyRecord): Promise<void> {
+  await unique(`api key ${key.id} already exists`, () =>
+    db
+      .insertInto('api_keys')
+      .values({
+        id: key.id,
+        hash: key.hash,
+        start: key.start,
+        name: key.name,
+        owner: key.owner,
+        scope: toJson(key.scope),
+        audiences: toJson(key.audiences),
+        meta: toJson(key.meta),
+        rate_limit: key.rateLimit === null ? null : toJson(key.rateLimit),
+        created_at: key.createdAt,
+        updated_at: key.updatedAt,
+        expires_at: key.expiresAt,
+        disabled: toFlag(key.disabled),
+        revoked_at: key.revokedAt,
+        replaced_by: key.replacedBy,
+        last_used_at: key.lastUsedAt,
+        usage_count: key.usageCount,
+      })
+      .execute(),
+  );
+}
+
+function notFound(id: string): never {
+  throw new NotFoundError(`api key ${id} not found`);
+}
+
+export function apiKeyStore(ctx: SqlContext): ApiKeyStore {
+  return {
+    insertApiKey(key) {
+      return insert(ctx.db, key);
+    },
+
+    async findApiKeyByHash(hash) {
+      const row = await ctx.db.selectFrom('api_keys').selectAll().where('hash', '=', hash).executeTakeFirst();
+      return row === undefined ? undefined : toApiKey(row);
+    },
+
+    async findApiKey(id) {
+      const row = await ctx.db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+      return row === undefined ? undefined : toApiKey(row);
+    },
+
+    async listApiKeys(filter) {
+      const limit = pageLimit(filter.limit);
+      const after = decodeKeyCursor(filter.cursor);
+      let query = ctx.db.selectFrom('api_keys').selectAll();
+      if (filter.owner !== undefined) {
+        query = query.where('owner', '=', filter.owner);
+      }
+      if (after !== undefined) {
+        query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), '>', eb.tuple(after.at, after.id)));
+      }
+      const rows = await query
+        .orderBy('created_at')
+        .orderBy('id')
+        .limit(limit + 1)
+        .execute();
+      return toPage(rows, limit, toApiKey, (row) => encodeKeyCursor(row.created_at, row.id));
+    },
+
+    async countApiKeys() {
+      const row = await ctx.db
+        .selectFrom('api_keys')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+
+    async updateApiKey(id, patch, now) {
+      const row = await ctx.db
+        .updateTable('api_keys')
+        .set({ ...patchColumns(patch), updated_at: now })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+      return row === undefined ? notFound(id) : toApiKey(row);
+    },
+
+    async revokeApiKey(id, now) {
+      const row = await ctx.db
+        .updateTable('api_keys')
+        .set((eb) => ({ revoked_at: eb.fn.coalesce('revoked_at', eb.val(now)), updated_at: now }))
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+      return row === undefined ? notFound(id) : toApiKey(row);
+    },
+
+    rotateApiKey(id, next, oldExpiresAt) {
+      return atomic(ctx, async (db) => {
+        // An old key that already expires sooner keeps its earlier expiry.
+        const row = await db
+          .updateTable('api_keys')
+          .set({
+            expires_at: sql<number>`case when expires_at is not null and expires_at < ${oldExpiresAt} then expires_at else ${oldExpiresAt} end`,
+            replaced_by: next.id,
+            updated_at: next.createdAt,
+          })
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirst();
+        if (row === undefined) {
+          return notFound(id);
+        }
+        await insert(db, next);
+        return toApiKey(row);
+      });
+    },
+
+    async touchApiKeys(batch) {
+      if (batch.length === 0) {
+        return;
+      }
+      await atomic(ctx, async (db) => {
+        for (const usage of batch) {
+          await db
+            .updateTable('api_keys')
+            .set((eb) => ({
+              last_used_at: sql<number>`case when last_used_at is null or last_used_at < ${usage.lastUsedAt} then ${usage.lastUsedAt} else last_used_at end`,
+              usage_count: eb('usage_count', '+', usage.count),
+            }))
+            .where('id', '=', usage.id)
+            .execute();
+        }
+      });
+    },
+  };
+}

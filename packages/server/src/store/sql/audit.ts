@@ -1,0 +1,62 @@
+/** The audit log: append-only, listed newest first. */
+import type { AuditEvent, AuditStore } from '../ports.js';
+import {
+  decodeIdCursor,
+  encodeIdCursor,
+  fromJson,
+  pageLimit,
+  type SqlContext,
+  toJson,
+  toPage,
+} from './context.js';
+import type { AuditEventRow } from './database.js';
+
+function toAuditEvent(row: AuditEventRow): AuditEvent & { id: number } {
+  return {
+    id: row.id,
+    type: row.type,
+    actor: row.actor,
+    subject: row.subject,
+    data: fromJson(row.data),
+    at: row.at,
+    requestId: row.request_id,
+  };
+}
+
+export function auditStore(ctx: SqlContext): AuditStore {
+  return {
+    async appendAudit(event) {
+      await ctx.db
+        .insertInto('audit_events')
+        .values({
+          type: event.type,
+          actor: event.actor,
+          subject: event.subject,
+          data: toJson(event.data),
+          at: event.at,
+          request_id: event.requestId,
+        })
+        .execute();
+    },
+
+    async listAudit(filter) {
+      const limit = pageLimit(filter.limit);
+      const before = decodeIdCursor(filter.cursor);
+      let query = ctx.db.selectFrom('audit_events').selectAll();
+      if (filter.type !== undefined) {
+        query = query.where('type', '=', filter.type);
+      }
+      if (filter.subject !== undefined) {
+        query = query.where('subject', '=', filter.subject);
+      }
+      if (before !== undefined) {
+        query = query.where('id', '<', before);
+      }
+      const rows = await query
+        .orderBy('id', 'desc')
+        .limit(limit + 1)
+        .execute();
+      return toPage(rows, limit, toAuditEvent, (row) => encodeIdCursor(row.id));
+    },
+  };
+}

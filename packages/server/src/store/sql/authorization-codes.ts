@@ -1,0 +1,90 @@
+/** Authorization codes (RFC 6749 §4.1.2): stored by SHA-256, consumed exactly once. */
+import type { AuthorizationCodeRecord, AuthorizationCodeStore } from '../ports.js';
+import { atomic, count, fromJson, type SqlContext, toJson, unique } from './context.js';
+import type { AuthorizationCodeRow } from './database.js';
+
+function toCode(row: AuthorizationCodeRow): AuthorizationCodeRecord {
+  return {
+    hash: row.hash,
+    clientId: row.client_id,
+    userId: row.user_id,
+    sessionId: row.session_id,
+    redirectUri: row.redirect_uri,
+    scope: fromJson(row.scope),
+    audience: fromJson(row.audience),
+    codeChallenge: row.code_challenge,
+    codeChallengeMethod: row.code_challenge_method === 'S256' ? 'S256' : null,
+    nonce: row.nonce,
+    authTime: row.auth_time,
+    amr: fromJson(row.amr),
+    acr: row.acr,
+    grantId: row.grant_id,
+    issuedAt: row.issued_at,
+    expiresAt: row.expires_at,
+    consumedAt: row.consumed_at,
+  };
+}
+
+export function authorizationCodeStore(ctx: SqlContext): AuthorizationCodeStore {
+  return {
+    async insertAuthorizationCode(code) {
+      await unique('authorization code already exists', () =>
+        ctx.db
+          .insertInto('authorization_codes')
+          .values({
+            hash: code.hash,
+            client_id: code.clientId,
+            user_id: code.userId,
+            session_id: code.sessionId,
+            redirect_uri: code.redirectUri,
+            scope: toJson(code.scope),
+            audience: toJson(code.audience),
+            code_challenge: code.codeChallenge,
+            code_challenge_method: code.codeChallengeMethod,
+            nonce: code.nonce,
+            auth_time: code.authTime,
+            amr: toJson(code.amr),
+            acr: code.acr,
+            grant_id: code.grantId,
+            issued_at: code.issuedAt,
+            expires_at: code.expiresAt,
+            consumed_at: code.consumedAt,
+          })
+          .execute(),
+      );
+    },
+
+    consumeAuthorizationCode(hash, now) {
+      return atomic(ctx, async (db) => {
+        // RFC 6749 §4.1.2 / RFC 9700 §4.5: one conditional UPDATE, so exactly one caller wins even
+        // under READ COMMITTED (the losers re-check `consumed_at` after the winner's row lock).
+        const won = await db
+          .updateTable('authorization_codes')
+          .set({ consumed_at: now })
+          .where('hash', '=', hash)
+          .where('consumed_at', 'is', null)
+          .returningAll()
+          .executeTakeFirst();
+        if (won !== undefined) {
+          return { status: 'consumed', record: toCode(won) } as const;
+        }
+        const row = await db
+          .selectFrom('authorization_codes')
+          .selectAll()
+          .where('hash', '=', hash)
+          .executeTakeFirst();
+        return row === undefined
+          ? ({ status: 'not_found' } as const)
+          : ({ status: 'replayed', record: toCode(row) } as const);
+      });
+    },
+
+    async purgeExpiredAuthorizationCodes(now) {
+      const result = await ctx.db
+        .deleteFrom('authorization_codes')
+        .where('expires_at', '<=', now)
+        .executeTakeFirst();
+      return count(result.numDeletedRows);
+    },
+  };
+}

@@ -1,0 +1,220 @@
+/**
+ * Kysely table types. Row types stay inside `store/sql`: the rest of the server sees only the
+ * records of `ports.ts`. Columns are snake_case, times are integer seconds, booleans are 0/1 and
+ * arrays/objects are JSON text in both dialects, so one set of queries serves both.
+ */
+import type { Generated, Selectable } from 'kysely';
+
+/** 0 or 1: SQLite has no boolean type, so both dialects store flags as integers. */
+export type Flag = number;
+/** JSON text. */
+export type JsonText = string;
+
+export interface ClientsTable {
+  id: string;
+  name: string;
+  grant_types: JsonText;
+  scope: JsonText;
+  default_scope: JsonText;
+  audiences: JsonText;
+  redirect_uris: JsonText;
+  post_logout_redirect_uris: JsonText;
+  token_endpoint_auth_method: string;
+  token_format: string;
+  access_token_ttl: number | null;
+  metadata: JsonText;
+  jwks: JsonText | null;
+  jwks_uri: string | null;
+  first_party: Flag;
+  permissions: JsonText;
+  disabled: Flag;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ClientSecretsTable {
+  hash: string;
+  client_id: string;
+  start: string;
+  created_at: number;
+  expires_at: number | null;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  public_jwk: JsonText;
+  sealed_private_key: string;
+  created_at: number;
+  activates_at: number;
+  retired_at: number | null;
+  expires_at: number | null;
+}
+
+export interface RevocationsTable {
+  id: Generated<number>;
+  target_type: string;
+  target_value: string;
+  revoked_at: number;
+  expires_at: number;
+}
+
+export interface AccessTokensTable {
+  hash: string;
+  jti: string;
+  client_id: string;
+  subject: string;
+  scope: JsonText;
+  audience: JsonText;
+  claims: JsonText;
+  grant_id: string | null;
+  issued_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  hash: string;
+  start: string;
+  name: string;
+  owner: string;
+  scope: JsonText;
+  audiences: JsonText;
+  meta: JsonText;
+  rate_limit: JsonText | null;
+  created_at: number;
+  updated_at: number;
+  expires_at: number | null;
+  disabled: Flag;
+  revoked_at: number | null;
+  replaced_by: string | null;
+  last_used_at: number | null;
+  usage_count: number;
+}
+
+export interface UsersTable {
+  id: string;
+  username: string;
+  email: string | null;
+  email_verified: Flag;
+  name: string | null;
+  password_hash: string;
+  disabled: Flag;
+  tokens_valid_after: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionsTable {
+  id: string;
+  hash: string;
+  user_id: string;
+  auth_time: number;
+  amr: JsonText;
+  acr: string | null;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+  user_agent: string | null;
+  ip: string | null;
+}
+
+export interface ConsentsTable {
+  user_id: string;
+  client_id: string;
+  scope: JsonText;
+  granted_at: number;
+}
+
+export interface AuthorizationCodesTable {
+  hash: string;
+  client_id: string;
+  user_id: string;
+  session_id: string | null;
+  redirect_uri: string;
+  scope: JsonText;
+  audience: JsonText;
+  code_challenge: string | null;
+  code_challenge_method: string | null;
+  nonce: string | null;
+  auth_time: number;
+  amr: JsonText;
+  acr: string | null;
+  grant_id: string;
+  issued_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
+export interface RefreshTokensTable {
+  hash: string;
+  family_id: string;
+  client_id: string;
+  user_id: string;
+  session_id: string | null;
+  scope: JsonText;
+  audience: JsonText;
+  auth_time: number;
+  amr: JsonText;
+  acr: string | null;
+  issued_at: number;
+  expires_at: number;
+  family_expires_at: number;
+  used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface ReplayKeysTable {
+  key: string;
+  expires_at: number;
+}
+
+/** Rate-limit counters, one row per key and window (migration 0002). */
+export interface RateLimitsTable {
+  key: string;
+  window_start: number;
+  count: number;
+  /** The row can be purged after this time (the end of the window after its own). */
+  expires_at: number;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  type: string;
+  actor: string;
+  subject: string | null;
+  data: JsonText;
+  at: number;
+  request_id: string | null;
+}
+
+export interface Database {
+  clients: ClientsTable;
+  client_secrets: ClientSecretsTable;
+  signing_keys: SigningKeysTable;
+  revocations: RevocationsTable;
+  access_tokens: AccessTokensTable;
+  api_keys: ApiKeysTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  consents: ConsentsTable;
+  authorization_codes: AuthorizationCodesTable;
+  refresh_tokens: RefreshTokensTable;
+  replay_keys: ReplayKeysTable;
+  rate_limits: RateLimitsTable;
+  audit_events: AuditEventsTable;
+}
+
+export type ClientRow = Selectable<ClientsTable>;
+export type ClientSecretRow = Selectable<ClientSecretsTable>;
+export type SigningKeyRow = Selectable<SigningKeysTable>;
+export type RevocationRow = Selectable<RevocationsTable>;
+export type AccessTokenRow = Selectable<AccessTokensTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type UserRow = Selectable<UsersTable>;
+export type SessionRow = Selectable<SessionsTable>;
+export type ConsentRow = Selectable<ConsentsTable>;
+export type AuthorizationCodeRow = Selectable<AuthorizationCodesTable>;
+export type RefreshTokenRow = Selectable<RefreshTokensTable>;
+export type AuditEventRow = Selectable<AuditEventsTable>;

@@ -1,0 +1,45 @@
+/**
+ * Runs the numbered migrations with a static provider: no filesystem scanning, so the same code
+ * works from `src` under vitest and from `dist` after `tsc`.
+ */
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import type { SqlDialectName } from './context.js';
+import type { Database } from './database.js';
+import { initialMigration } from './migrations/0001-initial.js';
+import { rateLimitsMigration } from './migrations/0002-rate-limits.js';
+
+export function migrations(dialect: SqlDialectName): Record<string, Migration> {
+  return {
+    '0001-initial': initialMigration(dialect),
+    '0002-rate-limits': rateLimitsMigration(),
+  };
+}
+
+/** Applies pending migrations in name order; returns the names applied. */
+export async function migrateToLatest(db: Kysely<Database>, dialect: SqlDialectName): Promise<string[]> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: 'tessera_migration',
+    migrationLockTableName: 'tessera_migration_lock',
+    // Kysely looks for its tables in every schema unless told which: another schema's tables
+    // (a parallel test run, a second deployment) would make it skip creating ours.
+    ...(dialect === 'postgres' ? { migrationTableSchema: await currentSchema(db) } : {}),
+  });
+  const { error, results = [] } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results.find((result) => result.status === 'Error');
+    throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} failed`, { cause: error });
+  }
+  return results.filter((result) => result.status === 'Success').map((result) => result.migrationName);
+}
+
+async function currentSchema(db: Kysely<Database>): Promise<string> {
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+  const schema = rows[0]?.schema;
+  if (schema === undefined || schema === null) {
+    throw new Error('no current schema: the search_path names no existing schema');
+  }
+  return schema;
+}

@@ -1,0 +1,153 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { BusBridge, Topic } from '../../src/events/bus.js';
+import { describeStoreContract } from '../../src/store/contract/index.js';
+import { openStore } from '../../src/store/open-store.js';
+import type { Store } from '../../src/store/ports.js';
+import { createNotifyBridge } from '../../src/store/postgres/notify-bridge.js';
+import { isPostgresReachable, POSTGRES_URL, requireService } from '../support/requirements.js';
+
+const ok = requireService('PostgreSQL', await isPostgresReachable());
+const run = randomBytes(6).toString('hex');
+const schema = `t_${run}`;
+const freshSchema = `t_${run}_fresh`;
+
+async function dropSchemas(): Promise<void> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    for (const name of [schema, freshSchema]) {
+      await client.query(`drop schema if exists "${name}" cascade`);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs: number, tick?: () => void): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) {
+      throw new Error(`condition not met within ${timeoutMs} ms`);
+    }
+    tick?.();
+    await sleep(20);
+  }
+}
+
+interface Received {
+  topic: Topic;
+  payload: unknown;
+}
+
+async function startBridge(nodeId: string): Promise<{ bridge: BusBridge; received: Received[] }> {
+  const bridge = createNotifyBridge(POSTGRES_URL, { schema, nodeId });
+  const received: Received[] = [];
+  await bridge.start((topic, payload) => received.push({ topic, payload }));
+  return { bridge, received };
+}
+
+describe.skipIf(!ok)('PostgreSQL', () => {
+  // One pool for the whole contract run: each test gets a view whose close() leaves it open.
+  let shared: Store | undefined;
+  afterAll(async () => {
+    await shared?.close();
+    await dropSchemas();
+  });
+  describeStoreContract(`postgres (schema ${schema})`, async () => {
+    if (shared === undefined) {
+      shared = await openStore(POSTGRES_URL, { schema });
+      await shared.migrate();
+    }
+    return { ...shared, close: async () => {} };
+  });
+
+  describe('PostgreSQL specifics', () => {
+    it('applies the initial migration once in a fresh schema it creates', async () => {
+      const store = await openStore(POSTGRES_URL, { schema: freshSchema });
+      try {
+        expect(await store.migrate()).toEqual(['0001-initial', '0002-rate-limits']);
+        expect(await store.migrate()).toEqual([]);
+        expect(await store.countClients()).toBe(0);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('rejects a schema name that is not a plain identifier', async () => {
+      await expect(openStore(POSTGRES_URL, { schema: 'x"; drop table users; --' })).rejects.toThrow(
+        RangeError,
+      );
+    });
+  });
+
+  describe('LISTEN/NOTIFY bus bridge', () => {
+    it('relays an event to the other node within 1 s and never echoes it to the sender', async () => {
+      const a = await startBridge(`a-${run}`);
+      const b = await startBridge(`b-${run}`);
+      try {
+        const sentAt = Date.now();
+        a.bridge.send('client.updated', { clientId: 'cli_1' });
+        await waitUntil(() => b.received.length > 0, 1000);
+        expect(Date.now() - sentAt).toBeLessThan(1000);
+        expect(b.received).toEqual([{ topic: 'client.updated', payload: { clientId: 'cli_1' } }]);
+        await sleep(200);
+        expect(a.received).toEqual([]);
+      } finally {
+        await a.bridge.close();
+        await b.bridge.close();
+      }
+    });
+
+    it('does not cross into another schema’s channel', async () => {
+      const a = await startBridge(`a2-${run}`);
+      const other = createNotifyBridge(POSTGRES_URL, { schema: freshSchema, nodeId: `o-${run}` });
+      const elsewhere: unknown[] = [];
+      await other.start((_topic, payload) => elsewhere.push(payload));
+      try {
+        a.bridge.send('user.updated', { userId: 'usr_1' });
+        await sleep(300);
+        expect(elsewhere).toEqual([]);
+      } finally {
+        await a.bridge.close();
+        await other.close();
+      }
+    });
+
+    it('reconnects and keeps listening after its connection is killed', async () => {
+      const a = await startBridge(`a3-${run}`);
+      const nodeB = `b3-${run}`;
+      const b = await startBridge(nodeB);
+      const admin = new pg.Client({ connectionString: POSTGRES_URL });
+      await admin.connect();
+      try {
+        const killed = await admin.query(
+          'select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1',
+          [`tessera-bus-${nodeB}`],
+        );
+        expect(killed.rowCount).toBe(1);
+        let sent = 0;
+        await waitUntil(
+          () => b.received.length > 0,
+          5000,
+          () => {
+            sent += 1;
+            if (sent % 5 === 0) {
+              a.bridge.send('signing_key.rotated', { kid: `kid_${sent}` });
+            }
+          },
+        );
+        expect(b.received[0]?.topic).toBe('signing_key.rotated');
+      } finally {
+        await admin.end();
+        await a.bridge.close();
+        await b.bridge.close();
+      }
+    });
+  });
+});

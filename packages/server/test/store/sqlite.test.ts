@@ -1,0 +1,148 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { newUser, T0 } from '../../src/store/contract/fixtures.js';
+import { describeStoreContract } from '../../src/store/contract/index.js';
+import { openStore, sqlitePathOf } from '../../src/store/open-store.js';
+import { createSqlStore } from '../../src/store/sql/sql-store.js';
+import { openSqlite } from '../../src/store/sqlite/dialect.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tessera-sqlite-'));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describeStoreContract('sqlite :memory:', async () => {
+  const store = await openStore(':memory:');
+  await store.migrate();
+  return store;
+});
+
+// Every test reopens the same file, as a restarted server would.
+describeStoreContract('sqlite file (WAL)', async () => {
+  const store = await openStore(`sqlite:${join(dir, 'contract', 'tessera.db')}`);
+  await store.migrate();
+  return store;
+});
+
+/** Holds the write lock of `file` from another process for `holdMs`, then commits. */
+function holdWriteLock(file: string, holdMs: number): Promise<{ done: Promise<number | null> }> {
+  const script = `
+    const Database = require('better-sqlite3');
+    const db = new Database(process.argv[1]);
+    db.exec('begin immediate');
+    db.prepare('insert into replay_keys (key, expires_at) values (?, ?)').run('other-process', 1);
+    process.stdout.write('locked\\n');
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(process.argv[2]));
+    db.exec('commit');
+    db.close();
+  `;
+  const child = spawn(process.execPath, ['-e', script, file, String(holdMs)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const done = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return new Promise((resolve, reject) => {
+    child.stdout.once('data', () => resolve({ done }));
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`lock holder exited early with ${code}`)));
+  });
+}
+
+describe('SQLite specifics', () => {
+  it('applies the initial migration once on a fresh database', async () => {
+    const store = await openStore(':memory:');
+    try {
+      expect(await store.migrate()).toEqual(['0001-initial', '0002-rate-limits']);
+      expect(await store.migrate()).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('opens a file in WAL mode with busy_timeout and foreign keys, creating its directory', async () => {
+    const { db, sqlite } = openSqlite(join(dir, 'nested', 'deeper', 'pragmas.db'));
+    try {
+      expect(sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(sqlite.pragma('busy_timeout', { simple: true })).toBe(5000);
+      expect(sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
+      expect(sqlite.pragma('synchronous', { simple: true })).toBe(1);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('starts write transactions IMMEDIATE: the write lock is taken before the first write', async () => {
+    const file = join(dir, 'immediate.db');
+    const store = await openStore(file);
+    const probe = new Database(file, { timeout: 0 });
+    try {
+      await store.migrate();
+      await store.transaction(async (tx) => {
+        await tx.findUser('usr_nobody');
+        // Only a read so far, yet another writer is already locked out.
+        expect(() => probe.exec('begin immediate')).toThrow(/locked|busy/i);
+      });
+      probe.exec('begin immediate');
+      probe.exec('rollback');
+    } finally {
+      probe.close();
+      await store.close();
+    }
+  });
+
+  it('lets two store instances on one file run concurrent write transactions', async () => {
+    const file = join(dir, 'two-instances.db');
+    const first = createSqlStore(openSqlite(file).db, 'sqlite');
+    const second = createSqlStore(openSqlite(file).db, 'sqlite');
+    try {
+      await first.migrate();
+      const users = Array.from({ length: 20 }, () => newUser());
+      await Promise.all(
+        users.map((user, i) =>
+          (i % 2 === 0 ? first : second).transaction(async (tx) => {
+            // Read, then write: the upgrade that deadlocks with a deferred BEGIN.
+            await tx.findUserByUsername(user.username);
+            await tx.createUser(user, T0);
+            await tx.markOnce(`m-${user.id}`, T0 + 60, T0);
+          }),
+        ),
+      );
+      const found = await Promise.all(users.map((user) => second.findUser(user.id)));
+      expect(found.every((user) => user !== undefined)).toBe(true);
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+
+  it('waits for another process that holds the write lock instead of failing (busy_timeout)', async () => {
+    const file = join(dir, 'other-process.db');
+    const store = await openStore(file);
+    try {
+      await store.migrate();
+      const holder = await holdWriteLock(file, 300);
+      const user = newUser();
+      await store.transaction((tx) => tx.createUser(user, T0));
+      expect(await holder.done).toBe(0);
+      expect(await store.findUser(user.id)).toBeDefined();
+      expect(await store.markOnce('other-process', 10, 0)).toBe(false);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reads the SQLite path from every URL form it accepts', () => {
+    expect(sqlitePathOf(':memory:')).toBe(':memory:');
+    expect(sqlitePathOf('sqlite::memory:')).toBe(':memory:');
+    expect(sqlitePathOf('sqlite:./data/tessera.db')).toBe('./data/tessera.db');
+    expect(sqlitePathOf('sqlite:///var/lib/tessera.db')).toBe('/var/lib/tessera.db');
+    expect(sqlitePathOf('file:data/tessera.db')).toBe('data/tessera.db');
+    expect(sqlitePathOf('file:///var/lib/tessera.db')).toBe('/var/lib/tessera.db');
+    expect(sqlitePathOf('/var/lib/tessera.db')).toBe('/var/lib/tessera.db');
+    expect(sqlitePathOf('postgres://u@h/db')).toBeUndefined();
+    expect(sqlitePathOf('postgresql://u@h/db')).toBeUndefined();
+  });
+});
