@@ -51,13 +51,14 @@ describe('foundation HTTP surface', () => {
     const maxAge = Number(/max-age=(\d+)/.exec(String(response.headers['cache-control']))?.[1]);
     expect(maxAge).toBeLessThanOrEqual(300);
     const { keys } = response.json() as { keys: Record<string, unknown>[] };
-    expect(keys.length).toBeGreaterThan(0);
+    // ES256 signs access tokens by default; RS256 signs ID tokens (OIDC Core §3.1.3.7).
+    expect(keys.map((k) => k.alg)).toContain('ES256');
     for (const key of keys) {
       for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth']) {
         expect(key[member], member).toBeUndefined();
       }
       expect(key.kid).toEqual(expect.any(String));
-      expect(key.alg).toBe('ES256');
+      expect(['ES256', 'EdDSA', 'RS256']).toContain(key.alg);
       expect(key.use).toBe('sig');
     }
   });
