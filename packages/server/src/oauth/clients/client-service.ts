@@ -1,0 +1,264 @@
+/**
+ * Client management: create, read, update, delete and secret rotation. Every change is validated
+ * whole before anything is written, published on the bus (`client.updated` / `client.deleted`, so
+ * the token endpoint's in-memory registry drops the client at once, on every node) and recorded in
+ * the audit trail. A minted secret is returned once and stored only as its SHA-256 (DESIGN §3).
+ */
+import { OAuthError, parseSecret, type RevocationTarget } from '@tessera/protocol';
+import type { AuditLog } from '../../audit/audit-log.js';
+import type { Clock } from '../../clock.js';
+import type { EventBus } from '../../events/bus.js';
+import { hashSecret, mintSecret, newId } from '../../ids.js';
+import {
+  type ClientRecord,
+  type ClientSecretRecord,
+  type ClientStore,
+  NotFoundError,
+  type Page,
+  type PageOptions,
+} from '../../store/ports.js';
+import { isClientId } from './client-id.js';
+import {
+  applyClientPatch,
+  type ClientMetadata,
+  type ClientMetadataSchemas,
+  type ClientRules,
+  createClientMetadataSchemas,
+  metadataOf,
+  parseClientPatch,
+  parseNewClientMetadata,
+  wireNameOf,
+} from './client-metadata.js';
+import { MAX_ROTATION_GRACE } from './rotation-grace.js';
+
+/** Methods that authenticate with a client secret; only these clients get one minted. */
+const SECRET_METHODS: ReadonlySet<string> = new Set(['client_secret_basic', 'client_secret_post']);
+
+/** Largest page a list returns. */
+export const MAX_CLIENT_PAGE = 100;
+
+export interface ClientServiceDeps {
+  /** `transaction` makes read-validate-write of an update atomic (two PATCHes cannot mix). */
+  store: ClientStore & { transaction<T>(fn: (tx: ClientStore) => Promise<T>): Promise<T> };
+  bus: EventBus;
+  clock: Clock;
+  audit: Pick<AuditLog, 'record'>;
+  config: {
+    dev: boolean;
+    tokens: { maxAccessTokenTtl: number };
+    clients: { secretRotationGrace: number };
+  };
+  /**
+   * When given, deleting or disabling a client also revokes every token issued to it (pushed to
+   * verifiers through the revocation stream, DESIGN §5), not only future authentications.
+   */
+  revocations?: { revoke(target: RevocationTarget, expiresAt: number): Promise<unknown> };
+}
+
+/** Who asked, for the audit trail. */
+export interface ActionContext {
+  /** `admin` unless told otherwise. */
+  actor?: string;
+  requestId?: string | null;
+}
+
+export interface CreatedClient {
+  client: ClientRecord;
+  /** The new secret (`tsr_cs_…`), for confidential clients that authenticate with one; shown once. */
+  secret: string | undefined;
+}
+
+export interface RotatedSecret {
+  client: ClientRecord;
+  secret: string;
+  /** When the previous secrets stop working (seconds). */
+  previousExpireAt: number;
+}
+
+export interface ClientService {
+  /** The wire schemas (for the OpenAPI document). */
+  readonly schemas: ClientMetadataSchemas;
+  /** Validates the wire metadata (RFC 7591 names) and creates the client; mints its secret. */
+  create(input: unknown, context?: ActionContext): Promise<CreatedClient>;
+  /** A page of clients, oldest first. `invalid_request` for a bad cursor or limit. */
+  list(options?: PageOptions): Promise<Page<ClientRecord>>;
+  /** The client, or `not_found` (also for a string that is not a client id). */
+  get(id: string): Promise<ClientRecord>;
+  /** PATCH semantics: fields present replace stored ones; the result is held to every rule. */
+  update(id: string, input: unknown, context?: ActionContext): Promise<ClientRecord>;
+  delete(id: string, context?: ActionContext): Promise<void>;
+  /**
+   * Mints a new secret; earlier ones keep working for `graceSeconds` (default
+   * `clients.secretRotationGrace`; 0 ends them now).
+   */
+  rotateSecret(id: string, graceSeconds?: number, context?: ActionContext): Promise<RotatedSecret>;
+}
+
+function notFound(id: string): OAuthError {
+  return OAuthError.notFound('No client with this client_id', { cause: `client ${id.slice(0, 64)}` });
+}
+
+function mintClientSecret(now: number): { secret: string; record: ClientSecretRecord } {
+  const secret = mintSecret('cs');
+  const start = parseSecret(secret, 'cs')?.start ?? '';
+  return { secret, record: { hash: hashSecret(secret), start, createdAt: now, expiresAt: null } };
+}
+
+export function createClientService(deps: ClientServiceDeps): ClientService {
+  const rules: ClientRules = {
+    maxAccessTokenTtl: deps.config.tokens.maxAccessTokenTtl,
+    dev: deps.config.dev,
+  };
+  const schemas = createClientMetadataSchemas(rules);
+
+  function audit(
+    type: string,
+    context: ActionContext | undefined,
+    subject: string,
+    data: Record<string, unknown>,
+  ): void {
+    deps.audit.record({
+      type,
+      actor: context?.actor ?? 'admin',
+      subject,
+      data,
+      requestId: context?.requestId ?? null,
+    });
+  }
+
+  /** Revokes every token of the client until the longest access token it could hold has expired. */
+  async function revokeTokensOf(clientId: string): Promise<void> {
+    await deps.revocations?.revoke(
+      { type: 'client', value: clientId },
+      deps.clock.now() + deps.config.tokens.maxAccessTokenTtl,
+    );
+  }
+
+  async function get(id: string): Promise<ClientRecord> {
+    const client = isClientId(id) ? await deps.store.findClient(id) : undefined;
+    if (client === undefined) {
+      throw notFound(id);
+    }
+    return client;
+  }
+
+  return {
+    schemas,
+
+    async create(input, context) {
+      const metadata = parseNewClientMetadata(input, schemas);
+      const now = deps.clock.now();
+      const minted = SECRET_METHODS.has(metadata.tokenEndpointAuthMethod) ? mintClientSecret(now) : undefined;
+      const client = await deps.store.createClient(
+        { ...metadata, id: newId('cli'), secrets: minted === undefined ? [] : [minted.record] },
+        now,
+      );
+      // Evicts a negative cache entry anywhere, should one exist for this id.
+      deps.bus.publish('client.updated', { clientId: client.id });
+      audit('client.created', context, client.id, {
+        name: client.name,
+        grant_types: client.grantTypes,
+        token_endpoint_auth_method: client.tokenEndpointAuthMethod,
+        secret_start: minted?.record.start ?? null,
+      });
+      return { client, secret: minted?.secret };
+    },
+
+    async list(options = {}) {
+      const limit = options.limit ?? MAX_CLIENT_PAGE;
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_CLIENT_PAGE) {
+        throw OAuthError.invalidRequest(`limit must be an integer from 1 to ${MAX_CLIENT_PAGE}`);
+      }
+      try {
+        return await deps.store.listClients({
+          limit,
+          ...(options.cursor === undefined ? {} : { cursor: options.cursor }),
+        });
+      } catch (error) {
+        if (error instanceof RangeError) {
+          throw OAuthError.invalidRequest('cursor is not a cursor returned by this API', { cause: error });
+        }
+        throw error;
+      }
+    },
+
+    get,
+
+    async update(id, input, context) {
+      if (!isClientId(id)) {
+        throw notFound(id);
+      }
+      const patch = parseClientPatch(input, schemas);
+      const { before, after } = await deps.store.transaction(async (tx) => {
+        const current = await tx.findClient(id);
+        if (current === undefined) {
+          throw notFound(id);
+        }
+        const merged = applyClientPatch(metadataOf(current), patch);
+        // A public client has no secret and a confidential one must keep its credentials: switching
+        // between the two is a new client, not an edit.
+        if ((current.tokenEndpointAuthMethod === 'none') !== (merged.tokenEndpointAuthMethod === 'none')) {
+          throw OAuthError.invalidClientMetadata(
+            'token_endpoint_auth_method cannot change between none (public) and a confidential method; create a new client',
+          );
+        }
+        return { before: current, after: await tx.updateClient(id, patch, deps.clock.now()) };
+      });
+      deps.bus.publish('client.updated', { clientId: id });
+      audit('client.updated', context, id, {
+        fields: Object.keys(patch).map((field) => wireNameOf(field as keyof ClientMetadata)),
+      });
+      if (after.disabled && !before.disabled) {
+        await revokeTokensOf(id);
+      }
+      return after;
+    },
+
+    async delete(id, context) {
+      if (!isClientId(id)) {
+        throw notFound(id);
+      }
+      try {
+        await deps.store.deleteClient(id);
+      } catch (error) {
+        if (error instanceof NotFoundError) {
+          throw notFound(id);
+        }
+        throw error;
+      }
+      deps.bus.publish('client.deleted', { clientId: id });
+      audit('client.deleted', context, id, {});
+      await revokeTokensOf(id);
+    },
+
+    async rotateSecret(id, graceSeconds, context) {
+      const grace = graceSeconds ?? deps.config.clients.secretRotationGrace;
+      if (!Number.isInteger(grace) || grace < 0 || grace > MAX_ROTATION_GRACE) {
+        throw OAuthError.invalidRequest('grace must be from 0 seconds to 30 days');
+      }
+      const current = await get(id);
+      if (current.tokenEndpointAuthMethod === 'none') {
+        throw OAuthError.invalidRequest(
+          'A public client (token_endpoint_auth_method none) has no secret to rotate',
+        );
+      }
+      const now = deps.clock.now();
+      const minted = mintClientSecret(now);
+      let client: ClientRecord;
+      try {
+        client = await deps.store.rotateClientSecret(id, minted.record, now + grace, now);
+      } catch (error) {
+        if (error instanceof NotFoundError) {
+          throw notFound(id);
+        }
+        throw error;
+      }
+      deps.bus.publish('client.updated', { clientId: id });
+      audit('client.secret_rotated', context, id, {
+        secret_start: minted.record.start,
+        grace_seconds: grace,
+      });
+      return { client, secret: minted.secret, previousExpireAt: now + grace };
+    },
+  };
+}
