@@ -1,0 +1,77 @@
+/**
+ * The OAuth core feature (issue 3): `POST /token`, `POST /introspect`, `POST /revoke`, the admin
+ * `POST /admin/tokens/revoke`, and what discovery advertises for them (RFC 8414 §2).
+ */
+import type { AuditLog } from '../../audit/audit-log.js';
+import type { Clock } from '../../clock.js';
+import type { AuthenticateClient } from '../../oauth/client-auth/index.js';
+import type { GrantRegistry } from '../../oauth/grants/index.js';
+import type { Introspector } from '../../oauth/introspection.js';
+import type { Revoker } from '../../oauth/revocation.js';
+import type { AccessTokenStore } from '../../store/ports.js';
+import type { RevocationDenylist } from '../../tokens/revocations.js';
+import { registerTokenAdminRoutes } from '../admin/tokens.js';
+import type { HttpFeature } from '../feature.js';
+import { registerOAuthPostRoutes } from '../plugins/oauth-post.js';
+import type { RateLimiter } from '../plugins/rate-limit.js';
+import { introspectRoute } from '../public/introspect.js';
+import { revokeRoute } from '../public/revoke.js';
+import { tokenRoute } from '../public/token.js';
+
+export interface OAuthCoreFeatureDeps {
+  issuer: string;
+  authenticate: AuthenticateClient;
+  grants: GrantRegistry;
+  introspectors: readonly Introspector[];
+  revokers: readonly Revoker[];
+  revocations: RevocationDenylist;
+  store: Pick<AccessTokenStore, 'revokeAccessTokensBy'>;
+  clock: Clock;
+  audit: Pick<AuditLog, 'record'>;
+  maxAccessTokenTtl: number;
+  limits: { perIp: RateLimiter; perClient: RateLimiter };
+  /** Authentication methods the authenticator implements, for discovery. */
+  authMethods: readonly string[];
+  /** Runs on shutdown (e.g. unsubscribe caches from the bus). */
+  onClose?: () => void;
+}
+
+export function createOAuthCoreFeature(deps: OAuthCoreFeatureDeps): HttpFeature {
+  return {
+    name: 'oauth-core',
+    async registerPublic(app, context) {
+      // The denylist must be loaded before the first introspection is answered.
+      await deps.revocations.start();
+      await registerOAuthPostRoutes(app, [
+        tokenRoute({
+          issuer: deps.issuer,
+          authenticate: deps.authenticate,
+          grants: deps.grants,
+          limits: deps.limits,
+        }),
+        introspectRoute({
+          issuer: deps.issuer,
+          authenticate: deps.authenticate,
+          introspectors: deps.introspectors,
+        }),
+        revokeRoute({ issuer: deps.issuer, authenticate: deps.authenticate, revokers: deps.revokers }),
+      ]);
+      context.caps.endpoints.set('token_endpoint', '/token');
+      context.caps.endpoints.set('introspection_endpoint', '/introspect');
+      context.caps.endpoints.set('revocation_endpoint', '/revoke');
+      for (const grantType of deps.grants.keys()) {
+        context.caps.grantTypes.add(grantType);
+      }
+      for (const method of deps.authMethods) {
+        context.caps.tokenEndpointAuthMethods.add(method);
+      }
+    },
+    registerAdmin(admin) {
+      registerTokenAdminRoutes(admin, deps);
+    },
+    async close() {
+      deps.revocations.stop();
+      deps.onClose?.();
+    },
+  };
+}

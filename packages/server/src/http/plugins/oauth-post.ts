@@ -1,0 +1,121 @@
+/**
+ * The shape shared by the token, introspection and revocation endpoints:
+ * - only `POST` (RFC 6749 §3.2, RFC 7662 §2.1, RFC 7009 §2.1); other methods get 405 with `Allow`;
+ * - only `application/x-www-form-urlencoded` in UTF-8 (RFC 6749 §3.2, Appendix B), checked before
+ *   the body is read; anything else gets 415;
+ * - `Cache-Control: no-store` and `Pragma: no-cache` on every response, errors included (RFC 6749
+ *   §5.1, RFC 7662 §2.2 carries tokens' claims too);
+ * - the caller authenticates as a client (RFC 6749 §2.3), and `request.usedBasicAuth` is set so a
+ *   failure carries `WWW-Authenticate: Basic` (RFC 6749 §5.2).
+ */
+import { OAuthError } from '@tessera/protocol';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthenticateClient, AuthenticatedClient } from '../../oauth/client-auth/index.js';
+import type { FormBody } from './form-body.js';
+
+const OTHER_METHODS = ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
+
+function isFormUrlEncoded(contentType: string | undefined): boolean {
+  if (contentType === undefined) {
+    return false;
+  }
+  const [mediaType, ...params] = contentType.split(';');
+  if (mediaType?.trim().toLowerCase() !== 'application/x-www-form-urlencoded') {
+    return false;
+  }
+  for (const param of params) {
+    const [name, value] = param.split('=');
+    if (
+      name?.trim().toLowerCase() === 'charset' &&
+      value?.trim().replace(/^"|"$/g, '').toLowerCase() !== 'utf-8'
+    ) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Refuses a body that is not a UTF-8 form before it is read. */
+async function requireForm(request: FastifyRequest): Promise<void> {
+  if (!isFormUrlEncoded(request.headers['content-type'])) {
+    throw OAuthError.invalidRequest('Content-Type must be application/x-www-form-urlencoded', {
+      status: 415,
+    });
+  }
+}
+
+/** The parsed form (an empty one when the body was empty). */
+export function formOf(request: FastifyRequest): FormBody {
+  const body = request.body;
+  return typeof body === 'object' && body !== null ? (body as FormBody) : (Object.create(null) as FormBody);
+}
+
+/** RFC 6749 §3.2: no parameter may repeat, except those named (e.g. RFC 8707 `resource`). */
+export function refuseRepeatedParams(body: FormBody, except: readonly string[] = []): void {
+  for (const [name, value] of Object.entries(body)) {
+    if (Array.isArray(value) && !except.includes(name)) {
+      throw OAuthError.invalidRequest(`Parameter ${name} must not be repeated`);
+    }
+  }
+}
+
+/** Authenticates the client of a form request (sets `usedBasicAuth` first, for the challenge). */
+export function authenticateRequest(
+  request: FastifyRequest,
+  authenticate: AuthenticateClient,
+  body: FormBody,
+  endpoint: string,
+): Promise<AuthenticatedClient> {
+  // RFC 6749 §2.3.1: credentials "MUST NOT be included in the request URI" (they would be logged).
+  const query = request.query;
+  if (
+    typeof query === 'object' &&
+    query !== null &&
+    ('client_secret' in query || 'client_assertion' in query)
+  ) {
+    throw OAuthError.invalidRequest(
+      'Client credentials must be sent in the body or the Authorization header, never in the URL',
+    );
+  }
+  const authorization = request.headers.authorization;
+  request.usedBasicAuth = authorization !== undefined && /^basic(?: |$)/i.test(authorization);
+  return authenticate({ authorization, body, endpoint });
+}
+
+export interface OAuthPostRoute {
+  url: string;
+  /** Runs before the body is read (e.g. a per-IP rate limit). */
+  onRequest?: (request: FastifyRequest) => Promise<void>;
+  handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+}
+
+/** Registers the routes inside one encapsulated plugin, so its hooks touch only them. */
+export async function registerOAuthPostRoutes(
+  app: FastifyInstance,
+  routes: readonly OAuthPostRoute[],
+): Promise<void> {
+  await app.register(async function oauthPostEndpoints(scope) {
+    scope.addHook('onSend', async (_request, reply, payload) => {
+      reply.header('cache-control', 'no-store');
+      reply.header('pragma', 'no-cache');
+      return payload;
+    });
+    for (const route of routes) {
+      const limit = route.onRequest;
+      scope.route({
+        method: 'POST',
+        url: route.url,
+        onRequest: limit === undefined ? [requireForm] : [limit, requireForm],
+        handler: route.handler,
+      });
+      scope.route({
+        method: [...OTHER_METHODS],
+        url: route.url,
+        handler: async (_request, reply) => {
+          reply.header('allow', 'POST');
+          throw OAuthError.invalidRequest(`Use POST at ${route.url}`, { status: 405 });
+        },
+      });
+    }
+  });
+}

@@ -1,0 +1,44 @@
+/**
+ * `POST /introspect` (RFC 7662 §2): the caller authenticates as a confidential client (§2.1), sends
+ * `token` and optionally `token_type_hint` (a hint only: every kind is tried, §2.1). The answer is
+ * `{"active": false}` for anything not currently valid, else the token's claims (§2.2).
+ */
+import { OAuthError } from '@tessera/protocol';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthenticateClient } from '../../oauth/client-auth/index.js';
+import { type Introspector, introspectToken } from '../../oauth/introspection.js';
+import { single } from '../plugins/form-body.js';
+import {
+  authenticateRequest,
+  formOf,
+  type OAuthPostRoute,
+  refuseRepeatedParams,
+} from '../plugins/oauth-post.js';
+
+export interface IntrospectRouteDeps {
+  issuer: string;
+  authenticate: AuthenticateClient;
+  introspectors: readonly Introspector[];
+}
+
+export function introspectRoute(deps: IntrospectRouteDeps): OAuthPostRoute {
+  const endpoint = `${deps.issuer}/introspect`;
+  return {
+    url: '/introspect',
+    async handler(request: FastifyRequest, reply: FastifyReply) {
+      const body = formOf(request);
+      refuseRepeatedParams(body);
+      const { client, method } = await authenticateRequest(request, deps.authenticate, body, endpoint);
+      // RFC 7662 §2.1: introspection requires authorization; a public client has no credential.
+      if (method === 'none') {
+        throw OAuthError.invalidClient('Introspection requires client authentication');
+      }
+      const token = single(body, 'token');
+      if (token === undefined) {
+        throw OAuthError.invalidRequest('token is required');
+      }
+      const response = await introspectToken(token, client, deps.introspectors);
+      return reply.code(200).type('application/json; charset=utf-8').send(response);
+    },
+  };
+}

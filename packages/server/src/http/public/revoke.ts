@@ -1,0 +1,41 @@
+/**
+ * `POST /revoke` (RFC 7009 §2): the client authenticates (§2.1; a public client identifies itself
+ * with `client_id`), sends `token` and optionally `token_type_hint`, which is only a hint: every
+ * kind is searched (§2.1). The answer is 200 with an empty body whether the token was revoked, was
+ * unknown or invalid, or belonged to another client (§2.2: nothing to tell the caller).
+ */
+import { OAuthError } from '@tessera/protocol';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthenticateClient } from '../../oauth/client-auth/index.js';
+import { type Revoker, revokeToken } from '../../oauth/revocation.js';
+import { single } from '../plugins/form-body.js';
+import {
+  authenticateRequest,
+  formOf,
+  type OAuthPostRoute,
+  refuseRepeatedParams,
+} from '../plugins/oauth-post.js';
+
+export interface RevokeRouteDeps {
+  issuer: string;
+  authenticate: AuthenticateClient;
+  revokers: readonly Revoker[];
+}
+
+export function revokeRoute(deps: RevokeRouteDeps): OAuthPostRoute {
+  const endpoint = `${deps.issuer}/revoke`;
+  return {
+    url: '/revoke',
+    async handler(request: FastifyRequest, reply: FastifyReply) {
+      const body = formOf(request);
+      refuseRepeatedParams(body);
+      const { client } = await authenticateRequest(request, deps.authenticate, body, endpoint);
+      const token = single(body, 'token');
+      if (token === undefined) {
+        throw OAuthError.invalidRequest('token is required');
+      }
+      await revokeToken(token, { kind: 'client', client }, deps.revokers);
+      return reply.code(200).send();
+    },
+  };
+}

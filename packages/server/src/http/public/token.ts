@@ -1,0 +1,86 @@
+/**
+ * `POST /token` (RFC 6749 §3.2), as a checklist of named steps (after node-oidc-provider):
+ * per-IP limit → form only → no repeated parameters (except RFC 8707 `resource`) → `grant_type`
+ * present (`invalid_request`) and known (`unsupported_grant_type`) → client authentication
+ * (`invalid_client`) → per-client limit → grant allowed for the client (`unauthorized_client`) →
+ * the grant from the registry. Success is the RFC 6749 §5.1 JSON with `Cache-Control: no-store`.
+ */
+import { OAuthError } from '@tessera/protocol';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthenticateClient } from '../../oauth/client-auth/index.js';
+import type { Grant, GrantRegistry } from '../../oauth/grants/index.js';
+import type { FormBody } from '../plugins/form-body.js';
+import { single } from '../plugins/form-body.js';
+import {
+  authenticateRequest,
+  formOf,
+  type OAuthPostRoute,
+  refuseRepeatedParams,
+} from '../plugins/oauth-post.js';
+import type { RateLimiter } from '../plugins/rate-limit.js';
+
+export interface TokenRouteDeps {
+  issuer: string;
+  authenticate: AuthenticateClient;
+  grants: GrantRegistry;
+  limits: { perIp: RateLimiter; perClient: RateLimiter };
+}
+
+function grantOf(grants: GrantRegistry, body: FormBody): Grant {
+  const grantType = single(body, 'grant_type');
+  if (grantType === undefined) {
+    throw OAuthError.invalidRequest('grant_type is required');
+  }
+  const grant = grants.get(grantType);
+  if (grant === undefined) {
+    throw OAuthError.unsupportedGrantType('Unsupported grant_type');
+  }
+  return grant;
+}
+
+/** The grant's own parameters, each at most once; RFC 6749 §3.2: others are ignored. */
+function paramsOf(grant: Grant, body: FormBody): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const name of grant.parameters) {
+    if (name === 'resource') {
+      continue;
+    }
+    const value = single(body, name);
+    if (value !== undefined) {
+      params[name] = value;
+    }
+  }
+  return params;
+}
+
+/** RFC 8707 §2: `resource` may repeat; empty values count as absent (RFC 6749 §3.1). */
+function resourcesOf(body: FormBody): string[] {
+  const value = body.resource;
+  const values = value === undefined ? [] : Array.isArray(value) ? value : [value];
+  return values.filter((v) => v.length > 0);
+}
+
+export function tokenRoute(deps: TokenRouteDeps): OAuthPostRoute {
+  const endpoint = `${deps.issuer}/token`;
+  return {
+    url: '/token',
+    onRequest: (request) => deps.limits.perIp.consume(request.ip),
+    async handler(request: FastifyRequest, reply: FastifyReply) {
+      const body = formOf(request);
+      refuseRepeatedParams(body, ['resource']);
+      const grant = grantOf(deps.grants, body);
+      const { client } = await authenticateRequest(request, deps.authenticate, body, endpoint);
+      await deps.limits.perClient.consume(client.id);
+      if (!client.grantTypes.includes(grant.grantType)) {
+        throw OAuthError.unauthorizedClient(`This client may not use the ${grant.grantType} grant`);
+      }
+      const response = await grant.handle({
+        client,
+        params: paramsOf(grant, body),
+        resources: grant.parameters.includes('resource') ? resourcesOf(body) : [],
+        requestId: request.id,
+      });
+      return reply.code(200).type('application/json; charset=utf-8').send(response);
+    },
+  };
+}

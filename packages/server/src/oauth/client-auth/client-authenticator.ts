@@ -1,0 +1,123 @@
+/**
+ * The one client authenticator (RFC 6749 §2.3): picks the method the request used, refuses a request
+ * that uses more than one (§2.3: "MUST NOT use more than one authentication method in each request"
+ * → `invalid_request`), and answers every failure with the same `invalid_client` (401).
+ *
+ * Method rules:
+ * - `client_secret_basic` and `client_secret_post` are accepted for a client registered with either
+ *   (both carry the same secret; RFC 6749 §2.3.1 requires Basic support and allows the body);
+ * - `private_key_jwt` is accepted for a client with a registered `jwks` or `jwks_uri`;
+ * - no credentials with a `client_id` → `none`, only for a client registered as public (`none`);
+ *   each endpoint then decides whether a public client may use it.
+ */
+import { OAuthError } from '@tessera/protocol';
+import type { Clock } from '../../clock.js';
+import type { ClientRecord, ReplayStore } from '../../store/ports.js';
+import { isWellFormedClientSecret, matchesClientSecret } from './client-secret.js';
+import {
+  type ClientCredentials,
+  isBasicAuthorization,
+  parseBasicCredentials,
+} from './client-secret-basic.js';
+import { parsePostCredentials } from './client-secret-post.js';
+import type { AuthenticateClient, AuthenticatedClient, ClientAuthInput } from './index.js';
+import { singleParam } from './params.js';
+import { createPrivateKeyJwtAuthenticator } from './private-key-jwt.js';
+
+export interface ClientAuthenticatorDeps {
+  clients: { get(id: string): Promise<ClientRecord | undefined> };
+  replay: Pick<ReplayStore, 'markOnce'>;
+  clock: Clock;
+  issuer: string;
+  /** Absolute token endpoint URL, accepted as a client assertion `aud` at every endpoint. */
+  tokenEndpoint: string;
+  remoteJwks?: { timeoutMs?: number; cooldownMs?: number; maxAgeMs?: number };
+}
+
+const SECRET_METHODS: ReadonlySet<string> = new Set(['client_secret_basic', 'client_secret_post']);
+
+/** The one public answer to a failed secret check, whatever the reason (RFC 6749 §5.2). */
+function failed(cause: string): OAuthError {
+  return OAuthError.invalidClient('Client authentication failed', { cause });
+}
+
+export function createClientAuthenticator(deps: ClientAuthenticatorDeps): AuthenticateClient {
+  const privateKeyJwt = createPrivateKeyJwtAuthenticator({
+    clients: deps.clients,
+    replay: deps.replay,
+    clock: deps.clock,
+    audiences: [deps.issuer, deps.tokenEndpoint],
+    ...(deps.remoteJwks === undefined ? {} : { remoteJwks: deps.remoteJwks }),
+  });
+
+  async function authenticateWithSecret(
+    credentials: ClientCredentials,
+    method: 'client_secret_basic' | 'client_secret_post',
+  ): Promise<AuthenticatedClient> {
+    // DESIGN §3: a secret that is not even well-formed fails before any lookup.
+    if (!isWellFormedClientSecret(credentials.secret)) {
+      throw failed('malformed client secret');
+    }
+    const client = await deps.clients.get(credentials.clientId);
+    // Always hash and compare, even for an unknown client, so both take the same time.
+    const matched = matchesClientSecret(client?.secrets, credentials.secret, deps.clock.now());
+    if (client === undefined) {
+      throw failed('unknown client');
+    }
+    if (!matched) {
+      throw failed('wrong or expired client secret');
+    }
+    if (client.disabled) {
+      throw failed('client disabled');
+    }
+    if (!SECRET_METHODS.has(client.tokenEndpointAuthMethod)) {
+      throw failed(`client is registered for ${client.tokenEndpointAuthMethod}`);
+    }
+    return { client, method };
+  }
+
+  async function authenticatePublic(clientId: string): Promise<AuthenticatedClient> {
+    const client = await deps.clients.get(clientId);
+    if (client === undefined || client.disabled || client.tokenEndpointAuthMethod !== 'none') {
+      throw OAuthError.invalidClient('Client authentication required', {
+        cause: client === undefined ? 'unknown client' : 'confidential client sent no credentials',
+      });
+    }
+    return { client, method: 'none' };
+  }
+
+  return async function authenticateClient(input: ClientAuthInput): Promise<AuthenticatedClient> {
+    const { authorization, body } = input;
+    const basic = authorization !== undefined && authorization.length > 0;
+    const post = Object.hasOwn(body, 'client_secret');
+    const assertion = Object.hasOwn(body, 'client_assertion') || Object.hasOwn(body, 'client_assertion_type');
+    if (Number(basic) + Number(post) + Number(assertion) > 1) {
+      throw OAuthError.invalidRequest(
+        'Use exactly one client authentication method per request (RFC 6749 §2.3)',
+      );
+    }
+
+    if (basic) {
+      if (!isBasicAuthorization(authorization)) {
+        throw OAuthError.invalidClient('Unsupported Authorization scheme: use HTTP Basic (RFC 6749 §2.3.1)');
+      }
+      const credentials = parseBasicCredentials(authorization);
+      const bodyClientId = singleParam(body, 'client_id');
+      if (bodyClientId !== undefined && bodyClientId !== credentials.clientId) {
+        throw OAuthError.invalidRequest('client_id in the body does not match the HTTP Basic client');
+      }
+      return authenticateWithSecret(credentials, 'client_secret_basic');
+    }
+    if (post) {
+      return authenticateWithSecret(parsePostCredentials(body), 'client_secret_post');
+    }
+    if (assertion) {
+      return { client: await privateKeyJwt({ body, endpoint: input.endpoint }), method: 'private_key_jwt' };
+    }
+    const clientId = singleParam(body, 'client_id');
+    if (clientId === undefined) {
+      throw OAuthError.invalidClient('Client authentication required', { cause: 'no credentials' });
+    }
+    return authenticatePublic(clientId);
+  };
+}

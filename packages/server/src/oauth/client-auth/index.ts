@@ -1,0 +1,29 @@
+/**
+ * Client authentication (RFC 6749 §2.3, RFC 7523 §2.2, OIDC Core §9): one entry point for every
+ * endpoint where a client authenticates (token, introspection, revocation, API-key verification,
+ * revocation stream).
+ *
+ * INTERFACE FIRST: the implementation (client_secret_basic, client_secret_post, private_key_jwt) is
+ * added here by the client-credentials work (issue 3).
+ */
+import type { ClientRecord } from '../../store/ports.js';
+
+/** What an endpoint passes in: the raw Authorization header and the parsed form body. */
+export interface ClientAuthInput {
+  authorization: string | undefined;
+  /** Form parameters (`client_id`, `client_secret`, `client_assertion`, `client_assertion_type`). */
+  body: Record<string, string | string[]>;
+  /** The endpoint URL the assertion `aud` may name (RFC 7523 §3 item 3), besides the issuer. */
+  endpoint: string;
+}
+
+export interface AuthenticatedClient {
+  client: ClientRecord;
+  method: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
+}
+
+/**
+ * Authenticates the caller or throws `OAuthError.invalidClient` (401). The caller sets
+ * `request.usedBasicAuth` from `authorization` so the error carries `WWW-Authenticate: Basic`.
+ */
+export type AuthenticateClient = (input: ClientAuthInput) => Promise<AuthenticatedClient>;

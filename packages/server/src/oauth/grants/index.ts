@@ -1,0 +1,29 @@
+/**
+ * The grant registry (STYLE §9.10 habit 1, after node-oidc-provider): wire `grant_type` → handler
+ * plus the parameters it accepts. The token endpoint authenticates the client, checks the client
+ * may use the grant (`unauthorized_client`), then dispatches here.
+ *
+ * INTERFACE FIRST: `client_credentials` (issue 3), `authorization_code` and `refresh_token`
+ * (issue 6) register themselves in main.ts.
+ */
+import type { TokenResponse } from '@tessera/protocol';
+import type { ClientRecord } from '../../store/ports.js';
+
+export interface GrantContext {
+  client: ClientRecord;
+  /** The token request's form parameters; repeated ones were already refused. */
+  params: Record<string, string>;
+  /** RFC 8707 `resource` values: the one parameter that may repeat (empty values dropped). */
+  resources: string[];
+  requestId: string;
+}
+
+export interface Grant {
+  /** The wire value, e.g. `client_credentials`. */
+  grantType: string;
+  /** Parameters this grant reads (others are ignored, RFC 6749 §3.2). */
+  parameters: readonly string[];
+  handle(context: GrantContext): Promise<TokenResponse>;
+}
+
+export type GrantRegistry = ReadonlyMap<string, Grant>;

@@ -1,0 +1,127 @@
+/**
+ * Token introspection (RFC 7662): a list of {@link Introspector}s, one per token kind. The first
+ * that accepts a token's shape answers; no taker means `{"active": false}` (§2.2). Issue 3 adds JWT
+ * and opaque access tokens; API keys (`tsr_key_…`) and refresh tokens (`tsr_rt_…`) plug in the same
+ * way.
+ *
+ * Every introspector answers `active: false` for anything expired, revoked, forged, malformed or
+ * unknown, and never says which (§2.2: "the authorization server MUST NOT... disclose" why).
+ * Any authenticated confidential client may introspect (§2.1, §4): the token's holder could show the
+ * same claims to anyone it sends the token to.
+ */
+import type { AccessTokenClaims, IntrospectionResponse } from '@tessera/protocol';
+import { parseSecret } from '@tessera/protocol';
+import type { Clock } from '../clock.js';
+import { hashSecret } from '../ids.js';
+import type { AccessTokenStore, ClientRecord } from '../store/ports.js';
+import type { Revocations } from '../tokens/revocations.js';
+import type { AccessTokenVerifier } from '../tokens/verify-access-token.js';
+import { looksLikeJwt } from '../tokens/verify-access-token.js';
+
+export interface Introspector {
+  /** True when the token has this kind's shape (a cheap syntactic check, no lookup). */
+  accepts(token: string): boolean;
+  introspect(token: string, caller: ClientRecord): Promise<IntrospectionResponse>;
+}
+
+export const INACTIVE: Readonly<IntrospectionResponse> = Object.freeze({ active: false });
+
+/** Answers with the first introspector that accepts the token, else inactive. */
+export function introspectToken(
+  token: string,
+  caller: ClientRecord,
+  introspectors: readonly Introspector[],
+): Promise<IntrospectionResponse> {
+  for (const introspector of introspectors) {
+    if (introspector.accepts(token)) {
+      return introspector.introspect(token, caller);
+    }
+  }
+  return Promise.resolve({ active: false });
+}
+
+interface ClientLookup {
+  get(id: string): Promise<ClientRecord | undefined>;
+}
+
+/** A token of a deleted or disabled client is no longer active anywhere Tessera decides. */
+async function isClientActive(clients: ClientLookup, clientId: string): Promise<boolean> {
+  const client = await clients.get(clientId);
+  return client !== undefined && !client.disabled;
+}
+
+/** Tessera's JWT access tokens: verified locally, then the denylist (DESIGN §4). */
+export function createJwtAccessTokenIntrospector(deps: {
+  verify: AccessTokenVerifier;
+  revocations: Pick<Revocations, 'isRevoked'>;
+  clients: ClientLookup;
+}): Introspector {
+  return {
+    accepts: looksLikeJwt,
+    async introspect(token) {
+      const claims = await deps.verify(token);
+      if (claims === undefined) {
+        return { active: false };
+      }
+      const revoked = deps.revocations.isRevoked({
+        jti: claims.jti,
+        clientId: claims.client_id,
+        subject: claims.sub,
+        issuedAt: claims.iat,
+        grantId: typeof claims.gid === 'string' ? claims.gid : null,
+      });
+      if (revoked || !(await isClientActive(deps.clients, claims.client_id))) {
+        return { active: false };
+      }
+      return activeResponse(claims);
+    },
+  };
+}
+
+/** RFC 7662 §2.2: the token's claims, plus `active` and `token_type` (RFC 6749 §7.1 type). */
+function activeResponse(claims: AccessTokenClaims): IntrospectionResponse {
+  return { ...claims, active: true, token_type: 'Bearer' };
+}
+
+/** Opaque access tokens (`tsr_at_…`): checksum first, then one lookup by SHA-256. */
+export function createOpaqueAccessTokenIntrospector(deps: {
+  issuer: string;
+  store: Pick<AccessTokenStore, 'findAccessToken'>;
+  revocations: Pick<Revocations, 'isRevoked'>;
+  clients: ClientLookup;
+  clock: Clock;
+}): Introspector {
+  return {
+    accepts: (token) => token.startsWith('tsr_at_'),
+    async introspect(token) {
+      if (parseSecret(token, 'at') === undefined) {
+        return { active: false };
+      }
+      const record = await deps.store.findAccessToken(hashSecret(token));
+      if (record === undefined || record.revokedAt !== null || record.expiresAt <= deps.clock.now()) {
+        return { active: false };
+      }
+      const revoked = deps.revocations.isRevoked({
+        jti: record.jti,
+        clientId: record.clientId,
+        subject: record.subject,
+        issuedAt: record.issuedAt,
+        grantId: record.grantId,
+      });
+      if (revoked || !(await isClientActive(deps.clients, record.clientId))) {
+        return { active: false };
+      }
+      return activeResponse({
+        ...record.claims,
+        iss: deps.issuer,
+        sub: record.subject,
+        aud: record.audience.length === 1 ? (record.audience[0] as string) : record.audience,
+        client_id: record.clientId,
+        scope: record.scope.join(' '),
+        iat: record.issuedAt,
+        exp: record.expiresAt,
+        jti: record.jti,
+      });
+    },
+  };
+}

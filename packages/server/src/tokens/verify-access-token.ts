@@ -1,0 +1,77 @@
+/**
+ * Local verification of Tessera's own JWT access tokens (RFC 9068 §4), for introspection and
+ * revocation: signature with a published keyring key selected by `kid`, the key's own algorithm
+ * only (never `none`, never HMAC), `typ: at+jwt`, our `iss`, and the required claims.
+ *
+ * Tokens carrying key-distribution headers (`jwk`, `jku`, `x5u`, `x5c`) are refused outright: we
+ * never put them in our tokens, and honouring one would let the token pick its own key (RFC 8725
+ * §3.10). Returns `undefined` for anything forged, malformed, expired or foreign: callers answer
+ * "inactive" and need no reason.
+ */
+import type { AccessTokenClaims } from '@tessera/protocol';
+import { decodeProtectedHeader, type JWTPayload, jwtVerify, type ProtectedHeaderParameters } from 'jose';
+import type { Clock } from '../clock.js';
+import type { SigningKey } from '../keys/keyring.js';
+
+export interface AccessTokenVerifierDeps {
+  issuer: string;
+  keyring: { find(kid: string): SigningKey | undefined };
+  clock: Clock;
+}
+
+export type AccessTokenVerifier = (token: string) => Promise<AccessTokenClaims | undefined>;
+
+/** Three base64url segments; the signature may be empty so a stripped token is judged, not crashed on. */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+/** True when the string has the shape of a JWS compact serialization (RFC 7515 §7.1). */
+export function looksLikeJwt(token: string): boolean {
+  return token.length <= 16_384 && COMPACT_JWS.test(token);
+}
+
+const FORBIDDEN_HEADERS = ['jwk', 'jku', 'x5u', 'x5c'] as const;
+
+function isAccessTokenClaims(payload: JWTPayload): payload is JWTPayload & AccessTokenClaims {
+  return (
+    typeof payload.sub === 'string' &&
+    typeof payload.client_id === 'string' &&
+    typeof payload.jti === 'string' &&
+    typeof payload.iat === 'number' &&
+    typeof payload.exp === 'number' &&
+    (payload.scope === undefined || typeof payload.scope === 'string') &&
+    (typeof payload.aud === 'string' || Array.isArray(payload.aud))
+  );
+}
+
+export function createAccessTokenVerifier(deps: AccessTokenVerifierDeps): AccessTokenVerifier {
+  return async function verifyAccessToken(token) {
+    if (!looksLikeJwt(token)) {
+      return undefined;
+    }
+    let header: ProtectedHeaderParameters;
+    try {
+      header = decodeProtectedHeader(token);
+    } catch {
+      return undefined;
+    }
+    if (typeof header.kid !== 'string' || FORBIDDEN_HEADERS.some((name) => Object.hasOwn(header, name))) {
+      return undefined;
+    }
+    const key = deps.keyring.find(header.kid);
+    if (key === undefined || header.alg !== key.alg) {
+      return undefined;
+    }
+    try {
+      const { payload } = await jwtVerify(token, key.publicKey, {
+        issuer: deps.issuer,
+        typ: 'at+jwt',
+        algorithms: [key.alg],
+        requiredClaims: ['exp', 'iat', 'jti', 'sub', 'aud'],
+        currentDate: new Date(deps.clock.nowMs()),
+      });
+      return isAccessTokenClaims(payload) ? payload : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+}
