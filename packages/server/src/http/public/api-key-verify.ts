@@ -1,0 +1,94 @@
+/**
+ * `POST /api-keys/verify`: a client holding the `api_keys:verify` permission asks whether an API key
+ * is valid. The body is JSON `{"key": "tsr_key_…"}` or a form `key=tsr_key_…`; the client
+ * authenticates as at the token endpoint (RFC 6749 §2.3: Basic, or client_id/client_secret in the
+ * body, or private_key_jwt).
+ *
+ * The answer is 200 with the verification, valid or not, and 429 with the same body when the key's
+ * rate limit is used up. Keys with a rate limit carry `RateLimit-Policy` and `RateLimit`
+ * (draft-ietf-httpapi-ratelimit-headers) and, on 429, `Retry-After` (RFC 9110 §10.2.3).
+ */
+import { OAuthError } from '@tessera/protocol';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthenticateClient } from '../../oauth/client-auth/index.js';
+import {
+  API_KEYS_VERIFY_PERMISSION,
+  type ApiKeyRateLimitState,
+  type ApiKeyService,
+} from '../../tokens/api-keys/index.js';
+import type { FormBody } from '../plugins/form-body.js';
+import { single } from '../plugins/form-body.js';
+
+export const API_KEY_VERIFY_PATH = '/api-keys/verify';
+/** The policy name in the RateLimit fields. */
+const POLICY = '"api_key"';
+
+export interface ApiKeyVerifyRouteDeps {
+  issuer: string;
+  apiKeys: Pick<ApiKeyService, 'verify'>;
+  authenticate: AuthenticateClient;
+}
+
+/** The request as a form-like record: a form as parsed, or the string members of a JSON object. */
+function paramsOf(request: FastifyRequest): FormBody {
+  const body = request.body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw OAuthError.invalidRequest('The body must be JSON {"key": "..."} or a form with key');
+  }
+  const params: FormBody = Object.create(null) as FormBody;
+  for (const [name, value] of Object.entries(body)) {
+    if (
+      typeof value === 'string' ||
+      (Array.isArray(value) && value.every((item) => typeof item === 'string'))
+    ) {
+      params[name] = value;
+    } else if (name === 'key') {
+      throw OAuthError.invalidRequest('key must be a string');
+    }
+  }
+  return params;
+}
+
+/** draft-ietf-httpapi-ratelimit-headers §4 and §5: the key's quota policy and what is left of it. */
+function setRateLimitHeaders(reply: FastifyReply, state: ApiKeyRateLimitState): void {
+  reply.header('ratelimit-policy', `${POLICY};q=${state.limit};w=${state.window}`);
+  reply.header('ratelimit', `${POLICY};r=${state.remaining};t=${state.reset}`);
+}
+
+export function registerApiKeyVerifyRoute(app: FastifyInstance, deps: ApiKeyVerifyRouteDeps): void {
+  const endpoint = deps.issuer + API_KEY_VERIFY_PATH;
+  app.post(API_KEY_VERIFY_PATH, async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    const params = paramsOf(request);
+    const authorization = request.headers.authorization;
+    request.usedBasicAuth = authorization !== undefined && /^basic(?: |$)/i.test(authorization);
+    const { client, method } = await deps.authenticate({ authorization, body: params, endpoint });
+    if (method === 'none') {
+      throw OAuthError.invalidClient('API-key verification requires client authentication');
+    }
+    if (!client.permissions.includes(API_KEYS_VERIFY_PERMISSION)) {
+      throw OAuthError.accessDenied(`The client lacks the ${API_KEYS_VERIFY_PERMISSION} permission`);
+    }
+    const key = single(params, 'key');
+    if (key === undefined) {
+      throw OAuthError.invalidRequest('key is required');
+    }
+    const result = await deps.apiKeys.verify(key, { actor: client.id });
+    if (result.rate_limit !== undefined && result.rate_limit !== null) {
+      setRateLimitHeaders(reply, result.rate_limit);
+    }
+    if (result.code === 'rate_limited' && result.rate_limit !== undefined && result.rate_limit !== null) {
+      reply.header('retry-after', String(result.rate_limit.reset));
+      return reply.code(429).type('application/json; charset=utf-8').send(result);
+    }
+    return reply.code(200).type('application/json; charset=utf-8').send(result);
+  });
+  app.route({
+    method: ['GET', 'PUT', 'DELETE', 'PATCH'],
+    url: API_KEY_VERIFY_PATH,
+    handler: async (_request, reply) => {
+      reply.header('allow', 'POST');
+      throw OAuthError.invalidRequest(`Use POST at ${API_KEY_VERIFY_PATH}`, { status: 405 });
+    },
+  });
+}

@@ -1,0 +1,109 @@
+/**
+ * API-key records by the SHA-256 of the key, served from memory (DESIGN §4: "an API-key check is a
+ * hash and a cache lookup").
+ *
+ * - Bounded LRU for known keys, and a separate bounded LRU for unknown hashes (negative entries), so
+ *   a flood of made-up keys can neither evict real keys nor cost a query per repeat.
+ * - `api_key.updated` (every change, every node through the bus bridge) evicts by hash, which also
+ *   clears a negative entry when a key is created; `revocation.created` for an `api_key` evicts by
+ *   id. A load that raced with an eviction is not cached, so a stale record never sticks.
+ * - Entries also expire after a TTL, a safety net should a cross-node event be lost.
+ */
+import { LRUCache } from 'lru-cache';
+import type { EventBus } from '../../events/bus.js';
+import type { ApiKeyRecord, ApiKeyStore } from '../../store/ports.js';
+
+export interface ApiKeyCache {
+  /** The record with this hash, or undefined when no key has it. */
+  get(hash: string): Promise<ApiKeyRecord | undefined>;
+  invalidate(target: { hash?: string; keyId?: string }): void;
+  /** Unsubscribes from the bus. */
+  close(): void;
+}
+
+export interface ApiKeyCacheDeps {
+  store: Pick<ApiKeyStore, 'findApiKeyByHash'>;
+  bus: Pick<EventBus, 'subscribe'>;
+  max?: number;
+  ttlMs?: number;
+  negativeMax?: number;
+  negativeTtlMs?: number;
+}
+
+export function createApiKeyCache(deps: ApiKeyCacheDeps): ApiKeyCache {
+  const known = new LRUCache<string, ApiKeyRecord>({ max: deps.max ?? 10_000, ttl: deps.ttlMs ?? 60_000 });
+  const unknown = new LRUCache<string, true>({
+    max: deps.negativeMax ?? 10_000,
+    ttl: deps.negativeTtlMs ?? 30_000,
+  });
+  const loading = new Map<string, Promise<ApiKeyRecord | undefined>>();
+  /** Bumped on every eviction: a load that started before one must not be cached. */
+  let epoch = 0;
+
+  function invalidate(target: { hash?: string; keyId?: string }): void {
+    epoch += 1;
+    if (target.hash !== undefined) {
+      known.delete(target.hash);
+      unknown.delete(target.hash);
+      loading.delete(target.hash);
+    }
+    if (target.keyId !== undefined) {
+      for (const [hash, record] of known.entries()) {
+        if (record.id === target.keyId) {
+          known.delete(hash);
+        }
+      }
+    }
+  }
+
+  async function load(hash: string): Promise<ApiKeyRecord | undefined> {
+    const started = epoch;
+    try {
+      const record = await deps.store.findApiKeyByHash(hash);
+      if (epoch === started) {
+        if (record === undefined) {
+          unknown.set(hash, true);
+        } else {
+          known.set(hash, record);
+        }
+      }
+      return record;
+    } finally {
+      loading.delete(hash);
+    }
+  }
+
+  const unsubscribe = [
+    deps.bus.subscribe('api_key.updated', (event) => invalidate({ hash: event.hash, keyId: event.keyId })),
+    deps.bus.subscribe('revocation.created', (event) => {
+      if (event.target.type === 'api_key') {
+        invalidate({ keyId: event.target.value });
+      }
+    }),
+  ];
+
+  return {
+    get(hash) {
+      const record = known.get(hash);
+      if (record !== undefined) {
+        return Promise.resolve(record);
+      }
+      if (unknown.has(hash)) {
+        return Promise.resolve(undefined);
+      }
+      const pending = loading.get(hash);
+      if (pending !== undefined) {
+        return pending;
+      }
+      const promise = load(hash);
+      loading.set(hash, promise);
+      return promise;
+    },
+    invalidate,
+    close() {
+      for (const stop of unsubscribe) {
+        stop();
+      }
+    },
+  };
+}
