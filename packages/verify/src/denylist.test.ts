@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { createDenylist } from './denylist.js';
+import type { TokenFacts } from './verified-token.js';
+
+function facts(overrides: Partial<TokenFacts> = {}): TokenFacts {
+  return {
+    hash: 'h1',
+    result: { tokenType: 'jwt', subject: 'usr_1', clientId: 'cli_1', scope: [], claims: {}, expiresAt: 2000 },
+    jti: 'jti_1',
+    keyId: undefined,
+    grantId: undefined,
+    issuedAt: 100,
+    cacheUntil: 2000,
+    views: {},
+    ...overrides,
+  };
+}
+
+describe('denylist (DESIGN §5)', () => {
+  it('a jti revocation revokes that token whatever its iat, until expiresAt', () => {
+    const denylist = createDenylist();
+    denylist.add({ id: 1, target: { type: 'jti', value: 'jti_1' }, revokedAt: 50, expiresAt: 1000 }, 60);
+    expect(denylist.isRevoked(facts(), 500)).toBe(true);
+    expect(denylist.isRevoked(facts({ jti: 'jti_2' }), 500)).toBe(false);
+    expect(denylist.isRevoked(facts(), 1000)).toBe(false);
+    expect(denylist.prune(1000)).toBe(0);
+  });
+
+  it('client and subject revocations cover tokens issued at or before revokedAt, not later ones', () => {
+    const denylist = createDenylist();
+    denylist.add({ id: 1, target: { type: 'client', value: 'cli_1' }, revokedAt: 100, expiresAt: 1000 }, 100);
+    expect(denylist.isRevoked(facts({ issuedAt: 100 }), 200)).toBe(true);
+    expect(denylist.isRevoked(facts({ issuedAt: 101 }), 200)).toBe(false);
+    denylist.add(
+      { id: 2, target: { type: 'subject', value: 'usr_1' }, revokedAt: 150, expiresAt: 1000 },
+      150,
+    );
+    expect(denylist.isRevoked(facts({ issuedAt: 120 }), 200)).toBe(true);
+  });
+
+  it('token and api_key revocations match the hash and the key id; expired events are ignored', () => {
+    const denylist = createDenylist();
+    expect(
+      denylist.add({ id: 1, target: { type: 'token', value: 'h1' }, revokedAt: 1, expiresAt: 5 }, 10),
+    ).toBe(false);
+    denylist.add({ id: 2, target: { type: 'api_key', value: 'key_1' }, revokedAt: 1, expiresAt: 500 }, 10);
+    expect(denylist.isRevoked(facts({ keyId: 'key_1', jti: undefined }), 20)).toBe(true);
+    expect(denylist.size).toBe(1);
+  });
+});

@@ -1,0 +1,142 @@
+/**
+ * The denylist (DESIGN §5): revocations received from the revocation stream, each kept until its
+ * `expiresAt`, after which no token it names can still be valid. A `jti`, `token` (SHA-256 of an
+ * opaque token) or `api_key` revocation names one credential; a `client`, `subject` or `family`
+ * revocation covers every token issued at or before its `revokedAt` (same-second tokens too: when
+ * in doubt, refuse).
+ */
+import type { RevocationEvent, RevocationTarget } from '@tessera/protocol';
+import type { TokenFacts } from './verified-token.js';
+
+interface Entry {
+  revokedAt: number;
+  expiresAt: number;
+}
+
+type TargetType = RevocationTarget['type'];
+
+/**
+ * The in-memory denylist.
+ *
+ * @example
+ * ```ts
+ * const denylist = createDenylist();
+ * denylist.add({ id: 1, target: { type: 'jti', value: 'jti_1' }, revokedAt: 100, expiresAt: 1000 }, 100);
+ * ```
+ */
+export interface Denylist {
+  /** Applies one event; idempotent. Returns false when it had already expired at `now`. */
+  add(event: RevocationEvent, now: number): boolean;
+  /** True when a verified token is revoked at `now`. */
+  isRevoked(facts: TokenFacts, now: number): boolean;
+  /** True when the event covers the token (used to evict cache entries). */
+  covers(event: RevocationEvent, facts: TokenFacts): boolean;
+  /** Drops entries whose expiry has passed; returns how many remain. */
+  prune(now: number): number;
+  readonly size: number;
+}
+
+const TYPES: readonly TargetType[] = ['jti', 'token', 'family', 'client', 'subject', 'api_key'];
+
+/** The value of a token that a revocation of this type names. */
+function targetValueOf(type: TargetType, facts: TokenFacts): string | undefined {
+  switch (type) {
+    case 'jti':
+      return facts.jti;
+    case 'token':
+      return facts.hash;
+    case 'family':
+      return facts.grantId;
+    case 'client':
+      return facts.result.clientId || undefined;
+    case 'subject':
+      return facts.result.subject || undefined;
+    case 'api_key':
+      return facts.keyId;
+  }
+}
+
+/** Whole-credential targets revoke regardless of `iat`; the others only tokens issued before. */
+function isWholeCredential(type: TargetType): boolean {
+  return type === 'jti' || type === 'token' || type === 'api_key';
+}
+
+function covered(type: TargetType, entry: Entry, facts: TokenFacts): boolean {
+  if (isWholeCredential(type)) {
+    return true;
+  }
+  // Without an iat we cannot tell, so the revocation applies (fail closed).
+  return facts.issuedAt === undefined || facts.issuedAt <= entry.revokedAt;
+}
+
+/**
+ * Creates an empty denylist.
+ *
+ * @example
+ * ```ts
+ * const denylist = createDenylist();
+ * denylist.size; // 0
+ * ```
+ */
+export function createDenylist(): Denylist {
+  const tables = new Map<TargetType, Map<string, Entry>>(TYPES.map((type) => [type, new Map()]));
+  let size = 0;
+
+  return {
+    add(event, now) {
+      const table = tables.get(event.target.type);
+      if (table === undefined || event.expiresAt <= now) {
+        return false;
+      }
+      const previous = table.get(event.target.value);
+      if (previous === undefined) {
+        size++;
+      }
+      table.set(event.target.value, {
+        revokedAt: Math.max(previous?.revokedAt ?? event.revokedAt, event.revokedAt),
+        expiresAt: Math.max(previous?.expiresAt ?? event.expiresAt, event.expiresAt),
+      });
+      return true;
+    },
+
+    isRevoked(facts, now) {
+      if (size === 0) {
+        return false;
+      }
+      for (const [type, table] of tables) {
+        if (table.size === 0) {
+          continue;
+        }
+        const value = targetValueOf(type, facts);
+        const entry = value === undefined ? undefined : table.get(value);
+        if (entry !== undefined && entry.expiresAt > now && covered(type, entry, facts)) {
+          return true;
+        }
+      }
+      return false;
+    },
+
+    covers(event, facts) {
+      return (
+        targetValueOf(event.target.type, facts) === event.target.value &&
+        covered(event.target.type, { revokedAt: event.revokedAt, expiresAt: event.expiresAt }, facts)
+      );
+    },
+
+    prune(now) {
+      for (const table of tables.values()) {
+        for (const [value, entry] of table) {
+          if (entry.expiresAt <= now) {
+            table.delete(value);
+            size--;
+          }
+        }
+      }
+      return size;
+    },
+
+    get size() {
+      return size;
+    },
+  };
+}

@@ -1,0 +1,178 @@
+/**
+ * Local verification of RFC 9068 JWT access tokens with jose. The keys come from the issuer's
+ * JWKS through jose's `createRemoteJWKSet`, which caches the set, refetches it when a token names
+ * an unknown `kid` (Tessera rotates keys), and refuses to refetch within a cooldown, so a flood of
+ * garbage `kid`s cannot make the API hammer the authorization server.
+ *
+ * Checks (RFC 9068 §4): signature with an allow-listed algorithm (never `none`, never HMAC), `typ`
+ * `at+jwt` (§2.1, so an ID token cannot pass as an access token), `iss`, `aud`, `exp`/`nbf` with a
+ * small clock tolerance, and the presence of `sub`, `client_id`, `iat` and `jti` (§2.2).
+ */
+import { OAuthError } from '@tessera/protocol';
+import { createRemoteJWKSet, customFetch, errors, type JWTPayload, jwtVerify } from 'jose';
+
+export interface JwtVerifierOptions {
+  issuer: string;
+  audience: readonly string[];
+  algorithms: readonly string[];
+  /** Seconds of clock skew tolerated on `exp`, `nbf` and `iat`. */
+  clockTolerance: number;
+  /** The JWKS URL, resolved lazily (discovery). */
+  jwksUri: () => Promise<string>;
+  /** Milliseconds: no refetch on an unknown `kid` within this time of the last fetch. */
+  cooldownMs: number;
+  /** Milliseconds a fetched JWKS is used before it is fetched again anyway. */
+  cacheMaxAgeMs: number;
+  /** Milliseconds before a JWKS request is abandoned. */
+  timeoutMs: number;
+  fetch?: typeof fetch | undefined;
+}
+
+/** The claims of a verified access token (RFC 9068 §2.2). */
+export interface AccessTokenPayload extends JWTPayload {
+  sub: string;
+  client_id: string;
+  jti: string;
+  iat: number;
+  exp: number;
+  scope?: string;
+}
+
+/**
+ * A JWT access-token verifier.
+ *
+ * @example
+ * ```ts
+ * const jwt = createJwtVerifier({ issuer, audience: ['https://api.example'], algorithms: ['ES256'], … });
+ * const claims = await jwt.verify(token, Math.floor(Date.now() / 1000));
+ * ```
+ */
+export interface JwtVerifier {
+  /** Verifies a compact JWS; throws `invalid_token` (401) or `temporarily_unavailable` (503). */
+  verify(token: string, now: number): Promise<AccessTokenPayload>;
+}
+
+/** jose errors that say "this token is bad", as opposed to "we could not check it". */
+function describeTokenError(error: unknown): string | undefined {
+  if (error instanceof errors.JWTExpired) {
+    return 'The access token has expired';
+  }
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    switch (error.claim) {
+      case 'aud':
+        return 'The access token is not meant for this API';
+      case 'iss':
+        return 'The access token was issued by another issuer';
+      case 'nbf':
+        return 'The access token is not valid yet';
+      case 'typ':
+        return 'The token is not an access token (RFC 9068 typ at+jwt)';
+      case 'iat':
+        return 'The access token has an invalid iat';
+      default:
+        return 'The access token lacks a required claim';
+    }
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed) {
+    return 'The access token signature is invalid';
+  }
+  if (error instanceof errors.JOSEAlgNotAllowed) {
+    return 'The access token uses an algorithm this API does not accept';
+  }
+  if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) {
+    return 'The access token is signed with an unknown key';
+  }
+  if (
+    error instanceof errors.JWSInvalid ||
+    error instanceof errors.JWTInvalid ||
+    error instanceof errors.JOSENotSupported
+  ) {
+    return 'The access token is malformed';
+  }
+  return undefined;
+}
+
+function isString(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0;
+}
+
+/**
+ * Creates the verifier; the JWKS is fetched on first use.
+ *
+ * @example
+ * ```ts
+ * const jwt = createJwtVerifier({
+ *   issuer: 'https://auth.example',
+ *   audience: ['https://api.example'],
+ *   algorithms: ['ES256', 'EdDSA'],
+ *   clockTolerance: 5,
+ *   jwksUri: async () => 'https://auth.example/jwks',
+ *   cooldownMs: 30_000,
+ *   cacheMaxAgeMs: 600_000,
+ *   timeoutMs: 5_000,
+ * });
+ * ```
+ */
+export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
+  let keySet: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
+
+  function keys(): Promise<ReturnType<typeof createRemoteJWKSet>> {
+    if (keySet === undefined) {
+      const pending = options.jwksUri().then((uri) =>
+        createRemoteJWKSet(new URL(uri), {
+          cooldownDuration: options.cooldownMs,
+          cacheMaxAge: options.cacheMaxAgeMs,
+          timeoutDuration: options.timeoutMs,
+          ...(options.fetch === undefined ? {} : { [customFetch]: options.fetch }),
+        }),
+      );
+      // A failed discovery must not stick: the next request tries again.
+      pending.catch(() => {
+        if (keySet === pending) {
+          keySet = undefined;
+        }
+      });
+      keySet = pending;
+    }
+    return keySet;
+  }
+
+  return {
+    async verify(token, now) {
+      let payload: JWTPayload;
+      try {
+        const result = await jwtVerify(token, await keys(), {
+          issuer: options.issuer,
+          audience: [...options.audience],
+          algorithms: [...options.algorithms],
+          typ: 'at+jwt',
+          clockTolerance: options.clockTolerance,
+          currentDate: new Date(now * 1000),
+          requiredClaims: ['exp', 'iat', 'sub', 'jti', 'client_id'],
+        });
+        payload = result.payload;
+      } catch (error) {
+        if (error instanceof OAuthError) {
+          throw error;
+        }
+        const description = describeTokenError(error);
+        if (description !== undefined) {
+          throw OAuthError.invalidToken(description, { cause: error });
+        }
+        throw OAuthError.temporarilyUnavailable('The signing keys could not be fetched', { cause: error });
+      }
+      const { sub, client_id: clientId, jti, iat, exp, scope } = payload as Record<string, unknown>;
+      if (
+        !isString(sub) ||
+        !isString(clientId) ||
+        !isString(jti) ||
+        typeof iat !== 'number' ||
+        typeof exp !== 'number' ||
+        (scope !== undefined && typeof scope !== 'string')
+      ) {
+        throw OAuthError.invalidToken('The access token has a malformed claim');
+      }
+      return payload as AccessTokenPayload;
+    },
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * Independent resource-server libraries accept Tessera's access tokens (issue 5 "Done when"):
+ * Auth0's `express-oauth2-jwt-bearer` (RFC 9068 profile, discovery, JWKS) and `jose` alone.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { auth, requiredScopes } from 'express-oauth2-jwt-bearer';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API, type RegisteredClient, startTessera, type Tessera } from './support/tessera.js';
+
+let t: Tessera;
+let app: RegisteredClient;
+
+beforeAll(async () => {
+  t = await startTessera();
+  app = await t.createClient();
+});
+afterAll(() => t.close());
+
+describe('express-oauth2-jwt-bearer', () => {
+  let base: string;
+  let close: () => Promise<void>;
+
+  beforeAll(async () => {
+    const api = express();
+    // Configured with issuer + jwksUri rather than issuerBaseURL: with discovery the library
+    // restricts access-token algorithms to `id_token_signing_alg_values_supported` (RS256 for
+    // Tessera's ID tokens), which would refuse ES256 access tokens. `strict` checks typ at+jwt.
+    api.use(
+      auth({
+        issuer: t.url,
+        jwksUri: `${t.url}/jwks`,
+        audience: API,
+        tokenSigningAlg: 'ES256',
+        strict: true,
+      }),
+    );
+    api.get('/cookies', requiredScopes('cookies:read'), (req, res) => {
+      res.json({ sub: req.auth?.payload.sub, client_id: req.auth?.payload.client_id });
+    });
+    api.post('/cookies/eat', requiredScopes('cookies:eat'), (_req, res) => {
+      res.json({ eaten: true });
+    });
+    const server = createServer(api);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    close = () => new Promise((resolve) => server.close(() => resolve()));
+  });
+  afterAll(() => close());
+
+  it('RFC 9068 §4 — accepts a Tessera JWT access token and reads its claims', async () => {
+    const token = await t.token(app, 'cookies:read');
+    const response = await fetch(`${base}/cookies`, { headers: { authorization: `Bearer ${token}` } });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ sub: app.clientId, client_id: app.clientId });
+  });
+
+  it('RFC 6750 §3.1 — refuses a token without the scope with insufficient_scope (403)', async () => {
+    const token = await t.token(app, 'cookies:read');
+    const response = await fetch(`${base}/cookies/eat`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(response.status).toBe(403);
+    expect(response.headers.get('www-authenticate')).toContain('insufficient_scope');
+  });
+});
+
+describe('jose alone', () => {
+  it('RFC 9068 §4 — createRemoteJWKSet + jwtVerify with typ at+jwt, iss, aud and required claims', async () => {
+    const token = await t.token(app, 'cookies:read cookies:eat');
+    const jwks = createRemoteJWKSet(new URL(`${t.url}/jwks`));
+    const { payload, protectedHeader } = await jwtVerify(token, jwks, {
+      issuer: t.url,
+      audience: API,
+      typ: 'at+jwt',
+      algorithms: ['ES256'],
+      currentDate: new Date(t.clock.now() * 1000),
+      requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'client_id'],
+    });
+    expect(protectedHeader).toMatchObject({ alg: 'ES256', typ: 'at+jwt' });
+    expect(payload).toMatchObject({
+      sub: app.clientId,
+      client_id: app.clientId,
+      scope: 'cookies:read cookies:eat',
+    });
+  });
+});
