@@ -16,7 +16,9 @@ function capture() {
 describe('logger', () => {
   it('masks secret-bearing query parameters in URLs', () => {
     expect(redactUrl('/cb?code=abc&state=xyz')).toBe('/cb?code=[redacted]&state=xyz');
-    expect(redactUrl('/api?access_token=tok&x=1&client_secret=s')).toBe('/api?access_token=[redacted]&x=1&client_secret=[redacted]');
+    expect(redactUrl('/api?access_token=tok&x=1&client_secret=s')).toBe(
+      '/api?access_token=[redacted]&x=1&client_secret=[redacted]',
+    );
     expect(redactUrl('/plain/path')).toBe('/plain/path');
   });
 
@@ -24,7 +26,12 @@ describe('logger', () => {
     const { lines, logger } = capture();
     logger.info(
       {
-        req: { method: 'POST', url: '/token?token=raw', id: 'req_1', headers: { authorization: 'Basic c2VjcmV0' } },
+        req: {
+          method: 'POST',
+          url: '/token?token=raw',
+          id: 'req_1',
+          headers: { authorization: 'Basic c2VjcmV0' },
+        },
         body: { client_secret: 'tsr_cs_secret', password: 'hunter2', token: 'tsr_at_x' },
       },
       'request',

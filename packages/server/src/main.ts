@@ -6,22 +6,49 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { type AuditLog, createAuditLog } from './audit/audit-log.js';
 import { type Clock, systemClock } from './clock.js';
 import { ConfigError, decodeMasterKey } from './config/load.js';
 import type { Config } from './config/schema.js';
-import { type AuditLog, createAuditLog } from './audit/audit-log.js';
-import type { EventBus } from './events/bus.js';
+import type { BusBridge, EventBus } from './events/bus.js';
 import { createInProcessBus } from './events/in-process.js';
+import { createClientsFeature } from './http/admin/clients.js';
+import { createOpenApiFeature } from './http/admin/openapi.js';
 import { buildApp, issuerOf } from './http/app.js';
 import type { HttpFeature } from './http/feature.js';
+import { createApiKeysFeature } from './http/features/api-keys.js';
+import { createLogin } from './http/features/login.js';
+import { createOAuthCoreFeature } from './http/features/oauth-core.js';
+import { createRevocationStreamFeature } from './http/features/revocation-stream.js';
 import { createMetrics, type Metrics } from './http/plugins/metrics.js';
+import { createRateLimiter } from './http/plugins/rate-limit.js';
 import { newId } from './ids.js';
 import { createKeyring, type Keyring } from './keys/keyring.js';
 import { UnsealError } from './keys/seal.js';
 import { createLogger, type Logger } from './log.js';
+import { createClientAuthenticator } from './oauth/client-auth/client-authenticator.js';
+import type { AuthenticateClient } from './oauth/client-auth/index.js';
+import { type ClientRegistry, createClientRegistry } from './oauth/client-registry.js';
+import { createClientService } from './oauth/clients/index.js';
+import { createClientCredentialsGrant } from './oauth/grants/client-credentials.js';
+import type { Grant } from './oauth/grants/index.js';
+import {
+  createJwtAccessTokenIntrospector,
+  createOpaqueAccessTokenIntrospector,
+  type Introspector,
+} from './oauth/introspection.js';
+import {
+  createJwtAccessTokenRevoker,
+  createOpaqueAccessTokenRevoker,
+  type Revoker,
+} from './oauth/revocation.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/ports.js';
 import { createNotifyBridge } from './store/postgres/notify-bridge.js';
+import { type AccessTokenService, createAccessTokenService } from './tokens/access-token.js';
+import { createApiKeyIntrospector, createApiKeyService } from './tokens/api-keys/index.js';
+import { createRevocations, type RevocationDenylist } from './tokens/revocations.js';
+import { type AccessTokenVerifier, createAccessTokenVerifier } from './tokens/verify-access-token.js';
 
 /** Clock skew tolerated when deciding how long retired keys stay published. */
 const SKEW_SECONDS = 300;
@@ -32,6 +59,10 @@ export interface Runtime {
   keyring: Keyring;
   app: FastifyInstance;
   logger: Logger;
+  /** The event bus (tests subscribe to check what a change published). */
+  bus: EventBus;
+  /** The audit trail (tests flush it to read what was recorded). */
+  audit: AuditLog;
   /** Drains in-flight requests, stops timers and closes the store. */
   close(): Promise<void>;
 }
@@ -50,11 +81,195 @@ export interface Core {
 }
 
 /**
+ * The OAuth core services (issue 3), shared by every feature that issues, checks or revokes tokens.
+ * `grants`, `introspectors` and `revokers` are registries other features add to (inside
+ * buildFeatures, before the app is built): refresh tokens, API keys, authorization codes.
+ */
+export interface OAuthCore {
+  clients: ClientRegistry;
+  authenticate: AuthenticateClient;
+  accessTokens: AccessTokenService;
+  verifyAccessToken: AccessTokenVerifier;
+  revocations: RevocationDenylist;
+  grants: Map<string, Grant>;
+  introspectors: Introspector[];
+  revokers: Revoker[];
+  feature: HttpFeature;
+}
+
+function createOAuthCore(core: Core): OAuthCore {
+  const { config, issuer, store, bus, clock, keyring } = core;
+  const clients = createClientRegistry({ store, bus });
+  const revocations = createRevocations({ store, bus, clock });
+  const authenticate = createClientAuthenticator({
+    clients,
+    replay: store,
+    clock,
+    issuer,
+    tokenEndpoint: `${issuer}/token`,
+  });
+  const accessTokens = createAccessTokenService({
+    issuer,
+    keyring,
+    algorithm: config.keys.algorithm,
+    clock,
+    store,
+    ttl: { default: config.tokens.accessTokenTtl, max: config.tokens.maxAccessTokenTtl },
+  });
+  const verifyAccessToken = createAccessTokenVerifier({ issuer, keyring, clock });
+  const clientCredentials = createClientCredentialsGrant({
+    issuer,
+    accessTokens,
+    onIssued: ({ format }) => core.metrics.tokensIssued.inc({ grant_type: 'client_credentials', format }),
+  });
+  const grants = new Map<string, Grant>([[clientCredentials.grantType, clientCredentials]]);
+  const introspectors: Introspector[] = [
+    createJwtAccessTokenIntrospector({ verify: verifyAccessToken, revocations, clients }),
+    createOpaqueAccessTokenIntrospector({ issuer, store, revocations, clients, clock }),
+  ];
+  const revokers: Revoker[] = [
+    createJwtAccessTokenRevoker({ verify: verifyAccessToken, revocations, audit: core.audit }),
+    createOpaqueAccessTokenRevoker({ store, clock, revocations, audit: core.audit }),
+  ];
+  const window = config.rateLimit.window;
+  const feature = createOAuthCoreFeature({
+    issuer,
+    authenticate,
+    grants,
+    introspectors,
+    revokers,
+    revocations,
+    store,
+    clock,
+    audit: core.audit,
+    maxAccessTokenTtl: config.tokens.maxAccessTokenTtl,
+    limits: {
+      perIp: createRateLimiter({
+        limit: config.rateLimit.tokenPerIp,
+        window,
+        subject: 'token requests from this address',
+      }),
+      perClient: createRateLimiter({
+        limit: config.rateLimit.tokenPerClient,
+        window,
+        subject: 'token requests from this client',
+      }),
+    },
+    authMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+    onClose: () => clients.close(),
+  });
+  return {
+    clients,
+    authenticate,
+    accessTokens,
+    verifyAccessToken,
+    revocations,
+    grants,
+    introspectors,
+    revokers,
+    feature,
+  };
+}
+
+/**
  * The protocol features of the server, wired from the core. Each feature owns its routes and its
  * discovery entries; order matters only for route conflicts (there are none).
  */
-function buildFeatures(_core: Core): HttpFeature[] {
-  return [];
+function buildFeatures(core: Core): HttpFeature[] {
+  const features: HttpFeature[] = [];
+
+  // OAuth core (issue 3): /token, /introspect, /revoke, /admin/tokens/revoke.
+  const oauth = createOAuthCore(core);
+  features.push(oauth.feature);
+
+  // Admin API document (issue 3): its route collector is installed before any admin route exists.
+  features.push(createOpenApiFeature());
+
+  // Client management (issue 3): /admin/clients. With `revocations`, deleting or disabling a client
+  // also revokes the tokens it holds, at the verifiers too (DESIGN §5).
+  const clients = createClientService({
+    store: core.store,
+    bus: core.bus,
+    clock: core.clock,
+    audit: core.audit,
+    config: core.config,
+    revocations: oauth.revocations,
+  });
+  features.push(createClientsFeature({ clients, clock: core.clock }));
+
+  // API keys (issue 4): POST /api-keys/verify, /admin/api-keys, and tsr_key_… at /introspect.
+  // Revocations go through the core's denylist, so they are streamed to verifiers (DESIGN §5).
+  const apiKeys = createApiKeyService({
+    store: core.store,
+    revocations: oauth.revocations,
+    bus: core.bus,
+    clock: core.clock,
+    audit: core.audit,
+    logger: core.logger,
+    // A disabled or deleted client's keys stop working too (served from the client registry).
+    isOwnerActive: async (owner) => {
+      if (!owner.startsWith('cli_')) {
+        return true;
+      }
+      const client = await oauth.clients.get(owner);
+      return client !== undefined && !client.disabled;
+    },
+    options: {
+      rotationGrace: core.config.apiKeys.rotationGrace,
+      revocationRetention: core.config.tokens.maxAccessTokenTtl,
+      flushIntervalMs: Math.max(1, core.config.apiKeys.usageFlushInterval) * 1000,
+    },
+  });
+  oauth.introspectors.push(createApiKeyIntrospector({ service: apiKeys, issuer: core.issuer }));
+  features.push(
+    createApiKeysFeature({
+      issuer: core.issuer,
+      apiKeys,
+      clock: core.clock,
+      authenticate: oauth.authenticate,
+    }),
+  );
+
+  // Users and login (issue 6): /authorize, login and consent pages, /userinfo, /end-session,
+  // /admin/users, /admin/sessions; the authorization_code and refresh_token grants and refresh
+  // tokens at /introspect and /revoke join the OAuth core's registries.
+  const login = createLogin({
+    config: core.config,
+    issuer: core.issuer,
+    store: core.store,
+    keyring: core.keyring,
+    bus: core.bus,
+    clock: core.clock,
+    audit: core.audit,
+    masterKey: resolveMasterKey(core.config),
+    clients: oauth.clients,
+    accessTokens: oauth.accessTokens,
+    verifyAccessToken: oauth.verifyAccessToken,
+    revocations: oauth.revocations,
+    onIssued: (grantType, format) => core.metrics.tokensIssued.inc({ grant_type: grantType, format }),
+    logger: core.logger,
+  });
+  for (const grant of login.grants) {
+    oauth.grants.set(grant.grantType, grant);
+  }
+  oauth.introspectors.push(...login.introspectors);
+  oauth.revokers.push(...login.revokers);
+  features.push(login.feature);
+
+  // Revocation stream (issue 5): GET /revocations/stream, Server-Sent Events for @tessera/verify
+  // (DESIGN §5); it relays the bus's revocation.created, which carries other nodes' events too.
+  features.push(
+    createRevocationStreamFeature({
+      issuer: core.issuer,
+      authenticate: oauth.authenticate,
+      store: core.store,
+      bus: core.bus,
+      clock: core.clock,
+      onConnection: ({ clientId, open }) => core.logger.info({ clientId, open }, 'revocation stream'),
+    }),
+  );
+
+  return features;
 }
 
 export interface StartOptions {
@@ -62,6 +277,12 @@ export interface StartOptions {
   clock?: Clock;
   /** Node id for the cross-node bus (default: random). */
   nodeId?: string;
+  /**
+   * Relays bus events to sibling processes when the database has no cross-node bus (SQLite):
+   * the cluster bridge of `serve --workers N`. Ignored with PostgreSQL, whose bridge already
+   * reaches every process.
+   */
+  bridge?: BusBridge;
 }
 
 function isPostgresUrl(url: string): boolean {
@@ -86,23 +307,35 @@ function devSecretFile(config: Readonly<Config>, name: string, make: () => strin
 
 /** The master key: configured, or in --dev generated into DATA_DIR/master.key. */
 export function resolveMasterKey(config: Readonly<Config>): Buffer {
-  const text = config.masterKey ?? (config.dev ? devSecretFile(config, 'master.key', () => randomBytes(32).toString('hex')) : undefined);
+  const text =
+    config.masterKey ??
+    (config.dev ? devSecretFile(config, 'master.key', () => randomBytes(32).toString('hex')) : undefined);
   const key = text === undefined ? undefined : decodeMasterKey(text);
   if (key === undefined) {
-    throw new ConfigError('masterKey (TESSERA_MASTER_KEY) is missing or malformed: expected 32 bytes as 64 hex characters.');
+    throw new ConfigError(
+      'masterKey (TESSERA_MASTER_KEY) is missing or malformed: expected 32 bytes as 64 hex characters.',
+    );
   }
   return key;
 }
 
 /** The admin token: configured, or in --dev generated into DATA_DIR/admin.token. */
 export function resolveAdminToken(config: Readonly<Config>): string | undefined {
-  return config.adminToken ?? (config.dev ? devSecretFile(config, 'admin.token', () => randomBytes(32).toString('base64url')) : undefined);
+  return (
+    config.adminToken ??
+    (config.dev
+      ? devSecretFile(config, 'admin.token', () => randomBytes(32).toString('base64url'))
+      : undefined)
+  );
 }
 
 /** Opens the store named by the configuration and applies pending migrations. */
-export async function openMigratedStore(config: Readonly<Config>): Promise<{ store: Store; applied: string[] }> {
+export async function openMigratedStore(
+  config: Readonly<Config>,
+): Promise<{ store: Store; applied: string[] }> {
   const url = databaseUrlOf(config);
-  const store = await openStore(url);
+  const schema = config.database.schema;
+  const store = await openStore(url, schema === undefined ? {} : { schema });
   try {
     return { store, applied: await store.migrate() };
   } catch (error) {
@@ -117,16 +350,26 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
   const clock = options.clock ?? systemClock;
   const masterKey = resolveMasterKey(config);
   const adminToken = resolveAdminToken(config);
-  const effective: Readonly<Config> = adminToken === config.adminToken ? config : Object.freeze({ ...config, adminToken });
+  const effective: Readonly<Config> =
+    adminToken === config.adminToken ? config : Object.freeze({ ...config, adminToken });
 
   const { store } = await openMigratedStore(config);
-  const bus = createInProcessBus({ onError: (error, topic) => logger.error({ err: error, topic }, 'event handler failed') });
+  const bus = createInProcessBus({
+    onError: (error, topic) => logger.error({ err: error, topic }, 'event handler failed'),
+  });
   const timers: NodeJS.Timeout[] = [];
   let bridgeClose: (() => Promise<void>) | undefined;
   try {
     const url = databaseUrlOf(config);
     if (isPostgresUrl(url)) {
-      const bridge = createNotifyBridge(url, { nodeId: options.nodeId ?? newId('req') });
+      const bridge = createNotifyBridge(url, {
+        nodeId: options.nodeId ?? newId('req'),
+        ...(config.database.schema === undefined ? {} : { schema: config.database.schema }),
+      });
+      await bus.attach(bridge);
+      bridgeClose = () => bridge.close();
+    } else if (options.bridge !== undefined) {
+      const bridge = options.bridge;
       await bus.attach(bridge);
       bridgeClose = () => bridge.close();
     }
@@ -139,7 +382,8 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       retention: config.tokens.maxAccessTokenTtl + SKEW_SECONDS,
     });
     try {
-      await keyring.load([config.keys.algorithm]);
+      // Access tokens sign with keys.algorithm, ID tokens with oidc.idTokenAlgorithm (RS256 by default).
+      await keyring.load([...new Set([config.keys.algorithm, config.oidc.idTokenAlgorithm])]);
     } catch (error) {
       if (error instanceof UnsealError) {
         throw new ConfigError(
@@ -164,9 +408,29 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
         : undefined;
     const metrics = createMetrics();
     const audit = createAuditLog({ store, clock, logger });
-    const core: Core = { config: effective, issuer: issuerOf(effective), store, keyring, bus, clock, logger, audit, metrics };
+    const core: Core = {
+      config: effective,
+      issuer: issuerOf(effective),
+      store,
+      keyring,
+      bus,
+      clock,
+      logger,
+      audit,
+      metrics,
+    };
     const features = buildFeatures(core);
-    const app = await buildApp({ config: effective, store, keyring, bus, clock, logger, metrics, features, https });
+    const app = await buildApp({
+      config: effective,
+      store,
+      keyring,
+      bus,
+      clock,
+      logger,
+      metrics,
+      features,
+      https,
+    });
 
     let closed = false;
     return {
@@ -175,6 +439,8 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       keyring,
       app,
       logger,
+      bus,
+      audit,
       async close() {
         if (closed) {
           return;
@@ -200,7 +466,10 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
 }
 
 /** Starts listening; resolves with the runtime and the address it listens on. */
-export async function startServer(config: Readonly<Config>, options: StartOptions = {}): Promise<Runtime & { url: string }> {
+export async function startServer(
+  config: Readonly<Config>,
+  options: StartOptions = {},
+): Promise<Runtime & { url: string }> {
   const runtime = await createRuntime(config, options);
   const address = await runtime.app.listen({ host: config.host, port: config.port });
   return { ...runtime, url: address, config: runtime.config };

@@ -6,10 +6,14 @@ import { Command, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { AdminApiError, createAdminClient } from './admin-client.js';
+import { addApiKeysCommands } from './commands/api-keys.js';
+import { addClientsCommands } from './commands/clients.js';
 import { runConfigCheck, runConfigDocs } from './commands/config.js';
 import { runMigrate } from './commands/migrate.js';
 import { runServe } from './commands/serve.js';
 import { runSigningKeysList, runSigningKeysRotate } from './commands/signing-keys.js';
+import { runTokensRevoke } from './commands/tokens.js';
+import { addUsersCommands } from './commands/users.js';
 
 interface GlobalOptions {
   config?: string;
@@ -18,14 +22,19 @@ interface GlobalOptions {
   adminToken?: string;
 }
 
-function load(program: Command, overrides: Record<string, unknown> = {}): Readonly<Config> {
+function load(
+  program: Command,
+  overrides: Record<string, unknown> = {},
+  purpose: 'serve' | 'client' = 'serve',
+): Readonly<Config> {
   const opts = program.opts<GlobalOptions>();
-  return loadConfig({ file: opts.config, overrides: { dataDir: opts.dataDir, ...overrides } });
+  return loadConfig({ file: opts.config, overrides: { dataDir: opts.dataDir, ...overrides }, purpose });
 }
 
-function admin(program: Command) {
+/** The admin API client for online commands (they need only the server's address and credential). */
+export function admin(program: Command) {
   const opts = program.opts<GlobalOptions>();
-  return createAdminClient(load(program), { url: opts.url, adminToken: opts.adminToken });
+  return createAdminClient(load(program, {}, 'client'), { url: opts.url, adminToken: opts.adminToken });
 }
 
 export function buildCli(): Command {
@@ -33,8 +42,14 @@ export function buildCli(): Command {
     .description('Tessera: API-token authentication server')
     .option('--config <path>', 'JSON config file (default: ./tessera.config.json when present)')
     .option('--data-dir <path>', 'data folder (default ./.tessera)')
-    .option('--url <url>', 'server URL for online commands (default: the running dev server, else the issuer)')
-    .option('--admin-token <token>', 'admin credential for online commands (default: TESSERA_ADMIN_TOKEN, or the dev token file)')
+    .option(
+      '--url <url>',
+      'server URL for online commands (default: the running dev server, else the issuer)',
+    )
+    .option(
+      '--admin-token <token>',
+      'admin credential for online commands (default: TESSERA_ADMIN_TOKEN, or the dev token file)',
+    )
     .showHelpAfterError();
 
   program
@@ -88,7 +103,33 @@ export function buildCli(): Command {
     .description('publish a new key now; it signs after keys.activationDelay (or at once with --now)')
     .option('--now', 'emergency: the new key signs at once')
     .option('--json', 'print JSON')
-    .action(async (opts: { now?: boolean; json?: boolean }) => runSigningKeysRotate(admin(program), opts.now === true, opts.json === true));
+    .action(async (opts: { now?: boolean; json?: boolean }) =>
+      runSigningKeysRotate(admin(program), opts.now === true, opts.json === true),
+    );
+
+  addClientsCommands(program, () => admin(program));
+
+  addApiKeysCommands(program, () => admin(program));
+
+  const tokens = program.command('tokens').description('revoke access tokens on the running server');
+  tokens
+    .command('revoke [token]')
+    .description('revoke one token (TOKEN), a token id (--jti), or everything a client holds (--client)')
+    .option('--jti <id>', 'revoke by token id (jti), e.g. from logs or introspection')
+    .option(
+      '--expires-at <seconds>',
+      'with --jti: keep it denied until this time (default: now + tokens.maxAccessTokenTtl)',
+    )
+    .option('--client <client_id>', 'revoke every access token the client holds now')
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        token: string | undefined,
+        opts: { jti?: string; expiresAt?: string; client?: string; json?: boolean },
+      ) => runTokensRevoke(admin(program), { token, ...opts }),
+    );
+
+  addUsersCommands(program, () => admin(program));
 
   return program;
 }
@@ -106,4 +147,3 @@ export async function runCli(argv: string[]): Promise<void> {
     process.exitCode = 1;
   }
 }
-

@@ -158,6 +158,18 @@ export const configSchema = z.object({
         description: 'postgres://… for PostgreSQL; a file path (or sqlite:PATH) for SQLite.',
         defaultLabel: 'SQLite at DATA_DIR/tessera.db',
       }),
+      schema: option(
+        z
+          .string()
+          .regex(/^[a-z_][a-z0-9_]{0,62}$/)
+          .optional(),
+        {
+          typeLabel: 'string',
+          description:
+            'PostgreSQL only: the schema to use (created when absent), so several deployments or test runs can share one database.',
+          defaultLabel: 'the search_path default (public)',
+        },
+      ),
     })
     .prefault({}),
   tls: z
@@ -297,6 +309,20 @@ export const configSchema = z.object({
         typeLabel: 'duration',
         description:
           'Window of the token-endpoint rate limits; excess requests get 429 rate_limited with Retry-After.',
+      }),
+    })
+    .prefault({}),
+  apiKeys: z
+    .object({
+      rotationGrace: option(duration().prefault('24h'), {
+        typeLabel: 'duration',
+        description:
+          'How long the old API key keeps working after `api-keys rotate` when no grace is given; 0 revokes it at once.',
+      }),
+      usageFlushInterval: option(duration().prefault('5s'), {
+        typeLabel: 'duration',
+        description:
+          'How often API-key last-used times and usage counts are written, in one batch (also on graceful shutdown).',
       }),
     })
     .prefault({}),

@@ -9,6 +9,7 @@
  */
 import { isOAuthError, OAuthError } from '@tessera/protocol';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { isPageRequest, renderPageError } from './pages/authorize-response.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -100,6 +101,10 @@ export function renderError(
   }
   if (error.retryAfter !== undefined) {
     reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfter))));
+  }
+  // Login, consent and authorization pages: a redirect to the client or an error page (RFC 6749 §4.1.2.1).
+  if (isPageRequest(request)) {
+    return renderPageError(this.realm, error, request, reply);
   }
   const body: Record<string, unknown> = error.toJSON();
   // The admin API uses the same body plus the request id (STYLE §9.3).

@@ -23,9 +23,10 @@ function sources(dir: string): string[] {
 
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/^\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/gm), ...text.matchAll(/import\(['"]([^'"]+)['"]\)/g)].map(
-    (m) => m[1] ?? '',
-  );
+  return [
+    ...text.matchAll(/^\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/gm),
+    ...text.matchAll(/import\(['"]([^'"]+)['"]\)/g),
+  ].map((m) => m[1] ?? '');
 }
 
 const server = join(ROOT, 'server/src');
@@ -87,7 +88,9 @@ describe('layer rules', () => {
   });
 
   it('@tessera/protocol has no dependencies and no I/O', () => {
-    const pkg = JSON.parse(readFileSync(join(ROOT, 'protocol/package.json'), 'utf8')) as { dependencies?: object };
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'protocol/package.json'), 'utf8')) as {
+      dependencies?: object;
+    };
     expect(pkg.dependencies ?? {}).toEqual({});
     for (const file of sources(join(ROOT, 'protocol/src'))) {
       for (const spec of importsOf(file)) {

@@ -26,7 +26,9 @@ function fetchTls(url: string): Promise<{ status: number; headers: Record<string
       response.on('data', (chunk: Buffer) => {
         body += chunk.toString();
       });
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, body }),
+      );
     }).on('error', reject);
   });
 }

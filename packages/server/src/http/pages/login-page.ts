@@ -1,0 +1,27 @@
+/** The login form (username + password), with its CSRF token and the sealed interaction. */
+import { type Html, html } from './layout.js';
+
+export interface LoginPageInput {
+  clientName: string;
+  interaction: string;
+  csrfToken: string;
+  username: string | null;
+  /** A generic message only: never says whether the username exists. */
+  error: string | null;
+}
+
+export function renderLoginPage(input: LoginPageInput): Html {
+  const focusPassword = input.username !== null && input.username !== '';
+  return html`<h1>Sign in</h1>
+<p class="muted">to continue to <strong>${input.clientName}</strong></p>
+${input.error === null ? '' : html`<p class="error" role="alert" id="login-error">${input.error}</p>`}
+<form method="post" action="/login" novalidate>
+<input type="hidden" name="interaction" value="${input.interaction}">
+<input type="hidden" name="csrf_token" value="${input.csrfToken}">
+<label for="username">Username</label>
+<input type="text" id="username" name="username" value="${input.username ?? ''}" autocomplete="username" autocapitalize="none" spellcheck="false" required${focusPassword ? '' : html` autofocus`}${input.error === null ? '' : html` aria-describedby="login-error"`}>
+<label for="password">Password</label>
+<input type="password" id="password" name="password" autocomplete="current-password" required${focusPassword ? html` autofocus` : ''}>
+<button type="submit">Sign in</button>
+</form>`;
+}

@@ -1,0 +1,144 @@
+/**
+ * `GET /login` shows the sign-in form of an interaction; `POST /login` checks it:
+ * CSRF token (double submit, constant time) → interaction (sealed, bound to this browser) →
+ * throttle (per username and per IP, exponential backoff) → password (argon2id; a dummy hash for
+ * unknown users) → a new session (a fresh secret on every login: no session fixation) → next step.
+ * Every failure says the same generic thing: the page never tells whether a username exists.
+ */
+import { OAuthError } from '@tessera/protocol';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Interaction } from '../../oauth/authorize/interaction.js';
+import { normalizeUsername } from '../../users/user-service.js';
+import { sendPage } from '../pages/layout.js';
+import { renderLoginPage } from '../pages/login-page.js';
+import { type FormBody, single } from '../plugins/form-body.js';
+import { clientOf, type LoginFlowDeps, openInteraction, proceed } from './login-flow.js';
+
+const BAD_CREDENTIALS = 'Incorrect username or password.';
+
+/** RFC 6749 §10.12 / RFC 9700 §4.7: a form post without the browser's CSRF token is refused. */
+export function csrfFailure(): OAuthError {
+  return OAuthError.invalidRequest(
+    'The form has expired or did not come from this site. Go back and try again.',
+    { status: 403 },
+  );
+}
+
+function formOf(request: FastifyRequest): FormBody {
+  const body = request.body;
+  return typeof body === 'object' && body !== null ? (body as FormBody) : {};
+}
+
+function queryParam(request: FastifyRequest, name: string): string | undefined {
+  const value = (request.query as Record<string, unknown>)[name];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+export function registerLogin(app: FastifyInstance, deps: LoginFlowDeps): void {
+  function showForm(
+    reply: FastifyReply,
+    http: FastifyRequest,
+    input: {
+      interaction: Interaction;
+      sealed: string;
+      clientName: string;
+      username: string | null;
+      error: string | null;
+      status?: number;
+    },
+  ): FastifyReply {
+    return sendPage(reply, {
+      title: 'Sign in',
+      status: input.status ?? 200,
+      formTargets: [input.interaction.request.redirectUri],
+      body: renderLoginPage({
+        clientName: input.clientName,
+        interaction: input.sealed,
+        csrfToken: deps.cookies.csrfSecret(http, reply),
+        username: input.username,
+        error: input.error,
+      }),
+    });
+  }
+
+  app.get('/login', { config: { page: true } }, async (request, reply) => {
+    const sealed = queryParam(request, 'interaction');
+    const interaction = openInteraction(deps, request, sealed);
+    const client = await clientOf(deps, request, interaction);
+    return showForm(reply, request, {
+      interaction,
+      sealed: sealed ?? '',
+      clientName: client.name,
+      username: interaction.request.loginHint,
+      error: null,
+    });
+  });
+
+  app.post('/login', { config: { page: true } }, async (request, reply) => {
+    const body = formOf(request);
+    if (!deps.cookies.checkCsrf(request, single(body, 'csrf_token'))) {
+      throw csrfFailure();
+    }
+    const sealed = single(body, 'interaction');
+    const interaction = openInteraction(deps, request, sealed);
+    const client = await clientOf(deps, request, interaction);
+    const username = (single(body, 'username') ?? '').slice(0, 256);
+    const password = single(body, 'password') ?? '';
+    const form = { interaction, sealed: sealed ?? '', clientName: client.name, username };
+
+    const key = normalizeUsername(username);
+    const wait = await deps.throttle.retryAfter(key, request.ip);
+    if (wait > 0) {
+      reply.header('retry-after', String(wait));
+      return showForm(reply, request, {
+        ...form,
+        error: `Too many attempts. Wait ${wait} second${wait === 1 ? '' : 's'} and try again.`,
+        status: 429,
+      });
+    }
+    const user = username === '' ? undefined : await deps.users.authenticate(username, password);
+    if (user === undefined) {
+      await deps.throttle.recordFailure(key, request.ip);
+      // The account attacked, by id; what was typed is never recorded (people type passwords into
+      // the username field, and the audit trail must hold no secret).
+      const target = key === '' ? undefined : await deps.users.findByUsername(key);
+      deps.audit.record({
+        type: 'login.failed',
+        actor: 'anonymous',
+        subject: target?.id ?? null,
+        data: { ip: request.ip, knownUser: target !== undefined },
+        requestId: request.id,
+      });
+      return showForm(reply, request, { ...form, error: BAD_CREDENTIALS, status: 400 });
+    }
+    await deps.throttle.recordSuccess(key);
+
+    // A new session (fresh secret) for every login. A previous session of another user in this
+    // browser ends; one of the same user is left to expire, so its apps keep their refresh tokens.
+    const previous = await deps.sessions.resolve(deps.cookies.sessionSecret(request));
+    if (previous !== undefined && previous.user.id !== user.id) {
+      await deps.sessions.end({ id: previous.record.id }, user.id);
+    }
+    const started = await deps.sessions.start(user, {
+      amr: ['pwd'],
+      userAgent: request.headers['user-agent'] ?? null,
+      ip: request.ip,
+    });
+    deps.cookies.setSession(reply, started.secret, deps.sessionMaxAge);
+    deps.audit.record({
+      type: 'login.succeeded',
+      actor: user.id,
+      subject: started.session.id,
+      data: { clientId: client.id },
+      requestId: request.id,
+    });
+    return proceed(deps, request, reply, {
+      request: interaction.request,
+      client,
+      session: { record: started.session, user },
+      consentGiven: false,
+      interaction: { record: interaction, sealed: sealed ?? '' },
+      freshLogin: true,
+    });
+  });
+}

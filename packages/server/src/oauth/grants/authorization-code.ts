@@ -1,0 +1,146 @@
+/**
+ * The authorization code grant (RFC 6749 §4.1.3, OAuth 2.1 §4.1.3) as a checklist:
+ * well-formed code → consumed exactly once (a replay revokes everything issued from it, RFC 6749
+ * §4.1.2 and RFC 9700 §4.5) → issued to this client → unexpired → same redirect_uri → PKCE verifier
+ * matches the challenge (RFC 7636 §4.6; a verifier without a challenge is a downgrade, refused) →
+ * the user still exists and is enabled → tokens.
+ */
+import { OAuthError, parseSecret, type TokenResponse } from '@tessera/protocol';
+import type { AuditLog } from '../../audit/audit-log.js';
+import type { Clock } from '../../clock.js';
+import { hashSecret } from '../../ids.js';
+import type {
+  AuthorizationCodeRecord,
+  AuthorizationCodeStore,
+  ClientRecord,
+  UserRecord,
+  UserStore,
+} from '../../store/ports.js';
+import { verifyS256 } from '../pkce.js';
+import type { Grant, GrantContext } from './index.js';
+import { mayHaveRefreshToken, type UserTokens } from './user-tokens.js';
+
+export interface AuthorizationCodeGrantDeps {
+  store: Pick<AuthorizationCodeStore, 'consumeAuthorizationCode'> & Pick<UserStore, 'findUser'>;
+  tokens: UserTokens;
+  audit: Pick<AuditLog, 'record'>;
+  clock: Clock;
+  onIssued?: (event: { clientId: string; refresh: boolean; format: 'jwt' | 'opaque' }) => void;
+}
+
+function invalidCode(cause: string): OAuthError {
+  // One public message for every failure: which check failed helps only an attacker.
+  return OAuthError.invalidGrant(
+    'The authorization code is invalid, expired, already used or was issued to another client',
+    { cause },
+  );
+}
+
+function assertBoundToRequest(
+  record: AuthorizationCodeRecord,
+  client: ClientRecord,
+  params: Record<string, string>,
+  now: number,
+): void {
+  // RFC 6749 §4.1.3: "ensure that the authorization code was issued to the authenticated client".
+  if (record.clientId !== client.id) {
+    throw invalidCode('code issued to another client');
+  }
+  if (record.expiresAt <= now) {
+    throw invalidCode('code expired');
+  }
+  // RFC 6749 §4.1.3: redirect_uri identical to the authorization request's (always sent there).
+  if (params.redirect_uri !== record.redirectUri) {
+    throw invalidCode('redirect_uri does not match');
+  }
+  const verifier = params.code_verifier;
+  if (record.codeChallenge === null) {
+    // OAuth 2.1 §4.1.3 / RFC 9700 §2.1.1: a verifier for a code issued without a challenge is a
+    // PKCE downgrade attempt.
+    if (verifier !== undefined) {
+      throw invalidCode('code_verifier sent for a code issued without code_challenge');
+    }
+    return;
+  }
+  if (verifier === undefined) {
+    throw invalidCode('code_verifier missing');
+  }
+  if (!verifyS256(verifier, record.codeChallenge)) {
+    throw invalidCode('code_verifier does not match code_challenge');
+  }
+}
+
+function assertUserActive(user: UserRecord | undefined, record: AuthorizationCodeRecord): UserRecord {
+  if (user === undefined || user.disabled || record.authTime < user.tokensValidAfter) {
+    throw invalidCode('user deleted, disabled or re-keyed since the login');
+  }
+  return user;
+}
+
+function resolveAudience(record: AuthorizationCodeRecord, resources: readonly string[]): string[] {
+  // RFC 8707 §2.2: the token request may narrow the audience to resources the grant covers.
+  for (const resource of resources) {
+    if (!record.audience.includes(resource)) {
+      throw OAuthError.invalidTarget('The requested resource was not part of the authorization');
+    }
+  }
+  return resources.length > 0 ? [...new Set(resources)] : record.audience;
+}
+
+export function createAuthorizationCodeGrant(deps: AuthorizationCodeGrantDeps): Grant {
+  return {
+    grantType: 'authorization_code',
+    parameters: ['code', 'redirect_uri', 'code_verifier', 'resource'],
+    async handle(context: GrantContext): Promise<TokenResponse> {
+      const { client, params } = context;
+      const code = params.code;
+      if (code === undefined) {
+        throw OAuthError.invalidRequest('code is required');
+      }
+      if (parseSecret(code, 'ac') === undefined) {
+        throw invalidCode('malformed code');
+      }
+      const now = deps.clock.now();
+      const result = await deps.store.consumeAuthorizationCode(hashSecret(code), now);
+      if (result.status === 'not_found') {
+        throw invalidCode('unknown code');
+      }
+      if (result.status === 'replayed') {
+        // RFC 6749 §4.1.2: "If an authorization code is used more than once, the authorization
+        // server MUST deny the request and SHOULD revoke (when possible) all tokens previously
+        // issued based on that authorization code."
+        deps.audit.record({
+          type: 'authorization_code.reused',
+          actor: client.id,
+          subject: result.record.grantId,
+          data: { clientId: result.record.clientId, userId: result.record.userId },
+          requestId: context.requestId,
+        });
+        await deps.tokens.revokeGrant(result.record.grantId, 'authorization code replayed', client.id);
+        throw invalidCode('code replayed');
+      }
+      const record = result.record;
+      assertBoundToRequest(record, client, params, now);
+      const user = assertUserActive(await deps.store.findUser(record.userId), record);
+      const refresh = mayHaveRefreshToken(client, record.scope);
+      const { response } = await deps.tokens.issue(
+        {
+          client,
+          user,
+          scope: record.scope,
+          grantScope: record.scope,
+          audience: resolveAudience(record, context.resources),
+          familyId: record.grantId,
+          sessionId: record.sessionId,
+          authTime: record.authTime,
+          amr: record.amr,
+          acr: record.acr,
+          nonce: record.nonce,
+        },
+        { refreshToken: refresh },
+      );
+      deps.onIssued?.({ clientId: client.id, refresh, format: client.tokenFormat });
+      return response;
+    },
+  };
+}

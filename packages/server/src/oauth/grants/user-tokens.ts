@@ -1,0 +1,169 @@
+/**
+ * What the authorization-code and refresh-token grants hand out for a person: an access token, a
+ * refresh token when the client may have one (and, for OpenID Connect, only with `offline_access`,
+ * OIDC Core §11), and an ID token when `openid` was granted. Also the one way a grant is torn down
+ * (replayed code, reused refresh token): its refresh family, its opaque access tokens and, through
+ * the revocation stream, its JWT access tokens.
+ */
+import type { TokenResponse } from '@tessera/protocol';
+import type { AuditLog } from '../../audit/audit-log.js';
+import type { Clock } from '../../clock.js';
+import { hashSecret, mintSecret } from '../../ids.js';
+import type {
+  AccessTokenStore,
+  ClientRecord,
+  RefreshTokenRecord,
+  RefreshTokenStore,
+  UserRecord,
+} from '../../store/ports.js';
+import type { AccessTokenService } from '../../tokens/access-token.js';
+import type { Revocations } from '../../tokens/revocations.js';
+import type { IdTokenIssuer } from '../oidc/id-token.js';
+
+export interface UserTokensDeps {
+  accessTokens: AccessTokenService;
+  idTokens: IdTokenIssuer;
+  store: Pick<RefreshTokenStore, 'insertRefreshToken' | 'revokeRefreshTokens'> &
+    Pick<AccessTokenStore, 'revokeAccessTokensBy'>;
+  revocations: Pick<Revocations, 'revoke'>;
+  audit: Pick<AuditLog, 'record'>;
+  clock: Clock;
+  /** Seconds: sliding lifetime of each refresh token, absolute lifetime of a family. */
+  refreshTokens: { idleTtl: number; maxTtl: number };
+  maxAccessTokenTtl: number;
+}
+
+/** The grant being turned into tokens. */
+export interface UserGrant {
+  client: ClientRecord;
+  user: UserRecord;
+  /** Scope of the access token. */
+  scope: string[];
+  /** Scope of the refresh token (the whole grant; RFC 6749 §6: unchanged by down-scoping). */
+  grantScope: string[];
+  audience: string[];
+  familyId: string;
+  sessionId: string | null;
+  authTime: number;
+  amr: string[];
+  acr: string | null;
+  nonce: string | null;
+  /** Absolute end of the family (refresh); undefined for a new grant. */
+  familyExpiresAt?: number;
+}
+
+/** OIDC Core §11 and the client's registration decide whether a refresh token is issued. */
+export function mayHaveRefreshToken(client: ClientRecord, grantScope: readonly string[]): boolean {
+  return (
+    client.grantTypes.includes('refresh_token') &&
+    (!grantScope.includes('openid') || grantScope.includes('offline_access'))
+  );
+}
+
+export interface UserTokens {
+  issue(
+    grant: UserGrant,
+    options: { refreshToken: boolean },
+  ): Promise<{ response: TokenResponse; refresh?: RefreshTokenRecord; refreshToken?: string }>;
+  /** The next refresh token of a family (for rotation); not stored. */
+  nextRefreshToken(previous: RefreshTokenRecord): { token: string; record: RefreshTokenRecord };
+  revokeGrant(familyId: string, reason: string, actor: string): Promise<void>;
+}
+
+export function createUserTokens(deps: UserTokensDeps): UserTokens {
+  const { clock } = deps;
+  return {
+    async issue(grant, options) {
+      const now = clock.now();
+      const claims: Record<string, unknown> = { auth_time: grant.authTime };
+      if (grant.acr !== null) {
+        claims.acr = grant.acr;
+      }
+      if (grant.sessionId !== null) {
+        claims.sid = grant.sessionId;
+      }
+      const access = await deps.accessTokens.issue({
+        client: grant.client,
+        subject: grant.user.id,
+        scope: grant.scope,
+        audience: grant.audience,
+        grantId: grant.familyId,
+        claims,
+      });
+      const response: TokenResponse = {
+        access_token: access.token,
+        token_type: 'Bearer',
+        expires_in: access.expiresIn,
+        scope: grant.scope.join(' '),
+      };
+      let refresh: RefreshTokenRecord | undefined;
+      let refreshToken: string | undefined;
+      if (options.refreshToken) {
+        const familyExpiresAt = grant.familyExpiresAt ?? now + deps.refreshTokens.maxTtl;
+        refreshToken = mintSecret('rt');
+        refresh = {
+          hash: hashSecret(refreshToken),
+          familyId: grant.familyId,
+          clientId: grant.client.id,
+          userId: grant.user.id,
+          sessionId: grant.sessionId,
+          scope: grant.grantScope,
+          audience: grant.audience,
+          authTime: grant.authTime,
+          amr: grant.amr,
+          acr: grant.acr,
+          issuedAt: now,
+          expiresAt: Math.min(now + deps.refreshTokens.idleTtl, familyExpiresAt),
+          familyExpiresAt,
+          usedAt: null,
+          revokedAt: null,
+        };
+        await deps.store.insertRefreshToken(refresh);
+        response.refresh_token = refreshToken;
+      }
+      if (grant.scope.includes('openid')) {
+        response.id_token = await deps.idTokens.issue({
+          clientId: grant.client.id,
+          user: grant.user,
+          scope: grant.scope,
+          nonce: grant.nonce,
+          authTime: grant.authTime,
+          amr: grant.amr,
+          acr: grant.acr,
+          sessionId: grant.sessionId,
+          accessToken: access.token,
+        });
+      }
+      return {
+        response,
+        ...(refresh === undefined ? {} : { refresh }),
+        ...(refreshToken === undefined ? {} : { refreshToken }),
+      };
+    },
+
+    nextRefreshToken(previous) {
+      const now = clock.now();
+      const token = mintSecret('rt');
+      return {
+        token,
+        record: {
+          ...previous,
+          hash: hashSecret(token),
+          issuedAt: now,
+          // RFC 9700 §4.14.2: sliding expiry, never beyond the family's absolute end.
+          expiresAt: Math.min(now + deps.refreshTokens.idleTtl, previous.familyExpiresAt),
+          usedAt: null,
+          revokedAt: null,
+        },
+      };
+    },
+
+    async revokeGrant(familyId, reason, actor) {
+      const now = clock.now();
+      await deps.store.revokeRefreshTokens({ familyId }, now);
+      await deps.store.revokeAccessTokensBy({ grantId: familyId }, now);
+      await deps.revocations.revoke({ type: 'family', value: familyId }, now + deps.maxAccessTokenTtl);
+      deps.audit.record({ type: 'grant.revoked', actor, subject: familyId, data: { reason } });
+    },
+  };
+}

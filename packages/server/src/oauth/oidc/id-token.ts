@@ -1,0 +1,85 @@
+/**
+ * ID tokens (OpenID Connect Core §2, §3.1.3.6): signed with the keyring's current key for the
+ * configured algorithm (RS256 by default, §3.1.3.7 "the default, if omitted, is RS256"), for the
+ * client (`aud` and `azp` = client_id), with `nonce`, `auth_time`, `acr`, `amr`, `sid` and
+ * `at_hash` when an access token is issued with it.
+ */
+import { createHash } from 'node:crypto';
+import { SignJWT } from 'jose';
+import type { Clock } from '../../clock.js';
+import type { Keyring } from '../../keys/keyring.js';
+import type { SigningAlgorithm, UserRecord } from '../../store/ports.js';
+import { userClaims } from './claims.js';
+
+export interface IdTokenInput {
+  clientId: string;
+  user: UserRecord;
+  scope: readonly string[];
+  nonce: string | null;
+  authTime: number;
+  amr: readonly string[];
+  acr: string | null;
+  sessionId: string | null;
+  accessToken: string;
+}
+
+export interface IdTokenIssuer {
+  readonly algorithm: SigningAlgorithm;
+  issue(input: IdTokenInput): Promise<string>;
+}
+
+export interface IdTokenIssuerDeps {
+  issuer: string;
+  keyring: Pick<Keyring, 'current'>;
+  clock: Clock;
+  algorithm: SigningAlgorithm;
+  ttl: number;
+}
+
+/**
+ * OIDC Core §3.1.3.6: the left-most half of the hash of the access token's ASCII octets, with the
+ * hash of the ID token's `alg` (SHA-256 for RS256/ES256; SHA-512 for EdDSA over Ed25519, as
+ * OpenID Connect's EdDSA registration specifies), base64url-encoded.
+ */
+export function computeAtHash(accessToken: string, alg: SigningAlgorithm): string {
+  const digest = createHash(alg === 'EdDSA' ? 'sha512' : 'sha256')
+    .update(accessToken, 'ascii')
+    .digest();
+  return digest.subarray(0, digest.length / 2).toString('base64url');
+}
+
+export function createIdTokenIssuer(deps: IdTokenIssuerDeps): IdTokenIssuer {
+  return {
+    algorithm: deps.algorithm,
+    async issue(input) {
+      const key = deps.keyring.current(deps.algorithm);
+      const now = deps.clock.now();
+      const payload: Record<string, unknown> = {
+        ...userClaims(input.user, input.scope),
+        auth_time: input.authTime,
+        azp: input.clientId,
+        at_hash: computeAtHash(input.accessToken, key.alg),
+      };
+      if (input.nonce !== null) {
+        payload.nonce = input.nonce;
+      }
+      if (input.acr !== null) {
+        payload.acr = input.acr;
+      }
+      if (input.amr.length > 0) {
+        payload.amr = [...input.amr];
+      }
+      if (input.sessionId !== null) {
+        payload.sid = input.sessionId;
+      }
+      return new SignJWT(payload)
+        .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
+        .setIssuer(deps.issuer)
+        .setSubject(input.user.id)
+        .setAudience(input.clientId)
+        .setIssuedAt(now)
+        .setExpirationTime(now + deps.ttl)
+        .sign(key.privateKey);
+    },
+  };
+}

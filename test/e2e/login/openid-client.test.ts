@@ -1,0 +1,213 @@
+/**
+ * End to end (issue 6 "Done when"): the certified RP library `openid-client` v6 completes
+ * authorization code + PKCE + refresh + userinfo + RP-initiated logout against a listening Tessera,
+ * while a real headless Chromium (`playwright-core` + Debian's `chromium`) fills in the login and
+ * consent pages. Nothing is mocked: discovery, JWKS, ID-token validation, `iss` (RFC 9207) and
+ * state/nonce checks are openid-client's own.
+ */
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as oidc from 'openid-client';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../packages/server/src/config/load.js';
+import { createLogger } from '../../../packages/server/src/log.js';
+import { createRuntime, type Runtime } from '../../../packages/server/src/main.js';
+import {
+  CHROMIUM_PATH,
+  isChromiumInstalled,
+  requireService,
+} from '../../../packages/server/test/support/requirements.js';
+
+const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdefghijklmnopqrstuvwxyz';
+const MASTER_KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
+const PASSWORD = 'a long enough passphrase';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+const available = requireService('Chromium', isChromiumInstalled());
+
+describe.skipIf(!available)('openid-client + Chromium against a listening Tessera', () => {
+  let runtime: Runtime;
+  let issuer: string;
+  let app: Server;
+  let appUrl: string;
+  let browser: Browser;
+
+  async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(issuer + path, {
+      method,
+      headers: {
+        authorization: `Bearer ${ADMIN_TOKEN}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    if (!response.ok) {
+      throw new Error(`${method} ${path}: ${response.status} ${text}`);
+    }
+    return JSON.parse(text) as T;
+  }
+
+  beforeAll(async () => {
+    const port = await freePort();
+    issuer = `http://127.0.0.1:${port}`;
+    const config = loadConfig({
+      env: {},
+      overrides: {
+        dev: true,
+        issuer,
+        host: '127.0.0.1',
+        port,
+        'database.url': ':memory:',
+        masterKey: MASTER_KEY,
+        adminToken: ADMIN_TOKEN,
+        'log.level': 'silent',
+      },
+    });
+    runtime = await createRuntime(config, { logger: createLogger({ level: 'silent' }) });
+    await runtime.app.listen({ host: '127.0.0.1', port });
+
+    // The relying party's own callback endpoint: it only has to exist for the browser to land on.
+    app = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/plain' }).end('back at the app');
+    });
+    app.listen(0, '127.0.0.1');
+    await once(app, 'listening');
+    appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    app?.close();
+    await runtime?.close();
+  });
+
+  // A real browser on a shared machine: generous bounds, no timing assertions.
+  it('authorization code + PKCE + refresh + userinfo + logout, with the login page in Chromium', {
+    timeout: 120_000,
+  }, async () => {
+    const user = await admin<{ id: string }>('POST', '/admin/users', {
+      username: 'alice',
+      password: PASSWORD,
+      email: 'alice@example.com',
+      name: 'Alice',
+    });
+    const client = await admin<{ client_id: string; client_secret: string }>('POST', '/admin/clients', {
+      name: 'E2E web app',
+      grant_types: ['authorization_code', 'refresh_token'],
+      redirect_uris: [`${appUrl}/callback`],
+      post_logout_redirect_uris: [`${appUrl}/signed-out`],
+      token_endpoint_auth_method: 'client_secret_basic',
+    });
+
+    const config = await oidc.discovery(
+      new URL(issuer),
+      client.client_id,
+      undefined,
+      oidc.ClientSecretBasic(client.client_secret),
+      {
+        execute: [oidc.allowInsecureRequests],
+      },
+    );
+    expect(config.serverMetadata().authorization_response_iss_parameter_supported).toBe(true);
+
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const nonce = oidc.randomNonce();
+    const authorizationUrl = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: `${appUrl}/callback`,
+      scope: 'openid profile email offline_access',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+    });
+
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(authorizationUrl.href);
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${issuer}/consent?**`);
+    expect(await page.textContent('main')).toContain('See your email address');
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL(`${appUrl}/callback?**`);
+    const callback = new URL(page.url());
+    expect(callback.searchParams.get('iss')).toBe(issuer);
+
+    // openid-client checks state, iss (RFC 9207), PKCE, the ID token signature, nonce, aud, azp, at_hash.
+    const tokens = await oidc.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+      expectedNonce: nonce,
+      idTokenExpected: true,
+    });
+    const claims = tokens.claims();
+    expect(claims?.sub).toBe(user.id);
+    expect(claims?.sid).toMatch(/^ses_/);
+    expect(tokens.refresh_token).toMatch(/^tsr_rt_/);
+
+    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token ?? '');
+    expect(refreshed.refresh_token).toMatch(/^tsr_rt_/);
+    expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
+
+    const userinfo = await oidc.fetchUserInfo(config, refreshed.access_token, user.id);
+    expect(userinfo).toMatchObject({ sub: user.id, preferred_username: 'alice', email: 'alice@example.com' });
+
+    // Single sign-on: a second authorization in the same browser needs no password.
+    const second = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: `${appUrl}/callback`,
+      scope: 'openid profile email offline_access',
+      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+      code_challenge_method: 'S256',
+    });
+    await page.goto(second.href);
+    await page.waitForURL(`${appUrl}/callback?**`);
+
+    const logoutState = oidc.randomState();
+    const logout = oidc.buildEndSessionUrl(config, {
+      id_token_hint: tokens.id_token ?? '',
+      post_logout_redirect_uri: `${appUrl}/signed-out`,
+      state: logoutState,
+    });
+    await page.goto(logout.href);
+    await page.waitForURL(`${appUrl}/signed-out?**`);
+    expect(new URL(page.url()).searchParams.get('state')).toBe(logoutState);
+
+    // Logout ended the session and revoked the refresh tokens issued under it.
+    await expect(oidc.refreshTokenGrant(config, refreshed.refresh_token ?? '')).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
+    // And the next authorization shows the login page again.
+    await page.goto(second.href);
+    await page.waitForURL(`${issuer}/login?**`);
+    expect(await page.getByLabel('Password').isVisible()).toBe(true);
+    await context.close();
+  });
+});
