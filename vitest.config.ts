@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 import { SummaryReporter } from './test/summary-reporter.js';
 
 const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+const file = (path: string) => fileURLToPath(new URL(`./packages/${path}`, import.meta.url));
 
 export default defineConfig({
   resolve: {
@@ -10,11 +11,21 @@ export default defineConfig({
     alias: {
       '@tessera/protocol': src('protocol'),
       '@tessera/verify': src('verify'),
+      // Subpaths before their package: the first matching alias wins.
+      '@tessera/client/web-app': file('client/src/web-app/index.ts'),
+      '@tessera/client/bff/express': file('client/src/bff/express.ts'),
+      '@tessera/client/bff/fastify': file('client/src/bff/fastify.ts'),
+      '@tessera/client/bff': file('client/src/bff/index.ts'),
       '@tessera/client': src('client'),
     },
   },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    include: [
+      'packages/*/src/**/*.test.ts',
+      'packages/*/test/**/*.test.ts',
+      'test/**/*.test.ts',
+      'bench/**/*.test.ts',
+    ],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',
