@@ -6,8 +6,10 @@
  *
  * Every introspector answers `active: false` for anything expired, revoked, forged, malformed or
  * unknown, and never says which (§2.2: "the authorization server MUST NOT... disclose" why).
- * Any authenticated confidential client may introspect (§2.1, §4): the token's holder could show the
- * same claims to anyone it sends the token to.
+ * Who may see what (§2.1, §4: the endpoint "MUST also require some form of authorization", against
+ * token scanning): a client may introspect the tokens issued to it; a client holding the `introspect`
+ * permission (an API server) may introspect any token; `api_keys:verify` also covers API keys. For
+ * anyone else the answer is `{"active": false}`, the same as for an unknown token.
  */
 import type { AccessTokenClaims, IntrospectionResponse } from '@tessera/protocol';
 import { parseSecret } from '@tessera/protocol';
@@ -27,17 +29,24 @@ export interface Introspector {
 export const INACTIVE: Readonly<IntrospectionResponse> = Object.freeze({ active: false });
 
 /** Answers with the first introspector that accepts the token, else inactive. */
-export function introspectToken(
+export async function introspectToken(
   token: string,
   caller: ClientRecord,
   introspectors: readonly Introspector[],
 ): Promise<IntrospectionResponse> {
-  for (const introspector of introspectors) {
-    if (introspector.accepts(token)) {
-      return introspector.introspect(token, caller);
-    }
+  const introspector = introspectors.find((candidate) => candidate.accepts(token));
+  if (introspector === undefined) {
+    return { active: false };
   }
-  return Promise.resolve({ active: false });
+  const response = await introspector.introspect(token, caller);
+  return response.active && mayIntrospect(caller, response) ? response : { active: false };
+}
+
+function mayIntrospect(caller: ClientRecord, response: IntrospectionResponse): boolean {
+  if (caller.permissions.includes('introspect') || response.client_id === caller.id) {
+    return true;
+  }
+  return response.token_type === 'api_key' && caller.permissions.includes('api_keys:verify');
 }
 
 interface ClientLookup {

@@ -18,7 +18,7 @@ let api: TestClient;
 beforeAll(async () => {
   t = await listeningServer();
   app = await createTestClient(t, { metadata: { tenant: 'acme' } });
-  api = await createTestClient(t, { grantTypes: [] });
+  api = await createTestClient(t, { grantTypes: [], permissions: ['introspect'] });
 });
 afterAll(() => t.close());
 

@@ -15,7 +15,8 @@ let resourceServer: TestClient;
 beforeAll(async () => {
   t = await bootstrap();
   owner = await createTestClient(t, { metadata: { tenant: 'acme' } });
-  resourceServer = await createTestClient(t, { grantTypes: [] });
+  // An API server: may introspect any client's tokens (RFC 7662 §2.1 authorization).
+  resourceServer = await createTestClient(t, { grantTypes: [], permissions: ['introspect'] });
 });
 afterAll(() => t.close());
 
@@ -51,6 +52,22 @@ async function expectInactive(token: string): Promise<void> {
 function b64(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
+
+describe('RFC 7662 §2.1 / §4 — who may introspect (against token scanning)', () => {
+  it('a client introspects its own token without any permission', async () => {
+    const token = await issue(owner);
+    const response = await introspect({ token }, owner.basic);
+    expect(response.json()).toMatchObject({ active: true, client_id: owner.id });
+  });
+
+  it("another client without the introspect permission learns nothing about someone else's token", async () => {
+    const stranger = await createTestClient(t, { grantTypes: [] });
+    const token = await issue(owner);
+    const response = await introspect({ token }, stranger.basic);
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ active: false });
+  });
+});
 
 describe('RFC 7662 §2 introspection of JWT access tokens', () => {
   it('RFC 7662 §2.2 — an active JWT → active with scope, client_id, sub, aud, iss, exp, iat, jti, token_type', async () => {

@@ -17,7 +17,7 @@ const events: RevocationEvent[] = [];
 beforeAll(async () => {
   t = await bootstrap();
   owner = await createTestClient(t);
-  stranger = await createTestClient(t);
+  stranger = await createTestClient(t, { permissions: ['introspect'] });
   t.bus.subscribe('revocation.created', (event) => events.push(event));
 });
 afterAll(() => t.close());
