@@ -71,6 +71,8 @@ export interface Runtime {
 export interface Core {
   config: Readonly<Config>;
   issuer: string;
+  /** Seals signing keys at rest and keys the sealed sign-in state (never logged). */
+  masterKey: Buffer;
   store: Store;
   keyring: Keyring;
   bus: EventBus;
@@ -241,7 +243,7 @@ function buildFeatures(core: Core): HttpFeature[] {
     bus: core.bus,
     clock: core.clock,
     audit: core.audit,
-    masterKey: resolveMasterKey(core.config),
+    masterKey: core.masterKey,
     clients: oauth.clients,
     accessTokens: oauth.accessTokens,
     verifyAccessToken: oauth.verifyAccessToken,
@@ -411,6 +413,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
     const core: Core = {
       config: effective,
       issuer: issuerOf(effective),
+      masterKey,
       store,
       keyring,
       bus,

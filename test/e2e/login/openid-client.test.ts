@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../packages/server/src/config/load.js';
 import { createLogger } from '../../../packages/server/src/log.js';
 import { createRuntime, type Runtime } from '../../../packages/server/src/main.js';
+import { freePort } from '../../../packages/server/test/support/listening.js';
 import {
   CHROMIUM_PATH,
   isChromiumInstalled,
@@ -23,16 +24,6 @@ import {
 const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdefghijklmnopqrstuvwxyz';
 const MASTER_KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
 const PASSWORD = 'a long enough passphrase';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 const available = requireService('Chromium', isChromiumInstalled());
 

@@ -3,8 +3,10 @@
  * is not enough), plus what the tests count: token requests as seen by the server (its
  * `/metrics` request counter).
  */
-import net from 'node:net';
 import { bootstrap, type TestServer } from '../../../server/test/support/bootstrap.js';
+import { freePort } from '../../../server/test/support/listening.js';
+
+export { freePort };
 
 export interface ListeningTessera {
   t: TestServer;
@@ -13,19 +15,6 @@ export interface ListeningTessera {
   /** POST /token requests the server has answered so far (any status). */
   tokenRequests(): Promise<number>;
   close(): Promise<void>;
-}
-
-/** A free TCP port on 127.0.0.1 (the OS picks; we release it just before Tessera takes it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startTessera(overrides: Record<string, unknown> = {}): Promise<ListeningTessera> {
