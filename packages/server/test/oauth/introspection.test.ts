@@ -342,13 +342,13 @@ describe('RFC 7662 §2.1 request rules', () => {
     expect((await t.app.inject({ method: 'GET', url: '/introspect?token=x' })).statusCode).toBe(405);
   });
 
-  it('RFC 7662 §2.1 — JSON body → 415', async () => {
+  it('RFC 7662 §2.1 — JSON body → 400 invalid_request', async () => {
     const response = await t.app.inject({
       method: 'POST',
       url: '/introspect',
       headers: { 'content-type': 'application/json', authorization: resourceServer.basic },
       payload: '{"token":"x"}',
     });
-    expect(response.statusCode).toBe(415);
+    expect(response.statusCode).toBe(400);
   });
 });

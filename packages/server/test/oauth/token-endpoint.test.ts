@@ -155,28 +155,28 @@ describe('RFC 6749 §3.2 / §5.2 request rules', () => {
     expect(response.json().error).toBe('invalid_request');
   });
 
-  it('RFC 6749 §3.2 — JSON body → 415 invalid_request', async () => {
+  it('RFC 6749 §3.2 — JSON body → 400 invalid_request (RFC 6749 §5.2)', async () => {
     const response = await t.app.inject({
       method: 'POST',
       url: '/token',
       headers: { 'content-type': 'application/json', authorization: c.basic },
       payload: JSON.stringify({ grant_type: 'client_credentials' }),
     });
-    expect(response.statusCode).toBe(415);
+    expect(response.statusCode).toBe(400);
     expect(response.json().error).toBe('invalid_request');
   });
 
-  it('RFC 6749 §3.2 — malformed JSON body is refused on its content type (415), never 500', async () => {
+  it('RFC 6749 §3.2 — malformed JSON body is refused on its content type (400), never 500', async () => {
     const response = await t.app.inject({
       method: 'POST',
       url: '/token',
       headers: { 'content-type': 'application/json' },
       payload: '{"a":',
     });
-    expect(response.statusCode).toBe(415);
+    expect(response.statusCode).toBe(400);
   });
 
-  it('RFC 6749 §3.2 — multipart body → 415', async () => {
+  it('RFC 6749 §3.2 — multipart body → 400 invalid_request', async () => {
     const response = await t.app.inject({
       method: 'POST',
       url: '/token',
@@ -184,20 +184,20 @@ describe('RFC 6749 §3.2 / §5.2 request rules', () => {
       payload:
         '--x\r\nContent-Disposition: form-data; name="grant_type"\r\n\r\nclient_credentials\r\n--x--\r\n',
     });
-    expect(response.statusCode).toBe(415);
+    expect(response.statusCode).toBe(400);
   });
 
-  it('RFC 6749 §3.2 — no Content-Type → 415', async () => {
+  it('RFC 6749 §3.2 — no Content-Type → 400 invalid_request', async () => {
     const response = await t.app.inject({
       method: 'POST',
       url: '/token',
       headers: { authorization: c.basic },
       payload: 'grant_type=client_credentials',
     });
-    expect(response.statusCode).toBe(415);
+    expect(response.statusCode).toBe(400);
   });
 
-  it('RFC 6749 Appendix B — a charset other than UTF-8 → 415', async () => {
+  it('RFC 6749 Appendix B — a charset other than UTF-8 → 400 invalid_request', async () => {
     const response = await token(
       { grant_type: 'client_credentials' },
       {
@@ -205,7 +205,7 @@ describe('RFC 6749 §3.2 / §5.2 request rules', () => {
         'content-type': 'application/x-www-form-urlencoded; charset=ISO-8859-1',
       },
     );
-    expect(response.statusCode).toBe(415);
+    expect(response.statusCode).toBe(400);
   });
 
   it('RFC 6749 Appendix B — charset=UTF-8 is accepted', async () => {

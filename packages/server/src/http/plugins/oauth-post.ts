@@ -2,7 +2,8 @@
  * The shape shared by the token, introspection and revocation endpoints:
  * - only `POST` (RFC 6749 §3.2, RFC 7662 §2.1, RFC 7009 §2.1); other methods get 405 with `Allow`;
  * - only `application/x-www-form-urlencoded` in UTF-8 (RFC 6749 §3.2, Appendix B), checked before
- *   the body is read; anything else gets 415;
+ *   the body is read; anything else is `invalid_request` with 400, the status RFC 6749 §5.2 gives
+ *   every token-endpoint error it does not name otherwise;
  * - `Cache-Control: no-store` and `Pragma: no-cache` on every response, errors included (RFC 6749
  *   §5.1, RFC 7662 §2.2 carries tokens' claims too);
  * - the caller authenticates as a client (RFC 6749 §2.3), and `request.usedBasicAuth` is set so a
@@ -38,9 +39,7 @@ function isFormUrlEncoded(contentType: string | undefined): boolean {
 /** Refuses a body that is not a UTF-8 form before it is read. */
 async function requireForm(request: FastifyRequest): Promise<void> {
   if (!isFormUrlEncoded(request.headers['content-type'])) {
-    throw OAuthError.invalidRequest('Content-Type must be application/x-www-form-urlencoded', {
-      status: 415,
-    });
+    throw OAuthError.invalidRequest('Content-Type must be application/x-www-form-urlencoded');
   }
 }
 
