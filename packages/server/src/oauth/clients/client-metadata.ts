@@ -9,6 +9,7 @@ import { OAuthError } from '@tessera/protocol';
 import { z } from 'zod';
 import { parseDuration } from '../../config/schema.js';
 import type { ClientPatch, ClientRecord } from '../../store/ports.js';
+import { RESERVED_METADATA_CLAIMS } from '../../tokens/access-token.js';
 import { findJwksProblem } from './jwks.js';
 import { CLIENT_PERMISSION_NAMES } from './permissions.js';
 import { findJwksUriProblem, findRedirectUriProblem } from './redirect-uri.js';
@@ -29,34 +30,10 @@ export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'priva
 export const TOKEN_FORMATS = ['jwt', 'opaque'] as const;
 
 /**
- * Claims a client's static metadata may never set: RFC 7519 §4.1 and RFC 9068 §2.2 registered
- * claims, RFC 8693 `act`/`may_act`, RFC 7800 `cnf`, OIDC `auth_time acr amr azp nonce sid`, and the
- * RFC 7662 §2.2 introspection members (`active`, `token_type`, `username`), because introspection
- * reports metadata next to them and `"active": true` must never come from a client's settings.
+ * Claims a client's static metadata may never set: one list, shared with the token service that
+ * enforces it again at issuance (tokens/access-token.ts).
  */
-export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
-  'iss',
-  'sub',
-  'aud',
-  'exp',
-  'nbf',
-  'iat',
-  'jti',
-  'client_id',
-  'scope',
-  'auth_time',
-  'acr',
-  'amr',
-  'cnf',
-  'act',
-  'may_act',
-  'azp',
-  'nonce',
-  'sid',
-  'active',
-  'token_type',
-  'username',
-]);
+export const RESERVED_CLAIMS: ReadonlySet<string> = RESERVED_METADATA_CLAIMS;
 
 /** Keys that would reach an object's prototype when spread into claims. */
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
