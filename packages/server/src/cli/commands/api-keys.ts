@@ -7,6 +7,8 @@
  */
 import type { Command } from 'commander';
 import type { AdminClient } from '../admin-client.js';
+import { collect, parseMetaPairs } from '../flags.js';
+import { iso, printJson, printRows, printSecretOnce, write } from '../output.js';
 
 /** The wire view of a key, as the admin API returns it. */
 interface ApiKeyView {
@@ -45,23 +47,6 @@ export interface ApiKeyFlags {
   sliding?: boolean;
   meta?: string[];
   json?: boolean;
-}
-
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
-
-/** `--meta key=value` pairs → the meta object (values are strings). */
-export function parseMetaPairs(pairs: string[]): Record<string, string> {
-  const meta: Record<string, string> = {};
-  for (const pair of pairs) {
-    const at = pair.indexOf('=');
-    if (at <= 0) {
-      throw new Error(`--meta expects key=value, got "${pair}"`);
-    }
-    meta[pair.slice(0, at)] = pair.slice(at + 1);
-  }
-  return meta;
 }
 
 /** `--rate-limit 100/1m [--sliding]` → the wire form; `--no-rate-limit` → null. */
@@ -111,18 +96,6 @@ export function apiKeyBodyOf(flags: ApiKeyFlags): Record<string, unknown> {
   return body;
 }
 
-function write(text: string): void {
-  process.stdout.write(text);
-}
-
-function printJson(value: unknown): void {
-  write(`${JSON.stringify(value, null, 2)}\n`);
-}
-
-function iso(seconds: number | null): string {
-  return seconds === null ? 'never' : new Date(seconds * 1000).toISOString();
-}
-
 function describeRateLimit(limit: ApiKeyView['rate_limit']): string {
   if (limit === null) {
     return 'none';
@@ -159,15 +132,11 @@ function printKey(view: ApiKeyView): void {
   if (view.replaced_by !== null) {
     rows.push(['replaced_by', view.replaced_by]);
   }
-  const width = Math.max(...rows.map(([key]) => key.length));
-  for (const [key, value] of rows) {
-    write(`${key.padEnd(width)}  ${value}\n`);
-  }
+  printRows(rows);
 }
 
 function printKeyOnce(key: string): void {
-  write(`\nkey           ${key}\n`);
-  write('Store this key now: it will not be shown again (Tessera keeps only its SHA-256).\n');
+  printSecretOnce('key', key, 'key');
 }
 
 function path(id: string, action = ''): string {

@@ -6,6 +6,8 @@
  */
 import { type Command, Option } from 'commander';
 import type { AdminClient } from '../admin-client.js';
+import { collect, collectList, parseMetaPairs } from '../flags.js';
+import { iso, printJson, printRows, printSecretOnce, write } from '../output.js';
 
 /** The wire view of a client, as the admin API returns it. */
 interface ClientView {
@@ -54,28 +56,6 @@ export interface ClientFlags {
   json?: boolean;
 }
 
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
-
-/** `--grant-types a,b` and `--grant-types a --grant-types b` both work. */
-function collectList(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), ...value.split(/[\s,]+/).filter((item) => item.length > 0)];
-}
-
-/** `--meta key=value` pairs → the metadata object (values are strings). */
-export function parseMetaFlags(pairs: string[]): Record<string, string> {
-  const metadata: Record<string, string> = {};
-  for (const pair of pairs) {
-    const at = pair.indexOf('=');
-    if (at <= 0) {
-      throw new Error(`--meta expects key=value, got "${pair}"`);
-    }
-    metadata[pair.slice(0, at)] = pair.slice(at + 1);
-  }
-  return metadata;
-}
-
 /** The wire body for the flags that were given (PATCH semantics: absent flags stay absent). */
 export function bodyOf(flags: ClientFlags): Record<string, unknown> {
   const body: Record<string, unknown> = {};
@@ -97,22 +77,10 @@ export function bodyOf(flags: ClientFlags): Record<string, unknown> {
   set('token_endpoint_auth_method', flags.public === true ? 'none' : flags.authMethod);
   set('first_party', flags.firstParty);
   set('permissions', flags.permission);
-  set('metadata', flags.meta === undefined ? undefined : parseMetaFlags(flags.meta));
+  set('metadata', flags.meta === undefined ? undefined : parseMetaPairs(flags.meta));
   set('jwks_uri', flags.jwksUri);
   set('disabled', flags.disabled);
   return body;
-}
-
-function write(text: string): void {
-  process.stdout.write(text);
-}
-
-function printJson(value: unknown): void {
-  write(`${JSON.stringify(value, null, 2)}\n`);
-}
-
-function iso(seconds: number | null): string {
-  return seconds === null ? 'never' : new Date(seconds * 1000).toISOString();
 }
 
 function printClient(client: ClientView): void {
@@ -140,15 +108,7 @@ function printClient(client: ClientView): void {
     ['created_at', iso(client.created_at)],
     ['updated_at', iso(client.updated_at)],
   ];
-  const width = Math.max(...rows.map(([key]) => key.length));
-  for (const [key, value] of rows) {
-    write(`${key.padEnd(width)}  ${value}\n`);
-  }
-}
-
-function printSecretOnce(secret: string): void {
-  write(`\nclient_secret     ${secret}\n`);
-  write('Store this client secret now: it will not be shown again (Tessera keeps only its SHA-256).\n');
+  printRows(rows);
 }
 
 export async function runClientsCreate(client: AdminClient, flags: ClientFlags): Promise<void> {
@@ -161,7 +121,7 @@ export async function runClientsCreate(client: AdminClient, flags: ClientFlags):
   const { client_secret: secret, ...view } = created;
   printClient(view);
   if (secret !== undefined) {
-    printSecretOnce(secret);
+    printSecretOnce('client_secret', secret, 'client secret');
   }
 }
 
@@ -252,7 +212,7 @@ export async function runClientsRotateSecret(
       : 'The previous secret no longer works.\n',
   );
   if (rotated.client_secret !== undefined) {
-    printSecretOnce(rotated.client_secret);
+    printSecretOnce('client_secret', rotated.client_secret, 'client secret');
   }
 }
 

@@ -1,12 +1,41 @@
-/** `tessera serve`: run the authorization server. */
+/**
+ * `tessera serve`: run the authorization server. With `--workers N` (N > 1) this process becomes
+ * the node:cluster primary (src/cluster.ts) and every worker re-runs this command as one server.
+ */
+import cluster from 'node:cluster';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import closeWithGrace from 'close-with-grace';
+import { isShutdownMessage, prepareCluster, runPrimary } from '../../cluster.js';
 import type { Config } from '../../config/schema.js';
+import { createClusterBridge } from '../../events/cluster-bridge.js';
+import { createLogger } from '../../log.js';
 import { startServer } from '../../main.js';
 import { serverInfoPath } from '../admin-client.js';
 
+function describeAdmin(config: Readonly<Config>, effective: Readonly<Config>): string {
+  if (config.adminToken !== undefined) {
+    return 'admin API credential: TESSERA_ADMIN_TOKEN';
+  }
+  if (effective.adminToken !== undefined) {
+    return `admin API credential in ${relative(process.cwd(), resolve(config.dataDir, 'admin.token')) || 'admin.token'}`;
+  }
+  return 'admin API closed (set TESSERA_ADMIN_TOKEN)';
+}
+
 export async function runServe(config: Readonly<Config>): Promise<void> {
+  if (cluster.isWorker) {
+    await runWorker(config);
+    return;
+  }
+  if (config.workers > 1) {
+    await runClusterPrimary(config);
+    return;
+  }
+  await runSingle(config);
+}
+
+async function runSingle(config: Readonly<Config>): Promise<void> {
   const server = await startServer(config);
   const infoPath = serverInfoPath(config);
   mkdirSync(dirname(infoPath), { recursive: true });
@@ -15,15 +44,9 @@ export async function runServe(config: Readonly<Config>): Promise<void> {
     `${JSON.stringify({ url: server.url, issuer: server.config.issuer, pid: process.pid })}\n`,
   );
 
-  const adminWhere =
-    config.adminToken !== undefined
-      ? 'admin API credential: TESSERA_ADMIN_TOKEN'
-      : server.config.adminToken !== undefined
-        ? `admin API credential in ${relative(process.cwd(), resolve(config.dataDir, 'admin.token')) || 'admin.token'}`
-        : 'admin API closed (set TESSERA_ADMIN_TOKEN)';
   const mode = config.dev ? ' [dev mode: not for production]' : '';
   process.stdout.write(
-    `Tessera is listening on ${server.url} — issuer ${server.config.issuer} — ${adminWhere}${mode}\n`,
+    `Tessera is listening on ${server.url} — issuer ${server.config.issuer} — ${describeAdmin(config, server.config)}${mode}\n`,
   );
 
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
@@ -35,4 +58,68 @@ export async function runServe(config: Readonly<Config>): Promise<void> {
     await server.close();
     rmSync(infoPath, { force: true });
   });
+}
+
+async function runClusterPrimary(config: Readonly<Config>): Promise<void> {
+  const logger = createLogger({ level: config.log.level });
+  // Once, before any worker: migrations and signing keys (workers would race on them).
+  const { applied } = await prepareCluster(config);
+  if (applied.length > 0) {
+    logger.info({ migrations: applied }, 'applied migrations');
+  }
+  const infoPath = serverInfoPath(config);
+  mkdirSync(dirname(infoPath), { recursive: true });
+  const mode = config.dev ? ' [dev mode: not for production]' : '';
+  await runPrimary(config, {
+    workers: config.workers,
+    logger,
+    infoPath,
+    onListening(url) {
+      process.stdout.write(
+        `Tessera is listening on ${url} with ${config.workers} workers — issuer ${config.issuer} — ${describeAdmin(config, config)}${mode}\n`,
+      );
+    },
+  });
+}
+
+async function runWorker(config: Readonly<Config>): Promise<void> {
+  // Listen for the primary from the start: a drain requested while this worker is still booting
+  // (or a primary that is gone) must not be missed.
+  let stop: (() => void) | undefined;
+  let stopRequested = false;
+  const requestStop = () => {
+    stopRequested = true;
+    stop?.();
+  };
+  process.on('message', (message) => {
+    if (isShutdownMessage(message)) {
+      requestStop();
+    }
+  });
+  process.on('disconnect', requestStop);
+
+  const server = await startServer(config, {
+    bridge: createClusterBridge(process, {
+      onError: (error) =>
+        server.logger.warn({ err: error }, 'could not relay a bus event to the other workers'),
+    }),
+  });
+  let closing = false;
+  const grace = closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+    closing = true;
+    if (err !== undefined) {
+      server.logger.error({ err }, 'worker shutting down after an error');
+    } else {
+      server.logger.info({ signal }, 'worker shutting down');
+    }
+    await server.close();
+  });
+  stop = () => {
+    if (!closing) {
+      void grace.close();
+    }
+  };
+  if (stopRequested) {
+    stop();
+  }
 }

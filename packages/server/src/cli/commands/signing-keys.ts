@@ -1,5 +1,6 @@
 /** `tessera signing-keys list|rotate`: through the running server's admin API. */
 import type { AdminClient } from '../admin-client.js';
+import { iso } from '../output.js';
 
 interface KeyView {
   kid: string;
@@ -8,10 +9,6 @@ interface KeyView {
   activates_at: number;
   retired_at: number | null;
   expires_at: number | null;
-}
-
-function iso(seconds: number | null): string {
-  return seconds === null ? '-' : new Date(seconds * 1000).toISOString();
 }
 
 function print(items: KeyView[], json: boolean): void {
