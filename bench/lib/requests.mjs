@@ -1,0 +1,86 @@
+/**
+ * The request each HTTP scenario sends, built from what the server setup produced (`ctx`):
+ * credentials, tokens and keys. Every server sits "behind a proxy" (X-Forwarded-Proto: https), as
+ * in production with an https issuer and `trustProxy`.
+ */
+
+const FORM = { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-proto': 'https' };
+
+function need(value, what) {
+  if (value === undefined) {
+    throw Object.assign(new Error(`${what} unavailable`), { skip: `${what} unavailable` });
+  }
+  return value;
+}
+
+export function basic(id, secret) {
+  // RFC 6749 §2.3.1: form-urlencode each part before base64.
+  return `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+}
+
+/** The autocannon job fields (`request`, and `variants` or `rotate`) of a scenario. */
+export function jobFor(requestType, ctx) {
+  switch (requestType) {
+    case 'hello':
+      return { request: { method: 'GET', path: '/', headers: {} } };
+    case 'cc-peer':
+      return {
+        request: {
+          method: 'POST',
+          path: '/token',
+          headers: { ...FORM, authorization: basic(ctx.clientId, ctx.clientSecret) },
+          body: 'grant_type=client_credentials&scope=read',
+        },
+      };
+    case 'cc-jwt':
+    case 'cc-opaque': {
+      const clients = requestType === 'cc-jwt' ? ctx.jwtClients : ctx.opaqueClients;
+      return {
+        request: {
+          method: 'POST',
+          path: '/token',
+          headers: FORM,
+          body: 'grant_type=client_credentials&scope=read',
+        },
+        variants: clients.map((c) => ({ headers: { authorization: basic(c.id, c.secret) } })),
+      };
+    }
+    case 'introspect-jwt':
+    case 'introspect-opaque': {
+      const token = need(
+        requestType === 'introspect-jwt' ? ctx.jwtToken : ctx.opaqueToken,
+        'a token from POST /token',
+      );
+      return {
+        request: {
+          method: 'POST',
+          path: '/introspect',
+          headers: { ...FORM, authorization: basic(ctx.resourceServer.id, ctx.resourceServer.secret) },
+          body: `token=${encodeURIComponent(token)}`,
+        },
+      };
+    }
+    case 'api-key-verify':
+      need(ctx.apiKeyVerifyBody, 'POST /api-keys/verify');
+      return {
+        request: { method: 'POST', path: '/api-keys/verify', headers: ctx.apiKeyVerifyHeaders, body: '' },
+        variants: ctx.apiKeys.map((key) => ({ body: ctx.apiKeyVerifyBody(key) })),
+      };
+    case 'refresh':
+      return {
+        request: {
+          method: 'POST',
+          path: '/token',
+          headers: { ...FORM, authorization: basic(ctx.refreshClient.id, ctx.refreshClient.secret) },
+          body: '',
+        },
+        rotate: {
+          tokens: ctx.takeRefreshTokens(),
+          field: 'refresh_token',
+          bodyPrefix: 'grant_type=refresh_token&refresh_token=',
+        },
+      };
+    default:
+      throw new Error(`unknown request type ${requestType}`);
+  }
+}

@@ -1,0 +1,236 @@
+/**
+ * The benchmark scenarios. Pure data: `run.mjs` groups the HTTP ones by the server instance they
+ * need (one process per instance, started once) and runs the in-process ones in their own pinned
+ * process.
+ *
+ * Fields:
+ * - `kind`: `http` (autocannon against a server), `micro` (in-process `@tessera/verify`),
+ *   `revocation` (propagation latency over the SSE stream).
+ * - `server`: `fastify` (the ceiling), `oidc-provider` (the peer) or `tessera`.
+ * - `instance`: for Tessera, what the server process needs (database, algorithm, workers, seeding).
+ * - `request`: which request the load generator sends (see `lib/requests.mjs`).
+ * - `peer`: the scenario id the `× peer` column divides by.
+ * - `target`: the issue's target, printed in docs.
+ */
+
+const SQLITE_ES256 = { db: 'sqlite', algorithm: 'ES256', workers: 1 };
+
+export const SCENARIOS = [
+  { id: 'ceiling.fastify-hello', kind: 'http', server: 'fastify', request: 'hello' },
+  { id: 'peer.oidc-provider.cc-jwt-es256', kind: 'http', server: 'oidc-provider', request: 'cc-peer' },
+  {
+    id: 'tessera.cc-jwt-es256',
+    kind: 'http',
+    server: 'tessera',
+    instance: SQLITE_ES256,
+    request: 'cc-jwt',
+    peer: 'peer.oidc-provider.cc-jwt-es256',
+    target: '≥ 0.45× ceiling and ≥ 4× peer',
+  },
+  {
+    id: 'tessera.cc-jwt-eddsa',
+    kind: 'http',
+    server: 'tessera',
+    instance: { ...SQLITE_ES256, algorithm: 'EdDSA' },
+    request: 'cc-jwt',
+    peer: 'peer.oidc-provider.cc-jwt-es256',
+  },
+  {
+    id: 'tessera.cc-jwt-rs256',
+    kind: 'http',
+    server: 'tessera',
+    instance: { ...SQLITE_ES256, algorithm: 'RS256' },
+    request: 'cc-jwt',
+    peer: 'peer.oidc-provider.cc-jwt-es256',
+  },
+  {
+    id: 'tessera.cc-opaque',
+    kind: 'http',
+    server: 'tessera',
+    instance: SQLITE_ES256,
+    request: 'cc-opaque',
+    peer: 'peer.oidc-provider.cc-jwt-es256',
+  },
+  {
+    id: 'tessera.introspect-jwt',
+    kind: 'http',
+    server: 'tessera',
+    instance: SQLITE_ES256,
+    request: 'introspect-jwt',
+    target: '≥ 0.5× ceiling',
+  },
+  {
+    id: 'tessera.introspect-opaque',
+    kind: 'http',
+    server: 'tessera',
+    instance: SQLITE_ES256,
+    request: 'introspect-opaque',
+  },
+  {
+    id: 'tessera.api-key-verify',
+    kind: 'http',
+    server: 'tessera',
+    instance: SQLITE_ES256,
+    request: 'api-key-verify',
+    target: '≥ 0.75× ceiling',
+  },
+  {
+    id: 'tessera.refresh-rotation.sqlite',
+    kind: 'http',
+    server: 'tessera',
+    instance: SQLITE_ES256,
+    request: 'refresh',
+  },
+  {
+    id: 'tessera.cc-jwt-es256.postgres',
+    kind: 'http',
+    server: 'tessera',
+    instance: { ...SQLITE_ES256, db: 'postgres' },
+    request: 'cc-jwt',
+    peer: 'peer.oidc-provider.cc-jwt-es256',
+  },
+  {
+    id: 'tessera.refresh-rotation.postgres',
+    kind: 'http',
+    server: 'tessera',
+    instance: { ...SQLITE_ES256, db: 'postgres' },
+    request: 'refresh',
+  },
+  {
+    id: 'growth.cc-jwt-es256.clients-100k',
+    kind: 'http',
+    server: 'tessera',
+    instance: { ...SQLITE_ES256, seedClients: 100_000 },
+    request: 'cc-jwt',
+    peer: 'tessera.cc-jwt-es256',
+    target: '≥ 0.90× the 10-client figure (tessera.cc-jwt-es256)',
+  },
+  {
+    id: 'growth.api-key-verify.keys-1m',
+    kind: 'http',
+    server: 'tessera',
+    instance: { ...SQLITE_ES256, seedKeys: 1_000_000 },
+    request: 'api-key-verify',
+    peer: 'tessera.api-key-verify',
+    target: '≥ 0.90× the 1,000-key figure (tessera.api-key-verify)',
+  },
+  {
+    id: 'workers.cc-jwt-es256.w1',
+    kind: 'http',
+    server: 'tessera',
+    instance: { ...SQLITE_ES256, workers: 1, cores: 'spread' },
+    request: 'cc-jwt',
+  },
+  {
+    id: 'workers.cc-jwt-es256.w2',
+    kind: 'http',
+    server: 'tessera',
+    instance: { ...SQLITE_ES256, workers: 2, cores: 'spread' },
+    request: 'cc-jwt',
+    peer: 'workers.cc-jwt-es256.w1',
+  },
+  { id: 'verify.raw-node-crypto', kind: 'micro', bench: 'node-crypto' },
+  { id: 'verify.raw-jose-jwtVerify', kind: 'micro', bench: 'jose', peer: 'verify.raw-node-crypto' },
+  {
+    id: 'verify.tessera-uncached',
+    kind: 'micro',
+    bench: 'uncached',
+    peer: 'verify.raw-node-crypto',
+    target: '≥ 0.9× raw node:crypto',
+  },
+  { id: 'verify.tessera-cached', kind: 'micro', bench: 'cached', target: '≥ 1,000,000/s' },
+  {
+    id: 'revocation.propagation',
+    kind: 'revocation',
+    server: 'tessera',
+    instance: SQLITE_ES256,
+    target: 'p99 < 1,000 ms',
+  },
+];
+
+/**
+ * The scenarios `--only` selects: each comma-separated pattern matches an id exactly, or else as a
+ * prefix (`tessera.cc`) or a dotted segment (`introspect-jwt`). No patterns → all of them.
+ */
+export function selectScenarios(scenarios, only) {
+  const patterns = (only ?? [])
+    .flatMap((p) => p.split(','))
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+  if (patterns.length === 0) {
+    return [...scenarios];
+  }
+  const ids = new Set(scenarios.map((s) => s.id));
+  // A pattern that is a whole id selects just that scenario (not `tessera.cc-jwt-es256.postgres`).
+  const matches = (id, p) =>
+    ids.has(p) ? id === p : id.startsWith(p) || id.split('.').includes(p) || id.includes(`.${p}`);
+  return scenarios.filter((s) => patterns.some((p) => matches(s.id, p)));
+}
+
+/** A stable key for the Tessera process a scenario needs; scenarios with the same key share it. */
+export function instanceKey(instance) {
+  const i = {
+    db: 'sqlite',
+    algorithm: 'ES256',
+    workers: 1,
+    seedClients: 10,
+    seedKeys: 1000,
+    cores: '0',
+    ...instance,
+  };
+  return `${i.db}/${i.algorithm}/w${i.workers}/c${i.seedClients}/k${i.seedKeys}/cpu${i.cores}`;
+}
+
+/** Parses the command line: `--quick`, `--only a,b` (repeatable), `--repeats N`, `--duration S`, `--connections N`. */
+export function parseBenchArgs(argv) {
+  const options = {
+    quick: false,
+    only: [],
+    repeats: 3,
+    duration: 5,
+    warmup: 2,
+    connections: 32,
+    profile: false,
+  };
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i];
+    const next = () => {
+      const value = argv[i + 1];
+      if (value === undefined) {
+        throw new Error(`${arg} needs a value`);
+      }
+      i += 1;
+      return value;
+    };
+    if (arg === '--quick') {
+      options.quick = true;
+    } else if (arg === '--only') {
+      options.only.push(next());
+    } else if (arg.startsWith('--only=')) {
+      options.only.push(arg.slice('--only='.length));
+    } else if (arg === '--repeats') {
+      options.repeats = Number(next());
+    } else if (arg === '--duration') {
+      options.duration = Number(next());
+    } else if (arg === '--connections') {
+      options.connections = Number(next());
+    } else if (arg === '--profile') {
+      options.profile = true;
+    } else if (arg === '--help' || arg === '-h') {
+      options.help = true;
+    } else {
+      throw new Error(`unknown argument ${arg}`);
+    }
+  }
+  if (options.quick) {
+    options.repeats = 1;
+    options.duration = 2;
+    options.warmup = 1;
+  }
+  for (const name of ['repeats', 'duration', 'connections']) {
+    if (!Number.isInteger(options[name]) || options[name] < 1) {
+      throw new Error(`--${name} must be a positive integer`);
+    }
+  }
+  return options;
+}

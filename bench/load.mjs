@@ -1,0 +1,101 @@
+/**
+ * The load generator, run by `run.mjs` in its own process (pinned to its own core with taskset).
+ * Reads one job as JSON on stdin, runs a warm-up and then the measured autocannon run against
+ * 127.0.0.1, and prints one JSON line with the figures on stdout.
+ *
+ * Job: { url, connections, duration, warmup, request: { method, path, headers, body },
+ *        variants?: { headers?, body }[],
+ *        rotate?: { tokens: string[], field: 'refresh_token', bodyPrefix: string } }
+ *
+ * `variants` cycles the requests through several credentials (clients, API keys), so a cache in
+ * the server sees a working set rather than one hot entry.
+ *
+ * `rotate` is for refresh-token rotation: every request spends one refresh token from a shared
+ * pool and puts back the new one from the response (RFC 9700 §4.14.2: each token is single use).
+ */
+import autocannon from 'autocannon';
+
+async function readStdin() {
+  const chunks = [];
+  for await (const chunk of process.stdin) {
+    chunks.push(chunk);
+  }
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+}
+
+function requestsOf(job, pool) {
+  const base = { method: job.request.method, path: job.request.path, headers: job.request.headers };
+  if (job.variants !== undefined && job.variants.length > 0) {
+    let next = 0;
+    return [
+      {
+        ...base,
+        setupRequest(request) {
+          const variant = job.variants[next];
+          next = (next + 1) % job.variants.length;
+          return {
+            ...request,
+            headers: { ...base.headers, ...variant.headers },
+            body: variant.body ?? job.request.body,
+          };
+        },
+      },
+    ];
+  }
+  if (job.rotate === undefined) {
+    return [{ ...base, body: job.request.body }];
+  }
+  return [
+    {
+      ...base,
+      setupRequest(request) {
+        const token = pool.pop();
+        if (token === undefined) {
+          return undefined;
+        }
+        return { ...request, body: `${job.rotate.bodyPrefix}${encodeURIComponent(token)}` };
+      },
+      onResponse(status, body) {
+        if (status === 200) {
+          const next = JSON.parse(body)[job.rotate.field];
+          if (typeof next === 'string') {
+            pool.unshift(next);
+          }
+        }
+      },
+    },
+  ];
+}
+
+function run(job, duration, pool) {
+  return autocannon({
+    url: job.url,
+    connections: job.connections,
+    duration,
+    requests: requestsOf(job, pool),
+    // A request that waits this long is counted as a timeout, not a latency figure.
+    timeout: 10,
+  });
+}
+
+const job = await readStdin();
+// One pool across the warm-up and the measured run: a spent refresh token never comes back.
+const pool = job.rotate === undefined ? [] : [...job.rotate.tokens];
+if (job.warmup > 0) {
+  await run(job, job.warmup, pool);
+}
+const result = await run(job, job.duration, pool);
+const seconds = result.duration > 0 ? result.duration : job.duration;
+process.stdout.write(
+  `${JSON.stringify({
+    rps: result.requests.total / seconds,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    total: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    statusCodes: result.statusCodeStats,
+    seconds,
+  })}\n`,
+);

@@ -1,0 +1,58 @@
+/**
+ * The peer: node-oidc-provider v9 configured like Tessera's client-credentials benchmark — one
+ * confidential client (client_secret_basic), the client_credentials grant, JWT access tokens (RFC
+ * 9068) signed ES256 for a default resource, so a request without `resource` gets a JWT.
+ * Production mode (NODE_ENV=production), behind a "proxy" (https issuer, plain http on loopback),
+ * as Tessera runs in the benchmark.
+ * Usage: node servers/oidc-provider.mjs <port> <client_id> <client_secret>; prints "ready <port>".
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import Provider from 'oidc-provider';
+
+const [portArg, clientId, clientSecret] = process.argv.slice(2);
+const RESOURCE = 'https://api.bench.local';
+
+const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'bench-es256', alg: 'ES256', use: 'sig' };
+
+const provider = new Provider('https://peer.bench.local', {
+  clients: [
+    {
+      client_id: clientId,
+      client_secret: clientSecret,
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      token_endpoint_auth_method: 'client_secret_basic',
+      scope: 'read',
+    },
+  ],
+  jwks: { keys: [jwk] },
+  scopes: ['read'],
+  clientDefaults: { id_token_signed_response_alg: 'ES256' },
+  ttl: { ClientCredentials: 600 },
+  features: {
+    devInteractions: { enabled: false },
+    clientCredentials: { enabled: true },
+    resourceIndicators: {
+      enabled: true,
+      defaultResource: () => RESOURCE,
+      useGrantedResource: () => true,
+      getResourceServerInfo: () => ({
+        scope: 'read',
+        audience: RESOURCE,
+        accessTokenTTL: 600,
+        accessTokenFormat: 'jwt',
+        jwt: { sign: { alg: 'ES256' } },
+      }),
+    },
+  },
+});
+provider.proxy = true;
+
+const server = provider.listen(Number(portArg ?? 0), '127.0.0.1', () => {
+  process.stdout.write(`ready ${server.address().port}\n`);
+});
+process.on('SIGTERM', () => {
+  server.close(() => process.exit(0));
+});
