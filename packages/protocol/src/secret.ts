@@ -62,6 +62,17 @@ function toBase62(value: bigint, length: number): string {
   return out.padStart(length, '0');
 }
 
+/** The 6-character checksum of a secret's head (a 32-bit CRC fits a double: no BigInt needed). */
+function checksumOf(head: string): string {
+  let rest = crc32(head);
+  let out = '';
+  for (let i = 0; i < CHECKSUM_LENGTH; i++) {
+    out = ALPHABET[rest % 62] + out;
+    rest = Math.floor(rest / 62);
+  }
+  return out;
+}
+
 /** The prefix of a kind, e.g. `tsr_key_`. */
 export function secretPrefix(kind: SecretKind): string {
   return `tsr_${kind}_`;
@@ -85,7 +96,7 @@ export function formatSecret(kind: SecretKind, random: Uint8Array): string {
     value = (value << 8n) | BigInt(byte);
   }
   const head = secretPrefix(kind) + toBase62(value, BODY_LENGTH);
-  return head + toBase62(BigInt(crc32(head)), CHECKSUM_LENGTH);
+  return head + checksumOf(head);
 }
 
 /** What {@link parseSecret} learns from a well-formed secret. */
@@ -116,7 +127,7 @@ export function parseSecret(value: string, expected?: SecretKind): ParsedSecret 
     return undefined;
   }
   const head = value.slice(0, value.length - CHECKSUM_LENGTH);
-  if (toBase62(BigInt(crc32(head)), CHECKSUM_LENGTH) !== value.slice(-CHECKSUM_LENGTH)) {
+  if (checksumOf(head) !== value.slice(-CHECKSUM_LENGTH)) {
     return undefined;
   }
   return { kind: kind as SecretKind, start: rest.slice(0, 6) };

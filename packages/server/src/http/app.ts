@@ -2,13 +2,12 @@
  * Builds the Fastify application from its dependencies and never listens (STYLE §9.10 habit 6):
  * tests drive it with `inject()`, `main.ts` calls `listen()`.
  */
-import { randomBytes } from 'node:crypto';
-import helmet from '@fastify/helmet';
 import { OAuthError } from '@tessera/protocol';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import type { EventBus } from '../events/bus.js';
+import { newId } from '../ids.js';
 import type { Keyring } from '../keys/keyring.js';
 import type { Logger } from '../log.js';
 import { type Capabilities, createCapabilities } from '../oauth/discovery.js';
@@ -19,6 +18,7 @@ import { AccessLogController } from './plugins/access-log.js';
 import { requireAdmin } from './plugins/admin-auth.js';
 import { registerFormBody } from './plugins/form-body.js';
 import { type Metrics, registerMetrics } from './plugins/metrics.js';
+import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerDiscovery } from './public/discovery.js';
 import { registerHealth } from './public/health.js';
 import { registerJwks } from './public/jwks.js';
@@ -52,7 +52,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger,
     logController: new AccessLogController({ requestIdLogLabel: 'requestId' }),
-    genReqId: () => `req_${randomBytes(9).toString('base64url')}`,
+    genReqId: () => newId('req'),
     requestIdHeader: false,
     bodyLimit: config.http.bodyLimit,
     trustProxy: config.trustProxy,
@@ -75,13 +75,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     );
   });
 
-  await app.register(helmet, {
-    // JSON API by default; pages (login, consent) set their own stricter CSP.
-    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-    // HSTS only makes sense when the issuer is https (RFC 6797 §7.2: ignored over http anyway).
-    hsts: issuer.startsWith('https:') ? { maxAge: 31_536_000, includeSubDomains: true } : false,
-    crossOriginResourcePolicy: { policy: 'cross-origin' },
-  });
+  registerSecurityHeaders(app, { https: issuer.startsWith('https:') });
   registerFormBody(app);
   registerMetrics(app, deps.metrics);
   registerHealth(app, [

@@ -8,8 +8,10 @@
  * §3.10). Returns `undefined` for anything forged, malformed, expired or foreign: callers answer
  * "inactive" and need no reason.
  */
+import { createHash } from 'node:crypto';
 import type { AccessTokenClaims } from '@tessera/protocol';
 import { decodeProtectedHeader, type JWTPayload, jwtVerify, type ProtectedHeaderParameters } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.js';
 import type { SigningKey } from '../keys/keyring.js';
 
@@ -43,9 +45,29 @@ function isAccessTokenClaims(payload: JWTPayload): payload is JWTPayload & Acces
   );
 }
 
+/** A token verified before: its claims, and the key that signed it (it must still be published). */
+interface VerifiedEntry {
+  claims: AccessTokenClaims;
+  kid: string;
+}
+
 export function createAccessTokenVerifier(deps: AccessTokenVerifierDeps): AccessTokenVerifier {
+  // Resource servers introspect the same token again and again: a token verified once is kept,
+  // keyed by its SHA-256 (never the token itself), until its `exp`, so the next introspection costs
+  // a hash and a lookup instead of a signature check. Revocation is checked by the caller each time.
+  const verified = new LRUCache<string, VerifiedEntry>({ max: 10_000 });
+
   return async function verifyAccessToken(token) {
     if (!looksLikeJwt(token)) {
+      return undefined;
+    }
+    const cacheKey = createHash('sha256').update(token).digest('base64url');
+    const hit = verified.get(cacheKey);
+    if (hit !== undefined) {
+      if (hit.claims.exp > deps.clock.now() && deps.keyring.find(hit.kid) !== undefined) {
+        return hit.claims;
+      }
+      verified.delete(cacheKey);
       return undefined;
     }
     let header: ProtectedHeaderParameters;
@@ -69,7 +91,11 @@ export function createAccessTokenVerifier(deps: AccessTokenVerifierDeps): Access
         requiredClaims: ['exp', 'iat', 'jti', 'sub', 'aud'],
         currentDate: new Date(deps.clock.nowMs()),
       });
-      return isAccessTokenClaims(payload) ? payload : undefined;
+      if (!isAccessTokenClaims(payload)) {
+        return undefined;
+      }
+      verified.set(cacheKey, { claims: payload, kid: key.kid });
+      return payload;
     } catch {
       return undefined;
     }

@@ -47,11 +47,28 @@ export function createMetrics(): Metrics {
 }
 
 export function registerMetrics(app: FastifyInstance, metrics: Metrics): void {
+  // Label children are looked up once per route, method and status, not hashed on every request.
+  const counters = new Map<string, { inc(): void }>();
+  const timers = new Map<string, { observe(value: number): void }>();
   app.addHook('onResponse', (request, reply, done) => {
     // Unmatched URLs share one label so garbage paths cannot blow up the series count.
     const route = request.routeOptions.url ?? 'unmatched';
-    metrics.requests.inc({ route, method: request.method, status: String(reply.statusCode) });
-    metrics.latency.observe({ route, method: request.method }, reply.elapsedTime / 1000);
+    const method = request.method;
+    const status = String(reply.statusCode);
+    const timerKey = `${method} ${route}`;
+    const counterKey = `${timerKey} ${status}`;
+    let counter = counters.get(counterKey);
+    if (counter === undefined) {
+      counter = metrics.requests.labels({ route, method, status });
+      counters.set(counterKey, counter);
+    }
+    let timer = timers.get(timerKey);
+    if (timer === undefined) {
+      timer = metrics.latency.labels({ route, method });
+      timers.set(timerKey, timer);
+    }
+    counter.inc();
+    timer.observe(reply.elapsedTime / 1000);
     done();
   });
   app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) => {

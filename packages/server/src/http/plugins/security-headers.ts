@@ -1,0 +1,44 @@
+/**
+ * Security headers (helmet's defaults plus our CSP and HSTS choices), computed ONCE at start and
+ * copied onto every response. `@fastify/helmet` re-runs helmet's middleware chain, CSP parsing
+ * included, on every request: that cost a fifth of the token endpoint's throughput (bench/,
+ * docs/performance.md). Pages that need another CSP (login, consent) set their own header later.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import helmet, { type HelmetOptions } from 'helmet';
+
+/** Runs helmet once against a recording response and returns the headers it set. */
+export function computeSecurityHeaders(options: HelmetOptions): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const recorder = {
+    setHeader(name: string, value: string | number | readonly string[]) {
+      headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+    },
+    removeHeader(name: string) {
+      delete headers[name.toLowerCase()];
+    },
+  } as unknown as ServerResponse;
+  let failure: unknown;
+  helmet(options)({} as IncomingMessage, recorder, (error?: unknown) => {
+    failure = error;
+  });
+  if (failure !== undefined) {
+    throw failure;
+  }
+  return headers;
+}
+
+export function registerSecurityHeaders(app: FastifyInstance, options: { https: boolean }): void {
+  const headers = computeSecurityHeaders({
+    // JSON API by default; pages (login, consent) set their own stricter CSP.
+    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    // HSTS only makes sense when the issuer is https (RFC 6797 §7.2: ignored over http anyway).
+    strictTransportSecurity: options.https ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+  });
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(headers);
+    done();
+  });
+}
