@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { ClientRecord, NewClient, UserRecord } from '../../src/store/ports.js';
-import type { TestServer } from './bootstrap.js';
+import { TEST_ISSUER, type TestServer } from './bootstrap.js';
 import { createTestClient, form, type TestClient } from './clients.js';
 
 export const PASSWORD = 'correct horse battery';
@@ -160,14 +160,15 @@ export interface SignInResult {
 export async function signIn(
   browser: Browser,
   url: string,
-  options: { username?: string; password?: string; consent?: 'allow' | 'deny' } = {},
+  options: { username?: string; password?: string; consent?: 'allow' | 'deny'; issuer?: string } = {},
 ): Promise<SignInResult> {
+  const issuer = new URL(options.issuer ?? TEST_ISSUER);
   let response = await browser.get(url);
   for (let step = 0; step < 6; step++) {
     if (response.statusCode === 303 || response.statusCode === 302) {
       const location = String(response.headers.location);
-      const target = new URL(location, 'http://tessera.test');
-      if (target.origin !== 'http://tessera.test') {
+      const target = new URL(location, issuer);
+      if (target.origin !== issuer.origin) {
         return { location: target, code: target.searchParams.get('code') };
       }
       response = await browser.get(location);
