@@ -350,7 +350,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
       }),
       jti: payload.jti,
       keyId: undefined,
-      grantId: undefined,
+      // Tessera names the grant (refresh-token family) in `gid`, so a family revocation reaches it.
+      grantId: stringOf(payload.gid),
       issuedAt: payload.iat,
       cacheUntil: payload.exp + clockTolerance,
       views: {},

@@ -82,14 +82,24 @@ export function createJwtAccessTokenIntrospector(deps: {
       if (revoked || !(await isClientActive(deps.clients, claims.client_id))) {
         return { active: false };
       }
-      return activeResponse(claims);
+      return activeResponse(claims, typeof claims.gid === 'string' ? claims.gid : null);
     },
   };
 }
 
-/** RFC 7662 §2.2: the token's claims, plus `active` and `token_type` (RFC 6749 §7.1 type). */
-function activeResponse(claims: AccessTokenClaims): IntrospectionResponse {
-  return { ...claims, active: true, token_type: 'Bearer' };
+/**
+ * RFC 7662 §2.2: the token's claims, plus `active` and `token_type` (RFC 6749 §7.1 type), and the
+ * grant (refresh family) as `grant_id` (an RFC 7662 §2.2 extension member), so a resource server
+ * that caches the answer can drop it when a `family` revocation arrives. Only a caller allowed to
+ * introspect the token sees it (see {@link introspectToken}).
+ */
+function activeResponse(claims: AccessTokenClaims, grantId: string | null): IntrospectionResponse {
+  return {
+    ...claims,
+    active: true,
+    token_type: 'Bearer',
+    ...(grantId === null ? {} : { grant_id: grantId }),
+  };
 }
 
 /** Opaque access tokens (`tsr_at_…`): checksum first, then one lookup by SHA-256. */
@@ -120,17 +130,20 @@ export function createOpaqueAccessTokenIntrospector(deps: {
       if (revoked || !(await isClientActive(deps.clients, record.clientId))) {
         return { active: false };
       }
-      return activeResponse({
-        ...record.claims,
-        iss: deps.issuer,
-        sub: record.subject,
-        aud: record.audience.length === 1 ? (record.audience[0] as string) : record.audience,
-        client_id: record.clientId,
-        scope: record.scope.join(' '),
-        iat: record.issuedAt,
-        exp: record.expiresAt,
-        jti: record.jti,
-      });
+      return activeResponse(
+        {
+          ...record.claims,
+          iss: deps.issuer,
+          sub: record.subject,
+          aud: record.audience.length === 1 ? (record.audience[0] as string) : record.audience,
+          client_id: record.clientId,
+          scope: record.scope.join(' '),
+          iat: record.issuedAt,
+          exp: record.expiresAt,
+          jti: record.jti,
+        },
+        record.grantId,
+      );
     },
   };
 }
