@@ -47,6 +47,7 @@ export type RevocationTarget =
   | { type: 'jti'; value: string }
   | { type: 'token'; value: string }
   | { type: 'family'; value: string }
+  | { type: 'session'; value: string }
   | { type: 'client'; value: string }
   | { type: 'subject'; value: string }
   | { type: 'api_key'; value: string };

@@ -352,6 +352,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       keyId: undefined,
       // Tessera names the grant (refresh-token family) in `gid`, so a family revocation reaches it.
       grantId: stringOf(payload.gid),
+      sessionId: stringOf(payload.sid),
       issuedAt: payload.iat,
       cacheUntil: payload.exp + clockTolerance,
       views: {},
@@ -394,6 +395,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       jti: stringOf(answer.jti),
       keyId,
       grantId: stringOf(answer.grant_id),
+      sessionId: stringOf(answer.sid),
       issuedAt: answer.iat,
       cacheUntil: Math.min(at + introspectionTtl, answer.exp ?? Number.POSITIVE_INFINITY),
       views: {},

@@ -157,3 +157,31 @@ describe.each(['jwt', 'opaque'] as const)(
     });
   },
 );
+
+describe.each(['jwt', 'opaque'] as const)(
+  '%s access tokens: session revocations reach the verifier',
+  (format) => {
+    it('issue 11 item 4 / OIDC RP-Initiated Logout §2 — sign-in without offline_access, logout → introspection says inactive and the verifier refuses, cached and uncached', async () => {
+      const verifier = await readyVerifier();
+      const client = await appClient(format);
+      const browser = new Browser(t);
+      const first = await codeFlow(client, 'openid cookies:read', browser);
+      // A second authorization in the same browser session: same `sid`, never shown to the verifier.
+      const second = await codeFlow(client, 'openid cookies:read', browser);
+      expect(first.refresh_token).toBeUndefined();
+      expect(second.refresh_token).toBeUndefined();
+      await verifier.verify(`Bearer ${first.access_token}`);
+
+      const before = verifier.status().revocations.lastEventId;
+      const logout = await browser.get(
+        `/end-session?${new URLSearchParams({ id_token_hint: first.id_token ?? '' })}`,
+      );
+      expect(logout.statusCode, logout.body).toBe(200);
+      await nextEvent(verifier, before);
+
+      expect((await introspect(first.access_token)).active).toBe(false);
+      expect((await refusal(verifier.verify(`Bearer ${first.access_token}`))).code).toBe('invalid_token');
+      expect((await refusal(verifier.verify(`Bearer ${second.access_token}`))).code).toBe('invalid_token');
+    });
+  },
+);

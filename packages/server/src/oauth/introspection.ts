@@ -78,6 +78,7 @@ export function createJwtAccessTokenIntrospector(deps: {
         subject: claims.sub,
         issuedAt: claims.iat,
         grantId: typeof claims.gid === 'string' ? claims.gid : null,
+        sessionId: typeof claims.sid === 'string' ? claims.sid : null,
       });
       if (revoked || !(await isClientActive(deps.clients, claims.client_id))) {
         return { active: false };
@@ -126,6 +127,7 @@ export function createOpaqueAccessTokenIntrospector(deps: {
         subject: record.subject,
         issuedAt: record.issuedAt,
         grantId: record.grantId,
+        sessionId: typeof record.claims.sid === 'string' ? record.claims.sid : null,
       });
       if (revoked || !(await isClientActive(deps.clients, record.clientId))) {
         return { active: false };

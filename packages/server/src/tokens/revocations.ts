@@ -16,8 +16,8 @@ export interface Revocations {
   /** Records the revocation (store), adds it to the denylist and publishes it on the bus. */
   revoke(target: RevocationTarget, expiresAt: number): Promise<RevocationEvent>;
   /**
-   * True when a token with these claims is revoked: its `jti`, its client, its subject or its
-   * grant family was revoked at or after its `iat`.
+   * True when a token with these claims is revoked: its `jti`, its client, its subject, its
+   * grant family or its login session was revoked at or after its `iat`.
    */
   isRevoked(token: {
     jti: string;
@@ -25,6 +25,8 @@ export interface Revocations {
     subject: string;
     issuedAt: number;
     grantId?: string | null;
+    /** The login session (`sid`) the token was issued under, if any. */
+    sessionId?: string | null;
   }): boolean;
 }
 
@@ -118,7 +120,8 @@ export function createRevocations(deps: RevocationsDeps): RevocationDenylist {
       return (
         revokedSince('client', token.clientId, token.issuedAt) ||
         revokedSince('subject', token.subject, token.issuedAt) ||
-        revokedSince('family', token.grantId, token.issuedAt)
+        revokedSince('family', token.grantId, token.issuedAt) ||
+        revokedSince('session', token.sessionId, token.issuedAt)
       );
     },
 

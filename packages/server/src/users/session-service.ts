@@ -2,7 +2,9 @@
  * Login sessions (OpenID Connect Core §2 `sid`): a row per login, revocable server-side (a stateless
  * cookie session could not be ended by logout, password change or an admin). The browser holds a
  * random secret; the store holds its SHA-256 only. Sessions slide (`sessionTtl` idle) within an
- * absolute `sessionMaxAge`. Ending a session revokes the refresh tokens issued under it.
+ * absolute `sessionMaxAge`. Ending a session revokes every token issued under it: its refresh-token
+ * families, and through a `session` revocation (the tokens' `sid`) every access token, with or
+ * without a refresh token, on this server and at every verifier (DESIGN §5).
  */
 import { randomBytes } from 'node:crypto';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -104,6 +106,9 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       const now = clock.now();
       const ids = await store.deleteSessions(filter);
       for (const id of ids) {
+        // Every access token of the session names it in `sid`: this one revocation reaches them all,
+        // including sign-ins without offline_access, which have no refresh family.
+        await deps.revocations.revoke({ type: 'session', value: id }, now + deps.maxAccessTokenTtl);
         const families = await store.revokeRefreshTokens({ sessionId: id }, now);
         for (const family of families) {
           await store.revokeAccessTokensBy({ grantId: family }, now);

@@ -93,7 +93,7 @@ export function registerSessionRoutes(
   admin.delete(
     '/sessions/:id',
     describeRoute({
-      summary: 'End a session (revokes its refresh tokens)',
+      summary: 'End a session (revokes every token issued under it)',
       tags: TAGS,
       params: z.object({ id: z.string() }),
       responses: { 204: null },

@@ -72,6 +72,7 @@ export function registerUserinfo(app: FastifyInstance, deps: UserinfoDeps): void
         subject: claims.sub,
         issuedAt: claims.iat,
         grantId: typeof claims.gid === 'string' ? claims.gid : null,
+        sessionId: typeof claims.sid === 'string' ? claims.sid : null,
       });
       if (revoked) {
         throw invalid('revoked');
@@ -97,6 +98,7 @@ export function registerUserinfo(app: FastifyInstance, deps: UserinfoDeps): void
         subject: record.subject,
         issuedAt: record.issuedAt,
         grantId: record.grantId,
+        sessionId: typeof record.claims.sid === 'string' ? record.claims.sid : null,
       })
     ) {
       throw invalid('revoked');

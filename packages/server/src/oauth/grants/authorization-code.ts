@@ -3,7 +3,7 @@
  * well-formed code → consumed exactly once (a replay revokes everything issued from it, RFC 6749
  * §4.1.2 and RFC 9700 §4.5) → issued to this client → unexpired → same redirect_uri → PKCE verifier
  * matches the challenge (RFC 7636 §4.6; a verifier without a challenge is a downgrade, refused) →
- * the user still exists and is enabled → tokens.
+ * the user still exists and is enabled → the login session has not ended → tokens.
  */
 import { OAuthError, parseSecret, type TokenResponse } from '@tessera/protocol';
 import type { AuditLog } from '../../audit/audit-log.js';
@@ -13,6 +13,7 @@ import type {
   AuthorizationCodeRecord,
   AuthorizationCodeStore,
   ClientRecord,
+  SessionStore,
   UserRecord,
   UserStore,
 } from '../../store/ports.js';
@@ -21,7 +22,9 @@ import type { Grant, GrantContext } from './index.js';
 import { mayHaveRefreshToken, type UserTokens } from './user-tokens.js';
 
 export interface AuthorizationCodeGrantDeps {
-  store: Pick<AuthorizationCodeStore, 'consumeAuthorizationCode'> & Pick<UserStore, 'findUser'>;
+  store: Pick<AuthorizationCodeStore, 'consumeAuthorizationCode'> &
+    Pick<UserStore, 'findUser'> &
+    Pick<SessionStore, 'findSession'>;
   tokens: UserTokens;
   audit: Pick<AuditLog, 'record'>;
   clock: Clock;
@@ -122,6 +125,11 @@ export function createAuthorizationCodeGrant(deps: AuthorizationCodeGrantDeps): 
       const record = result.record;
       assertBoundToRequest(record, client, params, now);
       const user = assertUserActive(await deps.store.findUser(record.userId), record);
+      // A session ended (logout, admin) after the code was issued: its `session` revocation covers
+      // only tokens issued up to then, so no new token may name it.
+      if (record.sessionId !== null && (await deps.store.findSession(record.sessionId)) === undefined) {
+        throw invalidCode('the login session has ended since the code was issued');
+      }
       const refresh = mayHaveRefreshToken(client, record.scope);
       const { response } = await deps.tokens.issue(
         {
