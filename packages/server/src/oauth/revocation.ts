@@ -1,8 +1,8 @@
 /**
  * Token revocation (RFC 7009): a list of {@link Revoker}s, one per token kind, like introspection.
- * Only the client a token was issued to may revoke it; for anyone else, and for unknown or invalid
- * tokens, nothing happens and the endpoint still answers 200 (§2.1, §2.2). The operator (admin API)
- * may revoke any token.
+ * Only the client a token was issued to may revoke it: anyone else gets `not_owner`, which `/revoke`
+ * answers with 400 `unauthorized_client` (§2.1, §2.2.1), and nothing happens. Unknown or invalid
+ * tokens are `unknown` and answered 200 (§2.2). The operator (admin API) may revoke any token.
  *
  * Every revocation goes through {@link Revocations.revoke}: stored, on the denylist, and published
  * on the bus for other nodes and the revocation stream (DESIGN §5). A JWT is revoked by its `jti`
@@ -20,7 +20,7 @@ import { looksLikeJwt } from '../tokens/verify-access-token.js';
 /** Who asks: an authenticated client at `/revoke`, or the operator through the admin API. */
 export type RevocationCaller = { kind: 'client'; client: ClientRecord } | { kind: 'admin' };
 
-/** What happened: `unknown` covers invalid, expired and foreign tokens alike. */
+/** What happened: `unknown` covers invalid, expired and unknown tokens alike. */
 export type RevokeOutcome = 'revoked' | 'not_owner' | 'unknown';
 
 export interface Revoker {

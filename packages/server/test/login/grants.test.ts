@@ -394,7 +394,7 @@ describe('refresh tokens at /introspect and /revoke', () => {
     expect((await introspect(c, body.access_token)).json().active).toBe(false);
   });
 
-  it('RFC 7009 §2.1 — another client cannot revoke it (200, nothing happens)', async () => {
+  it('RFC 7009 §2.1 / §2.2.1 — another client presenting the refresh token → 400 unauthorized_client, token untouched', async () => {
     const body = (await redeem(c, await getCode(c))).json();
     const other = await createCodeClient(t);
     const response = await t.app.inject({
@@ -403,7 +403,10 @@ describe('refresh tokens at /introspect and /revoke', () => {
       headers: { authorization: other.basic, 'content-type': 'application/x-www-form-urlencoded' },
       payload: form({ token: body.refresh_token }),
     });
-    expect(response.statusCode).toBe(200);
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ error: 'unauthorized_client' });
+    expect((await introspect(c, body.refresh_token)).json().active).toBe(true);
+    expect((await introspect(c, body.access_token)).json().active).toBe(true);
     expect(
       (await token(c, { grant_type: 'refresh_token', refresh_token: body.refresh_token })).statusCode,
     ).toBe(200);

@@ -87,14 +87,24 @@ describe('RFC 7009 §2 revocation', () => {
     ]);
   });
 
-  it('RFC 7009 §2.1 — another client cannot revoke the token: 200 and nothing happens', async () => {
-    const token = await issue(owner);
-    const before = events.length;
-    const response = await revoke({ token }, stranger);
-    expect(response.statusCode).toBe(200);
-    expect(events.length).toBe(before);
-    expect(await isActive(token)).toBe(true);
-  });
+  it.each(['jwt', 'opaque'] as const)(
+    'RFC 7009 §2.1 / §2.2.1 — another client presenting a %s access token → 400 unauthorized_client (RFC 6749 §5.2 body), token untouched',
+    async (format) => {
+      const issuer = format === 'jwt' ? owner : await createTestClient(t, { tokenFormat: 'opaque' });
+      const token = await issue(issuer);
+      const before = events.length;
+      const response = await revoke({ token }, stranger);
+      expect(response.statusCode).toBe(400);
+      expect(response.headers['cache-control']).toBe('no-store');
+      expect(response.json()).toMatchObject({ error: 'unauthorized_client' });
+      expect(JSON.stringify(response.json())).not.toContain(token);
+      expect(events.length).toBe(before);
+      expect(await isActive(token)).toBe(true);
+      // The rightful client still can.
+      expect((await revoke({ token }, issuer)).statusCode).toBe(200);
+      expect(await isActive(token)).toBe(false);
+    },
+  );
 
   it('RFC 7009 §2.2 — an unknown or invalid token → 200', async () => {
     for (const token of ['nope', 'a.b.c', 'tsr_at_garbage', 'tsr_rt_x']) {
@@ -117,7 +127,7 @@ describe('RFC 7009 §2 revocation', () => {
   it('RFC 7009 §2.1 — opaque token: the owner revokes it; it is marked in the store and inactive', async () => {
     const opaque = await createTestClient(t, { tokenFormat: 'opaque' });
     const token = await issue(opaque);
-    expect((await revoke({ token }, stranger)).statusCode).toBe(200);
+    expect((await revoke({ token }, stranger)).statusCode).toBe(400);
     expect(await isActive(token)).toBe(true);
     expect((await revoke({ token }, opaque)).statusCode).toBe(200);
     expect(await isActive(token)).toBe(false);

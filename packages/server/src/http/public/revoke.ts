@@ -1,8 +1,10 @@
 /**
  * `POST /revoke` (RFC 7009 §2): the client authenticates (§2.1; a public client identifies itself
  * with `client_id`), sends `token` and optionally `token_type_hint`, which is only a hint: every
- * kind is searched (§2.1). The answer is 200 with an empty body whether the token was revoked, was
- * unknown or invalid, or belonged to another client (§2.2: nothing to tell the caller).
+ * kind is searched (§2.1). The answer is 200 with an empty body when the token was revoked or was
+ * unknown or invalid (§2.2). A token issued to another client is refused with 400
+ * `unauthorized_client` (§2.1: "verifies whether the token was issued to the client making the
+ * revocation request. If this validation fails, the request is refused", §2.2.1) and left untouched.
  */
 import { OAuthError } from '@tessera/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -34,7 +36,10 @@ export function revokeRoute(deps: RevokeRouteDeps): OAuthPostRoute {
       if (token === undefined) {
         throw OAuthError.invalidRequest('token is required');
       }
-      await revokeToken(token, { kind: 'client', client }, deps.revokers);
+      const outcome = await revokeToken(token, { kind: 'client', client }, deps.revokers);
+      if (outcome === 'not_owner') {
+        throw OAuthError.unauthorizedClient('The token was not issued to this client');
+      }
       return reply.code(200).send();
     },
   };
