@@ -7,6 +7,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type AuditLog, createAuditLog } from './audit/audit-log.js';
+import { registerAuditMetrics } from './audit/audit-metrics.js';
 import { type Clock, systemClock } from './clock.js';
 import { ConfigError, decodeMasterKey } from './config/load.js';
 import type { Config } from './config/schema.js';
@@ -410,7 +411,8 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
         ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }
         : undefined;
     const metrics = createMetrics();
-    const audit = createAuditLog({ store, clock, logger });
+    const audit = createAuditLog({ store, clock, logger, maxBuffered: config.audit.maxBuffered });
+    registerAuditMetrics(metrics.registry, audit);
     const core: Core = {
       config: effective,
       issuer: issuerOf(effective),
