@@ -7,6 +7,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type AuditLog, createAuditLog } from './audit/audit-log.js';
+import { registerAuditMetrics } from './audit/audit-metrics.js';
 import { type Clock, systemClock } from './clock.js';
 import { ConfigError, decodeMasterKey } from './config/load.js';
 import type { Config } from './config/schema.js';
@@ -46,7 +47,7 @@ import { openStore } from './store/open-store.js';
 import type { Store } from './store/ports.js';
 import { createNotifyBridge } from './store/postgres/notify-bridge.js';
 import { type AccessTokenService, createAccessTokenService } from './tokens/access-token.js';
-import { createApiKeyIntrospector, createApiKeyService } from './tokens/api-keys/index.js';
+import { createApiKeyIntrospector, createApiKeyService, createOwnerStatus } from './tokens/api-keys/index.js';
 import { createRevocations, type RevocationDenylist } from './tokens/revocations.js';
 import { type AccessTokenVerifier, createAccessTokenVerifier } from './tokens/verify-access-token.js';
 
@@ -199,6 +200,11 @@ function buildFeatures(core: Core): HttpFeature[] {
   });
   features.push(createClientsFeature({ clients, clock: core.clock }));
 
+  const apiKeyOwners = createOwnerStatus({
+    findClient: (id) => oauth.clients.get(id),
+    findUser: (id) => core.store.findUser(id),
+    bus: core.bus,
+  });
   // API keys (issue 4): POST /api-keys/verify, /admin/api-keys, and tsr_key_… at /introspect.
   // Revocations go through the core's denylist, so they are streamed to verifiers (DESIGN §5).
   const apiKeys = createApiKeyService({
@@ -208,14 +214,9 @@ function buildFeatures(core: Core): HttpFeature[] {
     clock: core.clock,
     audit: core.audit,
     logger: core.logger,
-    // A disabled or deleted client's keys stop working too (served from the client registry).
-    isOwnerActive: async (owner) => {
-      if (!owner.startsWith('cli_')) {
-        return true;
-      }
-      const client = await oauth.clients.get(owner);
-      return client !== undefined && !client.disabled;
-    },
+    // Keys of a disabled or deleted client or user answer `disabled`, on every node at once
+    // (client.updated / user.updated on the bus evict the cached owner).
+    isOwnerActive: (owner) => apiKeyOwners.isActive(owner),
     options: {
       rotationGrace: core.config.apiKeys.rotationGrace,
       revocationRetention: core.config.tokens.maxAccessTokenTtl,
@@ -250,6 +251,7 @@ function buildFeatures(core: Core): HttpFeature[] {
     revocations: oauth.revocations,
     onIssued: (grantType, format) => core.metrics.tokensIssued.inc({ grant_type: grantType, format }),
     logger: core.logger,
+    revokeApiKeysOf: (owner, actor) => apiKeys.revokeOwnedBy(owner, { actor }),
   });
   for (const grant of login.grants) {
     oauth.grants.set(grant.grantType, grant);
@@ -409,7 +411,8 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
         ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }
         : undefined;
     const metrics = createMetrics();
-    const audit = createAuditLog({ store, clock, logger });
+    const audit = createAuditLog({ store, clock, logger, maxBuffered: config.audit.maxBuffered });
+    registerAuditMetrics(metrics.registry, audit);
     const core: Core = {
       config: effective,
       issuer: issuerOf(effective),

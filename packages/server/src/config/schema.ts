@@ -326,6 +326,15 @@ export const configSchema = z.object({
       }),
     })
     .prefault({}),
+  audit: z
+    .object({
+      maxBuffered: option(integer(1, 10_000_000).default(10_000), {
+        typeLabel: 'integer',
+        description:
+          'Audit events held in memory while the database refuses writes (retried with backoff); beyond it new events are dropped and counted.',
+      }),
+    })
+    .prefault({}),
   log: z
     .object({
       level: option(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), {

@@ -76,6 +76,11 @@ export interface UserServiceDeps {
   policy: PasswordPolicy;
   /** Longest access-token lifetime: how long a subject revocation must stay in force. */
   maxAccessTokenTtl: number;
+  /**
+   * Revokes every API key the user owns (streamed to verifiers); called when the user is deleted.
+   * Disabling needs no call: keys of a disabled owner answer `disabled` (see owner-status.ts).
+   */
+  revokeApiKeysOf?: (owner: string, actor: string) => Promise<number>;
 }
 
 /** NFKC + lower case: the one spelling under which a username is stored and found. */
@@ -229,6 +234,9 @@ export function createUserService(deps: UserServiceDeps): UserService {
       const user = await update(id, disabled ? { disabled, tokensValidAfter: clock.now() } : { disabled });
       if (disabled) {
         await revokeEverything(id);
+      } else {
+        // Every node's API-key owner cache drops the user, so the user's keys work again at once.
+        deps.bus.publish('user.updated', { userId: id });
       }
       deps.audit.record({ type: disabled ? 'user.disabled' : 'user.enabled', actor, subject: id, data: {} });
       return user;
@@ -237,6 +245,8 @@ export function createUserService(deps: UserServiceDeps): UserService {
     async delete(id, actor) {
       await requireUser(id);
       await revokeEverything(id);
+      // Before the row goes, so a failure leaves a user that can be deleted again, never orphan keys.
+      await deps.revokeApiKeysOf?.(id, actor);
       try {
         await store.deleteUser(id);
       } catch (error) {
@@ -245,6 +255,7 @@ export function createUserService(deps: UserServiceDeps): UserService {
         }
         throw error;
       }
+      deps.bus.publish('user.updated', { userId: id });
       deps.audit.record({ type: 'user.deleted', actor, subject: id, data: {} });
     },
 

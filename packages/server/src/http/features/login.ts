@@ -58,6 +58,8 @@ export interface LoginFeatureDeps {
   revocations: Revocations;
   onIssued?: (grantType: string, format: 'jwt' | 'opaque') => void;
   logger: Pick<Logger, 'error'>;
+  /** Revokes a deleted user's API keys (the API-key service). */
+  revokeApiKeysOf?: (owner: string, actor: string) => Promise<number>;
 }
 
 const PURGE_INTERVAL_MS = 10 * 60 * 1000;
@@ -83,6 +85,7 @@ export function createLogin(deps: LoginFeatureDeps): Login {
     audit,
     policy: { minLength: config.login.passwordMinLength },
     maxAccessTokenTtl,
+    ...(deps.revokeApiKeysOf === undefined ? {} : { revokeApiKeysOf: deps.revokeApiKeysOf }),
   });
   const sessions = createSessionService({
     store,

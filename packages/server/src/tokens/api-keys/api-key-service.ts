@@ -60,8 +60,8 @@ export interface ApiKeyServiceDeps {
   audit: Pick<AuditLog, 'record'>;
   logger: Pick<Logger, 'error'>;
   /**
-   * False when the key's owner can no longer act (a disabled or deleted client): its keys then
-   * answer `disabled`. Must be served from memory (main.ts passes the client registry).
+   * False when the key's owner can no longer act (a disabled or deleted client or user): its keys
+   * then answer `disabled`. Must be served from memory (main.ts passes `owner-status.ts`).
    */
   isOwnerActive?: (owner: string) => Promise<boolean>;
   options?: {
@@ -133,6 +133,11 @@ export interface ApiKeyService {
   disable(id: string, context?: ActionContext): Promise<ApiKeyRecord>;
   enable(id: string, context?: ActionContext): Promise<ApiKeyRecord>;
   revoke(id: string, context?: ActionContext): Promise<ApiKeyRecord>;
+  /**
+   * Revokes every live key of `owner` (a deleted user or client), each streamed to verifiers like
+   * any revocation; returns how many were revoked.
+   */
+  revokeOwnedBy(owner: string, context?: ActionContext): Promise<number>;
   /** `grace` in seconds (0 = the old key stops at once); default from the options (24 h). */
   rotate(id: string, options?: { grace?: number }, context?: ActionContext): Promise<RotatedApiKey>;
   /** The wire answer of a verification. */
@@ -547,6 +552,29 @@ export function createApiKeyService(deps: ApiKeyServiceDeps): ApiKeyService {
       const record = await revokeRecord(id, clock.now());
       recordAudit('api_key.revoked', record, {}, context);
       return record;
+    },
+
+    async revokeOwnedBy(owner, context) {
+      const now = clock.now();
+      let revoked = 0;
+      let cursor: string | undefined;
+      do {
+        const page = await store.listApiKeys({
+          owner,
+          limit: MAX_API_KEY_PAGE,
+          ...(cursor === undefined ? {} : { cursor }),
+        });
+        for (const key of page.items) {
+          if (key.revokedAt !== null) {
+            continue;
+          }
+          const record = await revokeRecord(key.id, now);
+          recordAudit('api_key.revoked', record, { reason: 'owner_deleted' }, context);
+          revoked += 1;
+        }
+        cursor = page.next;
+      } while (cursor !== undefined);
+      return revoked;
     },
 
     async rotate(id, rotateOptions = {}, context) {

@@ -25,4 +25,5 @@ export {
   type ApiKeyVerification,
   KEY_NOT_FOUND,
 } from './api-key-verification.js';
+export { createOwnerStatus, type OwnerStatus } from './owner-status.js';
 export { formatRateLimit, parseRateLimit } from './rate-limit-spec.js';

@@ -1,0 +1,68 @@
+/**
+ * Whether an API key's owner can still act, answered from memory (DESIGN §4: a key check is a hash
+ * and a cache lookup). A key whose owner is disabled or gone answers `disabled`.
+ *
+ * - Client owners (`cli_…`) are read through the client registry, which the bus already keeps fresh.
+ * - User owners (`usr_…`) are cached here in a bounded LRU and evicted by `user.updated`, which the
+ *   user service publishes on every disable, enable and delete; the bus bridge carries it to every
+ *   node, so a disabled person's keys stop everywhere at once and come back on re-enable. The TTL is
+ *   a safety net should a cross-node event be lost.
+ * - Any other owner is not active: only clients and users can own keys.
+ */
+import { LRUCache } from 'lru-cache';
+import type { EventBus } from '../../events/bus.js';
+
+export interface OwnerStatus {
+  isActive(owner: string): Promise<boolean>;
+  /** Unsubscribes from the bus. */
+  close(): void;
+}
+
+export interface OwnerStatusDeps {
+  /** A client by id, from memory (the client registry). */
+  findClient(id: string): Promise<{ disabled: boolean } | undefined>;
+  /** A user by id, from the store. */
+  findUser(id: string): Promise<{ disabled: boolean } | undefined>;
+  bus: Pick<EventBus, 'subscribe'>;
+  max?: number;
+  ttlMs?: number;
+}
+
+export function createOwnerStatus(deps: OwnerStatusDeps): OwnerStatus {
+  const users = new LRUCache<string, boolean>({ max: deps.max ?? 10_000, ttl: deps.ttlMs ?? 60_000 });
+  /** Bumped on every eviction: a load that started before one must not be cached. */
+  let epoch = 0;
+
+  async function userActive(id: string): Promise<boolean> {
+    const cached = users.get(id);
+    if (cached !== undefined) {
+      return cached;
+    }
+    const started = epoch;
+    const user = await deps.findUser(id);
+    const active = user !== undefined && !user.disabled;
+    if (epoch === started) {
+      users.set(id, active);
+    }
+    return active;
+  }
+
+  const unsubscribe = deps.bus.subscribe('user.updated', ({ userId }) => {
+    epoch += 1;
+    users.delete(userId);
+  });
+
+  return {
+    async isActive(owner) {
+      if (owner.startsWith('cli_')) {
+        const client = await deps.findClient(owner);
+        return client !== undefined && !client.disabled;
+      }
+      if (owner.startsWith('usr_')) {
+        return userActive(owner);
+      }
+      return false;
+    },
+    close: unsubscribe,
+  };
+}
