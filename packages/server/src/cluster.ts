@@ -3,7 +3,8 @@
  * database once — migrations, and a signing key per algorithm in use — so N workers starting
  * together never race to migrate or to mint keys; then it forks N workers that each run the whole
  * server on the same port (node:cluster shares the listening socket), restarts a worker that dies
- * (with exponential backoff, so a crash loop does not spin), relays bus events between workers
+ * (with exponential backoff, so a crash loop does not spin) and gives up — every worker drained,
+ * the primary exiting non-zero with the reason — when one keeps dying, relays bus events between workers
  * when the database has no cross-node bus (events/cluster-bridge.ts), and on SIGTERM/SIGINT lets
  * every worker drain its requests before it exits.
  */
@@ -22,14 +23,41 @@ const MIN_RESTART_DELAY_MS = 100;
 const MAX_RESTART_DELAY_MS = 10_000;
 /** A worker that lived this long before dying was healthy: its next restart is immediate again. */
 const HEALTHY_UPTIME_MS = 30_000;
+/**
+ * A worker that dies this many times in a row, each time within HEALTHY_UPTIME_MS of its start,
+ * is not going to come up (a port taken, a database it cannot reach): the primary gives up and
+ * exits non-zero so a supervisor (systemd, Kubernetes) sees the failure instead of a cluster that
+ * looks alive and serves nothing. With the backoff above that is about 1.5 s of restarts.
+ */
+export const MAX_CONSECUTIVE_CRASHES = 5;
 /** How long workers get to drain before they are killed (their own grace is 10 s). */
 const DRAIN_TIMEOUT_MS = 15_000;
 
 /** The primary asks a worker to drain and exit with this IPC message. */
 const SHUTDOWN = 'tessera:shutdown';
+/** A worker tells the primary why it could not start, just before it exits. */
+const START_FAILED = 'tessera:start-failed';
 
 export function isShutdownMessage(message: unknown): boolean {
   return typeof message === 'object' && message !== null && (message as { tag?: unknown }).tag === SHUTDOWN;
+}
+
+/** The IPC message a worker sends when its server could not start. */
+export function startFailedMessage(reason: string): { tag: string; reason: string } {
+  return { tag: START_FAILED, reason };
+}
+
+function startFailureReason(message: unknown): string | undefined {
+  if (typeof message !== 'object' || message === null) {
+    return undefined;
+  }
+  const { tag, reason } = message as { tag?: unknown; reason?: unknown };
+  return tag === START_FAILED && typeof reason === 'string' ? reason : undefined;
+}
+
+/** The primary gave up restarting a worker; the message says which and why. */
+export class WorkerStartError extends Error {
+  override readonly name = 'WorkerStartError';
 }
 
 /** Delay before restarting a worker that has crashed `consecutiveCrashes` times in a row (≥ 1). */
@@ -76,9 +104,15 @@ interface Slot {
   startedAt: number;
   crashes: number;
   timer: NodeJS.Timeout | undefined;
+  /** What the worker last reported before dying (a failed start), for the give-up message. */
+  lastFailure: string | undefined;
 }
 
-/** Runs the primary: forks, relays, restarts and drains. Resolves once every worker has exited. */
+/**
+ * Runs the primary: forks, relays, restarts and drains. Resolves once every worker has exited
+ * after SIGTERM/SIGINT; rejects with {@link WorkerStartError} once every worker has exited after
+ * the primary gave up on one that kept dying.
+ */
 export function runPrimary(config: Readonly<Config>, options: PrimaryOptions): Promise<void> {
   const { logger } = options;
   const slots: Slot[] = Array.from({ length: options.workers }, (_, index) => ({
@@ -87,13 +121,16 @@ export function runPrimary(config: Readonly<Config>, options: PrimaryOptions): P
     startedAt: 0,
     crashes: 0,
     timer: undefined,
+    lastFailure: undefined,
   }));
   const listening = new Set<number>();
   let announced = false;
   let stopping = false;
+  let failure: WorkerStartError | undefined;
 
   function fork(slot: Slot): void {
     slot.timer = undefined;
+    slot.lastFailure = undefined;
     slot.startedAt = Date.now();
     slot.worker = cluster.fork({ TESSERA_WORKER_INDEX: String(slot.index) });
   }
@@ -103,6 +140,14 @@ export function runPrimary(config: Readonly<Config>, options: PrimaryOptions): P
   }
 
   cluster.on('message', (worker, message) => {
+    const reason = startFailureReason(message);
+    if (reason !== undefined) {
+      const slot = slotOf(worker);
+      if (slot !== undefined) {
+        slot.lastFailure = reason;
+      }
+      return;
+    }
     relayBusMessage(message, worker.id, Object.values(cluster.workers ?? {}));
   });
 
@@ -115,7 +160,10 @@ export function runPrimary(config: Readonly<Config>, options: PrimaryOptions): P
     if (!announced && !stopping && listening.size === slots.length) {
       announced = true;
       const host = address.address === undefined || address.address === null ? config.host : address.address;
-      const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+      // Workers terminate TLS themselves when given a certificate (main.ts), so say https then:
+      // the banner and server.json are how the CLI next to the server finds it.
+      const scheme = config.tls.cert === undefined ? 'http' : 'https';
+      const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
       if (options.infoPath !== undefined) {
         writeFileSync(
           options.infoPath,
@@ -126,7 +174,17 @@ export function runPrimary(config: Readonly<Config>, options: PrimaryOptions): P
     }
   });
 
-  return new Promise<void>((resolve) => {
+  return new Promise<void>((resolve, reject) => {
+    const finish = () => {
+      process.removeListener('SIGTERM', stop);
+      process.removeListener('SIGINT', stop);
+      if (failure === undefined) {
+        resolve();
+      } else {
+        reject(failure);
+      }
+    };
+
     cluster.on('exit', (worker, code, signal) => {
       const slot = slotOf(worker);
       if (slot === undefined) {
@@ -136,11 +194,23 @@ export function runPrimary(config: Readonly<Config>, options: PrimaryOptions): P
       listening.delete(slot.index);
       if (stopping) {
         if (slots.every((s) => s.worker === undefined)) {
-          resolve();
+          finish();
         }
         return;
       }
       slot.crashes = Date.now() - slot.startedAt > HEALTHY_UPTIME_MS ? 1 : slot.crashes + 1;
+      if (slot.crashes >= MAX_CONSECUTIVE_CRASHES) {
+        const why = slot.lastFailure ?? `last exit: ${signal ?? `code ${code}`}`;
+        failure = new WorkerStartError(
+          `worker ${slot.index} died ${slot.crashes} times in a row within ${HEALTHY_UPTIME_MS / 1000} s of starting; giving up (${why})`,
+        );
+        logger.error(
+          { worker: slot.index, workerPid: worker.process.pid, code, signal, crashes: slot.crashes },
+          'worker keeps dying; giving up and stopping the cluster',
+        );
+        stop('SIGTERM');
+        return;
+      }
       const delay = restartDelayMs(slot.crashes);
       logger.error(
         { worker: slot.index, workerPid: worker.process.pid, code, signal, restartInMs: delay },
@@ -149,12 +219,14 @@ export function runPrimary(config: Readonly<Config>, options: PrimaryOptions): P
       slot.timer = setTimeout(() => fork(slot), delay);
     });
 
-    const stop = (signal: NodeJS.Signals) => {
+    function stop(signal: NodeJS.Signals): void {
       if (stopping) {
         return;
       }
       stopping = true;
-      logger.info({ signal, workers: slots.length }, 'shutting down: draining workers');
+      if (failure === undefined) {
+        logger.info({ signal, workers: slots.length }, 'shutting down: draining workers');
+      }
       for (const slot of slots) {
         if (slot.timer !== undefined) {
           clearTimeout(slot.timer);
@@ -167,7 +239,7 @@ export function runPrimary(config: Readonly<Config>, options: PrimaryOptions): P
         }
       }
       if (slots.every((s) => s.worker === undefined)) {
-        resolve();
+        finish();
         return;
       }
       setTimeout(() => {
@@ -175,14 +247,14 @@ export function runPrimary(config: Readonly<Config>, options: PrimaryOptions): P
           slot.worker?.process.kill('SIGKILL');
         }
       }, DRAIN_TIMEOUT_MS).unref();
-    };
+    }
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
 
     for (const slot of slots) {
       fork(slot);
     }
-  }).then(() => {
+  }).finally(() => {
     if (options.infoPath !== undefined) {
       rmSync(options.infoPath, { force: true });
     }

@@ -477,7 +477,14 @@ export async function startServer(
   options: StartOptions = {},
 ): Promise<Runtime & { url: string }> {
   const runtime = await createRuntime(config, options);
-  const address = await runtime.app.listen({ host: config.host, port: config.port });
+  let address: string;
+  try {
+    address = await runtime.app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    // A port in use (or not ours to bind) must not leave the store and timers open behind it.
+    await runtime.close();
+    throw error;
+  }
   return { ...runtime, url: address, config: runtime.config };
 }
 

@@ -32,14 +32,14 @@ describe('configuration', () => {
     const cwd = tempDir();
     writeFileSync(
       join(cwd, 'tessera.config.json'),
-      JSON.stringify({ port: 5000, host: '0.0.0.0', keys: { algorithm: 'EdDSA' } }),
+      JSON.stringify({ port: 5000, host: '127.0.0.2', keys: { algorithm: 'EdDSA' } }),
     );
     const config = loadConfig({
       cwd,
       env: { TESSERA_PORT: '6000' },
       overrides: { dev: true, 'keys.activationDelay': '1h' },
     });
-    expect(config.host).toBe('0.0.0.0');
+    expect(config.host).toBe('127.0.0.2');
     expect(config.port).toBe(6000);
     expect(config.keys.algorithm).toBe('EdDSA');
     expect(config.keys.activationDelay).toBe(3600);
@@ -131,6 +131,45 @@ describe('configuration', () => {
     );
     expect(() => loadConfig({ cwd, env: { ...prod, TESSERA_MASTER_KEY: 'too-short' } })).toThrow(/32 bytes/);
     expect(() => loadConfig({ cwd, env: { ...prod, TESSERA_TLS_CERT: 'c.pem' } })).toThrow(/go together/);
+  });
+
+  it('issue 12.5 — dev mode, however switched on (flag, TESSERA_DEV, config file), refuses a non-loopback host and says so', () => {
+    const cwd = tempDir();
+    const refused = /Refusing dev mode on a non-loopback address: host \(TESSERA_HOST\)/;
+    expect(() => loadConfig({ cwd, env: { TESSERA_DEV: 'true', TESSERA_HOST: '0.0.0.0' } })).toThrow(refused);
+    expect(() => loadConfig({ cwd, env: { TESSERA_DEV: '1', TESSERA_HOST: '::' } })).toThrow(refused);
+    expect(() => loadConfig({ cwd, env: {}, overrides: { dev: true, host: '192.168.1.10' } })).toThrow(
+      refused,
+    );
+    expect(() => loadConfig({ cwd, env: { TESSERA_DEV: 'yes', TESSERA_HOST: 'auth.example.com' } })).toThrow(
+      refused,
+    );
+    expect(() => loadConfig({ cwd, env: { TESSERA_DEV: 'true', TESSERA_HOST: '::ffff:10.0.0.1' } })).toThrow(
+      refused,
+    );
+    const fromFile = tempDir();
+    writeFileSync(join(fromFile, 'tessera.config.json'), JSON.stringify({ dev: true, host: '0.0.0.0' }));
+    expect(() => loadConfig({ cwd: fromFile, env: {} })).toThrow(refused);
+    // The message is a ConfigError (one line, no stack for the operator).
+    expect(() => loadConfig({ cwd: fromFile, env: {} })).toThrow(ConfigError);
+
+    for (const host of [
+      '127.0.0.1',
+      '127.0.0.2',
+      '::1',
+      '[::1]',
+      'localhost',
+      'LOCALHOST',
+      '::ffff:127.0.0.1',
+    ]) {
+      expect(loadConfig({ cwd, env: { TESSERA_DEV: 'true', TESSERA_HOST: host } }).dev, host).toBe(true);
+    }
+    // Outside dev, any host is allowed (the production checks apply instead).
+    expect(loadConfig({ cwd, env: { ...prod, TESSERA_HOST: '0.0.0.0' } }).host).toBe('0.0.0.0');
+    // `client` commands (they only talk to a server) are not refused.
+    expect(
+      loadConfig({ cwd, env: { TESSERA_DEV: 'true', TESSERA_HOST: '0.0.0.0' }, purpose: 'client' }).dev,
+    ).toBe(true);
   });
 
   it('masks every secret in the effective configuration', () => {

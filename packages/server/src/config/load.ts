@@ -4,6 +4,7 @@
  * This module is the only reader of `process.env` (STYLE §9.1).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { isIPv4 } from 'node:net';
 import { resolve } from 'node:path';
 import { type Config, type ConfigOption, configSchema, listOptions } from './schema.js';
 
@@ -170,6 +171,13 @@ function assertSafe(config: Config): void {
     );
   }
   if (config.dev) {
+    // --dev drops every production check, and `dev` can come from a config file or
+    // TESSERA_DEV as well as the flag: keep it to this machine whatever switched it on.
+    if (!isLoopbackHost(config.host)) {
+      throw new ConfigError(
+        `Refusing dev mode on a non-loopback address: host (TESSERA_HOST) is ${JSON.stringify(config.host)}. Dev mode skips the production checks, so it listens only on 127.0.0.1, ::1 or localhost; turn off dev (--dev, TESSERA_DEV, "dev" in the config file) to serve other hosts.`,
+      );
+    }
     return;
   }
   if (config.issuer === undefined) {
@@ -192,6 +200,17 @@ function assertSafe(config: Config): void {
       'Invalid configuration: masterKey (TESSERA_MASTER_KEY or TESSERA_MASTER_KEY_FILE) is required outside --dev; create one with `openssl rand -hex 32`.',
     );
   }
+}
+
+/** True for an address only this machine can reach: 127.0.0.0/8, ::1 (also IPv4-mapped) or localhost. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  const name = bare.toLowerCase();
+  if (name === 'localhost' || name === '::1' || name === '0:0:0:0:0:0:0:1') {
+    return true;
+  }
+  const v4 = name.startsWith('::ffff:') ? name.slice('::ffff:'.length) : name;
+  return isIPv4(v4) && v4.startsWith('127.');
 }
 
 /** 32 bytes from 64 hex characters or base64/base64url; undefined for anything else. */

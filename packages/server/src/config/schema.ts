@@ -106,7 +106,7 @@ export const configSchema = z.object({
   dev: option(boolean().default(false), {
     typeLabel: 'boolean',
     description:
-      'Development mode: allows an http: issuer, generates the master key and admin token in the data folder. Never in production.',
+      'Development mode: allows an http: issuer, generates the master key and admin token in the data folder. Only on a loopback host (127.0.0.1, ::1, localhost), however it is switched on. Never in production.',
   }),
   issuer: option(issuer().optional(), {
     typeLabel: 'url',

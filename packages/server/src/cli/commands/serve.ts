@@ -6,7 +6,7 @@ import cluster from 'node:cluster';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import closeWithGrace from 'close-with-grace';
-import { isShutdownMessage, prepareCluster, runPrimary } from '../../cluster.js';
+import { isShutdownMessage, prepareCluster, runPrimary, startFailedMessage } from '../../cluster.js';
 import type { Config } from '../../config/schema.js';
 import { createClusterBridge } from '../../events/cluster-bridge.js';
 import { createLogger } from '../../log.js';
@@ -98,12 +98,20 @@ async function runWorker(config: Readonly<Config>): Promise<void> {
   });
   process.on('disconnect', requestStop);
 
-  const server = await startServer(config, {
-    bridge: createClusterBridge(process, {
-      onError: (error) =>
-        server.logger.warn({ err: error }, 'could not relay a bus event to the other workers'),
-    }),
-  });
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer(config, {
+      bridge: createClusterBridge(process, {
+        onError: (error) =>
+          server.logger.warn({ err: error }, 'could not relay a bus event to the other workers'),
+      }),
+    });
+  } catch (error) {
+    // The IPC channel (and the listeners above) would keep this process alive, serving nothing,
+    // with the primary none the wiser: tell it why, then exit so it can restart or give up.
+    await exitAfterFailedStart(error);
+    return;
+  }
   let closing = false;
   const grace = closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     closing = true;
@@ -122,4 +130,21 @@ async function runWorker(config: Readonly<Config>): Promise<void> {
   if (stopRequested) {
     stop();
   }
+}
+
+async function exitAfterFailedStart(error: unknown): Promise<never> {
+  const reason = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`tessera: worker (pid ${process.pid}) could not start: ${reason}\n`);
+  await new Promise<void>((resolve) => {
+    const fallback = setTimeout(resolve, 1000);
+    if (process.send === undefined || !process.connected) {
+      resolve();
+      return;
+    }
+    process.send(startFailedMessage(reason), undefined, {}, () => {
+      clearTimeout(fallback);
+      resolve();
+    });
+  });
+  process.exit(1);
 }
