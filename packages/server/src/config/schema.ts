@@ -259,11 +259,21 @@ export const configSchema = z.object({
       freeAttempts: option(integer(1, 100).default(5), {
         typeLabel: 'integer',
         description:
-          'Failed logins per username (and 4x that per IP) before each further attempt waits, doubling each time.',
+          'Login attempts per username (and 4x that per IP) before each further attempt waits, doubling each time; counted in the database, shared by all workers and nodes.',
       }),
       maxBackoff: option(duration().prefault('15m'), {
         typeLabel: 'duration',
         description: 'Longest wait imposed between failed logins.',
+      }),
+      verifyConcurrency: option(integer(1, 256).default(4), {
+        typeLabel: 'integer',
+        description:
+          'Password (argon2id) verifications run at once per process; more wait in login.verifyQueue.',
+      }),
+      verifyQueue: option(integer(0, 100_000).default(64), {
+        typeLabel: 'integer',
+        description:
+          'Password verifications that may wait for a turn per process; past it a login gets 503 with Retry-After.',
       }),
     })
     .prefault({}),

@@ -445,6 +445,51 @@ export interface RateLimitStore {
   purgeExpiredRateLimits(now: number): Promise<number>;
 }
 
+// Attempt counters with backoff (login guesses, failed client authentication), shared by every
+// node through the database
+
+/** One attempt to take against a backoff policy. */
+export interface AttemptRequest {
+  /** What is throttled, e.g. `login:user:alice` or `login:ip:192.0.2.1`. */
+  key: string;
+  now: number;
+  /** Attempts in a window that impose no wait; from the last free one on, each waits. */
+  freeAttempts: number;
+  /** Longest wait after an attempt, seconds (the wait doubles per attempt up to this). */
+  maxBackoff: number;
+  /** Seconds after the first attempt when the count starts over. */
+  window: number;
+}
+
+export type AttemptResult =
+  | {
+      allowed: true;
+      /** Attempts counted in the window, this one included. */
+      count: number;
+      /** Seconds the next attempt must wait because of this one (0 while attempts are free). */
+      backoff: number;
+    }
+  | {
+      allowed: false;
+      count: number /** Seconds until an attempt is allowed again (at least 1). */;
+      retryAfter: number;
+    };
+
+export interface AttemptStore {
+  /**
+   * The one atomic verb: counts the attempt and sets the wait it imposes on the next one, in one
+   * statement, unless the key is still waiting (then nothing changes). N concurrent calls inside a
+   * wait are refused on every node sharing the database; only the one that set the wait got in.
+   */
+  takeAttempt(request: AttemptRequest): Promise<AttemptResult>;
+  /** Forgets the key's attempts (a successful login for a username). */
+  clearAttempts(key: string): Promise<void>;
+  /** Gives one attempt back (a success that should not count as a failure); the wait it set halves. */
+  refundAttempt(key: string): Promise<void>;
+  /** Deletes counters whose window and wait are both over. */
+  purgeExpiredAttempts(now: number): Promise<number>;
+}
+
 export interface AuditEvent {
   /** `noun.verb` in the past tense, e.g. `client.created`. */
   type: string;
@@ -486,6 +531,7 @@ export interface Store
     RefreshTokenStore,
     ReplayStore,
     RateLimitStore,
+    AttemptStore,
     AuditStore,
     MigrationRunner {
   /** `sqlite` or `postgres`. */

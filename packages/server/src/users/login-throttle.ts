@@ -1,65 +1,81 @@
 /**
  * Throttling of password guessing (DESIGN §7, OWASP Authentication Cheat Sheet "Login Throttling"):
- * failed logins are counted per username and per client IP; past a few free failures each further
- * one makes the next attempt wait, doubling every time up to a cap (exponential backoff rather than
- * a lockout an attacker could use to lock a person out for good). Unknown usernames are counted the
- * same way as known ones, so throttling reveals nothing about which accounts exist.
+ * attempts are counted per username and per client IP; past a few free attempts each further one
+ * makes the next wait, doubling every time up to a cap (exponential backoff rather than a lockout
+ * an attacker could use to lock a person out for good). Unknown usernames are counted the same way
+ * as known ones, so throttling reveals nothing about which accounts exist.
  *
- * Counters live in this process (rate-limiter-flexible's memory store); behind several nodes each
- * node counts its own, which still bounds guessing to nodes × the rate of one.
+ * The attempt is taken before the password is checked, atomically in the store (one statement
+ * counts it and sets the wait): twenty guesses sent at once get the free attempts and no more. The
+ * counters live in the database, so every `--workers` process and every node shares them.
  */
-import { RateLimiterMemory } from 'rate-limiter-flexible';
+import type { Clock } from '../clock.js';
+import type { AttemptStore } from '../store/ports.js';
+
+export type LoginAttempt = { allowed: true } | { allowed: false; retryAfter: number };
 
 export interface LoginThrottle {
-  /** Seconds to wait before the next attempt for this username or IP; 0 when one may try now. */
-  retryAfter(username: string, ip: string): Promise<number>;
-  recordFailure(username: string, ip: string): Promise<void>;
-  /** A success clears the username's count (not the IP's: one good account must not unlock a spray). */
-  recordSuccess(username: string): Promise<void>;
+  /**
+   * Takes one attempt for this username and IP before the password is checked (the IP first: a
+   * refused address costs the username nothing). Refused: nothing is counted.
+   */
+  take(username: string, ip: string): Promise<LoginAttempt>;
+  /**
+   * A success clears the username's count, and gives the IP back the attempt it took (not the
+   * IP's earlier failures: one good account must not unlock a spray).
+   */
+  recordSuccess(username: string, ip: string): Promise<void>;
+  /** Deletes counters that can no longer matter. */
+  purgeExpired(): Promise<number>;
 }
 
 export interface LoginThrottleOptions {
-  /** Failures per username before backoff starts (per IP: four times as many). */
+  /** Attempts per username before backoff starts (per IP: four times as many). */
   freeAttempts: number;
   /** Longest wait, seconds. */
   maxBackoff: number;
 }
 
+export interface LoginThrottleDeps extends LoginThrottleOptions {
+  store: AttemptStore;
+  clock: Clock;
+}
+
 const WINDOW_SECONDS = 3600;
 const IP_FACTOR = 4;
 
-export function createLoginThrottle(options: LoginThrottleOptions): LoginThrottle {
-  const failures = new RateLimiterMemory({
-    keyPrefix: 'login-fail',
-    points: 1_000_000,
-    duration: WINDOW_SECONDS,
-  });
-  const blocked = new RateLimiterMemory({ keyPrefix: 'login-block', points: 1, duration: 1 });
+const userKey = (username: string) => `login:user:${username}`;
+const ipKey = (ip: string) => `login:ip:${ip}`;
 
-  async function waitFor(key: string): Promise<number> {
-    const res = await blocked.get(key);
-    return res !== null && res.consumedPoints > 1 ? Math.ceil(res.msBeforeNext / 1000) : 0;
-  }
-
-  async function fail(key: string, free: number): Promise<void> {
-    const res = await failures.penalty(key, 1);
-    const over = res.consumedPoints - free;
-    if (over >= 0) {
-      await blocked.block(key, Math.min(2 ** over, options.maxBackoff));
-    }
-  }
+export function createLoginThrottle(deps: LoginThrottleDeps): LoginThrottle {
+  const policy = { maxBackoff: deps.maxBackoff, window: WINDOW_SECONDS };
 
   return {
-    async retryAfter(username, ip) {
-      return Math.max(await waitFor(`u:${username}`), await waitFor(`ip:${ip}`));
+    async take(username, ip) {
+      const now = deps.clock.now();
+      const byIp = await deps.store.takeAttempt({
+        key: ipKey(ip),
+        now,
+        freeAttempts: deps.freeAttempts * IP_FACTOR,
+        ...policy,
+      });
+      if (!byIp.allowed) {
+        return { allowed: false, retryAfter: byIp.retryAfter };
+      }
+      const byUser = await deps.store.takeAttempt({
+        key: userKey(username),
+        now,
+        freeAttempts: deps.freeAttempts,
+        ...policy,
+      });
+      return byUser.allowed ? { allowed: true } : { allowed: false, retryAfter: byUser.retryAfter };
     },
-    async recordFailure(username, ip) {
-      await fail(`u:${username}`, options.freeAttempts);
-      await fail(`ip:${ip}`, options.freeAttempts * IP_FACTOR);
+    async recordSuccess(username, ip) {
+      await deps.store.clearAttempts(userKey(username));
+      await deps.store.refundAttempt(ipKey(ip));
     },
-    async recordSuccess(username) {
-      await failures.delete(`u:${username}`);
-      await blocked.delete(`u:${username}`);
+    purgeExpired() {
+      return deps.store.purgeExpiredAttempts(deps.clock.now());
     },
   };
 }

@@ -239,6 +239,62 @@ describe('no user enumeration; throttling with backoff', () => {
     );
   });
 
+  it('issue 12 item 1 — 20 parallel wrong passwords inside one backoff window: only login.freeAttempts are checked, the rest 429 + Retry-After', async () => {
+    const { browser, fields } = await loginPage();
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        browser.post('/login', { ...fields, username: 'alice', password: `parallel-${i}` }),
+      ),
+    );
+    const checked = answers.filter((a) => a.statusCode === 400);
+    const refused = answers.filter((a) => a.statusCode === 429);
+    expect(checked).toHaveLength(5);
+    expect(refused).toHaveLength(15);
+    for (const answer of refused) {
+      expect(Number(answer.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(answer.body).toContain('Too many attempts');
+    }
+    // Every password that was checked is audited as a failure: exactly the free attempts.
+    await t.audit.flush();
+    expect((await t.store.listAudit({ type: 'login.failed' })).items).toHaveLength(5);
+  });
+
+  it('issue 12 item 1 — the counters live in the store: a second server on the same database sees the backoff', async () => {
+    const { browser, fields } = await loginPage();
+    for (let i = 0; i < 5; i++) {
+      await browser.post('/login', { ...fields, username: 'alice', password: `wrong-${i}` });
+    }
+    // What another worker or node would ask: the shared store refuses the next attempt.
+    const next = await t.store.takeAttempt({
+      key: 'login:user:alice',
+      now: t.clock.now(),
+      freeAttempts: 5,
+      maxBackoff: 900,
+      window: 3600,
+    });
+    expect(next).toMatchObject({ allowed: false, retryAfter: 1 });
+  });
+
+  it('a successful login clears the username count and gives the IP its attempt back', async () => {
+    const { browser, fields } = await loginPage();
+    for (let i = 0; i < 4; i++) {
+      expect(
+        (await browser.post('/login', { ...fields, username: 'alice', password: `wrong-${i}` })).statusCode,
+      ).toBe(400);
+    }
+    const ok = await browser.post('/login', { ...fields, username: 'alice', password: PASSWORD });
+    expect(ok.statusCode).toBe(303);
+    const again = await loginPage();
+    for (let i = 0; i < 4; i++) {
+      const failed = await again.browser.post('/login', {
+        ...again.fields,
+        username: 'alice',
+        password: `w-${i}`,
+      });
+      expect(failed.statusCode).toBe(400);
+    }
+  });
+
   it('the backoff doubles with each further failure', async () => {
     await t.close();
     t = await bootstrap({ 'login.freeAttempts': 1 });

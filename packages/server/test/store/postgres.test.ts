@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BusBridge, Topic } from '../../src/events/bus.js';
+import { attempt } from '../../src/store/contract/attempts.contract.js';
 import { describeStoreContract } from '../../src/store/contract/index.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/ports.js';
@@ -71,11 +72,30 @@ describe.skipIf(!ok)('PostgreSQL', () => {
     it('applies the initial migration once in a fresh schema it creates', async () => {
       const store = await openStore(POSTGRES_URL, { schema: freshSchema });
       try {
-        expect(await store.migrate()).toEqual(['0001-initial', '0002-rate-limits']);
+        expect(await store.migrate()).toEqual(['0001-initial', '0002-rate-limits', '0003-attempts']);
         expect(await store.migrate()).toEqual([]);
         expect(await store.countClients()).toBe(0);
       } finally {
         await store.close();
+      }
+    });
+
+    it('login throttle race: two store instances (two pools, as two nodes) share one attempt counter', async () => {
+      const first = await openStore(POSTGRES_URL, { schema });
+      const second = await openStore(POSTGRES_URL, { schema });
+      try {
+        await first.migrate();
+        const key = `race-${randomBytes(8).toString('hex')}`;
+        const results = await Promise.all(
+          Array.from({ length: 30 }, (_, i) =>
+            (i % 2 === 0 ? first : second).takeAttempt(attempt(key, { freeAttempts: 5 })),
+          ),
+        );
+        expect(results.filter((r) => r.allowed)).toHaveLength(5);
+        expect(await second.takeAttempt(attempt(key, { freeAttempts: 5 }))).toMatchObject({ allowed: false });
+      } finally {
+        await first.close();
+        await second.close();
       }
     });
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { attempt } from '../../src/store/contract/attempts.contract.js';
 import { newUser, T0 } from '../../src/store/contract/fixtures.js';
 import { describeStoreContract } from '../../src/store/contract/index.js';
 import { openStore, sqlitePathOf } from '../../src/store/open-store.js';
@@ -55,7 +56,7 @@ describe('SQLite specifics', () => {
   it('applies the initial migration once on a fresh database', async () => {
     const store = await openStore(':memory:');
     try {
-      expect(await store.migrate()).toEqual(['0001-initial', '0002-rate-limits']);
+      expect(await store.migrate()).toEqual(['0001-initial', '0002-rate-limits', '0003-attempts']);
       expect(await store.migrate()).toEqual([]);
     } finally {
       await store.close();
@@ -112,6 +113,24 @@ describe('SQLite specifics', () => {
       );
       const found = await Promise.all(users.map((user) => second.findUser(user.id)));
       expect(found.every((user) => user !== undefined)).toBe(true);
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+
+  it('login throttle race: two store instances on one file (as two workers) share one attempt counter', async () => {
+    const file = join(dir, 'attempts.db');
+    const first = createSqlStore(openSqlite(file).db, 'sqlite');
+    const second = createSqlStore(openSqlite(file).db, 'sqlite');
+    try {
+      await first.migrate();
+      const results = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          (i % 2 === 0 ? first : second).takeAttempt(attempt('race', { freeAttempts: 5 })),
+        ),
+      );
+      expect(results.filter((r) => r.allowed)).toHaveLength(5);
     } finally {
       await first.close();
       await second.close();

@@ -27,6 +27,7 @@ import type { ClientRecord, Store } from '../../store/ports.js';
 import type { AccessTokenService } from '../../tokens/access-token.js';
 import type { Revocations } from '../../tokens/revocations.js';
 import type { AccessTokenVerifier } from '../../tokens/verify-access-token.js';
+import { createBoundedHasher } from '../../users/bounded-hasher.js';
 import { createLoginThrottle } from '../../users/login-throttle.js';
 import { createPasswordHasher } from '../../users/password-hasher.js';
 import { createSessionService } from '../../users/session-service.js';
@@ -79,7 +80,10 @@ export function createLogin(deps: LoginFeatureDeps): Login {
   const users = createUserService({
     store,
     revocations: deps.revocations,
-    hasher: createPasswordHasher(),
+    hasher: createBoundedHasher(createPasswordHasher(), {
+      concurrency: config.login.verifyConcurrency,
+      queue: config.login.verifyQueue,
+    }),
     clock,
     bus: deps.bus,
     audit,
@@ -96,6 +100,12 @@ export function createLogin(deps: LoginFeatureDeps): Login {
     maxAge: config.login.sessionMaxAge,
     maxAccessTokenTtl,
   });
+  const throttle = createLoginThrottle({
+    store,
+    clock,
+    freeAttempts: config.login.freeAttempts,
+    maxBackoff: config.login.maxBackoff,
+  });
   const cookies = createBrowserCookies({ secure: issuer.startsWith('https:') });
   const flow: LoginFlowDeps = {
     issuer,
@@ -105,10 +115,7 @@ export function createLogin(deps: LoginFeatureDeps): Login {
     users,
     sealer: createInteractionSealer(deps.masterKey, config.login.interactionTtl),
     cookies,
-    throttle: createLoginThrottle({
-      freeAttempts: config.login.freeAttempts,
-      maxBackoff: config.login.maxBackoff,
-    }),
+    throttle,
     clock,
     audit,
     requirePkce: config.login.requirePkce,
@@ -156,6 +163,7 @@ export function createLogin(deps: LoginFeatureDeps): Login {
     await store.purgeExpiredSessions(now);
     await store.purgeExpiredAuthorizationCodes(now);
     await store.purgeExpiredRefreshTokens(now);
+    await throttle.purgeExpired();
   }
 
   const feature: HttpFeature = {

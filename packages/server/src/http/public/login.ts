@@ -1,11 +1,12 @@
 /**
  * `GET /login` shows the sign-in form of an interaction; `POST /login` checks it:
  * CSRF token (double submit, constant time) → interaction (sealed, bound to this browser) →
- * throttle (per username and per IP, exponential backoff) → password (argon2id; a dummy hash for
- * unknown users) → a new session (a fresh secret on every login: no session fixation) → next step.
+ * throttle (an attempt taken atomically per IP and per username, exponential backoff) → password
+ * (argon2id, a bounded number at once; a dummy hash for unknown users) → a new session (a fresh
+ * secret on every login: no session fixation) → next step.
  * Every failure says the same generic thing: the page never tells whether a username exists.
  */
-import { OAuthError } from '@tessera/protocol';
+import { isOAuthError, OAuthError } from '@tessera/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Interaction } from '../../oauth/authorize/interaction.js';
 import { normalizeUsername } from '../../users/user-service.js';
@@ -15,6 +16,7 @@ import { type FormBody, single } from '../plugins/form-body.js';
 import { clientOf, type LoginFlowDeps, openInteraction, proceed } from './login-flow.js';
 
 const BAD_CREDENTIALS = 'Incorrect username or password.';
+const BUSY = 'Too many people are signing in right now. Try again in a moment.';
 
 /** RFC 6749 §10.12 / RFC 9700 §4.7: a form post without the browser's CSRF token is refused. */
 export function csrfFailure(): OAuthError {
@@ -87,8 +89,11 @@ export function registerLogin(app: FastifyInstance, deps: LoginFlowDeps): void {
     const form = { interaction, sealed: sealed ?? '', clientName: client.name, username };
 
     const key = normalizeUsername(username);
-    const wait = await deps.throttle.retryAfter(key, request.ip);
-    if (wait > 0) {
+    // The attempt is counted before the password is checked, in one atomic step: parallel guesses
+    // cannot all pass one open moment.
+    const attempt = await deps.throttle.take(key, request.ip);
+    if (!attempt.allowed) {
+      const wait = attempt.retryAfter;
       reply.header('retry-after', String(wait));
       return showForm(reply, request, {
         ...form,
@@ -96,9 +101,18 @@ export function registerLogin(app: FastifyInstance, deps: LoginFlowDeps): void {
         status: 429,
       });
     }
-    const user = username === '' ? undefined : await deps.users.authenticate(username, password);
+    let user: Awaited<ReturnType<typeof deps.users.authenticate>>;
+    try {
+      user = username === '' ? undefined : await deps.users.authenticate(username, password);
+    } catch (error) {
+      if (isOAuthError(error) && error.code === 'temporarily_unavailable') {
+        // Too many password checks waiting: refused before any argon2 work (bounded memory).
+        reply.header('retry-after', String(error.retryAfter ?? 1));
+        return showForm(reply, request, { ...form, error: BUSY, status: 503 });
+      }
+      throw error;
+    }
     if (user === undefined) {
-      await deps.throttle.recordFailure(key, request.ip);
       // The account attacked, by id; what was typed is never recorded (people type passwords into
       // the username field, and the audit trail must hold no secret).
       const target = key === '' ? undefined : await deps.users.findByUsername(key);
@@ -111,7 +125,7 @@ export function registerLogin(app: FastifyInstance, deps: LoginFlowDeps): void {
       });
       return showForm(reply, request, { ...form, error: BAD_CREDENTIALS, status: 400 });
     }
-    await deps.throttle.recordSuccess(key);
+    await deps.throttle.recordSuccess(key, request.ip);
 
     // A new session (fresh secret) for every login. A previous session of another user in this
     // browser ends; one of the same user is left to expire, so its apps keep their refresh tokens.

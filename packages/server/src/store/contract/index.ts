@@ -5,6 +5,7 @@
 import { describe } from 'vitest';
 import { describeAccessTokenStore } from './access-tokens.contract.js';
 import { describeApiKeyStore } from './api-keys.contract.js';
+import { describeAttemptStore } from './attempts.contract.js';
 import { describeAuditStore } from './audit.contract.js';
 import { describeAuthorizationCodeStore } from './authorization-codes.contract.js';
 import { describeClientStore } from './clients.contract.js';
@@ -38,6 +39,7 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
     describeRefreshTokenStore(makeStore);
     describeReplayStore(makeStore);
     describeRateLimitStore(makeStore);
+    describeAttemptStore(makeStore);
     describeAuditStore(makeStore);
   });
 }

@@ -179,6 +179,19 @@ export interface RateLimitsTable {
   expires_at: number;
 }
 
+/** Attempt counters with backoff, one row per key (migration 0003). */
+export interface AttemptsTable {
+  key: string;
+  /** Attempts counted since the window started. */
+  count: number;
+  /** The wait, seconds, the last attempt imposed (it doubles per attempt past the free ones). */
+  backoff: number;
+  /** No attempt is allowed before this time. */
+  next_at: number;
+  /** The window ends (the count starts over) at this time. */
+  expires_at: number;
+}
+
 export interface AuditEventsTable {
   id: Generated<number>;
   type: string;
@@ -203,6 +216,7 @@ export interface Database {
   refresh_tokens: RefreshTokensTable;
   replay_keys: ReplayKeysTable;
   rate_limits: RateLimitsTable;
+  attempts: AttemptsTable;
   audit_events: AuditEventsTable;
 }
 

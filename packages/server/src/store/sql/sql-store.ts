@@ -7,6 +7,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Store } from '../ports.js';
 import { accessTokenStore } from './access-tokens.js';
 import { apiKeyStore } from './api-keys.js';
+import { attemptStore } from './attempts.js';
 import { auditStore } from './audit.js';
 import { authorizationCodeStore } from './authorization-codes.js';
 import { clientStore } from './clients.js';
@@ -37,6 +38,7 @@ function buildStore(ctx: SqlContext, onClose: () => Promise<void>): Store {
     ...refreshTokenStore(ctx),
     ...replayStore(ctx),
     ...rateLimitStore(ctx),
+    ...attemptStore(ctx),
     ...auditStore(ctx),
 
     async migrate() {
