@@ -14,12 +14,19 @@ function capture() {
 }
 
 describe('logger', () => {
-  it('masks secret-bearing query parameters in URLs', () => {
-    expect(redactUrl('/cb?code=abc&state=xyz')).toBe('/cb?code=[redacted]&state=xyz');
-    expect(redactUrl('/api?access_token=tok&x=1&client_secret=s')).toBe(
-      '/api?access_token=[redacted]&x=1&client_secret=[redacted]',
-    );
-    expect(redactUrl('/plain/path')).toBe('/plain/path');
+  it.each([
+    ['/cb?code=abc&state=xyz', '/cb?[query not logged]'],
+    ['/api?access_token=tok&x=1&client_secret=s', '/api?[query not logged]'],
+    ['/token;client_secret=s', '/token?[query not logged]'],
+    ['/token?client%5Fsecret=s', '/token?[query not logged]'],
+    ['/token%3Fclient_secret=s', '/token?[query not logged]'],
+    ['/token%3bclient_secret=s', '/token?[query not logged]'],
+    ['/token%23client_secret=s', '/token?[query not logged]'],
+    ['/token#client_secret=s', '/token?[query not logged]'],
+    ['/plain/path', '/plain/path'],
+    [`/${'a'.repeat(300)}`, `/${'a'.repeat(255)}…`],
+  ])('issue 12 item 9 — a logged URL is its path only: %s', (url, logged) => {
+    expect(redactUrl(url)).toBe(logged);
   });
 
   it('never writes credentials from headers or secret fields', () => {
@@ -40,6 +47,6 @@ describe('logger', () => {
     for (const secret of ['c2VjcmV0', 'tsr_cs_secret', 'hunter2', 'tsr_at_x', 'token=raw']) {
       expect(out).not.toContain(secret);
     }
-    expect(out).toContain('"url":"/token?token=[redacted]"');
+    expect(out).toContain('"url":"/token?[query not logged]"');
   });
 });

@@ -1,15 +1,30 @@
 /**
- * The JSON logger (pino). Secrets never reach it: credentials in headers are redacted, and known
- * secret-bearing query parameters are masked in logged URLs (STYLE §9.10 habit 9).
+ * The JSON logger (pino). Secrets never reach it: credentials in headers are redacted, and a logged
+ * URL is its path only, never its query (STYLE §9.10 habit 9).
  */
 import { type Logger, pino } from 'pino';
 
-const SECRET_PARAMS =
-  /([?&](?:code|access_token|refresh_token|id_token_hint|client_secret|token|password|client_assertion)=)[^&#]*/gi;
+/**
+ * Where a request target stops being a path: the query (`?`), path parameters (`;`), a fragment, or
+ * any of those percent-encoded. Everything from there on may carry a credential in any spelling
+ * (`client%5Fsecret=`, `client_secret%3D…`, `;client_secret=`, `client_secret[]=`), so none of it
+ * is logged.
+ */
+const END_OF_PATH = /[?;#]|%3[fb]|%23/i;
 
-/** A URL with secret-bearing query values replaced by `[redacted]`. */
+/** Longest path logged; a longer one is cut and marked. */
+const MAX_LOGGED_PATH = 256;
+
+/**
+ * The part of a request target that is safe to log: the path before any query, path parameters or
+ * fragment (raw or percent-encoded), cut to 256 characters. The query is dropped, not masked:
+ * masking by parameter name misses every other spelling of the name.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(SECRET_PARAMS, '$1[redacted]');
+  const end = url.search(END_OF_PATH);
+  const path = end === -1 ? url : url.slice(0, end);
+  const cut = path.length > MAX_LOGGED_PATH ? `${path.slice(0, MAX_LOGGED_PATH)}…` : path;
+  return end === -1 ? cut : `${cut}?[query not logged]`;
 }
 
 export function createLogger(options: { level: string; destination?: NodeJS.WritableStream }): Logger {

@@ -4,7 +4,7 @@
  * token is in localStorage, sessionStorage, document.cookie, the page's HTML, or any response the
  * browser got from the BFF (draft-ietf-oauth-browser-based-apps §6.1: tokens stay in the BFF).
  */
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBffWebApp } from '../../../examples/bff-web/src/app.js';
@@ -178,5 +178,52 @@ describe.skipIf(!chromiumAvailable)('examples/bff-web in Chromium', { timeout: 6
     expectNoToken(await browserSideText(), []);
     // RFC 7009: the BFF revoked the tokens at Tessera on the way out.
     expect((await introspect(lastToken)).active).toBe(false);
+  });
+
+  it('issue 12 item 3 (RFC 9700 §4.11) — after sign-in with a hostile returnTo, the browser lands on the BFF origin', async () => {
+    // The "other origin" is a local server on 127.0.0.1 (the BFF is on localhost): the browser
+    // never needs any address but 127.0.0.1, and a hit on it would be the open redirect.
+    const hits: string[] = [];
+    const evil = createServer((request, response) => {
+      hits.push(request.url ?? '');
+      response.end('evil');
+    });
+    const evilPort = await freePort();
+    await new Promise<void>((resolve) => evil.listen(evilPort, '127.0.0.1', () => resolve()));
+    const evilHost = `127.0.0.1:${evilPort}`;
+    try {
+      const hostile = [
+        `/\t/${evilHost}/`,
+        `/\n/${evilHost}/`,
+        `//${evilHost}/`,
+        `/\\${evilHost}/`,
+        `\\/\\/${evilHost}/`,
+        `http:${evilHost}/`,
+        `/%09/${evilHost}/`,
+        `/%2F%2F${evilHost}/`,
+      ];
+      // Signed in at Tessera first (the victim already is): the redirect chain after each hostile
+      // link is then followed by the browser alone. (A chain that starts with Tessera's login form
+      // submit is also held back by the login page's CSP form-action; this one has no form.)
+      await page.goto(`${base}/auth/login?returnTo=%2F`);
+      await page.waitForURL((url) => url.origin === base || url.pathname === '/login');
+      if (new URL(page.url()).origin === tessera.issuer) {
+        await page.locator('#username').fill('alice');
+        await page.locator('#password').fill(PASSWORD);
+        await page.locator('button[type=submit]').click();
+        await page.waitForURL(`${base}/`);
+      }
+      for (const value of hostile) {
+        await page.goto(`${base}/auth/login?returnTo=${encodeURIComponent(value)}`);
+        await page.waitForURL((url) => url.origin === base || url.origin === `http://${evilHost}`);
+        expect(new URL(page.url()).origin, JSON.stringify(value)).toBe(base);
+      }
+      expect(hits).toEqual([]);
+    } finally {
+      await new Promise<void>((resolve) => {
+        evil.closeAllConnections();
+        evil.close(() => resolve());
+      });
+    }
   });
 });

@@ -18,6 +18,7 @@ import type { FetchLike } from '../http-options.js';
 import { createTokenRefresher, type TokenRefresher } from '../web-app/token-refresher.js';
 import { createWebAppClient, type WebAppClient } from '../web-app/web-app-client.js';
 import { type HeaderView, isSameOrigin, isTrustedApiCall } from './csrf.js';
+import { safeReturnTo } from './return-to.js';
 import { createMemorySessionBackend, type SessionBackend } from './session-backend.js';
 import { createSessionCipher, parseSessionKey } from './session-cipher.js';
 import { type SessionCookie, sessionCookieFor } from './session-cookie.js';
@@ -175,14 +176,6 @@ function text(status: number, body: string, headers: Record<string, string | str
   return { status, headers: noStore({ 'content-type': 'text/plain; charset=utf-8', ...headers }), body };
 }
 
-/** Only local paths: `returnTo=https://evil.example` or `//evil.example` must not become an open redirect. */
-function safeReturnTo(value: string | null): string {
-  if (value === null || !value.startsWith('/') || value.startsWith('//') || value.includes('\\')) {
-    return '/';
-  }
-  return value;
-}
-
 /**
  * Creates a BFF.
  *
@@ -254,7 +247,10 @@ export function createBff(options: BffOptions): Bff {
 
   async function login(request: BffRequest, url: URL): Promise<BffResponse> {
     const { url: authorizeUrl, transaction } = await webApp.startAuthorization();
-    const pending = { transaction, returnTo: safeReturnTo(url.searchParams.get('returnTo')) };
+    const pending = {
+      transaction,
+      returnTo: safeReturnTo(url.searchParams.get('returnTo'), { origin, basePath }),
+    };
     const existing = await sessions.load(cookie.read(request.headers.cookie));
     if (existing !== undefined) {
       const updated = await sessions.update(existing, { ...existing.data, pending });
@@ -298,7 +294,7 @@ export function createBff(options: BffOptions): Bff {
     const { id } = await sessions.create({ createdAt: clock.now(), tokens });
     return {
       status: 303,
-      headers: noStore({ location: `${basePath}${pending.returnTo}`, 'set-cookie': setCookie(id) }),
+      headers: noStore({ location: pending.returnTo, 'set-cookie': setCookie(id) }),
     };
   }
 
