@@ -37,6 +37,8 @@ export interface TokenFacts {
   keyId: string | undefined;
   /** Refresh-token family or grant the token came from, when the server says so. */
   grantId: string | undefined;
+  /** JWTs: the `kid` of the signing key, which a `key` revocation (a pulled key) names. */
+  signingKeyId?: string | undefined;
   /** `iat` in seconds; client, subject and family revocations cover tokens issued at or before. */
   issuedAt: number | undefined;
   /** The cache entry's end (seconds): the token's `exp`, or sooner for introspection results. */
