@@ -50,7 +50,9 @@ export type RevocationTarget =
   | { type: 'session'; value: string }
   | { type: 'client'; value: string }
   | { type: 'subject'; value: string }
-  | { type: 'api_key'; value: string };
+  | { type: 'api_key'; value: string }
+  /** A pulled signing key: every token its `kid` signed, whenever issued. */
+  | { type: 'key'; value: string };
 
 /** One revocation as published on the bus and the revocation stream. */
 export interface RevocationEvent {

@@ -15,6 +15,7 @@ import type { BusBridge, EventBus } from './events/bus.js';
 import { createInProcessBus } from './events/in-process.js';
 import { createClientsFeature } from './http/admin/clients.js';
 import { createOpenApiFeature } from './http/admin/openapi.js';
+import { createSigningKeyRevokeFeature } from './http/admin/signing-key-revoke.js';
 import { buildApp, issuerOf } from './http/app.js';
 import type { HttpFeature } from './http/feature.js';
 import { createApiKeysFeature } from './http/features/api-keys.js';
@@ -260,6 +261,19 @@ function buildFeatures(core: Core): HttpFeature[] {
   oauth.revokers.push(...login.revokers);
   features.push(login.feature);
 
+  // Pulling a compromised signing key: POST /admin/signing-keys/:kid/revoke, streamed as a `key`
+  // revocation so verifiers refuse its tokens too.
+  features.push(
+    createSigningKeyRevokeFeature({
+      keyring: core.keyring,
+      revocations: oauth.revocations,
+      bus: core.bus,
+      clock: core.clock,
+      audit: core.audit,
+      horizon: Math.max(core.config.tokens.maxAccessTokenTtl, core.config.oidc.idTokenTtl) + SKEW_SECONDS,
+    }),
+  );
+
   // Revocation stream (issue 5): GET /revocations/stream, Server-Sent Events for @tessera/verify
   // (DESIGN §5); it relays the bus's revocation.created, which carries other nodes' events too.
   features.push(
@@ -398,6 +412,13 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
     }
     bus.subscribe('signing_key.rotated', () => {
       keyring.reload().catch((error: unknown) => logger.error({ err: error }, 'signing key reload failed'));
+    });
+    // A key pulled on any node leaves this node's JWKS and verification at once, before the reload.
+    bus.subscribe('signing_key.revoked', ({ kid }) => keyring.forget(kid));
+    bus.subscribe('revocation.created', (event) => {
+      if (event.target.type === 'key') {
+        keyring.forget(event.target.value);
+      }
     });
     // Another node may rotate keys or retire them; re-read them every minute as a safety net.
     timers.push(

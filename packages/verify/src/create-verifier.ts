@@ -5,6 +5,7 @@
  * turns every refusal into a {@link VerifyError} that renders as an RFC 6750 §3 challenge.
  */
 import { type IntrospectionResponse, OAuthError, parseScope, parseSecret } from '@tessera/protocol';
+import { decodeProtectedHeader } from 'jose';
 import {
   type ExtractedToken,
   extractToken,
@@ -422,7 +423,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (source === 'api_key_header') {
       throw OAuthError.invalidToken('The API key header carries something other than an API key');
     }
-    return factsOfJwt(hash, await jwt.verify(token, at));
+    const facts = factsOfJwt(hash, await jwt.verify(token, at));
+    // A pulled signing key's tokens are refused even when its JWKS entry is still cached here.
+    facts.signingKeyId = signingKeyIdOf(token);
+    return facts;
   }
 
   /** Coalesces concurrent verifications of one token into a single signature check or call. */
@@ -545,6 +549,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
       await stream?.close();
     },
   };
+}
+
+function signingKeyIdOf(token: string): string | undefined {
+  const kid = decodeProtectedHeader(token).kid;
+  return typeof kid === 'string' ? kid : undefined;
 }
 
 function stringOf(value: unknown): string | undefined {

@@ -47,4 +47,12 @@ describe('denylist (DESIGN §5)', () => {
     expect(denylist.isRevoked(facts({ keyId: 'key_1', jti: undefined }), 20)).toBe(true);
     expect(denylist.size).toBe(1);
   });
+
+  it('issue 11 item 8 — a key revocation covers every token that kid signed, whatever its iat', () => {
+    const denylist = createDenylist();
+    denylist.add({ id: 1, target: { type: 'key', value: 'kid_1' }, revokedAt: 100, expiresAt: 1000 }, 100);
+    expect(denylist.isRevoked(facts({ signingKeyId: 'kid_1', issuedAt: 500 }), 600)).toBe(true);
+    expect(denylist.isRevoked(facts({ signingKeyId: 'kid_2', issuedAt: 50 }), 600)).toBe(false);
+    expect(denylist.isRevoked(facts(), 600)).toBe(false);
+  });
 });

@@ -1,8 +1,9 @@
 /**
  * The denylist (DESIGN §5): revocations received from the revocation stream, each kept until its
  * `expiresAt`, after which no token it names can still be valid. A `jti`, `token` (SHA-256 of an
- * opaque token) or `api_key` revocation names one credential; a `client`, `subject`, `family` or
- * `session` revocation covers every token issued at or before its `revokedAt` (same-second tokens too: when
+ * opaque token) or `api_key` revocation names one credential, a `key` revocation (a pulled signing
+ * key) every token that key signed, whenever issued; a `client`, `subject`, `family` or `session`
+ * revocation covers every token issued at or before its `revokedAt` (same-second tokens too: when
  * in doubt, refuse).
  */
 import type { RevocationEvent, RevocationTarget } from '@tessera/protocol';
@@ -36,7 +37,7 @@ export interface Denylist {
   readonly size: number;
 }
 
-const TYPES: readonly TargetType[] = ['jti', 'token', 'family', 'session', 'client', 'subject', 'api_key'];
+const TYPES: readonly TargetType[] = ['jti', 'token', 'family', 'session', 'client', 'subject', 'api_key', 'key'];
 
 /** The value of a token that a revocation of this type names. */
 function targetValueOf(type: TargetType, facts: TokenFacts): string | undefined {
@@ -55,12 +56,14 @@ function targetValueOf(type: TargetType, facts: TokenFacts): string | undefined 
       return facts.result.subject || undefined;
     case 'api_key':
       return facts.keyId;
+    case 'key':
+      return facts.signingKeyId;
   }
 }
 
 /** Whole-credential targets revoke regardless of `iat`; the others only tokens issued before. */
 function isWholeCredential(type: TargetType): boolean {
-  return type === 'jti' || type === 'token' || type === 'api_key';
+  return type === 'jti' || type === 'token' || type === 'api_key' || type === 'key';
 }
 
 function covered(type: TargetType, entry: Entry, facts: TokenFacts): boolean {

@@ -39,6 +39,8 @@ export interface TokenFacts {
   grantId: string | undefined;
   /** The login session (`sid`) the token was issued under, when the server says so. */
   sessionId?: string | undefined;
+  /** JWTs: the `kid` of the signing key, which a `key` revocation (a pulled key) names. */
+  signingKeyId?: string | undefined;
   /** `iat` in seconds; client, subject and family revocations cover tokens issued at or before. */
   issuedAt: number | undefined;
   /** The cache entry's end (seconds): the token's `exp`, or sooner for introspection results. */

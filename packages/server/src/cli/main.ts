@@ -11,7 +11,7 @@ import { addClientsCommands } from './commands/clients.js';
 import { runConfigCheck, runConfigDocs } from './commands/config.js';
 import { runMigrate } from './commands/migrate.js';
 import { runServe } from './commands/serve.js';
-import { runSigningKeysList, runSigningKeysRotate } from './commands/signing-keys.js';
+import { runSigningKeysList, runSigningKeysRevoke, runSigningKeysRotate } from './commands/signing-keys.js';
 import { runTokensRevoke } from './commands/tokens.js';
 import { addUsersCommands } from './commands/users.js';
 
@@ -105,6 +105,14 @@ export function buildCli(): Command {
     .option('--json', 'print JSON')
     .action(async (opts: { now?: boolean; json?: boolean }) =>
       runSigningKeysRotate(admin(program), opts.now === true, opts.json === true),
+    );
+  keys
+    .command('revoke <kid>')
+    .description('pull a compromised key: unpublish it on every node and revoke every token it signed')
+    .option('--rotate', 'when it is the only key of its algorithm, first mint a replacement that signs now')
+    .option('--json', 'print JSON')
+    .action(async (kid: string, opts: { rotate?: boolean; json?: boolean }) =>
+      runSigningKeysRevoke(admin(program), kid, opts.rotate === true, opts.json === true),
     );
 
   addClientsCommands(program, () => admin(program));

@@ -13,6 +13,7 @@ export interface EventMap {
   'client.deleted': { clientId: string };
   'api_key.updated': { keyId: string; hash: string };
   'signing_key.rotated': { kid: string };
+  'signing_key.revoked': { kid: string };
   'user.updated': { userId: string };
 }
 

@@ -57,6 +57,13 @@ function publicJwkOf(key: KeyObject): JWK {
   return out;
 }
 
+/** What pulling a key did, or why it did nothing. */
+export type PullResult =
+  | { status: 'pulled'; pulled: SigningKeyRecord; added: SigningKeyRecord[] }
+  | { status: 'not_found' }
+  /** The key is the only one able to sign `alg` tokens now; nothing was changed. */
+  | { status: 'only_signer'; alg: SigningAlgorithm };
+
 export interface Keyring {
   /** Loads every key from the store, creating the first key of `algorithms` when none is usable. */
   load(algorithms: SigningAlgorithm[]): Promise<void>;
@@ -68,6 +75,14 @@ export interface Keyring {
   jwks(): { keys: JWK[] };
   /** Adds a key per algorithm in use; it signs after the activation delay, or at once with `now`. */
   rotate(options?: { now?: boolean }): Promise<SigningKeyRecord[]>;
+  /**
+   * Pulls a compromised key: it leaves the JWKS, `find` and the store (its sealed private part
+   * too) at once. When it is the only key that can sign its algorithm now, nothing changes unless
+   * `rotate`, which first mints a replacement that signs at once.
+   */
+  pull(kid: string, options?: { rotate?: boolean }): Promise<PullResult>;
+  /** Drops a pulled key from memory at once and for good (another node pulled it). */
+  forget(kid: string): void;
   /** Re-reads the keys from the store (another node rotated). */
   reload(): Promise<void>;
   /** Seconds until the earliest scheduled change (activation or removal), for cache headers. */
@@ -76,6 +91,8 @@ export interface Keyring {
 
 export function createKeyring(deps: KeyringDeps): Keyring {
   let keys: LoadedKey[] = [];
+  /** Keys pulled while this keyring lives: never served again, even by a reload that raced the pull. */
+  const pulled = new Set<string>();
   let jwksCache: { value: { keys: JWK[] }; until: number } | undefined;
   const algorithmsInUse = new Set<SigningAlgorithm>();
 
@@ -110,15 +127,26 @@ export function createKeyring(deps: KeyringDeps): Keyring {
   async function reload(): Promise<void> {
     const now = deps.clock.now();
     await deps.store.deleteExpiredSigningKeys(now);
-    keys = (await deps.store.listSigningKeys()).map(unsealRecord);
+    keys = (await deps.store.listSigningKeys()).filter((r) => !pulled.has(r.kid)).map(unsealRecord);
     jwksCache = undefined;
   }
 
-  function signing(alg: SigningAlgorithm, now: number): LoadedKey | undefined {
+  function forget(kid: string): void {
+    pulled.add(kid);
+    keys = keys.filter((k) => k.kid !== kid);
+    jwksCache = undefined;
+  }
+
+  function signing(alg: SigningAlgorithm, now: number, except?: string): LoadedKey | undefined {
     let best: LoadedKey | undefined;
     for (const key of keys) {
       const r = key.record;
-      if (r.alg === alg && r.activatesAt <= now && (r.retiredAt === null || r.retiredAt > now)) {
+      if (
+        key.kid !== except &&
+        r.alg === alg &&
+        r.activatesAt <= now &&
+        (r.retiredAt === null || r.retiredAt > now)
+      ) {
         if (best === undefined || r.activatesAt > best.record.activatesAt) {
           best = key;
         }
@@ -190,6 +218,34 @@ export function createKeyring(deps: KeyringDeps): Keyring {
       await reload();
       return added;
     },
+
+    async pull(kid, options = {}) {
+      await reload();
+      const now = deps.clock.now();
+      const target = keys.find(
+        (k) => k.kid === kid && (k.record.expiresAt === null || k.record.expiresAt > now),
+      );
+      if (target === undefined) {
+        return { status: 'not_found' };
+      }
+      const added: SigningKeyRecord[] = [];
+      if (algorithmsInUse.has(target.alg) && signing(target.alg, now, kid) === undefined) {
+        if (options.rotate !== true) {
+          return { status: 'only_signer', alg: target.alg };
+        }
+        const others = keys
+          .filter((k) => k.alg === target.alg && k.kid !== kid && k.record.retiredAt === null)
+          .map((k) => k.kid);
+        added.push(await mint(target.alg, now));
+        await deps.store.retireSigningKeys(others, now, now + deps.retention);
+      }
+      await deps.store.deleteSigningKey(kid);
+      forget(kid);
+      await reload();
+      return { status: 'pulled', pulled: target.record, added };
+    },
+
+    forget,
 
     secondsToNextChange() {
       const now = deps.clock.now();

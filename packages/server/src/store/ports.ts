@@ -133,6 +133,8 @@ export interface SigningKeyStore {
   retireSigningKeys(kids: string[], retiredAt: number, expiresAt: number): Promise<void>;
   /** Deletes keys whose `expiresAt` has passed. */
   deleteExpiredSigningKeys(now: number): Promise<number>;
+  /** Deletes one key (a pulled, compromised key: its sealed private part goes too); false if absent. */
+  deleteSigningKey(kid: string): Promise<boolean>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-/** `tessera signing-keys list|rotate`: through the running server's admin API. */
+/** `tessera signing-keys list|rotate|revoke`: through the running server's admin API. */
 import type { AdminClient } from '../admin-client.js';
 import { iso } from '../output.js';
 
@@ -38,4 +38,37 @@ export async function runSigningKeysRotate(client: AdminClient, now: boolean, js
     );
   }
   print(items, json);
+}
+
+interface RevokeView {
+  kid: string;
+  alg: string;
+  revoked_at: number;
+  revocation_id: number;
+  added: KeyView[];
+}
+
+/** Pulls a compromised key: it leaves the JWKS on every node and verifiers refuse its tokens. */
+export async function runSigningKeysRevoke(
+  client: AdminClient,
+  kid: string,
+  rotate: boolean,
+  json: boolean,
+): Promise<void> {
+  const result = await client.request<RevokeView>(
+    'POST',
+    `/admin/signing-keys/${encodeURIComponent(kid)}/revoke`,
+    { rotate },
+  );
+  if (json) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(
+    `Pulled ${result.kid} (${result.alg}): unpublished, and every token it signed is revoked.\n`,
+  );
+  if (result.added.length > 0) {
+    process.stdout.write('Replacement that signs now:\n');
+    print(result.added, false);
+  }
 }

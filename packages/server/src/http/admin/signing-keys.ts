@@ -13,7 +13,7 @@ export interface SigningKeyRoutesDeps {
   bus: EventBus;
 }
 
-function describeKey(record: SigningKeyRecord, now: number) {
+export function describeKey(record: SigningKeyRecord, now: number) {
   const status =
     record.activatesAt > now
       ? 'upcoming'

@@ -72,5 +72,17 @@ export function describeSigningKeyStore(makeStore: MakeStore): void {
       expect(kids).not.toContain(expired.kid);
       expect(kids).toEqual(expect.arrayContaining([leaving.kid, current.kid]));
     });
+
+    it('issue 11 item 8 — deleteSigningKey removes exactly the named key and reports an unknown kid', async () => {
+      const pulled = newKey();
+      const kept = newKey();
+      await store().insertSigningKey(pulled);
+      await store().insertSigningKey(kept);
+      expect(await store().deleteSigningKey(pulled.kid)).toBe(true);
+      expect(await store().deleteSigningKey(pulled.kid)).toBe(false);
+      const kids = (await store().listSigningKeys()).map((key) => key.kid);
+      expect(kids).not.toContain(pulled.kid);
+      expect(kids).toContain(kept.kid);
+    });
   });
 }

@@ -65,5 +65,10 @@ export function signingKeyStore(ctx: SqlContext): SigningKeyStore {
         .executeTakeFirst();
       return count(result.numDeletedRows);
     },
+
+    async deleteSigningKey(kid) {
+      const result = await ctx.db.deleteFrom('signing_keys').where('kid', '=', kid).executeTakeFirst();
+      return count(result.numDeletedRows) > 0;
+    },
   };
 }
