@@ -350,8 +350,17 @@ export type ConsumeResult<T> =
 
 export interface AuthorizationCodeStore {
   insertAuthorizationCode(code: AuthorizationCodeRecord): Promise<void>;
-  /** Exactly one concurrent caller gets `consumed`; later callers get `replayed`. */
-  consumeAuthorizationCode(hash: string, now: number): Promise<ConsumeResult<AuthorizationCodeRecord>>;
+  /**
+   * Consumes the code for `clientId` only (RFC 6749 §4.1.3: the code must have been issued to the
+   * authenticated client). Exactly one concurrent caller of that client gets `consumed`; its later
+   * callers get `replayed`. Any other client gets `wrong_client` and the code is left as it was, so a
+   * leaked code cannot be burned (nor its grant revoked) by someone else.
+   */
+  consumeAuthorizationCode(
+    hash: string,
+    clientId: string,
+    now: number,
+  ): Promise<ConsumeResult<AuthorizationCodeRecord> | { status: 'wrong_client' }>;
   purgeExpiredAuthorizationCodes(now: number): Promise<number>;
 }
 

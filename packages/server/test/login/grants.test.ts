@@ -132,6 +132,31 @@ describe('authorization_code (RFC 6749 §4.1.3, OAuth 2.1 §4.1.3)', () => {
     expect(response.json().error).toBe('invalid_grant');
   });
 
+  it('RFC 6749 §4.1.3 / RFC 9700 §4.5 — another client presenting a leaked code → invalid_grant; the code is not burned and no replay revocation fires, before or after the rightful redemption', async () => {
+    const other = await createCodeClient(t);
+    const code = await getCode(c);
+    const published: unknown[] = [];
+    const unsubscribe = t.bus.subscribe('revocation.created', (event) => published.push(event));
+    try {
+      const stolen = await redeem(other, code);
+      expect(stolen.statusCode).toBe(400);
+      expect(stolen.json().error).toBe('invalid_grant');
+      expect(published).toEqual([]);
+
+      const rightful = await redeem(c, code);
+      expect(rightful.statusCode, rightful.body).toBe(200);
+      const body = rightful.json();
+
+      const late = await redeem(other, code);
+      expect(late.json().error).toBe('invalid_grant');
+      expect(published).toEqual([]);
+      expect((await introspect(c, body.access_token)).json().active).toBe(true);
+      expect((await introspect(c, body.refresh_token)).json().active).toBe(true);
+    } finally {
+      unsubscribe();
+    }
+  });
+
   it('RFC 7636 §4.6 (code injection) — a wrong code_verifier → invalid_grant', async () => {
     const code = await getCode(c);
     const response = await redeem(c, { code: code.code, verifier: pkcePair().verifier });

@@ -1,7 +1,8 @@
 /**
  * The authorization code grant (RFC 6749 §4.1.3, OAuth 2.1 §4.1.3) as a checklist:
- * well-formed code → consumed exactly once (a replay revokes everything issued from it, RFC 6749
- * §4.1.2 and RFC 9700 §4.5) → issued to this client → unexpired → same redirect_uri → PKCE verifier
+ * well-formed code → issued to this client and consumed exactly once, in one conditional update
+ * (another client's attempt changes nothing; a replay by the same client revokes everything issued
+ * from it, RFC 6749 §4.1.2 and RFC 9700 §4.5) → unexpired → same redirect_uri → PKCE verifier
  * matches the challenge (RFC 7636 §4.6; a verifier without a challenge is a downgrade, refused) →
  * the user still exists and is enabled → the login session has not ended → tokens.
  */
@@ -104,9 +105,14 @@ export function createAuthorizationCodeGrant(deps: AuthorizationCodeGrantDeps): 
         throw invalidCode('malformed code');
       }
       const now = deps.clock.now();
-      const result = await deps.store.consumeAuthorizationCode(hashSecret(code), now);
+      // Bound to the presenting client before anything changes: another client's attempt neither
+      // burns the code nor triggers the replay revocation of the rightful client's grant.
+      const result = await deps.store.consumeAuthorizationCode(hashSecret(code), client.id, now);
       if (result.status === 'not_found') {
         throw invalidCode('unknown code');
+      }
+      if (result.status === 'wrong_client') {
+        throw invalidCode('code issued to another client');
       }
       if (result.status === 'replayed') {
         // RFC 6749 §4.1.2: "If an authorization code is used more than once, the authorization

@@ -10,7 +10,7 @@ export function describeAuthorizationCodeStore(makeStore: MakeStore): void {
       const { client, user } = await seedOwners(store());
       const code = newCode(client.id, user.id, { acr: 'urn:tessera:mfa', amr: ['pwd', 'otp'] });
       await store().insertAuthorizationCode(code);
-      expect(await store().consumeAuthorizationCode(code.hash, T0 + 3)).toEqual({
+      expect(await store().consumeAuthorizationCode(code.hash, client.id, T0 + 3)).toEqual({
         status: 'consumed',
         record: { ...code, consumedAt: T0 + 3 },
       });
@@ -25,7 +25,7 @@ export function describeAuthorizationCodeStore(makeStore: MakeStore): void {
         sessionId: null,
       });
       await store().insertAuthorizationCode(code);
-      const result = await store().consumeAuthorizationCode(code.hash, T0);
+      const result = await store().consumeAuthorizationCode(code.hash, client.id, T0);
       expect(result).toEqual({ status: 'consumed', record: { ...code, consumedAt: T0 } });
     });
 
@@ -33,15 +33,17 @@ export function describeAuthorizationCodeStore(makeStore: MakeStore): void {
       const { client, user } = await seedOwners(store());
       const code = newCode(client.id, user.id);
       await store().insertAuthorizationCode(code);
-      await store().consumeAuthorizationCode(code.hash, T0 + 1);
-      expect(await store().consumeAuthorizationCode(code.hash, T0 + 2)).toEqual({
+      await store().consumeAuthorizationCode(code.hash, client.id, T0 + 1);
+      expect(await store().consumeAuthorizationCode(code.hash, client.id, T0 + 2)).toEqual({
         status: 'replayed',
         record: { ...code, consumedAt: T0 + 1 },
       });
     });
 
     it('reports an unknown code as not_found', async () => {
-      expect(await store().consumeAuthorizationCode(uid('hash'), T0)).toEqual({ status: 'not_found' });
+      expect(await store().consumeAuthorizationCode(uid('hash'), uid('cli'), T0)).toEqual({
+        status: 'not_found',
+      });
     });
 
     it('rejects a second code with the same hash', async () => {
@@ -56,10 +58,47 @@ export function describeAuthorizationCodeStore(makeStore: MakeStore): void {
       const code = newCode(client.id, user.id);
       await store().insertAuthorizationCode(code);
       const results = await Promise.all(
-        Array.from({ length: 20 }, () => store().consumeAuthorizationCode(code.hash, T0 + 1)),
+        Array.from({ length: 20 }, () => store().consumeAuthorizationCode(code.hash, client.id, T0 + 1)),
       );
       expect(results.filter((result) => result.status === 'consumed')).toHaveLength(1);
       expect(results.filter((result) => result.status === 'replayed')).toHaveLength(19);
+    });
+
+    it('RFC 6749 §4.1.3 — another client gets wrong_client and the code is untouched: its own client still consumes it once', async () => {
+      const { client, user } = await seedOwners(store());
+      const code = newCode(client.id, user.id);
+      await store().insertAuthorizationCode(code);
+      expect(await store().consumeAuthorizationCode(code.hash, uid('cli'), T0 + 1)).toEqual({
+        status: 'wrong_client',
+      });
+      expect(await store().consumeAuthorizationCode(code.hash, client.id, T0 + 2)).toEqual({
+        status: 'consumed',
+        record: { ...code, consumedAt: T0 + 2 },
+      });
+      // After consumption another client still learns nothing and changes nothing.
+      expect(await store().consumeAuthorizationCode(code.hash, uid('cli'), T0 + 3)).toEqual({
+        status: 'wrong_client',
+      });
+      expect(await store().consumeAuthorizationCode(code.hash, client.id, T0 + 4)).toEqual({
+        status: 'replayed',
+        record: { ...code, consumedAt: T0 + 2 },
+      });
+    });
+
+    it('RFC 6749 §4.1.3 — 10 concurrent redemptions by another client and 10 by the owner: one consumed, 9 replayed, 10 wrong_client', async () => {
+      const { client, user } = await seedOwners(store());
+      const code = newCode(client.id, user.id);
+      await store().insertAuthorizationCode(code);
+      const stranger = uid('cli');
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          store().consumeAuthorizationCode(code.hash, i % 2 === 0 ? stranger : client.id, T0 + 1),
+        ),
+      );
+      const statuses = results.map((result) => result.status);
+      expect(statuses.filter((status) => status === 'consumed')).toHaveLength(1);
+      expect(statuses.filter((status) => status === 'replayed')).toHaveLength(9);
+      expect(statuses.filter((status) => status === 'wrong_client')).toHaveLength(10);
     });
 
     it('purges codes that have expired', async () => {
@@ -69,8 +108,10 @@ export function describeAuthorizationCodeStore(makeStore: MakeStore): void {
       await store().insertAuthorizationCode(expired);
       await store().insertAuthorizationCode(live);
       expect(await store().purgeExpiredAuthorizationCodes(T0)).toBeGreaterThanOrEqual(1);
-      expect(await store().consumeAuthorizationCode(expired.hash, T0)).toEqual({ status: 'not_found' });
-      expect((await store().consumeAuthorizationCode(live.hash, T0)).status).toBe('consumed');
+      expect(await store().consumeAuthorizationCode(expired.hash, client.id, T0)).toEqual({
+        status: 'not_found',
+      });
+      expect((await store().consumeAuthorizationCode(live.hash, client.id, T0)).status).toBe('consumed');
     });
   });
 }

@@ -112,7 +112,9 @@ export function describeClientStore(makeStore: MakeStore): void {
       await store().deleteClient(client.id);
 
       expect(await store().findClient(client.id)).toBeUndefined();
-      expect(await store().consumeAuthorizationCode(code.hash, T0)).toEqual({ status: 'not_found' });
+      expect(await store().consumeAuthorizationCode(code.hash, client.id, T0)).toEqual({
+        status: 'not_found',
+      });
       expect(await store().findRefreshToken(refresh.hash)).toBeUndefined();
       expect(await store().findAccessToken(access.hash)).toBeUndefined();
       expect(await store().findConsent(user.id, client.id)).toBeUndefined();

@@ -54,14 +54,16 @@ export function authorizationCodeStore(ctx: SqlContext): AuthorizationCodeStore 
       );
     },
 
-    consumeAuthorizationCode(hash, now) {
+    consumeAuthorizationCode(hash, clientId, now) {
       return atomic(ctx, async (db) => {
         // RFC 6749 §4.1.2 / RFC 9700 §4.5: one conditional UPDATE, so exactly one caller wins even
-        // under READ COMMITTED (the losers re-check `consumed_at` after the winner's row lock).
+        // under READ COMMITTED (the losers re-check `consumed_at` after the winner's row lock). It
+        // names the client (RFC 6749 §4.1.3), so another client's attempt changes nothing.
         const won = await db
           .updateTable('authorization_codes')
           .set({ consumed_at: now })
           .where('hash', '=', hash)
+          .where('client_id', '=', clientId)
           .where('consumed_at', 'is', null)
           .returningAll()
           .executeTakeFirst();
@@ -73,9 +75,13 @@ export function authorizationCodeStore(ctx: SqlContext): AuthorizationCodeStore 
           .selectAll()
           .where('hash', '=', hash)
           .executeTakeFirst();
-        return row === undefined
-          ? ({ status: 'not_found' } as const)
-          : ({ status: 'replayed', record: toCode(row) } as const);
+        if (row === undefined) {
+          return { status: 'not_found' } as const;
+        }
+        if (row.client_id !== clientId) {
+          return { status: 'wrong_client' } as const;
+        }
+        return { status: 'replayed', record: toCode(row) } as const;
       });
     },
 
