@@ -11,7 +11,7 @@ import { registerAuditMetrics } from './audit/audit-metrics.js';
 import { type Clock, systemClock } from './clock.js';
 import { ConfigError, decodeMasterKey } from './config/load.js';
 import type { Config } from './config/schema.js';
-import type { BusBridge, EventBus } from './events/bus.js';
+import type { BusBridge, BusStatus, EventBus } from './events/bus.js';
 import { createInProcessBus } from './events/in-process.js';
 import { createClientsFeature } from './http/admin/clients.js';
 import { createOpenApiFeature } from './http/admin/openapi.js';
@@ -22,7 +22,7 @@ import { createApiKeysFeature } from './http/features/api-keys.js';
 import { createLogin } from './http/features/login.js';
 import { createOAuthCoreFeature } from './http/features/oauth-core.js';
 import { createRevocationStreamFeature } from './http/features/revocation-stream.js';
-import { createMetrics, type Metrics } from './http/plugins/metrics.js';
+import { createMetrics, type Metrics, registerReplicationMetrics } from './http/plugins/metrics.js';
 import { createRateLimiter } from './http/plugins/rate-limit.js';
 import { newId } from './ids.js';
 import { createKeyring, type Keyring } from './keys/keyring.js';
@@ -82,6 +82,8 @@ export interface Core {
   logger: Logger;
   audit: AuditLog;
   metrics: Metrics;
+  /** The cross-node bus connection (undefined without a bridge). */
+  busStatus: () => BusStatus | undefined;
 }
 
 /**
@@ -104,7 +106,19 @@ export interface OAuthCore {
 function createOAuthCore(core: Core): OAuthCore {
   const { config, issuer, store, bus, clock, keyring } = core;
   const clients = createClientRegistry({ store, bus });
-  const revocations = createRevocations({ store, bus, clock });
+  // The poll reads revocations other nodes made, should the bus have missed them (issue 11 item 2).
+  const revocations = createRevocations({
+    store,
+    bus,
+    clock,
+    pollIntervalMs: config.revocations.pollInterval * 1000,
+    onError: (error) =>
+      core.logger.warn({ err: error }, 'revocation replay failed; retried on the next poll'),
+    busDownMs: () => {
+      const status = core.busStatus();
+      return status === undefined || status.connected ? undefined : Date.now() - status.since;
+    },
+  });
   const authenticate = createClientAuthenticator({
     clients,
     replay: store,
@@ -185,6 +199,10 @@ function buildFeatures(core: Core): HttpFeature[] {
   // OAuth core (issue 3): /token, /introspect, /revoke, /admin/tokens/revoke.
   const oauth = createOAuthCore(core);
   features.push(oauth.feature);
+  registerReplicationMetrics(core.metrics, {
+    revocations: () => oauth.revocations.syncState(),
+    bus: core.busStatus,
+  });
 
   // Admin API document (issue 3): its route collector is installed before any admin route exists.
   features.push(createOpenApiFeature());
@@ -445,6 +463,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       logger,
       audit,
       metrics,
+      busStatus: () => bus.bridgeStatus(),
     };
     const features = buildFeatures(core);
     const app = await buildApp({
@@ -457,6 +476,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       metrics,
       features,
       https,
+      busStatus: core.busStatus,
     });
 
     let closed = false;

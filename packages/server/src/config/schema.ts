@@ -210,6 +210,15 @@ export const configSchema = z.object({
       }),
     })
     .prefault({}),
+  revocations: z
+    .object({
+      pollInterval: option(duration().pipe(z.number().int().min(1).max(3600)).prefault('5s'), {
+        typeLabel: 'duration',
+        description:
+          'How often each node reads revocations made elsewhere from the store, a safety net for a lost bus connection (1s to 1h).',
+      }),
+    })
+    .prefault({}),
   http: z
     .object({
       bodyLimit: option(integer(1024, 10 * 1024 * 1024).default(64 * 1024), {

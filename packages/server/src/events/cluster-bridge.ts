@@ -8,8 +8,12 @@
  * primary (`process.send`), and the primary relays it to every other worker. The primary never
  * interprets the payload. With PostgreSQL, the LISTEN/NOTIFY bridge relays between workers as it
  * does between machines, so this one is not used.
+ *
+ * The IPC channel never reconnects: once it is gone the worker is shutting down. The revocation poll
+ * (`revocations.pollInterval`) reads the store on every worker all the same, so a revocation written
+ * by any process (another worker, an offline CLI command) is applied within one interval.
  */
-import type { BusBridge, Topic } from './bus.js';
+import type { BusBridge, BusStatus, Topic } from './bus.js';
 
 /** Marks our IPC messages among any others (node:cluster sends its own internal ones). */
 const TAG = 'tessera:bus';
@@ -42,7 +46,11 @@ export function createClusterBridge(
   options: { onError?: (error: unknown) => void } = {},
 ): BusBridge {
   let listener: ((message: unknown) => void) | undefined;
+  const startedAt = Date.now();
   return {
+    status(): BusStatus {
+      return { connected: channel.connected !== false && listener !== undefined, since: startedAt };
+    },
     send(topic, payload) {
       if (channel.send === undefined || channel.connected === false) {
         // Shutting down (the IPC channel is closed): nobody is left to tell.

@@ -1,4 +1,4 @@
-import type { BusBridge, EventBus, EventMap, Handler, Topic } from './bus.js';
+import type { BusBridge, BusStatus, EventBus, EventMap, Handler, Topic } from './bus.js';
 
 /**
  * The in-process bus. A handler that throws is reported to `onError` and never stops delivery to
@@ -9,6 +9,8 @@ export function createInProcessBus(
   options: { onError?: (error: unknown, topic: Topic) => void } = {},
 ): EventBus & {
   attach(bridge: BusBridge): Promise<void>;
+  /** The attached bridge's connection, or undefined without a bridge (one process). */
+  bridgeStatus(): BusStatus | undefined;
 } {
   const handlers = new Map<Topic, Set<(payload: unknown) => void>>();
   let bridge: BusBridge | undefined;
@@ -32,6 +34,9 @@ export function createInProcessBus(
       deliver(topic, payload);
       bridge?.send(topic, payload);
     },
+    publishLocal<T extends Topic>(topic: T, payload: EventMap[T]): void {
+      deliver(topic, payload);
+    },
     subscribe<T extends Topic>(topic: T, handler: Handler<T>): () => void {
       let set = handlers.get(topic);
       if (set === undefined) {
@@ -47,6 +52,12 @@ export function createInProcessBus(
     async attach(next: BusBridge): Promise<void> {
       bridge = next;
       await next.start(deliver);
+    },
+    bridgeStatus(): BusStatus | undefined {
+      if (bridge === undefined) {
+        return undefined;
+      }
+      return bridge.status?.() ?? { connected: true, since: 0 };
     },
   };
 }

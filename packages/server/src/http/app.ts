@@ -6,7 +6,7 @@ import { OAuthError } from '@tessera/protocol';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
-import type { EventBus } from '../events/bus.js';
+import type { BusStatus, EventBus } from '../events/bus.js';
 import { newId } from '../ids.js';
 import type { Keyring } from '../keys/keyring.js';
 import type { Logger } from '../log.js';
@@ -36,6 +36,8 @@ export interface AppDeps {
   features?: HttpFeature[];
   /** PEM certificate and key when the server terminates TLS itself. */
   https?: { cert: Buffer; key: Buffer } | undefined;
+  /** The cross-node bus connection, reported by `/readyz` (undefined without a bridge). */
+  busStatus?: () => BusStatus | undefined;
 }
 
 /** The issuer every route works with (always set once the config is loaded). */
@@ -78,10 +80,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerSecurityHeaders(app, { https: issuer.startsWith('https:') });
   registerFormBody(app);
   registerMetrics(app, deps.metrics);
-  registerHealth(app, [
-    { name: 'store', check: () => deps.store.ping() },
-    { name: 'signing keys', check: () => void deps.keyring.current(config.keys.algorithm) },
-  ]);
+  registerHealth(
+    app,
+    [
+      { name: 'store', check: () => deps.store.ping() },
+      { name: 'signing keys', check: () => void deps.keyring.current(config.keys.algorithm) },
+    ],
+    [
+      {
+        name: 'bus',
+        read: () => {
+          const status = deps.busStatus?.();
+          return status === undefined
+            ? undefined
+            : { connected: status.connected, since: new Date(status.since).toISOString() };
+        },
+      },
+    ],
+  );
   registerJwks(app, deps.keyring);
   caps.endpoints.set('jwks_uri', '/jwks');
   caps.signingAlgorithms.add(config.keys.algorithm);

@@ -8,6 +8,9 @@
  * - `client.updated` / `client.deleted` bus events (local, or relayed from other nodes) evict the
  *   entry. A load that raced with an eviction is not cached, so a stale record never sticks.
  * - Positive entries also expire after `ttlMs`, a safety net should a cross-node event be lost.
+ * - `events.missed` empties the cache (events sent while this node's bus was down are lost), and a
+ *   `client` revocation evicts that client, so a disable that reached this node only through the
+ *   revocation poll still takes effect before the TTL.
  */
 import { LRUCache } from 'lru-cache';
 import type { EventBus } from '../events/bus.js';
@@ -78,6 +81,15 @@ export function createClientRegistry(deps: ClientRegistryDeps): ClientRegistry {
   const unsubscribers = [
     deps.bus.subscribe('client.updated', ({ clientId }) => invalidate(clientId)),
     deps.bus.subscribe('client.deleted', ({ clientId }) => invalidate(clientId)),
+    deps.bus.subscribe('revocation.created', ({ target }) => {
+      if (target.type === 'client') {
+        invalidate(target.value);
+      }
+    }),
+    deps.bus.subscribe('events.missed', () => {
+      cache.clear();
+      inflight.clear();
+    }),
   ];
 
   return {

@@ -148,6 +148,8 @@ export interface RevocationStore {
   listActiveRevocations(now: number): Promise<RevocationEvent[]>;
   /** Revocations with id > `afterId`, oldest first, at most `limit`. */
   listRevocationsSince(afterId: number, limit: number): Promise<RevocationEvent[]>;
+  /** The highest revocation id recorded so far (0 when none): where a replay starts. */
+  latestRevocationId(): Promise<number>;
   purgeExpiredRevocations(now: number): Promise<number>;
 }
 

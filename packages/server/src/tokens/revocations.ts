@@ -6,6 +6,15 @@
  * (published here or relayed from other nodes) and pruned once entries expire: after its
  * `expiresAt` no token a revocation names can still be valid, so forgetting it is safe.
  * `isRevoked` is a handful of Map lookups and never touches the database (DESIGN §4).
+ *
+ * Bus events can be lost: a node whose bus connection was down never hears what other nodes revoked
+ * meanwhile. So the denylist also reads the store's ordered revocation log from the highest id it
+ * has read (`lastAppliedId`): at once on every `events.missed` (a bus reconnect), and on a timer (`pollIntervalMs`)
+ * as a safety net for a bus that is down or silently deaf; while the bus is down, each poll also
+ * delivers `events.missed` so the caches drop what they hold. A revocation found there that the bus did
+ * not bring is applied and delivered on the local bus (`publishLocal`), so this node's caches and
+ * its revocation stream see it too; it is never sent to other nodes again. Ids become visible in id
+ * order (the store serialises revocation writers), so reading after the highest id misses nothing.
  */
 import type { RevocationEvent, RevocationTarget } from '@tessera/protocol';
 import type { Clock } from '../clock.js';
@@ -37,17 +46,47 @@ export interface RevocationDenylist extends Revocations {
   start(): Promise<void>;
   /** Drops entries whose expiry has passed (also runs on a timer once started). */
   prune(): void;
-  /** Stops the prune timer and the bus subscription. */
+  /**
+   * Reads the revocations recorded after `lastAppliedId` and applies them (the replay). Runs on
+   * every bus reconnect and every poll; concurrent calls share one read.
+   */
+  sync(): Promise<void>;
+  /** How current the denylist is, for metrics. */
+  syncState(): RevocationSyncState;
+  /** Stops the timers and the bus subscriptions. */
   stop(): void;
 }
 
+export interface RevocationSyncState {
+  /** The highest revocation id read from the store. */
+  lastAppliedId: number;
+  /** When the denylist was last known complete against the store (epoch ms; 0 before start). */
+  syncedAt: number;
+  /** Revocations that reached this node only through a replay or poll (the bus missed them). */
+  replayed: number;
+}
+
 export interface RevocationsDeps {
-  store: Pick<RevocationStore, 'addRevocation' | 'listActiveRevocations'>;
+  store: Pick<
+    RevocationStore,
+    'addRevocation' | 'listActiveRevocations' | 'listRevocationsSince' | 'latestRevocationId'
+  >;
   bus: EventBus;
   clock: Clock;
   /** Milliseconds between prunes (default 60 s). */
   pruneIntervalMs?: number;
+  /** Milliseconds between reads of the store's revocation log (default 5 s; 0: no poll). */
+  pollIntervalMs?: number;
+  /** Told when a replay or poll fails (it is retried on the next one). */
+  onError?: (error: unknown) => void;
+  /** Milliseconds the cross-node bus has been down, or undefined while it is up (or absent). */
+  busDownMs?: () => number | undefined;
 }
+
+/** Revocations read per query during a replay. */
+const PAGE = 500;
+/** Ids heard on the bus but not yet read from the store; past this, forget them (a duplicate local delivery is harmless). */
+const MAX_HEARD = 100_000;
 
 /** One entry: the latest revocation time of a target and until when it matters. */
 interface Entry {
@@ -60,7 +99,18 @@ type TargetType = RevocationTarget['type'];
 export function createRevocations(deps: RevocationsDeps): RevocationDenylist {
   const byType = new Map<TargetType, Map<string, Entry>>();
   let timer: NodeJS.Timeout | undefined;
+  let pollTimer: NodeJS.Timeout | undefined;
   let unsubscribe: (() => void) | undefined;
+  let unsubscribeReconnect: (() => void) | undefined;
+  let stopped = false;
+  /** The replay position: every revocation with an id up to this one has been applied. */
+  let lastAppliedId = 0;
+  let syncedAt = 0;
+  let replayed = 0;
+  /** Ids above `lastAppliedId` already applied from the bus: a replay does not deliver them again. */
+  const heard = new Set<number>();
+  let inflight: Promise<void> | undefined;
+  let again = false;
 
   function tableOf(type: TargetType): Map<string, Entry> {
     let table = byType.get(type);
@@ -82,6 +132,77 @@ export function createRevocations(deps: RevocationsDeps): RevocationDenylist {
       revokedAt: Math.max(previous?.revokedAt ?? event.revokedAt, event.revokedAt),
       expiresAt: Math.max(previous?.expiresAt ?? event.expiresAt, event.expiresAt),
     });
+  }
+
+  function onEvent(event: RevocationEvent): void {
+    apply(event);
+    if (event.id > lastAppliedId) {
+      if (heard.size >= MAX_HEARD) {
+        heard.clear();
+      }
+      heard.add(event.id);
+    }
+  }
+
+  async function readLog(): Promise<void> {
+    const startedAt = Date.now();
+    for (;;) {
+      const page = await deps.store.listRevocationsSince(lastAppliedId, PAGE);
+      for (const event of page) {
+        if (!heard.delete(event.id)) {
+          // Missed by the bus (or published before we subscribed): apply it and tell this node.
+          apply(event);
+          if (event.expiresAt > deps.clock.now()) {
+            replayed += 1;
+            deps.bus.publishLocal('revocation.created', event);
+          }
+        }
+        lastAppliedId = Math.max(lastAppliedId, event.id);
+      }
+      if (page.length < PAGE) {
+        break;
+      }
+    }
+    for (const id of heard) {
+      if (id <= lastAppliedId) {
+        heard.delete(id);
+      }
+    }
+    syncedAt = startedAt;
+  }
+
+  function sync(): Promise<void> {
+    if (inflight !== undefined) {
+      // A read is under way and may have started before the event that asks for this one.
+      again = true;
+      return inflight;
+    }
+    inflight = (async () => {
+      try {
+        do {
+          again = false;
+          await readLog();
+        } while (again && !stopped);
+      } finally {
+        inflight = undefined;
+      }
+    })();
+    return inflight;
+  }
+
+  function syncInBackground(): void {
+    sync().catch((error: unknown) => deps.onError?.(error));
+  }
+
+  function poll(): void {
+    const downMs = deps.busDownMs?.();
+    if (downMs === undefined) {
+      syncInBackground();
+      return;
+    }
+    // While the bus is down nothing tells this node what other nodes change: the caches drop what
+    // they hold at every poll, and the log is read (both through this event's subscribers).
+    deps.bus.publishLocal('events.missed', { cause: 'bus down', downMs });
   }
 
   /** "Issued at or before the revocation": a token of that second is revoked too (fail closed). */
@@ -132,22 +253,45 @@ export function createRevocations(deps: RevocationsDeps): RevocationDenylist {
 
     async start() {
       // Subscribe first, then load: an event that lands in between is applied twice, never lost.
-      unsubscribe ??= deps.bus.subscribe('revocation.created', apply);
+      // The replay position is read before the load, so the first poll re-reads rather than skips.
+      stopped = false;
+      unsubscribe ??= deps.bus.subscribe('revocation.created', onEvent);
+      unsubscribeReconnect ??= deps.bus.subscribe('events.missed', syncInBackground);
+      const startedAt = Date.now();
+      const latest = await deps.store.latestRevocationId();
       for (const event of await deps.store.listActiveRevocations(deps.clock.now())) {
         apply(event);
       }
+      lastAppliedId = Math.max(lastAppliedId, latest);
+      syncedAt = startedAt;
       timer ??= setInterval(prune, deps.pruneIntervalMs ?? 60_000).unref();
+      const pollMs = deps.pollIntervalMs ?? 5000;
+      if (pollMs > 0) {
+        pollTimer ??= setInterval(poll, pollMs).unref();
+      }
     },
 
     prune,
 
+    sync,
+
+    syncState() {
+      return { lastAppliedId, syncedAt, replayed };
+    },
+
     stop() {
+      stopped = true;
       unsubscribe?.();
       unsubscribe = undefined;
-      if (timer !== undefined) {
-        clearInterval(timer);
-        timer = undefined;
+      unsubscribeReconnect?.();
+      unsubscribeReconnect = undefined;
+      for (const handle of [timer, pollTimer]) {
+        if (handle !== undefined) {
+          clearInterval(handle);
+        }
       }
+      timer = undefined;
+      pollTimer = undefined;
     },
   };
 }

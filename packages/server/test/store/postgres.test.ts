@@ -139,7 +139,7 @@ describe.skipIf(!ok)('PostgreSQL', () => {
       }
     });
 
-    it('reconnects and keeps listening after its connection is killed', async () => {
+    it('reconnects and keeps listening after its connection is killed, and says so locally first (events.missed, issue 11 item 2)', async () => {
       const a = await startBridge(`a3-${run}`);
       const nodeB = `b3-${run}`;
       const b = await startBridge(nodeB);
@@ -153,7 +153,7 @@ describe.skipIf(!ok)('PostgreSQL', () => {
         expect(killed.rowCount).toBe(1);
         let sent = 0;
         await waitUntil(
-          () => b.received.length > 0,
+          () => b.received.some((event) => event.topic === 'signing_key.rotated'),
           5000,
           () => {
             sent += 1;
@@ -162,7 +162,10 @@ describe.skipIf(!ok)('PostgreSQL', () => {
             }
           },
         );
-        expect(b.received[0]?.topic).toBe('signing_key.rotated');
+        // The reconnect signal comes once, after LISTEN is back and before any event heard again.
+        expect(b.received[0]).toMatchObject({ topic: 'events.missed', payload: { cause: 'reconnected' } });
+        expect(b.received.filter((event) => event.topic === 'events.missed')).toHaveLength(1);
+        expect(b.received[1]?.topic).toBe('signing_key.rotated');
       } finally {
         await admin.end();
         await a.bridge.close();

@@ -3,7 +3,7 @@
  * issued by grant and errors by code. `GET /metrics` serves them in the text format.
  */
 import type { FastifyInstance } from 'fastify';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface Metrics {
   registry: Registry;
@@ -44,6 +44,57 @@ export function createMetrics(): Metrics {
       registers: [registry],
     }),
   };
+}
+
+/** What the replication metrics read at each scrape (the denylist and the bus bridge). */
+export interface ReplicationSource {
+  revocations(): { lastAppliedId: number; syncedAt: number; replayed: number };
+  /** Undefined without a bridge (one process: there is no bus connection to lose). */
+  bus(): { connected: boolean } | undefined;
+}
+
+/**
+ * How current this node's view of revocations made elsewhere is: the highest revocation id it has
+ * read from the store, the seconds since it last confirmed it had all of them (the replication lag:
+ * a revocation older than that is applied here), how many reached it only through the replay or the
+ * poll (the bus missed them), and whether the bus connection is up.
+ */
+export function registerReplicationMetrics(metrics: Metrics, source: ReplicationSource): void {
+  const registers = [metrics.registry];
+  new Gauge({
+    name: 'tessera_revocations_last_applied_id',
+    help: 'Highest revocation id this node has read from the store',
+    registers,
+    collect() {
+      this.set(source.revocations().lastAppliedId);
+    },
+  });
+  new Gauge({
+    name: 'tessera_revocations_lag_seconds',
+    help: 'Seconds since this node last confirmed it holds every revocation in the store (replay or poll)',
+    registers,
+    collect() {
+      const { syncedAt } = source.revocations();
+      this.set(syncedAt === 0 ? 0 : Math.max(0, (Date.now() - syncedAt) / 1000));
+    },
+  });
+  new Counter({
+    name: 'tessera_revocations_replayed_total',
+    help: 'Revocations that reached this node through the replay or the poll because the bus missed them',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(source.revocations().replayed);
+    },
+  });
+  new Gauge({
+    name: 'tessera_bus_connected',
+    help: 'Whether the cross-node bus connection is up (1) or down (0); 1 without a bridge',
+    registers,
+    collect() {
+      this.set(source.bus()?.connected === false ? 0 : 1);
+    },
+  });
 }
 
 export function registerMetrics(app: FastifyInstance, metrics: Metrics): void {

@@ -1,4 +1,7 @@
-/** `/healthz`: the process is alive. `/readyz`: the store answers and signing keys are loaded. */
+/**
+ * `/healthz`: the process is alive. `/readyz`: the store answers and signing keys are loaded; its
+ * body also reports the cross-node bus (`bus: { connected, since }`), which does not decide it.
+ */
 import type { FastifyInstance } from 'fastify';
 
 export interface ReadinessCheck {
@@ -6,7 +9,33 @@ export interface ReadinessCheck {
   check: () => Promise<void> | void;
 }
 
-export function registerHealth(app: FastifyInstance, checks: ReadinessCheck[]): void {
+/**
+ * Shown in the `/readyz` body under its name without deciding readiness: the bus connection. A node
+ * whose bus is down still answers correctly (revocations reach it through the store poll, caches
+ * expire), and taking every node out of the load balancer when a database blip cuts every LISTEN
+ * connection at once would turn a partial fault into an outage.
+ */
+export interface ReadinessReport {
+  name: string;
+  read: () => unknown;
+}
+
+function reportsOf(reports: readonly ReadinessReport[]): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  for (const { name, read } of reports) {
+    const value = read();
+    if (value !== undefined) {
+      body[name] = value;
+    }
+  }
+  return body;
+}
+
+export function registerHealth(
+  app: FastifyInstance,
+  checks: ReadinessCheck[],
+  reports: readonly ReadinessReport[] = [],
+): void {
   app.get('/healthz', { logLevel: 'warn' }, async (_request, reply) => {
     reply.header('cache-control', 'no-store');
     return { status: 'ok' };
@@ -17,9 +46,11 @@ export function registerHealth(app: FastifyInstance, checks: ReadinessCheck[]): 
       try {
         await check();
       } catch {
-        return reply.code(503).send({ status: 'unavailable', reason: `${name} is not ready` });
+        return reply
+          .code(503)
+          .send({ status: 'unavailable', reason: `${name} is not ready`, ...reportsOf(reports) });
       }
     }
-    return { status: 'ready' };
+    return { status: 'ready', ...reportsOf(reports) };
   });
 }

@@ -43,6 +43,16 @@ export function describeRevocationStore(makeStore: MakeStore): void {
       expect((await store().listRevocationsSince(c.id, 10))[0]).toEqual(d);
     });
 
+    it('names the latest revocation id, where a node that missed bus events replays from (issue 11 item 2)', async () => {
+      const before = await store().latestRevocationId();
+      expect(before).toBeGreaterThanOrEqual(0);
+      const first = await store().addRevocation(target('api_key'), T0, T0 + 600);
+      expect(await store().latestRevocationId()).toBe(first.id);
+      const second = await store().addRevocation(target('client'), T0, T0 + 600);
+      expect(await store().latestRevocationId()).toBe(second.id);
+      expect(await store().listRevocationsSince(before, 10)).toEqual([first, second]);
+    });
+
     it('purges revocations that have expired and keeps the rest', async () => {
       const old = await store().addRevocation(target(), T0 - 100, T0 - 1);
       const live = await store().addRevocation(target(), T0, T0 + 600);

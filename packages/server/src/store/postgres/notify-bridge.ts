@@ -1,11 +1,16 @@
 /**
  * The cross-node bus bridge over PostgreSQL LISTEN/NOTIFY (DESIGN §5). One dedicated connection
  * listens and notifies; it reconnects with backoff when lost. Events sent while disconnected are
- * queued (bounded) and sent on reconnect; events other nodes sent meanwhile are not replayed, which
- * is why revocations also live in the store with increasing ids.
+ * queued (bounded) and sent on reconnect. Events other nodes sent meanwhile never arrive (NOTIFY
+ * reaches only the sessions listening at commit), so on every reconnect, once it listens again, the
+ * bridge delivers `events.missed` locally: the denylist then replays the revocations it missed from
+ * the store (where they live with increasing ids) and the caches drop what they hold.
+ *
+ * The connection's `application_name` is `tessera-bus-<nodeId>`, so an operator (or a test) can find
+ * this node's LISTEN backend in `pg_stat_activity`.
  */
 import pg from 'pg';
-import type { BusBridge, Topic } from '../../events/bus.js';
+import type { BusBridge, BusStatus, EventMap, Topic } from '../../events/bus.js';
 import { assertSchemaName } from './dialect.js';
 
 export interface NotifyBridgeOptions {
@@ -60,6 +65,9 @@ export function createNotifyBridge(url: string, options: NotifyBridgeOptions): B
   let backoff = MIN_BACKOFF_MS;
   let deliver: ((topic: Topic, payload: unknown) => void) | undefined;
   const queue: string[] = [];
+  /** When the connection last went up or down; `everConnected` tells a reconnect from the boot. */
+  let since = Date.now();
+  let everConnected = false;
 
   function onNotification(message: pg.Notification): void {
     if (message.channel !== channel || message.payload === undefined) {
@@ -110,6 +118,9 @@ export function createNotifyBridge(url: string, options: NotifyBridgeOptions): B
       return;
     }
     client = undefined;
+    if (connected) {
+      since = Date.now();
+    }
     connected = false;
     if (error !== undefined) {
       report(error);
@@ -152,7 +163,14 @@ export function createNotifyBridge(url: string, options: NotifyBridgeOptions): B
     }
     connected = true;
     backoff = MIN_BACKOFF_MS;
+    const downMs = Date.now() - since;
+    since = Date.now();
     flush();
+    if (everConnected) {
+      // Listening again: whatever other nodes sent while we were away is lost; say so locally.
+      deliver?.('events.missed', { cause: 'reconnected', downMs } satisfies EventMap['events.missed']);
+    }
+    everConnected = true;
   }
 
   async function stop(): Promise<void> {
@@ -163,6 +181,9 @@ export function createNotifyBridge(url: string, options: NotifyBridgeOptions): B
     }
     const current = client;
     client = undefined;
+    if (connected) {
+      since = Date.now();
+    }
     connected = false;
     queue.length = 0;
     if (current !== undefined) {
@@ -196,5 +217,9 @@ export function createNotifyBridge(url: string, options: NotifyBridgeOptions): B
     },
 
     close: stop,
+
+    status(): BusStatus {
+      return { connected, since };
+    },
   };
 }

@@ -63,6 +63,14 @@ export function revocationStore(ctx: SqlContext): RevocationStore {
       return rows.map(toEvent);
     },
 
+    async latestRevocationId() {
+      const row = await ctx.db
+        .selectFrom('revocations')
+        .select((eb) => eb.fn.max('id').as('id'))
+        .executeTakeFirst();
+      return row?.id === null || row?.id === undefined ? 0 : Number(row.id);
+    },
+
     async purgeExpiredRevocations(now) {
       const result = await ctx.db.deleteFrom('revocations').where('expires_at', '<=', now).executeTakeFirst();
       return count(result.numDeletedRows);

@@ -8,6 +8,8 @@
  *   clears a negative entry when a key is created; `revocation.created` for an `api_key` evicts by
  *   id. A load that raced with an eviction is not cached, so a stale record never sticks.
  * - Entries also expire after a TTL, a safety net should a cross-node event be lost.
+ * - `events.missed` empties the cache: events other nodes sent while this node's bus was down are
+ *   lost, so nothing cached before can be trusted; every key is read again from the store.
  */
 import { LRUCache } from 'lru-cache';
 import type { EventBus } from '../../events/bus.js';
@@ -73,8 +75,16 @@ export function createApiKeyCache(deps: ApiKeyCacheDeps): ApiKeyCache {
     }
   }
 
+  function clear(): void {
+    epoch += 1;
+    known.clear();
+    unknown.clear();
+    loading.clear();
+  }
+
   const unsubscribe = [
     deps.bus.subscribe('api_key.updated', (event) => invalidate({ hash: event.hash, keyId: event.keyId })),
+    deps.bus.subscribe('events.missed', clear),
     deps.bus.subscribe('revocation.created', (event) => {
       if (event.target.type === 'api_key') {
         invalidate({ keyId: event.target.value });
