@@ -169,6 +169,11 @@ function assertSafe(config: Config): void {
       'Invalid configuration: masterKey (TESSERA_MASTER_KEY): expected 32 bytes as 64 hex characters or base64/base64url.',
     );
   }
+  if (config.masterKeyPrevious !== undefined && decodeMasterKey(config.masterKeyPrevious) === undefined) {
+    throw new ConfigError(
+      'Invalid configuration: masterKeyPrevious (TESSERA_MASTER_KEY_PREVIOUS): expected 32 bytes as 64 hex characters or base64/base64url.',
+    );
+  }
   if (config.dev) {
     return;
   }
