@@ -15,7 +15,7 @@ import type { Config } from './config/schema.js';
 import { relayBusMessage } from './events/cluster-bridge.js';
 import { createKeyring } from './keys/keyring.js';
 import type { Logger } from './log.js';
-import { openMigratedStore, resolveAdminToken, resolveMasterKey } from './main.js';
+import { openMigratedStore, resolveAdminToken, resolveMasterKey, resolvePreviousMasterKeys } from './main.js';
 
 /** Clock skew tolerated when deciding how long retired keys stay published (as in main.ts). */
 const SKEW_SECONDS = 300;
@@ -79,6 +79,7 @@ export async function prepareCluster(config: Readonly<Config>): Promise<{ applie
       store,
       clock: systemClock,
       masterKey,
+      previousMasterKeys: resolvePreviousMasterKeys(config),
       activationDelay: config.keys.activationDelay,
       retention: config.tokens.maxAccessTokenTtl + SKEW_SECONDS,
     });

@@ -355,6 +355,12 @@ export function resolveMasterKey(config: Readonly<Config>): Buffer {
   return key;
 }
 
+/** The master key being replaced (masterKeyPrevious), still accepted to open signing keys. */
+export function resolvePreviousMasterKeys(config: Readonly<Config>): Buffer[] {
+  const key = config.masterKeyPrevious === undefined ? undefined : decodeMasterKey(config.masterKeyPrevious);
+  return key === undefined ? [] : [key];
+}
+
 /** The admin token: configured, or in --dev generated into DATA_DIR/admin.token. */
 export function resolveAdminToken(config: Readonly<Config>): string | undefined {
   return (
@@ -414,6 +420,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       store,
       clock,
       masterKey,
+      previousMasterKeys: resolvePreviousMasterKeys(config),
       activationDelay: config.keys.activationDelay,
       retention: config.tokens.maxAccessTokenTtl + SKEW_SECONDS,
     });
@@ -423,7 +430,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
     } catch (error) {
       if (error instanceof UnsealError) {
         throw new ConfigError(
-          'The master key does not open the stored signing keys: TESSERA_MASTER_KEY is not the key this database was created with.',
+          `The master key does not open the stored signing keys: TESSERA_MASTER_KEY is not the key this database was created with (${error.message}).`,
         );
       }
       throw error;

@@ -1,5 +1,5 @@
 /**
- * The `tessera` command. Offline commands (`migrate`, `config`) work on the configuration and the
+ * The `tessera` command. Offline commands (`migrate`, `config`, `master-key`) work on the configuration and the
  * database directly; online commands go through a running server's admin API.
  */
 import { Command, Option } from 'commander';
@@ -9,6 +9,7 @@ import { AdminApiError, createAdminClient } from './admin-client.js';
 import { addApiKeysCommands } from './commands/api-keys.js';
 import { addClientsCommands } from './commands/clients.js';
 import { runConfigCheck, runConfigDocs } from './commands/config.js';
+import { runMasterKeyRotate } from './commands/master-key.js';
 import { runMigrate } from './commands/migrate.js';
 import { runServe } from './commands/serve.js';
 import { runSigningKeysList, runSigningKeysRevoke, runSigningKeysRotate } from './commands/signing-keys.js';
@@ -81,6 +82,23 @@ export function buildCli(): Command {
     .command('migrate')
     .description('apply pending database migrations and exit')
     .action(async () => runMigrate(load(program)));
+
+  program
+    .command('master-key')
+    .description('manage the master key that seals signing keys (offline: works on the database)')
+    .command('rotate')
+    .description(
+      're-seal every signing key with the new master key, in one transaction (keys from files, stdin or env, never argv)',
+    )
+    .option(
+      '--old-key-file <path>',
+      'the current master key (- for stdin; default TESSERA_MASTER_KEY_PREVIOUS)',
+    )
+    .option('--new-key-file <path>', 'the new master key (- for stdin; default TESSERA_MASTER_KEY)')
+    .option('--json', 'print JSON')
+    .action(async (opts: { oldKeyFile?: string; newKeyFile?: string; json?: boolean }) =>
+      runMasterKeyRotate(load(program, {}, 'client'), opts),
+    );
 
   const config = program.command('config').description('inspect the configuration');
   config

@@ -170,6 +170,11 @@ function assertSafe(config: Config): void {
       'Invalid configuration: masterKey (TESSERA_MASTER_KEY): expected 32 bytes as 64 hex characters or base64/base64url.',
     );
   }
+  if (config.masterKeyPrevious !== undefined && decodeMasterKey(config.masterKeyPrevious) === undefined) {
+    throw new ConfigError(
+      'Invalid configuration: masterKeyPrevious (TESSERA_MASTER_KEY_PREVIOUS): expected 32 bytes as 64 hex characters or base64/base64url.',
+    );
+  }
   if (config.dev) {
     // --dev drops every production check, and `dev` can come from a config file or
     // TESSERA_DEV as well as the flag: keep it to this machine whatever switched it on.

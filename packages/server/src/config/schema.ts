@@ -143,6 +143,12 @@ export const configSchema = z.object({
       'Master key that seals signing keys at rest (AES-256-GCM): 32 bytes as 64 hex characters or base64. Required outside --dev.',
     defaultLabel: 'generated into DATA_DIR/master.key in --dev',
   }),
+  masterKeyPrevious: option(z.string().min(1).optional(), {
+    typeLabel: 'string',
+    secret: true,
+    description:
+      'The master key being replaced, during a master-key rotation: signing keys it sealed still open, new ones are sealed with masterKey. Remove it once `tessera master-key rotate` has re-sealed every key.',
+  }),
   adminToken: option(z.string().min(32).optional(), {
     typeLabel: 'string',
     secret: true,

@@ -9,12 +9,17 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject 
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Clock } from '../clock.js';
 import type { SigningAlgorithm, SigningKeyRecord, SigningKeyStore } from '../store/ports.js';
-import { seal, unseal } from './seal.js';
+import { masterKeyIdOf, seal, UnsealError, unseal } from './seal.js';
 
 export interface KeyringDeps {
   store: SigningKeyStore;
   clock: Clock;
   masterKey: Buffer;
+  /**
+   * Master keys that may still open rows during a master-key rotation (`masterKeyPrevious`); new
+   * keys are always sealed with `masterKey`.
+   */
+  previousMasterKeys?: readonly Buffer[];
   /** Seconds a rotated-in key is published before it signs. */
   activationDelay: number;
   /** Seconds a retired key stays published: the longest token lifetime plus clock skew. */
@@ -96,8 +101,36 @@ export function createKeyring(deps: KeyringDeps): Keyring {
   let jwksCache: { value: { keys: JWK[] }; until: number } | undefined;
   const algorithmsInUse = new Set<SigningAlgorithm>();
 
+  const masterKeyId = masterKeyIdOf(deps.masterKey);
+  const openers = [deps.masterKey, ...(deps.previousMasterKeys ?? [])].map((key) => ({
+    id: masterKeyIdOf(key),
+    key,
+  }));
+
+  /** Opens a sealed private key with the master key that sealed it (any configured one if unknown). */
+  function open(record: SigningKeyRecord): string {
+    if (record.masterKeyId !== null) {
+      const opener = openers.find((o) => o.id === record.masterKeyId);
+      if (opener === undefined) {
+        throw new UnsealError(
+          `Signing key ${record.kid} is sealed by master key ${record.masterKeyId}, which is neither masterKey (${masterKeyId}) nor masterKeyPrevious`,
+        );
+      }
+      return unseal(opener.key, record.sealedPrivateKey, record.kid);
+    }
+    let failure: unknown;
+    for (const opener of openers) {
+      try {
+        return unseal(opener.key, record.sealedPrivateKey, record.kid);
+      } catch (error) {
+        failure = error;
+      }
+    }
+    throw failure;
+  }
+
   function unsealRecord(record: SigningKeyRecord): LoadedKey {
-    const privateJwk = JSON.parse(unseal(deps.masterKey, record.sealedPrivateKey, record.kid)) as JWK;
+    const privateJwk = JSON.parse(open(record)) as JWK;
     const privateKey = createPrivateKey({
       key: privateJwk as import('node:crypto').JsonWebKey,
       format: 'jwk',
@@ -115,6 +148,7 @@ export function createKeyring(deps: KeyringDeps): Keyring {
       alg,
       publicJwk: { ...publicJwk, kid, alg, use: 'sig' },
       sealedPrivateKey: seal(deps.masterKey, privateJwk, kid),
+      masterKeyId,
       createdAt: deps.clock.now(),
       activatesAt,
       retiredAt: null,

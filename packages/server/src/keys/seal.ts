@@ -3,11 +3,19 @@
  * associated data so a sealed blob cannot be moved to another key's row (DESIGN §3).
  * Format: `v1.<iv>.<ciphertext>.<tag>`, each part base64url.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 
 /** The master key does not open a sealed value: wrong key, or tampered data. */
 export class UnsealError extends Error {
   override readonly name = 'UnsealError';
+}
+
+/**
+ * The id of a master key, stored next to every value it sealed: the first 8 bytes (hex) of a
+ * domain-separated SHA-256 of the key. It tells which key opens a row, and reveals nothing usable.
+ */
+export function masterKeyIdOf(masterKey: Buffer): string {
+  return createHash('sha256').update('tessera master key id\0').update(masterKey).digest('hex').slice(0, 16);
 }
 
 export function seal(masterKey: Buffer, plaintext: string, associatedData: string): string {

@@ -117,6 +117,8 @@ export interface SigningKeyRecord {
   publicJwk: Record<string, unknown>;
   /** The private JWK sealed with the master key (see keys/seal.ts). */
   sealedPrivateKey: string;
+  /** Id of the master key that sealed it (`masterKeyIdOf`); null for keys sealed before ids existed. */
+  masterKeyId: string | null;
   createdAt: number;
   /** The key signs from this time on (it is published before, so verifiers know it). */
   activatesAt: number;
@@ -135,6 +137,8 @@ export interface SigningKeyStore {
   deleteExpiredSigningKeys(now: number): Promise<number>;
   /** Deletes one key (a pulled, compromised key: its sealed private part goes too); false if absent. */
   deleteSigningKey(kid: string): Promise<boolean>;
+  /** Replaces a key's sealed private part (master-key rotation); false if the key is absent. */
+  resealSigningKey(kid: string, sealedPrivateKey: string, masterKeyId: string): Promise<boolean>;
 }
 
 // ---------------------------------------------------------------------------------------------

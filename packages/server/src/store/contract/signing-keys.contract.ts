@@ -15,6 +15,7 @@ function newKey(overrides: Partial<SigningKeyRecord> = {}): SigningKeyRecord {
       kid,
     },
     sealedPrivateKey: 'v1.sealed.payload',
+    masterKeyId: '0011223344556677',
     createdAt: T0,
     activatesAt: T0 + 3600,
     retiredAt: null,
@@ -83,6 +84,22 @@ export function describeSigningKeyStore(makeStore: MakeStore): void {
       const kids = (await store().listSigningKeys()).map((key) => key.kid);
       expect(kids).not.toContain(pulled.kid);
       expect(kids).toContain(kept.kid);
+    });
+
+    it('issue 11 item 8 — resealSigningKey replaces the sealed part and master key id of one key only', async () => {
+      const legacy = newKey({ masterKeyId: null });
+      const other = newKey();
+      await store().insertSigningKey(legacy);
+      await store().insertSigningKey(other);
+      expect(await store().resealSigningKey(legacy.kid, 'v1.resealed', 'ffeeddccbbaa9988')).toBe(true);
+      expect(await store().resealSigningKey('kid_absent', 'v1.x', 'ffeeddccbbaa9988')).toBe(false);
+      const keys = await store().listSigningKeys();
+      expect(keys.find((key) => key.kid === legacy.kid)).toEqual({
+        ...legacy,
+        sealedPrivateKey: 'v1.resealed',
+        masterKeyId: 'ffeeddccbbaa9988',
+      });
+      expect(keys.find((key) => key.kid === other.kid)).toEqual(other);
     });
   });
 }

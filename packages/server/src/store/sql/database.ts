@@ -45,6 +45,7 @@ export interface SigningKeysTable {
   alg: string;
   public_jwk: JsonText;
   sealed_private_key: string;
+  master_key_id: string | null;
   created_at: number;
   activates_at: number;
   retired_at: number | null;

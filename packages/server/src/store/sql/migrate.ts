@@ -8,12 +8,14 @@ import type { Database } from './database.js';
 import { initialMigration } from './migrations/0001-initial.js';
 import { rateLimitsMigration } from './migrations/0002-rate-limits.js';
 import { attemptsMigration } from './migrations/0003-attempts.js';
+import { signingKeyMasterKeyIdMigration } from './migrations/0004-signing-key-master-key-id.js';
 
 export function migrations(dialect: SqlDialectName): Record<string, Migration> {
   return {
     '0001-initial': initialMigration(dialect),
     '0002-rate-limits': rateLimitsMigration(),
     '0003-attempts': attemptsMigration(),
+    '0004-signing-key-master-key-id': signingKeyMasterKeyIdMigration(),
   };
 }
 

@@ -9,6 +9,7 @@ function toSigningKey(row: SigningKeyRow): SigningKeyRecord {
     alg: row.alg as SigningAlgorithm,
     publicJwk: fromJson(row.public_jwk),
     sealedPrivateKey: row.sealed_private_key,
+    masterKeyId: row.master_key_id,
     createdAt: row.created_at,
     activatesAt: row.activates_at,
     retiredAt: row.retired_at,
@@ -27,6 +28,7 @@ export function signingKeyStore(ctx: SqlContext): SigningKeyStore {
             alg: key.alg,
             public_jwk: toJson(key.publicJwk),
             sealed_private_key: key.sealedPrivateKey,
+            master_key_id: key.masterKeyId,
             created_at: key.createdAt,
             activates_at: key.activatesAt,
             retired_at: key.retiredAt,
@@ -64,6 +66,15 @@ export function signingKeyStore(ctx: SqlContext): SigningKeyStore {
         .where('expires_at', '<=', now)
         .executeTakeFirst();
       return count(result.numDeletedRows);
+    },
+
+    async resealSigningKey(kid, sealedPrivateKey, masterKeyId) {
+      const result = await ctx.db
+        .updateTable('signing_keys')
+        .set({ sealed_private_key: sealedPrivateKey, master_key_id: masterKeyId })
+        .where('kid', '=', kid)
+        .executeTakeFirst();
+      return count(result.numUpdatedRows) > 0;
     },
 
     async deleteSigningKey(kid) {

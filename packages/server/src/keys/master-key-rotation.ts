@@ -1,0 +1,67 @@
+/**
+ * Master-key rotation (`tessera master-key rotate`, offline): re-seals every signing key's private
+ * part under a new master key, in one transaction, so the database is either all re-sealed or
+ * untouched. Rows already sealed by the new key are left alone, so a rotation interrupted before
+ * its commit, or run twice, is safe to run again.
+ */
+import type { SigningKeyStore } from '../store/ports.js';
+import { masterKeyIdOf, seal, UnsealError, unseal } from './seal.js';
+
+/** A rotation that cannot be done; nothing was changed. */
+export class MasterKeyRotationError extends Error {
+  override readonly name = 'MasterKeyRotationError';
+}
+
+export interface MasterKeyRotationDeps {
+  /** Runs `fn` in one write transaction (the Store's `transaction`). */
+  transaction<T>(fn: (tx: SigningKeyStore) => Promise<T>): Promise<T>;
+  oldKey: Buffer;
+  newKey: Buffer;
+}
+
+export interface MasterKeyRotationResult {
+  /** Id of the new master key (what every row now carries). */
+  masterKeyId: string;
+  /** Kids re-sealed by this run. */
+  resealed: string[];
+  /** Kids that were already sealed by the new key. */
+  alreadyCurrent: string[];
+}
+
+export async function rotateMasterKey(deps: MasterKeyRotationDeps): Promise<MasterKeyRotationResult> {
+  const oldId = masterKeyIdOf(deps.oldKey);
+  const newId = masterKeyIdOf(deps.newKey);
+  if (oldId === newId) {
+    throw new MasterKeyRotationError('The old and the new master key are the same key');
+  }
+  return deps.transaction(async (tx) => {
+    const resealed: string[] = [];
+    const alreadyCurrent: string[] = [];
+    for (const record of await tx.listSigningKeys()) {
+      if (record.masterKeyId === newId) {
+        alreadyCurrent.push(record.kid);
+        continue;
+      }
+      if (record.masterKeyId !== null && record.masterKeyId !== oldId) {
+        throw new MasterKeyRotationError(
+          `Signing key ${record.kid} is sealed by master key ${record.masterKeyId}, not by the old key given (${oldId}): nothing was changed`,
+        );
+      }
+      let plaintext: string;
+      try {
+        plaintext = unseal(deps.oldKey, record.sealedPrivateKey, record.kid);
+      } catch (error) {
+        if (error instanceof UnsealError) {
+          throw new MasterKeyRotationError(
+            `The old master key (${oldId}) does not open signing key ${record.kid}: wrong old key? Nothing was changed`,
+            { cause: error },
+          );
+        }
+        throw error;
+      }
+      await tx.resealSigningKey(record.kid, seal(deps.newKey, plaintext, record.kid), newId);
+      resealed.push(record.kid);
+    }
+    return { masterKeyId: newId, resealed, alreadyCurrent };
+  });
+}
