@@ -27,6 +27,8 @@ import { newId } from './ids.js';
 import { createKeyring, type Keyring } from './keys/keyring.js';
 import { UnsealError } from './keys/seal.js';
 import { createLogger, type Logger } from './log.js';
+import { createMaintenanceJob, type MaintenanceJob } from './maintenance/maintenance-job.js';
+import { createMaintenanceMetrics } from './maintenance/maintenance-metrics.js';
 import { createClientAuthenticator } from './oauth/client-auth/client-authenticator.js';
 import type { AuthenticateClient } from './oauth/client-auth/index.js';
 import { type ClientRegistry, createClientRegistry } from './oauth/client-registry.js';
@@ -64,6 +66,8 @@ export interface Runtime {
   bus: EventBus;
   /** The audit trail (tests flush it to read what was recorded). */
   audit: AuditLog;
+  /** The purge job for expired rows (tests run a pass with `run()`). */
+  maintenance: MaintenanceJob;
   /** Drains in-flight requests, stops timers and closes the store. */
   close(): Promise<void>;
 }
@@ -413,6 +417,15 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
     const metrics = createMetrics();
     const audit = createAuditLog({ store, clock, logger, maxBuffered: config.audit.maxBuffered });
     registerAuditMetrics(metrics.registry, audit);
+    const maintenance = createMaintenanceJob({
+      store,
+      clock,
+      logger,
+      auditRetention: config.audit.retention,
+      batchSize: config.maintenance.batchSize,
+      intervalMs: config.maintenance.interval * 1000,
+      onPurged: createMaintenanceMetrics(metrics.registry),
+    });
     const core: Core = {
       config: effective,
       issuer: issuerOf(effective),
@@ -437,6 +450,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       features,
       https,
     });
+    maintenance.start();
 
     let closed = false;
     return {
@@ -447,6 +461,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       logger,
       bus,
       audit,
+      maintenance,
       async close() {
         if (closed) {
           return;
@@ -456,6 +471,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
           clearInterval(timer);
         }
         await app.close();
+        await maintenance.close();
         await audit.close();
         await bridgeClose?.();
         await store.close();

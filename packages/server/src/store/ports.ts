@@ -146,7 +146,8 @@ export interface RevocationStore {
   listActiveRevocations(now: number): Promise<RevocationEvent[]>;
   /** Revocations with id > `afterId`, oldest first, at most `limit`. */
   listRevocationsSince(afterId: number, limit: number): Promise<RevocationEvent[]>;
-  purgeExpiredRevocations(now: number): Promise<number>;
+  /** Deletes revocations past their horizon; at most `limit` rows when given (bounded batches). */
+  purgeExpiredRevocations(now: number, limit?: number): Promise<number>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -178,7 +179,8 @@ export interface AccessTokenStore {
     filter: { clientId?: string; subject?: string; grantId?: string },
     now: number,
   ): Promise<number>;
-  purgeExpiredAccessTokens(now: number): Promise<number>;
+  /** Deletes rows whose `expiresAt` has passed; at most `limit` when given. */
+  purgeExpiredAccessTokens(now: number, limit?: number): Promise<number>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -298,8 +300,11 @@ export interface SessionStore {
   touchSession(id: string, lastSeenAt: number, expiresAt: number): Promise<void>;
   /** Deletes and returns the deleted session ids. */
   deleteSessions(filter: { id?: string; userId?: string }): Promise<string[]>;
-  /** Deletes sessions whose `expiresAt` has passed (nothing else ever removes them). */
-  purgeExpiredSessions(now: number): Promise<number>;
+  /**
+   * Deletes sessions whose `expiresAt` has passed (nothing else ever removes them); at most `limit`
+   * when given.
+   */
+  purgeExpiredSessions(now: number, limit?: number): Promise<number>;
 }
 
 export interface ConsentRecord {
@@ -350,7 +355,8 @@ export interface AuthorizationCodeStore {
   insertAuthorizationCode(code: AuthorizationCodeRecord): Promise<void>;
   /** Exactly one concurrent caller gets `consumed`; later callers get `replayed`. */
   consumeAuthorizationCode(hash: string, now: number): Promise<ConsumeResult<AuthorizationCodeRecord>>;
-  purgeExpiredAuthorizationCodes(now: number): Promise<number>;
+  /** Deletes codes whose `expiresAt` has passed (consumed or not); at most `limit` when given. */
+  purgeExpiredAuthorizationCodes(now: number, limit?: number): Promise<number>;
 }
 
 export interface RefreshTokenRecord {
@@ -393,7 +399,8 @@ export interface RefreshTokenStore {
     filter: { familyId?: string; clientId?: string; userId?: string; sessionId?: string },
     now: number,
   ): Promise<string[]>;
-  purgeExpiredRefreshTokens(now: number): Promise<number>;
+  /** Deletes tokens whose own or family expiry has passed; at most `limit` when given. */
+  purgeExpiredRefreshTokens(now: number, limit?: number): Promise<number>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -403,8 +410,11 @@ export interface RefreshTokenStore {
 export interface ReplayStore {
   /** Records `key` until `expiresAt`; true the first time, false if it was already recorded. */
   markOnce(key: string, expiresAt: number, now: number): Promise<boolean>;
-  /** Deletes keys whose `expiresAt` has passed, so the cache does not grow without bound. */
-  purgeExpiredReplays(now: number): Promise<number>;
+  /**
+   * Deletes keys whose `expiresAt` has passed, so the cache does not grow without bound; at most
+   * `limit` when given.
+   */
+  purgeExpiredReplays(now: number, limit?: number): Promise<number>;
 }
 
 // Rate-limit counters (per API key, shared by every node through the database)
@@ -441,8 +451,11 @@ export interface RateLimitStore {
    * exactly L, on every node sharing the database.
    */
   consumeRateLimit(request: RateLimitRequest): Promise<RateLimitResult>;
-  /** Deletes counters of windows that can no longer matter (older than the previous window). */
-  purgeExpiredRateLimits(now: number): Promise<number>;
+  /**
+   * Deletes counters of windows that can no longer matter (older than the previous window); at most
+   * `limit` when given.
+   */
+  purgeExpiredRateLimits(now: number, limit?: number): Promise<number>;
 }
 
 export interface AuditEvent {
@@ -462,6 +475,8 @@ export interface AuditStore {
   listAudit(
     filter: { type?: string; subject?: string } & PageOptions,
   ): Promise<Page<AuditEvent & { id: number }>>;
+  /** Deletes at most `limit` events recorded before `before` (retention), oldest first. */
+  purgeAuditBefore(before: number, limit: number): Promise<number>;
 }
 
 // ---------------------------------------------------------------------------------------------
