@@ -274,6 +274,11 @@ function buildFeatures(core: Core): HttpFeature[] {
       bus: core.bus,
       clock: core.clock,
       onConnection: ({ clientId, open }) => core.logger.info({ clientId, open }, 'revocation stream'),
+      registry: core.metrics.registry,
+      limits: {
+        perClient: core.config.revocationStream.maxStreamsPerClient,
+        total: core.config.revocationStream.maxStreams,
+      },
     }),
   );
 

@@ -340,6 +340,20 @@ export const configSchema = z.object({
       }),
     })
     .prefault({}),
+  revocationStream: z
+    .object({
+      maxStreamsPerClient: option(integer(0, 100_000).default(10), {
+        typeLabel: 'integer',
+        description:
+          'Revocation streams (GET /revocations/stream) one client may hold open at once; more get 429 rate_limited with Retry-After (0: no limit).',
+      }),
+      maxStreams: option(integer(0, 1_000_000).default(1000), {
+        typeLabel: 'integer',
+        description:
+          'Revocation streams open at once on this server process, all clients together; more get 429 rate_limited (0: no limit).',
+      }),
+    })
+    .prefault({}),
   maintenance: z
     .object({
       interval: option(duration().prefault('10m'), {
