@@ -28,6 +28,8 @@ import { newId } from './ids.js';
 import { createKeyring, type Keyring } from './keys/keyring.js';
 import { UnsealError } from './keys/seal.js';
 import { createLogger, type Logger } from './log.js';
+import { createMaintenanceJob, type MaintenanceJob } from './maintenance/maintenance-job.js';
+import { createMaintenanceMetrics } from './maintenance/maintenance-metrics.js';
 import { createClientAuthenticator } from './oauth/client-auth/client-authenticator.js';
 import type { AuthenticateClient } from './oauth/client-auth/index.js';
 import { type ClientRegistry, createClientRegistry } from './oauth/client-registry.js';
@@ -65,6 +67,8 @@ export interface Runtime {
   bus: EventBus;
   /** The audit trail (tests flush it to read what was recorded). */
   audit: AuditLog;
+  /** The purge job for expired rows (tests run a pass with `run()`). */
+  maintenance: MaintenanceJob;
   /** Drains in-flight requests, stops timers and closes the store. */
   close(): Promise<void>;
 }
@@ -302,6 +306,11 @@ function buildFeatures(core: Core): HttpFeature[] {
       bus: core.bus,
       clock: core.clock,
       onConnection: ({ clientId, open }) => core.logger.info({ clientId, open }, 'revocation stream'),
+      registry: core.metrics.registry,
+      limits: {
+        perClient: core.config.revocationStream.maxStreamsPerClient,
+        total: core.config.revocationStream.maxStreams,
+      },
     }),
   );
 
@@ -459,6 +468,15 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
     const metrics = createMetrics();
     const audit = createAuditLog({ store, clock, logger, maxBuffered: config.audit.maxBuffered });
     registerAuditMetrics(metrics.registry, audit);
+    const maintenance = createMaintenanceJob({
+      store,
+      clock,
+      logger,
+      auditRetention: config.audit.retention,
+      batchSize: config.maintenance.batchSize,
+      intervalMs: config.maintenance.interval * 1000,
+      onPurged: createMaintenanceMetrics(metrics.registry),
+    });
     const core: Core = {
       config: effective,
       issuer: issuerOf(effective),
@@ -485,6 +503,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       https,
       busStatus: core.busStatus,
     });
+    maintenance.start();
 
     let closed = false;
     return {
@@ -495,6 +514,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       logger,
       bus,
       audit,
+      maintenance,
       async close() {
         if (closed) {
           return;
@@ -504,6 +524,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
           clearInterval(timer);
         }
         await app.close();
+        await maintenance.close();
         await audit.close();
         await bridgeClose?.();
         await store.close();

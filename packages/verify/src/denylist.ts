@@ -37,7 +37,16 @@ export interface Denylist {
   readonly size: number;
 }
 
-const TYPES: readonly TargetType[] = ['jti', 'token', 'family', 'session', 'client', 'subject', 'api_key', 'key'];
+const TYPES: readonly TargetType[] = [
+  'jti',
+  'token',
+  'family',
+  'session',
+  'client',
+  'subject',
+  'api_key',
+  'key',
+];
 
 /** The value of a token that a revocation of this type names. */
 function targetValueOf(type: TargetType, facts: TokenFacts): string | undefined {

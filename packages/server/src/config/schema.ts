@@ -353,10 +353,43 @@ export const configSchema = z.object({
     .prefault({}),
   audit: z
     .object({
+      retention: option(duration().prefault('90d'), {
+        typeLabel: 'duration',
+        description:
+          'How long audit events are kept; the maintenance job deletes older ones. 0 keeps them forever.',
+      }),
       maxBuffered: option(integer(1, 10_000_000).default(10_000), {
         typeLabel: 'integer',
         description:
           'Audit events held in memory while the database refuses writes (retried with backoff); beyond it new events are dropped and counted.',
+      }),
+    })
+    .prefault({}),
+  revocationStream: z
+    .object({
+      maxStreamsPerClient: option(integer(0, 100_000).default(10), {
+        typeLabel: 'integer',
+        description:
+          'Revocation streams (GET /revocations/stream) one client may hold open at once; more get 429 rate_limited with Retry-After (0: no limit).',
+      }),
+      maxStreams: option(integer(0, 1_000_000).default(1000), {
+        typeLabel: 'integer',
+        description:
+          'Revocation streams open at once on this server process, all clients together; more get 429 rate_limited (0: no limit).',
+      }),
+    })
+    .prefault({}),
+  maintenance: z
+    .object({
+      interval: option(duration().prefault('10m'), {
+        typeLabel: 'duration',
+        description:
+          'How often the maintenance job deletes expired tokens, codes, sessions, revocations, replay marks, rate-limit counters and old audit events (0: never).',
+      }),
+      batchSize: option(integer(1, 100_000).default(1000), {
+        typeLabel: 'integer',
+        description:
+          'Rows deleted per statement by the maintenance job (bounded batches, never one long lock).',
       }),
     })
     .prefault({}),

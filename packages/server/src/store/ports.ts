@@ -154,7 +154,8 @@ export interface RevocationStore {
   listRevocationsSince(afterId: number, limit: number): Promise<RevocationEvent[]>;
   /** The highest revocation id recorded so far (0 when none): where a replay starts. */
   latestRevocationId(): Promise<number>;
-  purgeExpiredRevocations(now: number): Promise<number>;
+  /** Deletes revocations past their horizon; at most `limit` rows when given (bounded batches). */
+  purgeExpiredRevocations(now: number, limit?: number): Promise<number>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -186,7 +187,8 @@ export interface AccessTokenStore {
     filter: { clientId?: string; subject?: string; grantId?: string },
     now: number,
   ): Promise<number>;
-  purgeExpiredAccessTokens(now: number): Promise<number>;
+  /** Deletes rows whose `expiresAt` has passed; at most `limit` when given. */
+  purgeExpiredAccessTokens(now: number, limit?: number): Promise<number>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -306,8 +308,11 @@ export interface SessionStore {
   touchSession(id: string, lastSeenAt: number, expiresAt: number): Promise<void>;
   /** Deletes and returns the deleted session ids. */
   deleteSessions(filter: { id?: string; userId?: string }): Promise<string[]>;
-  /** Deletes sessions whose `expiresAt` has passed (nothing else ever removes them). */
-  purgeExpiredSessions(now: number): Promise<number>;
+  /**
+   * Deletes sessions whose `expiresAt` has passed (nothing else ever removes them); at most `limit`
+   * when given.
+   */
+  purgeExpiredSessions(now: number, limit?: number): Promise<number>;
 }
 
 export interface ConsentRecord {
@@ -367,7 +372,8 @@ export interface AuthorizationCodeStore {
     clientId: string,
     now: number,
   ): Promise<ConsumeResult<AuthorizationCodeRecord> | { status: 'wrong_client' }>;
-  purgeExpiredAuthorizationCodes(now: number): Promise<number>;
+  /** Deletes codes whose `expiresAt` has passed (consumed or not); at most `limit` when given. */
+  purgeExpiredAuthorizationCodes(now: number, limit?: number): Promise<number>;
 }
 
 export interface RefreshTokenRecord {
@@ -410,7 +416,8 @@ export interface RefreshTokenStore {
     filter: { familyId?: string; clientId?: string; userId?: string; sessionId?: string },
     now: number,
   ): Promise<string[]>;
-  purgeExpiredRefreshTokens(now: number): Promise<number>;
+  /** Deletes tokens whose own or family expiry has passed; at most `limit` when given. */
+  purgeExpiredRefreshTokens(now: number, limit?: number): Promise<number>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -420,8 +427,11 @@ export interface RefreshTokenStore {
 export interface ReplayStore {
   /** Records `key` until `expiresAt`; true the first time, false if it was already recorded. */
   markOnce(key: string, expiresAt: number, now: number): Promise<boolean>;
-  /** Deletes keys whose `expiresAt` has passed, so the cache does not grow without bound. */
-  purgeExpiredReplays(now: number): Promise<number>;
+  /**
+   * Deletes keys whose `expiresAt` has passed, so the cache does not grow without bound; at most
+   * `limit` when given.
+   */
+  purgeExpiredReplays(now: number, limit?: number): Promise<number>;
 }
 
 // Rate-limit counters (per API key, shared by every node through the database)
@@ -458,8 +468,11 @@ export interface RateLimitStore {
    * exactly L, on every node sharing the database.
    */
   consumeRateLimit(request: RateLimitRequest): Promise<RateLimitResult>;
-  /** Deletes counters of windows that can no longer matter (older than the previous window). */
-  purgeExpiredRateLimits(now: number): Promise<number>;
+  /**
+   * Deletes counters of windows that can no longer matter (older than the previous window); at most
+   * `limit` when given.
+   */
+  purgeExpiredRateLimits(now: number, limit?: number): Promise<number>;
 }
 
 // Attempt counters with backoff (login guesses, failed client authentication), shared by every
@@ -503,8 +516,8 @@ export interface AttemptStore {
   clearAttempts(key: string): Promise<void>;
   /** Gives one attempt back (a success that should not count as a failure); the wait it set halves. */
   refundAttempt(key: string): Promise<void>;
-  /** Deletes counters whose window and wait are both over. */
-  purgeExpiredAttempts(now: number): Promise<number>;
+  /** Deletes counters whose window and wait are both over; at most `limit` when given. */
+  purgeExpiredAttempts(now: number, limit?: number): Promise<number>;
 }
 
 export interface AuditEvent {
@@ -524,6 +537,8 @@ export interface AuditStore {
   listAudit(
     filter: { type?: string; subject?: string } & PageOptions,
   ): Promise<Page<AuditEvent & { id: number }>>;
+  /** Deletes at most `limit` events recorded before `before` (retention), oldest first. */
+  purgeAuditBefore(before: number, limit: number): Promise<number>;
 }
 
 // ---------------------------------------------------------------------------------------------

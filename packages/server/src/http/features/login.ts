@@ -63,8 +63,6 @@ export interface LoginFeatureDeps {
   revokeApiKeysOf?: (owner: string, actor: string) => Promise<number>;
 }
 
-const PURGE_INTERVAL_MS = 10 * 60 * 1000;
-
 export interface Login {
   feature: HttpFeature;
   users: UserService;
@@ -156,15 +154,7 @@ export function createLogin(deps: LoginFeatureDeps): Login {
     }),
   ];
 
-  // Expired sessions, codes and refresh tokens are dead already; deleting them keeps the tables small.
-  let purgeTimer: NodeJS.Timeout | undefined;
-  async function purgeExpired(): Promise<void> {
-    const now = clock.now();
-    await store.purgeExpiredSessions(now);
-    await store.purgeExpiredAuthorizationCodes(now);
-    await store.purgeExpiredRefreshTokens(now);
-    await throttle.purgeExpired();
-  }
+  // Expired sessions, codes and refresh tokens are purged by the maintenance job (maintenance/).
 
   const feature: HttpFeature = {
     name: 'login',
@@ -226,14 +216,6 @@ export function createLogin(deps: LoginFeatureDeps): Login {
     registerAdmin(admin) {
       registerUserRoutes(admin, { users });
       registerSessionRoutes(admin, { store, sessions });
-      purgeTimer = setInterval(() => {
-        purgeExpired().catch((error: unknown) =>
-          deps.logger.error({ err: error }, 'purging expired sessions and codes failed'),
-        );
-      }, PURGE_INTERVAL_MS).unref();
-    },
-    async close() {
-      clearInterval(purgeTimer);
     },
   };
 

@@ -11,6 +11,9 @@
  * - Each revocation is `id: <event id>`, `event: revocation`, `data: <RevocationEvent JSON>`.
  *   Comment lines every ~15 s are heartbeats, so a consumer can tell a silent stream from a dead one.
  * - Server shutdown ends every stream cleanly (preClose), so `app.close()` never waits on them.
+ * - Memory per stream is bounded: de-duplication remembers only the last ids sent (sent-ids.ts),
+ *   and open streams are capped per client and in total; over a cap the caller gets 429
+ *   `rate_limited` with `Retry-After` (RFC 6585 §4) and reconnects later.
  */
 import type { ServerResponse } from 'node:http';
 import { OAuthError, type RevocationEvent } from '@tessera/protocol';
@@ -19,6 +22,7 @@ import type { Clock } from '../../clock.js';
 import type { EventBus } from '../../events/bus.js';
 import type { AuthenticateClient } from '../../oauth/client-auth/index.js';
 import type { RevocationStore } from '../../store/ports.js';
+import { createSentIds, type SentIds } from './sent-ids.js';
 
 export const REVOCATION_STREAM_PATH = '/revocations/stream';
 export const REVOCATION_STREAM_PERMISSION = 'revocations:stream';
@@ -32,6 +36,10 @@ const RESUME_OVERLAP = 256;
 const PAGE = 500;
 /** A consumer this far behind is cut off; it resumes with Last-Event-ID on reconnect. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
+/** Ids remembered per stream for de-duplication (well above RESUME_OVERLAP). */
+const DEFAULT_DEDUPE_WINDOW = 4096;
+/** Seconds a refused stream is told to wait before reconnecting. */
+const CAP_RETRY_AFTER = 10;
 
 export interface RevocationStreamDeps {
   issuer: string;
@@ -43,6 +51,10 @@ export interface RevocationStreamDeps {
   heartbeatMs?: number;
   /** Told when a stream opens or closes (logging). */
   onConnection?: (event: { clientId: string; open: boolean }) => void;
+  /** Most streams open at once per client and in total (0: no limit). */
+  limits?: { perClient: number; total: number };
+  /** Ids remembered per stream for de-duplication (default 4096). */
+  dedupeWindow?: number;
 }
 
 export interface RevocationStreamRoute {
@@ -50,6 +62,8 @@ export interface RevocationStreamRoute {
   closeAll(): void;
   /** Open streams, for tests and metrics. */
   readonly openStreams: number;
+  /** Event ids remembered by all open streams together (bounded by dedupeWindow per stream). */
+  readonly trackedIds: number;
 }
 
 /** Parses `Last-Event-ID`: absent or empty → undefined; else a non-negative integer. */
@@ -101,7 +115,13 @@ export function registerRevocationStream(
   app: FastifyInstance,
   deps: RevocationStreamDeps,
 ): RevocationStreamRoute {
-  const open = new Set<ServerResponse>();
+  const open = new Map<ServerResponse, SentIds>();
+  /** Streams held per client, counted from authorization on, so concurrent connects cannot overshoot. */
+  const held = new Map<string, number>();
+  let heldTotal = 0;
+  const perClientCap = deps.limits?.perClient ?? 0;
+  const totalCap = deps.limits?.total ?? 0;
+  const dedupeWindow = deps.dedupeWindow ?? DEFAULT_DEDUPE_WINDOW;
   const endpoint = deps.issuer + REVOCATION_STREAM_PATH;
   const heartbeatMs = deps.heartbeatMs ?? 15_000;
 
@@ -123,20 +143,65 @@ export function registerRevocationStream(
     return client.id;
   }
 
+  /** Takes a stream slot for `clientId`, or refuses with 429; the caller must release it once. */
+  function hold(clientId: string): () => void {
+    const mine = held.get(clientId) ?? 0;
+    if (totalCap > 0 && heldTotal >= totalCap) {
+      throw OAuthError.rateLimited('Too many open revocation streams on this server; retry later', {
+        retryAfter: CAP_RETRY_AFTER,
+      });
+    }
+    if (perClientCap > 0 && mine >= perClientCap) {
+      throw OAuthError.rateLimited(
+        `This client already holds ${perClientCap} open revocation streams; close one or retry later`,
+        { retryAfter: CAP_RETRY_AFTER },
+      );
+    }
+    held.set(clientId, mine + 1);
+    heldTotal += 1;
+    let released = false;
+    return () => {
+      if (released) {
+        return;
+      }
+      released = true;
+      heldTotal -= 1;
+      const left = (held.get(clientId) ?? 1) - 1;
+      if (left > 0) {
+        held.set(clientId, left);
+      } else {
+        held.delete(clientId);
+      }
+    };
+  }
+
   async function stream(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const clientId = await authorize(request);
     const lastEventId = parseLastEventId(request.headers['last-event-id']);
+    const release = hold(clientId);
+    try {
+      await serve(reply, clientId, lastEventId, release);
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
 
+  async function serve(
+    reply: FastifyReply,
+    clientId: string,
+    lastEventId: number | undefined,
+    release: () => void,
+  ): Promise<void> {
     // Subscribe before reading the backlog: an event that lands in between is buffered, then
     // sent once (deduplicated by id), never lost.
-    const sent = new Set<number>();
+    const sent = createSentIds(dedupeWindow);
     let live: RevocationEvent[] | undefined = [];
     const raw = reply.raw;
     const write = (event: RevocationEvent) => {
-      if (sent.has(event.id)) {
+      if (!sent.add(event.id)) {
         return;
       }
-      sent.add(event.id);
       raw.write(formatEvent(event));
       if (raw.writableLength > MAX_BUFFERED_BYTES) {
         raw.destroy();
@@ -149,12 +214,28 @@ export function registerRevocationStream(
         write(event);
       }
     });
+    let heartbeat: NodeJS.Timeout | undefined;
+    let opened = false;
+    // Registered before any await: a caller that hangs up during the backlog read frees its slot too.
+    raw.once('close', () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+      open.delete(raw);
+      release();
+      if (opened) {
+        deps.onConnection?.({ clientId, open: false });
+      }
+    });
     let backlog: RevocationEvent[];
     try {
       backlog = await loadBacklog(deps, lastEventId);
     } catch (error) {
       unsubscribe();
       throw error;
+    }
+    if (raw.destroyed) {
+      reply.hijack();
+      return;
     }
 
     reply.hijack();
@@ -166,7 +247,8 @@ export function registerRevocationStream(
       // Reverse proxies (nginx) must not buffer the stream.
       'x-accel-buffering': 'no',
     });
-    open.add(raw);
+    open.set(raw, sent);
+    opened = true;
     deps.onConnection?.({ clientId, open: true });
     raw.write(': tessera revocation stream\n\n');
     for (const event of backlog) {
@@ -179,28 +261,29 @@ export function registerRevocationStream(
     }
     raw.write('event: ready\ndata: {}\n\n');
 
-    const heartbeat = setInterval(() => {
+    heartbeat = setInterval(() => {
       raw.write(': heartbeat\n\n');
     }, heartbeatMs);
     heartbeat.unref();
-    raw.on('close', () => {
-      clearInterval(heartbeat);
-      unsubscribe();
-      open.delete(raw);
-      deps.onConnection?.({ clientId, open: false });
-    });
   }
 
   app.get(REVOCATION_STREAM_PATH, { config: { challenge: 'basic' } }, stream);
 
   return {
     closeAll() {
-      for (const raw of open) {
+      for (const raw of open.keys()) {
         raw.end();
       }
     },
     get openStreams() {
       return open.size;
+    },
+    get trackedIds() {
+      let total = 0;
+      for (const sent of open.values()) {
+        total += sent.size;
+      }
+      return total;
     },
   };
 }

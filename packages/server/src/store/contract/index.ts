@@ -12,6 +12,7 @@ import { describeClientStore } from './clients.contract.js';
 import { describeConsentStore } from './consents.contract.js';
 import type { MakeStore } from './fixtures.js';
 import { describeMigrations } from './migrations.contract.js';
+import { describePurgeBatches } from './purge.contract.js';
 import { describeRateLimitStore } from './rate-limits.contract.js';
 import { describeRefreshTokenStore } from './refresh-tokens.contract.js';
 import { describeReplayStore } from './replay.contract.js';
@@ -41,5 +42,6 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
     describeRateLimitStore(makeStore);
     describeAttemptStore(makeStore);
     describeAuditStore(makeStore);
+    describePurgeBatches(makeStore);
   });
 }

@@ -1,5 +1,6 @@
 /** Opaque access tokens, looked up by the SHA-256 of the token. */
 import type { AccessTokenRecord, AccessTokenStore } from '../ports.js';
+import { batchLimit } from './batch-limit.js';
 import { atomic, count, fromJson, type SqlContext, toJson, unique } from './context.js';
 import type { AccessTokenRow } from './database.js';
 
@@ -92,10 +93,19 @@ export function accessTokenStore(ctx: SqlContext): AccessTokenStore {
       return count(result.numUpdatedRows);
     },
 
-    async purgeExpiredAccessTokens(now) {
+    async purgeExpiredAccessTokens(now, limit) {
       const result = await ctx.db
         .deleteFrom('access_tokens')
         .where('expires_at', '<=', now)
+        .$if(limit !== undefined, (query) =>
+          query.where('hash', 'in', (eb) =>
+            eb
+              .selectFrom('access_tokens')
+              .select('hash')
+              .where('expires_at', '<=', now)
+              .limit(batchLimit(limit)),
+          ),
+        )
         .executeTakeFirst();
       return count(result.numDeletedRows);
     },

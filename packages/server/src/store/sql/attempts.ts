@@ -6,6 +6,7 @@
  */
 import { sql } from 'kysely';
 import type { AttemptRequest, AttemptResult, AttemptStore } from '../ports.js';
+import { batchLimit } from './batch-limit.js';
 import { count, type SqlContext } from './context.js';
 
 function assertPolicy(request: AttemptRequest): void {
@@ -97,11 +98,21 @@ export function attemptStore(ctx: SqlContext): AttemptStore {
         .execute();
     },
 
-    async purgeExpiredAttempts(now) {
+    async purgeExpiredAttempts(now, limit) {
       const result = await ctx.db
         .deleteFrom('attempts')
         .where('expires_at', '<=', now)
         .where('next_at', '<=', now)
+        .$if(limit !== undefined, (query) =>
+          query.where('key', 'in', (eb) =>
+            eb
+              .selectFrom('attempts')
+              .select('key')
+              .where('expires_at', '<=', now)
+              .where('next_at', '<=', now)
+              .limit(batchLimit(limit)),
+          ),
+        )
         .executeTakeFirst();
       return count(result.numDeletedRows);
     },

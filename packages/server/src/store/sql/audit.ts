@@ -1,6 +1,8 @@
 /** The audit log: append-only, listed newest first. */
 import type { AuditEvent, AuditStore } from '../ports.js';
+import { batchLimit } from './batch-limit.js';
 import {
+  count,
   decodeIdCursor,
   encodeIdCursor,
   fromJson,
@@ -57,6 +59,22 @@ export function auditStore(ctx: SqlContext): AuditStore {
         .limit(limit + 1)
         .execute();
       return toPage(rows, limit, toAuditEvent, (row) => encodeIdCursor(row.id));
+    },
+
+    async purgeAuditBefore(before, limit) {
+      // Ids grow with time, so the oldest rows come first in id order and the scan stops early.
+      const result = await ctx.db
+        .deleteFrom('audit_events')
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('audit_events')
+            .select('id')
+            .where('at', '<', before)
+            .orderBy('id')
+            .limit(batchLimit(limit)),
+        )
+        .executeTakeFirst();
+      return count(result.numDeletedRows);
     },
   };
 }

@@ -1,5 +1,6 @@
 /** Authorization codes (RFC 6749 §4.1.2): stored by SHA-256, consumed exactly once. */
 import type { AuthorizationCodeRecord, AuthorizationCodeStore } from '../ports.js';
+import { batchLimit } from './batch-limit.js';
 import { atomic, count, fromJson, type SqlContext, toJson, unique } from './context.js';
 import type { AuthorizationCodeRow } from './database.js';
 
@@ -85,10 +86,19 @@ export function authorizationCodeStore(ctx: SqlContext): AuthorizationCodeStore 
       });
     },
 
-    async purgeExpiredAuthorizationCodes(now) {
+    async purgeExpiredAuthorizationCodes(now, limit) {
       const result = await ctx.db
         .deleteFrom('authorization_codes')
         .where('expires_at', '<=', now)
+        .$if(limit !== undefined, (query) =>
+          query.where('hash', 'in', (eb) =>
+            eb
+              .selectFrom('authorization_codes')
+              .select('hash')
+              .where('expires_at', '<=', now)
+              .limit(batchLimit(limit)),
+          ),
+        )
         .executeTakeFirst();
       return count(result.numDeletedRows);
     },

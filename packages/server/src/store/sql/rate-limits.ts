@@ -4,6 +4,7 @@
  * request is never counted.
  */
 import type { RateLimitRequest, RateLimitResult, RateLimitStore } from '../ports.js';
+import { batchLimit } from './batch-limit.js';
 import { count, type SqlContext } from './context.js';
 
 /** How many requests the current window may still take, given the previous window's count. */
@@ -77,8 +78,25 @@ export function rateLimitStore(ctx: SqlContext): RateLimitStore {
       return { allowed: true, count: Number(row.count), previousCount, windowStart };
     },
 
-    async purgeExpiredRateLimits(now) {
-      const result = await ctx.db.deleteFrom('rate_limits').where('expires_at', '<=', now).executeTakeFirst();
+    async purgeExpiredRateLimits(now, limit) {
+      const result = await ctx.db
+        .deleteFrom('rate_limits')
+        .where('expires_at', '<=', now)
+        .$if(limit !== undefined, (query) =>
+          query.where((eb) =>
+            eb(
+              eb.refTuple('key', 'window_start'),
+              'in',
+              eb
+                .selectFrom('rate_limits')
+                .select(['key', 'window_start'])
+                .where('expires_at', '<=', now)
+                .limit(batchLimit(limit))
+                .$asTuple('key', 'window_start'),
+            ),
+          ),
+        )
+        .executeTakeFirst();
       return count(result.numDeletedRows);
     },
   };

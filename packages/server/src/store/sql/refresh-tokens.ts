@@ -1,6 +1,7 @@
 /** Refresh tokens in rotation families (RFC 9700 §4.14): rotate once, a reuse revokes the family. */
 import type { Kysely } from 'kysely';
 import type { RefreshTokenRecord, RefreshTokenStore, RotateResult } from '../ports.js';
+import { batchLimit } from './batch-limit.js';
 import { atomic, count, fromJson, type SqlContext, toJson, unique } from './context.js';
 import type { Database, RefreshTokenRow } from './database.js';
 
@@ -145,10 +146,21 @@ export function refreshTokenStore(ctx: SqlContext): RefreshTokenStore {
       });
     },
 
-    async purgeExpiredRefreshTokens(now) {
+    async purgeExpiredRefreshTokens(now, limit) {
       const result = await ctx.db
         .deleteFrom('refresh_tokens')
         .where((eb) => eb.or([eb('expires_at', '<=', now), eb('family_expires_at', '<=', now)]))
+        .$if(limit !== undefined, (query) =>
+          query.where('hash', 'in', (eb) =>
+            eb
+              .selectFrom('refresh_tokens')
+              .select('hash')
+              .where((inner) =>
+                inner.or([inner('expires_at', '<=', now), inner('family_expires_at', '<=', now)]),
+              )
+              .limit(batchLimit(limit)),
+          ),
+        )
         .executeTakeFirst();
       return count(result.numDeletedRows);
     },

@@ -1,5 +1,6 @@
 /** The replay cache: one-time keys (client-assertion `jti`s, DPoP proofs) kept until they expire. */
 import type { ReplayStore } from '../ports.js';
+import { batchLimit } from './batch-limit.js';
 import { count, type SqlContext } from './context.js';
 
 export function replayStore(ctx: SqlContext): ReplayStore {
@@ -17,8 +18,20 @@ export function replayStore(ctx: SqlContext): ReplayStore {
       return row !== undefined;
     },
 
-    async purgeExpiredReplays(now) {
-      const result = await ctx.db.deleteFrom('replay_keys').where('expires_at', '<=', now).executeTakeFirst();
+    async purgeExpiredReplays(now, limit) {
+      const result = await ctx.db
+        .deleteFrom('replay_keys')
+        .where('expires_at', '<=', now)
+        .$if(limit !== undefined, (query) =>
+          query.where('key', 'in', (eb) =>
+            eb
+              .selectFrom('replay_keys')
+              .select('key')
+              .where('expires_at', '<=', now)
+              .limit(batchLimit(limit)),
+          ),
+        )
+        .executeTakeFirst();
       return count(result.numDeletedRows);
     },
   };

@@ -2,6 +2,7 @@
 import type { RevocationEvent, RevocationTarget } from '@tessera/protocol';
 import { sql } from 'kysely';
 import type { RevocationStore } from '../ports.js';
+import { batchLimit } from './batch-limit.js';
 import { atomic, count, type SqlContext } from './context.js';
 import type { RevocationRow } from './database.js';
 
@@ -71,8 +72,21 @@ export function revocationStore(ctx: SqlContext): RevocationStore {
       return row?.id === null || row?.id === undefined ? 0 : Number(row.id);
     },
 
-    async purgeExpiredRevocations(now) {
-      const result = await ctx.db.deleteFrom('revocations').where('expires_at', '<=', now).executeTakeFirst();
+    async purgeExpiredRevocations(now, limit) {
+      const result = await ctx.db
+        .deleteFrom('revocations')
+        .where('expires_at', '<=', now)
+        .$if(limit !== undefined, (query) =>
+          query.where('id', 'in', (eb) =>
+            eb
+              .selectFrom('revocations')
+              .select('id')
+              .where('expires_at', '<=', now)
+              .orderBy('id')
+              .limit(batchLimit(limit)),
+          ),
+        )
+        .executeTakeFirst();
       return count(result.numDeletedRows);
     },
   };

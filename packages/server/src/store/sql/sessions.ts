@@ -1,5 +1,6 @@
 /** Login sessions (issue 6): the cookie carries a secret, the row its SHA-256. */
 import { NotFoundError, type SessionRecord, type SessionStore } from '../ports.js';
+import { batchLimit } from './batch-limit.js';
 import {
   count,
   decodeKeyCursor,
@@ -106,8 +107,16 @@ export function sessionStore(ctx: SqlContext): SessionStore {
       return rows.map((row) => row.id);
     },
 
-    async purgeExpiredSessions(now) {
-      const result = await ctx.db.deleteFrom('sessions').where('expires_at', '<=', now).executeTakeFirst();
+    async purgeExpiredSessions(now, limit) {
+      const result = await ctx.db
+        .deleteFrom('sessions')
+        .where('expires_at', '<=', now)
+        .$if(limit !== undefined, (query) =>
+          query.where('id', 'in', (eb) =>
+            eb.selectFrom('sessions').select('id').where('expires_at', '<=', now).limit(batchLimit(limit)),
+          ),
+        )
+        .executeTakeFirst();
       return count(result.numDeletedRows);
     },
   };

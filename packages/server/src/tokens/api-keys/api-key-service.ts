@@ -428,12 +428,7 @@ export function createApiKeyService(deps: ApiKeyServiceDeps): ApiKeyService {
     void usage.flush();
   }, options.flushIntervalMs ?? 5000);
   timer.unref();
-  const purgeTimer = setInterval(() => {
-    store
-      .purgeExpiredRateLimits(clock.now())
-      .catch((error: unknown) => deps.logger.error({ err: error }, 'rate-limit purge failed'));
-  }, 60_000);
-  purgeTimer.unref();
+  // Expired rate-limit counters are purged by the maintenance job (maintenance/).
   let closed = false;
 
   return {
@@ -639,7 +634,6 @@ export function createApiKeyService(deps: ApiKeyServiceDeps): ApiKeyService {
       }
       closed = true;
       clearInterval(timer);
-      clearInterval(purgeTimer);
       cache.close();
       rejections.flush();
       await usage.flush();
