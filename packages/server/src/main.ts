@@ -333,7 +333,7 @@ export function resolveAdminToken(config: Readonly<Config>): string | undefined 
 
 /** How the store named by the configuration is opened: its schema and its fault bounds. */
 function storeOptionsOf(config: Readonly<Config>, logger?: Logger): OpenStoreOptions {
-  const { schema, connectTimeout, statementTimeout } = config.database;
+  const { schema, connectTimeout, statementTimeout, lockTimeout } = config.database;
   return {
     ...(schema === undefined ? {} : { schema }),
     postgres: {
@@ -342,6 +342,7 @@ function storeOptionsOf(config: Readonly<Config>, logger?: Logger): OpenStoreOpt
       // A dropped connection is replaced by the pool; the request it served already failed.
       onConnectionError: (error) => logger?.warn({ err: error }, 'database connection lost'),
     },
+    sqlite: { lockTimeoutMs: lockTimeout },
   };
 }
 

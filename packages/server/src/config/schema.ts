@@ -208,6 +208,11 @@ export const configSchema = z.object({
         description:
           'PostgreSQL only: statement_timeout of every connection; a server that does not answer at all is given up 1 s later (the connection is dropped). Either way the request gets 503.',
       }),
+      lockTimeout: option(durationMs(10).prefault('5s'), {
+        typeLabel: 'duration',
+        description:
+          'SQLite only: longest wait for the write lock while another process holds it, counting the wait behind queries queued in this process; then the request gets 503. The wait never blocks the event loop for more than a few ms at a time.',
+      }),
       readyTimeout: option(durationMs(100).prefault('2s'), {
         typeLabel: 'duration',
         description: 'How long /readyz waits for the database to answer a ping before it answers 503.',

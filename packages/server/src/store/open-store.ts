@@ -3,13 +3,15 @@ import { fileURLToPath } from 'node:url';
 import type { Store } from './ports.js';
 import { openPostgres, type PostgresOptions } from './postgres/dialect.js';
 import { createSqlStore } from './sql/sql-store.js';
-import { openSqlite } from './sqlite/dialect.js';
+import { openSqlite, type SqliteOptions } from './sqlite/dialect.js';
 
 export interface OpenStoreOptions {
   /** PostgreSQL only: the schema to use (created when absent). */
   schema?: string;
   /** PostgreSQL only: connection and statement bounds, and who hears of dropped connections. */
   postgres?: Omit<PostgresOptions, 'schema'>;
+  /** SQLite only: how long a query may wait for another process's write lock. */
+  sqlite?: SqliteOptions;
 }
 
 /** The SQLite path a URL names, or undefined when it names PostgreSQL. */
@@ -45,5 +47,5 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     });
     return createSqlStore(db, 'postgres');
   }
-  return createSqlStore(openSqlite(path).db, 'sqlite');
+  return createSqlStore(openSqlite(path, options.sqlite).db, 'sqlite');
 }
