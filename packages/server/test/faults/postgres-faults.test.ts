@@ -14,6 +14,7 @@ import { createFixedClock } from '../../src/clock.js';
 import { hashSecret } from '../../src/ids.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/ports.js';
+import { createNotifyBridge } from '../../src/store/postgres/notify-bridge.js';
 import { TEST_ADMIN_TOKEN } from '../support/bootstrap.js';
 import { createTestClient, FORM, form, type TestClient } from '../support/clients.js';
 import { freePort } from '../support/listening.js';
@@ -330,5 +331,29 @@ describe.skipIf(!ok)('tessera serve on PostgreSQL when the database fails', () =
     expect((await call('/admin/clients', { headers: adminHeaders })).status).toBe(200);
     expect(alive()).toBe(true);
     console.info(`[figures] after SIGCONT: /readyz 200 within ${toReady} ms`);
+  });
+
+  it('issue 20 item 3 — the bus bridge on a frozen database: its connection attempt fails within its bound instead of hanging', async () => {
+    db.freeze();
+    try {
+      const bridge = createNotifyBridge(db.url, { nodeId: 'frozen-probe' });
+      const started = Date.now();
+      const hang = new Promise<string>((resolve) => setTimeout(() => resolve('hung'), 15_000).unref());
+      const outcome = await Promise.race([
+        bridge
+          .start(() => {})
+          .then(
+            () => 'connected',
+            () => 'failed',
+          ),
+        hang,
+      ]);
+      expect(outcome).toBe('failed');
+      console.info(
+        `[figures] bus bridge connect on a frozen database failed after ${Date.now() - started} ms`,
+      );
+    } finally {
+      db.thaw();
+    }
   });
 });
