@@ -46,7 +46,7 @@ import {
   createOpaqueAccessTokenRevoker,
   type Revoker,
 } from './oauth/revocation.js';
-import { openStore } from './store/open-store.js';
+import { type OpenStoreOptions, openStore } from './store/open-store.js';
 import type { Store } from './store/ports.js';
 import { createNotifyBridge } from './store/postgres/notify-bridge.js';
 import { type AccessTokenService, createAccessTokenService } from './tokens/access-token.js';
@@ -380,13 +380,28 @@ export function resolveAdminToken(config: Readonly<Config>): string | undefined 
   );
 }
 
+/** How the store named by the configuration is opened: its schema and its fault bounds. */
+function storeOptionsOf(config: Readonly<Config>, logger?: Logger): OpenStoreOptions {
+  const { schema, connectTimeout, statementTimeout, lockTimeout } = config.database;
+  return {
+    ...(schema === undefined ? {} : { schema }),
+    postgres: {
+      connectTimeoutMs: connectTimeout,
+      statementTimeoutMs: statementTimeout,
+      // A dropped connection is replaced by the pool; the request it served already failed.
+      onConnectionError: (error) => logger?.warn({ err: error }, 'database connection lost'),
+    },
+    sqlite: { lockTimeoutMs: lockTimeout },
+  };
+}
+
 /** Opens the store named by the configuration and applies pending migrations. */
 export async function openMigratedStore(
   config: Readonly<Config>,
+  logger?: Logger,
 ): Promise<{ store: Store; applied: string[] }> {
   const url = databaseUrlOf(config);
-  const schema = config.database.schema;
-  const store = await openStore(url, schema === undefined ? {} : { schema });
+  const store = await openStore(url, storeOptionsOf(config, logger));
   try {
     return { store, applied: await store.migrate() };
   } catch (error) {
@@ -404,7 +419,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
   const effective: Readonly<Config> =
     adminToken === config.adminToken ? config : Object.freeze({ ...config, adminToken });
 
-  const { store } = await openMigratedStore(config);
+  const { store } = await openMigratedStore(config, logger);
   const bus = createInProcessBus({
     onError: (error, topic) => logger.error({ err: error, topic }, 'event handler failed'),
   });

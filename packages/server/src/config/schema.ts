@@ -60,6 +60,34 @@ const duration = () =>
     return seconds;
   });
 
+/** Parses `250ms`, `2s`, `1m` (a bare number is seconds, as in {@link parseDuration}) to milliseconds. */
+export function parseDurationMs(value: string | number): number | undefined {
+  if (typeof value === 'number') {
+    return Number.isInteger(value) && value >= 0 ? value * 1000 : undefined;
+  }
+  const match = DURATION_RE.exec(value.trim());
+  if (match === null) {
+    return undefined;
+  }
+  const amount = Number(match[1]);
+  const unit = match[2] ?? 's';
+  return unit === 'ms' ? amount : amount * (UNIT_SECONDS[unit] ?? 1) * 1000;
+}
+
+/** A duration kept in milliseconds, for bounds below a second; at least `minMs`. */
+const durationMs = (minMs: number) =>
+  z.union([z.string(), z.number()]).transform((value, ctx) => {
+    const ms = parseDurationMs(value);
+    if (ms === undefined || ms < minMs) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected a duration of at least ${minMs} ms such as 500ms, 5s or 1m`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
 const boolean = () =>
   z.preprocess((value) => {
     if (value === 'true' || value === '1' || value === 'yes') {
@@ -176,6 +204,25 @@ export const configSchema = z.object({
           defaultLabel: 'the search_path default (public)',
         },
       ),
+      connectTimeout: option(durationMs(100).prefault('5s'), {
+        typeLabel: 'duration',
+        description:
+          'PostgreSQL only: longest wait for a connection (new, or from a full pool); then the request gets 503 temporarily_unavailable.',
+      }),
+      statementTimeout: option(durationMs(100).prefault('5s'), {
+        typeLabel: 'duration',
+        description:
+          'PostgreSQL only: statement_timeout of every connection; a server that does not answer at all is given up 1 s later (the connection is dropped). Either way the request gets 503.',
+      }),
+      lockTimeout: option(durationMs(10).prefault('5s'), {
+        typeLabel: 'duration',
+        description:
+          'SQLite only: longest wait for the write lock while another process holds it, counting the wait behind queries queued in this process; then the request gets 503. The wait never blocks the event loop for more than a few ms at a time.',
+      }),
+      readyTimeout: option(durationMs(100).prefault('2s'), {
+        typeLabel: 'duration',
+        description: 'How long /readyz waits for the database to answer a ping before it answers 503.',
+      }),
     })
     .prefault({}),
   tls: z

@@ -20,7 +20,7 @@ import { registerFormBody } from './plugins/form-body.js';
 import { type Metrics, registerMetrics } from './plugins/metrics.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerDiscovery } from './public/discovery.js';
-import { registerHealth } from './public/health.js';
+import { registerHealth, within } from './public/health.js';
 import { registerJwks } from './public/jwks.js';
 import { renderError } from './render-error.js';
 
@@ -83,7 +83,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerHealth(
     app,
     [
-      { name: 'store', check: () => deps.store.ping() },
+      { name: 'store', check: within(config.database.readyTimeout, () => deps.store.ping()) },
       { name: 'signing keys', check: () => void deps.keyring.current(config.keys.algorithm) },
     ],
     [

@@ -59,6 +59,57 @@ describe('render-error: the one place errors become responses', () => {
     );
   });
 
+  describe('issue 20 item 2 — the database unavailable → 503 temporarily_unavailable with Retry-After (RFC 6749 §5.2 body)', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const cases: [string, () => unknown][] = [
+      ['PostgreSQL refuses connections', () => refused],
+      ['a connection terminated mid-query', () => new Error('Connection terminated unexpectedly')],
+      ['a hung server (client read timeout)', () => new Error('Query read timeout')],
+      [
+        'statement_timeout (SQLSTATE 57014)',
+        () => Object.assign(new Error('canceling statement'), { code: '57014' }),
+      ],
+      [
+        'SQLite busy past the deadline',
+        () => Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }),
+      ],
+      [
+        'an outage wrapped as server_error',
+        () => OAuthError.serverError('lookup failed', { cause: refused }),
+      ],
+      [
+        'a refused dual-stack connect (AggregateError)',
+        () => new AggregateError([refused], 'connect failed'),
+      ],
+    ];
+    for (const [name, make] of cases) {
+      it(name, async () => {
+        const app = appWith(() => {
+          throw make();
+        });
+        const response = await app.inject({ method: 'POST', url: '/x' });
+        expect(response.statusCode).toBe(503);
+        expect(response.headers['retry-after']).toBe('5');
+        expect(response.headers['cache-control']).toBe('no-store');
+        expect(response.json()).toEqual({
+          error: 'temporarily_unavailable',
+          error_description: 'The service is temporarily unavailable; retry later',
+        });
+      });
+    }
+
+    it('a unique violation or a deliberate OAuth error is not an outage', async () => {
+      const unique = appWith(() => {
+        throw Object.assign(new Error('duplicate key'), { code: '23505' });
+      });
+      expect((await unique.inject({ method: 'POST', url: '/x' })).statusCode).toBe(500);
+      const grant = appWith(() => {
+        throw OAuthError.invalidGrant('expired', { cause: refused });
+      });
+      expect((await grant.inject({ method: 'POST', url: '/x' })).statusCode).toBe(400);
+    });
+  });
+
   it('rate_limited → 429 with Retry-After', async () => {
     const app = appWith(() => {
       throw OAuthError.rateLimited('Slow down', { retryAfter: 2.2 });

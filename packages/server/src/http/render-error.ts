@@ -5,10 +5,13 @@
  *   authentication adds `WWW-Authenticate: Basic` (RFC 6749 §5.2); Bearer-protected routes add an
  *   RFC 6750 §3 challenge.
  * - Fastify's parse/validation/size errors → `invalid_request` with their 4xx status.
+ * - The database unavailable (down, hung, locked past its deadline) → `temporarily_unavailable` 503
+ *   with `Retry-After`: the request may well succeed in a moment, which a 500 would not say.
  * - Anything else → `server_error` 500 with the request id; the cause goes to the log only.
  */
 import { isOAuthError, OAuthError } from '@tessera/protocol';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { isStoreUnavailable } from '../store/unavailable.js';
 import { isPageRequest, renderPageError } from './pages/authorize-response.js';
 
 declare module 'fastify' {
@@ -41,6 +44,9 @@ export function bearerChallenge(realm: string, error?: OAuthError): string {
   }
   return `Bearer ${params.join(', ')}`;
 }
+
+/** Seconds a client is asked to wait when the database is unavailable (RFC 9110 §10.2.3). */
+export const UNAVAILABLE_RETRY_AFTER = 5;
 
 /** Maps Fastify's own errors (parsing, validation, limits) to an OAuthError. */
 function fromFastifyError(error: FastifyError): OAuthError | undefined {
@@ -76,13 +82,22 @@ export function renderError(
   reply: FastifyReply,
 ): FastifyReply {
   let error: OAuthError;
-  if (isOAuthError(raw)) {
+  const deliberate = isOAuthError(raw) && raw.code !== 'server_error';
+  if (!deliberate && isStoreUnavailable(raw)) {
+    // Also when wrapped: a server_error whose cause is the outage is still the outage.
+    error = OAuthError.temporarilyUnavailable('The service is temporarily unavailable; retry later', {
+      cause: raw,
+      retryAfter: UNAVAILABLE_RETRY_AFTER,
+    });
+  } else if (isOAuthError(raw)) {
     error = raw;
   } else {
     const mapped = raw instanceof Error ? fromFastifyError(raw as FastifyError) : undefined;
     error = mapped ?? OAuthError.serverError('The server met an unexpected condition', { cause: raw });
   }
-  if (error.code === 'server_error' || error.status >= 500) {
+  if (error.code === 'temporarily_unavailable') {
+    request.log.warn({ err: error.cause ?? raw, requestId: request.id }, 'database unavailable');
+  } else if (error.code === 'server_error' || error.status >= 500) {
     request.log.error({ err: error.cause ?? raw, requestId: request.id }, 'request failed');
   } else if (error.cause !== undefined) {
     request.log.info({ code: error.code, cause: String(error.cause) }, 'request refused');

@@ -1,13 +1,17 @@
 /** Opens the store a URL names. It does not migrate: the caller runs `store.migrate()`. */
 import { fileURLToPath } from 'node:url';
 import type { Store } from './ports.js';
-import { openPostgres } from './postgres/dialect.js';
+import { openPostgres, type PostgresOptions } from './postgres/dialect.js';
 import { createSqlStore } from './sql/sql-store.js';
-import { openSqlite } from './sqlite/dialect.js';
+import { openSqlite, type SqliteOptions } from './sqlite/dialect.js';
 
 export interface OpenStoreOptions {
   /** PostgreSQL only: the schema to use (created when absent). */
   schema?: string;
+  /** PostgreSQL only: connection and statement bounds, and who hears of dropped connections. */
+  postgres?: Omit<PostgresOptions, 'schema'>;
+  /** SQLite only: how long a query may wait for another process's write lock. */
+  sqlite?: SqliteOptions;
 }
 
 /** The SQLite path a URL names, or undefined when it names PostgreSQL. */
@@ -37,8 +41,11 @@ export function sqlitePathOf(url: string): string | undefined {
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
   const path = sqlitePathOf(url);
   if (path === undefined) {
-    const { db } = await openPostgres(url, options.schema === undefined ? {} : { schema: options.schema });
+    const { db } = await openPostgres(url, {
+      ...options.postgres,
+      ...(options.schema === undefined ? {} : { schema: options.schema }),
+    });
     return createSqlStore(db, 'postgres');
   }
-  return createSqlStore(openSqlite(path).db, 'sqlite');
+  return createSqlStore(openSqlite(path, options.sqlite).db, 'sqlite');
 }

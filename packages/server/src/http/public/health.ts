@@ -54,3 +54,15 @@ export function registerHealth(
     return { status: 'ready', ...reportsOf(reports) };
   });
 }
+
+/** `check`, failed when it has not passed within `ms`: a hung database must not hang /readyz. */
+export function within(ms: number, check: ReadinessCheck['check']): () => Promise<void> {
+  return () =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+      Promise.resolve()
+        .then(check)
+        .then(resolve, reject)
+        .finally(() => clearTimeout(timer));
+    });
+}

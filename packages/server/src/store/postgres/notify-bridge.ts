@@ -36,6 +36,7 @@ const MAX_PAYLOAD_BYTES = 7999;
 const MAX_QUEUED = 1000;
 const MIN_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 5000;
+const CONNECT_TIMEOUT_MS = 5000;
 
 function isEnvelope(value: unknown): value is Envelope {
   if (typeof value !== 'object' || value === null) {
@@ -146,6 +147,11 @@ export function createNotifyBridge(url: string, options: NotifyBridgeOptions): B
     const next = new pg.Client({
       connectionString: url,
       application_name: `tessera-bus-${options.nodeId}`.slice(0, 63),
+      // A frozen or unreachable server must fail the attempt (and schedule the next one), not hang it;
+      // keep-alive notices a peer that vanished while the connection sat listening.
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
     });
     client = next;
     next.on('notification', onNotification);

@@ -2,6 +2,13 @@
  * `store/sqlite` builds the Kysely instance for SQLite (better-sqlite3) and holds the SQLite
  * differences (STYLE §9.5): pragmas, and write transactions that start `BEGIN IMMEDIATE` so two
  * writers never deadlock on a read-to-write upgrade. Queries live in `store/sql`.
+ *
+ * Another process holding the write lock: better-sqlite3 is synchronous, so SQLite's own
+ * `busy_timeout` wait would block the event loop (every request, /healthz included) for as long as
+ * it lasts. The busy timeout is therefore only a few milliseconds; a statement that still finds the
+ * database locked is retried after an asynchronous backoff, until a deadline (`lockTimeoutMs`) that
+ * starts when the query asks for the connection, so it also bounds the wait behind writes queued in
+ * this process. Past it the query fails with StoreUnavailableError (503 temporarily_unavailable).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -16,19 +23,63 @@ import {
   SqliteDriver,
 } from 'kysely';
 import type { Database } from '../sql/database.js';
+import { StoreUnavailableError } from '../unavailable.js';
 
-/** A fair FIFO mutex. */
+/**
+ * SQLite's own busy wait per attempt, which blocks the event loop: short enough that /healthz stays
+ * prompt while another process holds the lock, long enough to absorb that process's normal, short
+ * writes without a retry (docs/operations.md has the measurements).
+ */
+export const BUSY_WAIT_MS = 10;
+/** Backoff between attempts: 1, 2, 4 … ms, at most this. */
+const MAX_BACKOFF_MS = 50;
+const DEFAULT_LOCK_TIMEOUT_MS = 5000;
+
+function lockedOut(cause?: unknown): StoreUnavailableError {
+  return new StoreUnavailableError(
+    'database unavailable: SQLite is locked by another process',
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+function isBusy(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A fair FIFO mutex; a waiter may give up at a deadline. */
 class Mutex {
   #locked = false;
   readonly #waiters: (() => void)[] = [];
 
-  lock(): Promise<void> {
+  lock(deadline?: number): Promise<void> {
     if (!this.#locked) {
       this.#locked = true;
       return Promise.resolve();
     }
-    return new Promise((resolve) => {
-      this.#waiters.push(resolve);
+    return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const waiter = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      if (deadline !== undefined) {
+        timer = setTimeout(
+          () => {
+            const index = this.#waiters.indexOf(waiter);
+            if (index >= 0) {
+              this.#waiters.splice(index, 1);
+              reject(lockedOut());
+            }
+          },
+          Math.max(0, deadline - Date.now()),
+        );
+      }
+      this.#waiters.push(waiter);
     });
   }
 
@@ -77,20 +128,61 @@ function acquireFileLock(path: string): { mutex: Mutex; release: () => void } {
  */
 class ImmediateSqliteDriver extends SqliteDriver {
   readonly #fileLock: { mutex: Mutex; release: () => void } | undefined;
+  readonly #sqlite: SqliteDatabase.Database;
+  readonly #lockTimeoutMs: number;
 
-  constructor(config: SqliteDialectConfig, fileLock: { mutex: Mutex; release: () => void } | undefined) {
+  constructor(
+    config: SqliteDialectConfig & { database: SqliteDatabase.Database },
+    fileLock: { mutex: Mutex; release: () => void } | undefined,
+    lockTimeoutMs: number,
+  ) {
     super(config);
     this.#fileLock = fileLock;
+    this.#sqlite = config.database;
+    this.#lockTimeoutMs = lockTimeoutMs;
   }
 
   override async acquireConnection(): Promise<DatabaseConnection> {
-    await this.#fileLock?.mutex.lock();
+    const deadline = Date.now() + this.#lockTimeoutMs;
+    await this.#fileLock?.mutex.lock(deadline);
+    let connection: DatabaseConnection;
     try {
-      return await super.acquireConnection();
+      connection = await super.acquireConnection();
     } catch (error) {
       this.#fileLock?.mutex.unlock();
       throw error;
     }
+    return this.#fileLock === undefined ? connection : this.#retrying(connection, deadline);
+  }
+
+  /**
+   * The connection, with statements that find the database locked retried until `deadline`. Only
+   * outside a transaction (an autocommit statement, or the `BEGIN IMMEDIATE` itself), where a busy
+   * statement has changed nothing; inside one, the transaction already holds the write lock.
+   */
+  #retrying(connection: DatabaseConnection, deadline: number): DatabaseConnection {
+    const sqlite = this.#sqlite;
+    return {
+      async executeQuery(query) {
+        let backoff = 1;
+        for (;;) {
+          try {
+            return await connection.executeQuery(query);
+          } catch (error) {
+            if (!isBusy(error)) {
+              throw error;
+            }
+            const left = deadline - Date.now();
+            if (sqlite.inTransaction || left <= 0) {
+              throw lockedOut(error);
+            }
+            await sleep(Math.min(backoff, left));
+            backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+          }
+        }
+      },
+      streamQuery: (query, chunkSize) => connection.streamQuery(query, chunkSize),
+    };
   }
 
   override async releaseConnection(): Promise<void> {
@@ -109,17 +201,23 @@ class ImmediateSqliteDriver extends SqliteDriver {
 }
 
 class ImmediateSqliteDialect extends SqliteDialect {
-  readonly #config: SqliteDialectConfig;
+  readonly #config: SqliteDialectConfig & { database: SqliteDatabase.Database };
   readonly #fileLock: { mutex: Mutex; release: () => void } | undefined;
+  readonly #lockTimeoutMs: number;
 
-  constructor(config: SqliteDialectConfig, fileLock: { mutex: Mutex; release: () => void } | undefined) {
+  constructor(
+    config: SqliteDialectConfig & { database: SqliteDatabase.Database },
+    fileLock: { mutex: Mutex; release: () => void } | undefined,
+    lockTimeoutMs: number,
+  ) {
     super(config);
     this.#config = config;
     this.#fileLock = fileLock;
+    this.#lockTimeoutMs = lockTimeoutMs;
   }
 
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.#config, this.#fileLock);
+    return new ImmediateSqliteDriver(this.#config, this.#fileLock, this.#lockTimeoutMs);
   }
 }
 
@@ -132,8 +230,11 @@ export interface SqliteHandle {
 }
 
 export interface SqliteOptions {
-  /** How long a writer waits for another process's lock (default 5000 ms). */
-  busyTimeoutMs?: number;
+  /**
+   * How long a query may wait, in all, for another process's write lock and for the queries of this
+   * process queued before it (default 5000 ms); then it fails with StoreUnavailableError.
+   */
+  lockTimeoutMs?: number;
 }
 
 /** Opens `:memory:` or a database file (its directory is created when missing). */
@@ -143,14 +244,20 @@ export function openSqlite(path: string, options: SqliteOptions = {}): SqliteHan
   if (!memory) {
     mkdirSync(dirname(resolved), { recursive: true });
   }
-  const sqlite = new SqliteDatabase(resolved, { timeout: options.busyTimeoutMs ?? 5000 });
+  const sqlite = new SqliteDatabase(resolved, { timeout: BUSY_WAIT_MS });
   if (!memory) {
     sqlite.pragma('journal_mode = WAL');
   }
-  sqlite.pragma(`busy_timeout = ${Math.floor(options.busyTimeoutMs ?? 5000)}`);
+  sqlite.pragma(`busy_timeout = ${BUSY_WAIT_MS}`);
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = NORMAL');
   const fileLock = memory ? undefined : acquireFileLock(resolved);
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }, fileLock) });
+  const db = new Kysely<Database>({
+    dialect: new ImmediateSqliteDialect(
+      { database: sqlite },
+      fileLock,
+      options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+    ),
+  });
   return { db, sqlite, path: resolved };
 }
