@@ -7,11 +7,13 @@ import type { SqlDialectName } from './context.js';
 import type { Database } from './database.js';
 import { initialMigration } from './migrations/0001-initial.js';
 import { rateLimitsMigration } from './migrations/0002-rate-limits.js';
+import { refreshReuseGraceMigration } from './migrations/0003-refresh-reuse-grace.js';
 
 export function migrations(dialect: SqlDialectName): Record<string, Migration> {
   return {
     '0001-initial': initialMigration(dialect),
     '0002-rate-limits': rateLimitsMigration(),
+    '0003-refresh-reuse-grace': refreshReuseGraceMigration(),
   };
 }
 
