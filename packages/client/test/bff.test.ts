@@ -250,6 +250,7 @@ describe.each<[AdapterName, 'memory' | 'sqlite']>([
     const stolen = (await storedTokens(browser)).refreshToken ?? '';
     tessera.t.clock.advance(600);
     expect((await browser.api('/api/cookies')).status).toBe(200);
+    tessera.t.clock.advance(10); // past refreshTokens.reuseGrace
     // The attacker presents the rotated-away token: Tessera revokes the whole grant.
     const reuse = await fetch(`${tessera.issuer}/token`, {
       method: 'POST',

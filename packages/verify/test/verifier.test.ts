@@ -3,7 +3,7 @@
  * opaque tokens and API keys by introspection (RFC 7662), revocations pushed by the stream, key
  * rotation, reconnect with Last-Event-ID, fail-closed.
  */
-import { decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createVerifier, type Verifier, type VerifierOptions, VerifyError } from '../src/index.js';
 import {
@@ -173,6 +173,31 @@ describe('JWT access tokens (RFC 9068 §4)', () => {
     }
     // `alg: none` has an empty signature: not even a well-formed bearer credential for jose.
     expect((await refusal(verifier.verify(`Bearer ${none}`))).code).toBe('invalid_token');
+  });
+
+  it("RFC 9068 §2.1 — an ID token (RS256, typ JWT, signed with Tessera's own ID-token key) presented as an access token is invalid_token", async () => {
+    const verifier = verifierFor();
+    const claims = decodeJwt(await t.token(app, 'cookies:read'));
+    // Tessera's real RS256 key (the one its ID tokens are signed with, published in its JWKS):
+    // signature, kid, iss, aud and claims are all genuine; only the type differs.
+    const key = t.keyring.current('RS256');
+    const sign = (header: { typ?: string }, jti: string) =>
+      new SignJWT({ ...claims, jti, azp: app.clientId, nonce: 'n-0S6_WzA2Mj' })
+        .setProtectedHeader({ alg: 'RS256', kid: key.kid, ...header })
+        .sign(key.privateKey);
+    // Control: the same token typed at+jwt is accepted, so the refusal below is the typ check.
+    expect((await verifier.verify(`Bearer ${await sign({ typ: 'at+jwt' }, 'control')}`)).clientId).toBe(
+      app.clientId,
+    );
+    for (const [header, jti] of [
+      [{ typ: 'JWT' }, 'id-token'],
+      [{}, 'untyped'],
+    ] as const) {
+      expect(await refusal(verifier.verify(`Bearer ${await sign(header, jti)}`))).toMatchObject({
+        code: 'invalid_token',
+        description: 'The token is not an access token (RFC 9068 typ at+jwt)',
+      });
+    }
   });
 
   it('RFC 6750 §3.1 — a token without the needed scope is insufficient_scope (403) naming the scope', async () => {

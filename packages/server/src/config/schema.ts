@@ -50,11 +50,15 @@ export function parseDuration(value: string | number): number | undefined {
   return amount * (UNIT_SECONDS[unit] ?? 1);
 }
 
-const duration = () =>
+const duration = (maxSeconds = Number.POSITIVE_INFINITY) =>
   z.union([z.string(), z.number()]).transform((value, ctx) => {
     const seconds = parseDuration(value);
     if (seconds === undefined) {
       ctx.addIssue({ code: 'custom', message: 'expected a duration such as 90, 30s, 10m, 1h or 30d' });
+      return z.NEVER;
+    }
+    if (seconds > maxSeconds) {
+      ctx.addIssue({ code: 'custom', message: `expected at most ${maxSeconds} seconds` });
       return z.NEVER;
     }
     return seconds;
@@ -349,6 +353,11 @@ export const configSchema = z.object({
       maxTtl: option(duration().prefault('90d'), {
         typeLabel: 'duration',
         description: 'No refresh token of a grant outlives this, counted from the authorization (absolute).',
+      }),
+      reuseGrace: option(duration(300).prefault('10s'), {
+        typeLabel: 'duration',
+        description:
+          'After a rotation, the old refresh token presented again by its client within this window, while its successor is unused, returns that same successor instead of revoking the family (RFC 9700 §4.14.2): a lost response does not log the person out. 0 disables; at most 5m.',
       }),
     })
     .prefault({}),

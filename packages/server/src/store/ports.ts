@@ -399,8 +399,30 @@ export interface RefreshTokenRecord {
 
 export type RotateResult =
   | { status: 'rotated'; previous: RefreshTokenRecord }
+  | {
+      /**
+       * The token was rotated moments ago (within its reuse grace) and its successor is still
+       * unused: nothing changed, and the caller answers with the same successor again.
+       */
+      status: 'retried';
+      previous: RefreshTokenRecord;
+      successor: RefreshTokenRecord;
+      /** The successor token as sealed at rotation (see {@link ReuseGrace}). */
+      sealedSuccessor: string;
+    }
   | { status: 'reused'; previous: RefreshTokenRecord }
   | { status: 'not_found' };
+
+/**
+ * RFC 9700 §4.14.2 reuse grace for one rotation: until `until`, presenting the old token again
+ * returns `retried` with `sealedSuccessor` while the successor is unused, instead of `reused`.
+ * The store keeps the sealed successor only until then (and never once the family is revoked).
+ */
+export interface ReuseGrace {
+  until: number;
+  /** The successor's token, sealed by the caller (ports never see a raw secret). */
+  sealedSuccessor: string;
+}
 
 export interface RefreshTokenStore {
   insertRefreshToken(token: RefreshTokenRecord): Promise<void>;
@@ -408,9 +430,16 @@ export interface RefreshTokenStore {
   /**
    * The one atomic verb of RFC 9700 §4.14: if `oldHash` is current (unused, unrevoked, unexpired at
    * `now`), mark it used and insert `next` → `rotated`. If it was already used, revoke its whole
-   * family in the same transaction → `reused`. Unknown, expired or revoked → `not_found`.
+   * family in the same transaction → `reused`, unless it was rotated with a `grace` that has not
+   * ended and its successor is still current → `retried` (nothing written, no second successor).
+   * Unknown, expired or revoked → `not_found`.
    */
-  rotateRefreshToken(oldHash: string, next: RefreshTokenRecord, now: number): Promise<RotateResult>;
+  rotateRefreshToken(
+    oldHash: string,
+    next: RefreshTokenRecord,
+    now: number,
+    grace?: ReuseGrace,
+  ): Promise<RotateResult>;
   /** Revokes every token of the families matching the filter; returns the family ids touched. */
   revokeRefreshTokens(
     filter: { familyId?: string; clientId?: string; userId?: string; sessionId?: string },

@@ -2,12 +2,16 @@
  * `tessera clients …` end to end: the CLI runs in-process (`buildCli().parseAsync`) against the
  * app listening on 127.0.0.1, through the admin API, as an operator would use it.
  */
+import { createHash } from 'node:crypto';
 import { parseSecret } from '@tessera/protocol';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AdminApiError } from '../../src/cli/admin-client.js';
 import { buildCli } from '../../src/cli/main.js';
 import { hashSecret } from '../../src/ids.js';
 import { bootstrap, type TestServer } from '../support/bootstrap.js';
+
+/** SHA-256 computed here, not with the code under test (DESIGN §3: secrets stored only as SHA-256). */
+const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest('base64url');
 
 describe('tessera clients', () => {
   let t: TestServer;
@@ -86,7 +90,7 @@ describe('tessera clients', () => {
       metadata: { tenant: 'acme', plan: 'gold' },
     });
     const stored = await t.store.findClient(id);
-    expect(stored?.secrets.map((s) => s.hash)).toEqual([hashSecret(secret)]);
+    expect(stored?.secrets.map((s) => s.hash)).toEqual([sha256(secret)]);
   });
 
   it('create (human) shows the secret once, with a warning that it will not be shown again', async () => {
@@ -96,7 +100,7 @@ describe('tessera clients', () => {
     expect(out.split(secret)).toHaveLength(2);
     expect(out).toMatch(/will not be shown again/);
     const id = /Created client (cli_\S+)/.exec(out)?.[1] ?? '';
-    expect((await t.store.findClient(id))?.secrets[0]?.hash).toBe(hashSecret(secret));
+    expect((await t.store.findClient(id))?.secrets[0]?.hash).toBe(sha256(secret));
   });
 
   it('list, show, update, rotate-secret, delete; secrets never in list or show', async () => {

@@ -281,6 +281,7 @@ describe('refresh_token (RFC 6749 §6, RFC 9700 §4.14)', () => {
     ).json();
     const published: unknown[] = [];
     t.bus.subscribe('revocation.created', (event) => published.push(event.target));
+    t.clock.advance(10); // past refreshTokens.reuseGrace (10 s): a replay, not a lost response
     const replay = await token(c, { grant_type: 'refresh_token', refresh_token: first.refresh_token });
     expect(replay.statusCode).toBe(400);
     expect(replay.json().error).toBe('invalid_grant');
@@ -295,6 +296,89 @@ describe('refresh_token (RFC 6749 §6, RFC 9700 §4.14)', () => {
     const events = await t.store.listAudit({ type: 'refresh_token.reused' });
     expect(events.items).toHaveLength(1);
     expect(JSON.stringify(events.items)).not.toContain(first.refresh_token);
+  });
+
+  describe('reuse grace (refreshTokens.reuseGrace, default 10 s)', () => {
+    const refresh = (value: string, extra: Record<string, string> = {}) =>
+      token(c, { grant_type: 'refresh_token', refresh_token: value, ...extra });
+
+    it('RFC 9700 §4.14.2 — a refresh whose response was lost: the same token again within the grace → 200 with the SAME new refresh token; the family stays live', async () => {
+      const first = await tokens();
+      const lost = (await refresh(first.refresh_token)).json();
+      t.clock.advance(9);
+      const retry = await refresh(first.refresh_token);
+      expect(retry.statusCode).toBe(200);
+      const body = retry.json();
+      expect(body.refresh_token).toBe(lost.refresh_token);
+      expect(body.scope).toBe('openid offline_access read write');
+      expect((await introspect(c, body.access_token)).json().active).toBe(true);
+      expect((await introspect(c, lost.access_token)).json().active).toBe(true);
+      // The one successor rotates as usual afterwards.
+      const next = await refresh(body.refresh_token);
+      expect(next.statusCode).toBe(200);
+      expect(next.json().refresh_token).not.toBe(body.refresh_token);
+      await t.audit.flush();
+      const events = await t.store.listAudit({ type: 'refresh_token.retried' });
+      expect(events.items).toHaveLength(1);
+      expect(JSON.stringify(events.items)).not.toContain(lost.refresh_token);
+      expect((await t.store.listAudit({ type: 'refresh_token.reused' })).items).toHaveLength(0);
+    });
+
+    it('RFC 9700 §4.14.2 — two parallel presentations of the same token → both 200 with the same refresh token: one live branch', async () => {
+      const first = await tokens();
+      const [a, b] = await Promise.all([refresh(first.refresh_token), refresh(first.refresh_token)]);
+      expect([a?.statusCode, b?.statusCode]).toEqual([200, 200]);
+      expect(a?.json().refresh_token).toBe(b?.json().refresh_token);
+      // That single successor is the family's only live token: using it and then the old one again
+      // (its successor now used) is reuse, and the whole family goes.
+      const rotated = await refresh(a?.json().refresh_token);
+      expect(rotated.statusCode).toBe(200);
+      expect((await refresh(first.refresh_token)).json().error).toBe('invalid_grant');
+      expect((await refresh(rotated.json().refresh_token)).json().error).toBe('invalid_grant');
+    });
+
+    it('RFC 9700 §4.14.2 — once the successor was used, the old token (even within the grace) is reuse: family revoked', async () => {
+      const first = await tokens();
+      const second = (await refresh(first.refresh_token)).json();
+      const third = (await refresh(second.refresh_token)).json();
+      t.clock.advance(1);
+      const replay = await refresh(first.refresh_token);
+      expect(replay.statusCode).toBe(400);
+      expect(replay.json().error).toBe('invalid_grant');
+      expect((await refresh(third.refresh_token)).json().error).toBe('invalid_grant');
+      expect((await introspect(c, third.access_token)).json().active).toBe(false);
+    });
+
+    it('RFC 9700 §4.14.2 — single use beyond the grace: 10 s after the rotation the old token is reuse and the family is revoked', async () => {
+      const first = await tokens();
+      const second = (await refresh(first.refresh_token)).json();
+      t.clock.advance(10);
+      expect((await refresh(first.refresh_token)).json().error).toBe('invalid_grant');
+      expect((await refresh(second.refresh_token)).json().error).toBe('invalid_grant');
+      expect((await introspect(c, second.access_token)).json().active).toBe(false);
+    });
+
+    it('RFC 6749 §6 — within the grace, another client presenting the old token → invalid_grant, and nothing is burnt', async () => {
+      const first = await tokens();
+      const second = (await refresh(first.refresh_token)).json();
+      const other = await createCodeClient(t);
+      expect(
+        (await token(other, { grant_type: 'refresh_token', refresh_token: first.refresh_token })).json()
+          .error,
+      ).toBe('invalid_grant');
+      expect((await refresh(second.refresh_token)).statusCode).toBe(200);
+    });
+
+    it('refreshTokens.reuseGrace = 0 disables it: the old token again at once is reuse', async () => {
+      await t.close();
+      t = await bootstrap({ 'refreshTokens.reuseGrace': '0' });
+      await createUser(t);
+      c = await createCodeClient(t);
+      const first = await tokens();
+      const second = (await refresh(first.refresh_token)).json();
+      expect((await refresh(first.refresh_token)).json().error).toBe('invalid_grant');
+      expect((await refresh(second.refresh_token)).json().error).toBe('invalid_grant');
+    });
   });
 
   it('RFC 6749 §6 — down-scoping is allowed; the refresh token keeps the original scope', async () => {

@@ -2,12 +2,15 @@
  * Access tokens: RFC 9068 JWTs (header, claims, verification with the published JWKS) and opaque
  * `tsr_at_…` tokens (DESIGN §3).
  */
+import { createHash } from 'node:crypto';
 import { parseSecret } from '@tessera/protocol';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashSecret } from '../../src/ids.js';
 import { bootstrap, TEST_ISSUER, type TestServer } from '../support/bootstrap.js';
 import { createTestClient, FORM, form, type TestClient } from '../support/clients.js';
+
+/** SHA-256 computed here, not with the code under test (DESIGN §3: secrets stored only as SHA-256). */
+const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest('base64url');
 
 let t: TestServer;
 
@@ -152,7 +155,7 @@ describe('DESIGN §3 opaque access tokens', () => {
     const { access_token, expires_in } = await issue(c, { scope: 'write' });
     expect(access_token).toMatch(/^tsr_at_/);
     expect(parseSecret(access_token, 'at')).toBeDefined();
-    const record = await t.store.findAccessToken(hashSecret(access_token));
+    const record = await t.store.findAccessToken(sha256(access_token));
     expect(record).toMatchObject({
       clientId: c.id,
       subject: c.id,

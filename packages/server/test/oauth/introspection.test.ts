@@ -197,30 +197,52 @@ describe('RFC 8725 forged JWTs are inactive at introspection', () => {
     }
   });
 
-  it('RFC 8725 §3.10 — an embedded jwk header (attacker key) → inactive', async () => {
-    const attacker = await generateKeyPair('ES256', { extractable: true });
-    const jwk = await exportJWK(attacker.publicKey);
-    for (const headerKid of [kid, 'attacker']) {
-      const forged = await new SignJWT(payloadOf())
-        .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: headerKid, jwk })
-        .sign(attacker.privateKey);
-      await expectInactive(forged);
+  /**
+   * Signs with the server's OWN current signing key, so the signature, kid, alg, issuer and claims
+   * are all genuine and only the header parameters a test names differ: deleting the check that
+   * test is about makes the forgery active.
+   */
+  async function signedByServer(header: Record<string, unknown>): Promise<string> {
+    const key = t.keyring.find(kid);
+    if (key === undefined) {
+      throw new Error('the genuine token kid is not in the keyring');
     }
+    return new SignJWT(payloadOf())
+      .setProtectedHeader({ alg: key.alg, typ: 'at+jwt', kid, ...header })
+      .sign(key.privateKey);
+  }
+
+  it('control: a token re-signed with the server key and the genuine header is active (the forgeries below differ only in what each names)', async () => {
+    const response = await introspect({ token: await signedByServer({}) });
+    expect(response.json()).toMatchObject({ active: true, client_id: owner.id });
   });
 
-  it('RFC 8725 §3.10 — jku and x5u headers pointing at an attacker → inactive', async () => {
-    const attacker = await generateKeyPair('ES256');
-    for (const extra of [
-      { jku: 'https://attacker.example/jwks' },
-      { x5u: 'https://attacker.example/cert.pem' },
-    ]) {
-      for (const headerKid of [kid, 'attacker']) {
-        const forged = await new SignJWT(payloadOf())
-          .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: headerKid, ...extra })
-          .sign(attacker.privateKey);
-        await expectInactive(forged);
-      }
+  it('RFC 8725 §3.10 — an embedded jwk header (attacker key) → inactive, though the server key signed it', async () => {
+    const attacker = await generateKeyPair('ES256', { extractable: true });
+    const jwk = await exportJWK(attacker.publicKey);
+    await expectInactive(await signedByServer({ jwk }));
+    // Even the server's own public key embedded is refused: the header itself is the problem.
+    const own = t.keyring.jwks().keys.find((k) => k.kid === kid);
+    await expectInactive(await signedByServer({ jwk: own }));
+  });
+
+  it('RFC 8725 §3.10 — a jku header pointing at an attacker → inactive, though the server key signed it', async () => {
+    await expectInactive(await signedByServer({ jku: 'https://attacker.example/jwks' }));
+  });
+
+  it('RFC 8725 §3.10 — an x5u header pointing at an attacker → inactive, though the server key signed it', async () => {
+    await expectInactive(await signedByServer({ x5u: 'https://attacker.example/cert.pem' }));
+  });
+
+  it('RFC 9068 §2.1 / RFC 8725 §3.11 — a typ other than at+jwt (an ID token, a plain JWT, none) → inactive, though the server key signed it', async () => {
+    for (const typ of ['JWT', 'id_token', 'application/jwt']) {
+      await expectInactive(await signedByServer({ typ }));
     }
+    const key = t.keyring.find(kid);
+    const untyped = await new SignJWT(payloadOf())
+      .setProtectedHeader({ alg: key?.alg ?? 'ES256', kid })
+      .sign(key?.privateKey ?? new Uint8Array(32));
+    await expectInactive(untyped);
   });
 
   it('RFC 7515 §4.1.4 — unknown kid → inactive', async () => {

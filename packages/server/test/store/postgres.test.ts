@@ -72,7 +72,13 @@ describe.skipIf(!ok)('PostgreSQL', () => {
     it('applies the initial migration once in a fresh schema it creates', async () => {
       const store = await openStore(POSTGRES_URL, { schema: freshSchema });
       try {
-        expect(await store.migrate()).toEqual(['0001-initial', '0002-rate-limits', '0003-attempts']);
+        expect(await store.migrate()).toEqual([
+          '0001-initial',
+          '0002-rate-limits',
+          '0003-attempts',
+          '0004-signing-key-master-key-id',
+          '0005-refresh-reuse-grace',
+        ]);
         expect(await store.migrate()).toEqual([]);
         expect(await store.countClients()).toBe(0);
       } finally {

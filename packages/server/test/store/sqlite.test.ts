@@ -56,7 +56,13 @@ describe('SQLite specifics', () => {
   it('applies the initial migration once on a fresh database', async () => {
     const store = await openStore(':memory:');
     try {
-      expect(await store.migrate()).toEqual(['0001-initial', '0002-rate-limits', '0003-attempts']);
+      expect(await store.migrate()).toEqual([
+        '0001-initial',
+        '0002-rate-limits',
+        '0003-attempts',
+        '0004-signing-key-master-key-id',
+        '0005-refresh-reuse-grace',
+      ]);
       expect(await store.migrate()).toEqual([]);
     } finally {
       await store.close();

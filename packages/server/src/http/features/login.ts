@@ -25,6 +25,7 @@ import { createRefreshTokenRevoker } from '../../oauth/refresh-token-revoker.js'
 import type { Revoker } from '../../oauth/revocation.js';
 import type { ClientRecord, Store } from '../../store/ports.js';
 import type { AccessTokenService } from '../../tokens/access-token.js';
+import { createSuccessorSealer } from '../../tokens/refresh-successor-sealer.js';
 import type { Revocations } from '../../tokens/revocations.js';
 import type { AccessTokenVerifier } from '../../tokens/verify-access-token.js';
 import { createBoundedHasher } from '../../users/bounded-hasher.js';
@@ -150,6 +151,10 @@ export function createLogin(deps: LoginFeatureDeps): Login {
       tokens,
       audit,
       clock,
+      reuseGrace: {
+        seconds: config.refreshTokens.reuseGrace,
+        sealer: createSuccessorSealer(deps.masterKey),
+      },
       onIssued: ({ format }) => deps.onIssued?.('refresh_token', format),
     }),
   ];

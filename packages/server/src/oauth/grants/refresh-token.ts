@@ -5,12 +5,21 @@
  * ONE atomic rotation: the old token becomes used and a new one is stored, or, if it was already
  * used, the whole family is revoked (reuse detection) and a `refresh_token.reused` security event
  * is recorded. Sliding (`idleTtl`) and absolute (`maxTtl`) lifetimes are enforced by the store.
+ *
+ * Reuse grace (RFC 9700 §4.14.2 leaves the reaction to a reused token to the server): the same
+ * client presenting the same old token again within `reuseGrace.seconds` of its rotation, while
+ * the successor is still unused, gets that SAME successor back (kept sealed by the store for the
+ * window only) with a fresh access token, instead of losing the family to a response lost in
+ * transit. It never mints a second successor, so the family keeps one live branch, and anyone who
+ * then uses the successor second still triggers reuse detection. Beyond the window, or once the
+ * successor was used, the old token is a reuse as before.
  */
 import { OAuthError, parseScope, parseSecret, type TokenResponse } from '@tessera/protocol';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { Clock } from '../../clock.js';
 import { hashSecret } from '../../ids.js';
-import type { RefreshTokenRecord, RefreshTokenStore, UserStore } from '../../store/ports.js';
+import type { RefreshTokenRecord, RefreshTokenStore, ReuseGrace, UserStore } from '../../store/ports.js';
+import type { SuccessorSealer } from '../../tokens/refresh-successor-sealer.js';
 import type { Grant, GrantContext } from './index.js';
 import { mayHaveRefreshToken, type UserTokens } from './user-tokens.js';
 
@@ -19,6 +28,8 @@ export interface RefreshTokenGrantDeps {
   tokens: UserTokens;
   audit: Pick<AuditLog, 'record'>;
   clock: Clock;
+  /** Reuse grace in seconds (0 or absent: none) and the sealer that keeps successors for it. */
+  reuseGrace?: { seconds: number; sealer: SuccessorSealer };
   onIssued?: (event: { clientId: string; format: 'jwt' | 'opaque' }) => void;
 }
 
@@ -40,6 +51,21 @@ function resolveScope(requested: string | undefined, record: RefreshTokenRecord)
     throw OAuthError.invalidScope('The requested scope exceeds the scope originally granted');
   }
   return scope;
+}
+
+/** The successor kept sealed for a retry within the reuse grace. */
+function openSuccessor(sealer: SuccessorSealer | undefined, oldHash: string, sealed: string): string {
+  if (sealer === undefined) {
+    throw invalidToken('retried rotation without a reuse grace');
+  }
+  try {
+    return sealer.open(oldHash, sealed);
+  } catch (error) {
+    throw OAuthError.invalidGrant(
+      'The refresh token is invalid, expired, revoked or was issued to another client',
+      { cause: error },
+    );
+  }
 }
 
 export function createRefreshTokenGrant(deps: RefreshTokenGrantDeps): Grant {
@@ -74,7 +100,13 @@ export function createRefreshTokenGrant(deps: RefreshTokenGrantDeps): Grant {
         throw invalidToken('grant no longer allows refresh tokens');
       }
       const next = deps.tokens.nextRefreshToken(record);
-      const result = await deps.store.rotateRefreshToken(hash, next.record, deps.clock.now());
+      const now = deps.clock.now();
+      const reuseGrace = deps.reuseGrace;
+      const grace: ReuseGrace | undefined =
+        reuseGrace === undefined || reuseGrace.seconds <= 0
+          ? undefined
+          : { until: now + reuseGrace.seconds, sealedSuccessor: reuseGrace.sealer.seal(hash, next.token) };
+      const result = await deps.store.rotateRefreshToken(hash, next.record, now, grace);
       if (result.status === 'not_found') {
         throw invalidToken('expired or revoked refresh token');
       }
@@ -90,6 +122,17 @@ export function createRefreshTokenGrant(deps: RefreshTokenGrantDeps): Grant {
         });
         await deps.tokens.revokeGrant(record.familyId, 'refresh token reused', client.id);
         throw invalidToken('refresh token reused: family revoked');
+      }
+      let refreshToken = next.token;
+      if (result.status === 'retried') {
+        refreshToken = openSuccessor(reuseGrace?.sealer, hash, result.sealedSuccessor);
+        deps.audit.record({
+          type: 'refresh_token.retried',
+          actor: client.id,
+          subject: record.familyId,
+          data: { clientId: record.clientId, userId: record.userId },
+          requestId: context.requestId,
+        });
       }
       const { response } = await deps.tokens.issue(
         {
@@ -108,7 +151,7 @@ export function createRefreshTokenGrant(deps: RefreshTokenGrantDeps): Grant {
         },
         { refreshToken: false },
       );
-      response.refresh_token = next.token;
+      response.refresh_token = refreshToken;
       deps.onIssued?.({ clientId: client.id, format: client.tokenFormat });
       return response;
     },

@@ -89,6 +89,90 @@ export function describeRefreshTokenStore(makeStore: MakeStore): void {
       expect(await familyOf(store(), [token, ...stored])).toEqual([T0 + 10, T0 + 10]);
     });
 
+    describe('reuse grace (RFC 9700 §4.14.2)', () => {
+      const GRACE_UNTIL = T0 + 20;
+      const grace = (successor: RefreshTokenRecord) => ({
+        until: GRACE_UNTIL,
+        sealedSuccessor: `sealed:${successor.hash}`,
+      });
+
+      it('RFC 9700 §4.14.2 — the old token again within the grace returns the same unused successor; nothing is written, the family stays live', async () => {
+        const { token, next } = await seedToken();
+        const successor = next();
+        await store().rotateRefreshToken(token.hash, successor, T0 + 10, grace(successor));
+        const retry = next();
+        const result = await store().rotateRefreshToken(token.hash, retry, T0 + 19, grace(retry));
+        expect(result).toEqual({
+          status: 'retried',
+          previous: { ...token, usedAt: T0 + 10 },
+          successor,
+          sealedSuccessor: `sealed:${successor.hash}`,
+        });
+        expect(await store().findRefreshToken(retry.hash)).toBeUndefined();
+        expect(await familyOf(store(), [token, successor])).toEqual([null, null]);
+        // The successor is still the one live token: it rotates normally.
+        expect((await store().rotateRefreshToken(successor.hash, next(), T0 + 21)).status).toBe('rotated');
+      });
+
+      it('RFC 9700 §4.14.2 — at or after the end of the grace the old token is reuse again: family revoked', async () => {
+        const { token, next } = await seedToken();
+        const successor = next();
+        await store().rotateRefreshToken(token.hash, successor, T0 + 10, grace(successor));
+        const late = await store().rotateRefreshToken(token.hash, next(), GRACE_UNTIL);
+        expect(late).toEqual({ status: 'reused', previous: { ...token, usedAt: T0 + 10 } });
+        expect(await familyOf(store(), [token, successor])).toEqual([GRACE_UNTIL, GRACE_UNTIL]);
+      });
+
+      it('RFC 9700 §4.14.2 — once the successor was used, the old token within the grace is reuse: family revoked', async () => {
+        const { token, next } = await seedToken();
+        const successor = next();
+        await store().rotateRefreshToken(token.hash, successor, T0 + 10, grace(successor));
+        const third = next();
+        await store().rotateRefreshToken(successor.hash, third, T0 + 11, grace(third));
+        expect((await store().rotateRefreshToken(token.hash, next(), T0 + 12)).status).toBe('reused');
+        expect(await familyOf(store(), [token, successor, third])).toEqual([T0 + 12, T0 + 12, T0 + 12]);
+      });
+
+      it('RFC 9700 §4.14.2 — without a grace on the rotation, the old token again is reuse at once', async () => {
+        const { token, next } = await seedToken();
+        const successor = next();
+        await store().rotateRefreshToken(token.hash, successor, T0 + 10);
+        expect((await store().rotateRefreshToken(token.hash, next(), T0 + 11)).status).toBe('reused');
+        expect(await familyOf(store(), [token, successor])).toEqual([T0 + 11, T0 + 11]);
+      });
+
+      it('RFC 9700 §4.14.2 — two parallel presentations of the old token: one rotates, the other gets the same successor; one successor stored, family live', async () => {
+        const { token, next } = await seedToken();
+        const successors = [next(), next()];
+        const results = await Promise.all(
+          successors.map((successor) =>
+            store().rotateRefreshToken(token.hash, successor, T0 + 10, grace(successor)),
+          ),
+        );
+        const rotated = results.findIndex((result) => result.status === 'rotated');
+        const retried = results.find((result) => result.status === 'retried');
+        expect(rotated).not.toBe(-1);
+        const winner = successors[rotated];
+        expect(retried).toMatchObject({
+          status: 'retried',
+          successor: winner,
+          sealedSuccessor: `sealed:${winner?.hash}`,
+        });
+        const stored = await Promise.all(successors.map((s) => store().findRefreshToken(s.hash)));
+        expect(stored.filter((s) => s !== undefined)).toEqual([winner]);
+        expect(await familyOf(store(), [token, winner as RefreshTokenRecord])).toEqual([null, null]);
+      });
+
+      it('keeps the sealed successor for the grace only: after the purge, a retry finds nothing to return', async () => {
+        const { token, next } = await seedToken();
+        const successor = next();
+        await store().rotateRefreshToken(token.hash, successor, T0 + 10, grace(successor));
+        await store().purgeExpiredRefreshTokens(GRACE_UNTIL);
+        // Observed through the port: even a (clock-skewed) retry inside the window is now reuse.
+        expect((await store().rotateRefreshToken(token.hash, next(), T0 + 11)).status).toBe('reused');
+      });
+    });
+
     it('revokes whole families by family, client, user or session and returns the family ids', async () => {
       const { client, user, token, next } = await seedToken({ sessionId: uid('ses') });
       const rotated = next({ sessionId: token.sessionId });

@@ -164,6 +164,11 @@ export interface RefreshTokensTable {
   family_expires_at: number;
   used_at: number | null;
   revoked_at: number | null;
+  /** Set on rotation: the hash of the token that replaced this one. */
+  successor_hash: Generated<string | null>;
+  /** The successor sealed under the master key, kept only until `grace_until` (reuse grace). */
+  successor_sealed: Generated<string | null>;
+  grace_until: Generated<number | null>;
 }
 
 export interface ReplayKeysTable {

@@ -9,6 +9,7 @@ import { initialMigration } from './migrations/0001-initial.js';
 import { rateLimitsMigration } from './migrations/0002-rate-limits.js';
 import { attemptsMigration } from './migrations/0003-attempts.js';
 import { signingKeyMasterKeyIdMigration } from './migrations/0004-signing-key-master-key-id.js';
+import { refreshReuseGraceMigration } from './migrations/0005-refresh-reuse-grace.js';
 
 export function migrations(dialect: SqlDialectName): Record<string, Migration> {
   return {
@@ -16,6 +17,7 @@ export function migrations(dialect: SqlDialectName): Record<string, Migration> {
     '0002-rate-limits': rateLimitsMigration(),
     '0003-attempts': attemptsMigration(),
     '0004-signing-key-master-key-id': signingKeyMasterKeyIdMigration(),
+    '0005-refresh-reuse-grace': refreshReuseGraceMigration(),
   };
 }
 

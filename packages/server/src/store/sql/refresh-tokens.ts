@@ -60,6 +60,54 @@ async function revokeFamilies(db: Kysely<Database>, familyIds: string[], now: nu
     .where('family_id', 'in', familyIds)
     .where('revoked_at', 'is', null)
     .execute();
+  // A revoked family has nothing left to retry: drop the sealed successors it kept for the grace.
+  await forgetSealedSuccessors(db, { familyIds });
+}
+
+/** Drops sealed successors: of whole families, of one token's predecessor, or whose grace ended. */
+async function forgetSealedSuccessors(
+  db: Kysely<Database>,
+  which: { familyIds: string[] } | { familyId: string; successorHash: string } | { graceEndedBy: number },
+): Promise<void> {
+  let query = db
+    .updateTable('refresh_tokens')
+    .set({ successor_sealed: null, grace_until: null })
+    .where('successor_sealed', 'is not', null);
+  if ('familyIds' in which) {
+    query = query.where('family_id', 'in', which.familyIds);
+  } else if ('familyId' in which) {
+    query = query.where('family_id', '=', which.familyId).where('successor_hash', '=', which.successorHash);
+  } else {
+    query = query.where('grace_until', '<=', which.graceEndedBy);
+  }
+  await query.execute();
+}
+
+/** The successor a retry within the reuse grace may return: still current at `now`. */
+async function currentSuccessor(
+  db: Kysely<Database>,
+  row: RefreshTokenRow,
+  now: number,
+): Promise<RefreshTokenRow | undefined> {
+  if (
+    row.revoked_at !== null ||
+    row.grace_until === null ||
+    now >= row.grace_until ||
+    row.successor_sealed === null ||
+    row.successor_hash === null
+  ) {
+    return undefined;
+  }
+  const successor = await db
+    .selectFrom('refresh_tokens')
+    .selectAll()
+    .where('hash', '=', row.successor_hash)
+    .where('used_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .where('family_expires_at', '>', now)
+    .executeTakeFirst();
+  return successor;
 }
 
 export function refreshTokenStore(ctx: SqlContext): RefreshTokenStore {
@@ -77,13 +125,18 @@ export function refreshTokenStore(ctx: SqlContext): RefreshTokenStore {
       return row === undefined ? undefined : toRefreshToken(row);
     },
 
-    rotateRefreshToken(oldHash, next, now) {
+    rotateRefreshToken(oldHash, next, now, grace) {
       return atomic(ctx, async (db): Promise<RotateResult> => {
         // The conditional UPDATE is the race arbiter: concurrent callers block on the winner's row
         // lock (PostgreSQL) or on BEGIN IMMEDIATE (SQLite), then find `used_at` set.
         const won = await db
           .updateTable('refresh_tokens')
-          .set({ used_at: now })
+          .set({
+            used_at: now,
+            successor_hash: next.hash,
+            successor_sealed: grace?.sealedSuccessor ?? null,
+            grace_until: grace?.until ?? null,
+          })
           .where('hash', '=', oldHash)
           .where('used_at', 'is', null)
           .where('revoked_at', 'is', null)
@@ -93,6 +146,9 @@ export function refreshTokenStore(ctx: SqlContext): RefreshTokenStore {
           .executeTakeFirst();
         if (won !== undefined) {
           await insert(db, next);
+          // The token just used may be the successor its predecessor keeps sealed for a retry:
+          // used, it can never be handed out again, so that sealed copy goes now.
+          await forgetSealedSuccessors(db, { familyId: won.family_id, successorHash: oldHash });
           return { status: 'rotated', previous: toRefreshToken(won) };
         }
         const row = await db
@@ -104,6 +160,18 @@ export function refreshTokenStore(ctx: SqlContext): RefreshTokenStore {
           return { status: 'not_found' };
         }
         if (row.used_at !== null) {
+          // RFC 9700 §4.14.2 reuse grace: the same token again moments after its rotation, while
+          // the successor is still unused, is a client whose response was lost (or a concurrent
+          // duplicate): it gets the same successor back, so no second branch of the family exists.
+          const successor = await currentSuccessor(db, row, now);
+          if (successor !== undefined && row.successor_sealed !== null) {
+            return {
+              status: 'retried',
+              previous: toRefreshToken(row),
+              successor: toRefreshToken(successor),
+              sealedSuccessor: row.successor_sealed,
+            };
+          }
           // RFC 9700 §4.14.2: a used refresh token presented again means one of the two parties
           // is an attacker; revoke the whole family, in this same transaction.
           await revokeFamilies(db, [row.family_id], now);
@@ -147,6 +215,8 @@ export function refreshTokenStore(ctx: SqlContext): RefreshTokenStore {
     },
 
     async purgeExpiredRefreshTokens(now, limit) {
+      // Sealed successors are kept for the reuse grace only.
+      await forgetSealedSuccessors(ctx.db, { graceEndedBy: now });
       const result = await ctx.db
         .deleteFrom('refresh_tokens')
         .where((eb) => eb.or([eb('expires_at', '<=', now), eb('family_expires_at', '<=', now)]))
