@@ -264,7 +264,7 @@ export async function startTessera(instance, { workDir, profile = false, log = (
   const env = {
     NODE_ENV: 'production',
     TESSERA_ISSUER: ISSUER,
-    TESSERA_TRUST_PROXY: 'true',
+    TESSERA_TRUST_PROXY: '1',
     TESSERA_HOST: '127.0.0.1',
     TESSERA_PORT: String(port),
     TESSERA_MASTER_KEY: randomBytes(32).toString('hex'),

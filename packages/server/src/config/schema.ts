@@ -5,6 +5,7 @@
  * Environment names are `TESSERA_` + the dotted path in UPPER_SNAKE (`database.url` →
  * `TESSERA_DATABASE_URL`); keys marked secret also accept `TESSERA_…_FILE` naming a file.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** Documentation attached to each leaf of the schema. */
@@ -77,6 +78,60 @@ const integer = (min: number, max: number) =>
     z.number().int().min(min).max(max),
   );
 
+/** `loopback`, `linklocal`, `uniquelocal` (proxy-addr's names), an IP address, or an address/prefix. */
+function isProxyAddress(value: string): boolean {
+  if (value === 'loopback' || value === 'linklocal' || value === 'uniquelocal') {
+    return true;
+  }
+  const slash = value.indexOf('/');
+  const address = slash < 0 ? value : value.slice(0, slash);
+  const family = isIP(address);
+  if (family === 0) {
+    return false;
+  }
+  if (slash < 0) {
+    return true;
+  }
+  const prefix = value.slice(slash + 1);
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * What Fastify's `trustProxy` takes, minus the function: `false`, `true` (every hop; refused outside
+ * --dev by load.ts), a hop count, or a list of proxy addresses. From env or a flag: `1`, or
+ * `10.0.0.0/8,127.0.0.1`.
+ */
+const trustProxy = () =>
+  z.preprocess(
+    (value) => {
+      if (typeof value !== 'string') {
+        return value === 0 ? false : value;
+      }
+      const text = value.trim();
+      if (text === 'true' || text === 'yes') {
+        return true;
+      }
+      if (text === 'false' || text === 'no' || text === '' || text === '0') {
+        return false;
+      }
+      if (/^\d+$/.test(text)) {
+        return Number(text);
+      }
+      return text.split(',').map((part) => part.trim());
+    },
+    z.union([
+      z.boolean(),
+      z.number().int().min(1).max(64),
+      z
+        .array(
+          z.string().refine(isProxyAddress, {
+            message: 'expected proxy IP addresses or CIDRs such as 10.0.0.0/8, or a hop count',
+          }),
+        )
+        .min(1),
+    ]),
+  );
+
 const issuer = () =>
   z.string().superRefine((value, ctx) => {
     let url: URL;
@@ -122,10 +177,10 @@ export const configSchema = z.object({
     typeLabel: 'port',
     description: 'TCP port to listen on (0 picks a free one).',
   }),
-  trustProxy: option(boolean().default(false), {
-    typeLabel: 'boolean',
+  trustProxy: option(trustProxy().default(false), {
+    typeLabel: 'false | hop count | addresses',
     description:
-      'Trust X-Forwarded-* from a TLS-terminating proxy in front; allows an https issuer while serving plain http.',
+      'Proxies in front whose X-Forwarded-* to trust: a hop count (1: one proxy) or a comma-separated list of proxy addresses/CIDRs; allows an https issuer while serving plain http. `true` (every hop) only in --dev.',
   }),
   workers: option(integer(1, 256).default(1), {
     typeLabel: 'integer',

@@ -46,6 +46,17 @@ export function issuerOf(config: Readonly<Config>): string {
   return config.issuer;
 }
 
+/**
+ * Fastify's `trustProxy` from ours. A hop count trusts that many addresses from the socket
+ * outward (proxy-addr's index 0 is the socket's peer), so with 1 the client is the rightmost
+ * X-Forwarded-For entry, the one the proxy itself appended; entries a client forged stay to its left.
+ */
+function trustProxyOf(
+  setting: Config['trustProxy'],
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
   const issuer = issuerOf(config);
@@ -55,7 +66,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: () => newId('req'),
     requestIdHeader: false,
     bodyLimit: config.http.bodyLimit,
-    trustProxy: config.trustProxy,
+    trustProxy: trustProxyOf(config.trustProxy),
     return503OnClosing: true,
     ...(deps.https === undefined ? {} : { https: { cert: deps.https.cert, key: deps.https.key } }),
   }) as unknown as FastifyInstance;
