@@ -360,20 +360,63 @@ export const configSchema = z.object({
     .prefault({}),
   rateLimit: z
     .object({
-      tokenPerIp: option(integer(0, 10_000_000).default(30_000), {
+      tokenPerIp: option(integer(0, 10_000_000).default(1200), {
         typeLabel: 'integer',
         description:
-          'Token-endpoint requests allowed per client IP address per rateLimit.window (0: no limit).',
+          'Token-endpoint requests allowed per client IP address per rateLimit.window, counted before authentication (0: no limit).',
       }),
-      tokenPerClient: option(integer(0, 10_000_000).default(30_000), {
+      tokenPerClient: option(integer(0, 10_000_000).default(600), {
         typeLabel: 'integer',
         description:
           'Token-endpoint requests allowed per authenticated client per rateLimit.window (0: no limit).',
       }),
+      introspect: option(integer(0, 10_000_000).default(6000), {
+        typeLabel: 'integer',
+        description:
+          '/introspect requests per caller (the authenticated client, else the IP address) per rateLimit.window (0: no limit).',
+      }),
+      revoke: option(integer(0, 10_000_000).default(600), {
+        typeLabel: 'integer',
+        description:
+          '/revoke requests per caller (the authenticated client, else the IP address) per rateLimit.window (0: no limit).',
+      }),
+      apiKeyVerify: option(integer(0, 10_000_000).default(6000), {
+        typeLabel: 'integer',
+        description:
+          "/api-keys/verify requests per caller (the authenticated client, else the IP address) per rateLimit.window; a key's own limit is separate (0: no limit).",
+      }),
+      userinfo: option(integer(0, 10_000_000).default(600), {
+        typeLabel: 'integer',
+        description:
+          "/userinfo requests per caller (the access token's client, else the IP address) per rateLimit.window (0: no limit).",
+      }),
+      authorize: option(integer(0, 10_000_000).default(300), {
+        typeLabel: 'integer',
+        description: '/authorize requests per IP address per rateLimit.window (0: no limit).',
+      }),
+      endSession: option(integer(0, 10_000_000).default(120), {
+        typeLabel: 'integer',
+        description: '/end-session requests per IP address per rateLimit.window (0: no limit).',
+      }),
+      admin: option(integer(0, 10_000_000).default(1200), {
+        typeLabel: 'integer',
+        description:
+          'Admin API requests per IP address per rateLimit.window, counted before the credential is checked (0: no limit).',
+      }),
       window: option(duration().prefault('1m'), {
         typeLabel: 'duration',
         description:
-          'Window of the token-endpoint rate limits; excess requests get 429 rate_limited with Retry-After.',
+          'Window of the rate limits above; excess requests get 429 rate_limited with Retry-After and RateLimit fields.',
+      }),
+      clientAuthFreeFailures: option(integer(1, 10_000).default(20), {
+        typeLabel: 'integer',
+        description:
+          'Failed secret authentications per client id (per hour) before each further attempt waits, doubling; counted in the database, shared by all nodes.',
+      }),
+      clientAuthMaxBackoff: option(duration().prefault('1m'), {
+        typeLabel: 'duration',
+        description:
+          'Longest wait imposed on a client id after repeated invalid_client; every attempt in the wait gets 429 with Retry-After.',
       }),
     })
     .prefault({}),

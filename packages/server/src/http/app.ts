@@ -18,6 +18,7 @@ import { AccessLogController } from './plugins/access-log.js';
 import { requireAdmin } from './plugins/admin-auth.js';
 import { registerFormBody } from './plugins/form-body.js';
 import { type Metrics, registerMetrics } from './plugins/metrics.js';
+import { createRateLimiter, type RateLimiter, registerRouteRateLimits } from './plugins/rate-limit.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerDiscovery } from './public/discovery.js';
 import { registerHealth } from './public/health.js';
@@ -57,6 +58,40 @@ function trustProxyOf(
   return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
 }
 
+/** The per-address limits routes name in `config.rateLimit`. */
+function addressLimitsOf(config: Readonly<Config>): ReadonlyMap<string, RateLimiter> {
+  const { window } = config.rateLimit;
+  return new Map([
+    [
+      'authorize',
+      createRateLimiter({
+        limit: config.rateLimit.authorize,
+        window,
+        subject: 'authorization requests from this address',
+        policy: 'authorize',
+      }),
+    ],
+    [
+      'end_session',
+      createRateLimiter({
+        limit: config.rateLimit.endSession,
+        window,
+        subject: 'logout requests from this address',
+        policy: 'end_session',
+      }),
+    ],
+    [
+      'admin',
+      createRateLimiter({
+        limit: config.rateLimit.admin,
+        window,
+        subject: 'admin requests from this address',
+        policy: 'admin',
+      }),
+    ],
+  ]);
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
   const issuer = issuerOf(config);
@@ -86,6 +121,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     );
   });
 
+  registerRouteRateLimits(app, addressLimitsOf(config));
   registerSecurityHeaders(app, { https: issuer.startsWith('https:') });
   registerFormBody(app);
   registerMetrics(app, deps.metrics);
@@ -105,6 +141,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
   await app.register(
     async function adminApi(admin) {
+      admin.addHook('onRoute', (route) => {
+        route.config = { ...(route.config ?? {}), rateLimit: 'admin' };
+      });
       requireAdmin(admin, config.adminToken);
       registerSigningKeyRoutes(admin, deps);
       for (const feature of features) {

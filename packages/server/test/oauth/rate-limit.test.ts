@@ -37,6 +37,9 @@ describe('RFC 6585 §4 token endpoint rate limits', () => {
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(limited.headers['cache-control']).toBe('no-store');
     expect(limited.headers.pragma).toBe('no-cache');
+    // issue 12 item 4: the draft-ietf-httpapi-ratelimit-headers fields, per policy.
+    expect(String(limited.headers['ratelimit-policy'])).toContain('"token_client";q=3;w=60');
+    expect(String(limited.headers.ratelimit)).toMatch(/"token_client";r=0;t=\d+/);
   });
 
   it('RFC 6585 §4 — per IP: the 6th request from one address → 429, whatever the client', async () => {

@@ -36,6 +36,7 @@ import { registerSessionRoutes } from '../admin/sessions.js';
 import { registerUserRoutes } from '../admin/users.js';
 import type { HttpFeature } from '../feature.js';
 import { createBrowserCookies } from '../pages/browser-cookies.js';
+import type { CallerLimit } from '../plugins/rate-limit.js';
 import { registerAuthorize } from '../public/authorize.js';
 import { registerConsent } from '../public/consent.js';
 import { registerEndSession } from '../public/end-session.js';
@@ -59,6 +60,8 @@ export interface LoginFeatureDeps {
   revocations: Revocations;
   onIssued?: (grantType: string, format: 'jwt' | 'opaque') => void;
   logger: Pick<Logger, 'error'>;
+  /** Per caller at /userinfo. */
+  userinfoLimit: CallerLimit;
 }
 
 const PURGE_INTERVAL_MS = 10 * 60 * 1000;
@@ -188,6 +191,7 @@ export function createLogin(deps: LoginFeatureDeps): Login {
         store,
         clients: deps.clients,
         clock,
+        limit: deps.userinfoLimit,
       });
 
       const caps = context.caps;
