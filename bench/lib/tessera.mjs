@@ -264,7 +264,7 @@ export async function startTessera(instance, { workDir, profile = false, log = (
   const env = {
     NODE_ENV: 'production',
     TESSERA_ISSUER: ISSUER,
-    TESSERA_TRUST_PROXY: 'true',
+    TESSERA_TRUST_PROXY: '1',
     TESSERA_HOST: '127.0.0.1',
     TESSERA_PORT: String(port),
     TESSERA_MASTER_KEY: randomBytes(32).toString('hex'),
@@ -273,10 +273,17 @@ export async function startTessera(instance, { workDir, profile = false, log = (
     TESSERA_DATABASE_URL: dbUrl,
     TESSERA_KEYS_ALGORITHM: i.algorithm,
     TESSERA_WORKERS: String(i.workers),
-    // Every request comes from 127.0.0.1 and a handful of clients: raise the token-endpoint limits
+    // Every request comes from 127.0.0.1 and a handful of clients: raise the rate limits
     // to their maximum (the limiter still runs, as in production) so the bench measures 200s.
     TESSERA_RATE_LIMIT_TOKEN_PER_IP: '10000000',
     TESSERA_RATE_LIMIT_TOKEN_PER_CLIENT: '10000000',
+    TESSERA_RATE_LIMIT_INTROSPECT: '10000000',
+    TESSERA_RATE_LIMIT_REVOKE: '10000000',
+    TESSERA_RATE_LIMIT_API_KEY_VERIFY: '10000000',
+    TESSERA_RATE_LIMIT_USERINFO: '10000000',
+    TESSERA_RATE_LIMIT_AUTHORIZE: '10000000',
+    TESSERA_RATE_LIMIT_END_SESSION: '10000000',
+    TESSERA_RATE_LIMIT_ADMIN: '10000000',
   };
 
   const now = Math.floor(Date.now() / 1000);

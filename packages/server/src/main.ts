@@ -23,7 +23,7 @@ import { createLogin } from './http/features/login.js';
 import { createOAuthCoreFeature } from './http/features/oauth-core.js';
 import { createRevocationStreamFeature } from './http/features/revocation-stream.js';
 import { createMetrics, type Metrics, registerReplicationMetrics } from './http/plugins/metrics.js';
-import { createRateLimiter } from './http/plugins/rate-limit.js';
+import { createCallerLimit, createRateLimiter } from './http/plugins/rate-limit.js';
 import { newId } from './ids.js';
 import { createKeyring, type Keyring } from './keys/keyring.js';
 import { UnsealError } from './keys/seal.js';
@@ -31,6 +31,7 @@ import { createLogger, type Logger } from './log.js';
 import { createMaintenanceJob, type MaintenanceJob } from './maintenance/maintenance-job.js';
 import { createMaintenanceMetrics } from './maintenance/maintenance-metrics.js';
 import { createClientAuthenticator } from './oauth/client-auth/client-authenticator.js';
+import { createClientAuthBackoff } from './oauth/client-auth/failure-backoff.js';
 import type { AuthenticateClient } from './oauth/client-auth/index.js';
 import { type ClientRegistry, createClientRegistry } from './oauth/client-registry.js';
 import { createClientService } from './oauth/clients/index.js';
@@ -129,6 +130,12 @@ function createOAuthCore(core: Core): OAuthCore {
     clock,
     issuer,
     tokenEndpoint: `${issuer}/token`,
+    backoff: createClientAuthBackoff({
+      store,
+      clock,
+      freeFailures: config.rateLimit.clientAuthFreeFailures,
+      maxBackoff: config.rateLimit.clientAuthMaxBackoff,
+    }),
   });
   const accessTokens = createAccessTokenService({
     issuer,
@@ -170,11 +177,25 @@ function createOAuthCore(core: Core): OAuthCore {
         limit: config.rateLimit.tokenPerIp,
         window,
         subject: 'token requests from this address',
+        policy: 'token_ip',
       }),
       perClient: createRateLimiter({
         limit: config.rateLimit.tokenPerClient,
         window,
         subject: 'token requests from this client',
+        policy: 'token_client',
+      }),
+      introspect: createCallerLimit({
+        limit: config.rateLimit.introspect,
+        window,
+        subject: 'introspection requests from this caller',
+        policy: 'introspect',
+      }),
+      revoke: createCallerLimit({
+        limit: config.rateLimit.revoke,
+        window,
+        subject: 'revocation requests from this caller',
+        policy: 'revoke',
       }),
     },
     authMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
@@ -253,6 +274,12 @@ function buildFeatures(core: Core): HttpFeature[] {
       apiKeys,
       clock: core.clock,
       authenticate: oauth.authenticate,
+      limit: createCallerLimit({
+        limit: core.config.rateLimit.apiKeyVerify,
+        window: core.config.rateLimit.window,
+        subject: 'API-key verifications from this caller',
+        policy: 'api_key_verify',
+      }),
     }),
   );
 
@@ -275,6 +302,12 @@ function buildFeatures(core: Core): HttpFeature[] {
     onIssued: (grantType, format) => core.metrics.tokensIssued.inc({ grant_type: grantType, format }),
     logger: core.logger,
     revokeApiKeysOf: (owner, actor) => apiKeys.revokeOwnedBy(owner, { actor }),
+    userinfoLimit: createCallerLimit({
+      limit: core.config.rateLimit.userinfo,
+      window: core.config.rateLimit.window,
+      subject: 'userinfo requests from this caller',
+      policy: 'userinfo',
+    }),
   });
   for (const grant of login.grants) {
     oauth.grants.set(grant.grantType, grant);

@@ -62,7 +62,10 @@ export function buildCli(): Command {
     .option('--issuer <url>', 'exact issuer URL')
     .option('--tls-cert <path>', 'PEM certificate chain: terminate TLS here')
     .option('--tls-key <path>', 'PEM private key for --tls-cert')
-    .option('--trust-proxy', 'behind a TLS-terminating proxy')
+    .option(
+      '--trust-proxy <hops|addresses>',
+      'behind TLS-terminating proxies: their number (1) or addresses/CIDRs',
+    )
     .option('--workers <n>', 'worker processes')
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       const config = load(program, {

@@ -30,7 +30,8 @@ export function renderConfigurationDocs(): string {
     ...rows,
     '',
     'Outside `--dev`, Tessera refuses to start without an `https:` issuer, a master key, and either a TLS',
-    'certificate (`tls.cert` + `tls.key`) or `trustProxy` behind a TLS-terminating proxy.',
+    'certificate (`tls.cert` + `tls.key`) or `trustProxy` behind a TLS-terminating proxy: the number of',
+    'proxies in front or their addresses, never `true` (which would let any client pick its own address).',
     '',
   ].join('\n');
 }

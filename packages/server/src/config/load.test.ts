@@ -9,7 +9,7 @@ const MASTER = 'aa'.repeat(32);
 const prod = {
   TESSERA_ISSUER: 'https://auth.example.com',
   TESSERA_MASTER_KEY: MASTER,
-  TESSERA_TRUST_PROXY: 'true',
+  TESSERA_TRUST_PROXY: '1',
 };
 
 function tempDir(): string {
@@ -169,6 +169,30 @@ describe('configuration', () => {
     // `client` commands (they only talk to a server) are not refused.
     expect(
       loadConfig({ cwd, env: { TESSERA_DEV: 'true', TESSERA_HOST: '0.0.0.0' }, purpose: 'client' }).dev,
+    ).toBe(true);
+  });
+
+  it('issue 12 item 2 — trustProxy takes a hop count or proxy addresses; true (every hop) is refused outside --dev', () => {
+    const cwd = tempDir();
+    expect(loadConfig({ cwd, env: prod }).trustProxy).toBe(1);
+    expect(loadConfig({ cwd, env: { ...prod, TESSERA_TRUST_PROXY: '2' } }).trustProxy).toBe(2);
+    expect(
+      loadConfig({ cwd, env: { ...prod, TESSERA_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1,loopback' } })
+        .trustProxy,
+    ).toEqual(['10.0.0.0/8', '127.0.0.1', '::1', 'loopback']);
+    expect(() => loadConfig({ cwd, env: { ...prod, TESSERA_TRUST_PROXY: 'true' } })).toThrow(
+      /trustProxy \(TESSERA_TRUST_PROXY\) true trusts every X-Forwarded-For hop/,
+    );
+    expect(() => loadConfig({ cwd, env: prod, overrides: { trustProxy: true } })).toThrow(
+      /every X-Forwarded-For hop/,
+    );
+    for (const bad of ['10.0.0.0/33', 'proxy.example.com', '1.2.3', '10.0.0.1,']) {
+      expect(() => loadConfig({ cwd, env: { ...prod, TESSERA_TRUST_PROXY: bad } }), bad).toThrow(
+        /trustProxy/,
+      );
+    }
+    expect(
+      loadConfig({ cwd, env: { TESSERA_TRUST_PROXY: 'true' }, overrides: { dev: true } }).trustProxy,
     ).toBe(true);
   });
 

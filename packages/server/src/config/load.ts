@@ -195,7 +195,12 @@ function assertSafe(config: Config): void {
       'Invalid configuration: issuer (TESSERA_ISSUER) must be an https: URL outside --dev (RFC 8414 §2).',
     );
   }
-  if (config.tls.cert === undefined && !config.trustProxy) {
+  if (config.trustProxy === true) {
+    throw new ConfigError(
+      'Invalid configuration: trustProxy (TESSERA_TRUST_PROXY) true trusts every X-Forwarded-For hop, so any client could choose its own address and slip past per-address limits; outside --dev give the number of proxies in front (e.g. 1) or their addresses (e.g. 10.0.0.0/8).',
+    );
+  }
+  if (config.tls.cert === undefined && config.trustProxy === false) {
     throw new ConfigError(
       'Refusing to serve plain HTTP outside --dev: give tls.cert and tls.key (--tls-cert/--tls-key), or set trustProxy (--trust-proxy) behind a TLS-terminating proxy.',
     );

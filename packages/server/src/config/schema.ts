@@ -5,6 +5,7 @@
  * Environment names are `TESSERA_` + the dotted path in UPPER_SNAKE (`database.url` →
  * `TESSERA_DATABASE_URL`); keys marked secret also accept `TESSERA_…_FILE` naming a file.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** Documentation attached to each leaf of the schema. */
@@ -109,6 +110,60 @@ const integer = (min: number, max: number) =>
     z.number().int().min(min).max(max),
   );
 
+/** `loopback`, `linklocal`, `uniquelocal` (proxy-addr's names), an IP address, or an address/prefix. */
+function isProxyAddress(value: string): boolean {
+  if (value === 'loopback' || value === 'linklocal' || value === 'uniquelocal') {
+    return true;
+  }
+  const slash = value.indexOf('/');
+  const address = slash < 0 ? value : value.slice(0, slash);
+  const family = isIP(address);
+  if (family === 0) {
+    return false;
+  }
+  if (slash < 0) {
+    return true;
+  }
+  const prefix = value.slice(slash + 1);
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * What Fastify's `trustProxy` takes, minus the function: `false`, `true` (every hop; refused outside
+ * --dev by load.ts), a hop count, or a list of proxy addresses. From env or a flag: `1`, or
+ * `10.0.0.0/8,127.0.0.1`.
+ */
+const trustProxy = () =>
+  z.preprocess(
+    (value) => {
+      if (typeof value !== 'string') {
+        return value === 0 ? false : value;
+      }
+      const text = value.trim();
+      if (text === 'true' || text === 'yes') {
+        return true;
+      }
+      if (text === 'false' || text === 'no' || text === '' || text === '0') {
+        return false;
+      }
+      if (/^\d+$/.test(text)) {
+        return Number(text);
+      }
+      return text.split(',').map((part) => part.trim());
+    },
+    z.union([
+      z.boolean(),
+      z.number().int().min(1).max(64),
+      z
+        .array(
+          z.string().refine(isProxyAddress, {
+            message: 'expected proxy IP addresses or CIDRs such as 10.0.0.0/8, or a hop count',
+          }),
+        )
+        .min(1),
+    ]),
+  );
+
 const issuer = () =>
   z.string().superRefine((value, ctx) => {
     let url: URL;
@@ -154,10 +209,10 @@ export const configSchema = z.object({
     typeLabel: 'port',
     description: 'TCP port to listen on (0 picks a free one).',
   }),
-  trustProxy: option(boolean().default(false), {
-    typeLabel: 'boolean',
+  trustProxy: option(trustProxy().default(false), {
+    typeLabel: 'false | hop count | addresses',
     description:
-      'Trust X-Forwarded-* from a TLS-terminating proxy in front; allows an https issuer while serving plain http.',
+      'Proxies in front whose X-Forwarded-* to trust: a hop count (1: one proxy) or a comma-separated list of proxy addresses/CIDRs; allows an https issuer while serving plain http. `true` (every hop) only in --dev.',
   }),
   workers: option(integer(1, 256).default(1), {
     typeLabel: 'integer',
@@ -376,20 +431,63 @@ export const configSchema = z.object({
     .prefault({}),
   rateLimit: z
     .object({
-      tokenPerIp: option(integer(0, 10_000_000).default(30_000), {
+      tokenPerIp: option(integer(0, 10_000_000).default(1200), {
         typeLabel: 'integer',
         description:
-          'Token-endpoint requests allowed per client IP address per rateLimit.window (0: no limit).',
+          'Token-endpoint requests allowed per client IP address per rateLimit.window, counted before authentication (0: no limit).',
       }),
-      tokenPerClient: option(integer(0, 10_000_000).default(30_000), {
+      tokenPerClient: option(integer(0, 10_000_000).default(600), {
         typeLabel: 'integer',
         description:
           'Token-endpoint requests allowed per authenticated client per rateLimit.window (0: no limit).',
       }),
+      introspect: option(integer(0, 10_000_000).default(6000), {
+        typeLabel: 'integer',
+        description:
+          '/introspect requests per caller (the authenticated client, else the IP address) per rateLimit.window (0: no limit).',
+      }),
+      revoke: option(integer(0, 10_000_000).default(600), {
+        typeLabel: 'integer',
+        description:
+          '/revoke requests per caller (the authenticated client, else the IP address) per rateLimit.window (0: no limit).',
+      }),
+      apiKeyVerify: option(integer(0, 10_000_000).default(6000), {
+        typeLabel: 'integer',
+        description:
+          "/api-keys/verify requests per caller (the authenticated client, else the IP address) per rateLimit.window; a key's own limit is separate (0: no limit).",
+      }),
+      userinfo: option(integer(0, 10_000_000).default(600), {
+        typeLabel: 'integer',
+        description:
+          "/userinfo requests per caller (the access token's client, else the IP address) per rateLimit.window (0: no limit).",
+      }),
+      authorize: option(integer(0, 10_000_000).default(300), {
+        typeLabel: 'integer',
+        description: '/authorize requests per IP address per rateLimit.window (0: no limit).',
+      }),
+      endSession: option(integer(0, 10_000_000).default(120), {
+        typeLabel: 'integer',
+        description: '/end-session requests per IP address per rateLimit.window (0: no limit).',
+      }),
+      admin: option(integer(0, 10_000_000).default(1200), {
+        typeLabel: 'integer',
+        description:
+          'Admin API requests per IP address per rateLimit.window, counted before the credential is checked (0: no limit).',
+      }),
       window: option(duration().prefault('1m'), {
         typeLabel: 'duration',
         description:
-          'Window of the token-endpoint rate limits; excess requests get 429 rate_limited with Retry-After.',
+          'Window of the rate limits above; excess requests get 429 rate_limited with Retry-After and RateLimit fields.',
+      }),
+      clientAuthFreeFailures: option(integer(1, 10_000).default(20), {
+        typeLabel: 'integer',
+        description:
+          'Failed secret authentications per client id (per hour) before each further attempt waits, doubling; counted in the database, shared by all nodes.',
+      }),
+      clientAuthMaxBackoff: option(duration().prefault('1m'), {
+        typeLabel: 'duration',
+        description:
+          'Longest wait imposed on a client id after repeated invalid_client; every attempt in the wait gets 429 with Retry-After.',
       }),
     })
     .prefault({}),

@@ -18,6 +18,7 @@ import { AccessLogController } from './plugins/access-log.js';
 import { requireAdmin } from './plugins/admin-auth.js';
 import { registerFormBody } from './plugins/form-body.js';
 import { type Metrics, registerMetrics } from './plugins/metrics.js';
+import { createRateLimiter, type RateLimiter, registerRouteRateLimits } from './plugins/rate-limit.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerDiscovery } from './public/discovery.js';
 import { registerHealth, within } from './public/health.js';
@@ -48,6 +49,51 @@ export function issuerOf(config: Readonly<Config>): string {
   return config.issuer;
 }
 
+/**
+ * Fastify's `trustProxy` from ours. A hop count trusts that many addresses from the socket
+ * outward (proxy-addr's index 0 is the socket's peer), so with 1 the client is the rightmost
+ * X-Forwarded-For entry, the one the proxy itself appended; entries a client forged stay to its left.
+ */
+function trustProxyOf(
+  setting: Config['trustProxy'],
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
+}
+
+/** The per-address limits routes name in `config.rateLimit`. */
+function addressLimitsOf(config: Readonly<Config>): ReadonlyMap<string, RateLimiter> {
+  const { window } = config.rateLimit;
+  return new Map([
+    [
+      'authorize',
+      createRateLimiter({
+        limit: config.rateLimit.authorize,
+        window,
+        subject: 'authorization requests from this address',
+        policy: 'authorize',
+      }),
+    ],
+    [
+      'end_session',
+      createRateLimiter({
+        limit: config.rateLimit.endSession,
+        window,
+        subject: 'logout requests from this address',
+        policy: 'end_session',
+      }),
+    ],
+    [
+      'admin',
+      createRateLimiter({
+        limit: config.rateLimit.admin,
+        window,
+        subject: 'admin requests from this address',
+        policy: 'admin',
+      }),
+    ],
+  ]);
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
   const issuer = issuerOf(config);
@@ -57,7 +103,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: () => newId('req'),
     requestIdHeader: false,
     bodyLimit: config.http.bodyLimit,
-    trustProxy: config.trustProxy,
+    trustProxy: trustProxyOf(config.trustProxy),
     return503OnClosing: true,
     ...(deps.https === undefined ? {} : { https: { cert: deps.https.cert, key: deps.https.key } }),
   }) as unknown as FastifyInstance;
@@ -77,6 +123,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     );
   });
 
+  registerRouteRateLimits(app, addressLimitsOf(config));
   registerSecurityHeaders(app, { https: issuer.startsWith('https:') });
   registerFormBody(app);
   registerMetrics(app, deps.metrics);
@@ -110,6 +157,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
   await app.register(
     async function adminApi(admin) {
+      admin.addHook('onRoute', (route) => {
+        route.config = { ...(route.config ?? {}), rateLimit: 'admin' };
+      });
       requireAdmin(admin, config.adminToken);
       registerSigningKeyRoutes(admin, deps);
       for (const feature of features) {

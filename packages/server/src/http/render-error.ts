@@ -115,7 +115,15 @@ export function renderError(
     reply.header('www-authenticate', `Basic realm=${quoted(this.realm)}, charset="UTF-8"`);
   }
   if (error.retryAfter !== undefined) {
-    reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfter))));
+    const seconds = Math.max(1, Math.ceil(error.retryAfter));
+    reply.header('retry-after', String(seconds));
+    // draft-ietf-httpapi-ratelimit-headers: a 429 whose limit set no exhausted member (a backoff)
+    // still says when to come back, in the same form as the rate limits do.
+    const fields = reply.getHeader('ratelimit');
+    if (error.status === 429 && !/;r=0;/.test(String(fields ?? ''))) {
+      const member = `"backoff";r=0;t=${seconds}`;
+      reply.header('ratelimit', fields === undefined ? member : `${String(fields)}, ${member}`);
+    }
   }
   // Login, consent and authorization pages: a redirect to the client or an error page (RFC 6749 §4.1.2.1).
   if (isPageRequest(request)) {

@@ -152,7 +152,7 @@ describe('foundation HTTP surface', () => {
 
 describe('HTTPS', () => {
   it('sends HSTS when the issuer is https', async () => {
-    const t = await bootstrap({ dev: false, issuer: 'https://auth.example.test', trustProxy: true });
+    const t = await bootstrap({ dev: false, issuer: 'https://auth.example.test', trustProxy: 1 });
     try {
       const response = await t.app.inject({ method: 'GET', url: '/healthz' });
       expect(response.headers['strict-transport-security']).toMatch(/max-age=31536000/);

@@ -8,6 +8,7 @@ import type { AuthenticateClient } from '../../oauth/client-auth/index.js';
 import type { ApiKeyService } from '../../tokens/api-keys/index.js';
 import { registerApiKeyRoutes } from '../admin/api-keys.js';
 import type { HttpFeature } from '../feature.js';
+import type { CallerLimit } from '../plugins/rate-limit.js';
 import { API_KEY_VERIFY_PATH, registerApiKeyVerifyRoute } from '../public/api-key-verify.js';
 
 export interface ApiKeysFeatureDeps {
@@ -16,6 +17,8 @@ export interface ApiKeysFeatureDeps {
   clock: Clock;
   /** Client authentication for the verify endpoint. */
   authenticate: AuthenticateClient;
+  /** Per caller at the verify endpoint (the key's own limit is separate). */
+  limit: CallerLimit;
 }
 
 export function createApiKeysFeature(deps: ApiKeysFeatureDeps): HttpFeature {
@@ -26,6 +29,7 @@ export function createApiKeysFeature(deps: ApiKeysFeatureDeps): HttpFeature {
         issuer: deps.issuer,
         apiKeys: deps.apiKeys,
         authenticate: deps.authenticate,
+        limit: deps.limit,
       });
       // Not an RFC 8414 member: a Tessera extension, so clients can find the endpoint.
       context.caps.extra.set('api_key_verification_endpoint', deps.issuer + API_KEY_VERIFY_PATH);

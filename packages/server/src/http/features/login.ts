@@ -37,6 +37,7 @@ import { registerSessionRoutes } from '../admin/sessions.js';
 import { registerUserRoutes } from '../admin/users.js';
 import type { HttpFeature } from '../feature.js';
 import { createBrowserCookies } from '../pages/browser-cookies.js';
+import type { CallerLimit } from '../plugins/rate-limit.js';
 import { registerAuthorize } from '../public/authorize.js';
 import { registerConsent } from '../public/consent.js';
 import { registerEndSession } from '../public/end-session.js';
@@ -62,6 +63,8 @@ export interface LoginFeatureDeps {
   logger: Pick<Logger, 'error'>;
   /** Revokes a deleted user's API keys (the API-key service). */
   revokeApiKeysOf?: (owner: string, actor: string) => Promise<number>;
+  /** Per caller at /userinfo. */
+  userinfoLimit: CallerLimit;
 }
 
 export interface Login {
@@ -186,6 +189,7 @@ export function createLogin(deps: LoginFeatureDeps): Login {
         store,
         clients: deps.clients,
         clock,
+        limit: deps.userinfoLimit,
       });
 
       const caps = context.caps;

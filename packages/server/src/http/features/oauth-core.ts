@@ -13,7 +13,7 @@ import type { RevocationDenylist } from '../../tokens/revocations.js';
 import { registerTokenAdminRoutes } from '../admin/tokens.js';
 import type { HttpFeature } from '../feature.js';
 import { registerOAuthPostRoutes } from '../plugins/oauth-post.js';
-import type { RateLimiter } from '../plugins/rate-limit.js';
+import type { CallerLimit, RateLimiter } from '../plugins/rate-limit.js';
 import { introspectRoute } from '../public/introspect.js';
 import { revokeRoute } from '../public/revoke.js';
 import { tokenRoute } from '../public/token.js';
@@ -29,7 +29,7 @@ export interface OAuthCoreFeatureDeps {
   clock: Clock;
   audit: Pick<AuditLog, 'record'>;
   maxAccessTokenTtl: number;
-  limits: { perIp: RateLimiter; perClient: RateLimiter };
+  limits: { perIp: RateLimiter; perClient: RateLimiter; introspect: CallerLimit; revoke: CallerLimit };
   /** Authentication methods the authenticator implements, for discovery. */
   authMethods: readonly string[];
   /** Runs on shutdown (e.g. unsubscribe caches from the bus). */
@@ -53,8 +53,14 @@ export function createOAuthCoreFeature(deps: OAuthCoreFeatureDeps): HttpFeature 
           issuer: deps.issuer,
           authenticate: deps.authenticate,
           introspectors: deps.introspectors,
+          limit: deps.limits.introspect,
         }),
-        revokeRoute({ issuer: deps.issuer, authenticate: deps.authenticate, revokers: deps.revokers }),
+        revokeRoute({
+          issuer: deps.issuer,
+          authenticate: deps.authenticate,
+          revokers: deps.revokers,
+          limit: deps.limits.revoke,
+        }),
       ]);
       context.caps.endpoints.set('token_endpoint', '/token');
       context.caps.endpoints.set('introspection_endpoint', '/introspect');

@@ -84,7 +84,7 @@ export function authenticateRequest(
 export interface OAuthPostRoute {
   url: string;
   /** Runs before the body is read (e.g. a per-IP rate limit). */
-  onRequest?: (request: FastifyRequest) => Promise<void>;
+  onRequest?: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 }
 

@@ -2,13 +2,30 @@
  * Fixed-window rate limits kept in memory (rate-limiter-flexible), per key (an IP, a client id).
  * Exceeding one is `rate_limited` (429) with `Retry-After` (RFC 6585 §4). In memory on purpose:
  * the check stays off the database on the hot path; with several nodes each enforces its own share.
+ *
+ * Counted responses and every 429 carry the draft-ietf-httpapi-ratelimit-headers fields in their
+ * combined form, as `/api-keys/verify` does for a key's own limit: `RateLimit-Policy: "name";q=;w=`
+ * and `RateLimit: "name";r=;t=`. Several policies on one response are listed in one field.
  */
 import { OAuthError } from '@tessera/protocol';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The per-address limit (by name, see {@link registerRouteRateLimits}) this route counts against. */
+    rateLimit?: string;
+  }
+}
+
 export interface RateLimiter {
-  /** Counts one request for `key`, or throws `rate_limited` with the seconds to wait. */
-  consume(key: string): Promise<void>;
+  /**
+   * Counts one request for `key`, or throws `rate_limited` with the seconds to wait. With `reply`,
+   * sets the RateLimit fields on it (on the 429 too).
+   */
+  consume(key: string, reply?: FastifyReply): Promise<void>;
+  /** Seconds until `key` may make a request again, without counting one; 0 when it may now. */
+  waitFor(key: string): Promise<number>;
 }
 
 export interface RateLimitOptions {
@@ -18,25 +35,128 @@ export interface RateLimitOptions {
   window: number;
   /** What is limited, for the error description ("requests from this address"). */
   subject: string;
+  /** The policy name in the RateLimit fields (a short token such as `token_ip`). */
+  policy?: string;
+}
+
+/** Appends one policy's member to a RateLimit field (a Structured Fields list). */
+function appendField(reply: FastifyReply, name: string, member: string): void {
+  const existing = reply.getHeader(name);
+  reply.header(name, existing === undefined ? member : `${String(existing)}, ${member}`);
+}
+
+/** draft-ietf-httpapi-ratelimit-headers: the policy (`q` quota, `w` window) and its state (`r`, `t`). */
+export function addRateLimitFields(
+  reply: FastifyReply,
+  policy: string,
+  state: { limit: number; window: number; remaining: number; reset: number },
+): void {
+  appendField(reply, 'ratelimit-policy', `"${policy}";q=${state.limit};w=${state.window}`);
+  appendField(reply, 'ratelimit', `"${policy}";r=${state.remaining};t=${state.reset}`);
+}
+
+function secondsOf(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
 }
 
 export function createRateLimiter(options: RateLimitOptions): RateLimiter {
   if (options.limit <= 0) {
-    return { consume: () => Promise.resolve() };
+    return { consume: () => Promise.resolve(), waitFor: () => Promise.resolve(0) };
   }
-  const limiter = new RateLimiterMemory({ points: options.limit, duration: Math.max(1, options.window) });
+  const window = Math.max(1, options.window);
+  const policy = options.policy ?? 'default';
+  const limiter = new RateLimiterMemory({ points: options.limit, duration: window });
+  const fields = (reply: FastifyReply | undefined, remaining: number, reset: number) => {
+    if (reply !== undefined) {
+      addRateLimitFields(reply, policy, { limit: options.limit, window, remaining, reset });
+    }
+  };
   return {
-    async consume(key) {
+    async consume(key, reply) {
       try {
-        await limiter.consume(key, 1);
+        const res = await limiter.consume(key, 1);
+        fields(reply, res.remainingPoints, secondsOf(res.msBeforeNext));
       } catch (error) {
         if (error instanceof RateLimiterRes) {
-          throw OAuthError.rateLimited(`Too many ${options.subject}; retry later`, {
-            retryAfter: Math.max(1, Math.ceil(error.msBeforeNext / 1000)),
-          });
+          const retryAfter = secondsOf(error.msBeforeNext);
+          fields(reply, 0, retryAfter);
+          throw OAuthError.rateLimited(`Too many ${options.subject}; retry later`, { retryAfter });
         }
         throw error;
       }
     },
+    async waitFor(key) {
+      const res = await limiter.get(key);
+      return res !== null && res.remainingPoints <= 0 ? secondsOf(res.msBeforeNext) : 0;
+    },
   };
+}
+
+/**
+ * A limit per caller: the authenticated client where the request names one that proves itself,
+ * else the client's address. Requests that fail before a client is identified (bad credentials,
+ * malformed input) count against the address; once an address has used up its allowance, its
+ * requests are refused before any credential is checked.
+ */
+export interface CallerLimit {
+  /** onRequest: refuses an address that has used up its allowance (counts nothing). */
+  screen(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+  /**
+   * Runs `identify` (client authentication, token verification); counts the request against the
+   * client it names, or against the address when it throws (and rethrows, or throws 429).
+   */
+  identify<T>(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    identify: () => Promise<T>,
+    clientIdOf: (identified: T) => string,
+  ): Promise<T>;
+}
+
+export function createCallerLimit(options: RateLimitOptions): CallerLimit {
+  const limiter = createRateLimiter(options);
+  const policy = options.policy ?? 'default';
+  return {
+    async screen(request, reply) {
+      const wait = await limiter.waitFor(`ip:${request.ip}`);
+      if (wait > 0) {
+        addRateLimitFields(reply, policy, {
+          limit: options.limit,
+          window: options.window,
+          remaining: 0,
+          reset: wait,
+        });
+        throw OAuthError.rateLimited(`Too many ${options.subject}; retry later`, { retryAfter: wait });
+      }
+    },
+    async identify(request, reply, identify, clientIdOf) {
+      let identified: Awaited<ReturnType<typeof identify>>;
+      try {
+        identified = await identify();
+      } catch (error) {
+        await limiter.consume(`ip:${request.ip}`, reply);
+        throw error;
+      }
+      await limiter.consume(`client:${clientIdOf(identified)}`, reply);
+      return identified;
+    },
+  };
+}
+
+/**
+ * Per-address limits by route: a route names one in `config.rateLimit` and is counted before
+ * anything else runs (before the admin credential is checked, before a page is rendered).
+ * Call on the root instance before any route is registered.
+ */
+export function registerRouteRateLimits(
+  app: FastifyInstance,
+  limits: ReadonlyMap<string, RateLimiter>,
+): void {
+  app.addHook('onRequest', async (request, reply) => {
+    const name = request.routeOptions.config?.rateLimit;
+    const limiter = name === undefined ? undefined : limits.get(name);
+    if (limiter !== undefined) {
+      await limiter.consume(`ip:${request.ip}`, reply);
+    }
+  });
 }

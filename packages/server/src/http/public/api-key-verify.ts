@@ -18,15 +18,18 @@ import {
 } from '../../tokens/api-keys/index.js';
 import type { FormBody } from '../plugins/form-body.js';
 import { single } from '../plugins/form-body.js';
+import { addRateLimitFields, type CallerLimit } from '../plugins/rate-limit.js';
 
 export const API_KEY_VERIFY_PATH = '/api-keys/verify';
 /** The policy name in the RateLimit fields. */
-const POLICY = '"api_key"';
+const POLICY = 'api_key';
 
 export interface ApiKeyVerifyRouteDeps {
   issuer: string;
   apiKeys: Pick<ApiKeyService, 'verify'>;
   authenticate: AuthenticateClient;
+  /** Per caller: the authenticated client, else the address. */
+  limit: CallerLimit;
 }
 
 /** The request as a form-like record: a form as parsed, or the string members of a JSON object. */
@@ -51,21 +54,31 @@ function paramsOf(request: FastifyRequest): FormBody {
 
 /** draft-ietf-httpapi-ratelimit-headers §4 and §5: the key's quota policy and what is left of it. */
 function setRateLimitHeaders(reply: FastifyReply, state: ApiKeyRateLimitState): void {
-  reply.header('ratelimit-policy', `${POLICY};q=${state.limit};w=${state.window}`);
-  reply.header('ratelimit', `${POLICY};r=${state.remaining};t=${state.reset}`);
+  addRateLimitFields(reply, POLICY, state);
 }
 
 export function registerApiKeyVerifyRoute(app: FastifyInstance, deps: ApiKeyVerifyRouteDeps): void {
   const endpoint = deps.issuer + API_KEY_VERIFY_PATH;
-  app.post(API_KEY_VERIFY_PATH, async (request, reply) => {
+  const screen = {
+    onRequest: (request: FastifyRequest, reply: FastifyReply) => deps.limit.screen(request, reply),
+  };
+  app.post(API_KEY_VERIFY_PATH, screen, async (request, reply) => {
     reply.header('cache-control', 'no-store');
-    const params = paramsOf(request);
-    const authorization = request.headers.authorization;
-    request.usedBasicAuth = authorization !== undefined && /^basic(?: |$)/i.test(authorization);
-    const { client, method } = await deps.authenticate({ authorization, body: params, endpoint });
-    if (method === 'none') {
-      throw OAuthError.invalidClient('API-key verification requires client authentication');
-    }
+    const { client, params } = await deps.limit.identify(
+      request,
+      reply,
+      async () => {
+        const params = paramsOf(request);
+        const authorization = request.headers.authorization;
+        request.usedBasicAuth = authorization !== undefined && /^basic(?: |$)/i.test(authorization);
+        const { client, method } = await deps.authenticate({ authorization, body: params, endpoint });
+        if (method === 'none') {
+          throw OAuthError.invalidClient('API-key verification requires client authentication');
+        }
+        return { client, params };
+      },
+      (identified) => identified.client.id,
+    );
     if (!client.permissions.includes(API_KEYS_VERIFY_PERMISSION)) {
       throw OAuthError.accessDenied(`The client lacks the ${API_KEYS_VERIFY_PERMISSION} permission`);
     }

@@ -28,10 +28,10 @@ export function registerAuthorize(app: FastifyInstance, deps: LoginFlowDeps): vo
     return proceed(deps, http, reply, { request, client: resolved.client, session, consentGiven: false });
   }
 
-  app.get('/authorize', { config: { page: true } }, (request, reply) =>
+  app.get('/authorize', { config: { page: true, rateLimit: 'authorize' } }, (request, reply) =>
     handleAuthorize(request, reply, request.query),
   );
-  app.post('/authorize', { config: { page: true } }, (request, reply) =>
+  app.post('/authorize', { config: { page: true, rateLimit: 'authorize' } }, (request, reply) =>
     handleAuthorize(request, reply, request.body),
   );
 }

@@ -135,10 +135,10 @@ export function registerEndSession(app: FastifyInstance, deps: EndSessionDeps): 
     });
   }
 
-  app.get('/end-session', { config: { page: true } }, (request, reply) =>
+  app.get('/end-session', { config: { page: true, rateLimit: 'end_session' } }, (request, reply) =>
     handle(request, reply, request.query, false),
   );
-  app.post('/end-session', { config: { page: true } }, async (request, reply) => {
+  app.post('/end-session', { config: { page: true, rateLimit: 'end_session' } }, async (request, reply) => {
     const body = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as Record<
       string,
       unknown

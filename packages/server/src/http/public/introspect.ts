@@ -14,25 +14,37 @@ import {
   type OAuthPostRoute,
   refuseRepeatedParams,
 } from '../plugins/oauth-post.js';
+import type { CallerLimit } from '../plugins/rate-limit.js';
 
 export interface IntrospectRouteDeps {
   issuer: string;
   authenticate: AuthenticateClient;
   introspectors: readonly Introspector[];
+  /** Per caller: the authenticated client, else the address. */
+  limit: CallerLimit;
 }
 
 export function introspectRoute(deps: IntrospectRouteDeps): OAuthPostRoute {
   const endpoint = `${deps.issuer}/introspect`;
   return {
     url: '/introspect',
+    onRequest: (request, reply) => deps.limit.screen(request, reply),
     async handler(request: FastifyRequest, reply: FastifyReply) {
       const body = formOf(request);
-      refuseRepeatedParams(body);
-      const { client, method } = await authenticateRequest(request, deps.authenticate, body, endpoint);
-      // RFC 7662 §2.1: introspection requires authorization; a public client has no credential.
-      if (method === 'none') {
-        throw OAuthError.invalidClient('Introspection requires client authentication');
-      }
+      const { client } = await deps.limit.identify(
+        request,
+        reply,
+        async () => {
+          refuseRepeatedParams(body);
+          const authenticated = await authenticateRequest(request, deps.authenticate, body, endpoint);
+          // RFC 7662 §2.1: introspection requires authorization; a public client has no credential.
+          if (authenticated.method === 'none') {
+            throw OAuthError.invalidClient('Introspection requires client authentication');
+          }
+          return authenticated;
+        },
+        (authenticated) => authenticated.client.id,
+      );
       const token = single(body, 'token');
       if (token === undefined) {
         throw OAuthError.invalidRequest('token is required');

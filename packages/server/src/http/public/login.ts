@@ -95,6 +95,7 @@ export function registerLogin(app: FastifyInstance, deps: LoginFlowDeps): void {
     if (!attempt.allowed) {
       const wait = attempt.retryAfter;
       reply.header('retry-after', String(wait));
+      reply.header('ratelimit', `"login";r=0;t=${wait}`);
       return showForm(reply, request, {
         ...form,
         error: `Too many attempts. Wait ${wait} second${wait === 1 ? '' : 's'} and try again.`,

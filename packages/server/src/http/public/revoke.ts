@@ -17,21 +17,32 @@ import {
   type OAuthPostRoute,
   refuseRepeatedParams,
 } from '../plugins/oauth-post.js';
+import type { CallerLimit } from '../plugins/rate-limit.js';
 
 export interface RevokeRouteDeps {
   issuer: string;
   authenticate: AuthenticateClient;
   revokers: readonly Revoker[];
+  /** Per caller: the authenticated client, else the address. */
+  limit: CallerLimit;
 }
 
 export function revokeRoute(deps: RevokeRouteDeps): OAuthPostRoute {
   const endpoint = `${deps.issuer}/revoke`;
   return {
     url: '/revoke',
+    onRequest: (request, reply) => deps.limit.screen(request, reply),
     async handler(request: FastifyRequest, reply: FastifyReply) {
       const body = formOf(request);
-      refuseRepeatedParams(body);
-      const { client } = await authenticateRequest(request, deps.authenticate, body, endpoint);
+      const { client } = await deps.limit.identify(
+        request,
+        reply,
+        () => {
+          refuseRepeatedParams(body);
+          return authenticateRequest(request, deps.authenticate, body, endpoint);
+        },
+        (authenticated) => authenticated.client.id,
+      );
       const token = single(body, 'token');
       if (token === undefined) {
         throw OAuthError.invalidRequest('token is required');

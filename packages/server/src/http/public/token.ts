@@ -64,13 +64,13 @@ export function tokenRoute(deps: TokenRouteDeps): OAuthPostRoute {
   const endpoint = `${deps.issuer}/token`;
   return {
     url: '/token',
-    onRequest: (request) => deps.limits.perIp.consume(request.ip),
+    onRequest: (request, reply) => deps.limits.perIp.consume(request.ip, reply),
     async handler(request: FastifyRequest, reply: FastifyReply) {
       const body = formOf(request);
       refuseRepeatedParams(body, ['resource']);
       const grant = grantOf(deps.grants, body);
       const { client } = await authenticateRequest(request, deps.authenticate, body, endpoint);
-      await deps.limits.perClient.consume(client.id);
+      await deps.limits.perClient.consume(client.id, reply);
       if (!client.grantTypes.includes(grant.grantType)) {
         throw OAuthError.unauthorizedClient(`This client may not use the ${grant.grantType} grant`);
       }

@@ -5,7 +5,7 @@
  * without `openid` gets `insufficient_scope` (403).
  */
 import { type AccessTokenClaims, OAuthError, parseScope, parseSecret } from '@tessera/protocol';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../clock.js';
 import { hashSecret } from '../../ids.js';
 import { userClaims } from '../../oauth/oidc/claims.js';
@@ -13,6 +13,7 @@ import type { AccessTokenStore, ClientRecord, UserStore } from '../../store/port
 import type { Revocations } from '../../tokens/revocations.js';
 import { type AccessTokenVerifier, looksLikeJwt } from '../../tokens/verify-access-token.js';
 import type { FormBody } from '../plugins/form-body.js';
+import type { CallerLimit } from '../plugins/rate-limit.js';
 
 export interface UserinfoDeps {
   verifyAccessToken: AccessTokenVerifier;
@@ -20,6 +21,8 @@ export interface UserinfoDeps {
   store: Pick<AccessTokenStore, 'findAccessToken'> & Pick<UserStore, 'findUser'>;
   clients: { get(id: string): Promise<ClientRecord | undefined> };
   clock: Clock;
+  /** Per caller: the access token's client, else the address. */
+  limit: CallerLimit;
 }
 
 interface BearerFacts {
@@ -111,8 +114,13 @@ export function registerUserinfo(app: FastifyInstance, deps: UserinfoDeps): void
     };
   }
 
-  async function handleUserinfo(request: FastifyRequest) {
-    const facts = await factsOf(bearerOf(request));
+  async function handleUserinfo(request: FastifyRequest, reply: FastifyReply) {
+    const facts = await deps.limit.identify(
+      request,
+      reply,
+      () => factsOf(bearerOf(request)),
+      (known) => known.clientId,
+    );
     const client = await deps.clients.get(facts.clientId);
     if (client === undefined || client.disabled) {
       throw invalid('client gone or disabled');
@@ -128,13 +136,16 @@ export function registerUserinfo(app: FastifyInstance, deps: UserinfoDeps): void
     return userClaims(user, facts.scope);
   }
 
-  const options = { config: { challenge: 'bearer' as const } };
+  const options = {
+    config: { challenge: 'bearer' as const },
+    onRequest: (request: FastifyRequest, reply: FastifyReply) => deps.limit.screen(request, reply),
+  };
   app.get('/userinfo', options, async (request, reply) => {
-    const claims = await handleUserinfo(request);
+    const claims = await handleUserinfo(request, reply);
     return reply.header('cache-control', 'no-store').send(claims);
   });
   app.post('/userinfo', options, async (request, reply) => {
-    const claims = await handleUserinfo(request);
+    const claims = await handleUserinfo(request, reply);
     return reply.header('cache-control', 'no-store').send(claims);
   });
 }

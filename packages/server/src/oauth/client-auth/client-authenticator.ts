@@ -20,6 +20,7 @@ import {
   parseBasicCredentials,
 } from './client-secret-basic.js';
 import { parsePostCredentials } from './client-secret-post.js';
+import type { ClientAuthBackoff } from './failure-backoff.js';
 import type { AuthenticateClient, AuthenticatedClient, ClientAuthInput } from './index.js';
 import { singleParam } from './params.js';
 import { createPrivateKeyJwtAuthenticator } from './private-key-jwt.js';
@@ -32,6 +33,8 @@ export interface ClientAuthenticatorDeps {
   /** Absolute token endpoint URL, accepted as a client assertion `aud` at every endpoint. */
   tokenEndpoint: string;
   remoteJwks?: { timeoutMs?: number; cooldownMs?: number; maxAgeMs?: number };
+  /** Backoff on repeated failed secret checks per client id. */
+  backoff?: ClientAuthBackoff;
 }
 
 const SECRET_METHODS: ReadonlySet<string> = new Set(['client_secret_basic', 'client_secret_post']);
@@ -64,9 +67,12 @@ export function createClientAuthenticator(deps: ClientAuthenticatorDeps): Authen
     if (client === undefined) {
       throw failed('unknown client');
     }
+    deps.backoff?.assertAllowed(client.id);
     if (!matched) {
+      await deps.backoff?.failed(client.id);
       throw failed('wrong or expired client secret');
     }
+    await deps.backoff?.succeeded(client.id);
     if (client.disabled) {
       throw failed('client disabled');
     }
