@@ -28,6 +28,7 @@ import { UnsealError } from './keys/seal.js';
 import { createLogger, type Logger } from './log.js';
 import { createClientAuthenticator } from './oauth/client-auth/client-authenticator.js';
 import type { AuthenticateClient } from './oauth/client-auth/index.js';
+import { createJwksUriFetch } from './oauth/client-auth/jwks-uri-fetch.js';
 import { type ClientRegistry, createClientRegistry } from './oauth/client-registry.js';
 import { createClientService } from './oauth/clients/index.js';
 import { createClientCredentialsGrant } from './oauth/grants/client-credentials.js';
@@ -109,6 +110,14 @@ function createOAuthCore(core: Core): OAuthCore {
     clock,
     issuer,
     tokenEndpoint: `${issuer}/token`,
+    remoteJwks: {
+      timeoutMs: config.clients.jwksFetchTimeout * 1000,
+      fetch: createJwksUriFetch({
+        allowPrivate: config.clients.allowPrivateJwksUri,
+        maxBytes: config.clients.jwksMaxBytes,
+        timeoutMs: config.clients.jwksFetchTimeout * 1000,
+      }),
+    },
   });
   const accessTokens = createAccessTokenService({
     issuer,

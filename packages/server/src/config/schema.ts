@@ -225,6 +225,20 @@ export const configSchema = z.object({
         description:
           'How long the previous client secret keeps working after `rotate-secret` when no grace is given; 0 revokes it at once.',
       }),
+      allowPrivateJwksUri: option(boolean().default(false), {
+        typeLabel: 'boolean',
+        description:
+          "Let a client's `jwks_uri` name or resolve to a loopback, private, link-local, unique-local, CGNAT, multicast or other non-public address (off: such URIs are refused at registration and at fetch time, after DNS resolution). `--dev` does not turn it on.",
+      }),
+      jwksFetchTimeout: option(duration().prefault('5s'), {
+        typeLabel: 'duration',
+        description:
+          "Longest a fetch of a client's `jwks_uri` may take, body included; redirects are never followed.",
+      }),
+      jwksMaxBytes: option(integer(1024, 1_048_576).default(65_536), {
+        typeLabel: 'integer',
+        description: "Largest accepted response from a client's `jwks_uri`, in bytes.",
+      }),
     })
     .prefault({}),
   login: z

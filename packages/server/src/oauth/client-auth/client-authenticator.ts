@@ -22,7 +22,7 @@ import {
 import { parsePostCredentials } from './client-secret-post.js';
 import type { AuthenticateClient, AuthenticatedClient, ClientAuthInput } from './index.js';
 import { singleParam } from './params.js';
-import { createPrivateKeyJwtAuthenticator } from './private-key-jwt.js';
+import { createPrivateKeyJwtAuthenticator, type RemoteJwksOptions } from './private-key-jwt.js';
 
 export interface ClientAuthenticatorDeps {
   clients: { get(id: string): Promise<ClientRecord | undefined> };
@@ -31,7 +31,7 @@ export interface ClientAuthenticatorDeps {
   issuer: string;
   /** Absolute token endpoint URL, accepted as a client assertion `aud` at every endpoint. */
   tokenEndpoint: string;
-  remoteJwks?: { timeoutMs?: number; cooldownMs?: number; maxAgeMs?: number };
+  remoteJwks?: RemoteJwksOptions;
 }
 
 const SECRET_METHODS: ReadonlySet<string> = new Set(['client_secret_basic', 'client_secret_post']);
