@@ -305,6 +305,11 @@ export const configSchema = z.object({
         typeLabel: 'duration',
         description: 'ID token lifetime.',
       }),
+      endSessionHintMaxAge: option(duration().prefault('1h'), {
+        typeLabel: 'duration',
+        description:
+          "How old (by its `iat`) an `id_token_hint` at `/end-session` may be and still end the session it names when the browser's own session is not that user's; an older hint gets a confirmation page, and confirming ends only the browser's own session (RP-Initiated Logout 1.0 §2, §6).",
+      }),
     })
     .prefault({}),
   rateLimit: z
