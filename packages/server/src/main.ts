@@ -33,6 +33,7 @@ import { createMaintenanceMetrics } from './maintenance/maintenance-metrics.js';
 import { createClientAuthenticator } from './oauth/client-auth/client-authenticator.js';
 import { createClientAuthBackoff } from './oauth/client-auth/failure-backoff.js';
 import type { AuthenticateClient } from './oauth/client-auth/index.js';
+import { createJwksUriFetch } from './oauth/client-auth/jwks-uri-fetch.js';
 import { type ClientRegistry, createClientRegistry } from './oauth/client-registry.js';
 import { createClientService } from './oauth/clients/index.js';
 import { createClientCredentialsGrant } from './oauth/grants/client-credentials.js';
@@ -136,6 +137,14 @@ function createOAuthCore(core: Core): OAuthCore {
       freeFailures: config.rateLimit.clientAuthFreeFailures,
       maxBackoff: config.rateLimit.clientAuthMaxBackoff,
     }),
+    remoteJwks: {
+      timeoutMs: config.clients.jwksFetchTimeout * 1000,
+      fetch: createJwksUriFetch({
+        allowPrivate: config.clients.allowPrivateJwksUri,
+        maxBytes: config.clients.jwksMaxBytes,
+        timeoutMs: config.clients.jwksFetchTimeout * 1000,
+      }),
+    },
   });
   const accessTokens = createAccessTokenService({
     issuer,

@@ -346,6 +346,20 @@ export const configSchema = z.object({
         description:
           'How long the previous client secret keeps working after `rotate-secret` when no grace is given; 0 revokes it at once.',
       }),
+      allowPrivateJwksUri: option(boolean().default(false), {
+        typeLabel: 'boolean',
+        description:
+          "Let a client's `jwks_uri` name or resolve to a loopback, private, link-local, unique-local, CGNAT, multicast or other non-public address (off: such URIs are refused at registration and at fetch time, after DNS resolution). `--dev` does not turn it on.",
+      }),
+      jwksFetchTimeout: option(duration().prefault('5s'), {
+        typeLabel: 'duration',
+        description:
+          "Longest a fetch of a client's `jwks_uri` may take, body included; redirects are never followed.",
+      }),
+      jwksMaxBytes: option(integer(1024, 1_048_576).default(65_536), {
+        typeLabel: 'integer',
+        description: "Largest accepted response from a client's `jwks_uri`, in bytes.",
+      }),
     })
     .prefault({}),
   login: z
@@ -426,6 +440,11 @@ export const configSchema = z.object({
       idTokenTtl: option(duration().prefault('10m'), {
         typeLabel: 'duration',
         description: 'ID token lifetime.',
+      }),
+      endSessionHintMaxAge: option(duration().prefault('1h'), {
+        typeLabel: 'duration',
+        description:
+          "How old (by its `iat`) an `id_token_hint` at `/end-session` may be and still end the session it names when the browser's own session is not that user's; an older hint gets a confirmation page, and confirming ends only the browser's own session (RP-Initiated Logout 1.0 §2, §6).",
       }),
     })
     .prefault({}),

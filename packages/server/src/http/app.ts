@@ -2,8 +2,10 @@
  * Builds the Fastify application from its dependencies and never listens (STYLE §9.10 habit 6):
  * tests drive it with `inject()`, `main.ts` calls `listen()`.
  */
+
+import { METHODS } from 'node:http';
 import { OAuthError } from '@tessera/protocol';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type HTTPMethods } from 'fastify';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import type { BusStatus, EventBus } from '../events/bus.js';
@@ -16,7 +18,9 @@ import { registerSigningKeyRoutes } from './admin/signing-keys.js';
 import type { HttpFeature } from './feature.js';
 import { AccessLogController } from './plugins/access-log.js';
 import { requireAdmin } from './plugins/admin-auth.js';
+import { clientErrorHandler } from './plugins/client-error.js';
 import { registerFormBody } from './plugins/form-body.js';
+import { registerHostHeaderCheck } from './plugins/host-header.js';
 import { type Metrics, registerMetrics } from './plugins/metrics.js';
 import { createRateLimiter, type RateLimiter, registerRouteRateLimits } from './plugins/rate-limit.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
@@ -94,6 +98,11 @@ function addressLimitsOf(config: Readonly<Config>): ReadonlyMap<string, RateLimi
   ]);
 }
 
+/** The methods some route answers at `path` (Fastify adds HEAD beside each GET). */
+function allowedMethods(app: FastifyInstance, path: string): string[] {
+  return METHODS.filter((method) => app.findRoute({ method: method as HTTPMethods, url: path }) !== null);
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
   const issuer = issuerOf(config);
@@ -105,6 +114,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: config.http.bodyLimit,
     trustProxy: trustProxyOf(config.trustProxy),
     return503OnClosing: true,
+    clientErrorHandler,
     ...(deps.https === undefined ? {} : { https: { cert: deps.https.cert, key: deps.https.key } }),
   }) as unknown as FastifyInstance;
 
@@ -115,13 +125,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return renderError.call(errorContext, error, request, reply);
   });
   app.setNotFoundHandler(function handleNotFound(request, reply) {
+    const path = request.url.split('?')[0] ?? '/';
+    // RFC 9110 §15.5.6: a path that exists under other methods answers 405 with Allow, never 404.
+    const allowed = allowedMethods(app, path);
+    if (allowed.length > 0) {
+      reply.header('allow', allowed.join(', '));
+      return renderError.call(
+        errorContext,
+        OAuthError.invalidRequest(`Method ${request.method} is not allowed here`, { status: 405 }),
+        request,
+        reply,
+      );
+    }
     return renderError.call(
       errorContext,
-      OAuthError.notFound(`No route ${request.method} ${request.url.split('?')[0]}`),
+      OAuthError.notFound(`No route ${request.method} ${path}`),
       request,
       reply,
     );
   });
+  registerHostHeaderCheck(app);
 
   registerRouteRateLimits(app, addressLimitsOf(config));
   registerSecurityHeaders(app, { https: issuer.startsWith('https:') });

@@ -15,7 +15,8 @@ let privateKey: CryptoKey;
 let publicJwk: JWK;
 
 beforeAll(async () => {
-  t = await bootstrap();
+  // The jwks_uri test below serves keys from 127.0.0.1: allowed only by this setting.
+  t = await bootstrap({ 'clients.allowPrivateJwksUri': true });
   const pair = await generateKeyPair('ES256', { extractable: true });
   privateKey = pair.privateKey;
   publicJwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };

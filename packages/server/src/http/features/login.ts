@@ -181,6 +181,8 @@ export function createLogin(deps: LoginFeatureDeps): Login {
           sessions,
           cookies,
           audit,
+          clock,
+          hintMaxAge: config.oidc.endSessionHintMaxAge,
         });
       });
       registerUserinfo(app, {

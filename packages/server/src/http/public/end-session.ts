@@ -2,14 +2,22 @@
  * `GET|POST /end-session`: OpenID Connect RP-Initiated Logout 1.0. The RP identifies itself with
  * `id_token_hint` (an ID token we issued; expired ones are accepted, §2) and/or `client_id`;
  * `post_logout_redirect_uri` must exactly match one the client registered (§3), else the person
- * sees a page and is never redirected. Without a valid hint for the signed-in user, the person is
- * asked to confirm with a CSRF-protected form, so a link alone cannot sign anyone out (§2).
- * Ending the session revokes the refresh tokens issued under it.
+ * sees a page and is never redirected. Ending a session revokes the refresh tokens issued under it.
+ *
+ * Who may end what (§2, §6: a logout request without a trustworthy hint is a denial-of-service
+ * vector, so ask the person):
+ * - The hint is trusted when this browser's own session is the hint's user, or when the hint is
+ *   recent (`iat` within `oidc.endSessionHintMaxAge`). A trusted hint ends, without asking, this
+ *   browser's session and the session its `sid` names.
+ * - Anything else (no hint, an old hint without the browser's session, a hint for another user)
+ *   shows a CSRF-protected confirmation page. Confirming ends this browser's own session only: an
+ *   old ID token (leaked from an RP's logs, say) never ends the session it names, whoever clicks.
  */
 import { OAuthError } from '@tessera/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { compactVerify, decodeProtectedHeader } from 'jose';
 import type { AuditLog } from '../../audit/audit-log.js';
+import type { Clock } from '../../clock.js';
 import type { Keyring } from '../../keys/keyring.js';
 import { buildAuthorizationRedirect } from '../../oauth/authorize/issue-code.js';
 import { readAuthorizationQuery } from '../../oauth/authorize/parse-request.js';
@@ -28,12 +36,17 @@ export interface EndSessionDeps {
   sessions: SessionService;
   cookies: BrowserCookies;
   audit: AuditLog;
+  clock: Clock;
+  /** `oidc.endSessionHintMaxAge`: how old (by `iat`) a hint may be and still be trusted on its own. */
+  hintMaxAge: number;
 }
 
 interface Hint {
   sub: string;
   aud: string;
   sid: string | undefined;
+  /** `iat`, when the token has one. */
+  issuedAt: number | undefined;
 }
 
 function pageError(description: string): OAuthError {
@@ -56,12 +69,29 @@ export function registerEndSession(app: FastifyInstance, deps: EndSessionDeps): 
       if (claims.iss !== deps.issuer || typeof claims.sub !== 'string' || typeof aud !== 'string') {
         throw new Error('not our ID token');
       }
-      return { sub: claims.sub, aud, sid: typeof claims.sid === 'string' ? claims.sid : undefined };
+      return {
+        sub: claims.sub,
+        aud,
+        sid: typeof claims.sid === 'string' ? claims.sid : undefined,
+        issuedAt: typeof claims.iat === 'number' ? claims.iat : undefined,
+      };
     } catch (error) {
       throw OAuthError.invalidRequest('id_token_hint is not a valid ID token of this server', {
         cause: error,
       });
     }
+  }
+
+  /**
+   * A hint may act without asking when this browser is signed in as its user, or when it is
+   * recent. Browser signed in as someone else: never without asking.
+   */
+  function isTrustedHint(hint: Hint, browserUserId: string | undefined): boolean {
+    if (browserUserId !== undefined) {
+      return browserUserId === hint.sub;
+    }
+    const now = deps.clock.now();
+    return hint.issuedAt !== undefined && hint.issuedAt <= now + 60 && now - hint.issuedAt <= deps.hintMaxAge;
   }
 
   async function handle(
@@ -91,8 +121,8 @@ export function registerEndSession(app: FastifyInstance, deps: EndSessionDeps): 
     const state = raw.values.get('state');
 
     const current = await deps.sessions.resolve(deps.cookies.sessionSecret(request));
-    const hintMatches = hint !== undefined && (current === undefined || current.user.id === hint.sub);
-    if (!hintMatches && !confirmed && current !== undefined) {
+    const trusted = hint !== undefined && isTrustedHint(hint, current?.user.id);
+    if (!trusted && !confirmed) {
       const hidden: Record<string, string> = {};
       for (const name of ['client_id', 'post_logout_redirect_uri', 'state'] as const) {
         const value = name === 'client_id' ? clientId : raw.values.get(name);
@@ -111,8 +141,9 @@ export function registerEndSession(app: FastifyInstance, deps: EndSessionDeps): 
     if (current !== undefined) {
       ended.push(...(await deps.sessions.end({ id: current.record.id }, current.user.id)));
     }
-    // The session the ID token names (the RP's), when it is this same user's and not already ended.
-    if (hint?.sid !== undefined && !ended.includes(hint.sid)) {
+    // The session the ID token names (the RP's), when the hint is trusted, the session is this same
+    // user's, and it is not already ended.
+    if (trusted && hint?.sid !== undefined && !ended.includes(hint.sid)) {
       const named = await deps.store.findSession(hint.sid);
       if (named !== undefined && named.userId === hint.sub) {
         ended.push(...(await deps.sessions.end({ id: named.id }, hint.sub)));

@@ -23,7 +23,7 @@ import { parsePostCredentials } from './client-secret-post.js';
 import type { ClientAuthBackoff } from './failure-backoff.js';
 import type { AuthenticateClient, AuthenticatedClient, ClientAuthInput } from './index.js';
 import { singleParam } from './params.js';
-import { createPrivateKeyJwtAuthenticator } from './private-key-jwt.js';
+import { createPrivateKeyJwtAuthenticator, type RemoteJwksOptions } from './private-key-jwt.js';
 
 export interface ClientAuthenticatorDeps {
   clients: { get(id: string): Promise<ClientRecord | undefined> };
@@ -32,7 +32,7 @@ export interface ClientAuthenticatorDeps {
   issuer: string;
   /** Absolute token endpoint URL, accepted as a client assertion `aud` at every endpoint. */
   tokenEndpoint: string;
-  remoteJwks?: { timeoutMs?: number; cooldownMs?: number; maxAgeMs?: number };
+  remoteJwks?: RemoteJwksOptions;
   /** Backoff on repeated failed secret checks per client id. */
   backoff?: ClientAuthBackoff;
 }

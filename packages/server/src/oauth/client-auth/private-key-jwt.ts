@@ -12,6 +12,7 @@ import { OAuthError } from '@tessera/protocol';
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
+  customFetch,
   decodeJwt,
   type JSONWebKeySet,
   type JWTPayload,
@@ -21,6 +22,7 @@ import {
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../../clock.js';
 import type { ClientRecord, ReplayStore } from '../../store/ports.js';
+import type { JwksFetch } from './jwks-uri-fetch.js';
 import { singleParam } from './params.js';
 
 /** RFC 7523 §2.2. */
@@ -41,8 +43,15 @@ export interface PrivateKeyJwtDeps {
   clock: Clock;
   /** Audiences always accepted: the issuer and the token endpoint URL (RFC 7523 §3 item 3). */
   audiences: readonly string[];
-  /** Options for `jwks_uri` fetches. */
-  remoteJwks?: { timeoutMs?: number; cooldownMs?: number; maxAgeMs?: number };
+  /** Options for `jwks_uri` fetches; `fetch` is the bounded, address-checked fetch (jwks-uri-fetch.ts). */
+  remoteJwks?: RemoteJwksOptions;
+}
+
+export interface RemoteJwksOptions {
+  timeoutMs?: number;
+  cooldownMs?: number;
+  maxAgeMs?: number;
+  fetch?: JwksFetch;
 }
 
 export interface PrivateKeyJwtInput {
@@ -79,6 +88,7 @@ export function createPrivateKeyJwtAuthenticator(
           timeoutDuration: deps.remoteJwks?.timeoutMs ?? 5_000,
           cooldownDuration: deps.remoteJwks?.cooldownMs ?? 30_000,
           cacheMaxAge: deps.remoteJwks?.maxAgeMs ?? 600_000,
+          ...(deps.remoteJwks?.fetch === undefined ? {} : { [customFetch]: deps.remoteJwks.fetch }),
         });
         remoteKeySets.set(cacheKey, keySet);
       }

@@ -23,6 +23,8 @@ export interface ClientRules {
   maxAccessTokenTtl: number;
   /** --dev: allows `http://localhost` redirect URIs and loopback http `jwks_uri`. */
   dev: boolean;
+  /** `clients.allowPrivateJwksUri`: a `jwks_uri` may name a non-public host. */
+  allowPrivateJwksUri?: boolean;
 }
 
 export const GRANT_TYPES = ['client_credentials', 'authorization_code', 'refresh_token'] as const;

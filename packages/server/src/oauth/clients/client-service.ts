@@ -46,7 +46,7 @@ export interface ClientServiceDeps {
   config: {
     dev: boolean;
     tokens: { maxAccessTokenTtl: number };
-    clients: { secretRotationGrace: number };
+    clients: { secretRotationGrace: number; allowPrivateJwksUri: boolean };
   };
   /**
    * When given, deleting or disabling a client also revokes every token issued to it (pushed to
@@ -108,6 +108,7 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
   const rules: ClientRules = {
     maxAccessTokenTtl: deps.config.tokens.maxAccessTokenTtl,
     dev: deps.config.dev,
+    allowPrivateJwksUri: deps.config.clients.allowPrivateJwksUri,
   };
   const schemas = createClientMetadataSchemas(rules);
 

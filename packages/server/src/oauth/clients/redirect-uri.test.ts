@@ -44,6 +44,22 @@ describe('findJwksUriProblem', () => {
     expect(findJwksUriProblem('https://keys.example.com/jwks.json', prod)).toBeUndefined();
     expect(findJwksUriProblem('http://keys.example.com/jwks.json', prod)).toEqual(expect.any(String));
     expect(findJwksUriProblem('http://127.0.0.1:8080/jwks.json', prod)).toEqual(expect.any(String));
-    expect(findJwksUriProblem('http://127.0.0.1:8080/jwks.json', dev)).toBeUndefined();
+    expect(
+      findJwksUriProblem('http://127.0.0.1:8080/jwks.json', { ...dev, allowPrivateJwksUri: true }),
+    ).toBeUndefined();
+  });
+
+  it('issue 12 item 6 — a non-public host is refused unless clients.allowPrivateJwksUri, even in --dev', () => {
+    for (const uri of [
+      'http://127.0.0.1:8080/jwks.json',
+      'https://169.254.169.254/jwks',
+      'https://[::1]/jwks',
+    ]) {
+      expect(findJwksUriProblem(uri, dev), uri).toMatch(/clients\.allowPrivateJwksUri/);
+      expect(findJwksUriProblem(uri, prod), uri).toEqual(expect.any(String));
+    }
+    expect(
+      findJwksUriProblem('https://10.0.0.1/jwks', { ...prod, allowPrivateJwksUri: true }),
+    ).toBeUndefined();
   });
 });

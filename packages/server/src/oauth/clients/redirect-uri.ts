@@ -3,6 +3,8 @@
  * authorization endpoint (issue 6) then matches them exactly, so what is stored must be safe as is.
  */
 
+import { findNonPublicHostProblem } from './public-address.js';
+
 /** RFC 8252 §7.3: loopback redirects use the IP literal; `localhost` is NOT RECOMMENDED (§8.3). */
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]']);
 
@@ -71,20 +73,32 @@ export function findRedirectUriProblem(uri: string, rules: RedirectUriRules): st
   return undefined;
 }
 
+export interface JwksUriRules extends RedirectUriRules {
+  /** `clients.allowPrivateJwksUri`: loopback, private and other non-public hosts are allowed. */
+  allowPrivateJwksUri?: boolean;
+}
+
 /**
  * Returns why `uri` cannot be fetched for keys (a `jwks_uri`), or undefined when it can: https,
- * or loopback http in --dev.
+ * or loopback http in --dev; and a public host unless `clients.allowPrivateJwksUri` (the fetch
+ * checks the resolved addresses again, see public-address.ts).
  */
-export function findJwksUriProblem(uri: string, rules: RedirectUriRules): string | undefined {
+export function findJwksUriProblem(uri: string, rules: JwksUriRules): string | undefined {
   const url = parseAbsolute(uri);
   if (typeof url === 'string') {
     return url;
   }
-  if (url.protocol === 'https:' && url.hostname !== '') {
-    return undefined;
+  const schemeOk =
+    (url.protocol === 'https:' && url.hostname !== '') ||
+    (url.protocol === 'http:' && rules.dev && isLoopback(url, rules));
+  if (!schemeOk) {
+    return rules.dev ? 'must be an https URL (or loopback http in --dev)' : 'must be an https URL';
   }
-  if (url.protocol === 'http:' && rules.dev && isLoopback(url, rules)) {
-    return undefined;
+  if (rules.allowPrivateJwksUri !== true) {
+    const problem = findNonPublicHostProblem(url.hostname);
+    if (problem !== undefined) {
+      return `${problem}; a jwks_uri must be a public host (set clients.allowPrivateJwksUri to allow)`;
+    }
   }
-  return rules.dev ? 'must be an https URL (or loopback http in --dev)' : 'must be an https URL';
+  return undefined;
 }
