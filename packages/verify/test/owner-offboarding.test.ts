@@ -83,4 +83,24 @@ describe('API keys of a deleted user at the verifier', () => {
     expect(error).toMatchObject({ code: 'invalid_token', status: 401 });
     await expect(verifier.verify(`Bearer ${second.key}`)).rejects.toBeInstanceOf(VerifyError);
   });
+
+  it('issue 11 item 3 — disabling the owner stops the key at a verifier with a cached answer (the subject revocation)', async () => {
+    const verifier = verifierFor();
+    await verifier.ready();
+    const owner = await createUser();
+    const { key } = await t.createApiKey(owner, 'cookies:read');
+    await expect(verifier.verify(`Bearer ${key}`)).resolves.toMatchObject({ tokenType: 'api_key' });
+
+    const before = verifier.status().revocations.denylistSize;
+    await t.admin('POST', `/users/${owner}/disable`);
+    await eventually(() => verifier.status().revocations.denylistSize > before, 'the subject revocation');
+    await expect(verifier.verify(`Bearer ${key}`)).rejects.toMatchObject({ code: 'invalid_token' });
+    // docs/api-keys.md: fail-closed until the subject revocation's horizon, even after a re-enable;
+    // a key created after the re-enable works at once.
+    await t.admin('POST', `/users/${owner}/enable`);
+    t.clock.advance(1);
+    await expect(verifier.verify(`Bearer ${key}`)).rejects.toMatchObject({ code: 'invalid_token' });
+    const fresh = await t.createApiKey(owner, 'cookies:read');
+    await expect(verifier.verify(`Bearer ${fresh.key}`)).resolves.toMatchObject({ subject: owner });
+  });
 });

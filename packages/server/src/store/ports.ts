@@ -445,7 +445,11 @@ export interface RefreshTokenStore {
     filter: { familyId?: string; clientId?: string; userId?: string; sessionId?: string },
     now: number,
   ): Promise<string[]>;
-  /** Deletes tokens whose own or family expiry has passed; at most `limit` when given. */
+  /**
+   * Deletes tokens whose family expiry has passed, and tokens past their own expiry that were never
+   * used (or are revoked); a used token stays until its family expires, for reuse detection. At
+   * most `limit` when given.
+   */
   purgeExpiredRefreshTokens(now: number, limit?: number): Promise<number>;
 }
 

@@ -129,7 +129,7 @@ const cases: PurgeCase[] = [
     purge: (store, limit) => store.purgeExpiredAuthorizationCodes(T0, limit),
   },
   {
-    name: 'refresh tokens past their own or their family expiry',
+    name: 'refresh tokens past their family expiry, or past their own and unused (used ones kept for reuse detection)',
     async seed(store) {
       const { client, user } = await seedOwners(store);
       const dead = [
@@ -138,12 +138,21 @@ const cases: PurgeCase[] = [
         newRefreshToken(client.id, user.id, { expiresAt: DEAD, familyExpiresAt: DEAD }),
       ];
       const live = newRefreshToken(client.id, user.id, { expiresAt: T0 + 1, familyExpiresAt: T0 + 1 });
-      for (const token of [...dead, live]) {
+      // RFC 9700 §4.14.2: a used token past its own expiry, in a family still alive, is what a reuse
+      // is detected by; it must stay until the family expires.
+      const used = newRefreshToken(client.id, user.id, {
+        expiresAt: DEAD,
+        familyExpiresAt: T0 + 1,
+        usedAt: T0 - 50,
+      });
+      for (const token of [...dead, live, used]) {
         await store.insertRefreshToken(token);
       }
       return {
         deadGone: () => every(dead, async (t) => (await store.findRefreshToken(t.hash)) === undefined),
-        liveKept: async () => (await store.findRefreshToken(live.hash)) !== undefined,
+        liveKept: async () =>
+          (await store.findRefreshToken(live.hash)) !== undefined &&
+          (await store.findRefreshToken(used.hash)) !== undefined,
       };
     },
     purge: (store, limit) => store.purgeExpiredRefreshTokens(T0, limit),

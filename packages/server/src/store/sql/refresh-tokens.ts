@@ -1,5 +1,5 @@
 /** Refresh tokens in rotation families (RFC 9700 §4.14): rotate once, a reuse revokes the family. */
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { RefreshTokenRecord, RefreshTokenStore, RotateResult } from '../ports.js';
 import { batchLimit } from './batch-limit.js';
 import { atomic, count, fromJson, type SqlContext, toJson, unique } from './context.js';
@@ -217,18 +217,22 @@ export function refreshTokenStore(ctx: SqlContext): RefreshTokenStore {
     async purgeExpiredRefreshTokens(now, limit) {
       // Sealed successors are kept for the reuse grace only.
       await forgetSealedSuccessors(ctx.db, { graceEndedBy: now });
+      // A used token stays until its family expires: presenting it again is how reuse is detected
+      // (RFC 9700 §4.14.2), even after its own sliding expiry.
+      const dead = (eb: ExpressionBuilder<Database, 'refresh_tokens'>) =>
+        eb.or([
+          eb('family_expires_at', '<=', now),
+          eb.and([
+            eb('expires_at', '<=', now),
+            eb.or([eb('used_at', 'is', null), eb('revoked_at', 'is not', null)]),
+          ]),
+        ]);
       const result = await ctx.db
         .deleteFrom('refresh_tokens')
-        .where((eb) => eb.or([eb('expires_at', '<=', now), eb('family_expires_at', '<=', now)]))
+        .where(dead)
         .$if(limit !== undefined, (query) =>
           query.where('hash', 'in', (eb) =>
-            eb
-              .selectFrom('refresh_tokens')
-              .select('hash')
-              .where((inner) =>
-                inner.or([inner('expires_at', '<=', now), inner('family_expires_at', '<=', now)]),
-              )
-              .limit(batchLimit(limit)),
+            eb.selectFrom('refresh_tokens').select('hash').where(dead).limit(batchLimit(limit)),
           ),
         )
         .executeTakeFirst();
