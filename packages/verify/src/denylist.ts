@@ -1,11 +1,11 @@
 /**
  * The denylist (DESIGN §5): revocations received from the revocation stream, each kept until its
  * `expiresAt`, after which no token it names can still be valid. A `jti`, `token` (SHA-256 of an
- * opaque token) or `api_key` revocation names one credential; a `client`, `subject`, `family` or
- * `session` revocation covers every token issued at or before its `revokedAt` (same-second tokens too: when
+ * opaque token) or `api_key` revocation names one credential; a `client`, `subject`, `family`,
+ * `session` or `consent` (client and subject together) revocation covers every token issued at or before its `revokedAt` (same-second tokens too: when
  * in doubt, refuse).
  */
-import type { RevocationEvent, RevocationTarget } from '@tessera/protocol';
+import { consentTargetValue, type RevocationEvent, type RevocationTarget } from '@tessera/protocol';
 import type { TokenFacts } from './verified-token.js';
 
 interface Entry {
@@ -36,7 +36,16 @@ export interface Denylist {
   readonly size: number;
 }
 
-const TYPES: readonly TargetType[] = ['jti', 'token', 'family', 'session', 'client', 'subject', 'api_key'];
+const TYPES: readonly TargetType[] = [
+  'jti',
+  'token',
+  'family',
+  'session',
+  'consent',
+  'client',
+  'subject',
+  'api_key',
+];
 
 /** The value of a token that a revocation of this type names. */
 function targetValueOf(type: TargetType, facts: TokenFacts): string | undefined {
@@ -49,6 +58,10 @@ function targetValueOf(type: TargetType, facts: TokenFacts): string | undefined 
       return facts.grantId;
     case 'session':
       return facts.sessionId;
+    case 'consent':
+      return facts.result.clientId && facts.result.subject
+        ? consentTargetValue(facts.result.clientId, facts.result.subject)
+        : undefined;
     case 'client':
       return facts.result.clientId || undefined;
     case 'subject':

@@ -9,6 +9,7 @@ import { AdminApiError, createAdminClient } from './admin-client.js';
 import { addApiKeysCommands } from './commands/api-keys.js';
 import { addClientsCommands } from './commands/clients.js';
 import { runConfigCheck, runConfigDocs } from './commands/config.js';
+import { addConsentsCommands } from './commands/consents.js';
 import { runMigrate } from './commands/migrate.js';
 import { runServe } from './commands/serve.js';
 import { runSigningKeysList, runSigningKeysRotate } from './commands/signing-keys.js';
@@ -130,6 +131,7 @@ export function buildCli(): Command {
     );
 
   addUsersCommands(program, () => admin(program));
+  addConsentsCommands(program, () => admin(program));
 
   return program;
 }

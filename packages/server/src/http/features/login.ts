@@ -27,10 +27,12 @@ import type { ClientRecord, Store } from '../../store/ports.js';
 import type { AccessTokenService } from '../../tokens/access-token.js';
 import type { Revocations } from '../../tokens/revocations.js';
 import type { AccessTokenVerifier } from '../../tokens/verify-access-token.js';
+import { createConsentService } from '../../users/consent-service.js';
 import { createLoginThrottle } from '../../users/login-throttle.js';
 import { createPasswordHasher } from '../../users/password-hasher.js';
 import { createSessionService } from '../../users/session-service.js';
 import { createUserService, type UserService } from '../../users/user-service.js';
+import { registerConsentRoutes } from '../admin/consents.js';
 import { registerSessionRoutes } from '../admin/sessions.js';
 import { registerUserRoutes } from '../admin/users.js';
 import type { HttpFeature } from '../feature.js';
@@ -91,6 +93,13 @@ export function createLogin(deps: LoginFeatureDeps): Login {
     audit,
     ttl: config.login.sessionTtl,
     maxAge: config.login.sessionMaxAge,
+    maxAccessTokenTtl,
+  });
+  const consents = createConsentService({
+    store,
+    revocations: deps.revocations,
+    audit,
+    clock,
     maxAccessTokenTtl,
   });
   const cookies = createBrowserCookies({ secure: issuer.startsWith('https:') });
@@ -215,6 +224,7 @@ export function createLogin(deps: LoginFeatureDeps): Login {
     registerAdmin(admin) {
       registerUserRoutes(admin, { users });
       registerSessionRoutes(admin, { store, sessions });
+      registerConsentRoutes(admin, { users, consents });
       purgeTimer = setInterval(() => {
         purgeExpired().catch((error: unknown) =>
           deps.logger.error({ err: error }, 'purging expired sessions and codes failed'),
