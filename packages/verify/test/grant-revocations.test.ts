@@ -129,6 +129,7 @@ describe.each(['jwt', 'opaque'] as const)(
       const answer = await introspect(first.access_token);
       expect(answer.active).toBe(true);
       expect(typeof answer.grant_id).toBe('string');
+      expect(typeof answer.sid).toBe('string');
 
       const rotated = await tokenRequest(client, {
         grant_type: 'refresh_token',
