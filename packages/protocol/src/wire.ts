@@ -48,11 +48,26 @@ export type RevocationTarget =
   | { type: 'token'; value: string }
   | { type: 'family'; value: string }
   | { type: 'session'; value: string }
+  /** A person's consent to a client: every token of that client for that subject (`client_id sub`). */
+  | { type: 'consent'; value: string }
   | { type: 'client'; value: string }
   | { type: 'subject'; value: string }
   | { type: 'api_key'; value: string }
   /** A pulled signing key: every token its `kid` signed, whenever issued. */
   | { type: 'key'; value: string };
+
+/**
+ * The value of a `consent` revocation target: the client id and the subject, space-separated (ids
+ * never contain spaces).
+ *
+ * @example
+ * ```ts
+ * consentTargetValue('cli_abc', 'usr_xyz'); // 'cli_abc usr_xyz'
+ * ```
+ */
+export function consentTargetValue(clientId: string, subject: string): string {
+  return `${clientId} ${subject}`;
+}
 
 /** One revocation as published on the bus and the revocation stream. */
 export interface RevocationEvent {

@@ -2,11 +2,12 @@
  * The denylist (DESIGN §5): revocations received from the revocation stream, each kept until its
  * `expiresAt`, after which no token it names can still be valid. A `jti`, `token` (SHA-256 of an
  * opaque token) or `api_key` revocation names one credential, a `key` revocation (a pulled signing
- * key) every token that key signed, whenever issued; a `client`, `subject`, `family` or `session`
- * revocation covers every token issued at or before its `revokedAt` (same-second tokens too: when
+ * key) every token that key signed, whenever issued; a `client`, `subject`, `family`, `session` or
+ * `consent` (client and subject together) revocation covers every token issued at or before its
+ * `revokedAt` (same-second tokens too: when
  * in doubt, refuse).
  */
-import type { RevocationEvent, RevocationTarget } from '@tessera/protocol';
+import { consentTargetValue, type RevocationEvent, type RevocationTarget } from '@tessera/protocol';
 import type { TokenFacts } from './verified-token.js';
 
 interface Entry {
@@ -42,6 +43,7 @@ const TYPES: readonly TargetType[] = [
   'token',
   'family',
   'session',
+  'consent',
   'client',
   'subject',
   'api_key',
@@ -59,6 +61,10 @@ function targetValueOf(type: TargetType, facts: TokenFacts): string | undefined 
       return facts.grantId;
     case 'session':
       return facts.sessionId;
+    case 'consent':
+      return facts.result.clientId && facts.result.subject
+        ? consentTargetValue(facts.result.clientId, facts.result.subject)
+        : undefined;
     case 'client':
       return facts.result.clientId || undefined;
     case 'subject':

@@ -129,6 +129,7 @@ describe.each(['jwt', 'opaque'] as const)(
       const answer = await introspect(first.access_token);
       expect(answer.active).toBe(true);
       expect(typeof answer.grant_id).toBe('string');
+      expect(typeof answer.sid).toBe('string');
 
       const rotated = await tokenRequest(client, {
         grant_type: 'refresh_token',
@@ -180,6 +181,33 @@ describe.each(['jwt', 'opaque'] as const)(
       await nextEvent(verifier, before);
 
       expect((await introspect(first.access_token)).active).toBe(false);
+      expect((await refusal(verifier.verify(`Bearer ${first.access_token}`))).code).toBe('invalid_token');
+      expect((await refusal(verifier.verify(`Bearer ${second.access_token}`))).code).toBe('invalid_token');
+    });
+  },
+);
+
+describe.each(['jwt', 'opaque'] as const)(
+  '%s access tokens: consent revocations reach the verifier',
+  (format) => {
+    it('issue 11 item 7 — revoking the consent of a user to a client → the verifier refuses the tokens of that client for that user, cached and uncached', async () => {
+      const verifier = await readyVerifier();
+      const client = await appClient(format);
+      const browser = new Browser(t);
+      const first = await codeFlow(client, 'openid offline_access cookies:read', browser);
+      const second = await codeFlow(client, 'openid offline_access cookies:read', browser);
+      await verifier.verify(`Bearer ${first.access_token}`);
+      const user = await t.store.findUserByUsername('alice');
+
+      const before = verifier.status().revocations.lastEventId;
+      const revoked = await t.app.inject({
+        method: 'DELETE',
+        url: `/admin/users/${user?.id}/consents/${client.id}`,
+        headers: t.adminHeaders,
+      });
+      expect(revoked.statusCode, revoked.body).toBe(204);
+      await nextEvent(verifier, before);
+
       expect((await refusal(verifier.verify(`Bearer ${first.access_token}`))).code).toBe('invalid_token');
       expect((await refusal(verifier.verify(`Bearer ${second.access_token}`))).code).toBe('invalid_token');
     });

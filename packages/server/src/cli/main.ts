@@ -9,6 +9,7 @@ import { AdminApiError, createAdminClient } from './admin-client.js';
 import { addApiKeysCommands } from './commands/api-keys.js';
 import { addClientsCommands } from './commands/clients.js';
 import { runConfigCheck, runConfigDocs } from './commands/config.js';
+import { addConsentsCommands } from './commands/consents.js';
 import { runMasterKeyRotate } from './commands/master-key.js';
 import { runMigrate } from './commands/migrate.js';
 import { runServe } from './commands/serve.js';
@@ -159,6 +160,7 @@ export function buildCli(): Command {
     );
 
   addUsersCommands(program, () => admin(program));
+  addConsentsCommands(program, () => admin(program));
 
   return program;
 }

@@ -324,6 +324,8 @@ export interface ConsentRecord {
 
 export interface ConsentStore {
   findConsent(userId: string, clientId: string): Promise<ConsentRecord | undefined>;
+  /** Every consent of a user (one per client, so bounded by the number of clients), by client id. */
+  listConsents(userId: string): Promise<ConsentRecord[]>;
   /** Merges `scope` into any earlier consent. */
   grantConsent(userId: string, clientId: string, scope: string[], now: number): Promise<ConsentRecord>;
   revokeConsent(filter: { userId: string; clientId?: string }): Promise<void>;

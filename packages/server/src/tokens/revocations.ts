@@ -16,7 +16,7 @@
  * its revocation stream see it too; it is never sent to other nodes again. Ids become visible in id
  * order (the store serialises revocation writers), so reading after the highest id misses nothing.
  */
-import type { RevocationEvent, RevocationTarget } from '@tessera/protocol';
+import { consentTargetValue, type RevocationEvent, type RevocationTarget } from '@tessera/protocol';
 import type { Clock } from '../clock.js';
 import type { EventBus } from '../events/bus.js';
 import type { RevocationStore } from '../store/ports.js';
@@ -26,7 +26,8 @@ export interface Revocations {
   revoke(target: RevocationTarget, expiresAt: number): Promise<RevocationEvent>;
   /**
    * True when a token with these claims is revoked: its `jti`, its client, its subject, its
-   * grant family or its login session was revoked at or after its `iat`.
+   * grant family, its login session or the subject's consent to its client was revoked at or after
+   * its `iat`.
    */
   isRevoked(token: {
     jti: string;
@@ -242,7 +243,10 @@ export function createRevocations(deps: RevocationsDeps): RevocationDenylist {
         revokedSince('client', token.clientId, token.issuedAt) ||
         revokedSince('subject', token.subject, token.issuedAt) ||
         revokedSince('family', token.grantId, token.issuedAt) ||
-        revokedSince('session', token.sessionId, token.issuedAt)
+        revokedSince('session', token.sessionId, token.issuedAt) ||
+        // Built only while a consent revocation is in force: the common path allocates nothing.
+        ((byType.get('consent')?.size ?? 0) > 0 &&
+          revokedSince('consent', consentTargetValue(token.clientId, token.subject), token.issuedAt))
       );
     },
 

@@ -147,3 +147,21 @@ it('issue 11 item 4 — a code issued before logout and redeemed after it → in
   expect(response.statusCode).toBe(400);
   expect(response.json()).toMatchObject({ error: 'invalid_grant' });
 });
+
+it.each(['password', 'disable'] as const)(
+  'issue 11 item 4 — a %s change ends the access tokens of a sign-in without offline_access (subject revocation)',
+  async (change) => {
+    const client = await createCodeClient(t);
+    const tokens = await signInForTokens(client, new Browser(t));
+    const user = await t.store.findUserByUsername('alice');
+    const response = await t.app.inject({
+      method: 'POST',
+      url: `/admin/users/${user?.id}/${change}`,
+      headers: t.adminHeaders,
+      ...(change === 'password' ? { payload: { password: 'another correct horse' } } : {}),
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    expect(await isActive(tokens.access_token)).toBe(false);
+    expect(await userinfoStatus(tokens.access_token)).toBe(401);
+  },
+);

@@ -53,7 +53,7 @@ function printer(io: UsersCommandIo) {
 }
 
 /** A user id (`usr_…`) as is; anything else is looked up as a username. */
-async function resolveId(client: AdminClient, idOrName: string): Promise<string> {
+export async function resolveId(client: AdminClient, idOrName: string): Promise<string> {
   if (idOrName.startsWith('usr_')) {
     return idOrName;
   }

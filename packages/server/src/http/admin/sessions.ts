@@ -1,6 +1,7 @@
 /**
  * `/admin/sessions`: list login sessions (all, or one user's) and end them. Ending a session
- * revokes the refresh tokens issued under it and the access tokens of those grants.
+ * revokes every token issued under it: its refresh tokens, and every access token naming it in
+ * `sid` (a `session` revocation), with or without `offline_access`.
  */
 import { OAuthError } from '@tessera/protocol';
 import type { FastifyInstance } from 'fastify';

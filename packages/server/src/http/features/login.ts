@@ -29,10 +29,12 @@ import { createSuccessorSealer } from '../../tokens/refresh-successor-sealer.js'
 import type { Revocations } from '../../tokens/revocations.js';
 import type { AccessTokenVerifier } from '../../tokens/verify-access-token.js';
 import { createBoundedHasher } from '../../users/bounded-hasher.js';
+import { createConsentService } from '../../users/consent-service.js';
 import { createLoginThrottle } from '../../users/login-throttle.js';
 import { createPasswordHasher } from '../../users/password-hasher.js';
 import { createSessionService } from '../../users/session-service.js';
 import { createUserService, type UserService } from '../../users/user-service.js';
+import { registerConsentRoutes } from '../admin/consents.js';
 import { registerSessionRoutes } from '../admin/sessions.js';
 import { registerUserRoutes } from '../admin/users.js';
 import type { HttpFeature } from '../feature.js';
@@ -107,6 +109,13 @@ export function createLogin(deps: LoginFeatureDeps): Login {
     clock,
     freeAttempts: config.login.freeAttempts,
     maxBackoff: config.login.maxBackoff,
+  });
+  const consents = createConsentService({
+    store,
+    revocations: deps.revocations,
+    audit,
+    clock,
+    maxAccessTokenTtl,
   });
   const cookies = createBrowserCookies({ secure: issuer.startsWith('https:') });
   const flow: LoginFlowDeps = {
@@ -227,6 +236,7 @@ export function createLogin(deps: LoginFeatureDeps): Login {
     registerAdmin(admin) {
       registerUserRoutes(admin, { users });
       registerSessionRoutes(admin, { store, sessions });
+      registerConsentRoutes(admin, { users, consents });
     },
   };
 

@@ -4,7 +4,8 @@
  * (another client's attempt changes nothing; a replay by the same client revokes everything issued
  * from it, RFC 6749 §4.1.2 and RFC 9700 §4.5) → unexpired → same redirect_uri → PKCE verifier
  * matches the challenge (RFC 7636 §4.6; a verifier without a challenge is a downgrade, refused) →
- * the user still exists and is enabled → the login session has not ended → tokens.
+ * the user still exists and is enabled → the login session has not ended and the consent not been
+ * revoked → tokens.
  */
 import { OAuthError, parseSecret, type TokenResponse } from '@tessera/protocol';
 import type { AuditLog } from '../../audit/audit-log.js';
@@ -14,6 +15,7 @@ import type {
   AuthorizationCodeRecord,
   AuthorizationCodeStore,
   ClientRecord,
+  ConsentStore,
   SessionStore,
   UserRecord,
   UserStore,
@@ -25,7 +27,8 @@ import { mayHaveRefreshToken, type UserTokens } from './user-tokens.js';
 export interface AuthorizationCodeGrantDeps {
   store: Pick<AuthorizationCodeStore, 'consumeAuthorizationCode'> &
     Pick<UserStore, 'findUser'> &
-    Pick<SessionStore, 'findSession'>;
+    Pick<SessionStore, 'findSession'> &
+    Pick<ConsentStore, 'findConsent'>;
   tokens: UserTokens;
   audit: Pick<AuditLog, 'record'>;
   clock: Clock;
@@ -135,6 +138,10 @@ export function createAuthorizationCodeGrant(deps: AuthorizationCodeGrantDeps): 
       // only tokens issued up to then, so no new token may name it.
       if (record.sessionId !== null && (await deps.store.findSession(record.sessionId)) === undefined) {
         throw invalidCode('the login session has ended since the code was issued');
+      }
+      // Likewise a consent revoked after the code was issued (first-party clients need none).
+      if (!client.firstParty && (await deps.store.findConsent(user.id, client.id)) === undefined) {
+        throw invalidCode('the consent has been revoked since the code was issued');
       }
       const refresh = mayHaveRefreshToken(client, record.scope);
       const { response } = await deps.tokens.issue(

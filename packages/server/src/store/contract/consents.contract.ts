@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type MakeStore, newClient, seedOwners, T0, uid, useStore } from './fixtures.js';
+import { type MakeStore, newClient, newUser, seedOwners, T0, uid, useStore } from './fixtures.js';
 
 export function describeConsentStore(makeStore: MakeStore): void {
   describe('ConsentStore', () => {
@@ -25,6 +25,23 @@ export function describeConsentStore(makeStore: MakeStore): void {
         grantedAt: T0 + 5,
       });
       expect(await store().findConsent(user.id, client.id)).toEqual(merged);
+    });
+
+    it("lists a user's consents by client id, and nobody else's", async () => {
+      const { client, user } = await seedOwners(store());
+      const other = await store().createClient(newClient(), T0);
+      const stranger = await store().createUser(newUser(), T0);
+      expect(await store().listConsents(user.id)).toEqual([]);
+      await store().grantConsent(user.id, client.id, ['openid'], T0);
+      await store().grantConsent(user.id, other.id, ['openid', 'read'], T0 + 1);
+      await store().grantConsent(stranger.id, client.id, ['openid'], T0);
+      const listed = await store().listConsents(user.id);
+      expect(listed).toEqual(
+        [
+          { userId: user.id, clientId: client.id, scope: ['openid'], grantedAt: T0 },
+          { userId: user.id, clientId: other.id, scope: ['openid', 'read'], grantedAt: T0 + 1 },
+        ].sort((a, b) => (a.clientId < b.clientId ? -1 : 1)),
+      );
     });
 
     it('keeps every scope when grants race', async () => {

@@ -24,6 +24,14 @@ export function consentStore(ctx: SqlContext): ConsentStore {
       return row === undefined ? undefined : toConsent(row);
     },
 
+    async listConsents(userId) {
+      const rows = await ctx.db.selectFrom('consents').selectAll().where('user_id', '=', userId).execute();
+      // Sorted here, not by the database's collation, so both dialects agree.
+      return rows
+        .map(toConsent)
+        .sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0));
+    },
+
     grantConsent(userId, clientId, scope, now) {
       return atomic(ctx, async (db) => {
         // Insert-if-absent first, so that the row exists and can be locked for the merge.
