@@ -329,6 +329,11 @@ export const configSchema = z.object({
         description:
           'How often each node reads revocations made elsewhere from the store, a safety net for a lost bus connection (1s to 1h).',
       }),
+      requireBusForReadiness: option(boolean().default(false), {
+        typeLabel: 'boolean',
+        description:
+          'When true, /readyz answers 503 while the cross-node bus connection is down (fail closed); by default it only reports it, since the poll still brings revocations.',
+      }),
     })
     .prefault({}),
   http: z

@@ -140,6 +140,24 @@ describe('cluster bus bridge (serve --workers N on SQLite)', () => {
   });
 });
 
+describe('cluster bus bridge status (issue 20 item 6: the bus connection in /readyz)', () => {
+  it('reports connected while the IPC channel is up and listened to, down once it closes or is closed', async () => {
+    const { channels } = fakeCluster(1);
+    const channel = channels[0] as EventEmitter & WorkerChannel & { connected: boolean };
+    const { bus, bridge } = await workerBus(channel);
+    expect(bus.bridgeStatus()?.connected).toBe(true);
+    channel.connected = false;
+    expect(bus.bridgeStatus()?.connected).toBe(false);
+    channel.connected = true;
+    await bridge.close();
+    expect(bridge.status?.().connected).toBe(false);
+  });
+
+  it('a bus without a bridge reports no bus at all (one process has no connection to lose)', () => {
+    expect(createInProcessBus().bridgeStatus()).toBeUndefined();
+  });
+});
+
 describe('worker restart backoff', () => {
   it('doubles from 100 ms per consecutive crash and stops at 10 s', () => {
     expect([1, 2, 3, 4, 5].map(restartDelayMs)).toEqual([100, 200, 400, 800, 1600]);

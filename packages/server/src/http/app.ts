@@ -155,6 +155,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     [
       { name: 'store', check: within(config.database.readyTimeout, () => deps.store.ping()) },
       { name: 'signing keys', check: () => void deps.keyring.current(config.keys.algorithm) },
+      ...(config.revocations.requireBusForReadiness
+        ? [
+            {
+              name: 'bus',
+              check: () => {
+                if (deps.busStatus?.()?.connected === false) {
+                  throw new Error('the cross-node bus is down');
+                }
+              },
+            },
+          ]
+        : []),
     ],
     [
       {

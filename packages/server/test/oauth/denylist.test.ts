@@ -3,6 +3,7 @@
  * events, pruned at expiry; `isRevoked` covers jti, client, subject and grant family.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createInProcessBus } from '../../src/events/in-process.js';
 import { createRevocations } from '../../src/tokens/revocations.js';
 import { bootstrap, type TestServer } from '../support/bootstrap.js';
 
@@ -101,5 +102,55 @@ describe('DESIGN §5 revocation denylist', () => {
       expiresAt: now + 60,
     });
     expect(denylist.isRevoked(token({ jti: 'jti_late' }))).toBe(false);
+  });
+});
+
+describe('issue 11 item 2 — replay of revocations the bus missed', () => {
+  it('sync() applies what only the store has, delivers it locally once, never again, and not what the bus already brought', async () => {
+    // Its own bus: the runtime's denylist must not deliver these events too.
+    const bus = createInProcessBus();
+    const relayed: string[] = [];
+    await bus.attach({
+      send: (topic) => relayed.push(topic),
+      start: async () => {},
+      close: async () => {},
+    });
+    const denylist = createRevocations({ store: t.store, bus, clock: t.clock, pollIntervalMs: 0 });
+    await denylist.start();
+    const delivered: number[] = [];
+    bus.subscribe('revocation.created', (event) => delivered.push(event.id));
+    const now = t.clock.now();
+
+    // Another node revoked twice; this node heard the first on the bus and missed the second.
+    const heard = await t.store.addRevocation({ type: 'jti', value: 'jti_heard' }, now, now + 60);
+    bus.publishLocal('revocation.created', heard);
+    const missed = await t.store.addRevocation({ type: 'jti', value: 'jti_missed' }, now, now + 60);
+    expect(denylist.isRevoked(token({ jti: 'jti_missed' }))).toBe(false);
+
+    await denylist.sync();
+    expect(denylist.isRevoked(token({ jti: 'jti_missed' }))).toBe(true);
+    expect(delivered).toEqual([heard.id, missed.id]);
+    expect(denylist.syncState()).toMatchObject({ lastAppliedId: missed.id, replayed: 1 });
+
+    await denylist.sync();
+    expect(delivered).toEqual([heard.id, missed.id]);
+    // A replayed event is this node's news only: it is never sent to other nodes again.
+    expect(relayed).toEqual([]);
+    denylist.stop();
+  });
+
+  it('events.missed (a bus reconnect) triggers the replay at once', async () => {
+    const bus = createInProcessBus();
+    const denylist = createRevocations({ store: t.store, bus, clock: t.clock, pollIntervalMs: 0 });
+    await denylist.start();
+    const now = t.clock.now();
+    await t.store.addRevocation({ type: 'subject', value: 'usr_missed' }, now, now + 60);
+    bus.publishLocal('events.missed', { cause: 'reconnected', downMs: 1000 });
+    const deadline = Date.now() + 5000;
+    while (!denylist.isRevoked(token({ jti: 'jti_other', subject: 'usr_missed' }))) {
+      expect(Date.now()).toBeLessThan(deadline);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    denylist.stop();
   });
 });

@@ -4,7 +4,8 @@
  * refuse B's LISTEN connection (recognised by its `application_name`) while B's pool keeps working:
  * the test kills B's LISTEN backend with `pg_terminate_backend`, and B cannot listen again until the
  * test says so. Meanwhile node A revokes an access token and an API key, disables another key (not a
- * revocation: only a lost event or an emptied cache can tell B) and disables a client.
+ * revocation: only a lost event or an emptied cache can tell B), disables a client and narrows the
+ * scope of another (not a revocation either).
  *
  * - With the bus back, B replays what it missed and empties its caches (poll set to 1 h, so only the
  *   reconnect can explain the catch-up).
@@ -29,7 +30,9 @@ const schema = `t_part_${run}`;
 const adminHeaders = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 const clock = createFixedClock(Math.floor(Date.now() / 1000));
 /** Upper bound of every wait: only a hang (or the old code) reaches it. */
-const HANG_MS = 20_000;
+const HANG_MS = 12_000;
+/** Each test waits at most a few times HANG_MS. */
+const TEST_TIMEOUT_MS = 60_000;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -103,7 +106,12 @@ async function startGate(target: URL) {
   };
 }
 
-function startNode(nodeId: string, url: string, pollInterval: string): Promise<Runtime> {
+function startNode(
+  nodeId: string,
+  url: string,
+  pollInterval: string,
+  overrides: Record<string, unknown> = {},
+): Promise<Runtime> {
   const config = loadConfig({
     env: {},
     overrides: {
@@ -115,6 +123,7 @@ function startNode(nodeId: string, url: string, pollInterval: string): Promise<R
       adminToken: TEST_ADMIN_TOKEN,
       'log.level': 'silent',
       'revocations.pollInterval': pollInterval,
+      ...overrides,
     },
   });
   return createRuntime(config, { clock, nodeId, logger: createLogger({ level: 'silent' }) });
@@ -196,12 +205,12 @@ describe.skipIf(!ok)('revocations across nodes while a bus connection is down (P
     await dropSchema();
   });
 
-  async function issue(node: Runtime, client: TestClient) {
+  async function issue(node: Runtime, client: TestClient, scope?: string) {
     const response = await node.app.inject({
       method: 'POST',
       url: '/token',
       headers: { ...FORM, authorization: client.basic },
-      payload: form({ grant_type: 'client_credentials' }),
+      payload: form({ grant_type: 'client_credentials', ...(scope === undefined ? {} : { scope }) }),
     });
     return { status: response.statusCode, body: response.json() };
   }
@@ -263,6 +272,7 @@ describe.skipIf(!ok)('revocations across nodes while a bus connection is down (P
     expect((await verifyKey(b, disabledKey.key)).valid).toBe(true);
     expect((await verifyKey(b, doomedKey.key)).valid).toBe(true);
     expect((await issue(b, doomed)).status).toBe(200);
+    expect((await issue(b, holder, 'write')).status).toBe(200);
     expect((await readiness(b)).body.bus.connected).toBe(true);
 
     gate.block(`tessera-bus-${nodeB}`);
@@ -296,6 +306,14 @@ describe.skipIf(!ok)('revocations across nodes while a bus connection is down (P
       payload: { disabled: true },
     });
     expect(disable.statusCode, disable.body).toBe(200);
+    // Not a revocation either: only client.updated (lost to B) or an emptied cache tells B.
+    const narrow = await a.app.inject({
+      method: 'PATCH',
+      url: `/admin/clients/${holder.id}`,
+      headers: adminHeaders,
+      payload: { scope: 'read', default_scope: 'read' },
+    });
+    expect(narrow.statusCode, narrow.body).toBe(200);
     const changedAt = Date.now();
 
     expect(await introspect(a, token)).toBe(false);
@@ -312,74 +330,109 @@ describe.skipIf(!ok)('revocations across nodes while a bus connection is down (P
       (await verifyKey(b, revokedKey.key)).code === 'revoked' &&
       (await verifyKey(b, disabledKey.key)).code === 'disabled' &&
       (await verifyKey(b, doomedKey.key)).code === 'disabled' &&
-      (await issue(b, doomed)).status === 401;
+      (await issue(b, doomed)).status === 401 &&
+      (await issue(b, holder, 'write')).status === 400;
     return { changedAt, refusedEverywhere };
   }
 
-  it('issue 11 item 2 / issue 20 item 6 — after B’s LISTEN backend is killed while A revokes a token and a key, disables a key and disables a client, B replays the revocations and empties its caches on reconnect', async () => {
-    const nodeB = `b1-${run}`;
-    const b = await startNode(nodeB, gate.url, '1h');
-    await b.app.ready();
-    await b.app.listen({ host: '127.0.0.1', port: 0 });
-    const address = b.app.server.address();
-    const port = typeof address === 'object' && address !== null ? address.port : 0;
-    const stream = collectStream(`http://127.0.0.1:${port}/revocations/stream`, resourceServer.basic);
-    let reconnectedAt = 0;
-    b.bus.subscribe('events.missed', ({ cause }) => {
-      if (cause === 'reconnected') {
-        reconnectedAt = Date.now();
-      }
-    });
-    try {
-      await waitFor('B’s stream is live', () => stream.ready());
-      const { refusedEverywhere } = await partitionThenChangeOnA(b, nodeB, true);
-      const latest = await a.store.latestRevocationId();
-
-      gate.unblock(`tessera-bus-${nodeB}`);
-      const unblockedAt = Date.now();
-      await waitFor('B refuses what A revoked', refusedEverywhere);
-      const refusedAt = Date.now();
-      expect(reconnectedAt).toBeGreaterThan(0);
-      // The revocations reached B's own SSE consumers too (delivered on its local bus).
-      await waitFor('B streams the replayed revocations', () => stream.ids().includes(latest));
-      expect((await readiness(b)).body).toMatchObject({ status: 'ready', bus: { connected: true } });
-      const metrics = (await b.app.inject({ url: '/metrics' })).body;
-      expect(metrics).toMatch(new RegExp(`^tessera_revocations_last_applied_id ${latest}$`, 'm'));
-      expect(replayedOf(metrics)).toBeGreaterThanOrEqual(3);
-      console.log(
-        `[figures] reconnect replay: bus back ${reconnectedAt - unblockedAt} ms after unblock, all refused ${refusedAt - reconnectedAt} ms after reconnect`,
-      );
-    } finally {
-      await stream.close();
-      await b.close();
-    }
-  });
-
-  it('issue 11 item 2 — with B’s bus kept down, the store poll alone (revocations.pollInterval 1s) catches up (caches emptied at each poll while the bus is down), and /readyz reports the bus down while staying ready', async () => {
-    const nodeB = `b2-${run}`;
-    const b = await startNode(nodeB, gate.url, '1s');
-    await b.app.ready();
-    try {
-      const { changedAt, refusedEverywhere } = await partitionThenChangeOnA(b, nodeB, false);
-      await waitFor('B refuses what A revoked', refusedEverywhere);
-      const refusedAt = Date.now();
-      const ready = await readiness(b);
-      expect(ready.status).toBe(200);
-      expect(ready.body).toMatchObject({ status: 'ready', bus: { connected: false } });
-      const metrics = async () => (await b.app.inject({ url: '/metrics' })).body;
-      expect(await metrics()).toMatch(/^tessera_bus_connected 0$/m);
-      // A poll may land between A's changes, and the caches may refuse before the last one is read.
-      const latest = await a.store.latestRevocationId();
-      await waitFor('B has read every revocation', async () => {
-        const text = await metrics();
-        return replayedOf(text) >= 3 && text.includes(`\ntessera_revocations_last_applied_id ${latest}\n`);
+  it(
+    'issue 11 item 2 / issue 20 item 6 — after B’s LISTEN backend is killed while A revokes a token and a key, disables a key, disables a client and narrows another’s scope, B replays the revocations and empties its caches on reconnect',
+    async () => {
+      const nodeB = `b1-${run}`;
+      const b = await startNode(nodeB, gate.url, '1h');
+      await b.app.ready();
+      await b.app.listen({ host: '127.0.0.1', port: 0 });
+      const address = b.app.server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      const stream = collectStream(`http://127.0.0.1:${port}/revocations/stream`, resourceServer.basic);
+      let reconnectedAt = 0;
+      b.bus.subscribe('events.missed', ({ cause }) => {
+        if (cause === 'reconnected') {
+          reconnectedAt = Date.now();
+        }
       });
-      console.log(
-        `[figures] poll only (1s): all refused ${refusedAt - changedAt} ms after the last change on A`,
-      );
-    } finally {
-      gate.unblock(`tessera-bus-${nodeB}`);
-      await b.close();
-    }
-  });
+      try {
+        await waitFor('B’s stream is live', () => stream.ready());
+        const { refusedEverywhere } = await partitionThenChangeOnA(b, nodeB, true);
+        const latest = await a.store.latestRevocationId();
+
+        gate.unblock(`tessera-bus-${nodeB}`);
+        const unblockedAt = Date.now();
+        await waitFor('B refuses what A revoked', refusedEverywhere);
+        const refusedAt = Date.now();
+        expect(reconnectedAt).toBeGreaterThan(0);
+        // The revocations reached B's own SSE consumers too (delivered on its local bus).
+        await waitFor('B streams the replayed revocations', () => stream.ids().includes(latest));
+        expect((await readiness(b)).body).toMatchObject({ status: 'ready', bus: { connected: true } });
+        const metrics = (await b.app.inject({ url: '/metrics' })).body;
+        expect(metrics).toMatch(new RegExp(`^tessera_revocations_last_applied_id ${latest}$`, 'm'));
+        expect(replayedOf(metrics)).toBeGreaterThanOrEqual(3);
+        console.log(
+          `[figures] reconnect replay: bus back ${reconnectedAt - unblockedAt} ms after unblock, all refused ${refusedAt - reconnectedAt} ms after reconnect`,
+        );
+      } finally {
+        await stream.close();
+        await b.close();
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'issue 11 item 2 — with B’s bus kept down, the store poll alone (revocations.pollInterval 1s) catches up (caches emptied at each poll while the bus is down), and /readyz reports the bus down while staying ready',
+    async () => {
+      const nodeB = `b2-${run}`;
+      const b = await startNode(nodeB, gate.url, '1s');
+      await b.app.ready();
+      try {
+        const { changedAt, refusedEverywhere } = await partitionThenChangeOnA(b, nodeB, false);
+        await waitFor('B refuses what A revoked', refusedEverywhere);
+        const refusedAt = Date.now();
+        const ready = await readiness(b);
+        expect(ready.status).toBe(200);
+        expect(ready.body).toMatchObject({ status: 'ready', bus: { connected: false } });
+        const metrics = async () => (await b.app.inject({ url: '/metrics' })).body;
+        expect(await metrics()).toMatch(/^tessera_bus_connected 0$/m);
+        // A poll may land between A's changes, and the caches may refuse before the last one is read.
+        const latest = await a.store.latestRevocationId();
+        await waitFor('B has read every revocation', async () => {
+          const text = await metrics();
+          return replayedOf(text) >= 3 && text.includes(`\ntessera_revocations_last_applied_id ${latest}\n`);
+        });
+        console.log(
+          `[figures] poll only (1s): all refused ${refusedAt - changedAt} ms after the last change on A`,
+        );
+      } finally {
+        gate.unblock(`tessera-bus-${nodeB}`);
+        await b.close();
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'issue 20 item 6 — revocations.requireBusForReadiness: /readyz answers 503 while the bus is down and 200 once it is back',
+    async () => {
+      const nodeB = `b3-${run}`;
+      const b = await startNode(nodeB, gate.url, '1h', { 'revocations.requireBusForReadiness': true });
+      await b.app.ready();
+      try {
+        expect(await readiness(b)).toMatchObject({ status: 200, body: { bus: { connected: true } } });
+        gate.block(`tessera-bus-${nodeB}`);
+        await killListenBackend(nodeB);
+        await waitFor('B unready', async () => (await readiness(b)).status === 503);
+        expect((await readiness(b)).body).toMatchObject({
+          status: 'unavailable',
+          reason: 'bus is not ready',
+          bus: { connected: false },
+        });
+        gate.unblock(`tessera-bus-${nodeB}`);
+        await waitFor('B ready again', async () => (await readiness(b)).status === 200);
+      } finally {
+        gate.unblock(`tessera-bus-${nodeB}`);
+        await b.close();
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
 });

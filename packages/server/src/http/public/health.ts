@@ -1,6 +1,7 @@
 /**
  * `/healthz`: the process is alive. `/readyz`: the store answers and signing keys are loaded; its
- * body also reports the cross-node bus (`bus: { connected, since }`), which does not decide it.
+ * body also reports the cross-node bus (`bus: { connected, since }`), which does not decide it
+ * unless `revocations.requireBusForReadiness` is set.
  */
 import type { FastifyInstance } from 'fastify';
 
@@ -13,7 +14,8 @@ export interface ReadinessCheck {
  * Shown in the `/readyz` body under its name without deciding readiness: the bus connection. A node
  * whose bus is down still answers correctly (revocations reach it through the store poll, caches
  * expire), and taking every node out of the load balancer when a database blip cuts every LISTEN
- * connection at once would turn a partial fault into an outage.
+ * connection at once would turn a partial fault into an outage. (`revocations.requireBusForReadiness`
+ * adds the bus as a readiness check for those who prefer to fail closed.)
  */
 export interface ReadinessReport {
   name: string;

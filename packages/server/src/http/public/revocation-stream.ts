@@ -7,7 +7,8 @@
  * - On connect it receives the backlog: with `Last-Event-ID` (WHATWG HTML §9.2.4) every revocation
  *   after that id (plus a small overlap, see below), without it every revocation still in force.
  *   Then one `event: ready` marks the end of the backlog, then live events from the bus, which also
- *   carries other nodes' revocations (PostgreSQL LISTEN/NOTIFY).
+ *   carries other nodes' revocations (PostgreSQL LISTEN/NOTIFY) and those the denylist replayed from
+ *   the store because the bus missed them (tokens/revocations.ts).
  * - Each revocation is `id: <event id>`, `event: revocation`, `data: <RevocationEvent JSON>`.
  *   Comment lines every ~15 s are heartbeats, so a consumer can tell a silent stream from a dead one.
  * - Server shutdown ends every stream cleanly (preClose), so `app.close()` never waits on them.
