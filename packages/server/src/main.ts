@@ -50,6 +50,7 @@ import { type AccessTokenService, createAccessTokenService } from './tokens/acce
 import { createApiKeyIntrospector, createApiKeyService } from './tokens/api-keys/index.js';
 import { createRevocations, type RevocationDenylist } from './tokens/revocations.js';
 import { type AccessTokenVerifier, createAccessTokenVerifier } from './tokens/verify-access-token.js';
+import type { PasswordHasher } from './users/password-hasher.js';
 
 /** Clock skew tolerated when deciding how long retired keys stay published. */
 const SKEW_SECONDS = 300;
@@ -81,6 +82,8 @@ export interface Core {
   logger: Logger;
   audit: AuditLog;
   metrics: Metrics;
+  /** Checks human passwords (argon2id unless a test injects one); bounded per process. */
+  passwordHasher?: PasswordHasher;
 }
 
 /**
@@ -277,6 +280,7 @@ function buildFeatures(core: Core): HttpFeature[] {
     revocations: oauth.revocations,
     onIssued: (grantType, format) => core.metrics.tokensIssued.inc({ grant_type: grantType, format }),
     logger: core.logger,
+    ...(core.passwordHasher === undefined ? {} : { passwordHasher: core.passwordHasher }),
     userinfoLimit: createCallerLimit({
       limit: core.config.rateLimit.userinfo,
       window: core.config.rateLimit.window,
@@ -318,6 +322,8 @@ export interface StartOptions {
    * reaches every process.
    */
   bridge?: BusBridge;
+  /** The argon2id hasher by default; tests pass one that counts or holds verifications. */
+  passwordHasher?: PasswordHasher;
 }
 
 function isPostgresUrl(url: string): boolean {
@@ -454,6 +460,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       logger,
       audit,
       metrics,
+      ...(options.passwordHasher === undefined ? {} : { passwordHasher: options.passwordHasher }),
     };
     const features = buildFeatures(core);
     const app = await buildApp({

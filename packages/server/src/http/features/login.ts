@@ -29,7 +29,7 @@ import type { Revocations } from '../../tokens/revocations.js';
 import type { AccessTokenVerifier } from '../../tokens/verify-access-token.js';
 import { createBoundedHasher } from '../../users/bounded-hasher.js';
 import { createLoginThrottle } from '../../users/login-throttle.js';
-import { createPasswordHasher } from '../../users/password-hasher.js';
+import { createPasswordHasher, type PasswordHasher } from '../../users/password-hasher.js';
 import { createSessionService } from '../../users/session-service.js';
 import { createUserService, type UserService } from '../../users/user-service.js';
 import { registerSessionRoutes } from '../admin/sessions.js';
@@ -60,6 +60,8 @@ export interface LoginFeatureDeps {
   revocations: Revocations;
   onIssued?: (grantType: string, format: 'jwt' | 'opaque') => void;
   logger: Pick<Logger, 'error'>;
+  /** The argon2id hasher unless a test injects one; bounded here either way. */
+  passwordHasher?: PasswordHasher;
   /** Per caller at /userinfo. */
   userinfoLimit: CallerLimit;
 }
@@ -81,7 +83,7 @@ export function createLogin(deps: LoginFeatureDeps): Login {
   const users = createUserService({
     store,
     revocations: deps.revocations,
-    hasher: createBoundedHasher(createPasswordHasher(), {
+    hasher: createBoundedHasher(deps.passwordHasher ?? createPasswordHasher(), {
       concurrency: config.login.verifyConcurrency,
       queue: config.login.verifyQueue,
     }),
