@@ -75,6 +75,8 @@ export interface Core {
   issuer: string;
   /** Seals signing keys at rest and keys the sealed sign-in state (never logged). */
   masterKey: Buffer;
+  /** Checks human passwords (argon2id unless a test injects one); bounded per process. */
+  passwordHasher?: PasswordHasher;
   store: Store;
   keyring: Keyring;
   bus: EventBus;
@@ -82,8 +84,6 @@ export interface Core {
   logger: Logger;
   audit: AuditLog;
   metrics: Metrics;
-  /** Checks human passwords (argon2id unless a test injects one); bounded per process. */
-  passwordHasher?: PasswordHasher;
 }
 
 /**
@@ -274,13 +274,13 @@ function buildFeatures(core: Core): HttpFeature[] {
     clock: core.clock,
     audit: core.audit,
     masterKey: core.masterKey,
+    ...(core.passwordHasher === undefined ? {} : { passwordHasher: core.passwordHasher }),
     clients: oauth.clients,
     accessTokens: oauth.accessTokens,
     verifyAccessToken: oauth.verifyAccessToken,
     revocations: oauth.revocations,
     onIssued: (grantType, format) => core.metrics.tokensIssued.inc({ grant_type: grantType, format }),
     logger: core.logger,
-    ...(core.passwordHasher === undefined ? {} : { passwordHasher: core.passwordHasher }),
     userinfoLimit: createCallerLimit({
       limit: core.config.rateLimit.userinfo,
       window: core.config.rateLimit.window,
@@ -453,6 +453,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       config: effective,
       issuer: issuerOf(effective),
       masterKey,
+      ...(options.passwordHasher === undefined ? {} : { passwordHasher: options.passwordHasher }),
       store,
       keyring,
       bus,
@@ -460,7 +461,6 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       logger,
       audit,
       metrics,
-      ...(options.passwordHasher === undefined ? {} : { passwordHasher: options.passwordHasher }),
     };
     const features = buildFeatures(core);
     const app = await buildApp({

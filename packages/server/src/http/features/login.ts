@@ -54,14 +54,14 @@ export interface LoginFeatureDeps {
   audit: AuditLog;
   /** The master key: the interaction-sealing key is derived from it. */
   masterKey: Buffer;
+  /** The argon2id hasher unless a test injects one; bounded here either way. */
+  passwordHasher?: PasswordHasher;
   clients: { get(id: string): Promise<ClientRecord | undefined> };
   accessTokens: AccessTokenService;
   verifyAccessToken: AccessTokenVerifier;
   revocations: Revocations;
   onIssued?: (grantType: string, format: 'jwt' | 'opaque') => void;
   logger: Pick<Logger, 'error'>;
-  /** The argon2id hasher unless a test injects one; bounded here either way. */
-  passwordHasher?: PasswordHasher;
   /** Per caller at /userinfo. */
   userinfoLimit: CallerLimit;
 }
