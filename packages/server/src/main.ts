@@ -55,6 +55,7 @@ import { type AccessTokenService, createAccessTokenService } from './tokens/acce
 import { createApiKeyIntrospector, createApiKeyService, createOwnerStatus } from './tokens/api-keys/index.js';
 import { createRevocations, type RevocationDenylist } from './tokens/revocations.js';
 import { type AccessTokenVerifier, createAccessTokenVerifier } from './tokens/verify-access-token.js';
+import type { PasswordHasher } from './users/password-hasher.js';
 
 /** Clock skew tolerated when deciding how long retired keys stay published. */
 const SKEW_SECONDS = 300;
@@ -81,6 +82,8 @@ export interface Core {
   issuer: string;
   /** Seals signing keys at rest and keys the sealed sign-in state (never logged). */
   masterKey: Buffer;
+  /** Checks human passwords (argon2id unless a test injects one); bounded per process. */
+  passwordHasher?: PasswordHasher;
   store: Store;
   keyring: Keyring;
   bus: EventBus;
@@ -304,6 +307,7 @@ function buildFeatures(core: Core): HttpFeature[] {
     clock: core.clock,
     audit: core.audit,
     masterKey: core.masterKey,
+    ...(core.passwordHasher === undefined ? {} : { passwordHasher: core.passwordHasher }),
     clients: oauth.clients,
     accessTokens: oauth.accessTokens,
     verifyAccessToken: oauth.verifyAccessToken,
@@ -370,6 +374,8 @@ export interface StartOptions {
    * reaches every process.
    */
   bridge?: BusBridge;
+  /** The argon2id hasher by default; tests pass one that counts or holds verifications. */
+  passwordHasher?: PasswordHasher;
 }
 
 function isPostgresUrl(url: string): boolean {
@@ -538,6 +544,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       config: effective,
       issuer: issuerOf(effective),
       masterKey,
+      ...(options.passwordHasher === undefined ? {} : { passwordHasher: options.passwordHasher }),
       store,
       keyring,
       bus,

@@ -4,6 +4,7 @@
  * backoff, consent in words and remembered, first-party clients, single-use interactions.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createPasswordHasher } from '../../src/users/password-hasher.js';
 import { bootstrap, TEST_ISSUER, type TestServer } from '../support/bootstrap.js';
 import type { TestClient } from '../support/clients.js';
 import {
@@ -293,6 +294,61 @@ describe('no user enumeration; throttling with backoff', () => {
       });
       expect(failed.statusCode).toBe(400);
     }
+  });
+
+  it('issue 12 item 1 — password checks are bounded: 2 run, 3 wait, the other 15 of 20 parallel posts get 503 + Retry-After before any argon2 work', async () => {
+    await t.close();
+    const real = createPasswordHasher();
+    const held: Array<() => void> = [];
+    let started = 0;
+    const hold = async () => {
+      started += 1;
+      await new Promise<void>((resolve) => held.push(resolve));
+    };
+    t = await bootstrap(
+      { 'login.verifyConcurrency': 2, 'login.verifyQueue': 3 },
+      {
+        passwordHasher: {
+          hash: (password) => real.hash(password),
+          verify: async () => {
+            await hold();
+            return false;
+          },
+          verifyDummy: hold,
+        },
+      },
+    );
+    await createUser(t);
+    c = await createCodeClient(t);
+    const { browser, fields } = await loginPage();
+    let settled = 0;
+    const answers = Array.from({ length: 20 }, (_, i) =>
+      browser.post('/login', { ...fields, username: `nobody-${i}`, password: 'x' }).finally(() => {
+        settled += 1;
+      }),
+    );
+    // Wait for the refusals (an upper bound that only fails on a hang), then let the checks finish.
+    const deadline = Date.now() + 10_000;
+    while (settled < 15 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(started).toBe(2);
+    while (held.length > 0 || started < 5) {
+      held.shift()?.();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      if (Date.now() > deadline) {
+        throw new Error('verifications never drained');
+      }
+    }
+    const statuses = (await Promise.all(answers)).map((a) => a.statusCode);
+    expect(statuses.filter((s) => s === 400)).toHaveLength(5);
+    const busy = (await Promise.all(answers)).filter((a) => a.statusCode === 503);
+    expect(busy).toHaveLength(15);
+    for (const answer of busy) {
+      expect(answer.headers['retry-after']).toBe('1');
+      expect(answer.body).toContain('Too many people are signing in');
+    }
+    expect(started).toBe(5);
   });
 
   it('the backoff doubles with each further failure', async () => {

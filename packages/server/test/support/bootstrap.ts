@@ -6,7 +6,7 @@
 import { createFixedClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
-import { createRuntime, type Runtime } from '../../src/main.js';
+import { createRuntime, type Runtime, type StartOptions } from '../../src/main.js';
 
 export const TEST_ISSUER = 'http://tessera.test';
 export const TEST_MASTER_KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
@@ -21,8 +21,12 @@ export interface TestServer extends Runtime {
 
 /**
  * @param overrides config values by dotted path (e.g. `{ 'keys.algorithm': 'EdDSA' }`).
+ * @param options runtime options a test injects (e.g. a password hasher that counts verifications).
  */
-export async function bootstrap(overrides: Record<string, unknown> = {}): Promise<TestServer> {
+export async function bootstrap(
+  overrides: Record<string, unknown> = {},
+  options: Pick<StartOptions, 'passwordHasher'> = {},
+): Promise<TestServer> {
   const clock = createFixedClock(Math.floor(Date.now() / 1000));
   const config = loadConfig({
     env: {},
@@ -36,7 +40,11 @@ export async function bootstrap(overrides: Record<string, unknown> = {}): Promis
       ...overrides,
     },
   });
-  const runtime = await createRuntime(config, { clock, logger: createLogger({ level: 'silent' }) });
+  const runtime = await createRuntime(config, {
+    clock,
+    logger: createLogger({ level: 'silent' }),
+    ...options,
+  });
   await runtime.app.ready();
   return {
     ...runtime,

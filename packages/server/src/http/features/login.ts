@@ -31,7 +31,7 @@ import type { AccessTokenVerifier } from '../../tokens/verify-access-token.js';
 import { createBoundedHasher } from '../../users/bounded-hasher.js';
 import { createConsentService } from '../../users/consent-service.js';
 import { createLoginThrottle } from '../../users/login-throttle.js';
-import { createPasswordHasher } from '../../users/password-hasher.js';
+import { createPasswordHasher, type PasswordHasher } from '../../users/password-hasher.js';
 import { createSessionService } from '../../users/session-service.js';
 import { createUserService, type UserService } from '../../users/user-service.js';
 import { registerConsentRoutes } from '../admin/consents.js';
@@ -57,6 +57,8 @@ export interface LoginFeatureDeps {
   audit: AuditLog;
   /** The master key: the interaction-sealing key is derived from it. */
   masterKey: Buffer;
+  /** The argon2id hasher unless a test injects one; bounded here either way. */
+  passwordHasher?: PasswordHasher;
   clients: { get(id: string): Promise<ClientRecord | undefined> };
   accessTokens: AccessTokenService;
   verifyAccessToken: AccessTokenVerifier;
@@ -84,7 +86,7 @@ export function createLogin(deps: LoginFeatureDeps): Login {
   const users = createUserService({
     store,
     revocations: deps.revocations,
-    hasher: createBoundedHasher(createPasswordHasher(), {
+    hasher: createBoundedHasher(deps.passwordHasher ?? createPasswordHasher(), {
       concurrency: config.login.verifyConcurrency,
       queue: config.login.verifyQueue,
     }),
