@@ -19,7 +19,14 @@ function hasUnsafeCharacter(value: string): boolean {
   return false;
 }
 
-/** The BFF's own location: its origin and the path it is mounted under (no trailing slash). */
+/**
+ * The BFF's own location: its origin and the path it is mounted under (no trailing slash).
+ *
+ * @example
+ * ```ts
+ * const base: ReturnToBase = { origin: 'https://app.example', basePath: '/app' };
+ * ```
+ */
 export interface ReturnToBase {
   origin: string;
   basePath: string;
