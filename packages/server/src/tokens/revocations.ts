@@ -10,8 +10,8 @@
  * Bus events can be lost: a node whose bus connection was down never hears what other nodes revoked
  * meanwhile. So the denylist also reads the store's ordered revocation log from the highest id it
  * has read (`lastAppliedId`): at once on every `events.missed` (a bus reconnect), and on a timer (`pollIntervalMs`)
- * as a safety net for a bus that is down or silently deaf; while the bus is down, each poll also
- * delivers `events.missed` so the caches drop what they hold. A revocation found there that the bus did
+ * as a safety net for a bus that is down or silently deaf; while the bus is down, each poll that
+ * reaches the store also delivers `events.missed` so the caches drop what they hold. A revocation found there that the bus did
  * not bring is applied and delivered on the local bus (`publishLocal`), so this node's caches and
  * its revocation stream see it too; it is never sent to other nodes again. Ids become visible in id
  * order (the store serialises revocation writers), so reading after the highest id misses nothing.
@@ -201,9 +201,14 @@ export function createRevocations(deps: RevocationsDeps): RevocationDenylist {
       syncInBackground();
       return;
     }
-    // While the bus is down nothing tells this node what other nodes change: the caches drop what
-    // they hold at every poll, and the log is read (both through this event's subscribers).
-    deps.bus.publishLocal('events.missed', { cause: 'bus down', downMs });
+    // While the bus is down nothing tells this node what other nodes change: the log is read, and
+    // once the store has answered the caches drop what they hold (through this event's subscribers).
+    // While the store does not answer either, nothing changed that this node could read, so the
+    // caches keep serving what needs no database (DESIGN §4) until their own TTL.
+    sync().then(
+      () => deps.bus.publishLocal('events.missed', { cause: 'bus down', downMs }),
+      (error: unknown) => deps.onError?.(error),
+    );
   }
 
   /** "Issued at or before the revocation": a token of that second is revoked too (fail closed). */
