@@ -12,6 +12,7 @@ import { ConfigError, decodeMasterKey } from './config/load.js';
 import type { Config } from './config/schema.js';
 import type { BusBridge, EventBus } from './events/bus.js';
 import { createInProcessBus } from './events/in-process.js';
+import { createAdminTokensFeature } from './http/admin/admin-tokens.js';
 import { createClientsFeature } from './http/admin/clients.js';
 import { createOpenApiFeature } from './http/admin/openapi.js';
 import { createSigningKeyRevokeFeature } from './http/admin/signing-key-revoke.js';
@@ -21,9 +22,10 @@ import { createApiKeysFeature } from './http/features/api-keys.js';
 import { createLogin } from './http/features/login.js';
 import { createOAuthCoreFeature } from './http/features/oauth-core.js';
 import { createRevocationStreamFeature } from './http/features/revocation-stream.js';
+import { createAdminActorRegistry } from './http/plugins/admin-auth.js';
 import { createMetrics, type Metrics } from './http/plugins/metrics.js';
 import { createRateLimiter } from './http/plugins/rate-limit.js';
-import { newId } from './ids.js';
+import { mintSecret, newId } from './ids.js';
 import { createKeyring, type Keyring } from './keys/keyring.js';
 import { UnsealError } from './keys/seal.js';
 import { createLogger, type Logger } from './log.js';
@@ -47,6 +49,7 @@ import { openStore } from './store/open-store.js';
 import type { Store } from './store/ports.js';
 import { createNotifyBridge } from './store/postgres/notify-bridge.js';
 import { type AccessTokenService, createAccessTokenService } from './tokens/access-token.js';
+import { createAdminTokenService } from './tokens/admin-tokens/admin-token-service.js';
 import { createApiKeyIntrospector, createApiKeyService } from './tokens/api-keys/index.js';
 import { createRevocations, type RevocationDenylist } from './tokens/revocations.js';
 import { type AccessTokenVerifier, createAccessTokenVerifier } from './tokens/verify-access-token.js';
@@ -345,9 +348,7 @@ export function resolvePreviousMasterKeys(config: Readonly<Config>): Buffer[] {
 export function resolveAdminToken(config: Readonly<Config>): string | undefined {
   return (
     config.adminToken ??
-    (config.dev
-      ? devSecretFile(config, 'admin.token', () => randomBytes(32).toString('base64url'))
-      : undefined)
+    (config.dev ? devSecretFile(config, 'admin.token', () => mintSecret('adm')) : undefined)
   );
 }
 
@@ -437,7 +438,9 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
         ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }
         : undefined;
     const metrics = createMetrics();
-    const audit = createAuditLog({ store, clock, logger });
+    const adminActors = createAdminActorRegistry();
+    const audit = createAuditLog({ store, clock, logger, actorOf: (id) => adminActors.actorOf(id) });
+    const adminTokens = createAdminTokenService({ store, clock, audit });
     const core: Core = {
       config: effective,
       issuer: issuerOf(effective),
@@ -451,6 +454,8 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       metrics,
     };
     const features = buildFeatures(core);
+    // Admin credentials (tsr_adm_…): /admin/admin-tokens.
+    features.push(createAdminTokensFeature({ adminTokens, actors: adminActors }));
     const app = await buildApp({
       config: effective,
       store,
@@ -460,6 +465,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       logger,
       metrics,
       features,
+      adminAuth: { adminTokens, audit, actors: adminActors },
       https,
     });
 

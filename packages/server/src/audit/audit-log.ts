@@ -21,6 +21,8 @@ export interface AuditLogDeps {
   logger: Logger;
   /** Milliseconds between batch writes (default 1000). */
   intervalMs?: number;
+  /** The admin token behind a request, to record instead of the generic `admin` actor. */
+  actorOf?: (requestId: string) => string | undefined;
 }
 
 export function createAuditLog(deps: AuditLogDeps): AuditLog {
@@ -49,7 +51,12 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
 
   return {
     record(event) {
-      const full: AuditEvent = { ...event, at: deps.clock.now(), requestId: event.requestId ?? null };
+      const requestId = event.requestId ?? null;
+      const actor =
+        event.actor === 'admin' && requestId !== null
+          ? (deps.actorOf?.(requestId) ?? event.actor)
+          : event.actor;
+      const full: AuditEvent = { ...event, actor, at: deps.clock.now(), requestId };
       buffer.push(full);
       deps.logger.info({ audit: full }, full.type);
     },

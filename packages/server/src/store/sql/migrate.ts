@@ -8,12 +8,14 @@ import type { Database } from './database.js';
 import { initialMigration } from './migrations/0001-initial.js';
 import { rateLimitsMigration } from './migrations/0002-rate-limits.js';
 import { signingKeyMasterKeyIdMigration } from './migrations/0003-signing-key-master-key-id.js';
+import { adminTokensMigration } from './migrations/0004-admin-tokens.js';
 
 export function migrations(dialect: SqlDialectName): Record<string, Migration> {
   return {
     '0001-initial': initialMigration(dialect),
     '0002-rate-limits': rateLimitsMigration(),
     '0003-signing-key-master-key-id': signingKeyMasterKeyIdMigration(),
+    '0004-admin-tokens': adminTokensMigration(),
   };
 }
 

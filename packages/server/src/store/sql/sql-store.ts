@@ -6,6 +6,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Store } from '../ports.js';
 import { accessTokenStore } from './access-tokens.js';
+import { adminTokenStore } from './admin-tokens.js';
 import { apiKeyStore } from './api-keys.js';
 import { auditStore } from './audit.js';
 import { authorizationCodeStore } from './authorization-codes.js';
@@ -38,6 +39,7 @@ function buildStore(ctx: SqlContext, onClose: () => Promise<void>): Store {
     ...replayStore(ctx),
     ...rateLimitStore(ctx),
     ...auditStore(ctx),
+    ...adminTokenStore(ctx),
 
     async migrate() {
       if (ctx.inTransaction) {
