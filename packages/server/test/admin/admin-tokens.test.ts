@@ -5,8 +5,13 @@
  * bootstrap token of the configuration still works with full power.
  */
 import { createHash } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseSecret } from '@tessera/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { resolveAdminToken } from '../../src/main.js';
 import { runCommonRouteTests } from '../support/admin-routes.js';
 import { bootstrap, type TestServer } from '../support/bootstrap.js';
 
@@ -152,6 +157,14 @@ describe('admin tokens (issue 12 item 11)', () => {
     for (const url of ['/admin/clients', '/admin/signing-keys', '/admin/admin-tokens', '/admin/users']) {
       expect((await t.app.inject({ method: 'GET', url, headers: t.adminHeaders })).statusCode).toBe(200);
     }
+  });
+});
+
+describe('the bootstrap token of a fresh dev install (issue 12 item 11)', () => {
+  it('issue 12 item 11 — the generated dev admin.token is a tsr_adm_ secret that scanners recognise', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tessera-dev-token-'));
+    const token = resolveAdminToken(loadConfig({ env: {}, overrides: { dev: true, dataDir } }));
+    expect(parseSecret(token ?? '', 'adm')).toBeDefined();
   });
 });
 
