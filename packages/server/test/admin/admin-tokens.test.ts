@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parseSecret } from '@tessera/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
+import { requiredAdminScope } from '../../src/http/plugins/admin-auth.js';
 import { resolveAdminToken } from '../../src/main.js';
 import { runCommonRouteTests } from '../support/admin-routes.js';
 import { bootstrap, type TestServer } from '../support/bootstrap.js';
@@ -157,6 +158,19 @@ describe('admin tokens (issue 12 item 11)', () => {
     for (const url of ['/admin/clients', '/admin/signing-keys', '/admin/admin-tokens', '/admin/users']) {
       expect((await t.app.inject({ method: 'GET', url, headers: t.adminHeaders })).statusCode).toBe(200);
     }
+  });
+});
+
+describe('the scope each admin route needs (issue 12 item 11)', () => {
+  it('issue 12 item 11 — by area and method; an area not in the vocabulary needs admin', () => {
+    expect(requiredAdminScope('GET', '/admin/clients/:id')).toBe('clients:read');
+    expect(requiredAdminScope('PATCH', '/admin/clients/:id')).toBe('clients:write');
+    expect(requiredAdminScope('POST', '/admin/signing-keys/:kid/revoke')).toBe('signing_keys:write');
+    expect(requiredAdminScope('GET', '/admin/sessions')).toBe('users:read');
+    expect(requiredAdminScope('POST', '/admin/tokens/revoke')).toBe('tokens:write');
+    expect(requiredAdminScope('DELETE', '/admin/admin-tokens/:id')).toBe('admin_tokens:write');
+    expect(requiredAdminScope('GET', '/admin/something-new')).toBe('admin');
+    expect(requiredAdminScope('GET', '/admin/openapi.json')).toBeUndefined();
   });
 });
 

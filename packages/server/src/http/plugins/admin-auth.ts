@@ -121,7 +121,8 @@ export function requireAdmin(app: FastifyInstance, input: string | undefined | A
     if (principal === undefined) {
       throw OAuthError.invalidToken('Invalid admin credential');
     }
-    const required = requiredAdminScope(request.method, request.url);
+    // The route's pattern, not the raw URL: an encoded path cannot pick another area's scope.
+    const required = requiredAdminScope(request.method, request.routeOptions.url ?? request.url);
     if (required !== undefined && !allowsAdminScope(principal.scopes, required)) {
       request.log.warn({ adminToken: principal.id, required }, 'admin scope refused');
       throw OAuthError.insufficientScope(`This admin credential lacks the ${required} scope`, {
@@ -141,6 +142,9 @@ export function requireAdmin(app: FastifyInstance, input: string | undefined | A
         requestId: request.id,
       });
     }
+    actors.delete(request);
+  });
+  app.addHook('onRequestAbort', async (request) => {
     actors.delete(request);
   });
 }
