@@ -13,6 +13,7 @@ import { ConfigError, decodeMasterKey } from './config/load.js';
 import type { Config } from './config/schema.js';
 import type { BusBridge, BusStatus, EventBus } from './events/bus.js';
 import { createInProcessBus } from './events/in-process.js';
+import { createAdminTokensFeature } from './http/admin/admin-tokens.js';
 import { createClientsFeature } from './http/admin/clients.js';
 import { createOpenApiFeature } from './http/admin/openapi.js';
 import { createSigningKeyRevokeFeature } from './http/admin/signing-key-revoke.js';
@@ -22,9 +23,10 @@ import { createApiKeysFeature } from './http/features/api-keys.js';
 import { createLogin } from './http/features/login.js';
 import { createOAuthCoreFeature } from './http/features/oauth-core.js';
 import { createRevocationStreamFeature } from './http/features/revocation-stream.js';
+import { createAdminActorRegistry } from './http/plugins/admin-auth.js';
 import { createMetrics, type Metrics, registerReplicationMetrics } from './http/plugins/metrics.js';
 import { createCallerLimit, createRateLimiter } from './http/plugins/rate-limit.js';
-import { newId } from './ids.js';
+import { mintSecret, newId } from './ids.js';
 import { createKeyring, type Keyring } from './keys/keyring.js';
 import { UnsealError } from './keys/seal.js';
 import { createLogger, type Logger } from './log.js';
@@ -52,6 +54,7 @@ import { type OpenStoreOptions, openStore } from './store/open-store.js';
 import type { Store } from './store/ports.js';
 import { createNotifyBridge } from './store/postgres/notify-bridge.js';
 import { type AccessTokenService, createAccessTokenService } from './tokens/access-token.js';
+import { createAdminTokenService } from './tokens/admin-tokens/admin-token-service.js';
 import { createApiKeyIntrospector, createApiKeyService, createOwnerStatus } from './tokens/api-keys/index.js';
 import { createRevocations, type RevocationDenylist } from './tokens/revocations.js';
 import { type AccessTokenVerifier, createAccessTokenVerifier } from './tokens/verify-access-token.js';
@@ -422,9 +425,7 @@ export function resolvePreviousMasterKeys(config: Readonly<Config>): Buffer[] {
 export function resolveAdminToken(config: Readonly<Config>): string | undefined {
   return (
     config.adminToken ??
-    (config.dev
-      ? devSecretFile(config, 'admin.token', () => randomBytes(32).toString('base64url'))
-      : undefined)
+    (config.dev ? devSecretFile(config, 'admin.token', () => mintSecret('adm')) : undefined)
   );
 }
 
@@ -529,7 +530,15 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
         ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }
         : undefined;
     const metrics = createMetrics();
-    const audit = createAuditLog({ store, clock, logger, maxBuffered: config.audit.maxBuffered });
+    const adminActors = createAdminActorRegistry();
+    const audit = createAuditLog({
+      store,
+      clock,
+      logger,
+      maxBuffered: config.audit.maxBuffered,
+      actorOf: (id) => adminActors.actorOf(id),
+    });
+    const adminTokens = createAdminTokenService({ store, clock, audit });
     registerAuditMetrics(metrics.registry, audit);
     const maintenance = createMaintenanceJob({
       store,
@@ -555,6 +564,8 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       busStatus: () => bus.bridgeStatus(),
     };
     const features = buildFeatures(core);
+    // Admin credentials (tsr_adm_…): /admin/admin-tokens.
+    features.push(createAdminTokensFeature({ adminTokens, actors: adminActors }));
     const app = await buildApp({
       config: effective,
       store,
@@ -564,6 +575,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       logger,
       metrics,
       features,
+      adminAuth: { adminTokens, audit, actors: adminActors },
       https,
       busStatus: core.busStatus,
     });

@@ -34,6 +34,8 @@ export interface AuditLogDeps {
   retryBaseMs?: number;
   /** Longest retry delay (default 60 000 ms). */
   retryMaxMs?: number;
+  /** The admin token behind a request, to record instead of the generic `admin` actor. */
+  actorOf?: (requestId: string) => string | undefined;
 }
 
 export function createAuditLog(deps: AuditLogDeps): AuditLog {
@@ -107,7 +109,12 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
 
   return {
     record(event) {
-      const full: AuditEvent = { ...event, at: deps.clock.now(), requestId: event.requestId ?? null };
+      const requestId = event.requestId ?? null;
+      const actor =
+        event.actor === 'admin' && requestId !== null
+          ? (deps.actorOf?.(requestId) ?? event.actor)
+          : event.actor;
+      const full: AuditEvent = { ...event, actor, at: deps.clock.now(), requestId };
       deps.logger.info({ audit: full }, full.type);
       if (buffer.length + inFlight >= maxBuffered) {
         if (droppingSince === undefined) {

@@ -6,6 +6,7 @@ import { Command, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { AdminApiError, createAdminClient } from './admin-client.js';
+import { addAdminTokensCommands } from './commands/admin-tokens.js';
 import { addApiKeysCommands } from './commands/api-keys.js';
 import { addClientsCommands } from './commands/clients.js';
 import { runConfigCheck, runConfigDocs } from './commands/config.js';
@@ -22,6 +23,7 @@ interface GlobalOptions {
   dataDir?: string;
   url?: string;
   adminToken?: string;
+  adminTokenFile?: string;
 }
 
 function load(
@@ -36,7 +38,15 @@ function load(
 /** The admin API client for online commands (they need only the server's address and credential). */
 export function admin(program: Command) {
   const opts = program.opts<GlobalOptions>();
-  return createAdminClient(load(program, {}, 'client'), { url: opts.url, adminToken: opts.adminToken });
+  if (opts.adminToken !== undefined) {
+    throw new Error(
+      '--admin-token on the command line is refused (shell history, ps): use --admin-token-file PATH (- for stdin) or TESSERA_ADMIN_TOKEN',
+    );
+  }
+  return createAdminClient(load(program, {}, 'client'), {
+    url: opts.url,
+    adminTokenFile: opts.adminTokenFile,
+  });
 }
 
 export function buildCli(): Command {
@@ -49,8 +59,11 @@ export function buildCli(): Command {
       'server URL for online commands (default: the running dev server, else the issuer)',
     )
     .option(
-      '--admin-token <token>',
-      'admin credential for online commands (default: TESSERA_ADMIN_TOKEN, or the dev token file)',
+      '--admin-token-file <path>',
+      'file holding the admin credential, - for stdin (default: TESSERA_ADMIN_TOKEN, or the dev token file)',
+    )
+    .addOption(
+      new Option('--admin-token <token>', 'refused: a credential on the command line leaks').hideHelp(),
     )
     .showHelpAfterError();
 
@@ -161,6 +174,8 @@ export function buildCli(): Command {
 
   addUsersCommands(program, () => admin(program));
   addConsentsCommands(program, () => admin(program));
+
+  addAdminTokensCommands(program, () => admin(program));
 
   return program;
 }

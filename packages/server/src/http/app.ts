@@ -17,7 +17,7 @@ import type { Store } from '../store/ports.js';
 import { registerSigningKeyRoutes } from './admin/signing-keys.js';
 import type { HttpFeature } from './feature.js';
 import { AccessLogController } from './plugins/access-log.js';
-import { requireAdmin } from './plugins/admin-auth.js';
+import { type AdminAuthDeps, requireAdmin } from './plugins/admin-auth.js';
 import { clientErrorHandler } from './plugins/client-error.js';
 import { registerFormBody } from './plugins/form-body.js';
 import { registerHostHeaderCheck } from './plugins/host-header.js';
@@ -39,6 +39,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** The protocol features (token endpoint, introspection, …), built by main.ts. */
   features?: HttpFeature[];
+  /** Admin tokens, the audit trail and the request → principal registry for the admin API. */
+  adminAuth?: Omit<AdminAuthDeps, 'bootstrapToken'>;
   /** PEM certificate and key when the server terminates TLS itself. */
   https?: { cert: Buffer; key: Buffer } | undefined;
   /** The cross-node bus connection, reported by `/readyz` (undefined without a bridge). */
@@ -195,7 +197,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       admin.addHook('onRoute', (route) => {
         route.config = { ...(route.config ?? {}), rateLimit: 'admin' };
       });
-      requireAdmin(admin, config.adminToken);
+      requireAdmin(admin, { ...deps.adminAuth, bootstrapToken: config.adminToken });
       registerSigningKeyRoutes(admin, deps);
       for (const feature of features) {
         await feature.registerAdmin?.(admin, context);

@@ -142,6 +142,33 @@ export interface SigningKeyStore {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Admin API credentials
+// ---------------------------------------------------------------------------------------------
+
+export interface AdminTokenRecord {
+  /** `adt_…`: shown in lists and audit events; never the credential. */
+  id: string;
+  name: string;
+  /** Admin scopes (`clients:write`, `signing_keys:read`, `admin`, …). */
+  scopes: string[];
+  /** SHA-256 (base64url) of the `tsr_adm_…` token. */
+  hash: string;
+  /** Display start of the token, for recognising it. */
+  start: string;
+  createdAt: number;
+  expiresAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface AdminTokenStore {
+  insertAdminToken(token: AdminTokenRecord): Promise<void>;
+  findAdminTokenByHash(hash: string): Promise<AdminTokenRecord | undefined>;
+  listAdminTokens(): Promise<AdminTokenRecord[]>;
+  /** Marks the token revoked at `at`; false when absent or already revoked. */
+  revokeAdminToken(id: string, at: number): Promise<boolean>;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Revocations
 // ---------------------------------------------------------------------------------------------
 
@@ -600,6 +627,7 @@ export interface Store
     RateLimitStore,
     AttemptStore,
     AuditStore,
+    AdminTokenStore,
     MigrationRunner {
   /** `sqlite` or `postgres`. */
   readonly dialect: 'sqlite' | 'postgres';

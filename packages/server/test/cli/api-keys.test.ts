@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AdminApiError } from '../../src/cli/admin-client.js';
 import { buildCli } from '../../src/cli/main.js';
+import { adminTokenFile } from '../support/admin-token-file.js';
 import { bootstrap, type TestServer } from '../support/bootstrap.js';
 import { createTestClient, type TestClient } from '../support/clients.js';
 
@@ -33,7 +34,15 @@ describe('tessera api-keys', () => {
       return true;
     });
     try {
-      await buildCli().parseAsync(['node', 'tessera', '--url', url, '--admin-token', t.adminToken, ...args]);
+      await buildCli().parseAsync([
+        'node',
+        'tessera',
+        '--url',
+        url,
+        '--admin-token-file',
+        adminTokenFile(t.adminToken),
+        ...args,
+      ]);
     } finally {
       spy.mockRestore();
     }

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AdminApiError } from '../../src/cli/admin-client.js';
 import { buildCli } from '../../src/cli/main.js';
 import { hashSecret } from '../../src/ids.js';
+import { adminTokenFile } from '../support/admin-token-file.js';
 import { bootstrap, type TestServer } from '../support/bootstrap.js';
 
 /** SHA-256 computed here, not with the code under test (DESIGN §3: secrets stored only as SHA-256). */
@@ -25,7 +26,7 @@ describe('tessera clients', () => {
     await t.close();
   });
 
-  /** Runs `tessera --url URL --admin-token T …args` and returns what it printed on stdout. */
+  /** Runs `tessera --url URL --admin-token-file F …args` and returns what it printed on stdout. */
   async function run(...args: string[]): Promise<string> {
     let out = '';
     const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
@@ -33,7 +34,15 @@ describe('tessera clients', () => {
       return true;
     });
     try {
-      await buildCli().parseAsync(['node', 'tessera', '--url', url, '--admin-token', t.adminToken, ...args]);
+      await buildCli().parseAsync([
+        'node',
+        'tessera',
+        '--url',
+        url,
+        '--admin-token-file',
+        adminTokenFile(t.adminToken),
+        ...args,
+      ]);
     } finally {
       spy.mockRestore();
     }

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AdminApiError } from '../../src/cli/admin-client.js';
 import { buildCli } from '../../src/cli/main.js';
+import { adminTokenFile } from '../support/admin-token-file.js';
 import { bootstrap, type TestServer } from '../support/bootstrap.js';
 
 describe('tessera signing-keys revoke', () => {
@@ -26,7 +27,15 @@ describe('tessera signing-keys revoke', () => {
       return true;
     });
     try {
-      await buildCli().parseAsync(['node', 'tessera', '--url', url, '--admin-token', t.adminToken, ...args]);
+      await buildCli().parseAsync([
+        'node',
+        'tessera',
+        '--url',
+        url,
+        '--admin-token-file',
+        adminTokenFile(t.adminToken),
+        ...args,
+      ]);
     } finally {
       spy.mockRestore();
     }

@@ -201,6 +201,23 @@ describe('pulling a compromised signing key (issue 11 item 8)', () => {
   });
 });
 
+describe('a key revocation replayed from the store or the stream (issue 11 item 8)', () => {
+  it('issue 11 item 8 — a key revocation event alone drops the key from /jwks and refuses its tokens', async () => {
+    const token = await clientToken();
+    const kid = kidOf(token);
+    await rotateNow();
+    const now = t.clock.now();
+    t.bus.publish('revocation.created', {
+      id: 1_000_000,
+      target: { type: 'key', value: kid },
+      revokedAt: now,
+      expiresAt: now + 600,
+    });
+    expect(await publishedKids()).not.toContain(kid);
+    expect(await introspect(token)).toEqual({ active: false });
+  });
+});
+
 describe('POST /admin/signing-keys/:kid/revoke', () => {
   runCommonRouteTests({
     setup: async () => ({}),

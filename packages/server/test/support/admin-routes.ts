@@ -3,6 +3,7 @@
  *
  * - no credential → 401 with `WWW-Authenticate: Bearer` (RFC 6750 §3);
  * - a wrong credential → 401 `invalid_token` (RFC 6750 §3.1);
+ * - an admin token without the route's scope → 403 `insufficient_scope` (RFC 6750 §3.1);
  * - a malformed body → 400 `invalid_request` (routes with a body);
  * - an unknown id → 404 `not_found` (routes with an id);
  * - and after each of these failures nothing was written: the route's store snapshot, the audit
@@ -19,6 +20,7 @@
  */
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { requiredAdminScope } from '../../src/http/plugins/admin-auth.js';
 import { bootstrap, type TestServer } from './bootstrap.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -56,8 +58,20 @@ export function runCommonRouteTests<F>(options: CommonRouteTestOptions<F>): void
   let t: TestServer;
   let fixture: F;
 
+  /** Admin tokens holding one unrelated scope each, for the wrong-scope check. */
+  const narrowTokens: Record<'clients' | 'tokens', string> = { clients: '', tokens: '' };
+
   beforeAll(async () => {
     t = await bootstrap(options.overrides);
+    for (const area of ['clients', 'tokens'] as const) {
+      const minted = await t.app.inject({
+        method: 'POST',
+        url: '/admin/admin-tokens',
+        headers: t.adminHeaders,
+        payload: { name: `only ${area}:read`, scopes: [`${area}:read`] },
+      });
+      narrowTokens[area] = minted.json<{ token: string }>().token;
+    }
     fixture = await options.setup(t);
   });
   afterAll(async () => {
@@ -116,6 +130,28 @@ export function runCommonRouteTests<F>(options: CommonRouteTestOptions<F>): void
         expect(response.statusCode).toBe(401);
         expect(response.headers['www-authenticate']).toMatch(/^Bearer realm=".*error="invalid_token"/);
         expect(response.json()).toMatchObject({ error: 'invalid_token' });
+      });
+
+      it('RFC 6750 §3.1 — an admin token without the route scope → 403 insufficient_scope, nothing written', async () => {
+        const f = fixture;
+        const required = requiredAdminScope(route.method, route.url(f));
+        const body = bodyOf(f);
+        const token = required?.startsWith('clients:') === true ? narrowTokens.tokens : narrowTokens.clients;
+        const request = {
+          method: route.method,
+          url: route.url(f),
+          ...body,
+          headers: { ...body.headers, authorization: `Bearer ${token}` },
+        };
+        if (required === undefined) {
+          // A route outside every area (the API document) needs only a valid credential.
+          expect((await t.app.inject(request)).statusCode).toBeLessThan(400);
+          return;
+        }
+        const response = await sendExpectingNoWrite(request);
+        expect(response.statusCode).toBe(403);
+        expect(response.json()).toMatchObject({ error: 'insufficient_scope' });
+        expect(response.headers['www-authenticate']).toContain(`scope="${required}"`);
       });
 
       const malformed =

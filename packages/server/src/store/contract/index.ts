@@ -4,6 +4,7 @@
  */
 import { describe } from 'vitest';
 import { describeAccessTokenStore } from './access-tokens.contract.js';
+import { describeAdminTokenStore } from './admin-tokens.contract.js';
 import { describeApiKeyStore } from './api-keys.contract.js';
 import { describeAttemptStore } from './attempts.contract.js';
 import { describeAuditStore } from './audit.contract.js';
@@ -30,6 +31,7 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
     describeMigrations(makeStore);
     describeClientStore(makeStore);
     describeSigningKeyStore(makeStore);
+    describeAdminTokenStore(makeStore);
     describeRevocationStore(makeStore);
     describeAccessTokenStore(makeStore);
     describeApiKeyStore(makeStore);

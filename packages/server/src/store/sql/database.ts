@@ -52,6 +52,17 @@ export interface SigningKeysTable {
   expires_at: number | null;
 }
 
+export interface AdminTokensTable {
+  id: string;
+  name: string;
+  scopes: JsonText;
+  token_hash: string;
+  start: string;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+}
+
 export interface RevocationsTable {
   id: Generated<number>;
   target_type: string;
@@ -224,11 +235,13 @@ export interface Database {
   rate_limits: RateLimitsTable;
   attempts: AttemptsTable;
   audit_events: AuditEventsTable;
+  admin_tokens: AdminTokensTable;
 }
 
 export type ClientRow = Selectable<ClientsTable>;
 export type ClientSecretRow = Selectable<ClientSecretsTable>;
 export type SigningKeyRow = Selectable<SigningKeysTable>;
+export type AdminTokenRow = Selectable<AdminTokensTable>;
 export type RevocationRow = Selectable<RevocationsTable>;
 export type AccessTokenRow = Selectable<AccessTokensTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;

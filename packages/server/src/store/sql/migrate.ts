@@ -10,6 +10,7 @@ import { rateLimitsMigration } from './migrations/0002-rate-limits.js';
 import { attemptsMigration } from './migrations/0003-attempts.js';
 import { signingKeyMasterKeyIdMigration } from './migrations/0004-signing-key-master-key-id.js';
 import { refreshReuseGraceMigration } from './migrations/0005-refresh-reuse-grace.js';
+import { adminTokensMigration } from './migrations/0006-admin-tokens.js';
 
 export function migrations(dialect: SqlDialectName): Record<string, Migration> {
   return {
@@ -18,6 +19,7 @@ export function migrations(dialect: SqlDialectName): Record<string, Migration> {
     '0003-attempts': attemptsMigration(),
     '0004-signing-key-master-key-id': signingKeyMasterKeyIdMigration(),
     '0005-refresh-reuse-grace': refreshReuseGraceMigration(),
+    '0006-admin-tokens': adminTokensMigration(),
   };
 }
 

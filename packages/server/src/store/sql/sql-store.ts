@@ -6,6 +6,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Store } from '../ports.js';
 import { accessTokenStore } from './access-tokens.js';
+import { adminTokenStore } from './admin-tokens.js';
 import { apiKeyStore } from './api-keys.js';
 import { attemptStore } from './attempts.js';
 import { auditStore } from './audit.js';
@@ -40,6 +41,7 @@ function buildStore(ctx: SqlContext, onClose: () => Promise<void>): Store {
     ...rateLimitStore(ctx),
     ...attemptStore(ctx),
     ...auditStore(ctx),
+    ...adminTokenStore(ctx),
 
     async migrate() {
       if (ctx.inTransaction) {

@@ -1,0 +1,42 @@
+/**
+ * The admin scope vocabulary: `<area>:read` and `<area>:write` per area of the admin API, plus
+ * `admin` for everything. `write` implies `read` of the same area.
+ */
+export const ADMIN_AREAS = [
+  'clients',
+  'api_keys',
+  'users',
+  'signing_keys',
+  'tokens',
+  'admin_tokens',
+] as const;
+
+export type AdminArea = (typeof ADMIN_AREAS)[number];
+
+/** Every scope an admin token may carry. */
+export const ADMIN_SCOPES: readonly string[] = [
+  'admin',
+  ...ADMIN_AREAS.flatMap((area) => [`${area}:read`, `${area}:write`]),
+];
+
+/** The scopes named, deduplicated; throws a TypeError naming the first unknown one. */
+export function parseAdminScopes(scopes: readonly string[]): string[] {
+  const out = [...new Set(scopes.map((s) => s.trim()).filter((s) => s.length > 0))];
+  const unknown = out.find((s) => !ADMIN_SCOPES.includes(s));
+  if (unknown !== undefined) {
+    throw new TypeError(`Unknown admin scope "${unknown}": use ${ADMIN_SCOPES.join(', ')}`);
+  }
+  if (out.length === 0) {
+    throw new TypeError('At least one admin scope is required');
+  }
+  return out;
+}
+
+/** True when `granted` covers `required` (`admin`, or `<area>:read|write`). */
+export function allowsAdminScope(granted: readonly string[], required: string): boolean {
+  if (granted.includes('admin') || granted.includes(required)) {
+    return true;
+  }
+  const [area, access] = required.split(':');
+  return access === 'read' && granted.includes(`${area}:write`);
+}
