@@ -78,6 +78,7 @@ describe.skipIf(!ok)('PostgreSQL', () => {
           '0003-attempts',
           '0004-signing-key-master-key-id',
           '0005-refresh-reuse-grace',
+          '0006-admin-tokens',
         ]);
         expect(await store.migrate()).toEqual([]);
         expect(await store.countClients()).toBe(0);

@@ -62,6 +62,7 @@ describe('SQLite specifics', () => {
         '0003-attempts',
         '0004-signing-key-master-key-id',
         '0005-refresh-reuse-grace',
+        '0006-admin-tokens',
       ]);
       expect(await store.migrate()).toEqual([]);
     } finally {

@@ -1,5 +1,5 @@
 /**
- * Migrations 0003 (signing keys' master key id) and 0004 (admin tokens) applied to a database
+ * Migrations 0003 to 0006 (among them 0004, signing keys' master key id, and 0006, admin tokens) applied to a database
  * migrated to 0002 with a signing key in it (STYLE §9.5: old data survives): the key keeps every
  * field, gets a null master key id, and still opens with the master key that sealed it.
  */
@@ -19,7 +19,7 @@ afterEach(async () => {
   }
 });
 
-it('issue 11 item 8 / issue 12 item 11 — 0003 and 0004 keep an existing signing key, which still opens', async () => {
+it('issue 11 item 8 / issue 12 item 11 — migrations after 0002 keep an existing signing key, which still opens', async () => {
   const clock = createFixedClock(1_800_000_000);
   const master = Buffer.from(TEST_MASTER_KEY, 'hex');
   // A key sealed by today's code, written to a database at 0002 the way 0002's code wrote it.
@@ -65,7 +65,12 @@ it('issue 11 item 8 / issue 12 item 11 — 0003 and 0004 keep an existing signin
     .execute();
 
   const store = createSqlStore(handle.db, 'sqlite');
-  expect(await store.migrate()).toEqual(['0003-signing-key-master-key-id', '0004-admin-tokens']);
+  expect(await store.migrate()).toEqual([
+    '0003-attempts',
+    '0004-signing-key-master-key-id',
+    '0005-refresh-reuse-grace',
+    '0006-admin-tokens',
+  ]);
   expect(await store.listSigningKeys()).toEqual([{ ...record, masterKeyId: null }]);
   expect(await store.listAdminTokens()).toEqual([]);
   const reopened = createKeyring({ store, clock, masterKey: master, activationDelay: 0, retention: 3600 });
