@@ -111,6 +111,8 @@ describe.skipIf(!ok)('tessera serve on PostgreSQL when the database fails', () =
         TESSERA_DATABASE_STATEMENT_TIMEOUT: '2s',
         TESSERA_DATABASE_READY_TIMEOUT: '1s',
         TESSERA_API_KEYS_USAGE_FLUSH_INTERVAL: '1s',
+        // Where revocation polling exists, the outage below outlasts several polls.
+        TESSERA_REVOCATIONS_POLL_INTERVAL: '1s',
       },
     });
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -234,6 +236,9 @@ describe.skipIf(!ok)('tessera serve on PostgreSQL when the database fails', () =
     // Every request of the load was answered: 200 before the kill, 503 after, never a 500.
     expect(statuses.filter((s) => s !== 200 && s !== 503)).toEqual([]);
     expect(statuses).toContain(503);
+    // A real outage lasts: the memory paths must hold beyond the first seconds (and beyond several
+    // revocation polls, which must not empty the caches while the store cannot be read either).
+    await sleep(3000);
 
     // Database paths: 503 temporarily_unavailable with Retry-After (RFC 6749 §5.2 body).
     const listing = await call('/admin/clients', { headers: adminHeaders });
