@@ -29,6 +29,8 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // A focused test (`.only`) fails the run instead of silently running alone (issue 12.15).
+    allowOnly: false,
     reporters: ['default', new SummaryReporter()],
   },
 });

@@ -60,13 +60,20 @@ describe.skipIf(!ok)('PostgreSQL', () => {
     await shared?.close();
     await dropSchemas();
   });
-  describeStoreContract(`postgres (schema ${schema})`, async () => {
-    if (shared === undefined) {
-      shared = await openStore(POSTGRES_URL, { schema });
-      await shared.migrate();
-    }
-    return { ...shared, close: async () => {} };
-  });
+  describeStoreContract(
+    `postgres (schema ${schema})`,
+    async () => {
+      if (shared === undefined) {
+        shared = await openStore(POSTGRES_URL, { schema });
+        await shared.migrate();
+      }
+      return { ...shared, close: async () => {} };
+    },
+    {
+      // A pool of its own on the same schema, as another node has: races then cross two pools.
+      openSecondInstance: () => openStore(POSTGRES_URL, { schema }),
+    },
+  );
 
   describe('PostgreSQL specifics', () => {
     it('applies the initial migration once in a fresh schema it creates', async () => {

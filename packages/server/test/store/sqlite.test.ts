@@ -23,11 +23,13 @@ describeStoreContract('sqlite :memory:', async () => {
 });
 
 // Every test reopens the same file, as a restarted server would.
-describeStoreContract('sqlite file (WAL)', async () => {
+const openContractFile = async () => {
   const store = await openStore(`sqlite:${join(dir, 'contract', 'tessera.db')}`);
   await store.migrate();
   return store;
-});
+};
+// A second instance is a second connection to the same file, as a second worker process has.
+describeStoreContract('sqlite file (WAL)', openContractFile, { openSecondInstance: openContractFile });
 
 /** Holds the write lock of `file` from another process for `holdMs`, then commits. */
 function holdWriteLock(file: string, holdMs: number): Promise<{ done: Promise<number | null> }> {

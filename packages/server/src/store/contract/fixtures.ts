@@ -24,6 +24,16 @@ export const T0 = 1_700_000_000;
 
 export type MakeStore = () => Promise<Store>;
 
+/** What an adapter's run of the contract declares about itself. */
+export interface ContractOptions {
+  /**
+   * Opens another, independent instance (its own connection or pool) on the SAME database as
+   * `makeStore`, for races between two server processes or nodes. Absent for adapters where each
+   * instance is a database of its own (SQLite `:memory:`): those tests are not declared at all.
+   */
+  openSecondInstance?: MakeStore;
+}
+
 export function uid(prefix: string): string {
   return `${prefix}_${randomUUID().replaceAll('-', '')}`;
 }

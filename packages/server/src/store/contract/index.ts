@@ -11,7 +11,7 @@ import { describeAuditStore } from './audit.contract.js';
 import { describeAuthorizationCodeStore } from './authorization-codes.contract.js';
 import { describeClientStore } from './clients.contract.js';
 import { describeConsentStore } from './consents.contract.js';
-import type { MakeStore } from './fixtures.js';
+import type { ContractOptions, MakeStore } from './fixtures.js';
 import { describeMigrations } from './migrations.contract.js';
 import { describePurgeBatches } from './purge.contract.js';
 import { describeRateLimitStore } from './rate-limits.contract.js';
@@ -23,9 +23,13 @@ import { describeSigningKeyStore } from './signing-keys.contract.js';
 import { describeStoreAggregate } from './store.contract.js';
 import { describeUserStore } from './users.contract.js';
 
-export type { MakeStore } from './fixtures.js';
+export type { ContractOptions, MakeStore } from './fixtures.js';
 
-export function describeStoreContract(name: string, makeStore: MakeStore): void {
+export function describeStoreContract(
+  name: string,
+  makeStore: MakeStore,
+  options: ContractOptions = {},
+): void {
   describe(`store contract: ${name}`, () => {
     describeStoreAggregate(makeStore);
     describeMigrations(makeStore);
@@ -41,7 +45,7 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
     describeAuthorizationCodeStore(makeStore);
     describeRefreshTokenStore(makeStore);
     describeReplayStore(makeStore);
-    describeRateLimitStore(makeStore);
+    describeRateLimitStore(makeStore, options);
     describeAttemptStore(makeStore);
     describeAuditStore(makeStore);
     describePurgeBatches(makeStore);
