@@ -5,8 +5,9 @@
  * - Client owners (`cli_…`) are read through the client registry, which the bus already keeps fresh.
  * - User owners (`usr_…`) are cached here in a bounded LRU and evicted by `user.updated`, which the
  *   user service publishes on every disable, enable and delete; the bus bridge carries it to every
- *   node, so a disabled person's keys stop everywhere at once and come back on re-enable. The TTL is
- *   a safety net should a cross-node event be lost.
+ *   node, so a disabled person's keys stop everywhere at once and come back on re-enable. Events
+ *   lost while this node's bus was down are covered by `events.missed`, which empties the cache;
+ *   the TTL is the last safety net.
  * - Any other owner is not active: only clients and users can own keys.
  */
 import { LRUCache } from 'lru-cache';
@@ -47,10 +48,16 @@ export function createOwnerStatus(deps: OwnerStatusDeps): OwnerStatus {
     return active;
   }
 
-  const unsubscribe = deps.bus.subscribe('user.updated', ({ userId }) => {
-    epoch += 1;
-    users.delete(userId);
-  });
+  const unsubscribers = [
+    deps.bus.subscribe('user.updated', ({ userId }) => {
+      epoch += 1;
+      users.delete(userId);
+    }),
+    deps.bus.subscribe('events.missed', () => {
+      epoch += 1;
+      users.clear();
+    }),
+  ];
 
   return {
     async isActive(owner) {
@@ -63,6 +70,10 @@ export function createOwnerStatus(deps: OwnerStatusDeps): OwnerStatus {
       }
       return false;
     },
-    close: unsubscribe,
+    close() {
+      for (const unsubscribe of unsubscribers) {
+        unsubscribe();
+      }
+    },
   };
 }
