@@ -139,6 +139,7 @@ describe.each(['jwt', 'opaque'] as const)(
       const second = rotated.json<TokenResponse>();
 
       const before = verifier.status().revocations.lastEventId;
+      t.clock.advance(11); // past refreshTokens.reuseGrace (10 s): a replay, not a lost response
       const replay = await tokenRequest(client, {
         grant_type: 'refresh_token',
         refresh_token: first.refresh_token ?? '',
