@@ -14,6 +14,7 @@ import { createRuntime, type Runtime } from '../../src/main.js';
 import { TEST_ADMIN_TOKEN, TEST_ISSUER, TEST_MASTER_KEY } from '../support/bootstrap.js';
 import { createTestClient, type TestClient } from '../support/clients.js';
 import { isPostgresReachable, POSTGRES_URL, requireService } from '../support/requirements.js';
+import { waitFor } from '../support/wait-for.js';
 
 const ok = requireService('PostgreSQL', await isPostgresReachable());
 const schema = `t_owner_${randomBytes(6).toString('hex')}`;
@@ -44,10 +45,6 @@ async function dropSchema(): Promise<void> {
   } finally {
     await client.end();
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 describe.skipIf(!ok)('API keys of users on PostgreSQL (two nodes, one schema)', () => {
@@ -90,15 +87,9 @@ describe.skipIf(!ok)('API keys of users on PostgreSQL (two nodes, one schema)', 
     return response.json();
   }
 
-  /** Polls node B until `done` holds; the 5 s bound only catches a hang, it is not a speed claim. */
+  /** Polls node B until `done` holds; the bound only catches a hang, it is not a speed claim. */
   async function untilOnB(key: string, done: (answer: Record<string, unknown>) => boolean) {
-    const started = Date.now();
-    let answer = await verifyOnB(key);
-    while (!done(answer) && Date.now() - started < 5000) {
-      await sleep(10);
-      answer = await verifyOnB(key);
-    }
-    return answer;
+    return (await waitFor(() => verifyOnB(key), { what: 'node B to see the change', until: done })).value;
   }
 
   it('issue 11 item 3 — disable on node A → disabled on node B; enable → valid again; delete → revoked', async () => {

@@ -11,6 +11,7 @@ import { createFixedClock } from '../../src/clock.js';
 import { createLogger } from '../../src/log.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/ports.js';
+import { waitFor } from '../support/wait-for.js';
 
 interface Faulty {
   store: Store;
@@ -60,12 +61,9 @@ function captureLog(): {
   return { lines, logger: createLogger({ level: 'info', destination }) };
 }
 
+/** The bound only catches a hang; the retries below run every few milliseconds. */
 async function until(condition: () => boolean): Promise<void> {
-  const started = Date.now();
-  // The 5 s bound only catches a hang; the retries below run every few milliseconds.
-  while (!condition() && Date.now() - started < 5000) {
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  await waitFor(condition, { what: 'the audit buffer to flush', intervalMs: 5 });
 }
 
 const clock = createFixedClock(1_800_000_000);

@@ -7,6 +7,7 @@ import { createClientRegistry } from '../../src/oauth/client-registry.js';
 import type { ClientStore } from '../../src/store/ports.js';
 import { bootstrap, type TestServer } from '../support/bootstrap.js';
 import { createTestClient } from '../support/clients.js';
+import { waitFor } from '../support/wait-for.js';
 
 let t: TestServer;
 
@@ -62,13 +63,20 @@ describe('DESIGN §4 client registry', () => {
 
   it('DESIGN §4 — unknown ids are cached briefly (negative cache), then looked up again', async () => {
     const store = countingStore();
-    const registry = createClientRegistry({ store, bus: t.bus, negativeTtlMs: 50 });
+    const registry = createClientRegistry({ store, bus: t.bus, negativeTtlMs: 500 });
     for (let i = 0; i < 5; i++) {
       expect(await registry.get('cli_doesnotexist')).toBeUndefined();
     }
     expect(store.lookups).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 80));
-    await registry.get('cli_doesnotexist');
+    // Asked again until the entry expires (no sleep sized to the TTL): the first miss after it is
+    // the second lookup.
+    await waitFor(
+      async () => {
+        await registry.get('cli_doesnotexist');
+        return store.lookups;
+      },
+      { what: 'the negative entry to expire', until: (lookups) => lookups > 1 },
+    );
     expect(store.lookups).toBe(2);
     registry.close();
   });

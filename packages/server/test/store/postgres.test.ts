@@ -8,6 +8,7 @@ import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/ports.js';
 import { createNotifyBridge } from '../../src/store/postgres/notify-bridge.js';
 import { isPostgresReachable, POSTGRES_URL, requireService } from '../support/requirements.js';
+import { waitFor } from '../support/wait-for.js';
 
 const ok = requireService('PostgreSQL', await isPostgresReachable());
 const run = randomBytes(6).toString('hex');
@@ -23,21 +24,6 @@ async function dropSchemas(): Promise<void> {
     }
   } finally {
     await client.end();
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function waitUntil(condition: () => boolean, timeoutMs: number, tick?: () => void): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) {
-      throw new Error(`condition not met within ${timeoutMs} ms`);
-    }
-    tick?.();
-    await sleep(20);
   }
 }
 
@@ -121,17 +107,19 @@ describe.skipIf(!ok)('PostgreSQL', () => {
   });
 
   describe('LISTEN/NOTIFY bus bridge', () => {
-    it('relays an event to the other node within 1 s and never echoes it to the sender', async () => {
+    it('relays an event to the other node and never echoes it to the sender', async () => {
       const a = await startBridge(`a-${run}`);
       const b = await startBridge(`b-${run}`);
       try {
-        const sentAt = Date.now();
         a.bridge.send('client.updated', { clientId: 'cli_1' });
-        await waitUntil(() => b.received.length > 0, 1000);
-        expect(Date.now() - sentAt).toBeLessThan(1000);
+        const { ms } = await waitFor(() => b.received.length > 0, { what: 'node B receiving the event' });
         expect(b.received).toEqual([{ topic: 'client.updated', payload: { clientId: 'cli_1' } }]);
-        await sleep(200);
-        expect(a.received).toEqual([]);
+        console.info(`[figures] LISTEN/NOTIFY bridge: event relayed to the other node in ${ms} ms`);
+        // A barrier instead of a sleep: B answers only after it has A's event, and PostgreSQL
+        // delivers notifications in commit order, so an echo of A's event would reach A first.
+        b.bridge.send('client.updated', { clientId: 'cli_barrier' });
+        await waitFor(() => a.received.length > 0, { what: 'node A receiving the barrier event' });
+        expect(a.received).toEqual([{ topic: 'client.updated', payload: { clientId: 'cli_barrier' } }]);
       } finally {
         await a.bridge.close();
         await b.bridge.close();
@@ -140,16 +128,27 @@ describe.skipIf(!ok)('PostgreSQL', () => {
 
     it('does not cross into another schema’s channel', async () => {
       const a = await startBridge(`a2-${run}`);
+      const sameSchema = await startBridge(`s2-${run}`);
       const other = createNotifyBridge(POSTGRES_URL, { schema: freshSchema, nodeId: `o-${run}` });
+      const otherSender = createNotifyBridge(POSTGRES_URL, { schema: freshSchema, nodeId: `o2-${run}` });
       const elsewhere: unknown[] = [];
       await other.start((_topic, payload) => elsewhere.push(payload));
+      await otherSender.start(() => {});
       try {
         a.bridge.send('user.updated', { userId: 'usr_1' });
-        await sleep(300);
-        expect(elsewhere).toEqual([]);
+        // A barrier instead of a sleep: once a node on A's schema has the event it is committed, and
+        // a later event on the other schema's channel reaches `other` after anything sent before it.
+        await waitFor(() => sameSchema.received.length > 0, {
+          what: 'a node on the same schema receiving it',
+        });
+        otherSender.send('user.updated', { userId: 'usr_barrier' });
+        await waitFor(() => elsewhere.length > 0, { what: 'the other schema’s barrier event' });
+        expect(elsewhere).toEqual([{ userId: 'usr_barrier' }]);
       } finally {
         await a.bridge.close();
+        await sameSchema.bridge.close();
         await other.close();
+        await otherSender.close();
       }
     });
 
@@ -165,16 +164,16 @@ describe.skipIf(!ok)('PostgreSQL', () => {
           [`tessera-bus-${nodeB}`],
         );
         expect(killed.rowCount).toBe(1);
-        let sent = 0;
-        await waitUntil(
-          () => b.received.some((event) => event.topic === 'signing_key.rotated'),
-          5000,
+        let probes = 0;
+        await waitFor(
           () => {
-            sent += 1;
-            if (sent % 5 === 0) {
-              a.bridge.send('signing_key.rotated', { kid: `kid_${sent}` });
+            probes += 1;
+            if (probes % 5 === 0) {
+              a.bridge.send('signing_key.rotated', { kid: `kid_${probes}` });
             }
+            return b.received.some((event) => event.topic === 'signing_key.rotated');
           },
+          { what: 'node B hearing events again after its connection was killed', intervalMs: 20 },
         );
         // The reconnect signal comes once, after LISTEN is back and before any event heard again.
         expect(b.received[0]).toMatchObject({ topic: 'events.missed', payload: { cause: 'reconnected' } });

@@ -1,0 +1,310 @@
+/**
+ * Packaging (issue 12 item 16; STYLE §9.6 "Packaging"): what npm would publish, as a stranger gets
+ * it. Each of the four packages is packed with `npm pack`, the tarballs are installed into an empty
+ * folder, and that folder's copy is used with plain `node`: every `exports` subpath has its types
+ * and imports, the `tessera` bin runs, and `tessera serve --dev` issues a token that the installed
+ * `@tessera/verify` accepts. A `files` or `exports` entry that leaves out what a package needs fails
+ * here, where the workspace's own tests (which run against the sources) cannot see it.
+ *
+ * `npm test` builds `dist/` (tsc -b) before vitest runs. Every child process is bounded in time and
+ * killed by `afterAll`; the scratch folder is removed.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../packages/server/test/support/listening.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const PACKAGES = ['protocol', 'server', 'verify', 'client'] as const;
+/** Hang bounds: a step this slow is stuck, not slow. */
+const INSTALL_HANG_MS = 150_000;
+const STEP_HANG_MS = 30_000;
+
+const run = promisify(execFile);
+
+interface Manifest {
+  name: string;
+  bin?: Record<string, string>;
+  exports: Record<string, { types: string; default: string }>;
+}
+
+function manifestOf(dir: string): Manifest {
+  return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Manifest;
+}
+
+/** `node` with an ESM script, run from the scratch app so imports resolve to the installed copies. */
+async function nodeScript(cwd: string, script: string): Promise<string> {
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+    cwd,
+    timeout: STEP_HANG_MS,
+    env: { PATH: process.env.PATH ?? '' },
+  });
+  return stdout;
+}
+
+describe('packaging: the packed tarballs, installed into an empty folder', () => {
+  let scratch: string;
+  let app: string;
+  const children: ChildProcess[] = [];
+
+  beforeAll(
+    async () => {
+      for (const name of PACKAGES) {
+        expect(
+          existsSync(join(ROOT, 'packages', name, 'dist')),
+          `${name} is built (npm test runs tsc -b first)`,
+        ).toBe(true);
+      }
+      scratch = mkdtempSync(join(tmpdir(), 'tessera-packaging-'));
+      app = join(scratch, 'app');
+      mkdirSync(app);
+      const { stdout } = await run(
+        'npm',
+        [
+          'pack',
+          ...PACKAGES.flatMap((name) => ['-w', `packages/${name}`]),
+          '--pack-destination',
+          scratch,
+          '--json',
+        ],
+        { cwd: ROOT, timeout: STEP_HANG_MS, maxBuffer: 16 * 1024 * 1024 },
+      );
+      const tarballs = (JSON.parse(stdout) as { filename: string }[]).map((packed) =>
+        join(scratch, packed.filename),
+      );
+      expect(tarballs).toHaveLength(PACKAGES.length);
+
+      writeFileSync(
+        join(app, 'package.json'),
+        JSON.stringify({ name: 'scratch-app', private: true, type: 'module' }),
+      );
+      // --ignore-scripts: better-sqlite3 would compile from source here (about two minutes); the
+      // workspace's already-built native binding is copied in below instead. --offline first: the
+      // workspace's install filled npm's cache; a cache that lacks something falls back to the registry.
+      const install = (mode: string) =>
+        run(
+          'npm',
+          [
+            'install',
+            ...tarballs,
+            mode,
+            '--ignore-scripts',
+            '--no-audit',
+            '--no-fund',
+            '--no-package-lock',
+            '--loglevel=error',
+          ],
+          { cwd: app, timeout: INSTALL_HANG_MS, maxBuffer: 16 * 1024 * 1024 },
+        );
+      await install('--offline').catch(() => install('--prefer-offline'));
+      const binding = join('better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
+      mkdirSync(join(app, 'node_modules', 'better-sqlite3', 'build', 'Release'), { recursive: true });
+      copyFileSync(join(ROOT, 'node_modules', binding), join(app, 'node_modules', binding));
+    },
+    INSTALL_HANG_MS + 2 * STEP_HANG_MS,
+  );
+
+  afterAll(async () => {
+    for (const child of children) {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGKILL');
+        await exited;
+      }
+    }
+    if (scratch !== undefined) {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it('every `exports` subpath of each package ships its types and its module, and imports with plain node from the installed copy', async () => {
+    const specifiers: string[] = [];
+    for (const name of PACKAGES) {
+      const dir = join(app, 'node_modules', '@tessera', name);
+      const manifest = manifestOf(dir);
+      for (const [subpath, entry] of Object.entries(manifest.exports)) {
+        const specifier = subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`;
+        expect(entry.types, specifier).toMatch(/\.d\.ts$/);
+        expect(existsSync(join(dir, entry.types)), `${specifier}: ${entry.types} is in the tarball`).toBe(
+          true,
+        );
+        expect(existsSync(join(dir, entry.default)), `${specifier}: ${entry.default} is in the tarball`).toBe(
+          true,
+        );
+        specifiers.push(specifier);
+      }
+    }
+    const out = await nodeScript(
+      app,
+      `const result = {};
+       for (const specifier of ${JSON.stringify(specifiers)}) {
+         const module = await import(specifier);
+         result[specifier] = { from: import.meta.resolve(specifier), exports: Object.keys(module) };
+       }
+       console.log(JSON.stringify(result));`,
+    );
+    const imported = JSON.parse(out) as Record<string, { from: string; exports: string[] }>;
+    expect(Object.keys(imported)).toEqual(specifiers);
+    for (const [specifier, { from, exports }] of Object.entries(imported)) {
+      expect(fileURLToPath(from), specifier).toContain(join(app, 'node_modules'));
+      expect(exports.length, `${specifier} exports something`).toBeGreaterThan(0);
+    }
+    expect(imported['@tessera/protocol']?.exports).toContain('OAuthError');
+    expect(imported['@tessera/verify']?.exports).toContain('createVerifier');
+    expect(imported['@tessera/client']?.exports).toContain('createTokenClient');
+    expect(imported['@tessera/server']?.exports).toContain('createRuntime');
+  });
+
+  it('a strict TypeScript consumer (moduleResolution nodenext) compiles against the installed types, and they are real types, not `any`', async () => {
+    writeFileSync(
+      join(app, 'consumer.ts'),
+      `import { OAuthError } from '@tessera/protocol';
+import { createVerifier, type VerifiedToken } from '@tessera/verify';
+import { protect } from '@tessera/verify/node';
+import { createTokenClient, type TokenClient } from '@tessera/client';
+import { createWebAppClient } from '@tessera/client/web-app';
+import { createBff } from '@tessera/client/bff';
+import { createRuntime } from '@tessera/server';
+
+const verifier = createVerifier({ issuer: 'https://auth.example', audience: 'https://api.example' });
+protect(verifier, (_req, res, token: VerifiedToken) => {
+  res.end(token.subject);
+});
+const client: TokenClient = createTokenClient({ issuer: 'https://auth.example', clientId: 'c', clientSecret: 's' });
+export const used = [client, createWebAppClient, createBff, createRuntime, OAuthError];
+// Each line below compiles only while the installed types are real: a .d.ts left out of the
+// tarball turns them into \`any\` and the directive into an error.
+// @ts-expect-error the audience is required
+createVerifier({ issuer: 'https://auth.example' });
+// @ts-expect-error a secret or a private key is required
+createTokenClient({ issuer: 'https://auth.example', clientId: 'c' });
+`,
+    );
+    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    // skipLibCheck: the dependencies' own declarations are theirs to check; ours are exercised by
+    // the consumer file. @types/node comes from the workspace (a consumer on Node has it).
+    const compiled = await run(
+      process.execPath,
+      [
+        tsc,
+        '--noEmit',
+        '--strict',
+        '--module',
+        'nodenext',
+        '--moduleResolution',
+        'nodenext',
+        '--target',
+        'es2022',
+        '--lib',
+        'es2022,dom',
+        '--skipLibCheck',
+        '--typeRoots',
+        join(ROOT, 'node_modules', '@types'),
+        '--types',
+        'node',
+        'consumer.ts',
+      ],
+      { cwd: app, timeout: STEP_HANG_MS },
+    ).catch((error: { stdout?: string }) => ({ stdout: `tsc failed:\n${error.stdout ?? String(error)}` }));
+    expect(compiled.stdout).toBe('');
+  });
+
+  it('the installed `tessera` bin answers --help', async () => {
+    const bin = join(app, 'node_modules', '.bin', 'tessera');
+    const { stdout } = await run(bin, ['--help'], { cwd: app, timeout: STEP_HANG_MS });
+    expect(stdout).toContain('serve');
+    expect(stdout).toContain('clients');
+  });
+
+  it('`tessera serve --dev` from the installed package issues a client-credentials token that the installed @tessera/verify accepts', async () => {
+    const bin = join(app, 'node_modules', '.bin', 'tessera');
+    const work = join(scratch, 'work');
+    mkdirSync(work);
+    const port = await freePort();
+    const issuer = `http://127.0.0.1:${port}`;
+    const env = { PATH: process.env.PATH ?? '', TESSERA_LOG_LEVEL: 'warn' };
+    const child = spawn(bin, ['serve', '--dev', '--port', String(port)], { cwd: work, env });
+    children.push(child);
+    let output = '';
+    await new Promise<void>((resolve, reject) => {
+      const hang = setTimeout(
+        () => reject(new Error(`no banner within ${STEP_HANG_MS} ms: ${output}`)),
+        STEP_HANG_MS,
+      );
+      const read = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('Tessera is listening')) {
+          clearTimeout(hang);
+          resolve();
+        }
+      };
+      child.stdout.on('data', read);
+      child.stderr.on('data', read);
+      child.once('exit', (code) => {
+        clearTimeout(hang);
+        reject(new Error(`exited early with ${code}: ${output}`));
+      });
+    });
+
+    const created = await run(
+      bin,
+      [
+        'clients',
+        'create',
+        '--name',
+        'packaging',
+        '--grant-types',
+        'client_credentials',
+        '--scope',
+        'read write',
+        '--audience',
+        'https://api.example.com',
+        '--json',
+      ],
+      { cwd: work, env, timeout: STEP_HANG_MS },
+    );
+    const client = JSON.parse(created.stdout) as { client_id: string; client_secret: string };
+    const response = await fetch(`${issuer}/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
+      },
+      body: 'grant_type=client_credentials&scope=read',
+      signal: AbortSignal.timeout(STEP_HANG_MS),
+    });
+    expect(response.status).toBe(200);
+    const { access_token: accessToken } = (await response.json()) as { access_token: string };
+
+    const verified = JSON.parse(
+      await nodeScript(
+        app,
+        `import { createVerifier } from '@tessera/verify';
+         const verifier = createVerifier({ issuer: ${JSON.stringify(issuer)}, audience: 'https://api.example.com', revocations: false });
+         try {
+           const token = await verifier.verify(${JSON.stringify(`Bearer ${accessToken}`)});
+           console.log(JSON.stringify({ tokenType: token.tokenType, clientId: token.clientId, scope: token.scope }));
+         } finally {
+           await verifier.close();
+         }`,
+      ),
+    ) as { tokenType: string; clientId: string; scope: string[] };
+    expect(verified).toEqual({ tokenType: 'jwt', clientId: client.client_id, scope: ['read'] });
+
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
