@@ -22,6 +22,7 @@ const MAX_FACTORY_LINES = 120;
 const factories: ReadonlyArray<readonly [path: string, name: string]> = [
   ['packages/verify/src/create-verifier.ts', 'createVerifier'],
   ['packages/server/src/tokens/api-keys/api-key-service.ts', 'createApiKeyService'],
+  ['packages/client/src/bff/bff.ts', 'createBff'],
 ];
 
 describe('factories stay compositions of one-concept modules', () => {
