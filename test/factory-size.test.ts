@@ -23,6 +23,7 @@ const factories: ReadonlyArray<readonly [path: string, name: string]> = [
   ['packages/verify/src/create-verifier.ts', 'createVerifier'],
   ['packages/server/src/tokens/api-keys/api-key-service.ts', 'createApiKeyService'],
   ['packages/client/src/bff/bff.ts', 'createBff'],
+  ['packages/verify/src/revocation-stream.ts', 'createRevocationStream'],
 ];
 
 describe('factories stay compositions of one-concept modules', () => {
