@@ -4,30 +4,19 @@
  * tokens and API keys by introspection (cached), keeps a denylist from the revocation stream, and
  * turns every refusal into a {@link VerifyError} that renders as an RFC 6750 §3 challenge.
  */
-import { type IntrospectionResponse, OAuthError, parseScope, parseSecret } from '@tessera/protocol';
-import { decodeProtectedHeader } from 'jose';
-import {
-  type ExtractedToken,
-  extractToken,
-  parseAuthorizationHeader,
-  type RequestView,
-  requestViewOf,
-  type TokenSourceOptions,
-} from './bearer.js';
-import { createDenylist } from './denylist.js';
-import { discoverEndpoints, type VerifierEndpoints } from './discovery.js';
+import type { TokenSourceOptions } from './bearer.js';
+import type { VerifierEndpoints } from './discovery.js';
+import { createEndpointResolver } from './endpoint-resolver.js';
 import { type ClientCredentials, createIntrospector } from './introspection.js';
-import { type AccessTokenPayload, createJwtVerifier } from './jwt.js';
-import { requireScope } from './require-scope.js';
-import {
-  createRevocationStream,
-  type RevocationStream,
-  type RevocationStreamStatus,
-} from './revocation-stream.js';
+import { createJwtVerifier } from './jwt.js';
+import { createRequestVerification } from './request-verification.js';
+import { createRevocationGuard } from './revocation-guard.js';
+import type { RevocationStreamStatus } from './revocation-stream.js';
 import { createTokenCache } from './token-cache.js';
-import { hashToken, hashTokenSync } from './token-hash.js';
-import type { TokenFacts, VerifiedToken } from './verified-token.js';
-import { VerifyError } from './verify-error.js';
+import { createTokenFacts } from './token-facts.js';
+import { createTokenVerification } from './token-verification.js';
+import type { VerifiedToken } from './verified-token.js';
+import type { VerifyInput } from './verify-input.js';
 
 /**
  * Signature algorithms Tessera signs access tokens with (DESIGN §3).
@@ -158,16 +147,7 @@ export interface VerifierStatus {
   cache: { size: number; max: number };
 }
 
-/**
- * What `verify` accepts: a web `Request`, a {@link RequestView}, or an `Authorization` header value.
- *
- * @example
- * ```ts
- * await verifier.verify(request); // Request
- * await verifier.verify('Bearer eyJ…'); // header value
- * ```
- */
-export type VerifyInput = Request | RequestView | string | undefined;
+export type { VerifyInput } from './verify-input.js';
 
 /**
  * A verifier; create one per process and share it.
@@ -192,10 +172,6 @@ export interface Verifier {
   readonly realm: string;
   /** The token sources in force (adapters read it). */
   readonly sources: Readonly<TokenSourceOptions>;
-}
-
-function isWebRequest(value: unknown): value is Request {
-  return typeof Request !== 'undefined' && value instanceof Request;
 }
 
 function systemNow(): number {
@@ -246,45 +222,16 @@ export function createVerifier(options: VerifierOptions): Verifier {
       options.apiKeyHeader === false ? false : (options.apiKeyHeader ?? 'x-api-key').toLowerCase(),
   });
   const revocationOptions = options.revocations === false ? undefined : (options.revocations ?? {});
-  const failClosedAfter = revocationOptions?.failClosedAfter;
 
-  let discoveryState: VerifierStatus['discovery'] = 'pending';
-  let discovered: Promise<VerifierEndpoints> | undefined;
-  function endpoints(): Promise<VerifierEndpoints> {
-    if (discovered === undefined) {
-      const given = options.endpoints;
-      const pending =
-        given?.jwksUri !== undefined
-          ? Promise.resolve({
-              jwksUri: given.jwksUri,
-              introspectionEndpoint: given.introspectionEndpoint,
-              revocationStreamEndpoint: given.revocationStreamEndpoint,
-            })
-          : discoverEndpoints({ issuer: options.issuer, fetch: fetchImpl, timeoutMs }).then((found) => ({
-              ...found,
-              ...given,
-            }));
-      discovered = pending;
-      pending.then(
-        () => {
-          discoveryState = 'ready';
-        },
-        (error: unknown) => {
-          discoveryState = 'failed';
-          // Retry on the next call rather than remember the failure.
-          if (discovered === pending) {
-            discovered = undefined;
-          }
-          options.onError?.(error);
-        },
-      );
-    }
-    return discovered;
-  }
-
+  const resolver = createEndpointResolver({
+    issuer: options.issuer,
+    endpoints: options.endpoints,
+    fetch: fetchImpl,
+    timeoutMs,
+    onError: options.onError,
+  });
+  const endpoints = resolver.endpoints;
   const cache = createTokenCache({ max: options.cache?.maxEntries ?? 10_000 });
-  const denylist = createDenylist();
-  const pending = new Map<string, Promise<TokenFacts>>();
   const jwt = createJwtVerifier({
     issuer: options.issuer,
     audience,
@@ -302,270 +249,54 @@ export function createVerifier(options: VerifierOptions): Verifier {
     fetch: fetchImpl,
     timeoutMs,
   });
+  const verification = createTokenVerification({
+    jwt,
+    introspector,
+    facts: createTokenFacts({ issuer: options.issuer, audience, clockTolerance, introspectionTtl }),
+  });
 
-  let stream: RevocationStream | undefined;
-  if (revocationOptions !== undefined && options.client !== undefined) {
-    stream = createRevocationStream({
-      endpoint: async () => (await endpoints()).revocationStreamEndpoint,
-      client: options.client,
-      fetch: fetchImpl,
-      now,
-      minDelayMs: seconds(revocationOptions.minReconnectDelay, 0.25) * 1000,
-      maxDelayMs: seconds(revocationOptions.maxReconnectDelay, 30) * 1000,
-      idleTimeoutMs: seconds(revocationOptions.idleTimeout, 45) * 1000,
-      onEvent(event) {
-        const at = now();
-        if (denylist.add(event, at)) {
-          cache.evict((facts) => denylist.covers(event, facts));
-        }
-        if (denylist.size > 0 && event.id % 256 === 0) {
-          denylist.prune(at);
-        }
-      },
-      onError: options.onError,
-    });
-    stream.start();
-  } else {
+  const guard = createRevocationGuard({
+    stream:
+      revocationOptions === undefined
+        ? undefined
+        : {
+            failClosedAfter: revocationOptions.failClosedAfter,
+            minDelayMs: seconds(revocationOptions.minReconnectDelay, 0.25) * 1000,
+            maxDelayMs: seconds(revocationOptions.maxReconnectDelay, 30) * 1000,
+            idleTimeoutMs: seconds(revocationOptions.idleTimeout, 45) * 1000,
+          },
+    client: options.client,
+    endpoint: async () => (await endpoints()).revocationStreamEndpoint,
+    fetch: fetchImpl,
+    now,
+    cache,
+    onError: options.onError,
+  });
+  if (!guard.streaming) {
     // Start discovery now so the first request does not pay for it.
     endpoints().catch(() => {});
   }
 
-  function isFailingClosed(at: number): boolean {
-    if (failClosedAfter === undefined || stream === undefined) {
-      return false;
-    }
-    const downSince = stream.downSince();
-    return downSince !== undefined && at - downSince > failClosedAfter;
-  }
-
-  function factsOfJwt(hash: string, payload: AccessTokenPayload): TokenFacts {
-    return {
-      hash,
-      result: Object.freeze({
-        tokenType: 'jwt' as const,
-        subject: payload.sub,
-        clientId: payload.client_id,
-        scope: Object.freeze(parseScope(payload.scope)),
-        claims: Object.freeze({ ...payload }),
-        expiresAt: payload.exp,
-      }),
-      jti: payload.jti,
-      keyId: undefined,
-      // Tessera names the grant (refresh-token family) in `gid`, so a family revocation reaches it.
-      grantId: stringOf(payload.gid),
-      sessionId: stringOf(payload.sid),
-      issuedAt: payload.iat,
-      cacheUntil: payload.exp + clockTolerance,
-      views: {},
-    };
-  }
-
-  function factsOfIntrospection(
-    hash: string,
-    kind: 'opaque' | 'api_key',
-    answer: IntrospectionResponse,
-    at: number,
-  ): TokenFacts {
-    const what = kind === 'api_key' ? 'API key' : 'access token';
-    if (!answer.active) {
-      throw OAuthError.invalidToken(`The ${what} is not active`);
-    }
-    if (answer.iss !== undefined && answer.iss !== options.issuer) {
-      throw OAuthError.invalidToken(`The ${what} was issued by another issuer`);
-    }
-    const aud = answer.aud === undefined ? [] : typeof answer.aud === 'string' ? [answer.aud] : answer.aud;
-    // RFC 9068 §4 applies the audience rule to JWTs; we hold opaque tokens to it too. An API key
-    // without audiences is valid for any API of its owner.
-    if ((kind === 'opaque' || aud.length > 0) && !aud.some((value) => audience.includes(value))) {
-      throw OAuthError.invalidToken(`The ${what} is not meant for this API`);
-    }
-    if (answer.exp !== undefined && answer.exp <= at - clockTolerance) {
-      throw OAuthError.invalidToken(`The ${what} has expired`);
-    }
-    const keyId = kind === 'api_key' ? (stringOf(answer.key_id) ?? stringOf(answer.jti)) : undefined;
-    return {
-      hash,
-      result: Object.freeze({
-        tokenType: kind,
-        subject: stringOf(answer.sub) ?? '',
-        clientId: stringOf(answer.client_id) ?? '',
-        scope: Object.freeze(parseScope(answer.scope)),
-        claims: Object.freeze({ ...answer }),
-        expiresAt: answer.exp,
-      }),
-      jti: stringOf(answer.jti),
-      keyId,
-      grantId: stringOf(answer.grant_id),
-      sessionId: stringOf(answer.sid),
-      issuedAt: answer.iat,
-      cacheUntil: Math.min(at + introspectionTtl, answer.exp ?? Number.POSITIVE_INFINITY),
-      views: {},
-    };
-  }
-
-  async function verifyUncached(found: ExtractedToken, hash: string, at: number): Promise<TokenFacts> {
-    const { token, source } = found;
-    if (token.startsWith('tsr_')) {
-      const parsed = parseSecret(token);
-      if (parsed === undefined) {
-        throw OAuthError.invalidToken('The token is malformed');
-      }
-      if (parsed.kind !== 'at' && parsed.kind !== 'key') {
-        throw OAuthError.invalidToken('The token is not an access token or an API key');
-      }
-      if (source === 'api_key_header' && parsed.kind !== 'key') {
-        throw OAuthError.invalidToken('The API key header carries something other than an API key');
-      }
-      const kind = parsed.kind === 'key' ? 'api_key' : 'opaque';
-      const answer = await introspector.introspect(token, kind === 'opaque' ? 'access_token' : undefined);
-      return factsOfIntrospection(hash, kind, answer, at);
-    }
-    if (source === 'api_key_header') {
-      throw OAuthError.invalidToken('The API key header carries something other than an API key');
-    }
-    const facts = factsOfJwt(hash, await jwt.verify(token, at));
-    // A pulled signing key's tokens are refused even when its JWKS entry is still cached here.
-    facts.signingKeyId = signingKeyIdOf(token);
-    return facts;
-  }
-
-  /** Coalesces concurrent verifications of one token into a single signature check or call. */
-  function verifyOnce(found: ExtractedToken, hash: string, at: number): Promise<TokenFacts> {
-    const key = `${found.source === 'api_key_header' ? 'k' : 't'}${hash}`;
-    let promise = pending.get(key);
-    if (promise === undefined) {
-      promise = verifyUncached(found, hash, at).finally(() => pending.delete(key));
-      pending.set(key, promise);
-    }
-    return promise;
-  }
-
-  async function extract(input: VerifyInput): Promise<ExtractedToken | undefined> {
-    if (typeof input === 'string') {
-      const token = parseAuthorizationHeader(input);
-      return token === undefined ? undefined : { token, source: 'header' };
-    }
-    if (input === undefined) {
-      return undefined;
-    }
-    return extractToken(isWebRequest(input) ? requestViewOf(input) : input, sources);
-  }
-
-  function assertNotRevoked(facts: TokenFacts, at: number): void {
-    if (denylist.isRevoked(facts, at)) {
-      throw OAuthError.invalidToken(
-        facts.result.tokenType === 'api_key'
-          ? 'The API key has been revoked'
-          : 'The access token has been revoked',
-      );
-    }
-  }
-
-  /**
-   * The hot path. A header string whose token is in the cache costs: a prefix check, one SHA-256,
-   * one LRU lookup, the denylist check, and no allocation (the result object is built once per
-   * source). Syntax is checked in full only on a miss: a hit means this exact string passed before.
-   */
-  async function verify(input: VerifyInput, verifyOptions?: VerifyOptions): Promise<VerifiedToken> {
-    try {
-      const at = now();
-      if (failClosedAfter !== undefined && isFailingClosed(at)) {
-        throw OAuthError.temporarilyUnavailable('Revocations cannot be checked right now', { retryAfter: 5 });
-      }
-      let found: ExtractedToken | undefined;
-      let facts: TokenFacts | undefined;
-      let hash: string | undefined;
-      if (typeof input === 'string' && hashTokenSync !== undefined && isPlainBearer(input)) {
-        hash = hashTokenSync(input.slice(7));
-        facts = cache.get(hash, at);
-        if (facts !== undefined) {
-          found = { token: '', source: 'header' };
-        }
-      }
-      if (facts === undefined) {
-        found = await extract(input);
-        if (found === undefined) {
-          throw new VerifyError(OAuthError.invalidToken('An access token is required'), realm, true);
-        }
-        hash = hashTokenSync === undefined ? await hashToken(found.token) : hashTokenSync(found.token);
-        facts = cache.get(hash, at);
-        if (
-          facts === undefined ||
-          (found.source === 'api_key_header' && facts.result.tokenType !== 'api_key')
-        ) {
-          facts = await verifyOnce(found, hash, at);
-          assertNotRevoked(facts, at);
-          cache.set(facts, at);
-        } else {
-          assertNotRevoked(facts, at);
-        }
-      } else {
-        assertNotRevoked(facts, at);
-      }
-      const source = found?.source ?? 'header';
-      let result = facts.views[source];
-      if (result === undefined) {
-        result = Object.freeze({ ...facts.result, source });
-        facts.views[source] = result;
-      }
-      if (verifyOptions?.scope !== undefined) {
-        requireScope(result, verifyOptions.scope);
-      }
-      return result;
-    } catch (error) {
-      throw VerifyError.from(error, realm);
-    }
-  }
+  const verifyRequest = createRequestVerification({ realm, sources, now, cache, guard, verification });
 
   return {
     realm,
     sources,
-    verify,
+    verify: (input, verifyOptions) => verifyRequest(input, verifyOptions?.scope),
     async ready() {
       await endpoints();
-      await stream?.ready();
+      await guard.ready();
     },
     status() {
       const at = now();
-      const streamStatus: RevocationStreamStatus = stream?.status() ?? {
-        state: 'disabled',
-        lastEventId: undefined,
-        connectedSince: undefined,
-        downSince: undefined,
-        connections: 0,
-        lastError: options.client === undefined ? 'no client credentials' : undefined,
-      };
       return {
-        discovery: discoveryState,
-        revocations: {
-          ...streamStatus,
-          denylistSize: denylist.prune(at),
-          failingClosed: isFailingClosed(at),
-        },
+        discovery: resolver.state(),
+        revocations: guard.status(at),
         cache: { size: cache.size, max: cache.max },
       };
     },
     async close() {
-      await stream?.close();
+      await guard.close();
     },
   };
-}
-
-function signingKeyIdOf(token: string): string | undefined {
-  const kid = decodeProtectedHeader(token).kid;
-  return typeof kid === 'string' ? kid : undefined;
-}
-
-function stringOf(value: unknown): string | undefined {
-  return typeof value === 'string' && value.length > 0 ? value : undefined;
-}
-
-/** `Bearer <token>` with one space: the shape of every well-behaved client's header. */
-function isPlainBearer(value: string): boolean {
-  return (
-    value.length > 7 &&
-    value.charCodeAt(6) === 32 &&
-    value.charCodeAt(7) !== 32 &&
-    (value.startsWith('Bearer') || value.slice(0, 6).toLowerCase() === 'bearer')
-  );
 }

@@ -9,10 +9,16 @@
  * Protocol: on connect the server sends the backlog (every active revocation, or with
  * `Last-Event-ID` every later one), then an `event: ready` marker, then live events; comment
  * lines are heartbeats.
+ *
+ * The parts are modules of their own: the consumer's state (stream-sync-state.ts), one connection
+ * (stream-connection.ts) and the pause between two (reconnect-backoff.ts); this factory runs the
+ * reconnect loop.
  */
 import type { RevocationEvent } from '@tessera/protocol';
 import type { ClientCredentials } from './introspection.js';
-import { createEventStreamParser } from './sse.js';
+import { createReconnectBackoff } from './reconnect-backoff.js';
+import { createStreamConnection } from './stream-connection.js';
+import { createStreamSyncState } from './stream-sync-state.js';
 
 /**
  * Where the stream stands.
@@ -79,38 +85,6 @@ export interface RevocationStream {
   close(): Promise<void>;
 }
 
-function basicAuthorization(client: ClientCredentials): string {
-  const encode = (value: string) => encodeURIComponent(value).replace(/%20/g, '+');
-  return `Basic ${btoa(`${encode(client.clientId)}:${encode(client.clientSecret)}`)}`;
-}
-
-/** Lets a library timer not keep the process alive (Node); a no-op elsewhere. */
-function unref(timer: ReturnType<typeof setTimeout>): void {
-  const handle = timer as unknown as { unref?: () => void };
-  handle.unref?.();
-}
-
-function isRevocationEvent(value: unknown): value is RevocationEvent {
-  if (typeof value !== 'object' || value === null) {
-    return false;
-  }
-  const event = value as Record<string, unknown>;
-  const target = event.target as Record<string, unknown> | undefined;
-  return (
-    typeof event.id === 'number' &&
-    typeof event.revokedAt === 'number' &&
-    typeof event.expiresAt === 'number' &&
-    typeof target === 'object' &&
-    target !== null &&
-    typeof target.type === 'string' &&
-    typeof target.value === 'string'
-  );
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /**
  * Creates the consumer; nothing happens until `start()`.
  *
@@ -126,164 +100,36 @@ function messageOf(error: unknown): string {
  * ```
  */
 export function createRevocationStream(options: RevocationStreamOptions): RevocationStream {
-  let state: RevocationStreamState = 'connecting';
-  let lastEventId = '';
-  let connectedSince: number | undefined;
-  let downSince: number | undefined = options.now();
-  let connections = 0;
-  let lastError: string | undefined;
-  let closed = false;
+  const sync = createStreamSyncState({ now: options.now, onError: options.onError });
+  const connection = createStreamConnection({
+    endpoint: options.endpoint,
+    client: options.client,
+    fetch: options.fetch,
+    idleTimeoutMs: options.idleTimeoutMs,
+    sync,
+    onEvent: options.onEvent,
+  });
+  const backoff = createReconnectBackoff({ minDelayMs: options.minDelayMs, maxDelayMs: options.maxDelayMs });
   let running: Promise<void> | undefined;
-  let current: AbortController | undefined;
-  let wake: (() => void) | undefined;
-  const waiters: Array<() => void> = [];
-
-  function report(error: unknown): void {
-    lastError = messageOf(error);
-    options.onError?.(error);
-  }
-
-  function markSynced(): void {
-    state = 'connected';
-    connectedSince = options.now();
-    downSince = undefined;
-    for (const resolve of waiters.splice(0)) {
-      resolve();
-    }
-  }
-
-  function markDown(): void {
-    connectedSince = undefined;
-    downSince ??= options.now();
-    if (!closed) {
-      state = 'reconnecting';
-    }
-  }
-
-  function handleEvent(type: string, data: string): void {
-    if (type === 'ready') {
-      markSynced();
-      return;
-    }
-    if (type !== 'revocation') {
-      return;
-    }
-    let event: unknown;
-    try {
-      event = JSON.parse(data);
-    } catch (error) {
-      report(error);
-      return;
-    }
-    if (isRevocationEvent(event)) {
-      options.onEvent(event);
-    } else {
-      report(new Error('revocation stream: malformed event'));
-    }
-  }
-
-  /** One connection, until it ends or fails. Returns true when it got in sync. */
-  async function connectOnce(): Promise<boolean> {
-    const controller = new AbortController();
-    current = controller;
-    const url = await options.endpoint();
-    if (url === undefined) {
-      throw new Error('the issuer advertises no revocation_stream_endpoint');
-    }
-    if (closed) {
-      return false;
-    }
-    let idle: ReturnType<typeof setTimeout> | undefined;
-    const arm = () => {
-      if (idle !== undefined) {
-        clearTimeout(idle);
-      }
-      idle = setTimeout(
-        () => controller.abort(new Error('revocation stream: no heartbeat')),
-        options.idleTimeoutMs,
-      );
-      unref(idle);
-    };
-    const headers: Record<string, string> = {
-      authorization: basicAuthorization(options.client),
-      accept: 'text/event-stream',
-      'cache-control': 'no-store',
-    };
-    if (lastEventId !== '') {
-      headers['last-event-id'] = lastEventId;
-    }
-    let synced = false;
-    try {
-      arm();
-      const response = await options.fetch(url, { headers, signal: controller.signal });
-      if (!response.ok || response.body === null) {
-        await response.body?.cancel().catch(() => {});
-        throw new Error(`revocation stream answered ${response.status}`);
-      }
-      connections++;
-      const parser = createEventStreamParser((event) => {
-        if (event.type === 'ready') {
-          synced = true;
-        }
-        handleEvent(event.type, event.data);
-        lastEventId = event.lastEventId;
-      }, lastEventId);
-      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) {
-          break;
-        }
-        arm();
-        parser.push(value);
-      }
-      if (!closed) {
-        report(new Error('revocation stream: the server closed the connection'));
-      }
-    } finally {
-      if (idle !== undefined) {
-        clearTimeout(idle);
-      }
-      current = undefined;
-    }
-    return synced;
-  }
-
-  function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        wake = undefined;
-        resolve();
-      }, ms);
-      unref(timer);
-      wake = () => {
-        clearTimeout(timer);
-        wake = undefined;
-        resolve();
-      };
-    });
-  }
 
   async function run(): Promise<void> {
     let attempt = 0;
-    while (!closed) {
+    while (!sync.isClosed()) {
       try {
-        if (await connectOnce()) {
+        if (await connection.connectOnce()) {
           attempt = 0;
         }
       } catch (error) {
-        if (!closed) {
-          report(error);
+        if (!sync.isClosed()) {
+          sync.report(error);
         }
       }
-      markDown();
-      if (closed) {
+      sync.markDown();
+      if (sync.isClosed()) {
         break;
       }
-      // Capped exponential backoff with jitter, so a fleet of API servers does not reconnect in step.
-      const ceiling = Math.min(options.maxDelayMs, options.minDelayMs * 2 ** attempt);
+      await backoff.wait(attempt);
       attempt++;
-      await sleep(ceiling / 2 + Math.random() * (ceiling / 2));
     }
   }
 
@@ -291,32 +137,15 @@ export function createRevocationStream(options: RevocationStreamOptions): Revoca
     start() {
       running ??= run();
     },
-    ready() {
-      if (state === 'connected') {
-        return Promise.resolve();
-      }
-      return new Promise((resolve) => waiters.push(resolve));
-    },
-    status() {
-      return {
-        state,
-        lastEventId: lastEventId === '' ? undefined : lastEventId,
-        connectedSince,
-        downSince,
-        connections,
-        lastError,
-      };
-    },
-    downSince: () => downSince,
+    ready: sync.ready,
+    status: sync.status,
+    downSince: sync.downSince,
     async close() {
-      closed = true;
-      state = 'closed';
-      current?.abort(new Error('revocation stream: closed'));
-      wake?.();
+      sync.markClosed();
+      connection.abort(new Error('revocation stream: closed'));
+      backoff.wake();
       await running;
-      for (const resolve of waiters.splice(0)) {
-        resolve();
-      }
+      sync.releaseWaiters();
     },
   };
 }

@@ -9,19 +9,23 @@
  *
  * Routes (configurable): `GET /auth/login?returnTo=/path`, `GET /auth/callback`,
  * `POST /auth/logout`, `GET /auth/session` (who is signed in; never a token) and `/api/*` (proxy).
+ * Each route is a module of its own (login-route.ts, callback-route.ts, logout-route.ts,
+ * session-route.ts, api-proxy.ts); this factory wires them and dispatches by path and method.
  */
-import { isInvalidTokenResponse } from '../bearer-challenge.js';
 import type { ClientCredential } from '../client-authentication.js';
-import { TesseraClientError } from '../client-error.js';
 import { type Clock, systemClock } from '../clock.js';
 import type { FetchLike } from '../http-options.js';
-import { createTokenRefresher, type TokenRefresher } from '../web-app/token-refresher.js';
+import { createTokenRefresher } from '../web-app/token-refresher.js';
 import { createWebAppClient, type WebAppClient } from '../web-app/web-app-client.js';
-import { type HeaderView, isSameOrigin, isTrustedApiCall } from './csrf.js';
-import { safeReturnTo } from './return-to.js';
+import { createApiProxy } from './api-proxy.js';
+import { createCallbackRoute } from './callback-route.js';
+import type { HeaderView } from './csrf.js';
+import { createLoginRoute } from './login-route.js';
+import { createLogoutRoute } from './logout-route.js';
 import { createMemorySessionBackend, type SessionBackend } from './session-backend.js';
 import { createSessionCipher, parseSessionKey } from './session-cipher.js';
 import { type SessionCookie, sessionCookieFor } from './session-cookie.js';
+import { createSessionRoute } from './session-route.js';
 import {
   createSessionStore,
   createSessionTokenStore,
@@ -136,46 +140,6 @@ export interface Bff {
   sessionOf(cookieHeader: string | undefined): Promise<Session | undefined>;
 }
 
-/** Abandoned sign-ins expire: a callback older than this is refused (draft-ietf-oauth-security-topics §4.7). */
-const TRANSACTION_TTL = 600;
-
-const FORWARDED_REQUEST_HEADERS = [
-  'accept',
-  'accept-language',
-  'content-type',
-  'content-language',
-  'if-match',
-  'if-none-match',
-  'if-modified-since',
-  'if-unmodified-since',
-];
-const FORWARDED_RESPONSE_HEADERS = [
-  'content-type',
-  'content-language',
-  'cache-control',
-  'etag',
-  'last-modified',
-  'retry-after',
-  'www-authenticate',
-];
-const BODYLESS = new Set(['GET', 'HEAD']);
-
-function noStore(headers: Record<string, string | string[]> = {}): Record<string, string | string[]> {
-  return { 'cache-control': 'no-store', ...headers };
-}
-
-function json(status: number, body: unknown, headers: Record<string, string | string[]> = {}): BffResponse {
-  return {
-    status,
-    headers: noStore({ 'content-type': 'application/json; charset=utf-8', ...headers }),
-    body: JSON.stringify(body),
-  };
-}
-
-function text(status: number, body: string, headers: Record<string, string | string[]> = {}): BffResponse {
-  return { status, headers: noStore({ 'content-type': 'text/plain; charset=utf-8', ...headers }), body };
-}
-
 /**
  * Creates a BFF.
  *
@@ -210,8 +174,6 @@ export function createBff(options: BffOptions): Bff {
     ...options.routes,
   };
   const cookie: SessionCookie = sessionCookieFor(base);
-  const api = new URL(options.api);
-  const apiPath = api.pathname.replace(/\/$/, '');
   const onError = options.onError ?? (() => {});
 
   const credential: ClientCredential =
@@ -237,195 +199,28 @@ export function createBff(options: BffOptions): Bff {
     clock,
     ttl: options.sessionTtl ?? 8 * 3600,
   });
-  const refresher: TokenRefresher = createTokenRefresher({
-    client: webApp,
-    store: createSessionTokenStore(sessions),
-    clock,
+
+  const login = createLoginRoute({ webApp, sessions, cookie, clock, origin, basePath });
+  const callback = createCallbackRoute({ webApp, sessions, cookie, clock, origin, onError });
+  const logout = createLogoutRoute({
+    webApp,
+    sessions,
+    cookie,
+    origin,
+    postLogoutRedirectUri: options.postLogoutRedirectUri ?? `${origin}${basePath}/`,
+    onError,
   });
-
-  const setCookie = (id: string) => cookie.serialize(id, sessions.ttl);
-
-  async function login(request: BffRequest, url: URL): Promise<BffResponse> {
-    const { url: authorizeUrl, transaction } = await webApp.startAuthorization();
-    const pending = {
-      transaction,
-      returnTo: safeReturnTo(url.searchParams.get('returnTo'), { origin, basePath }),
-    };
-    const existing = await sessions.load(cookie.read(request.headers.cookie));
-    if (existing !== undefined) {
-      const updated = await sessions.update(existing, { ...existing.data, pending });
-      if (updated !== undefined) {
-        return { status: 302, headers: noStore({ location: authorizeUrl.toString() }) };
-      }
-    }
-    const { id } = await sessions.create({ createdAt: clock.now(), pending });
-    return {
-      status: 302,
-      headers: noStore({ location: authorizeUrl.toString(), 'set-cookie': setCookie(id) }),
-    };
-  }
-
-  async function callback(request: BffRequest, url: URL): Promise<BffResponse> {
-    const session = await sessions.load(cookie.read(request.headers.cookie));
-    const pending = session?.data.pending;
-    if (
-      session === undefined ||
-      pending === undefined ||
-      clock.now() - pending.transaction.createdAt > TRANSACTION_TTL
-    ) {
-      return text(400, 'This sign-in link has expired or was opened in another browser. Start again.');
-    }
-    // One transaction, one use: clear it before redeeming.
-    const { pending: _used, ...rest } = session.data;
-    const cleared = await sessions.update(session, rest);
-    if (cleared === undefined) {
-      return text(409, 'This sign-in is already being completed. Start again if it does not finish.');
-    }
-    let tokens: Awaited<ReturnType<WebAppClient['handleCallback']>>;
-    try {
-      tokens = await webApp.handleCallback(`${origin}${url.pathname}${url.search}`, pending.transaction);
-    } catch (error) {
-      onError(error, 'callback');
-      const denied = error instanceof TesseraClientError && error.code === 'access_denied';
-      return text(denied ? 403 : 400, denied ? 'Sign-in was cancelled.' : 'Sign-in failed. Start again.');
-    }
-    // A new session id after sign-in, so an id planted before login is worthless (session fixation).
-    await sessions.delete(session);
-    const { id } = await sessions.create({ createdAt: clock.now(), tokens });
-    return {
-      status: 303,
-      headers: noStore({ location: pending.returnTo, 'set-cookie': setCookie(id) }),
-    };
-  }
-
-  async function logout(request: BffRequest): Promise<BffResponse> {
-    if (!isSameOrigin(request.headers, origin)) {
-      return text(403, 'Cross-site request refused.');
-    }
-    const session = await sessions.load(cookie.read(request.headers.cookie));
-    const tokens = session?.data.tokens;
-    let location = options.postLogoutRedirectUri ?? `${origin}${basePath}/`;
-    if (session !== undefined) {
-      await sessions.delete(session);
-    }
-    if (tokens !== undefined) {
-      // RFC 7009 §2: revoking the refresh token ends the grant (and its access tokens at Tessera).
-      const revocations = [
-        ...(tokens.refreshToken === undefined ? [] : [webApp.revoke(tokens.refreshToken, 'refresh_token')]),
-        webApp.revoke(tokens.accessToken, 'access_token'),
-      ];
-      for (const result of await Promise.allSettled(revocations)) {
-        if (result.status === 'rejected') {
-          onError(result.reason, 'logout revocation');
-        }
-      }
-      try {
-        const endSession = await webApp.endSessionUrl(
-          tokens.idToken === undefined ? {} : { idTokenHint: tokens.idToken },
-        );
-        if (endSession !== undefined) {
-          location = endSession.toString();
-        }
-      } catch (error) {
-        onError(error, 'logout end-session');
-      }
-    }
-    return { status: 303, headers: noStore({ location, 'set-cookie': cookie.clear() }) };
-  }
-
-  async function sessionInfo(request: BffRequest): Promise<BffResponse> {
-    const session = await sessions.load(cookie.read(request.headers.cookie));
-    const claims = session?.data.tokens?.claims;
-    if (session?.data.tokens === undefined) {
-      return json(200, { authenticated: false });
-    }
-    const pick = (name: string) => (typeof claims?.[name] === 'string' ? claims[name] : undefined);
-    return json(200, {
-      authenticated: true,
-      user: {
-        sub: pick('sub'),
-        name: pick('name'),
-        email: pick('email'),
-        preferred_username: pick('preferred_username'),
-      },
-      scope: session.data.tokens.scope,
-    });
-  }
-
-  function targetOf(url: URL): URL | undefined {
-    const rest = url.pathname.slice(routes.api.length);
-    const target = new URL(`${api.origin}${apiPath}${rest}${url.search}`);
-    // No escaping the API's base path with dot segments (`/api/../admin`).
-    return target.origin === api.origin &&
-      (target.pathname === apiPath || target.pathname.startsWith(`${apiPath}/`))
-      ? target
-      : undefined;
-  }
-
-  async function proxy(request: BffRequest, url: URL): Promise<BffResponse> {
-    if (!isTrustedApiCall(request.headers, origin)) {
-      return json(403, {
-        error: 'forbidden',
-        error_description: 'API calls need the X-Requested-With header and this origin',
-      });
-    }
-    const target = targetOf(url);
-    if (target === undefined) {
-      return json(404, { error: 'not_found' });
-    }
-    const session = await sessions.load(cookie.read(request.headers.cookie));
-    if (session?.data.tokens === undefined) {
-      return json(401, { error: 'login_required' });
-    }
-    const method = request.method.toUpperCase();
-    const body = BODYLESS.has(method) ? undefined : await request.body();
-    const headers = new Headers();
-    for (const name of FORWARDED_REQUEST_HEADERS) {
-      const value = request.headers[name];
-      if (value !== undefined) {
-        headers.set(name, value);
-      }
-    }
-    const send = (accessToken: string) => {
-      headers.set('authorization', `Bearer ${accessToken}`);
-      return fetchImpl(target, {
-        method,
-        headers,
-        ...(body === undefined ? {} : { body: new Uint8Array(body) }),
-        redirect: 'manual',
-      });
-    };
-    let upstream: Response;
-    try {
-      let tokens = await refresher.getTokens(session.key);
-      upstream = await send(tokens.accessToken);
-      if (isInvalidTokenResponse(upstream)) {
-        // RFC 6750 §3.1: renew once (single flight per session) and retry once.
-        await upstream.body?.cancel();
-        tokens = await refresher.getTokens(session.key, { rejected: tokens.accessToken });
-        upstream = await send(tokens.accessToken);
-      }
-    } catch (error) {
-      if (error instanceof TesseraClientError && error.reloginRequired) {
-        return json(401, { error: 'login_required' }, { 'set-cookie': cookie.clear() });
-      }
-      onError(error, 'proxy');
-      return json(502, { error: 'bad_gateway' });
-    }
-    const responseHeaders: Record<string, string> = {};
-    for (const name of FORWARDED_RESPONSE_HEADERS) {
-      const value = upstream.headers.get(name);
-      if (value !== null) {
-        responseHeaders[name] = value;
-      }
-    }
-    const buffer = new Uint8Array(await upstream.arrayBuffer());
-    return {
-      status: upstream.status,
-      headers: { 'cache-control': 'no-store', ...responseHeaders },
-      body: buffer,
-    };
-  }
+  const sessionInfo = createSessionRoute({ sessions, cookie });
+  const proxy = createApiProxy({
+    api: new URL(options.api),
+    prefix: routes.api,
+    origin,
+    sessions,
+    cookie,
+    refresher: createTokenRefresher({ client: webApp, store: createSessionTokenStore(sessions), clock }),
+    fetch: fetchImpl,
+    onError,
+  });
 
   return {
     routes,

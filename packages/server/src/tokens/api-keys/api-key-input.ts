@@ -1,0 +1,75 @@
+/**
+ * Validation of what a caller asks a key to be: name, scope, audiences, meta and expiry. Each
+ * `assertX` returns the value to store or throws an RFC-style error, so a lifecycle write is
+ * validated whole before anything is written.
+ */
+import { OAuthError } from '@tessera/protocol';
+
+const MAX_NAME_LENGTH = 200;
+const MAX_META_BYTES = 8192;
+const MAX_SCOPES = 100;
+const MAX_AUDIENCES = 20;
+/** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]{1,200}$/;
+
+export function assertName(name: unknown): string {
+  if (typeof name !== 'string' || name.trim().length === 0 || name.length > MAX_NAME_LENGTH) {
+    throw OAuthError.invalidRequest(`name must be 1 to ${MAX_NAME_LENGTH} characters`);
+  }
+  return name;
+}
+
+export function assertScope(scope: readonly string[]): string[] {
+  if (scope.length > MAX_SCOPES) {
+    throw OAuthError.invalidScope(`A key carries at most ${MAX_SCOPES} scopes`);
+  }
+  for (const token of scope) {
+    if (!SCOPE_TOKEN.test(token)) {
+      throw OAuthError.invalidScope('The scope is malformed (RFC 6749 section 3.3)');
+    }
+  }
+  return [...new Set(scope)];
+}
+
+/** RFC 8707 §2: an absolute URI without a fragment. */
+export function assertAudiences(audiences: readonly string[]): string[] {
+  if (audiences.length > MAX_AUDIENCES) {
+    throw OAuthError.invalidTarget(`A key names at most ${MAX_AUDIENCES} audiences`);
+  }
+  for (const uri of audiences) {
+    let ok = uri.length > 0 && uri.length <= 2000 && /^[\x21-\x7E]+$/.test(uri) && !uri.includes('#');
+    if (ok) {
+      try {
+        new URL(uri);
+      } catch {
+        ok = false;
+      }
+    }
+    if (!ok) {
+      throw OAuthError.invalidTarget(
+        'Each audience must be an absolute URI without a fragment (RFC 8707 section 2)',
+      );
+    }
+  }
+  return [...new Set(audiences)];
+}
+
+export function assertMeta(meta: unknown): Record<string, unknown> {
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
+    throw OAuthError.invalidRequest('meta must be a JSON object');
+  }
+  if (Buffer.byteLength(JSON.stringify(meta)) > MAX_META_BYTES) {
+    throw OAuthError.invalidRequest(`meta must be at most ${MAX_META_BYTES} bytes of JSON`);
+  }
+  return meta as Record<string, unknown>;
+}
+
+export function assertExpiresAt(expiresAt: number | null, now: number): number | null {
+  if (expiresAt === null) {
+    return null;
+  }
+  if (!Number.isSafeInteger(expiresAt) || expiresAt <= now) {
+    throw OAuthError.invalidRequest('The expiry must be a time in the future');
+  }
+  return expiresAt;
+}

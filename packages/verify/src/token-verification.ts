@@ -1,0 +1,96 @@
+/**
+ * The cache-miss path: a `tsr_` secret (opaque access token or API key) goes to introspection,
+ * anything else is a JWT verified locally. Concurrent verifications of one token share one
+ * signature check or introspection call.
+ */
+import { OAuthError, parseSecret } from '@tessera/protocol';
+import { decodeProtectedHeader } from 'jose';
+import type { ExtractedToken } from './bearer.js';
+import type { Introspector } from './introspection.js';
+import type { JwtVerifier } from './jwt.js';
+import type { TokenFactsBuilder } from './token-facts.js';
+import type { TokenFacts } from './verified-token.js';
+
+/**
+ * What {@link createTokenVerification} needs.
+ *
+ * @example
+ * ```ts
+ * const deps: TokenVerificationDeps = { jwt, introspector, facts: createTokenFacts({ … }) };
+ * ```
+ */
+export interface TokenVerificationDeps {
+  jwt: Pick<JwtVerifier, 'verify'>;
+  introspector: Pick<Introspector, 'introspect'>;
+  facts: TokenFactsBuilder;
+}
+
+/**
+ * Verifies a token the cache does not hold.
+ *
+ * @example
+ * ```ts
+ * const facts = await verification.verifyOnce({ token, source: 'header' }, hash, now);
+ * ```
+ */
+export interface TokenVerification {
+  /** Throws `invalid_token` or `temporarily_unavailable`; never consults the denylist. */
+  verifyOnce(found: ExtractedToken, hash: string, at: number): Promise<TokenFacts>;
+}
+
+/**
+ * Creates the cache-miss path.
+ *
+ * @example
+ * ```ts
+ * const verification = createTokenVerification({ jwt, introspector, facts: tokenFacts });
+ * ```
+ */
+export function createTokenVerification(deps: TokenVerificationDeps): TokenVerification {
+  const { jwt, introspector } = deps;
+  const pending = new Map<string, Promise<TokenFacts>>();
+
+  async function verifyUncached(found: ExtractedToken, hash: string, at: number): Promise<TokenFacts> {
+    const { token, source } = found;
+    if (token.startsWith('tsr_')) {
+      const parsed = parseSecret(token);
+      if (parsed === undefined) {
+        throw OAuthError.invalidToken('The token is malformed');
+      }
+      if (parsed.kind !== 'at' && parsed.kind !== 'key') {
+        throw OAuthError.invalidToken('The token is not an access token or an API key');
+      }
+      if (source === 'api_key_header' && parsed.kind !== 'key') {
+        throw OAuthError.invalidToken('The API key header carries something other than an API key');
+      }
+      const kind = parsed.kind === 'key' ? 'api_key' : 'opaque';
+      const answer = await introspector.introspect(token, kind === 'opaque' ? 'access_token' : undefined);
+      return deps.facts.ofIntrospection(hash, kind, answer, at);
+    }
+    if (source === 'api_key_header') {
+      throw OAuthError.invalidToken('The API key header carries something other than an API key');
+    }
+    const facts = deps.facts.ofJwt(hash, await jwt.verify(token, at));
+    // A pulled signing key's tokens are refused even when its JWKS entry is still cached here.
+    facts.signingKeyId = signingKeyIdOf(token);
+    return facts;
+  }
+
+  /** Coalesces concurrent verifications of one token into a single signature check or call. */
+  function verifyOnce(found: ExtractedToken, hash: string, at: number): Promise<TokenFacts> {
+    const key = `${found.source === 'api_key_header' ? 'k' : 't'}${hash}`;
+    let promise = pending.get(key);
+    if (promise === undefined) {
+      promise = verifyUncached(found, hash, at).finally(() => pending.delete(key));
+      pending.set(key, promise);
+    }
+    return promise;
+  }
+
+  return { verifyOnce };
+}
+
+function signingKeyIdOf(token: string): string | undefined {
+  const kid = decodeProtectedHeader(token).kid;
+  return typeof kid === 'string' ? kid : undefined;
+}
