@@ -11,6 +11,7 @@
  * lines are heartbeats.
  */
 import type { RevocationEvent } from '@tessera/protocol';
+import { basicAuthorization } from './basic-authorization.js';
 import type { ClientCredentials } from './introspection.js';
 import { createEventStreamParser } from './sse.js';
 
@@ -77,11 +78,6 @@ export interface RevocationStream {
   /** Since when (seconds) the stream has been out of sync, or undefined; allocation-free. */
   downSince(): number | undefined;
   close(): Promise<void>;
-}
-
-function basicAuthorization(client: ClientCredentials): string {
-  const encode = (value: string) => encodeURIComponent(value).replace(/%20/g, '+');
-  return `Basic ${btoa(`${encode(client.clientId)}:${encode(client.clientSecret)}`)}`;
 }
 
 /** Lets a library timer not keep the process alive (Node); a no-op elsewhere. */
