@@ -5,5 +5,6 @@
  * @packageDocumentation
  */
 export * from './errors.js';
+export * from './scope.js';
 export * from './secret.js';
 export * from './wire.js';

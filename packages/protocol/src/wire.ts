@@ -79,11 +79,3 @@ export interface RevocationEvent {
   /** After this time (seconds) no token the revocation names can be valid any more. */
   expiresAt: number;
 }
-
-/** Scope string (RFC 6749 §3.3) to a list, without empties or duplicates. */
-export function parseScope(scope: string | undefined): string[] {
-  if (scope === undefined) {
-    return [];
-  }
-  return [...new Set(scope.split(' ').filter((s) => s.length > 0))];
-}

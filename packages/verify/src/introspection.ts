@@ -6,6 +6,7 @@
  * sooner.
  */
 import { type IntrospectionResponse, OAuthError } from '@tessera/protocol';
+import { basicAuthorization } from './basic-authorization.js';
 
 /**
  * The client the API server authenticates as (it needs the `introspect` permission at Tessera).
@@ -39,12 +40,6 @@ export interface IntrospectorOptions {
 export interface Introspector {
   /** The RFC 7662 §2.2 response; throws `temporarily_unavailable` when the server cannot answer. */
   introspect(token: string, hint: 'access_token' | undefined): Promise<IntrospectionResponse>;
-}
-
-/** RFC 6749 §2.3.1: client id and secret are form-urlencoded before Basic encoding. */
-function basicAuthorization(client: ClientCredentials): string {
-  const encode = (value: string) => encodeURIComponent(value).replace(/%20/g, '+');
-  return `Basic ${btoa(`${encode(client.clientId)}:${encode(client.clientSecret)}`)}`;
 }
 
 /**

@@ -1,5 +1,5 @@
 /** RFC 6750 §3.1 `insufficient_scope`: the token is valid but does not grant what the route needs. */
-import { OAuthError } from '@tessera/protocol';
+import { missingScopes, OAuthError } from '@tessera/protocol';
 import type { VerifiedToken } from './verified-token.js';
 
 /**
@@ -17,7 +17,7 @@ export function requireScope(
   ...scopes: ReadonlyArray<string | readonly string[]>
 ): void {
   const needed = scopes.flat();
-  const missing = needed.filter((scope) => !token.scope.includes(scope));
+  const missing = missingScopes(needed, token.scope);
   if (missing.length > 0) {
     throw OAuthError.insufficientScope(`The access token lacks the scope ${missing.join(' ')}`, {
       scope: needed.join(' '),

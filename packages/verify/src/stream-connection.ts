@@ -5,6 +5,7 @@
  * the backlog; each `revocation` event is checked for shape before it reaches the denylist.
  */
 import type { RevocationEvent } from '@tessera/protocol';
+import { basicAuthorization } from './basic-authorization.js';
 import type { ClientCredentials } from './introspection.js';
 import { createEventStreamParser } from './sse.js';
 import type { StreamSyncState } from './stream-sync-state.js';
@@ -40,11 +41,6 @@ export interface StreamConnection {
   connectOnce(): Promise<boolean>;
   /** Aborts the connection in progress, if any. */
   abort(reason: Error): void;
-}
-
-function basicAuthorization(client: ClientCredentials): string {
-  const encode = (value: string) => encodeURIComponent(value).replace(/%20/g, '+');
-  return `Basic ${btoa(`${encode(client.clientId)}:${encode(client.clientSecret)}`)}`;
 }
 
 function isRevocationEvent(value: unknown): value is RevocationEvent {

@@ -2,6 +2,7 @@
  * What a user's sign-in yields: an access token, usually a refresh token, and with `openid` an ID
  * token whose claims oauth4webapi has validated (signature, `iss`, `aud`, `nonce`, `exp`).
  */
+import { parseScope } from '@tessera/protocol';
 import type * as oauth from 'oauth4webapi';
 import type { Clock } from '../clock.js';
 import { DEFAULT_LIFETIME } from '../renewal-policy.js';
@@ -45,8 +46,7 @@ export function tokenSetOf(
   const tokens: TokenSet = {
     accessToken: result.access_token,
     expiresAt: obtainedAt + (result.expires_in ?? DEFAULT_LIFETIME),
-    scope:
-      result.scope === undefined ? (previous?.scope ?? []) : result.scope.split(' ').filter((s) => s !== ''),
+    scope: result.scope === undefined ? (previous?.scope ?? []) : parseScope(result.scope),
   };
   const refreshToken = result.refresh_token ?? previous?.refreshToken;
   if (refreshToken !== undefined) {

@@ -210,6 +210,25 @@ describe('POST /api-keys/verify (issue 4 §2)', () => {
     expect(denied.body).not.toContain(key);
   });
 
+  it('RFC 6749 §2.3.1 — client credentials in the URL query → 400 invalid_request, even beside valid Basic credentials', async () => {
+    const { key } = await createKey();
+    for (const query of [
+      `client_id=${verifier.id}&client_secret=${verifier.secret}`,
+      `client_assertion=${verifier.secret}`,
+    ]) {
+      const response = await t.app.inject({
+        method: 'POST',
+        url: `/api-keys/verify?${query}`,
+        headers: { authorization: verifier.basic },
+        payload: { key },
+      });
+      expect(response.statusCode, query).toBe(400);
+      expect(response.json().error).toBe('invalid_request');
+      expect(response.body).not.toContain(verifier.secret);
+      expect(response.body).not.toContain(key);
+    }
+  });
+
   it('a missing or non-string key → 400 invalid_request', async () => {
     expect((await verify(undefined)).json().error).toBe('invalid_request');
     expect((await verify(42)).statusCode).toBe(400);

@@ -3,7 +3,7 @@
  * http → oauth → tokens → keys → store ports; adapters are wired only in main.ts.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
@@ -26,11 +26,34 @@ function importsOf(file: string): string[] {
   return [
     ...text.matchAll(/^\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/gm),
     ...text.matchAll(/import\(['"]([^'"]+)['"]\)/g),
+    ...text.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm),
   ].map((m) => m[1] ?? '');
 }
 
 const server = join(ROOT, 'server/src');
 const rel = (file: string) => relative(server, file);
+
+/** The top-level folder of server/src (or file, e.g. `main.ts`) a relative import lands in. */
+function layerOf(file: string, spec: string): string | undefined {
+  if (!spec.startsWith('.')) {
+    return undefined;
+  }
+  return relative(server, resolve(dirname(file), spec)).split('/')[0];
+}
+
+/** `path → spec` for every import of the files under `from/` that lands in one of `forbidden`. */
+function crossings(from: string, forbidden: readonly string[]): string[] {
+  const offenders: string[] = [];
+  for (const file of sources(join(server, from))) {
+    for (const spec of importsOf(file)) {
+      const layer = layerOf(file, spec);
+      if (layer !== undefined && forbidden.includes(layer)) {
+        offenders.push(`${rel(file)} → ${spec}`);
+      }
+    }
+  }
+  return offenders;
+}
 
 describe('layer rules', () => {
   it('only main.ts and the store itself import storage adapters (sql, sqlite, postgres, open-store)', () => {
@@ -51,11 +74,11 @@ describe('layer rules', () => {
     expect(importsOf(join(server, 'main.ts')).some((spec) => /store\/open-store/.test(spec))).toBe(true);
   });
 
-  it('oauth/, tokens/, keys/ never import HTTP or SQL libraries, nor the http/ layer', () => {
+  it('oauth/, tokens/, keys/, users/, audit/, events/ never import HTTP or SQL libraries, nor the http/ layer', () => {
     const offenders: string[] = [];
     for (const file of sources(server)) {
       const path = rel(file);
-      if (!/^(oauth|tokens|keys)\//.test(path)) {
+      if (!/^(oauth|tokens|keys|users|audit|events)\//.test(path)) {
         continue;
       }
       for (const spec of importsOf(file)) {
@@ -67,16 +90,47 @@ describe('layer rules', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('store/ never reaches up into http/, oauth/ or tokens/', () => {
+  it('store/ never reaches up into http/, oauth/, tokens/, keys/, users/, audit/ or cli/', () => {
+    expect(
+      crossings('store', ['http', 'oauth', 'tokens', 'keys', 'users', 'audit', 'cli', 'main.ts']),
+    ).toEqual([]);
+  });
+
+  it('tokens/ never imports oauth/; keys/ never imports tokens/ or oauth/ (http → oauth → tokens → keys)', () => {
+    expect(crossings('tokens', ['oauth'])).toEqual([]);
+    expect(crossings('keys', ['tokens', 'oauth'])).toEqual([]);
+  });
+
+  it('users/ sits beside tokens/: it never imports oauth/, http/ or cli/', () => {
+    expect(crossings('users', ['oauth', 'http', 'cli', 'main.ts'])).toEqual([]);
+  });
+
+  it('audit/ and events/ sit under every domain: they import none of them', () => {
+    const domains = ['http', 'oauth', 'tokens', 'keys', 'users', 'cli', 'main.ts'];
+    expect(crossings('audit', domains)).toEqual([]);
+    // The bus is the bottom: the store's LISTEN/NOTIFY bridge plugs into it, never the reverse.
+    expect(crossings('events', [...domains, 'audit', 'store'])).toEqual([]);
+  });
+
+  it('cli/ reaches a running server through the admin API, never by importing http/; nothing imports cli/', () => {
+    expect(crossings('cli', ['http'])).toEqual([]);
     const offenders: string[] = [];
-    for (const file of sources(join(server, 'store'))) {
+    for (const file of sources(server)) {
+      if (rel(file).startsWith('cli/')) {
+        continue;
+      }
       for (const spec of importsOf(file)) {
-        if (/\.\.\/(\.\.\/)?(http|oauth|tokens|cli)\//.test(spec)) {
+        if (layerOf(file, spec) === 'cli') {
           offenders.push(`${rel(file)} → ${spec}`);
         }
       }
     }
     expect(offenders).toEqual([]);
+  });
+
+  it('the rules can see what they forbid: a known crossing is found', () => {
+    // http/ does import oauth/, so a rule that found nothing there would be blind, not satisfied.
+    expect(crossings('http', ['oauth']).length).toBeGreaterThan(0);
   });
 
   it('only config/ reads process.env', () => {

@@ -11,6 +11,7 @@
  */
 import { OAuthError } from '@tessera/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isBasicAuthorization } from '../../oauth/client-auth/client-secret-basic.js';
 import type { AuthenticateClient, AuthenticatedClient } from '../../oauth/client-auth/index.js';
 import type { FormBody } from './form-body.js';
 
@@ -77,7 +78,7 @@ export function authenticateRequest(
     );
   }
   const authorization = request.headers.authorization;
-  request.usedBasicAuth = authorization !== undefined && /^basic(?: |$)/i.test(authorization);
+  request.usedBasicAuth = isBasicAuthorization(authorization);
   return authenticate({ authorization, body, endpoint });
 }
 

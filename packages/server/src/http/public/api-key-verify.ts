@@ -18,6 +18,7 @@ import {
 } from '../../tokens/api-keys/index.js';
 import type { FormBody } from '../plugins/form-body.js';
 import { single } from '../plugins/form-body.js';
+import { authenticateRequest } from '../plugins/oauth-post.js';
 import { addRateLimitFields, type CallerLimit } from '../plugins/rate-limit.js';
 
 export const API_KEY_VERIFY_PATH = '/api-keys/verify';
@@ -69,9 +70,8 @@ export function registerApiKeyVerifyRoute(app: FastifyInstance, deps: ApiKeyVeri
       reply,
       async () => {
         const params = paramsOf(request);
-        const authorization = request.headers.authorization;
-        request.usedBasicAuth = authorization !== undefined && /^basic(?: |$)/i.test(authorization);
-        const { client, method } = await deps.authenticate({ authorization, body: params, endpoint });
+        // RFC 6749 §2.3.1: client credentials in the URL are refused, as at every endpoint.
+        const { client, method } = await authenticateRequest(request, deps.authenticate, params, endpoint);
         if (method === 'none') {
           throw OAuthError.invalidClient('API-key verification requires client authentication');
         }

@@ -21,6 +21,7 @@ import { OAuthError, type RevocationEvent } from '@tessera/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../clock.js';
 import type { EventBus } from '../../events/bus.js';
+import { isBasicAuthorization } from '../../oauth/client-auth/client-secret-basic.js';
 import type { AuthenticateClient } from '../../oauth/client-auth/index.js';
 import type { RevocationStore } from '../../store/ports.js';
 import { createSentIds, type SentIds } from './sent-ids.js';
@@ -128,7 +129,7 @@ export function registerRevocationStream(
 
   async function authorize(request: FastifyRequest): Promise<string> {
     const authorization = request.headers.authorization;
-    request.usedBasicAuth = authorization !== undefined && /^basic(?: |$)/i.test(authorization);
+    request.usedBasicAuth = isBasicAuthorization(authorization);
     if (!request.usedBasicAuth) {
       throw OAuthError.invalidClient('The revocation stream requires HTTP Basic client authentication');
     }

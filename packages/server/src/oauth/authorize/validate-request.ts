@@ -7,10 +7,11 @@
  * 2. {@link validateAuthorizationRequest}: everything else; these errors are redirected to the
  *    client with `state` and `iss` (RFC 9207).
  */
-import { OAuthError, parseScope } from '@tessera/protocol';
+import { missingScopes, OAuthError, parseScope } from '@tessera/protocol';
 import type { ClientRecord } from '../../store/ports.js';
 import { isValidS256Challenge } from '../pkce.js';
 import { isRegisteredRedirectUri } from '../redirect-uri.js';
+import { defaultScopeOf } from '../scope.js';
 import type { AuthorizationRequest, Prompt, RawAuthorizationQuery } from './parse-request.js';
 
 /** The scopes of OpenID Connect Core §5.4 and §11 that Tessera implements. */
@@ -101,18 +102,18 @@ function parseMaxAge(value: string | undefined): number | null {
 
 function resolveScope(value: string | undefined, client: ClientRecord): string[] {
   const requested = parseScope(value);
-  const scope =
-    requested.length > 0 ? requested : client.defaultScope.length > 0 ? client.defaultScope : client.scope;
+  const scope = requested.length > 0 ? requested : defaultScopeOf(client);
+  // The OIDC scopes need no registration; everything else must be the client's.
+  const notAllowed = new Set(missingScopes(scope, [...client.scope, ...OIDC_SCOPES]));
   for (const s of scope) {
-    if ((OIDC_SCOPES as readonly string[]).includes(s)) {
-      // OIDC Core §11: offline access only for a client that may use refresh tokens.
-      if (s === 'offline_access' && !client.grantTypes.includes('refresh_token')) {
-        throw redirected(
-          OAuthError.invalidScope,
-          'offline_access needs a client allowed the refresh_token grant',
-        );
-      }
-    } else if (!client.scope.includes(s)) {
+    // OIDC Core §11: offline access only for a client that may use refresh tokens.
+    if (s === 'offline_access' && !client.grantTypes.includes('refresh_token')) {
+      throw redirected(
+        OAuthError.invalidScope,
+        'offline_access needs a client allowed the refresh_token grant',
+      );
+    }
+    if (notAllowed.has(s)) {
       throw redirected(OAuthError.invalidScope, `scope ${s} is not allowed for this client`);
     }
   }

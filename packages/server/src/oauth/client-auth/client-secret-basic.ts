@@ -13,9 +13,13 @@ export interface ClientCredentials {
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** True when the header uses the Basic scheme (RFC 7617 §2: the scheme name is case-insensitive). */
-export function isBasicAuthorization(header: string): boolean {
-  return /^basic(?: |$)/i.test(header);
+/**
+ * True when an `Authorization` header is present and uses the Basic scheme (RFC 7617 §2: the scheme
+ * name is case-insensitive). The one test of the scheme, for client authentication and for the
+ * `WWW-Authenticate: Basic` challenge its failures carry (RFC 6749 §5.2).
+ */
+export function isBasicAuthorization(header: string | undefined): header is string {
+  return header !== undefined && /^basic(?: |$)/i.test(header);
 }
 
 /** RFC 6749 Appendix B: form-urlencoding decode (`+` is a space, escapes must be valid UTF-8). */

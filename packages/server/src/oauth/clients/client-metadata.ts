@@ -5,7 +5,7 @@
  * within scope, public clients, redirect URIs for the code grant) run on the merged result, so a
  * PATCH is held to the same rules as a create.
  */
-import { OAuthError } from '@tessera/protocol';
+import { isScopeToken, OAuthError, parseScope } from '@tessera/protocol';
 import { z } from 'zod';
 import { parseDuration } from '../../config/schema.js';
 import type { ClientPatch, ClientRecord } from '../../store/ports.js';
@@ -46,9 +46,6 @@ const MAX_URIS = 20;
 const MAX_SCOPES = 100;
 const MAX_SCOPE_TOKEN = 128;
 
-/** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
-const SCOPE_TOKEN_RE = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
-
 function unique<T>(values: readonly T[]): T[] {
   return [...new Set(values)];
 }
@@ -59,13 +56,13 @@ function scopeString(description: string) {
     .max(4096)
     .transform((value, ctx) => {
       // RFC 6749 §3.3: tokens are separated by spaces; extra spaces are forgiven, other whitespace is not a token character.
-      const tokens = value.split(' ').filter((token) => token.length > 0);
+      const tokens = parseScope(value);
       if (tokens.length > MAX_SCOPES) {
         ctx.addIssue({ code: 'custom', message: `must hold at most ${MAX_SCOPES} scopes` });
         return z.NEVER;
       }
       for (const token of tokens) {
-        if (!SCOPE_TOKEN_RE.test(token) || token.length > MAX_SCOPE_TOKEN) {
+        if (!isScopeToken(token) || token.length > MAX_SCOPE_TOKEN) {
           ctx.addIssue({
             code: 'custom',
             message: `must be space-separated scope tokens of printable ASCII without quotes or backslashes, at most ${MAX_SCOPE_TOKEN} characters each (RFC 6749 section 3.3)`,
@@ -73,7 +70,7 @@ function scopeString(description: string) {
           return z.NEVER;
         }
       }
-      return unique(tokens);
+      return tokens;
     })
     .meta({ description, examples: ['read write'] });
 }

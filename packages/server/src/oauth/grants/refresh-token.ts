@@ -14,7 +14,7 @@
  * then uses the successor second still triggers reuse detection. Beyond the window, or once the
  * successor was used, the old token is a reuse as before.
  */
-import { OAuthError, parseScope, parseSecret, type TokenResponse } from '@tessera/protocol';
+import { missingScopes, OAuthError, parseScope, parseSecret, type TokenResponse } from '@tessera/protocol';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { Clock } from '../../clock.js';
 import { hashSecret } from '../../ids.js';
@@ -46,8 +46,7 @@ function resolveScope(requested: string | undefined, record: RefreshTokenRecord)
     return record.scope;
   }
   // RFC 6749 §6: "MUST NOT include any scope not originally granted".
-  const extra = scope.filter((s) => !record.scope.includes(s));
-  if (extra.length > 0) {
+  if (missingScopes(scope, record.scope).length > 0) {
     throw OAuthError.invalidScope('The requested scope exceeds the scope originally granted');
   }
   return scope;

@@ -2,7 +2,7 @@
  * Who may own a key, and what the owner allows it: the owner must exist, and a client owner bounds
  * the key's scope and audiences (one permission model for a client's tokens and its keys).
  */
-import { OAuthError } from '@tessera/protocol';
+import { missingScopes, OAuthError } from '@tessera/protocol';
 import type { ClientStore, UserStore } from '../../store/ports.js';
 
 export interface OwnerPolicyDeps {
@@ -24,8 +24,7 @@ export function createOwnerPolicy(deps: OwnerPolicyDeps): OwnerPolicy {
       if (client === undefined) {
         throw OAuthError.invalidRequest('owner is not an existing client or user');
       }
-      const allowed = new Set(client.scope);
-      const extra = scope.filter((token) => !allowed.has(token));
+      const extra = missingScopes(scope, client.scope);
       if (extra.length > 0) {
         throw OAuthError.invalidScope(`Scope not allowed for the owning client: ${extra.join(' ')}`);
       }
