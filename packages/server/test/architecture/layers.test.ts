@@ -30,9 +30,6 @@ function importsOf(file: string): string[] {
 }
 
 const server = join(ROOT, 'server/src');
-
-/** Factories http/ may call: per-request bookkeeping, not services (discovery's capability sets). */
-const HTTP_MAY_CREATE: ReadonlySet<string> = new Set(['createCapabilities']);
 const rel = (file: string) => relative(server, file);
 
 describe('layer rules', () => {
@@ -80,39 +77,6 @@ describe('layer rules', () => {
       }
     }
     expect(offenders).toEqual([]);
-  });
-
-  it('issue 12 item 17 — one composition root: only main.ts imports compose/, and http/ constructs no service', () => {
-    const offenders: string[] = [];
-    for (const file of sources(server)) {
-      const path = rel(file);
-      const text = readFileSync(file, 'utf8');
-      for (const spec of importsOf(file)) {
-        if (/(^|\/)compose\//.test(spec) && path !== 'main.ts' && !path.startsWith('compose/')) {
-          offenders.push(`${path} → ${spec}`);
-        }
-      }
-      if (!path.startsWith('http/')) {
-        continue;
-      }
-      // A value import of a factory from the layers below: services, grants, introspectors, hashers…
-      for (const m of text.matchAll(/^import\s+(?!type\s)\{([^}]*)\}\s+from\s+['"]([^'"]+)['"]/gm)) {
-        const names = (m[1] ?? '').split(',').map((name) => name.trim());
-        const spec = m[2] ?? '';
-        if (!/^\.\.\/\.\.\/|^\.\.\/(?!(admin|pages|plugins|public|features)\/)/.test(spec)) {
-          continue;
-        }
-        for (const name of names) {
-          if (/^create[A-Z]\w*$/.test(name) && !HTTP_MAY_CREATE.has(name)) {
-            offenders.push(`${path} → ${name} from ${spec}`);
-          }
-        }
-      }
-    }
-    expect(offenders).toEqual([]);
-    // The rule can see what it forbids: the composition root does build the user service.
-    const compose = join(server, 'compose/users.ts');
-    expect(readFileSync(compose, 'utf8')).toMatch(/import \{[^}]*\bcreateUserService\b/);
   });
 
   it('only config/ reads process.env', () => {
