@@ -40,6 +40,7 @@ import { createLogger, type Logger } from './log.js';
 import { createMaintenanceJob, type MaintenanceJob } from './maintenance/maintenance-job.js';
 import { createMaintenanceMetrics } from './maintenance/maintenance-metrics.js';
 import { createInteractionSealer } from './oauth/authorize/interaction.js';
+import type { ClientAuthMethods } from './oauth/client-auth/client-authenticator.js';
 import { createClientService } from './oauth/clients/index.js';
 import { type OpenStoreOptions, openStore } from './store/open-store.js';
 import type { Store } from './store/ports.js';
@@ -62,16 +63,21 @@ export interface Runtime {
   audit: AuditLog;
   /** The purge job for expired rows (tests run a pass with `run()`). */
   maintenance: MaintenanceJob;
-  /** The frozen token registries the OAuth endpoints dispatch on (tests check they are complete). */
-  registries: Readonly<TokenRegistries>;
+  /** The frozen registries the OAuth endpoints dispatch on (tests check they are complete). */
+  registries: Readonly<Registries>;
   /** Drains in-flight requests, stops timers and closes the store. */
   close(): Promise<void>;
+}
+
+/** The token registries and the client-authentication methods, each built once and frozen. */
+export interface Registries extends TokenRegistries {
+  clientAuthMethods: ClientAuthMethods;
 }
 
 /** What the HTTP features are built with, and the frozen token registries they dispatch on. */
 interface Composition {
   features: HttpFeature[];
-  registries: Readonly<TokenRegistries>;
+  registries: Readonly<Registries>;
 }
 
 /**
@@ -107,11 +113,15 @@ function compose(core: Core): Composition {
     revokeApiKeysOf: (owner, actor) => apiKeys.apiKeys.revokeOwnedBy(owner, { actor }),
   });
   // Introspectors and revokers are asked in this order: access tokens, API keys, refresh tokens.
-  const registries = buildTokenRegistries([
+  const tokenRegistries = buildTokenRegistries([
     oauth.contributions,
     apiKeys.contributions,
     composeUserGrants(core, oauth),
   ]);
+  const registries: Readonly<Registries> = Object.freeze({
+    ...tokenRegistries,
+    clientAuthMethods: oauth.authMethods,
+  });
 
   const features: HttpFeature[] = [];
   // /token, /introspect, /revoke, /admin/tokens/revoke.
@@ -119,7 +129,9 @@ function compose(core: Core): Composition {
     createOAuthCoreFeature({
       issuer: core.issuer,
       authenticate: oauth.authenticate,
-      ...registries,
+      grants: registries.grants,
+      introspectors: registries.introspectors,
+      revokers: registries.revokers,
       revocations: oauth.revocations,
       store: core.store,
       clock: core.clock,
@@ -145,7 +157,7 @@ function compose(core: Core): Composition {
         ),
         revoke: callerLimit(config.rateLimit.revoke, 'revocation requests from this caller', 'revoke'),
       },
-      authMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+      authMethods: [...registries.clientAuthMethods.keys()],
       onClose: () => oauth.clients.close(),
     }),
   );

@@ -4,7 +4,11 @@
  * contributes to the token registries (the `client_credentials` grant, JWT and opaque access
  * tokens at `/introspect` and `/revoke`).
  */
-import { createClientAuthenticator } from '../oauth/client-auth/client-authenticator.js';
+import {
+  type ClientAuthMethods,
+  createClientAuthenticator,
+  createClientAuthMethods,
+} from '../oauth/client-auth/client-authenticator.js';
 import { createClientAuthBackoff } from '../oauth/client-auth/failure-backoff.js';
 import type { AuthenticateClient } from '../oauth/client-auth/index.js';
 import { createJwksUriFetch } from '../oauth/client-auth/jwks-uri-fetch.js';
@@ -24,6 +28,8 @@ import type { TokenContributions } from './token-registries.js';
 export interface OAuthCore {
   clients: ClientRegistry;
   authenticate: AuthenticateClient;
+  /** The client-authentication methods `authenticate` dispatches on, frozen; discovery lists them. */
+  authMethods: ClientAuthMethods;
   accessTokens: AccessTokenService;
   verifyAccessToken: AccessTokenVerifier;
   revocations: RevocationDenylist;
@@ -46,7 +52,7 @@ export function composeOAuthCore(core: Core): OAuthCore {
       return status === undefined || status.connected ? undefined : Date.now() - status.since;
     },
   });
-  const authenticate = createClientAuthenticator({
+  const authenticatorDeps = {
     clients,
     replay: store,
     clock,
@@ -66,7 +72,9 @@ export function composeOAuthCore(core: Core): OAuthCore {
         timeoutMs: config.clients.jwksFetchTimeout * 1000,
       }),
     },
-  });
+  };
+  const authMethods = createClientAuthMethods(authenticatorDeps);
+  const authenticate = createClientAuthenticator(authenticatorDeps, authMethods);
   const accessTokens = createAccessTokenService({
     issuer,
     keyring,
@@ -79,6 +87,7 @@ export function composeOAuthCore(core: Core): OAuthCore {
   return {
     clients,
     authenticate,
+    authMethods,
     accessTokens,
     verifyAccessToken,
     revocations,

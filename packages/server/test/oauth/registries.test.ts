@@ -62,6 +62,23 @@ describe('token registries', () => {
     expect(t.registries.revokers.some((r) => r.accepts(jwt))).toBe(true);
   });
 
+  it('issue 12 item 17 — the client-authentication methods are a frozen registry; adding one after build throws', () => {
+    const methods = t.registries.clientAuthMethods;
+    expect(Object.isFrozen(methods)).toBe(true);
+    const asMap = methods as unknown as Map<string, unknown>;
+    expect(() => asMap.set('tls_client_auth', {})).toThrow(TypeError);
+    expect(() => asMap.delete('client_secret_basic')).toThrow(TypeError);
+    expect([...methods.keys()]).toEqual(['client_secret_basic', 'client_secret_post', 'private_key_jwt']);
+  });
+
+  it('issue 12 item 17 / RFC 8414 §2 — token_endpoint_auth_methods_supported is exactly the registry (plus none for public clients)', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/.well-known/oauth-authorization-server' });
+    const meta = response.json() as Record<string, string[]>;
+    const registered = [...t.registries.clientAuthMethods.keys()];
+    expect(meta.introspection_endpoint_auth_methods_supported).toEqual(registered);
+    expect(meta.token_endpoint_auth_methods_supported).toEqual([...registered, 'none']);
+  });
+
   it('issue 12 item 17 — two grants claiming one grant_type is a wiring error', () => {
     expect(() =>
       createGrantRegistry([fakeGrant('client_credentials'), fakeGrant('client_credentials')]),
