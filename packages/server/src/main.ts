@@ -1,6 +1,7 @@
 /**
  * The composition root (DESIGN §2): the only module that picks concrete adapters and wires
- * dependencies: config → store → bus → keys → core → http.
+ * dependencies: config → store → bus → keys → core services (built in compose/, which only this
+ * file imports) → frozen token registries → http features, which only register routes.
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,9 +10,15 @@ import type { FastifyInstance } from 'fastify';
 import { type AuditLog, createAuditLog } from './audit/audit-log.js';
 import { registerAuditMetrics } from './audit/audit-metrics.js';
 import { type Clock, systemClock } from './clock.js';
+import { composeApiKeys } from './compose/api-keys.js';
+import type { Core } from './compose/core.js';
+import { composeOAuthCore } from './compose/oauth-core.js';
+import { buildTokenRegistries, type TokenRegistries } from './compose/token-registries.js';
+import { composeUserGrants } from './compose/user-grants.js';
+import { composeUsers } from './compose/users.js';
 import { ConfigError, decodeMasterKey } from './config/load.js';
 import type { Config } from './config/schema.js';
-import type { BusBridge, BusStatus, EventBus } from './events/bus.js';
+import type { BusBridge, EventBus } from './events/bus.js';
 import { createInProcessBus } from './events/in-process.js';
 import { createAdminTokensFeature } from './http/admin/admin-tokens.js';
 import { createClientsFeature } from './http/admin/clients.js';
@@ -20,11 +27,11 @@ import { createSigningKeyRevokeFeature } from './http/admin/signing-key-revoke.j
 import { buildApp, issuerOf } from './http/app.js';
 import type { HttpFeature } from './http/feature.js';
 import { createApiKeysFeature } from './http/features/api-keys.js';
-import { createLogin } from './http/features/login.js';
+import { createLoginFeature } from './http/features/login.js';
 import { createOAuthCoreFeature } from './http/features/oauth-core.js';
 import { createRevocationStreamFeature } from './http/features/revocation-stream.js';
 import { createAdminActorRegistry } from './http/plugins/admin-auth.js';
-import { createMetrics, type Metrics, registerReplicationMetrics } from './http/plugins/metrics.js';
+import { createMetrics, registerReplicationMetrics } from './http/plugins/metrics.js';
 import { createCallerLimit, createRateLimiter } from './http/plugins/rate-limit.js';
 import { mintSecret, newId } from './ids.js';
 import { createKeyring, type Keyring } from './keys/keyring.js';
@@ -32,32 +39,13 @@ import { UnsealError } from './keys/seal.js';
 import { createLogger, type Logger } from './log.js';
 import { createMaintenanceJob, type MaintenanceJob } from './maintenance/maintenance-job.js';
 import { createMaintenanceMetrics } from './maintenance/maintenance-metrics.js';
-import { createClientAuthenticator } from './oauth/client-auth/client-authenticator.js';
-import { createClientAuthBackoff } from './oauth/client-auth/failure-backoff.js';
-import type { AuthenticateClient } from './oauth/client-auth/index.js';
-import { createJwksUriFetch } from './oauth/client-auth/jwks-uri-fetch.js';
-import { type ClientRegistry, createClientRegistry } from './oauth/client-registry.js';
+import { createInteractionSealer } from './oauth/authorize/interaction.js';
+import type { ClientAuthMethods } from './oauth/client-auth/client-authenticator.js';
 import { createClientService } from './oauth/clients/index.js';
-import { createClientCredentialsGrant } from './oauth/grants/client-credentials.js';
-import type { Grant } from './oauth/grants/index.js';
-import {
-  createJwtAccessTokenIntrospector,
-  createOpaqueAccessTokenIntrospector,
-  type Introspector,
-} from './oauth/introspection.js';
-import {
-  createJwtAccessTokenRevoker,
-  createOpaqueAccessTokenRevoker,
-  type Revoker,
-} from './oauth/revocation.js';
 import { type OpenStoreOptions, openStore } from './store/open-store.js';
 import type { Store } from './store/ports.js';
 import { createNotifyBridge } from './store/postgres/notify-bridge.js';
-import { type AccessTokenService, createAccessTokenService } from './tokens/access-token.js';
 import { createAdminTokenService } from './tokens/admin-tokens/admin-token-service.js';
-import { createApiKeyIntrospector, createApiKeyService, createOwnerStatus } from './tokens/api-keys/index.js';
-import { createRevocations, type RevocationDenylist } from './tokens/revocations.js';
-import { type AccessTokenVerifier, createAccessTokenVerifier } from './tokens/verify-access-token.js';
 import type { PasswordHasher } from './users/password-hasher.js';
 
 /** Clock skew tolerated when deciding how long retired keys stay published. */
@@ -75,262 +63,143 @@ export interface Runtime {
   audit: AuditLog;
   /** The purge job for expired rows (tests run a pass with `run()`). */
   maintenance: MaintenanceJob;
+  /** The frozen registries the OAuth endpoints dispatch on (tests check they are complete). */
+  registries: Readonly<Registries>;
   /** Drains in-flight requests, stops timers and closes the store. */
   close(): Promise<void>;
 }
 
-/** Everything the core services are built from. */
-export interface Core {
-  config: Readonly<Config>;
-  issuer: string;
-  /** Seals signing keys at rest and keys the sealed sign-in state (never logged). */
-  masterKey: Buffer;
-  /** Checks human passwords (argon2id unless a test injects one); bounded per process. */
-  passwordHasher?: PasswordHasher;
-  store: Store;
-  keyring: Keyring;
-  bus: EventBus;
-  clock: Clock;
-  logger: Logger;
-  audit: AuditLog;
-  metrics: Metrics;
-  /** The cross-node bus connection (undefined without a bridge). */
-  busStatus: () => BusStatus | undefined;
+/** The token registries and the client-authentication methods, each built once and frozen. */
+export interface Registries extends TokenRegistries {
+  clientAuthMethods: ClientAuthMethods;
+}
+
+/** What the HTTP features are built with, and the frozen token registries they dispatch on. */
+interface Composition {
+  features: HttpFeature[];
+  registries: Readonly<Registries>;
 }
 
 /**
- * The OAuth core services (issue 3), shared by every feature that issues, checks or revokes tokens.
- * `grants`, `introspectors` and `revokers` are registries other features add to (inside
- * buildFeatures, before the app is built): refresh tokens, API keys, authorization codes.
+ * Builds every service, then the token registries (complete, frozen), then the HTTP features that
+ * only register routes. Each feature owns its routes and its discovery entries; order matters only
+ * for route conflicts (there are none).
  */
-export interface OAuthCore {
-  clients: ClientRegistry;
-  authenticate: AuthenticateClient;
-  accessTokens: AccessTokenService;
-  verifyAccessToken: AccessTokenVerifier;
-  revocations: RevocationDenylist;
-  grants: Map<string, Grant>;
-  introspectors: Introspector[];
-  revokers: Revoker[];
-  feature: HttpFeature;
-}
-
-function createOAuthCore(core: Core): OAuthCore {
-  const { config, issuer, store, bus, clock, keyring } = core;
-  const clients = createClientRegistry({ store, bus });
-  // The poll reads revocations other nodes made, should the bus have missed them (issue 11 item 2).
-  const revocations = createRevocations({
-    store,
-    bus,
-    clock,
-    pollIntervalMs: config.revocations.pollInterval * 1000,
-    onError: (error) =>
-      core.logger.warn({ err: error }, 'revocation replay failed; retried on the next poll'),
-    busDownMs: () => {
-      const status = core.busStatus();
-      return status === undefined || status.connected ? undefined : Date.now() - status.since;
-    },
-  });
-  const authenticate = createClientAuthenticator({
-    clients,
-    replay: store,
-    clock,
-    issuer,
-    tokenEndpoint: `${issuer}/token`,
-    backoff: createClientAuthBackoff({
-      store,
-      clock,
-      freeFailures: config.rateLimit.clientAuthFreeFailures,
-      maxBackoff: config.rateLimit.clientAuthMaxBackoff,
-    }),
-    remoteJwks: {
-      timeoutMs: config.clients.jwksFetchTimeout * 1000,
-      fetch: createJwksUriFetch({
-        allowPrivate: config.clients.allowPrivateJwksUri,
-        maxBytes: config.clients.jwksMaxBytes,
-        timeoutMs: config.clients.jwksFetchTimeout * 1000,
-      }),
-    },
-  });
-  const accessTokens = createAccessTokenService({
-    issuer,
-    keyring,
-    algorithm: config.keys.algorithm,
-    clock,
-    store,
-    ttl: { default: config.tokens.accessTokenTtl, max: config.tokens.maxAccessTokenTtl },
-  });
-  const verifyAccessToken = createAccessTokenVerifier({ issuer, keyring, clock });
-  const clientCredentials = createClientCredentialsGrant({
-    issuer,
-    accessTokens,
-    onIssued: ({ format }) => core.metrics.tokensIssued.inc({ grant_type: 'client_credentials', format }),
-  });
-  const grants = new Map<string, Grant>([[clientCredentials.grantType, clientCredentials]]);
-  const introspectors: Introspector[] = [
-    createJwtAccessTokenIntrospector({ verify: verifyAccessToken, revocations, clients }),
-    createOpaqueAccessTokenIntrospector({ issuer, store, revocations, clients, clock }),
-  ];
-  const revokers: Revoker[] = [
-    createJwtAccessTokenRevoker({ verify: verifyAccessToken, revocations, audit: core.audit }),
-    createOpaqueAccessTokenRevoker({ store, clock, revocations, audit: core.audit }),
-  ];
+function compose(core: Core): Composition {
+  const { config } = core;
   const window = config.rateLimit.window;
-  const feature = createOAuthCoreFeature({
-    issuer,
-    authenticate,
-    grants,
-    introspectors,
-    revokers,
-    revocations,
-    store,
-    clock,
-    audit: core.audit,
-    maxAccessTokenTtl: config.tokens.maxAccessTokenTtl,
-    limits: {
-      perIp: createRateLimiter({
-        limit: config.rateLimit.tokenPerIp,
-        window,
-        subject: 'token requests from this address',
-        policy: 'token_ip',
-      }),
-      perClient: createRateLimiter({
-        limit: config.rateLimit.tokenPerClient,
-        window,
-        subject: 'token requests from this client',
-        policy: 'token_client',
-      }),
-      introspect: createCallerLimit({
-        limit: config.rateLimit.introspect,
-        window,
-        subject: 'introspection requests from this caller',
-        policy: 'introspect',
-      }),
-      revoke: createCallerLimit({
-        limit: config.rateLimit.revoke,
-        window,
-        subject: 'revocation requests from this caller',
-        policy: 'revoke',
-      }),
-    },
-    authMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
-    onClose: () => clients.close(),
-  });
-  return {
-    clients,
-    authenticate,
-    accessTokens,
-    verifyAccessToken,
-    revocations,
-    grants,
-    introspectors,
-    revokers,
-    feature,
-  };
-}
+  const callerLimit = (limit: number, subject: string, policy: string) =>
+    createCallerLimit({ limit, window, subject, policy });
 
-/**
- * The protocol features of the server, wired from the core. Each feature owns its routes and its
- * discovery entries; order matters only for route conflicts (there are none).
- */
-function buildFeatures(core: Core): HttpFeature[] {
-  const features: HttpFeature[] = [];
-
-  // OAuth core (issue 3): /token, /introspect, /revoke, /admin/tokens/revoke.
-  const oauth = createOAuthCore(core);
-  features.push(oauth.feature);
+  // Services first: nothing below adds to what an endpoint captured.
+  const oauth = composeOAuthCore(core);
   registerReplicationMetrics(core.metrics, {
     revocations: () => oauth.revocations.syncState(),
     bus: core.busStatus,
   });
-
-  // Admin API document (issue 3): its route collector is installed before any admin route exists.
-  features.push(createOpenApiFeature());
-
-  // Client management (issue 3): /admin/clients. With `revocations`, deleting or disabling a client
-  // also revokes the tokens it holds, at the verifiers too (DESIGN §5).
+  // With `revocations`, deleting or disabling a client also revokes the tokens it holds, at the
+  // verifiers too (DESIGN §5).
   const clients = createClientService({
     store: core.store,
     bus: core.bus,
     clock: core.clock,
     audit: core.audit,
-    config: core.config,
+    config,
     revocations: oauth.revocations,
   });
-  features.push(createClientsFeature({ clients, clock: core.clock }));
+  const apiKeys = composeApiKeys(core, oauth);
+  const people = composeUsers(core, {
+    revocations: oauth.revocations,
+    revokeApiKeysOf: (owner, actor) => apiKeys.apiKeys.revokeOwnedBy(owner, { actor }),
+  });
+  // Introspectors and revokers are asked in this order: access tokens, API keys, refresh tokens.
+  const tokenRegistries = buildTokenRegistries([
+    oauth.contributions,
+    apiKeys.contributions,
+    composeUserGrants(core, oauth),
+  ]);
+  const registries: Readonly<Registries> = Object.freeze({
+    ...tokenRegistries,
+    clientAuthMethods: oauth.authMethods,
+  });
 
-  const apiKeyOwners = createOwnerStatus({
-    findClient: (id) => oauth.clients.get(id),
-    findUser: (id) => core.store.findUser(id),
-    bus: core.bus,
-  });
-  // API keys (issue 4): POST /api-keys/verify, /admin/api-keys, and tsr_key_… at /introspect.
-  // Revocations go through the core's denylist, so they are streamed to verifiers (DESIGN §5).
-  const apiKeys = createApiKeyService({
-    store: core.store,
-    revocations: oauth.revocations,
-    bus: core.bus,
-    clock: core.clock,
-    audit: core.audit,
-    logger: core.logger,
-    // Keys of a disabled or deleted client or user answer `disabled`, on every node at once
-    // (client.updated / user.updated on the bus evict the cached owner).
-    isOwnerActive: (owner) => apiKeyOwners.isActive(owner),
-    options: {
-      rotationGrace: core.config.apiKeys.rotationGrace,
-      revocationRetention: core.config.tokens.maxAccessTokenTtl,
-      flushIntervalMs: Math.max(1, core.config.apiKeys.usageFlushInterval) * 1000,
-    },
-  });
-  oauth.introspectors.push(createApiKeyIntrospector({ service: apiKeys, issuer: core.issuer }));
+  const features: HttpFeature[] = [];
+  // /token, /introspect, /revoke, /admin/tokens/revoke.
   features.push(
-    createApiKeysFeature({
+    createOAuthCoreFeature({
       issuer: core.issuer,
-      apiKeys,
-      clock: core.clock,
       authenticate: oauth.authenticate,
-      limit: createCallerLimit({
-        limit: core.config.rateLimit.apiKeyVerify,
-        window: core.config.rateLimit.window,
-        subject: 'API-key verifications from this caller',
-        policy: 'api_key_verify',
-      }),
+      grants: registries.grants,
+      introspectors: registries.introspectors,
+      revokers: registries.revokers,
+      revocations: oauth.revocations,
+      store: core.store,
+      clock: core.clock,
+      audit: core.audit,
+      maxAccessTokenTtl: config.tokens.maxAccessTokenTtl,
+      limits: {
+        perIp: createRateLimiter({
+          limit: config.rateLimit.tokenPerIp,
+          window,
+          subject: 'token requests from this address',
+          policy: 'token_ip',
+        }),
+        perClient: createRateLimiter({
+          limit: config.rateLimit.tokenPerClient,
+          window,
+          subject: 'token requests from this client',
+          policy: 'token_client',
+        }),
+        introspect: callerLimit(
+          config.rateLimit.introspect,
+          'introspection requests from this caller',
+          'introspect',
+        ),
+        revoke: callerLimit(config.rateLimit.revoke, 'revocation requests from this caller', 'revoke'),
+      },
+      authMethods: [...registries.clientAuthMethods.keys()],
+      onClose: () => oauth.clients.close(),
     }),
   );
 
-  // Users and login (issue 6): /authorize, login and consent pages, /userinfo, /end-session,
-  // /admin/users, /admin/sessions; the authorization_code and refresh_token grants and refresh
-  // tokens at /introspect and /revoke join the OAuth core's registries.
-  const login = createLogin({
-    config: core.config,
-    issuer: core.issuer,
-    store: core.store,
-    keyring: core.keyring,
-    bus: core.bus,
-    clock: core.clock,
-    audit: core.audit,
-    masterKey: core.masterKey,
-    ...(core.passwordHasher === undefined ? {} : { passwordHasher: core.passwordHasher }),
-    clients: oauth.clients,
-    accessTokens: oauth.accessTokens,
-    verifyAccessToken: oauth.verifyAccessToken,
-    revocations: oauth.revocations,
-    onIssued: (grantType, format) => core.metrics.tokensIssued.inc({ grant_type: grantType, format }),
-    logger: core.logger,
-    revokeApiKeysOf: (owner, actor) => apiKeys.revokeOwnedBy(owner, { actor }),
-    userinfoLimit: createCallerLimit({
-      limit: core.config.rateLimit.userinfo,
-      window: core.config.rateLimit.window,
-      subject: 'userinfo requests from this caller',
-      policy: 'userinfo',
+  // The admin API document: its route collector is installed before any admin route exists.
+  features.push(createOpenApiFeature());
+
+  // /admin/clients.
+  features.push(createClientsFeature({ clients, clock: core.clock }));
+
+  // POST /api-keys/verify and /admin/api-keys; tsr_key_… at /introspect is in the registries.
+  features.push(
+    createApiKeysFeature({
+      issuer: core.issuer,
+      apiKeys: apiKeys.apiKeys,
+      clock: core.clock,
+      authenticate: oauth.authenticate,
+      limit: callerLimit(
+        config.rateLimit.apiKeyVerify,
+        'API-key verifications from this caller',
+        'api_key_verify',
+      ),
     }),
-  });
-  for (const grant of login.grants) {
-    oauth.grants.set(grant.grantType, grant);
-  }
-  oauth.introspectors.push(...login.introspectors);
-  oauth.revokers.push(...login.revokers);
-  features.push(login.feature);
+  );
+
+  // /authorize, login and consent pages, /userinfo, /end-session, /admin/users, /admin/sessions.
+  features.push(
+    createLoginFeature({
+      config,
+      issuer: core.issuer,
+      store: core.store,
+      keyring: core.keyring,
+      clock: core.clock,
+      audit: core.audit,
+      clients: oauth.clients,
+      ...people,
+      sealer: createInteractionSealer(core.masterKey, config.login.interactionTtl),
+      verifyAccessToken: oauth.verifyAccessToken,
+      revocations: oauth.revocations,
+      userinfoLimit: callerLimit(config.rateLimit.userinfo, 'userinfo requests from this caller', 'userinfo'),
+    }),
+  );
 
   // Pulling a compromised signing key: POST /admin/signing-keys/:kid/revoke, streamed as a `key`
   // revocation so verifiers refuse its tokens too.
@@ -341,12 +210,12 @@ function buildFeatures(core: Core): HttpFeature[] {
       bus: core.bus,
       clock: core.clock,
       audit: core.audit,
-      horizon: Math.max(core.config.tokens.maxAccessTokenTtl, core.config.oidc.idTokenTtl) + SKEW_SECONDS,
+      horizon: Math.max(config.tokens.maxAccessTokenTtl, config.oidc.idTokenTtl) + SKEW_SECONDS,
     }),
   );
 
-  // Revocation stream (issue 5): GET /revocations/stream, Server-Sent Events for @tessera/verify
-  // (DESIGN §5); it relays the bus's revocation.created, which carries other nodes' events too.
+  // GET /revocations/stream, Server-Sent Events for @tessera/verify (DESIGN §5); it relays the
+  // bus's revocation.created, which carries other nodes' events too.
   features.push(
     createRevocationStreamFeature({
       issuer: core.issuer,
@@ -357,13 +226,13 @@ function buildFeatures(core: Core): HttpFeature[] {
       onConnection: ({ clientId, open }) => core.logger.info({ clientId, open }, 'revocation stream'),
       registry: core.metrics.registry,
       limits: {
-        perClient: core.config.revocationStream.maxStreamsPerClient,
-        total: core.config.revocationStream.maxStreams,
+        perClient: config.revocationStream.maxStreamsPerClient,
+        total: config.revocationStream.maxStreams,
       },
     }),
   );
 
-  return features;
+  return { features, registries };
 }
 
 export interface StartOptions {
@@ -563,7 +432,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       metrics,
       busStatus: () => bus.bridgeStatus(),
     };
-    const features = buildFeatures(core);
+    const { features, registries } = compose(core);
     // Admin credentials (tsr_adm_…): /admin/admin-tokens.
     features.push(createAdminTokensFeature({ adminTokens, actors: adminActors }));
     const app = await buildApp({
@@ -591,6 +460,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       bus,
       audit,
       maintenance,
+      registries,
       async close() {
         if (closed) {
           return;

@@ -13,6 +13,7 @@
 import { OAuthError } from '@tessera/protocol';
 import type { Clock } from '../../clock.js';
 import type { ClientRecord, ReplayStore } from '../../store/ports.js';
+import { createRegistry } from '../registry.js';
 import { isWellFormedClientSecret, matchesClientSecret } from './client-secret.js';
 import {
   type ClientCredentials,
@@ -44,7 +45,18 @@ function failed(cause: string): OAuthError {
   return OAuthError.invalidClient('Client authentication failed', { cause });
 }
 
-export function createClientAuthenticator(deps: ClientAuthenticatorDeps): AuthenticateClient {
+/** One way a client proves who it is (RFC 6749 §2.3), under its RFC 7591 §2 method name. */
+export interface ClientAuthMethod {
+  name: Exclude<AuthenticatedClient['method'], 'none'>;
+  /** True when the request carries this method's credentials, valid or not. */
+  isPresent(input: ClientAuthInput): boolean;
+  authenticate(input: ClientAuthInput): Promise<AuthenticatedClient>;
+}
+
+/** The client-authentication methods by name, built once and frozen; discovery advertises its keys. */
+export type ClientAuthMethods = ReadonlyMap<string, ClientAuthMethod>;
+
+export function createClientAuthMethods(deps: ClientAuthenticatorDeps): ClientAuthMethods {
   const privateKeyJwt = createPrivateKeyJwtAuthenticator({
     clients: deps.clients,
     replay: deps.replay,
@@ -82,6 +94,50 @@ export function createClientAuthenticator(deps: ClientAuthenticatorDeps): Authen
     return { client, method };
   }
 
+  const methods: ClientAuthMethod[] = [
+    {
+      name: 'client_secret_basic',
+      isPresent: ({ authorization }) => authorization !== undefined && authorization.length > 0,
+      async authenticate({ authorization = '', body }) {
+        if (!isBasicAuthorization(authorization)) {
+          throw OAuthError.invalidClient(
+            'Unsupported Authorization scheme: use HTTP Basic (RFC 6749 §2.3.1)',
+          );
+        }
+        const credentials = parseBasicCredentials(authorization);
+        const bodyClientId = singleParam(body, 'client_id');
+        if (bodyClientId !== undefined && bodyClientId !== credentials.clientId) {
+          throw OAuthError.invalidRequest('client_id in the body does not match the HTTP Basic client');
+        }
+        return authenticateWithSecret(credentials, 'client_secret_basic');
+      },
+    },
+    {
+      name: 'client_secret_post',
+      isPresent: ({ body }) => Object.hasOwn(body, 'client_secret'),
+      authenticate: ({ body }) => authenticateWithSecret(parsePostCredentials(body), 'client_secret_post'),
+    },
+    {
+      name: 'private_key_jwt',
+      isPresent: ({ body }) =>
+        Object.hasOwn(body, 'client_assertion') || Object.hasOwn(body, 'client_assertion_type'),
+      authenticate: async ({ body, endpoint }) => ({
+        client: await privateKeyJwt({ body, endpoint }),
+        method: 'private_key_jwt',
+      }),
+    },
+  ];
+  return createRegistry(methods, (method) => method.name, 'client authentication methods');
+}
+
+/**
+ * Dispatches each request to the one method whose credentials it carries; without any, a
+ * `client_id` alone names a public client (`none`).
+ */
+export function createClientAuthenticator(
+  deps: ClientAuthenticatorDeps,
+  methods: ClientAuthMethods = createClientAuthMethods(deps),
+): AuthenticateClient {
   async function authenticatePublic(clientId: string): Promise<AuthenticatedClient> {
     const client = await deps.clients.get(clientId);
     if (client === undefined || client.disabled || client.tokenEndpointAuthMethod !== 'none') {
@@ -93,34 +149,17 @@ export function createClientAuthenticator(deps: ClientAuthenticatorDeps): Authen
   }
 
   return async function authenticateClient(input: ClientAuthInput): Promise<AuthenticatedClient> {
-    const { authorization, body } = input;
-    const basic = authorization !== undefined && authorization.length > 0;
-    const post = Object.hasOwn(body, 'client_secret');
-    const assertion = Object.hasOwn(body, 'client_assertion') || Object.hasOwn(body, 'client_assertion_type');
-    if (Number(basic) + Number(post) + Number(assertion) > 1) {
+    const present = [...methods.values()].filter((method) => method.isPresent(input));
+    if (present.length > 1) {
       throw OAuthError.invalidRequest(
         'Use exactly one client authentication method per request (RFC 6749 §2.3)',
       );
     }
-
-    if (basic) {
-      if (!isBasicAuthorization(authorization)) {
-        throw OAuthError.invalidClient('Unsupported Authorization scheme: use HTTP Basic (RFC 6749 §2.3.1)');
-      }
-      const credentials = parseBasicCredentials(authorization);
-      const bodyClientId = singleParam(body, 'client_id');
-      if (bodyClientId !== undefined && bodyClientId !== credentials.clientId) {
-        throw OAuthError.invalidRequest('client_id in the body does not match the HTTP Basic client');
-      }
-      return authenticateWithSecret(credentials, 'client_secret_basic');
+    const [method] = present;
+    if (method !== undefined) {
+      return method.authenticate(input);
     }
-    if (post) {
-      return authenticateWithSecret(parsePostCredentials(body), 'client_secret_post');
-    }
-    if (assertion) {
-      return { client: await privateKeyJwt({ body, endpoint: input.endpoint }), method: 'private_key_jwt' };
-    }
-    const clientId = singleParam(body, 'client_id');
+    const clientId = singleParam(input.body, 'client_id');
     if (clientId === undefined) {
       throw OAuthError.invalidClient('Client authentication required', { cause: 'no credentials' });
     }

@@ -1,10 +1,8 @@
 /**
  * The grant registry (STYLE §9.10 habit 1, after node-oidc-provider): wire `grant_type` → handler
  * plus the parameters it accepts. The token endpoint authenticates the client, checks the client
- * may use the grant (`unauthorized_client`), then dispatches here.
- *
- * INTERFACE FIRST: `client_credentials` (issue 3), `authorization_code` and `refresh_token`
- * (issue 6) register themselves in main.ts.
+ * may use the grant (`unauthorized_client`), then dispatches here. The composition root builds it
+ * once with every grant (`createGrantRegistry` in registry.ts), frozen before the endpoint sees it.
  */
 import type { TokenResponse } from '@tessera/protocol';
 import type { ClientRecord } from '../../store/ports.js';

@@ -1,0 +1,46 @@
+/**
+ * API keys: the key service (minting, verification, usage batches, revocation through the core's
+ * denylist so verifiers hear of it, DESIGN §5) and its contribution to `/introspect` (`tsr_key_…`).
+ */
+import {
+  type ApiKeyService,
+  createApiKeyIntrospector,
+  createApiKeyService,
+  createOwnerStatus,
+} from '../tokens/api-keys/index.js';
+import type { Core } from './core.js';
+import type { OAuthCore } from './oauth-core.js';
+import type { TokenContributions } from './token-registries.js';
+
+export interface ApiKeys {
+  apiKeys: ApiKeyService;
+  contributions: TokenContributions;
+}
+
+export function composeApiKeys(core: Core, oauth: Pick<OAuthCore, 'clients' | 'revocations'>): ApiKeys {
+  const owners = createOwnerStatus({
+    findClient: (id) => oauth.clients.get(id),
+    findUser: (id) => core.store.findUser(id),
+    bus: core.bus,
+  });
+  const apiKeys = createApiKeyService({
+    store: core.store,
+    revocations: oauth.revocations,
+    bus: core.bus,
+    clock: core.clock,
+    audit: core.audit,
+    logger: core.logger,
+    // Keys of a disabled or deleted client or user answer `disabled`, on every node at once
+    // (client.updated / user.updated on the bus evict the cached owner).
+    isOwnerActive: (owner) => owners.isActive(owner),
+    options: {
+      rotationGrace: core.config.apiKeys.rotationGrace,
+      revocationRetention: core.config.tokens.maxAccessTokenTtl,
+      flushIntervalMs: Math.max(1, core.config.apiKeys.usageFlushInterval) * 1000,
+    },
+  });
+  return {
+    apiKeys,
+    contributions: { introspectors: [createApiKeyIntrospector({ service: apiKeys, issuer: core.issuer })] },
+  };
+}

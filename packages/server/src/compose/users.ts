@@ -1,0 +1,68 @@
+/**
+ * People: the user, session and consent services, the login throttle, and the password hasher
+ * (argon2id unless a test injects one, bounded per process either way).
+ */
+import { createBoundedHasher } from '../users/bounded-hasher.js';
+import { type ConsentService, createConsentService } from '../users/consent-service.js';
+import { createLoginThrottle, type LoginThrottle } from '../users/login-throttle.js';
+import { createPasswordHasher } from '../users/password-hasher.js';
+import { createSessionService, type SessionService } from '../users/session-service.js';
+import { createUserService, type UserService } from '../users/user-service.js';
+import type { Core } from './core.js';
+import type { OAuthCore } from './oauth-core.js';
+
+export interface Users {
+  users: UserService;
+  sessions: SessionService;
+  consents: ConsentService;
+  throttle: LoginThrottle;
+}
+
+export interface UsersDeps {
+  revocations: OAuthCore['revocations'];
+  /** Revokes a deleted user's API keys (the API-key service). */
+  revokeApiKeysOf?: (owner: string, actor: string) => Promise<number>;
+}
+
+export function composeUsers(core: Core, deps: UsersDeps): Users {
+  const { config, store, clock, audit } = core;
+  const { login } = config;
+  const maxAccessTokenTtl = config.tokens.maxAccessTokenTtl;
+  const users = createUserService({
+    store,
+    revocations: deps.revocations,
+    hasher: createBoundedHasher(core.passwordHasher ?? createPasswordHasher(), {
+      concurrency: login.verifyConcurrency,
+      queue: login.verifyQueue,
+    }),
+    clock,
+    bus: core.bus,
+    audit,
+    policy: { minLength: login.passwordMinLength },
+    maxAccessTokenTtl,
+    ...(deps.revokeApiKeysOf === undefined ? {} : { revokeApiKeysOf: deps.revokeApiKeysOf }),
+  });
+  const sessions = createSessionService({
+    store,
+    revocations: deps.revocations,
+    clock,
+    audit,
+    ttl: login.sessionTtl,
+    maxAge: login.sessionMaxAge,
+    maxAccessTokenTtl,
+  });
+  const throttle = createLoginThrottle({
+    store,
+    clock,
+    freeAttempts: login.freeAttempts,
+    maxBackoff: login.maxBackoff,
+  });
+  const consents = createConsentService({
+    store,
+    revocations: deps.revocations,
+    audit,
+    clock,
+    maxAccessTokenTtl,
+  });
+  return { users, sessions, consents, throttle };
+}
