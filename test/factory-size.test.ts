@@ -24,6 +24,7 @@ const factories: ReadonlyArray<readonly [path: string, name: string]> = [
   ['packages/server/src/tokens/api-keys/api-key-service.ts', 'createApiKeyService'],
   ['packages/client/src/bff/bff.ts', 'createBff'],
   ['packages/verify/src/revocation-stream.ts', 'createRevocationStream'],
+  ['packages/server/src/http/public/revocation-stream.ts', 'registerRevocationStream'],
 ];
 
 describe('factories stay compositions of one-concept modules', () => {
