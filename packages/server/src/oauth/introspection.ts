@@ -1,8 +1,8 @@
 /**
  * Token introspection (RFC 7662): a list of {@link Introspector}s, one per token kind. The first
- * that accepts a token's shape answers; no taker means `{"active": false}` (§2.2). Issue 3 adds JWT
- * and opaque access tokens; API keys (`tsr_key_…`) and refresh tokens (`tsr_rt_…`) plug in the same
- * way.
+ * that accepts a token's shape answers; no taker means `{"active": false}` (§2.2). JWT and opaque
+ * access tokens, API keys (`tsr_key_…`) and refresh tokens (`tsr_rt_…`) each have one; the
+ * composition root lists them once, frozen.
  *
  * Every introspector answers `active: false` for anything expired, revoked, forged, malformed or
  * unknown, and never says which (§2.2: "the authorization server MUST NOT... disclose" why).

@@ -71,7 +71,7 @@ export interface ClientRecord {
   /** A JWK Set (RFC 7517) for private_key_jwt, or null. */
   jwks: { keys: Record<string, unknown>[] } | null;
   jwksUri: string | null;
-  /** Skips the consent page (issue 6). */
+  /** Skips the consent page. */
   firstParty: boolean;
   /** Tessera permissions beyond OAuth scopes, e.g. `revocations:stream`, `api_keys:verify`. */
   permissions: string[];
@@ -278,7 +278,7 @@ export interface ApiKeyStore {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Users, sessions and consent (issue 6)
+// Users, sessions and consent
 // ---------------------------------------------------------------------------------------------
 
 export interface UserRecord {
@@ -359,7 +359,7 @@ export interface ConsentStore {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Authorization codes and refresh tokens (issue 6)
+// Authorization codes and refresh tokens
 // ---------------------------------------------------------------------------------------------
 
 export interface AuthorizationCodeRecord {

@@ -1,7 +1,7 @@
 /**
  * Access tokens: JWT per RFC 9068 or opaque (`tsr_at_…`), per client (DESIGN §3).
  *
- * The authorization-code and refresh grants (issue 6) issue through the same service.
+ * The authorization-code and refresh grants issue through the same service.
  *
  * Signing is the hot path of the client-credentials benchmark (DESIGN §4): the JWS compact
  * serialization (RFC 7515 §7.1) is produced with one synchronous `node:crypto` sign over a cached,

@@ -1,7 +1,7 @@
 /**
- * The API-keys feature (issue 4): `POST /api-keys/verify`, the admin API `/admin/api-keys`, and
- * the batched usage flush on shutdown. The introspector for `tsr_key_…` is handed to the OAuth core
- * feature's `/introspect` by main.ts.
+ * The API-keys feature: `POST /api-keys/verify`, the admin API `/admin/api-keys`, and the
+ * batched usage flush on shutdown. The introspector for `tsr_key_…` is in the token registries
+ * that `/introspect` dispatches on (compose/api-keys.ts).
  */
 import type { Clock } from '../../clock.js';
 import type { AuthenticateClient } from '../../oauth/client-auth/index.js';

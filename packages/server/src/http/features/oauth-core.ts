@@ -1,5 +1,5 @@
 /**
- * The OAuth core feature (issue 3): `POST /token`, `POST /introspect`, `POST /revoke`, the admin
+ * The OAuth core feature: `POST /token`, `POST /introspect`, `POST /revoke`, the admin
  * `POST /admin/tokens/revoke`, and what discovery advertises for them (RFC 8414 §2).
  */
 import type { AuditLog } from '../../audit/audit-log.js';

@@ -1,5 +1,5 @@
 /**
- * The revocation stream feature (issue 5): `GET /revocations/stream` and its discovery entry
+ * The revocation stream feature: `GET /revocations/stream` and its discovery entry
  * `revocation_stream_endpoint` (a Tessera extension to RFC 8414 metadata; see docs/verify.md).
  * With a metrics registry it also reports open streams and the event ids they remember.
  */

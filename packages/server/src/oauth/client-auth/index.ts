@@ -1,10 +1,8 @@
 /**
  * Client authentication (RFC 6749 §2.3, RFC 7523 §2.2, OIDC Core §9): one entry point for every
  * endpoint where a client authenticates (token, introspection, revocation, API-key verification,
- * revocation stream).
- *
- * INTERFACE FIRST: the implementation (client_secret_basic, client_secret_post, private_key_jwt) is
- * added here by the client-credentials work (issue 3).
+ * revocation stream). The methods (client_secret_basic, client_secret_post, private_key_jwt) are a
+ * frozen registry built in client-authenticator.ts.
  */
 import type { ClientRecord } from '../../store/ports.js';
 

@@ -6,7 +6,7 @@
 export const CLIENT_PERMISSIONS = {
   /** Subscribe to the revocation stream (DESIGN §5): how `@tessera/verify` learns of revoked tokens. */
   'revocations:stream': 'Subscribe to the revocation event stream (Server-Sent Events) to keep a denylist.',
-  /** Ask Tessera whether an API key is valid (issue: API keys), as an API server does. */
+  /** Ask Tessera whether an API key is valid, as an API server does. */
   'api_keys:verify': 'Verify API keys presented to an API server, and read their scope and metadata.',
   /**
    * RFC 7662 §2.1 lets the server decide who may introspect; with this permission a client may

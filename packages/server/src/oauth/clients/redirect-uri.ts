@@ -1,6 +1,6 @@
 /**
  * Which redirect URIs a client may register (RFC 6749 §3.1.2, RFC 8252 §7, RFC 9700 §4.1): the
- * authorization endpoint (issue 6) then matches them exactly, so what is stored must be safe as is.
+ * authorization endpoint then matches them exactly, so what is stored must be safe as is.
  */
 
 import { findNonPublicHostProblem } from './public-address.js';

@@ -1,5 +1,5 @@
 /**
- * Bounded purges (issue 11 item 9): the maintenance job deletes dead rows in batches of at most
+ * Bounded purges: the maintenance job deletes dead rows in batches of at most
  * `limit`, so a table that grew for months is emptied in many short statements rather than one long
  * lock. Each case seeds three dead rows and one live row: one call deletes exactly `limit`, repeated
  * calls delete every dead row, and the live row survives. The database is shared by every suite, so

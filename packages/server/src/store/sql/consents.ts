@@ -1,4 +1,4 @@
-/** Consent (issue 6): the scopes a user granted a client, merged across grants. */
+/** Consent: the scopes a user granted a client, merged across grants. */
 import type { ConsentRecord, ConsentStore } from '../ports.js';
 import { atomic, fromJson, type SqlContext, toJson } from './context.js';
 import type { ConsentRow } from './database.js';

@@ -1,4 +1,4 @@
-/** Login sessions (issue 6): the cookie carries a secret, the row its SHA-256. */
+/** Login sessions: the cookie carries a secret, the row its SHA-256. */
 import { NotFoundError, type SessionRecord, type SessionStore } from '../ports.js';
 import { batchLimit } from './batch-limit.js';
 import {

@@ -1,4 +1,4 @@
-/** Users (issue 6): usernames are unique. */
+/** Users: usernames are unique. */
 import type { Updateable } from 'kysely';
 import { NotFoundError, type UserPatch, type UserRecord, type UserStore } from '../ports.js';
 import {

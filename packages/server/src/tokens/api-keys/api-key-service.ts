@@ -1,5 +1,5 @@
 /**
- * API keys (issue 4): minted once, stored as SHA-256, scoped, rate-limited, rotated and revoked in
+ * API keys: minted once, stored as SHA-256, scoped, rate-limited, rotated and revoked in
  * real time. Framework-free: the HTTP layer parses requests into these calls.
  *
  * Lifecycle writes are validated whole before anything is written, published on the bus

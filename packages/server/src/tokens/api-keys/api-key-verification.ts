@@ -1,6 +1,6 @@
 /**
  * The wire answer of an API-key verification (`POST /api-keys/verify`), the one meaning shared by the
- * endpoint, introspection and `@tessera/verify` (issue 4). Members are snake_case on the wire.
+ * endpoint, introspection and `@tessera/verify`. Members are snake_case on the wire.
  *
  * - valid: every member is present (`rate_limit` is null for a key without a limit);
  * - `not_found`: only `valid` and `code`, the same for a malformed, forged or never-issued key, so

@@ -1,8 +1,8 @@
 /**
- * `tokens/api-keys` owns API keys (issue 4): minting, lifecycle, verification with its in-memory
+ * `tokens/api-keys` owns API keys: minting, lifecycle, verification with its in-memory
  * cache, batched usage, per-key rate limits and aggregated rejection audit. It imports only
  * `store/ports`, `events`, `audit`, `ids`, `clock`, `log` and `@tessera/protocol`; the HTTP layer
- * (`http/api-keys/`) and the CLI (`cli/commands/api-keys.ts`) sit on top.
+ * (`http/features/api-keys.ts`) and the CLI (`cli/commands/api-keys.ts`) sit on top.
  */
 export { API_KEYS_VERIFY_PERMISSION, createApiKeyIntrospector } from './api-key-introspector.js';
 export {

@@ -1,5 +1,5 @@
 /**
- * 0002: rate-limit counters for API keys (issue 4). One row per limited key and window, counted
+ * 0002: rate-limit counters for API keys. One row per limited key and window, counted
  * with one conditional upsert so every node sharing the database agrees on the count.
  */
 import type { Kysely, Migration } from 'kysely';
