@@ -9,19 +9,7 @@
  */
 import { OAuthError } from '@tessera/protocol';
 import type { ClientRecord } from '../store/ports.js';
-
-/** RFC 3986 §4.3: an absolute URI has a scheme; RFC 8707 §2 forbids a fragment. */
-function isAbsoluteUriWithoutFragment(value: string): boolean {
-  if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(value) || value.includes('#')) {
-    return false;
-  }
-  try {
-    new URL(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { audiencesOutside, isResourceUri } from '../tokens/audience.js';
 
 /** The audience of the token (never empty), or `invalid_target`. */
 export function resolveAudience(
@@ -35,10 +23,10 @@ export function resolveAudience(
   }
   const out: string[] = [];
   for (const resource of resources) {
-    if (!isAbsoluteUriWithoutFragment(resource)) {
+    if (!isResourceUri(resource)) {
       throw OAuthError.invalidTarget('resource must be an absolute URI without a fragment (RFC 8707 §2)');
     }
-    if (!client.audiences.includes(resource)) {
+    if (audiencesOutside([resource], client.audiences).length > 0) {
       throw OAuthError.invalidTarget('The requested resource is not allowed for this client');
     }
     if (!out.includes(resource)) {

@@ -4,9 +4,10 @@
  * handler runs. Repeated parameters are kept as arrays so handlers can refuse them (RFC 6749 §3.1).
  */
 import { OAuthError } from '@tessera/protocol';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FormParams } from '../../oauth/client-auth/params.js';
 
-export type FormBody = Record<string, string | string[]>;
+export type FormBody = FormParams;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -68,10 +69,10 @@ export function registerFormBody(app: FastifyInstance): void {
  * One parameter of a form or query: `undefined` when absent or empty (RFC 6749 §3.1: "parameters
  * sent without a value MUST be treated as if they were omitted"), `invalid_request` when repeated.
  */
-export function single(body: FormBody | undefined, name: string): string | undefined {
-  const value = body?.[name];
-  if (Array.isArray(value)) {
-    throw OAuthError.invalidRequest(`Parameter ${name} must not be repeated`);
-  }
-  return value === undefined || value === '' ? undefined : value;
+export { singleParam as single } from '../../oauth/client-auth/params.js';
+
+/** The parsed form of a request (an empty one when there was no body). */
+export function formOf(request: FastifyRequest): FormBody {
+  const body = request.body;
+  return typeof body === 'object' && body !== null ? (body as FormBody) : (Object.create(null) as FormBody);
 }

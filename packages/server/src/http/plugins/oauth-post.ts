@@ -44,12 +44,6 @@ async function requireForm(request: FastifyRequest): Promise<void> {
   }
 }
 
-/** The parsed form (an empty one when the body was empty). */
-export function formOf(request: FastifyRequest): FormBody {
-  const body = request.body;
-  return typeof body === 'object' && body !== null ? (body as FormBody) : (Object.create(null) as FormBody);
-}
-
 /** RFC 6749 §3.2: no parameter may repeat, except those named (e.g. RFC 8707 `resource`). */
 export function refuseRepeatedParams(body: FormBody, except: readonly string[] = []): void {
   for (const [name, value] of Object.entries(body)) {

@@ -4,17 +4,12 @@
  * Deny (`access_denied` back to the client, RFC 6749 §4.1.2.1).
  */
 import { OAuthError } from '@tessera/protocol';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { renderConsentPage } from '../pages/consent-page.js';
 import { sendPage } from '../pages/layout.js';
-import { type FormBody, single } from '../plugins/form-body.js';
+import { formOf, single } from '../plugins/form-body.js';
 import { csrfFailure } from './login.js';
 import { clientOf, type LoginFlowDeps, openInteraction, pageUrl, proceed } from './login-flow.js';
-
-function formOf(request: FastifyRequest): FormBody {
-  const body = request.body;
-  return typeof body === 'object' && body !== null ? (body as FormBody) : {};
-}
 
 export function registerConsent(app: FastifyInstance, deps: LoginFlowDeps): void {
   app.get('/consent', { config: { page: true } }, async (request, reply) => {

@@ -7,13 +7,8 @@ import { OAuthError } from '@tessera/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthenticateClient } from '../../oauth/client-auth/index.js';
 import { type Introspector, introspectToken } from '../../oauth/introspection.js';
-import { single } from '../plugins/form-body.js';
-import {
-  authenticateRequest,
-  formOf,
-  type OAuthPostRoute,
-  refuseRepeatedParams,
-} from '../plugins/oauth-post.js';
+import { formOf, single } from '../plugins/form-body.js';
+import { authenticateRequest, type OAuthPostRoute, refuseRepeatedParams } from '../plugins/oauth-post.js';
 import type { CallerLimit } from '../plugins/rate-limit.js';
 
 export interface IntrospectRouteDeps {

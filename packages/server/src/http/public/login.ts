@@ -12,7 +12,7 @@ import type { Interaction } from '../../oauth/authorize/interaction.js';
 import { normalizeUsername } from '../../users/user-service.js';
 import { sendPage } from '../pages/layout.js';
 import { renderLoginPage } from '../pages/login-page.js';
-import { type FormBody, single } from '../plugins/form-body.js';
+import { formOf, single } from '../plugins/form-body.js';
 import { clientOf, type LoginFlowDeps, openInteraction, proceed } from './login-flow.js';
 
 const BAD_CREDENTIALS = 'Incorrect username or password.';
@@ -24,11 +24,6 @@ export function csrfFailure(): OAuthError {
     'The form has expired or did not come from this site. Go back and try again.',
     { status: 403 },
   );
-}
-
-function formOf(request: FastifyRequest): FormBody {
-  const body = request.body;
-  return typeof body === 'object' && body !== null ? (body as FormBody) : {};
 }
 
 function queryParam(request: FastifyRequest, name: string): string | undefined {

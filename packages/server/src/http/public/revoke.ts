@@ -10,13 +10,8 @@ import { OAuthError } from '@tessera/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthenticateClient } from '../../oauth/client-auth/index.js';
 import { type Revoker, revokeToken } from '../../oauth/revocation.js';
-import { single } from '../plugins/form-body.js';
-import {
-  authenticateRequest,
-  formOf,
-  type OAuthPostRoute,
-  refuseRepeatedParams,
-} from '../plugins/oauth-post.js';
+import { formOf, single } from '../plugins/form-body.js';
+import { authenticateRequest, type OAuthPostRoute, refuseRepeatedParams } from '../plugins/oauth-post.js';
 import type { CallerLimit } from '../plugins/rate-limit.js';
 
 export interface RevokeRouteDeps {

@@ -10,13 +10,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthenticateClient } from '../../oauth/client-auth/index.js';
 import type { Grant, GrantRegistry } from '../../oauth/grants/index.js';
 import type { FormBody } from '../plugins/form-body.js';
-import { single } from '../plugins/form-body.js';
-import {
-  authenticateRequest,
-  formOf,
-  type OAuthPostRoute,
-  refuseRepeatedParams,
-} from '../plugins/oauth-post.js';
+import { formOf, single } from '../plugins/form-body.js';
+import { authenticateRequest, type OAuthPostRoute, refuseRepeatedParams } from '../plugins/oauth-post.js';
 import type { RateLimiter } from '../plugins/rate-limit.js';
 
 export interface TokenRouteDeps {

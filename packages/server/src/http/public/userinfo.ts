@@ -12,7 +12,7 @@ import { userClaims } from '../../oauth/oidc/claims.js';
 import type { AccessTokenStore, ClientRecord, UserStore } from '../../store/ports.js';
 import type { Revocations } from '../../tokens/revocations.js';
 import { type AccessTokenVerifier, looksLikeJwt } from '../../tokens/verify-access-token.js';
-import type { FormBody } from '../plugins/form-body.js';
+import { formOf } from '../plugins/form-body.js';
 import type { CallerLimit } from '../plugins/rate-limit.js';
 
 export interface UserinfoDeps {
@@ -39,10 +39,7 @@ function invalid(cause: string): OAuthError {
 /** RFC 6750 §2: exactly one way of sending the token. */
 function bearerOf(request: FastifyRequest): string {
   const header = request.headers.authorization;
-  const body =
-    request.method === 'POST' && typeof request.body === 'object' && request.body !== null
-      ? (request.body as FormBody)
-      : undefined;
+  const body = request.method === 'POST' ? formOf(request) : undefined;
   const inBody = body?.access_token;
   if (Array.isArray(inBody) || (header !== undefined && inBody !== undefined)) {
     throw OAuthError.invalidRequest(

@@ -9,6 +9,7 @@
  */
 import { missingScopes, OAuthError, parseScope } from '@tessera/protocol';
 import type { ClientRecord } from '../../store/ports.js';
+import { audiencesOutside } from '../../tokens/audience.js';
 import { isValidS256Challenge } from '../pkce.js';
 import { isRegisteredRedirectUri } from '../redirect-uri.js';
 import { defaultScopeOf } from '../scope.js';
@@ -124,7 +125,7 @@ function resolveAudience(value: string | undefined, client: ClientRecord): strin
   if (value === undefined) {
     return client.audiences.slice(0, 1);
   }
-  if (!client.audiences.includes(value)) {
+  if (audiencesOutside([value], client.audiences).length > 0) {
     throw redirected(OAuthError.invalidTarget, 'resource is not allowed for this client (RFC 8707)');
   }
   return [value];

@@ -1,12 +1,16 @@
 /**
- * Reading one form parameter inside the framework-free core (the HTTP layer's `single` lives in
- * http/plugins and must not be imported from oauth/): absent or empty → undefined (RFC 6749 §3.1),
- * repeated → `invalid_request` (RFC 6749 §3.2).
+ * Reading one form parameter: the one implementation, used by the framework-free core and, as
+ * `single`, by the HTTP layer (http/plugins/form-body.ts). Absent or empty → undefined (RFC 6749
+ * §3.1: "parameters sent without a value MUST be treated as if they were omitted"), repeated →
+ * `invalid_request` (RFC 6749 §3.2). Only the form's own members count, never inherited ones.
  */
 import { OAuthError } from '@tessera/protocol';
 
-export function singleParam(body: Record<string, string | string[]>, name: string): string | undefined {
-  const value = Object.hasOwn(body, name) ? body[name] : undefined;
+/** A parsed form or query: repeated parameters are kept as arrays so readers can refuse them. */
+export type FormParams = Record<string, string | string[]>;
+
+export function singleParam(body: FormParams | undefined, name: string): string | undefined {
+  const value = body !== undefined && Object.hasOwn(body, name) ? body[name] : undefined;
   if (Array.isArray(value)) {
     throw OAuthError.invalidRequest(`Parameter ${name} must not be repeated`);
   }

@@ -10,10 +10,10 @@ import { z } from 'zod';
 import { parseDuration } from '../../config/schema.js';
 import type { ClientPatch, ClientRecord } from '../../store/ports.js';
 import { RESERVED_METADATA_CLAIMS } from '../../tokens/access-token.js';
+import { findResourceUriProblem } from '../../tokens/audience.js';
 import { findJwksProblem } from './jwks.js';
 import { CLIENT_PERMISSION_NAMES } from './permissions.js';
 import { findJwksUriProblem, findRedirectUriProblem } from './redirect-uri.js';
-import { findResourceUriProblem } from './resource-uri.js';
 
 /** The settings of a client as stored: everything but its id, secrets and timestamps. */
 export type ClientMetadata = Omit<ClientRecord, 'id' | 'secrets' | 'createdAt' | 'updatedAt'>;

@@ -5,6 +5,8 @@
  * change on the bus and records it in the audit trail. May import the store ports, the bus, the
  * clock, the audit log, `ids` and `@tessera/protocol`; never Fastify or an adapter.
  */
+
+export { findResourceUriProblem } from '../../tokens/audience.js';
 export { isClientId, isOwnerId, isUserId, parseOwnerId } from './client-id.js';
 export {
   AUTH_METHODS,
@@ -44,5 +46,4 @@ export {
   hasPermission,
 } from './permissions.js';
 export { findJwksUriProblem, findRedirectUriProblem } from './redirect-uri.js';
-export { findResourceUriProblem } from './resource-uri.js';
 export { MAX_ROTATION_GRACE, parseRotationGrace } from './rotation-grace.js';

@@ -20,6 +20,7 @@ import type {
   UserRecord,
   UserStore,
 } from '../../store/ports.js';
+import { audiencesOutside } from '../../tokens/audience.js';
 import { verifyS256 } from '../pkce.js';
 import type { Grant, GrantContext } from './index.js';
 import { mayHaveRefreshToken, type UserTokens } from './user-tokens.js';
@@ -86,10 +87,8 @@ function assertUserActive(user: UserRecord | undefined, record: AuthorizationCod
 
 function resolveAudience(record: AuthorizationCodeRecord, resources: readonly string[]): string[] {
   // RFC 8707 §2.2: the token request may narrow the audience to resources the grant covers.
-  for (const resource of resources) {
-    if (!record.audience.includes(resource)) {
-      throw OAuthError.invalidTarget('The requested resource was not part of the authorization');
-    }
+  if (audiencesOutside(resources, record.audience).length > 0) {
+    throw OAuthError.invalidTarget('The requested resource was not part of the authorization');
   }
   return resources.length > 0 ? [...new Set(resources)] : record.audience;
 }
