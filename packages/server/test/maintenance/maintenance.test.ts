@@ -133,10 +133,11 @@ describe('maintenance job', () => {
   });
 
   it('issue 11 item 9 — the job runs on its own timer (maintenance.interval)', async () => {
-    t = await bootstrap({ 'maintenance.interval': '1s', 'maintenance.batchSize': 1 });
-    const s = await seed(t);
+    const server = await bootstrap({ 'maintenance.interval': '1s', 'maintenance.batchSize': 1 });
+    t = server;
+    const s = await seed(server);
     // Wait for the event, bounded only to catch a hang.
-    await waitFor(async () => (await t.store.findAccessToken(s.token.dead.hash)) === undefined, {
+    await waitFor(async () => (await server.store.findAccessToken(s.token.dead.hash)) === undefined, {
       what: 'the timer-driven purge',
       intervalMs: 50,
     });

@@ -147,7 +147,8 @@ describe('revocation stream bounds', () => {
     expect((await open(t.url, other)).status).toBe(200);
 
     first.close();
-    const { value: again } = await waitFor(() => open(t.url, reader), {
+    const url = t.url;
+    const { value: again } = await waitFor(() => open(url, reader), {
       what: 'a stream slot freed by the closed stream',
       until: (answer) => answer.status !== 429,
       intervalMs: 20,
