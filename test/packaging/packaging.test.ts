@@ -31,6 +31,8 @@ const PACKAGES = ['protocol', 'server', 'verify', 'client'] as const;
 /** Hang bounds: a step this slow is stuck, not slow. */
 const INSTALL_HANG_MS = 150_000;
 const STEP_HANG_MS = 30_000;
+/** Each test runs a few bounded steps; vitest's 20 s default would be a speed claim on a loaded machine. */
+const TEST_HANG_MS = 3 * STEP_HANG_MS;
 
 const run = promisify(execFile);
 
@@ -129,48 +131,55 @@ describe('packaging: the packed tarballs, installed into an empty folder', () =>
     }
   });
 
-  it('every `exports` subpath of each package ships its types and its module, and imports with plain node from the installed copy', async () => {
-    const specifiers: string[] = [];
-    for (const name of PACKAGES) {
-      const dir = join(app, 'node_modules', '@tessera', name);
-      const manifest = manifestOf(dir);
-      for (const [subpath, entry] of Object.entries(manifest.exports)) {
-        const specifier = subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`;
-        expect(entry.types, specifier).toMatch(/\.d\.ts$/);
-        expect(existsSync(join(dir, entry.types)), `${specifier}: ${entry.types} is in the tarball`).toBe(
-          true,
-        );
-        expect(existsSync(join(dir, entry.default)), `${specifier}: ${entry.default} is in the tarball`).toBe(
-          true,
-        );
-        specifiers.push(specifier);
+  it(
+    'every `exports` subpath of each package ships its types and its module, and imports with plain node from the installed copy',
+    async () => {
+      const specifiers: string[] = [];
+      for (const name of PACKAGES) {
+        const dir = join(app, 'node_modules', '@tessera', name);
+        const manifest = manifestOf(dir);
+        for (const [subpath, entry] of Object.entries(manifest.exports)) {
+          const specifier = subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`;
+          expect(entry.types, specifier).toMatch(/\.d\.ts$/);
+          expect(existsSync(join(dir, entry.types)), `${specifier}: ${entry.types} is in the tarball`).toBe(
+            true,
+          );
+          expect(
+            existsSync(join(dir, entry.default)),
+            `${specifier}: ${entry.default} is in the tarball`,
+          ).toBe(true);
+          specifiers.push(specifier);
+        }
       }
-    }
-    const out = await nodeScript(
-      app,
-      `const result = {};
+      const out = await nodeScript(
+        app,
+        `const result = {};
        for (const specifier of ${JSON.stringify(specifiers)}) {
          const module = await import(specifier);
          result[specifier] = { from: import.meta.resolve(specifier), exports: Object.keys(module) };
        }
        console.log(JSON.stringify(result));`,
-    );
-    const imported = JSON.parse(out) as Record<string, { from: string; exports: string[] }>;
-    expect(Object.keys(imported)).toEqual(specifiers);
-    for (const [specifier, { from, exports }] of Object.entries(imported)) {
-      expect(fileURLToPath(from), specifier).toContain(join(app, 'node_modules'));
-      expect(exports.length, `${specifier} exports something`).toBeGreaterThan(0);
-    }
-    expect(imported['@tessera/protocol']?.exports).toContain('OAuthError');
-    expect(imported['@tessera/verify']?.exports).toContain('createVerifier');
-    expect(imported['@tessera/client']?.exports).toContain('createTokenClient');
-    expect(imported['@tessera/server']?.exports).toContain('createRuntime');
-  });
+      );
+      const imported = JSON.parse(out) as Record<string, { from: string; exports: string[] }>;
+      expect(Object.keys(imported)).toEqual(specifiers);
+      for (const [specifier, { from, exports }] of Object.entries(imported)) {
+        expect(fileURLToPath(from), specifier).toContain(join(app, 'node_modules'));
+        expect(exports.length, `${specifier} exports something`).toBeGreaterThan(0);
+      }
+      expect(imported['@tessera/protocol']?.exports).toContain('OAuthError');
+      expect(imported['@tessera/verify']?.exports).toContain('createVerifier');
+      expect(imported['@tessera/client']?.exports).toContain('createTokenClient');
+      expect(imported['@tessera/server']?.exports).toContain('createRuntime');
+    },
+    TEST_HANG_MS,
+  );
 
-  it('a strict TypeScript consumer (moduleResolution nodenext) compiles against the installed types, and they are real types, not `any`', async () => {
-    writeFileSync(
-      join(app, 'consumer.ts'),
-      `import { OAuthError } from '@tessera/protocol';
+  it(
+    'a strict TypeScript consumer (moduleResolution nodenext) compiles against the installed types, and they are real types, not `any`',
+    async () => {
+      writeFileSync(
+        join(app, 'consumer.ts'),
+        `import { OAuthError } from '@tessera/protocol';
 import { createVerifier, type VerifiedToken } from '@tessera/verify';
 import { protect } from '@tessera/verify/node';
 import { createTokenClient, type TokenClient } from '@tessera/client';
@@ -191,107 +200,115 @@ createVerifier({ issuer: 'https://auth.example' });
 // @ts-expect-error a secret or a private key is required
 createTokenClient({ issuer: 'https://auth.example', clientId: 'c' });
 `,
-    );
-    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-    // skipLibCheck: the dependencies' own declarations are theirs to check; ours are exercised by
-    // the consumer file. @types/node comes from the workspace (a consumer on Node has it).
-    const compiled = await run(
-      process.execPath,
-      [
-        tsc,
-        '--noEmit',
-        '--strict',
-        '--module',
-        'nodenext',
-        '--moduleResolution',
-        'nodenext',
-        '--target',
-        'es2022',
-        '--lib',
-        'es2022,dom',
-        '--skipLibCheck',
-        '--typeRoots',
-        join(ROOT, 'node_modules', '@types'),
-        '--types',
-        'node',
-        'consumer.ts',
-      ],
-      { cwd: app, timeout: STEP_HANG_MS },
-    ).catch((error: { stdout?: string }) => ({ stdout: `tsc failed:\n${error.stdout ?? String(error)}` }));
-    expect(compiled.stdout).toBe('');
-  });
-
-  it('the installed `tessera` bin answers --help', async () => {
-    const bin = join(app, 'node_modules', '.bin', 'tessera');
-    const { stdout } = await run(bin, ['--help'], { cwd: app, timeout: STEP_HANG_MS });
-    expect(stdout).toContain('serve');
-    expect(stdout).toContain('clients');
-  });
-
-  it('`tessera serve --dev` from the installed package issues a client-credentials token that the installed @tessera/verify accepts', async () => {
-    const bin = join(app, 'node_modules', '.bin', 'tessera');
-    const work = join(scratch, 'work');
-    mkdirSync(work);
-    const port = await freePort();
-    const issuer = `http://127.0.0.1:${port}`;
-    const env = { PATH: process.env.PATH ?? '', TESSERA_LOG_LEVEL: 'warn' };
-    const child = spawn(bin, ['serve', '--dev', '--port', String(port)], { cwd: work, env });
-    children.push(child);
-    let output = '';
-    await new Promise<void>((resolve, reject) => {
-      const hang = setTimeout(
-        () => reject(new Error(`no banner within ${STEP_HANG_MS} ms: ${output}`)),
-        STEP_HANG_MS,
       );
-      const read = (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('Tessera is listening')) {
+      const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+      // skipLibCheck: the dependencies' own declarations are theirs to check; ours are exercised by
+      // the consumer file. @types/node comes from the workspace (a consumer on Node has it).
+      const compiled = await run(
+        process.execPath,
+        [
+          tsc,
+          '--noEmit',
+          '--strict',
+          '--module',
+          'nodenext',
+          '--moduleResolution',
+          'nodenext',
+          '--target',
+          'es2022',
+          '--lib',
+          'es2022,dom',
+          '--skipLibCheck',
+          '--typeRoots',
+          join(ROOT, 'node_modules', '@types'),
+          '--types',
+          'node',
+          'consumer.ts',
+        ],
+        { cwd: app, timeout: STEP_HANG_MS },
+      ).catch((error: { stdout?: string }) => ({ stdout: `tsc failed:\n${error.stdout ?? String(error)}` }));
+      expect(compiled.stdout).toBe('');
+    },
+    TEST_HANG_MS,
+  );
+
+  it(
+    'the installed `tessera` bin answers --help',
+    async () => {
+      const bin = join(app, 'node_modules', '.bin', 'tessera');
+      const { stdout } = await run(bin, ['--help'], { cwd: app, timeout: STEP_HANG_MS });
+      expect(stdout).toContain('serve');
+      expect(stdout).toContain('clients');
+    },
+    TEST_HANG_MS,
+  );
+
+  it(
+    '`tessera serve --dev` from the installed package issues a client-credentials token that the installed @tessera/verify accepts',
+    async () => {
+      const bin = join(app, 'node_modules', '.bin', 'tessera');
+      const work = join(scratch, 'work');
+      mkdirSync(work);
+      const port = await freePort();
+      const issuer = `http://127.0.0.1:${port}`;
+      const env = { PATH: process.env.PATH ?? '', TESSERA_LOG_LEVEL: 'warn' };
+      const child = spawn(bin, ['serve', '--dev', '--port', String(port)], { cwd: work, env });
+      children.push(child);
+      let output = '';
+      await new Promise<void>((resolve, reject) => {
+        const hang = setTimeout(
+          () => reject(new Error(`no banner within ${STEP_HANG_MS} ms: ${output}`)),
+          STEP_HANG_MS,
+        );
+        const read = (chunk: Buffer) => {
+          output += chunk.toString();
+          if (output.includes('Tessera is listening')) {
+            clearTimeout(hang);
+            resolve();
+          }
+        };
+        child.stdout.on('data', read);
+        child.stderr.on('data', read);
+        child.once('exit', (code) => {
           clearTimeout(hang);
-          resolve();
-        }
-      };
-      child.stdout.on('data', read);
-      child.stderr.on('data', read);
-      child.once('exit', (code) => {
-        clearTimeout(hang);
-        reject(new Error(`exited early with ${code}: ${output}`));
+          reject(new Error(`exited early with ${code}: ${output}`));
+        });
       });
-    });
 
-    const created = await run(
-      bin,
-      [
-        'clients',
-        'create',
-        '--name',
-        'packaging',
-        '--grant-types',
-        'client_credentials',
-        '--scope',
-        'read write',
-        '--audience',
-        'https://api.example.com',
-        '--json',
-      ],
-      { cwd: work, env, timeout: STEP_HANG_MS },
-    );
-    const client = JSON.parse(created.stdout) as { client_id: string; client_secret: string };
-    const response = await fetch(`${issuer}/token`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
-      },
-      body: 'grant_type=client_credentials&scope=read',
-      signal: AbortSignal.timeout(STEP_HANG_MS),
-    });
-    expect(response.status).toBe(200);
-    const { access_token: accessToken } = (await response.json()) as { access_token: string };
+      const created = await run(
+        bin,
+        [
+          'clients',
+          'create',
+          '--name',
+          'packaging',
+          '--grant-types',
+          'client_credentials',
+          '--scope',
+          'read write',
+          '--audience',
+          'https://api.example.com',
+          '--json',
+        ],
+        { cwd: work, env, timeout: STEP_HANG_MS },
+      );
+      const client = JSON.parse(created.stdout) as { client_id: string; client_secret: string };
+      const response = await fetch(`${issuer}/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
+        },
+        body: 'grant_type=client_credentials&scope=read',
+        signal: AbortSignal.timeout(STEP_HANG_MS),
+      });
+      expect(response.status).toBe(200);
+      const { access_token: accessToken } = (await response.json()) as { access_token: string };
 
-    const verified = JSON.parse(
-      await nodeScript(
-        app,
-        `import { createVerifier } from '@tessera/verify';
+      const verified = JSON.parse(
+        await nodeScript(
+          app,
+          `import { createVerifier } from '@tessera/verify';
          const verifier = createVerifier({ issuer: ${JSON.stringify(issuer)}, audience: 'https://api.example.com', revocations: false });
          try {
            const token = await verifier.verify(${JSON.stringify(`Bearer ${accessToken}`)});
@@ -299,12 +316,14 @@ createTokenClient({ issuer: 'https://auth.example', clientId: 'c' });
          } finally {
            await verifier.close();
          }`,
-      ),
-    ) as { tokenType: string; clientId: string; scope: string[] };
-    expect(verified).toEqual({ tokenType: 'jwt', clientId: client.client_id, scope: ['read'] });
+        ),
+      ) as { tokenType: string; clientId: string; scope: string[] };
+      expect(verified).toEqual({ tokenType: 'jwt', clientId: client.client_id, scope: ['read'] });
 
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-  });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    },
+    TEST_HANG_MS,
+  );
 });

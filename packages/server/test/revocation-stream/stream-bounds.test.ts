@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { TestServer } from '../support/bootstrap.js';
 import { createTestClient, type TestClient } from '../support/clients.js';
 import { listeningServer } from '../support/listening.js';
+import { waitFor } from '../support/wait-for.js';
 
 let t: (TestServer & { url: string }) | undefined;
 const streams: OpenStream[] = [];
@@ -146,12 +147,12 @@ describe('revocation stream bounds', () => {
     expect((await open(t.url, other)).status).toBe(200);
 
     first.close();
-    const started = Date.now();
-    let again = await open(t.url, reader);
-    while (again.status === 429 && Date.now() - started < 5000) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      again = await open(t.url, reader);
-    }
+    const url = t.url;
+    const { value: again } = await waitFor(() => open(url, reader), {
+      what: 'a stream slot freed by the closed stream',
+      until: (answer) => answer.status !== 429,
+      intervalMs: 20,
+    });
     expect(again.status).toBe(200);
   });
 

@@ -113,8 +113,11 @@ export function createApiServerClient(t: Pick<Tessera, 'createClient'>): Promise
   return t.createClient({ permissions: ['revocations:stream', 'introspect', 'api_keys:verify'] });
 }
 
-/** Resolves once `check` returns true, polling on the event loop (no timed assertion). */
-export async function eventually(check: () => boolean, what: string, limitMs = 5000): Promise<void> {
+/**
+ * Resolves once `check` returns true, polling on the event loop (no timed assertion). The bound only
+ * catches a hang, below vitest's 20 s test timeout so the message names what never happened.
+ */
+export async function eventually(check: () => boolean, what: string, limitMs = 15_000): Promise<void> {
   const started = Date.now();
   while (!check()) {
     if (Date.now() - started > limitMs) {
