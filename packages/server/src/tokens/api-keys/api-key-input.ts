@@ -4,6 +4,7 @@
  * validated whole before anything is written.
  */
 import { isScopeToken, OAuthError } from '@tessera/protocol';
+import { isResourceUri } from '../audience.js';
 
 const MAX_NAME_LENGTH = 200;
 const MAX_META_BYTES = 8192;
@@ -36,15 +37,7 @@ export function assertAudiences(audiences: readonly string[]): string[] {
     throw OAuthError.invalidTarget(`A key names at most ${MAX_AUDIENCES} audiences`);
   }
   for (const uri of audiences) {
-    let ok = uri.length > 0 && uri.length <= 2000 && /^[\x21-\x7E]+$/.test(uri) && !uri.includes('#');
-    if (ok) {
-      try {
-        new URL(uri);
-      } catch {
-        ok = false;
-      }
-    }
-    if (!ok) {
+    if (!isResourceUri(uri)) {
       throw OAuthError.invalidTarget(
         'Each audience must be an absolute URI without a fragment (RFC 8707 section 2)',
       );

@@ -4,6 +4,7 @@
  */
 import { missingScopes, OAuthError } from '@tessera/protocol';
 import type { ClientStore, UserStore } from '../../store/ports.js';
+import { audiencesOutside } from '../audience.js';
 
 export interface OwnerPolicyDeps {
   store: Pick<ClientStore, 'findClient'> & Pick<UserStore, 'findUser'>;
@@ -28,8 +29,7 @@ export function createOwnerPolicy(deps: OwnerPolicyDeps): OwnerPolicy {
       if (extra.length > 0) {
         throw OAuthError.invalidScope(`Scope not allowed for the owning client: ${extra.join(' ')}`);
       }
-      const resources = new Set(client.audiences);
-      if (client.audiences.length > 0 && audiences.some((uri) => !resources.has(uri))) {
+      if (client.audiences.length > 0 && audiencesOutside(audiences, client.audiences).length > 0) {
         throw OAuthError.invalidTarget('Audience not allowed for the owning client');
       }
       return;
