@@ -25,8 +25,6 @@ export interface LoginThrottle {
    * IP's earlier failures: one good account must not unlock a spray).
    */
   recordSuccess(username: string, ip: string): Promise<void>;
-  /** Deletes counters that can no longer matter. */
-  purgeExpired(): Promise<number>;
 }
 
 export interface LoginThrottleOptions {
@@ -73,9 +71,6 @@ export function createLoginThrottle(deps: LoginThrottleDeps): LoginThrottle {
     async recordSuccess(username, ip) {
       await deps.store.clearAttempts(userKey(username));
       await deps.store.refundAttempt(ipKey(ip));
-    },
-    purgeExpired() {
-      return deps.store.purgeExpiredAttempts(deps.clock.now());
     },
   };
 }
