@@ -9,6 +9,7 @@ export default defineConfig({
   resolve: {
     // Tests run against sources, so `npm test` never depends on a stale build.
     alias: {
+      '@tessera/protocol/aead': file('protocol/src/aead.ts'),
       '@tessera/protocol': src('protocol'),
       '@tessera/verify': src('verify'),
       // Subpaths before their package: the first matching alias wins.

@@ -3,9 +3,9 @@
  * Sessions are encrypted at rest with AES-256-GCM (node:crypto): a stolen session database or
  * Redis dump reveals no token. Each record is bound to its storage key as additional
  * authenticated data, so a sealed record copied under another session's key does not open.
- * Format: `v1.<iv>.<ciphertext>.<tag>` (base64url; 96-bit random IV per write, NIST SP 800-38D).
+ * The format is the one in `@tessera/protocol/aead` (`v1.<iv>.<ciphertext>.<tag>`), shared with the server.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { openAesGcm, sealAesGcm } from '@tessera/protocol/aead';
 
 /**
  * Encrypts and decrypts session records.
@@ -57,30 +57,7 @@ export function parseSessionKey(value: string | Uint8Array): Buffer {
 export function createSessionCipher(key: Uint8Array): SessionCipher {
   const secret = parseSessionKey(key);
   return {
-    seal(plaintext, associatedData) {
-      const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', secret, iv);
-      cipher.setAAD(Buffer.from(associatedData, 'utf8'));
-      const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-      return ['v1', iv, body, cipher.getAuthTag()]
-        .map((part) => (typeof part === 'string' ? part : part.toString('base64url')))
-        .join('.');
-    },
-    open(sealed, associatedData) {
-      const [version, iv, body, tag] = sealed.split('.');
-      if (version !== 'v1' || iv === undefined || body === undefined || tag === undefined) {
-        return undefined;
-      }
-      try {
-        const decipher = createDecipheriv('aes-256-gcm', secret, Buffer.from(iv, 'base64url'));
-        decipher.setAAD(Buffer.from(associatedData, 'utf8'));
-        decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-        return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString(
-          'utf8',
-        );
-      } catch {
-        return undefined;
-      }
-    },
+    seal: (plaintext, associatedData) => sealAesGcm(secret, plaintext, associatedData),
+    open: (sealed, associatedData) => openAesGcm(secret, sealed, associatedData),
   };
 }

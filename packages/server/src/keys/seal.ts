@@ -1,9 +1,10 @@
 /**
  * Sealing of private keys at rest: AES-256-GCM under the master key, with the key id as
  * associated data so a sealed blob cannot be moved to another key's row (DESIGN §3).
- * Format: `v1.<iv>.<ciphertext>.<tag>`, each part base64url.
+ * The format is the one in `@tessera/protocol/aead`, shared with the client's BFF sessions.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { openAesGcm, sealAesGcm } from '@tessera/protocol/aead';
 
 /** The master key does not open a sealed value: wrong key, or tampered data. */
 export class UnsealError extends Error {
@@ -19,30 +20,16 @@ export function masterKeyIdOf(masterKey: Buffer): string {
 }
 
 export function seal(masterKey: Buffer, plaintext: string, associatedData: string): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', masterKey, iv);
-  cipher.setAAD(Buffer.from(associatedData, 'utf8'));
-  const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  return ['v1', iv, ciphertext, cipher.getAuthTag()]
-    .map((part) => (typeof part === 'string' ? part : part.toString('base64url')))
-    .join('.');
+  return sealAesGcm(masterKey, plaintext, associatedData);
 }
 
 export function unseal(masterKey: Buffer, sealed: string, associatedData: string): string {
-  const [version, iv, ciphertext, tag] = sealed.split('.');
-  if (version !== 'v1' || iv === undefined || ciphertext === undefined || tag === undefined) {
+  if (!sealed.startsWith('v1.')) {
     throw new UnsealError('Sealed value has an unknown format');
   }
-  try {
-    const decipher = createDecipheriv('aes-256-gcm', masterKey, Buffer.from(iv, 'base64url'));
-    decipher.setAAD(Buffer.from(associatedData, 'utf8'));
-    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-    return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString(
-      'utf8',
-    );
-  } catch (error) {
-    throw new UnsealError('The master key does not open the sealed signing keys (wrong master key?)', {
-      cause: error,
-    });
+  const plaintext = openAesGcm(masterKey, sealed, associatedData);
+  if (plaintext === undefined) {
+    throw new UnsealError('The master key does not open the sealed signing keys (wrong master key?)');
   }
+  return plaintext;
 }

@@ -141,15 +141,26 @@ describe('layer rules', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('@tessera/protocol has no dependencies and no I/O', () => {
+  it('@tessera/protocol has no dependencies and no I/O; only its Node subpath aead.ts uses node:crypto', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'protocol/package.json'), 'utf8')) as {
       dependencies?: object;
     };
     expect(pkg.dependencies ?? {}).toEqual({});
+    const nodeOnly = join(ROOT, 'protocol/src/aead.ts');
     for (const file of sources(join(ROOT, 'protocol/src'))) {
       for (const spec of importsOf(file)) {
-        expect(spec.startsWith('.'), `${relative(ROOT, file)} imports ${spec}`).toBe(true);
+        const allowed = spec.startsWith('.') || (file === nodeOnly && spec === 'node:crypto');
+        expect(allowed, `${relative(ROOT, file)} imports ${spec}`).toBe(true);
       }
     }
+  });
+
+  it('one AES-256-GCM implementation: only @tessera/protocol/aead creates a cipher', () => {
+    const offenders = ['protocol/src', 'server/src', 'verify/src', 'client/src']
+      .flatMap((dir) => sources(join(ROOT, dir)))
+      .filter((file) => file !== join(ROOT, 'protocol/src/aead.ts'))
+      .filter((file) => /\bcreate(?:De)?[cC]ipheriv\b/.test(readFileSync(file, 'utf8')))
+      .map((file) => relative(ROOT, file));
+    expect(offenders).toEqual([]);
   });
 });
