@@ -3,51 +3,25 @@
  * a second server node over the bus (the time it took is printed as a figure, never asserted), and
  * a rate limit shared by two nodes without double counting. Fails, never skips, in CI when PostgreSQL is down (TESSERA_REQUIRE_SERVICES=1).
  */
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixedClock } from '../../src/clock.js';
-import { loadConfig } from '../../src/config/load.js';
-import { createLogger } from '../../src/log.js';
-import { createRuntime, type Runtime } from '../../src/main.js';
-import { TEST_ADMIN_TOKEN, TEST_ISSUER, TEST_MASTER_KEY } from '../support/bootstrap.js';
+import type { Runtime } from '../../src/main.js';
+import { TEST_ADMIN_TOKEN } from '../support/bootstrap.js';
 import { createTestClient, type TestClient } from '../support/clients.js';
-import { isPostgresReachable, POSTGRES_URL, requireService } from '../support/requirements.js';
+import { dropSchema, startPostgresNode, uniqueSchema } from '../support/postgres-nodes.js';
+import { isPostgresReachable, requireService } from '../support/requirements.js';
 import { waitFor } from '../support/wait-for.js';
 
 const ok = requireService('PostgreSQL', await isPostgresReachable());
-const schema = `t_keys_${randomBytes(6).toString('hex')}`;
+const schema = uniqueSchema('keys');
 const adminHeaders = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 /** A multiple of 3600: rate-limit windows start where the test starts, whatever the test's pace. */
 const clock = createFixedClock(1_800_000_000 - (1_800_000_000 % 3600));
 
 function startNode(nodeId: string): Promise<Runtime> {
-  const config = loadConfig({
-    env: {},
-    overrides: {
-      dev: true,
-      issuer: TEST_ISSUER,
-      'database.url': POSTGRES_URL,
-      'database.schema': schema,
-      masterKey: TEST_MASTER_KEY,
-      adminToken: TEST_ADMIN_TOKEN,
-      'log.level': 'silent',
-      // The store poll is the bus's safety net; an hour keeps it out of these tests, so what
-      // reaches node B can only have come over LISTEN/NOTIFY.
-      'revocations.pollInterval': '1h',
-    },
-  });
-  return createRuntime(config, { clock, nodeId, logger: createLogger({ level: 'silent' }) });
-}
-
-async function dropSchema(): Promise<void> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
-  await client.connect();
-  try {
-    await client.query(`drop schema if exists "${schema}" cascade`);
-  } finally {
-    await client.end();
-  }
+  // The store poll is the bus's safety net; an hour keeps it out of these tests, so what
+  // reaches node B can only have come over LISTEN/NOTIFY.
+  return startPostgresNode({ schema, nodeId, clock, overrides: { 'revocations.pollInterval': '1h' } });
 }
 
 describe.skipIf(!ok)('API keys on PostgreSQL (two nodes, one schema)', () => {
@@ -70,7 +44,7 @@ describe.skipIf(!ok)('API keys on PostgreSQL (two nodes, one schema)', () => {
   afterAll(async () => {
     await a?.close();
     await b?.close();
-    await dropSchema();
+    await dropSchema(schema);
   });
 
   function admin(

@@ -4,47 +4,22 @@
  * are warm), re-enabling restores it there, and deleting the user revokes it there. The mechanism is
  * the bus (`user.updated` over LISTEN/NOTIFY), so this runs on the real database.
  */
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixedClock } from '../../src/clock.js';
-import { loadConfig } from '../../src/config/load.js';
-import { createLogger } from '../../src/log.js';
-import { createRuntime, type Runtime } from '../../src/main.js';
-import { TEST_ADMIN_TOKEN, TEST_ISSUER, TEST_MASTER_KEY } from '../support/bootstrap.js';
+import type { Runtime } from '../../src/main.js';
+import { TEST_ADMIN_TOKEN } from '../support/bootstrap.js';
 import { createTestClient, type TestClient } from '../support/clients.js';
-import { isPostgresReachable, POSTGRES_URL, requireService } from '../support/requirements.js';
+import { dropSchema, startPostgresNode, uniqueSchema } from '../support/postgres-nodes.js';
+import { isPostgresReachable, requireService } from '../support/requirements.js';
 import { waitFor } from '../support/wait-for.js';
 
 const ok = requireService('PostgreSQL', await isPostgresReachable());
-const schema = `t_owner_${randomBytes(6).toString('hex')}`;
+const schema = uniqueSchema('owner');
 const adminHeaders = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 const clock = createFixedClock(1_800_000_000);
 
 function startNode(nodeId: string): Promise<Runtime> {
-  const config = loadConfig({
-    env: {},
-    overrides: {
-      dev: true,
-      issuer: TEST_ISSUER,
-      'database.url': POSTGRES_URL,
-      'database.schema': schema,
-      masterKey: TEST_MASTER_KEY,
-      adminToken: TEST_ADMIN_TOKEN,
-      'log.level': 'silent',
-    },
-  });
-  return createRuntime(config, { clock, nodeId, logger: createLogger({ level: 'silent' }) });
-}
-
-async function dropSchema(): Promise<void> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
-  await client.connect();
-  try {
-    await client.query(`drop schema if exists "${schema}" cascade`);
-  } finally {
-    await client.end();
-  }
+  return startPostgresNode({ schema, nodeId, clock });
 }
 
 describe.skipIf(!ok)('API keys of users on PostgreSQL (two nodes, one schema)', () => {
@@ -65,7 +40,7 @@ describe.skipIf(!ok)('API keys of users on PostgreSQL (two nodes, one schema)', 
   afterAll(async () => {
     await a?.close();
     await b?.close();
-    await dropSchema();
+    await dropSchema(schema);
   });
 
   function admin(method: 'POST' | 'DELETE', url: string, payload?: Record<string, unknown>) {

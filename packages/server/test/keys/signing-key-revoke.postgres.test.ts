@@ -3,37 +3,22 @@
  * schema; node A pulls the key, and node B drops it from `/jwks` and refuses its tokens at
  * `/introspect` as soon as the bus event arrives over LISTEN/NOTIFY (polled, bounded wait).
  */
-import { randomBytes } from 'node:crypto';
 import { decodeProtectedHeader } from 'jose';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixedClock } from '../../src/clock.js';
-import { loadConfig } from '../../src/config/load.js';
-import { createLogger } from '../../src/log.js';
-import { createRuntime, type Runtime } from '../../src/main.js';
-import { TEST_ADMIN_TOKEN, TEST_ISSUER, TEST_MASTER_KEY } from '../support/bootstrap.js';
+import type { Runtime } from '../../src/main.js';
+import { TEST_ADMIN_TOKEN } from '../support/bootstrap.js';
 import { createTestClient, FORM, form, type TestClient } from '../support/clients.js';
-import { isPostgresReachable, POSTGRES_URL, requireService } from '../support/requirements.js';
+import { dropSchema, startPostgresNode, uniqueSchema } from '../support/postgres-nodes.js';
+import { isPostgresReachable, requireService } from '../support/requirements.js';
 
 const ok = requireService('PostgreSQL', await isPostgresReachable());
-const schema = `t_pull_${randomBytes(6).toString('hex')}`;
+const schema = uniqueSchema('pull');
 const adminHeaders = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 const clock = createFixedClock(Math.floor(Date.now() / 1000));
 
 function startNode(nodeId: string): Promise<Runtime> {
-  const config = loadConfig({
-    env: {},
-    overrides: {
-      dev: true,
-      issuer: TEST_ISSUER,
-      'database.url': POSTGRES_URL,
-      'database.schema': schema,
-      masterKey: TEST_MASTER_KEY,
-      adminToken: TEST_ADMIN_TOKEN,
-      'log.level': 'silent',
-    },
-  });
-  return createRuntime(config, { clock, nodeId, logger: createLogger({ level: 'silent' }) });
+  return startPostgresNode({ schema, nodeId, clock });
 }
 
 /** Polls until `check` holds; fails only on a hang (no timed assertion). */
@@ -62,13 +47,7 @@ describe.skipIf(!ok)('pulling a signing key on PostgreSQL (two nodes, one schema
   afterAll(async () => {
     await a?.close();
     await b?.close();
-    const client = new pg.Client({ connectionString: POSTGRES_URL });
-    await client.connect();
-    try {
-      await client.query(`drop schema if exists "${schema}" cascade`);
-    } finally {
-      await client.end();
-    }
+    await dropSchema(schema);
   });
 
   async function kids(node: Runtime): Promise<string[]> {
