@@ -294,7 +294,20 @@ describe.skipIf(!ok)('tessera serve on PostgreSQL when the database fails', () =
   });
 
   it('issue 20 item 3 — database frozen (SIGSTOP): database requests end in 503 within the bounds, /readyz within its limit, memory paths unaffected', async () => {
-    await waitFor('ready', async () => (await call('/readyz')).status === 200, 30_000);
+    // Ready, and the bus back too: until it listens again after the previous test's outage, every
+    // revocation poll empties the caches (events.missed), which would turn the memory paths below
+    // into cache misses. Then warm the client cache.
+    await waitFor(
+      'ready with the bus connected',
+      async () => {
+        const ready = await call('/readyz');
+        return (
+          ready.status === 200 &&
+          (JSON.parse(ready.text) as { bus?: { connected?: boolean } }).bus?.connected === true
+        );
+      },
+      30_000,
+    );
     const jwt = await token(jwtClient);
     expect(jwt.status).toBe(200);
     db.freeze();
