@@ -2,19 +2,16 @@
  * `tessera admin-tokens create|list|revoke` end to end (issue 12 item 11): the CLI runs in-process
  * against the app listening on 127.0.0.1, through the admin API.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+
 import { parseSecret } from '@tessera/protocol';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminApiError } from '../../src/cli/admin-client.js';
-import { buildCli } from '../../src/cli/main.js';
+import { runCli } from '../support/admin-token-file.js';
 import { bootstrap, type TestServer } from '../support/bootstrap.js';
 
 describe('tessera admin-tokens', () => {
   let t: TestServer;
   let url: string;
-  const dir = mkdtempSync(join(tmpdir(), 'tessera-adm-cli-'));
 
   beforeAll(async () => {
     t = await bootstrap();
@@ -24,32 +21,8 @@ describe('tessera admin-tokens', () => {
     await t.close();
   });
 
-  function tokenFile(token: string): string {
-    const path = join(dir, `token-${Math.random().toString(36).slice(2)}`);
-    writeFileSync(path, `${token}\n`, { mode: 0o600 });
-    return path;
-  }
-
-  async function run(token: string, ...args: string[]): Promise<string> {
-    let out = '';
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-      return true;
-    });
-    try {
-      await buildCli().parseAsync([
-        'node',
-        'tessera',
-        '--url',
-        url,
-        '--admin-token-file',
-        tokenFile(token),
-        ...args,
-      ]);
-    } finally {
-      spy.mockRestore();
-    }
-    return out;
+  function run(token: string, ...args: string[]): Promise<string> {
+    return runCli(url, token, ...args);
   }
 
   it('issue 12 item 11 — create --json shows the token once; list shows it without the token; revoke stops it', async () => {

@@ -3,10 +3,9 @@
  * through the admin API, as an operator would use it (issue 4 §1, §3).
  */
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminApiError } from '../../src/cli/admin-client.js';
-import { buildCli } from '../../src/cli/main.js';
-import { adminTokenFile } from '../support/admin-token-file.js';
+import { runCli } from '../support/admin-token-file.js';
 import { bootstrap, type TestServer } from '../support/bootstrap.js';
 import { createTestClient, type TestClient } from '../support/clients.js';
 
@@ -27,26 +26,8 @@ describe('tessera api-keys', () => {
   });
   afterAll(() => t.close());
 
-  async function run(...args: string[]): Promise<string> {
-    let out = '';
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-      return true;
-    });
-    try {
-      await buildCli().parseAsync([
-        'node',
-        'tessera',
-        '--url',
-        url,
-        '--admin-token-file',
-        adminTokenFile(t.adminToken),
-        ...args,
-      ]);
-    } finally {
-      spy.mockRestore();
-    }
-    return out;
+  function run(...args: string[]): Promise<string> {
+    return runCli(url, t.adminToken, ...args);
   }
 
   async function runJson(...args: string[]): Promise<Record<string, unknown>> {

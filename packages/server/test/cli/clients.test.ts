@@ -4,11 +4,10 @@
  */
 import { createHash } from 'node:crypto';
 import { parseSecret } from '@tessera/protocol';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminApiError } from '../../src/cli/admin-client.js';
-import { buildCli } from '../../src/cli/main.js';
 import { hashSecret } from '../../src/ids.js';
-import { adminTokenFile } from '../support/admin-token-file.js';
+import { runCli } from '../support/admin-token-file.js';
 import { bootstrap, type TestServer } from '../support/bootstrap.js';
 
 /** SHA-256 computed here, not with the code under test (DESIGN §3: secrets stored only as SHA-256). */
@@ -27,26 +26,8 @@ describe('tessera clients', () => {
   });
 
   /** Runs `tessera --url URL --admin-token-file F …args` and returns what it printed on stdout. */
-  async function run(...args: string[]): Promise<string> {
-    let out = '';
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-      return true;
-    });
-    try {
-      await buildCli().parseAsync([
-        'node',
-        'tessera',
-        '--url',
-        url,
-        '--admin-token-file',
-        adminTokenFile(t.adminToken),
-        ...args,
-      ]);
-    } finally {
-      spy.mockRestore();
-    }
-    return out;
+  function run(...args: string[]): Promise<string> {
+    return runCli(url, t.adminToken, ...args);
   }
 
   async function runJson(...args: string[]): Promise<Record<string, unknown>> {

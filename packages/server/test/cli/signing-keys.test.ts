@@ -2,10 +2,9 @@
  * `tessera signing-keys revoke KID` end to end (issue 11 item 8): the CLI runs in-process against
  * the app listening on 127.0.0.1, through the admin API, as an operator would use it.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminApiError } from '../../src/cli/admin-client.js';
-import { buildCli } from '../../src/cli/main.js';
-import { adminTokenFile } from '../support/admin-token-file.js';
+import { runCli } from '../support/admin-token-file.js';
 import { bootstrap, type TestServer } from '../support/bootstrap.js';
 
 describe('tessera signing-keys revoke', () => {
@@ -20,26 +19,8 @@ describe('tessera signing-keys revoke', () => {
     await t.close();
   });
 
-  async function run(...args: string[]): Promise<string> {
-    let out = '';
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-      return true;
-    });
-    try {
-      await buildCli().parseAsync([
-        'node',
-        'tessera',
-        '--url',
-        url,
-        '--admin-token-file',
-        adminTokenFile(t.adminToken),
-        ...args,
-      ]);
-    } finally {
-      spy.mockRestore();
-    }
-    return out;
+  function run(...args: string[]): Promise<string> {
+    return runCli(url, t.adminToken, ...args);
   }
 
   async function jwksKids(): Promise<string[]> {
