@@ -18,6 +18,8 @@ export default defineConfig({
       '@tessera/client/bff/fastify': file('client/src/bff/fastify.ts'),
       '@tessera/client/bff': file('client/src/bff/index.ts'),
       '@tessera/client': src('client'),
+      '@tessera/risk/eval': file('risk/src/eval.ts'),
+      '@tessera/risk': src('risk'),
     },
   },
   test: {

@@ -1,6 +1,6 @@
 /**
  * Packaging (issue 12 item 16; STYLE §9.6 "Packaging"): what npm would publish, as a stranger gets
- * it. Each of the four packages is packed with `npm pack`, the tarballs are installed into an empty
+ * it. Each of the five packages is packed with `npm pack`, the tarballs are installed into an empty
  * folder, and that folder's copy is used with plain `node`: every `exports` subpath has its types
  * and imports, the `tessera` bin runs, and `tessera serve --dev` issues a token that the installed
  * `@tessera/verify` accepts. A `files` or `exports` entry that leaves out what a package needs fails
@@ -27,7 +27,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../packages/server/test/support/listening.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const PACKAGES = ['protocol', 'server', 'verify', 'client'] as const;
+const PACKAGES = ['protocol', 'server', 'verify', 'client', 'risk'] as const;
 /** Hang bounds: a step this slow is stuck, not slow. */
 const INSTALL_HANG_MS = 150_000;
 const STEP_HANG_MS = 30_000;
@@ -170,6 +170,7 @@ describe('packaging: the packed tarballs, installed into an empty folder', () =>
       expect(imported['@tessera/verify']?.exports).toContain('createVerifier');
       expect(imported['@tessera/client']?.exports).toContain('createTokenClient');
       expect(imported['@tessera/server']?.exports).toContain('createRuntime');
+      expect(imported['@tessera/risk/eval']?.exports).toContain('createScorer');
     },
     TEST_HANG_MS,
   );

@@ -1,0 +1,556 @@
+/**
+ * Tessera's risk model. A sign-in's score is a log-likelihood ratio, log p(x | attacker) − log p(x | this
+ * person), summed over independent factors, each explainable on its own:
+ *
+ * - network: the finest level of IP → /24 → ASN → country the person has used before. p(x | person) is
+ *   the chance that this person's next sign-in is new down to that level (their own novelty rates,
+ *   shrunk towards everyone's) times the matched value's share; p(x | attacker) is the chance that an
+ *   attacker of the issue's models reaches that level (an exact IP almost never, the ISP sometimes,
+ *   the country often).
+ * - place: city → region, the same way (the targeted attacker knows the victim's region).
+ * - client: UA string → browser and version → browser family on OS family → OS family → device type.
+ * - rtt, hour: distance from the person's recent round-trip times and usual hours.
+ * - velocity: failed sign-ins per IP, per ASN and per account over the last hour (stuffing, spraying).
+ * - reputation: an ASN that no legitimate person signs in from, for people without history.
+ * - travel: another country than the last sign-in within two hours.
+ * - device: the device's own cookie, known or unknown, when the deployment sends one.
+ *
+ * A token use (`Event Type: token`) is compared with the sign-in of its session: a different UA, a
+ * different network or a different round-trip time. Behind the victim's own NAT with a copied UA a
+ * replay is the same bytes on the same network and cannot be told apart: sender-constrained (DPoP)
+ * tokens are the answer there.
+ *
+ * Memory is bounded: profiles are fixed-size (profile.ts), capped in number (least recently learned
+ * goes), and sessions and velocity keys are capped too. Scoring is pure: it reads, never writes.
+ */
+import { DecayedCounter, decay } from './decayed-counter.js';
+import { isTokenEvent, type RiskEvent, readBoolean } from './event.js';
+import { extractFeatures, type Features } from './features.js';
+import { hashValue } from './hash.js';
+import {
+  addValue,
+  createProfile,
+  decayProfile,
+  findSlot,
+  LEVEL,
+  LEVELS,
+  type Profile,
+  RTT_SAMPLES,
+  shareOf,
+} from './profile.js';
+
+export interface RiskFactor {
+  readonly name: string;
+  /** This factor's addition to the score (log-likelihood ratio, natural log). */
+  readonly value: number;
+}
+
+export interface RiskAssessment {
+  readonly score: number;
+  /** Every factor, largest contribution first. */
+  readonly factors: readonly RiskFactor[];
+}
+
+export interface RiskEngineOptions {
+  /** Profiles kept in memory; the least recently learned goes first. Default 1,000,000. */
+  readonly maxProfiles?: number;
+  /** Half-life of a history entry's weight. Default 180 days. */
+  readonly historyHalfLifeMs?: number;
+  /** Sessions remembered for token-use checks. Default 500,000. */
+  readonly maxSessions?: number;
+}
+
+export interface RiskEngine {
+  /** Scores an event; reads no label and changes nothing. */
+  assess(event: RiskEvent): RiskAssessment;
+  /** A successful, legitimate sign-in: joins the person's history and the global tables. */
+  learn(event: RiskEvent): void;
+  /** Every event after scoring, with its outcome: velocity counters and session contexts. */
+  observe(event: RiskEvent): void;
+  /** Exports one person's history (for the right of access) or `undefined`. */
+  exportProfile(user: string): Profile | undefined;
+  /** Erases one person's history. */
+  forget(user: string): boolean;
+  readonly size: { profiles: number; sessions: number };
+}
+
+interface SessionContext {
+  user: string;
+  ip: number;
+  prefix: number;
+  asn: number;
+  country: number;
+  ua: number;
+  rttMs: number | undefined;
+  /** The ASN of the latest use and how often the session moved between ASNs. */
+  lastAsn: number;
+  moves: number;
+}
+
+/** Per ASN, token uses on the sign-in's ASN: how many came from another address (CGNAT, DHCP). */
+interface AsnChurn {
+  same: number;
+  changed: number;
+}
+
+const NET_CHAIN = [LEVEL.ip, LEVEL.prefix, LEVEL.asn, LEVEL.country] as const;
+const PLACE_CHAIN = [LEVEL.city, LEVEL.region] as const;
+const UA_CHAIN = [LEVEL.ua, LEVEL.browser, LEVEL.family, LEVEL.os, LEVEL.device] as const;
+/**
+ * The attacker models of issue 15 as a mixture: for each, the chance that its sign-in matches the
+ * victim's history first at each level of the network, place and client hierarchies (last entry: at
+ * none). Joint per model, so "a new country with the person's own UA" (a traveller) is not confused
+ * with "the person's country with someone else's UA" (a VPN attacker). Stuffing is naive in this
+ * respect and is caught by velocity as well.
+ */
+const ATTACKER_MODELS: readonly { weight: number; net: number[]; place: number[]; client: number[] }[] = [
+  // naive: attacker infrastructure anywhere, a popular UA.
+  {
+    weight: 0.3,
+    net: [0, 0, 0.01, 0.09, 0.9],
+    place: [0.02, 0.05, 0.93],
+    client: [0.03, 0.03, 0.35, 0.12, 0.27, 0.2],
+  },
+  // VPN: an exit in the victim's country, a popular UA.
+  {
+    weight: 0.25,
+    net: [0, 0.005, 0.03, 0.945, 0.02],
+    place: [0.1, 0.3, 0.6],
+    client: [0.03, 0.03, 0.35, 0.12, 0.27, 0.2],
+  },
+  // targeted: the victim's ISP and region, the victim's exact UA.
+  {
+    weight: 0.2,
+    net: [0.005, 0.05, 0.85, 0.09, 0.005],
+    place: [0.7, 0.25, 0.05],
+    client: [0.85, 0.05, 0.05, 0.02, 0.02, 0.01],
+  },
+  // adaptive: the best values within its knowledge (country, device type), not the victim's network.
+  {
+    weight: 0.25,
+    net: [0.001, 0.01, 0.25, 0.7, 0.039],
+    place: [0.2, 0.3, 0.5],
+    client: [0.05, 0.05, 0.45, 0.1, 0.3, 0.05],
+  },
+];
+/** Pseudo-count pulling a person's novelty rates towards everyone's. */
+const SHRINK = 2;
+
+function valuesOf(f: Features): (string | undefined)[] {
+  const values: (string | undefined)[] = new Array(LEVELS).fill(undefined);
+  values[LEVEL.ip] = f.ip;
+  values[LEVEL.prefix] = f.prefix;
+  values[LEVEL.asn] = f.asn;
+  values[LEVEL.country] = f.country;
+  values[LEVEL.city] = f.city === undefined ? undefined : `${f.country}|${f.region}|${f.city}`;
+  values[LEVEL.region] = f.region === undefined ? undefined : `${f.country}|${f.region}`;
+  values[LEVEL.ua] = f.ua;
+  values[LEVEL.browser] = f.browser;
+  values[LEVEL.family] =
+    f.browserFamily === undefined && f.osFamily === undefined
+      ? undefined
+      : `${f.browserFamily}|${f.osFamily}`;
+  values[LEVEL.os] = f.osFamily;
+  values[LEVEL.device] = f.device;
+  values[LEVEL.deviceId] = f.deviceId;
+  return values;
+}
+
+function hashesOf(values: readonly (string | undefined)[]): number[] {
+  return values.map((value, level) => (value === undefined ? 0 : hashValue(level, value)));
+}
+
+function clamp(value: number, low: number, high: number): number {
+  return Math.min(Math.max(value, low), high);
+}
+
+export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
+  const maxProfiles = options.maxProfiles ?? 1_000_000;
+  const halfLife = options.historyHalfLifeMs ?? 180 * 86_400_000;
+  const maxSessions = options.maxSessions ?? 500_000;
+  const profiles = new Map<string, Profile>();
+  const sessions = new Map<string, SessionContext>();
+  const globalNovel = new Float64Array(LEVELS);
+  const globalTrials = new Float64Array(LEVELS);
+  /** Legitimate sign-ins per ASN (for reputation); bounded like the velocity maps. */
+  const asnLegit = new DecayedCounter(30 * 86_400_000, 200_000);
+  let legitTotal = 0;
+  let legitDecayed = 0;
+  let legitDecayedAt = 0;
+  function legitDecayedTotal(now: number): number {
+    return legitDecayed * decay(now - legitDecayedAt, 30 * 86_400_000);
+  }
+  const byIp = new DecayedCounter(3_600_000, 500_000);
+  const byAsn = new DecayedCounter(3_600_000, 100_000);
+  const byAccount = new DecayedCounter(3_600_000, 500_000);
+  const asnChurn = new Map<number, AsnChurn>();
+
+  function noveltyRate(profile: Profile, level: number): number {
+    const global = ((globalNovel[level] ?? 0) + 1) / ((globalTrials[level] ?? 0) + 2);
+    return ((profile.novel[level] ?? 0) + SHRINK * global) / ((profile.trials[level] ?? 0) + SHRINK);
+  }
+
+  /**
+   * The first level of `chain` found in the history (chain.length: none) and log p(person's next
+   * sign-in matches there); `undefined` when the event carries none of the chain's values.
+   */
+  function chainMatch(profile: Profile, ids: readonly number[], chain: readonly number[]) {
+    let logPerson = 0;
+    let informative = false;
+    for (let i = 0; i < chain.length; i += 1) {
+      const level = chain[i] as number;
+      const id = ids[level] ?? 0;
+      if (id === 0) {
+        continue;
+      }
+      informative = true;
+      const rate = noveltyRate(profile, level);
+      const slot = findSlot(profile, level, id);
+      if (slot >= 0) {
+        logPerson += Math.log((1 - rate) * Math.max(shareOf(profile, level, slot), 0.05));
+        return { matched: i, logPerson };
+      }
+      logPerson += Math.log(rate);
+    }
+    return informative ? { matched: chain.length, logPerson } : undefined;
+  }
+
+  /**
+   * log p(attacker) − log p(person) over the three hierarchies jointly, and each hierarchy's share of
+   * it (for the explanation: its own log-ratio against the mixture's marginal).
+   */
+  function historyFactors(profile: Profile, ids: readonly number[]): RiskFactor[] {
+    const network = chainMatch(profile, ids, NET_CHAIN);
+    // A new country means a new region and city: place is scored only within a known country, on
+    // both sides of the ratio, so a traveller is not counted twice.
+    const place = network?.matched === NET_CHAIN.length ? undefined : chainMatch(profile, ids, PLACE_CHAIN);
+    const chains = [
+      { name: 'network', match: network, key: 'net' as const },
+      { name: 'place', match: place, key: 'place' as const },
+      { name: 'client', match: chainMatch(profile, ids, UA_CHAIN), key: 'client' as const },
+    ];
+    let attacker = 0;
+    for (const model of ATTACKER_MODELS) {
+      let p = model.weight;
+      for (const chain of chains) {
+        if (chain.match !== undefined) {
+          p *= model[chain.key][chain.match.matched] ?? 0;
+        }
+      }
+      attacker += p;
+    }
+    const logAttacker = Math.log(Math.max(attacker, 1e-12));
+    const factors: RiskFactor[] = [];
+    let marginalSum = 0;
+    for (const chain of chains) {
+      if (chain.match === undefined) {
+        continue;
+      }
+      const index = chain.match.matched;
+      const marginal = ATTACKER_MODELS.reduce((sum, m) => sum + m.weight * (m[chain.key][index] ?? 0), 0);
+      const value = Math.log(Math.max(marginal, 1e-12)) - chain.match.logPerson;
+      marginalSum += value;
+      factors.push({ name: chain.name, value });
+    }
+    const joint = logAttacker - chains.reduce((sum, c) => sum + (c.match?.logPerson ?? 0), 0);
+    // The joint ratio is what counts; the difference to the sum of marginals is the correlation term.
+    factors.push({ name: 'combination', value: joint - marginalSum });
+    return factors;
+  }
+
+  function rttFactor(profile: Profile, f: Features, asn: number): number {
+    if (f.rttMs === undefined || profile.logins === 0) {
+      return 0;
+    }
+    let nearest = Number.POSITIVE_INFINITY;
+    let nearestSameAsn = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < Math.min(RTT_SAMPLES, profile.logins); i += 1) {
+      const sample = profile.rtt[i] ?? 0;
+      if (sample <= 0) {
+        continue;
+      }
+      const distance = Math.abs(Math.log(f.rttMs / sample));
+      nearest = Math.min(nearest, distance);
+      if (profile.rttAsn[i] === asn) {
+        nearestSameAsn = Math.min(nearestSameAsn, distance);
+      }
+    }
+    const d = Number.isFinite(nearestSameAsn) ? nearestSameAsn : nearest;
+    return Number.isFinite(d) ? clamp((d - 0.25) * 2, -0.5, 3) : 0;
+  }
+
+  function hourFactor(profile: Profile, hour: number): number {
+    if (profile.logins < 3) {
+      return 0;
+    }
+    let total = 0;
+    for (let h = 0; h < 24; h += 1) {
+      total += profile.hours[h] ?? 0;
+    }
+    const window =
+      (profile.hours[hour] ?? 0) +
+      0.5 * ((profile.hours[(hour + 23) % 24] ?? 0) + (profile.hours[(hour + 1) % 24] ?? 0));
+    const smoothed = (window + 2 * (2 / 24)) / (2 * total + 2);
+    return 0.5 * clamp(Math.log(2 / 24 / smoothed), -1, 2.5);
+  }
+
+  function velocityFactor(f: Features, now: number): number {
+    const ip = byIp.read(f.ip, now);
+    const asn = byAsn.read(f.asn, now);
+    const account = byAccount.read(f.user, now);
+    const ipShare = (ip.failures + 0.5) / (ip.attempts + 3);
+    const asnShare = (asn.failures + 0.5) / (asn.attempts + 10);
+    return (
+      1.2 * Math.log1p(Math.max(0, ip.failures - 1)) * ipShare +
+      0.6 * Math.log1p(Math.max(0, asn.failures - 3)) * asnShare +
+      0.5 * Math.log1p(Math.max(0, account.failures - 2))
+    );
+  }
+
+  /**
+   * An ASN from which (almost) no legitimate person signs in: log of p(ASN | attacker), taken as
+   * uniform over the ASNs seen, against p(ASN | legitimate), smoothed; bounded both ways.
+   */
+  function reputationFactor(f: Features, now: number): number {
+    if (f.asn === undefined || legitTotal < 100) {
+      return 0;
+    }
+    const legit = asnLegit.read(f.asn, now).attempts;
+    const total = Math.max(1, legitDecayedTotal(now));
+    return clamp(Math.log(total / (asnLegit.size * (legit + 0.5))), -2, 4);
+  }
+
+  function clientSanityFactor(f: Features): number {
+    let value = 0;
+    if (f.ua === undefined) {
+      value += 0.7;
+    } else if (f.ua.length < 12 || f.ua.length >= 400) {
+      value += 1;
+    }
+    if (f.browserFamily === 'bot' || f.device === 'bot') {
+      value += 2;
+    }
+    return value;
+  }
+
+  function assessLogin(f: Features, ids: readonly number[]): RiskFactor[] {
+    const profile = profiles.get(f.user);
+    const factors: RiskFactor[] = [
+      { name: 'velocity', value: velocityFactor(f, f.epochMs) },
+      { name: 'client_sanity', value: clientSanityFactor(f) },
+    ];
+    if (profile === undefined || profile.logins === 0) {
+      factors.push({ name: 'reputation', value: reputationFactor(f, f.epochMs) });
+      return factors;
+    }
+    factors.push(
+      ...historyFactors(profile, ids),
+      { name: 'rtt', value: rttFactor(profile, f, ids[LEVEL.asn] ?? 0) },
+      { name: 'hour', value: hourFactor(profile, f.hour) },
+    );
+    if (findSlot(profile, LEVEL.asn, ids[LEVEL.asn] ?? 0) < 0) {
+      factors.push({ name: 'reputation', value: reputationFactor(f, f.epochMs) });
+    }
+    const country = ids[LEVEL.country] ?? 0;
+    if (country !== 0 && profile.lastCountry !== 0 && country !== profile.lastCountry) {
+      const hours = (f.epochMs - profile.lastMs) / 3_600_000;
+      if (hours >= 0 && hours < 2) {
+        factors.push({ name: 'travel', value: 2 });
+      }
+    }
+    const device = ids[LEVEL.deviceId] ?? 0;
+    if (device !== 0) {
+      factors.push({ name: 'device', value: findSlot(profile, LEVEL.deviceId, device) >= 0 ? -3 : 0.5 });
+    }
+    return factors;
+  }
+
+  function assessToken(f: Features, ids: readonly number[]): RiskFactor[] {
+    const session = f.session === undefined ? undefined : sessions.get(f.session);
+    if (session === undefined || session.user !== f.user) {
+      return [{ name: 'session_unknown', value: 4 }];
+    }
+    const factors: RiskFactor[] = [];
+    const ua = ids[LEVEL.ua] ?? 0;
+    factors.push({ name: 'session_ua', value: ua !== 0 && session.ua !== 0 && ua !== session.ua ? 6 : 0 });
+    const ip = ids[LEVEL.ip] ?? 0;
+    const asn = ids[LEVEL.asn] ?? 0;
+    let network = 0;
+    if (ip !== session.ip) {
+      if (asn === session.asn && asn !== 0) {
+        // How often this ASN hands a session a new address (a mobile carrier's CGNAT: often; a home
+        // line: almost never), learned from every session's token uses.
+        const churn = asnChurn.get(asn) ?? { same: 0, changed: 0 };
+        const pChange = (churn.changed + 0.2) / (churn.same + churn.changed + 1);
+        const samePrefix = (ids[LEVEL.prefix] ?? 0) === session.prefix && session.prefix !== 0;
+        network = clamp(-Math.log(pChange), 0.2, 5) * (samePrefix ? 0.5 : 1);
+      } else {
+        const profile = profiles.get(f.user);
+        const known = profile !== undefined && findSlot(profile, LEVEL.asn, asn) >= 0;
+        network = known ? 2.5 : 5 + reputationFactor(f, f.epochMs);
+        if ((ids[LEVEL.country] ?? 0) !== session.country) {
+          network += 1.5;
+        }
+      }
+    }
+    factors.push({ name: 'session_network', value: network });
+    if (asn !== 0 && asn !== session.lastAsn && session.moves > 0) {
+      // Back and forth between networks: two holders of one session.
+      factors.push({ name: 'session_concurrent', value: 2.5 });
+    }
+    if (f.rttMs !== undefined && session.rttMs !== undefined && ip !== session.ip) {
+      factors.push({
+        name: 'session_rtt',
+        value: clamp((Math.abs(Math.log(f.rttMs / session.rttMs)) - 0.3) * 2, 0, 2),
+      });
+    }
+    return factors;
+  }
+
+  function observeToken(f: Features): void {
+    const session = f.session === undefined ? undefined : sessions.get(f.session);
+    if (session === undefined || session.user !== f.user) {
+      return;
+    }
+    const ids = hashesOf(valuesOf(f));
+    const asn = ids[LEVEL.asn] ?? 0;
+    if (asn !== 0 && asn === session.asn) {
+      const churn = asnChurn.get(asn) ?? { same: 0, changed: 0 };
+      if ((ids[LEVEL.ip] ?? 0) === session.ip) {
+        churn.same += 1;
+      } else {
+        churn.changed += 1;
+      }
+      asnChurn.delete(asn);
+      asnChurn.set(asn, churn);
+      if (asnChurn.size > 200_000) {
+        const oldest = asnChurn.keys().next();
+        if (oldest.done !== true) {
+          asnChurn.delete(oldest.value);
+        }
+      }
+    }
+    if (asn !== 0 && asn !== session.lastAsn) {
+      session.moves += 1;
+      session.lastAsn = asn;
+    }
+  }
+
+  function learnProfile(f: Features, ids: readonly number[]): void {
+    let profile = profiles.get(f.user);
+    if (profile === undefined) {
+      profile = createProfile();
+    } else {
+      profiles.delete(f.user);
+    }
+    profiles.set(f.user, profile);
+    if (profiles.size > maxProfiles) {
+      const oldest = profiles.keys().next();
+      if (oldest.done !== true) {
+        profiles.delete(oldest.value);
+      }
+    }
+    decayProfile(profile, decay(f.epochMs - profile.lastMs, halfLife));
+    if (profile.logins > 0) {
+      for (const chain of [NET_CHAIN, PLACE_CHAIN, UA_CHAIN, [LEVEL.deviceId]]) {
+        let finerNovel = true;
+        for (const level of chain) {
+          const id = ids[level] ?? 0;
+          if (id === 0 || !finerNovel) {
+            break;
+          }
+          const novel = findSlot(profile, level, id) < 0;
+          profile.trials[level] = (profile.trials[level] ?? 0) + 1;
+          globalTrials[level] = (globalTrials[level] ?? 0) + 1;
+          if (novel) {
+            profile.novel[level] = (profile.novel[level] ?? 0) + 1;
+            globalNovel[level] = (globalNovel[level] ?? 0) + 1;
+          }
+          finerNovel = novel;
+        }
+      }
+    }
+    for (let level = 0; level < LEVELS; level += 1) {
+      const id = ids[level] ?? 0;
+      if (id !== 0) {
+        addValue(profile, level, id);
+      }
+    }
+    if (f.rttMs !== undefined) {
+      const slot = profile.logins % RTT_SAMPLES;
+      profile.rtt[slot] = f.rttMs;
+      profile.rttAsn[slot] = ids[LEVEL.asn] ?? 0;
+    }
+    profile.hours[f.hour] = (profile.hours[f.hour] ?? 0) + 1;
+    profile.logins += 1;
+    profile.lastMs = Math.max(profile.lastMs, f.epochMs);
+    profile.lastCountry = ids[LEVEL.country] ?? 0;
+  }
+
+  return {
+    assess(event) {
+      const f = extractFeatures(event);
+      const ids = hashesOf(valuesOf(f));
+      const factors = isTokenEvent(event) ? assessToken(f, ids) : assessLogin(f, ids);
+      const score = factors.reduce((sum, factor) => sum + factor.value, 0);
+      return {
+        score: Number.isFinite(score) ? score : 0,
+        factors: factors.filter((factor) => factor.value !== 0).sort((a, b) => b.value - a.value),
+      };
+    },
+    learn(event) {
+      if (isTokenEvent(event)) {
+        return;
+      }
+      const f = extractFeatures(event);
+      if (f.user === '') {
+        return;
+      }
+      learnProfile(f, hashesOf(valuesOf(f)));
+      asnLegit.add(f.asn, f.epochMs, false);
+      legitTotal += 1;
+      legitDecayed = legitDecayedTotal(f.epochMs) + 1;
+      legitDecayedAt = Math.max(legitDecayedAt, f.epochMs);
+    },
+    observe(event) {
+      const f = extractFeatures(event);
+      if (isTokenEvent(event)) {
+        observeToken(f);
+        return;
+      }
+      const failed = !readBoolean(event['Login Successful']);
+      byIp.add(f.ip, f.epochMs, failed);
+      byAsn.add(f.asn, f.epochMs, failed);
+      byAccount.add(f.user === '' ? undefined : f.user, f.epochMs, failed);
+      if (!failed && f.session !== undefined) {
+        const ids = hashesOf(valuesOf(f));
+        sessions.set(f.session, {
+          user: f.user,
+          ip: ids[LEVEL.ip] ?? 0,
+          prefix: ids[LEVEL.prefix] ?? 0,
+          asn: ids[LEVEL.asn] ?? 0,
+          country: ids[LEVEL.country] ?? 0,
+          ua: ids[LEVEL.ua] ?? 0,
+          rttMs: f.rttMs,
+          lastAsn: ids[LEVEL.asn] ?? 0,
+          moves: 0,
+        });
+        if (sessions.size > maxSessions) {
+          const oldest = sessions.keys().next();
+          if (oldest.done !== true) {
+            sessions.delete(oldest.value);
+          }
+        }
+      }
+    },
+    exportProfile(user) {
+      return profiles.get(user);
+    },
+    forget(user) {
+      return profiles.delete(user);
+    },
+    get size() {
+      return { profiles: profiles.size, sessions: sessions.size };
+    },
+  };
+}

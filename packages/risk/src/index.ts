@@ -1,0 +1,22 @@
+/**
+ * `@tessera/risk`: risk-based sign-in and token-use scoring, framework-free, no I/O, no dependencies.
+ *
+ * Subpaths: `.` (the engine, the Freeman baseline, the event schema, the geo port) and `./eval`
+ * (the adapter for independent evaluation harnesses, see eval.ts).
+ *
+ * @example
+ * import { createRiskEngine } from '@tessera/risk';
+ * const engine = createRiskEngine();
+ * const { score, factors } = engine.assess({ 'User ID': 'u1', 'IP Address': '198.51.100.7', 'Event Type': 'login' });
+ */
+export {
+  createRiskEngine,
+  type RiskAssessment,
+  type RiskEngine,
+  type RiskEngineOptions,
+  type RiskFactor,
+} from './engine.js';
+export { LABEL_COLUMNS, type RiskEvent } from './event.js';
+export { extractFeatures, type Features } from './features.js';
+export { createFreemanModel, type FreemanModel } from './freeman.js';
+export { type GeoLookup, type GeoRecord, noGeo } from './geo.js';

@@ -1,0 +1,107 @@
+/**
+ * One person's sign-in history in fixed-size typed arrays: per level a handful of slots holding a
+ * value's hash and its decayed weight, the novelty counts the model needs, recent RTTs and an
+ * hour-of-day histogram. About 1.1 KB per person, whatever the person did.
+ */
+export const LEVEL = {
+  ip: 0,
+  prefix: 1,
+  asn: 2,
+  country: 3,
+  city: 4,
+  region: 5,
+  ua: 6,
+  browser: 7,
+  family: 8,
+  os: 9,
+  device: 10,
+  deviceId: 11,
+} as const;
+export const LEVELS = 12;
+export const SLOTS = 8;
+export const RTT_SAMPLES = 8;
+
+export interface Profile {
+  readonly ids: Int32Array;
+  readonly weights: Float32Array;
+  /** Per level: how often a sign-in brought a new value, given the finer level was new too. */
+  readonly novel: Float32Array;
+  readonly trials: Float32Array;
+  readonly rtt: Float32Array;
+  readonly rttAsn: Int32Array;
+  readonly hours: Float32Array;
+  logins: number;
+  lastMs: number;
+  lastCountry: number;
+}
+
+export function createProfile(): Profile {
+  return {
+    ids: new Int32Array(LEVELS * SLOTS),
+    weights: new Float32Array(LEVELS * SLOTS),
+    novel: new Float32Array(LEVELS),
+    trials: new Float32Array(LEVELS),
+    rtt: new Float32Array(RTT_SAMPLES),
+    rttAsn: new Int32Array(RTT_SAMPLES),
+    hours: new Float32Array(24),
+    logins: 0,
+    lastMs: 0,
+    lastCountry: 0,
+  };
+}
+
+/** The slot holding `id` at `level`, or −1. */
+export function findSlot(profile: Profile, level: number, id: number): number {
+  const base = level * SLOTS;
+  for (let slot = base; slot < base + SLOTS; slot += 1) {
+    if (profile.ids[slot] === id) {
+      return slot;
+    }
+  }
+  return -1;
+}
+
+/** A value's share of the level's weight (0 when absent). */
+export function shareOf(profile: Profile, level: number, slot: number): number {
+  const base = level * SLOTS;
+  let total = 0;
+  for (let i = base; i < base + SLOTS; i += 1) {
+    total += profile.weights[i] ?? 0;
+  }
+  return slot < 0 || total <= 0 ? 0 : (profile.weights[slot] ?? 0) / total;
+}
+
+/** Adds one observation: an existing slot gains weight, else the empty or lightest slot is taken. */
+export function addValue(profile: Profile, level: number, id: number): void {
+  const found = findSlot(profile, level, id);
+  if (found >= 0) {
+    profile.weights[found] = (profile.weights[found] ?? 0) + 1;
+    return;
+  }
+  const base = level * SLOTS;
+  let victim = base;
+  for (let slot = base; slot < base + SLOTS; slot += 1) {
+    if (profile.ids[slot] === 0) {
+      victim = slot;
+      break;
+    }
+    if ((profile.weights[slot] ?? 0) < (profile.weights[victim] ?? 0)) {
+      victim = slot;
+    }
+  }
+  profile.ids[victim] = id;
+  profile.weights[victim] = 1;
+}
+
+/** Multiplies every weight by `factor` (time decay). */
+export function decayProfile(profile: Profile, factor: number): void {
+  if (factor >= 1) {
+    return;
+  }
+  for (let i = 0; i < profile.weights.length; i += 1) {
+    profile.weights[i] = (profile.weights[i] ?? 0) * factor;
+  }
+  for (let i = 0; i < 24; i += 1) {
+    profile.hours[i] = (profile.hours[i] ?? 0) * factor;
+  }
+}
