@@ -77,9 +77,11 @@ describe('@tessera/risk/eval: the adapter contract', () => {
     const a = withHistory();
     const b = withHistory();
     for (let i = 0; i < 50; i += 1) {
-      b.score(signIn({ ...ABROAD, 'IP Address': `45.77.10.${i}`, 'Epoch ms': 6 * DAY + i }));
+      b.score(signIn({ ...ABROAD, 'Epoch ms': 6 * DAY + i }));
+      b.score(signIn({ ...ABROAD, 'User ID': `other${i}`, 'Epoch ms': 6 * DAY + i }));
+      b.score(signIn({ 'Event Type': 'token', 'Session ID': 'h4', 'Epoch ms': 6 * DAY + i }));
     }
-    const probe = signIn({ ...ABROAD, 'Epoch ms': 7 * DAY });
+    const probe = signIn({ ...ABROAD, 'Epoch ms': 6 * DAY + 100 });
     expect(b.score(probe)).toBe(a.score(probe));
   });
 

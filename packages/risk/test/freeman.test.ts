@@ -55,6 +55,11 @@ describe('Freeman et al. (NDSS 2016) port', () => {
     expect(update).toBeLessThan(other);
   });
 
+  it('Freeman §III: for a person with no history p(x|u) falls back to p(x), so the score is log p(u|A)/p(u|L) alone', () => {
+    // 51 people known plus this one: p(u|A) = 1/52; p(u|L) = (0 + 1) / (160 sign-ins + 52), add-one smoothed.
+    expect(model.score(event('newcomer', '9.9.9.9', 999, 'US'))).toBeCloseTo(Math.log((160 + 52) / 52), 10);
+  });
+
   it('Freeman §III: p(u|A)/p(u|L) and p(x|u) — more legitimate history, lower risk for the same familiar sign-in', () => {
     for (let k = 0; k < 2; k += 1) {
       model.learn(event('bob', '1.200.0.1', 100, 'DE'));
