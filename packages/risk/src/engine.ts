@@ -387,9 +387,11 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
       } else {
         const profile = profiles.get(f.user);
         const known = profile !== undefined && findSlot(profile, LEVEL.asn, asn) >= 0;
-        network = known ? 2.5 : 5 + reputationFactor(f, f.epochMs);
+        // A well-used ISP does not make a move less suspicious; an ASN nobody signs in from does add.
+        network = known ? 2.5 : 5 + Math.max(0, reputationFactor(f, f.epochMs));
         if ((ids[LEVEL.country] ?? 0) !== session.country) {
-          network += 1.5;
+          // Another country within one session: impossible travel unless a VPN was switched on.
+          network += 3;
         }
       }
     }
@@ -433,6 +435,29 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
     if (asn !== 0 && asn !== session.lastAsn) {
       session.moves += 1;
       session.lastAsn = asn;
+    }
+  }
+
+  function rememberSession(f: Features, ids: readonly number[]): void {
+    if (f.session === undefined) {
+      return;
+    }
+    sessions.set(f.session, {
+      user: f.user,
+      ip: ids[LEVEL.ip] ?? 0,
+      prefix: ids[LEVEL.prefix] ?? 0,
+      asn: ids[LEVEL.asn] ?? 0,
+      country: ids[LEVEL.country] ?? 0,
+      ua: ids[LEVEL.ua] ?? 0,
+      rttMs: f.rttMs,
+      lastAsn: ids[LEVEL.asn] ?? 0,
+      moves: 0,
+    });
+    if (sessions.size > maxSessions) {
+      const oldest = sessions.keys().next();
+      if (oldest.done !== true) {
+        sessions.delete(oldest.value);
+      }
     }
   }
 
@@ -506,7 +531,12 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
       if (f.user === '') {
         return;
       }
-      learnProfile(f, hashesOf(valuesOf(f)));
+      const ids = hashesOf(valuesOf(f));
+      learnProfile(f, ids);
+      // A harness (or a caller) that never calls observe still gets session contexts.
+      if (f.session !== undefined && !sessions.has(f.session)) {
+        rememberSession(f, ids);
+      }
       asnLegit.add(f.asn, f.epochMs, false);
       legitTotal += 1;
       legitDecayed = legitDecayedTotal(f.epochMs) + 1;
@@ -523,24 +553,7 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
       byAsn.add(f.asn, f.epochMs, failed);
       byAccount.add(f.user === '' ? undefined : f.user, f.epochMs, failed);
       if (!failed && f.session !== undefined) {
-        const ids = hashesOf(valuesOf(f));
-        sessions.set(f.session, {
-          user: f.user,
-          ip: ids[LEVEL.ip] ?? 0,
-          prefix: ids[LEVEL.prefix] ?? 0,
-          asn: ids[LEVEL.asn] ?? 0,
-          country: ids[LEVEL.country] ?? 0,
-          ua: ids[LEVEL.ua] ?? 0,
-          rttMs: f.rttMs,
-          lastAsn: ids[LEVEL.asn] ?? 0,
-          moves: 0,
-        });
-        if (sessions.size > maxSessions) {
-          const oldest = sessions.keys().next();
-          if (oldest.done !== true) {
-            sessions.delete(oldest.value);
-          }
-        }
+        rememberSession(f, hashesOf(valuesOf(f)));
       }
     },
     exportProfile(user) {

@@ -40,6 +40,8 @@ function eventFor(rng: Random, user: number, at: number, type: 'login' | 'token'
 export function benchLatency(people: number): Latency {
   const rng = new Random(7);
   const scorer = createScorer();
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
   const before = process.memoryUsage().heapUsed;
   for (let round = 0; round < 3; round += 1) {
     for (let user = 0; user < people; user += 1) {
@@ -48,6 +50,7 @@ export function benchLatency(people: number): Latency {
       scorer.learn(event);
     }
   }
+  gc?.();
   const heapMb = (process.memoryUsage().heapUsed - before) / 1e6;
   const times: number[] = [];
   for (let i = 0; i < 40_000; i += 1) {

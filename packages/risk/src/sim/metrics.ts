@@ -59,30 +59,33 @@ export function flaggedShare(sample: Sample, threshold: number, weights?: Float6
   return total === 0 ? Number.NaN : flagged / total;
 }
 
-export function auc(legit: Sample, attacks: Sample, weights?: Float64Array): number {
-  const l = new Float64Array(BINS);
-  const a = new Float64Array(BINS);
-  let lTotal = 0;
-  let aTotal = 0;
-  for (let i = 0; i < legit.scores.length; i += 1) {
-    const w = weightOf(weights, legit.clusters[i] ?? 0);
-    const bin = binOf(legit.scores[i] ?? 0);
-    l[bin] = (l[bin] ?? 0) + w;
-    lTotal += w;
+export interface Histogram {
+  readonly bins: Float64Array;
+  readonly total: number;
+}
+
+/** Scores binned (weighted by their cluster's bootstrap weight): AUC in O(bins) per pair. */
+export function histogram(sample: Sample, weights?: Float64Array): Histogram {
+  const bins = new Float64Array(BINS);
+  let total = 0;
+  for (let i = 0; i < sample.scores.length; i += 1) {
+    const w = weightOf(weights, sample.clusters[i] ?? 0);
+    const bin = binOf(sample.scores[i] ?? 0);
+    bins[bin] = (bins[bin] ?? 0) + w;
+    total += w;
   }
-  for (let i = 0; i < attacks.scores.length; i += 1) {
-    const w = weightOf(weights, attacks.clusters[i] ?? 0);
-    const bin = binOf(attacks.scores[i] ?? 0);
-    a[bin] = (a[bin] ?? 0) + w;
-    aTotal += w;
-  }
+  return { bins, total };
+}
+
+/** P(attack score > legitimate score) + ½ P(tie), from two histograms. */
+export function aucOf(legit: Histogram, attacks: Histogram): number {
   let below = 0;
   let sum = 0;
   for (let b = 0; b < BINS; b += 1) {
-    sum += (a[b] ?? 0) * (below + 0.5 * (l[b] ?? 0));
-    below += l[b] ?? 0;
+    sum += (attacks.bins[b] ?? 0) * (below + 0.5 * (legit.bins[b] ?? 0));
+    below += legit.bins[b] ?? 0;
   }
-  return lTotal === 0 || aTotal === 0 ? Number.NaN : sum / (lTotal * aTotal);
+  return legit.total === 0 || attacks.total === 0 ? Number.NaN : sum / (legit.total * attacks.total);
 }
 
 function poisson1(rng: Random): number {

@@ -4,7 +4,7 @@
  * churn, and the scoring latency with 100,000 people's histories in memory. Writes
  * packages/risk/results/risk-eval.json and the generated section of docs/risk.md.
  *
- * Knobs (environment): RISK_EVAL_USERS (default 6000), RISK_EVAL_BOOTSTRAP (default 200).
+ * Knobs (environment): RISK_EVAL_USERS (default 3000), RISK_EVAL_BOOTSTRAP (default 200).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -12,11 +12,12 @@ import { createScorer, type Scorer } from '../eval.js';
 import { type Row, runStream } from './evaluate.js';
 import { benchLatency, type Latency } from './latency.js';
 import {
-  auc,
+  aucOf,
   bootstrapWeights,
   type Estimate,
   estimate,
   flaggedShare,
+  histogram,
   reauthFor,
   type Sample,
   sampleOf,
@@ -120,6 +121,8 @@ function analyse(calibration: Row[], tests: readonly SeedRows[], replicates: num
   const attacks: ModelResult['attacks'] = {};
   const legitAll = all.filter((r) => r.kind === 'legit' && !r.token);
   const legitSample = sampleOf(legitAll);
+  const legitHistogram = histogram(legitSample);
+  const legitHistograms = weights.map((w) => histogram(legitSample, w));
   const share = (sample: Sample, t: number) =>
     estimate(
       flaggedShare(sample, t),
@@ -139,8 +142,8 @@ function analyse(calibration: Row[], tests: readonly SeedRows[], replicates: num
         tpr1: share(sample, t1),
         tpr5: share(sample, t5),
         auc: estimate(
-          auc(legitSample, sample),
-          weights.map((w) => auc(legitSample, sample, w)),
+          aucOf(legitHistogram, histogram(sample)),
+          weights.map((w, i) => aucOf(legitHistograms[i] as typeof legitHistogram, histogram(sample, w))),
         ),
         reauth99: reauthFor(
           legitSample.scores as unknown as number[],
@@ -236,7 +239,7 @@ export interface Report {
 
 function main(): void {
   const started = Date.now();
-  const users = Number(process.env.RISK_EVAL_USERS ?? 6000);
+  const users = Number(process.env.RISK_EVAL_USERS ?? 3000);
   const replicates = Number(process.env.RISK_EVAL_BOOTSTRAP ?? 200);
   const calibrationStream = simulate(simOptions(CALIBRATION_SEED, 'medium', users));
   const testStreams = TEST_SEEDS.map((seed) => ({
