@@ -10,7 +10,8 @@
  * - place: city → region, the same way (the targeted attacker knows the victim's region).
  * - client: UA string → browser and version → browser family on OS family → OS family → device type.
  * - rtt, hour: distance from the person's recent round-trip times and usual hours.
- * - velocity: failed sign-ins per IP, per ASN and per account over the last hour (stuffing, spraying).
+ * - velocity: failed sign-ins per IP, per ASN and per account over the last hour, and per ASN over the
+ *   last day (stuffing, spraying, attacker infrastructure).
  * - reputation: an ASN that no legitimate person signs in from, for people without history.
  * - travel: another country than the last sign-in within two hours.
  * - device: the device's own cookie, known or unknown, when the deployment sends one.
@@ -183,6 +184,8 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
   const byIp = new DecayedCounter(3_600_000, 500_000);
   const byAsn = new DecayedCounter(3_600_000, 100_000);
   const byAccount = new DecayedCounter(3_600_000, 500_000);
+  /** The same over a day: infrastructure that fails a lot, even when it paused this hour. */
+  const byAsnDay = new DecayedCounter(86_400_000, 100_000);
   const asnChurn = new Map<number, AsnChurn>();
 
   function noveltyRate(profile: Profile, level: number): number {
@@ -291,7 +294,7 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
       (profile.hours[hour] ?? 0) +
       0.5 * ((profile.hours[(hour + 23) % 24] ?? 0) + (profile.hours[(hour + 1) % 24] ?? 0));
     const smoothed = (window + 2 * (2 / 24)) / (2 * total + 2);
-    return 0.5 * clamp(Math.log(2 / 24 / smoothed), -1, 2.5);
+    return clamp(Math.log(2 / 24 / smoothed), -1, 2.5);
   }
 
   function velocityFactor(f: Features, now: number): number {
@@ -300,7 +303,10 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
     const account = byAccount.read(f.user, now);
     const ipShare = (ip.failures + 0.5) / (ip.attempts + 3);
     const asnShare = (asn.failures + 0.5) / (asn.attempts + 10);
+    const asnDay = byAsnDay.read(f.asn, now);
+    const asnDayShare = (asnDay.failures + 0.5) / (asnDay.attempts + 20);
     return (
+      0.8 * Math.log1p(Math.max(0, asnDay.failures - 5)) * asnDayShare +
       1.2 * Math.log1p(Math.max(0, ip.failures - 1)) * ipShare +
       0.6 * Math.log1p(Math.max(0, asn.failures - 3)) * asnShare +
       0.5 * Math.log1p(Math.max(0, account.failures - 2))
@@ -551,6 +557,7 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
       const failed = !readBoolean(event['Login Successful']);
       byIp.add(f.ip, f.epochMs, failed);
       byAsn.add(f.asn, f.epochMs, failed);
+      byAsnDay.add(f.asn, f.epochMs, failed);
       byAccount.add(f.user === '' ? undefined : f.user, f.epochMs, failed);
       if (!failed && f.session !== undefined) {
         rememberSession(f, hashesOf(valuesOf(f)));

@@ -100,7 +100,11 @@ interface SeedRows {
 }
 
 function analyse(calibration: Row[], tests: readonly SeedRows[], replicates: number): ModelResult {
-  const legitLogins = calibration.filter((r) => r.kind === 'legit' && !r.token).map((r) => r.score);
+  // The budget is spent on people with at least one earlier sign-in (the population the targets are
+  // for): calibrating on everyone would let the first sign-ins, scored low, pad the budget.
+  const legitLogins = calibration
+    .filter((r) => r.kind === 'legit' && !r.token && r.history >= 1)
+    .map((r) => r.score);
   const legitTokens = calibration.filter((r) => r.kind === 'legit' && r.token).map((r) => r.score);
   const t1 = thresholdAt(legitLogins, 0.01);
   const t5 = thresholdAt(legitLogins, 0.05);
