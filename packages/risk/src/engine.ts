@@ -98,7 +98,7 @@ const NET_CHAIN = [LEVEL.ip, LEVEL.prefix, LEVEL.asn, LEVEL.country] as const;
 const PLACE_CHAIN = [LEVEL.city, LEVEL.region] as const;
 const UA_CHAIN = [LEVEL.ua, LEVEL.browser, LEVEL.family, LEVEL.os, LEVEL.device] as const;
 /**
- * The attacker models of issue 15 as a mixture: for each, the chance that its sign-in matches the
+ * The attacker models (docs/risk.md) as a mixture: for each, the chance that its sign-in matches the
  * victim's history first at each level of the network, place and client hierarchies (last entry: at
  * none). Joint per model, so "a new country with the person's own UA" (a traveller) is not confused
  * with "the person's country with someone else's UA" (a VPN attacker). Stuffing is naive in this

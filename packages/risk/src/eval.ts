@@ -1,5 +1,5 @@
 /**
- * `@tessera/risk/eval`: the adapter for independent evaluation harnesses (issue 15 §5).
+ * `@tessera/risk/eval`: the adapter for independent evaluation harnesses.
  *
  * `createScorer(options)` returns `{ score, learn, observe }`, pure and synchronous, over plain
  * objects with the RBA dataset's column names plus `Event Type` (`login` | `token`), `Epoch ms` and

@@ -1,6 +1,6 @@
 /**
  * The event schema: the column names of the public RBA dataset (Wiefling et al., "Pump Up Password
- * Security!", ACM TOPS 2022) plus `Event Type`, `Epoch ms` and `Session ID` (issue 15 §5), and an
+ * Security!", ACM TOPS 2022) plus `Event Type`, `Epoch ms` and `Session ID` (the evaluation contract), and an
  * optional `Device ID` (the value of the device's own long-lived cookie, when a deployment has one).
  *
  * Values arrive as the dataset prints them: strings or numbers, possibly empty, `-` or absurd. The

@@ -6,7 +6,7 @@ import { ATTACKERS, REPLAYS, TOKEN_BUDGETS } from './simulate.js';
 const STRATA = ['0', '1-3', '4-8', '>8', '>=1'] as const;
 const MODELS = ['tessera', 'freeman'] as const;
 
-/** Targets at 1 % legitimate re-authentication, people with ≥ 1 earlier sign-in (issue 15 §7). */
+/** Targets at 1 % legitimate re-authentication, people with ≥ 1 earlier sign-in (the targets in docs/risk.md). */
 export const TARGETS: Record<string, number | undefined> = {
   naive: 0.95,
   vpn: 0.8,

@@ -1,5 +1,5 @@
 /**
- * `npm run risk:eval`: the published evaluation (issue 15 §6–7). Calibrates the thresholds on seed 1,
+ * `npm run risk:eval`: the published evaluation (docs/risk.md). Calibrates the thresholds on seed 1,
  * reports on seeds 2–6, Tessera and the Freeman port on identical streams, a sweep over benign
  * churn, and the scoring latency with 100,000 people's histories in memory. Writes
  * packages/risk/results/risk-eval.json and the generated section of docs/risk.md.

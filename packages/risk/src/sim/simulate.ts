@@ -1,6 +1,6 @@
 /**
  * The seeded event stream: legitimate people signing in and using their tokens, and the attacker
- * models of issue 15, in the RBA dataset's schema. Labels ride along in `truth`, apart from the event,
+ * models of docs/risk.md, in the RBA dataset's schema. Labels ride along in `truth`, apart from the event,
  * so a scorer can only see them through `observe`'s `Login Successful`.
  */
 import type { RiskEvent } from '../event.js';

@@ -4,6 +4,7 @@
  */
 import { createBoundedHasher } from '../users/bounded-hasher.js';
 import { type ConsentService, createConsentService } from '../users/consent-service.js';
+import { withLoginRisk } from '../users/login-risk.js';
 import { createLoginThrottle, type LoginThrottle } from '../users/login-throttle.js';
 import { createPasswordHasher } from '../users/password-hasher.js';
 import { createSessionService, type SessionService } from '../users/session-service.js';
@@ -42,7 +43,7 @@ export function composeUsers(core: Core, deps: UsersDeps): Users {
     maxAccessTokenTtl,
     ...(deps.revokeApiKeysOf === undefined ? {} : { revokeApiKeysOf: deps.revokeApiKeysOf }),
   });
-  const sessions = createSessionService({
+  const plainSessions = createSessionService({
     store,
     revocations: deps.revocations,
     clock,
@@ -51,6 +52,9 @@ export function composeUsers(core: Core, deps: UsersDeps): Users {
     maxAge: login.sessionMaxAge,
     maxAccessTokenTtl,
   });
+  const sessions = config.risk.enabled
+    ? withLoginRisk(plainSessions, { audit, clock, stepUpScore: config.risk.stepUpScore })
+    : plainSessions;
   const throttle = createLoginThrottle({
     store,
     clock,

@@ -417,6 +417,20 @@ export const configSchema = z.object({
       }),
     })
     .prefault({}),
+  risk: z
+    .object({
+      enabled: option(boolean().default(false), {
+        typeLabel: 'boolean',
+        description:
+          'Score every sign-in with @tessera/risk and write the decision and its top factors to the audit log (`login.risk_assessed`); recorded, not yet enforced (docs/risk.md).',
+      }),
+      stepUpScore: option(integer(0, 100).default(6), {
+        typeLabel: 'integer',
+        description:
+          'Risk score (a natural-log likelihood ratio) above which a sign-in is recorded as `step_up` rather than `allow`.',
+      }),
+    })
+    .prefault({}),
   refreshTokens: z
     .object({
       idleTtl: option(duration().prefault('14d'), {
