@@ -114,9 +114,13 @@ describe('deviceAuthorization() (RFC 8628)', () => {
       issuer: tessera.issuer,
       clientId: device.id,
       signal: controller.signal,
-      onCode: () => {
-        controller.abort(new Error('user pressed Ctrl-C'));
-      },
+      onCode: () => {},
+      // A wait that ends only when the signal it is given aborts.
+      sleep: (_seconds, signal) =>
+        new Promise((_resolve, reject) => {
+          signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+          controller.abort(new Error('user pressed Ctrl-C'));
+        }),
     });
     await expect(run).rejects.toThrow('user pressed Ctrl-C');
     expect(await tessera.tokenRequests()).toBe(before);

@@ -310,6 +310,9 @@ describe('the verification page /device (RFC 8628 §3.3, §5)', () => {
     const started = await startDevice(t, device);
     const entered = await enterCode(new Browser(t), started.user_code);
     const victim = new Browser(t);
+    // The victim's browser has its own cookies (it has been here before), just not the attacker's.
+    await victim.get('/device');
+    expect(victim.cookies.size).toBeGreaterThan(0);
     const page = await victim.get(String(entered.headers.location));
     expect(page.statusCode).toBe(400);
     expect(page.body).toContain('expired or was already answered');
