@@ -7,6 +7,8 @@
  *   any runtime with web `fetch` and WebCrypto.
  * - `@tessera/client/web-app`: server-side web apps: authorization code + PKCE, callback checks,
  *   refresh-token rotation with an atomic `TokenStore`. Runtime-neutral.
+ * - {@link deviceAuthorization} (in this module): the device flow (RFC 8628) for CLIs and devices
+ *   without a browser: show a code, poll until the person approves.
  * - `@tessera/client/bff`: a backend-for-frontend that keeps every token server-side in an
  *   encrypted session store (Node only), with `@tessera/client/bff/express` and
  *   `@tessera/client/bff/fastify` adapters.
@@ -35,6 +37,12 @@ export { type Challenge, isInvalidTokenResponse, parseChallenges } from './beare
 export type { ClientCredential } from './client-authentication.js';
 export { type ClientErrorCode, TesseraClientError, type TesseraClientErrorOptions } from './client-error.js';
 export { type Clock, systemClock } from './clock.js';
+export {
+  type DeviceAuthorizationOptions,
+  type DeviceCode,
+  type DeviceTokens,
+  deviceAuthorization,
+} from './device-authorization.js';
 export { type FetchLike, isLoopbackHttp } from './http-options.js';
 export { type RenewalPolicy, renewalTimeOf } from './renewal-policy.js';
 export { createSingleFlight, type SingleFlight } from './single-flight.js';

@@ -33,6 +33,10 @@ export type OAuthErrorCode =
   | 'login_required'
   | 'consent_required'
   | 'interaction_required'
+  // RFC 8628 §3.5: device authorization grant, while polling
+  | 'authorization_pending'
+  | 'slow_down'
+  | 'expired_token'
   // Tessera's own, for the admin API and rate limits only
   | 'not_found'
   | 'conflict'
@@ -59,6 +63,9 @@ export const OAUTH_ERROR_STATUS: Readonly<Record<OAuthErrorCode, number>> = Obje
   login_required: 400,
   consent_required: 400,
   interaction_required: 400,
+  authorization_pending: 400,
+  slow_down: 400,
+  expired_token: 400,
   not_found: 404,
   conflict: 409,
   rate_limited: 429,
@@ -188,6 +195,15 @@ export class OAuthError extends Error {
   }
   static interactionRequired(description: string, options?: OAuthErrorOptions): OAuthError {
     return new OAuthError('interaction_required', description, options);
+  }
+  static authorizationPending(description: string, options?: OAuthErrorOptions): OAuthError {
+    return new OAuthError('authorization_pending', description, options);
+  }
+  static slowDown(description: string, options?: OAuthErrorOptions): OAuthError {
+    return new OAuthError('slow_down', description, options);
+  }
+  static expiredToken(description: string, options?: OAuthErrorOptions): OAuthError {
+    return new OAuthError('expired_token', description, options);
   }
   static notFound(description: string, options?: OAuthErrorOptions): OAuthError {
     return new OAuthError('not_found', description, options);

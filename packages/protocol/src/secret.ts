@@ -22,6 +22,8 @@ export const SECRET_KINDS = {
   ac: 'authorization_code',
   /** Admin API credential */
   adm: 'admin_token',
+  /** Device code (RFC 8628 §3.2) */
+  dc: 'device_code',
 } as const;
 
 export type SecretKind = keyof typeof SECRET_KINDS;

@@ -12,6 +12,7 @@ import { registerAuditMetrics } from './audit/audit-metrics.js';
 import { type Clock, systemClock } from './clock.js';
 import { composeApiKeys } from './compose/api-keys.js';
 import type { Core } from './compose/core.js';
+import { composeDevice } from './compose/device.js';
 import { composeOAuthCore } from './compose/oauth-core.js';
 import { buildTokenRegistries, type TokenRegistries } from './compose/token-registries.js';
 import { composeUserGrants } from './compose/user-grants.js';
@@ -27,7 +28,8 @@ import { createSigningKeyRevokeFeature } from './http/admin/signing-key-revoke.j
 import { buildApp, issuerOf } from './http/app.js';
 import type { HttpFeature } from './http/feature.js';
 import { createApiKeysFeature } from './http/features/api-keys.js';
-import { createLoginFeature } from './http/features/login.js';
+import { createDeviceFeature } from './http/features/device.js';
+import { createLoginFeature, type LoginFeatureDeps, loginFlowOf } from './http/features/login.js';
 import { createOAuthCoreFeature } from './http/features/oauth-core.js';
 import { createRevocationStreamFeature } from './http/features/revocation-stream.js';
 import { createAdminActorRegistry } from './http/plugins/admin-auth.js';
@@ -184,20 +186,51 @@ function compose(core: Core): Composition {
   );
 
   // /authorize, login and consent pages, /userinfo, /end-session, /admin/users, /admin/sessions.
+  const login: LoginFeatureDeps = {
+    config,
+    issuer: core.issuer,
+    store: core.store,
+    keyring: core.keyring,
+    clock: core.clock,
+    audit: core.audit,
+    clients: oauth.clients,
+    ...people,
+    sealer: createInteractionSealer(core.masterKey, config.login.interactionTtl),
+    verifyAccessToken: oauth.verifyAccessToken,
+    revocations: oauth.revocations,
+    userinfoLimit: callerLimit(config.rateLimit.userinfo, 'userinfo requests from this caller', 'userinfo'),
+  };
+  features.push(createLoginFeature(login));
+
+  // RFC 8628: POST /device_authorization and the /device pages, which sign people in through the
+  // login above; the device_code grant is in the registries.
+  const device = composeDevice(core);
   features.push(
-    createLoginFeature({
-      config,
+    createDeviceFeature({
       issuer: core.issuer,
-      store: core.store,
-      keyring: core.keyring,
-      clock: core.clock,
-      audit: core.audit,
-      clients: oauth.clients,
-      ...people,
-      sealer: createInteractionSealer(core.masterKey, config.login.interactionTtl),
-      verifyAccessToken: oauth.verifyAccessToken,
-      revocations: oauth.revocations,
-      userinfoLimit: callerLimit(config.rateLimit.userinfo, 'userinfo requests from this caller', 'userinfo'),
+      authenticate: oauth.authenticate,
+      ...device,
+      login: loginFlowOf(login),
+      attempts: core.store,
+      limits: {
+        perIp: createRateLimiter({
+          limit: config.rateLimit.tokenPerIp,
+          window,
+          subject: 'device authorization requests from this address',
+          policy: 'device_ip',
+        }),
+        perClient: createRateLimiter({
+          limit: config.rateLimit.tokenPerClient,
+          window,
+          subject: 'device authorization requests from this client',
+          policy: 'device_client',
+        }),
+      },
+      codeEntry: {
+        freeAttempts: config.device.freeAttempts,
+        maxBackoff: config.login.maxBackoff,
+        ticketTtl: config.login.interactionTtl,
+      },
     }),
   );
 

@@ -8,6 +8,8 @@ import {
   type AccessToken,
   type ClientErrorCode,
   createTokenClient,
+  type DeviceTokens,
+  deviceAuthorization,
   type TesseraClientError,
   type TokenClient,
 } from '@tessera/client';
@@ -71,3 +73,8 @@ createTokenClient({ clientId: 'cli_1', clientSecret: 's' });
 createWebAppClient({ issuer, clientId: 'cli_2', clientSecret: 's' });
 // @ts-expect-error only access and refresh tokens are revoked (RFC 7009 §2.1 token_type_hint)
 void webApp.revoke('token', 'id_token');
+
+// Device flow (RFC 8628): tokens come back; the code goes to the callback.
+expectTypeOf(deviceAuthorization).returns.resolves.toEqualTypeOf<DeviceTokens>();
+// @ts-expect-error the caller must be given the code to show
+void deviceAuthorization({ issuer, clientId: 'cli_3' });

@@ -1,9 +1,10 @@
 /**
  * Tokens issued to people: the ID-token issuer and, for the token registries, the
- * `authorization_code` and `refresh_token` grants plus refresh tokens (`tsr_rt_…`) at
+ * `authorization_code`, device code (RFC 8628) and `refresh_token` grants plus refresh tokens (`tsr_rt_…`) at
  * `/introspect` and `/revoke`.
  */
 import { createAuthorizationCodeGrant } from '../oauth/grants/authorization-code.js';
+import { createDeviceCodeGrant } from '../oauth/grants/device-code.js';
 import { createRefreshTokenGrant } from '../oauth/grants/refresh-token.js';
 import { createUserTokens } from '../oauth/grants/user-tokens.js';
 import { createIdTokenIssuer } from '../oauth/oidc/id-token.js';
@@ -57,6 +58,14 @@ export function composeUserGrants(
           sealer: createSuccessorSealer(core.masterKey),
         },
         onIssued: ({ format }) => onIssued('refresh_token', format),
+      }),
+      // RFC 8628 §3.4: urn:ietf:params:oauth:grant-type:device_code.
+      createDeviceCodeGrant({
+        store,
+        tokens,
+        audit,
+        clock,
+        onIssued: ({ format }) => onIssued('device_code', format),
       }),
     ],
     introspectors: [createRefreshTokenIntrospector({ issuer, store, clients: oauth.clients, clock })],

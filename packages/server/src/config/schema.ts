@@ -431,6 +431,30 @@ export const configSchema = z.object({
       }),
     })
     .prefault({}),
+  device: z
+    .object({
+      codeTtl: option(duration().prefault('10m'), {
+        typeLabel: 'duration',
+        description:
+          'Lifetime of a device authorization request: its device_code and user_code (RFC 8628 §3.2 expires_in).',
+      }),
+      interval: option(integer(1, 60).default(5), {
+        typeLabel: 'integer',
+        description:
+          'Seconds a device waits between polls (RFC 8628 §3.2 interval); each too-early poll adds 5 (slow_down, §3.5).',
+      }),
+      freeAttempts: option(integer(1, 100).default(5), {
+        typeLabel: 'integer',
+        description:
+          'Wrong user codes a browser address may enter on /device before each further try waits, doubling (RFC 8628 §5.1).',
+      }),
+      maxFailedConfirmations: option(integer(1, 100).default(5), {
+        typeLabel: 'integer',
+        description:
+          'Wrong entries matching a live user code in its first half before that code is locked and its device denied (RFC 8628 §5.1).',
+      }),
+    })
+    .prefault({}),
   refreshTokens: z
     .object({
       idleTtl: option(duration().prefault('14d'), {

@@ -25,6 +25,7 @@ export type PurgeStore = Pick<
   | 'purgeExpiredRevocations'
   | 'purgeExpiredReplays'
   | 'purgeExpiredAuthorizationCodes'
+  | 'purgeExpiredDeviceAuthorizations'
   | 'purgeExpiredSessions'
   | 'purgeExpiredRefreshTokens'
   | 'purgeExpiredRateLimits'
@@ -38,6 +39,7 @@ export const PURGED_TABLES = [
   'revocations',
   'replay_keys',
   'authorization_codes',
+  'device_authorizations',
   'sessions',
   'refresh_tokens',
   'rate_limits',
@@ -89,6 +91,7 @@ export function createMaintenanceJob(deps: MaintenanceJobDeps): MaintenanceJob {
       ['revocations', (limit) => store.purgeExpiredRevocations(now, limit)],
       ['replay_keys', (limit) => store.purgeExpiredReplays(now, limit)],
       ['authorization_codes', (limit) => store.purgeExpiredAuthorizationCodes(now, limit)],
+      ['device_authorizations', (limit) => store.purgeExpiredDeviceAuthorizations(now, limit)],
       ['sessions', (limit) => store.purgeExpiredSessions(now, limit)],
       ['refresh_tokens', (limit) => store.purgeExpiredRefreshTokens(now, limit)],
       ['rate_limits', (limit) => store.purgeExpiredRateLimits(now, limit)],

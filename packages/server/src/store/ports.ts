@@ -405,6 +405,89 @@ export interface AuthorizationCodeStore {
   purgeExpiredAuthorizationCodes(now: number, limit?: number): Promise<number>;
 }
 
+// Device authorization requests (RFC 8628)
+
+export type DeviceAuthorizationStatus = 'pending' | 'approved' | 'denied' | 'consumed';
+
+export interface DeviceAuthorizationRecord {
+  /** `dev_…`: shown nowhere secret; the verification page's handle on the request. */
+  id: string;
+  /** SHA-256 of the `tsr_dc_…` device code. */
+  deviceCodeHash: string;
+  /** The normalised user code's first half: how the verification page finds the request. */
+  userCodePrefix: string;
+  /** SHA-256 of the whole normalised user code (RFC 8628 §6.1). */
+  userCodeHash: string;
+  clientId: string;
+  scope: string[];
+  audience: string[];
+  /** What the device said about itself (its User-Agent), shown on the verification page. */
+  deviceInfo: string | null;
+  status: DeviceAuthorizationStatus;
+  /** Set on approval: who approved, in which session, with which authentication context. */
+  userId: string | null;
+  sessionId: string | null;
+  authTime: number | null;
+  amr: string[];
+  acr: string | null;
+  /** Seconds between polls (RFC 8628 §3.2), raised by `slow_down` (§3.5). */
+  interval: number;
+  lastPolledAt: number | null;
+  /** Wrong confirmations counted against this user code; at the limit the request is denied. */
+  failedAttempts: number;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface DeviceApproval {
+  userId: string;
+  sessionId: string | null;
+  authTime: number;
+  amr: string[];
+  acr: string | null;
+}
+
+/** The outcome of one poll at the token endpoint (RFC 8628 §3.4–3.5). */
+export type DevicePollResult =
+  | { status: 'not_found' }
+  | { status: 'wrong_client' }
+  | { status: 'expired' }
+  | { status: 'slow_down'; interval: number }
+  | { status: 'pending' }
+  | { status: 'denied' }
+  | { status: 'consumed' }
+  | { status: 'approved'; record: DeviceAuthorizationRecord };
+
+export interface DeviceAuthorizationStore {
+  insertDeviceAuthorization(record: DeviceAuthorizationRecord): Promise<void>;
+  findDeviceAuthorization(id: string): Promise<DeviceAuthorizationRecord | undefined>;
+  /** The pending, unexpired requests whose user code starts with `prefix` (rarely more than one). */
+  findPendingDeviceAuthorizations(prefix: string, now: number): Promise<DeviceAuthorizationRecord[]>;
+  /**
+   * Approves or denies a pending, unexpired request in one conditional update; false when it was
+   * not pending any more (decided elsewhere, expired, locked).
+   */
+  decideDeviceAuthorization(id: string, decision: DeviceApproval | 'denied', now: number): Promise<boolean>;
+  /**
+   * Counts a wrong confirmation against a pending request; at `limit` it becomes `denied`. Returns
+   * the count after this one.
+   */
+  recordDeviceAuthorizationFailure(id: string, limit: number): Promise<number>;
+  /**
+   * One poll by `clientId`, atomically: another client's poll changes nothing (`wrong_client`); a
+   * poll sooner than `interval` after the previous one raises the interval by `slowDownStep`
+   * (`slow_down`); an approved request becomes `consumed` for exactly one concurrent caller.
+   */
+  pollDeviceAuthorization(
+    deviceCodeHash: string,
+    clientId: string,
+    now: number,
+    slowDownStep: number,
+  ): Promise<DevicePollResult>;
+  /** Deletes requests whose `expiresAt` has passed; at most `limit` when given. */
+  purgeExpiredDeviceAuthorizations(now: number, limit?: number): Promise<number>;
+}
+
 export interface RefreshTokenRecord {
   hash: string;
   /** `fam_…`: every token rotated from the same grant. */
@@ -622,6 +705,7 @@ export interface Store
     SessionStore,
     ConsentStore,
     AuthorizationCodeStore,
+    DeviceAuthorizationStore,
     RefreshTokenStore,
     ReplayStore,
     RateLimitStore,

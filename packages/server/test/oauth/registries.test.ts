@@ -48,7 +48,12 @@ describe('token registries', () => {
     expect(response.statusCode).toBe(200);
     const advertised = (response.json() as { grant_types_supported: string[] }).grant_types_supported;
     expect([...advertised].sort()).toEqual([...t.registries.grants.keys()].sort());
-    expect([...advertised].sort()).toEqual(['authorization_code', 'client_credentials', 'refresh_token']);
+    expect([...advertised].sort()).toEqual([
+      'authorization_code',
+      'client_credentials',
+      'refresh_token',
+      'urn:ietf:params:oauth:grant-type:device_code',
+    ]);
     for (const grantType of advertised) {
       expect(t.registries.grants.get(grantType)?.grantType).toBe(grantType);
     }

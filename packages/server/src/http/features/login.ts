@@ -53,24 +53,33 @@ export interface LoginFeatureDeps {
   userinfoLimit: CallerLimit;
 }
 
-export function createLoginFeature(deps: LoginFeatureDeps): HttpFeature {
-  const { config, store, clock, audit, issuer, sessions } = deps;
-  const cookies = createBrowserCookies({ secure: issuer.startsWith('https:') });
-  const flow: LoginFlowDeps = {
+/**
+ * What the login pages work with; other features whose pages need a signed-in person (the device
+ * verification page) send people through the same login with it.
+ */
+export function loginFlowOf(deps: LoginFeatureDeps): LoginFlowDeps {
+  const { config, issuer } = deps;
+  return {
     issuer,
     clients: deps.clients,
-    store,
-    sessions,
+    store: deps.store,
+    sessions: deps.sessions,
     users: deps.users,
     sealer: deps.sealer,
-    cookies,
+    cookies: createBrowserCookies({ secure: issuer.startsWith('https:') }),
     throttle: deps.throttle,
-    clock,
-    audit,
+    clock: deps.clock,
+    audit: deps.audit,
     requirePkce: config.login.requirePkce,
     codeTtl: config.login.codeTtl,
     sessionMaxAge: config.login.sessionMaxAge,
   };
+}
+
+export function createLoginFeature(deps: LoginFeatureDeps): HttpFeature {
+  const { config, store, clock, audit, issuer, sessions } = deps;
+  const flow = loginFlowOf(deps);
+  const { cookies } = flow;
 
   return {
     name: 'login',

@@ -87,11 +87,14 @@ export async function clientOf(
   interaction: Interaction,
 ): Promise<ClientRecord> {
   const client = await deps.clients.get(interaction.request.clientId);
-  if (
-    client === undefined ||
-    client.disabled ||
-    !client.redirectUris.includes(interaction.request.redirectUri)
-  ) {
+  if (client === undefined || client.disabled) {
+    throw OAuthError.invalidRequest('The application is no longer registered');
+  }
+  if (interaction.returnTo !== undefined) {
+    // A login for one of Tessera's own pages: nothing is redirected to the client.
+    return client;
+  }
+  if (!client.redirectUris.includes(interaction.request.redirectUri)) {
     throw OAuthError.invalidRequest('The application is no longer registered');
   }
   http.authorizeRedirect = { redirectUri: interaction.request.redirectUri, state: interaction.request.state };
@@ -102,6 +105,47 @@ export function pageUrl(deps: LoginFlowDeps, page: 'login' | 'consent', sealed: 
   return `${deps.issuer}/${page}?interaction=${encodeURIComponent(sealed)}`;
 }
 
+/**
+ * Sends the browser through the login page and back to `returnTo` (a path on this server) once
+ * signed in: the same login, throttle and session as an authorization request, for Tessera's own
+ * pages that need a person (the device verification page). `client` is who the person is signing
+ * in for; the login page names it.
+ */
+export function loginAndReturn(
+  deps: LoginFlowDeps,
+  http: FastifyRequest,
+  reply: FastifyReply,
+  input: { client: ClientRecord; scope: string[]; returnTo: string },
+): FastifyReply {
+  if (!input.returnTo.startsWith('/') || input.returnTo.startsWith('//')) {
+    throw new Error('returnTo must be a path on this server');
+  }
+  const request: AuthorizationRequest = {
+    clientId: input.client.id,
+    redirectUri: `${deps.issuer}${input.returnTo}`,
+    responseType: 'code',
+    scope: input.scope,
+    state: null,
+    codeChallenge: null,
+    codeChallengeMethod: null,
+    nonce: null,
+    prompt: [],
+    maxAge: null,
+    loginHint: null,
+    audience: [],
+  };
+  const { sealed } = deps.sealer.create(
+    request,
+    deps.cookies.csrfSecret(http, reply),
+    deps.clock.now(),
+    input.returnTo,
+  );
+  return reply
+    .code(303)
+    .header('location', pageUrl(deps, 'login', sealed))
+    .send();
+}
+
 export async function proceed(
   deps: LoginFlowDeps,
   http: FastifyRequest,
@@ -110,6 +154,11 @@ export async function proceed(
 ): Promise<FastifyReply> {
   const now = deps.clock.now();
   const { request, client, session } = input;
+  const returnTo = input.interaction?.record.returnTo;
+  if (returnTo !== undefined && session !== undefined) {
+    // Signed in for one of Tessera's own pages (loginAndReturn): back to it, no code issued.
+    return reply.code(303).header('location', `${deps.issuer}${returnTo}`).send();
+  }
   const loggedInForThisRequest =
     session !== undefined &&
     (input.freshLogin === true || input.interaction?.record.loginSession === session.record.id);

@@ -20,6 +20,11 @@ export interface Interaction {
   expiresAt: number;
   /** The session a login made for this request created (so `prompt=login` is satisfied once). */
   loginSession?: string;
+  /**
+   * A path on this server to continue at once signed in, instead of issuing a code: a page of
+   * Tessera's own (the device verification page) that sends people through the same login.
+   */
+  returnTo?: string;
 }
 
 export interface InteractionSealer {
@@ -27,6 +32,7 @@ export interface InteractionSealer {
     request: AuthorizationRequest,
     browserSecret: string,
     now: number,
+    returnTo?: string,
   ): { interaction: Interaction; sealed: string };
   /** Seals a changed interaction (same id, binding and expiry). */
   reseal(interaction: Interaction): string;
@@ -44,13 +50,14 @@ export function createInteractionSealer(masterKey: Buffer, ttl: number): Interac
   // A key of its own: a sealed interaction can never be confused with a sealed signing key.
   const key = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), AAD, 32));
   return {
-    create(request, browserSecret, now) {
+    create(request, browserSecret, now, returnTo) {
       const interaction: Interaction = {
         id: randomBytes(16).toString('base64url'),
         browser: hashBrowserSecret(browserSecret),
         request,
         createdAt: now,
         expiresAt: now + ttl,
+        ...(returnTo === undefined ? {} : { returnTo }),
       };
       return { interaction, sealed: seal(key, JSON.stringify(interaction), AAD) };
     },

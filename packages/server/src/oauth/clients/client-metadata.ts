@@ -27,7 +27,13 @@ export interface ClientRules {
   allowPrivateJwksUri?: boolean;
 }
 
-export const GRANT_TYPES = ['client_credentials', 'authorization_code', 'refresh_token'] as const;
+export const GRANT_TYPES = [
+  'client_credentials',
+  'authorization_code',
+  'refresh_token',
+  'urn:ietf:params:oauth:grant-type:device_code',
+] as const;
+const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code';
 export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
 export const TOKEN_FORMATS = ['jwt', 'opaque'] as const;
 
@@ -429,15 +435,19 @@ export function assertClientConsistent(metadata: ClientMetadata): void {
     );
   }
   const grants = new Set(metadata.grantTypes);
-  // RFC 6749 §4.4.3: client credentials issue no refresh token; refresh tokens come from the code grant.
-  if (grants.has('refresh_token') && !grants.has('authorization_code')) {
-    throw OAuthError.invalidClientMetadata('grant_types: refresh_token needs authorization_code');
+  // RFC 6749 §4.4.3: client credentials issue no refresh token; refresh tokens come from a grant
+  // for people (the code grant or the device grant, RFC 8628 §3.5).
+  if (grants.has('refresh_token') && !grants.has('authorization_code') && !grants.has(DEVICE_CODE)) {
+    throw OAuthError.invalidClientMetadata(
+      'grant_types: refresh_token needs authorization_code or urn:ietf:params:oauth:grant-type:device_code',
+    );
   }
   if (metadata.tokenEndpointAuthMethod === 'none') {
-    // OAuth 2.1 §2.1: a public client cannot keep a secret, so it cannot use client credentials.
-    if (grants.has('client_credentials') || !grants.has('authorization_code')) {
+    // OAuth 2.1 §2.1: a public client cannot keep a secret, so it cannot use client credentials;
+    // RFC 8628 §3.1 lets public clients (devices that cannot keep one either) use the device grant.
+    if (grants.has('client_credentials') || (!grants.has('authorization_code') && !grants.has(DEVICE_CODE))) {
       throw OAuthError.invalidClientMetadata(
-        'grant_types: a public client (token_endpoint_auth_method none) may use only authorization_code and refresh_token',
+        'grant_types: a public client (token_endpoint_auth_method none) may use only authorization_code, urn:ietf:params:oauth:grant-type:device_code and refresh_token',
       );
     }
   }

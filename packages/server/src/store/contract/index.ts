@@ -11,6 +11,7 @@ import { describeAuditStore } from './audit.contract.js';
 import { describeAuthorizationCodeStore } from './authorization-codes.contract.js';
 import { describeClientStore } from './clients.contract.js';
 import { describeConsentStore } from './consents.contract.js';
+import { describeDeviceAuthorizationStore } from './device-authorizations.contract.js';
 import type { ContractOptions, MakeStore } from './fixtures.js';
 import { describeMigrations } from './migrations.contract.js';
 import { describePurgeBatches } from './purge.contract.js';
@@ -43,6 +44,7 @@ export function describeStoreContract(
     describeSessionStore(makeStore);
     describeConsentStore(makeStore);
     describeAuthorizationCodeStore(makeStore);
+    describeDeviceAuthorizationStore(makeStore);
     describeRefreshTokenStore(makeStore);
     describeReplayStore(makeStore);
     describeRateLimitStore(makeStore, options);

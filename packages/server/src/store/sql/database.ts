@@ -159,6 +159,28 @@ export interface AuthorizationCodesTable {
   consumed_at: number | null;
 }
 
+export interface DeviceAuthorizationsTable {
+  id: string;
+  device_code_hash: string;
+  user_code_prefix: string;
+  user_code_hash: string;
+  client_id: string;
+  scope: JsonText;
+  audience: JsonText;
+  device_info: string | null;
+  status: string;
+  user_id: string | null;
+  session_id: string | null;
+  auth_time: number | null;
+  amr: JsonText;
+  acr: string | null;
+  interval: number;
+  last_polled_at: number | null;
+  failed_attempts: Generated<number>;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface RefreshTokensTable {
   hash: string;
   family_id: string;
@@ -230,6 +252,7 @@ export interface Database {
   sessions: SessionsTable;
   consents: ConsentsTable;
   authorization_codes: AuthorizationCodesTable;
+  device_authorizations: DeviceAuthorizationsTable;
   refresh_tokens: RefreshTokensTable;
   replay_keys: ReplayKeysTable;
   rate_limits: RateLimitsTable;
@@ -249,5 +272,6 @@ export type UserRow = Selectable<UsersTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type ConsentRow = Selectable<ConsentsTable>;
 export type AuthorizationCodeRow = Selectable<AuthorizationCodesTable>;
+export type DeviceAuthorizationRow = Selectable<DeviceAuthorizationsTable>;
 export type RefreshTokenRow = Selectable<RefreshTokensTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;

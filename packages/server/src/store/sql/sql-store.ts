@@ -15,6 +15,7 @@ import { clientStore } from './clients.js';
 import { consentStore } from './consents.js';
 import type { SqlContext, SqlDialectName } from './context.js';
 import type { Database } from './database.js';
+import { deviceAuthorizationStore } from './device-authorizations.js';
 import { migrateToLatest } from './migrate.js';
 import { rateLimitStore } from './rate-limits.js';
 import { refreshTokenStore } from './refresh-tokens.js';
@@ -36,6 +37,7 @@ function buildStore(ctx: SqlContext, onClose: () => Promise<void>): Store {
     ...sessionStore(ctx),
     ...consentStore(ctx),
     ...authorizationCodeStore(ctx),
+    ...deviceAuthorizationStore(ctx),
     ...refreshTokenStore(ctx),
     ...replayStore(ctx),
     ...rateLimitStore(ctx),
