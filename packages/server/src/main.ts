@@ -150,6 +150,12 @@ function compose(core: Core): Composition {
           subject: 'token requests from this client',
           policy: 'token_client',
         }),
+        perUnregisteredClient: createRateLimiter({
+          limit: config.clients.unregisteredRateLimit,
+          window,
+          subject: 'token requests from this unregistered client',
+          policy: 'token_unregistered',
+        }),
         introspect: callerLimit(
           config.rateLimit.introspect,
           'introspection requests from this caller',

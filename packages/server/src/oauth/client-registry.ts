@@ -11,6 +11,10 @@
  * - `events.missed` empties the cache (events sent while this node's bus was down are lost), and a
  *   `client` revocation evicts that client, so a disable that reached this node only through the
  *   revocation poll still takes effect before the TTL.
+ * - Ids no stored client has may be resolved by a {@link ClientResolver} (a DID, a Client ID
+ *   Metadata Document URL): the resolved record is cached like a stored one, for the resolver's
+ *   TTL. A stored record always wins, so an admin pre-registers such an id with more rights, or
+ *   blocks it, by storing a client under that very id (disabled, to block).
  */
 import { LRUCache } from 'lru-cache';
 import type { EventBus } from '../events/bus.js';
@@ -25,6 +29,17 @@ export interface ClientRegistry {
   close(): void;
 }
 
+/**
+ * Turns a client id that no stored client has into a client record built from what the id names
+ * (a DID document, a metadata document), bounded by the unregistered-client policy.
+ */
+export interface ClientResolver {
+  /** True when this resolver handles ids of this shape (a cheap syntactic check, no I/O). */
+  matches(id: string): boolean;
+  /** The client, or undefined when the id cannot be resolved (malformed, unreachable, refused). */
+  resolve(id: string): Promise<{ client: ClientRecord; ttlMs: number } | undefined>;
+}
+
 export interface ClientRegistryDeps {
   store: Pick<ClientStore, 'findClient'>;
   bus: EventBus;
@@ -34,10 +49,14 @@ export interface ClientRegistryDeps {
   ttlMs?: number;
   /** Milliseconds an unknown id is remembered as unknown (default 5 s). */
   negativeTtlMs?: number;
+  /** Resolvers for ids no stored client has, tried in order (empty: stored clients only). */
+  resolvers?: readonly ClientResolver[];
 }
 
 /** Longest client id ever looked up: anything longer is garbage and never reaches the store. */
 const MAX_ID_LENGTH = 128;
+/** Longest id handed to a resolver (a did:jwk carries a whole JWK). */
+const MAX_RESOLVED_ID_LENGTH = 2048;
 
 const UNKNOWN = Symbol('unknown client');
 
@@ -57,13 +76,33 @@ export function createClientRegistry(deps: ClientRegistryDeps): ClientRegistry {
     inflight.delete(id);
   }
 
+  const resolvers = deps.resolvers ?? [];
+
+  function resolverOf(id: string): ClientResolver | undefined {
+    return resolvers.find((resolver) => resolver.matches(id));
+  }
+
+  /** The stored client, else the resolved one, with how long to trust it (undefined: the default). */
+  async function find(id: string): Promise<{ record: ClientRecord | undefined; ttl?: number }> {
+    const stored = await deps.store.findClient(id);
+    if (stored !== undefined) {
+      return { record: stored };
+    }
+    const resolved = await resolverOf(id)?.resolve(id);
+    return resolved === undefined ? { record: undefined } : { record: resolved.client, ttl: resolved.ttlMs };
+  }
+
   function load(id: string): Promise<ClientRecord | undefined> {
-    const pending = deps.store.findClient(id).then(
-      (record) => {
+    const pending = find(id).then(
+      ({ record, ttl }) => {
         // Cache only if no eviction happened meanwhile (the load is still the current one).
         if (inflight.get(id) === pending) {
           inflight.delete(id);
-          cache.set(id, record ?? UNKNOWN, record === undefined ? { ttl: negativeTtl } : {});
+          cache.set(
+            id,
+            record ?? UNKNOWN,
+            record === undefined ? { ttl: negativeTtl } : ttl === undefined ? {} : { ttl },
+          );
         }
         return record;
       },
@@ -94,7 +133,10 @@ export function createClientRegistry(deps: ClientRegistryDeps): ClientRegistry {
 
   return {
     get(id) {
-      if (id.length === 0 || id.length > MAX_ID_LENGTH) {
+      if (
+        id.length === 0 ||
+        (id.length > MAX_ID_LENGTH && (id.length > MAX_RESOLVED_ID_LENGTH || resolverOf(id) === undefined))
+      ) {
         return Promise.resolve(undefined);
       }
       const hit = cache.get(id);

@@ -79,9 +79,15 @@ export interface ClientRecord {
   secrets: ClientSecretRecord[];
   createdAt: number;
   updatedAt: number;
+  /**
+   * Set on a record built from the client id itself rather than stored (never persisted): `did`
+   * for a DID client, `metadata_document` for a Client ID Metadata Document. Such a client is
+   * bounded by the unregistered-client policy (`clients.unregistered*`).
+   */
+  source?: 'did' | 'metadata_document';
 }
 
-export type NewClient = Omit<ClientRecord, 'createdAt' | 'updatedAt'>;
+export type NewClient = Omit<ClientRecord, 'createdAt' | 'updatedAt' | 'source'>;
 export type ClientPatch = Partial<Omit<ClientRecord, 'id' | 'secrets' | 'createdAt' | 'updatedAt'>>;
 
 export interface ClientStore {

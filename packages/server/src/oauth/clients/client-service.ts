@@ -17,7 +17,7 @@ import {
   type Page,
   type PageOptions,
 } from '../../store/ports.js';
-import { isClientId } from './client-id.js';
+import { isExternalClientId, isStoredClientId } from './client-id.js';
 import {
   applyClientPatch,
   type ClientMetadata,
@@ -88,6 +88,12 @@ export interface ClientService {
   update(id: string, input: unknown, context?: ActionContext): Promise<ClientRecord>;
   delete(id: string, context?: ActionContext): Promise<void>;
   /**
+   * Blocks an external client id (a DID, a metadata document URL): its stored record is disabled,
+   * or a disabled record is stored under it, and every token it holds is revoked. Unblock with
+   * `update` (`disabled: false`) or `delete` (back to the unregistered-client policy).
+   */
+  block(id: string, context?: ActionContext): Promise<ClientRecord>;
+  /**
    * Mints a new secret; earlier ones keep working for `graceSeconds` (default
    * `clients.secretRotationGrace`; 0 ends them now).
    */
@@ -136,7 +142,7 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
   }
 
   async function get(id: string): Promise<ClientRecord> {
-    const client = isClientId(id) ? await deps.store.findClient(id) : undefined;
+    const client = isStoredClientId(id) ? await deps.store.findClient(id) : undefined;
     if (client === undefined) {
       throw notFound(id);
     }
@@ -148,10 +154,20 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
 
     async create(input, context) {
       const metadata = parseNewClientMetadata(input, schemas);
+      const chosen = (input as { client_id?: unknown }).client_id;
+      if (chosen !== undefined && !isExternalClientId(chosen)) {
+        throw OAuthError.invalidClientMetadata(
+          'client_id may only be given for a DID (did:...) or an HTTPS metadata document URL',
+        );
+      }
+      const id = chosen ?? newId('cli');
+      if (chosen !== undefined && (await deps.store.findClient(id)) !== undefined) {
+        throw OAuthError.invalidClientMetadata('A client with this client_id is already registered');
+      }
       const now = deps.clock.now();
       const minted = SECRET_METHODS.has(metadata.tokenEndpointAuthMethod) ? mintClientSecret(now) : undefined;
       const client = await deps.store.createClient(
-        { ...metadata, id: newId('cli'), secrets: minted === undefined ? [] : [minted.record] },
+        { ...metadata, id, secrets: minted === undefined ? [] : [minted.record] },
         now,
       );
       // Evicts a negative cache entry anywhere, should one exist for this id.
@@ -186,7 +202,7 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
     get,
 
     async update(id, input, context) {
-      if (!isClientId(id)) {
+      if (!isStoredClientId(id)) {
         throw notFound(id);
       }
       const patch = parseClientPatch(input, schemas);
@@ -216,7 +232,7 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
     },
 
     async delete(id, context) {
-      if (!isClientId(id)) {
+      if (!isStoredClientId(id)) {
         throw notFound(id);
       }
       try {
@@ -230,6 +246,46 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
       deps.bus.publish('client.deleted', { clientId: id });
       audit('client.deleted', context, id, {});
       await revokeTokensOf(id);
+    },
+
+    async block(id, context) {
+      if (!isExternalClientId(id)) {
+        throw OAuthError.invalidRequest('Only a DID or an HTTPS metadata document URL can be blocked');
+      }
+      const now = deps.clock.now();
+      const client = await deps.store.transaction(async (tx) => {
+        const current = await tx.findClient(id);
+        if (current !== undefined) {
+          return current.disabled ? current : tx.updateClient(id, { disabled: true }, now);
+        }
+        return tx.createClient(
+          {
+            id,
+            name: `blocked ${id.slice(0, 100)}`,
+            grantTypes: [],
+            scope: [],
+            defaultScope: [],
+            audiences: [],
+            redirectUris: [],
+            postLogoutRedirectUris: [],
+            tokenEndpointAuthMethod: 'private_key_jwt',
+            tokenFormat: 'jwt',
+            accessTokenTtl: null,
+            metadata: {},
+            jwks: null,
+            jwksUri: null,
+            firstParty: false,
+            permissions: [],
+            disabled: true,
+            secrets: [],
+          },
+          now,
+        );
+      });
+      deps.bus.publish('client.updated', { clientId: id });
+      audit('client.blocked', context, id, {});
+      await revokeTokensOf(id);
+      return client;
     },
 
     async rotateSecret(id, graceSeconds, context) {
