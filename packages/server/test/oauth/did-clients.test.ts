@@ -16,7 +16,7 @@ import { base58btc } from 'multiformats/bases/base58';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { authenticationKeys, didWebUrl } from '../../src/oauth/client-resolution/did.js';
 import { bootstrap, TEST_ISSUER, type TestServer } from '../support/bootstrap.js';
-import { FORM, form } from '../support/clients.js';
+import { createTestClient, FORM, form } from '../support/clients.js';
 
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const CERT = fileURLToPath(new URL('../fixtures/tls/cert.pem', import.meta.url));
@@ -237,6 +237,15 @@ describe('issue 16 — unregistered DID clients get a client_credentials token (
     const key = await p256DidJwk();
     const first = await clientCredentials(t, key);
     expect(first.statusCode, first.body).toBe(200);
+    const introspector = await createTestClient(t, { permissions: ['introspect'] });
+    const introspect = () =>
+      t.app.inject({
+        method: 'POST',
+        url: '/introspect',
+        headers: { ...FORM, authorization: introspector.basic },
+        payload: form({ token: first.json().access_token }),
+      });
+    expect((await introspect()).json().active).toBe(true);
     const blocked = await t.app.inject({
       method: 'POST',
       url: `/admin/clients/${encodeURIComponent(key.did)}/block`,
@@ -247,18 +256,12 @@ describe('issue 16 — unregistered DID clients get a client_credentials token (
     const refused = await clientCredentials(t, key);
     expect(refused.statusCode, refused.body).toBe(401);
     expect(refused.json().error).toBe('invalid_client');
-    const introspected = await t.app.inject({
-      method: 'POST',
-      url: '/introspect',
-      headers: FORM,
-      payload: form({
-        token: first.json().access_token,
-        client_assertion_type: ASSERTION_TYPE,
-        client_assertion: await assertionFor(t, await p256DidJwk()),
-      }),
-    });
-    // The blocked DID's token is inactive to any caller (RFC 7662 §2.2).
+    const introspected = await introspect();
+    // The blocked DID's token is inactive (RFC 7662 §2.2), and verifiers get a `client`
+    // revocation on the stream (DESIGN §5).
     expect(introspected.json().active).toBe(false);
+    const revocations = await t.store.listActiveRevocations(t.clock.now());
+    expect(revocations.map((event) => event.target)).toContainEqual({ type: 'client', value: key.did });
   });
 });
 
