@@ -16,6 +16,7 @@ import type { AuthenticateClient } from '../oauth/client-auth/index.js';
 import { createJwksUriFetch } from '../oauth/client-auth/jwks-uri-fetch.js';
 import { type ClientRegistry, createClientRegistry } from '../oauth/client-registry.js';
 import { createDidClientResolver } from '../oauth/client-resolution/did.js';
+import { createMetadataDocumentResolver } from '../oauth/client-resolution/metadata-document.js';
 import { createClientCredentialsGrant } from '../oauth/grants/client-credentials.js';
 import {
   createJwtAccessTokenIntrospector,
@@ -65,6 +66,16 @@ export function composeOAuthCore(core: Core): OAuthCore {
         clock,
         fetch: outboundFetch,
         ttlMs: config.clients.resolutionTtl * 1000,
+      }),
+      createMetadataDocumentResolver({
+        enabled: config.clients.metadataDocuments,
+        policy,
+        clock,
+        fetch: outboundFetch,
+        maxTtlMs: config.clients.resolutionTtl * 1000,
+        rules: { dev: config.dev, allowPrivateJwksUri: config.clients.allowPrivateJwksUri },
+        onRefused: (clientId, reason) =>
+          core.logger.info({ clientId, reason }, 'client id metadata document refused'),
       }),
     ],
   });

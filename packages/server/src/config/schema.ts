@@ -391,6 +391,11 @@ export const configSchema = z.object({
         description:
           'DID methods whose DIDs are accepted as `client_id` without registration (`key`, `jwk`, `web`, comma-separated; empty: none). Such a client authenticates with `private_key_jwt` using a key of its DID document and gets what the `clients.unregistered*` policy allows. `did:web` documents are fetched like a `jwks_uri`.',
       }),
+      metadataDocuments: option(boolean().default(false), {
+        typeLabel: 'boolean',
+        description:
+          "Accept an https URL as `client_id` without registration: its Client ID Metadata Document (draft-ietf-oauth-client-id-metadata-document) is fetched like a `jwks_uri` and gives the client's name, redirect URIs and keys; the consent page shows the name with the URL's origin. Such a client gets what the `clients.unregistered*` policy allows.",
+      }),
       resolutionTtl: option(duration(86_400).prefault('10m'), {
         typeLabel: 'duration',
         description:

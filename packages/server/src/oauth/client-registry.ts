@@ -11,14 +11,16 @@
  * - `events.missed` empties the cache (events sent while this node's bus was down are lost), and a
  *   `client` revocation evicts that client, so a disable that reached this node only through the
  *   revocation poll still takes effect before the TTL.
- * - Ids no stored client has may be resolved by a {@link ClientResolver} (a DID, a Client ID
+ * - Ids no registered client has may be resolved by a {@link ClientResolver} (a DID, a Client ID
  *   Metadata Document URL): the resolved record is cached like a stored one, for the resolver's
- *   TTL. A stored record always wins, so an admin pre-registers such an id with more rights, or
- *   blocks it, by storing a client under that very id (disabled, to block).
+ *   TTL. A registered record always wins, so an admin pre-registers such an id with more rights,
+ *   or blocks it, by storing a client under that very id (disabled, to block). A resolver that
+ *   asks for it gets a row stored under the id (`source` set) the first time, which the client's
+ *   codes, consents and refresh tokens refer to; that row never supplies metadata, only a block.
  */
 import { LRUCache } from 'lru-cache';
 import type { EventBus } from '../events/bus.js';
-import type { ClientRecord, ClientStore } from '../store/ports.js';
+import { type ClientRecord, type ClientStore, ConflictError } from '../store/ports.js';
 
 export interface ClientRegistry {
   /** The client, or undefined when unknown. */
@@ -36,12 +38,15 @@ export interface ClientRegistry {
 export interface ClientResolver {
   /** True when this resolver handles ids of this shape (a cheap syntactic check, no I/O). */
   matches(id: string): boolean;
-  /** The client, or undefined when the id cannot be resolved (malformed, unreachable, refused). */
-  resolve(id: string): Promise<{ client: ClientRecord; ttlMs: number } | undefined>;
+  /**
+   * The client, or undefined when the id cannot be resolved (malformed, unreachable, refused).
+   * `anchor`: store a row under the id (its flows write rows that refer to the client).
+   */
+  resolve(id: string): Promise<{ client: ClientRecord; ttlMs: number; anchor?: boolean } | undefined>;
 }
 
 export interface ClientRegistryDeps {
-  store: Pick<ClientStore, 'findClient'>;
+  store: Pick<ClientStore, 'findClient'> & Partial<Pick<ClientStore, 'createClient'>>;
   bus: EventBus;
   /** Most clients kept in memory (default 10 000). */
   maxEntries?: number;
@@ -85,11 +90,29 @@ export function createClientRegistry(deps: ClientRegistryDeps): ClientRegistry {
   /** The stored client, else the resolved one, with how long to trust it (undefined: the default). */
   async function find(id: string): Promise<{ record: ClientRecord | undefined; ttl?: number }> {
     const stored = await deps.store.findClient(id);
-    if (stored !== undefined) {
+    // A registered client, or a blocked one, is what is stored.
+    if (stored !== undefined && (stored.source === undefined || stored.disabled)) {
       return { record: stored };
     }
     const resolved = await resolverOf(id)?.resolve(id);
-    return resolved === undefined ? { record: undefined } : { record: resolved.client, ttl: resolved.ttlMs };
+    if (resolved === undefined) {
+      return { record: undefined };
+    }
+    if (resolved.anchor === true && stored === undefined) {
+      await anchor(resolved.client);
+    }
+    return { record: resolved.client, ttl: resolved.ttlMs };
+  }
+
+  /** Stores the row an unregistered client's codes and tokens refer to (once; a race is harmless). */
+  async function anchor(client: ClientRecord): Promise<void> {
+    try {
+      await deps.store.createClient?.({ ...client, secrets: [] }, client.createdAt);
+    } catch (error) {
+      if (!(error instanceof ConflictError)) {
+        throw error;
+      }
+    }
   }
 
   function load(id: string): Promise<ClientRecord | undefined> {

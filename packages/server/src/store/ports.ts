@@ -80,15 +80,18 @@ export interface ClientRecord {
   createdAt: number;
   updatedAt: number;
   /**
-   * Set on a record built from the client id itself rather than stored (never persisted): `did`
-   * for a DID client, `metadata_document` for a Client ID Metadata Document. Such a client is
-   * bounded by the unregistered-client policy (`clients.unregistered*`).
+   * Set on a client known by what its id names rather than registered: `did` for a DID client,
+   * `metadata_document` for a Client ID Metadata Document. Such a client is bounded by the
+   * unregistered-client policy (`clients.unregistered*`). A stored row with a source only anchors
+   * the client's codes, consents and refresh tokens (and a block); its metadata is resolved anew.
    */
   source?: 'did' | 'metadata_document';
 }
 
-export type NewClient = Omit<ClientRecord, 'createdAt' | 'updatedAt' | 'source'>;
-export type ClientPatch = Partial<Omit<ClientRecord, 'id' | 'secrets' | 'createdAt' | 'updatedAt'>>;
+export type NewClient = Omit<ClientRecord, 'createdAt' | 'updatedAt'>;
+export type ClientPatch = Partial<
+  Omit<ClientRecord, 'id' | 'secrets' | 'createdAt' | 'updatedAt' | 'source'>
+>;
 
 export interface ClientStore {
   createClient(client: NewClient, now: number): Promise<ClientRecord>;

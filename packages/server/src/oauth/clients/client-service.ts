@@ -161,8 +161,13 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
         );
       }
       const id = chosen ?? newId('cli');
-      if (chosen !== undefined && (await deps.store.findClient(id)) !== undefined) {
+      const existing = chosen === undefined ? undefined : await deps.store.findClient(id);
+      if (existing !== undefined && existing.source === undefined) {
         throw OAuthError.invalidClientMetadata('A client with this client_id is already registered');
+      }
+      if (existing !== undefined) {
+        // The row of an unregistered client (its codes and tokens go with it): registered now.
+        await deps.store.deleteClient(id);
       }
       const now = deps.clock.now();
       const minted = SECRET_METHODS.has(metadata.tokenEndpointAuthMethod) ? mintClientSecret(now) : undefined;

@@ -49,6 +49,7 @@ function toClient(row: ClientRow, secrets: ClientSecretRow[]): ClientRecord {
     secrets: secrets.map(toSecret),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    ...(row.source === 'did' || row.source === 'metadata_document' ? { source: row.source } : {}),
   };
 }
 
@@ -169,6 +170,7 @@ export function clientStore(ctx: SqlContext): ClientStore {
               disabled: toFlag(client.disabled),
               created_at: now,
               updated_at: now,
+              source: client.source ?? null,
             })
             .execute();
           for (const secret of client.secrets) {

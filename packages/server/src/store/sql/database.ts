@@ -30,6 +30,8 @@ export interface ClientsTable {
   disabled: Flag;
   created_at: number;
   updated_at: number;
+  /** 0011: null for a registered client, else `did` / `metadata_document` (see ClientRecord.source). */
+  source: string | null;
 }
 
 export interface ClientSecretsTable {
