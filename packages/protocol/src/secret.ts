@@ -22,6 +22,8 @@ export const SECRET_KINDS = {
   ac: 'authorization_code',
   /** Admin API credential */
   adm: 'admin_token',
+  /** RFC 7592 registration access token (manages one dynamically registered client) */
+  rat: 'registration_access_token',
 } as const;
 
 export type SecretKind = keyof typeof SECRET_KINDS;

@@ -17,6 +17,7 @@ import { createJwksUriFetch } from '../oauth/client-auth/jwks-uri-fetch.js';
 import { type ClientRegistry, createClientRegistry } from '../oauth/client-registry.js';
 import { createDidClientResolver } from '../oauth/client-resolution/did.js';
 import { createMetadataDocumentResolver } from '../oauth/client-resolution/metadata-document.js';
+import type { UnregisteredClientPolicy } from '../oauth/client-resolution/policy.js';
 import { createClientCredentialsGrant } from '../oauth/grants/client-credentials.js';
 import {
   createJwtAccessTokenIntrospector,
@@ -38,6 +39,8 @@ export interface OAuthCore {
   verifyAccessToken: AccessTokenVerifier;
   revocations: RevocationDenylist;
   contributions: TokenContributions;
+  /** What a client known only by its id (DID, metadata document) or registered dynamically may get. */
+  unregisteredPolicy: UnregisteredClientPolicy;
 }
 
 export function composeOAuthCore(core: Core): OAuthCore {
@@ -51,7 +54,7 @@ export function composeOAuthCore(core: Core): OAuthCore {
       ? {}
       : { ca: readFileSync(config.clients.fetchCaFile, 'utf8') }),
   });
-  const policy = {
+  const policy: UnregisteredClientPolicy = {
     grantTypes: config.clients.unregisteredGrantTypes,
     scope: parseScope(config.clients.unregisteredScope),
     audiences: config.clients.unregisteredAudiences,
@@ -127,6 +130,7 @@ export function composeOAuthCore(core: Core): OAuthCore {
     accessTokens,
     verifyAccessToken,
     revocations,
+    unregisteredPolicy: policy,
     contributions: {
       grants: [
         createClientCredentialsGrant({

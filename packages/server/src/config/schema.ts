@@ -396,6 +396,11 @@ export const configSchema = z.object({
         description:
           "Accept an https URL as `client_id` without registration: its Client ID Metadata Document (draft-ietf-oauth-client-id-metadata-document) is fetched like a `jwks_uri` and gives the client's name, redirect URIs and keys; the consent page shows the name with the URL's origin. Such a client gets what the `clients.unregistered*` policy allows.",
       }),
+      registration: option(z.enum(['off', 'token', 'open']).default('off'), {
+        typeLabel: 'off | token | open',
+        description:
+          'Dynamic Client Registration at `/register` (RFC 7591, managed per RFC 7592): `off`; `token`, with an initial access token (an admin token with the `clients:register` scope); or `open` to anyone. Registered clients are held to the rules of admin-created ones and get at most what the `clients.unregistered*` policy allows.',
+      }),
       resolutionTtl: option(duration(86_400).prefault('10m'), {
         typeLabel: 'duration',
         description:

@@ -86,6 +86,11 @@ export interface ClientRecord {
    * the client's codes, consents and refresh tokens (and a block); its metadata is resolved anew.
    */
   source?: 'did' | 'metadata_document';
+  /**
+   * SHA-256 of the registration access token (RFC 7592 §3) of a dynamically registered client;
+   * absent for clients an admin created.
+   */
+  registrationTokenHash?: string;
 }
 
 export type NewClient = Omit<ClientRecord, 'createdAt' | 'updatedAt'>;

@@ -79,7 +79,11 @@ export interface ClientService {
   /** The wire schemas (for the OpenAPI document). */
   readonly schemas: ClientMetadataSchemas;
   /** Validates the wire metadata (RFC 7591 names) and creates the client; mints its secret. */
-  create(input: unknown, context?: ActionContext): Promise<CreatedClient>;
+  create(
+    input: unknown,
+    context?: ActionContext,
+    extra?: Pick<ClientRecord, 'registrationTokenHash'>,
+  ): Promise<CreatedClient>;
   /** A page of clients, oldest first. `invalid_request` for a bad cursor or limit. */
   list(options?: PageOptions): Promise<Page<ClientRecord>>;
   /** The client, or `not_found` (also for a string that is not a client id). */
@@ -152,7 +156,7 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
   return {
     schemas,
 
-    async create(input, context) {
+    async create(input, context, extra) {
       const metadata = parseNewClientMetadata(input, schemas);
       const chosen = (input as { client_id?: unknown }).client_id;
       if (chosen !== undefined && !isExternalClientId(chosen)) {
@@ -172,7 +176,14 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
       const now = deps.clock.now();
       const minted = SECRET_METHODS.has(metadata.tokenEndpointAuthMethod) ? mintClientSecret(now) : undefined;
       const client = await deps.store.createClient(
-        { ...metadata, id, secrets: minted === undefined ? [] : [minted.record] },
+        {
+          ...metadata,
+          ...(extra?.registrationTokenHash === undefined
+            ? {}
+            : { registrationTokenHash: extra.registrationTokenHash }),
+          id,
+          secrets: minted === undefined ? [] : [minted.record],
+        },
         now,
       );
       // Evicts a negative cache entry anywhere, should one exist for this id.
