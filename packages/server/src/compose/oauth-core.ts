@@ -69,6 +69,7 @@ export function composeOAuthCore(core: Core): OAuthCore {
         clock,
         fetch: outboundFetch,
         ttlMs: config.clients.resolutionTtl * 1000,
+        onRefused: (clientId, reason) => core.logger.info({ clientId, reason }, 'DID client refused'),
       }),
       createMetadataDocumentResolver({
         enabled: config.clients.metadataDocuments,

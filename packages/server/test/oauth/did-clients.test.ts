@@ -262,6 +262,15 @@ describe('issue 16 — unregistered DID clients get a client_credentials token (
     expect(introspected.json().active).toBe(false);
     const revocations = await t.store.listActiveRevocations(t.clock.now());
     expect(revocations.map((event) => event.target)).toContainEqual({ type: 'client', value: key.did });
+    // Deleting the block hands the DID back to the unregistered-client policy.
+    const unblocked = await t.app.inject({
+      method: 'DELETE',
+      url: `/admin/clients/${encodeURIComponent(key.did)}`,
+      headers: t.adminHeaders,
+    });
+    expect(unblocked.statusCode, unblocked.body).toBe(204);
+    const again = await clientCredentials(t, key);
+    expect(again.statusCode, again.body).toBe(200);
   });
 });
 

@@ -193,7 +193,7 @@ export function registerClientRoutes(admin: FastifyInstance, deps: ClientRoutesD
     describeRoute({
       summary: 'Block an unregistered client id',
       description:
-        'For a DID or an HTTPS metadata document URL: disables its stored record, or stores a disabled one, and revokes its tokens. PATCH disabled:false or DELETE to unblock.',
+        'For a DID or an HTTPS metadata document URL: disables its stored record, or stores a disabled one, and revokes its tokens. DELETE to unblock (a pre-registered client: PATCH disabled:false).',
       tags: TAGS,
       params: idParams,
       responses: { 200: clientViewSchema },

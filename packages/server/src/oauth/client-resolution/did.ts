@@ -41,6 +41,8 @@ export interface DidClientResolverDeps {
   fetch: JwksFetch;
   /** How long a resolved client is trusted before it is resolved again (milliseconds). */
   ttlMs: number;
+  /** Why a DID was not resolved (for the log; the client only ever sees `invalid_client`). */
+  onRefused?: (clientId: string, reason: string) => void;
 }
 
 /** DID Core §3.1 syntax (method names are lowercase letters and digits). */
@@ -240,19 +242,27 @@ export function createDidClientResolver(deps: DidClientResolverDeps): ClientReso
       return match !== null && enabled.has(match[1] ?? '');
     },
     async resolve(id) {
+      const refuse = (reason: string) => {
+        deps.onRefused?.(id.slice(0, 200), reason);
+        return undefined;
+      };
       let result: DIDResolutionResult;
       try {
         result = await resolver.resolve(id);
-      } catch {
-        return undefined;
+      } catch (error) {
+        return refuse(`resolution failed: ${(error as Error).message}`);
       }
       const document = result.didDocument;
-      if (result.didResolutionMetadata.error !== undefined || document === null || document.id !== id) {
-        return undefined;
+      const { error, message } = result.didResolutionMetadata;
+      if (error !== undefined || document === null) {
+        return refuse(`${error ?? 'notFound'}: ${String(message ?? 'no document')}`);
+      }
+      if (document.id !== id) {
+        return refuse('the DID document names another DID');
       }
       const keys = authenticationKeys(document);
       if (keys.length === 0) {
-        return undefined;
+        return refuse('the DID document names no usable authentication key');
       }
       const client = unregisteredClient(
         { id, name: id, source: 'did', tokenEndpointAuthMethod: 'private_key_jwt', jwks: { keys } },

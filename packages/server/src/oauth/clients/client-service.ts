@@ -93,8 +93,8 @@ export interface ClientService {
   delete(id: string, context?: ActionContext): Promise<void>;
   /**
    * Blocks an external client id (a DID, a metadata document URL): its stored record is disabled,
-   * or a disabled record is stored under it, and every token it holds is revoked. Unblock with
-   * `update` (`disabled: false`) or `delete` (back to the unregistered-client policy).
+   * or a disabled record is stored under it, and every token it holds is revoked. Unblock a
+   * stored block with `delete` (back to the unregistered-client policy).
    */
   block(id: string, context?: ActionContext): Promise<ClientRecord>;
   /**
@@ -294,6 +294,8 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
             permissions: [],
             disabled: true,
             secrets: [],
+            // Still an unregistered client's row: deleting it gives the id back to the policy.
+            source: id.startsWith('did:') ? 'did' : 'metadata_document',
           },
           now,
         );
