@@ -65,6 +65,11 @@ const MAX_RESOLVED_ID_LENGTH = 2048;
 
 const UNKNOWN = Symbol('unknown client');
 
+/** A DID or an https URL: ids that may be longer than a minted one (stored or resolved). */
+function isExternalShape(id: string): boolean {
+  return id.startsWith('did:') || id.startsWith('https://');
+}
+
 export function createClientRegistry(deps: ClientRegistryDeps): ClientRegistry {
   const negativeTtl = deps.negativeTtlMs ?? 5_000;
   const cache = new LRUCache<string, ClientRecord | typeof UNKNOWN>({
@@ -158,7 +163,7 @@ export function createClientRegistry(deps: ClientRegistryDeps): ClientRegistry {
     get(id) {
       if (
         id.length === 0 ||
-        (id.length > MAX_ID_LENGTH && (id.length > MAX_RESOLVED_ID_LENGTH || resolverOf(id) === undefined))
+        (id.length > MAX_ID_LENGTH && (id.length > MAX_RESOLVED_ID_LENGTH || !isExternalShape(id)))
       ) {
         return Promise.resolve(undefined);
       }
