@@ -24,6 +24,8 @@ export const SECRET_KINDS = {
   adm: 'admin_token',
   /** Device code (RFC 8628 §3.2) */
   dc: 'device_code',
+  /** RFC 7592 registration access token (manages one dynamically registered client) */
+  rat: 'registration_access_token',
 } as const;
 
 export type SecretKind = keyof typeof SECRET_KINDS;

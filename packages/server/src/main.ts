@@ -28,6 +28,7 @@ import { createSigningKeyRevokeFeature } from './http/admin/signing-key-revoke.j
 import { buildApp, issuerOf } from './http/app.js';
 import type { HttpFeature } from './http/feature.js';
 import { createApiKeysFeature } from './http/features/api-keys.js';
+import { createClientRegistrationFeature } from './http/features/client-registration.js';
 import { createDeviceFeature } from './http/features/device.js';
 import { createLoginFeature, type LoginFeatureDeps, loginFlowOf } from './http/features/login.js';
 import { createOAuthCoreFeature } from './http/features/oauth-core.js';
@@ -44,10 +45,15 @@ import { createMaintenanceMetrics } from './maintenance/maintenance-metrics.js';
 import { createInteractionSealer } from './oauth/authorize/interaction.js';
 import type { ClientAuthMethods } from './oauth/client-auth/client-authenticator.js';
 import { createClientService } from './oauth/clients/index.js';
+import { createClientRegistration } from './oauth/clients/registration.js';
 import { type OpenStoreOptions, openStore } from './store/open-store.js';
 import type { Store } from './store/ports.js';
 import { createNotifyBridge } from './store/postgres/notify-bridge.js';
-import { createAdminTokenService } from './tokens/admin-tokens/admin-token-service.js';
+import {
+  type AdminTokenService,
+  createAdminTokenService,
+} from './tokens/admin-tokens/admin-token-service.js';
+import { allowsAdminScope } from './tokens/admin-tokens/scopes.js';
 import type { PasswordHasher } from './users/password-hasher.js';
 
 /** Clock skew tolerated when deciding how long retired keys stay published. */
@@ -87,7 +93,7 @@ interface Composition {
  * only register routes. Each feature owns its routes and its discovery entries; order matters only
  * for route conflicts (there are none).
  */
-function compose(core: Core): Composition {
+function compose(core: Core, adminTokens: AdminTokenService): Composition {
   const { config } = core;
   const window = config.rateLimit.window;
   const callerLimit = (limit: number, subject: string, policy: string) =>
@@ -152,6 +158,12 @@ function compose(core: Core): Composition {
           subject: 'token requests from this client',
           policy: 'token_client',
         }),
+        perUnregisteredClient: createRateLimiter({
+          limit: config.clients.unregisteredRateLimit,
+          window,
+          subject: 'token requests from this unregistered client',
+          policy: 'token_unregistered',
+        }),
         introspect: callerLimit(
           config.rateLimit.introspect,
           'introspection requests from this caller',
@@ -169,6 +181,30 @@ function compose(core: Core): Composition {
 
   // /admin/clients.
   features.push(createClientsFeature({ clients, clock: core.clock }));
+
+  // /register (RFC 7591/7592) and the discovery entries of clients without prior registration.
+  features.push(
+    createClientRegistrationFeature({
+      registration: createClientRegistration({
+        clients,
+        issuer: core.issuer,
+        policy: oauth.unregisteredPolicy,
+        clock: core.clock,
+      }),
+      policy: config.clients.registration,
+      metadataDocuments: config.clients.metadataDocuments,
+      isInitialAccessToken: async (token) => {
+        const principal = await adminTokens.authenticate(token);
+        return principal !== undefined && allowsAdminScope(principal.scopes, 'clients:register');
+      },
+      limit: createRateLimiter({
+        limit: config.clients.unregisteredRateLimit,
+        window,
+        subject: 'registrations from this address',
+        policy: 'register_ip',
+      }),
+    }),
+  );
 
   // POST /api-keys/verify and /admin/api-keys; tsr_key_… at /introspect is in the registries.
   features.push(
@@ -465,7 +501,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       metrics,
       busStatus: () => bus.bridgeStatus(),
     };
-    const { features, registries } = compose(core);
+    const { features, registries } = compose(core, adminTokens);
     // Admin credentials (tsr_adm_…): /admin/admin-tokens.
     features.push(createAdminTokensFeature({ adminTokens, actors: adminActors }));
     const app = await buildApp({

@@ -21,6 +21,8 @@ export interface ChallengeParams {
   errorDescription?: string | undefined;
   /** RFC 6750 §3: the scope needed, space-separated (with `insufficient_scope`). */
   scope?: string | undefined;
+  /** RFC 9728 §5.1: the URL of this resource's Protected Resource Metadata document. */
+  resourceMetadata?: string | undefined;
 }
 
 /** Quotes a value as an RFC 9110 §5.6.4 quoted-string. */
@@ -47,6 +49,9 @@ export function buildChallenge(params: ChallengeParams): string {
   }
   if (params.scope !== undefined && params.scope.length > 0) {
     parts.push(`scope=${quote(params.scope)}`);
+  }
+  if (params.resourceMetadata !== undefined) {
+    parts.push(`resource_metadata=${quote(params.resourceMetadata)}`);
   }
   return `Bearer ${parts.join(', ')}`;
 }

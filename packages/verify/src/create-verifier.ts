@@ -16,6 +16,7 @@ import { createTokenCache } from './token-cache.js';
 import { createTokenFacts } from './token-facts.js';
 import { createTokenVerification } from './token-verification.js';
 import type { VerifiedToken } from './verified-token.js';
+import { VerifyError } from './verify-error.js';
 import type { VerifyInput } from './verify-input.js';
 
 /**
@@ -48,6 +49,13 @@ export interface VerifierOptions {
   audience: string | readonly string[];
   /** The `realm` of the challenge (RFC 6750 §3). Default: the first audience. */
   realm?: string;
+  /**
+   * The URL of this API's Protected Resource Metadata document (RFC 9728 §3), named as
+   * `resource_metadata` in every `WWW-Authenticate` challenge (§5.1) so a client that meets the API
+   * first finds its authorization server. See {@link resourceMetadataUrl} and the adapters'
+   * `serveResourceMetadata`.
+   */
+  resourceMetadataUrl?: string;
   /**
    * The API server's own client at Tessera: needed for opaque tokens and API keys (introspection;
    * permissions `introspect` and `api_keys:verify`) and for the revocation stream
@@ -282,7 +290,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
   return {
     realm,
     sources,
-    verify: (input, verifyOptions) => verifyRequest(input, verifyOptions?.scope),
+    verify: async (input, verifyOptions) => {
+      try {
+        return await verifyRequest(input, verifyOptions?.scope);
+      } catch (error) {
+        throw VerifyError.from(error, realm).withResourceMetadata(options.resourceMetadataUrl);
+      }
+    },
     async ready() {
       await endpoints();
       await guard.ready();

@@ -42,6 +42,13 @@ export {
 export { metadataUrlOf, type VerifierEndpoints } from './discovery.js';
 export type { ClientCredentials } from './introspection.js';
 export { requireScope } from './require-scope.js';
+export {
+  type ResourceMetadata,
+  type ResourceMetadataOptions,
+  resourceMetadata,
+  resourceMetadataPath,
+  resourceMetadataUrl,
+} from './resource-metadata.js';
 export type { RevocationStreamState, RevocationStreamStatus } from './revocation-stream.js';
 export { successHeadersOf } from './success-headers.js';
 export { hashToken } from './token-hash.js';

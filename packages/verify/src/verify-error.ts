@@ -45,8 +45,10 @@ export class VerifyError extends OAuthError {
    * SHOULD NOT carry an error code.
    */
   readonly credentialsMissing: boolean;
+  /** RFC 9728 §5.1: the Protected Resource Metadata URL named in the challenge, if configured. */
+  readonly resourceMetadata: string | undefined;
 
-  constructor(error: OAuthError, realm: string, credentialsMissing = false) {
+  constructor(error: OAuthError, realm: string, credentialsMissing = false, resourceMetadata?: string) {
     super(error.code, error.description, {
       cause: error.cause,
       status: error.status,
@@ -55,6 +57,21 @@ export class VerifyError extends OAuthError {
     });
     this.realm = realm;
     this.credentialsMissing = credentialsMissing;
+    this.resourceMetadata = resourceMetadata;
+  }
+
+  /**
+   * The same error, naming the resource's metadata document in its challenge (RFC 9728 §5.1).
+   *
+   * @example
+   * ```ts
+   * error.withResourceMetadata('https://api.example/.well-known/oauth-protected-resource');
+   * ```
+   */
+  withResourceMetadata(url: string | undefined): VerifyError {
+    return url === undefined || url === this.resourceMetadata
+      ? this
+      : new VerifyError(this, this.realm, this.credentialsMissing, url);
   }
 
   /**
@@ -79,7 +96,7 @@ export class VerifyError extends OAuthError {
   /** The `WWW-Authenticate` value (RFC 6750 §3), or undefined for non-authentication errors. */
   get wwwAuthenticate(): string | undefined {
     if (this.credentialsMissing) {
-      return buildChallenge({ realm: this.realm });
+      return buildChallenge({ realm: this.realm, resourceMetadata: this.resourceMetadata });
     }
     const code = challengeCodeOf(this);
     if (code === undefined && this.status !== 401) {
@@ -90,6 +107,7 @@ export class VerifyError extends OAuthError {
       error: code,
       errorDescription: this.description,
       scope: this.scope,
+      resourceMetadata: this.resourceMetadata,
     });
   }
 

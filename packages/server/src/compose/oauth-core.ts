@@ -4,6 +4,8 @@
  * contributes to the token registries (the `client_credentials` grant, JWT and opaque access
  * tokens at `/introspect` and `/revoke`).
  */
+import { readFileSync } from 'node:fs';
+import { parseScope } from '@tessera/protocol';
 import {
   type ClientAuthMethods,
   createClientAuthenticator,
@@ -13,6 +15,9 @@ import { createClientAuthBackoff } from '../oauth/client-auth/failure-backoff.js
 import type { AuthenticateClient } from '../oauth/client-auth/index.js';
 import { createJwksUriFetch } from '../oauth/client-auth/jwks-uri-fetch.js';
 import { type ClientRegistry, createClientRegistry } from '../oauth/client-registry.js';
+import { createDidClientResolver } from '../oauth/client-resolution/did.js';
+import { createMetadataDocumentResolver } from '../oauth/client-resolution/metadata-document.js';
+import type { UnregisteredClientPolicy } from '../oauth/client-resolution/policy.js';
 import { createClientCredentialsGrant } from '../oauth/grants/client-credentials.js';
 import {
   createJwtAccessTokenIntrospector,
@@ -34,11 +39,50 @@ export interface OAuthCore {
   verifyAccessToken: AccessTokenVerifier;
   revocations: RevocationDenylist;
   contributions: TokenContributions;
+  /** What a client known only by its id (DID, metadata document) or registered dynamically may get. */
+  unregisteredPolicy: UnregisteredClientPolicy;
 }
 
 export function composeOAuthCore(core: Core): OAuthCore {
   const { config, issuer, store, bus, clock, keyring } = core;
-  const clients = createClientRegistry({ store, bus });
+  // One bounded, address-checked fetch for everything a client's id or metadata points at.
+  const outboundFetch = createJwksUriFetch({
+    allowPrivate: config.clients.allowPrivateJwksUri,
+    maxBytes: config.clients.jwksMaxBytes,
+    timeoutMs: config.clients.jwksFetchTimeout * 1000,
+    ...(config.clients.fetchCaFile === undefined
+      ? {}
+      : { ca: readFileSync(config.clients.fetchCaFile, 'utf8') }),
+  });
+  const policy: UnregisteredClientPolicy = {
+    grantTypes: config.clients.unregisteredGrantTypes,
+    scope: parseScope(config.clients.unregisteredScope),
+    audiences: config.clients.unregisteredAudiences,
+  };
+  const clients = createClientRegistry({
+    store,
+    bus,
+    resolvers: [
+      createDidClientResolver({
+        methods: config.clients.didMethods,
+        policy,
+        clock,
+        fetch: outboundFetch,
+        ttlMs: config.clients.resolutionTtl * 1000,
+        onRefused: (clientId, reason) => core.logger.info({ clientId, reason }, 'DID client refused'),
+      }),
+      createMetadataDocumentResolver({
+        enabled: config.clients.metadataDocuments,
+        policy,
+        clock,
+        fetch: outboundFetch,
+        maxTtlMs: config.clients.resolutionTtl * 1000,
+        rules: { dev: config.dev, allowPrivateJwksUri: config.clients.allowPrivateJwksUri },
+        onRefused: (clientId, reason) =>
+          core.logger.info({ clientId, reason }, 'client id metadata document refused'),
+      }),
+    ],
+  });
   // The poll reads revocations other nodes made, should the bus have missed them.
   const revocations = createRevocations({
     store,
@@ -66,11 +110,7 @@ export function composeOAuthCore(core: Core): OAuthCore {
     }),
     remoteJwks: {
       timeoutMs: config.clients.jwksFetchTimeout * 1000,
-      fetch: createJwksUriFetch({
-        allowPrivate: config.clients.allowPrivateJwksUri,
-        maxBytes: config.clients.jwksMaxBytes,
-        timeoutMs: config.clients.jwksFetchTimeout * 1000,
-      }),
+      fetch: outboundFetch,
     },
   };
   const authMethods = createClientAuthMethods(authenticatorDeps);
@@ -91,6 +131,7 @@ export function composeOAuthCore(core: Core): OAuthCore {
     accessTokens,
     verifyAccessToken,
     revocations,
+    unregisteredPolicy: policy,
     contributions: {
       grants: [
         createClientCredentialsGrant({

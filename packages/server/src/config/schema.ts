@@ -189,6 +189,27 @@ const issuer = () =>
     }
   });
 
+/** Splits a comma- or space-separated list from env or a flag; an array passes through. */
+function splitList(value: unknown): unknown {
+  return typeof value === 'string' ? value.split(/[\s,]+/).filter((part) => part.length > 0) : value;
+}
+
+/** A list of some of `words`, without repeats. */
+function wordList<const T extends readonly [string, ...string[]]>(words: T) {
+  return z.preprocess(
+    splitList,
+    z.array(z.enum(words)).transform((items) => [...new Set(items)]),
+  );
+}
+
+/** A list of non-empty strings, without repeats. */
+function stringList() {
+  return z.preprocess(
+    splitList,
+    z.array(z.string().min(1)).transform((items) => [...new Set(items)]),
+  );
+}
+
 export const configSchema = z.object({
   dev: option(boolean().default(false), {
     typeLabel: 'boolean',
@@ -364,6 +385,58 @@ export const configSchema = z.object({
       jwksMaxBytes: option(integer(1024, 1_048_576).default(65_536), {
         typeLabel: 'integer',
         description: "Largest accepted response from a client's `jwks_uri`, in bytes.",
+      }),
+      didMethods: option(wordList(['key', 'jwk', 'web'] as const).default([]), {
+        typeLabel: 'list',
+        description:
+          'DID methods whose DIDs are accepted as `client_id` without registration (`key`, `jwk`, `web`, comma-separated; empty: none). Such a client authenticates with `private_key_jwt` using a key of its DID document and gets what the `clients.unregistered*` policy allows. `did:web` documents are fetched like a `jwks_uri`.',
+      }),
+      metadataDocuments: option(boolean().default(false), {
+        typeLabel: 'boolean',
+        description:
+          "Accept an https URL as `client_id` without registration: its Client ID Metadata Document (draft-ietf-oauth-client-id-metadata-document) is fetched like a `jwks_uri` and gives the client's name, redirect URIs and keys; the consent page shows the name with the URL's origin. Such a client gets what the `clients.unregistered*` policy allows.",
+      }),
+      registration: option(z.enum(['off', 'token', 'open']).default('off'), {
+        typeLabel: 'off | token | open',
+        description:
+          'Dynamic Client Registration at `/register` (RFC 7591, managed per RFC 7592): `off`; `token`, with an initial access token (an admin token with the `clients:register` scope); or `open` to anyone. Registered clients are held to the rules of admin-created ones and get at most what the `clients.unregistered*` policy allows.',
+      }),
+      resolutionTtl: option(duration(86_400).prefault('10m'), {
+        typeLabel: 'duration',
+        description:
+          'How long a client resolved from its id (a DID, a metadata document without caching headers) is trusted before it is resolved again; at most 1d.',
+      }),
+      unregisteredGrantTypes: option(
+        wordList(['client_credentials', 'authorization_code', 'refresh_token'] as const).default([
+          'client_credentials',
+          'authorization_code',
+          'refresh_token',
+        ]),
+        {
+          typeLabel: 'list',
+          description:
+            'Grant types an unregistered client (a DID, a Client ID Metadata Document) may use, comma-separated; a client registered under that id gets its own.',
+        },
+      ),
+      unregisteredScope: option(z.string().max(4096).default(''), {
+        typeLabel: 'scope',
+        description:
+          'Scopes an unregistered client may be granted (space-separated); a request naming none gets all of them.',
+      }),
+      unregisteredAudiences: option(stringList().default([]), {
+        typeLabel: 'list',
+        description:
+          'Resources (RFC 8707) an unregistered client may name, comma-separated; the first is its default audience (empty: the issuer only).',
+      }),
+      unregisteredRateLimit: option(integer(0, 10_000_000).default(60), {
+        typeLabel: 'integer',
+        description:
+          'Token-endpoint requests per unregistered client (each DID or metadata document URL) per rateLimit.window, besides rateLimit.tokenPerClient (0: no limit).',
+      }),
+      fetchCaFile: option(z.string().optional(), {
+        typeLabel: 'path',
+        description:
+          "A PEM file of extra certificate authorities trusted when fetching a client's `jwks_uri`, `did:web` document or metadata document (for a private PKI); the system ones are trusted as well.",
       }),
     })
     .prefault({}),

@@ -116,6 +116,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: config.http.bodyLimit,
     trustProxy: trustProxyOf(config.trustProxy),
     return503OnClosing: true,
+    // A client id in a path may be a DID or a metadata document URL (a did:jwk holds a whole JWK).
+    routerOptions: { maxParamLength: 2048 },
     clientErrorHandler,
     ...(deps.https === undefined ? {} : { https: { cert: deps.https.cert, key: deps.https.key } }),
   }) as unknown as FastifyInstance;

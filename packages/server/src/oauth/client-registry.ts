@@ -11,10 +11,16 @@
  * - `events.missed` empties the cache (events sent while this node's bus was down are lost), and a
  *   `client` revocation evicts that client, so a disable that reached this node only through the
  *   revocation poll still takes effect before the TTL.
+ * - Ids no registered client has may be resolved by a {@link ClientResolver} (a DID, a Client ID
+ *   Metadata Document URL): the resolved record is cached like a stored one, for the resolver's
+ *   TTL. A registered record always wins, so an admin pre-registers such an id with more rights,
+ *   or blocks it, by storing a client under that very id (disabled, to block). A resolver that
+ *   asks for it gets a row stored under the id (`source` set) the first time, which the client's
+ *   codes, consents and refresh tokens refer to; that row never supplies metadata, only a block.
  */
 import { LRUCache } from 'lru-cache';
 import type { EventBus } from '../events/bus.js';
-import type { ClientRecord, ClientStore } from '../store/ports.js';
+import { type ClientRecord, type ClientStore, ConflictError } from '../store/ports.js';
 
 export interface ClientRegistry {
   /** The client, or undefined when unknown. */
@@ -25,8 +31,22 @@ export interface ClientRegistry {
   close(): void;
 }
 
+/**
+ * Turns a client id that no stored client has into a client record built from what the id names
+ * (a DID document, a metadata document), bounded by the unregistered-client policy.
+ */
+export interface ClientResolver {
+  /** True when this resolver handles ids of this shape (a cheap syntactic check, no I/O). */
+  matches(id: string): boolean;
+  /**
+   * The client, or undefined when the id cannot be resolved (malformed, unreachable, refused).
+   * `anchor`: store a row under the id (its flows write rows that refer to the client).
+   */
+  resolve(id: string): Promise<{ client: ClientRecord; ttlMs: number; anchor?: boolean } | undefined>;
+}
+
 export interface ClientRegistryDeps {
-  store: Pick<ClientStore, 'findClient'>;
+  store: Pick<ClientStore, 'findClient'> & Partial<Pick<ClientStore, 'createClient'>>;
   bus: EventBus;
   /** Most clients kept in memory (default 10 000). */
   maxEntries?: number;
@@ -34,12 +54,21 @@ export interface ClientRegistryDeps {
   ttlMs?: number;
   /** Milliseconds an unknown id is remembered as unknown (default 5 s). */
   negativeTtlMs?: number;
+  /** Resolvers for ids no stored client has, tried in order (empty: stored clients only). */
+  resolvers?: readonly ClientResolver[];
 }
 
 /** Longest client id ever looked up: anything longer is garbage and never reaches the store. */
 const MAX_ID_LENGTH = 128;
+/** Longest id handed to a resolver (a did:jwk carries a whole JWK). */
+const MAX_RESOLVED_ID_LENGTH = 2048;
 
 const UNKNOWN = Symbol('unknown client');
+
+/** A DID or an https URL: ids that may be longer than a minted one (stored or resolved). */
+function isExternalShape(id: string): boolean {
+  return id.startsWith('did:') || id.startsWith('https://');
+}
 
 export function createClientRegistry(deps: ClientRegistryDeps): ClientRegistry {
   const negativeTtl = deps.negativeTtlMs ?? 5_000;
@@ -57,13 +86,51 @@ export function createClientRegistry(deps: ClientRegistryDeps): ClientRegistry {
     inflight.delete(id);
   }
 
+  const resolvers = deps.resolvers ?? [];
+
+  function resolverOf(id: string): ClientResolver | undefined {
+    return resolvers.find((resolver) => resolver.matches(id));
+  }
+
+  /** The stored client, else the resolved one, with how long to trust it (undefined: the default). */
+  async function find(id: string): Promise<{ record: ClientRecord | undefined; ttl?: number }> {
+    const stored = await deps.store.findClient(id);
+    // A registered client, or a blocked one, is what is stored.
+    if (stored !== undefined && (stored.source === undefined || stored.disabled)) {
+      return { record: stored };
+    }
+    const resolved = await resolverOf(id)?.resolve(id);
+    if (resolved === undefined) {
+      return { record: undefined };
+    }
+    if (resolved.anchor === true && stored === undefined) {
+      await anchor(resolved.client);
+    }
+    return { record: resolved.client, ttl: resolved.ttlMs };
+  }
+
+  /** Stores the row an unregistered client's codes and tokens refer to (once; a race is harmless). */
+  async function anchor(client: ClientRecord): Promise<void> {
+    try {
+      await deps.store.createClient?.({ ...client, secrets: [] }, client.createdAt);
+    } catch (error) {
+      if (!(error instanceof ConflictError)) {
+        throw error;
+      }
+    }
+  }
+
   function load(id: string): Promise<ClientRecord | undefined> {
-    const pending = deps.store.findClient(id).then(
-      (record) => {
+    const pending = find(id).then(
+      ({ record, ttl }) => {
         // Cache only if no eviction happened meanwhile (the load is still the current one).
         if (inflight.get(id) === pending) {
           inflight.delete(id);
-          cache.set(id, record ?? UNKNOWN, record === undefined ? { ttl: negativeTtl } : {});
+          cache.set(
+            id,
+            record ?? UNKNOWN,
+            record === undefined ? { ttl: negativeTtl } : ttl === undefined ? {} : { ttl },
+          );
         }
         return record;
       },
@@ -94,7 +161,10 @@ export function createClientRegistry(deps: ClientRegistryDeps): ClientRegistry {
 
   return {
     get(id) {
-      if (id.length === 0 || id.length > MAX_ID_LENGTH) {
+      if (
+        id.length === 0 ||
+        (id.length > MAX_ID_LENGTH && (id.length > MAX_RESOLVED_ID_LENGTH || !isExternalShape(id)))
+      ) {
         return Promise.resolve(undefined);
       }
       const hit = cache.get(id);

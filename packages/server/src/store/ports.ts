@@ -79,10 +79,24 @@ export interface ClientRecord {
   secrets: ClientSecretRecord[];
   createdAt: number;
   updatedAt: number;
+  /**
+   * Set on a client known by what its id names rather than registered: `did` for a DID client,
+   * `metadata_document` for a Client ID Metadata Document. Such a client is bounded by the
+   * unregistered-client policy (`clients.unregistered*`). A stored row with a source only anchors
+   * the client's codes, consents and refresh tokens (and a block); its metadata is resolved anew.
+   */
+  source?: 'did' | 'metadata_document';
+  /**
+   * SHA-256 of the registration access token (RFC 7592 §3) of a dynamically registered client;
+   * absent for clients an admin created.
+   */
+  registrationTokenHash?: string;
 }
 
 export type NewClient = Omit<ClientRecord, 'createdAt' | 'updatedAt'>;
-export type ClientPatch = Partial<Omit<ClientRecord, 'id' | 'secrets' | 'createdAt' | 'updatedAt'>>;
+export type ClientPatch = Partial<
+  Omit<ClientRecord, 'id' | 'secrets' | 'createdAt' | 'updatedAt' | 'source'>
+>;
 
 export interface ClientStore {
   createClient(client: NewClient, now: number): Promise<ClientRecord>;

@@ -71,6 +71,7 @@ it('issue 11 item 8 / issue 12 item 11 — migrations after 0002 keep an existin
     '0005-refresh-reuse-grace',
     '0006-admin-tokens',
     '0010-device-authorizations',
+    '0011-client-source',
   ]);
   expect(await store.listSigningKeys()).toEqual([{ ...record, masterKeyId: null }]);
   expect(await store.listAdminTokens()).toEqual([]);

@@ -73,6 +73,7 @@ describe.skipIf(!ok)('PostgreSQL', () => {
           '0005-refresh-reuse-grace',
           '0006-admin-tokens',
           '0010-device-authorizations',
+          '0011-client-source',
         ]);
         expect(await store.migrate()).toEqual([]);
         expect(await store.countClients()).toBe(0);

@@ -66,6 +66,7 @@ describe('SQLite specifics', () => {
         '0005-refresh-reuse-grace',
         '0006-admin-tokens',
         '0010-device-authorizations',
+        '0011-client-source',
       ]);
       expect(await store.migrate()).toEqual([]);
     } finally {

@@ -16,9 +16,14 @@
  * @packageDocumentation
  */
 /// <reference types="node" />
-import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { isFormContentType, type RequestView } from '../bearer.js';
 import type { Verifier, VerifyOptions } from '../create-verifier.js';
+import {
+  type ResourceMetadataOptions,
+  resourceMetadata,
+  resourceMetadataPath,
+} from '../resource-metadata.js';
 import { successHeadersOf } from '../success-headers.js';
 import type { VerifiedToken } from '../verified-token.js';
 import { VerifyError } from '../verify-error.js';
@@ -93,4 +98,20 @@ export function protect(verifier: Verifier, options: ProtectOptions = {}): preHa
       await reply.code(status).headers(headers).send(body);
     }
   };
+}
+
+/**
+ * Adds `GET /.well-known/oauth-protected-resource[path]` (RFC 9728 §3) serving the resource's
+ * metadata document.
+ *
+ * @example
+ * ```ts
+ * serveResourceMetadata(app, { resource: 'https://api.example.com', authorizationServers: [issuer] });
+ * ```
+ */
+export function serveResourceMetadata(app: FastifyInstance, options: ResourceMetadataOptions): void {
+  const document = resourceMetadata(options);
+  app.get(resourceMetadataPath(options.resource), async (_request, reply) =>
+    reply.header('cache-control', 'public, max-age=3600').send(document),
+  );
 }

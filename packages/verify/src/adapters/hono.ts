@@ -12,9 +12,10 @@
  *
  * @packageDocumentation
  */
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context, Handler, MiddlewareHandler } from 'hono';
 import { isFormContentType, type RequestView } from '../bearer.js';
 import type { Verifier, VerifyOptions } from '../create-verifier.js';
+import { type ResourceMetadataOptions, resourceMetadata } from '../resource-metadata.js';
 import { successHeadersOf } from '../success-headers.js';
 import type { VerifiedToken } from '../verified-token.js';
 import { VerifyError } from '../verify-error.js';
@@ -86,4 +87,18 @@ export function protect(verifier: Verifier, options: ProtectOptions = {}): Middl
     await next();
     return undefined;
   };
+}
+
+/**
+ * A handler serving the Protected Resource Metadata document (RFC 9728 §3.2); mount it at
+ * `resourceMetadataPath(resource)`.
+ *
+ * @example
+ * ```ts
+ * app.get(resourceMetadataPath(resource), serveResourceMetadata({ resource, authorizationServers: [issuer] }));
+ * ```
+ */
+export function serveResourceMetadata(options: ResourceMetadataOptions): Handler {
+  const document = resourceMetadata(options);
+  return (c) => c.json(document, 200, { 'cache-control': 'public, max-age=3600' });
 }

@@ -20,6 +20,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isFormContentType, type RequestView } from '../bearer.js';
 import type { Verifier, VerifyOptions } from '../create-verifier.js';
+import { type ResourceMetadataOptions, resourceMetadata } from '../resource-metadata.js';
 import { successHeadersOf } from '../success-headers.js';
 import type { VerifiedToken } from '../verified-token.js';
 import { VerifyError } from '../verify-error.js';
@@ -171,5 +172,27 @@ export function protect(
     if (token !== undefined) {
       await handler(req, res, token);
     }
+  };
+}
+
+/**
+ * A handler serving the Protected Resource Metadata document (RFC 9728 §3.2: 200, JSON). Mount it
+ * at `resourceMetadataPath(resource)`; it also works as an Express handler.
+ *
+ * @example
+ * ```ts
+ * const metadata = serveResourceMetadata({ resource: 'https://api.example.com', authorizationServers: [issuer] });
+ * createServer((req, res) => (req.url === '/.well-known/oauth-protected-resource' ? metadata(req, res) : api(req, res)));
+ * ```
+ */
+export function serveResourceMetadata(
+  options: ResourceMetadataOptions,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const body = JSON.stringify(resourceMetadata(options));
+  return (_req, res) => {
+    res.statusCode = 200;
+    res.setHeader('content-type', 'application/json; charset=utf-8');
+    res.setHeader('cache-control', 'public, max-age=3600');
+    res.end(body);
   };
 }

@@ -321,6 +321,22 @@ export function addClientsCommands(program: Command, admin: () => AdminClient): 
     );
 
   clients
+    .command('block <client_id>')
+    .description('block a DID or metadata document URL client; its tokens are revoked (unblock: delete)')
+    .option('--json', 'print one JSON object')
+    .action(async (id: string, options: { json?: boolean }) => {
+      const blocked = await admin().request<ClientView>(
+        'POST',
+        `/admin/clients/${encodeURIComponent(id)}/block`,
+      );
+      if (options.json === true) {
+        printJson(blocked);
+        return;
+      }
+      write(`Blocked client ${id}; its tokens are revoked. Unblock with: tessera clients delete ${id}\n`);
+    });
+
+  clients
     .command('rotate-secret <client_id>')
     .description('mint a new secret; the old one keeps working for the grace period')
     .option(

@@ -189,6 +189,20 @@ export function registerClientRoutes(admin: FastifyInstance, deps: ClientRoutesD
   );
 
   admin.post(
+    '/clients/:id/block',
+    describeRoute({
+      summary: 'Block an unregistered client id',
+      description:
+        'For a DID or an HTTPS metadata document URL: disables its stored record, or stores a disabled one, and revokes its tokens. DELETE to unblock (a pre-registered client: PATCH disabled:false).',
+      tags: TAGS,
+      params: idParams,
+      responses: { 200: clientViewSchema },
+      errors: [400],
+    }),
+    async (request) => toClientView(await clients.block(idOf(request), contextOf(request)), clock.now()),
+  );
+
+  admin.post(
     '/clients/:id/rotate-secret',
     describeRoute({
       summary: 'Rotate the client secret',

@@ -29,7 +29,14 @@ export interface OAuthCoreFeatureDeps {
   clock: Clock;
   audit: Pick<AuditLog, 'record'>;
   maxAccessTokenTtl: number;
-  limits: { perIp: RateLimiter; perClient: RateLimiter; introspect: CallerLimit; revoke: CallerLimit };
+  limits: {
+    perIp: RateLimiter;
+    perClient: RateLimiter;
+    /** Each client resolved from its id (a DID, a metadata document) rather than registered. */
+    perUnregisteredClient?: RateLimiter;
+    introspect: CallerLimit;
+    revoke: CallerLimit;
+  };
   /** Authentication methods the authenticator implements, for discovery. */
   authMethods: readonly string[];
   /** Runs on shutdown (e.g. unsubscribe caches from the bus). */

@@ -28,7 +28,12 @@ export function registerConsent(app: FastifyInstance, deps: LoginFlowDeps): void
       title: 'Allow access?',
       formTargets: [interaction.request.redirectUri],
       body: renderConsentPage({
-        clientName: client.name,
+        // draft-ietf-oauth-client-id-metadata-document §6: show where an unregistered client's
+        // name comes from, so a document cannot pass itself off as another application.
+        clientName:
+          client.source === 'metadata_document'
+            ? `${client.name} (${new URL(client.id).origin})`
+            : client.name,
         username: session.user.username,
         scope: interaction.request.scope,
         interaction: sealed ?? '',

@@ -18,7 +18,7 @@ export interface TokenRouteDeps {
   issuer: string;
   authenticate: AuthenticateClient;
   grants: GrantRegistry;
-  limits: { perIp: RateLimiter; perClient: RateLimiter };
+  limits: { perIp: RateLimiter; perClient: RateLimiter; perUnregisteredClient?: RateLimiter };
 }
 
 function grantOf(grants: GrantRegistry, body: FormBody): Grant {
@@ -66,6 +66,9 @@ export function tokenRoute(deps: TokenRouteDeps): OAuthPostRoute {
       const grant = grantOf(deps.grants, body);
       const { client } = await authenticateRequest(request, deps.authenticate, body, endpoint);
       await deps.limits.perClient.consume(client.id, reply);
+      if (client.source !== undefined) {
+        await deps.limits.perUnregisteredClient?.consume(client.id, reply);
+      }
       if (!client.grantTypes.includes(grant.grantType)) {
         throw OAuthError.unauthorizedClient(`This client may not use the ${grant.grantType} grant`);
       }

@@ -24,6 +24,8 @@ export interface JwksUriFetchOptions {
   maxBytes: number;
   /** Longest the whole fetch may take, in milliseconds. */
   timeoutMs: number;
+  /** Extra certificate authorities (PEM) trusted besides the system ones (`clients.fetchCaFile`). */
+  ca?: string;
   /** Resolves a host name to all its addresses (default: the system resolver, `dns.lookup`). */
   resolve?: (hostname: string) => Promise<ResolvedAddress[]>;
 }
@@ -114,7 +116,14 @@ export function createJwksUriFetch(options: JwksUriFetchOptions): JwksFetch {
 
     return new Promise<Response>((resolvePromise, reject) => {
       const transport = url.protocol === 'https:' ? https : http;
-      const request = transport.request(url, { method: 'GET', headers, lookup, signal, agent: false });
+      const request = transport.request(url, {
+        method: 'GET',
+        headers,
+        lookup,
+        signal,
+        agent: false,
+        ...(options.ca === undefined ? {} : { ca: options.ca }),
+      });
       request.once('error', (error) =>
         reject(signal.aborted ? new JwksFetchError('jwks_uri fetch timed out', { cause: error }) : error),
       );

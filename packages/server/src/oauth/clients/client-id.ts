@@ -17,6 +17,36 @@ export function isUserId(value: unknown): value is string {
   return typeof value === 'string' && USER_ID_RE.test(value);
 }
 
+const DID_RE = /^did:[a-z0-9]+:[A-Za-z0-9._%:-]+$/;
+const MAX_EXTERNAL_ID = 2048;
+
+/**
+ * A client id chosen outside Tessera: a DID, or an HTTPS URL (a Client ID Metadata Document).
+ * An admin may store a client under such an id to pre-register it with more rights, or block it.
+ */
+export function isExternalClientId(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length > MAX_EXTERNAL_ID) {
+    return false;
+  }
+  if (DID_RE.test(value)) {
+    return true;
+  }
+  if (!value.startsWith('https://')) {
+    return false;
+  }
+  try {
+    const url = new URL(value);
+    return url.hash === '' && url.username === '' && url.password === '' && url.href === value;
+  } catch {
+    return false;
+  }
+}
+
+/** Any id a stored client may have: minted (`cli_…`) or external. */
+export function isStoredClientId(value: unknown): value is string {
+  return isClientId(value) || isExternalClientId(value);
+}
+
 /** An owner of an API key or a session: a client or a user. */
 export function isOwnerId(value: unknown): value is string {
   return isClientId(value) || isUserId(value);

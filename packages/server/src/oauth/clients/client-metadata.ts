@@ -293,7 +293,14 @@ export function createClientMetadataSchemas(rules: ClientRules): ClientMetadataS
     [K in WireName]: z.ZodOptional<Fields[K]>;
   };
   return {
-    create: z.strictObject({ ...optional, name: fields.name }),
+    create: z.strictObject({
+      ...optional,
+      name: fields.name,
+      client_id: z.string().max(2048).optional().meta({
+        description:
+          'Store the client under this id instead of a minted cli_...: a DID or an HTTPS Client ID Metadata Document URL, to give that unregistered client its own rights (or, with disabled, to block it).',
+      }),
+    }),
     patch: z.strictObject(optional),
   };
 }
@@ -378,7 +385,8 @@ function toStored(wire: Record<string, unknown>): ClientPatch {
  * `invalid_client_metadata` for any other bad value, each naming the field.
  */
 export function parseNewClientMetadata(input: unknown, schemas: ClientMetadataSchemas): ClientMetadata {
-  const given = toStored(parseWire(schemas.create, input));
+  const { client_id: _chosenId, ...wire } = parseWire(schemas.create, input);
+  const given = toStored(wire);
   const method = given.tokenEndpointAuthMethod ?? 'client_secret_basic';
   const metadata: ClientMetadata = {
     name: given.name ?? '',

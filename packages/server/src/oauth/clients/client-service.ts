@@ -17,7 +17,7 @@ import {
   type Page,
   type PageOptions,
 } from '../../store/ports.js';
-import { isClientId } from './client-id.js';
+import { isExternalClientId, isStoredClientId } from './client-id.js';
 import {
   applyClientPatch,
   type ClientMetadata,
@@ -79,7 +79,11 @@ export interface ClientService {
   /** The wire schemas (for the OpenAPI document). */
   readonly schemas: ClientMetadataSchemas;
   /** Validates the wire metadata (RFC 7591 names) and creates the client; mints its secret. */
-  create(input: unknown, context?: ActionContext): Promise<CreatedClient>;
+  create(
+    input: unknown,
+    context?: ActionContext,
+    extra?: Pick<ClientRecord, 'registrationTokenHash'>,
+  ): Promise<CreatedClient>;
   /** A page of clients, oldest first. `invalid_request` for a bad cursor or limit. */
   list(options?: PageOptions): Promise<Page<ClientRecord>>;
   /** The client, or `not_found` (also for a string that is not a client id). */
@@ -87,6 +91,12 @@ export interface ClientService {
   /** PATCH semantics: fields present replace stored ones; the result is held to every rule. */
   update(id: string, input: unknown, context?: ActionContext): Promise<ClientRecord>;
   delete(id: string, context?: ActionContext): Promise<void>;
+  /**
+   * Blocks an external client id (a DID, a metadata document URL): its stored record is disabled,
+   * or a disabled record is stored under it, and every token it holds is revoked. Unblock a
+   * stored block with `delete` (back to the unregistered-client policy).
+   */
+  block(id: string, context?: ActionContext): Promise<ClientRecord>;
   /**
    * Mints a new secret; earlier ones keep working for `graceSeconds` (default
    * `clients.secretRotationGrace`; 0 ends them now).
@@ -136,7 +146,7 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
   }
 
   async function get(id: string): Promise<ClientRecord> {
-    const client = isClientId(id) ? await deps.store.findClient(id) : undefined;
+    const client = isStoredClientId(id) ? await deps.store.findClient(id) : undefined;
     if (client === undefined) {
       throw notFound(id);
     }
@@ -146,12 +156,34 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
   return {
     schemas,
 
-    async create(input, context) {
+    async create(input, context, extra) {
       const metadata = parseNewClientMetadata(input, schemas);
+      const chosen = (input as { client_id?: unknown }).client_id;
+      if (chosen !== undefined && !isExternalClientId(chosen)) {
+        throw OAuthError.invalidClientMetadata(
+          'client_id may only be given for a DID (did:...) or an HTTPS metadata document URL',
+        );
+      }
+      const id = chosen ?? newId('cli');
+      const existing = chosen === undefined ? undefined : await deps.store.findClient(id);
+      if (existing !== undefined && existing.source === undefined) {
+        throw OAuthError.invalidClientMetadata('A client with this client_id is already registered');
+      }
+      if (existing !== undefined) {
+        // The row of an unregistered client (its codes and tokens go with it): registered now.
+        await deps.store.deleteClient(id);
+      }
       const now = deps.clock.now();
       const minted = SECRET_METHODS.has(metadata.tokenEndpointAuthMethod) ? mintClientSecret(now) : undefined;
       const client = await deps.store.createClient(
-        { ...metadata, id: newId('cli'), secrets: minted === undefined ? [] : [minted.record] },
+        {
+          ...metadata,
+          ...(extra?.registrationTokenHash === undefined
+            ? {}
+            : { registrationTokenHash: extra.registrationTokenHash }),
+          id,
+          secrets: minted === undefined ? [] : [minted.record],
+        },
         now,
       );
       // Evicts a negative cache entry anywhere, should one exist for this id.
@@ -186,7 +218,7 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
     get,
 
     async update(id, input, context) {
-      if (!isClientId(id)) {
+      if (!isStoredClientId(id)) {
         throw notFound(id);
       }
       const patch = parseClientPatch(input, schemas);
@@ -216,7 +248,7 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
     },
 
     async delete(id, context) {
-      if (!isClientId(id)) {
+      if (!isStoredClientId(id)) {
         throw notFound(id);
       }
       try {
@@ -230,6 +262,48 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
       deps.bus.publish('client.deleted', { clientId: id });
       audit('client.deleted', context, id, {});
       await revokeTokensOf(id);
+    },
+
+    async block(id, context) {
+      if (!isExternalClientId(id)) {
+        throw OAuthError.invalidRequest('Only a DID or an HTTPS metadata document URL can be blocked');
+      }
+      const now = deps.clock.now();
+      const client = await deps.store.transaction(async (tx) => {
+        const current = await tx.findClient(id);
+        if (current !== undefined) {
+          return current.disabled ? current : tx.updateClient(id, { disabled: true }, now);
+        }
+        return tx.createClient(
+          {
+            id,
+            name: `blocked ${id.slice(0, 100)}`,
+            grantTypes: [],
+            scope: [],
+            defaultScope: [],
+            audiences: [],
+            redirectUris: [],
+            postLogoutRedirectUris: [],
+            tokenEndpointAuthMethod: 'private_key_jwt',
+            tokenFormat: 'jwt',
+            accessTokenTtl: null,
+            metadata: {},
+            jwks: null,
+            jwksUri: null,
+            firstParty: false,
+            permissions: [],
+            disabled: true,
+            secrets: [],
+            // Still an unregistered client's row: deleting it gives the id back to the policy.
+            source: id.startsWith('did:') ? 'did' : 'metadata_document',
+          },
+          now,
+        );
+      });
+      deps.bus.publish('client.updated', { clientId: id });
+      audit('client.blocked', context, id, {});
+      await revokeTokensOf(id);
+      return client;
     },
 
     async rotateSecret(id, graceSeconds, context) {

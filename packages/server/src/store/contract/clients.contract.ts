@@ -37,6 +37,26 @@ export function describeClientStore(makeStore: MakeStore): void {
       expect(await store().findClient(input.id)).toEqual(created);
     });
 
+    it('round-trips where a client comes from and its registration access token hash (0011)', async () => {
+      const anchored = newClient({
+        id: 'https://agent.example.com/client.json',
+        source: 'metadata_document',
+      });
+      expect((await store().createClient(anchored, T0)).source).toBe('metadata_document');
+      expect((await store().findClient(anchored.id))?.source).toBe('metadata_document');
+      const registered = newClient({ registrationTokenHash: uid('hash') });
+      await store().createClient(registered, T0);
+      expect((await store().findClient(registered.id))?.registrationTokenHash).toBe(
+        registered.registrationTokenHash,
+      );
+      const plain = await store().createClient(newClient(), T0);
+      expect(plain.source).toBeUndefined();
+      expect(plain.registrationTokenHash).toBeUndefined();
+      const rotated = uid('hash');
+      await store().updateClient(registered.id, { registrationTokenHash: rotated }, T0 + 1);
+      expect((await store().findClient(registered.id))?.registrationTokenHash).toBe(rotated);
+    });
+
     it('returns undefined for an unknown client', async () => {
       expect(await store().findClient(uid('cli'))).toBeUndefined();
     });

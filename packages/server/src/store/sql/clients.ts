@@ -49,6 +49,8 @@ function toClient(row: ClientRow, secrets: ClientSecretRow[]): ClientRecord {
     secrets: secrets.map(toSecret),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    ...(row.source === 'did' || row.source === 'metadata_document' ? { source: row.source } : {}),
+    ...(row.registration_token_hash === null ? {} : { registrationTokenHash: row.registration_token_hash }),
   };
 }
 
@@ -139,6 +141,9 @@ function patchColumns(patch: Parameters<ClientStore['updateClient']>[1]): Update
   if (patch.disabled !== undefined) {
     set.disabled = toFlag(patch.disabled);
   }
+  if (patch.registrationTokenHash !== undefined) {
+    set.registration_token_hash = patch.registrationTokenHash;
+  }
   return set;
 }
 
@@ -169,6 +174,8 @@ export function clientStore(ctx: SqlContext): ClientStore {
               disabled: toFlag(client.disabled),
               created_at: now,
               updated_at: now,
+              source: client.source ?? null,
+              registration_token_hash: client.registrationTokenHash ?? null,
             })
             .execute();
           for (const secret of client.secrets) {

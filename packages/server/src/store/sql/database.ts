@@ -30,6 +30,10 @@ export interface ClientsTable {
   disabled: Flag;
   created_at: number;
   updated_at: number;
+  /** 0011: null for a registered client, else `did` / `metadata_document` (see ClientRecord.source). */
+  source: string | null;
+  /** 0011: SHA-256 of the RFC 7592 registration access token, for a dynamically registered client. */
+  registration_token_hash: string | null;
 }
 
 export interface ClientSecretsTable {

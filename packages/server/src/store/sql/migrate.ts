@@ -12,6 +12,7 @@ import { signingKeyMasterKeyIdMigration } from './migrations/0004-signing-key-ma
 import { refreshReuseGraceMigration } from './migrations/0005-refresh-reuse-grace.js';
 import { adminTokensMigration } from './migrations/0006-admin-tokens.js';
 import { deviceAuthorizationsMigration } from './migrations/0010-device-authorizations.js';
+import { clientSourceMigration } from './migrations/0011-client-source.js';
 
 export function migrations(dialect: SqlDialectName): Record<string, Migration> {
   return {
@@ -22,6 +23,7 @@ export function migrations(dialect: SqlDialectName): Record<string, Migration> {
     '0005-refresh-reuse-grace': refreshReuseGraceMigration(),
     '0006-admin-tokens': adminTokensMigration(),
     '0010-device-authorizations': deviceAuthorizationsMigration(),
+    '0011-client-source': clientSourceMigration(),
   };
 }
 

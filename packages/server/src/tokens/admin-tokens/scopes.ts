@@ -17,6 +17,8 @@ export type AdminArea = (typeof ADMIN_AREAS)[number];
 export const ADMIN_SCOPES: readonly string[] = [
   'admin',
   ...ADMIN_AREAS.flatMap((area) => [`${area}:read`, `${area}:write`]),
+  // An initial access token for dynamic client registration (RFC 7591 §3): registers, nothing else.
+  'clients:register',
 ];
 
 /** The scopes named, deduplicated; throws a TypeError naming the first unknown one. */
@@ -36,6 +38,9 @@ export function parseAdminScopes(scopes: readonly string[]): string[] {
 export function allowsAdminScope(granted: readonly string[], required: string): boolean {
   if (granted.includes('admin') || granted.includes(required)) {
     return true;
+  }
+  if (required === 'clients:register') {
+    return granted.includes('clients:write');
   }
   const [area, access] = required.split(':');
   return access === 'read' && granted.includes(`${area}:write`);

@@ -1,0 +1,167 @@
+/**
+ * End to end (issue 16 "Done when"): an unregistered client whose `client_id` is the https URL of
+ * its Client ID Metadata Document (draft-ietf-oauth-client-id-metadata-document) completes
+ * authorization code + PKCE with openid-client while real headless Chromium signs in and consents;
+ * the consent page shows the client's name with the document's origin. The document is served
+ * over HTTPS on loopback with the test certificate (`clients.fetchCaFile`).
+ */
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import * as oidc from 'openid-client';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../packages/server/src/config/load.js';
+import { createLogger } from '../../../packages/server/src/log.js';
+import { createRuntime, type Runtime } from '../../../packages/server/src/main.js';
+import { freePort } from '../../../packages/server/test/support/listening.js';
+import {
+  CHROMIUM_PATH,
+  isChromiumInstalled,
+  requireService,
+} from '../../../packages/server/test/support/requirements.js';
+
+const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdefghijklmnopqrstuvwxyz';
+const MASTER_KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
+const PASSWORD = 'a long enough passphrase';
+const TLS = '../../../packages/server/test/fixtures/tls/';
+const CERT = fileURLToPath(new URL(`${TLS}cert.pem`, import.meta.url));
+const KEY = fileURLToPath(new URL(`${TLS}key.pem`, import.meta.url));
+
+const available = requireService('Chromium', isChromiumInstalled());
+
+describe.skipIf(!available)('a Client ID Metadata Document client in Chromium', () => {
+  let runtime: Runtime;
+  let issuer: string;
+  let app: Server;
+  let appUrl: string;
+  let documents: HttpsServer;
+  let clientId: string;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    // The client's own callback endpoint: it only has to exist for the browser to land on.
+    app = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/plain' }).end('back at the agent');
+    });
+    app.listen(0, '127.0.0.1');
+    await once(app, 'listening');
+    appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+
+    documents = createHttpsServer(
+      { cert: readFileSync(CERT), key: readFileSync(KEY) },
+      (request, response) => {
+        if (request.url !== '/agent/client.json') {
+          response.writeHead(404).end();
+          return;
+        }
+        response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=60' }).end(
+          JSON.stringify({
+            client_id: clientId,
+            client_name: 'Demo Agent',
+            redirect_uris: [`${appUrl}/callback`],
+            token_endpoint_auth_method: 'none',
+            grant_types: ['authorization_code'],
+          }),
+        );
+      },
+    );
+    documents.listen(0, '127.0.0.1');
+    await once(documents, 'listening');
+    clientId = `https://127.0.0.1:${(documents.address() as AddressInfo).port}/agent/client.json`;
+
+    const port = await freePort();
+    issuer = `http://127.0.0.1:${port}`;
+    const config = loadConfig({
+      env: {},
+      overrides: {
+        dev: true,
+        issuer,
+        host: '127.0.0.1',
+        port,
+        'database.url': ':memory:',
+        masterKey: MASTER_KEY,
+        adminToken: ADMIN_TOKEN,
+        'log.level': 'silent',
+        'clients.metadataDocuments': true,
+        'clients.allowPrivateJwksUri': true,
+        'clients.fetchCaFile': CERT,
+        'clients.unregisteredScope': 'openid profile',
+      },
+    });
+    runtime = await createRuntime(config, { logger: createLogger({ level: 'silent' }) });
+    await runtime.app.listen({ host: '127.0.0.1', port });
+    const created = await fetch(`${issuer}/admin/users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        username: 'alice',
+        password: PASSWORD,
+        email: 'alice@example.com',
+        name: 'Alice',
+      }),
+    });
+    expect(created.status).toBe(201);
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    app?.close();
+    documents?.closeAllConnections();
+    documents?.close();
+    await runtime?.close();
+  });
+
+  it('draft §4 — never registered, the client gets tokens; consent names it with its origin', {
+    timeout: 120_000,
+  }, async () => {
+    const config = await oidc.discovery(new URL(issuer), clientId, undefined, oidc.None(), {
+      execute: [oidc.allowInsecureRequests],
+    });
+    expect(config.serverMetadata().client_id_metadata_document_supported).toBe(true);
+
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const authorizationUrl = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: `${appUrl}/callback`,
+      scope: 'openid profile',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+    });
+
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(authorizationUrl.href);
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${issuer}/consent?**`);
+    expect(await page.textContent('main')).toContain(`Demo Agent (${new URL(clientId).origin})`);
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL(`${appUrl}/callback?**`);
+
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(page.url()), {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+    });
+    expect(tokens.claims()?.aud).toBe(clientId);
+    expect(tokens.access_token).toBeTruthy();
+  });
+});
