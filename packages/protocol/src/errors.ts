@@ -33,6 +33,9 @@ export type OAuthErrorCode =
   | 'login_required'
   | 'consent_required'
   | 'interaction_required'
+  // RFC 9449 §5, §7.1, §8 and §12.2: DPoP proofs and server nonces
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce'
   // Tessera's own, for the admin API and rate limits only
   | 'not_found'
   | 'conflict'
@@ -59,6 +62,8 @@ export const OAUTH_ERROR_STATUS: Readonly<Record<OAuthErrorCode, number>> = Obje
   login_required: 400,
   consent_required: 400,
   interaction_required: 400,
+  invalid_dpop_proof: 400,
+  use_dpop_nonce: 400,
   not_found: 404,
   conflict: 409,
   rate_limited: 429,
@@ -188,6 +193,12 @@ export class OAuthError extends Error {
   }
   static interactionRequired(description: string, options?: OAuthErrorOptions): OAuthError {
     return new OAuthError('interaction_required', description, options);
+  }
+  static invalidDpopProof(description: string, options?: OAuthErrorOptions): OAuthError {
+    return new OAuthError('invalid_dpop_proof', description, options);
+  }
+  static useDpopNonce(description: string, options?: OAuthErrorOptions): OAuthError {
+    return new OAuthError('use_dpop_nonce', description, options);
   }
   static notFound(description: string, options?: OAuthErrorOptions): OAuthError {
     return new OAuthError('not_found', description, options);

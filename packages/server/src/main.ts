@@ -158,6 +158,7 @@ function compose(core: Core): Composition {
         revoke: callerLimit(config.rateLimit.revoke, 'revocation requests from this caller', 'revoke'),
       },
       authMethods: [...registries.clientAuthMethods.keys()],
+      dpop: oauth.dpop,
       onClose: () => oauth.clients.close(),
     }),
   );

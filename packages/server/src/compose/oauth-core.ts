@@ -13,6 +13,8 @@ import { createClientAuthBackoff } from '../oauth/client-auth/failure-backoff.js
 import type { AuthenticateClient } from '../oauth/client-auth/index.js';
 import { createJwksUriFetch } from '../oauth/client-auth/jwks-uri-fetch.js';
 import { type ClientRegistry, createClientRegistry } from '../oauth/client-registry.js';
+import { createDpopNonces } from '../oauth/dpop/nonces.js';
+import { createDpopProofValidator, type DpopProofValidator } from '../oauth/dpop/proof-validator.js';
 import { createClientCredentialsGrant } from '../oauth/grants/client-credentials.js';
 import {
   createJwtAccessTokenIntrospector,
@@ -33,6 +35,8 @@ export interface OAuthCore {
   accessTokens: AccessTokenService;
   verifyAccessToken: AccessTokenVerifier;
   revocations: RevocationDenylist;
+  /** RFC 9449 proof checks for `/token` and `/userinfo`. */
+  dpop: DpopProofValidator;
   contributions: TokenContributions;
 }
 
@@ -84,7 +88,19 @@ export function composeOAuthCore(core: Core): OAuthCore {
     ttl: { default: config.tokens.accessTokenTtl, max: config.tokens.maxAccessTokenTtl },
   });
   const verifyAccessToken = createAccessTokenVerifier({ issuer, keyring, clock });
+  const dpop = createDpopProofValidator({
+    clock,
+    replay: store,
+    algorithms: config.dpop.signingAlgorithms,
+    window: config.dpop.proofWindow,
+    ...(config.dpop.requireNonce
+      ? {
+          nonces: createDpopNonces({ masterKey: core.masterKey, clock, lifetime: config.dpop.nonceLifetime }),
+        }
+      : {}),
+  });
   return {
+    dpop,
     clients,
     authenticate,
     authMethods,

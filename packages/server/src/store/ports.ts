@@ -73,6 +73,8 @@ export interface ClientRecord {
   jwksUri: string | null;
   /** Skips the consent page. */
   firstParty: boolean;
+  /** RFC 9449 §5.2 `dpop_bound_access_tokens`: token requests without a DPoP proof are refused. */
+  dpopBoundAccessTokens: boolean;
   /** Tessera permissions beyond OAuth scopes, e.g. `revocations:stream`, `api_keys:verify`. */
   permissions: string[];
   disabled: boolean;
@@ -81,7 +83,10 @@ export interface ClientRecord {
   updatedAt: number;
 }
 
-export type NewClient = Omit<ClientRecord, 'createdAt' | 'updatedAt'>;
+export type NewClient = Omit<ClientRecord, 'createdAt' | 'updatedAt' | 'dpopBoundAccessTokens'> & {
+  /** False when absent. */
+  dpopBoundAccessTokens?: boolean;
+};
 export type ClientPatch = Partial<Omit<ClientRecord, 'id' | 'secrets' | 'createdAt' | 'updatedAt'>>;
 
 export interface ClientStore {
@@ -424,6 +429,8 @@ export interface RefreshTokenRecord {
   familyExpiresAt: number;
   usedAt: number | null;
   revokedAt: number | null;
+  /** RFC 9449 §5: the DPoP key thumbprint a public client's token is bound to; null when unbound. */
+  jkt: string | null;
 }
 
 export type RotateResult =

@@ -156,6 +156,7 @@ export function createAuthorizationCodeGrant(deps: AuthorizationCodeGrantDeps): 
           amr: record.amr,
           acr: record.acr,
           nonce: record.nonce,
+          jkt: context.dpop?.jkt,
         },
         { refreshToken: refresh },
       );

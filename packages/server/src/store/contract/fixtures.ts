@@ -93,6 +93,7 @@ export function newClient(overrides: Partial<NewClient> = {}): NewClient {
     jwks: null,
     jwksUri: null,
     firstParty: false,
+    dpopBoundAccessTokens: false,
     permissions: [],
     disabled: false,
     secrets: [],
@@ -230,6 +231,7 @@ export function newRefreshToken(
     familyExpiresAt: T0 + 30 * 86_400,
     usedAt: null,
     revokedAt: null,
+    jkt: null,
     ...overrides,
   };
 }

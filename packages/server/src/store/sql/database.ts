@@ -26,6 +26,8 @@ export interface ClientsTable {
   jwks: JsonText | null;
   jwks_uri: string | null;
   first_party: Flag;
+  /** RFC 9449 §5.2 `dpop_bound_access_tokens`. */
+  dpop_bound_access_tokens: Generated<Flag>;
   permissions: JsonText;
   disabled: Flag;
   created_at: number;
@@ -180,6 +182,8 @@ export interface RefreshTokensTable {
   /** The successor sealed under the master key, kept only until `grace_until` (reuse grace). */
   successor_sealed: Generated<string | null>;
   grace_until: Generated<number | null>;
+  /** RFC 9449 §5: the DPoP key thumbprint a public client's token is bound to. */
+  dpop_jkt: Generated<string | null>;
 }
 
 export interface ReplayKeysTable {
