@@ -189,6 +189,7 @@ function compose(core: Core): Composition {
     createLoginFeature({
       config,
       issuer: core.issuer,
+      dpop: oauth.dpop,
       store: core.store,
       keyring: core.keyring,
       clock: core.clock,

@@ -257,6 +257,62 @@ describe('RFC 9449 §5 — refresh tokens of public clients are bound to the DPo
   });
 });
 
+describe('RFC 9449 §7 — /userinfo accepts a DPoP-bound token with its proof', () => {
+  it('RFC 9449 §7.1 — DPoP scheme + proof → claims; as Bearer, or with another key → 401', async () => {
+    await createUser(t, 'bob');
+    const oidc = await createPublicClient(t, { firstParty: true, scope: ['openid', 'read'] });
+    const pkce = pkcePair();
+    const { code } = await signIn(
+      new Browser(t),
+      authorizeUrl(oidc.client, {
+        scope: 'openid',
+        code_challenge: pkce.challenge,
+        code_challenge_method: 'S256',
+      }),
+      { username: 'bob' },
+    );
+    const issued = await t.app.inject({
+      method: 'POST',
+      url: '/token',
+      headers: { ...FORM, dpop: await proof() },
+      payload: form({
+        grant_type: 'authorization_code',
+        code: code ?? '',
+        redirect_uri: REDIRECT_URI,
+        client_id: oidc.id,
+        code_verifier: pkce.verifier,
+      }),
+    });
+    const accessToken = issued.json().access_token as string;
+    const userinfo = async (authorization: string, dpop?: string) =>
+      t.app.inject({
+        method: 'GET',
+        url: '/userinfo',
+        headers: { authorization, ...(dpop === undefined ? {} : { dpop }) },
+      });
+    const htu = 'http://tessera.test/userinfo';
+    const ok = await userinfo(`DPoP ${accessToken}`, await proof({ htm: 'GET', htu, accessToken }));
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json().sub).toMatch(/^usr_/);
+
+    const asBearer = await userinfo(`Bearer ${accessToken}`);
+    expect(asBearer.statusCode).toBe(401);
+    expect(asBearer.json().error).toBe('invalid_token');
+
+    const other = await dpopKey('ES256');
+    const wrongKey = await userinfo(
+      `DPoP ${accessToken}`,
+      await proof({ htm: 'GET', htu, accessToken }, other),
+    );
+    expect(wrongKey.statusCode).toBe(401);
+    expect(wrongKey.json().error).toBe('invalid_dpop_proof');
+    expect(wrongKey.headers['www-authenticate']).toMatch(/^DPoP /);
+
+    const wrongAth = await userinfo(`DPoP ${accessToken}`, await proof({ htm: 'GET', htu, ath: 'x' }));
+    expect(wrongAth.json().error).toBe('invalid_dpop_proof');
+  });
+});
+
 describe('RFC 9449 §8 — server nonces', () => {
   let n: TestServer;
   let nc: TestClient;
