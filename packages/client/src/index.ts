@@ -35,6 +35,7 @@ export { type Challenge, isInvalidTokenResponse, parseChallenges } from './beare
 export type { ClientCredential } from './client-authentication.js';
 export { type ClientErrorCode, TesseraClientError, type TesseraClientErrorOptions } from './client-error.js';
 export { type Clock, systemClock } from './clock.js';
+export type { DpopClientOptions } from './dpop.js';
 export { type FetchLike, isLoopbackHttp } from './http-options.js';
 export { type RenewalPolicy, renewalTimeOf } from './renewal-policy.js';
 export { createSingleFlight, type SingleFlight } from './single-flight.js';

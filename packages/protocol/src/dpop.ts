@@ -6,8 +6,12 @@
  */
 import { OAuthError } from './errors.js';
 
-/** RFC 9449 §5.1 / §7.1: the proof algorithms Tessera accepts (discovery's `dpop_signing_alg_values_supported`). */
-export const DPOP_ALGORITHMS = Object.freeze(['ES256', 'EdDSA', 'RS256', 'PS256'] as const);
+/**
+ * RFC 9449 §5.1 / §7.1: the proof algorithms Tessera accepts (discovery's
+ * `dpop_signing_alg_values_supported`). `Ed25519` is RFC 9864's fully-specified name for EdDSA
+ * over Ed25519, which oauth4webapi's Ed25519 keys sign with.
+ */
+export const DPOP_ALGORITHMS = Object.freeze(['ES256', 'EdDSA', 'Ed25519', 'RS256', 'PS256'] as const);
 export type DpopAlgorithm = (typeof DPOP_ALGORITHMS)[number];
 
 /** A `DPoP` header longer than this is refused before it is parsed (RFC 9449 §11.1: bound the work). */

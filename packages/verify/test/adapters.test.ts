@@ -32,7 +32,8 @@ type Mount = (
 
 const READ = { scope: 'cookies:read' };
 /** RFC 6750 §3.1 and RFC 9449 §7.1: no credentials → both schemes offered, no error code. */
-const BARE_CHALLENGE = 'Bearer realm="cookie-jar", DPoP realm="cookie-jar", algs="ES256 EdDSA RS256 PS256"';
+const BARE_CHALLENGE =
+  'Bearer realm="cookie-jar", DPoP realm="cookie-jar", algs="ES256 EdDSA Ed25519 RS256 PS256"';
 const EAT = { scope: 'cookies:eat' };
 
 function view(token: VerifiedToken) {

@@ -116,7 +116,7 @@ describe('RFC 9449 §7 — a DPoP-bound token with a proof by its key', () => {
     expect(error.code).toBe('invalid_token');
     expect(error.status).toBe(401);
     expect(error.wwwAuthenticate).toMatch(/^Bearer realm="cookie-jar", error="invalid_token"/);
-    expect(error.wwwAuthenticate).toMatch(/DPoP realm="cookie-jar", algs="ES256 EdDSA RS256 PS256"$/);
+    expect(error.wwwAuthenticate).toMatch(/DPoP realm="cookie-jar", algs="ES256 EdDSA Ed25519 RS256 PS256"$/);
   });
 
   it('RFC 9449 §7.1 — a bound token without a proof → 401 invalid_dpop_proof with a DPoP challenge', async () => {
@@ -125,7 +125,7 @@ describe('RFC 9449 §7 — a DPoP-bound token with a proof by its key', () => {
     expect(error.code).toBe('invalid_dpop_proof');
     expect(error.status).toBe(401);
     expect(error.wwwAuthenticate).toMatch(
-      /^Bearer realm="cookie-jar", DPoP realm="cookie-jar", error="invalid_dpop_proof", error_description="[^"]+", algs="ES256 EdDSA RS256 PS256"$/,
+      /^Bearer realm="cookie-jar", DPoP realm="cookie-jar", error="invalid_dpop_proof", error_description="[^"]+", algs="ES256 EdDSA Ed25519 RS256 PS256"$/,
     );
   });
 

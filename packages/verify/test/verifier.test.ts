@@ -113,7 +113,7 @@ describe('JWT access tokens (RFC 9068 §4)', () => {
       expect(error.wwwAuthenticate).toBe(
         'Bearer realm="cookie-jar", error="invalid_token", error_description="The access token has expired"'.concat(
           // RFC 9449 §7.1: the DPoP scheme is offered beside Bearer.
-          ', DPoP realm="cookie-jar", algs="ES256 EdDSA RS256 PS256"',
+          ', DPoP realm="cookie-jar", algs="ES256 EdDSA Ed25519 RS256 PS256"',
         ),
       );
     } finally {
@@ -210,7 +210,7 @@ describe('JWT access tokens (RFC 9068 §4)', () => {
     expect(error.status).toBe(403);
     expect(error.wwwAuthenticate).toBe(
       'Bearer realm="cookie-jar", error="insufficient_scope", error_description="The access token lacks the scope cookies:eat", scope="cookies:eat"'.concat(
-        ', DPoP realm="cookie-jar", algs="ES256 EdDSA RS256 PS256"',
+        ', DPoP realm="cookie-jar", algs="ES256 EdDSA Ed25519 RS256 PS256"',
       ),
     );
     await expect(verifier.verify(`Bearer ${token}`, { scope: 'cookies:read' })).resolves.toBeDefined();
@@ -220,7 +220,7 @@ describe('JWT access tokens (RFC 9068 §4)', () => {
     const error = await refusal(verifierFor().verify(undefined));
     expect(error.status).toBe(401);
     expect(error.wwwAuthenticate).toBe(
-      'Bearer realm="cookie-jar", DPoP realm="cookie-jar", algs="ES256 EdDSA RS256 PS256"',
+      'Bearer realm="cookie-jar", DPoP realm="cookie-jar", algs="ES256 EdDSA Ed25519 RS256 PS256"',
     );
     expect(JSON.parse(error.toResponse().body)).toEqual({ error_description: 'An access token is required' });
   });

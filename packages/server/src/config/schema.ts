@@ -328,11 +328,11 @@ export const configSchema = z.object({
         z
           .preprocess(
             (value) => (typeof value === 'string' ? value.split(/[\s,]+/).filter(Boolean) : value),
-            z.array(z.enum(['ES256', 'EdDSA', 'RS256', 'PS256'])).min(1),
+            z.array(z.enum(['ES256', 'EdDSA', 'Ed25519', 'RS256', 'PS256'])).min(1),
           )
-          .default(['ES256', 'EdDSA', 'RS256', 'PS256']),
+          .default(['ES256', 'EdDSA', 'Ed25519', 'RS256', 'PS256']),
         {
-          typeLabel: 'list of ES256 | EdDSA | RS256 | PS256',
+          typeLabel: 'list of ES256 | EdDSA | Ed25519 | RS256 | PS256',
           description:
             'DPoP proof algorithms accepted (RFC 9449 §5.1 dpop_signing_alg_values_supported); comma-separated in env.',
         },

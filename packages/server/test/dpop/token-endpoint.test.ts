@@ -68,12 +68,15 @@ describe('RFC 9449 §5 — a token request with a valid proof gets a bound token
     expect(decodeJwt(body.access_token).cnf).toBeUndefined();
   });
 
-  it.each(['EdDSA', 'RS256', 'PS256'])('RFC 9449 §5.1 — a proof signed with %s is accepted', async (alg) => {
-    const other = await dpopKey(alg);
-    const response = await token({ dpop: await proof({}, other) });
-    expect(response.statusCode).toBe(200);
-    expect(decodeJwt(response.json().access_token).cnf).toEqual({ jkt: other.jkt });
-  });
+  it.each(['EdDSA', 'Ed25519', 'RS256', 'PS256'])(
+    'RFC 9449 §5.1 — a proof signed with %s is accepted',
+    async (alg) => {
+      const other = await dpopKey(alg);
+      const response = await token({ dpop: await proof({}, other) });
+      expect(response.statusCode).toBe(200);
+      expect(decodeJwt(response.json().access_token).cnf).toEqual({ jkt: other.jkt });
+    },
+  );
 
   it('RFC 9449 §4.3 check 9 / §4.2 — htu is compared without query and fragment', async () => {
     const response = await token({ dpop: await proof({ htu: 'http://TESSERA.test:80/token?x=1#frag' }) });
@@ -106,7 +109,7 @@ describe('RFC 9449 §5 — a token request with a valid proof gets a bound token
 
   it('RFC 9449 §5.1 — discovery lists dpop_signing_alg_values_supported', async () => {
     const meta = (await t.app.inject({ url: '/.well-known/oauth-authorization-server' })).json();
-    expect(meta.dpop_signing_alg_values_supported).toEqual(['ES256', 'EdDSA', 'RS256', 'PS256']);
+    expect(meta.dpop_signing_alg_values_supported).toEqual(['ES256', 'EdDSA', 'Ed25519', 'RS256', 'PS256']);
   });
 });
 
