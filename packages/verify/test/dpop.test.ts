@@ -203,6 +203,64 @@ describe('RFC 9449 §7 — a DPoP-bound token with a proof by its key', () => {
   });
 });
 
+describe('RFC 9449 — API keys bound to a DPoP key (created with dpop_jkt / --bind-jkt)', () => {
+  async function boundKey(jkt: string): Promise<{ key: string; view: Record<string, unknown> }> {
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/admin/api-keys',
+      headers: t.adminHeaders,
+      payload: { name: 'bound key', owner: app.clientId, scope: 'cookies:read', dpop_jkt: jkt },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    return { key: created.json().key, view: created.json() };
+  }
+
+  function keyRequest(key: string, proof?: string): Request {
+    const headers: Record<string, string> = { 'x-api-key': key };
+    if (proof !== undefined) {
+      headers.dpop = proof;
+    }
+    return new Request(URL_, { headers });
+  }
+
+  it('RFC 9449 §7.1 — a leaked bound key alone is refused; with a proof by its key (ath = the key) it works', async () => {
+    const { key: apiKey, view } = await boundKey(key.jkt);
+    expect(view.dpop_jkt).toBe(key.jkt);
+    const alone = await refusal(verifier.verify(keyRequest(apiKey)));
+    expect(alone.code).toBe('invalid_dpop_proof');
+    expect(alone.status).toBe(401);
+    await expect(verifier.verify(keyRequest(apiKey, await proofFor(apiKey)))).resolves.toMatchObject({
+      tokenType: 'api_key',
+    });
+    // The DPoP scheme in Authorization works too.
+    await expect(verifier.verify(request(`DPoP ${apiKey}`, await proofFor(apiKey)))).resolves.toBeDefined();
+    const other = await dpopKey('ES256');
+    const wrongKey = await refusal(verifier.verify(keyRequest(apiKey, await proofFor(apiKey, {}, other))));
+    expect(wrongKey.code).toBe('invalid_dpop_proof');
+    const asBearer = await refusal(verifier.verify(request(`Bearer ${apiKey}`)));
+    expect(asBearer.code).toBe('invalid_token');
+  });
+
+  it('RFC 9449 §6.2 — introspection of a bound key reports cnf.jkt; a malformed thumbprint is refused', async () => {
+    const { key: apiKey } = await boundKey(key.jkt);
+    const answer = await t.app.inject({
+      method: 'POST',
+      url: '/introspect',
+      headers: { ...FORM, authorization: api.basic },
+      payload: form({ token: apiKey }),
+    });
+    expect(answer.json()).toMatchObject({ active: true, cnf: { jkt: key.jkt } });
+    const bad = await t.app.inject({
+      method: 'POST',
+      url: '/admin/api-keys',
+      headers: t.adminHeaders,
+      payload: { name: 'bad', owner: app.clientId, dpop_jkt: 'not-a-thumbprint' },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toBe('invalid_request');
+  });
+});
+
 describe('RFC 9449 §9 — resource-server nonces', () => {
   it('RFC 9449 §9 — without the nonce → 401 use_dpop_nonce with DPoP-Nonce; the retry with it succeeds', async () => {
     const withNonce = createVerifier({

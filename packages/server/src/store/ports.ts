@@ -255,6 +255,11 @@ export interface ApiKeyRecord {
   replacedBy: string | null;
   lastUsedAt: number | null;
   usageCount: number;
+  /**
+   * RFC 9449: the DPoP key thumbprint the key is bound to (set at creation only); a bound key is
+   * accepted only with a proof by that key. Null for a plain key.
+   */
+  dpopJkt: string | null;
 }
 
 export type ApiKeyPatch = Partial<

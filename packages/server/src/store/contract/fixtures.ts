@@ -179,6 +179,7 @@ export function newApiKey(owner: string, overrides: Partial<ApiKeyRecord> = {}):
     replacedBy: null,
     lastUsedAt: null,
     usageCount: 0,
+    dpopJkt: null,
     ...overrides,
   };
 }

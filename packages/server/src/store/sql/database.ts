@@ -105,6 +105,8 @@ export interface ApiKeysTable {
   replaced_by: string | null;
   last_used_at: number | null;
   usage_count: number;
+  /** RFC 9449: the DPoP key thumbprint a bound key needs a proof by. */
+  dpop_jkt: Generated<string | null>;
 }
 
 export interface UsersTable {

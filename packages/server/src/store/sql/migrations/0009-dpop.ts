@@ -1,6 +1,7 @@
 /**
  * 0009: DPoP (RFC 9449). A public client's refresh token remembers the key thumbprint it is bound
- * to (§5), and a client can require DPoP-bound access tokens (`dpop_bound_access_tokens`, §5.2).
+ * to (§5), a client can require DPoP-bound access tokens (`dpop_bound_access_tokens`, §5.2), and
+ * an API key can be bound to a DPoP key (`--bind-jkt`).
  * Proof `jti`s use the existing `replay_keys` table.
  */
 import type { Kysely, Migration } from 'kysely';
@@ -13,6 +14,7 @@ export function dpopMigration(): Migration {
         .alterTable('clients')
         .addColumn('dpop_bound_access_tokens', 'integer', (c) => c.notNull().defaultTo(0))
         .execute();
+      await db.schema.alterTable('api_keys').addColumn('dpop_jkt', 'text').execute();
     },
   };
 }
