@@ -391,6 +391,8 @@ export interface AuthorizationCodeRecord {
   issuedAt: number;
   expiresAt: number;
   consumedAt: number | null;
+  /** RFC 9449 §10: the `dpop_jkt` of the authorization request; the token request's proof must match. */
+  dpopJkt?: string;
 }
 
 export type ConsumeResult<T> =

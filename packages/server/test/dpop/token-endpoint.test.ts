@@ -260,6 +260,63 @@ describe('RFC 9449 §5 — refresh tokens of public clients are bound to the DPo
   });
 });
 
+describe('RFC 9449 §10 — authorization code binding with dpop_jkt', () => {
+  async function boundCode(client: TestClient, dpopJkt: string) {
+    const pkce = pkcePair();
+    const { code, location } = await signIn(
+      new Browser(t),
+      authorizeUrl(client.client, {
+        scope: 'read',
+        code_challenge: pkce.challenge,
+        code_challenge_method: 'S256',
+        dpop_jkt: dpopJkt,
+      }),
+      { username: 'carol' },
+    );
+    return { code: code ?? '', verifier: pkce.verifier, location };
+  }
+
+  function redeem(client: TestClient, code: string, verifier: string, dpop?: string) {
+    return t.app.inject({
+      method: 'POST',
+      url: '/token',
+      headers: { ...FORM, ...(dpop === undefined ? {} : { dpop }) },
+      payload: form({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: REDIRECT_URI,
+        client_id: client.id,
+        code_verifier: verifier,
+      }),
+    });
+  }
+
+  it('RFC 9449 §10 — the code is redeemed only with a proof by the dpop_jkt key', async () => {
+    await createUser(t, 'carol');
+    const client = await createPublicClient(t, { firstParty: true });
+    const other = await dpopKey('ES256');
+
+    const first = await boundCode(client, key.jkt);
+    const wrong = await redeem(client, first.code, first.verifier, await proof({}, other));
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.json().error).toBe('invalid_grant');
+
+    const second = await boundCode(client, key.jkt);
+    expect((await redeem(client, second.code, second.verifier)).json().error).toBe('invalid_grant');
+
+    const third = await boundCode(client, key.jkt);
+    const ok = await redeem(client, third.code, third.verifier, await proof());
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json().token_type).toBe('DPoP');
+  });
+
+  it('RFC 9449 §10 — a malformed dpop_jkt is refused at /authorize (redirected invalid_request)', async () => {
+    const client = await createPublicClient(t, { firstParty: true });
+    const { location } = await boundCode(client, 'not-a-thumbprint');
+    expect(location.searchParams.get('error')).toBe('invalid_request');
+  });
+});
+
 describe('RFC 9449 §7 — /userinfo accepts a DPoP-bound token with its proof', () => {
   it('RFC 9449 §7.1 — DPoP scheme + proof → claims; as Bearer, or with another key → 401', async () => {
     await createUser(t, 'bob');

@@ -161,6 +161,8 @@ export interface AuthorizationCodesTable {
   issued_at: number;
   expires_at: number;
   consumed_at: number | null;
+  /** RFC 9449 §10 `dpop_jkt`. */
+  dpop_jkt: Generated<string | null>;
 }
 
 export interface RefreshTokensTable {
