@@ -80,7 +80,8 @@ export function parseChallenges(header: string): Challenge[] {
 
 /**
  * True when a response says the presented bearer token is invalid (RFC 6750 §3.1 `invalid_token`):
- * a 401 whose `WWW-Authenticate` has a Bearer challenge with `error="invalid_token"`.
+ * a 401 whose `WWW-Authenticate` has a Bearer (or, for a DPoP-bound token, RFC 9449 §7.1 DPoP)
+ * challenge with `error="invalid_token"`.
  *
  * @example
  * ```ts
@@ -98,6 +99,8 @@ export function isInvalidTokenResponse(response: Response): boolean {
     return false;
   }
   return parseChallenges(header).some(
-    (challenge) => challenge.scheme === 'bearer' && challenge.params.error === 'invalid_token',
+    (challenge) =>
+      (challenge.scheme === 'bearer' || challenge.scheme === 'dpop') &&
+      challenge.params.error === 'invalid_token',
   );
 }

@@ -43,6 +43,7 @@ export {
   type DeviceTokens,
   deviceAuthorization,
 } from './device-authorization.js';
+export type { DpopClientOptions } from './dpop.js';
 export { type FetchLike, isLoopbackHttp } from './http-options.js';
 export { type RenewalPolicy, renewalTimeOf } from './renewal-policy.js';
 export { createSingleFlight, type SingleFlight } from './single-flight.js';

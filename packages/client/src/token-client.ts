@@ -3,6 +3,8 @@
  * It caches the access token, renews it shortly before expiry (single flight: concurrent callers
  * share one request), and its `fetch` attaches the token and, when the API answers 401
  * `invalid_token` (RFC 6750 §3.1, e.g. the token was revoked), renews once and retries once.
+ * With `dpop`, tokens are DPoP-bound (RFC 9449) to a key the client keeps, and every token
+ * request and API call carries a proof; a `use_dpop_nonce` answer is retried once with the nonce.
  * Runtime-neutral: web `fetch` and WebCrypto only.
  */
 import * as oauth from 'oauth4webapi';
@@ -11,6 +13,7 @@ import { isInvalidTokenResponse } from './bearer-challenge.js';
 import { type ClientCredential, clientAuthenticationOf } from './client-authentication.js';
 import { TesseraClientError } from './client-error.js';
 import { type Clock, systemClock } from './clock.js';
+import { createDpopSigner, type DpopClientOptions, isDpopNonceResponse, sendWithDpop } from './dpop.js';
 import { type FetchLike, httpOptionsFor, parseIssuer } from './http-options.js';
 import { oauthClientOf } from './oauth-client.js';
 import { toClientError } from './oauth-error.js';
@@ -50,6 +53,11 @@ export type TokenClientOptions = ClientCredential & {
   random?: () => number;
   /** Which metadata document to read. Default `oauth2` (RFC 8414). */
   discovery?: DiscoveryAlgorithm;
+  /**
+   * RFC 9449: get DPoP-bound tokens and prove possession of the key on every call. `true` makes a
+   * non-extractable ES256 key. Default false (Bearer tokens).
+   */
+  dpop?: boolean | DpopClientOptions;
 };
 
 /**
@@ -62,7 +70,7 @@ export type TokenClientOptions = ClientCredential & {
  */
 export interface AccessToken {
   accessToken: string;
-  /** `Bearer` (RFC 6750). */
+  /** `bearer` (RFC 6750), or `dpop` for a DPoP-bound token (RFC 9449 §5). */
   tokenType: string;
   /** Seconds since the epoch (the client's clock) at which the token expires. */
   expiresAt: number;
@@ -99,10 +107,13 @@ export interface TokenClient {
   /** Like {@link TokenClient.getToken} with the token's expiry and scope. */
   getTokenInfo(options?: GetTokenOptions): Promise<AccessToken>;
   /**
-   * Web `fetch` with `Authorization: Bearer` added. On a 401 `invalid_token` it renews the token
-   * once and retries once (a request body is buffered for the retry).
+   * Web `fetch` with `Authorization: Bearer` added (with `dpop`: `Authorization: DPoP` and a
+   * proof). On a 401 `invalid_token` it renews the token once and retries once (a request body is
+   * buffered for the retry); on a 401 `use_dpop_nonce` it retries once with the new nonce.
    */
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
+  /** The RFC 7638 thumbprint of the DPoP key (`cnf.jkt` of its tokens), or undefined without DPoP. */
+  dpopThumbprint(): Promise<string | undefined>;
   /** Forgets the cached token (e.g. after revoking it). */
   clear(): void;
 }
@@ -146,6 +157,11 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     random: options.random ?? Math.random,
   };
 
+  const dpop =
+    options.dpop === undefined || options.dpop === false
+      ? undefined
+      : createDpopSigner(options.dpop === true ? {} : options.dpop, clock);
+
   let current: AccessToken | undefined;
   let inflight: Promise<AccessToken> | undefined;
 
@@ -161,9 +177,23 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     }
     const obtainedAt = clock.now();
     let result: oauth.TokenEndpointResponse;
+    const requestOptions = dpop === undefined ? http : { ...http, DPoP: await dpop.handle() };
+    const attempt = async () =>
+      oauth.processClientCredentialsResponse(
+        as,
+        client,
+        await oauth.clientCredentialsGrantRequest(as, client, clientAuth, parameters, requestOptions),
+      );
     try {
-      const response = await oauth.clientCredentialsGrantRequest(as, client, clientAuth, parameters, http);
-      result = await oauth.processClientCredentialsResponse(as, client, response);
+      try {
+        result = await attempt();
+      } catch (error) {
+        // RFC 9449 §8: the server wants a nonce; the handle kept its DPoP-Nonce. Once.
+        if (dpop === undefined || !oauth.isDPoPNonceError(error)) {
+          throw error;
+        }
+        result = await attempt();
+      }
     } catch (error) {
       throw await toClientError(error, 'The token request failed');
     }
@@ -222,6 +252,18 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     return fetchImpl(new Request(request, { headers }));
   }
 
+  /** RFC 9449 §7 and §9: a proof per attempt, and one retry when the API asks for a nonce. */
+  async function sendBound(signer: typeof dpop & object, request: Request, token: string): Promise<Response> {
+    const body = request.body === null ? null : await request.clone().arrayBuffer();
+    const handle = await signer.handle();
+    const response = await sendWithDpop(handle, fetchImpl, request, body, token);
+    if (!isDpopNonceResponse(response)) {
+      return response;
+    }
+    await response.body?.cancel();
+    return sendWithDpop(handle, fetchImpl, request, body, token);
+  }
+
   return {
     getTokenInfo,
     async getToken(getOptions) {
@@ -232,7 +274,9 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
       // The retry needs the body again; clone before the first attempt consumes it.
       const retry = request.body === null ? request : request.clone();
       const token = await getTokenInfo();
-      const response = await send(request, token.accessToken);
+      const deliver = (what: Request, accessToken: string) =>
+        dpop === undefined ? send(what, accessToken) : sendBound(dpop, what, accessToken);
+      const response = await deliver(request, token.accessToken);
       if (!isInvalidTokenResponse(response)) {
         return response;
       }
@@ -246,7 +290,10 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
           ? error
           : new TesseraClientError('invalid_response', 'Token renewal failed', { cause: error });
       }
-      return send(retry, renewed);
+      return deliver(retry, renewed);
+    },
+    async dpopThumbprint() {
+      return dpop?.thumbprint();
     },
     clear() {
       current = undefined;

@@ -37,6 +37,9 @@ export type OAuthErrorCode =
   | 'authorization_pending'
   | 'slow_down'
   | 'expired_token'
+  // RFC 9449 §5, §7.1, §8 and §12.2: DPoP proofs and server nonces
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce'
   // Tessera's own, for the admin API and rate limits only
   | 'not_found'
   | 'conflict'
@@ -66,6 +69,8 @@ export const OAUTH_ERROR_STATUS: Readonly<Record<OAuthErrorCode, number>> = Obje
   authorization_pending: 400,
   slow_down: 400,
   expired_token: 400,
+  invalid_dpop_proof: 400,
+  use_dpop_nonce: 400,
   not_found: 404,
   conflict: 409,
   rate_limited: 429,
@@ -204,6 +209,12 @@ export class OAuthError extends Error {
   }
   static expiredToken(description: string, options?: OAuthErrorOptions): OAuthError {
     return new OAuthError('expired_token', description, options);
+  }
+  static invalidDpopProof(description: string, options?: OAuthErrorOptions): OAuthError {
+    return new OAuthError('invalid_dpop_proof', description, options);
+  }
+  static useDpopNonce(description: string, options?: OAuthErrorOptions): OAuthError {
+    return new OAuthError('use_dpop_nonce', description, options);
   }
   static notFound(description: string, options?: OAuthErrorOptions): OAuthError {
     return new OAuthError('not_found', description, options);

@@ -5,6 +5,7 @@
  *
  * @packageDocumentation
  */
+export * from './dpop.js';
 export * from './errors.js';
 export * from './scope.js';
 export * from './secret.js';

@@ -172,6 +172,7 @@ function compose(core: Core, adminTokens: AdminTokenService): Composition {
         revoke: callerLimit(config.rateLimit.revoke, 'revocation requests from this caller', 'revoke'),
       },
       authMethods: [...registries.clientAuthMethods.keys()],
+      dpop: oauth.dpop,
       onClose: () => oauth.clients.close(),
     }),
   );
@@ -225,6 +226,7 @@ function compose(core: Core, adminTokens: AdminTokenService): Composition {
   const login: LoginFeatureDeps = {
     config,
     issuer: core.issuer,
+    dpop: oauth.dpop,
     store: core.store,
     keyring: core.keyring,
     clock: core.clock,

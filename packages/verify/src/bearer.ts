@@ -33,6 +33,12 @@ export type TokenSource = 'header' | 'body' | 'query' | 'api_key_header';
 export interface RequestView {
   /** The HTTP method (RFC 6750 §2.2: a body token needs a method with body semantics, not GET). */
   method?: string | undefined;
+  /**
+   * The request URL as the client addressed it, absolute (`https://api.example.com/cookies`), or
+   * its path when the verifier is configured with `dpop.publicOrigin`: what a DPoP proof's `htu`
+   * must name (RFC 9449 §4.3). The adapters fill it in.
+   */
+  url?: string | undefined;
   /** One header by lower-case name; repeated headers joined with `, ` or undefined when absent. */
   header(name: string): string | undefined;
   /** Every value of one query parameter (only read when query tokens are enabled). */
@@ -65,12 +71,17 @@ export interface TokenSourceOptions {
 export interface ExtractedToken {
   token: string;
   source: TokenSource;
+  /** `dpop` when the header used the RFC 9449 §7.1 `DPoP` scheme (a proof must come with it). */
+  scheme?: 'dpop' | undefined;
 }
 
 /** RFC 6750 §2.1: `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`. */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
-/** RFC 6750 §2.1 `"Bearer" 1*SP b64token`; the scheme is case-insensitive (RFC 9110 §11.1). */
-const BEARER = /^Bearer +(\S*)$/i;
+/**
+ * RFC 6750 §2.1 `"Bearer" 1*SP b64token`, and RFC 9449 §7.1 `"DPoP" 1*SP token68`; the scheme is
+ * case-insensitive (RFC 9110 §11.1).
+ */
+const BEARER = /^(Bearer|DPoP) +(\S*)$/i;
 const SCHEME = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+(?: |$)/;
 
 /**
@@ -84,21 +95,29 @@ const SCHEME = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+(?: |$)/;
  * ```
  */
 export function parseAuthorizationHeader(value: string | undefined): string | undefined {
+  const found = parseAuthorization(value);
+  return found?.scheme === undefined ? found?.token : undefined;
+}
+
+/** The Bearer or DPoP token of an `Authorization` value; undefined for absent or another scheme. */
+export function parseAuthorization(
+  value: string | undefined,
+): { token: string; scheme?: 'dpop' | undefined } | undefined {
   if (value === undefined || value.length === 0) {
     return undefined;
   }
   const match = BEARER.exec(value.trim());
   if (match === null) {
-    if (/^Bearer(?:\s|$)/i.test(value.trim()) || !SCHEME.test(value.trim())) {
+    if (/^(?:Bearer|DPoP)(?:\s|$)/i.test(value.trim()) || !SCHEME.test(value.trim())) {
       throw OAuthError.invalidRequest('The Authorization header is malformed');
     }
     return undefined;
   }
-  const token = match[1] ?? '';
+  const token = match[2] ?? '';
   if (!B64TOKEN.test(token)) {
     throw OAuthError.invalidRequest('The Authorization header is malformed');
   }
-  return token;
+  return match[1]?.toLowerCase() === 'dpop' ? { token, scheme: 'dpop' } : { token };
 }
 
 /** One value of a parameter, or invalid_request when it is repeated or not a b64token. */
@@ -140,9 +159,9 @@ export async function extractToken(
   options: TokenSourceOptions,
 ): Promise<ExtractedToken | undefined> {
   const found: ExtractedToken[] = [];
-  const header = parseAuthorizationHeader(view.header('authorization'));
+  const header = parseAuthorization(view.header('authorization'));
   if (header !== undefined) {
-    found.push({ token: header, source: 'header' });
+    found.push({ source: 'header', ...header });
   }
   if (options.apiKeyHeader !== false) {
     const key = view.header(options.apiKeyHeader)?.trim();
@@ -197,6 +216,7 @@ export function requestViewOf(request: Request): RequestView {
   let form: Promise<URLSearchParams | undefined> | undefined;
   return {
     method: request.method,
+    url: request.url,
     header: (name) => request.headers.get(name) ?? undefined,
     query(name) {
       url ??= new URL(request.url);

@@ -57,6 +57,47 @@ export function buildChallenge(params: ChallengeParams): string {
 }
 
 /**
+ * What a DPoP challenge says (RFC 9449 §7.1).
+ *
+ * @example
+ * ```ts
+ * const params: DpopChallengeParams = { realm: 'api', algorithms: ['ES256'], error: 'invalid_dpop_proof' };
+ * ```
+ */
+export interface DpopChallengeParams {
+  realm: string;
+  /** The proof algorithms accepted (`algs`). */
+  algorithms: readonly string[];
+  error?: string | undefined;
+  errorDescription?: string | undefined;
+  scope?: string | undefined;
+}
+
+/**
+ * Builds the `DPoP` challenge of RFC 9449 §7.1.
+ *
+ * @example
+ * ```ts
+ * buildDpopChallenge({ realm: 'api', algorithms: ['ES256', 'EdDSA'], error: 'invalid_dpop_proof' });
+ * // 'DPoP realm="api", error="invalid_dpop_proof", algs="ES256 EdDSA"'
+ * ```
+ */
+export function buildDpopChallenge(params: DpopChallengeParams): string {
+  const parts = [`realm=${quote(params.realm)}`];
+  if (params.error !== undefined) {
+    parts.push(`error=${quote(params.error)}`);
+    if (params.errorDescription !== undefined && params.errorDescription.length > 0) {
+      parts.push(`error_description=${quote(params.errorDescription)}`);
+    }
+  }
+  if (params.scope !== undefined && params.scope.length > 0) {
+    parts.push(`scope=${quote(params.scope)}`);
+  }
+  parts.push(`algs=${quote(params.algorithms.join(' '))}`);
+  return `DPoP ${parts.join(', ')}`;
+}
+
+/**
  * The RFC 6750 §3.1 code a challenge may carry for an error, or undefined (other codes, such as
  * `temporarily_unavailable`, are answered without an error in the challenge).
  *

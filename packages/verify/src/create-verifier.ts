@@ -6,6 +6,7 @@
  */
 import type { TokenSourceOptions } from './bearer.js';
 import type { VerifierEndpoints } from './discovery.js';
+import { createDpopChecker, type DpopOptions } from './dpop.js';
 import { createEndpointResolver } from './endpoint-resolver.js';
 import { type ClientCredentials, createIntrospector } from './introspection.js';
 import { createJwtVerifier } from './jwt.js';
@@ -114,6 +115,11 @@ export interface VerifierOptions {
         /** Seconds without an event or heartbeat after which the connection counts as lost. Default 45. */
         idleTimeout?: number;
       };
+  /**
+   * DPoP-bound tokens (RFC 9449 §7): accepted with the `DPoP` scheme and a proof by default; a
+   * bound token sent as Bearer is always refused. `false` refuses every bound token.
+   */
+  dpop?: false | DpopOptions;
   /** Skip discovery for these endpoints (e.g. a JWKS behind a private URL). */
   endpoints?: Partial<VerifierEndpoints>;
   /** The fetch implementation. Default `globalThis.fetch`. */
@@ -285,7 +291,16 @@ export function createVerifier(options: VerifierOptions): Verifier {
     endpoints().catch(() => {});
   }
 
-  const verifyRequest = createRequestVerification({ realm, sources, now, cache, guard, verification });
+  const dpop = options.dpop === false ? undefined : createDpopChecker(options.dpop ?? {});
+  const verifyRequest = createRequestVerification({
+    realm,
+    sources,
+    now,
+    cache,
+    guard,
+    verification,
+    dpop,
+  });
 
   return {
     realm,

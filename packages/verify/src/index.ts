@@ -4,7 +4,9 @@
  * - JWT access tokens (RFC 9068) are verified locally against the issuer's JWKS and cached;
  * - opaque tokens (`tsr_at_…`) and API keys (`tsr_key_…`) are introspected (RFC 7662) and cached;
  * - revocations are pushed by the issuer's revocation stream and applied to the caches at once;
- * - every refusal is a {@link VerifyError} that renders as an RFC 6750 §3 challenge.
+ * - DPoP-bound tokens (RFC 9449 §7) need the `DPoP` scheme and a proof by the bound key;
+ * - every refusal is a {@link VerifyError} that renders as an RFC 6750 §3 challenge (and a
+ *   RFC 9449 §7.1 `DPoP` challenge beside it).
  *
  * Subpath exports, one per framework: `@tessera/verify/node` (node:http),
  * `@tessera/verify/express` (Express 5), `@tessera/verify/fastify` (Fastify 5) and
@@ -29,7 +31,12 @@ export {
   type TokenSource,
   type TokenSourceOptions,
 } from './bearer.js';
-export { buildChallenge, type ChallengeParams } from './challenge.js';
+export {
+  buildChallenge,
+  buildDpopChallenge,
+  type ChallengeParams,
+  type DpopChallengeParams,
+} from './challenge.js';
 export {
   createVerifier,
   DEFAULT_ALGORITHMS,
@@ -40,6 +47,7 @@ export {
   type VerifyOptions,
 } from './create-verifier.js';
 export { metadataUrlOf, type VerifierEndpoints } from './discovery.js';
+export type { DpopOptions } from './dpop.js';
 export type { ClientCredentials } from './introspection.js';
 export { requireScope } from './require-scope.js';
 export {
@@ -53,4 +61,4 @@ export type { RevocationStreamState, RevocationStreamStatus } from './revocation
 export { successHeadersOf } from './success-headers.js';
 export { hashToken } from './token-hash.js';
 export type { VerifiedToken } from './verified-token.js';
-export { type ErrorResponse, VerifyError } from './verify-error.js';
+export { type DpopChallenge, type ErrorResponse, VerifyError } from './verify-error.js';

@@ -1,10 +1,12 @@
 /**
  * The hot path of `verifier.verify`: fail closed when revocations cannot be checked, take the
  * token out of the input, answer from the cache or verify it once, refuse a revoked one, check
- * the scope, and turn every refusal into a {@link VerifyError}.
+ * the DPoP binding (RFC 9449 §7), check the scope, and turn every refusal into a
+ * {@link VerifyError}.
  */
 import { OAuthError } from '@tessera/protocol';
 import type { ExtractedToken, TokenSourceOptions } from './bearer.js';
+import type { DpopChecker } from './dpop.js';
 import { requireScope } from './require-scope.js';
 import type { RevocationGuard } from './revocation-guard.js';
 import type { TokenCache } from './token-cache.js';
@@ -12,7 +14,7 @@ import { hashToken, hashTokenSync } from './token-hash.js';
 import type { TokenVerification } from './token-verification.js';
 import type { TokenFacts, VerifiedToken } from './verified-token.js';
 import { VerifyError } from './verify-error.js';
-import { extractFromInput, isPlainBearer, type VerifyInput } from './verify-input.js';
+import { dpopRequestOf, extractFromInput, isPlainBearer, type VerifyInput } from './verify-input.js';
 
 /**
  * What {@link createRequestVerification} needs.
@@ -31,6 +33,35 @@ export interface RequestVerificationDeps {
   cache: Pick<TokenCache, 'get' | 'set'>;
   guard: Pick<RevocationGuard, 'isFailingClosed' | 'assertNotRevoked'>;
   verification: TokenVerification;
+  /** The DPoP proof checker; undefined when DPoP-bound tokens are not accepted. */
+  dpop?: DpopChecker | undefined;
+}
+
+/**
+ * RFC 9449 §7.1/§7.2: a bound token needs the DPoP scheme and a proof by its key (also when it is
+ * an API key in its own header); an unbound token sent with the DPoP scheme is refused, as is a
+ * bound token where DPoP is off.
+ */
+async function checkBinding(
+  dpop: DpopChecker | undefined,
+  facts: TokenFacts,
+  found: ExtractedToken,
+  input: VerifyInput,
+  at: number,
+): Promise<void> {
+  if (facts.jkt === undefined) {
+    if (found.scheme === 'dpop') {
+      throw OAuthError.invalidToken('The access token is not DPoP-bound; send it as a Bearer token');
+    }
+    return;
+  }
+  if (dpop === undefined) {
+    throw OAuthError.invalidToken('DPoP-bound tokens are not accepted by this API');
+  }
+  if (found.source !== 'api_key_header' && found.scheme !== 'dpop') {
+    throw OAuthError.invalidToken('The access token is DPoP-bound; send it with the DPoP scheme and a proof');
+  }
+  await dpop.check(dpopRequestOf(input), facts.hash, facts.jkt, at);
 }
 
 /**
@@ -56,7 +87,16 @@ export type RequestVerification = (
  * ```
  */
 export function createRequestVerification(deps: RequestVerificationDeps): RequestVerification {
-  const { realm, sources, now, cache, guard, verification } = deps;
+  const { realm, sources, now, cache, guard, verification, dpop } = deps;
+
+  async function refusal(error: unknown, usedDpop: boolean, at: number): Promise<VerifyError> {
+    const refused = VerifyError.from(error, realm);
+    if (dpop === undefined) {
+      return refused;
+    }
+    const nonce = refused.code === 'use_dpop_nonce' ? await dpop.currentNonce(at) : undefined;
+    return refused.withDpop({ algorithms: dpop.algorithms, usedDpop, nonce });
+  }
 
   /**
    * The hot path. A header string whose token is in the cache costs: a prefix check, one SHA-256,
@@ -64,8 +104,9 @@ export function createRequestVerification(deps: RequestVerificationDeps): Reques
    * source). Syntax is checked in full only on a miss: a hit means this exact string passed before.
    */
   return async function verify(input, scope) {
+    const at = now();
+    let usedDpop = false;
     try {
-      const at = now();
       if (guard.isFailingClosed(at)) {
         throw OAuthError.temporarilyUnavailable('Revocations cannot be checked right now', { retryAfter: 5 });
       }
@@ -99,6 +140,10 @@ export function createRequestVerification(deps: RequestVerificationDeps): Reques
       } else {
         guard.assertNotRevoked(facts, at);
       }
+      usedDpop = found?.scheme === 'dpop';
+      if (facts.jkt !== undefined || usedDpop) {
+        await checkBinding(dpop, facts, found ?? { token: '', source: 'header' }, input, at);
+      }
       const source = found?.source ?? 'header';
       let result = facts.views[source];
       if (result === undefined) {
@@ -110,7 +155,7 @@ export function createRequestVerification(deps: RequestVerificationDeps): Reques
       }
       return result;
     } catch (error) {
-      throw VerifyError.from(error, realm);
+      throw await refusal(error, usedDpop, at);
     }
   };
 }

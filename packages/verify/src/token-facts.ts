@@ -70,6 +70,7 @@ export function createTokenFacts(deps: TokenFactsDeps): TokenFactsBuilder {
       // Tessera names the grant (refresh-token family) in `gid`, so a family revocation reaches it.
       grantId: stringOf(payload.gid),
       sessionId: stringOf(payload.sid),
+      jkt: jktOf(payload.cnf),
       issuedAt: payload.iat,
       cacheUntil: payload.exp + clockTolerance,
       views: {},
@@ -113,6 +114,7 @@ export function createTokenFacts(deps: TokenFactsDeps): TokenFactsBuilder {
       keyId,
       grantId: stringOf(answer.grant_id),
       sessionId: stringOf(answer.sid),
+      jkt: jktOf(answer.cnf),
       issuedAt: answer.iat,
       cacheUntil: Math.min(at + introspectionTtl, answer.exp ?? Number.POSITIVE_INFINITY),
       views: {},
@@ -120,6 +122,11 @@ export function createTokenFacts(deps: TokenFactsDeps): TokenFactsBuilder {
   }
 
   return { ofJwt: factsOfJwt, ofIntrospection: factsOfIntrospection };
+}
+
+/** RFC 7800 §3.1 / RFC 9449 §6: `cnf.jkt`, the confirmation by a DPoP key thumbprint. */
+function jktOf(cnf: unknown): string | undefined {
+  return typeof cnf === 'object' && cnf !== null ? stringOf((cnf as Record<string, unknown>).jkt) : undefined;
 }
 
 function stringOf(value: unknown): string | undefined {

@@ -41,6 +41,8 @@ export interface TokenFacts {
   sessionId?: string | undefined;
   /** JWTs: the `kid` of the signing key, which a `key` revocation (a pulled key) names. */
   signingKeyId?: string | undefined;
+  /** RFC 9449 §6: the DPoP key thumbprint (`cnf.jkt`) the token is bound to, if it is. */
+  jkt?: string | undefined;
   /** `iat` in seconds; client, subject and family revocations cover tokens issued at or before. */
   issuedAt: number | undefined;
   /** The cache entry's end (seconds): the token's `exp`, or sooner for introspection results. */

@@ -4,7 +4,32 @@
  * itself as the protected resource's response.
  */
 import { isOAuthError, OAuthError } from '@tessera/protocol';
-import { buildChallenge, challengeCodeOf } from './challenge.js';
+import { buildChallenge, buildDpopChallenge, challengeCodeOf } from './challenge.js';
+
+/**
+ * What a verifier that accepts DPoP adds to its refusals (RFC 9449 §7.1): a `DPoP` challenge
+ * beside the Bearer one, and the nonce to use (§9).
+ *
+ * @example
+ * ```ts
+ * const dpop: DpopChallenge = { algorithms: ['ES256'], usedDpop: true, nonce: undefined };
+ * ```
+ */
+export interface DpopChallenge {
+  algorithms: readonly string[];
+  /** The request used the DPoP scheme: the error belongs to the DPoP challenge. */
+  usedDpop: boolean;
+  /** Sent as `DPoP-Nonce` (RFC 9449 §9). */
+  nonce?: string | undefined;
+}
+
+const DPOP_CODES: ReadonlySet<string> = new Set([
+  'invalid_request',
+  'invalid_token',
+  'insufficient_scope',
+  'invalid_dpop_proof',
+  'use_dpop_nonce',
+]);
 
 /**
  * The response an adapter sends for a refused request.
@@ -45,10 +70,17 @@ export class VerifyError extends OAuthError {
    * SHOULD NOT carry an error code.
    */
   readonly credentialsMissing: boolean;
+  /** Set when the verifier accepts DPoP: the refusal then carries a `DPoP` challenge too. */
+  readonly dpop: DpopChallenge | undefined;
   /** RFC 9728 §5.1: the Protected Resource Metadata URL named in the challenge, if configured. */
   readonly resourceMetadata: string | undefined;
 
-  constructor(error: OAuthError, realm: string, credentialsMissing = false, resourceMetadata?: string) {
+  constructor(
+    error: OAuthError,
+    realm: string,
+    credentialsMissing = false,
+    extras: { dpop?: DpopChallenge | undefined; resourceMetadata?: string | undefined } = {},
+  ) {
     super(error.code, error.description, {
       cause: error.cause,
       status: error.status,
@@ -57,7 +89,23 @@ export class VerifyError extends OAuthError {
     });
     this.realm = realm;
     this.credentialsMissing = credentialsMissing;
-    this.resourceMetadata = resourceMetadata;
+    this.dpop = extras.dpop;
+    this.resourceMetadata = extras.resourceMetadata;
+  }
+
+  /**
+   * The same refusal with the DPoP challenge added.
+   *
+   * @example
+   * ```ts
+   * const withDpop = error.withDpop({ algorithms: ['ES256'], usedDpop: false });
+   * ```
+   */
+  withDpop(dpop: DpopChallenge): VerifyError {
+    return new VerifyError(this, this.realm, this.credentialsMissing, {
+      dpop,
+      resourceMetadata: this.resourceMetadata,
+    });
   }
 
   /**
@@ -71,7 +119,10 @@ export class VerifyError extends OAuthError {
   withResourceMetadata(url: string | undefined): VerifyError {
     return url === undefined || url === this.resourceMetadata
       ? this
-      : new VerifyError(this, this.realm, this.credentialsMissing, url);
+      : new VerifyError(this, this.realm, this.credentialsMissing, {
+          dpop: this.dpop,
+          resourceMetadata: url,
+        });
   }
 
   /**
@@ -95,20 +146,42 @@ export class VerifyError extends OAuthError {
 
   /** The `WWW-Authenticate` value (RFC 6750 §3), or undefined for non-authentication errors. */
   get wwwAuthenticate(): string | undefined {
+    const dpop = this.dpop;
     if (this.credentialsMissing) {
-      return buildChallenge({ realm: this.realm, resourceMetadata: this.resourceMetadata });
+      const bare = buildChallenge({ realm: this.realm, resourceMetadata: this.resourceMetadata });
+      return dpop === undefined
+        ? bare
+        : `${bare}, ${buildDpopChallenge({ realm: this.realm, algorithms: dpop.algorithms })}`;
     }
+    const dpopError =
+      dpop !== undefined &&
+      (dpop.usedDpop || this.code === 'invalid_dpop_proof' || this.code === 'use_dpop_nonce');
     const code = challengeCodeOf(this);
-    if (code === undefined && this.status !== 401) {
+    if (!dpopError && code === undefined && this.status !== 401) {
       return undefined;
     }
-    return buildChallenge({
+    const resourceMetadata = this.resourceMetadata;
+    const bearer = dpopError
+      ? buildChallenge({ realm: this.realm, resourceMetadata })
+      : buildChallenge({
+          realm: this.realm,
+          error: code,
+          errorDescription: this.description,
+          scope: this.scope,
+          resourceMetadata,
+        });
+    if (dpop === undefined) {
+      return bearer;
+    }
+    // RFC 9449 §7.1: both schemes are offered; the error goes with the scheme the request used.
+    const challenge = buildDpopChallenge({
       realm: this.realm,
-      error: code,
-      errorDescription: this.description,
-      scope: this.scope,
-      resourceMetadata: this.resourceMetadata,
+      algorithms: dpop.algorithms,
+      ...(dpopError && DPOP_CODES.has(this.code)
+        ? { error: this.code, errorDescription: this.description, scope: this.scope }
+        : {}),
     });
+    return `${bearer}, ${challenge}`;
   }
 
   /**
@@ -127,6 +200,9 @@ export class VerifyError extends OAuthError {
     const challenge = this.wwwAuthenticate;
     if (challenge !== undefined) {
       headers['www-authenticate'] = challenge;
+    }
+    if (this.dpop?.nonce !== undefined) {
+      headers['dpop-nonce'] = this.dpop.nonce;
     }
     if (this.retryAfter !== undefined) {
       headers['retry-after'] = String(Math.max(1, Math.ceil(this.retryAfter)));

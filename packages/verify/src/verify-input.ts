@@ -6,11 +6,12 @@
 import {
   type ExtractedToken,
   extractToken,
-  parseAuthorizationHeader,
+  parseAuthorization,
   type RequestView,
   requestViewOf,
   type TokenSourceOptions,
 } from './bearer.js';
+import type { DpopRequest } from './dpop.js';
 
 /**
  * What `verify` accepts: a web `Request`, a {@link RequestView}, or an `Authorization` header value.
@@ -37,8 +38,8 @@ export async function extractFromInput(
   sources: TokenSourceOptions,
 ): Promise<ExtractedToken | undefined> {
   if (typeof input === 'string') {
-    const token = parseAuthorizationHeader(input);
-    return token === undefined ? undefined : { token, source: 'header' };
+    const found = parseAuthorization(input);
+    return found === undefined ? undefined : { source: 'header', ...found };
   }
   if (input === undefined) {
     return undefined;
@@ -62,6 +63,25 @@ export function isPlainBearer(value: string): boolean {
     value.charCodeAt(7) !== 32 &&
     (value.startsWith('Bearer') || value.slice(0, 6).toLowerCase() === 'bearer')
   );
+}
+
+/**
+ * What a DPoP check reads of an input: the `DPoP` header, the method and the URL. A bare header
+ * string carries no proof.
+ *
+ * @example
+ * ```ts
+ * dpopRequestOf(request); // { proof: 'eyJ…', method: 'GET', url: 'https://api.example/cookies' }
+ * ```
+ */
+export function dpopRequestOf(input: VerifyInput): DpopRequest {
+  if (typeof input === 'string' || input === undefined) {
+    return { proof: undefined, method: 'GET', url: undefined };
+  }
+  if (isWebRequest(input)) {
+    return { proof: input.headers.get('dpop') ?? undefined, method: input.method, url: input.url };
+  }
+  return { proof: input.header('dpop'), method: input.method ?? 'GET', url: input.url };
 }
 
 function isWebRequest(value: unknown): value is Request {

@@ -11,6 +11,8 @@ import express from 'express';
 import Fastify from 'fastify';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FORM, form } from '../../server/test/support/clients.js';
+import { type DpopKey, dpopKey, dpopProof } from '../../server/test/support/dpop.js';
 import * as expressAdapter from '../src/adapters/express.js';
 import * as fastifyAdapter from '../src/adapters/fastify.js';
 import * as honoAdapter from '../src/adapters/hono.js';
@@ -29,6 +31,9 @@ type Mount = (
 ) => Promise<{ url: string; close(): Promise<void> }>;
 
 const READ = { scope: 'cookies:read' };
+/** RFC 6750 §3.1 and RFC 9449 §7.1: no credentials → both schemes offered, no error code. */
+const BARE_CHALLENGE =
+  'Bearer realm="cookie-jar", DPoP realm="cookie-jar", algs="ES256 EdDSA Ed25519 RS256 PS256"';
 const EAT = { scope: 'cookies:eat' };
 
 function view(token: VerifiedToken) {
@@ -151,6 +156,7 @@ let verifiers: Record<'strict' | 'open', Verifier>;
 let readToken: string;
 let bothToken: string;
 let apiKey: string;
+let dpop: { key: DpopKey; token: string };
 
 beforeAll(async () => {
   t = await startTessera();
@@ -170,6 +176,18 @@ beforeAll(async () => {
   readToken = await t.token(app, 'cookies:read');
   bothToken = await t.token(app, 'cookies:read cookies:eat');
   apiKey = (await t.createApiKey(app.clientId, 'cookies:read')).key;
+  const key = await dpopKey('ES256');
+  const issued = await t.app.inject({
+    method: 'POST',
+    url: '/token',
+    headers: {
+      ...FORM,
+      authorization: app.basic,
+      dpop: await dpopProof(key, { iat: t.clock.now(), htu: `${t.url}/token` }),
+    },
+    payload: form({ grant_type: 'client_credentials', scope: 'cookies:read' }),
+  });
+  dpop = { key, token: issued.json().access_token };
 });
 afterAll(async () => {
   await verifiers.strict.close();
@@ -204,10 +222,46 @@ describe.each(Object.keys(mounts))('adapter %s', (name) => {
     expect(response.headers.get('cache-control')).not.toBe('private');
   });
 
+  it('RFC 9449 §7.1 — the adapter passes method and URL: a bound token with its proof is accepted', async () => {
+    const proof = await dpopProof(dpop.key, {
+      htm: 'GET',
+      htu: `${base}/strict/cookies`,
+      iat: t.clock.now(),
+      accessToken: dpop.token,
+    });
+    const response = await get('/strict/cookies', { authorization: `DPoP ${dpop.token}`, dpop: proof });
+    expect(response.status, await response.clone().text()).toBe(200);
+  });
+
+  it('RFC 9449 §4.3 check 8/9 — a proof for another method or path → 401 invalid_dpop_proof', async () => {
+    for (const [htm, path] of [
+      ['POST', '/strict/cookies'],
+      ['GET', '/strict/cookies/eat'],
+    ] as const) {
+      const proof = await dpopProof(dpop.key, {
+        htm,
+        htu: `${base}${path}`,
+        iat: t.clock.now(),
+        accessToken: dpop.token,
+      });
+      const response = await get('/strict/cookies', { authorization: `DPoP ${dpop.token}`, dpop: proof });
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toContain(
+        'DPoP realm="cookie-jar", error="invalid_dpop_proof"',
+      );
+    }
+  });
+
+  it('RFC 9449 §7.2 — a bound token sent as Bearer → 401 invalid_token', async () => {
+    const response = await get('/strict/cookies', { authorization: `Bearer ${dpop.token}` });
+    expect(response.status).toBe(401);
+    expect((await response.json()).error).toBe('invalid_token');
+  });
+
   it('RFC 6750 §3.1 — no credentials: 401 with a bare challenge (no error code)', async () => {
     const response = await get('/strict/cookies');
     expect(response.status).toBe(401);
-    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="cookie-jar"');
+    expect(response.headers.get('www-authenticate')).toBe(BARE_CHALLENGE);
     expect(response.headers.get('cache-control')).toBe('no-store');
   });
 
@@ -215,7 +269,7 @@ describe.each(Object.keys(mounts))('adapter %s', (name) => {
     const response = await get('/strict/cookies', { authorization: 'Bearer not.a.jwt' });
     expect(response.status).toBe(401);
     expect(response.headers.get('www-authenticate')).toMatch(
-      /^Bearer realm="cookie-jar", error="invalid_token", error_description="[^"]+"$/,
+      /^Bearer realm="cookie-jar", error="invalid_token", error_description="[^"]+", DPoP realm="cookie-jar", algs="[^"]+"$/,
     );
     expect((await response.json()).error).toBe('invalid_token');
   });
@@ -237,7 +291,7 @@ describe.each(Object.keys(mounts))('adapter %s', (name) => {
   it('RFC 6750 §2.3 — a query token is ignored unless enabled (401 bare challenge)', async () => {
     const response = await get(`/strict/cookies?access_token=${readToken}`);
     expect(response.status).toBe(401);
-    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="cookie-jar"');
+    expect(response.headers.get('www-authenticate')).toBe(BARE_CHALLENGE);
   });
 
   it('RFC 6750 §2.3 — when enabled, a query token works and the response is Cache-Control: private', async () => {

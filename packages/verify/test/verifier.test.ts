@@ -111,7 +111,10 @@ describe('JWT access tokens (RFC 9068 §4)', () => {
       expect(error.status).toBe(401);
       expect(error.description).toBe('The access token has expired');
       expect(error.wwwAuthenticate).toBe(
-        'Bearer realm="cookie-jar", error="invalid_token", error_description="The access token has expired"',
+        'Bearer realm="cookie-jar", error="invalid_token", error_description="The access token has expired"'.concat(
+          // RFC 9449 §7.1: the DPoP scheme is offered beside Bearer.
+          ', DPoP realm="cookie-jar", algs="ES256 EdDSA Ed25519 RS256 PS256"',
+        ),
       );
     } finally {
       t.clock.advance(-(600 + 5 + 1));
@@ -206,7 +209,9 @@ describe('JWT access tokens (RFC 9068 §4)', () => {
     const error = await refusal(verifier.verify(`Bearer ${token}`, { scope: 'cookies:eat' }));
     expect(error.status).toBe(403);
     expect(error.wwwAuthenticate).toBe(
-      'Bearer realm="cookie-jar", error="insufficient_scope", error_description="The access token lacks the scope cookies:eat", scope="cookies:eat"',
+      'Bearer realm="cookie-jar", error="insufficient_scope", error_description="The access token lacks the scope cookies:eat", scope="cookies:eat"'.concat(
+        ', DPoP realm="cookie-jar", algs="ES256 EdDSA Ed25519 RS256 PS256"',
+      ),
     );
     await expect(verifier.verify(`Bearer ${token}`, { scope: 'cookies:read' })).resolves.toBeDefined();
   });
@@ -214,7 +219,9 @@ describe('JWT access tokens (RFC 9068 §4)', () => {
   it('RFC 6750 §3.1 — no credentials: 401 with a bare challenge, no error code', async () => {
     const error = await refusal(verifierFor().verify(undefined));
     expect(error.status).toBe(401);
-    expect(error.wwwAuthenticate).toBe('Bearer realm="cookie-jar"');
+    expect(error.wwwAuthenticate).toBe(
+      'Bearer realm="cookie-jar", DPoP realm="cookie-jar", algs="ES256 EdDSA Ed25519 RS256 PS256"',
+    );
     expect(JSON.parse(error.toResponse().body)).toEqual({ error_description: 'An access token is required' });
   });
 

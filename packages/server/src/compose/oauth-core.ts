@@ -18,6 +18,8 @@ import { type ClientRegistry, createClientRegistry } from '../oauth/client-regis
 import { createDidClientResolver } from '../oauth/client-resolution/did.js';
 import { createMetadataDocumentResolver } from '../oauth/client-resolution/metadata-document.js';
 import type { UnregisteredClientPolicy } from '../oauth/client-resolution/policy.js';
+import { createDpopNonces } from '../oauth/dpop/nonces.js';
+import { createDpopProofValidator, type DpopProofValidator } from '../oauth/dpop/proof-validator.js';
 import { createClientCredentialsGrant } from '../oauth/grants/client-credentials.js';
 import {
   createJwtAccessTokenIntrospector,
@@ -38,6 +40,8 @@ export interface OAuthCore {
   accessTokens: AccessTokenService;
   verifyAccessToken: AccessTokenVerifier;
   revocations: RevocationDenylist;
+  /** RFC 9449 proof checks for `/token` and `/userinfo`. */
+  dpop: DpopProofValidator;
   contributions: TokenContributions;
   /** What a client known only by its id (DID, metadata document) or registered dynamically may get. */
   unregisteredPolicy: UnregisteredClientPolicy;
@@ -124,7 +128,19 @@ export function composeOAuthCore(core: Core): OAuthCore {
     ttl: { default: config.tokens.accessTokenTtl, max: config.tokens.maxAccessTokenTtl },
   });
   const verifyAccessToken = createAccessTokenVerifier({ issuer, keyring, clock });
+  const dpop = createDpopProofValidator({
+    clock,
+    replay: store,
+    algorithms: config.dpop.signingAlgorithms,
+    window: config.dpop.proofWindow,
+    ...(config.dpop.requireNonce
+      ? {
+          nonces: createDpopNonces({ masterKey: core.masterKey, clock, lifetime: config.dpop.nonceLifetime }),
+        }
+      : {}),
+  });
   return {
+    dpop,
     clients,
     authenticate,
     authMethods,

@@ -343,6 +343,38 @@ export const configSchema = z.object({
       }),
     })
     .prefault({}),
+  dpop: z
+    .object({
+      signingAlgorithms: option(
+        z
+          .preprocess(
+            (value) => (typeof value === 'string' ? value.split(/[\s,]+/).filter(Boolean) : value),
+            z.array(z.enum(['ES256', 'EdDSA', 'Ed25519', 'RS256', 'PS256'])).min(1),
+          )
+          .default(['ES256', 'EdDSA', 'Ed25519', 'RS256', 'PS256']),
+        {
+          typeLabel: 'list of ES256 | EdDSA | Ed25519 | RS256 | PS256',
+          description:
+            'DPoP proof algorithms accepted (RFC 9449 §5.1 dpop_signing_alg_values_supported); comma-separated in env.',
+        },
+      ),
+      proofWindow: option(duration(600).prefault('60s'), {
+        typeLabel: 'duration',
+        description:
+          "How far a DPoP proof's iat may lie from the server clock, either way (RFC 9449 §11.1); proof jtis are remembered this long.",
+      }),
+      requireNonce: option(boolean().default(false), {
+        typeLabel: 'boolean',
+        description:
+          'When true, every DPoP proof at the token and userinfo endpoints must carry a server nonce (RFC 9449 §8, use_dpop_nonce).',
+      }),
+      nonceLifetime: option(duration(3600).pipe(z.number().int().min(1)).prefault('5m'), {
+        typeLabel: 'duration',
+        description:
+          'How long a server DPoP nonce stays current; the previous one is still accepted, so a nonce lives up to twice this.',
+      }),
+    })
+    .prefault({}),
   revocations: z
     .object({
       pollInterval: option(duration().pipe(z.number().int().min(1).max(3600)).prefault('5s'), {

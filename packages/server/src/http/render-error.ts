@@ -106,7 +106,13 @@ export function renderError(
   reply.code(error.status);
   reply.header('cache-control', 'no-store');
   const challenge = request.routeOptions.config?.challenge;
-  if (
+  if (challenge === 'bearer' && (error.code === 'invalid_dpop_proof' || error.code === 'use_dpop_nonce')) {
+    // RFC 9449 §7.1: a proof problem is answered with a DPoP challenge.
+    reply.header(
+      'www-authenticate',
+      `DPoP realm=${quoted(this.realm)}, error=${quoted(error.code)}, error_description=${quoted(error.description)}`,
+    );
+  } else if (
     challenge === 'bearer' &&
     (error.status === 401 || error.status === 403 || error.code === 'invalid_request')
   ) {

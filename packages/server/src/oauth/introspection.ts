@@ -92,15 +92,26 @@ export function createJwtAccessTokenIntrospector(deps: {
  * RFC 7662 §2.2: the token's claims, plus `active` and `token_type` (RFC 6749 §7.1 type), and the
  * grant (refresh family) as `grant_id` (an RFC 7662 §2.2 extension member), so a resource server
  * that caches the answer can drop it when a `family` revocation arrives. Only a caller allowed to
- * introspect the token sees it (see {@link introspectToken}).
+ * introspect the token sees it (see {@link introspectToken}). A DPoP-bound token keeps its
+ * `cnf.jkt` and is of type `DPoP` (RFC 9449 §6.2), so the resource server checks the proof's key.
  */
 function activeResponse(claims: AccessTokenClaims, grantId: string | null): IntrospectionResponse {
   return {
     ...claims,
     active: true,
-    token_type: 'Bearer',
+    token_type: boundJkt(claims) === undefined ? 'Bearer' : 'DPoP',
     ...(grantId === null ? {} : { grant_id: grantId }),
   };
+}
+
+/** RFC 9449 §6: the `cnf.jkt` a token is bound to, if any. */
+export function boundJkt(claims: Record<string, unknown>): string | undefined {
+  const cnf = claims.cnf;
+  if (typeof cnf !== 'object' || cnf === null) {
+    return undefined;
+  }
+  const jkt = (cnf as Record<string, unknown>).jkt;
+  return typeof jkt === 'string' ? jkt : undefined;
 }
 
 /** Opaque access tokens (`tsr_at_…`): checksum first, then one lookup by SHA-256. */

@@ -73,6 +73,8 @@ export interface ClientRecord {
   jwksUri: string | null;
   /** Skips the consent page. */
   firstParty: boolean;
+  /** RFC 9449 §5.2 `dpop_bound_access_tokens`: token requests without a DPoP proof are refused. */
+  dpopBoundAccessTokens: boolean;
   /** Tessera permissions beyond OAuth scopes, e.g. `revocations:stream`, `api_keys:verify`. */
   permissions: string[];
   disabled: boolean;
@@ -93,7 +95,10 @@ export interface ClientRecord {
   registrationTokenHash?: string;
 }
 
-export type NewClient = Omit<ClientRecord, 'createdAt' | 'updatedAt'>;
+export type NewClient = Omit<ClientRecord, 'createdAt' | 'updatedAt' | 'dpopBoundAccessTokens'> & {
+  /** False when absent. */
+  dpopBoundAccessTokens?: boolean;
+};
 export type ClientPatch = Partial<
   Omit<ClientRecord, 'id' | 'secrets' | 'createdAt' | 'updatedAt' | 'source'>
 >;
@@ -264,6 +269,11 @@ export interface ApiKeyRecord {
   replacedBy: string | null;
   lastUsedAt: number | null;
   usageCount: number;
+  /**
+   * RFC 9449: the DPoP key thumbprint the key is bound to (set at creation only); a bound key is
+   * accepted only with a proof by that key. Null for a plain key.
+   */
+  dpopJkt: string | null;
 }
 
 export type ApiKeyPatch = Partial<
@@ -395,6 +405,8 @@ export interface AuthorizationCodeRecord {
   issuedAt: number;
   expiresAt: number;
   consumedAt: number | null;
+  /** RFC 9449 §10: the `dpop_jkt` of the authorization request; the token request's proof must match. */
+  dpopJkt?: string;
 }
 
 export type ConsumeResult<T> =
@@ -521,6 +533,8 @@ export interface RefreshTokenRecord {
   familyExpiresAt: number;
   usedAt: number | null;
   revokedAt: number | null;
+  /** RFC 9449 §5: the DPoP key thumbprint a public client's token is bound to; null when unbound. */
+  jkt: string | null;
 }
 
 export type RotateResult =

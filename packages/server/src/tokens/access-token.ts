@@ -25,10 +25,14 @@ export interface IssueAccessTokenInput {
   grantId: string | null;
   /** Extra claims (e.g. `auth_time`, `acr`, `sid`); never override registered claims. */
   claims?: Record<string, unknown>;
+  /** RFC 9449 §6: the DPoP key thumbprint the token is bound to (`cnf.jkt`), if any. */
+  jkt?: string | undefined;
 }
 
 export interface IssuedAccessToken {
   token: string;
+  /** RFC 9449 §5: `DPoP` for a key-bound token, else `Bearer`. */
+  tokenType: 'Bearer' | 'DPoP';
   format: 'jwt' | 'opaque';
   jti: string;
   expiresIn: number;
@@ -164,6 +168,9 @@ export function createAccessTokenService(deps: AccessTokenServiceDeps): AccessTo
     if (input.grantId !== null) {
       payload.gid = input.grantId;
     }
+    if (input.jkt !== undefined) {
+      payload.cnf = { jkt: input.jkt };
+    }
     addClaims(payload, extraClaimsOf(input), REGISTERED_CLAIMS);
     const key = deps.keyring.current(deps.algorithm);
     const signingInput = `${encodedHeader(key)}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
@@ -185,7 +192,8 @@ export function createAccessTokenService(deps: AccessTokenServiceDeps): AccessTo
       subject: input.subject,
       scope: input.scope,
       audience: input.audience,
-      claims: extraClaimsOf(input),
+      claims:
+        input.jkt === undefined ? extraClaimsOf(input) : { ...extraClaimsOf(input), cnf: { jkt: input.jkt } },
       grantId: input.grantId,
       issuedAt: iat,
       expiresAt: exp,
@@ -204,7 +212,8 @@ export function createAccessTokenService(deps: AccessTokenServiceDeps): AccessTo
         input.client.tokenFormat === 'opaque'
           ? await issueOpaque(input, jti, iat, expiresAt)
           : issueJwt(input, jti, iat, expiresAt);
-      return { token, format: input.client.tokenFormat, jti, expiresIn, expiresAt };
+      const tokenType = input.jkt === undefined ? 'Bearer' : 'DPoP';
+      return { token, tokenType, format: input.client.tokenFormat, jti, expiresIn, expiresAt };
     },
   };
 }

@@ -135,6 +135,7 @@ describe('verification hot path (DESIGN §3, §4)', () => {
       replacedBy: null,
       lastUsedAt: null,
       usageCount: 0,
+      dpopJkt: null,
     });
     bus.publish('api_key.updated', { keyId: 'key_x', hash: hashSecret(key) });
     expect((await service.verify(key)).valid).toBe(true);

@@ -83,6 +83,23 @@ describe('tessera api-keys', () => {
     expect((await verify(key)).valid).toBe(true);
   });
 
+  it('RFC 9449 — create --bind-jkt binds the key to a DPoP key; /api-keys/verify reports cnf.jkt', async () => {
+    const jkt = sha256('a DPoP public key');
+    const created = await runJson(
+      'api-keys',
+      'create',
+      '--name',
+      'bound',
+      '--owner',
+      owner.id,
+      '--bind-jkt',
+      jkt,
+    );
+    expect(created.dpop_jkt).toBe(jkt);
+    expect((await t.store.findApiKey(String(created.id)))?.dpopJkt).toBe(jkt);
+    expect(await verify(String(created.key))).toMatchObject({ valid: true, cnf: { jkt } });
+  });
+
   it('create prints the key once with a warning; list and show never print it', async () => {
     const out = await run('api-keys', 'create', '--name', 'Human', '--owner', owner.id, '--scope', 'read');
     const key = /key\s+(tsr_key_\S+)/.exec(out)?.[1] ?? '';

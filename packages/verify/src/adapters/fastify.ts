@@ -64,6 +64,8 @@ export function requestViewOfFastify(request: FastifyRequest): RequestView {
   let url: URL | undefined;
   return {
     method: request.method,
+    // RFC 9449 §4.3 htu: Fastify's protocol and host honour its trustProxy setting.
+    url: `${request.protocol}://${request.host}${request.url}`,
     header(name) {
       const value = request.headers[name];
       return Array.isArray(value) ? value.join(', ') : value;

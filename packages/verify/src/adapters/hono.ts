@@ -46,6 +46,7 @@ export interface ProtectOptions extends VerifyOptions {}
 export function requestViewOfHono(c: Context): RequestView {
   return {
     method: c.req.method,
+    url: c.req.url,
     header: (name) => c.req.header(name),
     query: (name) => c.req.queries(name) ?? [],
     async form(name) {

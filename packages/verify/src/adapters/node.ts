@@ -91,6 +91,7 @@ export function requestViewOfNode(req: NodeRequest): RequestView {
   let url: URL | undefined;
   return {
     method: req.method,
+    url: absoluteUrlOf(req),
     header(name) {
       const value = req.headers[name];
       return Array.isArray(value) ? value.join(', ') : value;
@@ -110,6 +111,17 @@ export function requestViewOfNode(req: NodeRequest): RequestView {
       return (await readForm(req))?.getAll(name);
     },
   };
+}
+
+/**
+ * The URL the request was sent to, as this server sees it (RFC 9449 §4.3 `htu`): the TLS state of
+ * the socket, the Host header and the path (Express's `originalUrl` when mounted). Behind a proxy,
+ * set the verifier's `dpop.publicOrigin`, which replaces the origin.
+ */
+function absoluteUrlOf(req: NodeRequest): string {
+  const encrypted = (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true;
+  const path = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+  return `${encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}${path}`;
 }
 
 /**

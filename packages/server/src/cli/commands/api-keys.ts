@@ -29,6 +29,7 @@ interface ApiKeyView {
   replaced_by: string | null;
   last_used_at: number | null;
   usage_count: number;
+  dpop_jkt?: string | null;
   key?: string;
   previous?: ApiKeyView;
 }
@@ -46,6 +47,8 @@ export interface ApiKeyFlags {
   rateLimit?: string | boolean;
   sliding?: boolean;
   meta?: string[];
+  /** `--bind-jkt` (create only): RFC 9449 DPoP key thumbprint. */
+  bindJkt?: string;
   json?: boolean;
 }
 
@@ -87,6 +90,7 @@ export function apiKeyBodyOf(flags: ApiKeyFlags): Record<string, unknown> {
   set('meta', flags.meta === undefined ? undefined : parseMetaPairs(flags.meta));
   set('rate_limit', rateLimitOf(flags));
   set('expires_in', flags.expiresIn);
+  set('dpop_jkt', flags.bindJkt);
   if (flags.expiry === false) {
     if (flags.expiresIn !== undefined) {
       throw new Error('Give --expires-in or --no-expiry, not both');
@@ -125,6 +129,7 @@ function printKey(view: ApiKeyView): void {
     ['created_at', iso(view.created_at)],
     ['last_used_at', view.last_used_at === null ? 'never' : iso(view.last_used_at)],
     ['usage_count', String(view.usage_count)],
+    ['dpop_jkt', view.dpop_jkt ?? '-'],
   ];
   if (view.revoked_at !== null) {
     rows.push(['revoked_at', iso(view.revoked_at)]);
@@ -291,7 +296,11 @@ export function addApiKeysCommands(program: Command, admin: () => AdminClient): 
       .command('create')
       .description('mint an API key; prints it once')
       .requiredOption('--name <name>', 'display name')
-      .requiredOption('--owner <id>', 'the owning client (cli_…) or user (usr_…)'),
+      .requiredOption('--owner <id>', 'the owning client (cli_…) or user (usr_…)')
+      .option(
+        '--bind-jkt <thumbprint>',
+        'bind the key to a DPoP key (RFC 7638 thumbprint): it then works only with a DPoP proof by that key',
+      ),
     false,
   ).action(async (flags: ApiKeyFlags) => runApiKeysCreate(admin(), flags));
 

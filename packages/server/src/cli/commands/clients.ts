@@ -26,6 +26,7 @@ interface ClientView {
   jwks: unknown;
   jwks_uri: string | null;
   first_party: boolean;
+  dpop_bound_access_tokens: boolean;
   permissions: string[];
   disabled: boolean;
   secrets: { start: string; created_at: number; expires_at: number | null }[];
@@ -49,6 +50,7 @@ export interface ClientFlags {
   authMethod?: string;
   public?: boolean;
   firstParty?: boolean;
+  dpopBound?: boolean;
   permission?: string[];
   meta?: string[];
   jwksUri?: string;
@@ -76,6 +78,7 @@ export function bodyOf(flags: ClientFlags): Record<string, unknown> {
   set('access_token_ttl', flags.accessTokenTtl === 'default' ? null : flags.accessTokenTtl);
   set('token_endpoint_auth_method', flags.public === true ? 'none' : flags.authMethod);
   set('first_party', flags.firstParty);
+  set('dpop_bound_access_tokens', flags.dpopBound);
   set('permissions', flags.permission);
   set('metadata', flags.meta === undefined ? undefined : parseMetaPairs(flags.meta));
   set('jwks_uri', flags.jwksUri);
@@ -98,6 +101,7 @@ function printClient(client: ClientView): void {
     ['metadata', Object.keys(client.metadata).length === 0 ? '-' : JSON.stringify(client.metadata)],
     ['jwks', client.jwks_uri ?? (client.jwks === null ? '-' : 'registered key set')],
     ['first_party', String(client.first_party)],
+    ['dpop_bound', String(client.dpop_bound_access_tokens)],
     ['permissions', client.permissions.join(' ') || '-'],
     ['disabled', String(client.disabled)],
     [
@@ -252,6 +256,13 @@ function addClientFlags(command: Command, forUpdate: boolean): Command {
     .option('--public', 'a public client (browser or mobile app): no secret, same as --auth-method none')
     .option('--first-party', 'skip the consent page for this client')
     .option('--no-first-party', forUpdate ? 'require consent again' : 'require consent (the default)')
+    .option('--dpop-bound', 'refuse token requests without a DPoP proof (RFC 9449 dpop_bound_access_tokens)')
+    .option(
+      '--no-dpop-bound',
+      forUpdate
+        ? 'accept token requests without a DPoP proof again'
+        : 'accept requests without a DPoP proof (the default)',
+    )
     .option(
       '--permission <permission>',
       'revocations:stream, api_keys:verify or introspect; repeat for more',

@@ -40,6 +40,10 @@ export const apiKeyViewSchema = z.strictObject({
   replaced_by: z.string().nullable().meta({ description: 'Set when the key was rotated: its successor.' }),
   last_used_at: z.int().nullable().meta({ description: 'Written in batches: up to a few seconds behind.' }),
   usage_count: z.int().meta({ description: 'Valid verifications; written in batches.' }),
+  dpop_jkt: z.string().nullable().meta({
+    description:
+      'RFC 9449: the DPoP key thumbprint the key is bound to; it works only with a proof by that key.',
+  }),
 });
 
 export type ApiKeyView = z.output<typeof apiKeyViewSchema>;
@@ -77,6 +81,7 @@ export function toApiKeyView(record: ApiKeyRecord, now: number): ApiKeyView {
     replaced_by: record.replacedBy,
     last_used_at: record.lastUsedAt,
     usage_count: record.usageCount,
+    dpop_jkt: record.dpopJkt,
   };
 }
 
@@ -128,6 +133,10 @@ export const createApiKeyBody = z.strictObject({
   rate_limit: editable.rate_limit.optional(),
   expires_in: editable.expires_in.optional(),
   expires_at: editable.expires_at.optional(),
+  dpop_jkt: z.string().max(100).optional().meta({
+    description:
+      'RFC 9449: bind the key to a DPoP key (its RFC 7638 SHA-256 thumbprint); set at creation only.',
+  }),
 });
 
 export const updateApiKeyBody = z.strictObject({
@@ -232,8 +241,8 @@ function editableFields(body: z.output<typeof updateApiKeyBody>, now: number): A
 }
 
 export function toNewApiKey(body: z.output<typeof createApiKeyBody>, now: number): NewApiKeyInput {
-  const { owner, name, ...rest } = body;
-  return { ...editableFields(rest, now), name, owner };
+  const { owner, name, dpop_jkt: dpopJkt, ...rest } = body;
+  return { ...editableFields(rest, now), name, owner, ...(dpopJkt === undefined ? {} : { dpopJkt }) };
 }
 
 export function toApiKeyUpdate(body: z.output<typeof updateApiKeyBody>, now: number): ApiKeyUpdate {

@@ -10,6 +10,7 @@ import type { Clock } from '../../clock.js';
 import type { Config } from '../../config/schema.js';
 import type { Keyring } from '../../keys/keyring.js';
 import type { InteractionSealer } from '../../oauth/authorize/interaction.js';
+import type { DpopProofValidator } from '../../oauth/dpop/proof-validator.js';
 import type { ClientRecord, Store } from '../../store/ports.js';
 import type { Revocations } from '../../tokens/revocations.js';
 import type { AccessTokenVerifier } from '../../tokens/verify-access-token.js';
@@ -36,6 +37,8 @@ export interface LoginFeatureDeps {
     oidc: Pick<Config['oidc'], 'endSessionHintMaxAge' | 'idTokenAlgorithm'>;
   };
   issuer: string;
+  /** RFC 9449 proofs for DPoP-bound tokens at /userinfo. */
+  dpop: DpopProofValidator;
   store: Store;
   keyring: Keyring;
   clock: Clock;
@@ -109,6 +112,8 @@ export function createLoginFeature(deps: LoginFeatureDeps): HttpFeature {
         clients: deps.clients,
         clock,
         limit: deps.userinfoLimit,
+        issuer: deps.issuer,
+        dpop: deps.dpop,
       });
       advertiseLogin(context.caps, { idTokenAlgorithm: config.oidc.idTokenAlgorithm });
     },

@@ -5,6 +5,7 @@
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { Clock } from '../../clock.js';
 import type { AuthenticateClient } from '../../oauth/client-auth/index.js';
+import type { DpopProofValidator } from '../../oauth/dpop/proof-validator.js';
 import type { GrantRegistry } from '../../oauth/grants/index.js';
 import type { Introspector } from '../../oauth/introspection.js';
 import type { Revoker } from '../../oauth/revocation.js';
@@ -39,6 +40,7 @@ export interface OAuthCoreFeatureDeps {
   };
   /** Authentication methods the authenticator implements, for discovery. */
   authMethods: readonly string[];
+  dpop: DpopProofValidator;
   /** Runs on shutdown (e.g. unsubscribe caches from the bus). */
   onClose?: () => void;
 }
@@ -55,6 +57,7 @@ export function createOAuthCoreFeature(deps: OAuthCoreFeatureDeps): HttpFeature 
           authenticate: deps.authenticate,
           grants: deps.grants,
           limits: deps.limits,
+          dpop: deps.dpop,
         }),
         introspectRoute({
           issuer: deps.issuer,
@@ -78,6 +81,8 @@ export function createOAuthCoreFeature(deps: OAuthCoreFeatureDeps): HttpFeature 
       for (const method of deps.authMethods) {
         context.caps.tokenEndpointAuthMethods.add(method);
       }
+      // RFC 9449 §5.1: the proof algorithms the token endpoint (and userinfo) accept.
+      context.caps.extra.set('dpop_signing_alg_values_supported', [...deps.dpop.algorithms]);
     },
     registerAdmin(admin) {
       registerTokenAdminRoutes(admin, deps);

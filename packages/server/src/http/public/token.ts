@@ -3,12 +3,16 @@
  * per-IP limit → form only → no repeated parameters (except RFC 8707 `resource`) → `grant_type`
  * present (`invalid_request`) and known (`unsupported_grant_type`) → client authentication
  * (`invalid_client`) → per-client limit → grant allowed for the client (`unauthorized_client`) →
- * the grant from the registry. Success is the RFC 6749 §5.1 JSON with `Cache-Control: no-store`.
+ * the DPoP proof, when there is one or the client requires one (RFC 9449 §5: `invalid_dpop_proof`,
+ * `use_dpop_nonce`) → the grant from the registry. Success is the RFC 6749 §5.1 JSON with
+ * `Cache-Control: no-store`.
  */
 import { OAuthError } from '@tessera/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthenticateClient } from '../../oauth/client-auth/index.js';
+import type { DpopProofValidator } from '../../oauth/dpop/proof-validator.js';
 import type { Grant, GrantRegistry } from '../../oauth/grants/index.js';
+import type { ClientRecord } from '../../store/ports.js';
 import type { FormBody } from '../plugins/form-body.js';
 import { formOf, single } from '../plugins/form-body.js';
 import { authenticateRequest, type OAuthPostRoute, refuseRepeatedParams } from '../plugins/oauth-post.js';
@@ -19,6 +23,34 @@ export interface TokenRouteDeps {
   authenticate: AuthenticateClient;
   grants: GrantRegistry;
   limits: { perIp: RateLimiter; perClient: RateLimiter; perUnregisteredClient?: RateLimiter };
+  dpop: DpopProofValidator;
+}
+
+/**
+ * RFC 9449 §5: the proof of a token request (its key binds the tokens), refused when bad; absent
+ * only when the client does not require one (§5.2 `dpop_bound_access_tokens`). With server nonces
+ * on, every answer carries the current `DPoP-Nonce` (§8), errors included, so a client can retry.
+ */
+async function dpopOf(
+  dpop: DpopProofValidator,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  client: ClientRecord,
+  endpoint: string,
+): Promise<{ jkt: string } | undefined> {
+  if (dpop.nonces !== undefined) {
+    reply.header('dpop-nonce', dpop.nonces.current());
+  }
+  const proof = await dpop.validate({
+    // Node joins a repeated DPoP header with ", ", which the single-header check refuses.
+    header: request.headers.dpop,
+    method: 'POST',
+    url: endpoint,
+  });
+  if (proof === undefined && client.dpopBoundAccessTokens) {
+    throw OAuthError.invalidDpopProof('This client must send a DPoP proof (dpop_bound_access_tokens)');
+  }
+  return proof;
 }
 
 function grantOf(grants: GrantRegistry, body: FormBody): Grant {
@@ -72,7 +104,9 @@ export function tokenRoute(deps: TokenRouteDeps): OAuthPostRoute {
       if (!client.grantTypes.includes(grant.grantType)) {
         throw OAuthError.unauthorizedClient(`This client may not use the ${grant.grantType} grant`);
       }
+      const dpop = await dpopOf(deps.dpop, request, reply, client, endpoint);
       const response = await grant.handle({
+        dpop,
         client,
         params: paramsOf(grant, body),
         resources: grant.parameters.includes('resource') ? resourcesOf(body) : [],

@@ -2,12 +2,15 @@
  * `GET /userinfo` and `POST /userinfo` (OpenID Connect Core §5.3): the claims of the person an
  * access token speaks for, by the token's scope (§5.4). The token is a Bearer token (RFC 6750 §2.1
  * header; §2.2 form body on POST, never both); errors carry an RFC 6750 §3 challenge. A token
- * without `openid` gets `insufficient_scope` (403).
+ * without `openid` gets `insufficient_scope` (403). A DPoP-bound token (RFC 9449 §7) comes with
+ * the `DPoP` scheme and a proof by its key for this method and URL; sent as Bearer it is refused.
  */
-import { type AccessTokenClaims, OAuthError, parseScope, parseSecret } from '@tessera/protocol';
+import { type AccessTokenClaims, isOAuthError, OAuthError, parseScope, parseSecret } from '@tessera/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../clock.js';
 import { hashSecret } from '../../ids.js';
+import type { DpopProofValidator } from '../../oauth/dpop/proof-validator.js';
+import { boundJkt } from '../../oauth/introspection.js';
 import { userClaims } from '../../oauth/oidc/claims.js';
 import type { AccessTokenStore, ClientRecord, UserStore } from '../../store/ports.js';
 import type { Revocations } from '../../tokens/revocations.js';
@@ -23,6 +26,8 @@ export interface UserinfoDeps {
   clock: Clock;
   /** Per caller: the access token's client, else the address. */
   limit: CallerLimit;
+  issuer: string;
+  dpop: DpopProofValidator;
 }
 
 interface BearerFacts {
@@ -30,6 +35,14 @@ interface BearerFacts {
   clientId: string;
   scope: string[];
   issuedAt: number;
+  /** RFC 9449 §6: the key the token is bound to. */
+  jkt: string | undefined;
+}
+
+interface PresentedToken {
+  token: string;
+  /** The `DPoP` authorization scheme (RFC 9449 §7.1) rather than Bearer. */
+  dpop: boolean;
 }
 
 function invalid(cause: string): OAuthError {
@@ -37,7 +50,7 @@ function invalid(cause: string): OAuthError {
 }
 
 /** RFC 6750 §2: exactly one way of sending the token. */
-function bearerOf(request: FastifyRequest): string {
+function bearerOf(request: FastifyRequest): PresentedToken {
   const header = request.headers.authorization;
   const body = request.method === 'POST' ? formOf(request) : undefined;
   const inBody = body?.access_token;
@@ -47,14 +60,14 @@ function bearerOf(request: FastifyRequest): string {
     );
   }
   if (header !== undefined) {
-    const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(header);
-    if (match?.[1] === undefined) {
+    const match = /^(Bearer|DPoP) ([A-Za-z0-9\-._~+/]+=*)$/i.exec(header);
+    if (match?.[2] === undefined) {
       throw OAuthError.invalidRequest('Malformed Authorization header', { status: 401 });
     }
-    return match[1];
+    return { token: match[2], dpop: match[1]?.toLowerCase() === 'dpop' };
   }
   if (typeof inBody === 'string' && inBody !== '') {
-    return inBody;
+    return { token: inBody, dpop: false };
   }
   throw OAuthError.invalidToken('An access token is required', { noCredentials: true });
 }
@@ -82,6 +95,7 @@ export function registerUserinfo(app: FastifyInstance, deps: UserinfoDeps): void
         clientId: claims.client_id,
         scope: parseScope(claims.scope),
         issuedAt: claims.iat,
+        jkt: boundJkt(claims),
       };
     }
     if (parseSecret(token, 'at') === undefined) {
@@ -108,14 +122,58 @@ export function registerUserinfo(app: FastifyInstance, deps: UserinfoDeps): void
       clientId: record.clientId,
       scope: record.scope,
       issuedAt: record.issuedAt,
+      jkt: boundJkt(record.claims),
     };
   }
 
+  /** RFC 9449 §7.1/§7.2: a bound token needs the DPoP scheme and a proof by its key. */
+  async function checkBinding(request: FastifyRequest, presented: PresentedToken, facts: BearerFacts) {
+    if (facts.jkt === undefined) {
+      if (presented.dpop) {
+        throw invalid('unbound token sent with the DPoP scheme');
+      }
+      return;
+    }
+    if (!presented.dpop) {
+      throw invalid('DPoP-bound token sent as Bearer');
+    }
+    let proof: { jkt: string } | undefined;
+    try {
+      proof = await deps.dpop.validate({
+        header: request.headers.dpop,
+        method: request.method,
+        url: `${deps.issuer}/userinfo`,
+        accessToken: presented.token,
+      });
+    } catch (error) {
+      // RFC 9449 §7.1 and §9: at a protected resource, proof problems are 401s.
+      throw isOAuthError(error)
+        ? new OAuthError(error.code, error.description, { status: 401, cause: error.cause })
+        : error;
+    }
+    if (proof === undefined) {
+      throw OAuthError.invalidDpopProof('A DPoP-bound token needs a DPoP proof', { status: 401 });
+    }
+    if (proof.jkt !== facts.jkt) {
+      throw OAuthError.invalidDpopProof('The DPoP proof key is not the key the token is bound to', {
+        status: 401,
+      });
+    }
+  }
+
   async function handleUserinfo(request: FastifyRequest, reply: FastifyReply) {
+    if (deps.dpop.nonces !== undefined) {
+      reply.header('dpop-nonce', deps.dpop.nonces.current());
+    }
     const facts = await deps.limit.identify(
       request,
       reply,
-      () => factsOf(bearerOf(request)),
+      async () => {
+        const presented = bearerOf(request);
+        const found = await factsOf(presented.token);
+        await checkBinding(request, presented, found);
+        return found;
+      },
       (known) => known.clientId,
     );
     const client = await deps.clients.get(facts.clientId);

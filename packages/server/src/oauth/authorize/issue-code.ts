@@ -38,6 +38,7 @@ export async function issueAuthorizationCode(
     issuedAt: now,
     expiresAt: now + deps.ttl,
     consumedAt: null,
+    ...(request.dpopJkt === undefined ? {} : { dpopJkt: request.dpopJkt }),
   });
   return code;
 }

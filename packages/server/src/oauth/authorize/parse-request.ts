@@ -24,6 +24,8 @@ export interface AuthorizationRequest {
   loginHint: string | null;
   /** RFC 8707 resource → access-token audience. */
   audience: string[];
+  /** RFC 9449 §10: the code is bound to this DPoP key thumbprint. */
+  dpopJkt?: string;
 }
 
 export interface RawAuthorizationQuery {

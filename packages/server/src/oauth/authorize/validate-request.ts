@@ -195,7 +195,14 @@ export function validateAuthorizationRequest(
     }
   }
 
+  // RFC 9449 §10: a JWK SHA-256 thumbprint (RFC 7638), base64url.
+  const dpopJkt = v('dpop_jkt');
+  if (dpopJkt !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(dpopJkt)) {
+    throw redirected(OAuthError.invalidRequest, 'dpop_jkt must be a JWK SHA-256 thumbprint');
+  }
+
   return {
+    ...(dpopJkt === undefined ? {} : { dpopJkt }),
     clientId: client.id,
     redirectUri: resolved.redirectUri,
     responseType: 'code',

@@ -51,6 +51,7 @@ export function unregisteredClient(
     jwksUri: shape.jwksUri ?? null,
     firstParty: false,
     permissions: [],
+    dpopBoundAccessTokens: false,
     disabled: false,
     secrets: [],
     createdAt: now,

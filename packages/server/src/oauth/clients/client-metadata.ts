@@ -240,6 +240,10 @@ function fieldSchemas(rules: ClientRules) {
     first_party: z
       .boolean()
       .meta({ description: 'A first-party client skips the consent page. Default: false.' }),
+    dpop_bound_access_tokens: z.boolean().meta({
+      description:
+        'RFC 9449 §5.2: token requests without a DPoP proof are refused, so every access token is DPoP-bound. Default: false.',
+    }),
     permissions: z
       .array(z.enum(CLIENT_PERMISSION_NAMES))
       .transform((values) => unique(values))
@@ -267,6 +271,7 @@ const FIELD_OF = {
   jwks: 'jwks',
   jwks_uri: 'jwksUri',
   first_party: 'firstParty',
+  dpop_bound_access_tokens: 'dpopBoundAccessTokens',
   permissions: 'permissions',
   disabled: 'disabled',
 } as const satisfies Record<WireName, keyof ClientMetadata>;
@@ -403,6 +408,7 @@ export function parseNewClientMetadata(input: unknown, schemas: ClientMetadataSc
     jwks: given.jwks ?? null,
     jwksUri: given.jwksUri ?? null,
     firstParty: given.firstParty ?? false,
+    dpopBoundAccessTokens: given.dpopBoundAccessTokens ?? false,
     permissions: given.permissions ?? [],
     disabled: given.disabled ?? false,
   };

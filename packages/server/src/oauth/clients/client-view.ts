@@ -36,6 +36,7 @@ export const clientViewSchema = z.strictObject({
   jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).nullable(),
   jwks_uri: z.string().nullable(),
   first_party: z.boolean(),
+  dpop_bound_access_tokens: z.boolean(),
   permissions: z.array(z.string()),
   disabled: z.boolean(),
   secrets: z
@@ -72,6 +73,7 @@ export function toClientView(client: ClientRecord, now: number): ClientView {
     jwks: client.jwks,
     jwks_uri: client.jwksUri,
     first_party: client.firstParty,
+    dpop_bound_access_tokens: client.dpopBoundAccessTokens,
     permissions: client.permissions,
     disabled: client.disabled,
     secrets: client.secrets

@@ -132,6 +132,10 @@ export function createAuthorizationCodeGrant(deps: AuthorizationCodeGrantDeps): 
       }
       const record = result.record;
       assertBoundToRequest(record, client, params, now);
+      // RFC 9449 §10: a code requested with dpop_jkt is redeemed only with a proof by that key.
+      if (record.dpopJkt !== undefined && record.dpopJkt !== context.dpop?.jkt) {
+        throw invalidCode('the DPoP proof key is not the dpop_jkt of the authorization request');
+      }
       const user = assertUserActive(await deps.store.findUser(record.userId), record);
       // A session ended (logout, admin) after the code was issued: its `session` revocation covers
       // only tokens issued up to then, so no new token may name it.
@@ -156,6 +160,7 @@ export function createAuthorizationCodeGrant(deps: AuthorizationCodeGrantDeps): 
           amr: record.amr,
           acr: record.acr,
           nonce: record.nonce,
+          jkt: context.dpop?.jkt,
         },
         { refreshToken: refresh },
       );

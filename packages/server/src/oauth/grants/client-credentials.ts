@@ -40,12 +40,13 @@ export function createClientCredentialsGrant(deps: ClientCredentialsGrantDeps): 
         scope,
         audience,
         grantId: null,
+        jkt: context.dpop?.jkt,
       });
       deps.onIssued?.({ clientId: client.id, jti: issued.jti, format: issued.format, scope, audience });
       // RFC 6749 §5.1; the scope is always included (§3.3 allows omitting it, we never do).
       return {
         access_token: issued.token,
-        token_type: 'Bearer',
+        token_type: issued.tokenType,
         expires_in: issued.expiresIn,
         scope: scope.join(' '),
       };

@@ -14,6 +14,11 @@ export interface GrantContext {
   /** RFC 8707 `resource` values: the one parameter that may repeat (empty values dropped). */
   resources: string[];
   requestId: string;
+  /**
+   * The request's verified DPoP proof (RFC 9449 §5): its key's thumbprint, which the issued access
+   * token (and a public client's refresh token) is bound to; undefined without a proof.
+   */
+  dpop?: { jkt: string } | undefined;
 }
 
 export interface Grant {

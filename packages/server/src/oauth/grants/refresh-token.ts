@@ -90,6 +90,13 @@ export function createRefreshTokenGrant(deps: RefreshTokenGrantDeps): Grant {
       if (record.clientId !== client.id) {
         throw invalidToken('refresh token of another client');
       }
+      // RFC 9449 §5: a public client's refresh token is bound to its DPoP key; only a proof with
+      // that key may use it (checked before rotation, so a thief cannot burn it either).
+      if (record.jkt !== null && record.jkt !== context.dpop?.jkt) {
+        throw OAuthError.invalidGrant('The refresh token is bound to another DPoP key', {
+          cause: context.dpop === undefined ? 'no DPoP proof' : 'DPoP key mismatch',
+        });
+      }
       const scope = resolveScope(params.scope, record);
       const user = await deps.store.findUser(record.userId);
       if (user === undefined || user.disabled || record.issuedAt < user.tokensValidAfter) {
@@ -146,6 +153,7 @@ export function createRefreshTokenGrant(deps: RefreshTokenGrantDeps): Grant {
           amr: record.amr,
           acr: record.acr,
           nonce: null,
+          jkt: context.dpop?.jkt,
           familyExpiresAt: record.familyExpiresAt,
         },
         { refreshToken: false },

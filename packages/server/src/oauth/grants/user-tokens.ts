@@ -48,6 +48,8 @@ export interface UserGrant {
   amr: string[];
   acr: string | null;
   nonce: string | null;
+  /** RFC 9449 §5: the DPoP key thumbprint of the token request's proof, if it had one. */
+  jkt?: string | undefined;
   /** Absolute end of the family (refresh); undefined for a new grant. */
   familyExpiresAt?: number;
 }
@@ -89,10 +91,11 @@ export function createUserTokens(deps: UserTokensDeps): UserTokens {
         audience: grant.audience,
         grantId: grant.familyId,
         claims,
+        jkt: grant.jkt,
       });
       const response: TokenResponse = {
         access_token: access.token,
-        token_type: 'Bearer',
+        token_type: access.tokenType,
         expires_in: access.expiresIn,
         scope: grant.scope.join(' '),
       };
@@ -117,6 +120,8 @@ export function createUserTokens(deps: UserTokensDeps): UserTokens {
           familyExpiresAt,
           usedAt: null,
           revokedAt: null,
+          // RFC 9449 §5: bound for public clients; a confidential client's authentication binds it.
+          jkt: grant.client.tokenEndpointAuthMethod === 'none' ? (grant.jkt ?? null) : null,
         };
         await deps.store.insertRefreshToken(refresh);
         response.refresh_token = refreshToken;

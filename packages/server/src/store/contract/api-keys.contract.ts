@@ -6,8 +6,11 @@ export function describeApiKeyStore(makeStore: MakeStore): void {
   describe('ApiKeyStore', () => {
     const store = useStore(makeStore);
 
-    it('finds a key by hash and by id with meta and rate limit round-tripped', async () => {
-      const key = newApiKey(uid('cli'), { expiresAt: T0 + 3600 });
+    it('finds a key by hash and by id with meta, rate limit and DPoP binding round-tripped', async () => {
+      const key = newApiKey(uid('cli'), {
+        expiresAt: T0 + 3600,
+        dpopJkt: 'sCMDEq8qH-0M4T2e3oNDcmvwBFWB5UR3FZBpzYHqYVk',
+      });
       await store().insertApiKey(key);
       expect(await store().findApiKeyByHash(key.hash)).toEqual(key);
       expect(await store().findApiKey(key.id)).toEqual(key);

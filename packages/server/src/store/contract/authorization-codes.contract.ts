@@ -8,7 +8,11 @@ export function describeAuthorizationCodeStore(makeStore: MakeStore): void {
 
     it('consumes a code once and returns it with every field round-tripped', async () => {
       const { client, user } = await seedOwners(store());
-      const code = newCode(client.id, user.id, { acr: 'urn:tessera:mfa', amr: ['pwd', 'otp'] });
+      const code = newCode(client.id, user.id, {
+        acr: 'urn:tessera:mfa',
+        amr: ['pwd', 'otp'],
+        dpopJkt: 'sCMDEq8qH-0M4T2e3oNDcmvwBFWB5UR3FZBpzYHqYVk',
+      });
       await store().insertAuthorizationCode(code);
       expect(await store().consumeAuthorizationCode(code.hash, client.id, T0 + 3)).toEqual({
         status: 'consumed',

@@ -29,6 +29,7 @@ export function describeClientStore(makeStore: MakeStore): void {
         jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', kid: 'k1' }] },
         jwksUri: 'https://app.example.com/jwks.json',
         firstParty: true,
+        dpopBoundAccessTokens: true,
         permissions: ['revocations:stream', 'api_keys:verify'],
         secrets: [{ hash: uid('hash'), start: 'abcd', createdAt: T0 - 10, expiresAt: null }],
       });
@@ -95,11 +96,19 @@ export function describeClientStore(makeStore: MakeStore): void {
       const created = await store().createClient(newClient({ accessTokenTtl: 300 }), T0);
       const updated = await store().updateClient(
         created.id,
-        { name: 'Renamed', scope: ['read:orders'], disabled: true, accessTokenTtl: null, metadata: { a: 1 } },
+        {
+          name: 'Renamed',
+          scope: ['read:orders'],
+          disabled: true,
+          accessTokenTtl: null,
+          metadata: { a: 1 },
+          dpopBoundAccessTokens: true,
+        },
         T0 + 5,
       );
       expect(updated).toEqual({
         ...created,
+        dpopBoundAccessTokens: true,
         name: 'Renamed',
         scope: ['read:orders'],
         disabled: true,

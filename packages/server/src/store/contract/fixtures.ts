@@ -93,6 +93,7 @@ export function newClient(overrides: Partial<NewClient> = {}): NewClient {
     jwks: null,
     jwksUri: null,
     firstParty: false,
+    dpopBoundAccessTokens: false,
     permissions: [],
     disabled: false,
     secrets: [],
@@ -178,6 +179,7 @@ export function newApiKey(owner: string, overrides: Partial<ApiKeyRecord> = {}):
     replacedBy: null,
     lastUsedAt: null,
     usageCount: 0,
+    dpopJkt: null,
     ...overrides,
   };
 }
@@ -230,6 +232,7 @@ export function newRefreshToken(
     familyExpiresAt: T0 + 30 * 86_400,
     usedAt: null,
     revokedAt: null,
+    jkt: null,
     ...overrides,
   };
 }

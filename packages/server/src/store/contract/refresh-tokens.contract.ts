@@ -24,6 +24,7 @@ export function describeRefreshTokenStore(makeStore: MakeStore): void {
         sessionId: uid('ses'),
         acr: 'urn:tessera:mfa',
         amr: ['pwd', 'otp'],
+        jkt: 'sCMDEq8qH-0M4T2e3oNDcmvwBFWB5UR3FZBpzYHqYVk',
       });
       expect(await store().findRefreshToken(token.hash)).toEqual(token);
       expect(await store().findRefreshToken(uid('hash'))).toBeUndefined();

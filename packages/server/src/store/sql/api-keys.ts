@@ -35,6 +35,7 @@ function toApiKey(row: ApiKeyRow): ApiKeyRecord {
     replacedBy: row.replaced_by,
     lastUsedAt: row.last_used_at,
     usageCount: row.usage_count,
+    dpopJkt: row.dpop_jkt,
   };
 }
 
@@ -86,6 +87,7 @@ async function insert(db: Kysely<Database>, key: ApiKeyRecord): Promise<void> {
         replaced_by: key.replacedBy,
         last_used_at: key.lastUsedAt,
         usage_count: key.usageCount,
+        dpop_jkt: key.dpopJkt,
       })
       .execute(),
   );

@@ -23,6 +23,7 @@ function toCode(row: AuthorizationCodeRow): AuthorizationCodeRecord {
     issuedAt: row.issued_at,
     expiresAt: row.expires_at,
     consumedAt: row.consumed_at,
+    ...(row.dpop_jkt === null ? {} : { dpopJkt: row.dpop_jkt }),
   };
 }
 
@@ -50,6 +51,7 @@ export function authorizationCodeStore(ctx: SqlContext): AuthorizationCodeStore 
             issued_at: code.issuedAt,
             expires_at: code.expiresAt,
             consumed_at: code.consumedAt,
+            dpop_jkt: code.dpopJkt ?? null,
           })
           .execute(),
       );

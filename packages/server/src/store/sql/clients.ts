@@ -44,6 +44,7 @@ function toClient(row: ClientRow, secrets: ClientSecretRow[]): ClientRecord {
     jwks: row.jwks === null ? null : fromJson(row.jwks),
     jwksUri: row.jwks_uri,
     firstParty: fromFlag(row.first_party),
+    dpopBoundAccessTokens: fromFlag(row.dpop_bound_access_tokens),
     permissions: fromJson(row.permissions),
     disabled: fromFlag(row.disabled),
     secrets: secrets.map(toSecret),
@@ -135,6 +136,9 @@ function patchColumns(patch: Parameters<ClientStore['updateClient']>[1]): Update
   if (patch.firstParty !== undefined) {
     set.first_party = toFlag(patch.firstParty);
   }
+  if (patch.dpopBoundAccessTokens !== undefined) {
+    set.dpop_bound_access_tokens = toFlag(patch.dpopBoundAccessTokens);
+  }
   if (patch.permissions !== undefined) {
     set.permissions = toJson(patch.permissions);
   }
@@ -170,6 +174,7 @@ export function clientStore(ctx: SqlContext): ClientStore {
               jwks: client.jwks === null ? null : toJson(client.jwks),
               jwks_uri: client.jwksUri,
               first_party: toFlag(client.firstParty),
+              dpop_bound_access_tokens: toFlag(client.dpopBoundAccessTokens ?? false),
               permissions: toJson(client.permissions),
               disabled: toFlag(client.disabled),
               created_at: now,

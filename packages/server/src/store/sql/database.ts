@@ -26,6 +26,8 @@ export interface ClientsTable {
   jwks: JsonText | null;
   jwks_uri: string | null;
   first_party: Flag;
+  /** RFC 9449 §5.2 `dpop_bound_access_tokens`. */
+  dpop_bound_access_tokens: Generated<Flag>;
   permissions: JsonText;
   disabled: Flag;
   created_at: number;
@@ -107,6 +109,8 @@ export interface ApiKeysTable {
   replaced_by: string | null;
   last_used_at: number | null;
   usage_count: number;
+  /** RFC 9449: the DPoP key thumbprint a bound key needs a proof by. */
+  dpop_jkt: Generated<string | null>;
 }
 
 export interface UsersTable {
@@ -161,6 +165,8 @@ export interface AuthorizationCodesTable {
   issued_at: number;
   expires_at: number;
   consumed_at: number | null;
+  /** RFC 9449 §10 `dpop_jkt`. */
+  dpop_jkt: Generated<string | null>;
 }
 
 export interface DeviceAuthorizationsTable {
@@ -206,6 +212,8 @@ export interface RefreshTokensTable {
   /** The successor sealed under the master key, kept only until `grace_until` (reuse grace). */
   successor_sealed: Generated<string | null>;
   grace_until: Generated<number | null>;
+  /** RFC 9449 §5: the DPoP key thumbprint a public client's token is bound to. */
+  dpop_jkt: Generated<string | null>;
 }
 
 export interface ReplayKeysTable {

@@ -11,6 +11,7 @@ import { attemptsMigration } from './migrations/0003-attempts.js';
 import { signingKeyMasterKeyIdMigration } from './migrations/0004-signing-key-master-key-id.js';
 import { refreshReuseGraceMigration } from './migrations/0005-refresh-reuse-grace.js';
 import { adminTokensMigration } from './migrations/0006-admin-tokens.js';
+import { dpopMigration } from './migrations/0009-dpop.js';
 import { deviceAuthorizationsMigration } from './migrations/0010-device-authorizations.js';
 import { clientSourceMigration } from './migrations/0011-client-source.js';
 
@@ -22,6 +23,7 @@ export function migrations(dialect: SqlDialectName): Record<string, Migration> {
     '0004-signing-key-master-key-id': signingKeyMasterKeyIdMigration(),
     '0005-refresh-reuse-grace': refreshReuseGraceMigration(),
     '0006-admin-tokens': adminTokensMigration(),
+    '0009-dpop': dpopMigration(),
     '0010-device-authorizations': deviceAuthorizationsMigration(),
     '0011-client-source': clientSourceMigration(),
   };

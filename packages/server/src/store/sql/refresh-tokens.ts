@@ -22,6 +22,7 @@ function toRefreshToken(row: RefreshTokenRow): RefreshTokenRecord {
     familyExpiresAt: row.family_expires_at,
     usedAt: row.used_at,
     revokedAt: row.revoked_at,
+    jkt: row.dpop_jkt,
   };
 }
 
@@ -45,6 +46,7 @@ async function insert(db: Kysely<Database>, token: RefreshTokenRecord): Promise<
         family_expires_at: token.familyExpiresAt,
         used_at: token.usedAt,
         revoked_at: token.revokedAt,
+        dpop_jkt: token.jkt,
       })
       .execute(),
   );

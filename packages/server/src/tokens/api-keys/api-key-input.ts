@@ -56,6 +56,14 @@ export function assertMeta(meta: unknown): Record<string, unknown> {
   return meta as Record<string, unknown>;
 }
 
+/** RFC 7638 with SHA-256, base64url: 43 characters (what `cnf.jkt` holds, RFC 9449 §6.1). */
+export function assertJkt(jkt: unknown): string {
+  if (typeof jkt !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(jkt)) {
+    throw OAuthError.invalidRequest('dpop_jkt must be a JWK SHA-256 thumbprint (43 base64url characters)');
+  }
+  return jkt;
+}
+
 export function assertExpiresAt(expiresAt: number | null, now: number): number | null {
   if (expiresAt === null) {
     return null;

@@ -55,6 +55,10 @@ export function createApiKeyIntrospector(deps: ApiKeyIntrospectorDeps): {
       if (Object.keys(record.meta).length > 0) {
         response.meta = record.meta;
       }
+      // RFC 9449 §6.2: a bound key is confirmed by its DPoP key; the verifier demands the proof.
+      if (record.dpopJkt !== null) {
+        response.cnf = { jkt: record.dpopJkt };
+      }
       return response;
     },
   };

@@ -86,6 +86,8 @@ export interface NewApiKeyInput {
   rateLimit?: RateLimitSpec | null;
   /** Seconds since the epoch; null or absent for no expiry. */
   expiresAt?: number | null;
+  /** RFC 9449: bind the key to this DPoP key thumbprint (only a proof by that key makes it work). */
+  dpopJkt?: string;
 }
 
 export type ApiKeyUpdate = Partial<

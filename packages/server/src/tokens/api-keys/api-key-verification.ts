@@ -35,6 +35,8 @@ export interface ApiKeyVerification {
   /** Seconds since the epoch, or null for a key that does not expire. */
   expires_at?: number | null;
   rate_limit?: ApiKeyRateLimitState | null;
+  /** RFC 9449: a bound key; the caller must accept it only with a DPoP proof by this key. */
+  cnf?: { jkt: string };
 }
 
 export const KEY_NOT_FOUND: Readonly<ApiKeyVerification> = Object.freeze({ valid: false, code: 'not_found' });

@@ -67,6 +67,7 @@ export function createKeyCheck(deps: KeyCheckDeps): CheckKey {
       meta: record.meta,
       expires_at: record.expiresAt,
       rate_limit: rateLimit,
+      ...(record.dpopJkt === null ? {} : { cnf: { jkt: record.dpopJkt } }),
     };
   }
 

@@ -9,7 +9,14 @@ import { OAuthError, parseSecret } from '@tessera/protocol';
 import type { Clock } from '../../clock.js';
 import { hashSecret, mintSecret, newId } from '../../ids.js';
 import type { ApiKeyPatch, ApiKeyRecord, ApiKeyStore } from '../../store/ports.js';
-import { assertAudiences, assertExpiresAt, assertMeta, assertName, assertScope } from './api-key-input.js';
+import {
+  assertAudiences,
+  assertExpiresAt,
+  assertJkt,
+  assertMeta,
+  assertName,
+  assertScope,
+} from './api-key-input.js';
 import type { ActionContext, ApiKeyService } from './api-key-service.js';
 import type { KeyWrites } from './key-writes.js';
 import type { OwnerPolicy } from './owner-policy.js';
@@ -83,6 +90,7 @@ export function createKeyLifecycle(deps: KeyLifecycleDeps): KeyLifecycle {
         replacedBy: null,
         lastUsedAt: null,
         usageCount: 0,
+        dpopJkt: input.dpopJkt === undefined ? null : assertJkt(input.dpopJkt),
       };
       await store.insertApiKey(record);
       publishChange(record);
