@@ -19,6 +19,7 @@
  * pool and puts back the new one from the response (RFC 9700 §4.14.2: each token is single use).
  */
 import autocannon from 'autocannon';
+import { createAnswerTally } from './lib/answers.mjs';
 
 async function readStdin() {
   const chunks = [];
@@ -28,26 +29,12 @@ async function readStdin() {
   return JSON.parse(Buffer.concat(chunks).toString('utf8'));
 }
 
-/** Answers of the current run: 2xx with the expected body, and 2xx without it. */
-const counts = { ok: 0, unexpected: 0 };
-
-function countAnswer(job, status, body) {
-  if (status < 200 || status > 299) {
-    return;
-  }
-  if (job.expect === undefined || (typeof body === 'string' && body.includes(job.expect))) {
-    counts.ok += 1;
-  } else {
-    counts.unexpected += 1;
-  }
-}
-
 function requestsOf(job, pool) {
   const base = {
     method: job.request.method,
     path: job.request.path,
     headers: job.request.headers,
-    onResponse: (status, body) => countAnswer(job, status, body),
+    onResponse: (status, body) => counts.count(status, body),
   };
   if (job.variants !== undefined && job.variants.length > 0) {
     let next = 0;
@@ -80,7 +67,7 @@ function requestsOf(job, pool) {
         return { ...request, body: `${job.rotate.bodyPrefix}${encodeURIComponent(token)}` };
       },
       onResponse(status, body) {
-        countAnswer(job, status, body);
+        counts.count(status, body);
         if (status === 200) {
           const next = JSON.parse(body)[job.rotate.field];
           if (typeof next === 'string') {
@@ -104,13 +91,13 @@ function run(job, duration, pool) {
 }
 
 const job = await readStdin();
+const counts = createAnswerTally(job.expect);
 // One pool across the warm-up and the measured run: a spent refresh token never comes back.
 const pool = job.rotate === undefined ? [] : [...job.rotate.tokens];
 if (job.warmup > 0) {
   await run(job, job.warmup, pool);
 }
-counts.ok = 0;
-counts.unexpected = 0;
+counts.reset();
 const result = await run(job, job.duration, pool);
 const seconds = result.duration > 0 ? result.duration : job.duration;
 process.stdout.write(

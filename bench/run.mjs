@@ -15,6 +15,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { arch, cpus, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { failureOf } from './lib/answers.mjs';
 import { runMicro } from './lib/micro.mjs';
 import {
   BENCH_DIR,
@@ -214,13 +215,13 @@ async function main() {
           { cores: LOAD_CORE },
         );
         out.peakRssMb = peakRssOfServer(server.child.pid);
-        const bad = out.non2xx + out.errors + out.timeouts + out.unexpected;
-        if (bad > 0) {
-          // Issue 18: a scenario that expects only successful answers fails loudly on any other.
-          out.note = `${bad} non-2xx/errors/unexpected bodies (${JSON.stringify(out.statusCodes)}, ${out.unexpected} 2xx without ${job.expect})`;
-          log(`  FAILED ${scenario.id}: ${out.note}`);
+        // Issue 18: a scenario that expects only successful answers fails loudly on any other.
+        const failure = failureOf(out, job.expect);
+        if (failure !== undefined) {
+          out.note = failure;
+          log(`  FAILED ${scenario.id}: ${failure}`);
           if (!failed.some((f) => f.id === scenario.id)) {
-            failed.push({ id: scenario.id, error: out.note });
+            failed.push({ id: scenario.id, error: failure });
           }
         }
         runs[scenario.id] = [...(runs[scenario.id] ?? []), out];

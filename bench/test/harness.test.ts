@@ -3,6 +3,7 @@
  * filter, the command line. No server starts and nothing is timed here (speed is for `npm run bench`).
  */
 import { describe, expect, it } from 'vitest';
+import { createAnswerTally, failureOf } from '../lib/answers.mjs';
 import { expectedBodyOf, jobFor } from '../lib/requests.mjs';
 import {
   instanceKey,
@@ -202,6 +203,28 @@ describe('bench scenarios', () => {
     expect(key('tessera.cc-jwt-es256')).toBe(key('tessera.introspect-jwt'));
     expect(key('tessera.cc-jwt-es256')).not.toBe(key('tessera.cc-jwt-eddsa'));
     expect(key('tessera.cc-jwt-es256')).not.toBe(key('growth.cc-jwt-es256.clients-100k'));
+  });
+});
+
+describe('bench answers (issue 18: only successes count)', () => {
+  it('counts a 2xx only when its body holds the success marker; 401, 429 and {"valid":false} never count', () => {
+    const tally = createAnswerTally('"valid":true');
+    tally.count(200, '{"valid":true,"key_id":"k"}');
+    tally.count(200, '{"valid":false,"code":"not_found"}');
+    tally.count(401, '{"error":"invalid_client"}');
+    tally.count(429, '{"valid":true}');
+    expect({ ok: tally.ok, unexpected: tally.unexpected }).toEqual({ ok: 1, unexpected: 1 });
+    tally.reset();
+    expect({ ok: tally.ok, unexpected: tally.unexpected }).toEqual({ ok: 0, unexpected: 0 });
+  });
+
+  it('a run with any non-2xx, error, timeout or unexpected body fails; a clean one does not', () => {
+    const clean = { non2xx: 0, errors: 0, timeouts: 0, unexpected: 0, statusCodes: { 200: { count: 9 } } };
+    expect(failureOf(clean, '"access_token"')).toBeUndefined();
+    expect(failureOf({ ...clean, non2xx: 1 }, '"access_token"')).toMatch(/^1 non-2xx/);
+    expect(failureOf({ ...clean, errors: 2 }, '"access_token"')).toMatch(/^2 /);
+    expect(failureOf({ ...clean, timeouts: 1 }, '"access_token"')).toMatch(/^1 /);
+    expect(failureOf({ ...clean, unexpected: 3 }, '"access_token"')).toMatch(/3 2xx without "access_token"/);
   });
 });
 
