@@ -120,14 +120,17 @@ async function startReference(workDir) {
     readyUrl: `http://127.0.0.1:${port}/`,
   });
   const url = `http://127.0.0.1:${port}`;
-  const job = jobFor('ref-cc-es256', ctx);
-  const response = await fetch(`${url}${job.request.path}`, {
-    method: 'POST',
-    headers: { ...job.request.headers, ...job.variants[0].headers },
-    body: job.request.body,
-  });
-  ctx.jwtToken = (await response.json()).access_token;
-  return { child, url, ctx, close: () => stopProcess(child) };
+  const prepare = async () => {
+    const job = jobFor('ref-cc-es256', ctx);
+    const response = await fetch(`${url}${job.request.path}`, {
+      method: 'POST',
+      headers: { ...job.request.headers, ...job.variants[0].headers },
+      body: job.request.body,
+    });
+    ctx.jwtToken = (await response.json()).access_token;
+  };
+  await prepare();
+  return { child, url, ctx, prepare, close: () => stopProcess(child) };
 }
 
 async function startFor(scenario, workDir, options) {
@@ -196,6 +199,10 @@ async function main() {
         const server = servers.get(serverKey(scenario));
         let job;
         try {
+          // A fresh token for each introspection run: a long run outlives a token's 10 minutes.
+          if (scenario.request.includes('introspect')) {
+            await server.prepare?.();
+          }
           job = jobFor(scenario.request, server.ctx);
         } catch (error) {
           results[scenario.id] = { skipped: error.skip ?? error.message };

@@ -24,7 +24,8 @@ import Fastify from 'fastify';
 
 const [port, configPath] = process.argv.slice(2);
 const config = JSON.parse(readFileSync(configPath, 'utf8'));
-const TTL = 300;
+/** Tessera's default access-token lifetime (tokens.accessTokenTtl, 10 min). */
+const TTL = 600;
 
 const sha256 = (text) => hash('sha256', text, 'buffer');
 const clients = new Map(config.clients.map((c) => [c.id, Buffer.from(c.secretSha256, 'base64url')]));
