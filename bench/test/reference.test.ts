@@ -91,7 +91,7 @@ describe('the reference handlers do the irreducible work', () => {
       // The signature is real: introspection verifies it with crypto.verify and refuses a forgery.
       const active = await post('/introspect', basic(rs.id, rs.secret), `token=${body.access_token}`);
       expect(await active.json()).toMatchObject({ active: true, jti: claims.jti });
-      const [h, p, s] = body.access_token.split('.') as [string, string, string];
+      const [h, , s] = body.access_token.split('.') as [string, string, string];
       const forged = `${h}.${Buffer.from(JSON.stringify({ ...claims, scope: 'admin' })).toString('base64url')}.${s}`;
       expect(await (await post('/introspect', basic(rs.id, rs.secret), `token=${forged}`)).json()).toEqual({
         active: false,
