@@ -78,7 +78,9 @@ function rawVerify(token) {
 async function createTesseraVerifier() {
   let mod;
   try {
-    mod = await import(pathToFileURL(join(ROOT_DIR, 'packages/verify/dist/index.js')).href);
+    // TESSERA_BENCH_VERIFY_DIR: another build of packages/verify (with its dist/), to compare builds.
+    const dir = process.env.TESSERA_BENCH_VERIFY_DIR ?? join(ROOT_DIR, 'packages/verify');
+    mod = await import(pathToFileURL(join(dir, 'dist/index.js')).href);
   } catch (error) {
     process.stdout.write(
       `${JSON.stringify({ skip: `packages/verify/dist missing (run tsc -b): ${error.message}` })}\n`,
