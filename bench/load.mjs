@@ -10,10 +10,16 @@
  * `variants` cycles the requests through several credentials (clients, API keys), so a cache in
  * the server sees a working set rather than one hot entry.
  *
+ * `expect` (a substring) is what a successful answer's body holds (`"access_token"`, `"valid":true`,
+ * `"active":true`): only 2xx answers holding it count towards the throughput, since a 401, a 429 or
+ * a 200 `{"valid":false}` is cheaper than the real work and must never inflate a figure. Answers
+ * that are 2xx without it are reported as `unexpected`.
+ *
  * `rotate` is for refresh-token rotation: every request spends one refresh token from a shared
  * pool and puts back the new one from the response (RFC 9700 §4.14.2: each token is single use).
  */
 import autocannon from 'autocannon';
+import { createAnswerTally } from './lib/answers.mjs';
 
 async function readStdin() {
   const chunks = [];
@@ -24,7 +30,12 @@ async function readStdin() {
 }
 
 function requestsOf(job, pool) {
-  const base = { method: job.request.method, path: job.request.path, headers: job.request.headers };
+  const base = {
+    method: job.request.method,
+    path: job.request.path,
+    headers: job.request.headers,
+    onResponse: (status, body) => counts.count(status, body),
+  };
   if (job.variants !== undefined && job.variants.length > 0) {
     let next = 0;
     return [
@@ -56,6 +67,7 @@ function requestsOf(job, pool) {
         return { ...request, body: `${job.rotate.bodyPrefix}${encodeURIComponent(token)}` };
       },
       onResponse(status, body) {
+        counts.count(status, body);
         if (status === 200) {
           const next = JSON.parse(body)[job.rotate.field];
           if (typeof next === 'string') {
@@ -79,16 +91,21 @@ function run(job, duration, pool) {
 }
 
 const job = await readStdin();
+const counts = createAnswerTally(job.expect);
 // One pool across the warm-up and the measured run: a spent refresh token never comes back.
 const pool = job.rotate === undefined ? [] : [...job.rotate.tokens];
 if (job.warmup > 0) {
   await run(job, job.warmup, pool);
 }
+counts.reset();
 const result = await run(job, job.duration, pool);
 const seconds = result.duration > 0 ? result.duration : job.duration;
 process.stdout.write(
   `${JSON.stringify({
-    rps: result.requests.total / seconds,
+    // Successful answers only (see `expect` above); `total` counts every answer.
+    rps: counts.ok / seconds,
+    ok: counts.ok,
+    unexpected: counts.unexpected,
     p50: result.latency.p50,
     p99: result.latency.p99,
     total: result.requests.total,

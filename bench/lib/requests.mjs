@@ -18,8 +18,29 @@ export function basic(id, secret) {
   return `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 }
 
-/** The autocannon job fields (`request`, and `variants` or `rotate`) of a scenario. */
+/**
+ * What a successful answer's body holds, per request type: only 2xx answers holding it count (a
+ * 200 `{"valid":false}` or `{"active":false}` is not a verification, a 401 not a token).
+ */
+export function expectedBodyOf(requestType) {
+  if (requestType === 'hello') {
+    return '"hello"';
+  }
+  if (requestType.includes('introspect')) {
+    return '"active":true';
+  }
+  if (requestType.includes('api-key-verify')) {
+    return '"valid":true';
+  }
+  return '"access_token"';
+}
+
+/** The autocannon job fields (`request`, `expect`, and `variants` or `rotate`) of a scenario. */
 export function jobFor(requestType, ctx) {
+  return { ...requestJobFor(requestType, ctx), expect: expectedBodyOf(requestType) };
+}
+
+function requestJobFor(requestType, ctx) {
   switch (requestType) {
     case 'hello':
       return { request: { method: 'GET', path: '/', headers: {} } };
@@ -30,6 +51,37 @@ export function jobFor(requestType, ctx) {
           path: '/token',
           headers: { ...FORM, authorization: basic(ctx.clientId, ctx.clientSecret) },
           body: 'grant_type=client_credentials&scope=read',
+        },
+      };
+    case 'ref-cc-es256':
+    case 'ref-cc-eddsa':
+    case 'ref-cc-rs256':
+      return {
+        request: {
+          method: 'POST',
+          path: `/${requestType.slice('ref-cc-'.length)}/token`,
+          headers: FORM,
+          body: 'grant_type=client_credentials&scope=read',
+        },
+        variants: ctx.clients.map((c) => ({ headers: { authorization: basic(c.id, c.secret) } })),
+      };
+    case 'ref-api-key-verify':
+      return {
+        request: {
+          method: 'POST',
+          path: '/api-keys/verify',
+          headers: { ...FORM, authorization: basic(ctx.resourceServer.id, ctx.resourceServer.secret) },
+          body: '',
+        },
+        variants: ctx.apiKeys.map((key) => ({ body: `key=${encodeURIComponent(key)}` })),
+      };
+    case 'ref-introspect-jwt':
+      return {
+        request: {
+          method: 'POST',
+          path: '/introspect',
+          headers: { ...FORM, authorization: basic(ctx.resourceServer.id, ctx.resourceServer.secret) },
+          body: `token=${encodeURIComponent(need(ctx.jwtToken, 'a token from the reference'))}`,
         },
       };
     case 'cc-jwt':

@@ -10,6 +10,8 @@
  * - `instance`: for Tessera, what the server process needs (database, algorithm, workers, seeding).
  * - `request`: which request the load generator sends (see `lib/requests.mjs`).
  * - `peer`: the scenario id the `× peer` column divides by.
+ * - `reference`: the reference handler's scenario id the `× ref` column divides by (issue 18: the
+ *   minimal hand-written route doing only the irreducible work, `servers/reference.mjs`).
  * - `target`: the issue's target, printed in docs.
  */
 
@@ -18,14 +20,20 @@ const SQLITE_ES256 = { db: 'sqlite', algorithm: 'ES256', workers: 1 };
 export const SCENARIOS = [
   { id: 'ceiling.fastify-hello', kind: 'http', server: 'fastify', request: 'hello' },
   { id: 'peer.oidc-provider.cc-jwt-es256', kind: 'http', server: 'oidc-provider', request: 'cc-peer' },
+  { id: 'reference.cc-jwt-es256', kind: 'http', server: 'reference', request: 'ref-cc-es256' },
+  { id: 'reference.cc-jwt-eddsa', kind: 'http', server: 'reference', request: 'ref-cc-eddsa' },
+  { id: 'reference.cc-jwt-rs256', kind: 'http', server: 'reference', request: 'ref-cc-rs256' },
+  { id: 'reference.api-key-verify', kind: 'http', server: 'reference', request: 'ref-api-key-verify' },
+  { id: 'reference.introspect-jwt', kind: 'http', server: 'reference', request: 'ref-introspect-jwt' },
   {
     id: 'tessera.cc-jwt-es256',
     kind: 'http',
     server: 'tessera',
     instance: SQLITE_ES256,
     request: 'cc-jwt',
+    reference: 'reference.cc-jwt-es256',
     peer: 'peer.oidc-provider.cc-jwt-es256',
-    target: '≥ 0.45× ceiling and ≥ 4× peer',
+    target: '≥ 0.85× reference and ≥ 4× peer',
   },
   {
     id: 'tessera.cc-jwt-eddsa',
@@ -33,7 +41,9 @@ export const SCENARIOS = [
     server: 'tessera',
     instance: { ...SQLITE_ES256, algorithm: 'EdDSA' },
     request: 'cc-jwt',
+    reference: 'reference.cc-jwt-eddsa',
     peer: 'peer.oidc-provider.cc-jwt-es256',
+    target: '≥ 0.85× reference',
   },
   {
     id: 'tessera.cc-jwt-rs256',
@@ -41,7 +51,9 @@ export const SCENARIOS = [
     server: 'tessera',
     instance: { ...SQLITE_ES256, algorithm: 'RS256' },
     request: 'cc-jwt',
+    reference: 'reference.cc-jwt-rs256',
     peer: 'peer.oidc-provider.cc-jwt-es256',
+    target: '≥ 0.85× reference',
   },
   {
     id: 'tessera.cc-opaque',
@@ -57,7 +69,8 @@ export const SCENARIOS = [
     server: 'tessera',
     instance: SQLITE_ES256,
     request: 'introspect-jwt',
-    target: '≥ 0.5× ceiling',
+    reference: 'reference.introspect-jwt',
+    target: '≥ 0.5× ceiling (a token seen before)',
   },
   {
     id: 'tessera.introspect-opaque',
@@ -72,7 +85,8 @@ export const SCENARIOS = [
     server: 'tessera',
     instance: SQLITE_ES256,
     request: 'api-key-verify',
-    target: '≥ 0.75× ceiling',
+    reference: 'reference.api-key-verify',
+    target: '≥ 0.75× ceiling and ≥ 0.85× reference',
   },
   {
     id: 'tessera.refresh-rotation.sqlite',
@@ -87,6 +101,7 @@ export const SCENARIOS = [
     server: 'tessera',
     instance: { ...SQLITE_ES256, db: 'postgres' },
     request: 'cc-jwt',
+    reference: 'reference.cc-jwt-es256',
     peer: 'peer.oidc-provider.cc-jwt-es256',
   },
   {
@@ -102,6 +117,7 @@ export const SCENARIOS = [
     server: 'tessera',
     instance: { ...SQLITE_ES256, seedClients: 100_000 },
     request: 'cc-jwt',
+    reference: 'reference.cc-jwt-es256',
     peer: 'tessera.cc-jwt-es256',
     target: '≥ 0.90× the 10-client figure (tessera.cc-jwt-es256)',
   },
@@ -111,8 +127,26 @@ export const SCENARIOS = [
     server: 'tessera',
     instance: { ...SQLITE_ES256, seedKeys: 1_000_000 },
     request: 'api-key-verify',
+    reference: 'reference.api-key-verify',
     peer: 'tessera.api-key-verify',
     target: '≥ 0.90× the 1,000-key figure (tessera.api-key-verify)',
+  },
+  {
+    // Issue 18: peak RSS ≤ 200 MB per worker with 1,000,000 API keys and 100,000 clients stored.
+    id: 'memory.api-key-verify.clients-100k-keys-1m',
+    kind: 'http',
+    server: 'tessera',
+    instance: { ...SQLITE_ES256, seedClients: 100_000, seedKeys: 1_000_000 },
+    request: 'api-key-verify',
+    target: 'peak RSS ≤ 200 MB',
+  },
+  {
+    id: 'memory.cc-jwt-es256.clients-100k-keys-1m',
+    kind: 'http',
+    server: 'tessera',
+    instance: { ...SQLITE_ES256, seedClients: 100_000, seedKeys: 1_000_000 },
+    request: 'cc-jwt',
+    target: 'peak RSS ≤ 200 MB',
   },
   {
     id: 'workers.cc-jwt-es256.w1',
@@ -165,6 +199,27 @@ export function selectScenarios(scenarios, only) {
   const matches = (id, p) =>
     ids.has(p) ? id === p : id.startsWith(p) || id.split('.').includes(p) || id.includes(`.${p}`);
   return scenarios.filter((s) => patterns.some((p) => matches(s.id, p)));
+}
+
+/**
+ * The selection plus the reference handler of every selected scenario that names one, each placed
+ * just before its first user, so the two run alternately in the same time window (issue 18).
+ */
+export function withReferences(all, selected) {
+  const byId = new Map(all.map((s) => [s.id, s]));
+  const used = new Set(selected.map((s) => s.reference).filter((id) => id !== undefined));
+  const out = [];
+  for (const scenario of selected) {
+    if (used.has(scenario.id)) {
+      continue; // placed before its first user below
+    }
+    const reference = scenario.reference === undefined ? undefined : byId.get(scenario.reference);
+    if (reference !== undefined && !out.includes(reference)) {
+      out.push(reference);
+    }
+    out.push(scenario);
+  }
+  return out;
 }
 
 /** A stable key for the Tessera process a scenario needs; scenarios with the same key share it. */

@@ -78,7 +78,8 @@ export function formatTable(headers, rows, align = headers.map((_, i) => (i === 
 /**
  * The rows of the result table. `results` maps scenario id → summary (from `summarise`, or a
  * custom figure for in-process scenarios: `{ unit, value, p50, p99 }`). Each HTTP row shows its
- * ratio to the peer row it names and to the ceiling (the bare Fastify row).
+ * ratio to the peer row it names, to its reference handler's row (`× ref`) and to the ceiling (the
+ * bare Fastify row).
  */
 export function resultRows(scenarios, results, ceilingId = 'ceiling.fastify-hello') {
   const ceiling = results[ceilingId]?.rps;
@@ -89,7 +90,7 @@ export function resultRows(scenarios, results, ceilingId = 'ceiling.fastify-hell
       continue;
     }
     if (result.skipped !== undefined) {
-      rows.push([scenario.id, `skipped: ${result.skipped}`, '', '', '', '', '', '']);
+      rows.push([scenario.id, `skipped: ${result.skipped}`, '', '', '', '', '', '', '']);
       continue;
     }
     if (result.unit !== undefined) {
@@ -101,17 +102,20 @@ export function resultRows(scenarios, results, ceilingId = 'ceiling.fastify-hell
         scenario.peer === undefined ? '' : formatRatio(ratio(result.value, results[scenario.peer]?.value)),
         '',
         '',
+        '',
         result.note ?? '',
       ]);
       continue;
     }
     const peer = scenario.peer === undefined ? Number.NaN : results[scenario.peer]?.rps;
+    const reference = scenario.reference === undefined ? Number.NaN : results[scenario.reference]?.rps;
     rows.push([
       scenario.id,
       `${formatNumber(result.rps)} req/s`,
       formatNumber(result.p50, 2),
       formatNumber(result.p99, 2),
       scenario.peer === undefined ? '' : formatRatio(ratio(result.rps, peer)),
+      scenario.reference === undefined ? '' : formatRatio(ratio(result.rps, reference)),
       scenario.id === ceilingId ? '' : formatRatio(ratio(result.rps, ceiling)),
       formatNumber(result.peakRssMb),
       result.note ?? '',
@@ -126,6 +130,7 @@ export const TABLE_HEADERS = [
   'p50 ms',
   'p99 ms',
   '× peer',
+  '× ref',
   '× ceiling',
   'peak RSS MB',
   'note',
@@ -136,6 +141,6 @@ export function formatResults(scenarios, results) {
   return formatTable(
     TABLE_HEADERS,
     resultRows(scenarios, results),
-    TABLE_HEADERS.map((_, i) => (i === 0 || i === 7 ? 'left' : 'right')),
+    TABLE_HEADERS.map((_, i) => (i === 0 || i === TABLE_HEADERS.length - 1 ? 'left' : 'right')),
   );
 }

@@ -392,8 +392,11 @@ export async function startTessera(instance, { workDir, profile = false, log = (
     throw error;
   }
   const url = `http://127.0.0.1:${port}`;
-  ctx.jwtToken = await requestToken(url, ctx.jwtClients[0]);
-  ctx.opaqueToken = await requestToken(url, ctx.opaqueClients[0]);
+  const prepare = async () => {
+    ctx.jwtToken = await requestToken(url, ctx.jwtClients[0]);
+    ctx.opaqueToken = await requestToken(url, ctx.opaqueClients[0]);
+  };
+  await prepare();
   ctx.apiKeyVerifyHeaders = {
     'content-type': 'application/x-www-form-urlencoded',
     'x-forwarded-proto': 'https',
@@ -415,6 +418,7 @@ export async function startTessera(instance, { workDir, profile = false, log = (
     child,
     url,
     ctx,
+    prepare,
     dir,
     instance: i,
     async close() {

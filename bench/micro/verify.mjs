@@ -9,7 +9,8 @@
  *   larger than its cache, cycled, so every call misses (hash, signature, claims, cache insert).
  * - `cached`: the same verifier on one token seen before (hash, cache hit, denylist check).
  *
- * Calls are issued in batches of 64 awaited together, the same way for all four.
+ * Calls are issued in batches of 64 awaited together, the same way for all four. With `ops: N`
+ * instead of `seconds`, exactly N calls run (for instruction counts under callgrind).
  */
 import { createPrivateKey, generateKeyPairSync, randomUUID, sign, verify } from 'node:crypto';
 import { join } from 'node:path';
@@ -77,7 +78,9 @@ function rawVerify(token) {
 async function createTesseraVerifier() {
   let mod;
   try {
-    mod = await import(pathToFileURL(join(ROOT_DIR, 'packages/verify/dist/index.js')).href);
+    // TESSERA_BENCH_VERIFY_DIR: another build of packages/verify (with its dist/), to compare builds.
+    const dir = process.env.TESSERA_BENCH_VERIFY_DIR ?? join(ROOT_DIR, 'packages/verify');
+    mod = await import(pathToFileURL(join(dir, 'dist/index.js')).href);
   } catch (error) {
     process.stdout.write(
       `${JSON.stringify({ skip: `packages/verify/dist missing (run tsc -b): ${error.message}` })}\n`,
@@ -140,6 +143,15 @@ if (job.bench === 'node-crypto') {
   throw new Error(`unknown bench ${job.bench}`);
 }
 
+if (job.ops !== undefined) {
+  // A fixed count instead of a time (for instruction counts under valgrind --tool=callgrind: the
+  // difference between `ops: N` and `ops: 0` is N operations' worth).
+  for (let done = 0; done < job.ops; done += BATCH) {
+    await Promise.all(Array.from({ length: Math.min(BATCH, job.ops - done) }, (_, i) => op(done + i)));
+  }
+  process.stdout.write(`${JSON.stringify({ ops: job.ops })}\n`);
+  process.exit(0);
+}
 if (job.warmup > 0) {
   await measure(op, job.warmup);
 }

@@ -3,7 +3,15 @@
  * filter, the command line. No server starts and nothing is timed here (speed is for `npm run bench`).
  */
 import { describe, expect, it } from 'vitest';
-import { instanceKey, parseBenchArgs, SCENARIOS, selectScenarios } from '../lib/scenarios.mjs';
+import { createAnswerTally, failureOf } from '../lib/answers.mjs';
+import { expectedBodyOf, jobFor } from '../lib/requests.mjs';
+import {
+  instanceKey,
+  parseBenchArgs,
+  SCENARIOS,
+  selectScenarios,
+  withReferences,
+} from '../lib/scenarios.mjs';
 import { formatResults, formatTable, median, percentile, ratio, summarise } from '../lib/stats.mjs';
 
 describe('bench statistics', () => {
@@ -61,7 +69,8 @@ describe('bench table', () => {
     const scenarios = [
       { id: 'ceiling.fastify-hello' },
       { id: 'peer.x' },
-      { id: 'tessera.y', peer: 'peer.x' },
+      { id: 'tessera.y', peer: 'peer.x', reference: 'reference.y' },
+      { id: 'reference.y' },
       { id: 'tessera.z' },
       { id: 'verify.w', peer: 'verify.v' },
       { id: 'verify.v' },
@@ -70,13 +79,14 @@ describe('bench table', () => {
       'ceiling.fastify-hello': { rps: 20_000, p50: 1, p99: 3, peakRssMb: 60 },
       'peer.x': { rps: 2_000, p50: 10, p99: 30, peakRssMb: 120 },
       'tessera.y': { rps: 10_000, p50: 2, p99: 5, peakRssMb: 100 },
+      'reference.y': { rps: 12_500, p50: 1, p99: 4, peakRssMb: 70 },
       'tessera.z': { skipped: 'needs PostgreSQL' },
       'verify.w': { value: 50, unit: 'verifications/s', p50: Number.NaN, p99: Number.NaN },
       'verify.v': { value: 100, unit: 'verifications/s', p50: Number.NaN, p99: Number.NaN },
     });
     const row = (id: string) => table.split('\n').find((line) => line.startsWith(`| ${id} `)) ?? '';
     expect(row('tessera.y')).toMatch(
-      /10,000 req\/s \|\s+2\.00 \|\s+5\.00 \|\s+5\.00× \|\s+0\.50× \|\s+100 \|/,
+      /10,000 req\/s \|\s+2\.00 \|\s+5\.00 \|\s+5\.00× \|\s+0\.80× \|\s+0\.50× \|\s+100 \|/,
     );
     expect(row('peer.x')).toMatch(/0\.10× \|/);
     expect(row('tessera.z')).toContain('skipped: needs PostgreSQL');
@@ -144,12 +154,77 @@ describe('bench scenarios', () => {
     expect(ids(['nothing-like-this'])).toEqual([]);
   });
 
+  it('every reference names a reference-handler scenario (issue 18)', () => {
+    const byId = new Map(SCENARIOS.map((s: { id: string }) => [s.id, s]));
+    for (const scenario of SCENARIOS) {
+      if (scenario.reference !== undefined) {
+        expect(byId.get(scenario.reference)?.server).toBe('reference');
+      }
+    }
+    for (const id of ['tessera.cc-jwt-es256', 'tessera.cc-jwt-eddsa', 'tessera.cc-jwt-rs256']) {
+      expect(byId.get(id)?.reference).toBe(id.replace('tessera.', 'reference.'));
+    }
+    expect(byId.get('tessera.api-key-verify')?.reference).toBe('reference.api-key-verify');
+    expect(byId.get('tessera.introspect-jwt')?.reference).toBe('reference.introspect-jwt');
+  });
+
+  it('a selection runs each reference handler just before its first user, alternately', () => {
+    const ids = (only: string[]) =>
+      withReferences(SCENARIOS, selectScenarios(SCENARIOS, only)).map((s: { id: string }) => s.id);
+    expect(ids(['tessera.cc-jwt-es256'])).toEqual(['reference.cc-jwt-es256', 'tessera.cc-jwt-es256']);
+    expect(ids(['tessera.cc-jwt-es256,tessera.cc-jwt-es256.postgres'])).toEqual([
+      'reference.cc-jwt-es256',
+      'tessera.cc-jwt-es256',
+      'tessera.cc-jwt-es256.postgres',
+    ]);
+    const all = ids([]);
+    expect(all).toHaveLength(SCENARIOS.length);
+    expect(all.indexOf('reference.api-key-verify')).toBe(all.indexOf('tessera.api-key-verify') - 1);
+    expect(all.indexOf('reference.introspect-jwt')).toBe(all.indexOf('tessera.introspect-jwt') - 1);
+  });
+
+  it('only a successful answer counts: each request type names the body a success holds', () => {
+    expect(expectedBodyOf('cc-jwt')).toBe('"access_token"');
+    expect(expectedBodyOf('ref-cc-rs256')).toBe('"access_token"');
+    expect(expectedBodyOf('refresh')).toBe('"access_token"');
+    expect(expectedBodyOf('api-key-verify')).toBe('"valid":true');
+    expect(expectedBodyOf('ref-api-key-verify')).toBe('"valid":true');
+    expect(expectedBodyOf('introspect-jwt')).toBe('"active":true');
+    expect(expectedBodyOf('ref-introspect-jwt')).toBe('"active":true');
+    const job = jobFor('ref-cc-eddsa', {
+      clients: [{ id: 'a', secret: 's' }],
+    });
+    expect(job).toMatchObject({ expect: '"access_token"', request: { path: '/eddsa/token' } });
+  });
+
   it('scenarios that need the same Tessera process share one instance key', () => {
     const byId = new Map(SCENARIOS.map((s: { id: string }) => [s.id, s]));
     const key = (id: string) => instanceKey(byId.get(id)?.instance);
     expect(key('tessera.cc-jwt-es256')).toBe(key('tessera.introspect-jwt'));
     expect(key('tessera.cc-jwt-es256')).not.toBe(key('tessera.cc-jwt-eddsa'));
     expect(key('tessera.cc-jwt-es256')).not.toBe(key('growth.cc-jwt-es256.clients-100k'));
+  });
+});
+
+describe('bench answers (issue 18: only successes count)', () => {
+  it('counts a 2xx only when its body holds the success marker; 401, 429 and {"valid":false} never count', () => {
+    const tally = createAnswerTally('"valid":true');
+    tally.count(200, '{"valid":true,"key_id":"k"}');
+    tally.count(200, '{"valid":false,"code":"not_found"}');
+    tally.count(401, '{"error":"invalid_client"}');
+    tally.count(429, '{"valid":true}');
+    expect({ ok: tally.ok, unexpected: tally.unexpected }).toEqual({ ok: 1, unexpected: 1 });
+    tally.reset();
+    expect({ ok: tally.ok, unexpected: tally.unexpected }).toEqual({ ok: 0, unexpected: 0 });
+  });
+
+  it('a run with any non-2xx, error, timeout or unexpected body fails; a clean one does not', () => {
+    const clean = { non2xx: 0, errors: 0, timeouts: 0, unexpected: 0, statusCodes: { 200: { count: 9 } } };
+    expect(failureOf(clean, '"access_token"')).toBeUndefined();
+    expect(failureOf({ ...clean, non2xx: 1 }, '"access_token"')).toMatch(/^1 non-2xx/);
+    expect(failureOf({ ...clean, errors: 2 }, '"access_token"')).toMatch(/^2 /);
+    expect(failureOf({ ...clean, timeouts: 1 }, '"access_token"')).toMatch(/^1 /);
+    expect(failureOf({ ...clean, unexpected: 3 }, '"access_token"')).toMatch(/3 2xx without "access_token"/);
   });
 });
 

@@ -7,9 +7,24 @@
  * Checks (RFC 9068 §4): signature with an allow-listed algorithm (never `none`, never HMAC), `typ`
  * `at+jwt` (§2.1, so an ID token cannot pass as an access token), `iss`, `aud`, `exp`/`nbf` with a
  * small clock tolerance, and the presence of `sub`, `client_id`, `iat` and `jti` (§2.2).
+ *
+ * The signature of a token of the plain shape (header `alg`/`kid`/`typ` only) is checked with a
+ * synchronous `crypto.verify` on a `KeyObject` made once per JWKS key (`jws-signature.ts`), about
+ * twice jose's WebCrypto rate here; the key is still chosen by jose's JWKS, and the claims are still
+ * judged by jose (`UnsecuredJWT.decode` of the verified payload, with the same options). Any other
+ * token goes through `jwtVerify` as a whole.
  */
 import { OAuthError } from '@tessera/protocol';
-import { createRemoteJWKSet, customFetch, errors, type JWTPayload, jwtVerify } from 'jose';
+import {
+  createRemoteJWKSet,
+  customFetch,
+  errors,
+  type JWTPayload,
+  type JWTVerifyOptions,
+  jwtVerify,
+  UnsecuredJWT,
+} from 'jose';
+import { keyFits, keyObjectOf, parsePlainCompactJws, verifyJwsSignature } from './jws-signature.js';
 
 export interface JwtVerifierOptions {
   issuer: string;
@@ -92,6 +107,22 @@ function describeTokenError(error: unknown): string | undefined {
   return undefined;
 }
 
+const unsecuredHeaders = new Map<string | undefined, string>();
+
+/** The base64url `{"alg":"none","typ":…}` header under which jose judges a verified payload's claims. */
+function unsecuredHeader(typ: string | undefined): string {
+  let header = unsecuredHeaders.get(typ);
+  if (header === undefined) {
+    header = Buffer.from(JSON.stringify(typ === undefined ? { alg: 'none' } : { alg: 'none', typ })).toString(
+      'base64url',
+    );
+    if (unsecuredHeaders.size < 16) {
+      unsecuredHeaders.set(typ, header);
+    }
+  }
+  return header;
+}
+
 function isString(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0;
 }
@@ -137,20 +168,53 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     return keySet;
   }
 
+  /** The same rules for both paths (RFC 9068 §4). */
+  function claimRules(now: number): JWTVerifyOptions {
+    return {
+      issuer: options.issuer,
+      audience: [...options.audience],
+      algorithms: [...options.algorithms],
+      typ: 'at+jwt',
+      clockTolerance: options.clockTolerance,
+      currentDate: new Date(now * 1000),
+      requiredClaims: ['exp', 'iat', 'sub', 'jti', 'client_id'],
+    };
+  }
+
+  /**
+   * The fast path, or undefined when the token or its key is not of the plain shape. The claims are
+   * judged only once the signature holds: jose's `UnsecuredJWT.decode` of a `none` header carrying
+   * the token's `typ` and the token's own payload segment applies exactly `jwtVerify`'s claim rules.
+   */
+  async function verifyPlain(token: string, rules: JWTVerifyOptions): Promise<JWTPayload | undefined> {
+    const jws = parsePlainCompactJws(token, options.algorithms);
+    if (jws === undefined) {
+      return undefined;
+    }
+    const jwks = await keys();
+    const key = keyObjectOf(
+      await jwks(jws.header, {
+        protected: jws.protectedSegment,
+        payload: jws.payloadSegment,
+        signature: jws.signatureSegment,
+      }),
+    );
+    if (key === undefined || !keyFits(jws.header.alg, key)) {
+      return undefined;
+    }
+    if (!verifyJwsSignature(jws, key)) {
+      throw new errors.JWSSignatureVerificationFailed();
+    }
+    const unsecured = unsecuredHeader(jws.header.typ);
+    return UnsecuredJWT.decode(`${unsecured}.${jws.payloadSegment}.`, rules).payload;
+  }
+
   return {
     async verify(token, now) {
       let payload: JWTPayload;
       try {
-        const result = await jwtVerify(token, await keys(), {
-          issuer: options.issuer,
-          audience: [...options.audience],
-          algorithms: [...options.algorithms],
-          typ: 'at+jwt',
-          clockTolerance: options.clockTolerance,
-          currentDate: new Date(now * 1000),
-          requiredClaims: ['exp', 'iat', 'sub', 'jti', 'client_id'],
-        });
-        payload = result.payload;
+        const rules = claimRules(now);
+        payload = (await verifyPlain(token, rules)) ?? (await jwtVerify(token, await keys(), rules)).payload;
       } catch (error) {
         if (error instanceof OAuthError) {
           throw error;

@@ -27,6 +27,7 @@ import {
 } from '../oauth/introspection.js';
 import { createJwtAccessTokenRevoker, createOpaqueAccessTokenRevoker } from '../oauth/revocation.js';
 import { type AccessTokenService, createAccessTokenService } from '../tokens/access-token.js';
+import { createAccessTokenGroupCommit } from '../tokens/access-token-group-commit.js';
 import { createRevocations, type RevocationDenylist } from '../tokens/revocations.js';
 import { type AccessTokenVerifier, createAccessTokenVerifier } from '../tokens/verify-access-token.js';
 import type { Core } from './core.js';
@@ -124,7 +125,8 @@ export function composeOAuthCore(core: Core): OAuthCore {
     keyring,
     algorithm: config.keys.algorithm,
     clock,
-    store,
+    // Opaque tokens of concurrent requests share one durable INSERT (group commit).
+    store: createAccessTokenGroupCommit(store),
     ttl: { default: config.tokens.accessTokenTtl, max: config.tokens.maxAccessTokenTtl },
   });
   const verifyAccessToken = createAccessTokenVerifier({ issuer, keyring, clock });

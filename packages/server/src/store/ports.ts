@@ -226,6 +226,11 @@ export interface AccessTokenRecord {
 
 export interface AccessTokenStore {
   insertAccessToken(token: AccessTokenRecord): Promise<void>;
+  /**
+   * Inserts every token in one statement, all or none (group commit: the opaque tokens of concurrent
+   * requests share one durable write); `ConflictError` when any hash already exists.
+   */
+  insertAccessTokens(tokens: readonly AccessTokenRecord[]): Promise<void>;
   findAccessToken(hash: string): Promise<AccessTokenRecord | undefined>;
   /** Marks the token revoked; returns the record as it was, or undefined when unknown. */
   revokeAccessToken(hash: string, now: number): Promise<AccessTokenRecord | undefined>;

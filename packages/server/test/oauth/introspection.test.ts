@@ -245,6 +245,20 @@ describe('RFC 8725 forged JWTs are inactive at introspection', () => {
     await expectInactive(untyped);
   });
 
+  it('RFC 9068 §4 / RFC 7519 §4.1 — the server key signed it, but iss is foreign, exp has passed or a required claim is missing → inactive', async () => {
+    const key = t.keyring.find(kid);
+    if (key === undefined) {
+      throw new Error('the genuine token kid is not in the keyring');
+    }
+    const claims = payloadOf();
+    const signed = (payload: Record<string, unknown>) =>
+      new SignJWT(payload).setProtectedHeader({ alg: key.alg, typ: 'at+jwt', kid }).sign(key.privateKey);
+    await expectInactive(await signed({ ...claims, iss: 'https://impostor.example' }));
+    await expectInactive(await signed({ ...claims, exp: Number(claims.iat) - 1 }));
+    const { jti: _jti, ...withoutJti } = claims;
+    await expectInactive(await signed(withoutJti));
+  });
+
   it('RFC 7515 §4.1.4 — unknown kid → inactive', async () => {
     const attacker = await generateKeyPair('ES256');
     const forged = await new SignJWT(payloadOf())

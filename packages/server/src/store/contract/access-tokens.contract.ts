@@ -13,6 +13,21 @@ export function describeAccessTokenStore(makeStore: MakeStore): void {
       expect(await store().findAccessToken(token.hash)).toEqual(token);
     });
 
+    it('inserts a batch in one statement, all or none (group commit)', async () => {
+      const clientId = await seedClient();
+      const batch = [newAccessToken(clientId), newAccessToken(clientId, { grantId: uid('fam') })];
+      await store().insertAccessTokens(batch);
+      for (const token of batch) {
+        expect(await store().findAccessToken(token.hash)).toEqual(token);
+      }
+      const fresh = newAccessToken(clientId);
+      await expect(store().insertAccessTokens([fresh, batch[0] ?? fresh])).rejects.toBeInstanceOf(
+        ConflictError,
+      );
+      expect(await store().findAccessToken(fresh.hash)).toBeUndefined();
+      await store().insertAccessTokens([]);
+    });
+
     it('returns undefined for an unknown hash', async () => {
       expect(await store().findAccessToken(uid('hash'))).toBeUndefined();
     });

@@ -20,26 +20,37 @@ function toAccessToken(row: AccessTokenRow): AccessTokenRecord {
   };
 }
 
+function toRow(token: AccessTokenRecord): AccessTokenRow {
+  return {
+    hash: token.hash,
+    jti: token.jti,
+    client_id: token.clientId,
+    subject: token.subject,
+    scope: toJson(token.scope),
+    audience: toJson(token.audience),
+    claims: toJson(token.claims),
+    grant_id: token.grantId,
+    issued_at: token.issuedAt,
+    expires_at: token.expiresAt,
+    revoked_at: token.revokedAt,
+  };
+}
+
 export function accessTokenStore(ctx: SqlContext): AccessTokenStore {
   return {
     async insertAccessToken(token) {
       await unique('access token already exists', () =>
-        ctx.db
-          .insertInto('access_tokens')
-          .values({
-            hash: token.hash,
-            jti: token.jti,
-            client_id: token.clientId,
-            subject: token.subject,
-            scope: toJson(token.scope),
-            audience: toJson(token.audience),
-            claims: toJson(token.claims),
-            grant_id: token.grantId,
-            issued_at: token.issuedAt,
-            expires_at: token.expiresAt,
-            revoked_at: token.revokedAt,
-          })
-          .execute(),
+        ctx.db.insertInto('access_tokens').values(toRow(token)).execute(),
+      );
+    },
+
+    async insertAccessTokens(tokens) {
+      if (tokens.length === 0) {
+        return;
+      }
+      // One multi-row INSERT: a single statement is atomic on both dialects, and one commit.
+      await unique('access token already exists', () =>
+        ctx.db.insertInto('access_tokens').values(tokens.map(toRow)).execute(),
       );
     },
 
