@@ -10,6 +10,7 @@ import type { Clock } from '../../clock.js';
 import type { Config } from '../../config/schema.js';
 import type { Keyring } from '../../keys/keyring.js';
 import type { InteractionSealer } from '../../oauth/authorize/interaction.js';
+import { idTokenAlgorithms } from '../../oauth/oidc/id-token.js';
 import type { ClientRecord, Store } from '../../store/ports.js';
 import type { Revocations } from '../../tokens/revocations.js';
 import type { AccessTokenVerifier } from '../../tokens/verify-access-token.js';
@@ -34,6 +35,7 @@ import { advertiseLogin } from './login-discovery.js';
 export interface LoginFeatureDeps {
   config: { login: Pick<Config['login'], 'requirePkce' | 'codeTtl' | 'sessionMaxAge'> } & {
     oidc: Pick<Config['oidc'], 'endSessionHintMaxAge' | 'idTokenAlgorithm'>;
+    keys: Pick<Config['keys'], 'algorithm'>;
   };
   issuer: string;
   store: Store;
@@ -101,7 +103,7 @@ export function createLoginFeature(deps: LoginFeatureDeps): HttpFeature {
         clock,
         limit: deps.userinfoLimit,
       });
-      advertiseLogin(context.caps, { idTokenAlgorithm: config.oidc.idTokenAlgorithm });
+      advertiseLogin(context.caps, { idTokenAlgorithms: idTokenAlgorithms(config) });
     },
     registerAdmin(admin) {
       registerUserRoutes(admin, { users: deps.users });

@@ -25,6 +25,7 @@ export interface ClientsTable {
   metadata: JsonText;
   jwks: JsonText | null;
   jwks_uri: string | null;
+  id_token_signed_response_alg: string | null;
   first_party: Flag;
   permissions: JsonText;
   disabled: Flag;
