@@ -40,7 +40,15 @@ interface Manifest {
   name: string;
   bin?: Record<string, string>;
   exports: Record<string, { types: string; default: string }>;
+  license?: string;
+  repository?: { type: string; url: string; directory: string };
+  engines?: { node?: string };
+  dependencies?: Record<string, string>;
 }
+
+/** Build, test and lint tools: none belongs in what `npm install @tessera/server` pulls in. */
+const DEV_TOOLS =
+  /^(typescript|tsx|vitest|@vitest\/.*|@biomejs\/.*|@types\/.*|playwright.*|vite|esbuild|publint|@arethetypeswrong\/.*|fast-check|pino-pretty)$/;
 
 function manifestOf(dir: string): Manifest {
   return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Manifest;
@@ -59,6 +67,7 @@ async function nodeScript(cwd: string, script: string): Promise<string> {
 describe('packaging: the packed tarballs, installed into an empty folder', () => {
   let scratch: string;
   let app: string;
+  let tarballs: string[] = [];
   const children: ChildProcess[] = [];
 
   beforeAll(
@@ -83,7 +92,7 @@ describe('packaging: the packed tarballs, installed into an empty folder', () =>
         ],
         { cwd: ROOT, timeout: STEP_HANG_MS, maxBuffer: 16 * 1024 * 1024 },
       );
-      const tarballs = (JSON.parse(stdout) as { filename: string }[]).map((packed) =>
+      tarballs = (JSON.parse(stdout) as { filename: string }[]).map((packed) =>
         join(scratch, packed.filename),
       );
       expect(tarballs).toHaveLength(PACKAGES.length);
@@ -230,6 +239,58 @@ createTokenClient({ issuer: 'https://auth.example', clientId: 'c' });
       expect(compiled.stdout).toBe('');
     },
     TEST_HANG_MS,
+  );
+
+  it(
+    'each tarball is publishable: README, LICENSE, license, repository (with its directory), engines node >=20.19; the server depends on no dev tool',
+    () => {
+      for (const name of PACKAGES) {
+        const dir = join(app, 'node_modules', '@tessera', name);
+        const manifest = manifestOf(dir);
+        expect(existsSync(join(dir, 'README.md')), `${name}: README.md`).toBe(true);
+        expect(readFileSync(join(dir, 'LICENSE'), 'utf8'), `${name}: LICENSE`).toContain('Apache License');
+        expect(manifest.license, name).toBe('Apache-2.0');
+        expect(manifest.repository, name).toMatchObject({ type: 'git', directory: `packages/${name}` });
+        expect(manifest.engines?.node, name).toBe('>=20.19');
+        const tools = Object.keys(manifest.dependencies ?? {}).filter((dep) => DEV_TOOLS.test(dep));
+        expect(tools, `${name}: dev tools among the runtime dependencies`).toEqual([]);
+      }
+    },
+    TEST_HANG_MS,
+  );
+
+  it(
+    'publint --strict and @arethetypeswrong/cli (ESM-only profile) pass on every tarball',
+    async () => {
+      const bin = (tool: string) => join(ROOT, 'node_modules', '.bin', tool);
+      for (const tarball of tarballs) {
+        // Both exit non-zero on a problem; the output says which.
+        const lint = await run(bin('publint'), ['run', tarball, '--strict'], {
+          cwd: scratch,
+          timeout: STEP_HANG_MS,
+        }).catch((error: { stdout?: string; stderr?: string }) => ({
+          stdout: `publint failed: ${error.stdout ?? ''}${error.stderr ?? ''}`,
+        }));
+        expect(lint.stdout, tarball).toContain('All good!');
+        // The packages are ESM only (`type: module`, `exports` without `require`), so the CommonJS
+        // resolutions (node10, node16 from CJS) are out of scope: the `esm-only` profile.
+        const types = await run(bin('attw'), [tarball, '--profile', 'esm-only', '--format', 'json'], {
+          cwd: scratch,
+          timeout: STEP_HANG_MS,
+          maxBuffer: 16 * 1024 * 1024,
+        }).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '{}' }));
+        const report = JSON.parse(types.stdout) as { analysis?: { problems?: unknown[] } };
+        const problems = (report.analysis?.problems ?? []).filter(
+          (problem) =>
+            !['node10', 'node16-cjs'].includes(
+              String((problem as { resolutionKind?: string }).resolutionKind),
+            ),
+        );
+        expect(problems, tarball).toEqual([]);
+        expect(report.analysis, `${tarball}: attw analysed it`).toBeDefined();
+      }
+    },
+    TEST_HANG_MS * 2,
   );
 
   it(
