@@ -4,8 +4,11 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import fastifyJwt from '@fastify/jwt';
 import express from 'express';
 import { auth, requiredScopes } from 'express-oauth2-jwt-bearer';
+import Fastify from 'fastify';
+import buildGetJwks from 'get-jwks';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API, type RegisteredClient, startTessera, type Tessera } from './support/tessera.js';
@@ -91,6 +94,43 @@ describe('express-oauth2-jwt-bearer with its default issuerBaseURL configuration
     const response = await fetch(`${base}/cookies`, { headers: { authorization: `Bearer ${token}` } });
     expect(response.status, await response.clone().text()).toBe(200);
     expect(await response.json()).toEqual({ client_id: app.clientId, alg: 'ES256' });
+  });
+});
+
+describe('@fastify/jwt + get-jwks', () => {
+  it('RFC 9068 §4 + OIDC Discovery — verifies an ES256 access token with the key found through discovery', async () => {
+    // The pattern of @fastify/jwt's README: the key by `kid` from the issuer's JWKS, found through
+    // the issuer's discovery document (get-jwks `providerDiscovery`), issuer and audience checked.
+    const getJwks = buildGetJwks({ providerDiscovery: true, issuersWhitelist: [t.url] });
+    const api = Fastify();
+    await api.register(fastifyJwt, {
+      decode: { complete: true },
+      secret: (_request: unknown, token: unknown) => {
+        const { header, payload } = token as {
+          header: { kid: string; alg: string };
+          payload: { iss: string };
+        };
+        return getJwks.getPublicKey({ kid: header.kid, alg: header.alg, domain: payload.iss });
+      },
+      verify: { allowedIss: t.url, allowedAud: API },
+    });
+    api.get('/cookies', async (request) => {
+      const payload = await request.jwtVerify<{ client_id: string; scope: string }>();
+      return { client_id: payload.client_id, scope: payload.scope };
+    });
+    try {
+      const token = await t.token(app, 'cookies:read');
+      const ok = await api.inject({ url: '/cookies', headers: { authorization: `Bearer ${token}` } });
+      expect(ok.statusCode, ok.body).toBe(200);
+      expect(ok.json()).toEqual({ client_id: app.clientId, scope: 'cookies:read' });
+      const other = await api.inject({
+        url: '/cookies',
+        headers: { authorization: `Bearer ${token.slice(0, -4)}AAAA` },
+      });
+      expect(other.statusCode).toBe(401);
+    } finally {
+      await api.close();
+    }
   });
 });
 
