@@ -6,7 +6,15 @@
  * install step is what the packaging test does with the packed tarballs).
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -88,4 +96,20 @@ describe('docs/operations.md', () => {
     },
     HANG_MS,
   );
+});
+
+describe('npx tessera in the docs', () => {
+  it("a page that runs the bare `npx tessera` says it is the repository's own CLI and names `npx -p @tessera/server tessera` for elsewhere (a bare one outside the checkout fetches an unrelated package)", () => {
+    const pages = [
+      'README.md',
+      ...readdirSync(join(ROOT, 'docs')).map((name) => join('docs', name)),
+      ...['protocol', 'server', 'verify', 'client'].map((name) => join('packages', name, 'README.md')),
+      ...readdirSync(join(ROOT, 'examples')).map((name) => join('examples', name, 'README.md')),
+    ].filter((page) => page.endsWith('.md') && existsSync(join(ROOT, page)));
+    const offenders = pages.filter((page) => {
+      const text = readFileSync(join(ROOT, page), 'utf8');
+      return /npx tessera\b/.test(text) && !text.includes('npx -p @tessera/server tessera');
+    });
+    expect(offenders).toEqual([]);
+  });
 });
