@@ -1,6 +1,6 @@
 /**
  * Interop with Auth.js (`@auth/core` 0.41, unmodified): its built-in OIDC provider type against a
- * listening Tessera. Discovery, the authorization code flow with PKCE, state and nonce (OIDC Core
+ * listening Tessera. Discovery, the authorization code flow with PKCE (Auth.js's default check; OIDC Core
  * §3.1, RFC 7636), the ID token checked by Auth.js (oauth4webapi inside), and the session it makes.
  * Auth.js runs in-process on web Request/Response; the browser is a cookie jar per origin.
  */
@@ -67,7 +67,7 @@ class Jar {
 }
 
 describe('Auth.js (@auth/core) OIDC provider', () => {
-  it('OIDC Core §3.1 + RFC 7636 — signs in through Tessera (discovery, PKCE, state, nonce) and holds a session with the user', async () => {
+  it('OIDC Core §3.1 + RFC 7636 — signs in through Tessera (discovery, PKCE, the ID token iss, aud and signature) and holds a session with the user', async () => {
     const rp = new Jar();
     const { csrfToken } = (await (await rp.call(`${RP}/auth/csrf`)).json()) as { csrfToken: string };
     const start = await rp.call(`${RP}/auth/signin/tessera`, {
