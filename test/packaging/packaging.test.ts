@@ -38,9 +38,18 @@ const run = promisify(execFile);
 
 interface Manifest {
   name: string;
+  version: string;
   bin?: Record<string, string>;
   exports: Record<string, { types: string; default: string }>;
+  license?: string;
+  repository?: { type: string; url: string; directory: string };
+  engines?: { node?: string };
+  dependencies?: Record<string, string>;
 }
+
+/** Build, test and lint tools: none belongs in what `npm install @tessera/server` pulls in. */
+const DEV_TOOLS =
+  /^(typescript|tsx|vitest|@vitest\/.*|@biomejs\/.*|@types\/.*|playwright.*|vite|esbuild|publint|@arethetypeswrong\/.*|fast-check|pino-pretty)$/;
 
 function manifestOf(dir: string): Manifest {
   return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Manifest;
@@ -59,6 +68,7 @@ async function nodeScript(cwd: string, script: string): Promise<string> {
 describe('packaging: the packed tarballs, installed into an empty folder', () => {
   let scratch: string;
   let app: string;
+  let tarballs: string[] = [];
   const children: ChildProcess[] = [];
 
   beforeAll(
@@ -83,7 +93,7 @@ describe('packaging: the packed tarballs, installed into an empty folder', () =>
         ],
         { cwd: ROOT, timeout: STEP_HANG_MS, maxBuffer: 16 * 1024 * 1024 },
       );
-      const tarballs = (JSON.parse(stdout) as { filename: string }[]).map((packed) =>
+      tarballs = (JSON.parse(stdout) as { filename: string }[]).map((packed) =>
         join(scratch, packed.filename),
       );
       expect(tarballs).toHaveLength(PACKAGES.length);
@@ -229,6 +239,159 @@ createTokenClient({ issuer: 'https://auth.example', clientId: 'c' });
         { cwd: app, timeout: STEP_HANG_MS },
       ).catch((error: { stdout?: string }) => ({ stdout: `tsc failed:\n${error.stdout ?? String(error)}` }));
       expect(compiled.stdout).toBe('');
+    },
+    TEST_HANG_MS,
+  );
+
+  it(
+    'each tarball is publishable: README, LICENSE, license, repository (with its directory), engines node >=20.19; the server depends on no dev tool',
+    () => {
+      for (const name of PACKAGES) {
+        const dir = join(app, 'node_modules', '@tessera', name);
+        const manifest = manifestOf(dir);
+        expect(existsSync(join(dir, 'README.md')), `${name}: README.md`).toBe(true);
+        expect(readFileSync(join(dir, 'LICENSE'), 'utf8'), `${name}: LICENSE`).toContain('Apache License');
+        expect(manifest.license, name).toBe('Apache-2.0');
+        expect(manifest.repository, name).toMatchObject({ type: 'git', directory: `packages/${name}` });
+        expect(manifest.engines?.node, name).toBe('>=20.19');
+        const tools = Object.keys(manifest.dependencies ?? {}).filter((dep) => DEV_TOOLS.test(dep));
+        expect(tools, `${name}: dev tools among the runtime dependencies`).toEqual([]);
+      }
+    },
+    TEST_HANG_MS,
+  );
+
+  it(
+    'publint --strict and @arethetypeswrong/cli (ESM-only profile) pass on every tarball',
+    async () => {
+      const bin = (tool: string) => join(ROOT, 'node_modules', '.bin', tool);
+      for (const tarball of tarballs) {
+        // Both exit non-zero on a problem; the output says which.
+        const lint = await run(bin('publint'), ['run', tarball, '--strict'], {
+          cwd: scratch,
+          timeout: STEP_HANG_MS,
+        }).catch((error: { stdout?: string; stderr?: string }) => ({
+          stdout: `publint failed: ${error.stdout ?? ''}${error.stderr ?? ''}`,
+        }));
+        expect(lint.stdout, tarball).toContain('All good!');
+        // The packages are ESM only (`type: module`, `exports` without `require`), so the CommonJS
+        // resolutions (node10, node16 from CJS) are out of scope: the `esm-only` profile.
+        const types = await run(bin('attw'), [tarball, '--profile', 'esm-only', '--format', 'json'], {
+          cwd: scratch,
+          timeout: STEP_HANG_MS,
+          maxBuffer: 16 * 1024 * 1024,
+        }).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '{}' }));
+        const report = JSON.parse(types.stdout) as { analysis?: { problems?: unknown[] } };
+        const problems = (report.analysis?.problems ?? []).filter(
+          (problem) =>
+            !['node10', 'node16-cjs'].includes(
+              String((problem as { resolutionKind?: string }).resolutionKind),
+            ),
+        );
+        expect(problems, tarball).toEqual([]);
+        expect(report.analysis, `${tarball}: attw analysed it`).toBeDefined();
+      }
+    },
+    TEST_HANG_MS * 2,
+  );
+
+  it(
+    'container: the Dockerfile is multi-stage, non-root, with a data volume and a health check, and copies only files that exist; compose.yaml runs it read-only beside PostgreSQL',
+    () => {
+      const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+      const stages = dockerfile.split(/^FROM /m).slice(1);
+      expect(stages.length, 'multi-stage').toBeGreaterThanOrEqual(2);
+      const runtime = stages.at(-1) ?? '';
+      expect(runtime).toMatch(/^USER node$/m);
+      expect(runtime).toMatch(/^VOLUME \["\/var\/lib\/tessera"\]$/m);
+      expect(runtime).toMatch(/^HEALTHCHECK .*\n\s+CMD \["node", "\/opt\/tessera\/healthcheck\.mjs"\]$/m);
+      expect(runtime).toContain('TESSERA_DATA_DIR=/var/lib/tessera');
+      expect(runtime).toMatch(/^ENTRYPOINT \["\/opt\/tessera\/docker-entrypoint\.sh"\]$/m);
+      for (const line of dockerfile.split('\n').filter((l) => /^COPY (?!--from)/.test(l))) {
+        const sources = line
+          .replace(/^COPY /, '')
+          .trim()
+          .split(/\s+/)
+          .slice(0, -1);
+        for (const source of sources) {
+          expect(existsSync(join(ROOT, source)), `${line}: ${source} exists`).toBe(true);
+        }
+      }
+      const compose = readFileSync(join(ROOT, 'compose.yaml'), 'utf8');
+      expect(compose).toMatch(/^ {2}tessera:\n(?: {4}.*\n)*? {4}read_only: true$/m);
+      expect(compose).toMatch(/^ {2}postgres:\n {4}image: postgres:/m);
+      expect(compose).toContain('TESSERA_DATABASE_URL_FILE: /run/secrets/database_url');
+      expect(compose).toContain('tessera-data:/var/lib/tessera');
+    },
+    TEST_HANG_MS,
+  );
+
+  it(
+    "container: /opt/tessera laid out from the tarballs runs the image's entrypoint (--version, serve) and its health check answers 0 while serving, 1 after",
+    async () => {
+      const entrypoint = join(ROOT, 'deploy', 'docker-entrypoint.sh');
+      const healthcheck = join(ROOT, 'deploy', 'healthcheck.mjs');
+      const data = join(scratch, 'volume');
+      mkdirSync(data);
+      const port = await freePort();
+      // The image's environment, with /opt/tessera and the volume replaced by scratch folders.
+      const env = {
+        PATH: process.env.PATH ?? '',
+        TESSERA_HOME: app,
+        TESSERA_DATA_DIR: data,
+        TESSERA_PORT: String(port),
+        TESSERA_LOG_LEVEL: 'warn',
+      };
+      const version = await run(entrypoint, ['--version'], { cwd: scratch, env, timeout: STEP_HANG_MS });
+      expect(version.stdout.trim()).toBe(manifestOf(join(app, 'node_modules', '@tessera', 'server')).version);
+
+      const child = spawn(entrypoint, ['serve', '--dev'], { cwd: scratch, env });
+      children.push(child);
+      let output = '';
+      await new Promise<void>((resolve, reject) => {
+        const hang = setTimeout(() => reject(new Error(`no banner: ${output}`)), STEP_HANG_MS);
+        const read = (chunk: Buffer) => {
+          output += chunk.toString();
+          if (output.includes('Tessera is listening')) {
+            clearTimeout(hang);
+            resolve();
+          }
+        };
+        child.stdout.on('data', read);
+        child.stderr.on('data', read);
+        child.once('exit', (code) => {
+          clearTimeout(hang);
+          reject(new Error(`exited early with ${code}: ${output}`));
+        });
+      });
+      // Everything it wrote is on the volume: a read-only root filesystem is enough.
+      expect(existsSync(join(data, 'tessera.db'))).toBe(true);
+      const healthy = await run(process.execPath, [healthcheck], { env, timeout: STEP_HANG_MS });
+      expect(healthy.stderr).toBe('');
+
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      const down = await run(process.execPath, [healthcheck], { env, timeout: STEP_HANG_MS }).then(
+        () => 0,
+        (error: { code?: number }) => error.code,
+      );
+      expect(down).toBe(1);
+    },
+    TEST_HANG_MS,
+  );
+
+  it(
+    'deploy/tessera.service passes systemd-analyze verify (where systemd is installed)',
+    async () => {
+      const analyze = '/usr/bin/systemd-analyze';
+      if (!existsSync(analyze)) {
+        return;
+      }
+      const unit = join(scratch, 'tessera.service');
+      copyFileSync(join(ROOT, 'deploy', 'tessera.service'), unit);
+      const verified = await run(analyze, ['verify', unit], { timeout: STEP_HANG_MS });
+      expect(verified.stderr).toBe('');
     },
     TEST_HANG_MS,
   );

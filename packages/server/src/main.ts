@@ -46,6 +46,7 @@ import { createInteractionSealer } from './oauth/authorize/interaction.js';
 import type { ClientAuthMethods } from './oauth/client-auth/client-authenticator.js';
 import { createClientService } from './oauth/clients/index.js';
 import { createClientRegistration } from './oauth/clients/registration.js';
+import { idTokenAlgorithms } from './oauth/oidc/id-token.js';
 import { type OpenStoreOptions, openStore } from './store/open-store.js';
 import type { Store } from './store/ports.js';
 import { createNotifyBridge } from './store/postgres/notify-bridge.js';
@@ -113,6 +114,7 @@ function compose(core: Core, adminTokens: AdminTokenService): Composition {
     clock: core.clock,
     audit: core.audit,
     config,
+    idTokenAlgorithms: idTokenAlgorithms(config),
     revocations: oauth.revocations,
   });
   const apiKeys = composeApiKeys(core, oauth);
@@ -438,8 +440,9 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       retention: config.tokens.maxAccessTokenTtl + SKEW_SECONDS,
     });
     try {
-      // Access tokens sign with keys.algorithm, ID tokens with oidc.idTokenAlgorithm (RS256 by default).
-      await keyring.load([...new Set([config.keys.algorithm, config.oidc.idTokenAlgorithm])]);
+      // Access tokens sign with keys.algorithm, ID tokens with oidc.idTokenAlgorithm (RS256 by
+      // default) or, per client, with keys.algorithm too.
+      await keyring.load([...new Set([config.keys.algorithm, ...idTokenAlgorithms(config)])]);
     } catch (error) {
       if (error instanceof UnsealError) {
         throw new ConfigError(

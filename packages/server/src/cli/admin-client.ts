@@ -12,9 +12,11 @@
  * must never make the CLI send a configured credential elsewhere. The credential only travels over
  * https, or plain http to a loopback address.
  */
+
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/schema.js';
+import { explainTls } from './explain.js';
 
 export interface AdminClientOptions {
   url?: string | undefined;
@@ -129,7 +131,8 @@ export function createAdminClient(config: Readonly<Config>, options: AdminClient
         });
       } catch (error) {
         throw new Error(
-          `Cannot reach the Tessera server at ${url} (is it running?): ${(error as Error).message}`,
+          explainTls(error, `the Tessera server at ${url}`) ??
+            `Cannot reach the Tessera server at ${url} (is it running?): ${(error as Error).message}`,
         );
       }
       const text = await response.text();

@@ -2,6 +2,7 @@
  * The `tessera` command. Offline commands (`migrate`, `config`, `master-key`) work on the configuration and the
  * database directly; online commands go through a running server's admin API.
  */
+import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -11,6 +12,7 @@ import { addApiKeysCommands } from './commands/api-keys.js';
 import { addClientsCommands } from './commands/clients.js';
 import { runConfigCheck, runConfigDocs } from './commands/config.js';
 import { addConsentsCommands } from './commands/consents.js';
+import { type InitOptions, runInit } from './commands/init.js';
 import { runMasterKeyRotate } from './commands/master-key.js';
 import { runMigrate } from './commands/migrate.js';
 import { runServe } from './commands/serve.js';
@@ -49,9 +51,18 @@ export function admin(program: Command) {
   });
 }
 
+/** The version in @tessera/server's package.json (two levels up from src/cli and from dist/cli). */
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return manifest.version;
+}
+
 export function buildCli(): Command {
   const program = new Command('tessera')
     .description('Tessera: API-token authentication server')
+    .version(packageVersion(), '-V, --version', 'print the version of @tessera/server')
     .option('--config <path>', 'JSON config file (default: ./tessera.config.json when present)')
     .option('--data-dir <path>', 'data folder (default ./.tessera)')
     .option(
@@ -96,9 +107,30 @@ export function buildCli(): Command {
     });
 
   program
+    .command('init')
+    .description(
+      'write a production config, a master key and an admin credential (0600) into a folder, and print the next steps',
+    )
+    .requiredOption('--issuer <url>', 'the https issuer URL clients will use, e.g. https://auth.example.com')
+    .option('--dir <path>', 'folder to write into', '.')
+    .option('--tls-cert <path>', 'PEM certificate chain: terminate TLS in Tessera (default: behind a proxy)')
+    .option('--tls-key <path>', 'PEM private key for --tls-cert')
+    .option('--trust-proxy <hops|addresses>', 'without TLS here: the proxies in front (default 1)')
+    .option(
+      '--database-url <url>',
+      'PostgreSQL URL (default: SQLite in DIR/data); stored 0600, not in the config',
+    )
+    .option('--port <port>', 'port to listen on (default 4000, or 443 with TLS)')
+    .option('--force', 'overwrite existing files (a replaced master key cannot open what the old one sealed)')
+    .action((opts: InitOptions) => {
+      runInit(opts);
+    });
+
+  program
     .command('migrate')
     .description('apply pending database migrations and exit')
-    .action(async () => runMigrate(load(program)));
+    // Only what it uses: the database (database.url or dataDir), not the serve-only settings.
+    .action(async () => runMigrate(load(program, {}, 'client')));
 
   program
     .command('master-key')

@@ -54,7 +54,7 @@ function getPath(tree: Tree, path: string): unknown {
   return node;
 }
 
-function readConfigFile(file: string, options: ConfigOption[]): Tree {
+function readConfigFile(file: string, options: ConfigOption[], problems: string[]): Tree {
   const path = file;
   let parsed: unknown;
   try {
@@ -73,9 +73,10 @@ function readConfigFile(file: string, options: ConfigOption[]): Tree {
       if (groups.has(dotted) && typeof value === 'object' && value !== null && !Array.isArray(value)) {
         walk(value as Tree, dotted);
       } else if (!known.has(dotted)) {
-        throw new ConfigError(
+        problems.push(
           `Unknown key "${dotted}" in config file ${path}; see docs/configuration.md for the keys`,
         );
+        delete node[key];
       }
     }
   };
@@ -95,12 +96,41 @@ function describeIssue(
   return `Invalid configuration: ${where}: ${message}${value === undefined ? '' : `, got ${shown}`}.${allowed}`;
 }
 
-/** Reads, merges and validates the configuration. Throws {@link ConfigError} on the first problem. */
+/** One error for every problem found, so an operator fixes them all in one go. */
+function problemsError(problems: readonly string[]): ConfigError {
+  if (problems.length === 1) {
+    return new ConfigError(problems[0]);
+  }
+  return new ConfigError(
+    `${problems.length} configuration problems:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`,
+  );
+}
+
+function deletePath(tree: Tree, path: readonly PropertyKey[]): void {
+  let node: unknown = tree;
+  for (const [index, part] of path.entries()) {
+    if (typeof node !== 'object' || node === null) {
+      return;
+    }
+    if (index === path.length - 1) {
+      delete (node as Record<PropertyKey, unknown>)[part];
+      return;
+    }
+    node = (node as Record<PropertyKey, unknown>)[part];
+  }
+}
+
+/**
+ * Reads, merges and validates the configuration. Throws one {@link ConfigError} listing every
+ * problem: those of the file and the environment, every invalid value, and (checked on the rest
+ * with the invalid values left at their defaults) every production rule the settings break.
+ */
 export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const all = listOptions();
   const input: Tree = {};
+  const problems: string[] = [];
 
   const file =
     options.file ?? (existsSync(resolve(cwd, 'tessera.config.json')) ? 'tessera.config.json' : undefined);
@@ -109,14 +139,15 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
     if (!existsSync(path)) {
       throw new ConfigError(`Config file ${path} does not exist`);
     }
-    Object.assign(input, readConfigFile(path, all));
+    Object.assign(input, readConfigFile(path, all, problems));
   }
 
   for (const option of all) {
     const direct = env[option.env];
     const fromFile = option.meta.secret === true ? env[`${option.env}_FILE`] : undefined;
     if (direct !== undefined && fromFile !== undefined) {
-      throw new ConfigError(`Set either ${option.env} or ${option.env}_FILE, not both`);
+      problems.push(`Set either ${option.env} or ${option.env}_FILE, not both`);
+      continue;
     }
     if (direct !== undefined) {
       setPath(input, option.path, direct);
@@ -124,7 +155,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
       try {
         setPath(input, option.path, readFileSync(resolve(cwd, fromFile), 'utf8').trim());
       } catch (error) {
-        throw new ConfigError(
+        problems.push(
           `Cannot read ${option.env}_FILE (${fromFile}): ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
         );
       }
@@ -137,14 +168,22 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
     }
   }
 
-  const result = configSchema.safeParse(input);
+  let result = configSchema.safeParse(input);
+  const invalid: string[] = [];
   if (!result.success) {
-    const issue = result.error.issues[0];
-    const path = issue?.path.join('.') ?? '';
-    const option = all.find((o) => o.path === path);
-    throw new ConfigError(
-      describeIssue(option, path, issue?.message ?? 'invalid value', getPath(input, path)),
-    );
+    for (const issue of result.error.issues) {
+      const path = issue.path.join('.');
+      const option = all.find((o) => o.path === path);
+      problems.push(describeIssue(option, path, issue.message, getPath(input, path)));
+      invalid.push(path);
+      deletePath(input, issue.path);
+    }
+    // The production rules below are checked too, on the valid values (the invalid ones at their
+    // defaults), so the operator sees every problem now rather than one per attempt.
+    result = configSchema.safeParse(input);
+    if (!result.success) {
+      throw problemsError(problems);
+    }
   }
   const config = result.data;
   if (config.dev && config.issuer === undefined) {
@@ -153,25 +192,34 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
     config.issuer = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
   }
   if (options.purpose !== 'client') {
-    assertSafe(config);
+    for (const problem of safetyProblems(config)) {
+      // A rule about a value already reported as invalid would only repeat it.
+      if (!invalid.some((path) => problem.includes(`${path} (`))) {
+        problems.push(problem);
+      }
+    }
+  }
+  if (problems.length > 0) {
+    throw problemsError(problems);
   }
   return deepFreeze(config);
 }
 
-/** Outside --dev, refuse settings that would be insecure in production (DESIGN §7). */
-function assertSafe(config: Config): void {
+/** Outside --dev, the settings that would be insecure in production (DESIGN §7), each worded for the operator. */
+function safetyProblems(config: Config): string[] {
+  const problems: string[] = [];
   if ((config.tls.cert === undefined) !== (config.tls.key === undefined)) {
-    throw new ConfigError(
+    problems.push(
       'Invalid configuration: tls.cert (TESSERA_TLS_CERT) and tls.key (TESSERA_TLS_KEY) go together: set both or neither.',
     );
   }
   if (config.masterKey !== undefined && decodeMasterKey(config.masterKey) === undefined) {
-    throw new ConfigError(
+    problems.push(
       'Invalid configuration: masterKey (TESSERA_MASTER_KEY): expected 32 bytes as 64 hex characters or base64/base64url.',
     );
   }
   if (config.masterKeyPrevious !== undefined && decodeMasterKey(config.masterKeyPrevious) === undefined) {
-    throw new ConfigError(
+    problems.push(
       'Invalid configuration: masterKeyPrevious (TESSERA_MASTER_KEY_PREVIOUS): expected 32 bytes as 64 hex characters or base64/base64url.',
     );
   }
@@ -179,37 +227,37 @@ function assertSafe(config: Config): void {
     // --dev drops every production check, and `dev` can come from a config file or
     // TESSERA_DEV as well as the flag: keep it to this machine whatever switched it on.
     if (!isLoopbackHost(config.host)) {
-      throw new ConfigError(
+      problems.push(
         `Refusing dev mode on a non-loopback address: host (TESSERA_HOST) is ${JSON.stringify(config.host)}. Dev mode skips the production checks, so it listens only on 127.0.0.1, ::1 or localhost; turn off dev (--dev, TESSERA_DEV, "dev" in the config file) to serve other hosts.`,
       );
     }
-    return;
+    return problems;
   }
   if (config.issuer === undefined) {
-    throw new ConfigError(
+    problems.push(
       'Invalid configuration: issuer (TESSERA_ISSUER) is required outside --dev, e.g. https://auth.example.com.',
     );
-  }
-  if (!config.issuer.startsWith('https:')) {
-    throw new ConfigError(
+  } else if (!config.issuer.startsWith('https:')) {
+    problems.push(
       'Invalid configuration: issuer (TESSERA_ISSUER) must be an https: URL outside --dev (RFC 8414 §2).',
     );
   }
   if (config.trustProxy === true) {
-    throw new ConfigError(
+    problems.push(
       'Invalid configuration: trustProxy (TESSERA_TRUST_PROXY) true trusts every X-Forwarded-For hop, so any client could choose its own address and slip past per-address limits; outside --dev give the number of proxies in front (e.g. 1) or their addresses (e.g. 10.0.0.0/8).',
     );
   }
   if (config.tls.cert === undefined && config.trustProxy === false) {
-    throw new ConfigError(
+    problems.push(
       'Refusing to serve plain HTTP outside --dev: give tls.cert and tls.key (--tls-cert/--tls-key), or set trustProxy (--trust-proxy) behind a TLS-terminating proxy.',
     );
   }
   if (config.masterKey === undefined) {
-    throw new ConfigError(
+    problems.push(
       'Invalid configuration: masterKey (TESSERA_MASTER_KEY or TESSERA_MASTER_KEY_FILE) is required outside --dev; create one with `openssl rand -hex 32`.',
     );
   }
+  return problems;
 }
 
 /** True for an address only this machine can reach: 127.0.0.0/8, ::1 (also IPv4-mapped) or localhost. */

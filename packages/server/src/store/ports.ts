@@ -71,6 +71,8 @@ export interface ClientRecord {
   /** A JWK Set (RFC 7517) for private_key_jwt, or null. */
   jwks: { keys: Record<string, unknown>[] } | null;
   jwksUri: string | null;
+  /** OIDC Registration §2 `id_token_signed_response_alg`; null for the server's `oidc.idTokenAlgorithm`. */
+  idTokenSignedResponseAlg: SigningAlgorithm | null;
   /** Skips the consent page. */
   firstParty: boolean;
   /** RFC 9449 §5.2 `dpop_bound_access_tokens`: token requests without a DPoP proof are refused. */

@@ -141,6 +141,7 @@ describe('/admin/clients', () => {
       disabled: false,
       jwks: null,
       jwks_uri: null,
+      id_token_signed_response_alg: null,
     });
     const stored = await t.store.findClient(id);
     expect(stored?.secrets).toHaveLength(1);

@@ -73,6 +73,7 @@ it('issue 11 item 8 / issue 12 item 11 — migrations after 0002 keep an existin
     '0009-dpop',
     '0010-device-authorizations',
     '0011-client-source',
+    '0014-client-id-token-alg',
   ]);
   expect(await store.listSigningKeys()).toEqual([{ ...record, masterKeyId: null }]);
   expect(await store.listAdminTokens()).toEqual([]);

@@ -130,6 +130,10 @@ describe('authorization_code (RFC 6749 §4.1.3, OAuth 2.1 §4.1.3)', () => {
     const response = await redeem(other, await getCode(c));
     expect(response.statusCode).toBe(400);
     expect(response.json().error).toBe('invalid_grant');
+    // The code is still redeemable by its client: the description must not say it is live.
+    expect(response.json().error_description).toBe(
+      'The authorization code is invalid, expired, already used or was issued to another client',
+    );
   });
 
   it('RFC 6749 §4.1.3 / RFC 9700 §4.5 — another client presenting a leaked code → invalid_grant; the code is not burned and no replay revocation fires, before or after the rightful redemption', async () => {
@@ -161,6 +165,10 @@ describe('authorization_code (RFC 6749 §4.1.3, OAuth 2.1 §4.1.3)', () => {
     const code = await getCode(c);
     const response = await redeem(c, { code: code.code, verifier: pkcePair().verifier });
     expect(response.json().error).toBe('invalid_grant');
+    // The code is spent by now, so naming the failed check tells the client only its own mistake.
+    expect(response.json().error_description).toContain(
+      'code_verifier does not match the code_challenge of the authorization request',
+    );
   });
 
   it('RFC 9700 §4.8 (PKCE downgrade) — a missing code_verifier → invalid_grant', async () => {
@@ -171,6 +179,7 @@ describe('authorization_code (RFC 6749 §4.1.3, OAuth 2.1 §4.1.3)', () => {
       redirect_uri: REDIRECT_URI,
     });
     expect(response.json().error).toBe('invalid_grant');
+    expect(response.json().error_description).toContain('code_verifier is required');
   });
 
   it('RFC 9700 §4.8 (PKCE downgrade) — a code_verifier for a code issued without a challenge → invalid_grant', async () => {
@@ -186,12 +195,18 @@ describe('authorization_code (RFC 6749 §4.1.3, OAuth 2.1 §4.1.3)', () => {
       code_verifier: pkcePair().verifier,
     });
     expect(response.json().error).toBe('invalid_grant');
+    expect(response.json().error_description).toContain(
+      'code_verifier was sent, but the authorization request had no code_challenge',
+    );
   });
 
   it('RFC 6749 §4.1.3 — redirect_uri different from (or missing vs.) the authorization request → invalid_grant', async () => {
     const code = await getCode(c);
     const response = await redeem(c, code, { redirect_uri: 'https://app.example.com/other' });
     expect(response.json().error).toBe('invalid_grant');
+    expect(response.json().error_description).toContain(
+      'redirect_uri is not identical to the redirect_uri of the authorization request',
+    );
     const missing = await getCode(c);
     const noUri = await token(c, {
       grant_type: 'authorization_code',
@@ -204,7 +219,10 @@ describe('authorization_code (RFC 6749 §4.1.3, OAuth 2.1 §4.1.3)', () => {
   it('RFC 6749 §4.1.2 — a code older than login.codeTtl (60 s) → invalid_grant', async () => {
     const code = await getCode(c);
     t.clock.advance(61);
-    expect((await redeem(c, code)).json().error).toBe('invalid_grant');
+    expect((await redeem(c, code)).json()).toMatchObject({
+      error: 'invalid_grant',
+      error_description: expect.stringContaining('The authorization code has expired'),
+    });
   });
 
   it('a malformed or unknown code → invalid_grant; a missing one → invalid_request', async () => {

@@ -113,6 +113,44 @@ describe('ID token (OIDC Core §2, §3.1.3.6, §3.1.3.7)', () => {
     const { tokens } = await login('openid');
     expect(decodeProtectedHeader(tokens.id_token).alg).toBe('ES256');
   });
+
+  it('OIDC Registration §2 id_token_signed_response_alg — a client gets its ID tokens in ES256, others keep RS256', async () => {
+    const patched = await t.app.inject({
+      method: 'PATCH',
+      url: `/admin/clients/${c.id}`,
+      headers: t.adminHeaders,
+      payload: { id_token_signed_response_alg: 'ES256' },
+    });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect(patched.json().id_token_signed_response_alg).toBe('ES256');
+    const { tokens } = await login('openid');
+    expect(decodeProtectedHeader(tokens.id_token).alg).toBe('ES256');
+    const { payload } = await jwtVerify(tokens.id_token, await jwks(), {
+      issuer: TEST_ISSUER,
+      audience: c.id,
+      algorithms: ['ES256'],
+      currentDate: new Date(t.clock.nowMs()),
+    });
+    // §3.1.3.6: at_hash uses the hash of the ID token's alg (SHA-256 for ES256 too).
+    const digest = createHash('sha256').update(tokens.access_token, 'ascii').digest();
+    expect(payload.at_hash).toBe(digest.subarray(0, 16).toString('base64url'));
+
+    c = await createCodeClient(t);
+    expect(decodeProtectedHeader((await login('openid')).tokens.id_token).alg).toBe('RS256');
+  });
+
+  it('OIDC Registration §2 — an algorithm the server does not advertise → 400 invalid_client_metadata, nothing stored', async () => {
+    const refused = await t.app.inject({
+      method: 'PATCH',
+      url: `/admin/clients/${c.id}`,
+      headers: t.adminHeaders,
+      payload: { id_token_signed_response_alg: 'EdDSA' },
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json()).toMatchObject({ error: 'invalid_client_metadata' });
+    expect(refused.json().error_description).toContain('id_token_signed_response_alg');
+    expect((await t.store.findClient(c.id))?.idTokenSignedResponseAlg).toBeNull();
+  });
 });
 
 describe('/userinfo (OIDC Core §5.3, RFC 6750)', () => {
@@ -317,7 +355,8 @@ describe('discovery (OIDC Discovery §3, RFC 8414 §2)', () => {
       response_types_supported: ['code'],
       response_modes_supported: ['query'],
       code_challenge_methods_supported: ['S256'],
-      id_token_signing_alg_values_supported: ['RS256'],
+      // Every algorithm the keyring signs with: the ID-token default first, then keys.algorithm.
+      id_token_signing_alg_values_supported: ['RS256', 'ES256'],
       subject_types_supported: ['public'],
       prompt_values_supported: ['none', 'login', 'consent'],
       authorization_response_iss_parameter_supported: true,

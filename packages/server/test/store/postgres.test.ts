@@ -75,6 +75,7 @@ describe.skipIf(!ok)('PostgreSQL', () => {
           '0009-dpop',
           '0010-device-authorizations',
           '0011-client-source',
+          '0014-client-id-token-alg',
         ]);
         expect(await store.migrate()).toEqual([]);
         expect(await store.countClients()).toBe(0);

@@ -68,6 +68,7 @@ describe('SQLite specifics', () => {
         '0009-dpop',
         '0010-device-authorizations',
         '0011-client-source',
+        '0014-client-id-token-alg',
       ]);
       expect(await store.migrate()).toEqual([]);
     } finally {

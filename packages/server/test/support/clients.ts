@@ -43,6 +43,7 @@ export async function createTestClient(
       metadata: {},
       jwks: null,
       jwksUri: null,
+      idTokenSignedResponseAlg: null,
       firstParty: false,
       permissions: [],
       disabled: false,

@@ -10,8 +10,9 @@ import { isShutdownMessage, prepareCluster, runPrimary, startFailedMessage } fro
 import type { Config } from '../../config/schema.js';
 import { createClusterBridge } from '../../events/cluster-bridge.js';
 import { createLogger } from '../../log.js';
-import { startServer } from '../../main.js';
+import { databaseUrlOf, startServer } from '../../main.js';
 import { serverInfoPath } from '../admin-client.js';
+import { explained } from '../explain.js';
 
 function describeAdmin(config: Readonly<Config>, effective: Readonly<Config>): string {
   if (config.adminToken !== undefined) {
@@ -36,7 +37,7 @@ export async function runServe(config: Readonly<Config>): Promise<void> {
 }
 
 async function runSingle(config: Readonly<Config>): Promise<void> {
-  const server = await startServer(config);
+  const server = await explained(databaseUrlOf(config), () => startServer(config));
   const infoPath = serverInfoPath(config);
   mkdirSync(dirname(infoPath), { recursive: true });
   writeFileSync(

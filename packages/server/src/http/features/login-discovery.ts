@@ -8,7 +8,10 @@ import type { Capabilities } from '../../oauth/discovery.js';
 import { SUPPORTED_CLAIMS } from '../../oauth/oidc/claims.js';
 import type { SigningAlgorithm } from '../../store/ports.js';
 
-export function advertiseLogin(caps: Capabilities, options: { idTokenAlgorithm: SigningAlgorithm }): void {
+export function advertiseLogin(
+  caps: Capabilities,
+  options: { idTokenAlgorithms: readonly SigningAlgorithm[] },
+): void {
   caps.endpoints.set('authorization_endpoint', '/authorize');
   caps.endpoints.set('userinfo_endpoint', '/userinfo');
   caps.endpoints.set('end_session_endpoint', '/end-session');
@@ -29,7 +32,9 @@ export function advertiseLogin(caps: Capabilities, options: { idTokenAlgorithm: 
   for (const claim of SUPPORTED_CLAIMS) {
     caps.claims.add(claim);
   }
-  caps.idTokenSigningAlgorithms.add(options.idTokenAlgorithm);
+  for (const alg of options.idTokenAlgorithms) {
+    caps.idTokenSigningAlgorithms.add(alg);
+  }
   // RFC 9207 §3: `iss` is in every authorization response.
   caps.extra.set('authorization_response_iss_parameter_supported', true);
   caps.extra.set('prompt_values_supported', ['none', 'login', 'consent']);

@@ -11,6 +11,7 @@ import type { Config } from '../../config/schema.js';
 import type { Keyring } from '../../keys/keyring.js';
 import type { InteractionSealer } from '../../oauth/authorize/interaction.js';
 import type { DpopProofValidator } from '../../oauth/dpop/proof-validator.js';
+import { idTokenAlgorithms } from '../../oauth/oidc/id-token.js';
 import type { ClientRecord, Store } from '../../store/ports.js';
 import type { Revocations } from '../../tokens/revocations.js';
 import type { AccessTokenVerifier } from '../../tokens/verify-access-token.js';
@@ -35,6 +36,7 @@ import { advertiseLogin } from './login-discovery.js';
 export interface LoginFeatureDeps {
   config: { login: Pick<Config['login'], 'requirePkce' | 'codeTtl' | 'sessionMaxAge'> } & {
     oidc: Pick<Config['oidc'], 'endSessionHintMaxAge' | 'idTokenAlgorithm'>;
+    keys: Pick<Config['keys'], 'algorithm'>;
   };
   issuer: string;
   /** RFC 9449 proofs for DPoP-bound tokens at /userinfo. */
@@ -115,7 +117,7 @@ export function createLoginFeature(deps: LoginFeatureDeps): HttpFeature {
         issuer: deps.issuer,
         dpop: deps.dpop,
       });
-      advertiseLogin(context.caps, { idTokenAlgorithm: config.oidc.idTokenAlgorithm });
+      advertiseLogin(context.caps, { idTokenAlgorithms: idTokenAlgorithms(config) });
     },
     registerAdmin(admin) {
       registerUserRoutes(admin, { users: deps.users });

@@ -49,6 +49,7 @@ export function unregisteredClient(
     metadata: {},
     jwks: shape.jwks,
     jwksUri: shape.jwksUri ?? null,
+    idTokenSignedResponseAlg: null,
     firstParty: false,
     permissions: [],
     dpopBoundAccessTokens: false,

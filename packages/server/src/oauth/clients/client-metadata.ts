@@ -8,7 +8,7 @@
 import { isScopeToken, OAuthError, parseScope } from '@tessera/protocol';
 import { z } from 'zod';
 import { parseDuration } from '../../config/schema.js';
-import type { ClientPatch, ClientRecord } from '../../store/ports.js';
+import type { ClientPatch, ClientRecord, SigningAlgorithm } from '../../store/ports.js';
 import { RESERVED_METADATA_CLAIMS } from '../../tokens/access-token.js';
 import { findResourceUriProblem } from '../../tokens/audience.js';
 import { findJwksProblem } from './jwks.js';
@@ -25,6 +25,8 @@ export interface ClientRules {
   dev: boolean;
   /** `clients.allowPrivateJwksUri`: a `jwks_uri` may name a non-public host. */
   allowPrivateJwksUri?: boolean;
+  /** The algorithms the keyring signs ID tokens with (`oidc.idTokenAlgorithm` first). */
+  idTokenAlgorithms?: readonly SigningAlgorithm[];
 }
 
 export const GRANT_TYPES = [
@@ -36,6 +38,7 @@ export const GRANT_TYPES = [
 const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code';
 export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
 export const TOKEN_FORMATS = ['jwt', 'opaque'] as const;
+export const SIGNING_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const satisfies readonly SigningAlgorithm[];
 
 /**
  * Claims a client's static metadata may never set: one list, shared with the token service that
@@ -237,6 +240,22 @@ function fieldSchemas(rules: ClientRules) {
       })
       .nullable()
       .meta({ description: 'https URL of the client JWK Set for private_key_jwt; not together with jwks.' }),
+    id_token_signed_response_alg: z
+      .enum(SIGNING_ALGORITHMS)
+      .superRefine((alg, ctx) => {
+        const supported = rules.idTokenAlgorithms ?? SIGNING_ALGORITHMS;
+        if (!supported.includes(alg)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `this server signs ID tokens with ${supported.join(', ')} (id_token_signing_alg_values_supported)`,
+          });
+        }
+      })
+      .nullable()
+      .meta({
+        description:
+          "ID token signature algorithm for this client (OpenID Connect Registration section 2), one of the discovery document's id_token_signing_alg_values_supported. null: oidc.idTokenAlgorithm.",
+      }),
     first_party: z
       .boolean()
       .meta({ description: 'A first-party client skips the consent page. Default: false.' }),
@@ -270,6 +289,7 @@ const FIELD_OF = {
   metadata: 'metadata',
   jwks: 'jwks',
   jwks_uri: 'jwksUri',
+  id_token_signed_response_alg: 'idTokenSignedResponseAlg',
   first_party: 'firstParty',
   dpop_bound_access_tokens: 'dpopBoundAccessTokens',
   permissions: 'permissions',
@@ -407,6 +427,7 @@ export function parseNewClientMetadata(input: unknown, schemas: ClientMetadataSc
     metadata: given.metadata ?? {},
     jwks: given.jwks ?? null,
     jwksUri: given.jwksUri ?? null,
+    idTokenSignedResponseAlg: given.idTokenSignedResponseAlg ?? null,
     firstParty: given.firstParty ?? false,
     dpopBoundAccessTokens: given.dpopBoundAccessTokens ?? false,
     permissions: given.permissions ?? [],

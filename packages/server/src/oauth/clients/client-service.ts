@@ -16,6 +16,7 @@ import {
   NotFoundError,
   type Page,
   type PageOptions,
+  type SigningAlgorithm,
 } from '../../store/ports.js';
 import { isExternalClientId, isStoredClientId } from './client-id.js';
 import {
@@ -48,6 +49,8 @@ export interface ClientServiceDeps {
     tokens: { maxAccessTokenTtl: number };
     clients: { secretRotationGrace: number; allowPrivateJwksUri: boolean };
   };
+  /** What `id_token_signed_response_alg` may name (see `idTokenAlgorithms`); any when absent. */
+  idTokenAlgorithms?: readonly SigningAlgorithm[];
   /**
    * When given, deleting or disabling a client also revokes every token issued to it (pushed to
    * verifiers through the revocation stream, DESIGN §5), not only future authentications.
@@ -119,6 +122,7 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
     maxAccessTokenTtl: deps.config.tokens.maxAccessTokenTtl,
     dev: deps.config.dev,
     allowPrivateJwksUri: deps.config.clients.allowPrivateJwksUri,
+    ...(deps.idTokenAlgorithms === undefined ? {} : { idTokenAlgorithms: deps.idTokenAlgorithms }),
   };
   const schemas = createClientMetadataSchemas(rules);
 
@@ -290,6 +294,7 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
             metadata: {},
             jwks: null,
             jwksUri: null,
+            idTokenSignedResponseAlg: null,
             firstParty: false,
             permissions: [],
             disabled: true,

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { ClientRecord } from '../../store/ports.js';
-import { AUTH_METHODS, GRANT_TYPES, TOKEN_FORMATS } from './client-metadata.js';
+import { AUTH_METHODS, GRANT_TYPES, SIGNING_ALGORITHMS, TOKEN_FORMATS } from './client-metadata.js';
 
 export const clientSecretViewSchema = z.strictObject({
   start: z
@@ -35,6 +35,10 @@ export const clientViewSchema = z.strictObject({
   metadata: z.record(z.string(), z.unknown()),
   jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).nullable(),
   jwks_uri: z.string().nullable(),
+  id_token_signed_response_alg: z
+    .enum(SIGNING_ALGORITHMS)
+    .nullable()
+    .meta({ description: 'null: the server default (oidc.idTokenAlgorithm).' }),
   first_party: z.boolean(),
   dpop_bound_access_tokens: z.boolean(),
   permissions: z.array(z.string()),
@@ -72,6 +76,7 @@ export function toClientView(client: ClientRecord, now: number): ClientView {
     metadata: client.metadata,
     jwks: client.jwks,
     jwks_uri: client.jwksUri,
+    id_token_signed_response_alg: client.idTokenSignedResponseAlg,
     first_party: client.firstParty,
     dpop_bound_access_tokens: client.dpopBoundAccessTokens,
     permissions: client.permissions,

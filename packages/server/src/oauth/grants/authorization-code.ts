@@ -37,9 +37,21 @@ export interface AuthorizationCodeGrantDeps {
 }
 
 function invalidCode(cause: string): OAuthError {
-  // One public message for every failure: which check failed helps only an attacker.
+  // One public message while the code could still be redeemed (unknown, another client's, replayed):
+  // saying which check failed would tell a holder of a stolen code that it is live.
   return OAuthError.invalidGrant(
     'The authorization code is invalid, expired, already used or was issued to another client',
+    { cause },
+  );
+}
+
+/**
+ * A check that failed after the code was consumed by its own client: the code is spent whatever the
+ * answer says, so naming the check tells the client only what it sent wrong.
+ */
+function spentCode(what: string, cause: string): OAuthError {
+  return OAuthError.invalidGrant(
+    `${what}. The authorization code cannot be used again: start a new authorization request`,
     { cause },
   );
 }
@@ -55,26 +67,38 @@ function assertBoundToRequest(
     throw invalidCode('code issued to another client');
   }
   if (record.expiresAt <= now) {
-    throw invalidCode('code expired');
+    throw spentCode('The authorization code has expired', 'code expired');
   }
   // RFC 6749 §4.1.3: redirect_uri identical to the authorization request's (always sent there).
   if (params.redirect_uri !== record.redirectUri) {
-    throw invalidCode('redirect_uri does not match');
+    throw spentCode(
+      'redirect_uri is not identical to the redirect_uri of the authorization request (RFC 6749 section 4.1.3)',
+      'redirect_uri does not match',
+    );
   }
   const verifier = params.code_verifier;
   if (record.codeChallenge === null) {
     // OAuth 2.1 §4.1.3 / RFC 9700 §2.1.1: a verifier for a code issued without a challenge is a
     // PKCE downgrade attempt.
     if (verifier !== undefined) {
-      throw invalidCode('code_verifier sent for a code issued without code_challenge');
+      throw spentCode(
+        'code_verifier was sent, but the authorization request had no code_challenge (RFC 9700 section 4.8.2)',
+        'code_verifier sent for a code issued without code_challenge',
+      );
     }
     return;
   }
   if (verifier === undefined) {
-    throw invalidCode('code_verifier missing');
+    throw spentCode(
+      'code_verifier is required: the authorization request sent a code_challenge (RFC 7636 section 4.5)',
+      'code_verifier missing',
+    );
   }
   if (!verifyS256(verifier, record.codeChallenge)) {
-    throw invalidCode('code_verifier does not match code_challenge');
+    throw spentCode(
+      'code_verifier does not match the code_challenge of the authorization request (RFC 7636 section 4.6)',
+      'code_verifier does not match code_challenge',
+    );
   }
 }
 

@@ -11,8 +11,24 @@ import type { Keyring } from '../../keys/keyring.js';
 import type { SigningAlgorithm, UserRecord } from '../../store/ports.js';
 import { userClaims } from './claims.js';
 
+/**
+ * The algorithms ID tokens can be signed with: `oidc.idTokenAlgorithm` (the default) and the
+ * access-token algorithm, the keys the keyring holds anyway. All of them are advertised in
+ * `id_token_signing_alg_values_supported`, so a client may pick one with
+ * `id_token_signed_response_alg` (OIDC Registration §2), and resource-server libraries that take
+ * their accepted algorithms from that list (e.g. express-oauth2-jwt-bearer) accept access tokens.
+ */
+export function idTokenAlgorithms(config: {
+  oidc: { idTokenAlgorithm: SigningAlgorithm };
+  keys: { algorithm: SigningAlgorithm };
+}): SigningAlgorithm[] {
+  return [...new Set([config.oidc.idTokenAlgorithm, config.keys.algorithm])];
+}
+
 export interface IdTokenInput {
   clientId: string;
+  /** The client's `id_token_signed_response_alg`; null for the server default. */
+  algorithm: SigningAlgorithm | null;
   user: UserRecord;
   scope: readonly string[];
   nonce: string | null;
@@ -52,7 +68,7 @@ export function createIdTokenIssuer(deps: IdTokenIssuerDeps): IdTokenIssuer {
   return {
     algorithm: deps.algorithm,
     async issue(input) {
-      const key = deps.keyring.current(deps.algorithm);
+      const key = deps.keyring.current(input.algorithm ?? deps.algorithm);
       const now = deps.clock.now();
       const payload: Record<string, unknown> = {
         ...userClaims(input.user, input.scope),

@@ -28,6 +28,7 @@ export function describeClientStore(makeStore: MakeStore): void {
         metadata: { tenant: 'acme', nested: { tier: 2, tags: ['a', 'b'] }, ok: true },
         jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', kid: 'k1' }] },
         jwksUri: 'https://app.example.com/jwks.json',
+        idTokenSignedResponseAlg: 'ES256',
         firstParty: true,
         dpopBoundAccessTokens: true,
         permissions: ['revocations:stream', 'api_keys:verify'],

@@ -92,6 +92,7 @@ export function newClient(overrides: Partial<NewClient> = {}): NewClient {
     metadata: {},
     jwks: null,
     jwksUri: null,
+    idTokenSignedResponseAlg: null,
     firstParty: false,
     dpopBoundAccessTokens: false,
     permissions: [],

@@ -43,6 +43,7 @@ function toClient(row: ClientRow, secrets: ClientSecretRow[]): ClientRecord {
     metadata: fromJson(row.metadata),
     jwks: row.jwks === null ? null : fromJson(row.jwks),
     jwksUri: row.jwks_uri,
+    idTokenSignedResponseAlg: row.id_token_signed_response_alg as ClientRecord['idTokenSignedResponseAlg'],
     firstParty: fromFlag(row.first_party),
     dpopBoundAccessTokens: fromFlag(row.dpop_bound_access_tokens),
     permissions: fromJson(row.permissions),
@@ -133,6 +134,9 @@ function patchColumns(patch: Parameters<ClientStore['updateClient']>[1]): Update
   if (patch.jwksUri !== undefined) {
     set.jwks_uri = patch.jwksUri;
   }
+  if (patch.idTokenSignedResponseAlg !== undefined) {
+    set.id_token_signed_response_alg = patch.idTokenSignedResponseAlg;
+  }
   if (patch.firstParty !== undefined) {
     set.first_party = toFlag(patch.firstParty);
   }
@@ -173,6 +177,7 @@ export function clientStore(ctx: SqlContext): ClientStore {
               metadata: toJson(client.metadata),
               jwks: client.jwks === null ? null : toJson(client.jwks),
               jwks_uri: client.jwksUri,
+              id_token_signed_response_alg: client.idTokenSignedResponseAlg,
               first_party: toFlag(client.firstParty),
               dpop_bound_access_tokens: toFlag(client.dpopBoundAccessTokens ?? false),
               permissions: toJson(client.permissions),

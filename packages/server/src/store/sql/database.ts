@@ -25,6 +25,7 @@ export interface ClientsTable {
   metadata: JsonText;
   jwks: JsonText | null;
   jwks_uri: string | null;
+  id_token_signed_response_alg: string | null;
   first_party: Flag;
   /** RFC 9449 §5.2 `dpop_bound_access_tokens`. */
   dpop_bound_access_tokens: Generated<Flag>;

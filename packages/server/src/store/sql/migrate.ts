@@ -14,6 +14,7 @@ import { adminTokensMigration } from './migrations/0006-admin-tokens.js';
 import { dpopMigration } from './migrations/0009-dpop.js';
 import { deviceAuthorizationsMigration } from './migrations/0010-device-authorizations.js';
 import { clientSourceMigration } from './migrations/0011-client-source.js';
+import { idTokenAlgMigration } from './migrations/0014-client-id-token-alg.js';
 
 export function migrations(dialect: SqlDialectName): Record<string, Migration> {
   return {
@@ -26,6 +27,7 @@ export function migrations(dialect: SqlDialectName): Record<string, Migration> {
     '0009-dpop': dpopMigration(),
     '0010-device-authorizations': deviceAuthorizationsMigration(),
     '0011-client-source': clientSourceMigration(),
+    '0014-client-id-token-alg': idTokenAlgMigration(),
   };
 }
 
