@@ -13,6 +13,7 @@ import { type Clock, systemClock } from './clock.js';
 import { composeApiKeys } from './compose/api-keys.js';
 import type { Core } from './compose/core.js';
 import { composeOAuthCore } from './compose/oauth-core.js';
+import { composePasskeys } from './compose/passkeys.js';
 import { buildTokenRegistries, type TokenRegistries } from './compose/token-registries.js';
 import { composeUserGrants } from './compose/user-grants.js';
 import { composeUsers } from './compose/users.js';
@@ -26,6 +27,7 @@ import { createOpenApiFeature } from './http/admin/openapi.js';
 import { createSigningKeyRevokeFeature } from './http/admin/signing-key-revoke.js';
 import { buildApp, issuerOf } from './http/app.js';
 import type { HttpFeature } from './http/feature.js';
+import { createAccountFeature } from './http/features/account.js';
 import { createApiKeysFeature } from './http/features/api-keys.js';
 import { createLoginFeature } from './http/features/login.js';
 import { createOAuthCoreFeature } from './http/features/oauth-core.js';
@@ -112,6 +114,7 @@ function compose(core: Core): Composition {
     revocations: oauth.revocations,
     revokeApiKeysOf: (owner, actor) => apiKeys.apiKeys.revokeOwnedBy(owner, { actor }),
   });
+  const { passkeys } = composePasskeys(core);
   // Introspectors and revokers are asked in this order: access tokens, API keys, refresh tokens.
   const tokenRegistries = buildTokenRegistries([
     oauth.contributions,
@@ -198,6 +201,26 @@ function compose(core: Core): Composition {
       verifyAccessToken: oauth.verifyAccessToken,
       revocations: oauth.revocations,
       userinfoLimit: callerLimit(config.rateLimit.userinfo, 'userinfo requests from this caller', 'userinfo'),
+      passkeys,
+    }),
+  );
+
+  // /account (profile, password, passkeys, sessions, connected applications, personal API keys),
+  // /account/login, the page scripts, /admin/users/{id}/passkeys.
+  features.push(
+    createAccountFeature({
+      issuer: core.issuer,
+      sessions: people.sessions,
+      users: people.users,
+      consents: people.consents,
+      throttle: people.throttle,
+      passkeys,
+      clients: oauth.clients,
+      apiKeys: apiKeys.apiKeys,
+      store: core.store,
+      audit: core.audit,
+      clock: core.clock,
+      sessionMaxAge: config.login.sessionMaxAge,
     }),
   );
 

@@ -342,6 +342,46 @@ export interface SessionStore {
   purgeExpiredSessions(now: number, limit?: number): Promise<number>;
 }
 
+/** A person's passkey (WebAuthn L3 §4 "public key credential source", as the RP keeps it). */
+export interface PasskeyRecord {
+  /** `pk_…` */
+  id: string;
+  userId: string;
+  /** The credential id, base64url; unique across the server. */
+  credentialId: string;
+  /** The COSE public key, base64url. */
+  publicKey: string;
+  /** The signature counter last seen (WebAuthn L3 §6.1.1); 0 for authenticators without one. */
+  counter: number;
+  transports: string[];
+  /** The BE flag: a multi-device (syncable) credential. */
+  backupEligible: boolean;
+  /** The BS flag as last seen. */
+  backedUp: boolean;
+  aaguid: string;
+  name: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+export interface PasskeyStore {
+  /** Throws {@link ConflictError} when the credential id is already registered. */
+  insertPasskey(passkey: PasskeyRecord): Promise<void>;
+  /** A user's passkeys, oldest first (bounded by what registration allows per person). */
+  listPasskeys(userId: string): Promise<PasskeyRecord[]>;
+  findPasskeyByCredentialId(credentialId: string): Promise<PasskeyRecord | undefined>;
+  /**
+   * Records a sign-in: the new counter, backup state and time, only while the stored counter is
+   * still `expectedCounter` (compare-and-set); false when another sign-in changed it first.
+   */
+  recordPasskeyUse(
+    id: string,
+    use: { expectedCounter: number; counter: number; backedUp: boolean; at: number },
+  ): Promise<boolean>;
+  /** Deletes one passkey of one user; false when there was none. */
+  deletePasskey(userId: string, id: string): Promise<boolean>;
+}
+
 export interface ConsentRecord {
   userId: string;
   clientId: string;
@@ -620,6 +660,7 @@ export interface Store
     ApiKeyStore,
     UserStore,
     SessionStore,
+    PasskeyStore,
     ConsentStore,
     AuthorizationCodeStore,
     RefreshTokenStore,

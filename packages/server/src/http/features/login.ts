@@ -15,6 +15,7 @@ import type { Revocations } from '../../tokens/revocations.js';
 import type { AccessTokenVerifier } from '../../tokens/verify-access-token.js';
 import type { ConsentService } from '../../users/consent-service.js';
 import type { LoginThrottle } from '../../users/login-throttle.js';
+import type { PasskeyService } from '../../users/passkey-service.js';
 import type { SessionService } from '../../users/session-service.js';
 import type { UserService } from '../../users/user-service.js';
 import { registerConsentRoutes } from '../admin/consents.js';
@@ -28,6 +29,7 @@ import { registerConsent } from '../public/consent.js';
 import { registerEndSession } from '../public/end-session.js';
 import { registerLogin } from '../public/login.js';
 import type { LoginFlowDeps } from '../public/login-flow.js';
+import { registerLoginPasskey } from '../public/login-passkey.js';
 import { registerUserinfo } from '../public/userinfo.js';
 import { advertiseLogin } from './login-discovery.js';
 
@@ -51,6 +53,8 @@ export interface LoginFeatureDeps {
   revocations: Revocations;
   /** Per caller at /userinfo. */
   userinfoLimit: CallerLimit;
+  /** Passkey sign-in on the login page. */
+  passkeys?: PasskeyService;
 }
 
 export function createLoginFeature(deps: LoginFeatureDeps): HttpFeature {
@@ -70,6 +74,7 @@ export function createLoginFeature(deps: LoginFeatureDeps): HttpFeature {
     requirePkce: config.login.requirePkce,
     codeTtl: config.login.codeTtl,
     sessionMaxAge: config.login.sessionMaxAge,
+    ...(deps.passkeys === undefined ? {} : { passkeys: deps.passkeys }),
   };
 
   return {
@@ -81,6 +86,9 @@ export function createLoginFeature(deps: LoginFeatureDeps): HttpFeature {
         registerAuthorize(scope, flow);
         registerLogin(scope, flow);
         registerConsent(scope, flow);
+        if (deps.passkeys !== undefined) {
+          registerLoginPasskey(scope, { ...flow, passkeys: deps.passkeys });
+        }
         registerEndSession(scope, {
           issuer,
           keyring: deps.keyring,

@@ -21,6 +21,7 @@ import type {
   UserRecord,
 } from '../../store/ports.js';
 import type { LoginThrottle } from '../../users/login-throttle.js';
+import type { PasskeyService } from '../../users/passkey-service.js';
 import type { SessionService } from '../../users/session-service.js';
 import type { UserService } from '../../users/user-service.js';
 import type { BrowserCookies } from '../pages/browser-cookies.js';
@@ -42,6 +43,8 @@ export interface LoginFlowDeps {
   /** Seconds. */
   codeTtl: number;
   sessionMaxAge: number;
+  /** Passkey sign-in on the login page (absent: password only). */
+  passkeys?: PasskeyService;
 }
 
 export type LiveSession = { record: SessionRecord; user: UserRecord };

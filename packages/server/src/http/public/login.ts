@@ -9,9 +9,12 @@
 import { isOAuthError, OAuthError } from '@tessera/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Interaction } from '../../oauth/authorize/interaction.js';
+import { hashBrowserSecret } from '../../oauth/authorize/interaction.js';
 import { normalizeUsername } from '../../users/user-service.js';
 import { sendPage } from '../pages/layout.js';
 import { renderLoginPage } from '../pages/login-page.js';
+import { PASSKEY_SIGN_IN_PATH, WEBAUTHN_BUNDLE_PATH } from '../pages/passkey-scripts.js';
+import { renderPasskeySignIn } from '../pages/passkey-sign-in.js';
 import { formOf, single } from '../plugins/form-body.js';
 import { clientOf, type LoginFlowDeps, openInteraction, proceed } from './login-flow.js';
 
@@ -32,7 +35,7 @@ function queryParam(request: FastifyRequest, name: string): string | undefined {
 }
 
 export function registerLogin(app: FastifyInstance, deps: LoginFlowDeps): void {
-  function showForm(
+  async function showForm(
     reply: FastifyReply,
     http: FastifyRequest,
     input: {
@@ -43,17 +46,31 @@ export function registerLogin(app: FastifyInstance, deps: LoginFlowDeps): void {
       error: string | null;
       status?: number;
     },
-  ): FastifyReply {
+  ): Promise<FastifyReply> {
+    const csrfToken = deps.cookies.csrfSecret(http, reply);
+    const ceremony = await deps.passkeys?.authenticationOptions(hashBrowserSecret(csrfToken));
     return sendPage(reply, {
       title: 'Sign in',
       status: input.status ?? 200,
       formTargets: [input.interaction.request.redirectUri],
+      ...(ceremony === undefined ? {} : { scripts: [WEBAUTHN_BUNDLE_PATH, PASSKEY_SIGN_IN_PATH] }),
       body: renderLoginPage({
         clientName: input.clientName,
         interaction: input.sealed,
-        csrfToken: deps.cookies.csrfSecret(http, reply),
+        csrfToken,
         username: input.username,
         error: input.error,
+        ...(ceremony === undefined
+          ? {}
+          : {
+              passkey: renderPasskeySignIn({
+                action: '/login/passkey',
+                options: ceremony.options,
+                state: ceremony.state,
+                csrfToken,
+                hidden: { interaction: input.sealed },
+              }),
+            }),
       }),
     });
   }

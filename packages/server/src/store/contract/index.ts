@@ -13,6 +13,7 @@ import { describeClientStore } from './clients.contract.js';
 import { describeConsentStore } from './consents.contract.js';
 import type { ContractOptions, MakeStore } from './fixtures.js';
 import { describeMigrations } from './migrations.contract.js';
+import { describePasskeyStore } from './passkeys.contract.js';
 import { describePurgeBatches } from './purge.contract.js';
 import { describeRateLimitStore } from './rate-limits.contract.js';
 import { describeRefreshTokenStore } from './refresh-tokens.contract.js';
@@ -41,6 +42,7 @@ export function describeStoreContract(
     describeApiKeyStore(makeStore);
     describeUserStore(makeStore);
     describeSessionStore(makeStore);
+    describePasskeyStore(makeStore);
     describeConsentStore(makeStore);
     describeAuthorizationCodeStore(makeStore);
     describeRefreshTokenStore(makeStore);

@@ -132,6 +132,21 @@ export interface SessionsTable {
   ip: string | null;
 }
 
+export interface PasskeysTable {
+  id: string;
+  user_id: string;
+  credential_id: string;
+  public_key: string;
+  counter: number;
+  transports: JsonText;
+  backup_eligible: number;
+  backed_up: number;
+  aaguid: string;
+  name: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
 export interface ConsentsTable {
   user_id: string;
   client_id: string;
@@ -228,6 +243,7 @@ export interface Database {
   api_keys: ApiKeysTable;
   users: UsersTable;
   sessions: SessionsTable;
+  passkeys: PasskeysTable;
   consents: ConsentsTable;
   authorization_codes: AuthorizationCodesTable;
   refresh_tokens: RefreshTokensTable;
@@ -245,6 +261,7 @@ export type AdminTokenRow = Selectable<AdminTokensTable>;
 export type RevocationRow = Selectable<RevocationsTable>;
 export type AccessTokenRow = Selectable<AccessTokensTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type PasskeyRow = Selectable<PasskeysTable>;
 export type UserRow = Selectable<UsersTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type ConsentRow = Selectable<ConsentsTable>;

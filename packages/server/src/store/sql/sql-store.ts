@@ -16,6 +16,7 @@ import { consentStore } from './consents.js';
 import type { SqlContext, SqlDialectName } from './context.js';
 import type { Database } from './database.js';
 import { migrateToLatest } from './migrate.js';
+import { passkeyStore } from './passkeys.js';
 import { rateLimitStore } from './rate-limits.js';
 import { refreshTokenStore } from './refresh-tokens.js';
 import { replayStore } from './replay.js';
@@ -34,6 +35,7 @@ function buildStore(ctx: SqlContext, onClose: () => Promise<void>): Store {
     ...apiKeyStore(ctx),
     ...userStore(ctx),
     ...sessionStore(ctx),
+    ...passkeyStore(ctx),
     ...consentStore(ctx),
     ...authorizationCodeStore(ctx),
     ...refreshTokenStore(ctx),
