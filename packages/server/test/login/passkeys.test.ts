@@ -206,7 +206,7 @@ describe('registration on the account page (WebAuthn L3 §7.1)', () => {
 });
 
 describe('sign-in with a passkey alone (WebAuthn L3 §7.2)', () => {
-  it('§7.2 — a discoverable credential signs in; the ID token says amr hwk + user (RFC 8176)', async () => {
+  it('§7.2 — a discoverable credential signs in; the ID token says amr hwk + user (RFC 8176), acr phr', async () => {
     const authenticator = await withPasskey();
     const { browser, fields, options, pkce, html } = await loginPage();
     expect(html).toContain('autocomplete="username webauthn"');
@@ -235,6 +235,8 @@ describe('sign-in with a passkey alone (WebAuthn L3 §7.2)', () => {
     expect(payload.sub).toBe(aliceId);
     expect(payload.amr).toEqual(expect.arrayContaining(['hwk', 'user']));
     expect(payload.amr).not.toContain('pwd');
+    // A phishing-resistant sign-in (the authentication context derives acr from amr).
+    expect(payload.acr).toBe('urn:tessera:acr:phr');
     const [stored] = await t.store.listPasskeys(aliceId);
     expect(stored).toMatchObject({ counter: 1, lastUsedAt: t.clock.now() });
   });
