@@ -7,6 +7,7 @@
  */
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { accountSignIn } from '../support/account.js';
 import { bootstrap, TEST_ISSUER, type TestServer } from '../support/bootstrap.js';
 import { form, type TestClient } from '../support/clients.js';
 import {
@@ -15,7 +16,6 @@ import {
   createCodeClient,
   createUser,
   hiddenFields,
-  PASSWORD,
   pkcePair,
   REDIRECT_URI,
 } from '../support/login.js';
@@ -36,20 +36,6 @@ afterEach(async () => {
 
 const ORIGIN = TEST_ISSUER;
 const RP_ID = new URL(TEST_ISSUER).hostname;
-
-/** Signs in to the account page with the password; returns the browser. */
-export async function accountSignIn(server: TestServer, browser = new Browser(server)): Promise<Browser> {
-  const page = await browser.get('/account/login');
-  expect(page.statusCode).toBe(200);
-  const response = await browser.post('/account/login', {
-    csrf_token: hiddenFields(page.body).csrf_token ?? '',
-    username: 'alice',
-    password: PASSWORD,
-  });
-  expect(response.statusCode).toBe(303);
-  expect(response.headers.location).toBe('/account');
-  return browser;
-}
 
 async function registerPasskey(browser: Browser, authenticator: SoftAuthenticator, name = 'Laptop') {
   const page = await browser.get('/account');
@@ -416,5 +402,53 @@ describe('sign-in with a passkey alone (WebAuthn L3 §7.2)', () => {
     expect(again.statusCode).toBe(404);
     const { browser, fields, options } = await loginPage();
     expect((await postAssertion(browser, fields, authenticator.assert(options))).statusCode).toBe(400);
+  });
+});
+
+describe('managing passkeys', () => {
+  it("the person removes a passkey on /account (audited); another person's passkey id is 404", async () => {
+    await withPasskey();
+    const [passkey] = await t.store.listPasskeys(aliceId);
+    const browser = await accountSignIn(t);
+    const page = await browser.get('/account');
+    expect(page.body).toContain(`data-passkey="${passkey?.id}"`);
+    const csrf = hiddenFields(page.body).csrf_token ?? '';
+    const bobId = (await createUser(t, 'bob')).id;
+    const bob = await accountSignIn(t, new Browser(t), 'bob');
+    const foreign = await bob.post('/account/passkeys/remove', {
+      csrf_token: hiddenFields((await bob.get('/account')).body).csrf_token ?? '',
+      passkey: passkey?.id ?? '',
+    });
+    expect(foreign.statusCode).toBe(404);
+    expect(await t.store.listPasskeys(aliceId)).toHaveLength(1);
+    expect(await t.store.listPasskeys(bobId)).toEqual([]);
+    const removed = await browser.post('/account/passkeys/remove', {
+      csrf_token: csrf,
+      passkey: passkey?.id ?? '',
+    });
+    expect(removed.statusCode).toBe(303);
+    expect(await t.store.listPasskeys(aliceId)).toEqual([]);
+    expect(await auditTypes()).toContain('passkey.removed');
+  });
+
+  it('the browser library and the page scripts are served by Tessera itself, as JavaScript', async () => {
+    for (const path of [
+      '/assets/webauthn-browser.js',
+      '/assets/passkey-sign-in.js',
+      '/assets/passkey-register.js',
+    ]) {
+      const response = await t.app.inject({ method: 'GET', url: path });
+      expect(response.statusCode, path).toBe(200);
+      expect(response.headers['content-type']).toBe('text/javascript; charset=utf-8');
+      expect(response.headers['x-content-type-options']).toBe('nosniff');
+      const cached = await t.app.inject({
+        method: 'GET',
+        url: path,
+        headers: { 'if-none-match': String(response.headers.etag) },
+      });
+      expect(cached.statusCode).toBe(304);
+    }
+    const bundle = await t.app.inject({ method: 'GET', url: '/assets/webauthn-browser.js' });
+    expect(bundle.body).toContain('@simplewebauthn/browser@14');
   });
 });

@@ -38,7 +38,7 @@ export function describeDevice(userAgent: string | null): string {
   const parsed = new UAParser(userAgent).getResult();
   const browser = [parsed.browser.name, parsed.browser.major].filter(Boolean).join(' ');
   const os = [parsed.os.name, parsed.os.version].filter(Boolean).join(' ');
-  const device = parsed.device.type ?? (parsed.device.model === undefined ? 'desktop' : parsed.device.model);
+  const device = parsed.device.type ?? 'desktop';
   if (browser === '' && os === '') {
     return userAgent.slice(0, 80);
   }
