@@ -243,7 +243,8 @@ describe('sign-in with a passkey alone (WebAuthn L3 §7.2)', () => {
   });
 
   it('§13.4.3 — a replayed assertion (the same form posted again) is refused and starts no session', async () => {
-    const authenticator = await withPasskey();
+    // An authenticator without a counter (as synced passkeys are): only the single-use challenge stops the replay.
+    const authenticator = await withPasskey(new SoftAuthenticator(RP_ID, ORIGIN, { counts: false }));
     const { browser, fields, options } = await loginPage();
     const assertion = authenticator.assert(options);
     expect((await postAssertion(browser, fields, assertion)).statusCode).toBe(303);
