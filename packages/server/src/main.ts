@@ -28,6 +28,7 @@ import { buildApp, issuerOf } from './http/app.js';
 import type { HttpFeature } from './http/feature.js';
 import { createApiKeysFeature } from './http/features/api-keys.js';
 import { createLoginFeature } from './http/features/login.js';
+import { createMfaFeature } from './http/features/mfa.js';
 import { createOAuthCoreFeature } from './http/features/oauth-core.js';
 import { createRevocationStreamFeature } from './http/features/revocation-stream.js';
 import { createAdminActorRegistry } from './http/plugins/admin-auth.js';
@@ -198,6 +199,18 @@ function compose(core: Core): Composition {
       verifyAccessToken: oauth.verifyAccessToken,
       revocations: oauth.revocations,
       userinfoLimit: callerLimit(config.rateLimit.userinfo, 'userinfo requests from this caller', 'userinfo'),
+    }),
+  );
+
+  // /account/security/totp (authenticator app) and /admin/users/{id}/mfa/reset.
+  features.push(
+    createMfaFeature({
+      issuer: core.issuer,
+      users: people.users,
+      sessions: people.sessions,
+      mfa: people.mfa,
+      clock: core.clock,
+      config,
     }),
   );
 

@@ -12,6 +12,7 @@ import { describeAuthorizationCodeStore } from './authorization-codes.contract.j
 import { describeClientStore } from './clients.contract.js';
 import { describeConsentStore } from './consents.contract.js';
 import type { ContractOptions, MakeStore } from './fixtures.js';
+import { describeMfaStore } from './mfa.contract.js';
 import { describeMigrations } from './migrations.contract.js';
 import { describePurgeBatches } from './purge.contract.js';
 import { describeRateLimitStore } from './rate-limits.contract.js';
@@ -47,6 +48,7 @@ export function describeStoreContract(
     describeReplayStore(makeStore);
     describeRateLimitStore(makeStore, options);
     describeAttemptStore(makeStore);
+    describeMfaStore(makeStore);
     describeAuditStore(makeStore);
     describePurgeBatches(makeStore);
   });
