@@ -30,6 +30,7 @@ import type { HttpFeature } from './http/feature.js';
 import { createAccountFeature } from './http/features/account.js';
 import { createApiKeysFeature } from './http/features/api-keys.js';
 import { createLoginFeature } from './http/features/login.js';
+import { createMfaFeature } from './http/features/mfa.js';
 import { createOAuthCoreFeature } from './http/features/oauth-core.js';
 import { createRevocationStreamFeature } from './http/features/revocation-stream.js';
 import { createAdminActorRegistry } from './http/plugins/admin-auth.js';
@@ -48,6 +49,7 @@ import { type OpenStoreOptions, openStore } from './store/open-store.js';
 import type { Store } from './store/ports.js';
 import { createNotifyBridge } from './store/postgres/notify-bridge.js';
 import { createAdminTokenService } from './tokens/admin-tokens/admin-token-service.js';
+import { passkeyFactor } from './users/authn/passkey-factor.js';
 import type { PasswordHasher } from './users/password-hasher.js';
 
 /** Clock skew tolerated when deciding how long retired keys stay published. */
@@ -110,11 +112,13 @@ function compose(core: Core): Composition {
     revocations: oauth.revocations,
   });
   const apiKeys = composeApiKeys(core, oauth);
+  // Before the people: a passkey is one of the second factors the login flow asks for.
+  const { passkeys } = composePasskeys(core);
   const people = composeUsers(core, {
     revocations: oauth.revocations,
     revokeApiKeysOf: (owner, actor) => apiKeys.apiKeys.revokeOwnedBy(owner, { actor }),
+    extraFactors: [passkeyFactor(passkeys)],
   });
-  const { passkeys } = composePasskeys(core);
   // Introspectors and revokers are asked in this order: access tokens, API keys, refresh tokens.
   const tokenRegistries = buildTokenRegistries([
     oauth.contributions,
@@ -221,6 +225,20 @@ function compose(core: Core): Composition {
       audit: core.audit,
       clock: core.clock,
       sessionMaxAge: config.login.sessionMaxAge,
+      secondFactors: people.mfa.secondFactors,
+      masterKey: core.masterKey,
+    }),
+  );
+
+  // /account/security/totp (authenticator app) and /admin/users/{id}/mfa/reset.
+  features.push(
+    createMfaFeature({
+      issuer: core.issuer,
+      users: people.users,
+      sessions: people.sessions,
+      mfa: people.mfa,
+      clock: core.clock,
+      config,
     }),
   );
 

@@ -10,12 +10,14 @@ import { createEndpointResolver } from './endpoint-resolver.js';
 import { type ClientCredentials, createIntrospector } from './introspection.js';
 import { createJwtVerifier } from './jwt.js';
 import { createRequestVerification } from './request-verification.js';
+import { type AuthenticationRequirement, requireAuthentication } from './require-authentication.js';
 import { createRevocationGuard } from './revocation-guard.js';
 import type { RevocationStreamStatus } from './revocation-stream.js';
 import { createTokenCache } from './token-cache.js';
 import { createTokenFacts } from './token-facts.js';
 import { createTokenVerification } from './token-verification.js';
 import type { VerifiedToken } from './verified-token.js';
+import { VerifyError } from './verify-error.js';
 import type { VerifyInput } from './verify-input.js';
 
 /**
@@ -125,6 +127,11 @@ export interface VerifierOptions {
 export interface VerifyOptions {
   /** Scopes the token must grant (all of them), else `insufficient_scope`. */
   scope?: string | readonly string[];
+  /**
+   * The sign-in the token must come from (RFC 9470): an `acr` and/or a `max_age`, else
+   * `insufficient_user_authentication` (401) with `acr_values` / `max_age` in the challenge.
+   */
+  authentication?: AuthenticationRequirement;
 }
 
 /**
@@ -282,7 +289,17 @@ export function createVerifier(options: VerifierOptions): Verifier {
   return {
     realm,
     sources,
-    verify: (input, verifyOptions) => verifyRequest(input, verifyOptions?.scope),
+    async verify(input, verifyOptions) {
+      const token = await verifyRequest(input, verifyOptions?.scope);
+      if (verifyOptions?.authentication !== undefined) {
+        try {
+          requireAuthentication(token, verifyOptions.authentication, now());
+        } catch (error) {
+          throw VerifyError.from(error, realm);
+        }
+      }
+      return token;
+    },
     async ready() {
       await endpoints();
       await guard.ready();

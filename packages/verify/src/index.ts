@@ -41,6 +41,7 @@ export {
 } from './create-verifier.js';
 export { metadataUrlOf, type VerifierEndpoints } from './discovery.js';
 export type { ClientCredentials } from './introspection.js';
+export { type AuthenticationRequirement, requireAuthentication } from './require-authentication.js';
 export { requireScope } from './require-scope.js';
 export type { RevocationStreamState, RevocationStreamStatus } from './revocation-stream.js';
 export { successHeadersOf } from './success-headers.js';

@@ -52,6 +52,8 @@ export class VerifyError extends OAuthError {
       status: error.status,
       ...(error.scope === undefined ? {} : { scope: error.scope }),
       ...(error.retryAfter === undefined ? {} : { retryAfter: error.retryAfter }),
+      ...(error.acrValues === undefined ? {} : { acrValues: error.acrValues }),
+      ...(error.maxAge === undefined ? {} : { maxAge: error.maxAge }),
     });
     this.realm = realm;
     this.credentialsMissing = credentialsMissing;
@@ -90,6 +92,8 @@ export class VerifyError extends OAuthError {
       error: code,
       errorDescription: this.description,
       scope: this.scope,
+      acrValues: this.acrValues,
+      maxAge: this.maxAge,
     });
   }
 

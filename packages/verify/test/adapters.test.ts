@@ -22,6 +22,7 @@ import {
   type RegisteredClient,
   startTessera,
   type Tessera,
+  userAccessToken,
 } from './support/tessera.js';
 
 type Mount = (
@@ -30,6 +31,8 @@ type Mount = (
 
 const READ = { scope: 'cookies:read' };
 const EAT = { scope: 'cookies:eat' };
+/** RFC 9470: "eat the last cookie" needs a passkey sign-in at most five minutes old. */
+const LAST = { scope: 'cookies:read', authentication: { acr: 'urn:tessera:acr:phr', maxAge: 300 } };
 
 function view(token: VerifiedToken) {
   return { subject: token.subject, tokenType: token.tokenType, source: token.source };
@@ -67,6 +70,10 @@ const mounts: Record<string, Mount> = {
         `POST /${name}/cookies/eat`,
         nodeAdapter.protect(verifier, (_req, res, token) => send(res, token), EAT),
       );
+      handlers.set(
+        `GET /${name}/cookies/last`,
+        nodeAdapter.protect(verifier, (_req, res, token) => send(res, token), LAST),
+      );
     }
     return listen(
       createServer((req, res) => {
@@ -88,6 +95,9 @@ const mounts: Record<string, Mount> = {
         res.json(view(expressAdapter.authOf(res) as VerifiedToken));
       });
       app.post(`/${name}/cookies/eat`, expressAdapter.protect(verifier, EAT), (_req, res) => {
+        res.json(view(expressAdapter.authOf(res) as VerifiedToken));
+      });
+      app.get(`/${name}/cookies/last`, expressAdapter.protect(verifier, LAST), (_req, res) => {
         res.json(view(expressAdapter.authOf(res) as VerifiedToken));
       });
     }
@@ -118,6 +128,11 @@ const mounts: Record<string, Mount> = {
         { preHandler: fastifyAdapter.protect(verifier, EAT) },
         async (request) => view(request.auth as VerifiedToken),
       );
+      app.get(
+        `/${name}/cookies/last`,
+        { preHandler: fastifyAdapter.protect(verifier, LAST) },
+        async (request) => view(request.auth as VerifiedToken),
+      );
     }
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
     return { url, close: () => app.close() };
@@ -128,6 +143,9 @@ const mounts: Record<string, Mount> = {
     for (const [name, verifier] of Object.entries(verifiers)) {
       app.get(`/${name}/cookies`, honoAdapter.protect(verifier, READ), (c) => c.json(view(c.get('auth'))));
       app.post(`/${name}/cookies/eat`, honoAdapter.protect(verifier, EAT), (c) =>
+        c.json(view(c.get('auth'))),
+      );
+      app.get(`/${name}/cookies/last`, honoAdapter.protect(verifier, LAST), (c) =>
         c.json(view(c.get('auth'))),
       );
     }
@@ -151,6 +169,8 @@ let verifiers: Record<'strict' | 'open', Verifier>;
 let readToken: string;
 let bothToken: string;
 let apiKey: string;
+let passkeyToken: string;
+let passwordToken: string;
 
 beforeAll(async () => {
   t = await startTessera();
@@ -170,6 +190,8 @@ beforeAll(async () => {
   readToken = await t.token(app, 'cookies:read');
   bothToken = await t.token(app, 'cookies:read cookies:eat');
   apiKey = (await t.createApiKey(app.clientId, 'cookies:read')).key;
+  passkeyToken = await userAccessToken(t, ['hwk', 'user']);
+  passwordToken = await userAccessToken(t, ['pwd']);
 });
 afterAll(async () => {
   await verifiers.strict.close();
@@ -226,6 +248,23 @@ describe.each(Object.keys(mounts))('adapter %s', (name) => {
     expect(response.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
     expect(response.headers.get('www-authenticate')).toContain('scope="cookies:eat"');
     expect(await response.json()).toMatchObject({ error: 'insufficient_scope' });
+  });
+
+  it('RFC 9470 §3 — too weak a sign-in: 401 insufficient_user_authentication with acr_values and max_age', async () => {
+    for (const token of [readToken, passwordToken]) {
+      const response = await get('/strict/cookies/last', { authorization: `Bearer ${token}` });
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toBe(
+        'Bearer realm="cookie-jar", error="insufficient_user_authentication", error_description="A different authentication level is required", acr_values="urn:tessera:acr:phr", max_age=300',
+      );
+      expect(await response.json()).toMatchObject({ error: 'insufficient_user_authentication' });
+    }
+  });
+
+  it('RFC 9470 §4 — a passkey sign-in (acr phr) within max_age passes', async () => {
+    const response = await get('/strict/cookies/last', { authorization: `Bearer ${passkeyToken}` });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ tokenType: 'jwt' });
   });
 
   it('RFC 6750 §3.1 — a malformed Authorization header: 400 invalid_request', async () => {

@@ -18,10 +18,15 @@ export function composePasskeys(core: Core): Passkeys {
     kind: 'passkey',
     count: async (userId) => (await store.listPasskeys(userId)).length,
   };
+  const totpSource: FactorSource = {
+    kind: 'totp',
+    count: async (userId) => ((await store.findTotp(userId))?.confirmedAt == null ? 0 : 1),
+  };
   const guard = createFactorGuard({
-    sources: [passkeySource],
-    // No MFA policy yet: every removal is allowed.
-    requiresMfa: async () => false,
+    sources: [passkeySource, totpSource],
+    // `login.requireMfa`, or an admin marked the person "MFA required".
+    requiresMfa: async (userId) =>
+      config.login.requireMfa || (await store.findUser(userId))?.mfaRequired === true,
   });
   const passkeys = createPasskeyService({
     store,

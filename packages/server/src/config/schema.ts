@@ -435,6 +435,16 @@ export const configSchema = z.object({
         description:
           'Password verifications that may wait for a turn per process; past it a login gets 503 with Retry-After.',
       }),
+      requireMfa: option(boolean().default(false), {
+        typeLabel: 'boolean',
+        description:
+          'Every sign-in needs a second factor (acr urn:tessera:acr:mfa or stronger); a person without one is sent to set one up (docs/mfa.md).',
+      }),
+      mfaFreshAuth: option(duration().prefault('5m'), {
+        typeLabel: 'duration',
+        description:
+          'Removing a second factor or replacing recovery codes needs a sign-in at most this old (auth_time).',
+      }),
     })
     .prefault({}),
   webauthn: z

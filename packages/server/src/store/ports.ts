@@ -73,6 +73,8 @@ export interface ClientRecord {
   jwksUri: string | null;
   /** Skips the consent page. */
   firstParty: boolean;
+  /** Every sign-in for this client needs a second factor (acr `urn:tessera:acr:mfa` or stronger). */
+  requireMfa: boolean;
   /** Tessera permissions beyond OAuth scopes, e.g. `revocations:stream`, `api_keys:verify`. */
   permissions: string[];
   disabled: boolean;
@@ -292,6 +294,8 @@ export interface UserRecord {
   disabled: boolean;
   /** Tokens issued before this time are invalid (password change, disable). */
   tokensValidAfter: number;
+  /** Set by an admin: every sign-in of this person needs a second factor. */
+  mfaRequired: boolean;
   createdAt: number;
   updatedAt: number;
 }
@@ -299,12 +303,23 @@ export interface UserRecord {
 export type UserPatch = Partial<
   Pick<
     UserRecord,
-    'username' | 'email' | 'emailVerified' | 'name' | 'passwordHash' | 'disabled' | 'tokensValidAfter'
+    | 'username'
+    | 'email'
+    | 'emailVerified'
+    | 'name'
+    | 'passwordHash'
+    | 'disabled'
+    | 'tokensValidAfter'
+    | 'mfaRequired'
   >
 >;
 
 export interface UserStore {
-  createUser(user: Omit<UserRecord, 'createdAt' | 'updatedAt'>, now: number): Promise<UserRecord>;
+  /** `mfaRequired` defaults to false. */
+  createUser(
+    user: Omit<UserRecord, 'createdAt' | 'updatedAt' | 'mfaRequired'> & { mfaRequired?: boolean },
+    now: number,
+  ): Promise<UserRecord>;
   findUser(id: string): Promise<UserRecord | undefined>;
   findUserByUsername(username: string): Promise<UserRecord | undefined>;
   listUsers(options?: PageOptions): Promise<Page<UserRecord>>;
@@ -380,6 +395,41 @@ export interface PasskeyStore {
   ): Promise<boolean>;
   /** Deletes one passkey of one user; false when there was none. */
   deletePasskey(userId: string, id: string): Promise<boolean>;
+}
+
+/** A person's TOTP authenticator (RFC 6238): pending until a first code confirms it. */
+export interface TotpRecord {
+  userId: string;
+  /** The base32 secret, sealed (AES-256-GCM) under a key derived from the master key. */
+  sealedSecret: string;
+  confirmedAt: number | null;
+  /** The last RFC 6238 time step accepted; no step at or before it is accepted again. */
+  lastUsedStep: number | null;
+  createdAt: number;
+}
+
+/** Second factors: TOTP authenticators and single-use recovery codes (stored as SHA-256). */
+export interface MfaStore {
+  findTotp(userId: string): Promise<TotpRecord | undefined>;
+  /**
+   * Starts (or restarts) an enrolment with a new pending secret. Refused (false) when the person
+   * already has a confirmed authenticator: that one must be removed first.
+   */
+  beginTotpEnrolment(userId: string, sealedSecret: string, now: number): Promise<boolean>;
+  /**
+   * Accepts time step `step` atomically, only if it is later than the last accepted one
+   * (RFC 6238 §5.2: a code is accepted once). `confirm`: the pending enrolment is confirmed by it
+   * (only a pending one); otherwise only a confirmed authenticator takes it. True when accepted.
+   */
+  useTotpStep(userId: string, step: number, options: { confirmAt?: number }): Promise<boolean>;
+  /** Removes the authenticator and every recovery code; true when there was an authenticator. */
+  deleteTotp(userId: string): Promise<boolean>;
+  /** Replaces every recovery code of the person with these (SHA-256 hashes). */
+  replaceRecoveryCodes(userId: string, hashes: readonly string[], now: number): Promise<void>;
+  /** Marks the code used, atomically: true once, false for an unknown or used code. */
+  useRecoveryCode(userId: string, hash: string, now: number): Promise<boolean>;
+  /** Unused recovery codes left. */
+  countRecoveryCodes(userId: string): Promise<number>;
 }
 
 export interface ConsentRecord {
@@ -669,6 +719,7 @@ export interface Store
     AttemptStore,
     AuditStore,
     AdminTokenStore,
+    MfaStore,
     MigrationRunner {
   /** `sqlite` or `postgres`. */
   readonly dialect: 'sqlite' | 'postgres';

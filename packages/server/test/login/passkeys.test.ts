@@ -16,6 +16,7 @@ import {
   createCodeClient,
   createUser,
   hiddenFields,
+  PASSWORD,
   pkcePair,
   REDIRECT_URI,
 } from '../support/login.js';
@@ -93,6 +94,19 @@ async function withPasskey(authenticator = new SoftAuthenticator(RP_ID, ORIGIN))
   return authenticator;
 }
 
+/** Signs in to the account page with a passkey alone. */
+async function passkeySignIn(authenticator: SoftAuthenticator, browser = new Browser(t)): Promise<Browser> {
+  const page = await browser.get('/account/login');
+  const response = await browser.post('/account/login/passkey', {
+    ...formFields(page.body, 'passkey-form'),
+    response: JSON.stringify(
+      authenticator.assert(dataOptions<{ challenge: string }>(page.body, 'passkey-form')),
+    ),
+  });
+  expect(response.headers.location).toBe('/account');
+  return browser;
+}
+
 describe('registration on the account page (WebAuthn L3 §7.1)', () => {
   it('§7.1 — registers a named, discoverable, user-verified passkey and lists it with its flags', async () => {
     const authenticator = await withPasskey();
@@ -119,8 +133,8 @@ describe('registration on the account page (WebAuthn L3 §7.1)', () => {
   });
 
   it('§5.4.4 — the options ask for a resident key and user verification, exclude registered credentials', async () => {
-    await withPasskey();
-    const account = await accountSignIn(t);
+    const authenticator = await withPasskey();
+    const account = await passkeySignIn(authenticator);
     const options = dataOptions<Record<string, unknown>>(
       (await account.get('/account')).body,
       'passkey-register',
@@ -408,9 +422,9 @@ describe('sign-in with a passkey alone (WebAuthn L3 §7.2)', () => {
 
 describe('managing passkeys', () => {
   it("the person removes a passkey on /account (audited); another person's passkey id is 404", async () => {
-    await withPasskey();
+    const authenticator = await withPasskey();
     const [passkey] = await t.store.listPasskeys(aliceId);
-    const browser = await accountSignIn(t);
+    const browser = await passkeySignIn(authenticator);
     const page = await browser.get('/account');
     expect(page.body).toContain(`data-passkey="${passkey?.id}"`);
     const csrf = hiddenFields(page.body).csrf_token ?? '';
@@ -451,5 +465,77 @@ describe('managing passkeys', () => {
     }
     const bundle = await t.app.inject({ method: 'GET', url: '/assets/webauthn-browser.js' });
     expect(bundle.body).toContain('@simplewebauthn/browser@14');
+  });
+});
+
+describe('a passkey as the second factor after a password', () => {
+  it('RFC 8176 — /login: a person with a passkey is asked for it after the password; amr pwd + hwk + user + mfa', async () => {
+    const authenticator = await withPasskey();
+    const before = (await t.store.listSessions({ userId: aliceId })).items.length;
+    const { browser, fields, pkce } = await loginPage();
+    let response = await browser.post('/login', {
+      ...hiddenFields(
+        (await browser.get(`/login?interaction=${encodeURIComponent(fields.interaction ?? '')}`)).body,
+      ),
+      username: 'alice',
+      password: PASSWORD,
+    });
+    // No session yet: the second-factor page, offering the passkey (no code form: no authenticator app).
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('Two-step verification');
+    expect(response.body).toContain('Sign in with a passkey');
+    expect(response.body).not.toContain('name="code"');
+    expect((await t.store.listSessions({ userId: aliceId })).items).toHaveLength(before);
+    const second = formFields(response.body, 'passkey-form');
+    response = await browser.post('/login/passkey', {
+      ...second,
+      response: JSON.stringify(
+        authenticator.assert(dataOptions<{ challenge: string }>(response.body, 'passkey-form')),
+      ),
+    });
+    expect(response.statusCode).toBe(303);
+    response = await browser.get(String(response.headers.location));
+    response = await browser.post('/consent', { ...hiddenFields(response.body), decision: 'allow' });
+    const code = new URL(String(response.headers.location)).searchParams.get('code');
+    const token = await t.app.inject({
+      method: 'POST',
+      url: '/token',
+      headers: { authorization: c.basic, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: form({
+        grant_type: 'authorization_code',
+        code: code ?? '',
+        redirect_uri: REDIRECT_URI,
+        code_verifier: pkce.verifier,
+      }),
+    });
+    const jwks = createLocalJWKSet((await t.app.inject({ method: 'GET', url: '/jwks' })).json());
+    const { payload } = await jwtVerify(token.json().id_token, jwks, { issuer: TEST_ISSUER });
+    expect(payload.amr).toEqual(expect.arrayContaining(['pwd', 'hwk', 'user', 'mfa']));
+  });
+
+  it('/account/login: the password alone does not open the account of a person with a passkey', async () => {
+    const authenticator = await withPasskey();
+    const known = new Set((await t.store.listSessions({ userId: aliceId })).items.map((item) => item.id));
+    const browser = new Browser(t);
+    const page = await browser.get('/account/login');
+    const step = await browser.post('/account/login', {
+      csrf_token: hiddenFields(page.body).csrf_token ?? '',
+      username: 'alice',
+      password: PASSWORD,
+    });
+    expect(step.statusCode).toBe(200);
+    expect(step.body).toContain('Two-step verification');
+    expect((await browser.get('/account')).headers.location).toBe('/account/login');
+    const response = await browser.post('/account/login/passkey', {
+      ...formFields(step.body, 'passkey-form'),
+      response: JSON.stringify(
+        authenticator.assert(dataOptions<{ challenge: string }>(step.body, 'passkey-form')),
+      ),
+    });
+    expect(response.headers.location).toBe('/account');
+    const session = (await t.store.listSessions({ userId: aliceId })).items.find(
+      (item) => !known.has(item.id),
+    );
+    expect(session?.amr).toEqual(expect.arrayContaining(['pwd', 'hwk', 'user', 'mfa']));
   });
 });

@@ -72,6 +72,7 @@ describe.skipIf(!ok)('PostgreSQL', () => {
           '0004-signing-key-master-key-id',
           '0005-refresh-reuse-grace',
           '0006-admin-tokens',
+          '0007-mfa',
           '0008-passkeys',
         ]);
         expect(await store.migrate()).toEqual([]);

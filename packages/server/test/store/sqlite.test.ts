@@ -65,6 +65,7 @@ describe('SQLite specifics', () => {
         '0004-signing-key-master-key-id',
         '0005-refresh-reuse-grace',
         '0006-admin-tokens',
+        '0007-mfa',
         '0008-passkeys',
       ]);
       expect(await store.migrate()).toEqual([]);

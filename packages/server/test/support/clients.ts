@@ -44,6 +44,7 @@ export async function createTestClient(
       jwks: null,
       jwksUri: null,
       firstParty: false,
+      requireMfa: false,
       permissions: [],
       disabled: false,
       secrets: [

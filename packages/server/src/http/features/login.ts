@@ -13,6 +13,9 @@ import type { InteractionSealer } from '../../oauth/authorize/interaction.js';
 import type { ClientRecord, Store } from '../../store/ports.js';
 import type { Revocations } from '../../tokens/revocations.js';
 import type { AccessTokenVerifier } from '../../tokens/verify-access-token.js';
+import type { RecoveryCodes } from '../../users/authn/recovery-codes.js';
+import type { SecondFactors } from '../../users/authn/second-factors.js';
+import type { TotpService } from '../../users/authn/totp.js';
 import type { ConsentService } from '../../users/consent-service.js';
 import type { LoginThrottle } from '../../users/login-throttle.js';
 import type { PasskeyService } from '../../users/passkey-service.js';
@@ -20,6 +23,7 @@ import type { SessionService } from '../../users/session-service.js';
 import type { UserService } from '../../users/user-service.js';
 import { registerConsentRoutes } from '../admin/consents.js';
 import { registerSessionRoutes } from '../admin/sessions.js';
+import { mfaStateOf } from '../admin/user-mfa.js';
 import { registerUserRoutes } from '../admin/users.js';
 import type { HttpFeature } from '../feature.js';
 import { createBrowserCookies } from '../pages/browser-cookies.js';
@@ -30,11 +34,12 @@ import { registerEndSession } from '../public/end-session.js';
 import { registerLogin } from '../public/login.js';
 import type { LoginFlowDeps } from '../public/login-flow.js';
 import { registerLoginPasskey } from '../public/login-passkey.js';
+import { registerSecondFactor } from '../public/login-second-factor.js';
 import { registerUserinfo } from '../public/userinfo.js';
 import { advertiseLogin } from './login-discovery.js';
 
 export interface LoginFeatureDeps {
-  config: { login: Pick<Config['login'], 'requirePkce' | 'codeTtl' | 'sessionMaxAge'> } & {
+  config: { login: Pick<Config['login'], 'requirePkce' | 'codeTtl' | 'sessionMaxAge' | 'requireMfa'> } & {
     oidc: Pick<Config['oidc'], 'endSessionHintMaxAge' | 'idTokenAlgorithm'>;
   };
   issuer: string;
@@ -47,6 +52,8 @@ export interface LoginFeatureDeps {
   sessions: SessionService;
   consents: ConsentService;
   throttle: LoginThrottle;
+  /** Second factors: the login's second step asks the registry; admin's user view shows the state. */
+  mfa: { totp: TotpService; recoveryCodes: RecoveryCodes; secondFactors: SecondFactors };
   /** Seals the interaction (the authorization request in progress) into the page URLs and forms. */
   sealer: InteractionSealer;
   verifyAccessToken: AccessTokenVerifier;
@@ -75,6 +82,8 @@ export function createLoginFeature(deps: LoginFeatureDeps): HttpFeature {
     codeTtl: config.login.codeTtl,
     sessionMaxAge: config.login.sessionMaxAge,
     ...(deps.passkeys === undefined ? {} : { passkeys: deps.passkeys }),
+    secondFactors: deps.mfa.secondFactors,
+    requireMfa: config.login.requireMfa,
   };
 
   return {
@@ -85,6 +94,7 @@ export function createLoginFeature(deps: LoginFeatureDeps): HttpFeature {
         await scope.register(fastifyCookie);
         registerAuthorize(scope, flow);
         registerLogin(scope, flow);
+        registerSecondFactor(scope, flow);
         registerConsent(scope, flow);
         if (deps.passkeys !== undefined) {
           registerLoginPasskey(scope, { ...flow, passkeys: deps.passkeys });
@@ -112,7 +122,7 @@ export function createLoginFeature(deps: LoginFeatureDeps): HttpFeature {
       advertiseLogin(context.caps, { idTokenAlgorithm: config.oidc.idTokenAlgorithm });
     },
     registerAdmin(admin) {
-      registerUserRoutes(admin, { users: deps.users });
+      registerUserRoutes(admin, { users: deps.users, mfaState: mfaStateOf(deps.mfa) });
       registerSessionRoutes(admin, { store, sessions });
       registerConsentRoutes(admin, { users: deps.users, consents: deps.consents });
     },

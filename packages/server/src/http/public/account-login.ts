@@ -1,15 +1,19 @@
 /**
  * `/account/login`: signing in to the account page itself, with no application involved. The same
  * rules as the login page: CSRF token, throttle before the password check, the same generic
- * message, a fresh session secret on every sign-in; or a passkey alone (WebAuthn L3 §7.2).
- * Success goes back to `/account`.
+ * message, a fresh session secret on every sign-in; a person with a second factor gives it after
+ * the password (a sealed pending sign-in, bound to this browser, five minutes); or a passkey alone
+ * (WebAuthn L3 §7.2). Success goes back to `/account`.
  */
+import { hkdfSync } from 'node:crypto';
 import { isOAuthError } from '@tessera/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { seal, UnsealError, unseal } from '../../keys/seal.js';
 import { hashBrowserSecret } from '../../oauth/authorize/interaction.js';
 import type { UserRecord } from '../../store/ports.js';
+import { combineAmr } from '../../users/authn/context.js';
 import { normalizeUsername } from '../../users/user-service.js';
-import { renderAccountSignInPage } from '../pages/account-sign-in-page.js';
+import { renderAccountSecondStep, renderAccountSignInPage } from '../pages/account-sign-in-page.js';
 import { sendPage } from '../pages/layout.js';
 import { PASSKEY_SIGN_IN_PATH, WEBAUTHN_BUNDLE_PATH } from '../pages/passkey-scripts.js';
 import { renderPasskeySignIn } from '../pages/passkey-sign-in.js';
@@ -20,8 +24,14 @@ import { PASSKEY_AMR, parsePasskeyResponse } from './login-passkey.js';
 
 const BAD_CREDENTIALS = 'Incorrect username or password.';
 
+const PENDING_AAD = 'tessera account sign-in v1';
+/** Seconds between the password and the second factor. */
+const PENDING_TTL = 300;
+
 export function registerAccountLogin(app: FastifyInstance, deps: AccountDeps): void {
   const { cookies } = deps;
+  // A key of its own: a pending account sign-in opens as nothing else.
+  const pendingKey = Buffer.from(hkdfSync('sha256', deps.masterKey, Buffer.alloc(0), PENDING_AAD, 32));
 
   async function showForm(
     request: FastifyRequest,
@@ -125,7 +135,115 @@ export function registerAccountLogin(app: FastifyInstance, deps: AccountDeps): v
       return showForm(request, reply, { username, error: BAD_CREDENTIALS, status: 400 });
     }
     await deps.throttle.recordSuccess(key, request.ip);
+    // A person with a second factor gives it here too: a password alone never manages the account.
+    const factors = await deps.secondFactors.enrolledFor(user.id);
+    if (factors.length > 0) {
+      return showSecondStep(request, reply, user, null);
+    }
     return startSession(request, reply, user, ['pwd'], 'password');
+  });
+
+  async function showSecondStep(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    user: UserRecord,
+    error: string | null,
+    status = 200,
+  ): Promise<FastifyReply> {
+    const csrfToken = cookies.csrfSecret(request, reply);
+    const pending = seal(
+      pendingKey,
+      JSON.stringify({ userId: user.id, at: deps.clock.now(), browser: hashBrowserSecret(csrfToken) }),
+      PENDING_AAD,
+    );
+    const hasPasskey = (await deps.passkeys.list(user.id)).length > 0;
+    const ceremony = hasPasskey
+      ? await deps.passkeys.authenticationOptions(hashBrowserSecret(csrfToken))
+      : undefined;
+    const codes = (await deps.secondFactors.all.get('totp')?.enrolled(user.id)) === true;
+    return sendPage(reply, {
+      title: 'Two-step verification',
+      status,
+      ...(ceremony === undefined ? {} : { scripts: [WEBAUTHN_BUNDLE_PATH, PASSKEY_SIGN_IN_PATH] }),
+      body: renderAccountSecondStep({
+        csrfToken,
+        pending,
+        error,
+        codes,
+        passkey:
+          ceremony === undefined
+            ? undefined
+            : renderPasskeySignIn({
+                action: '/account/login/passkey',
+                options: ceremony.options,
+                state: ceremony.state,
+                csrfToken,
+                hidden: { pending },
+              }),
+      }),
+    });
+  }
+
+  /** The pending sign-in of this browser (password checked at most PENDING_TTL ago), or undefined. */
+  function openPending(sealed: string | undefined, csrf: string): { userId: string } | undefined {
+    if (sealed === undefined || sealed.length > 2048) {
+      return undefined;
+    }
+    try {
+      const pending = JSON.parse(unseal(pendingKey, sealed, PENDING_AAD)) as {
+        userId: string;
+        at: number;
+        browser: string;
+      };
+      const fresh = deps.clock.now() - pending.at <= PENDING_TTL;
+      return fresh && pending.browser === hashBrowserSecret(csrf) ? { userId: pending.userId } : undefined;
+    } catch (error) {
+      if (error instanceof UnsealError || error instanceof SyntaxError) {
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  app.post('/account/login/second-factor', { config: { page: true } }, async (request, reply) => {
+    const body = formOf(request);
+    const csrf = single(body, 'csrf_token');
+    if (!cookies.checkCsrf(request, csrf)) {
+      throw csrfFailure();
+    }
+    const pending = openPending(single(body, 'pending'), csrf ?? '');
+    const user = pending === undefined ? undefined : await deps.users.find(pending.userId);
+    if (user === undefined || user.disabled) {
+      return showForm(request, reply, {
+        username: null,
+        error: 'Your sign-in expired. Sign in again.',
+        status: 400,
+      });
+    }
+    const attempt = await deps.throttle.take(`mfa:${user.id}`, request.ip);
+    if (!attempt.allowed) {
+      reply.header('retry-after', String(attempt.retryAfter));
+      return showSecondStep(
+        request,
+        reply,
+        user,
+        `Too many attempts. Wait ${attempt.retryAfter} seconds.`,
+        429,
+      );
+    }
+    const factor = await deps.secondFactors.verify(user.id, (field) => single(body, field)?.slice(0, 64));
+    if (factor === undefined) {
+      deps.audit.record({
+        type: 'login.second_factor_failed',
+        actor: 'anonymous',
+        subject: user.id,
+        data: { ip: request.ip },
+        requestId: request.id,
+      });
+      return showSecondStep(request, reply, user, 'That code is not right, or it was already used.', 400);
+    }
+    await deps.throttle.recordSuccess(`mfa:${user.id}`, request.ip);
+    return startSession(request, reply, user, combineAmr(['pwd'], factor.amr), factor.name);
   });
 
   app.post('/account/login/passkey', { config: { page: true } }, async (request, reply) => {
@@ -139,6 +257,9 @@ export function registerAccountLogin(app: FastifyInstance, deps: AccountDeps): v
       hashBrowserSecret(csrf ?? ''),
       { ip: request.ip, requestId: request.id },
     );
-    return startSession(request, reply, user, [...PASSKEY_AMR], `passkey ${passkey.id}`);
+    // After the password step, the passkey is the second factor: pwd + hwk + user + mfa.
+    const pending = openPending(single(body, 'pending'), csrf ?? '');
+    const amr = pending?.userId === user.id ? combineAmr(['pwd'], PASSKEY_AMR) : [...PASSKEY_AMR];
+    return startSession(request, reply, user, amr, `passkey ${passkey.id}`);
   });
 }

@@ -13,6 +13,7 @@ import type { Clock } from '../../clock.js';
 import { hashBrowserSecret } from '../../oauth/authorize/interaction.js';
 import type { ClientRecord, SessionStore } from '../../store/ports.js';
 import type { ApiKeyService } from '../../tokens/api-keys/index.js';
+import type { SecondFactors } from '../../users/authn/second-factors.js';
 import type { ConsentService } from '../../users/consent-service.js';
 import type { LoginThrottle } from '../../users/login-throttle.js';
 import type { PasskeyService } from '../../users/passkey-service.js';
@@ -40,6 +41,10 @@ export interface AccountDeps {
   audit: Pick<AuditLog, 'record'>;
   clock: Clock;
   sessionMaxAge: number;
+  /** The second factors a person with one must add to the password at `/account/login`. */
+  secondFactors: SecondFactors;
+  /** Keys the sealed pending sign-in between the password and the second factor (never logged). */
+  masterKey: Buffer;
 }
 
 /** What a redirect after a change says; the query names a fixed message, never free text. */

@@ -2,17 +2,20 @@
  * `POST /login/passkey`: the login page's passkey form (WebAuthn L3 §7.2, a discoverable
  * credential, user verification required). CSRF token → interaction (sealed, this browser's) →
  * the assertion, against a challenge issued to this browser and consumed once → a new session
- * whose `amr` says a hardware-bound key and user verification (RFC 8176 `hwk`, `user`) → next step.
+ * whose `amr` says a hardware-bound key and user verification (RFC 8176 `hwk`, `user`; after a
+ * correct password on the second-factor page, `pwd` and `mfa` too) → next step.
  * A refused passkey gets an error page before the client is looked at, so the person can go back
  * and try again and the client hears nothing.
  */
 import { OAuthError } from '@tessera/protocol';
 import type { FastifyInstance } from 'fastify';
 import { hashBrowserSecret } from '../../oauth/authorize/interaction.js';
+import { combineAmr } from '../../users/authn/context.js';
 import type { PasskeyService } from '../../users/passkey-service.js';
 import { formOf, single } from '../plugins/form-body.js';
 import { csrfFailure } from './login.js';
-import { clientOf, type LoginFlowDeps, openInteraction, proceed } from './login-flow.js';
+import { clientOf, type LoginFlowDeps, openInteraction } from './login-flow.js';
+import { finishLogin, PENDING_TTL } from './login-second-factor.js';
 
 /** RFC 8176: a hardware-bound key, with user verification (a fingerprint, a face, a PIN). */
 export const PASSKEY_AMR = Object.freeze(['hwk', 'user']);
@@ -47,30 +50,23 @@ export function registerLoginPasskey(
       { ip: request.ip, requestId: request.id },
     );
     const client = await clientOf(deps, request, interaction);
-    const previous = await deps.sessions.resolve(deps.cookies.sessionSecret(request));
-    if (previous !== undefined && previous.user.id !== user.id) {
-      await deps.sessions.end({ id: previous.record.id }, user.id);
-    }
-    const started = await deps.sessions.start(user, {
-      amr: [...PASSKEY_AMR],
-      userAgent: request.headers['user-agent'] ?? null,
-      ip: request.ip,
-    });
-    deps.cookies.setSession(reply, started.secret, deps.sessionMaxAge);
+    // After a correct password (the second-factor step), the passkey is the second factor too.
+    const pending = interaction.pendingLogin;
+    const afterPassword =
+      pending !== undefined && pending.userId === user.id && deps.clock.now() - pending.at <= PENDING_TTL;
     deps.audit.record({
-      type: 'login.succeeded',
+      type: 'passkey.used',
       actor: user.id,
-      subject: started.session.id,
-      data: { clientId: client.id, method: 'passkey', passkey: passkey.id },
+      subject: passkey.id,
+      data: { clientId: client.id, afterPassword },
       requestId: request.id,
     });
-    return proceed(deps, request, reply, {
-      request: interaction.request,
+    return finishLogin(deps, request, reply, {
+      interaction,
+      sealed: sealed ?? '',
       client,
-      session: { record: started.session, user },
-      consentGiven: false,
-      interaction: { record: interaction, sealed: sealed ?? '' },
-      freshLogin: true,
+      user,
+      amr: afterPassword ? combineAmr(pending.amr, PASSKEY_AMR) : [...PASSKEY_AMR],
     });
   });
 }

@@ -20,6 +20,11 @@ export interface Interaction {
   expiresAt: number;
   /** The session a login made for this request created (so `prompt=login` is satisfied once). */
   loginSession?: string;
+  /**
+   * The password was right and a second factor is due (users/authn/second-factors.ts): who, with
+   * what methods so far (RFC 8176), and when.
+   */
+  pendingLogin?: { userId: string; amr: string[]; at: number };
 }
 
 export interface InteractionSealer {

@@ -234,6 +234,10 @@ function fieldSchemas(rules: ClientRules) {
     first_party: z
       .boolean()
       .meta({ description: 'A first-party client skips the consent page. Default: false.' }),
+    require_mfa: z.boolean().meta({
+      description:
+        'Every sign-in for this client needs a second factor (acr urn:tessera:acr:mfa or stronger, see docs/mfa.md). Default: false.',
+    }),
     permissions: z
       .array(z.enum(CLIENT_PERMISSION_NAMES))
       .transform((values) => unique(values))
@@ -261,6 +265,7 @@ const FIELD_OF = {
   jwks: 'jwks',
   jwks_uri: 'jwksUri',
   first_party: 'firstParty',
+  require_mfa: 'requireMfa',
   permissions: 'permissions',
   disabled: 'disabled',
 } as const satisfies Record<WireName, keyof ClientMetadata>;
@@ -389,6 +394,7 @@ export function parseNewClientMetadata(input: unknown, schemas: ClientMetadataSc
     jwks: given.jwks ?? null,
     jwksUri: given.jwksUri ?? null,
     firstParty: given.firstParty ?? false,
+    requireMfa: given.requireMfa ?? false,
     permissions: given.permissions ?? [],
     disabled: given.disabled ?? false,
   };

@@ -36,6 +36,7 @@ export const clientViewSchema = z.strictObject({
   jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).nullable(),
   jwks_uri: z.string().nullable(),
   first_party: z.boolean(),
+  require_mfa: z.boolean(),
   permissions: z.array(z.string()),
   disabled: z.boolean(),
   secrets: z
@@ -72,6 +73,7 @@ export function toClientView(client: ClientRecord, now: number): ClientView {
     jwks: client.jwks,
     jwks_uri: client.jwksUri,
     first_party: client.firstParty,
+    require_mfa: client.requireMfa,
     permissions: client.permissions,
     disabled: client.disabled,
     secrets: client.secrets

@@ -93,6 +93,7 @@ export function newClient(overrides: Partial<NewClient> = {}): NewClient {
     jwks: null,
     jwksUri: null,
     firstParty: false,
+    requireMfa: false,
     permissions: [],
     disabled: false,
     secrets: [],

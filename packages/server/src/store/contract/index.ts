@@ -12,6 +12,7 @@ import { describeAuthorizationCodeStore } from './authorization-codes.contract.j
 import { describeClientStore } from './clients.contract.js';
 import { describeConsentStore } from './consents.contract.js';
 import type { ContractOptions, MakeStore } from './fixtures.js';
+import { describeMfaStore } from './mfa.contract.js';
 import { describeMigrations } from './migrations.contract.js';
 import { describePasskeyStore } from './passkeys.contract.js';
 import { describePurgeBatches } from './purge.contract.js';
@@ -49,6 +50,7 @@ export function describeStoreContract(
     describeReplayStore(makeStore);
     describeRateLimitStore(makeStore, options);
     describeAttemptStore(makeStore);
+    describeMfaStore(makeStore);
     describeAuditStore(makeStore);
     describePurgeBatches(makeStore);
   });

@@ -44,6 +44,7 @@ function toClient(row: ClientRow, secrets: ClientSecretRow[]): ClientRecord {
     jwks: row.jwks === null ? null : fromJson(row.jwks),
     jwksUri: row.jwks_uri,
     firstParty: fromFlag(row.first_party),
+    requireMfa: fromFlag(row.require_mfa),
     permissions: fromJson(row.permissions),
     disabled: fromFlag(row.disabled),
     secrets: secrets.map(toSecret),
@@ -133,6 +134,9 @@ function patchColumns(patch: Parameters<ClientStore['updateClient']>[1]): Update
   if (patch.firstParty !== undefined) {
     set.first_party = toFlag(patch.firstParty);
   }
+  if (patch.requireMfa !== undefined) {
+    set.require_mfa = toFlag(patch.requireMfa);
+  }
   if (patch.permissions !== undefined) {
     set.permissions = toJson(patch.permissions);
   }
@@ -165,6 +169,7 @@ export function clientStore(ctx: SqlContext): ClientStore {
               jwks: client.jwks === null ? null : toJson(client.jwks),
               jwks_uri: client.jwksUri,
               first_party: toFlag(client.firstParty),
+              require_mfa: toFlag(client.requireMfa),
               permissions: toJson(client.permissions),
               disabled: toFlag(client.disabled),
               created_at: now,

@@ -30,6 +30,7 @@ export interface ClientsTable {
   disabled: Flag;
   created_at: number;
   updated_at: number;
+  require_mfa: Generated<Flag>;
 }
 
 export interface ClientSecretsTable {
@@ -116,6 +117,22 @@ export interface UsersTable {
   tokens_valid_after: number;
   created_at: number;
   updated_at: number;
+  mfa_required: Generated<Flag>;
+}
+
+export interface UserTotpTable {
+  user_id: string;
+  sealed_secret: string;
+  confirmed_at: number | null;
+  last_used_step: number | null;
+  created_at: number;
+}
+
+export interface RecoveryCodesTable {
+  user_id: string;
+  hash: string;
+  created_at: number;
+  used_at: number | null;
 }
 
 export interface SessionsTable {
@@ -252,6 +269,8 @@ export interface Database {
   attempts: AttemptsTable;
   audit_events: AuditEventsTable;
   admin_tokens: AdminTokensTable;
+  user_totp: UserTotpTable;
+  recovery_codes: RecoveryCodesTable;
 }
 
 export type ClientRow = Selectable<ClientsTable>;

@@ -15,6 +15,7 @@ import { clientStore } from './clients.js';
 import { consentStore } from './consents.js';
 import type { SqlContext, SqlDialectName } from './context.js';
 import type { Database } from './database.js';
+import { mfaStore } from './mfa.js';
 import { migrateToLatest } from './migrate.js';
 import { passkeyStore } from './passkeys.js';
 import { rateLimitStore } from './rate-limits.js';
@@ -44,6 +45,7 @@ function buildStore(ctx: SqlContext, onClose: () => Promise<void>): Store {
     ...attemptStore(ctx),
     ...auditStore(ctx),
     ...adminTokenStore(ctx),
+    ...mfaStore(ctx),
 
     async migrate() {
       if (ctx.inTransaction) {

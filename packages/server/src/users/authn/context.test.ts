@@ -33,3 +33,19 @@ describe('authentication context (RFC 8176 amr → OIDC Core §2 acr)', () => {
     expect(satisfiesAcr(ACR_PWD, ['urn:example:gold'])).toBe(true);
   });
 });
+
+describe('MFA policy → wanted acr (DESIGN §9)', () => {
+  it('client require_mfa, the global setting or the person raise the level to mfa; acr_values may ask more', async () => {
+    const { mfaRequired, wantedAcr } = await import('./policy.js');
+    const client = { requireMfa: false };
+    expect(mfaRequired({ global: false, client })).toBe(false);
+    expect(mfaRequired({ global: true, client })).toBe(true);
+    expect(mfaRequired({ global: false, client: { requireMfa: true } })).toBe(true);
+    expect(mfaRequired({ global: false, client, user: { mfaRequired: true } })).toBe(true);
+    expect(wantedAcr([], false)).toEqual([]);
+    expect(wantedAcr([], true)).toEqual([ACR_MFA]);
+    expect(wantedAcr([ACR_PWD], true)).toEqual([ACR_MFA]);
+    expect(wantedAcr([ACR_PHR], true)).toEqual([ACR_PHR]);
+    expect(wantedAcr([ACR_PHR], false)).toEqual([ACR_PHR]);
+  });
+});
