@@ -18,6 +18,7 @@ import {
   REDIRECT_URI,
   signIn,
 } from '../support/login.js';
+import { enrolTotp, oathtoolCode } from '../support/totp.js';
 
 let t: TestServer;
 let c: TestClient;
@@ -275,5 +276,73 @@ describe('personal API keys', () => {
     expect(revoked.statusCode).toBe(303);
     expect((await t.store.listApiKeys({ owner: aliceId })).items[0]?.revokedAt).not.toBeNull();
     expect(await auditTypes()).toEqual(expect.arrayContaining(['api_key.created', 'api_key.revoked']));
+  });
+});
+
+describe('/account/login with a second factor', () => {
+  it('RFC 6238 — a person with an authenticator app gives a code after the password (oathtool); a wrong one is refused', async () => {
+    const browser = await accountSignIn(t);
+    const { secret } = await enrolTotp(t, browser);
+    t.clock.advance(60);
+    const fresh = new Browser(t);
+    const page = await fresh.get('/account/login');
+    const step = await fresh.post('/account/login', {
+      csrf_token: hiddenFields(page.body).csrf_token ?? '',
+      username: 'alice',
+      password: PASSWORD,
+    });
+    expect(step.statusCode).toBe(200);
+    expect(step.body).toContain('Code from your authenticator app');
+    expect((await fresh.get('/account')).headers.location).toBe('/account/login');
+    const fields = hiddenFields(step.body);
+    const wrong = await fresh.post('/account/login/second-factor', { ...fields, code: '000000' });
+    expect(wrong.statusCode).toBe(400);
+    const right = await fresh.post('/account/login/second-factor', {
+      ...fields,
+      code: oathtoolCode(secret, t.clock.now()),
+    });
+    expect(right.headers.location).toBe('/account');
+    expect((await fresh.get('/account')).statusCode).toBe(200);
+    // The pending sign-in is bound to this browser.
+    const other = new Browser(t);
+    const otherPage = await other.get('/account/login');
+    const stolen = await other.post('/account/login/second-factor', {
+      pending: fields.pending ?? '',
+      csrf_token: hiddenFields(otherPage.body).csrf_token ?? '',
+      code: oathtoolCode(secret, t.clock.now() + 30),
+    });
+    expect(stolen.statusCode).toBe(400);
+    expect((await other.get('/account')).headers.location).toBe('/account/login');
+  });
+
+  it('removing the last passkey of a person who must use MFA is refused (409) and nothing is removed', async () => {
+    const patched = await t.app.inject({
+      method: 'PATCH',
+      url: `/admin/users/${aliceId}`,
+      headers: t.adminHeaders,
+      payload: { mfa_required: true },
+    });
+    expect(patched.statusCode, patched.body).toBe(200);
+    await t.store.insertPasskey({
+      id: 'pk_only',
+      userId: aliceId,
+      credentialId: 'cred-only',
+      publicKey: 'x',
+      counter: 0,
+      transports: [],
+      backupEligible: false,
+      backedUp: false,
+      aaguid: '00000000-0000-0000-0000-000000000000',
+      name: 'Only one',
+      createdAt: t.clock.now(),
+      lastUsedAt: null,
+    });
+    const refused = await t.app.inject({
+      method: 'DELETE',
+      url: `/admin/users/${aliceId}/passkeys/pk_only`,
+      headers: t.adminHeaders,
+    });
+    expect(refused.statusCode).toBe(409);
+    expect(await t.store.listPasskeys(aliceId)).toHaveLength(1);
   });
 });
