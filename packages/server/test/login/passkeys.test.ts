@@ -130,6 +130,21 @@ describe('registration on the account page (WebAuthn L3 §7.1)', () => {
     expect(admin.statusCode).toBe(200);
     expect(admin.json().items).toMatchObject([{ id: passkey?.id, name: 'Laptop', backup_eligible: true }]);
     expect(admin.body).not.toContain('public_key');
+    // And in the person's record, beside the other second factors.
+    const user = await t.app.inject({
+      method: 'GET',
+      url: `/admin/users/${aliceId}`,
+      headers: t.adminHeaders,
+    });
+    expect(user.json().mfa.passkeys).toMatchObject([{ id: passkey?.id, name: 'Laptop', counter: 0 }]);
+    const openapi = await t.app.inject({
+      method: 'GET',
+      url: '/admin/openapi.json',
+      headers: t.adminHeaders,
+    });
+    expect(Object.keys(openapi.json().paths)).toEqual(
+      expect.arrayContaining(['/admin/users/{id}/passkeys', '/admin/users/{id}/passkeys/{passkey}']),
+    );
   });
 
   it('§5.4.4 — the options ask for a resident key and user verification, exclude registered credentials', async () => {

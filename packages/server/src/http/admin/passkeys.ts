@@ -13,7 +13,7 @@ import { describeRoute } from './openapi.js';
 
 const TAGS = ['users'];
 
-const passkeyViewSchema = z.object({
+export const passkeyViewSchema = z.object({
   id: z.string().meta({ description: 'pk_...' }),
   name: z.string(),
   credential_id: z.string().meta({ description: 'WebAuthn credential id, base64url' }),

@@ -8,8 +8,10 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { RecoveryCodes } from '../../users/authn/recovery-codes.js';
 import type { TotpService } from '../../users/authn/totp.js';
+import type { PasskeyService } from '../../users/passkey-service.js';
 import type { UserService } from '../../users/user-service.js';
 import { describeRoute } from './openapi.js';
+import { toPasskeyView } from './passkeys.js';
 import { type MfaStateView, mfaStateSchema } from './users.js';
 
 export interface UserMfaDeps {
@@ -18,10 +20,15 @@ export interface UserMfaDeps {
   recoveryCodes: RecoveryCodes;
 }
 
-export function mfaStateOf(deps: Omit<UserMfaDeps, 'users'>): (userId: string) => Promise<MfaStateView> {
+export function mfaStateOf(
+  deps: Omit<UserMfaDeps, 'users'> & { passkeys?: Pick<PasskeyService, 'list'> },
+): (userId: string) => Promise<MfaStateView> {
   return async (userId) => ({
     totp: await deps.totp.enrolled(userId),
     recovery_codes_left: await deps.recoveryCodes.remaining(userId),
+    ...(deps.passkeys === undefined
+      ? {}
+      : { passkeys: (await deps.passkeys.list(userId)).map(toPasskeyView) }),
   });
 }
 

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { UserRecord } from '../../store/ports.js';
 import type { UserService } from '../../users/user-service.js';
 import { describeRoute } from './openapi.js';
+import { passkeyViewSchema } from './passkeys.js';
 
 const TAGS = ['users'];
 const MAX_PAGE = 100;
@@ -29,6 +30,7 @@ export const userViewSchema = z.object({
 export const mfaStateSchema = z.object({
   totp: z.boolean().meta({ description: 'An authenticator app (TOTP, RFC 6238) is set up.' }),
   recovery_codes_left: z.int().meta({ description: 'Unused recovery codes.' }),
+  passkeys: z.array(passkeyViewSchema).optional().meta({ description: 'Passkeys (WebAuthn), oldest first.' }),
 });
 export type MfaStateView = z.infer<typeof mfaStateSchema>;
 

@@ -122,7 +122,13 @@ export function createLoginFeature(deps: LoginFeatureDeps): HttpFeature {
       advertiseLogin(context.caps, { idTokenAlgorithm: config.oidc.idTokenAlgorithm });
     },
     registerAdmin(admin) {
-      registerUserRoutes(admin, { users: deps.users, mfaState: mfaStateOf(deps.mfa) });
+      registerUserRoutes(admin, {
+        users: deps.users,
+        mfaState: mfaStateOf({
+          ...deps.mfa,
+          ...(deps.passkeys === undefined ? {} : { passkeys: deps.passkeys }),
+        }),
+      });
       registerSessionRoutes(admin, { store, sessions });
       registerConsentRoutes(admin, { users: deps.users, consents: deps.consents });
     },
