@@ -26,6 +26,7 @@ interface ClientView {
   jwks: unknown;
   jwks_uri: string | null;
   first_party: boolean;
+  require_mfa?: boolean;
   permissions: string[];
   disabled: boolean;
   secrets: { start: string; created_at: number; expires_at: number | null }[];
@@ -49,6 +50,7 @@ export interface ClientFlags {
   authMethod?: string;
   public?: boolean;
   firstParty?: boolean;
+  requireMfa?: boolean;
   permission?: string[];
   meta?: string[];
   jwksUri?: string;
@@ -76,6 +78,7 @@ export function bodyOf(flags: ClientFlags): Record<string, unknown> {
   set('access_token_ttl', flags.accessTokenTtl === 'default' ? null : flags.accessTokenTtl);
   set('token_endpoint_auth_method', flags.public === true ? 'none' : flags.authMethod);
   set('first_party', flags.firstParty);
+  set('require_mfa', flags.requireMfa);
   set('permissions', flags.permission);
   set('metadata', flags.meta === undefined ? undefined : parseMetaPairs(flags.meta));
   set('jwks_uri', flags.jwksUri);
@@ -98,6 +101,7 @@ function printClient(client: ClientView): void {
     ['metadata', Object.keys(client.metadata).length === 0 ? '-' : JSON.stringify(client.metadata)],
     ['jwks', client.jwks_uri ?? (client.jwks === null ? '-' : 'registered key set')],
     ['first_party', String(client.first_party)],
+    ['require_mfa', String(client.require_mfa ?? false)],
     ['permissions', client.permissions.join(' ') || '-'],
     ['disabled', String(client.disabled)],
     [
@@ -252,6 +256,11 @@ function addClientFlags(command: Command, forUpdate: boolean): Command {
     .option('--public', 'a public client (browser or mobile app): no secret, same as --auth-method none')
     .option('--first-party', 'skip the consent page for this client')
     .option('--no-first-party', forUpdate ? 'require consent again' : 'require consent (the default)')
+    .option('--require-mfa', 'every sign-in for this client needs a second factor (docs/mfa.md)')
+    .option(
+      '--no-require-mfa',
+      forUpdate ? 'a password alone is enough again' : 'a password alone is enough (the default)',
+    )
     .option(
       '--permission <permission>',
       'revocations:stream, api_keys:verify or introspect; repeat for more',
