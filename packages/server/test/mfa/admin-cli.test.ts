@@ -79,6 +79,7 @@ describe('tessera users mfa / --mfa-required (admin API)', () => {
     expect(JSON.parse(await run(['users', 'show', 'erin', '--json'])).mfa).toEqual({
       totp: false,
       recovery_codes_left: 0,
+      passkeys: [],
     });
   });
 

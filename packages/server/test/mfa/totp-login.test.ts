@@ -214,7 +214,7 @@ describe('the second step of a password sign-in (RFC 6238, RFC 8176)', () => {
       url: `/admin/users/${(await t.store.findUserByUsername('alice'))?.id}`,
       headers: t.adminHeaders,
     });
-    expect(admin.json().mfa).toEqual({ totp: true, recovery_codes_left: 9 });
+    expect(admin.json().mfa).toEqual({ totp: true, recovery_codes_left: 9, passkeys: [] });
   });
 
   it('throttling — wrong codes are counted per person like passwords: then 429 with Retry-After, even for a right code', async () => {
