@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isInvalidTokenResponse, parseChallenges } from './bearer-challenge.js';
+import { isInvalidTokenResponse, parseChallenges, stepUpChallengeOf } from './bearer-challenge.js';
 
 describe('parseChallenges (RFC 9110 §11.6.1)', () => {
   it('RFC 6750 §3 — reads a Bearer challenge with quoted params', () => {
@@ -36,5 +36,33 @@ describe('isInvalidTokenResponse', () => {
     expect(isInvalidTokenResponse(response(401))).toBe(false);
     expect(isInvalidTokenResponse(response(403, 'Bearer error="insufficient_scope"'))).toBe(false);
     expect(isInvalidTokenResponse(response(401, 'Basic error="invalid_token"'))).toBe(false);
+  });
+});
+
+describe('stepUpChallengeOf (RFC 9470 §3)', () => {
+  const response = (status: number, header: string) => ({
+    status,
+    headers: new Headers({ 'www-authenticate': header }),
+  });
+
+  it('RFC 9470 §3 — reads acr_values (quoted) and max_age (a token) from an insufficient_user_authentication challenge', () => {
+    expect(
+      stepUpChallengeOf(
+        response(
+          401,
+          'Bearer realm="api", error="insufficient_user_authentication", error_description="A different authentication level is required", acr_values="urn:tessera:acr:phr urn:tessera:acr:mfa", max_age=300',
+        ),
+      ),
+    ).toEqual({ acrValues: 'urn:tessera:acr:phr urn:tessera:acr:mfa', maxAge: 300 });
+  });
+
+  it('anything else is not a step-up: other errors, other statuses, malformed values dropped', () => {
+    expect(stepUpChallengeOf(response(401, 'Bearer error="invalid_token"'))).toBeUndefined();
+    expect(
+      stepUpChallengeOf(response(403, 'Bearer error="insufficient_user_authentication"')),
+    ).toBeUndefined();
+    expect(
+      stepUpChallengeOf(response(401, 'Bearer error="insufficient_user_authentication", max_age=soon')),
+    ).toEqual({});
   });
 });

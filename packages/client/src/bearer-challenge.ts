@@ -104,3 +104,72 @@ export function isInvalidTokenResponse(response: Response): boolean {
       challenge.params.error === 'invalid_token',
   );
 }
+
+/**
+ * What an RFC 9470 §3 step-up challenge asks of a new sign-in.
+ *
+ * @example
+ * ```ts
+ * const needs: StepUpChallenge = { acrValues: 'urn:tessera:acr:phr', maxAge: 300 };
+ * ```
+ */
+export interface StepUpChallenge {
+  /** Space-separated `acr` values, as the resource sent them. */
+  acrValues?: string;
+  /** Seconds. */
+  maxAge?: number;
+}
+
+/**
+ * The step-up a response asks for (RFC 9470 §3): a 401 whose Bearer challenge has
+ * `error="insufficient_user_authentication"`, with its `acr_values` and `max_age`; otherwise
+ * undefined.
+ *
+ * @example
+ * ```ts
+ * const stepUp = stepUpChallengeOf(response);
+ * if (stepUp !== undefined) {
+ *   await webApp.startAuthorization({ extraParams: { acr_values: stepUp.acrValues ?? '' } });
+ * }
+ * ```
+ */
+export function stepUpChallengeOf(
+  response: Pick<Response, 'status' | 'headers'>,
+): StepUpChallenge | undefined {
+  if (response.status !== 401) {
+    return undefined;
+  }
+  const header = response.headers.get('www-authenticate');
+  const bearer =
+    header === null
+      ? undefined
+      : parseChallenges(header).find(
+          (challenge) =>
+            challenge.scheme === 'bearer' && challenge.params.error === 'insufficient_user_authentication',
+        );
+  if (bearer === undefined) {
+    return undefined;
+  }
+  const out: StepUpChallenge = {};
+  const acr = bearer.params.acr_values;
+  if (acr !== undefined && isAcrValues(acr)) {
+    out.acrValues = acr;
+  }
+  const maxAge = bearer.params.max_age;
+  if (maxAge !== undefined && /^\d{1,10}$/.test(maxAge)) {
+    out.maxAge = Number(maxAge);
+  }
+  return out;
+}
+
+/**
+ * True for space-separated tokens of printable ASCII without quotes or backslashes (like a scope).
+ *
+ * @example
+ * ```ts
+ * isAcrValues('urn:tessera:acr:mfa urn:tessera:acr:phr'); // true
+ * ```
+ */
+export function isAcrValues(value: string): boolean {
+  return value.length <= 1024 && /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/.test(value);
+}

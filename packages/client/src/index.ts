@@ -33,7 +33,14 @@ export {
   type DiscoveryAlgorithm,
   type MetadataSource,
 } from './authorization-server.js';
-export { type Challenge, isInvalidTokenResponse, parseChallenges } from './bearer-challenge.js';
+export {
+  type Challenge,
+  isAcrValues,
+  isInvalidTokenResponse,
+  parseChallenges,
+  type StepUpChallenge,
+  stepUpChallengeOf,
+} from './bearer-challenge.js';
 export type { ClientCredential } from './client-authentication.js';
 export { type ClientErrorCode, TesseraClientError, type TesseraClientErrorOptions } from './client-error.js';
 export { type Clock, systemClock } from './clock.js';

@@ -34,6 +34,7 @@ beforeAll(async () => {
     issuer: tessera.issuer,
     basic: resourceServer.basic,
     scopes: { 'GET /cookies': 'cookies:read', 'POST /cookies/eat': 'cookies:eat' },
+    stepUp: { 'GET /cookies/last': 'urn:tessera:acr:mfa', 'POST /cookies/last': 'urn:tessera:acr:mfa' },
   });
 });
 afterAll(async () => {
@@ -287,6 +288,37 @@ describe.each<[AdapterName, 'memory' | 'sqlite']>([
     expect((await introspect(tokens.refreshToken ?? '', registered)).active).toBe(false);
     expect((await introspect(tokens.accessToken)).active).toBe(false);
     expect((await browser.api('/api/cookies')).status).toBe(401);
+  });
+
+  it('RFC 9470 §5 — a step-up challenge becomes a new authorization request with acr_values and max_age; only GET is marked for retry', async () => {
+    const browser = await signedIn();
+    const get = await browser.api('/api/cookies/last');
+    expect(get.status).toBe(401);
+    const body = (await get.json()) as { error: string; login: string; retry: boolean; acr_values: string };
+    expect(body).toMatchObject({
+      error: 'insufficient_user_authentication',
+      acr_values: 'urn:tessera:acr:mfa',
+      max_age: 300,
+      retry: true,
+    });
+    const post = await browser.api('/api/cookies/last', { method: 'POST', body: 'cookie=1' });
+    expect(post.status).toBe(401);
+    expect(((await post.json()) as { retry: boolean }).retry).toBe(false);
+    // The page sends the person to the login route it was given; the BFF asks Tessera for more.
+    const login = await browser.fetch(`${body.login}&returnTo=%2Fjar`);
+    expect(login.status).toBe(302);
+    const authorize = new URL(login.headers.get('location') ?? '');
+    expect(authorize.searchParams.get('acr_values')).toBe('urn:tessera:acr:mfa');
+    expect(authorize.searchParams.get('max_age')).toBe('300');
+    // Tessera does not reuse the password-only sign-in: it shows its login page (OIDC Core §3.1.2.1).
+    const answer = await tessera.t.app.inject({ method: 'GET', url: authorize.pathname + authorize.search });
+    expect(answer.statusCode).toBe(303);
+    expect(String(answer.headers.location)).toContain('/login?interaction=');
+    // Malformed step-up parameters are dropped, not passed on.
+    const junk = await browser.fetch('/auth/login?acr_values=%22x%22&max_age=-1');
+    const plain = new URL(junk.headers.get('location') ?? '');
+    expect(plain.searchParams.has('acr_values')).toBe(false);
+    expect(plain.searchParams.has('max_age')).toBe(false);
   });
 
   it('sessions are encrypted at rest: the store holds no token', async () => {

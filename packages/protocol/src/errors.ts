@@ -22,6 +22,8 @@ export type OAuthErrorCode =
   // RFC 6750 §3.1: bearer token errors at protected resources
   | 'invalid_token'
   | 'insufficient_scope'
+  // RFC 9470 §3: the token's authentication is too weak or too old (step-up)
+  | 'insufficient_user_authentication'
   // RFC 7009 §2.2.1: revocation
   | 'unsupported_token_type'
   // RFC 7591 §3.2.2: client metadata
@@ -59,6 +61,7 @@ export const OAUTH_ERROR_STATUS: Readonly<Record<OAuthErrorCode, number>> = Obje
   temporarily_unavailable: 503,
   invalid_token: 401,
   insufficient_scope: 403,
+  insufficient_user_authentication: 401,
   unsupported_token_type: 400,
   invalid_redirect_uri: 400,
   invalid_client_metadata: 400,
@@ -99,6 +102,10 @@ export interface OAuthErrorOptions {
   redirectable?: boolean;
   /** Seconds the caller should wait (rate limits), rendered as `Retry-After`. */
   retryAfter?: number;
+  /** For `insufficient_user_authentication`: the `acr_values` the resource needs (RFC 9470 §3). */
+  acrValues?: string;
+  /** For `insufficient_user_authentication`: the `max_age` in seconds (RFC 9470 §3). */
+  maxAge?: number;
   /**
    * RFC 6750 §3.1: the request carried no authentication at all, so the challenge names no error
    * code (the JSON body still does).
@@ -124,6 +131,8 @@ export class OAuthError extends Error {
   readonly redirectable: boolean;
   readonly retryAfter: number | undefined;
   readonly noCredentials: boolean;
+  readonly acrValues: string | undefined;
+  readonly maxAge: number | undefined;
 
   constructor(code: OAuthErrorCode, description: string, options: OAuthErrorOptions = {}) {
     super(description, options.cause === undefined ? undefined : { cause: options.cause });
@@ -137,6 +146,8 @@ export class OAuthError extends Error {
     this.redirectable = options.redirectable ?? false;
     this.retryAfter = options.retryAfter;
     this.noCredentials = options.noCredentials ?? false;
+    this.acrValues = options.acrValues;
+    this.maxAge = options.maxAge;
   }
 
   /** The JSON body of RFC 6749 §5.2. */
@@ -179,6 +190,9 @@ export class OAuthError extends Error {
   }
   static insufficientScope(description: string, options?: OAuthErrorOptions): OAuthError {
     return new OAuthError('insufficient_scope', description, options);
+  }
+  static insufficientUserAuthentication(description: string, options?: OAuthErrorOptions): OAuthError {
+    return new OAuthError('insufficient_user_authentication', description, options);
   }
   static unsupportedTokenType(description: string, options?: OAuthErrorOptions): OAuthError {
     return new OAuthError('unsupported_token_type', description, options);

@@ -23,6 +23,12 @@ export interface AccessTokenClaims {
   iat: number;
   exp: number;
   jti: string;
+  /** OIDC Core §2 / RFC 9470 §4: the level the person's sign-in reached (a person's token only). */
+  acr?: string;
+  /** OIDC Core §2 / RFC 9470 §4: when the person last actively signed in (seconds). */
+  auth_time?: number;
+  /** RFC 8176 §2 methods of that sign-in. */
+  amr?: string[];
   [claim: string]: unknown;
 }
 
@@ -40,6 +46,10 @@ export interface IntrospectionResponse {
   aud?: string | string[];
   iss?: string;
   jti?: string;
+  /** RFC 9470 §4: the token's authentication level and time, for a person's token. */
+  acr?: string;
+  auth_time?: number;
+  amr?: string[];
   [member: string]: unknown;
 }
 

@@ -14,6 +14,7 @@ import { composeApiKeys } from './compose/api-keys.js';
 import type { Core } from './compose/core.js';
 import { composeDevice } from './compose/device.js';
 import { composeOAuthCore } from './compose/oauth-core.js';
+import { composePasskeys } from './compose/passkeys.js';
 import { buildTokenRegistries, type TokenRegistries } from './compose/token-registries.js';
 import { composeUserGrants } from './compose/user-grants.js';
 import { composeUsers } from './compose/users.js';
@@ -27,10 +28,12 @@ import { createOpenApiFeature } from './http/admin/openapi.js';
 import { createSigningKeyRevokeFeature } from './http/admin/signing-key-revoke.js';
 import { buildApp, issuerOf } from './http/app.js';
 import type { HttpFeature } from './http/feature.js';
+import { createAccountFeature } from './http/features/account.js';
 import { createApiKeysFeature } from './http/features/api-keys.js';
 import { createClientRegistrationFeature } from './http/features/client-registration.js';
 import { createDeviceFeature } from './http/features/device.js';
 import { createLoginFeature, type LoginFeatureDeps, loginFlowOf } from './http/features/login.js';
+import { createMfaFeature } from './http/features/mfa.js';
 import { createOAuthCoreFeature } from './http/features/oauth-core.js';
 import { createRevocationStreamFeature } from './http/features/revocation-stream.js';
 import { createAdminActorRegistry } from './http/plugins/admin-auth.js';
@@ -55,6 +58,7 @@ import {
   createAdminTokenService,
 } from './tokens/admin-tokens/admin-token-service.js';
 import { allowsAdminScope } from './tokens/admin-tokens/scopes.js';
+import { passkeyFactor } from './users/authn/passkey-factor.js';
 import type { PasswordHasher } from './users/password-hasher.js';
 
 /** Clock skew tolerated when deciding how long retired keys stay published. */
@@ -118,9 +122,12 @@ function compose(core: Core, adminTokens: AdminTokenService): Composition {
     revocations: oauth.revocations,
   });
   const apiKeys = composeApiKeys(core, oauth);
+  // Before the people: a passkey is one of the second factors the login flow asks for.
+  const { passkeys } = composePasskeys(core);
   const people = composeUsers(core, {
     revocations: oauth.revocations,
     revokeApiKeysOf: (owner, actor) => apiKeys.apiKeys.revokeOwnedBy(owner, { actor }),
+    extraFactors: [passkeyFactor(passkeys)],
   });
   // Introspectors and revokers are asked in this order: access tokens, API keys, refresh tokens.
   const tokenRegistries = buildTokenRegistries([
@@ -239,6 +246,7 @@ function compose(core: Core, adminTokens: AdminTokenService): Composition {
     verifyAccessToken: oauth.verifyAccessToken,
     revocations: oauth.revocations,
     userinfoLimit: callerLimit(config.rateLimit.userinfo, 'userinfo requests from this caller', 'userinfo'),
+    passkeys,
   };
   features.push(createLoginFeature(login));
 
@@ -271,6 +279,39 @@ function compose(core: Core, adminTokens: AdminTokenService): Composition {
         maxBackoff: config.login.maxBackoff,
         ticketTtl: config.login.interactionTtl,
       },
+    }),
+  );
+
+  // /account (profile, password, passkeys, sessions, connected applications, personal API keys),
+  // /account/login, the page scripts, /admin/users/{id}/passkeys.
+  features.push(
+    createAccountFeature({
+      issuer: core.issuer,
+      sessions: people.sessions,
+      users: people.users,
+      consents: people.consents,
+      throttle: people.throttle,
+      passkeys,
+      clients: oauth.clients,
+      apiKeys: apiKeys.apiKeys,
+      store: core.store,
+      audit: core.audit,
+      clock: core.clock,
+      sessionMaxAge: config.login.sessionMaxAge,
+      secondFactors: people.mfa.secondFactors,
+      masterKey: core.masterKey,
+    }),
+  );
+
+  // /account/security/totp (authenticator app) and /admin/users/{id}/mfa/reset.
+  features.push(
+    createMfaFeature({
+      issuer: core.issuer,
+      users: people.users,
+      sessions: people.sessions,
+      mfa: people.mfa,
+      clock: core.clock,
+      config,
     }),
   );
 

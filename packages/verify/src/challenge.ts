@@ -16,13 +16,22 @@ export interface ChallengeParams {
   /** RFC 6750 §3 / RFC 9110 §11.6.1: the protection space, e.g. the API's name. */
   realm: string;
   /** RFC 6750 §3.1 error code; omitted when the request carried no credentials at all. */
-  error?: 'invalid_request' | 'invalid_token' | 'insufficient_scope' | undefined;
+  error?:
+    | 'invalid_request'
+    | 'invalid_token'
+    | 'insufficient_scope'
+    | 'insufficient_user_authentication'
+    | undefined;
   /** Human-readable, within RFC 6749 §5.2's character set (OAuthError already ensures it). */
   errorDescription?: string | undefined;
   /** RFC 6750 §3: the scope needed, space-separated (with `insufficient_scope`). */
   scope?: string | undefined;
   /** RFC 9728 §5.1: the URL of this resource's Protected Resource Metadata document. */
   resourceMetadata?: string | undefined;
+  /** RFC 9470 §3: the authentication levels a new sign-in must reach (space-separated). */
+  acrValues?: string | undefined;
+  /** RFC 9470 §3: the greatest acceptable age of the sign-in, seconds. */
+  maxAge?: number | undefined;
 }
 
 /** Quotes a value as an RFC 9110 §5.6.4 quoted-string. */
@@ -52,6 +61,13 @@ export function buildChallenge(params: ChallengeParams): string {
   }
   if (params.resourceMetadata !== undefined) {
     parts.push(`resource_metadata=${quote(params.resourceMetadata)}`);
+  }
+  if (params.acrValues !== undefined && params.acrValues.length > 0) {
+    parts.push(`acr_values=${quote(params.acrValues)}`);
+  }
+  if (params.maxAge !== undefined) {
+    // RFC 9470 §3 shows max_age as a token (an integer), not a quoted-string.
+    parts.push(`max_age=${String(Math.max(0, Math.floor(params.maxAge)))}`);
   }
   return `Bearer ${parts.join(', ')}`;
 }
@@ -111,6 +127,7 @@ export function challengeCodeOf(error: Pick<OAuthError, 'code'>): ChallengeParam
     case 'invalid_request':
     case 'invalid_token':
     case 'insufficient_scope':
+    case 'insufficient_user_authentication':
       return error.code;
     default:
       return undefined;

@@ -11,6 +11,7 @@ import { createEndpointResolver } from './endpoint-resolver.js';
 import { type ClientCredentials, createIntrospector } from './introspection.js';
 import { createJwtVerifier } from './jwt.js';
 import { createRequestVerification } from './request-verification.js';
+import { type AuthenticationRequirement, requireAuthentication } from './require-authentication.js';
 import { createRevocationGuard } from './revocation-guard.js';
 import type { RevocationStreamStatus } from './revocation-stream.js';
 import { createTokenCache } from './token-cache.js';
@@ -139,6 +140,11 @@ export interface VerifierOptions {
 export interface VerifyOptions {
   /** Scopes the token must grant (all of them), else `insufficient_scope`. */
   scope?: string | readonly string[];
+  /**
+   * The sign-in the token must come from (RFC 9470): an `acr` and/or a `max_age`, else
+   * `insufficient_user_authentication` (401) with `acr_values` / `max_age` in the challenge.
+   */
+  authentication?: AuthenticationRequirement;
 }
 
 /**
@@ -305,9 +311,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
   return {
     realm,
     sources,
-    verify: async (input, verifyOptions) => {
+    async verify(input, verifyOptions) {
       try {
-        return await verifyRequest(input, verifyOptions?.scope);
+        const token = await verifyRequest(input, verifyOptions?.scope);
+        if (verifyOptions?.authentication !== undefined) {
+          requireAuthentication(token, verifyOptions.authentication, now());
+        }
+        return token;
       } catch (error) {
         throw VerifyError.from(error, realm).withResourceMetadata(options.resourceMetadataUrl);
       }

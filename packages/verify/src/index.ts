@@ -49,6 +49,7 @@ export {
 export { metadataUrlOf, type VerifierEndpoints } from './discovery.js';
 export type { DpopOptions } from './dpop.js';
 export type { ClientCredentials } from './introspection.js';
+export { type AuthenticationRequirement, requireAuthentication } from './require-authentication.js';
 export { requireScope } from './require-scope.js';
 export {
   type ResourceMetadata,

@@ -86,6 +86,8 @@ export class VerifyError extends OAuthError {
       status: error.status,
       ...(error.scope === undefined ? {} : { scope: error.scope }),
       ...(error.retryAfter === undefined ? {} : { retryAfter: error.retryAfter }),
+      ...(error.acrValues === undefined ? {} : { acrValues: error.acrValues }),
+      ...(error.maxAge === undefined ? {} : { maxAge: error.maxAge }),
     });
     this.realm = realm;
     this.credentialsMissing = credentialsMissing;
@@ -168,6 +170,8 @@ export class VerifyError extends OAuthError {
           error: code,
           errorDescription: this.description,
           scope: this.scope,
+          acrValues: this.acrValues,
+          maxAge: this.maxAge,
           resourceMetadata,
         });
     if (dpop === undefined) {

@@ -24,6 +24,7 @@ import {
   type RegisteredClient,
   startTessera,
   type Tessera,
+  userAccessToken,
 } from './support/tessera.js';
 
 type Mount = (
@@ -35,6 +36,8 @@ const READ = { scope: 'cookies:read' };
 const BARE_CHALLENGE =
   'Bearer realm="cookie-jar", DPoP realm="cookie-jar", algs="ES256 EdDSA Ed25519 RS256 PS256"';
 const EAT = { scope: 'cookies:eat' };
+/** RFC 9470: "eat the last cookie" needs a passkey sign-in at most five minutes old. */
+const LAST = { scope: 'cookies:read', authentication: { acr: 'urn:tessera:acr:phr', maxAge: 300 } };
 
 function view(token: VerifiedToken) {
   return { subject: token.subject, tokenType: token.tokenType, source: token.source };
@@ -72,6 +75,10 @@ const mounts: Record<string, Mount> = {
         `POST /${name}/cookies/eat`,
         nodeAdapter.protect(verifier, (_req, res, token) => send(res, token), EAT),
       );
+      handlers.set(
+        `GET /${name}/cookies/last`,
+        nodeAdapter.protect(verifier, (_req, res, token) => send(res, token), LAST),
+      );
     }
     return listen(
       createServer((req, res) => {
@@ -93,6 +100,9 @@ const mounts: Record<string, Mount> = {
         res.json(view(expressAdapter.authOf(res) as VerifiedToken));
       });
       app.post(`/${name}/cookies/eat`, expressAdapter.protect(verifier, EAT), (_req, res) => {
+        res.json(view(expressAdapter.authOf(res) as VerifiedToken));
+      });
+      app.get(`/${name}/cookies/last`, expressAdapter.protect(verifier, LAST), (_req, res) => {
         res.json(view(expressAdapter.authOf(res) as VerifiedToken));
       });
     }
@@ -123,6 +133,11 @@ const mounts: Record<string, Mount> = {
         { preHandler: fastifyAdapter.protect(verifier, EAT) },
         async (request) => view(request.auth as VerifiedToken),
       );
+      app.get(
+        `/${name}/cookies/last`,
+        { preHandler: fastifyAdapter.protect(verifier, LAST) },
+        async (request) => view(request.auth as VerifiedToken),
+      );
     }
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
     return { url, close: () => app.close() };
@@ -133,6 +148,9 @@ const mounts: Record<string, Mount> = {
     for (const [name, verifier] of Object.entries(verifiers)) {
       app.get(`/${name}/cookies`, honoAdapter.protect(verifier, READ), (c) => c.json(view(c.get('auth'))));
       app.post(`/${name}/cookies/eat`, honoAdapter.protect(verifier, EAT), (c) =>
+        c.json(view(c.get('auth'))),
+      );
+      app.get(`/${name}/cookies/last`, honoAdapter.protect(verifier, LAST), (c) =>
         c.json(view(c.get('auth'))),
       );
     }
@@ -157,6 +175,8 @@ let readToken: string;
 let bothToken: string;
 let apiKey: string;
 let dpop: { key: DpopKey; token: string };
+let passkeyToken: string;
+let passwordToken: string;
 
 beforeAll(async () => {
   t = await startTessera();
@@ -188,6 +208,8 @@ beforeAll(async () => {
     payload: form({ grant_type: 'client_credentials', scope: 'cookies:read' }),
   });
   dpop = { key, token: issued.json().access_token };
+  passkeyToken = await userAccessToken(t, ['hwk', 'user']);
+  passwordToken = await userAccessToken(t, ['pwd']);
 });
 afterAll(async () => {
   await verifiers.strict.close();
@@ -280,6 +302,23 @@ describe.each(Object.keys(mounts))('adapter %s', (name) => {
     expect(response.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
     expect(response.headers.get('www-authenticate')).toContain('scope="cookies:eat"');
     expect(await response.json()).toMatchObject({ error: 'insufficient_scope' });
+  });
+
+  it('RFC 9470 §3 — too weak a sign-in: 401 insufficient_user_authentication with acr_values and max_age', async () => {
+    for (const token of [readToken, passwordToken]) {
+      const response = await get('/strict/cookies/last', { authorization: `Bearer ${token}` });
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toBe(
+        'Bearer realm="cookie-jar", error="insufficient_user_authentication", error_description="A different authentication level is required", acr_values="urn:tessera:acr:phr", max_age=300',
+      );
+      expect(await response.json()).toMatchObject({ error: 'insufficient_user_authentication' });
+    }
+  });
+
+  it('RFC 9470 §4 — a passkey sign-in (acr phr) within max_age passes', async () => {
+    const response = await get('/strict/cookies/last', { authorization: `Bearer ${passkeyToken}` });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ tokenType: 'jwt' });
   });
 
   it('RFC 6750 §3.1 — a malformed Authorization header: 400 invalid_request', async () => {

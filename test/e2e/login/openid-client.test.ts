@@ -144,7 +144,7 @@ describe.skipIf(!available)('openid-client + Chromium against a listening Tesser
     await page.goto(authorizationUrl.href);
     await page.getByLabel('Username').fill('alice');
     await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.waitForURL(`${issuer}/consent?**`);
     expect(await page.textContent('main')).toContain('See your email address');
     await page.getByRole('button', { name: 'Allow' }).click();

@@ -2,9 +2,13 @@
  * `<api>/*`: the browser's API calls, forwarded to the API with the session's access token. Only
  * trusted same-origin calls (csrf.ts) are forwarded, only under the API's base path, and only a
  * short list of headers each way. An access token the API refuses (RFC 6750 §3.1) is renewed once
- * with the refresh token (single flight per session) and the call retried once.
+ * with the refresh token (single flight per session) and the call retried once. A step-up
+ * challenge (RFC 9470 §3, `insufficient_user_authentication`) becomes a 401 telling the page where
+ * to send the person for the stronger sign-in (`login`, carrying `acr_values` / `max_age`), and
+ * whether the call may simply be made again afterwards (`retry`: only for GET and HEAD; a state-
+ * changing call is never replayed, the person repeats it).
  */
-import { isInvalidTokenResponse } from '../bearer-challenge.js';
+import { isInvalidTokenResponse, stepUpChallengeOf } from '../bearer-challenge.js';
 import { TesseraClientError } from '../client-error.js';
 import type { FetchLike } from '../http-options.js';
 import type { TokenRefresher } from '../web-app/token-refresher.js';
@@ -55,6 +59,8 @@ export interface ApiProxyDeps {
   refresher: Pick<TokenRefresher, 'getTokens'>;
   fetch: FetchLike;
   onError: (error: unknown, context: string) => void;
+  /** The BFF's login route (with its base path), where a step-up sends the person. */
+  loginPath: string;
 }
 
 /**
@@ -130,6 +136,25 @@ export function createApiProxy(deps: ApiProxyDeps): (request: BffRequest, url: U
       }
       onError(error, 'proxy');
       return json(502, { error: 'bad_gateway' });
+    }
+    const stepUp = stepUpChallengeOf(upstream);
+    if (stepUp !== undefined) {
+      await upstream.body?.cancel();
+      const login = new URLSearchParams();
+      if (stepUp.acrValues !== undefined) {
+        login.set('acr_values', stepUp.acrValues);
+      }
+      if (stepUp.maxAge !== undefined) {
+        login.set('max_age', String(stepUp.maxAge));
+      }
+      return json(401, {
+        error: 'insufficient_user_authentication',
+        error_description: 'This call needs a stronger or more recent sign-in',
+        ...(stepUp.acrValues === undefined ? {} : { acr_values: stepUp.acrValues }),
+        ...(stepUp.maxAge === undefined ? {} : { max_age: stepUp.maxAge }),
+        login: `${deps.loginPath}?${login.toString()}`,
+        retry: BODYLESS.has(method),
+      });
     }
     const responseHeaders: Record<string, string> = {};
     for (const name of FORWARDED_RESPONSE_HEADERS) {

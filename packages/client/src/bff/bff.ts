@@ -220,6 +220,7 @@ export function createBff(options: BffOptions): Bff {
     refresher: createTokenRefresher({ client: webApp, store: createSessionTokenStore(sessions), clock }),
     fetch: fetchImpl,
     onError,
+    loginPath: `${basePath}${routes.login}`,
   });
 
   return {

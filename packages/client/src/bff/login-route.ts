@@ -1,8 +1,11 @@
 /**
  * `GET <login>?returnTo=/path`: starts a sign-in (authorization code with PKCE) and sends the
- * browser to Tessera. The transaction and the validated return path are kept in the session the
+ * browser to Tessera. `acr_values` and `max_age` (from a step-up, RFC 9470 §5) are passed on to the
+ * authorization request (OIDC Core §3.1.2.1) when well-formed, and dropped otherwise. The transaction and the validated return path are kept in the session the
  * cookie names, or in a new one.
  */
+
+import { isAcrValues } from '../bearer-challenge.js';
 import type { Clock } from '../clock.js';
 import type { WebAppClient } from '../web-app/web-app-client.js';
 import type { BffRequest, BffResponse } from './bff.js';
@@ -45,7 +48,18 @@ export function createLoginRoute(
   const setCookie = (id: string) => cookie.serialize(id, sessions.ttl);
 
   return async function login(request, url) {
-    const { url: authorizeUrl, transaction } = await webApp.startAuthorization();
+    const stepUp: Record<string, string> = {};
+    const acrValues = url.searchParams.get('acr_values');
+    if (acrValues !== null && isAcrValues(acrValues)) {
+      stepUp.acr_values = acrValues;
+    }
+    const maxAge = url.searchParams.get('max_age');
+    if (maxAge !== null && /^\d{1,10}$/.test(maxAge)) {
+      stepUp.max_age = maxAge;
+    }
+    const { url: authorizeUrl, transaction } = await webApp.startAuthorization(
+      Object.keys(stepUp).length === 0 ? undefined : { extraParams: stepUp },
+    );
     const pending = {
       transaction,
       returnTo: safeReturnTo(url.searchParams.get('returnTo'), { origin, basePath }),

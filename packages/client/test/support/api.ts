@@ -21,6 +21,8 @@ export interface TestApiOptions {
   basic: string;
   /** Scope required per route (`'GET /cookies': 'cookies:read'`), like the cookie-jar example. */
   scopes?: Record<string, string>;
+  /** RFC 9470: routes that need this `acr` (`'GET /cookies/last': 'urn:tessera:acr:mfa'`). */
+  stepUp?: Record<string, string>;
 }
 
 export async function startIntrospectingApi(options: TestApiOptions): Promise<TestApi> {
@@ -52,6 +54,7 @@ export async function startIntrospectingApi(options: TestApiOptions): Promise<Te
       client_id?: string;
       scope?: string;
       sub?: string;
+      acr?: string;
     };
     if (!result.active) {
       response.writeHead(401, {
@@ -65,6 +68,14 @@ export async function startIntrospectingApi(options: TestApiOptions): Promise<Te
     if (needed !== undefined && !(result.scope ?? '').split(' ').includes(needed)) {
       response.writeHead(403, {
         'www-authenticate': `Bearer realm="api", error="insufficient_scope", scope="${needed}"`,
+      });
+      response.end();
+      return;
+    }
+    const acr = options.stepUp?.[`${request.method} ${request.url}`];
+    if (acr !== undefined && result.acr !== acr) {
+      response.writeHead(401, {
+        'www-authenticate': `Bearer realm="api", error="insufficient_user_authentication", error_description="A different authentication level is required", acr_values="${acr}", max_age=300`,
       });
       response.end();
       return;

@@ -2,6 +2,15 @@
  * People: the user, session and consent services, the login throttle, and the password hasher
  * (argon2id unless a test injects one, bounded per process either way).
  */
+import { createRecoveryCodes, type RecoveryCodes } from '../users/authn/recovery-codes.js';
+import {
+  createSecondFactors,
+  recoveryCodeFactor,
+  type SecondFactor,
+  type SecondFactors,
+  totpFactor,
+} from '../users/authn/second-factors.js';
+import { createTotpService, type TotpService } from '../users/authn/totp.js';
 import { createBoundedHasher } from '../users/bounded-hasher.js';
 import { type ConsentService, createConsentService } from '../users/consent-service.js';
 import { withLoginRisk } from '../users/login-risk.js';
@@ -17,12 +26,16 @@ export interface Users {
   sessions: SessionService;
   consents: ConsentService;
   throttle: LoginThrottle;
+  /** Second factors: TOTP, recovery codes, and the registry the login flow asks. */
+  mfa: { totp: TotpService; recoveryCodes: RecoveryCodes; secondFactors: SecondFactors };
 }
 
 export interface UsersDeps {
   revocations: OAuthCore['revocations'];
   /** Revokes a deleted user's API keys (the API-key service). */
   revokeApiKeysOf?: (owner: string, actor: string) => Promise<number>;
+  /** Second factors besides TOTP and recovery codes (a passkey), asked after them. */
+  extraFactors?: readonly SecondFactor[];
 }
 
 export function composeUsers(core: Core, deps: UsersDeps): Users {
@@ -68,5 +81,19 @@ export function composeUsers(core: Core, deps: UsersDeps): Users {
     clock,
     maxAccessTokenTtl,
   });
-  return { users, sessions, consents, throttle };
+  const totp = createTotpService({
+    store,
+    clock,
+    audit,
+    masterKey: core.masterKey,
+    issuerName: new URL(core.issuer).host,
+  });
+  const recoveryCodes = createRecoveryCodes({ store, clock, audit });
+  // Asked in this order after a password; a passkey factor joins this list.
+  const secondFactors = createSecondFactors([
+    totpFactor(totp),
+    recoveryCodeFactor(totp, recoveryCodes),
+    ...(deps.extraFactors ?? []),
+  ]);
+  return { users, sessions, consents, throttle, mfa: { totp, recoveryCodes, secondFactors } };
 }

@@ -164,6 +164,26 @@ const trustProxy = () =>
     ]),
   );
 
+const origins = () =>
+  z.preprocess(
+    (value) => (typeof value === 'string' ? value.split(',').map((part) => part.trim()) : value),
+    z
+      .array(
+        z.string().refine(
+          (value) => {
+            try {
+              const url = new URL(value);
+              return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+            } catch {
+              return false;
+            }
+          },
+          { message: 'expected origins such as https://app.example.com (no path, no trailing slash)' },
+        ),
+      )
+      .min(1),
+  );
+
 const issuer = () =>
   z.string().superRefine((value, ctx) => {
     let url: URL;
@@ -519,6 +539,36 @@ export const configSchema = z.object({
         typeLabel: 'integer',
         description:
           'Password verifications that may wait for a turn per process; past it a login gets 503 with Retry-After.',
+      }),
+      requireMfa: option(boolean().default(false), {
+        typeLabel: 'boolean',
+        description:
+          'Every sign-in needs a second factor (acr urn:tessera:acr:mfa or stronger); a person without one is sent to set one up (docs/mfa.md).',
+      }),
+      mfaFreshAuth: option(duration().prefault('5m'), {
+        typeLabel: 'duration',
+        description:
+          'Removing a second factor or replacing recovery codes needs a sign-in at most this old (auth_time).',
+      }),
+    })
+    .prefault({}),
+  webauthn: z
+    .object({
+      rpId: option(z.string().min(1).max(253).optional(), {
+        typeLabel: 'domain',
+        defaultLabel: "the issuer's host name",
+        description:
+          "WebAuthn Relying Party ID for passkeys (WebAuthn L3 §5.1.2): the issuer's host or a registrable suffix of it; passkeys are bound to it, so changing it orphans every registered passkey.",
+      }),
+      origins: option(origins().optional(), {
+        typeLabel: 'list of origins',
+        defaultLabel: "the issuer's origin",
+        description:
+          "Origins whose passkey ceremonies are accepted (WebAuthn L3 §7.1 step 9), comma-separated; set it when another front-end origin under the RP ID runs them. The issuer's origin is always included.",
+      }),
+      challengeTtl: option(duration(600).prefault('5m'), {
+        typeLabel: 'duration',
+        description: 'How long a passkey challenge stays valid (single use, at most 10m).',
       }),
     })
     .prefault({}),

@@ -77,6 +77,8 @@ export interface ClientRecord {
   firstParty: boolean;
   /** RFC 9449 §5.2 `dpop_bound_access_tokens`: token requests without a DPoP proof are refused. */
   dpopBoundAccessTokens: boolean;
+  /** Every sign-in for this client needs a second factor (acr `urn:tessera:acr:mfa` or stronger). */
+  requireMfa: boolean;
   /** Tessera permissions beyond OAuth scopes, e.g. `revocations:stream`, `api_keys:verify`. */
   permissions: string[];
   disabled: boolean;
@@ -323,6 +325,8 @@ export interface UserRecord {
   disabled: boolean;
   /** Tokens issued before this time are invalid (password change, disable). */
   tokensValidAfter: number;
+  /** Set by an admin: every sign-in of this person needs a second factor. */
+  mfaRequired: boolean;
   createdAt: number;
   updatedAt: number;
 }
@@ -330,12 +334,23 @@ export interface UserRecord {
 export type UserPatch = Partial<
   Pick<
     UserRecord,
-    'username' | 'email' | 'emailVerified' | 'name' | 'passwordHash' | 'disabled' | 'tokensValidAfter'
+    | 'username'
+    | 'email'
+    | 'emailVerified'
+    | 'name'
+    | 'passwordHash'
+    | 'disabled'
+    | 'tokensValidAfter'
+    | 'mfaRequired'
   >
 >;
 
 export interface UserStore {
-  createUser(user: Omit<UserRecord, 'createdAt' | 'updatedAt'>, now: number): Promise<UserRecord>;
+  /** `mfaRequired` defaults to false. */
+  createUser(
+    user: Omit<UserRecord, 'createdAt' | 'updatedAt' | 'mfaRequired'> & { mfaRequired?: boolean },
+    now: number,
+  ): Promise<UserRecord>;
   findUser(id: string): Promise<UserRecord | undefined>;
   findUserByUsername(username: string): Promise<UserRecord | undefined>;
   listUsers(options?: PageOptions): Promise<Page<UserRecord>>;
@@ -371,6 +386,81 @@ export interface SessionStore {
    * when given.
    */
   purgeExpiredSessions(now: number, limit?: number): Promise<number>;
+}
+
+/** A person's passkey (WebAuthn L3 §4 "public key credential source", as the RP keeps it). */
+export interface PasskeyRecord {
+  /** `pk_…` */
+  id: string;
+  userId: string;
+  /** The credential id, base64url; unique across the server. */
+  credentialId: string;
+  /** The COSE public key, base64url. */
+  publicKey: string;
+  /** The signature counter last seen (WebAuthn L3 §6.1.1); 0 for authenticators without one. */
+  counter: number;
+  transports: string[];
+  /** The BE flag: a multi-device (syncable) credential. */
+  backupEligible: boolean;
+  /** The BS flag as last seen. */
+  backedUp: boolean;
+  aaguid: string;
+  name: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+export interface PasskeyStore {
+  /** Throws {@link ConflictError} when the credential id is already registered. */
+  insertPasskey(passkey: PasskeyRecord): Promise<void>;
+  /** A user's passkeys, oldest first (bounded by what registration allows per person). */
+  listPasskeys(userId: string): Promise<PasskeyRecord[]>;
+  findPasskeyByCredentialId(credentialId: string): Promise<PasskeyRecord | undefined>;
+  /**
+   * Records a sign-in: the new counter, backup state and time, only while the stored counter is
+   * still `expectedCounter` (compare-and-set); false when another sign-in changed it first.
+   */
+  recordPasskeyUse(
+    id: string,
+    use: { expectedCounter: number; counter: number; backedUp: boolean; at: number },
+  ): Promise<boolean>;
+  /** Deletes one passkey of one user; false when there was none. */
+  deletePasskey(userId: string, id: string): Promise<boolean>;
+}
+
+/** A person's TOTP authenticator (RFC 6238): pending until a first code confirms it. */
+export interface TotpRecord {
+  userId: string;
+  /** The base32 secret, sealed (AES-256-GCM) under a key derived from the master key. */
+  sealedSecret: string;
+  confirmedAt: number | null;
+  /** The last RFC 6238 time step accepted; no step at or before it is accepted again. */
+  lastUsedStep: number | null;
+  createdAt: number;
+}
+
+/** Second factors: TOTP authenticators and single-use recovery codes (stored as SHA-256). */
+export interface MfaStore {
+  findTotp(userId: string): Promise<TotpRecord | undefined>;
+  /**
+   * Starts (or restarts) an enrolment with a new pending secret. Refused (false) when the person
+   * already has a confirmed authenticator: that one must be removed first.
+   */
+  beginTotpEnrolment(userId: string, sealedSecret: string, now: number): Promise<boolean>;
+  /**
+   * Accepts time step `step` atomically, only if it is later than the last accepted one
+   * (RFC 6238 §5.2: a code is accepted once). `confirm`: the pending enrolment is confirmed by it
+   * (only a pending one); otherwise only a confirmed authenticator takes it. True when accepted.
+   */
+  useTotpStep(userId: string, step: number, options: { confirmAt?: number }): Promise<boolean>;
+  /** Removes the authenticator and every recovery code; true when there was an authenticator. */
+  deleteTotp(userId: string): Promise<boolean>;
+  /** Replaces every recovery code of the person with these (SHA-256 hashes). */
+  replaceRecoveryCodes(userId: string, hashes: readonly string[], now: number): Promise<void>;
+  /** Marks the code used, atomically: true once, false for an unknown or used code. */
+  useRecoveryCode(userId: string, hash: string, now: number): Promise<boolean>;
+  /** Unused recovery codes left. */
+  countRecoveryCodes(userId: string): Promise<number>;
 }
 
 export interface ConsentRecord {
@@ -738,6 +828,7 @@ export interface Store
     ApiKeyStore,
     UserStore,
     SessionStore,
+    PasskeyStore,
     ConsentStore,
     AuthorizationCodeStore,
     DeviceAuthorizationStore,
@@ -747,6 +838,7 @@ export interface Store
     AttemptStore,
     AuditStore,
     AdminTokenStore,
+    MfaStore,
     MigrationRunner {
   /** `sqlite` or `postgres`. */
   readonly dialect: 'sqlite' | 'postgres';

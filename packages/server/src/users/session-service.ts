@@ -19,9 +19,14 @@ import type {
   UserStore,
 } from '../store/ports.js';
 import type { Revocations } from '../tokens/revocations.js';
+import { acrFor } from './authn/context.js';
 
 export interface SessionService {
-  /** Starts a session for a person who just proved who they are; returns the cookie secret. */
+  /**
+   * Starts a session for a person who just proved who they are; returns the cookie secret. `amr`
+   * (RFC 8176 values, e.g. `['pwd']`, `['pwd', 'otp', 'mfa']`, `['hwk', 'user']`) is how; the
+   * session's `acr` is derived from it by {@link acrFor}, and `auth_time` is now.
+   */
   start(
     user: UserRecord,
     meta: { amr: string[]; userAgent: string | null; ip: string | null },
@@ -62,7 +67,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
         userId: user.id,
         authTime: now,
         amr: meta.amr,
-        acr: null,
+        acr: acrFor(meta.amr),
         createdAt: now,
         lastSeenAt: now,
         expiresAt: Math.min(now + deps.ttl, now + deps.maxAge),
@@ -74,7 +79,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
         type: 'session.started',
         actor: user.id,
         subject: session.id,
-        data: { amr: meta.amr },
+        data: { amr: meta.amr, acr: session.acr },
       });
       return { secret, session };
     },

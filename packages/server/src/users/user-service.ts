@@ -36,6 +36,8 @@ export interface NewUserInput {
   email?: string | null;
   name?: string | null;
   emailVerified?: boolean;
+  /** Every sign-in of this person needs a second factor. */
+  mfaRequired?: boolean;
 }
 
 export interface UserProfilePatch {
@@ -43,6 +45,7 @@ export interface UserProfilePatch {
   email?: string | null;
   name?: string | null;
   emailVerified?: boolean;
+  mfaRequired?: boolean;
 }
 
 export interface UserService {
@@ -175,6 +178,7 @@ export function createUserService(deps: UserServiceDeps): UserService {
             passwordHash,
             disabled: false,
             tokensValidAfter: 0,
+            mfaRequired: input.mfaRequired ?? false,
           },
           now,
         );
@@ -213,6 +217,9 @@ export function createUserService(deps: UserServiceDeps): UserService {
       }
       if (patch.emailVerified !== undefined) {
         out.emailVerified = patch.emailVerified;
+      }
+      if (patch.mfaRequired !== undefined) {
+        out.mfaRequired = patch.mfaRequired;
       }
       const user = await update(id, out);
       deps.bus.publish('user.updated', { userId: id });

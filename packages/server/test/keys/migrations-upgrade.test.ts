@@ -70,6 +70,8 @@ it('issue 11 item 8 / issue 12 item 11 — migrations after 0002 keep an existin
     '0004-signing-key-master-key-id',
     '0005-refresh-reuse-grace',
     '0006-admin-tokens',
+    '0007-mfa',
+    '0008-passkeys',
     '0009-dpop',
     '0010-device-authorizations',
     '0011-client-source',

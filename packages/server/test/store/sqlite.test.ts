@@ -65,6 +65,8 @@ describe('SQLite specifics', () => {
         '0004-signing-key-master-key-id',
         '0005-refresh-reuse-grace',
         '0006-admin-tokens',
+        '0007-mfa',
+        '0008-passkeys',
         '0009-dpop',
         '0010-device-authorizations',
         '0011-client-source',

@@ -45,6 +45,7 @@ export async function createTestClient(
       jwksUri: null,
       idTokenSignedResponseAlg: null,
       firstParty: false,
+      requireMfa: false,
       permissions: [],
       disabled: false,
       secrets: [

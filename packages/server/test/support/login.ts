@@ -160,7 +160,14 @@ export interface SignInResult {
 export async function signIn(
   browser: Browser,
   url: string,
-  options: { username?: string; password?: string; consent?: 'allow' | 'deny'; issuer?: string } = {},
+  options: {
+    username?: string;
+    password?: string;
+    consent?: 'allow' | 'deny';
+    issuer?: string;
+    /** The fields of the second-factor form (`code` or `recovery_code`), when it is shown. */
+    secondFactor?: () => Record<string, string>;
+  } = {},
 ): Promise<SignInResult> {
   const issuer = new URL(options.issuer ?? TEST_ISSUER);
   let response = await browser.get(url);
@@ -184,6 +191,8 @@ export async function signIn(
         username: options.username ?? 'alice',
         password: options.password ?? PASSWORD,
       });
+    } else if (response.body.includes('action="/login/second-factor"') && options.secondFactor) {
+      response = await browser.post('/login/second-factor', { ...fields, ...options.secondFactor() });
     } else if (response.body.includes('action="/consent"')) {
       response = await browser.post('/consent', { ...fields, decision: options.consent ?? 'allow' });
     } else {

@@ -126,3 +126,53 @@ export async function eventually(check: () => boolean, what: string, limitMs = 1
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+/**
+ * A person's access token (code flow, audience {@link API}) from a login session started with
+ * these RFC 8176 methods, e.g. `['hwk', 'user']` (a passkey: acr phr) or `['pwd']`.
+ */
+export async function userAccessToken(t: Tessera, amr: string[]): Promise<string> {
+  const { createSessionService } = await import('../../../server/src/users/session-service.js');
+  const login = await import('../../../server/test/support/login.js');
+  const user = (await t.store.findUserByUsername('alice')) ?? (await login.createUser(t, 'alice'));
+  const sessions = createSessionService({
+    store: t.store,
+    revocations: { revoke: () => Promise.reject(new Error('not expected')) },
+    clock: t.clock,
+    audit: t.audit,
+    ttl: 3600,
+    maxAge: 86400,
+    maxAccessTokenTtl: 3600,
+  });
+  const started = await sessions.start(user, { amr, userAgent: null, ip: null });
+  const client = await login.createCodeClient(t, {
+    firstParty: true,
+    scope: ['cookies:read'],
+    audiences: [API],
+  });
+  const browser = new login.Browser(t);
+  browser.cookies.set('tessera_session', started.secret);
+  const pkce = login.pkcePair();
+  const { code } = await login.signIn(
+    browser,
+    login.authorizeUrl(client.client, {
+      scope: 'cookies:read',
+      code_challenge: pkce.challenge,
+      code_challenge_method: 'S256',
+    }),
+    { issuer: t.url },
+  );
+  const response = await t.app.inject({
+    method: 'POST',
+    url: '/token',
+    headers: { ...FORM, authorization: client.basic },
+    payload: form({
+      grant_type: 'authorization_code',
+      code: code ?? '',
+      redirect_uri: login.REDIRECT_URI,
+      code_verifier: pkce.verifier,
+    }),
+  });
+  expect(response.statusCode, response.body).toBe(200);
+  return (response.json() as TokenResponse).access_token;
+}

@@ -27,6 +27,7 @@ interface ClientView {
   jwks_uri: string | null;
   first_party: boolean;
   dpop_bound_access_tokens: boolean;
+  require_mfa?: boolean;
   permissions: string[];
   disabled: boolean;
   secrets: { start: string; created_at: number; expires_at: number | null }[];
@@ -51,6 +52,7 @@ export interface ClientFlags {
   public?: boolean;
   firstParty?: boolean;
   dpopBound?: boolean;
+  requireMfa?: boolean;
   permission?: string[];
   meta?: string[];
   jwksUri?: string;
@@ -79,6 +81,7 @@ export function bodyOf(flags: ClientFlags): Record<string, unknown> {
   set('token_endpoint_auth_method', flags.public === true ? 'none' : flags.authMethod);
   set('first_party', flags.firstParty);
   set('dpop_bound_access_tokens', flags.dpopBound);
+  set('require_mfa', flags.requireMfa);
   set('permissions', flags.permission);
   set('metadata', flags.meta === undefined ? undefined : parseMetaPairs(flags.meta));
   set('jwks_uri', flags.jwksUri);
@@ -102,6 +105,7 @@ function printClient(client: ClientView): void {
     ['jwks', client.jwks_uri ?? (client.jwks === null ? '-' : 'registered key set')],
     ['first_party', String(client.first_party)],
     ['dpop_bound', String(client.dpop_bound_access_tokens)],
+    ['require_mfa', String(client.require_mfa ?? false)],
     ['permissions', client.permissions.join(' ') || '-'],
     ['disabled', String(client.disabled)],
     [
@@ -262,6 +266,11 @@ function addClientFlags(command: Command, forUpdate: boolean): Command {
       forUpdate
         ? 'accept token requests without a DPoP proof again'
         : 'accept requests without a DPoP proof (the default)',
+    )
+    .option('--require-mfa', 'every sign-in for this client needs a second factor (docs/mfa.md)')
+    .option(
+      '--no-require-mfa',
+      forUpdate ? 'a password alone is enough again' : 'a password alone is enough (the default)',
     )
     .option(
       '--permission <permission>',

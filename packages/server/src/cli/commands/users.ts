@@ -1,5 +1,5 @@
 /**
- * `tessera users create|list|show|disable|enable|set-password|delete`: through the running
+ * `tessera users create|list|show|update|disable|enable|set-password|delete|mfa reset`: through the running
  * server's admin API, so a password change or disable ends sessions and revokes tokens there.
  * Passwords are read from stdin only (`--password-stdin`): never from argv, where `ps` and shell
  * history would see them.
@@ -14,6 +14,8 @@ interface UserView {
   email_verified: boolean;
   name: string | null;
   disabled: boolean;
+  mfa_required?: boolean;
+  mfa?: { totp: boolean; recovery_codes_left: number };
   created_at: number;
   updated_at: number;
 }
@@ -82,6 +84,7 @@ export function addUsersCommands(
     .requiredOption('--username <name>', 'sign-in name (case-insensitive)')
     .option('--email <email>', 'email address')
     .option('--name <name>', 'display name')
+    .option('--mfa-required', 'every sign-in of this person needs a second factor')
     .option('--password-stdin', 'read the password from stdin (required)')
     .option('--json', 'print JSON')
     .action(
@@ -89,6 +92,7 @@ export function addUsersCommands(
         username: string;
         email?: string;
         name?: string;
+        mfaRequired?: boolean;
         passwordStdin?: boolean;
         json?: boolean;
       }) => {
@@ -101,6 +105,7 @@ export function addUsersCommands(
           password,
           ...(opts.email === undefined ? {} : { email: opts.email }),
           ...(opts.name === undefined ? {} : { name: opts.name }),
+          ...(opts.mfaRequired === true ? { mfa_required: true } : {}),
         });
         print([user], opts.json === true);
       },
@@ -152,6 +157,38 @@ export function addUsersCommands(
         );
       });
   }
+
+  users
+    .command('update <user>')
+    .description("change a user's settings")
+    .option('--mfa-required', 'every sign-in of this person needs a second factor')
+    .option(
+      '--no-mfa-required',
+      'a password alone is enough again (unless the client or server says otherwise)',
+    )
+    .option('--json', 'print JSON')
+    .action(async (user: string, opts: { mfaRequired?: boolean; json?: boolean }) => {
+      const client = admin();
+      const body = opts.mfaRequired === undefined ? {} : { mfa_required: opts.mfaRequired };
+      print(
+        [await client.request<UserView>('PATCH', `/admin/users/${await resolveId(client, user)}`, body)],
+        opts.json === true,
+      );
+    });
+
+  users
+    .command('mfa')
+    .description("a user's second factors")
+    .command('reset <user>')
+    .description('remove the authenticator app and recovery codes (e.g. after a lost phone)')
+    .action(async (user: string) => {
+      const client = admin();
+      const state = await client.request<{ removed: boolean }>(
+        'POST',
+        `/admin/users/${await resolveId(client, user)}/mfa/reset`,
+      );
+      io.stdout.write(state.removed ? 'Second factors removed.\n' : 'The user had no second factor.\n');
+    });
 
   users
     .command('set-password <user>')

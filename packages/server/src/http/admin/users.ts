@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { UserRecord } from '../../store/ports.js';
 import type { UserService } from '../../users/user-service.js';
 import { describeRoute } from './openapi.js';
+import { passkeyViewSchema } from './passkeys.js';
 
 const TAGS = ['users'];
 const MAX_PAGE = 100;
@@ -20,9 +21,18 @@ export const userViewSchema = z.object({
   email_verified: z.boolean(),
   name: z.string().nullable(),
   disabled: z.boolean(),
+  mfa_required: z.boolean().meta({ description: 'Every sign-in of this person needs a second factor.' }),
   created_at: z.int(),
   updated_at: z.int(),
 });
+
+/** A person's second factors, in `GET /admin/users/{id}` (docs/mfa.md). */
+export const mfaStateSchema = z.object({
+  totp: z.boolean().meta({ description: 'An authenticator app (TOTP, RFC 6238) is set up.' }),
+  recovery_codes_left: z.int().meta({ description: 'Unused recovery codes.' }),
+  passkeys: z.array(passkeyViewSchema).optional().meta({ description: 'Passkeys (WebAuthn), oldest first.' }),
+});
+export type MfaStateView = z.infer<typeof mfaStateSchema>;
 
 export function toUserView(user: UserRecord): z.infer<typeof userViewSchema> {
   return {
@@ -32,6 +42,7 @@ export function toUserView(user: UserRecord): z.infer<typeof userViewSchema> {
     email_verified: user.emailVerified,
     name: user.name,
     disabled: user.disabled,
+    mfa_required: user.mfaRequired,
     created_at: user.createdAt,
     updated_at: user.updatedAt,
   };
@@ -43,6 +54,7 @@ const createBody = z.strictObject({
   email: z.string().max(320).nullable().optional(),
   name: z.string().max(400).nullable().optional(),
   email_verified: z.boolean().optional(),
+  mfa_required: z.boolean().optional(),
 });
 
 const patchBody = z.strictObject({
@@ -50,6 +62,7 @@ const patchBody = z.strictObject({
   email: z.string().max(320).nullable().optional(),
   name: z.string().max(400).nullable().optional(),
   email_verified: z.boolean().optional(),
+  mfa_required: z.boolean().optional(),
   disabled: z.boolean().optional(),
 });
 
@@ -94,7 +107,10 @@ async function requireUser(users: UserService, id: string): Promise<UserRecord> 
   return user;
 }
 
-export function registerUserRoutes(admin: FastifyInstance, deps: { users: UserService }): void {
+export function registerUserRoutes(
+  admin: FastifyInstance,
+  deps: { users: UserService; mfaState?: (userId: string) => Promise<MfaStateView> },
+): void {
   const { users } = deps;
 
   admin.post(
@@ -115,6 +131,7 @@ export function registerUserRoutes(admin: FastifyInstance, deps: { users: UserSe
           ...(body.email === undefined ? {} : { email: body.email }),
           ...(body.name === undefined ? {} : { name: body.name }),
           ...(body.email_verified === undefined ? {} : { emailVerified: body.email_verified }),
+          ...(body.mfa_required === undefined ? {} : { mfaRequired: body.mfa_required }),
         },
         'admin',
       );
@@ -160,10 +177,16 @@ export function registerUserRoutes(admin: FastifyInstance, deps: { users: UserSe
       summary: 'Read a user',
       tags: TAGS,
       params: idParams,
-      responses: { 200: userViewSchema },
+      responses: { 200: userViewSchema.extend({ mfa: mfaStateSchema.optional() }) },
       errors: [404],
     }),
-    async (request) => toUserView(await requireUser(users, idOf(request))),
+    async (request) => {
+      const user = await requireUser(users, idOf(request));
+      return {
+        ...toUserView(user),
+        ...(deps.mfaState === undefined ? {} : { mfa: await deps.mfaState(user.id) }),
+      };
+    },
   );
 
   admin.patch(
@@ -189,6 +212,7 @@ export function registerUserRoutes(admin: FastifyInstance, deps: { users: UserSe
           ...(body.email === undefined ? {} : { email: body.email }),
           ...(body.name === undefined ? {} : { name: body.name }),
           ...(body.email_verified === undefined ? {} : { emailVerified: body.email_verified }),
+          ...(body.mfa_required === undefined ? {} : { mfaRequired: body.mfa_required }),
         },
         'admin',
       );

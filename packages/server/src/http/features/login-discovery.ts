@@ -7,6 +7,7 @@ import { OIDC_SCOPES } from '../../oauth/authorize/validate-request.js';
 import type { Capabilities } from '../../oauth/discovery.js';
 import { SUPPORTED_CLAIMS } from '../../oauth/oidc/claims.js';
 import type { SigningAlgorithm } from '../../store/ports.js';
+import { ACR_VALUES_SUPPORTED } from '../../users/authn/context.js';
 
 export function advertiseLogin(
   caps: Capabilities,
@@ -38,6 +39,8 @@ export function advertiseLogin(
   // RFC 9207 §3: `iss` is in every authorization response.
   caps.extra.set('authorization_response_iss_parameter_supported', true);
   caps.extra.set('prompt_values_supported', ['none', 'login', 'consent']);
+  // OIDC Discovery §3 / RFC 9470 §6: the authentication levels `acr_values` may ask for.
+  caps.extra.set('acr_values_supported', [...ACR_VALUES_SUPPORTED]);
   caps.extra.set('claims_parameter_supported', false);
   caps.extra.set('request_parameter_supported', false);
   // OIDC Discovery §3: the default is true, so say it.

@@ -15,12 +15,17 @@ import { idTokenAlgorithms } from '../../oauth/oidc/id-token.js';
 import type { ClientRecord, Store } from '../../store/ports.js';
 import type { Revocations } from '../../tokens/revocations.js';
 import type { AccessTokenVerifier } from '../../tokens/verify-access-token.js';
+import type { RecoveryCodes } from '../../users/authn/recovery-codes.js';
+import type { SecondFactors } from '../../users/authn/second-factors.js';
+import type { TotpService } from '../../users/authn/totp.js';
 import type { ConsentService } from '../../users/consent-service.js';
 import type { LoginThrottle } from '../../users/login-throttle.js';
+import type { PasskeyService } from '../../users/passkey-service.js';
 import type { SessionService } from '../../users/session-service.js';
 import type { UserService } from '../../users/user-service.js';
 import { registerConsentRoutes } from '../admin/consents.js';
 import { registerSessionRoutes } from '../admin/sessions.js';
+import { mfaStateOf } from '../admin/user-mfa.js';
 import { registerUserRoutes } from '../admin/users.js';
 import type { HttpFeature } from '../feature.js';
 import { createBrowserCookies } from '../pages/browser-cookies.js';
@@ -30,11 +35,13 @@ import { registerConsent } from '../public/consent.js';
 import { registerEndSession } from '../public/end-session.js';
 import { registerLogin } from '../public/login.js';
 import type { LoginFlowDeps } from '../public/login-flow.js';
+import { registerLoginPasskey } from '../public/login-passkey.js';
+import { registerSecondFactor } from '../public/login-second-factor.js';
 import { registerUserinfo } from '../public/userinfo.js';
 import { advertiseLogin } from './login-discovery.js';
 
 export interface LoginFeatureDeps {
-  config: { login: Pick<Config['login'], 'requirePkce' | 'codeTtl' | 'sessionMaxAge'> } & {
+  config: { login: Pick<Config['login'], 'requirePkce' | 'codeTtl' | 'sessionMaxAge' | 'requireMfa'> } & {
     oidc: Pick<Config['oidc'], 'endSessionHintMaxAge' | 'idTokenAlgorithm'>;
     keys: Pick<Config['keys'], 'algorithm'>;
   };
@@ -50,12 +57,16 @@ export interface LoginFeatureDeps {
   sessions: SessionService;
   consents: ConsentService;
   throttle: LoginThrottle;
+  /** Second factors: the login's second step asks the registry; admin's user view shows the state. */
+  mfa: { totp: TotpService; recoveryCodes: RecoveryCodes; secondFactors: SecondFactors };
   /** Seals the interaction (the authorization request in progress) into the page URLs and forms. */
   sealer: InteractionSealer;
   verifyAccessToken: AccessTokenVerifier;
   revocations: Revocations;
   /** Per caller at /userinfo. */
   userinfoLimit: CallerLimit;
+  /** Passkey sign-in on the login page. */
+  passkeys?: PasskeyService;
 }
 
 /**
@@ -78,6 +89,9 @@ export function loginFlowOf(deps: LoginFeatureDeps): LoginFlowDeps {
     requirePkce: config.login.requirePkce,
     codeTtl: config.login.codeTtl,
     sessionMaxAge: config.login.sessionMaxAge,
+    ...(deps.passkeys === undefined ? {} : { passkeys: deps.passkeys }),
+    secondFactors: deps.mfa.secondFactors,
+    requireMfa: config.login.requireMfa,
   };
 }
 
@@ -94,7 +108,11 @@ export function createLoginFeature(deps: LoginFeatureDeps): HttpFeature {
         await scope.register(fastifyCookie);
         registerAuthorize(scope, flow);
         registerLogin(scope, flow);
+        registerSecondFactor(scope, flow);
         registerConsent(scope, flow);
+        if (deps.passkeys !== undefined) {
+          registerLoginPasskey(scope, { ...flow, passkeys: deps.passkeys });
+        }
         registerEndSession(scope, {
           issuer,
           keyring: deps.keyring,
@@ -120,7 +138,13 @@ export function createLoginFeature(deps: LoginFeatureDeps): HttpFeature {
       advertiseLogin(context.caps, { idTokenAlgorithms: idTokenAlgorithms(config) });
     },
     registerAdmin(admin) {
-      registerUserRoutes(admin, { users: deps.users });
+      registerUserRoutes(admin, {
+        users: deps.users,
+        mfaState: mfaStateOf({
+          ...deps.mfa,
+          ...(deps.passkeys === undefined ? {} : { passkeys: deps.passkeys }),
+        }),
+      });
       registerSessionRoutes(admin, { store, sessions });
       registerConsentRoutes(admin, { users: deps.users, consents: deps.consents });
     },

@@ -1,5 +1,6 @@
 /**
- * The frame of every server-rendered page (login, consent, errors, logout): plain HTML, no script,
+ * The frame of every server-rendered page (login, consent, errors, logout, account): plain HTML, no
+ * inline script (a page may load same-origin script files, then `script-src 'self'` allows them),
  * readable on a phone, with every dynamic value escaped. Pages get their own strict CSP: the one
  * inline style sheet is allowed by its hash, nothing may frame them (RFC 9700 §4.16 clickjacking),
  * and forms may post only here (and be redirected to the client's redirect URI).
@@ -56,6 +57,14 @@ button.secondary{background:#e4e4ea;color:#1b1b1f}
 .error{background:#fde8e8;color:#8a1010;padding:.6rem .75rem;border-radius:.3rem}
 ul{padding-left:1.2rem}
 .muted{color:#55555f;font-size:.9rem}
+main.wide{max-width:46rem}
+nav{margin:0 0 1rem;font-size:.95rem}nav a{margin-right:.9rem}
+section{border-top:1px solid #e4e4ea;padding-top:.5rem;margin-top:1.25rem}
+h2{font-size:1.1rem;margin:.5rem 0}
+table{width:100%;border-collapse:collapse;font-size:.92rem}td,th{text-align:left;padding:.35rem .3rem;border-bottom:1px solid #eee;vertical-align:top}
+td form{margin:0}td button,form.inline button{margin-top:0;width:auto;padding:.35rem .7rem;font-size:.9rem}
+.ok{background:#e6f4ea;color:#0d5323;padding:.6rem .75rem;border-radius:.3rem}
+code.secret{display:block;word-break:break-all;background:#f4f4f6;padding:.5rem;border-radius:.3rem}
 @media (max-width:28rem){main{margin:0;border-radius:0;min-height:100vh}}
 `;
 
@@ -77,6 +86,10 @@ export interface PageOptions {
   status?: number;
   /** Extra `form-action` sources: where this page's form may end up after redirects. */
   formTargets?: string[];
+  /** Same-origin scripts (served files, never inline) the page loads, in order. */
+  scripts?: string[];
+  /** A wider frame (the account page). */
+  wide?: boolean;
 }
 
 /** Sends a page with the headers every page carries. */
@@ -86,6 +99,7 @@ export function sendPage(reply: FastifyReply, options: PageOptions): FastifyRepl
     "default-src 'none'",
     `style-src 'sha256-${STYLE_HASH}'`,
     "img-src 'self' data:",
+    ...(options.scripts === undefined || options.scripts.length === 0 ? [] : ["script-src 'self'"]),
     `form-action 'self'${targets.map((t) => ` ${t}`).join('')}`,
     "frame-ancestors 'none'",
     "base-uri 'none'",
@@ -98,9 +112,12 @@ export function sendPage(reply: FastifyReply, options: PageOptions): FastifyRepl
 <meta name="referrer" content="no-referrer">
 <title>${options.title}</title>
 <style>${raw(STYLE)}</style>
-</head>
+${(options.scripts ?? []).map(
+  (src) => html`<script src="${src}" defer></script>
+`,
+)}</head>
 <body>
-<main>
+<main${options.wide === true ? html` class="wide"` : ''}>
 ${options.body}
 </main>
 </body>

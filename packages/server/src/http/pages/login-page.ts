@@ -8,6 +8,8 @@ export interface LoginPageInput {
   username: string | null;
   /** A generic message only: never says whether the username exists. */
   error: string | null;
+  /** The passkey sign-in form, when passkeys are on (then the username field offers them too). */
+  passkey?: Html;
 }
 
 export function renderLoginPage(input: LoginPageInput): Html {
@@ -19,9 +21,10 @@ ${input.error === null ? '' : html`<p class="error" role="alert" id="login-error
 <input type="hidden" name="interaction" value="${input.interaction}">
 <input type="hidden" name="csrf_token" value="${input.csrfToken}">
 <label for="username">Username</label>
-<input type="text" id="username" name="username" value="${input.username ?? ''}" autocomplete="username" autocapitalize="none" spellcheck="false" required${focusPassword ? '' : html` autofocus`}${input.error === null ? '' : html` aria-describedby="login-error"`}>
+<input type="text" id="username" name="username" value="${input.username ?? ''}" autocomplete="${input.passkey === undefined ? 'username' : 'username webauthn'}" autocapitalize="none" spellcheck="false" required${focusPassword ? '' : html` autofocus`}${input.error === null ? '' : html` aria-describedby="login-error"`}>
 <label for="password">Password</label>
 <input type="password" id="password" name="password" autocomplete="current-password" required${focusPassword ? html` autofocus` : ''}>
 <button type="submit">Sign in</button>
-</form>`;
+</form>
+${input.passkey ?? ''}`;
 }

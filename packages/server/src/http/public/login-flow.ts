@@ -20,7 +20,10 @@ import type {
   SessionRecord,
   UserRecord,
 } from '../../store/ports.js';
+import { mfaRequired, wantedAcr } from '../../users/authn/policy.js';
+import type { SecondFactors } from '../../users/authn/second-factors.js';
 import type { LoginThrottle } from '../../users/login-throttle.js';
+import type { PasskeyService } from '../../users/passkey-service.js';
 import type { SessionService } from '../../users/session-service.js';
 import type { UserService } from '../../users/user-service.js';
 import type { BrowserCookies } from '../pages/browser-cookies.js';
@@ -42,6 +45,22 @@ export interface LoginFlowDeps {
   /** Seconds. */
   codeTtl: number;
   sessionMaxAge: number;
+  /** Passkey sign-in on the login page (absent: password only). */
+  passkeys?: PasskeyService;
+  /** The second factors a person with one is asked for after the password (users/authn). */
+  secondFactors: SecondFactors;
+  /** `login.requireMfa`. */
+  requireMfa: boolean;
+}
+
+/** The `acr` values the sign-in must reach for this request, client and (once known) person. */
+export function wantedAcrFor(
+  deps: Pick<LoginFlowDeps, 'requireMfa'>,
+  request: AuthorizationRequest,
+  client: ClientRecord,
+  user: UserRecord | undefined,
+): string[] {
+  return wantedAcr(request.acrValues, mfaRequired({ global: deps.requireMfa, client, user }));
 }
 
 export type LiveSession = { record: SessionRecord; user: UserRecord };
@@ -169,8 +188,17 @@ export async function proceed(
     consent: session === undefined ? undefined : await deps.store.findConsent(session.user.id, client.id),
     consentGiven: input.consentGiven,
     loggedInForThisRequest,
+    wantedAcr: wantedAcrFor(deps, request, client, session?.user),
     now,
   });
+  if (decision.kind === 'login' && decision.reason === 'acr' && input.freshLogin === true) {
+    // The person just signed in with everything they have, and it is not enough (e.g. a passkey
+    // is asked for and they have only TOTP): say so to the client (OIDC Core §3.1.2.6).
+    throw OAuthError.accessDenied(
+      'The sign-in did not reach the authentication level this request requires (acr_values or the MFA policy)',
+      { redirectable: true },
+    );
+  }
   if (decision.kind !== 'issue') {
     let sealed =
       input.interaction?.sealed ??

@@ -2,18 +2,23 @@
  * `GET /login` shows the sign-in form of an interaction; `POST /login` checks it:
  * CSRF token (double submit, constant time) → interaction (sealed, bound to this browser) →
  * throttle (an attempt taken atomically per IP and per username, exponential backoff) → password
- * (argon2id, a bounded number at once; a dummy hash for unknown users) → a new session (a fresh
- * secret on every login: no session fixation) → next step.
+ * (argon2id, a bounded number at once; a dummy hash for unknown users) → the second factor, if the
+ * person has one (login-second-factor.ts) → a new session (a fresh secret on every login: no
+ * session fixation) → next step.
  * Every failure says the same generic thing: the page never tells whether a username exists.
  */
 import { isOAuthError, OAuthError } from '@tessera/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Interaction } from '../../oauth/authorize/interaction.js';
+import { hashBrowserSecret } from '../../oauth/authorize/interaction.js';
 import { normalizeUsername } from '../../users/user-service.js';
 import { sendPage } from '../pages/layout.js';
 import { renderLoginPage } from '../pages/login-page.js';
+import { PASSKEY_SIGN_IN_PATH, WEBAUTHN_BUNDLE_PATH } from '../pages/passkey-scripts.js';
+import { renderPasskeySignIn } from '../pages/passkey-sign-in.js';
 import { formOf, single } from '../plugins/form-body.js';
-import { clientOf, type LoginFlowDeps, openInteraction, proceed } from './login-flow.js';
+import { clientOf, type LoginFlowDeps, openInteraction } from './login-flow.js';
+import { afterPassword } from './login-second-factor.js';
 
 const BAD_CREDENTIALS = 'Incorrect username or password.';
 const BUSY = 'Too many people are signing in right now. Try again in a moment.';
@@ -32,7 +37,7 @@ function queryParam(request: FastifyRequest, name: string): string | undefined {
 }
 
 export function registerLogin(app: FastifyInstance, deps: LoginFlowDeps): void {
-  function showForm(
+  async function showForm(
     reply: FastifyReply,
     http: FastifyRequest,
     input: {
@@ -43,17 +48,31 @@ export function registerLogin(app: FastifyInstance, deps: LoginFlowDeps): void {
       error: string | null;
       status?: number;
     },
-  ): FastifyReply {
+  ): Promise<FastifyReply> {
+    const csrfToken = deps.cookies.csrfSecret(http, reply);
+    const ceremony = await deps.passkeys?.authenticationOptions(hashBrowserSecret(csrfToken));
     return sendPage(reply, {
       title: 'Sign in',
       status: input.status ?? 200,
       formTargets: [input.interaction.request.redirectUri],
+      ...(ceremony === undefined ? {} : { scripts: [WEBAUTHN_BUNDLE_PATH, PASSKEY_SIGN_IN_PATH] }),
       body: renderLoginPage({
         clientName: input.clientName,
         interaction: input.sealed,
-        csrfToken: deps.cookies.csrfSecret(http, reply),
+        csrfToken,
         username: input.username,
         error: input.error,
+        ...(ceremony === undefined
+          ? {}
+          : {
+              passkey: renderPasskeySignIn({
+                action: '/login/passkey',
+                options: ceremony.options,
+                state: ceremony.state,
+                csrfToken,
+                hidden: { interaction: input.sealed },
+              }),
+            }),
       }),
     });
   }
@@ -123,32 +142,11 @@ export function registerLogin(app: FastifyInstance, deps: LoginFlowDeps): void {
     }
     await deps.throttle.recordSuccess(key, request.ip);
 
-    // A new session (fresh secret) for every login. A previous session of another user in this
-    // browser ends; one of the same user is left to expire, so its apps keep their refresh tokens.
-    const previous = await deps.sessions.resolve(deps.cookies.sessionSecret(request));
-    if (previous !== undefined && previous.user.id !== user.id) {
-      await deps.sessions.end({ id: previous.record.id }, user.id);
-    }
-    const started = await deps.sessions.start(user, {
-      amr: ['pwd'],
-      userAgent: request.headers['user-agent'] ?? null,
-      ip: request.ip,
-    });
-    deps.cookies.setSession(reply, started.secret, deps.sessionMaxAge);
-    deps.audit.record({
-      type: 'login.succeeded',
-      actor: user.id,
-      subject: started.session.id,
-      data: { clientId: client.id },
-      requestId: request.id,
-    });
-    return proceed(deps, request, reply, {
-      request: interaction.request,
+    return afterPassword(deps, request, reply, {
+      interaction,
+      sealed: sealed ?? '',
       client,
-      session: { record: started.session, user },
-      consentGiven: false,
-      interaction: { record: interaction, sealed: sealed ?? '' },
-      freshLogin: true,
+      user,
     });
   });
 }

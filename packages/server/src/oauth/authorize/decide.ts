@@ -5,9 +5,13 @@
  */
 import { OAuthError } from '@tessera/protocol';
 import type { ClientRecord, ConsentRecord, SessionRecord, UserRecord } from '../../store/ports.js';
+import { satisfiesAcr } from '../../users/authn/context.js';
 import type { AuthorizationRequest } from './parse-request.js';
 
-export type Decision = { kind: 'login' } | { kind: 'consent' } | { kind: 'issue' };
+export type Decision =
+  | { kind: 'login'; reason: 'no_session' | 'prompt' | 'max_age' | 'acr' }
+  | { kind: 'consent' }
+  | { kind: 'issue' };
 
 export interface DecisionInput {
   request: AuthorizationRequest;
@@ -19,24 +23,33 @@ export interface DecisionInput {
   consentGiven: boolean;
   /** The session was created by a login made for this very request (satisfies `prompt=login`). */
   loggedInForThisRequest: boolean;
+  /**
+   * The `acr` values one of which the session must reach (request `acr_values` and the MFA
+   * policy, see users/authn/policy.ts); empty: any.
+   */
+  wantedAcr: readonly string[];
   now: number;
 }
 
-function needsLogin(input: DecisionInput): boolean {
+function needsLogin(input: DecisionInput): Extract<Decision, { kind: 'login' }>['reason'] | undefined {
   const { session, request } = input;
   if (session === undefined) {
-    return true;
+    return 'no_session';
   }
   const authTime = session.record.authTime;
   // OIDC Core §3.1.2.1 prompt=login: re-authenticate, even with a session.
   if (request.prompt.includes('login') && !input.loggedInForThisRequest) {
-    return true;
+    return 'prompt';
   }
   // OIDC Core §3.1.2.1 max_age: the last authentication is too old.
   if (request.maxAge !== null && input.now - authTime > request.maxAge) {
-    return true;
+    return 'max_age';
   }
-  return false;
+  // OIDC Core §3.1.2.1 acr_values, RFC 9470 §4: the session's level is below what is asked.
+  if (!satisfiesAcr(session.record.acr, input.wantedAcr)) {
+    return 'acr';
+  }
+  return undefined;
 }
 
 function needsConsent(input: DecisionInput): boolean {
@@ -56,11 +69,15 @@ function needsConsent(input: DecisionInput): boolean {
 
 export function decideNext(input: DecisionInput): Decision {
   const none = input.request.prompt.includes('none');
-  if (needsLogin(input)) {
+  const login = needsLogin(input);
+  if (login !== undefined) {
     if (none) {
-      throw OAuthError.loginRequired('The user is not signed in', { redirectable: true });
+      throw OAuthError.loginRequired(
+        login === 'acr' ? 'The sign-in does not reach the requested acr_values' : 'The user is not signed in',
+        { redirectable: true },
+      );
     }
-    return { kind: 'login' };
+    return { kind: 'login', reason: login };
   }
   if (needsConsent(input)) {
     if (none) {

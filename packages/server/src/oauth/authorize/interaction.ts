@@ -25,6 +25,11 @@ export interface Interaction {
    * Tessera's own (the device verification page) that sends people through the same login.
    */
   returnTo?: string;
+  /**
+   * The password was right and a second factor is due (users/authn/second-factors.ts): who, with
+   * what methods so far (RFC 8176), and when.
+   */
+  pendingLogin?: { userId: string; amr: string[]; at: number };
 }
 
 export interface InteractionSealer {

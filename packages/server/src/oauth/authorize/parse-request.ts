@@ -21,6 +21,11 @@ export interface AuthorizationRequest {
   prompt: Prompt[];
   /** OIDC Core §3.1.2.1: seconds since the last active authentication. */
   maxAge: number | null;
+  /**
+   * OIDC Core §3.1.2.1 / RFC 9470 §4: the authentication levels asked for, in order of preference;
+   * the sign-in must reach one of them (absent in interactions sealed before this field existed).
+   */
+  acrValues?: string[];
   loginHint: string | null;
   /** RFC 8707 resource → access-token audience. */
   audience: string[];

@@ -213,6 +213,7 @@ export function validateAuthorizationRequest(
     nonce: v('nonce') ?? null,
     prompt: parsePrompt(v('prompt')),
     maxAge: parseMaxAge(v('max_age')),
+    acrValues: parseScope(v('acr_values')),
     loginHint: v('login_hint') ?? null,
     audience: resolveAudience(v('resource'), client),
   };

@@ -50,6 +50,7 @@ export function unregisteredClient(
     jwks: shape.jwks,
     jwksUri: shape.jwksUri ?? null,
     idTokenSignedResponseAlg: null,
+    requireMfa: false,
     firstParty: false,
     permissions: [],
     dpopBoundAccessTokens: false,

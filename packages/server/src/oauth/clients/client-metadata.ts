@@ -263,6 +263,10 @@ function fieldSchemas(rules: ClientRules) {
       description:
         'RFC 9449 §5.2: token requests without a DPoP proof are refused, so every access token is DPoP-bound. Default: false.',
     }),
+    require_mfa: z.boolean().meta({
+      description:
+        'Every sign-in for this client needs a second factor (acr urn:tessera:acr:mfa or stronger, see docs/mfa.md). Default: false.',
+    }),
     permissions: z
       .array(z.enum(CLIENT_PERMISSION_NAMES))
       .transform((values) => unique(values))
@@ -292,6 +296,7 @@ const FIELD_OF = {
   id_token_signed_response_alg: 'idTokenSignedResponseAlg',
   first_party: 'firstParty',
   dpop_bound_access_tokens: 'dpopBoundAccessTokens',
+  require_mfa: 'requireMfa',
   permissions: 'permissions',
   disabled: 'disabled',
 } as const satisfies Record<WireName, keyof ClientMetadata>;
@@ -430,6 +435,7 @@ export function parseNewClientMetadata(input: unknown, schemas: ClientMetadataSc
     idTokenSignedResponseAlg: given.idTokenSignedResponseAlg ?? null,
     firstParty: given.firstParty ?? false,
     dpopBoundAccessTokens: given.dpopBoundAccessTokens ?? false,
+    requireMfa: given.requireMfa ?? false,
     permissions: given.permissions ?? [],
     disabled: given.disabled ?? false,
   };

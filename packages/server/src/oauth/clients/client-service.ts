@@ -295,6 +295,7 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
             jwks: null,
             jwksUri: null,
             idTokenSignedResponseAlg: null,
+            requireMfa: false,
             firstParty: false,
             permissions: [],
             disabled: true,

@@ -41,6 +41,7 @@ export const clientViewSchema = z.strictObject({
     .meta({ description: 'null: the server default (oidc.idTokenAlgorithm).' }),
   first_party: z.boolean(),
   dpop_bound_access_tokens: z.boolean(),
+  require_mfa: z.boolean(),
   permissions: z.array(z.string()),
   disabled: z.boolean(),
   secrets: z
@@ -79,6 +80,7 @@ export function toClientView(client: ClientRecord, now: number): ClientView {
     id_token_signed_response_alg: client.idTokenSignedResponseAlg,
     first_party: client.firstParty,
     dpop_bound_access_tokens: client.dpopBoundAccessTokens,
+    require_mfa: client.requireMfa,
     permissions: client.permissions,
     disabled: client.disabled,
     secrets: client.secrets

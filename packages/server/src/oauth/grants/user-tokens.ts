@@ -81,6 +81,9 @@ export function createUserTokens(deps: UserTokensDeps): UserTokens {
       if (grant.acr !== null) {
         claims.acr = grant.acr;
       }
+      if (grant.amr.length > 0) {
+        claims.amr = grant.amr;
+      }
       if (grant.sessionId !== null) {
         claims.sid = grant.sessionId;
       }

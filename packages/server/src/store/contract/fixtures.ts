@@ -95,6 +95,7 @@ export function newClient(overrides: Partial<NewClient> = {}): NewClient {
     idTokenSignedResponseAlg: null,
     firstParty: false,
     dpopBoundAccessTokens: false,
+    requireMfa: false,
     permissions: [],
     disabled: false,
     secrets: [],

@@ -13,7 +13,9 @@ import { describeClientStore } from './clients.contract.js';
 import { describeConsentStore } from './consents.contract.js';
 import { describeDeviceAuthorizationStore } from './device-authorizations.contract.js';
 import type { ContractOptions, MakeStore } from './fixtures.js';
+import { describeMfaStore } from './mfa.contract.js';
 import { describeMigrations } from './migrations.contract.js';
+import { describePasskeyStore } from './passkeys.contract.js';
 import { describePurgeBatches } from './purge.contract.js';
 import { describeRateLimitStore } from './rate-limits.contract.js';
 import { describeRefreshTokenStore } from './refresh-tokens.contract.js';
@@ -42,6 +44,7 @@ export function describeStoreContract(
     describeApiKeyStore(makeStore);
     describeUserStore(makeStore);
     describeSessionStore(makeStore);
+    describePasskeyStore(makeStore);
     describeConsentStore(makeStore);
     describeAuthorizationCodeStore(makeStore);
     describeDeviceAuthorizationStore(makeStore);
@@ -49,6 +52,7 @@ export function describeStoreContract(
     describeReplayStore(makeStore);
     describeRateLimitStore(makeStore, options);
     describeAttemptStore(makeStore);
+    describeMfaStore(makeStore);
     describeAuditStore(makeStore);
     describePurgeBatches(makeStore);
   });

@@ -14,7 +14,7 @@ export function describeUserStore(makeStore: MakeStore): void {
         tokensValidAfter: T0 - 5,
       });
       const created = await store().createUser(input, T0);
-      expect(created).toEqual({ ...input, createdAt: T0, updatedAt: T0 });
+      expect(created).toEqual({ ...input, mfaRequired: false, createdAt: T0, updatedAt: T0 });
       expect(await store().findUser(input.id)).toEqual(created);
       expect(await store().findUserByUsername(input.username)).toEqual(created);
     });

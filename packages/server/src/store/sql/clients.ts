@@ -46,6 +46,7 @@ function toClient(row: ClientRow, secrets: ClientSecretRow[]): ClientRecord {
     idTokenSignedResponseAlg: row.id_token_signed_response_alg as ClientRecord['idTokenSignedResponseAlg'],
     firstParty: fromFlag(row.first_party),
     dpopBoundAccessTokens: fromFlag(row.dpop_bound_access_tokens),
+    requireMfa: fromFlag(row.require_mfa),
     permissions: fromJson(row.permissions),
     disabled: fromFlag(row.disabled),
     secrets: secrets.map(toSecret),
@@ -143,6 +144,9 @@ function patchColumns(patch: Parameters<ClientStore['updateClient']>[1]): Update
   if (patch.dpopBoundAccessTokens !== undefined) {
     set.dpop_bound_access_tokens = toFlag(patch.dpopBoundAccessTokens);
   }
+  if (patch.requireMfa !== undefined) {
+    set.require_mfa = toFlag(patch.requireMfa);
+  }
   if (patch.permissions !== undefined) {
     set.permissions = toJson(patch.permissions);
   }
@@ -180,6 +184,7 @@ export function clientStore(ctx: SqlContext): ClientStore {
               id_token_signed_response_alg: client.idTokenSignedResponseAlg,
               first_party: toFlag(client.firstParty),
               dpop_bound_access_tokens: toFlag(client.dpopBoundAccessTokens ?? false),
+              require_mfa: toFlag(client.requireMfa),
               permissions: toJson(client.permissions),
               disabled: toFlag(client.disabled),
               created_at: now,

@@ -37,6 +37,7 @@ export interface ClientsTable {
   source: string | null;
   /** 0011: SHA-256 of the RFC 7592 registration access token, for a dynamically registered client. */
   registration_token_hash: string | null;
+  require_mfa: Generated<Flag>;
 }
 
 export interface ClientSecretsTable {
@@ -125,6 +126,22 @@ export interface UsersTable {
   tokens_valid_after: number;
   created_at: number;
   updated_at: number;
+  mfa_required: Generated<Flag>;
+}
+
+export interface UserTotpTable {
+  user_id: string;
+  sealed_secret: string;
+  confirmed_at: number | null;
+  last_used_step: number | null;
+  created_at: number;
+}
+
+export interface RecoveryCodesTable {
+  user_id: string;
+  hash: string;
+  created_at: number;
+  used_at: number | null;
 }
 
 export interface SessionsTable {
@@ -139,6 +156,21 @@ export interface SessionsTable {
   expires_at: number;
   user_agent: string | null;
   ip: string | null;
+}
+
+export interface PasskeysTable {
+  id: string;
+  user_id: string;
+  credential_id: string;
+  public_key: string;
+  counter: number;
+  transports: JsonText;
+  backup_eligible: number;
+  backed_up: number;
+  aaguid: string;
+  name: string;
+  created_at: number;
+  last_used_at: number | null;
 }
 
 export interface ConsentsTable {
@@ -263,6 +295,7 @@ export interface Database {
   api_keys: ApiKeysTable;
   users: UsersTable;
   sessions: SessionsTable;
+  passkeys: PasskeysTable;
   consents: ConsentsTable;
   authorization_codes: AuthorizationCodesTable;
   device_authorizations: DeviceAuthorizationsTable;
@@ -272,6 +305,8 @@ export interface Database {
   attempts: AttemptsTable;
   audit_events: AuditEventsTable;
   admin_tokens: AdminTokensTable;
+  user_totp: UserTotpTable;
+  recovery_codes: RecoveryCodesTable;
 }
 
 export type ClientRow = Selectable<ClientsTable>;
@@ -281,6 +316,7 @@ export type AdminTokenRow = Selectable<AdminTokensTable>;
 export type RevocationRow = Selectable<RevocationsTable>;
 export type AccessTokenRow = Selectable<AccessTokensTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type PasskeyRow = Selectable<PasskeysTable>;
 export type UserRow = Selectable<UsersTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type ConsentRow = Selectable<ConsentsTable>;

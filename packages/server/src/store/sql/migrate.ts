@@ -11,6 +11,8 @@ import { attemptsMigration } from './migrations/0003-attempts.js';
 import { signingKeyMasterKeyIdMigration } from './migrations/0004-signing-key-master-key-id.js';
 import { refreshReuseGraceMigration } from './migrations/0005-refresh-reuse-grace.js';
 import { adminTokensMigration } from './migrations/0006-admin-tokens.js';
+import { mfaMigration } from './migrations/0007-mfa.js';
+import { passkeysMigration } from './migrations/0008-passkeys.js';
 import { dpopMigration } from './migrations/0009-dpop.js';
 import { deviceAuthorizationsMigration } from './migrations/0010-device-authorizations.js';
 import { clientSourceMigration } from './migrations/0011-client-source.js';
@@ -24,6 +26,8 @@ export function migrations(dialect: SqlDialectName): Record<string, Migration> {
     '0004-signing-key-master-key-id': signingKeyMasterKeyIdMigration(),
     '0005-refresh-reuse-grace': refreshReuseGraceMigration(),
     '0006-admin-tokens': adminTokensMigration(),
+    '0007-mfa': mfaMigration(),
+    '0008-passkeys': passkeysMigration(),
     '0009-dpop': dpopMigration(),
     '0010-device-authorizations': deviceAuthorizationsMigration(),
     '0011-client-source': clientSourceMigration(),

@@ -16,7 +16,9 @@ import { consentStore } from './consents.js';
 import type { SqlContext, SqlDialectName } from './context.js';
 import type { Database } from './database.js';
 import { deviceAuthorizationStore } from './device-authorizations.js';
+import { mfaStore } from './mfa.js';
 import { migrateToLatest } from './migrate.js';
+import { passkeyStore } from './passkeys.js';
 import { rateLimitStore } from './rate-limits.js';
 import { refreshTokenStore } from './refresh-tokens.js';
 import { replayStore } from './replay.js';
@@ -35,6 +37,7 @@ function buildStore(ctx: SqlContext, onClose: () => Promise<void>): Store {
     ...apiKeyStore(ctx),
     ...userStore(ctx),
     ...sessionStore(ctx),
+    ...passkeyStore(ctx),
     ...consentStore(ctx),
     ...authorizationCodeStore(ctx),
     ...deviceAuthorizationStore(ctx),
@@ -44,6 +47,7 @@ function buildStore(ctx: SqlContext, onClose: () => Promise<void>): Store {
     ...attemptStore(ctx),
     ...auditStore(ctx),
     ...adminTokenStore(ctx),
+    ...mfaStore(ctx),
 
     async migrate() {
       if (ctx.inTransaction) {

@@ -24,6 +24,7 @@ function toUser(row: UserRow): UserRecord {
     passwordHash: row.password_hash,
     disabled: fromFlag(row.disabled),
     tokensValidAfter: row.tokens_valid_after,
+    mfaRequired: fromFlag(row.mfa_required),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -52,6 +53,9 @@ function patchColumns(patch: UserPatch): Updateable<UsersTable> {
   if (patch.tokensValidAfter !== undefined) {
     set.tokens_valid_after = patch.tokensValidAfter;
   }
+  if (patch.mfaRequired !== undefined) {
+    set.mfa_required = toFlag(patch.mfaRequired);
+  }
   return set;
 }
 
@@ -70,6 +74,7 @@ export function userStore(ctx: SqlContext): UserStore {
             password_hash: user.passwordHash,
             disabled: toFlag(user.disabled),
             tokens_valid_after: user.tokensValidAfter,
+            mfa_required: toFlag(user.mfaRequired ?? false),
             created_at: now,
             updated_at: now,
           })

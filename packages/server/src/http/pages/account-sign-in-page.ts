@@ -1,0 +1,50 @@
+/** The sign-in page of the account page (no application involved): password or passkey. */
+import { type Html, html } from './layout.js';
+
+export interface AccountSignInInput {
+  csrfToken: string;
+  username: string | null;
+  error: string | null;
+  passkey: Html;
+}
+
+export function renderAccountSignInPage(input: AccountSignInInput): Html {
+  return html`<h1>Sign in</h1>
+<p class="muted">to manage your account</p>
+${input.error === null ? '' : html`<p class="error" role="alert" id="login-error">${input.error}</p>`}
+<form method="post" action="/account/login" novalidate>
+<input type="hidden" name="csrf_token" value="${input.csrfToken}">
+<label for="username">Username</label>
+<input type="text" id="username" name="username" value="${input.username ?? ''}" autocomplete="username webauthn" autocapitalize="none" spellcheck="false" required autofocus>
+<label for="password">Password</label>
+<input type="password" id="password" name="password" autocomplete="current-password" required>
+<button type="submit">Sign in</button>
+</form>
+${input.passkey}`;
+}
+
+/** The second step at `/account/login`: the passkey, or a code from the authenticator app. */
+export function renderAccountSecondStep(input: {
+  csrfToken: string;
+  pending: string;
+  error: string | null;
+  codes: boolean;
+  passkey: Html | undefined;
+}): Html {
+  return html`<h1>Two-step verification</h1>
+${input.error === null ? '' : html`<p class="error" role="alert">${input.error}</p>`}
+${input.passkey ?? ''}
+${
+  input.codes
+    ? html`<form method="post" action="/account/login/second-factor" novalidate>
+<input type="hidden" name="csrf_token" value="${input.csrfToken}">
+<input type="hidden" name="pending" value="${input.pending}">
+<label for="code">Code from your authenticator app</label>
+<input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="8" autofocus>
+<label for="recovery_code">Or a recovery code</label>
+<input type="text" id="recovery_code" name="recovery_code" autocomplete="off" autocapitalize="none" spellcheck="false" maxlength="16">
+<button type="submit">Verify</button>
+</form>`
+    : ''
+}`;
+}

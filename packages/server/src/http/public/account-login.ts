@@ -1,0 +1,265 @@
+/**
+ * `/account/login`: signing in to the account page itself, with no application involved. The same
+ * rules as the login page: CSRF token, throttle before the password check, the same generic
+ * message, a fresh session secret on every sign-in; a person with a second factor gives it after
+ * the password (a sealed pending sign-in, bound to this browser, five minutes); or a passkey alone
+ * (WebAuthn L3 §7.2). Success goes back to `/account`.
+ */
+import { hkdfSync } from 'node:crypto';
+import { isOAuthError } from '@tessera/protocol';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { seal, UnsealError, unseal } from '../../keys/seal.js';
+import { hashBrowserSecret } from '../../oauth/authorize/interaction.js';
+import type { UserRecord } from '../../store/ports.js';
+import { combineAmr } from '../../users/authn/context.js';
+import { normalizeUsername } from '../../users/user-service.js';
+import { renderAccountSecondStep, renderAccountSignInPage } from '../pages/account-sign-in-page.js';
+import { sendPage } from '../pages/layout.js';
+import { PASSKEY_SIGN_IN_PATH, WEBAUTHN_BUNDLE_PATH } from '../pages/passkey-scripts.js';
+import { renderPasskeySignIn } from '../pages/passkey-sign-in.js';
+import { formOf, single } from '../plugins/form-body.js';
+import type { AccountDeps } from './account.js';
+import { csrfFailure } from './login.js';
+import { PASSKEY_AMR, parsePasskeyResponse } from './login-passkey.js';
+
+const BAD_CREDENTIALS = 'Incorrect username or password.';
+
+const PENDING_AAD = 'tessera account sign-in v1';
+/** Seconds between the password and the second factor. */
+const PENDING_TTL = 300;
+
+export function registerAccountLogin(app: FastifyInstance, deps: AccountDeps): void {
+  const { cookies } = deps;
+  // A key of its own: a pending account sign-in opens as nothing else.
+  const pendingKey = Buffer.from(hkdfSync('sha256', deps.masterKey, Buffer.alloc(0), PENDING_AAD, 32));
+
+  async function showForm(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    input: { username: string | null; error: string | null; status?: number },
+  ): Promise<FastifyReply> {
+    const csrfToken = cookies.csrfSecret(request, reply);
+    const ceremony = await deps.passkeys.authenticationOptions(hashBrowserSecret(csrfToken));
+    return sendPage(reply, {
+      title: 'Sign in',
+      status: input.status ?? 200,
+      scripts: [WEBAUTHN_BUNDLE_PATH, PASSKEY_SIGN_IN_PATH],
+      body: renderAccountSignInPage({
+        csrfToken,
+        username: input.username,
+        error: input.error,
+        passkey: renderPasskeySignIn({
+          action: '/account/login/passkey',
+          options: ceremony.options,
+          state: ceremony.state,
+          csrfToken,
+        }),
+      }),
+    });
+  }
+
+  async function startSession(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    user: UserRecord,
+    amr: string[],
+    method: string,
+  ): Promise<FastifyReply> {
+    const previous = await deps.sessions.resolve(cookies.sessionSecret(request));
+    if (previous !== undefined && previous.user.id !== user.id) {
+      await deps.sessions.end({ id: previous.record.id }, user.id);
+    }
+    const started = await deps.sessions.start(user, {
+      amr,
+      userAgent: request.headers['user-agent'] ?? null,
+      ip: request.ip,
+    });
+    cookies.setSession(reply, started.secret, deps.sessionMaxAge);
+    deps.audit.record({
+      type: 'login.succeeded',
+      actor: user.id,
+      subject: started.session.id,
+      data: { clientId: null, method },
+      requestId: request.id,
+    });
+    return reply.code(303).header('location', '/account').send();
+  }
+
+  app.get('/account/login', { config: { page: true } }, async (request, reply) => {
+    if ((await deps.sessions.resolve(cookies.sessionSecret(request))) !== undefined) {
+      return reply.code(303).header('location', '/account').send();
+    }
+    return showForm(request, reply, { username: null, error: null });
+  });
+
+  app.post('/account/login', { config: { page: true } }, async (request, reply) => {
+    const body = formOf(request);
+    if (!cookies.checkCsrf(request, single(body, 'csrf_token'))) {
+      throw csrfFailure();
+    }
+    const username = (single(body, 'username') ?? '').slice(0, 256);
+    const key = normalizeUsername(username);
+    const attempt = await deps.throttle.take(key, request.ip);
+    if (!attempt.allowed) {
+      reply.header('retry-after', String(attempt.retryAfter));
+      return showForm(request, reply, {
+        username,
+        error: `Too many attempts. Wait ${attempt.retryAfter} seconds and try again.`,
+        status: 429,
+      });
+    }
+    let user: UserRecord | undefined;
+    try {
+      user =
+        username === '' ? undefined : await deps.users.authenticate(username, single(body, 'password') ?? '');
+    } catch (error) {
+      if (isOAuthError(error) && error.code === 'temporarily_unavailable') {
+        reply.header('retry-after', String(error.retryAfter ?? 1));
+        return showForm(request, reply, {
+          username,
+          error: 'Too many people are signing in. Try again.',
+          status: 503,
+        });
+      }
+      throw error;
+    }
+    if (user === undefined) {
+      const target = key === '' ? undefined : await deps.users.findByUsername(key);
+      deps.audit.record({
+        type: 'login.failed',
+        actor: 'anonymous',
+        subject: target?.id ?? null,
+        data: { ip: request.ip, knownUser: target !== undefined },
+        requestId: request.id,
+      });
+      return showForm(request, reply, { username, error: BAD_CREDENTIALS, status: 400 });
+    }
+    await deps.throttle.recordSuccess(key, request.ip);
+    // A person with a second factor gives it here too: a password alone never manages the account.
+    const factors = await deps.secondFactors.enrolledFor(user.id);
+    if (factors.length > 0) {
+      return showSecondStep(request, reply, user, null);
+    }
+    return startSession(request, reply, user, ['pwd'], 'password');
+  });
+
+  async function showSecondStep(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    user: UserRecord,
+    error: string | null,
+    status = 200,
+  ): Promise<FastifyReply> {
+    const csrfToken = cookies.csrfSecret(request, reply);
+    const pending = seal(
+      pendingKey,
+      JSON.stringify({ userId: user.id, at: deps.clock.now(), browser: hashBrowserSecret(csrfToken) }),
+      PENDING_AAD,
+    );
+    const hasPasskey = (await deps.passkeys.list(user.id)).length > 0;
+    const ceremony = hasPasskey
+      ? await deps.passkeys.authenticationOptions(hashBrowserSecret(csrfToken))
+      : undefined;
+    const codes = (await deps.secondFactors.all.get('totp')?.enrolled(user.id)) === true;
+    return sendPage(reply, {
+      title: 'Two-step verification',
+      status,
+      ...(ceremony === undefined ? {} : { scripts: [WEBAUTHN_BUNDLE_PATH, PASSKEY_SIGN_IN_PATH] }),
+      body: renderAccountSecondStep({
+        csrfToken,
+        pending,
+        error,
+        codes,
+        passkey:
+          ceremony === undefined
+            ? undefined
+            : renderPasskeySignIn({
+                action: '/account/login/passkey',
+                options: ceremony.options,
+                state: ceremony.state,
+                csrfToken,
+                hidden: { pending },
+              }),
+      }),
+    });
+  }
+
+  /** The pending sign-in of this browser (password checked at most PENDING_TTL ago), or undefined. */
+  function openPending(sealed: string | undefined, csrf: string): { userId: string } | undefined {
+    if (sealed === undefined || sealed.length > 2048) {
+      return undefined;
+    }
+    try {
+      const pending = JSON.parse(unseal(pendingKey, sealed, PENDING_AAD)) as {
+        userId: string;
+        at: number;
+        browser: string;
+      };
+      const fresh = deps.clock.now() - pending.at <= PENDING_TTL;
+      return fresh && pending.browser === hashBrowserSecret(csrf) ? { userId: pending.userId } : undefined;
+    } catch (error) {
+      if (error instanceof UnsealError || error instanceof SyntaxError) {
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  app.post('/account/login/second-factor', { config: { page: true } }, async (request, reply) => {
+    const body = formOf(request);
+    const csrf = single(body, 'csrf_token');
+    if (!cookies.checkCsrf(request, csrf)) {
+      throw csrfFailure();
+    }
+    const pending = openPending(single(body, 'pending'), csrf ?? '');
+    const user = pending === undefined ? undefined : await deps.users.find(pending.userId);
+    if (user === undefined || user.disabled) {
+      return showForm(request, reply, {
+        username: null,
+        error: 'Your sign-in expired. Sign in again.',
+        status: 400,
+      });
+    }
+    const attempt = await deps.throttle.take(`mfa:${user.id}`, request.ip);
+    if (!attempt.allowed) {
+      reply.header('retry-after', String(attempt.retryAfter));
+      return showSecondStep(
+        request,
+        reply,
+        user,
+        `Too many attempts. Wait ${attempt.retryAfter} seconds.`,
+        429,
+      );
+    }
+    const factor = await deps.secondFactors.verify(user.id, (field) => single(body, field)?.slice(0, 64));
+    if (factor === undefined) {
+      deps.audit.record({
+        type: 'login.second_factor_failed',
+        actor: 'anonymous',
+        subject: user.id,
+        data: { ip: request.ip },
+        requestId: request.id,
+      });
+      return showSecondStep(request, reply, user, 'That code is not right, or it was already used.', 400);
+    }
+    await deps.throttle.recordSuccess(`mfa:${user.id}`, request.ip);
+    return startSession(request, reply, user, combineAmr(['pwd'], factor.amr), factor.name);
+  });
+
+  app.post('/account/login/passkey', { config: { page: true } }, async (request, reply) => {
+    const body = formOf(request);
+    const csrf = single(body, 'csrf_token');
+    if (!cookies.checkCsrf(request, csrf)) {
+      throw csrfFailure();
+    }
+    const { user, passkey } = await deps.passkeys.authenticate(
+      { state: single(body, 'state') ?? '', response: parsePasskeyResponse(single(body, 'response')) },
+      hashBrowserSecret(csrf ?? ''),
+      { ip: request.ip, requestId: request.id },
+    );
+    // After the password step, the passkey is the second factor: pwd + hwk + user + mfa.
+    const pending = openPending(single(body, 'pending'), csrf ?? '');
+    const amr = pending?.userId === user.id ? combineAmr(['pwd'], PASSKEY_AMR) : [...PASSKEY_AMR];
+    return startSession(request, reply, user, amr, `passkey ${passkey.id}`);
+  });
+}

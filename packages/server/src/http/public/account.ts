@@ -1,0 +1,324 @@
+/**
+ * `/account`: a person manages their own access, signed in through the login session cookie.
+ * Not signed in → `/account/login` (password or passkey) and back. Every form post carries the
+ * CSRF token (double submit, constant time); every change goes through the services that audit it,
+ * and every revocation through the Revocations service, so it streams to verifiers (DESIGN §5):
+ * ending a session (`session` target), revoking a connected application (`consent` target),
+ * changing the password (every other session and token), revoking an API key (`api_key`).
+ */
+import { isOAuthError, OAuthError } from '@tessera/protocol';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AuditLog } from '../../audit/audit-log.js';
+import type { Clock } from '../../clock.js';
+import { hashBrowserSecret } from '../../oauth/authorize/interaction.js';
+import type { ClientRecord, SessionStore } from '../../store/ports.js';
+import type { ApiKeyService } from '../../tokens/api-keys/index.js';
+import type { SecondFactors } from '../../users/authn/second-factors.js';
+import type { ConsentService } from '../../users/consent-service.js';
+import type { LoginThrottle } from '../../users/login-throttle.js';
+import type { PasskeyService } from '../../users/passkey-service.js';
+import type { SessionService } from '../../users/session-service.js';
+import { normalizeUsername, type UserService } from '../../users/user-service.js';
+import { type ConnectedApp, renderAccountPage } from '../pages/account-page.js';
+import type { BrowserCookies } from '../pages/browser-cookies.js';
+import { sendPage } from '../pages/layout.js';
+import { PASSKEY_REGISTER_PATH, WEBAUTHN_BUNDLE_PATH } from '../pages/passkey-scripts.js';
+import { formOf, single } from '../plugins/form-body.js';
+import { csrfFailure } from './login.js';
+import type { LiveSession } from './login-flow.js';
+import { parsePasskeyResponse } from './login-passkey.js';
+
+export interface AccountDeps {
+  cookies: BrowserCookies;
+  sessions: SessionService;
+  users: UserService;
+  passkeys: PasskeyService;
+  consents: ConsentService;
+  clients: { get(id: string): Promise<ClientRecord | undefined> };
+  apiKeys: Pick<ApiKeyService, 'create' | 'list' | 'get' | 'revoke'>;
+  store: Pick<SessionStore, 'listSessions' | 'findSession'>;
+  throttle: LoginThrottle;
+  audit: Pick<AuditLog, 'record'>;
+  clock: Clock;
+  sessionMaxAge: number;
+  /** The second factors a person with one must add to the password at `/account/login`. */
+  secondFactors: SecondFactors;
+  /** Keys the sealed pending sign-in between the password and the second factor (never logged). */
+  masterKey: Buffer;
+}
+
+/** What a redirect after a change says; the query names a fixed message, never free text. */
+const NOTICES: Record<string, string> = {
+  profile: 'Your profile was saved.',
+  password: 'Your password was changed. You were signed out everywhere else.',
+  passkey_added: 'The passkey was added.',
+  passkey_removed: 'The passkey was removed.',
+  session_ended: 'That session was ended.',
+  app_revoked: "The application's access was revoked.",
+  key_revoked: 'The API key was revoked.',
+};
+
+const MAX_LIST = 100;
+const DAY = 86_400;
+
+function field(body: ReturnType<typeof formOf>, name: string, max = 1000): string {
+  return (single(body, name) ?? '').slice(0, max);
+}
+
+export function registerAccount(app: FastifyInstance, deps: AccountDeps): void {
+  const { cookies } = deps;
+
+  /** The signed-in person, or a redirect to the account sign-in page. */
+  async function signedIn(request: FastifyRequest): Promise<LiveSession | undefined> {
+    return deps.sessions.resolve(cookies.sessionSecret(request));
+  }
+
+  function toSignIn(reply: FastifyReply): FastifyReply {
+    return reply.code(303).header('location', '/account/login').send();
+  }
+
+  function back(reply: FastifyReply, notice: keyof typeof NOTICES, anchor: string): FastifyReply {
+    return reply.code(303).header('location', `/account?done=${notice}#${anchor}`).send();
+  }
+
+  async function show(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    session: LiveSession,
+    extra: {
+      status?: number;
+      notice?: string | null;
+      error?: string | null;
+      newKey?: { name: string; key: string };
+    },
+  ): Promise<FastifyReply> {
+    const { user } = session;
+    const csrfToken = cookies.csrfSecret(request, reply);
+    const [sessions, passkeys, consents, keys] = await Promise.all([
+      deps.store.listSessions({ userId: user.id, limit: MAX_LIST }),
+      deps.passkeys.list(user.id),
+      deps.consents.list(user.id),
+      deps.apiKeys.list({ owner: user.id, limit: MAX_LIST }),
+    ]);
+    const apps: ConnectedApp[] = [];
+    for (const consent of consents) {
+      const client = await deps.clients.get(consent.clientId);
+      apps.push({
+        clientId: consent.clientId,
+        name: client?.name ?? consent.clientId,
+        scope: consent.scope,
+        grantedAt: consent.grantedAt,
+      });
+    }
+    let registration: { options: unknown; state: string } | undefined;
+    try {
+      registration = await deps.passkeys.registrationOptions(user, hashBrowserSecret(csrfToken));
+    } catch (error) {
+      // At the passkey limit: no "Add" form.
+      if (!isOAuthError(error)) {
+        throw error;
+      }
+    }
+    const now = deps.clock.now();
+    return sendPage(reply, {
+      title: 'Your account',
+      status: extra.status ?? 200,
+      wide: true,
+      scripts: [WEBAUTHN_BUNDLE_PATH, PASSKEY_REGISTER_PATH],
+      body: renderAccountPage({
+        user,
+        csrfToken,
+        currentSession: session.record.id,
+        sessions: sessions.items.filter((item) => item.expiresAt > now),
+        passkeys,
+        apps,
+        apiKeys: keys.items,
+        registration,
+        notice: extra.notice ?? null,
+        error: extra.error ?? null,
+        newKey: extra.newKey ?? null,
+        now,
+      }),
+    });
+  }
+
+  /**
+   * A form post of a signed-in person: CSRF first, then the session; a person-facing error
+   * (`invalid_request`, `access_denied`, `conflict`, `not_found`) is shown on the page with its status.
+   */
+  function post(
+    path: string,
+    handler: (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      session: LiveSession,
+      body: ReturnType<typeof formOf>,
+    ) => Promise<FastifyReply>,
+  ): void {
+    app.post(path, { config: { page: true } }, async (request, reply) => {
+      const body = formOf(request);
+      if (!cookies.checkCsrf(request, single(body, 'csrf_token'))) {
+        throw csrfFailure();
+      }
+      const session = await signedIn(request);
+      if (session === undefined) {
+        return toSignIn(reply);
+      }
+      try {
+        return await handler(request, reply, session, body);
+      } catch (error) {
+        if (
+          isOAuthError(error) &&
+          ['invalid_request', 'access_denied', 'conflict', 'not_found'].includes(error.code)
+        ) {
+          return show(request, reply, session, { status: error.status, error: error.description });
+        }
+        throw error;
+      }
+    });
+  }
+
+  app.get('/account', { config: { page: true } }, async (request, reply) => {
+    const session = await signedIn(request);
+    if (session === undefined) {
+      return toSignIn(reply);
+    }
+    const done = (request.query as Record<string, unknown>).done;
+    const notice = typeof done === 'string' ? (NOTICES[done] ?? null) : null;
+    return show(request, reply, session, { notice });
+  });
+
+  post('/account/profile', async (request, reply, session, body) => {
+    const name = field(body, 'name', 200).trim();
+    const email = field(body, 'email', 254).trim();
+    await deps.users.updateProfile(
+      session.user.id,
+      { name: name === '' ? null : name, email: email === '' ? null : email },
+      session.user.id,
+    );
+    void request;
+    return back(reply, 'profile', 'profile');
+  });
+
+  post('/account/password', async (request, reply, session, body) => {
+    const { user } = session;
+    const key = normalizeUsername(user.username);
+    // The current password is a guess like any other: counted and slowed down like the login form.
+    const attempt = await deps.throttle.take(key, request.ip);
+    if (!attempt.allowed) {
+      reply.header('retry-after', String(attempt.retryAfter));
+      return show(request, reply, session, {
+        status: 429,
+        error: `Too many attempts. Wait ${attempt.retryAfter} seconds and try again.`,
+      });
+    }
+    const checked = await deps.users.authenticate(user.username, single(body, 'current_password') ?? '');
+    if (checked === undefined || checked.id !== user.id) {
+      deps.audit.record({
+        type: 'account.password_change_refused',
+        actor: user.id,
+        subject: user.id,
+        data: { ip: request.ip },
+        requestId: request.id,
+      });
+      throw OAuthError.invalidRequest('The current password is not correct.');
+    }
+    await deps.throttle.recordSuccess(key, request.ip);
+    // setPassword ends every session and revokes every token of the person; this browser gets a
+    // new session, so only the others are signed out.
+    const changed = await deps.users.setPassword(user.id, single(body, 'new_password') ?? '', user.id);
+    const started = await deps.sessions.start(changed, {
+      amr: session.record.amr,
+      userAgent: request.headers['user-agent'] ?? null,
+      ip: request.ip,
+    });
+    cookies.setSession(reply, started.secret, deps.sessionMaxAge);
+    return back(reply, 'password', 'password');
+  });
+
+  post('/account/passkeys', async (request, reply, session, body) => {
+    const csrf = single(body, 'csrf_token') ?? '';
+    await deps.passkeys.register(
+      session.user,
+      {
+        state: single(body, 'state') ?? '',
+        response: parsePasskeyResponse(single(body, 'response')),
+        name: field(body, 'name', 200),
+      },
+      hashBrowserSecret(csrf),
+      session.user.id,
+    );
+    void request;
+    return back(reply, 'passkey_added', 'passkeys');
+  });
+
+  post('/account/passkeys/remove', async (_request, reply, session, body) => {
+    if (!(await deps.passkeys.remove(session.user.id, field(body, 'passkey', 128), session.user.id))) {
+      throw OAuthError.notFound('No such passkey.');
+    }
+    return back(reply, 'passkey_removed', 'passkeys');
+  });
+
+  post('/account/sessions/end', async (_request, reply, session, body) => {
+    const id = field(body, 'session', 128);
+    const target = await deps.store.findSession(id);
+    if (target === undefined || target.userId !== session.user.id) {
+      throw OAuthError.notFound('No such session.');
+    }
+    await deps.sessions.end({ id }, session.user.id);
+    if (id === session.record.id) {
+      cookies.clearSession(reply);
+      return toSignIn(reply);
+    }
+    return back(reply, 'session_ended', 'sessions');
+  });
+
+  post('/account/apps/revoke', async (_request, reply, session, body) => {
+    if (!(await deps.consents.revoke(session.user.id, field(body, 'client_id', 128), session.user.id))) {
+      throw OAuthError.notFound('That application has no access to your account.');
+    }
+    return back(reply, 'app_revoked', 'apps');
+  });
+
+  post('/account/api-keys', async (request, reply, session, body) => {
+    const scope = field(body, 'scope').split(/\s+/).filter(Boolean);
+    const days = field(body, 'expires_in_days', 5).trim();
+    if (days !== '' && !/^[1-9]\d{0,4}$/.test(days)) {
+      throw OAuthError.invalidRequest('Expiry must be a whole number of days, or empty.');
+    }
+    const minted = await deps.apiKeys.create(
+      {
+        name: field(body, 'name', 200),
+        owner: session.user.id,
+        scope,
+        expiresAt: days === '' ? null : deps.clock.now() + Number(days) * DAY,
+      },
+      { actor: session.user.id, requestId: request.id },
+    );
+    // Shown once, in this answer only (never in a URL, never stored).
+    return show(request, reply, session, { newKey: { name: minted.record.name, key: minted.key } });
+  });
+
+  post('/account/api-keys/revoke', async (request, reply, session, body) => {
+    const id = field(body, 'key_id', 128);
+    let owner: string | undefined;
+    try {
+      owner = (await deps.apiKeys.get(id)).owner;
+    } catch (error) {
+      if (!isOAuthError(error) || error.code !== 'not_found') {
+        throw error;
+      }
+    }
+    if (owner !== session.user.id) {
+      throw OAuthError.notFound('No such API key.');
+    }
+    await deps.apiKeys.revoke(id, { actor: session.user.id, requestId: request.id });
+    return back(reply, 'key_revoked', 'api-keys');
+  });
+
+  post('/account/logout', async (_request, reply, session) => {
+    await deps.sessions.end({ id: session.record.id }, session.user.id);
+    cookies.clearSession(reply);
+    return toSignIn(reply);
+  });
+}

@@ -1,0 +1,72 @@
+/**
+ * `POST /login/passkey`: the login page's passkey form (WebAuthn L3 §7.2, a discoverable
+ * credential, user verification required). CSRF token → interaction (sealed, this browser's) →
+ * the assertion, against a challenge issued to this browser and consumed once → a new session
+ * whose `amr` says a hardware-bound key and user verification (RFC 8176 `hwk`, `user`; after a
+ * correct password on the second-factor page, `pwd` and `mfa` too) → next step.
+ * A refused passkey gets an error page before the client is looked at, so the person can go back
+ * and try again and the client hears nothing.
+ */
+import { OAuthError } from '@tessera/protocol';
+import type { FastifyInstance } from 'fastify';
+import { hashBrowserSecret } from '../../oauth/authorize/interaction.js';
+import { combineAmr } from '../../users/authn/context.js';
+import type { PasskeyService } from '../../users/passkey-service.js';
+import { formOf, single } from '../plugins/form-body.js';
+import { csrfFailure } from './login.js';
+import { clientOf, type LoginFlowDeps, openInteraction } from './login-flow.js';
+import { finishLogin, PENDING_TTL } from './login-second-factor.js';
+
+/** RFC 8176: a hardware-bound key, with user verification (a fingerprint, a face, a PIN). */
+export const PASSKEY_AMR = Object.freeze(['hwk', 'user']);
+
+/** The response field of a passkey form, parsed; a bounded size, JSON only. */
+export function parsePasskeyResponse(text: string | undefined): unknown {
+  if (text === undefined || text === '' || text.length > 16_384) {
+    throw OAuthError.invalidRequest('The passkey response is missing.');
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw OAuthError.invalidRequest('The passkey response is malformed.');
+  }
+}
+
+export function registerLoginPasskey(
+  app: FastifyInstance,
+  deps: LoginFlowDeps & { passkeys: PasskeyService },
+): void {
+  app.post('/login/passkey', { config: { page: true } }, async (request, reply) => {
+    const body = formOf(request);
+    const csrf = single(body, 'csrf_token');
+    if (!deps.cookies.checkCsrf(request, csrf)) {
+      throw csrfFailure();
+    }
+    const sealed = single(body, 'interaction');
+    const interaction = openInteraction(deps, request, sealed);
+    const { user, passkey } = await deps.passkeys.authenticate(
+      { state: single(body, 'state') ?? '', response: parsePasskeyResponse(single(body, 'response')) },
+      hashBrowserSecret(csrf ?? ''),
+      { ip: request.ip, requestId: request.id },
+    );
+    const client = await clientOf(deps, request, interaction);
+    // After a correct password (the second-factor step), the passkey is the second factor too.
+    const pending = interaction.pendingLogin;
+    const afterPassword =
+      pending !== undefined && pending.userId === user.id && deps.clock.now() - pending.at <= PENDING_TTL;
+    deps.audit.record({
+      type: 'passkey.used',
+      actor: user.id,
+      subject: passkey.id,
+      data: { clientId: client.id, afterPassword },
+      requestId: request.id,
+    });
+    return finishLogin(deps, request, reply, {
+      interaction,
+      sealed: sealed ?? '',
+      client,
+      user,
+      amr: afterPassword ? combineAmr(pending.amr, PASSKEY_AMR) : [...PASSKEY_AMR],
+    });
+  });
+}

@@ -1,0 +1,228 @@
+/**
+ * Passkeys in a real browser: headless Chromium (`playwright-core` + Debian's `chromium`) with a
+ * CDP virtual authenticator (CTAP2, internal transport, resident keys, user verification) against a
+ * listening Tessera whose issuer is `http://localhost:PORT` (WebAuthn needs a secure context and a
+ * domain: `localhost` is both, `127.0.0.1` is neither for WebAuthn).
+ *
+ * The person signs in to the account page with a password, adds a passkey, signs out, and signs
+ * in to an application with the passkey alone; openid-client checks the ID token, whose `amr` says
+ * `hwk` and `user` (RFC 8176) and whose `acr` is phishing-resistant. Screenshots go to docs/img/.
+ */
+import { once } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import * as oidc from 'openid-client';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../packages/server/src/config/load.js';
+import { createLogger } from '../../../packages/server/src/log.js';
+import { createRuntime, type Runtime } from '../../../packages/server/src/main.js';
+import { freePort } from '../../../packages/server/test/support/listening.js';
+import {
+  CHROMIUM_PATH,
+  isChromiumInstalled,
+  requireService,
+} from '../../../packages/server/test/support/requirements.js';
+
+const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdefghijklmnopqrstuvwxyz';
+const MASTER_KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
+const PASSWORD = 'a long enough passphrase';
+const IMAGES = join(import.meta.dirname, '..', '..', '..', 'docs', 'img');
+
+const available = requireService('Chromium', isChromiumInstalled());
+
+describe.skipIf(!available)('passkeys in Chromium with a virtual authenticator', () => {
+  let runtime: Runtime;
+  let issuer: string;
+  let app: Server;
+  let appUrl: string;
+  let browser: Browser;
+
+  async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(issuer + path, {
+      method,
+      headers: {
+        authorization: `Bearer ${ADMIN_TOKEN}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    if (!response.ok) {
+      throw new Error(`${method} ${path}: ${response.status} ${text}`);
+    }
+    return JSON.parse(text) as T;
+  }
+
+  beforeAll(async () => {
+    const port = await freePort();
+    issuer = `http://localhost:${port}`;
+    const config = loadConfig({
+      env: {},
+      overrides: {
+        dev: true,
+        issuer,
+        host: '127.0.0.1',
+        port,
+        'database.url': ':memory:',
+        masterKey: MASTER_KEY,
+        adminToken: ADMIN_TOKEN,
+        'log.level': 'silent',
+      },
+    });
+    runtime = await createRuntime(config, { logger: createLogger({ level: 'silent' }) });
+    await runtime.app.listen({ host: '127.0.0.1', port });
+
+    app = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/plain' }).end('back at the app');
+    });
+    app.listen(0, '127.0.0.1');
+    await once(app, 'listening');
+    appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        // `localhost` is the loopback the server listens on.
+        '--host-resolver-rules=MAP localhost 127.0.0.1',
+      ],
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    app?.close();
+    await runtime?.close();
+  });
+
+  it('WebAuthn L3 §7.1 + §7.2 — register a passkey on /account, sign out, sign in with the passkey alone: amr hwk + user', {
+    timeout: 120_000,
+  }, async () => {
+    const user = await admin<{ id: string }>('POST', '/admin/users', {
+      username: 'alice',
+      password: PASSWORD,
+      email: 'alice@example.com',
+      name: 'Alice',
+    });
+    const client = await admin<{ client_id: string; client_secret: string }>('POST', '/admin/clients', {
+      name: 'Cookie Jar',
+      grant_types: ['authorization_code', 'refresh_token'],
+      redirect_uris: [`${appUrl}/callback`],
+      token_endpoint_auth_method: 'client_secret_basic',
+    });
+
+    const context = await browser.newContext({ viewport: { width: 900, height: 1000 } });
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+      },
+    });
+
+    // Not signed in: /account sends the person to its sign-in page.
+    await page.goto(`${issuer}/account`);
+    await page.waitForURL(`${issuer}/account/login`);
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.waitForURL(`${issuer}/account`);
+
+    // Add a passkey: the page script runs navigator.credentials.create() and posts the result.
+    await page.getByLabel('Name of the new passkey').fill('Chromium virtual key');
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await page.waitForURL(`${issuer}/account?done=passkey_added#passkeys`);
+    expect(await page.textContent('#passkeys')).toContain('Chromium virtual key');
+    const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+    expect(credentials).toHaveLength(1);
+    expect(credentials[0]?.isResidentCredential).toBe(true);
+    const [stored] = await admin<{ items: Array<{ credential_id: string; name: string }> }>(
+      'GET',
+      `/admin/users/${user.id}/passkeys`,
+    ).then((body) => body.items);
+    expect(stored?.name).toBe('Chromium virtual key');
+    mkdirSync(IMAGES, { recursive: true });
+    await page.screenshot({ path: join(IMAGES, 'account-page.png'), fullPage: true });
+
+    // Sign out. The sign-in page asks for a passkey through the username field's autofill
+    // (conditional mediation, WebAuthn L3 §5.1.4.1); the virtual authenticator answers it at once,
+    // so the person is back on /account, signed in by the passkey.
+    await page.locator('form[action="/account/logout"] button').click();
+    await page.waitForURL(`${issuer}/account`);
+    const sessions = await admin<{ items: Array<{ amr: string[] }> }>(
+      'GET',
+      `/admin/sessions?user_id=${user.id}`,
+    );
+    expect(sessions.items.map((session) => session.amr)).toEqual([['hwk', 'user']]);
+
+    // From here on, a browser without conditional mediation: the button is the way in.
+    await page.addInitScript(() => {
+      PublicKeyCredential.isConditionalMediationAvailable = async () => false;
+    });
+    await page.locator('form[action="/account/logout"] button').click();
+    await page.waitForURL(`${issuer}/account/login`);
+
+    // An application asks; the login page offers the passkey (button and username autofill).
+    const config = await oidc.discovery(
+      new URL(issuer),
+      client.client_id,
+      undefined,
+      oidc.ClientSecretBasic(client.client_secret),
+      { execute: [oidc.allowInsecureRequests] },
+    );
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const nonce = oidc.randomNonce();
+    const authorizationUrl = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: `${appUrl}/callback`,
+      scope: 'openid profile',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+    });
+    await page.goto(authorizationUrl.href);
+    await page.waitForURL(`${issuer}/login?**`);
+    expect(await page.getAttribute('#username', 'autocomplete')).toBe('username webauthn');
+    const passkeyButton = page.getByRole('button', { name: 'Sign in with a passkey' });
+    await passkeyButton.waitFor({ state: 'visible' });
+    await page.screenshot({ path: join(IMAGES, 'passkey-sign-in.png'), fullPage: true });
+    await passkeyButton.click();
+    await page.waitForURL(`${issuer}/consent?**`);
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL(`${appUrl}/callback?**`);
+
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(page.url()), {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+      expectedNonce: nonce,
+      idTokenExpected: true,
+    });
+    const claims = tokens.claims();
+    expect(claims?.sub).toBe(user.id);
+    expect(claims?.amr).toEqual(expect.arrayContaining(['hwk', 'user']));
+    expect(claims?.amr).not.toContain('pwd');
+    expect(claims?.acr).toBe('urn:tessera:acr:phr');
+    const after = await admin<{ items: Array<{ last_used_at: number | null }> }>(
+      'GET',
+      `/admin/users/${user.id}/passkeys`,
+    );
+    expect(after.items[0]?.last_used_at).not.toBeNull();
+    await context.close();
+  });
+});

@@ -1,0 +1,193 @@
+/**
+ * End to end (issue 13 "Done when", second run): in a real headless Chromium, a person signs in
+ * with a password, sets up an authenticator app on /account/security/totp (the code computed
+ * independently by Debian's `oathtool` from the key shown on the page), then signs in again with
+ * password + TOTP; the ID token's `amr` contains pwd, otp and mfa (RFC 8176 §2) and its `acr` is
+ * urn:tessera:acr:mfa. Real clock, real sockets, nothing mocked.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { decodeJwt } from 'jose';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../packages/server/src/config/load.js';
+import { createLogger } from '../../../packages/server/src/log.js';
+import { createRuntime, type Runtime } from '../../../packages/server/src/main.js';
+import { freePort } from '../../../packages/server/test/support/listening.js';
+import {
+  CHROMIUM_PATH,
+  isChromiumInstalled,
+  requireService,
+} from '../../../packages/server/test/support/requirements.js';
+import { OATHTOOL } from '../../../packages/server/test/support/totp.js';
+
+const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdefghijklmnopqrstuvwxyz';
+const MASTER_KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
+const PASSWORD = 'a long enough passphrase';
+
+const available =
+  requireService('Chromium', isChromiumInstalled()) && requireService('oathtool', existsSync(OATHTOOL));
+
+/** RFC 6238 code for `secret` at `epoch`, by oathtool (never by the code under test). */
+function oathtool(secret: string, epoch: number): string {
+  return execFileSync(OATHTOOL, ['--totp', '-b', secret, '-N', `@${epoch}`], { encoding: 'utf8' }).trim();
+}
+
+describe.skipIf(!available)('password + TOTP in Chromium (RFC 6238, RFC 8176)', () => {
+  let runtime: Runtime;
+  let issuer: string;
+  let app: Server;
+  let appUrl: string;
+  let browser: Browser;
+  let client: { client_id: string; client_secret: string };
+
+  async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(issuer + path, {
+      method,
+      headers: {
+        authorization: `Bearer ${ADMIN_TOKEN}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    if (!response.ok) {
+      throw new Error(`${method} ${path}: ${response.status} ${text}`);
+    }
+    return JSON.parse(text) as T;
+  }
+
+  /** Starts a code flow in the page; returns the PKCE verifier. */
+  async function startSignIn(page: Page): Promise<string> {
+    const verifier = randomBytes(32).toString('base64url');
+    const url = new URL(`${issuer}/authorize`);
+    url.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: client.client_id,
+      redirect_uri: `${appUrl}/callback`,
+      scope: 'openid',
+      state: randomBytes(8).toString('hex'),
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+    }).toString();
+    await page.goto(url.toString());
+    await page.fill('#username', 'alice');
+    await page.fill('#password', PASSWORD);
+    await page.click('button[type=submit]');
+    return verifier;
+  }
+
+  async function redeem(page: Page, verifier: string) {
+    await page.waitForURL(`${appUrl}/callback**`);
+    const code = new URL(page.url()).searchParams.get('code') ?? '';
+    const response = await fetch(`${issuer}/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: `${appUrl}/callback`,
+        code_verifier: verifier,
+      }),
+    });
+    expect(response.status).toBe(200);
+    return (await response.json()) as { id_token: string };
+  }
+
+  beforeAll(async () => {
+    const port = await freePort();
+    issuer = `http://127.0.0.1:${port}`;
+    const config = loadConfig({
+      env: {},
+      overrides: {
+        dev: true,
+        issuer,
+        host: '127.0.0.1',
+        port,
+        'database.url': ':memory:',
+        masterKey: MASTER_KEY,
+        adminToken: ADMIN_TOKEN,
+        'log.level': 'silent',
+      },
+    });
+    runtime = await createRuntime(config, { logger: createLogger({ level: 'silent' }) });
+    await runtime.app.listen({ host: '127.0.0.1', port });
+    app = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/plain' }).end('back at the app');
+    });
+    app.listen(0, '127.0.0.1');
+    await once(app, 'listening');
+    appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    app?.close();
+    await runtime?.close();
+  });
+
+  it('sets up TOTP on the account page, then password + code: amr [pwd, otp, mfa]', {
+    timeout: 120_000,
+  }, async () => {
+    await admin('POST', '/admin/users', { username: 'alice', password: PASSWORD });
+    client = await admin('POST', '/admin/clients', {
+      name: 'E2E bank',
+      grant_types: ['authorization_code'],
+      redirect_uris: [`${appUrl}/callback`],
+      first_party: true,
+    });
+
+    // 1. A password sign-in, then the authenticator app on the account page.
+    const first = await browser.newContext();
+    const page = await first.newPage();
+    const verifier = await startSignIn(page);
+    expect(decodeJwt((await redeem(page, verifier)).id_token).amr).toEqual(['pwd']);
+    await page.goto(`${issuer}/account/security/totp`);
+    await page.click('text=Set up an authenticator app');
+    await page.waitForSelector('#totp-qr svg');
+    const secret = (await page.textContent('#totp-secret')) ?? '';
+    expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+    expect(await page.textContent('#totp-uri')).toContain(`secret=${secret}`);
+    const enrolledAt = Math.floor(Date.now() / 1000);
+    await page.fill('#code', oathtool(secret, enrolledAt));
+    await page.click('text=Turn on');
+    await page.waitForSelector('#recovery-codes');
+    expect(await page.locator('#recovery-codes li').count()).toBe(10);
+    await first.close();
+
+    // 2. A new browser: password, then the code. A step later than the one used at enrolment (the
+    // next one at the earliest: RFC 6238 §5.2 accepts one step of drift), so it is not a replay.
+    const second = await browser.newContext();
+    const again = await second.newPage();
+    const verifier2 = await startSignIn(again);
+    await again.waitForSelector('#code');
+    expect(await again.textContent('h1')).toBe('Two-step verification');
+    await again.fill('#code', oathtool(secret, Math.max(enrolledAt + 30, Math.floor(Date.now() / 1000))));
+    await again.click('text=Verify');
+    const tokens = await redeem(again, verifier2);
+    const id = decodeJwt(tokens.id_token);
+    expect(id.amr).toEqual(expect.arrayContaining(['pwd', 'otp', 'mfa']));
+    expect(id.acr).toBe('urn:tessera:acr:mfa');
+    await second.close();
+  });
+});
