@@ -30,6 +30,7 @@ import { createApiKeysFeature } from './http/features/api-keys.js';
 import { createLoginFeature } from './http/features/login.js';
 import { createOAuthCoreFeature } from './http/features/oauth-core.js';
 import { createRevocationStreamFeature } from './http/features/revocation-stream.js';
+import { createRiskReportsFeature } from './http/features/risk-reports.js';
 import { createAdminActorRegistry } from './http/plugins/admin-auth.js';
 import { createMetrics, registerReplicationMetrics } from './http/plugins/metrics.js';
 import { createCallerLimit, createRateLimiter } from './http/plugins/rate-limit.js';
@@ -47,6 +48,7 @@ import type { Store } from './store/ports.js';
 import { createNotifyBridge } from './store/postgres/notify-bridge.js';
 import { createAdminTokenService } from './tokens/admin-tokens/admin-token-service.js';
 import type { PasswordHasher } from './users/password-hasher.js';
+import { createTokenUseReports } from './users/token-use-reports.js';
 
 /** Clock skew tolerated when deciding how long retired keys stay published. */
 const SKEW_SECONDS = 300;
@@ -231,6 +233,18 @@ function compose(core: Core): Composition {
       },
     }),
   );
+
+  // POST /risk/reports: verifiers' continuous-authentication reports end replayed tokens' sessions.
+  if (config.risk.enabled) {
+    const reports = createTokenUseReports({
+      verifyAccessToken: oauth.verifyAccessToken,
+      sessions: people.sessions,
+      audit: core.audit,
+    });
+    features.push(
+      createRiskReportsFeature({ issuer: core.issuer, authenticate: oauth.authenticate, reports }),
+    );
+  }
 
   return { features, registries };
 }

@@ -5,6 +5,10 @@
  * turns every refusal into a {@link VerifyError} that renders as an RFC 6750 §3 challenge.
  */
 import type { TokenSourceOptions } from './bearer.js';
+import {
+  type ContinuousAuthenticationOptions,
+  createContinuousAuthentication,
+} from './continuous-authentication.js';
 import type { VerifierEndpoints } from './discovery.js';
 import { createEndpointResolver } from './endpoint-resolver.js';
 import { type ClientCredentials, createIntrospector } from './introspection.js';
@@ -110,6 +114,11 @@ export interface VerifierOptions {
   endpoints?: Partial<VerifierEndpoints>;
   /** The fetch implementation. Default `globalThis.fetch`. */
   fetch?: typeof fetch;
+  /**
+   * Continuous authentication (docs/risk.md): compare each request's network and client with the
+   * issuance context of the token (`tctx`) and allow, flag or refuse; needs `@tessera/risk`.
+   */
+  continuousAuthentication?: ContinuousAuthenticationOptions;
   /** Told about background failures (discovery, revocation stream); the verifier keeps going. */
   onError?: (error: unknown) => void;
 }
@@ -278,11 +287,27 @@ export function createVerifier(options: VerifierOptions): Verifier {
   }
 
   const verifyRequest = createRequestVerification({ realm, sources, now, cache, guard, verification });
+  const continuous =
+    options.continuousAuthentication === undefined
+      ? undefined
+      : createContinuousAuthentication({
+          options: options.continuousAuthentication,
+          issuer: options.issuer,
+          realm,
+          sources,
+          client: options.client,
+          fetch: fetchImpl,
+          onError: options.onError,
+        });
 
   return {
     realm,
     sources,
-    verify: (input, verifyOptions) => verifyRequest(input, verifyOptions?.scope),
+    verify:
+      continuous === undefined
+        ? (input, verifyOptions) => verifyRequest(input, verifyOptions?.scope)
+        : async (input, verifyOptions) =>
+            continuous.check(input, await verifyRequest(input, verifyOptions?.scope)),
     async ready() {
       await endpoints();
       await guard.ready();
@@ -296,6 +321,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       };
     },
     async close() {
+      await continuous?.close();
       await guard.close();
     },
   };

@@ -3,6 +3,7 @@
  * `authorization_code` and `refresh_token` grants plus refresh tokens (`tsr_rt_…`) at
  * `/introspect` and `/revoke`.
  */
+import { createTokenContext } from '@tessera/risk';
 import { createAuthorizationCodeGrant } from '../oauth/grants/authorization-code.js';
 import { createRefreshTokenGrant } from '../oauth/grants/refresh-token.js';
 import { createUserTokens } from '../oauth/grants/user-tokens.js';
@@ -37,6 +38,7 @@ export function composeUserGrants(
     clock,
     refreshTokens: config.refreshTokens,
     maxAccessTokenTtl: config.tokens.maxAccessTokenTtl,
+    ...(config.risk.enabled ? { issuanceContext: createTokenContext } : {}),
   });
   return {
     grants: [

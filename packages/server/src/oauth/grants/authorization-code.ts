@@ -155,6 +155,7 @@ export function createAuthorizationCodeGrant(deps: AuthorizationCodeGrantDeps): 
           authTime: record.authTime,
           amr: record.amr,
           acr: record.acr,
+          origin: context.origin,
           nonce: record.nonce,
         },
         { refreshToken: refresh },

@@ -14,6 +14,8 @@ export interface GrantContext {
   /** RFC 8707 `resource` values: the one parameter that may repeat (empty values dropped). */
   resources: string[];
   requestId: string;
+  /** The token request's client address and User-Agent (continuous authentication, docs/risk.md). */
+  origin?: { ip: string; userAgent: string | undefined };
 }
 
 export interface Grant {

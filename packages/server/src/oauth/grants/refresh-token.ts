@@ -145,6 +145,7 @@ export function createRefreshTokenGrant(deps: RefreshTokenGrantDeps): Grant {
           authTime: record.authTime,
           amr: record.amr,
           acr: record.acr,
+          origin: context.origin,
           nonce: null,
           familyExpiresAt: record.familyExpiresAt,
         },
