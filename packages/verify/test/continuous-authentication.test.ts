@@ -73,12 +73,12 @@ async function readyVerifier(options: { continuous?: boolean; report?: boolean }
 }
 
 /** Authorization code flow with PKCE; the token request comes from HOME with CHROME's UA. */
-async function codeFlow(client: TestClient): Promise<TokenResponse> {
+async function codeFlow(client: TestClient, scope = 'openid cookies:read'): Promise<TokenResponse> {
   const pkce = pkcePair();
   const { code } = await signIn(
     new Browser(t),
     authorizeUrl(client.client, {
-      scope: 'openid cookies:read',
+      scope,
       code_challenge: pkce.challenge,
       code_challenge_method: 'S256',
     }),
@@ -117,8 +117,8 @@ async function refusal(promise: Promise<unknown>): Promise<VerifyError> {
   return error as VerifyError;
 }
 
-async function signedInToken(): Promise<string> {
-  const client = await createCodeClient(t, { scope: ['cookies:read'], audiences: [API], tokenFormat: 'jwt' });
+async function signedInToken(tokenFormat: 'jwt' | 'opaque' = 'jwt'): Promise<string> {
+  const client = await createCodeClient(t, { scope: ['cookies:read'], audiences: [API], tokenFormat });
   return (await codeFlow(client)).access_token;
 }
 
@@ -148,9 +148,37 @@ describe('continuous authentication: the token carries its issuance context', ()
     const other = await signedInToken();
     // First use ever, from another network: refused before any good use was seen.
     expect((await refusal(verifier.verify(request(other, ELSEWHERE, CHROME)))).code).toBe('invalid_token');
+    // Opaque tokens: the context comes back in the introspection answer.
+    const opaque = await signedInToken('opaque');
+    await expect(verifier.verify(request(opaque, HOME))).resolves.toMatchObject({ tokenType: 'opaque' });
+    expect((await refusal(verifier.verify(request(opaque, ELSEWHERE)))).code).toBe('invalid_token');
     // Without the option the verifier does not look (control).
     const plain = await readyVerifier({ continuous: false });
     await expect(plain.verify(request(other, ELSEWHERE))).resolves.toMatchObject({ tokenType: 'jwt' });
+  });
+});
+
+describe('continuous authentication: refreshed tokens', () => {
+  it('RFC 6749 §6 — a token from the refresh grant carries the context of the refresh request', async () => {
+    const verifier = await readyVerifier({ report: false });
+    const client = await createCodeClient(t, {
+      scope: ['cookies:read'],
+      audiences: [API],
+      tokenFormat: 'jwt',
+    });
+    const first = await codeFlow(client, 'openid offline_access cookies:read');
+    const refreshed = await t.app.inject({
+      method: 'POST',
+      url: '/token',
+      remoteAddress: ELSEWHERE,
+      headers: { ...FORM, authorization: client.basic, 'user-agent': CHROME },
+      payload: form({ grant_type: 'refresh_token', refresh_token: first.refresh_token ?? '' }),
+    });
+    expect(refreshed.statusCode, refreshed.body).toBe(200);
+    const token = refreshed.json<TokenResponse>().access_token;
+    expect(decodeJwt(token).tctx).not.toBe(decodeJwt(first.access_token).tctx);
+    await expect(verifier.verify(request(token, ELSEWHERE))).resolves.toMatchObject({ tokenType: 'jwt' });
+    expect((await refusal(verifier.verify(request(token, HOME)))).code).toBe('invalid_token');
   });
 });
 
