@@ -22,6 +22,8 @@ export type OAuthErrorCode =
   // RFC 6750 §3.1: bearer token errors at protected resources
   | 'invalid_token'
   | 'insufficient_scope'
+  // RFC 9470 §3: step-up authentication challenge at protected resources
+  | 'insufficient_user_authentication'
   // RFC 7009 §2.2.1: revocation
   | 'unsupported_token_type'
   // RFC 7591 §3.2.2: client metadata
@@ -52,6 +54,7 @@ export const OAUTH_ERROR_STATUS: Readonly<Record<OAuthErrorCode, number>> = Obje
   temporarily_unavailable: 503,
   invalid_token: 401,
   insufficient_scope: 403,
+  insufficient_user_authentication: 401,
   unsupported_token_type: 400,
   invalid_redirect_uri: 400,
   invalid_client_metadata: 400,
@@ -167,6 +170,9 @@ export class OAuthError extends Error {
   }
   static insufficientScope(description: string, options?: OAuthErrorOptions): OAuthError {
     return new OAuthError('insufficient_scope', description, options);
+  }
+  static insufficientUserAuthentication(description: string, options?: OAuthErrorOptions): OAuthError {
+    return new OAuthError('insufficient_user_authentication', description, options);
   }
   static unsupportedTokenType(description: string, options?: OAuthErrorOptions): OAuthError {
     return new OAuthError('unsupported_token_type', description, options);

@@ -37,7 +37,7 @@ export interface TokenUseAssessment {
 }
 
 /** What a policy makes of an assessment. */
-export type TokenUseAction = 'allow' | 'flag' | 'refuse';
+export type TokenUseAction = 'allow' | 'flag' | 'step_up' | 'refuse';
 
 /** The claim name. */
 export const TOKEN_CONTEXT_CLAIM = 'tctx';

@@ -16,7 +16,12 @@ export interface ChallengeParams {
   /** RFC 6750 §3 / RFC 9110 §11.6.1: the protection space, e.g. the API's name. */
   realm: string;
   /** RFC 6750 §3.1 error code; omitted when the request carried no credentials at all. */
-  error?: 'invalid_request' | 'invalid_token' | 'insufficient_scope' | undefined;
+  error?:
+    | 'invalid_request'
+    | 'invalid_token'
+    | 'insufficient_scope'
+    | 'insufficient_user_authentication'
+    | undefined;
   /** Human-readable, within RFC 6749 §5.2's character set (OAuthError already ensures it). */
   errorDescription?: string | undefined;
   /** RFC 6750 §3: the scope needed, space-separated (with `insufficient_scope`). */
@@ -65,6 +70,7 @@ export function challengeCodeOf(error: Pick<OAuthError, 'code'>): ChallengeParam
     case 'invalid_request':
     case 'invalid_token':
     case 'insufficient_scope':
+    case 'insufficient_user_authentication':
       return error.code;
     default:
       return undefined;

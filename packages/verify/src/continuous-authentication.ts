@@ -3,7 +3,8 @@
  * compared with the issuance context a Tessera access token carries (`tctx`, from a sign-in
  * session with `risk.enabled`), using `@tessera/risk`'s token-use scoring: a few microseconds, no
  * call to the issuer. The policy allows, flags (reported to Tessera in batches, off the request
- * path) or refuses (401 `invalid_token`). A refusal is reported at once, and Tessera ends the
+ * path), demands a step-up (401 `insufficient_user_authentication`, RFC 9470 §3) or refuses (401
+ * `invalid_token`). A refusal is reported at once, and Tessera ends the
  * token's session, which its revocation stream carries to every verifier.
  *
  * Tokens without the claim (client credentials, API keys, `risk.enabled` off) are not checked,
@@ -132,10 +133,20 @@ export function createContinuousAuthentication(deps: ContinuousAuthenticationDep
       if (raw !== undefined) {
         enqueue({
           token: raw,
-          action,
+          // A step-up is told to Tessera as a flag: the session stays, the person signs in again.
+          action: action === 'refuse' ? 'refuse' : 'flag',
           factors: assessment.factors.filter((f) => f.value > 0).map((f) => f.name),
         });
       }
+    }
+    if (action === 'step_up') {
+      // RFC 9470 §3: the client is to obtain a token from a fresh sign-in.
+      throw new VerifyError(
+        OAuthError.insufficientUserAuthentication(
+          'The access token is used from another network or client; a fresh sign-in is required',
+        ),
+        deps.realm,
+      );
     }
     if (action === 'refuse') {
       throw new VerifyError(

@@ -7,6 +7,7 @@
  * revocation reaches every other verifier.
  */
 import type { TokenResponse } from '@tessera/protocol';
+import type { TokenUseAction, TokenUseAssessment } from '@tessera/risk';
 import { decodeJwt } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FORM, form, type TestClient } from '../../server/test/support/clients.js';
@@ -49,7 +50,13 @@ afterEach(async () => {
 });
 afterAll(() => t.close());
 
-async function readyVerifier(options: { continuous?: boolean; report?: boolean } = {}): Promise<Verifier> {
+async function readyVerifier(
+  options: {
+    continuous?: boolean;
+    report?: boolean;
+    policy?: (a: TokenUseAssessment) => TokenUseAction;
+  } = {},
+): Promise<Verifier> {
   const verifier = createVerifier({
     issuer: t.url,
     audience: API,
@@ -64,6 +71,7 @@ async function readyVerifier(options: { continuous?: boolean; report?: boolean }
             clientIp: (request: Request | RequestView) =>
               request instanceof Request ? undefined : request.header('x-client-ip'),
             report: options.report ?? true,
+            ...(options.policy === undefined ? {} : { policy: options.policy }),
           },
         }),
   });
@@ -155,6 +163,30 @@ describe('continuous authentication: the token carries its issuance context', ()
     // Without the option the verifier does not look (control).
     const plain = await readyVerifier({ continuous: false });
     await expect(plain.verify(request(other, ELSEWHERE))).resolves.toMatchObject({ tokenType: 'jwt' });
+  });
+});
+
+describe('continuous authentication: step-up policy', () => {
+  it('RFC 9470 §3 — a step_up policy answers 401 insufficient_user_authentication; the flag reaches Tessera in a batch and the session stays', async () => {
+    const verifier = await readyVerifier({ policy: (a) => (a.score > 0 ? 'step_up' : 'allow') });
+    const token = await signedInToken();
+    const error = await refusal(verifier.verify(request(token, ELSEWHERE)));
+    expect(error.code).toBe('insufficient_user_authentication');
+    const response = error.toResponse();
+    expect(response.status).toBe(401);
+    expect(response.headers['www-authenticate']).toContain('error="insufficient_user_authentication"');
+    const sid = decodeJwt(token).sid;
+    await waitFor(
+      async () => {
+        await t.audit.flush();
+        return (await t.store.listAudit({ type: 'risk.token_use_flagged', limit: 50 })).items.some(
+          (e) => e.subject === sid,
+        );
+      },
+      { what: 'the flag report in the audit log' },
+    );
+    const other = await readyVerifier({ continuous: false });
+    await expect(other.verify(request(token, HOME))).resolves.toMatchObject({ tokenType: 'jwt' });
   });
 });
 
