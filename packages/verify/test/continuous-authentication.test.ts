@@ -81,18 +81,22 @@ async function readyVerifier(
 }
 
 /** Authorization code flow with PKCE; the token request comes from HOME with CHROME's UA. */
-async function codeFlow(client: TestClient, scope = 'openid cookies:read'): Promise<TokenResponse> {
+async function codeFlow(
+  client: TestClient,
+  scope = 'openid cookies:read',
+  server: Tessera = t,
+): Promise<TokenResponse> {
   const pkce = pkcePair();
   const { code } = await signIn(
-    new Browser(t),
+    new Browser(server),
     authorizeUrl(client.client, {
       scope,
       code_challenge: pkce.challenge,
       code_challenge_method: 'S256',
     }),
-    { issuer: t.url },
+    { issuer: server.url },
   );
-  const response = await t.app.inject({
+  const response = await server.app.inject({
     method: 'POST',
     url: '/token',
     headers: { ...FORM, authorization: client.basic, 'user-agent': CHROME },
@@ -163,6 +167,27 @@ describe('continuous authentication: the token carries its issuance context', ()
     // Without the option the verifier does not look (control).
     const plain = await readyVerifier({ continuous: false });
     await expect(plain.verify(request(other, ELSEWHERE))).resolves.toMatchObject({ tokenType: 'jwt' });
+  });
+});
+
+describe('continuous authentication is off by default', () => {
+  it('without risk.enabled: no tctx in a session’s token, no /risk/reports endpoint', async () => {
+    const off = await startTessera();
+    try {
+      await createUser(off);
+      const client = await createCodeClient(off, {
+        scope: ['cookies:read'],
+        audiences: [API],
+        tokenFormat: 'jwt',
+      });
+      const claims = decodeJwt((await codeFlow(client, 'openid cookies:read', off)).access_token);
+      expect(typeof claims.sid).toBe('string');
+      expect(claims.tctx).toBeUndefined();
+      const report = await fetch(`${off.url}/risk/reports`, { method: 'POST', body: '{}' });
+      expect(report.status).toBe(404);
+    } finally {
+      await off.close();
+    }
   });
 });
 
