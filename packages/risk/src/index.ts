@@ -20,3 +20,13 @@ export { LABEL_COLUMNS, type RiskEvent } from './event.js';
 export { extractFeatures, type Features } from './features.js';
 export { createFreemanModel, type FreemanModel } from './freeman.js';
 export { type GeoLookup, type GeoRecord, noGeo } from './geo.js';
+export {
+  assessTokenUse,
+  createTokenContext,
+  defaultTokenUsePolicy,
+  TOKEN_CONTEXT_CLAIM,
+  type TokenUseAction,
+  type TokenUseAssessment,
+  type TokenUseContext,
+  type TokenUseFactor,
+} from './token-context.js';

@@ -36,6 +36,7 @@ import { createLoginFeature, type LoginFeatureDeps, loginFlowOf } from './http/f
 import { createMfaFeature } from './http/features/mfa.js';
 import { createOAuthCoreFeature } from './http/features/oauth-core.js';
 import { createRevocationStreamFeature } from './http/features/revocation-stream.js';
+import { createRiskReportsFeature } from './http/features/risk-reports.js';
 import { createAdminActorRegistry } from './http/plugins/admin-auth.js';
 import { createMetrics, registerReplicationMetrics } from './http/plugins/metrics.js';
 import { createCallerLimit, createRateLimiter } from './http/plugins/rate-limit.js';
@@ -60,6 +61,7 @@ import {
 import { allowsAdminScope } from './tokens/admin-tokens/scopes.js';
 import { passkeyFactor } from './users/authn/passkey-factor.js';
 import type { PasswordHasher } from './users/password-hasher.js';
+import { createTokenUseReports } from './users/token-use-reports.js';
 
 /** Clock skew tolerated when deciding how long retired keys stay published. */
 const SKEW_SECONDS = 300;
@@ -345,6 +347,18 @@ function compose(core: Core, adminTokens: AdminTokenService): Composition {
       },
     }),
   );
+
+  // POST /risk/reports: verifiers' continuous-authentication reports end replayed tokens' sessions.
+  if (config.risk.enabled) {
+    const reports = createTokenUseReports({
+      verifyAccessToken: oauth.verifyAccessToken,
+      sessions: people.sessions,
+      audit: core.audit,
+    });
+    features.push(
+      createRiskReportsFeature({ issuer: core.issuer, authenticate: oauth.authenticate, reports }),
+    );
+  }
 
   return { features, registries };
 }

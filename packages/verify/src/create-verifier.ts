@@ -5,6 +5,10 @@
  * turns every refusal into a {@link VerifyError} that renders as an RFC 6750 §3 challenge.
  */
 import type { TokenSourceOptions } from './bearer.js';
+import {
+  type ContinuousAuthenticationOptions,
+  createContinuousAuthentication,
+} from './continuous-authentication.js';
 import type { VerifierEndpoints } from './discovery.js';
 import { createDpopChecker, type DpopOptions } from './dpop.js';
 import { createEndpointResolver } from './endpoint-resolver.js';
@@ -125,6 +129,11 @@ export interface VerifierOptions {
   endpoints?: Partial<VerifierEndpoints>;
   /** The fetch implementation. Default `globalThis.fetch`. */
   fetch?: typeof fetch;
+  /**
+   * Continuous authentication (docs/risk.md): compare each request's network and client with the
+   * issuance context of the token (`tctx`) and allow, flag or refuse; needs `@tessera/risk`.
+   */
+  continuousAuthentication?: ContinuousAuthenticationOptions;
   /** Told about background failures (discovery, revocation stream); the verifier keeps going. */
   onError?: (error: unknown) => void;
 }
@@ -307,13 +316,26 @@ export function createVerifier(options: VerifierOptions): Verifier {
     verification,
     dpop,
   });
+  const continuous =
+    options.continuousAuthentication === undefined
+      ? undefined
+      : createContinuousAuthentication({
+          options: options.continuousAuthentication,
+          issuer: options.issuer,
+          realm,
+          sources,
+          client: options.client,
+          fetch: fetchImpl,
+          onError: options.onError,
+        });
 
   return {
     realm,
     sources,
     async verify(input, verifyOptions) {
       try {
-        const token = await verifyRequest(input, verifyOptions?.scope);
+        const verified = await verifyRequest(input, verifyOptions?.scope);
+        const token = continuous === undefined ? verified : await continuous.check(input, verified);
         if (verifyOptions?.authentication !== undefined) {
           requireAuthentication(token, verifyOptions.authentication, now());
         }
@@ -335,6 +357,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       };
     },
     async close() {
+      await continuous?.close();
       await guard.close();
     },
   };

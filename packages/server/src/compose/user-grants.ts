@@ -3,6 +3,7 @@
  * `authorization_code`, device code (RFC 8628) and `refresh_token` grants plus refresh tokens (`tsr_rt_…`) at
  * `/introspect` and `/revoke`.
  */
+import { createTokenContext } from '@tessera/risk';
 import { createAuthorizationCodeGrant } from '../oauth/grants/authorization-code.js';
 import { createDeviceCodeGrant } from '../oauth/grants/device-code.js';
 import { createRefreshTokenGrant } from '../oauth/grants/refresh-token.js';
@@ -38,6 +39,7 @@ export function composeUserGrants(
     clock,
     refreshTokens: config.refreshTokens,
     maxAccessTokenTtl: config.tokens.maxAccessTokenTtl,
+    ...(config.risk.enabled ? { issuanceContext: createTokenContext } : {}),
   });
   return {
     grants: [

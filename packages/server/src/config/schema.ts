@@ -577,7 +577,7 @@ export const configSchema = z.object({
       enabled: option(boolean().default(false), {
         typeLabel: 'boolean',
         description:
-          'Score every sign-in with @tessera/risk and write the decision and its top factors to the audit log (`login.risk_assessed`); recorded, not yet enforced (docs/risk.md).',
+          "Score every sign-in with @tessera/risk and write the decision and its top factors to the audit log (`login.risk_assessed`; recorded, not yet enforced); give a sign-in session's access tokens their issuance context (`tctx`) for continuous authentication at @tessera/verify, and accept its reports at `POST /risk/reports` (docs/risk.md).",
       }),
       stepUpScore: option(integer(0, 100).default(6), {
         typeLabel: 'integer',

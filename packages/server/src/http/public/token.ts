@@ -111,6 +111,7 @@ export function tokenRoute(deps: TokenRouteDeps): OAuthPostRoute {
         params: paramsOf(grant, body),
         resources: grant.parameters.includes('resource') ? resourcesOf(body) : [],
         requestId: request.id,
+        origin: { ip: request.ip, userAgent: request.headers['user-agent'] },
       });
       return reply.code(200).type('application/json; charset=utf-8').send(response);
     },

@@ -183,6 +183,7 @@ export function createAuthorizationCodeGrant(deps: AuthorizationCodeGrantDeps): 
           authTime: record.authTime,
           amr: record.amr,
           acr: record.acr,
+          origin: context.origin,
           nonce: record.nonce,
           jkt: context.dpop?.jkt,
         },

@@ -19,6 +19,8 @@ export interface GrantContext {
    * token (and a public client's refresh token) is bound to; undefined without a proof.
    */
   dpop?: { jkt: string } | undefined;
+  /** The token request's client address and User-Agent (continuous authentication, docs/risk.md). */
+  origin?: { ip: string; userAgent: string | undefined };
 }
 
 export interface Grant {

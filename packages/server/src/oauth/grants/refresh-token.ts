@@ -152,6 +152,7 @@ export function createRefreshTokenGrant(deps: RefreshTokenGrantDeps): Grant {
           authTime: record.authTime,
           amr: record.amr,
           acr: record.acr,
+          origin: context.origin,
           nonce: null,
           jkt: context.dpop?.jkt,
           familyExpiresAt: record.familyExpiresAt,

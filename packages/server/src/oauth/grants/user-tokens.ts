@@ -31,6 +31,8 @@ export interface UserTokensDeps {
   /** Seconds: sliding lifetime of each refresh token, absolute lifetime of a family. */
   refreshTokens: { idleTtl: number; maxTtl: number };
   maxAccessTokenTtl: number;
+  /** When `risk.enabled`: the `tctx` claim of a session's access tokens (@tessera/risk, docs/risk.md). */
+  issuanceContext?: (origin: { ip: string; userAgent: string | undefined }) => string;
 }
 
 /** The grant being turned into tokens. */
@@ -50,6 +52,8 @@ export interface UserGrant {
   nonce: string | null;
   /** RFC 9449 §5: the DPoP key thumbprint of the token request's proof, if it had one. */
   jkt?: string | undefined;
+  /** The token request's client address and User-Agent, when known. */
+  origin?: { ip: string; userAgent: string | undefined } | undefined;
   /** Absolute end of the family (refresh); undefined for a new grant. */
   familyExpiresAt?: number;
 }
@@ -86,6 +90,9 @@ export function createUserTokens(deps: UserTokensDeps): UserTokens {
       }
       if (grant.sessionId !== null) {
         claims.sid = grant.sessionId;
+        if (deps.issuanceContext !== undefined && grant.origin !== undefined) {
+          claims.tctx = deps.issuanceContext(grant.origin);
+        }
       }
       const access = await deps.accessTokens.issue({
         client: grant.client,

@@ -1,0 +1,292 @@
+/**
+ * Continuous authentication (issue 15 item 2, docs/risk.md): with `risk.enabled`, a person's access
+ * tokens carry their issuance context (`tctx`); a verifier with `continuousAuthentication` compares
+ * each request with it. Real HTTP against a listening Tessera: a token used from its own network
+ * passes; the same token from another network is refused (RFC 6750 §3.1 `invalid_token`) at its
+ * first use, reported to `POST /risk/reports`, and Tessera ends the session, whose `session`
+ * revocation reaches every other verifier.
+ */
+import type { TokenResponse } from '@tessera/protocol';
+import type { TokenUseAction, TokenUseAssessment } from '@tessera/risk';
+import { decodeJwt } from 'jose';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FORM, form, type TestClient } from '../../server/test/support/clients.js';
+import {
+  authorizeUrl,
+  Browser,
+  createCodeClient,
+  createUser,
+  pkcePair,
+  REDIRECT_URI,
+  signIn,
+} from '../../server/test/support/login.js';
+import { waitFor } from '../../server/test/support/wait-for.js';
+import { createVerifier, type RequestView, type Verifier, VerifyError } from '../src/index.js';
+import {
+  API,
+  createApiServerClient,
+  type RegisteredClient,
+  startTessera,
+  type Tessera,
+} from './support/tessera.js';
+
+const CHROME =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+/** The token endpoint sees the test's requests from 127.0.0.1 (inject). */
+const HOME = '127.0.0.1';
+const ELSEWHERE = '203.0.113.9';
+
+let t: Tessera;
+let api: RegisteredClient;
+const verifiers: Verifier[] = [];
+
+beforeAll(async () => {
+  t = await startTessera({ 'risk.enabled': true });
+  api = await createApiServerClient(t);
+  await createUser(t);
+});
+afterEach(async () => {
+  await Promise.all(verifiers.splice(0).map((v) => v.close()));
+});
+afterAll(() => t.close());
+
+async function readyVerifier(
+  options: {
+    continuous?: boolean;
+    report?: boolean;
+    policy?: (a: TokenUseAssessment) => TokenUseAction;
+  } = {},
+): Promise<Verifier> {
+  const verifier = createVerifier({
+    issuer: t.url,
+    audience: API,
+    client: { clientId: api.clientId, clientSecret: api.clientSecret },
+    now: () => t.clock.now(),
+    revocations: { minReconnectDelay: 0.02, maxReconnectDelay: 0.1 },
+    ...(options.continuous === false
+      ? {}
+      : {
+          continuousAuthentication: {
+            // As a proxy would vouch for it.
+            clientIp: (request: Request | RequestView) =>
+              request instanceof Request ? undefined : request.header('x-client-ip'),
+            report: options.report ?? true,
+            ...(options.policy === undefined ? {} : { policy: options.policy }),
+          },
+        }),
+  });
+  verifiers.push(verifier);
+  await verifier.ready();
+  return verifier;
+}
+
+/** Authorization code flow with PKCE; the token request comes from HOME with CHROME's UA. */
+async function codeFlow(
+  client: TestClient,
+  scope = 'openid cookies:read',
+  server: Tessera = t,
+): Promise<TokenResponse> {
+  const pkce = pkcePair();
+  const { code } = await signIn(
+    new Browser(server),
+    authorizeUrl(client.client, {
+      scope,
+      code_challenge: pkce.challenge,
+      code_challenge_method: 'S256',
+    }),
+    { issuer: server.url },
+  );
+  const response = await server.app.inject({
+    method: 'POST',
+    url: '/token',
+    headers: { ...FORM, authorization: client.basic, 'user-agent': CHROME },
+    payload: form({
+      grant_type: 'authorization_code',
+      code: code ?? '',
+      redirect_uri: REDIRECT_URI,
+      code_verifier: pkce.verifier,
+    }),
+  });
+  expect(response.statusCode, response.body).toBe(200);
+  return response.json<TokenResponse>();
+}
+
+function request(token: string, ip: string, userAgent = CHROME): RequestView {
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${token}`,
+    'user-agent': userAgent,
+    'x-client-ip': ip,
+  };
+  return { method: 'GET', header: (name) => headers[name] };
+}
+
+async function refusal(promise: Promise<unknown>): Promise<VerifyError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(VerifyError);
+  return error as VerifyError;
+}
+
+async function signedInToken(tokenFormat: 'jwt' | 'opaque' = 'jwt'): Promise<string> {
+  const client = await createCodeClient(t, { scope: ['cookies:read'], audiences: [API], tokenFormat });
+  return (await codeFlow(client)).access_token;
+}
+
+describe('continuous authentication: the token carries its issuance context', () => {
+  it('a sign-in session’s JWT carries tctx, a keyless salted digest: never the raw address or User-Agent', async () => {
+    const claims = decodeJwt(await signedInToken());
+    expect(typeof claims.sid).toBe('string');
+    expect(claims.tctx).toMatch(/^1\.[\w-]{11}\.[\w-]{3}\.[\w-]{3}$/);
+    // The test issuer's own URL is on 127.0.0.1; no other claim may name the address.
+    const { iss: _issuer, ...rest } = claims;
+    expect(JSON.stringify(rest)).not.toContain(HOME);
+    expect(JSON.stringify(rest)).not.toMatch(/chrome|windows/i);
+  });
+
+  it('RFC 6750 §3.1 — used from its own network and client, the token passes', async () => {
+    const verifier = await readyVerifier({ report: false });
+    const token = await signedInToken();
+    await expect(verifier.verify(request(token, HOME))).resolves.toMatchObject({ tokenType: 'jwt' });
+    // Another address of the same /24 (a home NAT, DHCP), and the same token again (cached).
+    await expect(verifier.verify(request(token, '127.0.0.77'))).resolves.toMatchObject({ tokenType: 'jwt' });
+  });
+
+  it('RFC 6750 §3.1 — the same token from another network is refused (invalid_token) at its first use, copied User-Agent or not', async () => {
+    const verifier = await readyVerifier({ report: false });
+    const token = await signedInToken();
+    expect((await refusal(verifier.verify(request(token, ELSEWHERE)))).code).toBe('invalid_token');
+    const other = await signedInToken();
+    // First use ever, from another network: refused before any good use was seen.
+    expect((await refusal(verifier.verify(request(other, ELSEWHERE, CHROME)))).code).toBe('invalid_token');
+    // Opaque tokens: the context comes back in the introspection answer.
+    const opaque = await signedInToken('opaque');
+    await expect(verifier.verify(request(opaque, HOME))).resolves.toMatchObject({ tokenType: 'opaque' });
+    expect((await refusal(verifier.verify(request(opaque, ELSEWHERE)))).code).toBe('invalid_token');
+    // Without the option the verifier does not look (control).
+    const plain = await readyVerifier({ continuous: false });
+    await expect(plain.verify(request(other, ELSEWHERE))).resolves.toMatchObject({ tokenType: 'jwt' });
+  });
+});
+
+describe('continuous authentication is off by default', () => {
+  it('without risk.enabled: no tctx in a session’s token, no /risk/reports endpoint', async () => {
+    const off = await startTessera();
+    try {
+      await createUser(off);
+      const client = await createCodeClient(off, {
+        scope: ['cookies:read'],
+        audiences: [API],
+        tokenFormat: 'jwt',
+      });
+      const claims = decodeJwt((await codeFlow(client, 'openid cookies:read', off)).access_token);
+      expect(typeof claims.sid).toBe('string');
+      expect(claims.tctx).toBeUndefined();
+      const report = await fetch(`${off.url}/risk/reports`, { method: 'POST', body: '{}' });
+      expect(report.status).toBe(404);
+    } finally {
+      await off.close();
+    }
+  });
+});
+
+describe('continuous authentication: step-up policy', () => {
+  it('RFC 9470 §3 — a step_up policy answers 401 insufficient_user_authentication; the flag reaches Tessera in a batch and the session stays', async () => {
+    const verifier = await readyVerifier({ policy: (a) => (a.score > 0 ? 'step_up' : 'allow') });
+    const token = await signedInToken();
+    const error = await refusal(verifier.verify(request(token, ELSEWHERE)));
+    expect(error.code).toBe('insufficient_user_authentication');
+    const response = error.toResponse();
+    expect(response.status).toBe(401);
+    expect(response.headers['www-authenticate']).toContain('error="insufficient_user_authentication"');
+    const sid = decodeJwt(token).sid;
+    await waitFor(
+      async () => {
+        await t.audit.flush();
+        return (await t.store.listAudit({ type: 'risk.token_use_flagged', limit: 50 })).items.some(
+          (e) => e.subject === sid,
+        );
+      },
+      { what: 'the flag report in the audit log' },
+    );
+    const other = await readyVerifier({ continuous: false });
+    await expect(other.verify(request(token, HOME))).resolves.toMatchObject({ tokenType: 'jwt' });
+  });
+});
+
+describe('continuous authentication: refreshed tokens', () => {
+  it('RFC 6749 §6 — a token from the refresh grant carries the context of the refresh request', async () => {
+    const verifier = await readyVerifier({ report: false });
+    const client = await createCodeClient(t, {
+      scope: ['cookies:read'],
+      audiences: [API],
+      tokenFormat: 'jwt',
+    });
+    const first = await codeFlow(client, 'openid offline_access cookies:read');
+    const refreshed = await t.app.inject({
+      method: 'POST',
+      url: '/token',
+      remoteAddress: ELSEWHERE,
+      headers: { ...FORM, authorization: client.basic, 'user-agent': CHROME },
+      payload: form({ grant_type: 'refresh_token', refresh_token: first.refresh_token ?? '' }),
+    });
+    expect(refreshed.statusCode, refreshed.body).toBe(200);
+    const token = refreshed.json<TokenResponse>().access_token;
+    expect(decodeJwt(token).tctx).not.toBe(decodeJwt(first.access_token).tctx);
+    await expect(verifier.verify(request(token, ELSEWHERE))).resolves.toMatchObject({ tokenType: 'jwt' });
+    expect((await refusal(verifier.verify(request(token, HOME)))).code).toBe('invalid_token');
+  });
+});
+
+describe('continuous authentication: a refusal ends the session everywhere', () => {
+  it('RFC 7009 §2 / OpenID CAEP session-revoked in spirit — the refusing verifier reports it, Tessera ends the session, another verifier refuses the token from its own network', async () => {
+    const refusing = await readyVerifier();
+    const other = await readyVerifier({ continuous: false });
+    const token = await signedInToken();
+    await expect(other.verify(request(token, HOME))).resolves.toMatchObject({ tokenType: 'jwt' });
+
+    expect((await refusal(refusing.verify(request(token, ELSEWHERE)))).code).toBe('invalid_token');
+    const { ms } = await waitFor(
+      () =>
+        other.verify(request(token, HOME)).then(
+          () => undefined,
+          (error: unknown) => (error instanceof VerifyError ? error.code : 'unexpected'),
+        ),
+      {
+        what: 'the other verifier to refuse the replayed session’s token',
+        until: (code) => code !== undefined,
+      },
+    );
+    expect((await refusal(other.verify(request(token, HOME)))).code).toBe('invalid_token');
+    await t.audit.flush();
+    const audit = await t.store.listAudit({ type: 'risk.token_use_refused', limit: 10 });
+    expect(audit.items.map((e) => e.subject)).toContain(decodeJwt(token).sid);
+    console.info(`session revoked at the other verifier ${ms} ms after the refusal`);
+  });
+
+  it('POST /risk/reports refuses a malformed body and ignores a token not addressed to the reporter', async () => {
+    const bad = await fetch(`${t.url}/risk/reports`, {
+      method: 'POST',
+      headers: { authorization: api.basic, 'content-type': 'application/json' },
+      body: JSON.stringify({ reports: [{ token: 42, action: 'refuse' }] }),
+    });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toBe('invalid_request');
+
+    const token = await signedInToken();
+    const stranger = await t.createClient({
+      permissions: ['revocations:stream'],
+      audiences: ['https://other.example'],
+    });
+    const ignored = await fetch(`${t.url}/risk/reports`, {
+      method: 'POST',
+      headers: { authorization: stranger.basic, 'content-type': 'application/json' },
+      body: JSON.stringify({ reports: [{ token, action: 'refuse', factors: ['token_network'] }] }),
+    });
+    expect(ignored.status).toBe(202);
+    expect(await ignored.json()).toEqual({ accepted: 0 });
+    const verifier = await readyVerifier({ continuous: false });
+    await expect(verifier.verify(request(token, HOME))).resolves.toMatchObject({ tokenType: 'jwt' });
+  });
+});
