@@ -3,6 +3,8 @@
  *
  * - `GET /cookies` needs the scope `cookies:read`;
  * - `POST /cookies/eat` needs the scope `cookies:eat`;
+ * - `POST /cookies/eat-last` (the last cookie) also needs a passkey sign-in at most five minutes old
+ *   (RFC 9470 step-up: otherwise 401 `insufficient_user_authentication`, see docs/mfa.md);
  * - anything else is 404.
  *
  * Configuration (environment): `ISSUER` (Tessera's URL, default http://127.0.0.1:4000), `AUDIENCE`
@@ -54,12 +56,27 @@ const eatCookie = protect(
   { scope: 'cookies:eat' },
 );
 
+const eatLastCookie = protect(
+  verifier,
+  (_req, res, token) => {
+    if (cookies !== 1) {
+      json(res, 409, { error: cookies === 0 ? 'the jar is empty' : 'this is not the last cookie' });
+      return;
+    }
+    cookies = 0;
+    json(res, 200, { eaten: 1, left: 0, by: token.subject });
+  },
+  { scope: 'cookies:eat', authentication: { acr: 'urn:tessera:acr:phr', maxAge: 300 } },
+);
+
 const server = createServer((req, res) => {
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
   if (req.method === 'GET' && path === '/cookies') {
     void listCookies(req, res);
   } else if (req.method === 'POST' && path === '/cookies/eat') {
     void eatCookie(req, res);
+  } else if (req.method === 'POST' && path === '/cookies/eat-last') {
+    void eatLastCookie(req, res);
   } else if (req.method === 'GET' && path === '/status') {
     // What the verifier knows: discovery, the revocation stream, the cache. Not for production.
     json(res, 200, verifier.status());

@@ -1,11 +1,11 @@
 /**
  * Master-key rotation (`tessera master-key rotate`, offline): re-seals every signing key's private
- * part under a new master key, in one transaction, so the database is either all re-sealed or
+ * part, and every TOTP secret, under a new master key, in one transaction, so the database is either all re-sealed or
  * untouched. Rows already sealed by the new key are left alone, so a rotation interrupted before
  * its commit, or run twice, is safe to run again.
  */
-import type { SigningKeyStore } from '../store/ports.js';
-import { masterKeyIdOf, seal, UnsealError, unseal } from './seal.js';
+import type { MfaStore, SigningKeyStore } from '../store/ports.js';
+import { masterKeyIdOf, seal, totpAssociatedData, totpSealingKey, UnsealError, unseal } from './seal.js';
 
 /** A rotation that cannot be done; nothing was changed. */
 export class MasterKeyRotationError extends Error {
@@ -14,7 +14,9 @@ export class MasterKeyRotationError extends Error {
 
 export interface MasterKeyRotationDeps {
   /** Runs `fn` in one write transaction (the Store's `transaction`). */
-  transaction<T>(fn: (tx: SigningKeyStore) => Promise<T>): Promise<T>;
+  transaction<T>(
+    fn: (tx: SigningKeyStore & Pick<MfaStore, 'listTotpSecrets' | 'resealTotpSecret'>) => Promise<T>,
+  ): Promise<T>;
   oldKey: Buffer;
   newKey: Buffer;
 }
@@ -26,6 +28,8 @@ export interface MasterKeyRotationResult {
   resealed: string[];
   /** Kids that were already sealed by the new key. */
   alreadyCurrent: string[];
+  /** TOTP secrets re-sealed by this run (those already under the new key are left alone). */
+  totpResealed: number;
 }
 
 export async function rotateMasterKey(deps: MasterKeyRotationDeps): Promise<MasterKeyRotationResult> {
@@ -62,6 +66,41 @@ export async function rotateMasterKey(deps: MasterKeyRotationDeps): Promise<Mast
       await tx.resealSigningKey(record.kid, seal(deps.newKey, plaintext, record.kid), newId);
       resealed.push(record.kid);
     }
-    return { masterKeyId: newId, resealed, alreadyCurrent };
+    const totpResealed = await resealTotpSecrets(tx, deps, oldId);
+    return { masterKeyId: newId, resealed, alreadyCurrent, totpResealed };
   });
+}
+
+/** TOTP secrets carry no key id: one the old key does not open must already be under the new one. */
+async function resealTotpSecrets(
+  tx: Pick<MfaStore, 'listTotpSecrets' | 'resealTotpSecret'>,
+  deps: Pick<MasterKeyRotationDeps, 'oldKey' | 'newKey'>,
+  oldId: string,
+): Promise<number> {
+  const oldKey = totpSealingKey(deps.oldKey);
+  const newKey = totpSealingKey(deps.newKey);
+  let count = 0;
+  for (const { userId, sealedSecret } of await tx.listTotpSecrets()) {
+    const aad = totpAssociatedData(userId);
+    let secret: string;
+    try {
+      secret = unseal(oldKey, sealedSecret, aad);
+    } catch (error) {
+      if (!(error instanceof UnsealError)) {
+        throw error;
+      }
+      try {
+        unseal(newKey, sealedSecret, aad);
+        continue;
+      } catch {
+        throw new MasterKeyRotationError(
+          `The old master key (${oldId}) does not open the TOTP secret of ${userId}: nothing was changed`,
+          { cause: error },
+        );
+      }
+    }
+    await tx.resealTotpSecret(userId, seal(newKey, secret, aad));
+    count += 1;
+  }
+  return count;
 }

@@ -3,7 +3,7 @@
  * associated data so a sealed blob cannot be moved to another key's row (DESIGN §3).
  * The format is the one in `@tessera/protocol/aead`, shared with the client's BFF sessions.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hkdfSync } from 'node:crypto';
 import { openAesGcm, sealAesGcm } from '@tessera/protocol/aead';
 
 /** The master key does not open a sealed value: wrong key, or tampered data. */
@@ -32,4 +32,16 @@ export function unseal(masterKey: Buffer, sealed: string, associatedData: string
     throw new UnsealError('The master key does not open the sealed signing keys (wrong master key?)');
   }
   return plaintext;
+}
+
+const TOTP_INFO = 'tessera totp secret v1';
+
+/** The key that seals TOTP secrets: derived from the master key (HKDF-SHA-256), used for nothing else. */
+export function totpSealingKey(masterKey: Buffer): Buffer {
+  return Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), TOTP_INFO, 32));
+}
+
+/** The associated data of a person's sealed TOTP secret: it cannot be moved to another row. */
+export function totpAssociatedData(userId: string): string {
+  return `${TOTP_INFO} ${userId}`;
 }

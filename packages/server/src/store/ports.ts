@@ -461,6 +461,9 @@ export interface MfaStore {
   useRecoveryCode(userId: string, hash: string, now: number): Promise<boolean>;
   /** Unused recovery codes left. */
   countRecoveryCodes(userId: string): Promise<number>;
+  /** Every sealed TOTP secret (master-key rotation re-seals them). */
+  listTotpSecrets(): Promise<Array<{ userId: string; sealedSecret: string }>>;
+  resealTotpSecret(userId: string, sealedSecret: string): Promise<void>;
 }
 
 export interface ConsentRecord {

@@ -6,11 +6,13 @@
  */
 import type { OAuthError } from '@tessera/protocol';
 import {
+  type AuthenticationRequirement,
   buildChallenge,
   createVerifier,
   DEFAULT_ALGORITHMS,
   type ErrorResponse,
   hashToken,
+  requireAuthentication,
   requireScope,
   type TokenSource,
   type VerifiedToken,
@@ -62,6 +64,10 @@ expectTypeOf<ErrorResponse>().toEqualTypeOf<{
 }>();
 
 expectTypeOf(requireScope).returns.toEqualTypeOf<void>();
+expectTypeOf(requireAuthentication).returns.toEqualTypeOf<void>();
+expectTypeOf(requireAuthentication).parameter(1).toEqualTypeOf<AuthenticationRequirement>();
+// @ts-expect-error RFC 9470: max_age is a number of seconds, not a duration string
+requireAuthentication({ claims: {} }, { maxAge: '5m' });
 expectTypeOf(hashToken).parameter(0).toEqualTypeOf<string>();
 expectTypeOf(buildChallenge).returns.toEqualTypeOf<string>();
 expectTypeOf(DEFAULT_ALGORITHMS).toEqualTypeOf<readonly ['ES256', 'EdDSA', 'RS256']>();

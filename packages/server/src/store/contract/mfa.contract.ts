@@ -67,6 +67,17 @@ export function describeMfaStore(makeStore: MakeStore): void {
       expect(await store().countRecoveryCodes(u.id)).toBe(0);
     });
 
+    it('sealed secrets are listed and re-sealed in place (master-key rotation)', async () => {
+      const u = await user();
+      await store().beginTotpEnrolment(u.id, 'sealed-old', T0);
+      expect((await store().listTotpSecrets()).find((row) => row.userId === u.id)).toEqual({
+        userId: u.id,
+        sealedSecret: 'sealed-old',
+      });
+      await store().resealTotpSecret(u.id, 'sealed-new');
+      expect(await store().findTotp(u.id)).toMatchObject({ sealedSecret: 'sealed-new', confirmedAt: null });
+    });
+
     it('mfaRequired is stored and patched', async () => {
       const u = await store().createUser({ ...newUser(), mfaRequired: true }, T0);
       expect((await store().findUser(u.id))?.mfaRequired).toBe(true);

@@ -99,6 +99,23 @@ export function mfaStore(ctx: SqlContext): MfaStore {
       return count(result.numUpdatedRows) === 1;
     },
 
+    async listTotpSecrets() {
+      const rows = await ctx.db
+        .selectFrom('user_totp')
+        .select(['user_id', 'sealed_secret'])
+        .orderBy('user_id')
+        .execute();
+      return rows.map((row) => ({ userId: row.user_id, sealedSecret: row.sealed_secret }));
+    },
+
+    async resealTotpSecret(userId, sealedSecret) {
+      await ctx.db
+        .updateTable('user_totp')
+        .set({ sealed_secret: sealedSecret })
+        .where('user_id', '=', userId)
+        .execute();
+    },
+
     async countRecoveryCodes(userId) {
       const row = await ctx.db
         .selectFrom('recovery_codes')

@@ -8,15 +8,13 @@
  * derived from the master key, with the user id as associated data, so a sealed secret cannot be
  * moved to another person's row. It is shown once, at enrolment, as a QR code and as text.
  */
-import { hkdfSync } from 'node:crypto';
 import { generateSecret, generateURI, verify } from 'otplib';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { Clock } from '../../clock.js';
-import { seal, unseal } from '../../keys/seal.js';
+import { seal, totpAssociatedData, totpSealingKey, unseal } from '../../keys/seal.js';
 import type { MfaStore, UserRecord } from '../../store/ports.js';
 
 export const TOTP_PERIOD = 30;
-const INFO = 'tessera totp secret v1';
 
 export interface TotpEnrolment {
   /** Base32 secret, to type in by hand. */
@@ -55,8 +53,8 @@ export function normalizeCode(code: string): string | undefined {
 }
 
 export function createTotpService(deps: TotpServiceDeps): TotpService {
-  const key = Buffer.from(hkdfSync('sha256', deps.masterKey, Buffer.alloc(0), INFO, 32));
-  const aad = (userId: string) => `${INFO} ${userId}`;
+  const key = totpSealingKey(deps.masterKey);
+  const aad = totpAssociatedData;
 
   function enrolment(user: UserRecord, secret: string): TotpEnrolment {
     return {
