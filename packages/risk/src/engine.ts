@@ -37,6 +37,7 @@ import {
   LEVELS,
   type Profile,
   RTT_SAMPLES,
+  SLOTS,
   shareOf,
 } from './profile.js';
 
@@ -149,6 +150,8 @@ type AttackerModel = (typeof ATTACKER_MODELS)[number];
 const UA_HALF_LIFE_MS = 14 * 86_400_000;
 /** Countries an ASN must have been seen in to count as spanning countries (VPN and hosting exits). */
 const SPREAD_COUNTRIES = 3;
+/** Pseudo-count of sign-ins with which the country's hours stand in for a person's own. */
+const HOUR_PRIOR_N = 3;
 /** Half-life of the per-ASN counts behind the reputation factor. */
 const REPUTATION_HALF_LIFE_MS = 30 * 86_400_000;
 /** Pseudo-count pulling a person's novelty rates towards everyone's. */
@@ -265,6 +268,9 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
     }
     return clamp(Math.log(0.5 / ((spreadArrivals + 1) / (allArrivals + 2))), 0, 4);
   }
+
+  /** Legitimate sign-ins per hour of day (UTC), per country; a few hundred countries at most. */
+  const countryHours = new Map<number, Float64Array>();
 
   /** Legitimate sign-ins per UA string, decayed (browsers update): how common a string is. */
   const uaCounts = new DecayedCounter(UA_HALF_LIFE_MS, 100_000);
@@ -420,19 +426,53 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
     return Number.isFinite(nearest) ? clamp((nearest - 0.25) * 2, -0.5, 3) : 0;
   }
 
+  /** The person's home country: the heaviest country in their history (0 if none). */
+  function homeCountry(profile: Profile): number {
+    let best = -1;
+    const base = LEVEL.country * SLOTS;
+    for (let slot = base; slot < base + SLOTS; slot += 1) {
+      if (
+        (profile.ids[slot] ?? 0) !== 0 &&
+        (best < 0 || (profile.weights[slot] ?? 0) > (profile.weights[best] ?? 0))
+      ) {
+        best = slot;
+      }
+    }
+    return best < 0 ? 0 : (profile.ids[best] ?? 0);
+  }
+
+  /** A histogram's mass at `hour` with half of each neighbouring hour (an hour's width is 2 bins). */
+  function hourWindow(hours: Float32Array | Float64Array, hour: number): number {
+    return (hours[hour] ?? 0) + 0.5 * ((hours[(hour + 23) % 24] ?? 0) + (hours[(hour + 1) % 24] ?? 0));
+  }
+
+  /**
+   * Hour of day (UTC): the attacker does not know the person's hours (uniform) against the person's
+   * own histogram, shrunk towards the hours at which everyone in the person's home country signs in
+   * (learned; uniform until enough are seen), so a first few sign-ins already say something.
+   */
   function hourFactor(profile: Profile, hour: number): number {
-    if (profile.logins < 3) {
+    if (profile.logins < 1) {
       return 0;
     }
     let total = 0;
     for (let h = 0; h < 24; h += 1) {
       total += profile.hours[h] ?? 0;
     }
-    const window =
-      (profile.hours[hour] ?? 0) +
-      0.5 * ((profile.hours[(hour + 23) % 24] ?? 0) + (profile.hours[(hour + 1) % 24] ?? 0));
-    const smoothed = (window + 2 * (2 / 24)) / (2 * total + 2);
-    return clamp(Math.log(2 / 24 / smoothed), -1, 2.5);
+    const population = countryHours.get(homeCountry(profile));
+    let prior = 1 / 24;
+    if (population !== undefined) {
+      let populationTotal = 0;
+      for (let h = 0; h < 24; h += 1) {
+        populationTotal += population[h] ?? 0;
+      }
+      if (populationTotal >= 50) {
+        prior = (hourWindow(population, hour) + 1) / (2 * populationTotal + 24);
+      }
+    }
+    const smoothed =
+      (hourWindow(profile.hours, hour) + 2 * HOUR_PRIOR_N * prior) / (2 * total + 2 * HOUR_PRIOR_N);
+    return clamp(Math.log(1 / 24 / smoothed), -1, 2.5);
   }
 
   function velocityFactor(f: Features, now: number): number {
@@ -724,6 +764,12 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
       // A harness (or a caller) that never calls observe still gets session contexts.
       if (f.session !== undefined && !sessions.has(f.session)) {
         rememberSession(f, ids);
+      }
+      const country = ids[LEVEL.country] ?? 0;
+      if (country !== 0 && (countryHours.has(country) || countryHours.size < 1000)) {
+        const hours = countryHours.get(country) ?? new Float64Array(24);
+        hours[f.hour] = (hours[f.hour] ?? 0) + 1;
+        countryHours.set(country, hours);
       }
       if (arriving && f.asn !== undefined) {
         allArrivals += 1;
