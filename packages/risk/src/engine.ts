@@ -210,6 +210,11 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
   const globalTrials = new Float64Array(LEVELS);
   /** Legitimate sign-ins per ASN (for reputation); bounded like the velocity maps. */
   const asnLegit = new DecayedCounter(REPUTATION_HALF_LIFE_MS, 200_000);
+  /** Legitimate sign-ins per ASN (every one, not only arrivals): the token-use check's reputation. */
+  const asnSignIns = new DecayedCounter(REPUTATION_HALF_LIFE_MS, 200_000);
+  let signInTotal = 0;
+  let signInDecayed = 0;
+  let signInDecayedAt = 0;
   /** Failed sign-ins per ASN over weeks (attack infrastructure), and all of them. */
   const asnFailures = new DecayedCounter(REPUTATION_HALF_LIFE_MS, 200_000);
   let failuresDecayed = 0;
@@ -510,6 +515,19 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
     return clamp(Math.log(pAttack / pLegit), -2, 5);
   }
 
+  /**
+   * For token uses: an ASN from which (almost) no legitimate person signs in, log of p(ASN | attacker)
+   * taken as uniform over the ASNs seen against p(ASN | legitimate sign-in); bounded both ways.
+   */
+  function tokenReputation(f: Features, now: number): number {
+    if (f.asn === undefined || signInTotal < 100) {
+      return 0;
+    }
+    const legit = asnSignIns.read(f.asn, now).attempts;
+    const total = Math.max(1, signInDecayed * decay(now - signInDecayedAt, REPUTATION_HALF_LIFE_MS));
+    return clamp(Math.log(total / (asnSignIns.size * (legit + 0.5))), -2, 4);
+  }
+
   function clientSanityFactor(f: Features): number {
     let value = 0;
     if (f.ua === undefined) {
@@ -581,7 +599,7 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
         const profile = profiles.get(f.user);
         const known = profile !== undefined && findSlot(profile, LEVEL.asn, asn) >= 0;
         // A well-used ISP does not make a move less suspicious; an ASN nobody signs in from does add.
-        network = known ? 2.5 : 5 + Math.max(0, reputationFactor(f, f.epochMs));
+        network = known ? 2.5 : 5 + Math.max(0, tokenReputation(f, f.epochMs));
         if ((ids[LEVEL.country] ?? 0) !== session.country) {
           // Another country within one session: impossible travel unless a VPN was switched on.
           network += 3;
@@ -777,6 +795,10 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
           spreadArrivals += 1;
         }
       }
+      asnSignIns.add(f.asn, f.epochMs, false);
+      signInTotal += 1;
+      signInDecayed = signInDecayed * decay(f.epochMs - signInDecayedAt, REPUTATION_HALF_LIFE_MS) + 1;
+      signInDecayedAt = Math.max(signInDecayedAt, f.epochMs);
       if (arriving) {
         asnLegit.add(f.asn, f.epochMs, false);
         legitTotal += 1;
