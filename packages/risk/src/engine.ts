@@ -6,13 +6,17 @@
  *   the chance that this person's next sign-in is new down to that level (their own novelty rates,
  *   shrunk towards everyone's) times the matched value's share; p(x | attacker) is the chance that an
  *   attacker of the issue's models reaches that level (an exact IP almost never, the ISP sometimes,
- *   the country often).
+ *   the country often). Back on a known ASN, the chance of a new address there is the ASN's own
+ *   (learned from everyone returning to it: CGNAT rotates, a home line does not).
  * - place: city → region, the same way (the targeted attacker knows the victim's region).
  * - client: UA string → browser and version → browser family on OS family → OS family → device type.
- * - rtt, hour: distance from the person's recent round-trip times and usual hours.
+ * - rtt, hour: distance from the person's round-trip times on the ASN (with the ASN's learned
+ *   spread) and from their usual hours (shrunk towards their home country's hours).
  * - velocity: failed sign-ins per IP, per ASN and per account over the last hour, and per ASN over the
  *   last day (stuffing, spraying, attacker infrastructure).
- * - reputation: an ASN that no legitimate person signs in from, for people without history.
+ * - reputation: for an ASN new to the person, people arriving on it against failures on it.
+ * - network_spread: an ASN new to the person that exits in several countries (VPN, hosting).
+ * - client also weighs the UA string's popularity: a popular exact UA is weak evidence.
  * - travel: another country than the last sign-in within two hours.
  * - device: the device's own cookie, known or unknown, when the deployment sends one.
  *
