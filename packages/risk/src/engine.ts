@@ -458,7 +458,8 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
   /**
    * Hour of day (UTC): the attacker does not know the person's hours (uniform) against the person's
    * own histogram, shrunk towards the hours at which everyone in the person's home country signs in
-   * (learned; uniform until enough are seen), so a first few sign-ins already say something.
+   * (learned), so a first sign-in already says something; without the country's hours, from the
+   * third sign-in on.
    */
   function hourFactor(profile: Profile, hour: number): number {
     if (profile.logins < 1) {
@@ -470,6 +471,7 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
     }
     const population = countryHours.get(homeCountry(profile));
     let prior = 1 / 24;
+    let countryKnown = false;
     if (population !== undefined) {
       let populationTotal = 0;
       for (let h = 0; h < 24; h += 1) {
@@ -477,7 +479,12 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
       }
       if (populationTotal >= 50) {
         prior = (hourWindow(population, hour) + 1) / (2 * populationTotal + 24);
+        countryKnown = true;
       }
+    }
+    if (!countryKnown && profile.logins < 3) {
+      // Without the country's hours (no geo, or too few seen), one or two sign-ins say too little.
+      return 0;
     }
     const smoothed =
       (hourWindow(profile.hours, hour) + 2 * HOUR_PRIOR_N * prior) / (2 * total + 2 * HOUR_PRIOR_N);
