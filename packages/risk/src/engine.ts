@@ -6,13 +6,17 @@
  *   the chance that this person's next sign-in is new down to that level (their own novelty rates,
  *   shrunk towards everyone's) times the matched value's share; p(x | attacker) is the chance that an
  *   attacker of the issue's models reaches that level (an exact IP almost never, the ISP sometimes,
- *   the country often).
+ *   the country often). Back on a known ASN, the chance of a new address there is the ASN's own
+ *   (learned from everyone returning to it: CGNAT rotates, a home line does not).
  * - place: city → region, the same way (the targeted attacker knows the victim's region).
  * - client: UA string → browser and version → browser family on OS family → OS family → device type.
- * - rtt, hour: distance from the person's recent round-trip times and usual hours.
+ * - rtt, hour: distance from the person's round-trip times on the ASN (with the ASN's learned
+ *   spread) and from their usual hours (shrunk towards their home country's hours).
  * - velocity: failed sign-ins per IP, per ASN and per account over the last hour, and per ASN over the
  *   last day (stuffing, spraying, attacker infrastructure).
- * - reputation: an ASN that no legitimate person signs in from, for people without history.
+ * - reputation: for an ASN new to the person, people arriving on it against failures on it.
+ * - network_spread: an ASN new to the person that exits in several countries (VPN, hosting).
+ * - client also weighs the UA string's popularity: a popular exact UA is weak evidence.
  * - travel: another country than the last sign-in within two hours.
  * - device: the device's own cookie, known or unknown, when the deployment sends one.
  *
@@ -37,6 +41,7 @@ import {
   LEVELS,
   type Profile,
   RTT_SAMPLES,
+  SLOTS,
   shareOf,
 } from './profile.js';
 
@@ -104,13 +109,21 @@ const UA_CHAIN = [LEVEL.ua, LEVEL.browser, LEVEL.family, LEVEL.os, LEVEL.device]
  * with "the person's country with someone else's UA" (a VPN attacker). Stuffing is naive in this
  * respect and is caught by velocity as well.
  */
-const ATTACKER_MODELS: readonly { weight: number; net: number[]; place: number[]; client: number[] }[] = [
+const ATTACKER_MODELS: readonly {
+  weight: number;
+  net: number[];
+  place: number[];
+  client: number[];
+  /** Picks a popular UA: matching the person's exact UA string is as likely as that string is common. */
+  popularUa?: boolean;
+}[] = [
   // naive: attacker infrastructure anywhere, a popular UA.
   {
     weight: 0.3,
     net: [0, 0, 0.01, 0.09, 0.9],
     place: [0.02, 0.05, 0.93],
     client: [0.03, 0.03, 0.35, 0.12, 0.27, 0.2],
+    popularUa: true,
   },
   // VPN: an exit in the victim's country, a popular UA.
   {
@@ -118,6 +131,7 @@ const ATTACKER_MODELS: readonly { weight: number; net: number[]; place: number[]
     net: [0, 0.005, 0.03, 0.945, 0.02],
     place: [0.1, 0.3, 0.6],
     client: [0.03, 0.03, 0.35, 0.12, 0.27, 0.2],
+    popularUa: true,
   },
   // targeted: the victim's ISP and region, the victim's exact UA.
   {
@@ -132,10 +146,35 @@ const ATTACKER_MODELS: readonly { weight: number; net: number[]; place: number[]
     net: [0.001, 0.01, 0.25, 0.7, 0.039],
     place: [0.2, 0.3, 0.5],
     client: [0.05, 0.05, 0.45, 0.1, 0.3, 0.05],
+    popularUa: true,
   },
 ];
+type AttackerModel = (typeof ATTACKER_MODELS)[number];
+/** Half-life of the global UA-string counts. */
+const UA_HALF_LIFE_MS = 14 * 86_400_000;
+/** Countries an ASN must have been seen in to count as spanning countries (VPN and hosting exits). */
+const SPREAD_COUNTRIES = 3;
+/** Pseudo-count of sign-ins with which the country's hours stand in for a person's own. */
+const HOUR_PRIOR_N = 3;
+/** Half-life of the per-ASN counts behind the reputation factor. */
+const REPUTATION_HALF_LIFE_MS = 30 * 86_400_000;
 /** Pseudo-count pulling a person's novelty rates towards everyone's. */
 const SHRINK = 2;
+/** Pseudo-count pulling an ASN's address-churn rates towards the person's own. */
+const ASN_SHRINK = 5;
+/** Per ASN, people's sign-ins back on an ASN they had used: how many came from a new address, a new /24. */
+interface AsnReturn {
+  n: number;
+  newIp: number;
+  newPrefix: number;
+  /** Squared deviations of log RTT from the person's own mean on the ASN, and their count. */
+  rttSq: number;
+  rttN: number;
+}
+/** Prior of an ASN's RTT spread (log scale) and its pseudo-count; the attacker's spread around the victim. */
+const RTT_PRIOR_SD = 0.3;
+const RTT_PRIOR_N = 5;
+const RTT_ATTACKER_SD = 0.7;
 
 function valuesOf(f: Features): (string | undefined)[] {
   const values: (string | undefined)[] = new Array(LEVELS).fill(undefined);
@@ -174,12 +213,21 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
   const globalNovel = new Float64Array(LEVELS);
   const globalTrials = new Float64Array(LEVELS);
   /** Legitimate sign-ins per ASN (for reputation); bounded like the velocity maps. */
-  const asnLegit = new DecayedCounter(30 * 86_400_000, 200_000);
+  const asnLegit = new DecayedCounter(REPUTATION_HALF_LIFE_MS, 200_000);
+  /** Legitimate sign-ins per ASN (every one, not only arrivals): the token-use check's reputation. */
+  const asnSignIns = new DecayedCounter(REPUTATION_HALF_LIFE_MS, 200_000);
+  let signInTotal = 0;
+  let signInDecayed = 0;
+  let signInDecayedAt = 0;
+  /** Failed sign-ins per ASN over weeks (attack infrastructure), and all of them. */
+  const asnFailures = new DecayedCounter(REPUTATION_HALF_LIFE_MS, 200_000);
+  let failuresDecayed = 0;
+  let failuresAt = 0;
   let legitTotal = 0;
   let legitDecayed = 0;
   let legitDecayedAt = 0;
   function legitDecayedTotal(now: number): number {
-    return legitDecayed * decay(now - legitDecayedAt, 30 * 86_400_000);
+    return legitDecayed * decay(now - legitDecayedAt, REPUTATION_HALF_LIFE_MS);
   }
   const byIp = new DecayedCounter(3_600_000, 500_000);
   const byAsn = new DecayedCounter(3_600_000, 100_000);
@@ -187,6 +235,64 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
   /** The same over a day: infrastructure that fails a lot, even when it paused this hour. */
   const byAsnDay = new DecayedCounter(86_400_000, 100_000);
   const asnChurn = new Map<number, AsnChurn>();
+  const asnReturns = new Map<number, AsnReturn>();
+  /** Per ASN, the first few distinct countries its sign-ins came from (observed, any outcome). */
+  const asnCountries = new Map<string, number[]>();
+  /** People arriving on an ASN that spans countries, and all arrivals (decayed alike). */
+  let spreadArrivals = 0;
+  let allArrivals = 0;
+
+  function spansCountries(asn: string | undefined): boolean {
+    return asn !== undefined && (asnCountries.get(asn)?.length ?? 0) >= SPREAD_COUNTRIES;
+  }
+
+  function noteCountry(f: Features, country: number): void {
+    if (f.asn === undefined || country === 0) {
+      return;
+    }
+    let list = asnCountries.get(f.asn);
+    if (list === undefined) {
+      list = [];
+      asnCountries.set(f.asn, list);
+      if (asnCountries.size > 200_000) {
+        const oldest = asnCountries.keys().next();
+        if (oldest.done !== true) {
+          asnCountries.delete(oldest.value);
+        }
+      }
+    }
+    if (list.length < SPREAD_COUNTRIES && !list.includes(country)) {
+      list.push(country);
+    }
+  }
+
+  /**
+   * A network new to the person that exits in many countries (a VPN or hosting provider, learned
+   * from the countries seen on it): log p(spanning | attacker) − log p(spanning | legitimate arrival).
+   * Half the attacker models (VPN, hosting) use such networks; the legitimate share is learned.
+   */
+  function spreadFactor(f: Features): number {
+    if (!spansCountries(f.asn) || allArrivals < 100) {
+      return 0;
+    }
+    return clamp(Math.log(0.5 / ((spreadArrivals + 1) / (allArrivals + 2))), 0, 4);
+  }
+
+  /** Legitimate sign-ins per hour of day (UTC), per country; a few hundred countries at most. */
+  const countryHours = new Map<number, Float64Array>();
+
+  /** Legitimate sign-ins per UA string, decayed (browsers update): how common a string is. */
+  const uaCounts = new DecayedCounter(UA_HALF_LIFE_MS, 100_000);
+  let uaTotal = 0;
+  let uaTotalAt = 0;
+
+  function uaPopularity(f: Features): number {
+    if (f.ua === undefined || uaTotal < 50) {
+      return 0;
+    }
+    const total = uaTotal * decay(f.epochMs - uaTotalAt, UA_HALF_LIFE_MS);
+    return total <= 0 ? 0 : Math.min(1, uaCounts.read(f.ua, f.epochMs).attempts / total);
+  }
 
   function noveltyRate(profile: Profile, level: number): number {
     const global = ((globalNovel[level] ?? 0) + 1) / ((globalTrials[level] ?? 0) + 2);
@@ -200,6 +306,13 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
   function chainMatch(profile: Profile, ids: readonly number[], chain: readonly number[]) {
     let logPerson = 0;
     let informative = false;
+    // Back on a network the person has used: how often an address there is new is the network's
+    // property (a carrier's CGNAT pool rotates, a home line keeps its address), learned from everyone.
+    const asnId = ids[LEVEL.asn] ?? 0;
+    const back =
+      chain === NET_CHAIN && asnId !== 0 && findSlot(profile, LEVEL.asn, asnId) >= 0
+        ? asnReturns.get(asnId)
+        : undefined;
     for (let i = 0; i < chain.length; i += 1) {
       const level = chain[i] as number;
       const id = ids[level] ?? 0;
@@ -207,7 +320,12 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
         continue;
       }
       informative = true;
-      const rate = noveltyRate(profile, level);
+      let rate = noveltyRate(profile, level);
+      if (back !== undefined && level === LEVEL.ip) {
+        rate = (back.newIp + ASN_SHRINK * rate) / (back.n + ASN_SHRINK);
+      } else if (back !== undefined && level === LEVEL.prefix) {
+        rate = (back.newPrefix + ASN_SHRINK * rate) / (back.newIp + ASN_SHRINK);
+      }
       const slot = findSlot(profile, level, id);
       if (slot >= 0) {
         logPerson += Math.log((1 - rate) * Math.max(shareOf(profile, level, slot), 0.05));
@@ -222,7 +340,13 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
    * log p(attacker) − log p(person) over the three hierarchies jointly, and each hierarchy's share of
    * it (for the explanation: its own log-ratio against the mixture's marginal).
    */
-  function historyFactors(profile: Profile, ids: readonly number[]): RiskFactor[] {
+  function historyFactors(profile: Profile, ids: readonly number[], f: Features): RiskFactor[] {
+    // An attacker picking a popular UA hits the person's exact string as often as it is common.
+    const uaShare = uaPopularity(f);
+    const probability = (m: AttackerModel, key: 'net' | 'place' | 'client', index: number) =>
+      key === 'client' && index === 0 && m.popularUa === true
+        ? Math.max(m.client[0] ?? 0, uaShare)
+        : (m[key][index] ?? 0);
     const network = chainMatch(profile, ids, NET_CHAIN);
     // A new country means a new region and city: place is scored only within a known country, on
     // both sides of the ratio, so a traveller is not counted twice.
@@ -237,7 +361,7 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
       let p = model.weight;
       for (const chain of chains) {
         if (chain.match !== undefined) {
-          p *= model[chain.key][chain.match.matched] ?? 0;
+          p *= probability(model, chain.key, chain.match.matched);
         }
       }
       attacker += p;
@@ -250,7 +374,10 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
         continue;
       }
       const index = chain.match.matched;
-      const marginal = ATTACKER_MODELS.reduce((sum, m) => sum + m.weight * (m[chain.key][index] ?? 0), 0);
+      const marginal = ATTACKER_MODELS.reduce(
+        (sum, m) => sum + m.weight * probability(m, chain.key, index),
+        0,
+      );
       const value = Math.log(Math.max(marginal, 1e-12)) - chain.match.logPerson;
       marginalSum += value;
       factors.push({ name: chain.name, value });
@@ -261,40 +388,107 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
     return factors;
   }
 
+  /** Mean log round-trip time of the person's recent sign-ins on `asn`, and how many there are. */
+  function rttOnAsn(profile: Profile, asn: number): { mean: number; n: number } {
+    let sum = 0;
+    let n = 0;
+    for (let i = 0; i < Math.min(RTT_SAMPLES, profile.logins); i += 1) {
+      const sample = profile.rtt[i] ?? 0;
+      if (sample > 0 && profile.rttAsn[i] === asn && asn !== 0) {
+        sum += Math.log(sample);
+        n += 1;
+      }
+    }
+    return { mean: n === 0 ? 0 : sum / n, n };
+  }
+
+  /**
+   * Round-trip time. On a network the person has used: a log-likelihood ratio of the distance from
+   * their own mean there, the person's side normal with the network's spread (learned from everyone
+   * returning to it: a carrier's RTT varies more than a home line's), the attacker's side broad (the
+   * attacker does not know the victim's RTT). On a new network: distance from the nearest sample.
+   */
   function rttFactor(profile: Profile, f: Features, asn: number): number {
     if (f.rttMs === undefined || profile.logins === 0) {
       return 0;
     }
+    const own = rttOnAsn(profile, asn);
+    if (own.n > 0) {
+      const back = asnReturns.get(asn);
+      const variance =
+        (((back?.rttSq ?? 0) + RTT_PRIOR_N * RTT_PRIOR_SD ** 2) / ((back?.rttN ?? 0) + RTT_PRIOR_N)) *
+        (1 + 1 / own.n);
+      const d = Math.log(f.rttMs) - own.mean;
+      const llr =
+        Math.log(Math.sqrt(variance) / RTT_ATTACKER_SD) +
+        (d * d) / (2 * variance) -
+        (d * d) / (2 * RTT_ATTACKER_SD ** 2);
+      return clamp(llr, -1, 4);
+    }
     let nearest = Number.POSITIVE_INFINITY;
-    let nearestSameAsn = Number.POSITIVE_INFINITY;
     for (let i = 0; i < Math.min(RTT_SAMPLES, profile.logins); i += 1) {
       const sample = profile.rtt[i] ?? 0;
-      if (sample <= 0) {
-        continue;
-      }
-      const distance = Math.abs(Math.log(f.rttMs / sample));
-      nearest = Math.min(nearest, distance);
-      if (profile.rttAsn[i] === asn) {
-        nearestSameAsn = Math.min(nearestSameAsn, distance);
+      if (sample > 0) {
+        nearest = Math.min(nearest, Math.abs(Math.log(f.rttMs / sample)));
       }
     }
-    const d = Number.isFinite(nearestSameAsn) ? nearestSameAsn : nearest;
-    return Number.isFinite(d) ? clamp((d - 0.25) * 2, -0.5, 3) : 0;
+    return Number.isFinite(nearest) ? clamp((nearest - 0.25) * 2, -0.5, 3) : 0;
   }
 
+  /** The person's home country: the heaviest country in their history (0 if none). */
+  function homeCountry(profile: Profile): number {
+    let best = -1;
+    const base = LEVEL.country * SLOTS;
+    for (let slot = base; slot < base + SLOTS; slot += 1) {
+      if (
+        (profile.ids[slot] ?? 0) !== 0 &&
+        (best < 0 || (profile.weights[slot] ?? 0) > (profile.weights[best] ?? 0))
+      ) {
+        best = slot;
+      }
+    }
+    return best < 0 ? 0 : (profile.ids[best] ?? 0);
+  }
+
+  /** A histogram's mass at `hour` with half of each neighbouring hour (an hour's width is 2 bins). */
+  function hourWindow(hours: Float32Array | Float64Array, hour: number): number {
+    return (hours[hour] ?? 0) + 0.5 * ((hours[(hour + 23) % 24] ?? 0) + (hours[(hour + 1) % 24] ?? 0));
+  }
+
+  /**
+   * Hour of day (UTC): the attacker does not know the person's hours (uniform) against the person's
+   * own histogram, shrunk towards the hours at which everyone in the person's home country signs in
+   * (learned), so a first sign-in already says something; without the country's hours, from the
+   * third sign-in on.
+   */
   function hourFactor(profile: Profile, hour: number): number {
-    if (profile.logins < 3) {
+    if (profile.logins < 1) {
       return 0;
     }
     let total = 0;
     for (let h = 0; h < 24; h += 1) {
       total += profile.hours[h] ?? 0;
     }
-    const window =
-      (profile.hours[hour] ?? 0) +
-      0.5 * ((profile.hours[(hour + 23) % 24] ?? 0) + (profile.hours[(hour + 1) % 24] ?? 0));
-    const smoothed = (window + 2 * (2 / 24)) / (2 * total + 2);
-    return clamp(Math.log(2 / 24 / smoothed), -1, 2.5);
+    const population = countryHours.get(homeCountry(profile));
+    let prior = 1 / 24;
+    let countryKnown = false;
+    if (population !== undefined) {
+      let populationTotal = 0;
+      for (let h = 0; h < 24; h += 1) {
+        populationTotal += population[h] ?? 0;
+      }
+      if (populationTotal >= 50) {
+        prior = (hourWindow(population, hour) + 1) / (2 * populationTotal + 24);
+        countryKnown = true;
+      }
+    }
+    if (!countryKnown && profile.logins < 3) {
+      // Without the country's hours (no geo, or too few seen), one or two sign-ins say too little.
+      return 0;
+    }
+    const smoothed =
+      (hourWindow(profile.hours, hour) + 2 * HOUR_PRIOR_N * prior) / (2 * total + 2 * HOUR_PRIOR_N);
+    return clamp(Math.log(1 / 24 / smoothed), -1, 2.5);
   }
 
   function velocityFactor(f: Features, now: number): number {
@@ -314,16 +508,35 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
   }
 
   /**
-   * An ASN from which (almost) no legitimate person signs in: log of p(ASN | attacker), taken as
-   * uniform over the ASNs seen, against p(ASN | legitimate), smoothed; bounded both ways.
+   * The ASN as evidence, for a person new to it: log p(ASN | attacker) − log p(ASN | a legitimate
+   * person's new network). The legitimate side counts people arriving on the ASN (a consumer ISP
+   * gains many); the attacker side is half uniform over the ASNs seen and half the ASN's share of
+   * failed sign-ins (attack infrastructure fails across many accounts). Learned, no lists; bounded.
    */
   function reputationFactor(f: Features, now: number): number {
     if (f.asn === undefined || legitTotal < 100) {
       return 0;
     }
     const legit = asnLegit.read(f.asn, now).attempts;
-    const total = Math.max(1, legitDecayedTotal(now));
-    return clamp(Math.log(total / (asnLegit.size * (legit + 0.5))), -2, 4);
+    const asns = Math.max(1, asnLegit.size, byAsnDay.size);
+    const pLegit = (legit + 0.1) / (Math.max(1, legitDecayedTotal(now)) + 0.1 * asns);
+    const failures = asnFailures.read(f.asn, now).failures;
+    const failTotal = failuresDecayed * decay(now - failuresAt, REPUTATION_HALF_LIFE_MS);
+    const pAttack = 0.5 / asns + 0.5 * (failures / (failTotal + 1));
+    return clamp(Math.log(pAttack / pLegit), -2, 5);
+  }
+
+  /**
+   * For token uses: an ASN from which (almost) no legitimate person signs in, log of p(ASN | attacker)
+   * taken as uniform over the ASNs seen against p(ASN | legitimate sign-in); bounded both ways.
+   */
+  function tokenReputation(f: Features, now: number): number {
+    if (f.asn === undefined || signInTotal < 100) {
+      return 0;
+    }
+    const legit = asnSignIns.read(f.asn, now).attempts;
+    const total = Math.max(1, signInDecayed * decay(now - signInDecayedAt, REPUTATION_HALF_LIFE_MS));
+    return clamp(Math.log(total / (asnSignIns.size * (legit + 0.5))), -2, 4);
   }
 
   function clientSanityFactor(f: Features): number {
@@ -350,12 +563,15 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
       return factors;
     }
     factors.push(
-      ...historyFactors(profile, ids),
+      ...historyFactors(profile, ids, f),
       { name: 'rtt', value: rttFactor(profile, f, ids[LEVEL.asn] ?? 0) },
       { name: 'hour', value: hourFactor(profile, f.hour) },
     );
     if (findSlot(profile, LEVEL.asn, ids[LEVEL.asn] ?? 0) < 0) {
-      factors.push({ name: 'reputation', value: reputationFactor(f, f.epochMs) });
+      factors.push(
+        { name: 'reputation', value: reputationFactor(f, f.epochMs) },
+        { name: 'network_spread', value: spreadFactor(f) },
+      );
     }
     const country = ids[LEVEL.country] ?? 0;
     if (country !== 0 && profile.lastCountry !== 0 && country !== profile.lastCountry) {
@@ -394,7 +610,7 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
         const profile = profiles.get(f.user);
         const known = profile !== undefined && findSlot(profile, LEVEL.asn, asn) >= 0;
         // A well-used ISP does not make a move less suspicious; an ASN nobody signs in from does add.
-        network = known ? 2.5 : 5 + Math.max(0, reputationFactor(f, f.epochMs));
+        network = known ? 2.5 : 5 + Math.max(0, tokenReputation(f, f.epochMs));
         if ((ids[LEVEL.country] ?? 0) !== session.country) {
           // Another country within one session: impossible travel unless a VPN was switched on.
           network += 3;
@@ -467,6 +683,37 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
     }
   }
 
+  /** Before the sign-in joins the history: was the person back on a known ASN, from a new address? */
+  function learnAsnReturn(profile: Profile, ids: readonly number[], f: Features): void {
+    const asn = ids[LEVEL.asn] ?? 0;
+    const ip = ids[LEVEL.ip] ?? 0;
+    if (asn === 0 || ip === 0 || findSlot(profile, LEVEL.asn, asn) < 0) {
+      return;
+    }
+    const entry = asnReturns.get(asn) ?? { n: 0, newIp: 0, newPrefix: 0, rttSq: 0, rttN: 0 };
+    entry.n += 1;
+    const own = rttOnAsn(profile, asn);
+    if (own.n > 0 && f.rttMs !== undefined) {
+      // The deviation from a mean of n samples has (1 + 1/n) times the spread of one sample.
+      entry.rttSq += (Math.log(f.rttMs) - own.mean) ** 2 / (1 + 1 / own.n);
+      entry.rttN += 1;
+    }
+    if (findSlot(profile, LEVEL.ip, ip) < 0) {
+      entry.newIp += 1;
+      if (findSlot(profile, LEVEL.prefix, ids[LEVEL.prefix] ?? 0) < 0) {
+        entry.newPrefix += 1;
+      }
+    }
+    asnReturns.delete(asn);
+    asnReturns.set(asn, entry);
+    if (asnReturns.size > 200_000) {
+      const oldest = asnReturns.keys().next();
+      if (oldest.done !== true) {
+        asnReturns.delete(oldest.value);
+      }
+    }
+  }
+
   function learnProfile(f: Features, ids: readonly number[]): void {
     let profile = profiles.get(f.user);
     if (profile === undefined) {
@@ -482,6 +729,7 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
       }
     }
     decayProfile(profile, decay(f.epochMs - profile.lastMs, halfLife));
+    learnAsnReturn(profile, ids, f);
     if (profile.logins > 0) {
       for (const chain of [NET_CHAIN, PLACE_CHAIN, UA_CHAIN, [LEVEL.deviceId]]) {
         let finerNovel = true;
@@ -538,15 +786,41 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
         return;
       }
       const ids = hashesOf(valuesOf(f));
+      const before = profiles.get(f.user);
+      // Reputation counts people arriving on an ASN, not sign-ins: one heavy user is not a population.
+      const arriving = before === undefined || findSlot(before, LEVEL.asn, ids[LEVEL.asn] ?? 0) < 0;
       learnProfile(f, ids);
       // A harness (or a caller) that never calls observe still gets session contexts.
       if (f.session !== undefined && !sessions.has(f.session)) {
         rememberSession(f, ids);
       }
-      asnLegit.add(f.asn, f.epochMs, false);
-      legitTotal += 1;
-      legitDecayed = legitDecayedTotal(f.epochMs) + 1;
-      legitDecayedAt = Math.max(legitDecayedAt, f.epochMs);
+      const country = ids[LEVEL.country] ?? 0;
+      if (country !== 0 && (countryHours.has(country) || countryHours.size < 1000)) {
+        const hours = countryHours.get(country) ?? new Float64Array(24);
+        hours[f.hour] = (hours[f.hour] ?? 0) + 1;
+        countryHours.set(country, hours);
+      }
+      if (arriving && f.asn !== undefined) {
+        allArrivals += 1;
+        if (spansCountries(f.asn)) {
+          spreadArrivals += 1;
+        }
+      }
+      asnSignIns.add(f.asn, f.epochMs, false);
+      signInTotal += 1;
+      signInDecayed = signInDecayed * decay(f.epochMs - signInDecayedAt, REPUTATION_HALF_LIFE_MS) + 1;
+      signInDecayedAt = Math.max(signInDecayedAt, f.epochMs);
+      if (arriving) {
+        asnLegit.add(f.asn, f.epochMs, false);
+        legitTotal += 1;
+        legitDecayed = legitDecayedTotal(f.epochMs) + 1;
+        legitDecayedAt = Math.max(legitDecayedAt, f.epochMs);
+      }
+      if (f.ua !== undefined) {
+        uaCounts.add(f.ua, f.epochMs, false);
+        uaTotal = uaTotal * decay(f.epochMs - uaTotalAt, UA_HALF_LIFE_MS) + 1;
+        uaTotalAt = Math.max(uaTotalAt, f.epochMs);
+      }
     },
     observe(event) {
       const f = extractFeatures(event);
@@ -558,6 +832,12 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
       byIp.add(f.ip, f.epochMs, failed);
       byAsn.add(f.asn, f.epochMs, failed);
       byAsnDay.add(f.asn, f.epochMs, failed);
+      noteCountry(f, f.country === undefined ? 0 : hashValue(LEVEL.country, f.country));
+      if (failed && f.asn !== undefined) {
+        asnFailures.add(f.asn, f.epochMs, true);
+        failuresDecayed = failuresDecayed * decay(f.epochMs - failuresAt, REPUTATION_HALF_LIFE_MS) + 1;
+        failuresAt = Math.max(failuresAt, f.epochMs);
+      }
       byAccount.add(f.user === '' ? undefined : f.user, f.epochMs, failed);
       if (!failed && f.session !== undefined) {
         rememberSession(f, hashesOf(valuesOf(f)));

@@ -1,0 +1,207 @@
+/**
+ * The sign-in features that follow from the attacker models of docs/risk.md (Wiefling et al.): each is
+ * learned online from the stream, and each test compares two situations that differ only in what the
+ * feature reads, so that taking the feature out makes the two scores equal.
+ */
+import { createRiskEngine, type RiskEngine, type RiskEvent } from '@tessera/risk';
+import { describe, expect, it } from 'vitest';
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+
+function signIn(overrides: Partial<Record<keyof RiskEvent, unknown>> = {}): RiskEvent {
+  return {
+    'User ID': 'alice',
+    'IP Address': '81.2.69.10',
+    ASN: 3320,
+    Country: 'DE',
+    Region: 'Berlin',
+    City: 'Berlin',
+    'User Agent String': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0.0.0 Safari/537.36',
+    'Browser Name and Version': 'Chrome 120.0',
+    'OS Name and Version': 'Windows 10',
+    'Device Type': 'desktop',
+    'Round-Trip Time [ms]': 25,
+    'Event Type': 'login',
+    'Epoch ms': 10 * DAY + 12 * HOUR,
+    'Login Successful': true,
+    ...overrides,
+  } as RiskEvent;
+}
+
+function legit(engine: RiskEngine, event: RiskEvent): void {
+  engine.observe(event);
+  engine.learn(event);
+}
+
+function factor(engine: RiskEngine, event: RiskEvent, name: string): number {
+  return engine.assess(event).factors.find((f) => f.name === name)?.value ?? 0;
+}
+
+/** `people` people signing in `times` times each, at midday in Germany, from `shape(person, n)`. */
+function population(
+  engine: RiskEngine,
+  people: number,
+  times: number,
+  shape: (person: number, n: number) => Partial<Record<keyof RiskEvent, unknown>>,
+  prefix = 'p',
+): void {
+  for (let n = 0; n < times; n += 1) {
+    for (let person = 0; person < people; person += 1) {
+      legit(
+        engine,
+        signIn({
+          'User ID': `${prefix}${person}`,
+          'Epoch ms': n * DAY + 10 * HOUR + person * 1000,
+          ...shape(person, n),
+        }),
+      );
+    }
+  }
+}
+
+describe('@tessera/risk sign-in features', () => {
+  it('address churn per network: a new address on a home line (people keep theirs) outweighs one on a carrier (CGNAT rotates); RBA: the targeted attacker shares the ISP, not the address', () => {
+    const engine = createRiskEngine();
+    // Everyone returns to the home ISP from the same address, and to the carrier from a new one.
+    population(engine, 40, 3, (p, n) =>
+      n % 2 === 0
+        ? { ASN: 3320, 'IP Address': `81.2.${p}.10` }
+        : { ASN: 26615, 'IP Address': `100.64.${(p * 7 + n) % 250}.${n + 1}` },
+    );
+    // Alice: twice at home (one address), twice on the carrier (two addresses): her own rates are mixed.
+    const alice = [
+      { ASN: 3320, 'IP Address': '81.2.200.10' },
+      { ASN: 26615, 'IP Address': '100.65.1.1' },
+      { ASN: 3320, 'IP Address': '81.2.200.10' },
+      { ASN: 26615, 'IP Address': '100.65.2.1' },
+    ];
+    alice.forEach((at, n) => {
+      legit(engine, signIn({ ...at, 'Epoch ms': (5 + n) * DAY + 10 * HOUR }));
+    });
+    const home = factor(engine, signIn({ ASN: 3320, 'IP Address': '81.2.201.77' }), 'network');
+    const carrier = factor(engine, signIn({ ASN: 26615, 'IP Address': '100.65.3.77' }), 'network');
+    expect(home - carrier).toBeGreaterThan(1);
+  });
+
+  it("round-trip time per network: 1.6× the person's usual RTT is telling on a stable home line, not on a jittery carrier (the targeted attacker cannot copy the RTT)", () => {
+    const engine = createRiskEngine();
+    population(engine, 40, 4, (p, n) =>
+      p % 2 === 0
+        ? { ASN: 3320, 'IP Address': `81.2.${p}.10`, 'Round-Trip Time [ms]': 25 + (n % 2) }
+        : { ASN: 26615, 'IP Address': `100.64.${p}.10`, 'Round-Trip Time [ms]': [40, 110, 60, 150][n] },
+    );
+    for (const [n, at] of [
+      { ASN: 3320, 'IP Address': '81.2.200.10', 'Round-Trip Time [ms]': 25 },
+      { ASN: 26615, 'IP Address': '100.65.1.1', 'Round-Trip Time [ms]': 60 },
+    ].entries()) {
+      legit(engine, signIn({ ...at, 'Epoch ms': (5 + n) * DAY + 10 * HOUR }));
+    }
+    const home = factor(
+      engine,
+      signIn({ ASN: 3320, 'IP Address': '81.2.200.10', 'Round-Trip Time [ms]': 40 }),
+      'rtt',
+    );
+    const carrier = factor(
+      engine,
+      signIn({ ASN: 26615, 'IP Address': '100.65.1.1', 'Round-Trip Time [ms]': 96 }),
+      'rtt',
+    );
+    expect(home - carrier).toBeGreaterThan(1);
+  });
+
+  it("UA popularity: matching a person's exact UA string is weak evidence when everyone uses it (naive and VPN attackers pick popular UAs), strong when it is rare", () => {
+    const engine = createRiskEngine();
+    population(engine, 100, 1, (p) => ({ 'IP Address': `81.2.${p}.10` }));
+    const rare = 'Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0';
+    legit(engine, signIn({ 'User ID': 'alice', 'Epoch ms': 5 * DAY }));
+    legit(engine, signIn({ 'User ID': 'bob', 'User Agent String': rare, 'Epoch ms': 5 * DAY }));
+    const elsewhere = { 'IP Address': '45.77.10.20', ASN: 20473, 'Epoch ms': 6 * DAY + 10 * HOUR };
+    const popular = factor(engine, signIn({ ...elsewhere, 'User ID': 'alice' }), 'client');
+    const unusual = factor(
+      engine,
+      signIn({ ...elsewhere, 'User ID': 'bob', 'User Agent String': rare }),
+      'client',
+    );
+    expect(popular - unusual).toBeGreaterThan(1);
+  });
+
+  it('reputation: an ASN with failed sign-ins across many accounts is attack infrastructure; one never seen is only unknown', () => {
+    const engine = createRiskEngine();
+    population(engine, 120, 1, (p) => ({ ASN: 3000 + (p % 12), 'IP Address': `81.${p % 12}.${p}.10` }));
+    for (let n = 0; n < 60; n += 1) {
+      engine.observe(
+        signIn({
+          'User ID': `victim${n}`,
+          ASN: 64500,
+          'IP Address': `45.0.${n % 3}.1`,
+          'Login Successful': false,
+          'Epoch ms': 2 * DAY + n * 1000,
+        }),
+      );
+    }
+    // Read a week later: the hour's and the day's velocity have faded, the weeks-long reputation has not.
+    const later = { 'User ID': 'newcomer', 'Epoch ms': 9 * DAY };
+    const stuffed = factor(engine, signIn({ ...later, ASN: 64500, 'IP Address': '45.0.9.9' }), 'reputation');
+    const unknown = factor(engine, signIn({ ...later, ASN: 64501, 'IP Address': '45.1.9.9' }), 'reputation');
+    expect(
+      factor(engine, signIn({ ...later, ASN: 64500, 'IP Address': '45.0.9.9' }), 'velocity'),
+    ).toBeLessThan(0.5);
+    expect(stuffed - unknown).toBeGreaterThan(1);
+  });
+
+  it('reputation counts people arriving, not sign-ins: one heavy user does not make an ASN a consumer ISP', () => {
+    const engine = createRiskEngine();
+    population(engine, 100, 1, (p) => ({ ASN: 3000 + (p % 10), 'IP Address': `81.${p % 10}.${p}.10` }));
+    // ASN 4000: 40 people once each. ASN 4001: one person 40 times.
+    population(engine, 40, 1, (p) => ({ ASN: 4000, 'IP Address': `82.0.${p}.1` }), 'crowd');
+    population(engine, 1, 40, () => ({ ASN: 4001, 'IP Address': '82.1.0.1' }), 'heavy');
+    const at = { 'User ID': 'newcomer', 'Epoch ms': 41 * DAY };
+    const crowd = factor(engine, signIn({ ...at, ASN: 4000, 'IP Address': '82.0.200.1' }), 'reputation');
+    const heavy = factor(engine, signIn({ ...at, ASN: 4001, 'IP Address': '82.1.200.1' }), 'reputation');
+    expect(heavy - crowd).toBeGreaterThan(1);
+  });
+
+  it("a network new to the person that exits in many countries (VPN, hosting; RBA: the VPN attacker comes from the victim's country through one) adds risk; a national one does not", () => {
+    const engine = createRiskEngine();
+    population(engine, 120, 1, (p) => ({ ASN: 3000 + (p % 12), 'IP Address': `81.${p % 12}.${p}.10` }));
+    for (const [n, country] of ['DE', 'FR', 'NL', 'US'].entries()) {
+      engine.observe(
+        signIn({
+          'User ID': `x${n}`,
+          ASN: 9009,
+          Country: country,
+          'IP Address': `185.0.${n}.1`,
+          'Epoch ms': 2 * DAY,
+        }),
+      );
+    }
+    engine.observe(signIn({ 'User ID': 'y', ASN: 9010, 'IP Address': '185.1.0.1', 'Epoch ms': 2 * DAY }));
+    const at = { 'Epoch ms': 3 * DAY + 10 * HOUR, 'User ID': 'p5' };
+    expect(
+      factor(engine, signIn({ ...at, ASN: 9009, 'IP Address': '185.0.9.9' }), 'network_spread'),
+    ).toBeGreaterThan(1);
+    expect(factor(engine, signIn({ ...at, ASN: 9010, 'IP Address': '185.1.9.9' }), 'network_spread')).toBe(0);
+  });
+
+  it("hour of day from the first earlier sign-in on, shrunk towards the home country's hours: 03:00 is unusual for a person of a daytime country (the attacker does not know the person's hours)", () => {
+    const engine = createRiskEngine();
+    population(engine, 60, 2, (p, n) => ({
+      'IP Address': `81.2.${p}.10`,
+      'Epoch ms': n * DAY + (8 + (p % 10)) * HOUR,
+    }));
+    legit(engine, signIn({ 'User ID': 'alice', 'IP Address': '81.3.0.1', 'Epoch ms': 5 * DAY + 10 * HOUR }));
+    const night = factor(
+      engine,
+      signIn({ 'User ID': 'alice', 'IP Address': '81.3.0.1', 'Epoch ms': 6 * DAY + 3 * HOUR }),
+      'hour',
+    );
+    const day = factor(
+      engine,
+      signIn({ 'User ID': 'alice', 'IP Address': '81.3.0.1', 'Epoch ms': 6 * DAY + 12 * HOUR }),
+      'hour',
+    );
+    expect(night).toBeGreaterThan(1);
+    expect(day).toBeLessThan(0);
+  });
+});
