@@ -11,7 +11,7 @@ import {
 } from './continuous-authentication.js';
 import type { VerifierEndpoints } from './discovery.js';
 import { createDpopChecker, type DpopOptions } from './dpop.js';
-import { createEndpointResolver } from './endpoint-resolver.js';
+import { createEndpointResolver, type EndpointResolver } from './endpoint-resolver.js';
 import { type ClientCredentials, createIntrospector } from './introspection.js';
 import { createJwtVerifier } from './jwt.js';
 import { createRequestVerification } from './request-verification.js';
@@ -243,7 +243,6 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
   const timeoutMs = seconds(options.timeout, 5) * 1000;
   const clockTolerance = seconds(options.clockTolerance, 5);
-  const introspectionTtl = seconds(options.cache?.introspectionTtl, 30);
   const sources: TokenSourceOptions = Object.freeze({
     body: options.allowBodyToken === true,
     query: options.allowQueryToken === true,
@@ -261,27 +260,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
   });
   const endpoints = resolver.endpoints;
   const cache = createTokenCache({ max: options.cache?.maxEntries ?? 10_000 });
-  const jwt = createJwtVerifier({
-    issuer: options.issuer,
+  const verification = verificationOf(options, {
     audience,
-    algorithms: options.algorithms ?? DEFAULT_ALGORITHMS,
     clockTolerance,
-    jwksUri: async () => (await endpoints()).jwksUri,
-    cooldownMs: seconds(options.jwks?.cooldown, 30) * 1000,
-    cacheMaxAgeMs: seconds(options.jwks?.maxAge, 600) * 1000,
     timeoutMs,
-    fetch: options.fetch,
-  });
-  const introspector = createIntrospector({
-    endpoint: async () => (await endpoints()).introspectionEndpoint,
-    client: options.client,
     fetch: fetchImpl,
-    timeoutMs,
-  });
-  const verification = createTokenVerification({
-    jwt,
-    introspector,
-    facts: createTokenFacts({ issuer: options.issuer, audience, clockTolerance, introspectionTtl }),
+    endpoints,
   });
 
   const guard = createRevocationGuard({
@@ -361,4 +345,43 @@ export function createVerifier(options: VerifierOptions): Verifier {
       await guard.close();
     },
   };
+}
+
+/** The token checks behind {@link createVerifier}: local JWT verification and introspection. */
+function verificationOf(
+  options: VerifierOptions,
+  context: {
+    audience: string[];
+    clockTolerance: number;
+    timeoutMs: number;
+    fetch: typeof fetch;
+    endpoints: EndpointResolver['endpoints'];
+  },
+) {
+  const { audience, clockTolerance, timeoutMs, endpoints } = context;
+  const fetchImpl = context.fetch;
+  const introspectionTtl = seconds(options.cache?.introspectionTtl, 30);
+  const jwt = createJwtVerifier({
+    issuer: options.issuer,
+    audience,
+    algorithms: options.algorithms ?? DEFAULT_ALGORITHMS,
+    clockTolerance,
+    jwksUri: async () => (await endpoints()).jwksUri,
+    cooldownMs: seconds(options.jwks?.cooldown, 30) * 1000,
+    cacheMaxAgeMs: seconds(options.jwks?.maxAge, 600) * 1000,
+    timeoutMs,
+    fetch: options.fetch,
+  });
+  const introspector = createIntrospector({
+    endpoint: async () => (await endpoints()).introspectionEndpoint,
+    client: options.client,
+    fetch: fetchImpl,
+    timeoutMs,
+  });
+  const verification = createTokenVerification({
+    jwt,
+    introspector,
+    facts: createTokenFacts({ issuer: options.issuer, audience, clockTolerance, introspectionTtl }),
+  });
+  return verification;
 }
