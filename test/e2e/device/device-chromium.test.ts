@@ -124,7 +124,7 @@ describe.skipIf(!available)('device flow: @tessera/client polling, Chromium appr
     expect(await page.textContent('main')).toContain('Living Room TV');
     await page.getByLabel('Username').fill('alice');
     await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.waitForURL(`${issuer}/device/confirm?**`);
     const confirm = await page.textContent('main');
     expect(confirm).toContain('Living Room TV');

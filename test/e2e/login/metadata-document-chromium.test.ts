@@ -151,7 +151,7 @@ describe.skipIf(!available)('a Client ID Metadata Document client in Chromium', 
     await page.goto(authorizationUrl.href);
     await page.getByLabel('Username').fill('alice');
     await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.waitForURL(`${issuer}/consent?**`);
     expect(await page.textContent('main')).toContain(`Demo Agent (${new URL(clientId).origin})`);
     await page.getByRole('button', { name: 'Allow' }).click();
