@@ -39,16 +39,13 @@ function quote(value: string): string {
   return `"${value.replace(/["\\]/g, '\\$&')}"`;
 }
 
-/**
- * Builds the `WWW-Authenticate` header value of RFC 6750 §3.
- *
- * @example
- * ```ts
- * buildChallenge({ realm: 'cookie-jar', error: 'insufficient_scope', scope: 'cookies:eat' });
- * // 'Bearer realm="cookie-jar", error="insufficient_scope", scope="cookies:eat"'
- * ```
- */
-export function buildChallenge(params: ChallengeParams): string {
+/** The parameters both schemes share: realm, then error, its description and scope (RFC 6750 §3). */
+function errorParts(params: {
+  realm: string;
+  error?: string | undefined;
+  errorDescription?: string | undefined;
+  scope?: string | undefined;
+}): string[] {
   const parts = [`realm=${quote(params.realm)}`];
   if (params.error !== undefined) {
     parts.push(`error=${quote(params.error)}`);
@@ -59,6 +56,20 @@ export function buildChallenge(params: ChallengeParams): string {
   if (params.scope !== undefined && params.scope.length > 0) {
     parts.push(`scope=${quote(params.scope)}`);
   }
+  return parts;
+}
+
+/**
+ * Builds the `WWW-Authenticate` header value of RFC 6750 §3.
+ *
+ * @example
+ * ```ts
+ * buildChallenge({ realm: 'cookie-jar', error: 'insufficient_scope', scope: 'cookies:eat' });
+ * // 'Bearer realm="cookie-jar", error="insufficient_scope", scope="cookies:eat"'
+ * ```
+ */
+export function buildChallenge(params: ChallengeParams): string {
+  const parts = errorParts(params);
   if (params.resourceMetadata !== undefined) {
     parts.push(`resource_metadata=${quote(params.resourceMetadata)}`);
   }
@@ -99,16 +110,7 @@ export interface DpopChallengeParams {
  * ```
  */
 export function buildDpopChallenge(params: DpopChallengeParams): string {
-  const parts = [`realm=${quote(params.realm)}`];
-  if (params.error !== undefined) {
-    parts.push(`error=${quote(params.error)}`);
-    if (params.errorDescription !== undefined && params.errorDescription.length > 0) {
-      parts.push(`error_description=${quote(params.errorDescription)}`);
-    }
-  }
-  if (params.scope !== undefined && params.scope.length > 0) {
-    parts.push(`scope=${quote(params.scope)}`);
-  }
+  const parts = errorParts(params);
   parts.push(`algs=${quote(params.algorithms.join(' '))}`);
   return `DPoP ${parts.join(', ')}`;
 }

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashSecret } from '../../src/ids.js';
 import { bootstrap, TEST_ISSUER, type TestServer } from '../support/bootstrap.js';
 import { createTestClient, FORM, form, type TestClient } from '../support/clients.js';
+import { dpopKey, dpopProof } from '../support/dpop.js';
 import { Browser, createUser, hiddenFields } from '../support/login.js';
 import {
   createDeviceClient,
@@ -244,6 +245,34 @@ describe('polling /token (RFC 8628 §3.4–3.5)', () => {
     });
     expect(refreshed.statusCode).toBe(200);
     expect(refreshed.json().refresh_token).toMatch(/^tsr_rt_/);
+  });
+
+  it('RFC 9449 §5 — a device that polls with a DPoP proof gets tokens bound to its key; its refresh token needs the key (§5, public client)', async () => {
+    const key = await dpopKey('ES256');
+    const started = await startDevice(t, device, { scope: 'offline_access read' });
+    await verifyInBrowser(new Browser(t), started.user_code);
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/token',
+      headers: { ...FORM, dpop: await dpopProof(key, { iat: t.clock.now(), htu: `${TEST_ISSUER}/token` }) },
+      payload: form({ grant_type: DEVICE_GRANT, device_code: started.device_code, client_id: device.id }),
+    });
+    expect(response.statusCode).toBe(200);
+    const tokens = response.json();
+    expect(tokens.token_type).toBe('DPoP');
+    expect(decodeJwt(tokens.access_token).cnf).toEqual({ jkt: key.jkt });
+    const withoutKey = await t.app.inject({
+      method: 'POST',
+      url: '/token',
+      headers: FORM,
+      payload: form({
+        grant_type: 'refresh_token',
+        refresh_token: tokens.refresh_token,
+        client_id: device.id,
+      }),
+    });
+    expect(withoutKey.statusCode).toBe(400);
+    expect(withoutKey.json().error).toBe('invalid_grant');
   });
 
   it('RFC 8628 §3.5 — ten concurrent polls of an approved code: exactly one gets tokens', async () => {

@@ -117,7 +117,9 @@ export function createDeviceCodeGrant(deps: DeviceCodeGrantDeps): Grant {
           authTime: record.authTime ?? deps.clock.now(),
           amr: record.amr,
           acr: record.acr,
+          origin: context.origin,
           nonce: null,
+          jkt: context.dpop?.jkt,
         },
         { refreshToken: refresh },
       );
