@@ -225,7 +225,7 @@ describe.skipIf(!available)('step-up through the BFF in Chromium (RFC 9470)', ()
     expect(refused[0]?.challenge).toContain(`acr_values="${PHR}"`);
     expect(refused[0]?.challenge).toContain('max_age=300');
     const firstToken = api.seen.at(-1)?.slice('Bearer '.length) ?? '';
-    expect(decodeJwt(firstToken).acr).not.toBe(PHR);
+    expect(decodeJwt(firstToken).acr).toBe('urn:tessera:acr:pwd');
 
     // 4. The BFF sent her through /authorize with acr_values and max_age (RFC 9470 §5, OIDC Core
     // §3.1.2.1); Tessera asks for the stronger sign-in.
