@@ -170,6 +170,13 @@ describe.skipIf(!available)('password + TOTP in Chromium (RFC 6238, RFC 8176)', 
     const secret = (await page.textContent('#totp-secret')) ?? '';
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);
     expect(await page.textContent('#totp-uri')).toContain(`secret=${secret}`);
+    // The long setup link wraps inside the card instead of running off it.
+    const overflow = await page.evaluate(() => {
+      const uri = document.getElementById('totp-uri');
+      const card = uri?.parentElement;
+      return (uri?.getBoundingClientRect().right ?? 0) - (card?.getBoundingClientRect().right ?? 0);
+    });
+    expect(overflow).toBeLessThanOrEqual(0);
     mkdirSync(IMAGES, { recursive: true });
     await page.screenshot({ path: join(IMAGES, 'totp-enrolment.png'), fullPage: true });
     const enrolledAt = Math.floor(Date.now() / 1000);
