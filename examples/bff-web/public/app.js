@@ -11,6 +11,13 @@ async function api(path, init = {}) {
     headers: { 'X-Requested-With': 'fetch', Accept: 'application/json', ...(init.headers ?? {}) },
   });
   if (response.status === 401) {
+    const body = await response.json().catch(() => ({}));
+    if (typeof body.login === 'string' && body.login.startsWith('/')) {
+      // Step-up (RFC 9470): the API wants a stronger or fresher sign-in. The BFF says where to
+      // send the person (with acr_values / max_age); a POST is not replayed: they click again.
+      window.location.assign(`${body.login}&returnTo=%2F`);
+      return undefined;
+    }
     // The session ended (logout elsewhere, refresh token revoked): sign in again.
     window.location.assign('/auth/login?returnTo=%2F');
     return undefined;
@@ -43,8 +50,8 @@ async function loadCookies() {
   $('result').textContent = `Found ${list.children.length} cookies.`;
 }
 
-async function eatCookie() {
-  const response = await api('/cookies/eat', {
+async function eatCookie(path = '/cookies/eat') {
+  const response = await api(path, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({}),
@@ -70,7 +77,8 @@ async function start() {
   $('user').textContent = session.user.name ?? session.user.preferred_username ?? session.user.sub;
   $('signed-in').hidden = false;
   $('load').addEventListener('click', loadCookies);
-  $('eat').addEventListener('click', eatCookie);
+  $('eat').addEventListener('click', () => eatCookie());
+  $('eat-last').addEventListener('click', () => eatCookie('/cookies/eat-last'));
 }
 
 start().catch((error) => {

@@ -3,14 +3,15 @@
  * with a password, sets up an authenticator app on /account/security/totp (the code computed
  * independently by Debian's `oathtool` from the key shown on the page), then signs in again with
  * password + TOTP; the ID token's `amr` contains pwd, otp and mfa (RFC 8176 §2) and its `acr` is
- * urn:tessera:acr:mfa. Real clock, real sockets, nothing mocked.
+ * urn:tessera:acr:mfa. Real clock, real sockets, nothing mocked. Screenshots go to docs/img/.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +29,7 @@ import { OATHTOOL } from '../../../packages/server/test/support/totp.js';
 const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdefghijklmnopqrstuvwxyz';
 const MASTER_KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
 const PASSWORD = 'a long enough passphrase';
+const IMAGES = join(import.meta.dirname, '..', '..', '..', 'docs', 'img');
 
 const available =
   requireService('Chromium', isChromiumInstalled()) && requireService('oathtool', existsSync(OATHTOOL));
@@ -158,7 +160,7 @@ describe.skipIf(!available)('password + TOTP in Chromium (RFC 6238, RFC 8176)', 
     });
 
     // 1. A password sign-in, then the authenticator app on the account page.
-    const first = await browser.newContext();
+    const first = await browser.newContext({ viewport: { width: 900, height: 1000 } });
     const page = await first.newPage();
     const verifier = await startSignIn(page);
     expect(decodeJwt((await redeem(page, verifier)).id_token).amr).toEqual(['pwd']);
@@ -168,6 +170,15 @@ describe.skipIf(!available)('password + TOTP in Chromium (RFC 6238, RFC 8176)', 
     const secret = (await page.textContent('#totp-secret')) ?? '';
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);
     expect(await page.textContent('#totp-uri')).toContain(`secret=${secret}`);
+    // The long setup link wraps inside the card instead of running off it.
+    const overflow = await page.evaluate(() => {
+      const uri = document.getElementById('totp-uri');
+      const card = uri?.parentElement;
+      return (uri?.getBoundingClientRect().right ?? 0) - (card?.getBoundingClientRect().right ?? 0);
+    });
+    expect(overflow).toBeLessThanOrEqual(0);
+    mkdirSync(IMAGES, { recursive: true });
+    await page.screenshot({ path: join(IMAGES, 'totp-enrolment.png'), fullPage: true });
     const enrolledAt = Math.floor(Date.now() / 1000);
     await page.fill('#code', oathtool(secret, enrolledAt));
     await page.click('text=Turn on');
@@ -177,11 +188,12 @@ describe.skipIf(!available)('password + TOTP in Chromium (RFC 6238, RFC 8176)', 
 
     // 2. A new browser: password, then the code. A step later than the one used at enrolment (the
     // next one at the earliest: RFC 6238 §5.2 accepts one step of drift), so it is not a replay.
-    const second = await browser.newContext();
+    const second = await browser.newContext({ viewport: { width: 900, height: 1000 } });
     const again = await second.newPage();
     const verifier2 = await startSignIn(again);
     await again.waitForSelector('#code');
     expect(await again.textContent('h1')).toBe('Two-step verification');
+    await again.screenshot({ path: join(IMAGES, 'totp-second-factor.png'), fullPage: true });
     await again.fill('#code', oathtool(secret, Math.max(enrolledAt + 30, Math.floor(Date.now() / 1000))));
     await again.click('text=Verify');
     const tokens = await redeem(again, verifier2);

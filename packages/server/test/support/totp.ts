@@ -29,7 +29,7 @@ export async function beginTotp(browser: Browser): Promise<{ secret: string; uri
   const page = await browser.post('/account/security/totp', { csrf_token: csrfOf(status.body) });
   expect(page.statusCode).toBe(200);
   const secret = /<code id="totp-secret">([A-Z2-7]+)<\/code>/.exec(page.body)?.[1];
-  const uri = /<code id="totp-uri">([^<]+)<\/code>/.exec(page.body)?.[1];
+  const uri = /<code id="totp-uri"[^>]*>([^<]+)<\/code>/.exec(page.body)?.[1];
   if (secret === undefined || uri === undefined) {
     throw new Error(`no secret on the enrolment page: ${page.body.slice(0, 300)}`);
   }

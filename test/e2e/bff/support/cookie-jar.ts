@@ -13,6 +13,8 @@ export interface CookieJar {
   url: string;
   /** Authorization headers received, in order. */
   seen: string[];
+  /** What the jar answered, in order: path, status and WWW-Authenticate (RFC 6750 §3, RFC 9470 §3). */
+  answers: Array<{ path: string; status: number; challenge: string | undefined }>;
   close(): Promise<void>;
 }
 
@@ -20,6 +22,8 @@ export async function startCookieJar(options: {
   issuer: string;
   audience: string;
   client: { clientId: string; clientSecret: string };
+  /** Cookies in the jar at the start (12 unless told). */
+  cookies?: number;
 }): Promise<CookieJar> {
   const verifier = createVerifier({
     issuer: options.issuer,
@@ -28,7 +32,8 @@ export async function startCookieJar(options: {
     client: options.client,
   });
   const seen: string[] = [];
-  let cookies = 12;
+  const answers: CookieJar['answers'] = [];
+  let cookies = options.cookies ?? 12;
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
     res.end(JSON.stringify(body));
@@ -48,13 +53,39 @@ export async function startCookieJar(options: {
     },
     { scope: 'cookies:eat' },
   );
+  // As in examples/cookie-jar: the last cookie needs a passkey sign-in at most five minutes old.
+  const eatLastCookie = protect(
+    verifier,
+    (_req, res, token) => {
+      if (cookies !== 1) {
+        json(res, 409, { error: cookies === 0 ? 'the jar is empty' : 'this is not the last cookie' });
+        return;
+      }
+      cookies = 0;
+      json(res, 200, { eaten: 1, left: 0, by: token.subject });
+    },
+    { scope: 'cookies:eat', authentication: { acr: 'urn:tessera:acr:phr', maxAge: 300 } },
+  );
   const server = createServer((req, res) => {
     seen.push(req.headers.authorization ?? '');
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    // The verifier's adapter hands its headers to writeHead (not setHeader): record them there.
+    let challenge: string | undefined;
+    const writeHead = res.writeHead.bind(res) as (
+      status: number,
+      headers?: Record<string, string>,
+    ) => ServerResponse;
+    (res as { writeHead: typeof writeHead }).writeHead = (status, headers) => {
+      challenge = headers?.['www-authenticate'] ?? headers?.['WWW-Authenticate'];
+      return writeHead(status, headers);
+    };
+    res.on('finish', () => answers.push({ path, status: res.statusCode, challenge }));
     if (req.method === 'GET' && path === '/cookies') {
       void listCookies(req, res);
     } else if (req.method === 'POST' && path === '/cookies/eat') {
       void eatCookie(req, res);
+    } else if (req.method === 'POST' && path === '/cookies/eat-last') {
+      void eatLastCookie(req, res);
     } else {
       json(res, 404, { error: 'not found' });
     }
@@ -64,6 +95,7 @@ export async function startCookieJar(options: {
   return {
     url: `http://127.0.0.1:${port}`,
     seen,
+    answers,
     async close() {
       await verifier.close();
       await new Promise<void>((resolve) => {

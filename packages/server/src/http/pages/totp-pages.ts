@@ -58,7 +58,7 @@ ${errorLine(input.error)}
 <p>Scan this code with your authenticator app:</p>
 <div id="totp-qr" aria-label="QR code of the setup key">${raw(input.qrSvg)}</div>
 <p class="muted">Or type this key: <code id="totp-secret">${input.secret}</code></p>
-<p class="muted">Setup link: <code id="totp-uri">${input.uri}</code></p>
+<p class="muted">Setup link: <code id="totp-uri" class="secret">${input.uri}</code></p>
 <form method="post" action="${BASE}/confirm" novalidate>
 ${csrf(input.csrfToken)}
 <label for="code">Enter the six-digit code the app shows</label>
