@@ -7,30 +7,22 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { decodeJwt } from 'jose';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../packages/server/src/config/load.js';
-import { createLogger } from '../../../packages/server/src/log.js';
-import { createRuntime, type Runtime } from '../../../packages/server/src/main.js';
-import { freePort } from '../../../packages/server/test/support/listening.js';
-import {
-  CHROMIUM_PATH,
-  isChromiumInstalled,
-  requireService,
-} from '../../../packages/server/test/support/requirements.js';
+import { requireService } from '../../../packages/server/test/support/requirements.js';
 import { OATHTOOL } from '../../../packages/server/test/support/totp.js';
+import { chromiumAvailable, launchChromium } from '../support/chromium.js';
+import {
+  type CallbackApp,
+  type E2eTessera,
+  PASSWORD,
+  startCallbackApp,
+  startE2eTessera,
+} from '../support/tessera.js';
 
-const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdefghijklmnopqrstuvwxyz';
-const MASTER_KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
-const PASSWORD = 'a long enough passphrase';
-
-const available =
-  requireService('Chromium', isChromiumInstalled()) && requireService('oathtool', existsSync(OATHTOOL));
+const available = chromiumAvailable() && requireService('oathtool', existsSync(OATHTOOL));
 
 /** RFC 6238 code for `secret` at `epoch`, by oathtool (never by the code under test). */
 function oathtool(secret: string, epoch: number): string {
@@ -38,28 +30,13 @@ function oathtool(secret: string, epoch: number): string {
 }
 
 describe.skipIf(!available)('password + TOTP in Chromium (RFC 6238, RFC 8176)', () => {
-  let runtime: Runtime;
+  let tessera: E2eTessera;
   let issuer: string;
-  let app: Server;
+  let app: CallbackApp;
   let appUrl: string;
   let browser: Browser;
   let client: { client_id: string; client_secret: string };
-
-  async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(issuer + path, {
-      method,
-      headers: {
-        authorization: `Bearer ${ADMIN_TOKEN}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    if (!response.ok) {
-      throw new Error(`${method} ${path}: ${response.status} ${text}`);
-    }
-    return JSON.parse(text) as T;
-  }
+  const admin = <T>(method: string, path: string, body?: unknown) => tessera.admin<T>(method, path, body);
 
   /** Starts a code flow in the page; returns the PKCE verifier. */
   async function startSignIn(page: Page): Promise<string> {
@@ -102,48 +79,17 @@ describe.skipIf(!available)('password + TOTP in Chromium (RFC 6238, RFC 8176)', 
   }
 
   beforeAll(async () => {
-    const port = await freePort();
-    issuer = `http://127.0.0.1:${port}`;
-    const config = loadConfig({
-      env: {},
-      overrides: {
-        dev: true,
-        issuer,
-        host: '127.0.0.1',
-        port,
-        'database.url': ':memory:',
-        masterKey: MASTER_KEY,
-        adminToken: ADMIN_TOKEN,
-        'log.level': 'silent',
-      },
-    });
-    runtime = await createRuntime(config, { logger: createLogger({ level: 'silent' }) });
-    await runtime.app.listen({ host: '127.0.0.1', port });
-    app = createServer((_request, response) => {
-      response.writeHead(200, { 'content-type': 'text/plain' }).end('back at the app');
-    });
-    app.listen(0, '127.0.0.1');
-    await once(app, 'listening');
-    appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    tessera = await startE2eTessera();
+    issuer = tessera.issuer;
+    app = await startCallbackApp();
+    appUrl = app.url;
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
     app?.close();
-    await runtime?.close();
+    await tessera?.close();
   });
 
   it('sets up TOTP on the account page, then password + code: amr [pwd, otp, mfa]', {
