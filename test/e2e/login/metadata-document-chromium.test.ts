@@ -14,6 +14,7 @@ import * as oidc from 'openid-client';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium } from '../support/chromium.js';
+import { codeRequest } from '../support/openid.js';
 import {
   ALICE,
   type CallbackApp,
@@ -93,18 +94,14 @@ describe.skipIf(!chromiumAvailable())('a Client ID Metadata Document client in C
     });
     expect(config.serverMetadata().client_id_metadata_document_supported).toBe(true);
 
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const authorizationUrl = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: `${appUrl}/callback`,
+    const request = await codeRequest(config, {
+      redirectUri: `${appUrl}/callback`,
       scope: 'openid profile',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
+      nonce: false,
     });
 
     const page = await (await browser.newContext()).newPage();
-    await page.goto(authorizationUrl.href);
+    await page.goto(request.url.href);
     await page.getByLabel('Username').fill('alice');
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
@@ -113,10 +110,7 @@ describe.skipIf(!chromiumAvailable())('a Client ID Metadata Document client in C
     await page.getByRole('button', { name: 'Allow' }).click();
     await page.waitForURL(`${appUrl}/callback?**`);
 
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(page.url()), {
-      pkceCodeVerifier: verifier,
-      expectedState: state,
-    });
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(page.url()), request.checks);
     expect(tokens.claims()?.aud).toBe(clientId);
     expect(tokens.access_token).toBeTruthy();
   });

@@ -6,44 +6,20 @@
  * state/nonce checks are openid-client's own.
  */
 import * as oidc from 'openid-client';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium } from '../support/chromium.js';
-import {
-  ALICE,
-  type CallbackApp,
-  type E2eTessera,
-  PASSWORD,
-  startCallbackApp,
-  startE2eTessera,
-} from '../support/tessera.js';
+import { describe, expect, it } from 'vitest';
+import { chromiumAvailable } from '../support/chromium.js';
+import { codeRequest } from '../support/openid.js';
+import { useE2eSite } from '../support/site.js';
+import { ALICE, PASSWORD } from '../support/tessera.js';
 
 describe.skipIf(!chromiumAvailable())('openid-client + Chromium against a listening Tessera', () => {
-  let tessera: E2eTessera;
-  let issuer: string;
-  let app: CallbackApp;
-  let appUrl: string;
-  let browser: Browser;
-  const admin = <T>(method: string, path: string, body?: unknown) => tessera.admin<T>(method, path, body);
-
-  beforeAll(async () => {
-    tessera = await startE2eTessera();
-    issuer = tessera.issuer;
-    app = await startCallbackApp();
-    appUrl = app.url;
-    browser = await launchChromium();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    app?.close();
-    await tessera?.close();
-  });
+  const site = useE2eSite();
 
   // A real browser on a shared machine: generous bounds, no timing assertions.
   it('authorization code + PKCE + refresh + userinfo + logout, with the login page in Chromium', {
     timeout: 120_000,
   }, async () => {
+    const { issuer, appUrl, browser, admin } = site;
     const user = await admin<{ id: string }>('POST', '/admin/users', ALICE);
     const client = await admin<{ client_id: string; client_secret: string }>('POST', '/admin/clients', {
       name: 'E2E web app',
@@ -64,21 +40,14 @@ describe.skipIf(!chromiumAvailable())('openid-client + Chromium against a listen
     );
     expect(config.serverMetadata().authorization_response_iss_parameter_supported).toBe(true);
 
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const nonce = oidc.randomNonce();
-    const authorizationUrl = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: `${appUrl}/callback`,
+    const request = await codeRequest(config, {
+      redirectUri: `${appUrl}/callback`,
       scope: 'openid profile email offline_access',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      nonce,
     });
 
     const context = await browser.newContext();
     const page = await context.newPage();
-    await page.goto(authorizationUrl.href);
+    await page.goto(request.url.href);
     await page.getByLabel('Username').fill('alice');
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
@@ -91,9 +60,7 @@ describe.skipIf(!chromiumAvailable())('openid-client + Chromium against a listen
 
     // openid-client checks state, iss (RFC 9207), PKCE, the ID token signature, nonce, aud, azp, at_hash.
     const tokens = await oidc.authorizationCodeGrant(config, callback, {
-      pkceCodeVerifier: verifier,
-      expectedState: state,
-      expectedNonce: nonce,
+      ...request.checks,
       idTokenExpected: true,
     });
     const claims = tokens.claims();

@@ -11,46 +11,25 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as oidc from 'openid-client';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium } from '../support/chromium.js';
-import {
-  ALICE,
-  type CallbackApp,
-  type E2eTessera,
-  PASSWORD,
-  startCallbackApp,
-  startE2eTessera,
-} from '../support/tessera.js';
+import { describe, expect, it } from 'vitest';
+import { chromiumAvailable } from '../support/chromium.js';
+import { codeRequest } from '../support/openid.js';
+import { useE2eSite } from '../support/site.js';
+import { ALICE, PASSWORD } from '../support/tessera.js';
 
 const IMAGES = join(import.meta.dirname, '..', '..', '..', 'docs', 'img');
 
 describe.skipIf(!chromiumAvailable())('passkeys in Chromium with a virtual authenticator', () => {
-  let tessera: E2eTessera;
-  let issuer: string;
-  let app: CallbackApp;
-  let appUrl: string;
-  let browser: Browser;
-  const admin = <T>(method: string, path: string, body?: unknown) => tessera.admin<T>(method, path, body);
-
-  beforeAll(async () => {
-    tessera = await startE2eTessera({ hostname: 'localhost' });
-    issuer = tessera.issuer;
-    app = await startCallbackApp();
-    appUrl = app.url;
+  const site = useE2eSite({
+    hostname: 'localhost',
     // `localhost` is the loopback the server listens on.
-    browser = await launchChromium(['--host-resolver-rules=MAP localhost 127.0.0.1']);
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    app?.close();
-    await tessera?.close();
+    chromiumArgs: ['--host-resolver-rules=MAP localhost 127.0.0.1'],
   });
 
   it('WebAuthn L3 §7.1 + §7.2 — register a passkey on /account, sign out, sign in with the passkey alone: amr hwk + user', {
     timeout: 120_000,
   }, async () => {
+    const { issuer, appUrl, browser, admin } = site;
     const user = await admin<{ id: string }>('POST', '/admin/users', ALICE);
     const client = await admin<{ client_id: string; client_secret: string }>('POST', '/admin/clients', {
       name: 'Cookie Jar',
@@ -123,18 +102,8 @@ describe.skipIf(!chromiumAvailable())('passkeys in Chromium with a virtual authe
       oidc.ClientSecretBasic(client.client_secret),
       { execute: [oidc.allowInsecureRequests] },
     );
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const nonce = oidc.randomNonce();
-    const authorizationUrl = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: `${appUrl}/callback`,
-      scope: 'openid profile',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      nonce,
-    });
-    await page.goto(authorizationUrl.href);
+    const request = await codeRequest(config, { redirectUri: `${appUrl}/callback`, scope: 'openid profile' });
+    await page.goto(request.url.href);
     await page.waitForURL(`${issuer}/login?**`);
     expect(await page.getAttribute('#username', 'autocomplete')).toBe('username webauthn');
     const passkeyButton = page.getByRole('button', { name: 'Sign in with a passkey' });
@@ -146,9 +115,7 @@ describe.skipIf(!chromiumAvailable())('passkeys in Chromium with a virtual authe
     await page.waitForURL(`${appUrl}/callback?**`);
 
     const tokens = await oidc.authorizationCodeGrant(config, new URL(page.url()), {
-      pkceCodeVerifier: verifier,
-      expectedState: state,
-      expectedNonce: nonce,
+      ...request.checks,
       idTokenExpected: true,
     });
     const claims = tokens.claims();

@@ -9,18 +9,13 @@ import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { decodeJwt } from 'jose';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { requireService } from '../../../packages/server/test/support/requirements.js';
 import { OATHTOOL } from '../../../packages/server/test/support/totp.js';
-import { chromiumAvailable, launchChromium } from '../support/chromium.js';
-import {
-  type CallbackApp,
-  type E2eTessera,
-  PASSWORD,
-  startCallbackApp,
-  startE2eTessera,
-} from '../support/tessera.js';
+import { chromiumAvailable } from '../support/chromium.js';
+import { useE2eSite } from '../support/site.js';
+import { PASSWORD } from '../support/tessera.js';
 
 const available = chromiumAvailable() && requireService('oathtool', existsSync(OATHTOOL));
 
@@ -30,22 +25,17 @@ function oathtool(secret: string, epoch: number): string {
 }
 
 describe.skipIf(!available)('password + TOTP in Chromium (RFC 6238, RFC 8176)', () => {
-  let tessera: E2eTessera;
-  let issuer: string;
-  let app: CallbackApp;
-  let appUrl: string;
-  let browser: Browser;
+  const site = useE2eSite();
   let client: { client_id: string; client_secret: string };
-  const admin = <T>(method: string, path: string, body?: unknown) => tessera.admin<T>(method, path, body);
 
   /** Starts a code flow in the page; returns the PKCE verifier. */
   async function startSignIn(page: Page): Promise<string> {
     const verifier = randomBytes(32).toString('base64url');
-    const url = new URL(`${issuer}/authorize`);
+    const url = new URL(`${site.issuer}/authorize`);
     url.search = new URLSearchParams({
       response_type: 'code',
       client_id: client.client_id,
-      redirect_uri: `${appUrl}/callback`,
+      redirect_uri: `${site.appUrl}/callback`,
       scope: 'openid',
       state: randomBytes(8).toString('hex'),
       code_challenge: createHash('sha256').update(verifier).digest('base64url'),
@@ -59,9 +49,9 @@ describe.skipIf(!available)('password + TOTP in Chromium (RFC 6238, RFC 8176)', 
   }
 
   async function redeem(page: Page, verifier: string) {
-    await page.waitForURL(`${appUrl}/callback**`);
+    await page.waitForURL(`${site.appUrl}/callback**`);
     const code = new URL(page.url()).searchParams.get('code') ?? '';
-    const response = await fetch(`${issuer}/token`, {
+    const response = await fetch(`${site.issuer}/token`, {
       method: 'POST',
       headers: {
         authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
@@ -70,7 +60,7 @@ describe.skipIf(!available)('password + TOTP in Chromium (RFC 6238, RFC 8176)', 
       body: new URLSearchParams({
         grant_type: 'authorization_code',
         code,
-        redirect_uri: `${appUrl}/callback`,
+        redirect_uri: `${site.appUrl}/callback`,
         code_verifier: verifier,
       }),
     });
@@ -78,28 +68,15 @@ describe.skipIf(!available)('password + TOTP in Chromium (RFC 6238, RFC 8176)', 
     return (await response.json()) as { id_token: string };
   }
 
-  beforeAll(async () => {
-    tessera = await startE2eTessera();
-    issuer = tessera.issuer;
-    app = await startCallbackApp();
-    appUrl = app.url;
-    browser = await launchChromium();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    app?.close();
-    await tessera?.close();
-  });
-
   it('sets up TOTP on the account page, then password + code: amr [pwd, otp, mfa]', {
     timeout: 120_000,
   }, async () => {
+    const { browser, admin } = site;
     await admin('POST', '/admin/users', { username: 'alice', password: PASSWORD });
     client = await admin('POST', '/admin/clients', {
       name: 'E2E bank',
       grant_types: ['authorization_code'],
-      redirect_uris: [`${appUrl}/callback`],
+      redirect_uris: [`${site.appUrl}/callback`],
       first_party: true,
     });
 
@@ -108,7 +85,7 @@ describe.skipIf(!available)('password + TOTP in Chromium (RFC 6238, RFC 8176)', 
     const page = await first.newPage();
     const verifier = await startSignIn(page);
     expect(decodeJwt((await redeem(page, verifier)).id_token).amr).toEqual(['pwd']);
-    await page.goto(`${issuer}/account/security/totp`);
+    await page.goto(`${site.issuer}/account/security/totp`);
     await page.click('text=Set up an authenticator app');
     await page.waitForSelector('#totp-qr svg');
     const secret = (await page.textContent('#totp-secret')) ?? '';
