@@ -9,8 +9,9 @@ import { expect, it } from 'vitest';
 import { FORM, form, type TestClient } from '../../server/test/support/clients.js';
 import { Browser, createCodeClient, hiddenFields, PASSWORD } from '../../server/test/support/login.js';
 import type { Verifier, VerifyError } from '../src/index.js';
+import { refusal, codeFlow as signedInTokens } from './support/flows.js';
 import { API, eventually } from './support/tessera.js';
-import { refusal, codeFlow as signedInTokens, useVerifierFixture } from './support/verifiers.js';
+import { useVerifierFixture } from './support/verifiers.js';
 
 const fx = useVerifierFixture({ withUser: true });
 const readyVerifier = () => fx.readyVerifier();

@@ -2,18 +2,9 @@
  * The set-up the revocation tests share: one listening Tessera for the file, the API's own
  * (resource server) client, and verifiers against it that are closed after each test.
  */
-import type { TokenResponse } from '@tessera/protocol';
-import { afterAll, afterEach, beforeAll, expect } from 'vitest';
-import { FORM, form, type TestClient } from '../../../server/test/support/clients.js';
-import {
-  authorizeUrl,
-  type Browser,
-  createUser,
-  pkcePair,
-  REDIRECT_URI,
-  signIn,
-} from '../../../server/test/support/login.js';
-import { createVerifier, type Verifier, type VerifierOptions, VerifyError } from '../../src/index.js';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { createUser } from '../../../server/test/support/login.js';
+import { createVerifier, type Verifier, type VerifierOptions } from '../../src/index.js';
 import { API, createApiServerClient, type RegisteredClient, startTessera, type Tessera } from './tessera.js';
 
 export interface VerifierFixture {
@@ -79,42 +70,4 @@ export function useVerifierFixture(
     },
   };
   return fixture;
-}
-
-/** Authorization code flow with PKCE through the sign-in pages in `browser`; returns the tokens. */
-export async function codeFlow(
-  t: Tessera,
-  client: TestClient,
-  browser: Browser,
-  scope: string,
-): Promise<TokenResponse> {
-  const pkce = pkcePair();
-  const { code } = await signIn(
-    browser,
-    authorizeUrl(client.client, { scope, code_challenge: pkce.challenge, code_challenge_method: 'S256' }),
-    { issuer: t.url },
-  );
-  const response = await t.app.inject({
-    method: 'POST',
-    url: '/token',
-    headers: { ...FORM, authorization: client.basic },
-    payload: form({
-      grant_type: 'authorization_code',
-      code: code ?? '',
-      redirect_uri: REDIRECT_URI,
-      code_verifier: pkce.verifier,
-    }),
-  });
-  expect(response.statusCode, response.body).toBe(200);
-  return response.json<TokenResponse>();
-}
-
-/** The VerifyError `promise` rejects with (fails the test if it resolves or throws anything else). */
-export async function refusal(promise: Promise<unknown>): Promise<VerifyError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(VerifyError);
-  return error as VerifyError;
 }
