@@ -5,81 +5,19 @@
  * ending a session there does the same through the `session` target. The time from the form post
  * to the verifier's refusal is printed (docs/account.md quotes it).
  */
-import type { TokenResponse } from '@tessera/protocol';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { FORM, form, type TestClient } from '../../server/test/support/clients.js';
-import {
-  authorizeUrl,
-  Browser,
-  createCodeClient,
-  createUser,
-  hiddenFields,
-  PASSWORD,
-  pkcePair,
-  REDIRECT_URI,
-  signIn,
-} from '../../server/test/support/login.js';
-import { createVerifier, type Verifier, VerifyError } from '../src/index.js';
-import {
-  API,
-  createApiServerClient,
-  eventually,
-  type RegisteredClient,
-  startTessera,
-  type Tessera,
-} from './support/tessera.js';
+import { Browser, createCodeClient, hiddenFields, PASSWORD } from '../../server/test/support/login.js';
+import type { Verifier, VerifyError } from '../src/index.js';
+import { refusal, codeFlow as signedInTokens } from './support/flows.js';
+import { API, eventually } from './support/tessera.js';
+import { useVerifierFixture } from './support/verifiers.js';
 
-let t: Tessera;
-let api: RegisteredClient;
-const verifiers: Verifier[] = [];
+const fx = useVerifierFixture({ withUser: true });
+const readyVerifier = () => fx.readyVerifier();
 
-beforeAll(async () => {
-  t = await startTessera();
-  api = await createApiServerClient(t);
-  await createUser(t);
-});
-afterEach(async () => {
-  await Promise.all(verifiers.splice(0).map((v) => v.close()));
-});
-afterAll(() => t.close());
-
-async function readyVerifier(): Promise<Verifier> {
-  const verifier = createVerifier({
-    issuer: t.url,
-    audience: API,
-    client: { clientId: api.clientId, clientSecret: api.clientSecret },
-    now: () => t.clock.now(),
-    revocations: { minReconnectDelay: 0.02, maxReconnectDelay: 0.1 },
-  });
-  verifiers.push(verifier);
-  await verifier.ready();
-  return verifier;
-}
-
-async function codeFlow(client: TestClient, browser: Browser): Promise<TokenResponse> {
-  const pkce = pkcePair();
-  const { code } = await signIn(
-    browser,
-    authorizeUrl(client.client, {
-      scope: 'openid offline_access cookies:read',
-      code_challenge: pkce.challenge,
-      code_challenge_method: 'S256',
-    }),
-    { issuer: t.url },
-  );
-  const response = await t.app.inject({
-    method: 'POST',
-    url: '/token',
-    headers: { ...FORM, authorization: client.basic },
-    payload: form({
-      grant_type: 'authorization_code',
-      code: code ?? '',
-      redirect_uri: REDIRECT_URI,
-      code_verifier: pkce.verifier,
-    }),
-  });
-  expect(response.statusCode, response.body).toBe(200);
-  return response.json<TokenResponse>();
+function codeFlow(client: TestClient, browser: Browser) {
+  return signedInTokens(fx.t, client, browser, 'openid offline_access cookies:read');
 }
 
 /** Posts one of the account page's forms (the one whose hidden `name` field has `value`). */
@@ -90,26 +28,21 @@ async function postAccountForm(browser: Browser, action: string, name: string, v
   return browser.post(action, { csrf_token: hiddenFields(page.body).csrf_token ?? '', [name]: value });
 }
 
-async function refused(verifier: Verifier, token: string): Promise<VerifyError> {
-  const error = await verifier.verify(`Bearer ${token}`).then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(VerifyError);
-  return error as VerifyError;
+function refused(verifier: Verifier, token: string): Promise<VerifyError> {
+  return refusal(verifier.verify(`Bearer ${token}`));
 }
 
 it.each(['jwt', 'opaque'] as const)(
   'RFC 7009 §2 / DESIGN §5 — %s: revoking a connected application on /account makes its access token fail at the verifier',
   async (format) => {
     const verifier = await readyVerifier();
-    const client = await createCodeClient(t, {
+    const client = await createCodeClient(fx.t, {
       name: `Cookie Jar (${format})`,
       scope: ['cookies:read'],
       audiences: [API],
       tokenFormat: format,
     });
-    const browser = new Browser(t);
+    const browser = new Browser(fx.t);
     const tokens = await codeFlow(client, browser);
     expect((await verifier.verify(`Bearer ${tokens.access_token}`)).tokenType).toBe(format);
     const before = verifier.status().revocations.lastEventId;
@@ -123,7 +56,7 @@ it.each(['jwt', 'opaque'] as const)(
     console.info(`[measure] account revoke → verifier refusal (${format}): ${elapsed.toFixed(0)} ms`);
     expect(error.code).toBe('invalid_token');
     // The refresh token is dead too, and the application is gone from the page.
-    const refresh = await t.app.inject({
+    const refresh = await fx.t.app.inject({
       method: 'POST',
       url: '/token',
       headers: { ...FORM, authorization: client.basic },
@@ -136,15 +69,15 @@ it.each(['jwt', 'opaque'] as const)(
 
 it('OpenID Connect Core §2 sid — ending a session on /account makes its access tokens fail at the verifier', async () => {
   const verifier = await readyVerifier();
-  const client = await createCodeClient(t, { scope: ['cookies:read'], audiences: [API] });
-  const known = new Set((await t.store.listSessions({})).items.map((session) => session.id));
-  const phone = new Browser(t);
+  const client = await createCodeClient(fx.t, { scope: ['cookies:read'], audiences: [API] });
+  const known = new Set((await fx.t.store.listSessions({})).items.map((session) => session.id));
+  const phone = new Browser(fx.t);
   const tokens = await codeFlow(client, phone);
-  const phoneSession = (await t.store.listSessions({})).items.find((session) => !known.has(session.id));
+  const phoneSession = (await fx.t.store.listSessions({})).items.find((session) => !known.has(session.id));
   expect(phoneSession).toBeDefined();
   await verifier.verify(`Bearer ${tokens.access_token}`);
   // The person, on another browser, signs in to the account page and ends the phone's session.
-  const laptop = new Browser(t);
+  const laptop = new Browser(fx.t);
   const signInPage = await laptop.get('/account/login');
   const signedIn = await laptop.post('/account/login', {
     csrf_token: hiddenFields(signInPage.body).csrf_token ?? '',

@@ -11,17 +11,10 @@ import type { TokenUseAction, TokenUseAssessment } from '@tessera/risk';
 import { decodeJwt } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FORM, form, type TestClient } from '../../server/test/support/clients.js';
-import {
-  authorizeUrl,
-  Browser,
-  createCodeClient,
-  createUser,
-  pkcePair,
-  REDIRECT_URI,
-  signIn,
-} from '../../server/test/support/login.js';
+import { Browser, createCodeClient, createUser } from '../../server/test/support/login.js';
 import { waitFor } from '../../server/test/support/wait-for.js';
 import { createVerifier, type RequestView, type Verifier, VerifyError } from '../src/index.js';
+import { refusal, codeFlow as signedInTokens } from './support/flows.js';
 import {
   API,
   createApiServerClient,
@@ -81,34 +74,12 @@ async function readyVerifier(
 }
 
 /** Authorization code flow with PKCE; the token request comes from HOME with CHROME's UA. */
-async function codeFlow(
+function codeFlow(
   client: TestClient,
   scope = 'openid cookies:read',
   server: Tessera = t,
 ): Promise<TokenResponse> {
-  const pkce = pkcePair();
-  const { code } = await signIn(
-    new Browser(server),
-    authorizeUrl(client.client, {
-      scope,
-      code_challenge: pkce.challenge,
-      code_challenge_method: 'S256',
-    }),
-    { issuer: server.url },
-  );
-  const response = await server.app.inject({
-    method: 'POST',
-    url: '/token',
-    headers: { ...FORM, authorization: client.basic, 'user-agent': CHROME },
-    payload: form({
-      grant_type: 'authorization_code',
-      code: code ?? '',
-      redirect_uri: REDIRECT_URI,
-      code_verifier: pkce.verifier,
-    }),
-  });
-  expect(response.statusCode, response.body).toBe(200);
-  return response.json<TokenResponse>();
+  return signedInTokens(server, client, new Browser(server), scope, { 'user-agent': CHROME });
 }
 
 function request(token: string, ip: string, userAgent = CHROME): RequestView {
@@ -118,15 +89,6 @@ function request(token: string, ip: string, userAgent = CHROME): RequestView {
     'x-client-ip': ip,
   };
   return { method: 'GET', header: (name) => headers[name] };
-}
-
-async function refusal(promise: Promise<unknown>): Promise<VerifyError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(VerifyError);
-  return error as VerifyError;
 }
 
 async function signedInToken(tokenFormat: 'jwt' | 'opaque' = 'jwt'): Promise<string> {

@@ -13,7 +13,8 @@ import {
   dpopProof,
   type ProofOptions,
 } from '../../server/test/support/dpop.js';
-import { createVerifier, type Verifier, VerifyError } from '../src/index.js';
+import { createVerifier, type Verifier } from '../src/index.js';
+import { refusal } from './support/flows.js';
 import {
   API,
   createApiServerClient,
@@ -62,15 +63,6 @@ function request(
 
 function proofFor(token: string, options: ProofOptions = {}, k: DpopKey = key): Promise<string> {
   return dpopProof(k, { htm: 'GET', htu: URL_, iat: t.clock.now(), accessToken: token, ...options });
-}
-
-async function refusal(promise: Promise<unknown>): Promise<VerifyError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(VerifyError);
-  return error as VerifyError;
 }
 
 beforeAll(async () => {

@@ -6,60 +6,23 @@
  * or never saw them.
  */
 import type { TokenResponse } from '@tessera/protocol';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FORM, form, type TestClient } from '../../server/test/support/clients.js';
-import {
-  authorizeUrl,
-  Browser,
-  createCodeClient,
-  createUser,
-  pkcePair,
-  REDIRECT_URI,
-  signIn,
-} from '../../server/test/support/login.js';
-import { createVerifier, type Verifier, VerifyError } from '../src/index.js';
-import {
-  API,
-  createApiServerClient,
-  eventually,
-  type RegisteredClient,
-  startTessera,
-  type Tessera,
-} from './support/tessera.js';
+import { Browser, createCodeClient } from '../../server/test/support/login.js';
+import type { Verifier } from '../src/index.js';
+import { refusal, codeFlow as signedInTokens } from './support/flows.js';
+import { API, eventually } from './support/tessera.js';
+import { useVerifierFixture } from './support/verifiers.js';
 
-let t: Tessera;
-let api: RegisteredClient;
-const verifiers: Verifier[] = [];
-
-beforeAll(async () => {
-  t = await startTessera();
-  api = await createApiServerClient(t);
-  await createUser(t);
-});
-afterEach(async () => {
-  await Promise.all(verifiers.splice(0).map((v) => v.close()));
-});
-afterAll(() => t.close());
-
-async function readyVerifier(): Promise<Verifier> {
-  const verifier = createVerifier({
-    issuer: t.url,
-    audience: API,
-    client: { clientId: api.clientId, clientSecret: api.clientSecret },
-    now: () => t.clock.now(),
-    revocations: { minReconnectDelay: 0.02, maxReconnectDelay: 0.1 },
-  });
-  verifiers.push(verifier);
-  await verifier.ready();
-  return verifier;
-}
+const fx = useVerifierFixture({ withUser: true });
+const readyVerifier = () => fx.readyVerifier();
 
 function appClient(format: 'jwt' | 'opaque'): Promise<TestClient> {
-  return createCodeClient(t, { scope: ['cookies:read'], audiences: [API], tokenFormat: format });
+  return createCodeClient(fx.t, { scope: ['cookies:read'], audiences: [API], tokenFormat: format });
 }
 
 function tokenRequest(client: TestClient, params: Record<string, string>) {
-  return t.app.inject({
+  return fx.t.app.inject({
     method: 'POST',
     url: '/token',
     headers: { ...FORM, authorization: client.basic },
@@ -68,45 +31,19 @@ function tokenRequest(client: TestClient, params: Record<string, string>) {
 }
 
 /** Authorization code flow with PKCE through the sign-in pages; returns the token response. */
-async function codeFlow(
-  client: TestClient,
-  scope: string,
-  browser = new Browser(t),
-): Promise<TokenResponse & { browser: Browser }> {
-  const pkce = pkcePair();
-  const { code } = await signIn(
-    browser,
-    authorizeUrl(client.client, { scope, code_challenge: pkce.challenge, code_challenge_method: 'S256' }),
-    { issuer: t.url },
-  );
-  const response = await tokenRequest(client, {
-    grant_type: 'authorization_code',
-    code: code ?? '',
-    redirect_uri: REDIRECT_URI,
-    code_verifier: pkce.verifier,
-  });
-  expect(response.statusCode, response.body).toBe(200);
-  return Object.assign(response.json<TokenResponse>(), { browser });
+function codeFlow(client: TestClient, scope: string, browser = new Browser(fx.t)) {
+  return signedInTokens(fx.t, client, browser, scope);
 }
 
 async function introspect(token: string): Promise<Record<string, unknown>> {
-  const response = await t.app.inject({
+  const response = await fx.t.app.inject({
     method: 'POST',
     url: '/introspect',
-    headers: { ...FORM, authorization: api.basic },
+    headers: { ...FORM, authorization: fx.api.basic },
     payload: form({ token }),
   });
   expect(response.statusCode, response.body).toBe(200);
   return response.json();
-}
-
-async function refusal(promise: Promise<unknown>): Promise<VerifyError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(VerifyError);
-  return error as VerifyError;
 }
 
 /** Waits (event-driven, bounded only against a hang) until the stream delivered a newer event. */
@@ -139,7 +76,7 @@ describe.each(['jwt', 'opaque'] as const)(
       const second = rotated.json<TokenResponse>();
 
       const before = verifier.status().revocations.lastEventId;
-      t.clock.advance(11); // past refreshTokens.reuseGrace (10 s): a replay, not a lost response
+      fx.t.clock.advance(11); // past refreshTokens.reuseGrace (10 s): a replay, not a lost response
       const replay = await tokenRequest(client, {
         grant_type: 'refresh_token',
         refresh_token: first.refresh_token ?? '',
@@ -166,7 +103,7 @@ describe.each(['jwt', 'opaque'] as const)(
     it('issue 11 item 4 / OIDC RP-Initiated Logout §2 — sign-in without offline_access, logout → introspection says inactive and the verifier refuses, cached and uncached', async () => {
       const verifier = await readyVerifier();
       const client = await appClient(format);
-      const browser = new Browser(t);
+      const browser = new Browser(fx.t);
       const first = await codeFlow(client, 'openid cookies:read', browser);
       // A second authorization in the same browser session: same `sid`, never shown to the verifier.
       const second = await codeFlow(client, 'openid cookies:read', browser);
@@ -194,17 +131,17 @@ describe.each(['jwt', 'opaque'] as const)(
     it('issue 11 item 7 — revoking the consent of a user to a client → the verifier refuses the tokens of that client for that user, cached and uncached', async () => {
       const verifier = await readyVerifier();
       const client = await appClient(format);
-      const browser = new Browser(t);
+      const browser = new Browser(fx.t);
       const first = await codeFlow(client, 'openid offline_access cookies:read', browser);
       const second = await codeFlow(client, 'openid offline_access cookies:read', browser);
       await verifier.verify(`Bearer ${first.access_token}`);
-      const user = await t.store.findUserByUsername('alice');
+      const user = await fx.t.store.findUserByUsername('alice');
 
       const before = verifier.status().revocations.lastEventId;
-      const revoked = await t.app.inject({
+      const revoked = await fx.t.app.inject({
         method: 'DELETE',
         url: `/admin/users/${user?.id}/consents/${client.id}`,
-        headers: t.adminHeaders,
+        headers: fx.t.adminHeaders,
       });
       expect(revoked.statusCode, revoked.body).toBe(204);
       await nextEvent(verifier, before);

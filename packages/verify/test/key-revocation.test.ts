@@ -6,7 +6,8 @@
  */
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createVerifier, type Verifier, VerifyError } from '../src/index.js';
+import { createVerifier, type Verifier } from '../src/index.js';
+import { refusal } from './support/flows.js';
 import {
   API,
   createApiServerClient,
@@ -39,15 +40,6 @@ afterAll(async () => {
   await verifier.close();
   await t.close();
 });
-
-async function refusal(promise: Promise<unknown>): Promise<VerifyError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(VerifyError);
-  return error as VerifyError;
-}
 
 describe('@tessera/verify and a pulled signing key (issue 11 item 8)', () => {
   it('issue 11 item 8 — tokens of a pulled key are refused, cached or not, though the verifier still holds the key in its JWKS', async () => {

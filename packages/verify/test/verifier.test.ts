@@ -5,7 +5,8 @@
  */
 import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createVerifier, type Verifier, type VerifierOptions, VerifyError } from '../src/index.js';
+import { createVerifier, type Verifier, type VerifierOptions } from '../src/index.js';
+import { refusal } from './support/flows.js';
 import {
   API,
   createApiServerClient,
@@ -42,15 +43,6 @@ function verifierFor(options: Partial<VerifierOptions> = {}): Verifier {
   });
   verifiers.push(verifier);
   return verifier;
-}
-
-async function refusal(promise: Promise<unknown>): Promise<VerifyError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(VerifyError);
-  return error as VerifyError;
 }
 
 /** A fetch that counts requests per path and can hold the revocation stream back (an outage). */

@@ -5,7 +5,7 @@
  * browser got from the BFF (draft-ietf-oauth-browser-based-apps §6.1: tokens stay in the BFF).
  */
 import { createServer, type Server } from 'node:http';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBffWebApp } from '../../../examples/bff-web/src/app.js';
 import {
@@ -15,28 +15,13 @@ import {
 } from '../../../packages/client/test/support/tessera.js';
 import { createTestClient } from '../../../packages/server/test/support/clients.js';
 import { createCodeClient, createUser, PASSWORD } from '../../../packages/server/test/support/login.js';
-import {
-  CHROMIUM_PATH,
-  isChromiumInstalled,
-  requireService,
-} from '../../../packages/server/test/support/requirements.js';
+import { chromiumAvailable, launchChromium } from '../support/chromium.js';
 import { type CookieJar, startCookieJar } from './support/cookie-jar.js';
 
-const chromiumAvailable = requireService('Chromium', isChromiumInstalled());
 const API_RESOURCE = 'https://cookies.example';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 // A real browser and argon2 password checks: generous timeouts (never timed assertions).
-describe.skipIf(!chromiumAvailable)('examples/bff-web in Chromium', { timeout: 60_000 }, () => {
+describe.skipIf(!chromiumAvailable())('examples/bff-web in Chromium', { timeout: 60_000 }, () => {
   let tessera: ListeningTessera;
   let api: CookieJar;
   let server: Server;
@@ -89,7 +74,7 @@ describe.skipIf(!chromiumAvailable)('examples/bff-web in Chromium', { timeout: 6
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(port, '127.0.0.1', () => resolve(s));
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage();
     page.on('response', async (response) => {
       if (new URL(response.url()).origin === base && response.status() < 300) {

@@ -6,95 +6,35 @@
  */
 import type { DeviceCode } from '@tessera/client';
 import { deviceAuthorization } from '@tessera/client';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../packages/server/src/config/load.js';
-import { createLogger } from '../../../packages/server/src/log.js';
-import { createRuntime, type Runtime } from '../../../packages/server/src/main.js';
-import { freePort } from '../../../packages/server/test/support/listening.js';
-import {
-  CHROMIUM_PATH,
-  isChromiumInstalled,
-  requireService,
-} from '../../../packages/server/test/support/requirements.js';
+import { chromiumAvailable, launchChromium } from '../support/chromium.js';
+import { ALICE, type E2eTessera, PASSWORD, startE2eTessera } from '../support/tessera.js';
 
-const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdefghijklmnopqrstuvwxyz';
-const MASTER_KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
-const PASSWORD = 'a long enough passphrase';
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
-const available = requireService('Chromium', isChromiumInstalled());
-
-describe.skipIf(!available)('device flow: @tessera/client polling, Chromium approving', () => {
-  let runtime: Runtime;
+describe.skipIf(!chromiumAvailable())('device flow: @tessera/client polling, Chromium approving', () => {
+  let tessera: E2eTessera;
   let issuer: string;
   let browser: Browser;
-
-  async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(issuer + path, {
-      method,
-      headers: {
-        authorization: `Bearer ${ADMIN_TOKEN}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    if (!response.ok) {
-      throw new Error(`${method} ${path}: ${response.status} ${text}`);
-    }
-    return JSON.parse(text) as T;
-  }
+  const admin = <T>(method: string, path: string, body?: unknown) => tessera.admin<T>(method, path, body);
 
   beforeAll(async () => {
-    const port = await freePort();
-    issuer = `http://127.0.0.1:${port}`;
-    const config = loadConfig({
-      env: {},
-      overrides: {
-        dev: true,
-        issuer,
-        host: '127.0.0.1',
-        port,
-        'database.url': ':memory:',
-        masterKey: MASTER_KEY,
-        adminToken: ADMIN_TOKEN,
-        'log.level': 'silent',
-        // One-second polls keep the test short; the interval logic has its own tests.
-        'device.interval': 1,
-      },
-    });
-    runtime = await createRuntime(config, { logger: createLogger({ level: 'silent' }) });
-    await runtime.app.listen({ host: '127.0.0.1', port });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    // One-second polls keep the test short; the interval logic has its own tests.
+    tessera = await startE2eTessera({ overrides: { 'device.interval': 1 } });
+    issuer = tessera.issuer;
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    await runtime?.close();
+    await tessera?.close();
   });
 
   it('RFC 8628 §3.3–3.5 — enter the code in Chromium, sign in, approve; the polling device gets tokens', {
     timeout: 120_000,
   }, async () => {
-    await admin('POST', '/admin/users', {
-      username: 'alice',
-      password: PASSWORD,
-      email: 'alice@example.com',
-      name: 'Alice',
-    });
+    await admin('POST', '/admin/users', ALICE);
     const client = await admin<{ client_id: string }>('POST', '/admin/clients', {
       name: 'Living Room TV',
       grant_types: [DEVICE_GRANT, 'refresh_token'],

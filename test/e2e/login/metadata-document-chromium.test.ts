@@ -7,36 +7,31 @@
  */
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import * as oidc from 'openid-client';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../packages/server/src/config/load.js';
-import { createLogger } from '../../../packages/server/src/log.js';
-import { createRuntime, type Runtime } from '../../../packages/server/src/main.js';
-import { freePort } from '../../../packages/server/test/support/listening.js';
+import { chromiumAvailable, launchChromium } from '../support/chromium.js';
+import { codeRequest } from '../support/openid.js';
 import {
-  CHROMIUM_PATH,
-  isChromiumInstalled,
-  requireService,
-} from '../../../packages/server/test/support/requirements.js';
+  ALICE,
+  type CallbackApp,
+  type E2eTessera,
+  PASSWORD,
+  startCallbackApp,
+  startE2eTessera,
+} from '../support/tessera.js';
 
-const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdefghijklmnopqrstuvwxyz';
-const MASTER_KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
-const PASSWORD = 'a long enough passphrase';
 const TLS = '../../../packages/server/test/fixtures/tls/';
 const CERT = fileURLToPath(new URL(`${TLS}cert.pem`, import.meta.url));
 const KEY = fileURLToPath(new URL(`${TLS}key.pem`, import.meta.url));
 
-const available = requireService('Chromium', isChromiumInstalled());
-
-describe.skipIf(!available)('a Client ID Metadata Document client in Chromium', () => {
-  let runtime: Runtime;
+describe.skipIf(!chromiumAvailable())('a Client ID Metadata Document client in Chromium', () => {
+  let tessera: E2eTessera;
   let issuer: string;
-  let app: Server;
+  let app: CallbackApp;
   let appUrl: string;
   let documents: HttpsServer;
   let clientId: string;
@@ -44,12 +39,8 @@ describe.skipIf(!available)('a Client ID Metadata Document client in Chromium', 
 
   beforeAll(async () => {
     // The client's own callback endpoint: it only has to exist for the browser to land on.
-    app = createServer((_request, response) => {
-      response.writeHead(200, { 'content-type': 'text/plain' }).end('back at the agent');
-    });
-    app.listen(0, '127.0.0.1');
-    await once(app, 'listening');
-    appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+    app = await startCallbackApp('back at the agent');
+    appUrl = app.url;
 
     documents = createHttpsServer(
       { cert: readFileSync(CERT), key: readFileSync(KEY) },
@@ -73,52 +64,18 @@ describe.skipIf(!available)('a Client ID Metadata Document client in Chromium', 
     await once(documents, 'listening');
     clientId = `https://127.0.0.1:${(documents.address() as AddressInfo).port}/agent/client.json`;
 
-    const port = await freePort();
-    issuer = `http://127.0.0.1:${port}`;
-    const config = loadConfig({
-      env: {},
+    tessera = await startE2eTessera({
       overrides: {
-        dev: true,
-        issuer,
-        host: '127.0.0.1',
-        port,
-        'database.url': ':memory:',
-        masterKey: MASTER_KEY,
-        adminToken: ADMIN_TOKEN,
-        'log.level': 'silent',
         'clients.metadataDocuments': true,
         'clients.allowPrivateJwksUri': true,
         'clients.fetchCaFile': CERT,
         'clients.unregisteredScope': 'openid profile',
       },
     });
-    runtime = await createRuntime(config, { logger: createLogger({ level: 'silent' }) });
-    await runtime.app.listen({ host: '127.0.0.1', port });
-    const created = await fetch(`${issuer}/admin/users`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        username: 'alice',
-        password: PASSWORD,
-        email: 'alice@example.com',
-        name: 'Alice',
-      }),
-    });
-    expect(created.status).toBe(201);
+    issuer = tessera.issuer;
+    await tessera.admin('POST', '/admin/users', ALICE);
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
@@ -126,7 +83,7 @@ describe.skipIf(!available)('a Client ID Metadata Document client in Chromium', 
     app?.close();
     documents?.closeAllConnections();
     documents?.close();
-    await runtime?.close();
+    await tessera?.close();
   });
 
   it('draft §4 — never registered, the client gets tokens; consent names it with its origin', {
@@ -137,18 +94,14 @@ describe.skipIf(!available)('a Client ID Metadata Document client in Chromium', 
     });
     expect(config.serverMetadata().client_id_metadata_document_supported).toBe(true);
 
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const authorizationUrl = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: `${appUrl}/callback`,
+    const request = await codeRequest(config, {
+      redirectUri: `${appUrl}/callback`,
       scope: 'openid profile',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
+      nonce: false,
     });
 
     const page = await (await browser.newContext()).newPage();
-    await page.goto(authorizationUrl.href);
+    await page.goto(request.url.href);
     await page.getByLabel('Username').fill('alice');
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
@@ -157,10 +110,7 @@ describe.skipIf(!available)('a Client ID Metadata Document client in Chromium', 
     await page.getByRole('button', { name: 'Allow' }).click();
     await page.waitForURL(`${appUrl}/callback?**`);
 
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(page.url()), {
-      pkceCodeVerifier: verifier,
-      expectedState: state,
-    });
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(page.url()), request.checks);
     expect(tokens.claims()?.aud).toBe(clientId);
     expect(tokens.access_token).toBeTruthy();
   });

@@ -5,109 +5,22 @@
  * consent pages. Nothing is mocked: discovery, JWKS, ID-token validation, `iss` (RFC 9207) and
  * state/nonce checks are openid-client's own.
  */
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
-import { type Browser, chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../packages/server/src/config/load.js';
-import { createLogger } from '../../../packages/server/src/log.js';
-import { createRuntime, type Runtime } from '../../../packages/server/src/main.js';
-import { freePort } from '../../../packages/server/test/support/listening.js';
-import {
-  CHROMIUM_PATH,
-  isChromiumInstalled,
-  requireService,
-} from '../../../packages/server/test/support/requirements.js';
+import { describe, expect, it } from 'vitest';
+import { chromiumAvailable } from '../support/chromium.js';
+import { codeRequest } from '../support/openid.js';
+import { useE2eSite } from '../support/site.js';
+import { ALICE, PASSWORD } from '../support/tessera.js';
 
-const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdefghijklmnopqrstuvwxyz';
-const MASTER_KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
-const PASSWORD = 'a long enough passphrase';
-
-const available = requireService('Chromium', isChromiumInstalled());
-
-describe.skipIf(!available)('openid-client + Chromium against a listening Tessera', () => {
-  let runtime: Runtime;
-  let issuer: string;
-  let app: Server;
-  let appUrl: string;
-  let browser: Browser;
-
-  async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(issuer + path, {
-      method,
-      headers: {
-        authorization: `Bearer ${ADMIN_TOKEN}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    if (!response.ok) {
-      throw new Error(`${method} ${path}: ${response.status} ${text}`);
-    }
-    return JSON.parse(text) as T;
-  }
-
-  beforeAll(async () => {
-    const port = await freePort();
-    issuer = `http://127.0.0.1:${port}`;
-    const config = loadConfig({
-      env: {},
-      overrides: {
-        dev: true,
-        issuer,
-        host: '127.0.0.1',
-        port,
-        'database.url': ':memory:',
-        masterKey: MASTER_KEY,
-        adminToken: ADMIN_TOKEN,
-        'log.level': 'silent',
-      },
-    });
-    runtime = await createRuntime(config, { logger: createLogger({ level: 'silent' }) });
-    await runtime.app.listen({ host: '127.0.0.1', port });
-
-    // The relying party's own callback endpoint: it only has to exist for the browser to land on.
-    app = createServer((_request, response) => {
-      response.writeHead(200, { 'content-type': 'text/plain' }).end('back at the app');
-    });
-    app.listen(0, '127.0.0.1');
-    await once(app, 'listening');
-    appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
-
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-    });
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    app?.close();
-    await runtime?.close();
-  });
+describe.skipIf(!chromiumAvailable())('openid-client + Chromium against a listening Tessera', () => {
+  const site = useE2eSite();
 
   // A real browser on a shared machine: generous bounds, no timing assertions.
   it('authorization code + PKCE + refresh + userinfo + logout, with the login page in Chromium', {
     timeout: 120_000,
   }, async () => {
-    const user = await admin<{ id: string }>('POST', '/admin/users', {
-      username: 'alice',
-      password: PASSWORD,
-      email: 'alice@example.com',
-      name: 'Alice',
-    });
+    const { issuer, appUrl, browser, admin } = site;
+    const user = await admin<{ id: string }>('POST', '/admin/users', ALICE);
     const client = await admin<{ client_id: string; client_secret: string }>('POST', '/admin/clients', {
       name: 'E2E web app',
       grant_types: ['authorization_code', 'refresh_token'],
@@ -127,21 +40,14 @@ describe.skipIf(!available)('openid-client + Chromium against a listening Tesser
     );
     expect(config.serverMetadata().authorization_response_iss_parameter_supported).toBe(true);
 
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const nonce = oidc.randomNonce();
-    const authorizationUrl = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: `${appUrl}/callback`,
+    const request = await codeRequest(config, {
+      redirectUri: `${appUrl}/callback`,
       scope: 'openid profile email offline_access',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      nonce,
     });
 
     const context = await browser.newContext();
     const page = await context.newPage();
-    await page.goto(authorizationUrl.href);
+    await page.goto(request.url.href);
     await page.getByLabel('Username').fill('alice');
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
@@ -154,9 +60,7 @@ describe.skipIf(!available)('openid-client + Chromium against a listening Tesser
 
     // openid-client checks state, iss (RFC 9207), PKCE, the ID token signature, nonce, aud, azp, at_hash.
     const tokens = await oidc.authorizationCodeGrant(config, callback, {
-      pkceCodeVerifier: verifier,
-      expectedState: state,
-      expectedNonce: nonce,
+      ...request.checks,
       idTokenExpected: true,
     });
     const claims = tokens.claims();

@@ -8,112 +8,29 @@
  * in to an application with the passkey alone; openid-client checks the ID token, whose `amr` says
  * `hwk` and `user` (RFC 8176) and whose `acr` is phishing-resistant. Screenshots go to docs/img/.
  */
-import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import * as oidc from 'openid-client';
-import { type Browser, chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../packages/server/src/config/load.js';
-import { createLogger } from '../../../packages/server/src/log.js';
-import { createRuntime, type Runtime } from '../../../packages/server/src/main.js';
-import { freePort } from '../../../packages/server/test/support/listening.js';
-import {
-  CHROMIUM_PATH,
-  isChromiumInstalled,
-  requireService,
-} from '../../../packages/server/test/support/requirements.js';
+import { describe, expect, it } from 'vitest';
+import { chromiumAvailable } from '../support/chromium.js';
+import { codeRequest } from '../support/openid.js';
+import { useE2eSite } from '../support/site.js';
+import { ALICE, PASSWORD } from '../support/tessera.js';
 
-const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdefghijklmnopqrstuvwxyz';
-const MASTER_KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
-const PASSWORD = 'a long enough passphrase';
 const IMAGES = join(import.meta.dirname, '..', '..', '..', 'docs', 'img');
 
-const available = requireService('Chromium', isChromiumInstalled());
-
-describe.skipIf(!available)('passkeys in Chromium with a virtual authenticator', () => {
-  let runtime: Runtime;
-  let issuer: string;
-  let app: Server;
-  let appUrl: string;
-  let browser: Browser;
-
-  async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(issuer + path, {
-      method,
-      headers: {
-        authorization: `Bearer ${ADMIN_TOKEN}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    if (!response.ok) {
-      throw new Error(`${method} ${path}: ${response.status} ${text}`);
-    }
-    return JSON.parse(text) as T;
-  }
-
-  beforeAll(async () => {
-    const port = await freePort();
-    issuer = `http://localhost:${port}`;
-    const config = loadConfig({
-      env: {},
-      overrides: {
-        dev: true,
-        issuer,
-        host: '127.0.0.1',
-        port,
-        'database.url': ':memory:',
-        masterKey: MASTER_KEY,
-        adminToken: ADMIN_TOKEN,
-        'log.level': 'silent',
-      },
-    });
-    runtime = await createRuntime(config, { logger: createLogger({ level: 'silent' }) });
-    await runtime.app.listen({ host: '127.0.0.1', port });
-
-    app = createServer((_request, response) => {
-      response.writeHead(200, { 'content-type': 'text/plain' }).end('back at the app');
-    });
-    app.listen(0, '127.0.0.1');
-    await once(app, 'listening');
-    appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
-
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        // `localhost` is the loopback the server listens on.
-        '--host-resolver-rules=MAP localhost 127.0.0.1',
-      ],
-    });
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    app?.close();
-    await runtime?.close();
+describe.skipIf(!chromiumAvailable())('passkeys in Chromium with a virtual authenticator', () => {
+  const site = useE2eSite({
+    hostname: 'localhost',
+    // `localhost` is the loopback the server listens on.
+    chromiumArgs: ['--host-resolver-rules=MAP localhost 127.0.0.1'],
   });
 
   it('WebAuthn L3 §7.1 + §7.2 — register a passkey on /account, sign out, sign in with the passkey alone: amr hwk + user', {
     timeout: 120_000,
   }, async () => {
-    const user = await admin<{ id: string }>('POST', '/admin/users', {
-      username: 'alice',
-      password: PASSWORD,
-      email: 'alice@example.com',
-      name: 'Alice',
-    });
+    const { issuer, appUrl, browser, admin } = site;
+    const user = await admin<{ id: string }>('POST', '/admin/users', ALICE);
     const client = await admin<{ client_id: string; client_secret: string }>('POST', '/admin/clients', {
       name: 'Cookie Jar',
       grant_types: ['authorization_code', 'refresh_token'],
@@ -185,18 +102,8 @@ describe.skipIf(!available)('passkeys in Chromium with a virtual authenticator',
       oidc.ClientSecretBasic(client.client_secret),
       { execute: [oidc.allowInsecureRequests] },
     );
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const nonce = oidc.randomNonce();
-    const authorizationUrl = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: `${appUrl}/callback`,
-      scope: 'openid profile',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      nonce,
-    });
-    await page.goto(authorizationUrl.href);
+    const request = await codeRequest(config, { redirectUri: `${appUrl}/callback`, scope: 'openid profile' });
+    await page.goto(request.url.href);
     await page.waitForURL(`${issuer}/login?**`);
     expect(await page.getAttribute('#username', 'autocomplete')).toBe('username webauthn');
     const passkeyButton = page.getByRole('button', { name: 'Sign in with a passkey' });
@@ -208,9 +115,7 @@ describe.skipIf(!available)('passkeys in Chromium with a virtual authenticator',
     await page.waitForURL(`${appUrl}/callback?**`);
 
     const tokens = await oidc.authorizationCodeGrant(config, new URL(page.url()), {
-      pkceCodeVerifier: verifier,
-      expectedState: state,
-      expectedNonce: nonce,
+      ...request.checks,
       idTokenExpected: true,
     });
     const claims = tokens.claims();

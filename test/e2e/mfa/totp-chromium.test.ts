@@ -7,32 +7,20 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { existsSync, mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../packages/server/src/config/load.js';
-import { createLogger } from '../../../packages/server/src/log.js';
-import { createRuntime, type Runtime } from '../../../packages/server/src/main.js';
-import { freePort } from '../../../packages/server/test/support/listening.js';
-import {
-  CHROMIUM_PATH,
-  isChromiumInstalled,
-  requireService,
-} from '../../../packages/server/test/support/requirements.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { requireService } from '../../../packages/server/test/support/requirements.js';
 import { OATHTOOL } from '../../../packages/server/test/support/totp.js';
+import { chromiumAvailable } from '../support/chromium.js';
+import { useE2eSite } from '../support/site.js';
+import { PASSWORD } from '../support/tessera.js';
 
-const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdefghijklmnopqrstuvwxyz';
-const MASTER_KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
-const PASSWORD = 'a long enough passphrase';
 const IMAGES = join(import.meta.dirname, '..', '..', '..', 'docs', 'img');
 
-const available =
-  requireService('Chromium', isChromiumInstalled()) && requireService('oathtool', existsSync(OATHTOOL));
+const available = chromiumAvailable() && requireService('oathtool', existsSync(OATHTOOL));
 
 /** RFC 6238 code for `secret` at `epoch`, by oathtool (never by the code under test). */
 function oathtool(secret: string, epoch: number): string {
@@ -40,37 +28,17 @@ function oathtool(secret: string, epoch: number): string {
 }
 
 describe.skipIf(!available)('password + TOTP in Chromium (RFC 6238, RFC 8176)', () => {
-  let runtime: Runtime;
-  let issuer: string;
-  let app: Server;
-  let appUrl: string;
-  let browser: Browser;
+  const site = useE2eSite();
   let client: { client_id: string; client_secret: string };
-
-  async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(issuer + path, {
-      method,
-      headers: {
-        authorization: `Bearer ${ADMIN_TOKEN}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    if (!response.ok) {
-      throw new Error(`${method} ${path}: ${response.status} ${text}`);
-    }
-    return JSON.parse(text) as T;
-  }
 
   /** Starts a code flow in the page; returns the PKCE verifier. */
   async function startSignIn(page: Page): Promise<string> {
     const verifier = randomBytes(32).toString('base64url');
-    const url = new URL(`${issuer}/authorize`);
+    const url = new URL(`${site.issuer}/authorize`);
     url.search = new URLSearchParams({
       response_type: 'code',
       client_id: client.client_id,
-      redirect_uri: `${appUrl}/callback`,
+      redirect_uri: `${site.appUrl}/callback`,
       scope: 'openid',
       state: randomBytes(8).toString('hex'),
       code_challenge: createHash('sha256').update(verifier).digest('base64url'),
@@ -84,9 +52,9 @@ describe.skipIf(!available)('password + TOTP in Chromium (RFC 6238, RFC 8176)', 
   }
 
   async function redeem(page: Page, verifier: string) {
-    await page.waitForURL(`${appUrl}/callback**`);
+    await page.waitForURL(`${site.appUrl}/callback**`);
     const code = new URL(page.url()).searchParams.get('code') ?? '';
-    const response = await fetch(`${issuer}/token`, {
+    const response = await fetch(`${site.issuer}/token`, {
       method: 'POST',
       headers: {
         authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
@@ -95,7 +63,7 @@ describe.skipIf(!available)('password + TOTP in Chromium (RFC 6238, RFC 8176)', 
       body: new URLSearchParams({
         grant_type: 'authorization_code',
         code,
-        redirect_uri: `${appUrl}/callback`,
+        redirect_uri: `${site.appUrl}/callback`,
         code_verifier: verifier,
       }),
     });
@@ -103,59 +71,15 @@ describe.skipIf(!available)('password + TOTP in Chromium (RFC 6238, RFC 8176)', 
     return (await response.json()) as { id_token: string };
   }
 
-  beforeAll(async () => {
-    const port = await freePort();
-    issuer = `http://127.0.0.1:${port}`;
-    const config = loadConfig({
-      env: {},
-      overrides: {
-        dev: true,
-        issuer,
-        host: '127.0.0.1',
-        port,
-        'database.url': ':memory:',
-        masterKey: MASTER_KEY,
-        adminToken: ADMIN_TOKEN,
-        'log.level': 'silent',
-      },
-    });
-    runtime = await createRuntime(config, { logger: createLogger({ level: 'silent' }) });
-    await runtime.app.listen({ host: '127.0.0.1', port });
-    app = createServer((_request, response) => {
-      response.writeHead(200, { 'content-type': 'text/plain' }).end('back at the app');
-    });
-    app.listen(0, '127.0.0.1');
-    await once(app, 'listening');
-    appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    app?.close();
-    await runtime?.close();
-  });
-
   it('sets up TOTP on the account page, then password + code: amr [pwd, otp, mfa]', {
     timeout: 120_000,
   }, async () => {
+    const { browser, admin } = site;
     await admin('POST', '/admin/users', { username: 'alice', password: PASSWORD });
     client = await admin('POST', '/admin/clients', {
       name: 'E2E bank',
       grant_types: ['authorization_code'],
-      redirect_uris: [`${appUrl}/callback`],
+      redirect_uris: [`${site.appUrl}/callback`],
       first_party: true,
     });
 
@@ -164,7 +88,7 @@ describe.skipIf(!available)('password + TOTP in Chromium (RFC 6238, RFC 8176)', 
     const page = await first.newPage();
     const verifier = await startSignIn(page);
     expect(decodeJwt((await redeem(page, verifier)).id_token).amr).toEqual(['pwd']);
-    await page.goto(`${issuer}/account/security/totp`);
+    await page.goto(`${site.issuer}/account/security/totp`);
     await page.click('text=Set up an authenticator app');
     await page.waitForSelector('#totp-qr svg');
     const secret = (await page.textContent('#totp-secret')) ?? '';

@@ -3,11 +3,11 @@
  * 127.0.0.1, through the admin API, with the password on stdin (never in argv).
  */
 import { Readable } from 'node:stream';
-import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdminApiError, createAdminClient } from '../../src/cli/admin-client.js';
-import { addUsersCommands, readPasswordFromStdin } from '../../src/cli/commands/users.js';
+import { AdminApiError } from '../../src/cli/admin-client.js';
+import { readPasswordFromStdin } from '../../src/cli/commands/users.js';
 import { createPasswordHasher } from '../../src/users/password-hasher.js';
+import { runUsersCommand } from '../support/admin-token-file.js';
 import { bootstrap, type TestServer } from '../support/bootstrap.js';
 
 describe('tessera users', () => {
@@ -22,15 +22,8 @@ describe('tessera users', () => {
     await t.close();
   });
 
-  async function run(args: string[], stdin = ''): Promise<string> {
-    let out = '';
-    const program = new Command('tessera').exitOverride();
-    addUsersCommands(program, () => createAdminClient(t.config, { url, adminToken: t.adminToken }), {
-      stdin: Readable.from([stdin]),
-      stdout: { write: (text: string) => (out += text) },
-    });
-    await program.parseAsync(['node', 'tessera', ...args]);
-    return out;
+  function run(args: string[], stdin = ''): Promise<string> {
+    return runUsersCommand(t, url, args, stdin);
   }
 
   it('reads the password from stdin, dropping one trailing newline only', async () => {

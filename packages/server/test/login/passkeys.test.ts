@@ -38,16 +38,59 @@ afterEach(async () => {
 const ORIGIN = TEST_ISSUER;
 const RP_ID = new URL(TEST_ISSUER).hostname;
 
-async function registerPasskey(browser: Browser, authenticator: SoftAuthenticator, name = 'Laptop') {
+/** The account page's passkey registration form: its hidden fields and its creation options. */
+async function registrationForm(browser: Browser) {
   const page = await browser.get('/account');
   expect(page.statusCode).toBe(200);
-  const options = dataOptions<{ challenge: string; user: { id: string } }>(page.body, 'passkey-register');
-  const fields = formFields(page.body, 'passkey-register');
+  return {
+    fields: formFields(page.body, 'passkey-register'),
+    options: dataOptions<{ challenge: string; user: { id: string } }>(page.body, 'passkey-register'),
+  };
+}
+
+async function registerPasskey(browser: Browser, authenticator: SoftAuthenticator, name = 'Laptop') {
+  const { fields, options } = await registrationForm(browser);
   return browser.post('/account/passkeys', {
     ...fields,
     name,
     response: JSON.stringify(authenticator.register(options)),
   });
+}
+
+/** Answers the passkey form of the page `html` (login, account login or second factor) at `action`. */
+function answerPasskeyForm(browser: Browser, action: string, html: string, authenticator: SoftAuthenticator) {
+  return browser.post(action, {
+    ...formFields(html, 'passkey-form'),
+    response: JSON.stringify(authenticator.assert(dataOptions<{ challenge: string }>(html, 'passkey-form'))),
+  });
+}
+
+/** Follows a signed-in redirect through consent and redeems the code (RFC 6749 §4.1.3). */
+async function consentAndRedeem(
+  browser: Browser,
+  signedIn: { headers: { location?: unknown } },
+  verifier: string,
+) {
+  let response = await browser.get(String(signedIn.headers.location));
+  response = await browser.post('/consent', { ...hiddenFields(response.body), decision: 'allow' });
+  const code = new URL(String(response.headers.location)).searchParams.get('code');
+  return t.app.inject({
+    method: 'POST',
+    url: '/token',
+    headers: { authorization: c.basic, 'content-type': 'application/x-www-form-urlencoded' },
+    payload: form({
+      grant_type: 'authorization_code',
+      code: code ?? '',
+      redirect_uri: REDIRECT_URI,
+      code_verifier: verifier,
+    }),
+  });
+}
+
+/** The verified claims of an ID token signed with the server's published keys. */
+async function idTokenClaims(idToken: string) {
+  const jwks = createLocalJWKSet((await t.app.inject({ method: 'GET', url: '/jwks' })).json());
+  return (await jwtVerify(idToken, jwks, { issuer: TEST_ISSUER })).payload;
 }
 
 /** Opens /authorize in a fresh browser and returns the login page's passkey form. */
@@ -97,12 +140,7 @@ async function withPasskey(authenticator = new SoftAuthenticator(RP_ID, ORIGIN))
 /** Signs in to the account page with a passkey alone. */
 async function passkeySignIn(authenticator: SoftAuthenticator, browser = new Browser(t)): Promise<Browser> {
   const page = await browser.get('/account/login');
-  const response = await browser.post('/account/login/passkey', {
-    ...formFields(page.body, 'passkey-form'),
-    response: JSON.stringify(
-      authenticator.assert(dataOptions<{ challenge: string }>(page.body, 'passkey-form')),
-    ),
-  });
+  const response = await answerPasskeyForm(browser, '/account/login/passkey', page.body, authenticator);
   expect(response.headers.location).toBe('/account');
   return browser;
 }
@@ -164,10 +202,9 @@ describe('registration on the account page (WebAuthn L3 §7.1)', () => {
 
   it('§7.1 step 15 — a registration without user verification is refused and nothing is stored', async () => {
     const account = await accountSignIn(t);
-    const page = await account.get('/account');
-    const options = dataOptions<{ challenge: string; user: { id: string } }>(page.body, 'passkey-register');
+    const { fields, options } = await registrationForm(account);
     const response = await account.post('/account/passkeys', {
-      ...formFields(page.body, 'passkey-register'),
+      ...fields,
       name: 'x',
       response: JSON.stringify(new SoftAuthenticator(RP_ID, ORIGIN).register(options, { flags: 0x01 })),
     });
@@ -178,10 +215,9 @@ describe('registration on the account page (WebAuthn L3 §7.1)', () => {
 
   it('§7.1 step 9 — a registration from another origin is refused', async () => {
     const account = await accountSignIn(t);
-    const page = await account.get('/account');
-    const options = dataOptions<{ challenge: string; user: { id: string } }>(page.body, 'passkey-register');
+    const { fields, options } = await registrationForm(account);
     const response = await account.post('/account/passkeys', {
-      ...formFields(page.body, 'passkey-register'),
+      ...fields,
       response: JSON.stringify(
         new SoftAuthenticator(RP_ID, ORIGIN).register(options, { origin: 'https://evil.example' }),
       ),
@@ -192,10 +228,9 @@ describe('registration on the account page (WebAuthn L3 §7.1)', () => {
 
   it('a registration challenge is single use: the same form posted twice stores one passkey', async () => {
     const account = await accountSignIn(t);
-    const page = await account.get('/account');
-    const options = dataOptions<{ challenge: string; user: { id: string } }>(page.body, 'passkey-register');
+    const { fields, options } = await registrationForm(account);
     const params = {
-      ...formFields(page.body, 'passkey-register'),
+      ...fields,
       response: JSON.stringify(new SoftAuthenticator(RP_ID, ORIGIN).register(options)),
     };
     expect((await account.post('/account/passkeys', params)).statusCode).toBe(303);
@@ -227,26 +262,12 @@ describe('sign-in with a passkey alone (WebAuthn L3 §7.2)', () => {
     expect(html).toContain('autocomplete="username webauthn"');
     expect(html).toContain('Sign in with a passkey');
     expect(options).not.toHaveProperty('allowCredentials');
-    let response = await postAssertion(browser, fields, authenticator.assert(options));
+    const response = await postAssertion(browser, fields, authenticator.assert(options));
     expect(response.statusCode).toBe(303);
     // Consent, then back to the client with a code.
-    response = await browser.get(String(response.headers.location));
-    response = await browser.post('/consent', { ...hiddenFields(response.body), decision: 'allow' });
-    const code = new URL(String(response.headers.location)).searchParams.get('code');
-    const token = await t.app.inject({
-      method: 'POST',
-      url: '/token',
-      headers: { authorization: c.basic, 'content-type': 'application/x-www-form-urlencoded' },
-      payload: form({
-        grant_type: 'authorization_code',
-        code: code ?? '',
-        redirect_uri: REDIRECT_URI,
-        code_verifier: pkce.verifier,
-      }),
-    });
+    const token = await consentAndRedeem(browser, response, pkce.verifier);
     expect(token.statusCode).toBe(200);
-    const jwks = createLocalJWKSet((await t.app.inject({ method: 'GET', url: '/jwks' })).json());
-    const { payload } = await jwtVerify(token.json().id_token, jwks, { issuer: TEST_ISSUER });
+    const payload = await idTokenClaims(token.json().id_token);
     expect(payload.sub).toBe(aliceId);
     expect(payload.amr).toEqual(expect.arrayContaining(['hwk', 'user']));
     expect(payload.amr).not.toContain('pwd');
@@ -260,12 +281,7 @@ describe('sign-in with a passkey alone (WebAuthn L3 §7.2)', () => {
     const authenticator = await withPasskey();
     const browser = new Browser(t);
     const page = await browser.get('/account/login');
-    const response = await browser.post('/account/login/passkey', {
-      ...formFields(page.body, 'passkey-form'),
-      response: JSON.stringify(
-        authenticator.assert(dataOptions<{ challenge: string }>(page.body, 'passkey-form')),
-      ),
-    });
+    const response = await answerPasskeyForm(browser, '/account/login/passkey', page.body, authenticator);
     expect(response.statusCode).toBe(303);
     expect(response.headers.location).toBe('/account');
     expect((await browser.get('/account')).body).toContain('Signed in as <strong>alice</strong>');
@@ -501,30 +517,10 @@ describe('a passkey as the second factor after a password', () => {
     expect(response.body).toContain('Sign in with a passkey');
     expect(response.body).not.toContain('name="code"');
     expect((await t.store.listSessions({ userId: aliceId })).items).toHaveLength(before);
-    const second = formFields(response.body, 'passkey-form');
-    response = await browser.post('/login/passkey', {
-      ...second,
-      response: JSON.stringify(
-        authenticator.assert(dataOptions<{ challenge: string }>(response.body, 'passkey-form')),
-      ),
-    });
+    response = await answerPasskeyForm(browser, '/login/passkey', response.body, authenticator);
     expect(response.statusCode).toBe(303);
-    response = await browser.get(String(response.headers.location));
-    response = await browser.post('/consent', { ...hiddenFields(response.body), decision: 'allow' });
-    const code = new URL(String(response.headers.location)).searchParams.get('code');
-    const token = await t.app.inject({
-      method: 'POST',
-      url: '/token',
-      headers: { authorization: c.basic, 'content-type': 'application/x-www-form-urlencoded' },
-      payload: form({
-        grant_type: 'authorization_code',
-        code: code ?? '',
-        redirect_uri: REDIRECT_URI,
-        code_verifier: pkce.verifier,
-      }),
-    });
-    const jwks = createLocalJWKSet((await t.app.inject({ method: 'GET', url: '/jwks' })).json());
-    const { payload } = await jwtVerify(token.json().id_token, jwks, { issuer: TEST_ISSUER });
+    const token = await consentAndRedeem(browser, response, pkce.verifier);
+    const payload = await idTokenClaims(token.json().id_token);
     expect(payload.amr).toEqual(expect.arrayContaining(['pwd', 'hwk', 'user', 'mfa']));
   });
 
@@ -541,12 +537,7 @@ describe('a passkey as the second factor after a password', () => {
     expect(step.statusCode).toBe(200);
     expect(step.body).toContain('Two-step verification');
     expect((await browser.get('/account')).headers.location).toBe('/account/login');
-    const response = await browser.post('/account/login/passkey', {
-      ...formFields(step.body, 'passkey-form'),
-      response: JSON.stringify(
-        authenticator.assert(dataOptions<{ challenge: string }>(step.body, 'passkey-form')),
-      ),
-    });
+    const response = await answerPasskeyForm(browser, '/account/login/passkey', step.body, authenticator);
     expect(response.headers.location).toBe('/account');
     const session = (await t.store.listSessions({ userId: aliceId })).items.find(
       (item) => !known.has(item.id),

@@ -3,12 +3,9 @@
  * the OpenAPI document), `tessera users mfa reset USER`, `tessera users create|update --mfa-required`
  * and the client's `require_mfa` through the admin API.
  */
-import { Readable } from 'node:stream';
-import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAdminClient } from '../../src/cli/admin-client.js';
-import { addUsersCommands } from '../../src/cli/commands/users.js';
 import { runCommonRouteTests } from '../support/admin-routes.js';
+import { runUsersCommand } from '../support/admin-token-file.js';
 import { bootstrap, type TestServer } from '../support/bootstrap.js';
 import {
   authorizeUrl,
@@ -33,15 +30,8 @@ describe('tessera users mfa / --mfa-required (admin API)', () => {
     await t.close();
   });
 
-  async function run(args: string[], stdin = ''): Promise<string> {
-    let out = '';
-    const program = new Command('tessera').exitOverride();
-    addUsersCommands(program, () => createAdminClient(t.config, { url, adminToken: t.adminToken }), {
-      stdin: Readable.from([stdin]),
-      stdout: { write: (text: string) => (out += text) },
-    });
-    await program.parseAsync(['node', 'tessera', ...args]);
-    return out;
+  function run(args: string[], stdin = ''): Promise<string> {
+    return runUsersCommand(t, url, args, stdin);
   }
 
   it('create --mfa-required, update --no-mfa-required, show (with the MFA state), mfa reset', async () => {

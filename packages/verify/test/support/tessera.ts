@@ -152,27 +152,6 @@ export async function userAccessToken(t: Tessera, amr: string[]): Promise<string
   });
   const browser = new login.Browser(t);
   browser.cookies.set('tessera_session', started.secret);
-  const pkce = login.pkcePair();
-  const { code } = await login.signIn(
-    browser,
-    login.authorizeUrl(client.client, {
-      scope: 'cookies:read',
-      code_challenge: pkce.challenge,
-      code_challenge_method: 'S256',
-    }),
-    { issuer: t.url },
-  );
-  const response = await t.app.inject({
-    method: 'POST',
-    url: '/token',
-    headers: { ...FORM, authorization: client.basic },
-    payload: form({
-      grant_type: 'authorization_code',
-      code: code ?? '',
-      redirect_uri: login.REDIRECT_URI,
-      code_verifier: pkce.verifier,
-    }),
-  });
-  expect(response.statusCode, response.body).toBe(200);
-  return (response.json() as TokenResponse).access_token;
+  const { codeFlow } = await import('./flows.js');
+  return (await codeFlow(t, client, browser, 'cookies:read')).access_token;
 }
