@@ -16,6 +16,7 @@ import { chromiumAvailable } from '../support/chromium.js';
 import { codeRequest } from '../support/openid.js';
 import { useE2eSite } from '../support/site.js';
 import { ALICE, PASSWORD } from '../support/tessera.js';
+import { addVirtualAuthenticator, registerPasskeyOnAccount } from '../support/webauthn.js';
 
 const IMAGES = join(import.meta.dirname, '..', '..', '..', 'docs', 'img');
 
@@ -40,30 +41,11 @@ describe.skipIf(!chromiumAvailable())('passkeys in Chromium with a virtual authe
 
     const context = await browser.newContext({ viewport: { width: 900, height: 1000 } });
     const page = await context.newPage();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-      },
-    });
+    const { cdp, authenticatorId } = await addVirtualAuthenticator(context, page);
 
-    // Not signed in: /account sends the person to its sign-in page.
-    await page.goto(`${issuer}/account`);
-    await page.waitForURL(`${issuer}/account/login`);
-    await page.getByLabel('Username').fill('alice');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await page.waitForURL(`${issuer}/account`);
-
-    // Add a passkey: the page script runs navigator.credentials.create() and posts the result.
-    await page.getByLabel('Name of the new passkey').fill('Chromium virtual key');
-    await page.getByRole('button', { name: 'Add a passkey' }).click();
-    await page.waitForURL(`${issuer}/account?done=passkey_added#passkeys`);
+    // Not signed in: /account sends the person to its sign-in page; the page script runs
+    // navigator.credentials.create() and posts the result.
+    await registerPasskeyOnAccount(page, issuer, { username: 'alice', password: PASSWORD });
     expect(await page.textContent('#passkeys')).toContain('Chromium virtual key');
     const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
     expect(credentials).toHaveLength(1);

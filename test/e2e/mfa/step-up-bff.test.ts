@@ -11,31 +11,21 @@ import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBffWebApp } from '../../../examples/bff-web/src/app.js';
-import { loadConfig } from '../../../packages/server/src/config/load.js';
-import { createLogger } from '../../../packages/server/src/log.js';
-import { createRuntime, type Runtime } from '../../../packages/server/src/main.js';
 import { freePort } from '../../../packages/server/test/support/listening.js';
-import {
-  CHROMIUM_PATH,
-  isChromiumInstalled,
-  requireService,
-} from '../../../packages/server/test/support/requirements.js';
 import { type CookieJar, startCookieJar } from '../bff/support/cookie-jar.js';
+import { chromiumAvailable, launchChromium } from '../support/chromium.js';
+import { type E2eTessera, PASSWORD, startE2eTessera } from '../support/tessera.js';
+import { addVirtualAuthenticator, registerPasskeyOnAccount } from '../support/webauthn.js';
 
-const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdefghijklmnopqrstuvwxyz';
-const MASTER_KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
-const PASSWORD = 'a long enough passphrase';
 const API_RESOURCE = 'https://cookies.example';
 const PHR = 'urn:tessera:acr:phr';
 const IMAGES = join(import.meta.dirname, '..', '..', '..', 'docs', 'img');
 
-const available = requireService('Chromium', isChromiumInstalled());
-
-describe.skipIf(!available)('step-up through the BFF in Chromium (RFC 9470)', () => {
-  let runtime: Runtime;
+describe.skipIf(!chromiumAvailable())('step-up through the BFF in Chromium (RFC 9470)', () => {
+  let tessera: E2eTessera;
   let issuer: string;
   let api: CookieJar;
   let server: Server;
@@ -43,22 +33,6 @@ describe.skipIf(!available)('step-up through the BFF in Chromium (RFC 9470)', ()
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-
-  async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(issuer + path, {
-      method,
-      headers: {
-        authorization: `Bearer ${ADMIN_TOKEN}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    if (!response.ok) {
-      throw new Error(`${method} ${path}: ${response.status} ${text}`);
-    }
-    return JSON.parse(text) as T;
-  }
 
   /** Everything script on the page could read, plus the page itself. */
   async function browserSideText(): Promise<string> {
@@ -73,23 +47,9 @@ describe.skipIf(!available)('step-up through the BFF in Chromium (RFC 9470)', ()
   beforeAll(async () => {
     // Tessera on `localhost` (WebAuthn needs a domain and a secure context), the BFF on
     // 127.0.0.1: two sites, two cookie jars.
-    const port = await freePort();
-    issuer = `http://localhost:${port}`;
-    const config = loadConfig({
-      env: {},
-      overrides: {
-        dev: true,
-        issuer,
-        host: '127.0.0.1',
-        port,
-        'database.url': ':memory:',
-        masterKey: MASTER_KEY,
-        adminToken: ADMIN_TOKEN,
-        'log.level': 'silent',
-      },
-    });
-    runtime = await createRuntime(config, { logger: createLogger({ level: 'silent' }) });
-    await runtime.app.listen({ host: '127.0.0.1', port });
+    tessera = await startE2eTessera({ hostname: 'localhost' });
+    issuer = tessera.issuer;
+    const admin = tessera.admin;
 
     await admin('POST', '/admin/users', { username: 'alice', password: PASSWORD, name: 'Alice Liddell' });
     const resourceServer = await admin<{ client_id: string; client_secret: string }>(
@@ -132,20 +92,8 @@ describe.skipIf(!available)('step-up through the BFF in Chromium (RFC 9470)', ()
       const s = app.listen(bffPort, '127.0.0.1', () => resolve(s));
     });
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--host-resolver-rules=MAP localhost 127.0.0.1',
-      ],
-    });
+    // `localhost` is the loopback Tessera listens on.
+    browser = await launchChromium(['--host-resolver-rules=MAP localhost 127.0.0.1']);
     context = await browser.newContext({ viewport: { width: 900, height: 1000 } });
     // No conditional mediation: the passkey is used only when the person presses the button, so
     // the first sign-in is by password alone.
@@ -166,34 +114,16 @@ describe.skipIf(!available)('step-up through the BFF in Chromium (RFC 9470)', ()
       });
     }
     await api?.close();
-    await runtime?.close();
+    await tessera?.close();
   });
 
   it('RFC 9470 §3 + §5 — a password-only token is refused with the challenge, the BFF sends the person through /authorize with acr_values, a passkey sign-in, and the repeated call succeeds', {
     timeout: 120_000,
   }, async () => {
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-      },
-    });
+    await addVirtualAuthenticator(context, page);
 
     // 1. Alice registers a passkey on /account (signed in there with her password).
-    await page.goto(`${issuer}/account`);
-    await page.waitForURL(`${issuer}/account/login`);
-    await page.getByLabel('Username').fill('alice');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await page.waitForURL(`${issuer}/account`);
-    await page.getByLabel('Name of the new passkey').fill('Chromium virtual key');
-    await page.getByRole('button', { name: 'Add a passkey' }).click();
-    await page.waitForURL(`${issuer}/account?done=passkey_added#passkeys`);
+    await registerPasskeyOnAccount(page, issuer, { username: 'alice', password: PASSWORD });
 
     // 2. She signs in to the cookie jar through the BFF. Her Tessera session is a password one.
     await page.goto(`${base}/`);
