@@ -6,19 +6,16 @@
  *
  * The person signs in to the account page with a password, adds a passkey, signs out, and signs
  * in to an application with the passkey alone; openid-client checks the ID token, whose `amr` says
- * `hwk` and `user` (RFC 8176) and whose `acr` is phishing-resistant. Screenshots go to docs/img/.
+ * `hwk` and `user` (RFC 8176) and whose `acr` is phishing-resistant. Screenshots: screenshotPath (docs/img/ with TESSERA_SCREENSHOTS=docs).
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import * as oidc from 'openid-client';
 import { describe, expect, it } from 'vitest';
 import { chromiumAvailable } from '../support/chromium.js';
 import { codeRequest } from '../support/openid.js';
+import { screenshotPath } from '../support/screenshots.js';
 import { useE2eSite } from '../support/site.js';
 import { ALICE, PASSWORD } from '../support/tessera.js';
 import { addVirtualAuthenticator, registerPasskeyOnAccount } from '../support/webauthn.js';
-
-const IMAGES = join(import.meta.dirname, '..', '..', '..', 'docs', 'img');
 
 describe.skipIf(!chromiumAvailable())('passkeys in Chromium with a virtual authenticator', () => {
   const site = useE2eSite({
@@ -55,8 +52,7 @@ describe.skipIf(!chromiumAvailable())('passkeys in Chromium with a virtual authe
       `/admin/users/${user.id}/passkeys`,
     ).then((body) => body.items);
     expect(stored?.name).toBe('Chromium virtual key');
-    mkdirSync(IMAGES, { recursive: true });
-    await page.screenshot({ path: join(IMAGES, 'account-page.png'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('account-page.png'), fullPage: true });
 
     // Sign out. The sign-in page asks for a passkey through the username field's autofill
     // (conditional mediation, WebAuthn L3 §5.1.4.1); the virtual authenticator answers it at once,
@@ -90,7 +86,7 @@ describe.skipIf(!chromiumAvailable())('passkeys in Chromium with a virtual authe
     expect(await page.getAttribute('#username', 'autocomplete')).toBe('username webauthn');
     const passkeyButton = page.getByRole('button', { name: 'Sign in with a passkey' });
     await passkeyButton.waitFor({ state: 'visible' });
-    await page.screenshot({ path: join(IMAGES, 'passkey-sign-in.png'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('passkey-sign-in.png'), fullPage: true });
     await passkeyButton.click();
     await page.waitForURL(`${issuer}/consent?**`);
     await page.getByRole('button', { name: 'Allow' }).click();

@@ -5,11 +5,9 @@
  * examples/bff-web page, in headless Chromium, follows the BFF's `{ login }` answer through
  * Tessera's /authorize with acr_values, the person signs in with a passkey (CDP virtual
  * authenticator), and the repeated call succeeds. No token reaches the browser. Real clock, real
- * sockets, nothing mocked. The step-up prompt is saved to docs/img/.
+ * sockets, nothing mocked. The step-up prompt is a screenshot (screenshotPath: docs/img/ with TESSERA_SCREENSHOTS=docs).
  */
-import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,13 +15,12 @@ import { createBffWebApp } from '../../../examples/bff-web/src/app.js';
 import { freePort } from '../../../packages/server/test/support/listening.js';
 import { type CookieJar, startCookieJar } from '../bff/support/cookie-jar.js';
 import { chromiumAvailable, launchChromium } from '../support/chromium.js';
+import { screenshotPath } from '../support/screenshots.js';
 import { type E2eTessera, PASSWORD, startE2eTessera } from '../support/tessera.js';
 import { addVirtualAuthenticator, registerPasskeyOnAccount } from '../support/webauthn.js';
 
 const API_RESOURCE = 'https://cookies.example';
 const PHR = 'urn:tessera:acr:phr';
-const IMAGES = join(import.meta.dirname, '..', '..', '..', 'docs', 'img');
-
 describe.skipIf(!chromiumAvailable())('step-up through the BFF in Chromium (RFC 9470)', () => {
   let tessera: E2eTessera;
   let issuer: string;
@@ -164,8 +161,7 @@ describe.skipIf(!chromiumAvailable())('step-up through the BFF in Chromium (RFC 
     expect(authorizeRequests[0]?.searchParams.get('max_age')).toBe('300');
     const passkeyButton = page.getByRole('button', { name: 'Sign in with a passkey' });
     await passkeyButton.waitFor({ state: 'visible' });
-    mkdirSync(IMAGES, { recursive: true });
-    await page.screenshot({ path: join(IMAGES, 'step-up-prompt.png'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('step-up-prompt.png'), fullPage: true });
     await passkeyButton.click();
     await page.waitForURL(`${base}/`);
     await expect.poll(() => page.locator('#user').textContent()).toBe('Alice Liddell');

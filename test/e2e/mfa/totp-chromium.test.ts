@@ -3,22 +3,20 @@
  * with a password, sets up an authenticator app on /account/security/totp (the code computed
  * independently by Debian's `oathtool` from the key shown on the page), then signs in again with
  * password + TOTP; the ID token's `amr` contains pwd, otp and mfa (RFC 8176 §2) and its `acr` is
- * urn:tessera:acr:mfa. Real clock, real sockets, nothing mocked. Screenshots go to docs/img/.
+ * urn:tessera:acr:mfa. Real clock, real sockets, nothing mocked. Screenshots: screenshotPath (docs/img/ with TESSERA_SCREENSHOTS=docs).
  */
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { decodeJwt } from 'jose';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { requireService } from '../../../packages/server/test/support/requirements.js';
 import { OATHTOOL } from '../../../packages/server/test/support/totp.js';
 import { chromiumAvailable } from '../support/chromium.js';
+import { screenshotPath } from '../support/screenshots.js';
 import { useE2eSite } from '../support/site.js';
 import { PASSWORD } from '../support/tessera.js';
-
-const IMAGES = join(import.meta.dirname, '..', '..', '..', 'docs', 'img');
 
 const available = chromiumAvailable() && requireService('oathtool', existsSync(OATHTOOL));
 
@@ -101,8 +99,7 @@ describe.skipIf(!available)('password + TOTP in Chromium (RFC 6238, RFC 8176)', 
       return (uri?.getBoundingClientRect().right ?? 0) - (card?.getBoundingClientRect().right ?? 0);
     });
     expect(overflow).toBeLessThanOrEqual(0);
-    mkdirSync(IMAGES, { recursive: true });
-    await page.screenshot({ path: join(IMAGES, 'totp-enrolment.png'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('totp-enrolment.png'), fullPage: true });
     const enrolledAt = Math.floor(Date.now() / 1000);
     await page.fill('#code', oathtool(secret, enrolledAt));
     await page.click('text=Turn on');
@@ -117,7 +114,7 @@ describe.skipIf(!available)('password + TOTP in Chromium (RFC 6238, RFC 8176)', 
     const verifier2 = await startSignIn(again);
     await again.waitForSelector('#code');
     expect(await again.textContent('h1')).toBe('Two-step verification');
-    await again.screenshot({ path: join(IMAGES, 'totp-second-factor.png'), fullPage: true });
+    await again.screenshot({ path: screenshotPath('totp-second-factor.png'), fullPage: true });
     await again.fill('#code', oathtool(secret, Math.max(enrolledAt + 30, Math.floor(Date.now() / 1000))));
     await again.click('text=Verify');
     const tokens = await redeem(again, verifier2);
