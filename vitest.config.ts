@@ -11,6 +11,10 @@ export default defineConfig({
     alias: {
       '@tessera/protocol/aead': file('protocol/src/aead.ts'),
       '@tessera/protocol': src('protocol'),
+      '@tessera/verify/express': file('verify/src/adapters/express.ts'),
+      '@tessera/verify/fastify': file('verify/src/adapters/fastify.ts'),
+      '@tessera/verify/hono': file('verify/src/adapters/hono.ts'),
+      '@tessera/verify/node': file('verify/src/adapters/node.ts'),
       '@tessera/verify': src('verify'),
       // Subpaths before their package: the first matching alias wins.
       '@tessera/client/web-app': file('client/src/web-app/index.ts'),
