@@ -21,10 +21,23 @@ export interface RunningExample {
   close(): Promise<void>;
 }
 
-/** Starts the example's app with this verifier on a free port of 127.0.0.1. */
-export type StartExample = (verifier: Verifier) => Promise<RunningExample>;
+/** What the example is configured with (an example that builds its own verifier reads these). */
+export interface ExampleConfig {
+  issuer: string;
+  audience: string;
+  client: { clientId: string; clientSecret: string };
+}
 
-export function describeApiQuickstart(name: string, realm: string, start: StartExample): void {
+/** Starts the example's app with this verifier on a free port of 127.0.0.1. */
+export type StartExample = (verifier: Verifier, config: ExampleConfig) => Promise<RunningExample>;
+
+export function describeApiQuickstart(
+  name: string,
+  realm: string,
+  start: StartExample,
+  /** For the set-up (an example with a build step takes longer than the default 30 s). */
+  setupTimeout?: number,
+): void {
   describe(`examples/${name}`, { timeout: 30_000 }, () => {
     let tessera: Tessera;
     let verifier: Verifier;
@@ -35,14 +48,14 @@ export function describeApiQuickstart(name: string, realm: string, start: StartE
       tessera = await startTessera();
       const apiClient = await createApiServerClient(tessera);
       caller = await tessera.createClient({ scope: 'cookies:read cookies:eat' });
-      verifier = createVerifier({
+      const config: ExampleConfig = {
         issuer: tessera.url,
         audience: API,
-        realm,
         client: { clientId: apiClient.clientId, clientSecret: apiClient.clientSecret },
-      });
-      example = await start(verifier);
-    });
+      };
+      verifier = createVerifier({ ...config, realm });
+      example = await start(verifier, config);
+    }, setupTimeout);
 
     afterAll(async () => {
       await example?.close();
