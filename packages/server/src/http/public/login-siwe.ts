@@ -41,7 +41,12 @@ export function registerLoginSiwe(app: FastifyInstance, deps: LoginFlowDeps & { 
     const sealed = single(body, 'interaction');
     const interaction = openInteraction(deps, request, sealed);
     const { user } = await deps.siwe.signIn(
-      { message: single(body, 'message') ?? '', signature: single(body, 'signature') ?? '' },
+      {
+        // A form post turns the message's line feeds into CRLF (HTML, "converting line breaks"):
+        // EIP-4361 messages have LF line ends, and the wallet signed those.
+        message: (single(body, 'message') ?? '').replace(/\r\n/g, '\n'),
+        signature: single(body, 'signature') ?? '',
+      },
       hashBrowserSecret(csrf ?? ''),
       { ip: request.ip, requestId: request.id },
     );

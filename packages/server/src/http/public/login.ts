@@ -61,6 +61,7 @@ export function registerLogin(app: FastifyInstance, deps: LoginFlowDeps): void {
       status: input.status ?? 200,
       formTargets: [input.interaction.request.redirectUri],
       ...(scripts.length === 0 ? {} : { scripts }),
+      ...(deps.siwe === undefined ? {} : { connectSelf: true }),
       body: renderLoginPage({
         clientName: input.clientName,
         interaction: input.sealed,
