@@ -227,6 +227,9 @@ describe('Sign-In with Ethereum (EIP-4361)', () => {
     await expectRefused(await post(page.browser, page.fields, text, `0x${'zz'.repeat(65)}`));
     await expectRefused(await post(page.browser, page.fields, 'not a SIWE message'));
     await expectRefused(
+      await post(page.browser, page.fields, text.replace(/Issued At: .*/, 'Issued At: yesterday')),
+    );
+    await expectRefused(
       await post(page.browser, page.fields, text.replace(account.address, account.address.toLowerCase())),
     );
     // The original is still good: nothing above burned the nonce.
