@@ -15,6 +15,7 @@ import type { Core } from './compose/core.js';
 import { composeDevice } from './compose/device.js';
 import { composeOAuthCore } from './compose/oauth-core.js';
 import { composePasskeys } from './compose/passkeys.js';
+import { composeSiwe } from './compose/siwe.js';
 import { buildTokenRegistries, type TokenRegistries } from './compose/token-registries.js';
 import { composeUserGrants } from './compose/user-grants.js';
 import { composeUsers } from './compose/users.js';
@@ -249,6 +250,7 @@ function compose(core: Core, adminTokens: AdminTokenService): Composition {
     revocations: oauth.revocations,
     userinfoLimit: callerLimit(config.rateLimit.userinfo, 'userinfo requests from this caller', 'userinfo'),
     passkeys,
+    ...(config.siwe.enabled ? { siwe: composeSiwe(core) } : {}),
   };
   features.push(createLoginFeature(login));
 

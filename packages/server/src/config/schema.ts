@@ -230,6 +230,17 @@ function stringList() {
   );
 }
 
+/** A list of EIP-155 chain ids, without repeats. */
+function chainIdList() {
+  return z.preprocess(
+    splitList,
+    z
+      .array(integer(1, 2 ** 53 - 1))
+      .min(1)
+      .transform((items) => [...new Set(items)]),
+  );
+}
+
 export const configSchema = z.object({
   dev: option(boolean().default(false), {
     typeLabel: 'boolean',
@@ -569,6 +580,24 @@ export const configSchema = z.object({
       challengeTtl: option(duration(600).prefault('5m'), {
         typeLabel: 'duration',
         description: 'How long a passkey challenge stays valid (single use, at most 10m).',
+      }),
+    })
+    .prefault({}),
+  siwe: z
+    .object({
+      enabled: option(boolean().default(false), {
+        typeLabel: 'boolean',
+        description:
+          'Sign-In with Ethereum (EIP-4361) on the login page: a wallet signs a message and the person is signed in as `did:pkh:eip155:<chain>:<address>`, created on first sign-in (docs/decentralized.md).',
+      }),
+      chainIds: option(chainIdList().prefault([1]), {
+        typeLabel: 'list of integers',
+        description: 'EIP-155 chain ids whose Sign-In with Ethereum messages are accepted, comma-separated.',
+      }),
+      messageMaxAge: option(duration(3600).prefault('5m'), {
+        typeLabel: 'duration',
+        description:
+          'How long a Sign-In with Ethereum nonce and message stay valid after issue (single use, at most 1h).',
       }),
     })
     .prefault({}),

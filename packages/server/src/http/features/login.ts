@@ -17,6 +17,7 @@ import type { Revocations } from '../../tokens/revocations.js';
 import type { AccessTokenVerifier } from '../../tokens/verify-access-token.js';
 import type { RecoveryCodes } from '../../users/authn/recovery-codes.js';
 import type { SecondFactors } from '../../users/authn/second-factors.js';
+import type { SiweService } from '../../users/authn/siwe.js';
 import type { TotpService } from '../../users/authn/totp.js';
 import type { ConsentService } from '../../users/consent-service.js';
 import type { LoginThrottle } from '../../users/login-throttle.js';
@@ -37,6 +38,7 @@ import { registerLogin } from '../public/login.js';
 import type { LoginFlowDeps } from '../public/login-flow.js';
 import { registerLoginPasskey } from '../public/login-passkey.js';
 import { registerSecondFactor } from '../public/login-second-factor.js';
+import { registerLoginSiwe } from '../public/login-siwe.js';
 import { registerUserinfo } from '../public/userinfo.js';
 import { advertiseLogin } from './login-discovery.js';
 
@@ -67,6 +69,8 @@ export interface LoginFeatureDeps {
   userinfoLimit: CallerLimit;
   /** Passkey sign-in on the login page. */
   passkeys?: PasskeyService;
+  /** Sign-In with Ethereum on the login page (absent: `siwe.enabled` is off, the routes 404). */
+  siwe?: SiweService;
 }
 
 /**
@@ -90,6 +94,7 @@ export function loginFlowOf(deps: LoginFeatureDeps): LoginFlowDeps {
     codeTtl: config.login.codeTtl,
     sessionMaxAge: config.login.sessionMaxAge,
     ...(deps.passkeys === undefined ? {} : { passkeys: deps.passkeys }),
+    ...(deps.siwe === undefined ? {} : { siwe: deps.siwe }),
     secondFactors: deps.mfa.secondFactors,
     requireMfa: config.login.requireMfa,
   };
@@ -112,6 +117,9 @@ export function createLoginFeature(deps: LoginFeatureDeps): HttpFeature {
         registerConsent(scope, flow);
         if (deps.passkeys !== undefined) {
           registerLoginPasskey(scope, { ...flow, passkeys: deps.passkeys });
+        }
+        if (deps.siwe !== undefined) {
+          registerLoginSiwe(scope, { ...flow, siwe: deps.siwe });
         }
         registerEndSession(scope, {
           issuer,

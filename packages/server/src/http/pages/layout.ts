@@ -88,6 +88,8 @@ export interface PageOptions {
   formTargets?: string[];
   /** Same-origin scripts (served files, never inline) the page loads, in order. */
   scripts?: string[];
+  /** The page's scripts fetch from this origin (`connect-src 'self'`; the wallet sign-in's nonce). */
+  connectSelf?: boolean;
   /** A wider frame (the account page). */
   wide?: boolean;
 }
@@ -99,6 +101,7 @@ export function sendPage(reply: FastifyReply, options: PageOptions): FastifyRepl
     "default-src 'none'",
     `style-src 'sha256-${STYLE_HASH}'`,
     "img-src 'self' data:",
+    ...(options.connectSelf === true ? ["connect-src 'self'"] : []),
     ...(options.scripts === undefined || options.scripts.length === 0 ? [] : ["script-src 'self'"]),
     `form-action 'self'${targets.map((t) => ` ${t}`).join('')}`,
     "frame-ancestors 'none'",

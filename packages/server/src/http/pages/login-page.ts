@@ -10,6 +10,20 @@ export interface LoginPageInput {
   error: string | null;
   /** The passkey sign-in form, when passkeys are on (then the username field offers them too). */
   passkey?: Html;
+  /** The Sign-In with Ethereum form, when `siwe.enabled`. */
+  siwe?: Html;
+}
+
+/** The Sign-In with Ethereum form; its script (siwe-scripts.ts) asks the wallet and submits it. */
+export function renderSiweSignIn(input: { csrfToken: string; interaction: string }): Html {
+  return html`<form method="post" action="/login/siwe" id="siwe-form">
+<input type="hidden" name="csrf_token" value="${input.csrfToken}">
+<input type="hidden" name="interaction" value="${input.interaction}">
+<input type="hidden" name="message" value="">
+<input type="hidden" name="signature" value="">
+<button type="button" class="secondary" id="siwe-button">Sign in with Ethereum</button>
+<p class="muted" id="siwe-status" role="status"></p>
+</form>`;
 }
 
 export function renderLoginPage(input: LoginPageInput): Html {
@@ -26,5 +40,6 @@ ${input.error === null ? '' : html`<p class="error" role="alert" id="login-error
 <input type="password" id="password" name="password" autocomplete="current-password" required${focusPassword ? html` autofocus` : ''}>
 <button type="submit">Sign in</button>
 </form>
-${input.passkey ?? ''}`;
+${input.passkey ?? ''}
+${input.siwe ?? ''}`;
 }

@@ -13,12 +13,14 @@ import {
   WEBAUTHN_BUNDLE_PATH,
   webAuthnBrowserBundle,
 } from '../pages/passkey-scripts.js';
+import { SIWE_SIGN_IN_PATH, SIWE_SIGN_IN_SCRIPT } from '../pages/siwe-scripts.js';
 
 export function registerAssets(app: FastifyInstance): void {
   const files: Array<[string, () => string]> = [
     [WEBAUTHN_BUNDLE_PATH, webAuthnBrowserBundle],
     [PASSKEY_SIGN_IN_PATH, () => PASSKEY_SIGN_IN_SCRIPT],
     [PASSKEY_REGISTER_PATH, () => PASSKEY_REGISTER_SCRIPT],
+    [SIWE_SIGN_IN_PATH, () => SIWE_SIGN_IN_SCRIPT],
   ];
   for (const [path, load] of files) {
     const body = load();

@@ -22,6 +22,7 @@ import type {
 } from '../../store/ports.js';
 import { mfaRequired, wantedAcr } from '../../users/authn/policy.js';
 import type { SecondFactors } from '../../users/authn/second-factors.js';
+import type { SiweService } from '../../users/authn/siwe.js';
 import type { LoginThrottle } from '../../users/login-throttle.js';
 import type { PasskeyService } from '../../users/passkey-service.js';
 import type { SessionService } from '../../users/session-service.js';
@@ -47,6 +48,8 @@ export interface LoginFlowDeps {
   sessionMaxAge: number;
   /** Passkey sign-in on the login page (absent: password only). */
   passkeys?: PasskeyService;
+  /** Sign-In with Ethereum on the login page (`siwe.enabled`). */
+  siwe?: SiweService;
   /** The second factors a person with one is asked for after the password (users/authn). */
   secondFactors: SecondFactors;
   /** `login.requireMfa`. */

@@ -13,9 +13,10 @@ import type { Interaction } from '../../oauth/authorize/interaction.js';
 import { hashBrowserSecret } from '../../oauth/authorize/interaction.js';
 import { normalizeUsername } from '../../users/user-service.js';
 import { sendPage } from '../pages/layout.js';
-import { renderLoginPage } from '../pages/login-page.js';
+import { renderLoginPage, renderSiweSignIn } from '../pages/login-page.js';
 import { PASSKEY_SIGN_IN_PATH, WEBAUTHN_BUNDLE_PATH } from '../pages/passkey-scripts.js';
 import { renderPasskeySignIn } from '../pages/passkey-sign-in.js';
+import { SIWE_SIGN_IN_PATH } from '../pages/siwe-scripts.js';
 import { formOf, single } from '../plugins/form-body.js';
 import { clientOf, type LoginFlowDeps, openInteraction } from './login-flow.js';
 import { afterPassword } from './login-second-factor.js';
@@ -51,17 +52,25 @@ export function registerLogin(app: FastifyInstance, deps: LoginFlowDeps): void {
   ): Promise<FastifyReply> {
     const csrfToken = deps.cookies.csrfSecret(http, reply);
     const ceremony = await deps.passkeys?.authenticationOptions(hashBrowserSecret(csrfToken));
+    const scripts = [
+      ...(ceremony === undefined ? [] : [WEBAUTHN_BUNDLE_PATH, PASSKEY_SIGN_IN_PATH]),
+      ...(deps.siwe === undefined ? [] : [SIWE_SIGN_IN_PATH]),
+    ];
     return sendPage(reply, {
       title: 'Sign in',
       status: input.status ?? 200,
       formTargets: [input.interaction.request.redirectUri],
-      ...(ceremony === undefined ? {} : { scripts: [WEBAUTHN_BUNDLE_PATH, PASSKEY_SIGN_IN_PATH] }),
+      ...(scripts.length === 0 ? {} : { scripts }),
+      ...(deps.siwe === undefined ? {} : { connectSelf: true }),
       body: renderLoginPage({
         clientName: input.clientName,
         interaction: input.sealed,
         csrfToken,
         username: input.username,
         error: input.error,
+        ...(deps.siwe === undefined
+          ? {}
+          : { siwe: renderSiweSignIn({ csrfToken, interaction: input.sealed }) }),
         ...(ceremony === undefined
           ? {}
           : {
