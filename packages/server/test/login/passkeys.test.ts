@@ -3,7 +3,7 @@
  * account page, sign-in with a passkey alone on the login page, and what must be refused with a
  * clear error and nothing written: a replayed assertion, a challenge used twice, a wrong origin or
  * RP ID, no user verification, a cloned authenticator (counter going back), another browser's
- * challenge, an expired one. The real-browser path is in account-browser.test.ts.
+ * challenge, an expired one. The real-browser path is in test/e2e/login/passkeys-browser.test.ts.
  */
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

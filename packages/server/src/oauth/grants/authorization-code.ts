@@ -17,13 +17,12 @@ import type {
   ClientRecord,
   ConsentStore,
   SessionStore,
-  UserRecord,
   UserStore,
 } from '../../store/ports.js';
 import { audiencesOutside } from '../../tokens/audience.js';
 import { verifyS256 } from '../pkce.js';
 import type { Grant, GrantContext } from './index.js';
-import { mayHaveRefreshToken, type UserTokens } from './user-tokens.js';
+import { approvalStillHolds, mayHaveRefreshToken, type UserTokens } from './user-tokens.js';
 
 export interface AuthorizationCodeGrantDeps {
   store: Pick<AuthorizationCodeStore, 'consumeAuthorizationCode'> &
@@ -102,13 +101,6 @@ function assertBoundToRequest(
   }
 }
 
-function assertUserActive(user: UserRecord | undefined, record: AuthorizationCodeRecord): UserRecord {
-  if (user === undefined || user.disabled || record.authTime < user.tokensValidAfter) {
-    throw invalidCode('user deleted, disabled or re-keyed since the login');
-  }
-  return user;
-}
-
 function resolveAudience(record: AuthorizationCodeRecord, resources: readonly string[]): string[] {
   // RFC 8707 §2.2: the token request may narrow the audience to resources the grant covers.
   if (audiencesOutside(resources, record.audience).length > 0) {
@@ -160,16 +152,11 @@ export function createAuthorizationCodeGrant(deps: AuthorizationCodeGrantDeps): 
       if (record.dpopJkt !== undefined && record.dpopJkt !== context.dpop?.jkt) {
         throw invalidCode('the DPoP proof key is not the dpop_jkt of the authorization request');
       }
-      const user = assertUserActive(await deps.store.findUser(record.userId), record);
-      // A session ended (logout, admin) after the code was issued: its `session` revocation covers
-      // only tokens issued up to then, so no new token may name it.
-      if (record.sessionId !== null && (await deps.store.findSession(record.sessionId)) === undefined) {
-        throw invalidCode('the login session has ended since the code was issued');
+      const holds = await approvalStillHolds(deps.store, record, client);
+      if ('failure' in holds) {
+        throw invalidCode(holds.failure);
       }
-      // Likewise a consent revoked after the code was issued (first-party clients need none).
-      if (!client.firstParty && (await deps.store.findConsent(user.id, client.id)) === undefined) {
-        throw invalidCode('the consent has been revoked since the code was issued');
-      }
+      const { user } = holds;
       const refresh = mayHaveRefreshToken(client, record.scope);
       const { response } = await deps.tokens.issue(
         {

@@ -10,17 +10,10 @@ import { OAuthError, parseSecret, type TokenResponse } from '@tessera/protocol';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { Clock } from '../../clock.js';
 import { hashSecret, newId } from '../../ids.js';
-import type {
-  ConsentStore,
-  DeviceAuthorizationRecord,
-  DeviceAuthorizationStore,
-  SessionStore,
-  UserRecord,
-  UserStore,
-} from '../../store/ports.js';
+import type { ConsentStore, DeviceAuthorizationStore, SessionStore, UserStore } from '../../store/ports.js';
 import { DEVICE_CODE_GRANT } from '../device/device-flow.js';
 import type { Grant, GrantContext } from './index.js';
-import { mayHaveRefreshToken, type UserTokens } from './user-tokens.js';
+import { approvalStillHolds, mayHaveRefreshToken, type UserTokens } from './user-tokens.js';
 
 /** RFC 8628 §3.5: "the interval MUST be increased by 5 seconds". */
 export const SLOW_DOWN_STEP = 5;
@@ -41,24 +34,6 @@ function invalidCode(cause: string): OAuthError {
   return OAuthError.invalidGrant('The device code is invalid, already used or was issued to another client', {
     cause,
   });
-}
-
-async function assertStillValid(
-  deps: DeviceCodeGrantDeps,
-  record: DeviceAuthorizationRecord,
-  clientFirstParty: boolean,
-): Promise<UserRecord> {
-  const user = record.userId === null ? undefined : await deps.store.findUser(record.userId);
-  if (user === undefined || user.disabled || (record.authTime ?? 0) < user.tokensValidAfter) {
-    throw invalidCode('user deleted, disabled or re-keyed since the approval');
-  }
-  if (record.sessionId !== null && (await deps.store.findSession(record.sessionId)) === undefined) {
-    throw invalidCode('the approving session has ended');
-  }
-  if (!clientFirstParty && (await deps.store.findConsent(user.id, record.clientId)) === undefined) {
-    throw invalidCode('the consent has been revoked since the approval');
-  }
-  return user;
 }
 
 export function createDeviceCodeGrant(deps: DeviceCodeGrantDeps): Grant {
@@ -103,7 +78,15 @@ export function createDeviceCodeGrant(deps: DeviceCodeGrantDeps): Grant {
           break;
       }
       const record = result.record;
-      const user = await assertStillValid(deps, record, client.firstParty);
+      const holds = await approvalStillHolds(
+        deps.store,
+        { ...record, authTime: record.authTime ?? 0 },
+        client,
+      );
+      if ('failure' in holds) {
+        throw invalidCode(holds.failure);
+      }
+      const { user } = holds;
       const refresh = mayHaveRefreshToken(client, record.scope);
       const { response } = await deps.tokens.issue(
         {

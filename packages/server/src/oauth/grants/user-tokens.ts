@@ -12,9 +12,12 @@ import { hashSecret, mintSecret } from '../../ids.js';
 import type {
   AccessTokenStore,
   ClientRecord,
+  ConsentStore,
   RefreshTokenRecord,
   RefreshTokenStore,
+  SessionStore,
   UserRecord,
+  UserStore,
 } from '../../store/ports.js';
 import type { AccessTokenService } from '../../tokens/access-token.js';
 import type { Revocations } from '../../tokens/revocations.js';
@@ -56,6 +59,31 @@ export interface UserGrant {
   origin?: { ip: string; userAgent: string | undefined } | undefined;
   /** Absolute end of the family (refresh); undefined for a new grant. */
   familyExpiresAt?: number;
+}
+
+/**
+ * What a person's approval (an authorization code, an approved device request) must still hold when
+ * it is redeemed: the person exists, is enabled and was not re-keyed after signing in; the sign-in
+ * session has not ended (its `session` revocation covers only tokens issued up to then, so no new
+ * token may name it); the consent was not revoked (first-party clients need none). Answers the
+ * person, or why the approval no longer holds.
+ */
+export async function approvalStillHolds(
+  store: Pick<UserStore, 'findUser'> & Pick<SessionStore, 'findSession'> & Pick<ConsentStore, 'findConsent'>,
+  approval: { userId: string | null; authTime: number; sessionId: string | null },
+  client: Pick<ClientRecord, 'id' | 'firstParty'>,
+): Promise<{ user: UserRecord } | { failure: string }> {
+  const user = approval.userId === null ? undefined : await store.findUser(approval.userId);
+  if (user === undefined || user.disabled || approval.authTime < user.tokensValidAfter) {
+    return { failure: 'user deleted, disabled or re-keyed since the sign-in' };
+  }
+  if (approval.sessionId !== null && (await store.findSession(approval.sessionId)) === undefined) {
+    return { failure: 'the sign-in session has ended since the approval' };
+  }
+  if (!client.firstParty && (await store.findConsent(user.id, client.id)) === undefined) {
+    return { failure: 'the consent has been revoked since the approval' };
+  }
+  return { user };
 }
 
 /** OIDC Core §11 and the client's registration decide whether a refresh token is issued. */
