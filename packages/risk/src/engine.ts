@@ -39,6 +39,8 @@ import {
   findSlot,
   LEVEL,
   LEVELS,
+  newestVersion,
+  noteVersion,
   type Profile,
   RTT_SAMPLES,
   SLOTS,
@@ -175,6 +177,23 @@ interface AsnReturn {
 const RTT_PRIOR_SD = 0.3;
 const RTT_PRIOR_N = 5;
 const RTT_ATTACKER_SD = 0.7;
+/**
+ * p(an older major version than the person's newest on that browser | attacker): a person's browser
+ * only moves forward, an attacker who copied the exact UA string at some earlier time shows the
+ * version of then (the targeted model, a fifth of the mixture, whenever the browser updated since),
+ * while popular-UA attackers show current versions.
+ */
+const ATTACKER_OLDER_VERSION = 0.1;
+/** Legitimate sign-ins on a network (in one country) before its RTT spread speaks for a newcomer. */
+const RTT_POPULATION_MIN = 20;
+/** The population statistics follow the network's recent sign-ins: older ones weigh as at most this many. */
+const RTT_POPULATION_CAP = 1000;
+/** Log round-trip times of legitimate sign-ins on one network in one country (Welford's running moments). */
+interface RttPopulation {
+  n: number;
+  mean: number;
+  m2: number;
+}
 
 function valuesOf(f: Features): (string | undefined)[] {
   const values: (string | undefined)[] = new Array(LEVELS).fill(undefined);
@@ -236,6 +255,8 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
   const byAsnDay = new DecayedCounter(86_400_000, 100_000);
   const asnChurn = new Map<number, AsnChurn>();
   const asnReturns = new Map<number, AsnReturn>();
+  /** Per (ASN, country): the log RTTs of everyone's legitimate sign-ins there. */
+  const rttPopulations = new Map<number, RttPopulation>();
   /** Per ASN, the first few distinct countries its sign-ins came from (observed, any outcome). */
   const asnCountries = new Map<string, number[]>();
   /** People arriving on an ASN that spans countries, and all arrivals (decayed alike). */
@@ -276,6 +297,47 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
       return 0;
     }
     return clamp(Math.log(0.5 / ((spreadArrivals + 1) / (allArrivals + 2))), 0, 4);
+  }
+
+  /** Legitimate sign-ins on a remembered browser, and how many showed an older version (two devices). */
+  let versionChecks = 0;
+  let olderVersions = 0;
+
+  function browserKey(f: Features): number {
+    return f.browserFamily === undefined || f.browserMajor === undefined
+      ? 0
+      : hashValue(LEVEL.browser, `${f.browserFamily}|${f.osFamily}|${f.device}`);
+  }
+
+  /**
+   * An older major version than the newest the person has shown on the same browser (family, OS
+   * family, device type): log p(older | attacker) − log p(older | this person), the person's own rate
+   * (two devices of one kind, one not yet updated) shrunk towards everyone's. Never negative.
+   */
+  function versionFactor(profile: Profile, f: Features): number {
+    const newest = newestVersion(profile, browserKey(f));
+    if (newest < 0 || f.browserMajor === undefined || f.browserMajor >= newest) {
+      return 0;
+    }
+    const global = (olderVersions + 1) / (versionChecks + 2);
+    const own = (profile.olderVersions + SHRINK * global) / (profile.versionChecks + SHRINK);
+    return clamp(Math.log(ATTACKER_OLDER_VERSION / own), 0, 4);
+  }
+
+  function learnVersion(profile: Profile, f: Features): void {
+    const key = browserKey(f);
+    if (key === 0 || f.browserMajor === undefined) {
+      return;
+    }
+    const newest = newestVersion(profile, key);
+    if (newest >= 0) {
+      const older = f.browserMajor < newest ? 1 : 0;
+      profile.versionChecks += 1;
+      profile.olderVersions += older;
+      versionChecks += 1;
+      olderVersions += older;
+    }
+    noteVersion(profile, key, f.browserMajor);
   }
 
   /** Legitimate sign-ins per hour of day (UTC), per country; a few hundred countries at most. */
@@ -408,7 +470,8 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
    * returning to it: a carrier's RTT varies more than a home line's), the attacker's side broad (the
    * attacker does not know the victim's RTT). On a new network: distance from the nearest sample.
    */
-  function rttFactor(profile: Profile, f: Features, asn: number): number {
+  function rttFactor(profile: Profile, f: Features, ids: readonly number[]): number {
+    const asn = ids[LEVEL.asn] ?? 0;
     if (f.rttMs === undefined || profile.logins === 0) {
       return 0;
     }
@@ -418,12 +481,14 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
       const variance =
         (((back?.rttSq ?? 0) + RTT_PRIOR_N * RTT_PRIOR_SD ** 2) / ((back?.rttN ?? 0) + RTT_PRIOR_N)) *
         (1 + 1 / own.n);
-      const d = Math.log(f.rttMs) - own.mean;
-      const llr =
-        Math.log(Math.sqrt(variance) / RTT_ATTACKER_SD) +
-        (d * d) / (2 * variance) -
-        (d * d) / (2 * RTT_ATTACKER_SD ** 2);
-      return clamp(llr, -1, 4);
+      return clamp(rttRatio(Math.log(f.rttMs) - own.mean, variance), -1, 4);
+    }
+    // New to the person: against everyone's RTT on this network in this country. A proxy or tunnel in
+    // front of the attacker adds its hop; a legitimate newcomer sits where the network's people sit.
+    const population = rttPopulations.get(networkPlace(ids));
+    if (population !== undefined && population.n >= RTT_POPULATION_MIN) {
+      const variance = (population.m2 + RTT_PRIOR_N * RTT_PRIOR_SD ** 2) / (population.n - 1 + RTT_PRIOR_N);
+      return clamp(rttRatio(Math.log(f.rttMs) - population.mean, variance), -1, 4);
     }
     let nearest = Number.POSITIVE_INFINITY;
     for (let i = 0; i < Math.min(RTT_SAMPLES, profile.logins); i += 1) {
@@ -433,6 +498,15 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
       }
     }
     return Number.isFinite(nearest) ? clamp((nearest - 0.25) * 2, -0.5, 3) : 0;
+  }
+
+  /** log N(d; 0, RTT_ATTACKER_SD²) − log N(d; 0, variance): the attacker's broad side against the legitimate one. */
+  function rttRatio(d: number, variance: number): number {
+    return (
+      Math.log(Math.sqrt(variance) / RTT_ATTACKER_SD) +
+      (d * d) / (2 * variance) -
+      (d * d) / (2 * RTT_ATTACKER_SD ** 2)
+    );
   }
 
   /** The person's home country: the heaviest country in their history (0 if none). */
@@ -564,8 +638,9 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
     }
     factors.push(
       ...historyFactors(profile, ids, f),
-      { name: 'rtt', value: rttFactor(profile, f, ids[LEVEL.asn] ?? 0) },
+      { name: 'rtt', value: rttFactor(profile, f, ids) },
       { name: 'hour', value: hourFactor(profile, f.hour) },
+      { name: 'client_version', value: versionFactor(profile, f) },
     );
     if (findSlot(profile, LEVEL.asn, ids[LEVEL.asn] ?? 0) < 0) {
       factors.push(
@@ -683,6 +758,37 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
     }
   }
 
+  /** The key of a network in one country (a VPN exits in many, each with its own RTT), or 0. */
+  function networkPlace(ids: readonly number[]): number {
+    const asn = ids[LEVEL.asn] ?? 0;
+    return asn === 0 ? 0 : (Math.imul(asn, 0x01000193) ^ (ids[LEVEL.country] ?? 0)) | 0 || 1;
+  }
+
+  function learnRttPopulation(ids: readonly number[], f: Features): void {
+    const key = networkPlace(ids);
+    if (key === 0 || f.rttMs === undefined) {
+      return;
+    }
+    const entry = rttPopulations.get(key) ?? { n: 0, mean: 0, m2: 0 };
+    if (entry.n >= RTT_POPULATION_CAP) {
+      entry.m2 *= (RTT_POPULATION_CAP - 1) / entry.n;
+      entry.n = RTT_POPULATION_CAP - 1;
+    }
+    const x = Math.log(f.rttMs);
+    entry.n += 1;
+    const delta = x - entry.mean;
+    entry.mean += delta / entry.n;
+    entry.m2 += delta * (x - entry.mean);
+    rttPopulations.delete(key);
+    rttPopulations.set(key, entry);
+    if (rttPopulations.size > 200_000) {
+      const oldest = rttPopulations.keys().next();
+      if (oldest.done !== true) {
+        rttPopulations.delete(oldest.value);
+      }
+    }
+  }
+
   /** Before the sign-in joins the history: was the person back on a known ASN, from a new address? */
   function learnAsnReturn(profile: Profile, ids: readonly number[], f: Features): void {
     const asn = ids[LEVEL.asn] ?? 0;
@@ -730,6 +836,7 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
     }
     decayProfile(profile, decay(f.epochMs - profile.lastMs, halfLife));
     learnAsnReturn(profile, ids, f);
+    learnVersion(profile, f);
     if (profile.logins > 0) {
       for (const chain of [NET_CHAIN, PLACE_CHAIN, UA_CHAIN, [LEVEL.deviceId]]) {
         let finerNovel = true;
@@ -790,6 +897,7 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
       // Reputation counts people arriving on an ASN, not sign-ins: one heavy user is not a population.
       const arriving = before === undefined || findSlot(before, LEVEL.asn, ids[LEVEL.asn] ?? 0) < 0;
       learnProfile(f, ids);
+      learnRttPopulation(ids, f);
       // A harness (or a caller) that never calls observe still gets session contexts.
       if (f.session !== undefined && !sessions.has(f.session)) {
         rememberSession(f, ids);

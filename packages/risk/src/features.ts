@@ -24,6 +24,8 @@ export interface Features {
   readonly os: string | undefined;
   readonly osFamily: string | undefined;
   readonly device: string | undefined;
+  /** The browser's major version (from the browser column, else from the UA string), if readable. */
+  readonly browserMajor: number | undefined;
   readonly rttMs: number | undefined;
   readonly epochMs: number;
   readonly hour: number;
@@ -79,6 +81,32 @@ const UA_OSES: readonly [RegExp, string][] = [
   [/linux/i, 'linux'],
 ];
 
+/** The major version after a browser's token in a UA string (`Chrome/120.0` → 120). */
+const UA_VERSIONS: Record<string, RegExp> = {
+  edge: /edg(?:e|a|ios)?\/(\d+)/i,
+  opera: /opr\/(\d+)/i,
+  'samsung internet': /samsungbrowser\/(\d+)/i,
+  firefox: /(?:firefox|fxios)\/(\d+)/i,
+  chrome: /(?:chrome|crios|chromium)\/(\d+)/i,
+  safari: /version\/(\d+)/i,
+};
+
+/** `Chrome 120.0.6099` → 120; otherwise the version token in the UA string; `undefined` if none. */
+export function majorVersionOf(
+  browser: string | undefined,
+  family: string | undefined,
+  ua: string | undefined,
+): number | undefined {
+  const fromColumn = browser === undefined ? null : /(?:^|\s)v?(\d+)(?:[._]|$)/.exec(browser);
+  const fromUa =
+    fromColumn === null && ua !== undefined && family !== undefined
+      ? (UA_VERSIONS[family]?.exec(ua) ?? null)
+      : null;
+  const digits = (fromColumn ?? fromUa)?.[1];
+  const version = digits === undefined ? Number.NaN : Number(digits);
+  return Number.isSafeInteger(version) ? version : undefined;
+}
+
 function recognise(ua: string | undefined, table: readonly [RegExp, string][]): string | undefined {
   if (ua === undefined) {
     return undefined;
@@ -93,6 +121,7 @@ export function extractFeatures(event: RiskEvent): Features {
   const os = readText(event['OS Name and Version'])?.toLowerCase();
   const epochMs = readEpochMs(event);
   const rtt = readNumber(event['Round-Trip Time [ms]']);
+  const browserFamily = familyOf(browser) ?? recognise(ua, UA_BROWSERS);
   return {
     user: readText(event['User ID']) ?? '',
     ip,
@@ -103,10 +132,11 @@ export function extractFeatures(event: RiskEvent): Features {
     city: readText(event.City),
     ua,
     browser,
-    browserFamily: familyOf(browser) ?? recognise(ua, UA_BROWSERS),
+    browserFamily,
     os,
     osFamily: familyOf(os) ?? recognise(ua, UA_OSES),
     device: readText(event['Device Type'])?.toLowerCase(),
+    browserMajor: majorVersionOf(browser, browserFamily, ua),
     // An RTT over a minute is a broken measurement, not a faraway client.
     rttMs: rtt !== undefined && rtt > 0 && rtt < 60_000 ? rtt : undefined,
     epochMs,

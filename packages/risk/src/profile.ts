@@ -1,7 +1,7 @@
 /**
  * One person's sign-in history in fixed-size typed arrays: per level a handful of slots holding a
- * value's hash and its decayed weight, the novelty counts the model needs, recent RTTs and an
- * hour-of-day histogram. About 1.1 KB per person, whatever the person did.
+ * value's hash and its decayed weight, the novelty counts the model needs, recent RTTs, an
+ * hour-of-day histogram and the newest version of a few browsers. About 1.2 KB per person, whatever the person did.
  */
 export const LEVEL = {
   ip: 0,
@@ -20,6 +20,8 @@ export const LEVEL = {
 export const LEVELS = 12;
 export const SLOTS = 8;
 export const RTT_SAMPLES = 8;
+/** Browsers (family, OS family, device type) whose newest major version a profile remembers. */
+export const VERSION_SLOTS = 4;
 
 export interface Profile {
   readonly ids: Int32Array;
@@ -30,6 +32,12 @@ export interface Profile {
   readonly rtt: Float32Array;
   readonly rttAsn: Int32Array;
   readonly hours: Float32Array;
+  /** Per browser (hash of family, OS family, device type): the newest major version seen. */
+  readonly versionIds: Int32Array;
+  readonly versions: Float32Array;
+  /** Sign-ins on a remembered browser, and how many of them showed an older version than its newest. */
+  versionChecks: number;
+  olderVersions: number;
   logins: number;
   lastMs: number;
   lastCountry: number;
@@ -44,6 +52,10 @@ export function createProfile(): Profile {
     rtt: new Float32Array(RTT_SAMPLES),
     rttAsn: new Int32Array(RTT_SAMPLES),
     hours: new Float32Array(24),
+    versionIds: new Int32Array(VERSION_SLOTS),
+    versions: new Float32Array(VERSION_SLOTS),
+    versionChecks: 0,
+    olderVersions: 0,
     logins: 0,
     lastMs: 0,
     lastCountry: 0,
@@ -103,5 +115,33 @@ export function decayProfile(profile: Profile, factor: number): void {
   }
   for (let i = 0; i < 24; i += 1) {
     profile.hours[i] = (profile.hours[i] ?? 0) * factor;
+  }
+}
+
+/** The newest major version the person has shown on `browser` (a hash), or −1. */
+export function newestVersion(profile: Profile, browser: number): number {
+  const slot = profile.versionIds.indexOf(browser);
+  return browser === 0 || slot < 0 ? -1 : (profile.versions[slot] ?? -1);
+}
+
+/** Remembers `version` for `browser` if newer; a browser not yet remembered takes the oldest-version slot. */
+export function noteVersion(profile: Profile, browser: number, version: number): void {
+  let slot = profile.versionIds.indexOf(browser);
+  if (slot < 0) {
+    slot = profile.versionIds.indexOf(0);
+  }
+  if (slot < 0) {
+    slot = 0;
+    for (let i = 1; i < VERSION_SLOTS; i += 1) {
+      if ((profile.versions[i] ?? 0) < (profile.versions[slot] ?? 0)) {
+        slot = i;
+      }
+    }
+  }
+  if (profile.versionIds[slot] !== browser) {
+    profile.versionIds[slot] = browser;
+    profile.versions[slot] = version;
+  } else {
+    profile.versions[slot] = Math.max(profile.versions[slot] ?? 0, version);
   }
 }

@@ -204,4 +204,46 @@ describe('@tessera/risk sign-in features', () => {
     expect(night).toBeGreaterThan(1);
     expect(day).toBeLessThan(0);
   });
+  it("round-trip time on a network new to the person, against everyone's on that network in that country: a proxy in front of the attacker (RBA targeted: the victim's ISP) adds its hop", () => {
+    const engine = createRiskEngine();
+    population(engine, 40, 2, (p, n) => ({
+      ASN: 3320,
+      'IP Address': `81.2.${p}.10`,
+      'Round-Trip Time [ms]': 22 + ((p + n) % 7),
+    }));
+    // Alice has signed in once, from her carrier (60 ms); now she (or someone) is on the home ISP.
+    legit(engine, signIn({ ASN: 26615, 'IP Address': '100.65.1.1', 'Round-Trip Time [ms]': 60 }));
+    const onIsp = { ASN: 3320, 'IP Address': '81.2.230.7', 'Epoch ms': 11 * DAY + 12 * HOUR };
+    const likeItsPeople = factor(engine, signIn({ ...onIsp, 'Round-Trip Time [ms]': 25 }), 'rtt');
+    const throughAProxy = factor(engine, signIn({ ...onIsp, 'Round-Trip Time [ms]': 52 }), 'rtt');
+    expect(likeItsPeople).toBeLessThan(0);
+    expect(throughAProxy - likeItsPeople).toBeGreaterThan(2);
+  });
+
+  it("UA version drift only goes forward: an older major version than the person's newest on that browser is an attacker's copied string, less so for a person who keeps two devices of one kind", () => {
+    const engine = createRiskEngine();
+    const chrome = (v: number) => ({
+      'User Agent String': `Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${v}.0.0.0 Safari/537.36`,
+      'Browser Name and Version': `Chrome ${v}.0`,
+    });
+    // Everyone's browser moves forward.
+    population(engine, 40, 3, (p, n) => ({ 'IP Address': `81.2.${p}.10`, ...chrome(118 + n) }));
+    // Alice updated 118 → 121; Bob alternates between an updated laptop and an old desktop.
+    [118, 119, 120, 121].forEach((v, n) => {
+      legit(engine, signIn({ 'User ID': 'alice', 'Epoch ms': (5 + n) * DAY + 12 * HOUR, ...chrome(v) }));
+    });
+    [121, 118, 121, 118].forEach((v, n) => {
+      legit(engine, signIn({ 'User ID': 'bob', 'Epoch ms': (5 + n) * DAY + 12 * HOUR, ...chrome(v) }));
+    });
+    const at = { 'Epoch ms': 12 * DAY + 12 * HOUR };
+    const copied = factor(engine, signIn({ ...at, 'User ID': 'alice', ...chrome(119) }), 'client_version');
+    const current = factor(engine, signIn({ ...at, 'User ID': 'alice', ...chrome(121) }), 'client_version');
+    const bobs = factor(engine, signIn({ ...at, 'User ID': 'bob', ...chrome(119) }), 'client_version');
+    expect(copied).toBeGreaterThan(1.5);
+    expect(current).toBe(0);
+    expect(copied - bobs).toBeGreaterThan(1);
+    // Without the browser column the version is read from the UA string.
+    const uaOnly = { ...at, 'User ID': 'alice', ...chrome(119), 'Browser Name and Version': undefined };
+    expect(factor(engine, signIn(uaOnly), 'client_version')).toBeCloseTo(copied);
+  });
 });
