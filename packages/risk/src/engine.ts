@@ -184,6 +184,10 @@ const RTT_ATTACKER_SD = 0.7;
  * while popular-UA attackers show current versions.
  */
 const ATTACKER_OLDER_VERSION = 0.1;
+/** Slots of the table of /24s seen in legitimate sign-ins (4 MB). */
+const PREFIX_TABLE = 1 << 20;
+/** p(an attacker's /24 is one others signed in from): the targeted and adaptive models' residential proxies sometimes are. */
+const ATTACKER_KNOWN_PREFIX = 0.2;
 /** Legitimate sign-ins on a network (in one country) before its RTT spread speaks for a newcomer. */
 const RTT_POPULATION_MIN = 20;
 /** The population statistics follow the network's recent sign-ins: older ones weigh as at most this many. */
@@ -297,6 +301,44 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
       return 0;
     }
     return clamp(Math.log(0.5 / ((spreadArrivals + 1) / (allArrivals + 2))), 0, 4);
+  }
+
+  /** Recently seen /24s (/48s) of legitimate sign-ins: a fixed-size table of hashes, a collision overwrites. */
+  const knownPrefixes = new Int32Array(PREFIX_TABLE);
+  /** Legitimate sign-ins from a /24 new to the person, and how many of those came from a /24 others had used. */
+  let newPrefixSignIns = 0;
+  let newPrefixKnown = 0;
+
+  function prefixKnown(prefix: number): boolean {
+    return prefix !== 0 && knownPrefixes[(prefix >>> 0) % PREFIX_TABLE] === prefix;
+  }
+
+  /**
+   * A /24 new to the person: has anyone signed in legitimately from it? Log p(known or not | attacker)
+   * − log p(known or not | a person on a /24 new to them), the latter learned. A colleague's office,
+   * a carrier's CGNAT pool or a neighbour's ISP block is known; attacker infrastructure rarely is.
+   */
+  function prefixFactor(profile: Profile, ids: readonly number[]): number {
+    const prefix = ids[LEVEL.prefix] ?? 0;
+    if (prefix === 0 || newPrefixSignIns < 100 || findSlot(profile, LEVEL.prefix, prefix) >= 0) {
+      return 0;
+    }
+    const pLegit = (newPrefixKnown + 1) / (newPrefixSignIns + 2);
+    return prefixKnown(prefix)
+      ? clamp(Math.log(ATTACKER_KNOWN_PREFIX / pLegit), -3, 3)
+      : clamp(Math.log((1 - ATTACKER_KNOWN_PREFIX) / (1 - pLegit)), -3, 3);
+  }
+
+  function learnPrefix(profile: Profile, ids: readonly number[]): void {
+    const prefix = ids[LEVEL.prefix] ?? 0;
+    if (prefix === 0) {
+      return;
+    }
+    if (profile.logins > 0 && findSlot(profile, LEVEL.prefix, prefix) < 0) {
+      newPrefixSignIns += 1;
+      newPrefixKnown += prefixKnown(prefix) ? 1 : 0;
+    }
+    knownPrefixes[(prefix >>> 0) % PREFIX_TABLE] = prefix;
   }
 
   /** Legitimate sign-ins on a remembered browser, and how many showed an older version (two devices). */
@@ -641,6 +683,7 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
       { name: 'rtt', value: rttFactor(profile, f, ids) },
       { name: 'hour', value: hourFactor(profile, f.hour) },
       { name: 'client_version', value: versionFactor(profile, f) },
+      { name: 'prefix_known', value: prefixFactor(profile, ids) },
     );
     if (findSlot(profile, LEVEL.asn, ids[LEVEL.asn] ?? 0) < 0) {
       factors.push(
@@ -837,6 +880,7 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
     decayProfile(profile, decay(f.epochMs - profile.lastMs, halfLife));
     learnAsnReturn(profile, ids, f);
     learnVersion(profile, f);
+    learnPrefix(profile, ids);
     if (profile.logins > 0) {
       for (const chain of [NET_CHAIN, PLACE_CHAIN, UA_CHAIN, [LEVEL.deviceId]]) {
         let finerNovel = true;

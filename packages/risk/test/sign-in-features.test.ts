@@ -246,4 +246,15 @@ describe('@tessera/risk sign-in features', () => {
     const uaOnly = { ...at, 'User ID': 'alice', ...chrome(119), 'Browser Name and Version': undefined };
     expect(factor(engine, signIn(uaOnly), 'client_version')).toBeCloseTo(copied);
   });
+  it("a /24 new to the person that others have signed in from (a colleague's office, a carrier's pool) is less an attacker's than one nobody has used (attacker infrastructure)", () => {
+    const engine = createRiskEngine();
+    // People move between /24s of one ISP; about half of the moves land on a /24 someone used before.
+    population(engine, 40, 4, (p, n) => ({ ASN: 3320, 'IP Address': `81.2.${(p + n * 20) % 250}.10` }));
+    legit(engine, signIn({ ASN: 3320, 'IP Address': '81.2.240.10', 'Epoch ms': 11 * DAY }));
+    const at = { ASN: 3320, 'Epoch ms': 12 * DAY + 12 * HOUR };
+    const used = factor(engine, signIn({ ...at, 'IP Address': '81.2.10.99' }), 'prefix_known');
+    const unused = factor(engine, signIn({ ...at, 'IP Address': '81.2.201.99' }), 'prefix_known');
+    expect(used).toBeLessThan(0);
+    expect(unused - used).toBeGreaterThan(1);
+  });
 });
