@@ -11,7 +11,10 @@
  * - place: city → region, the same way (the targeted attacker knows the victim's region).
  * - client: UA string → browser and version → browser family on OS family → OS family → device type.
  * - rtt, hour: distance from the person's round-trip times on the ASN (with the ASN's learned
- *   spread) and from their usual hours (shrunk towards their home country's hours).
+ *   spread), or, on an ASN new to them, from everyone's on that ASN in that country; and from their
+ *   usual hours (shrunk towards their home country's hours).
+ * - client_version: an older browser version than the person's newest on that browser (a copied UA).
+ * - prefix_known: a /24 new to the person that others have, or nobody has, signed in from.
  * - velocity: failed sign-ins per IP, per ASN and per account over the last hour, and per ASN over the
  *   last day (stuffing, spraying, attacker infrastructure).
  * - reputation: for an ASN new to the person, people arriving on it against failures on it.

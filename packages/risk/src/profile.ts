@@ -1,7 +1,7 @@
 /**
  * One person's sign-in history in fixed-size typed arrays: per level a handful of slots holding a
  * value's hash and its decayed weight, the novelty counts the model needs, recent RTTs, an
- * hour-of-day histogram and the newest version of a few browsers. About 1.2 KB per person, whatever the person did.
+ * hour-of-day histogram and the newest version of a few browsers. About 1.1 KB per person, whatever the person did.
  */
 export const LEVEL = {
   ip: 0,
