@@ -2,7 +2,9 @@
  * Refresh-token rotation at the store (issue 18), on a SQLite file or PostgreSQL, in one process:
  * 32 chains (like the 32 connections of the HTTP bench), each looking its token up and rotating it
  * to a fresh successor, then spending that one, as the refresh grant does (`findRefreshToken`, then
- * `rotateRefreshToken` with a 10 s reuse grace). Prints rotations/s per round and this process's CPU
+ * `rotateRefreshToken` with a 10 s reuse grace), one transaction per rotation vs group commit
+ * (tokens/refresh-rotation-group-commit.ts), alternating rounds so the machine's noise hits both
+ * alike. Prints rotations/s per round and this process's CPU
  * time per rotation (user + system), the figure a shared, loaded machine distorts least: on SQLite it
  * is the whole cost (1e6 / cpuMicros = rotations/s one core can do); on PostgreSQL the server's
  * own CPU comes on top.
@@ -20,6 +22,7 @@ const SERVER_DIR = process.env.TESSERA_BENCH_SERVER_DIR ?? join(ROOT_DIR, 'packa
 const server = (path) => import(pathToFileURL(join(SERVER_DIR, 'dist', path)).href);
 const { openStore } = await server('store/open-store.js');
 const ids = await server('ids.js');
+const { createRefreshRotationGroupCommit } = await server('tokens/refresh-rotation-group-commit.js');
 const T0 = Math.floor(Date.now() / 1000);
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-rotate-'));
@@ -85,7 +88,7 @@ function record(previous) {
   };
 }
 
-async function chain(until) {
+async function chain(rotator, until) {
   let current = record();
   await store.insertRefreshToken(current);
   let done = 0;
@@ -93,7 +96,7 @@ async function chain(until) {
     const found = await store.findRefreshToken(current.hash);
     const next = record(found);
     const now = Math.floor(Date.now() / 1000);
-    const result = await store.rotateRefreshToken(current.hash, next, now, {
+    const result = await rotator.rotateRefreshToken(current.hash, next, now, {
       until: now + 10,
       sealedSuccessor: 'sealed',
     });
@@ -106,17 +109,30 @@ async function chain(until) {
   return done;
 }
 
-for (let round = 0; round < Number(rounds); round += 1) {
+async function measure(rotator) {
   const until = Date.now() + Number(seconds) * 1000;
   const cpu = process.cpuUsage();
-  const done = (await Promise.all(Array.from({ length: 32 }, () => chain(until)))).reduce((a, b) => a + b);
+  const done = (await Promise.all(Array.from({ length: 32 }, () => chain(rotator, until)))).reduce(
+    (a, b) => a + b,
+  );
   const used = process.cpuUsage(cpu);
+  return {
+    perSecond: Math.round(done / Number(seconds)),
+    cpuMicros: Math.round((used.user + used.system) / done),
+  };
+}
+
+const grouped = createRefreshRotationGroupCommit(store);
+for (let round = 0; round < Number(rounds); round += 1) {
+  const single = await measure(store);
+  const group = await measure(grouped);
   process.stdout.write(
     `${JSON.stringify({
       db,
       round,
-      rotationsPerSecond: Math.round(done / Number(seconds)),
-      cpuMicrosPerRotation: Math.round((used.user + used.system) / done),
+      oneTransactionEach: single.perSecond,
+      groupCommit: group.perSecond,
+      cpuMicrosPerRotation: { oneTransactionEach: single.cpuMicros, groupCommit: group.cpuMicros },
     })}\n`,
   );
 }
