@@ -15,9 +15,14 @@
  * a 200 `{"valid":false}` is cheaper than the real work and must never inflate a figure. Answers
  * that are 2xx without it are reported as `unexpected`.
  *
+ * `serverPids` (optional): the serving processes; their CPU time (user + system, from /proc) over the
+ * measured run is reported per successful answer (`serverCpuMsPerOk`), a figure that other load on
+ * the machine distorts far less than throughput.
+ *
  * `rotate` is for refresh-token rotation: every request spends one refresh token from a shared
  * pool and puts back the new one from the response (RFC 9700 §4.14.2: each token is single use).
  */
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { createAnswerTally } from './lib/answers.mjs';
 
@@ -97,8 +102,25 @@ const pool = job.rotate === undefined ? [] : [...job.rotate.tokens];
 if (job.warmup > 0) {
   await run(job, job.warmup, pool);
 }
+/** CPU milliseconds the serving processes have used so far (utime + stime, in clock ticks of 10 ms). */
+function serverCpuMs() {
+  let ticks = 0;
+  for (const pid of job.serverPids ?? []) {
+    try {
+      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return Number.NaN;
+    }
+  }
+  return ticks * 10;
+}
+
 counts.reset();
+const cpuBefore = serverCpuMs();
 const result = await run(job, job.duration, pool);
+const cpuUsed = serverCpuMs() - cpuBefore;
 const seconds = result.duration > 0 ? result.duration : job.duration;
 process.stdout.write(
   `${JSON.stringify({
@@ -114,5 +136,6 @@ process.stdout.write(
     timeouts: result.timeouts,
     statusCodes: result.statusCodeStats,
     seconds,
+    serverCpuMsPerOk: job.serverPids === undefined || counts.ok === 0 ? null : cpuUsed / counts.ok,
   })}\n`,
 );

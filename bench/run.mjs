@@ -26,6 +26,7 @@ import {
   resetPeakRssOfServer,
   runJsonChild,
   SPREAD_CORES,
+  servingPids,
   startServer,
   stopProcess,
 } from './lib/procs.mjs';
@@ -217,6 +218,7 @@ async function main() {
             connections: options.connections,
             duration: options.duration,
             warmup: options.warmup,
+            serverPids: servingPids(server.child.pid),
             ...job,
           },
           { cores: LOAD_CORE },
@@ -233,7 +235,7 @@ async function main() {
         }
         runs[scenario.id] = [...(runs[scenario.id] ?? []), out];
         log(
-          `  [${repeat + 1}/${options.repeats}] ${scenario.id}: ${Math.round(out.rps)} req/s, p50 ${out.p50} ms, p99 ${out.p99} ms, RSS ${Math.round(out.peakRssMb)} MB${out.note === undefined ? '' : `, ${out.note}`}`,
+          `  [${repeat + 1}/${options.repeats}] ${scenario.id}: ${Math.round(out.rps)} req/s, p50 ${out.p50} ms, p99 ${out.p99} ms, RSS ${Math.round(out.peakRssMb)} MB${typeof out.serverCpuMsPerOk === 'number' ? `, server CPU ${out.serverCpuMsPerOk.toFixed(3)} ms/answer` : ''}${out.note === undefined ? '' : `, ${out.note}`}`,
         );
       }
     }

@@ -43,6 +43,10 @@ export function summarise(runs) {
     rps: median(runs.map((r) => r.rps)),
     p50: median(runs.map((r) => r.p50)),
     p99: median(runs.map((r) => r.p99)),
+    // Server CPU per successful answer (bench/load.mjs), when measured.
+    ...(runs.every((r) => typeof r.serverCpuMsPerOk === 'number')
+      ? { serverCpuMsPerOk: median(runs.map((r) => r.serverCpuMsPerOk)) }
+      : {}),
     peakRssMb: runs.some((r) => Number.isFinite(r.peakRssMb))
       ? Math.max(...runs.map((r) => r.peakRssMb ?? 0))
       : Number.NaN,

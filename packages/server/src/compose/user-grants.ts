@@ -11,6 +11,7 @@ import { createUserTokens } from '../oauth/grants/user-tokens.js';
 import { createIdTokenIssuer } from '../oauth/oidc/id-token.js';
 import { createRefreshTokenIntrospector } from '../oauth/refresh-token-introspector.js';
 import { createRefreshTokenRevoker } from '../oauth/refresh-token-revoker.js';
+import { createRefreshRotationGroupCommit } from '../tokens/refresh-rotation-group-commit.js';
 import { createSuccessorSealer } from '../tokens/refresh-successor-sealer.js';
 import type { Core } from './core.js';
 import type { OAuthCore } from './oauth-core.js';
@@ -51,7 +52,12 @@ export function composeUserGrants(
         onIssued: ({ format }) => onIssued('authorization_code', format),
       }),
       createRefreshTokenGrant({
-        store,
+        // Concurrent rotations share one transaction (one commit); each is still the store's verb.
+        store: {
+          findRefreshToken: (hash) => store.findRefreshToken(hash),
+          findUser: (id) => store.findUser(id),
+          ...createRefreshRotationGroupCommit(store),
+        },
         tokens,
         audit,
         clock,

@@ -1,6 +1,6 @@
 /** Refresh tokens in rotation families (RFC 9700 §4.14): rotate once, a reuse revokes the family. */
-import type { ExpressionBuilder, Kysely } from 'kysely';
-import type { RefreshTokenRecord, RefreshTokenStore, RotateResult } from '../ports.js';
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
+import type { RefreshTokenRecord, RefreshTokenStore, ReuseGrace, RotateResult } from '../ports.js';
 import { batchLimit } from './batch-limit.js';
 import { atomic, count, fromJson, type SqlContext, toJson, unique } from './context.js';
 import type { Database, RefreshTokenRow } from './database.js';
@@ -112,6 +112,106 @@ async function currentSuccessor(
   return successor;
 }
 
+/** The race arbiter: marks `oldHash` used if it is still live, recording its successor. */
+function markUsed(
+  db: Kysely<Database>,
+  oldHash: string,
+  next: RefreshTokenRecord,
+  now: number,
+  grace: ReuseGrace | undefined,
+) {
+  return db
+    .updateTable('refresh_tokens')
+    .set({
+      used_at: now,
+      successor_hash: next.hash,
+      successor_sealed: grace?.sealedSuccessor ?? null,
+      grace_until: grace?.until ?? null,
+    })
+    .where('hash', '=', oldHash)
+    .where('used_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .where('family_expires_at', '>', now)
+    .returningAll();
+}
+
+/**
+ * PostgreSQL's data-modifying CTEs: mark used, insert the successor and drop the sealed copy the
+ * predecessor kept, in one atomic statement, the last two only if the first won. Concurrent
+ * statements on one token queue on its row lock and re-check `used_at` (READ COMMITTED), so exactly
+ * one wins. Undefined when it did not win: the caller's transaction then tells why (reuse, retry,
+ * expired or unknown), as on SQLite.
+ */
+async function rotateInOneStatement(
+  db: Kysely<Database>,
+  oldHash: string,
+  next: RefreshTokenRecord,
+  now: number,
+  grace: ReuseGrace | undefined,
+): Promise<RefreshTokenRow | undefined> {
+  const time = (value: number | null) => sql<number>`cast(${value} as bigint)`;
+  return unique('refresh token already exists', () =>
+    db
+      .with('won', () => markUsed(db, oldHash, next, now, grace))
+      .with('successor', (w) =>
+        w
+          .insertInto('refresh_tokens')
+          .columns([
+            'hash',
+            'family_id',
+            'client_id',
+            'user_id',
+            'session_id',
+            'scope',
+            'audience',
+            'auth_time',
+            'amr',
+            'acr',
+            'issued_at',
+            'expires_at',
+            'family_expires_at',
+            'used_at',
+            'revoked_at',
+            'dpop_jkt',
+          ])
+          .expression((eb) =>
+            eb
+              .selectFrom('won')
+              .select([
+                sql<string>`${next.hash}`.as('hash'),
+                sql<string>`${next.familyId}`.as('family_id'),
+                sql<string>`${next.clientId}`.as('client_id'),
+                sql<string>`${next.userId}`.as('user_id'),
+                sql<string | null>`cast(${next.sessionId} as text)`.as('session_id'),
+                sql<string>`${toJson(next.scope)}`.as('scope'),
+                sql<string>`${toJson(next.audience)}`.as('audience'),
+                time(next.authTime).as('auth_time'),
+                sql<string>`${toJson(next.amr)}`.as('amr'),
+                sql<string | null>`cast(${next.acr} as text)`.as('acr'),
+                time(next.issuedAt).as('issued_at'),
+                time(next.expiresAt).as('expires_at'),
+                time(next.familyExpiresAt).as('family_expires_at'),
+                time(next.usedAt).as('used_at'),
+                time(next.revokedAt).as('revoked_at'),
+                sql<string | null>`cast(${next.jkt} as text)`.as('dpop_jkt'),
+              ]),
+          ),
+      )
+      .with('forgotten', (w) =>
+        w
+          .updateTable('refresh_tokens')
+          .set({ successor_sealed: null, grace_until: null })
+          .where('successor_sealed', 'is not', null)
+          .where('successor_hash', '=', oldHash)
+          .where('family_id', 'in', (eb) => eb.selectFrom('won').select('family_id')),
+      )
+      .selectFrom('won')
+      .selectAll()
+      .executeTakeFirst(),
+  );
+}
+
 export function refreshTokenStore(ctx: SqlContext): RefreshTokenStore {
   return {
     insertRefreshToken(token) {
@@ -127,25 +227,18 @@ export function refreshTokenStore(ctx: SqlContext): RefreshTokenStore {
       return row === undefined ? undefined : toRefreshToken(row);
     },
 
-    rotateRefreshToken(oldHash, next, now, grace) {
+    async rotateRefreshToken(oldHash, next, now, grace) {
+      // PostgreSQL: the winning rotation is ONE statement (one round trip, one commit).
+      if (ctx.dialect === 'postgres') {
+        const won = await rotateInOneStatement(ctx.db, oldHash, next, now, grace);
+        if (won !== undefined) {
+          return { status: 'rotated', previous: toRefreshToken(won) };
+        }
+      }
       return atomic(ctx, async (db): Promise<RotateResult> => {
         // The conditional UPDATE is the race arbiter: concurrent callers block on the winner's row
         // lock (PostgreSQL) or on BEGIN IMMEDIATE (SQLite), then find `used_at` set.
-        const won = await db
-          .updateTable('refresh_tokens')
-          .set({
-            used_at: now,
-            successor_hash: next.hash,
-            successor_sealed: grace?.sealedSuccessor ?? null,
-            grace_until: grace?.until ?? null,
-          })
-          .where('hash', '=', oldHash)
-          .where('used_at', 'is', null)
-          .where('revoked_at', 'is', null)
-          .where('expires_at', '>', now)
-          .where('family_expires_at', '>', now)
-          .returningAll()
-          .executeTakeFirst();
+        const won = await markUsed(db, oldHash, next, now, grace).executeTakeFirst();
         if (won !== undefined) {
           await insert(db, next);
           // The token just used may be the successor its predecessor keeps sealed for a retry:

@@ -18,6 +18,7 @@ import {
   type DatabaseConnection,
   type Driver,
   Kysely,
+  type SqliteDatabase as KyselySqliteDatabase,
   SqliteDialect,
   type SqliteDialectConfig,
   SqliteDriver,
@@ -121,6 +122,37 @@ function acquireFileLock(path: string): { mutex: Mutex; release: () => void } {
   };
 }
 
+/** Most prepared statements kept per connection (distinct SQL texts; `IN (…)` lists vary). */
+const MAX_CACHED_STATEMENTS = 500;
+
+/**
+ * The connection as Kysely's driver sees it, with statements kept by their SQL text. Kysely calls
+ * `prepare` for every query, and better-sqlite3 parses and plans the SQL each time; a statement
+ * prepared once is reused (SQLite re-prepares it by itself should the schema change). Safe because
+ * the driver runs one query at a time on this connection, and every statement is run to completion
+ * (`all`/`run`) before the next one. Oldest out first when full.
+ */
+function cachingStatements(sqlite: SqliteDatabase.Database): KyselySqliteDatabase {
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(text) {
+      let statement = statements.get(text);
+      if (statement === undefined) {
+        statement = sqlite.prepare(text);
+        if (statements.size >= MAX_CACHED_STATEMENTS) {
+          const oldest = statements.keys().next();
+          if (oldest.done !== true) {
+            statements.delete(oldest.value);
+          }
+        }
+        statements.set(text, statement);
+      }
+      return statement;
+    },
+  };
+}
+
 /**
  * Kysely's driver keeps the single connection behind a mutex for a whole transaction, so
  * transactions of one store never interleave; this one also starts them `BEGIN IMMEDIATE` and
@@ -132,13 +164,13 @@ class ImmediateSqliteDriver extends SqliteDriver {
   readonly #lockTimeoutMs: number;
 
   constructor(
-    config: SqliteDialectConfig & { database: SqliteDatabase.Database },
+    sqlite: SqliteDatabase.Database,
     fileLock: { mutex: Mutex; release: () => void } | undefined,
     lockTimeoutMs: number,
   ) {
-    super(config);
+    super({ database: cachingStatements(sqlite) });
     this.#fileLock = fileLock;
-    this.#sqlite = config.database;
+    this.#sqlite = sqlite;
     this.#lockTimeoutMs = lockTimeoutMs;
   }
 
@@ -201,23 +233,23 @@ class ImmediateSqliteDriver extends SqliteDriver {
 }
 
 class ImmediateSqliteDialect extends SqliteDialect {
-  readonly #config: SqliteDialectConfig & { database: SqliteDatabase.Database };
+  readonly #sqlite: SqliteDatabase.Database;
   readonly #fileLock: { mutex: Mutex; release: () => void } | undefined;
   readonly #lockTimeoutMs: number;
 
   constructor(
-    config: SqliteDialectConfig & { database: SqliteDatabase.Database },
+    sqlite: SqliteDatabase.Database,
     fileLock: { mutex: Mutex; release: () => void } | undefined,
     lockTimeoutMs: number,
   ) {
-    super(config);
-    this.#config = config;
+    super({ database: sqlite } satisfies SqliteDialectConfig);
+    this.#sqlite = sqlite;
     this.#fileLock = fileLock;
     this.#lockTimeoutMs = lockTimeoutMs;
   }
 
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.#config, this.#fileLock, this.#lockTimeoutMs);
+    return new ImmediateSqliteDriver(this.#sqlite, this.#fileLock, this.#lockTimeoutMs);
   }
 }
 
@@ -253,11 +285,7 @@ export function openSqlite(path: string, options: SqliteOptions = {}): SqliteHan
   sqlite.pragma('synchronous = NORMAL');
   const fileLock = memory ? undefined : acquireFileLock(resolved);
   const db = new Kysely<Database>({
-    dialect: new ImmediateSqliteDialect(
-      { database: sqlite },
-      fileLock,
-      options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
-    ),
+    dialect: new ImmediateSqliteDialect(sqlite, fileLock, options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS),
   });
   return { db, sqlite, path: resolved };
 }
