@@ -50,6 +50,7 @@ export function registerAccountLogin(app: FastifyInstance, deps: AccountDeps): v
         PASSKEY_SIGN_IN_PATH,
         ...(deps.siwe === undefined ? [] : [SIWE_SIGN_IN_PATH]),
       ],
+      ...(deps.siwe === undefined ? {} : { connectSelf: true }),
       body: renderAccountSignInPage({
         siwe: deps.siwe !== undefined,
         csrfToken,

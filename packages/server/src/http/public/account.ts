@@ -150,6 +150,8 @@ export function registerAccount(app: FastifyInstance, deps: AccountDeps): void {
         PASSKEY_REGISTER_PATH,
         ...(deps.siwe === undefined ? [] : [SIWE_SIGN_IN_PATH]),
       ],
+      // The wallet script fetches its nonce from this origin.
+      ...(deps.siwe === undefined ? {} : { connectSelf: true }),
       body: renderAccountPage({
         user,
         csrfToken,
