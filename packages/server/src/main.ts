@@ -60,7 +60,9 @@ import {
   createAdminTokenService,
 } from './tokens/admin-tokens/admin-token-service.js';
 import { allowsAdminScope } from './tokens/admin-tokens/scopes.js';
+import { createAccountExport } from './users/account-export.js';
 import { passkeyFactor } from './users/authn/passkey-factor.js';
+import { createLinkedIdentifiers } from './users/linked-identifiers.js';
 import type { PasswordHasher } from './users/password-hasher.js';
 import { createTokenUseReports } from './users/token-use-reports.js';
 
@@ -234,6 +236,7 @@ function compose(core: Core, adminTokens: AdminTokenService): Composition {
     }),
   );
 
+  const siwe = config.siwe.enabled ? composeSiwe(core) : undefined;
   // /authorize, login and consent pages, /userinfo, /end-session, /admin/users, /admin/sessions.
   const login: LoginFeatureDeps = {
     config,
@@ -250,7 +253,7 @@ function compose(core: Core, adminTokens: AdminTokenService): Composition {
     revocations: oauth.revocations,
     userinfoLimit: callerLimit(config.rateLimit.userinfo, 'userinfo requests from this caller', 'userinfo'),
     passkeys,
-    ...(config.siwe.enabled ? { siwe: composeSiwe(core) } : {}),
+    ...(siwe === undefined ? {} : { siwe }),
   };
   features.push(createLoginFeature(login));
 
@@ -304,6 +307,14 @@ function compose(core: Core, adminTokens: AdminTokenService): Composition {
       sessionMaxAge: config.login.sessionMaxAge,
       secondFactors: people.mfa.secondFactors,
       masterKey: core.masterKey,
+      identifiers: createLinkedIdentifiers({ store: core.store, audit: core.audit }),
+      ...(siwe === undefined ? {} : { siwe }),
+      freshAuth: config.login.mfaFreshAuth,
+      exportAccount: createAccountExport({
+        store: core.store,
+        secondFactors: people.mfa.secondFactors,
+        clock: core.clock,
+      }),
     }),
   );
 

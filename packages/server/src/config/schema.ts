@@ -559,7 +559,7 @@ export const configSchema = z.object({
       mfaFreshAuth: option(duration().prefault('5m'), {
         typeLabel: 'duration',
         description:
-          'Removing a second factor or replacing recovery codes needs a sign-in at most this old (auth_time).',
+          'Removing a second factor, replacing recovery codes, unlinking a wallet or DID, or deleting one’s account needs a sign-in at most this old (auth_time).',
       }),
     })
     .prefault({}),

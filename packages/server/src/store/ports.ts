@@ -428,6 +428,29 @@ export interface PasskeyStore {
   deletePasskey(userId: string, id: string): Promise<boolean>;
 }
 
+/**
+ * An identifier a person signs in with besides their username: a wallet (`did:pkh:eip155:…`,
+ * EIP-4361) or a DID. Each identifier belongs to at most one person.
+ */
+export interface LinkedIdentifierRecord {
+  /** The identifier itself, e.g. `did:pkh:eip155:1:0xAb…` (unique across the server). */
+  identifier: string;
+  userId: string;
+  /** How it is proven: `siwe` (EIP-4361 message) or `did` (a challenge signed with the DID's key). */
+  method: 'siwe' | 'did';
+  createdAt: number;
+}
+
+export interface LinkedIdentifierStore {
+  /** Throws {@link ConflictError} when the identifier is linked already (to anyone). */
+  linkIdentifier(record: LinkedIdentifierRecord): Promise<void>;
+  findLinkedIdentifier(identifier: string): Promise<LinkedIdentifierRecord | undefined>;
+  /** A person's identifiers, oldest first. */
+  listLinkedIdentifiers(userId: string): Promise<LinkedIdentifierRecord[]>;
+  /** Unlinks one identifier of one person; false when that person had no such identifier. */
+  unlinkIdentifier(userId: string, identifier: string): Promise<boolean>;
+}
+
 /** A person's TOTP authenticator (RFC 6238): pending until a first code confirms it. */
 export interface TotpRecord {
   userId: string;
@@ -832,6 +855,7 @@ export interface Store
     UserStore,
     SessionStore,
     PasskeyStore,
+    LinkedIdentifierStore,
     ConsentStore,
     AuthorizationCodeStore,
     DeviceAuthorizationStore,

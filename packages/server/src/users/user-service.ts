@@ -86,6 +86,11 @@ export interface UserServiceDeps {
   revokeApiKeysOf?: (owner: string, actor: string) => Promise<number>;
 }
 
+/** A password was ever set: people who signed up with a wallet have none (see authn/siwe.ts). */
+export function hasPassword(user: UserRecord): boolean {
+  return user.passwordHash.startsWith('$');
+}
+
 /** NFKC + lower case: the one spelling under which a username is stored and found. */
 export function normalizeUsername(username: string): string {
   return username.normalize('NFKC').trim().toLowerCase();

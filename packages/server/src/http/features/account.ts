@@ -1,10 +1,11 @@
 /**
  * The account page and passkeys: `/account` and its forms, `/account/login`, the page scripts
- * under `/assets/`, and `/admin/users/{id}/passkeys`. The passkey sign-in of the login page is
+ * under `/assets/`, `/admin/users/{id}/passkeys` and `/admin/users/{id}/export`. The passkey sign-in of the login page is
  * registered by the login feature, which receives the same passkey service.
  */
 import { fastifyCookie } from '@fastify/cookie';
 import { registerPasskeyAdminRoutes } from '../admin/passkeys.js';
+import { registerUserExportRoute } from '../admin/user-export.js';
 import type { HttpFeature } from '../feature.js';
 import { createBrowserCookies } from '../pages/browser-cookies.js';
 import { type AccountDeps, registerAccount } from '../public/account.js';
@@ -26,6 +27,7 @@ export function createAccountFeature(deps: Omit<AccountDeps, 'cookies'> & { issu
     },
     registerAdmin(admin) {
       registerPasskeyAdminRoutes(admin, { users: deps.users, passkeys: deps.passkeys });
+      registerUserExportRoute(admin, { exportAccount: deps.exportAccount, audit: deps.audit });
     },
   };
 }

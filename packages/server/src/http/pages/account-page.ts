@@ -3,7 +3,13 @@
  * form post with the CSRF token; only passkey registration needs script (a served file).
  */
 import UAParser from 'ua-parser-js';
-import type { ApiKeyRecord, PasskeyRecord, SessionRecord, UserRecord } from '../../store/ports.js';
+import type {
+  ApiKeyRecord,
+  LinkedIdentifierRecord,
+  PasskeyRecord,
+  SessionRecord,
+  UserRecord,
+} from '../../store/ports.js';
 import { type Html, html } from './layout.js';
 
 export interface ConnectedApp {
@@ -21,6 +27,10 @@ export interface AccountPageInput {
   passkeys: PasskeyRecord[];
   apps: ConnectedApp[];
   apiKeys: ApiKeyRecord[];
+  /** Wallets and DIDs the person signs in with. */
+  identifiers: LinkedIdentifierRecord[];
+  /** Sign-In with Ethereum is on: the page offers to link a wallet. */
+  walletLinking: boolean;
   /** The registration ceremony for a new passkey (options JSON and sealed state). */
   registration: { options: unknown; state: string } | undefined;
   notice: string | null;
@@ -156,10 +166,57 @@ ${live.map(
 </section>`;
 }
 
+function identifiersSection(input: AccountPageInput): Html {
+  return html`<section id="identifiers"><h2>Wallets and DIDs</h2>
+${
+  input.identifiers.length === 0
+    ? html`<p class="muted">No wallet or DID is linked to your account.</p>`
+    : html`<table><thead><tr><th>Identifier</th><th>Linked</th><th></th></tr></thead><tbody>
+${input.identifiers.map(
+  (
+    item,
+  ) => html`<tr data-identifier="${item.identifier}"><td><code>${item.identifier}</code>${item.identifier === input.user.id ? html` <span class="muted">(your account was created with it)</span>` : ''}</td><td>${when(item.createdAt, input.now)}</td>
+<td>${item.identifier === input.user.id ? '' : html`<form method="post" action="/account/identifiers/unlink">${csrf(input.csrfToken)}<input type="hidden" name="identifier" value="${item.identifier}"><button type="submit" class="secondary">Unlink</button></form>`}</td></tr>
+`,
+)}</tbody></table>`
+}
+${
+  input.walletLinking
+    ? html`<form method="post" action="/account/identifiers/siwe" id="siwe-form">${csrf(input.csrfToken)}
+<input type="hidden" name="message" value="">
+<input type="hidden" name="signature" value="">
+<p class="muted">Sign a message with your Ethereum wallet to prove it is yours; then you can sign in with it.</p>
+<button type="button" class="secondary" id="siwe-button">Link an Ethereum wallet</button>
+<p class="muted" id="siwe-status" role="status"></p>
+</form>`
+    : ''
+}
+</section>`;
+}
+
+function dataSection(input: AccountPageInput): Html {
+  return html`<section id="data"><h2>Your data</h2>
+<p><a href="/account/export" download>Download what we hold about you</a> <span class="muted">(JSON: profile, sign-in methods, sessions, applications, API keys and recent security events; never a secret)</span></p>
+<h3>Delete your account</h3>
+<p class="muted">This signs you out everywhere, revokes every application's access and every API key, and deletes your account. It cannot be undone.</p>
+<form method="post" action="/account/delete">${csrf(input.csrfToken)}
+<label for="delete-confirm">Type <strong>delete my account</strong> to confirm</label>
+<input type="text" id="delete-confirm" name="confirm" maxlength="100" autocomplete="off" required>
+<button type="submit" class="secondary">Delete my account</button>
+</form>
+</section>`;
+}
+
+/** What a person sees once their account is gone. */
+export function renderAccountDeleted(): Html {
+  return html`<h1>Your account was deleted</h1>
+<p role="status" id="account-deleted">You were signed out everywhere, and every application's access and API key was revoked.</p>`;
+}
+
 export function renderAccountPage(input: AccountPageInput): Html {
   const { user } = input;
   return html`<h1>Your account</h1>
-<nav aria-label="Account sections"><a href="#profile">Profile</a><a href="#password">Password</a><a href="#passkeys">Passkeys</a><a href="/account/security/totp">Authenticator app</a><a href="#sessions">Sessions</a><a href="#apps">Applications</a><a href="#api-keys">API keys</a></nav>
+<nav aria-label="Account sections"><a href="#profile">Profile</a><a href="#password">Password</a><a href="#passkeys">Passkeys</a><a href="/account/security/totp">Authenticator app</a><a href="#sessions">Sessions</a><a href="#apps">Applications</a><a href="#api-keys">API keys</a><a href="#identifiers">Wallets and DIDs</a><a href="#data">Your data</a></nav>
 <p class="muted">Signed in as <strong>${user.username}</strong>.</p>
 ${input.notice === null ? '' : html`<p class="ok" role="status">${input.notice}</p>`}
 ${input.error === null ? '' : html`<p class="error" role="alert">${input.error}</p>`}
@@ -182,5 +239,7 @@ ${passkeysSection(input)}
 ${sessionsSection(input)}
 ${appsSection(input)}
 ${apiKeysSection(input)}
+${identifiersSection(input)}
+${dataSection(input)}
 <section><form method="post" action="/account/logout" class="inline">${csrf(input.csrfToken)}<button type="submit" class="secondary">Sign out</button></form></section>`;
 }

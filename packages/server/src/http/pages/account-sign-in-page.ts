@@ -1,4 +1,4 @@
-/** The sign-in page of the account page (no application involved): password or passkey. */
+/** The sign-in page of the account page (no application involved): password, passkey or wallet. */
 import { type Html, html } from './layout.js';
 
 export interface AccountSignInInput {
@@ -6,6 +6,8 @@ export interface AccountSignInInput {
   username: string | null;
   error: string | null;
   passkey: Html;
+  /** Sign-In with Ethereum, when `siwe.enabled`: the login page's script fills and posts this form. */
+  siwe: boolean;
 }
 
 export function renderAccountSignInPage(input: AccountSignInInput): Html {
@@ -20,7 +22,18 @@ ${input.error === null ? '' : html`<p class="error" role="alert" id="login-error
 <input type="password" id="password" name="password" autocomplete="current-password" required>
 <button type="submit">Sign in</button>
 </form>
-${input.passkey}`;
+${input.passkey}
+${
+  input.siwe
+    ? html`<form method="post" action="/account/login/siwe" id="siwe-form">
+<input type="hidden" name="csrf_token" value="${input.csrfToken}">
+<input type="hidden" name="message" value="">
+<input type="hidden" name="signature" value="">
+<button type="button" class="secondary" id="siwe-button">Sign in with Ethereum</button>
+<p class="muted" id="siwe-status" role="status"></p>
+</form>`
+    : ''
+}`;
 }
 
 /** The second step at `/account/login`: the passkey, or a code from the authenticator app. */

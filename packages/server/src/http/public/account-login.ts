@@ -12,11 +12,13 @@ import { seal, UnsealError, unseal } from '../../keys/seal.js';
 import { hashBrowserSecret } from '../../oauth/authorize/interaction.js';
 import type { UserRecord } from '../../store/ports.js';
 import { combineAmr } from '../../users/authn/context.js';
+import { SIWE_AMR } from '../../users/authn/siwe.js';
 import { normalizeUsername } from '../../users/user-service.js';
 import { renderAccountSecondStep, renderAccountSignInPage } from '../pages/account-sign-in-page.js';
 import { sendPage } from '../pages/layout.js';
 import { PASSKEY_SIGN_IN_PATH, WEBAUTHN_BUNDLE_PATH } from '../pages/passkey-scripts.js';
 import { renderPasskeySignIn } from '../pages/passkey-sign-in.js';
+import { SIWE_SIGN_IN_PATH } from '../pages/siwe-scripts.js';
 import { formOf, single } from '../plugins/form-body.js';
 import type { AccountDeps } from './account.js';
 import { csrfFailure } from './login.js';
@@ -43,8 +45,14 @@ export function registerAccountLogin(app: FastifyInstance, deps: AccountDeps): v
     return sendPage(reply, {
       title: 'Sign in',
       status: input.status ?? 200,
-      scripts: [WEBAUTHN_BUNDLE_PATH, PASSKEY_SIGN_IN_PATH],
+      scripts: [
+        WEBAUTHN_BUNDLE_PATH,
+        PASSKEY_SIGN_IN_PATH,
+        ...(deps.siwe === undefined ? [] : [SIWE_SIGN_IN_PATH]),
+      ],
+      ...(deps.siwe === undefined ? {} : { connectSelf: true }),
       body: renderAccountSignInPage({
+        siwe: deps.siwe !== undefined,
         csrfToken,
         username: input.username,
         error: input.error,
@@ -261,5 +269,26 @@ export function registerAccountLogin(app: FastifyInstance, deps: AccountDeps): v
     const pending = openPending(single(body, 'pending'), csrf ?? '');
     const amr = pending?.userId === user.id ? combineAmr(['pwd'], PASSKEY_AMR) : [...PASSKEY_AMR];
     return startSession(request, reply, user, amr, `passkey ${passkey.id}`);
+  });
+  // Sign-In with Ethereum (EIP-4361): the same checks and single-use nonce as the login page.
+  app.post('/account/login/siwe', { config: { page: true } }, async (request, reply) => {
+    const body = formOf(request);
+    const csrf = single(body, 'csrf_token');
+    if (!cookies.checkCsrf(request, csrf)) {
+      throw csrfFailure();
+    }
+    if (deps.siwe === undefined) {
+      return reply.callNotFound();
+    }
+    const { user } = await deps.siwe.signIn(
+      {
+        // A form post turns the message's line feeds into CRLF; the wallet signed LF.
+        message: (single(body, 'message') ?? '').replace(/\r\n/g, '\n'),
+        signature: single(body, 'signature') ?? '',
+      },
+      hashBrowserSecret(csrf ?? ''),
+      { ip: request.ip, requestId: request.id },
+    );
+    return startSession(request, reply, user, [...SIWE_AMR], 'siwe');
   });
 }

@@ -5,6 +5,10 @@
  * and every revocation through the Revocations service, so it streams to verifiers (DESIGN §5):
  * ending a session (`session` target), revoking a connected application (`consent` target),
  * changing the password (every other session and token), revoking an API key (`api_key`).
+ * Wallets are linked with a signed EIP-4361 message (the login page's nonce, script and checks) and
+ * unlinked after a fresh sign-in; the person downloads what Tessera holds about them as JSON, and
+ * deletes their account (fresh sign-in, typed confirmation) through the user service's deletion,
+ * which revokes everything they hold before their data goes.
  */
 import { isOAuthError, OAuthError } from '@tessera/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -13,16 +17,20 @@ import type { Clock } from '../../clock.js';
 import { hashBrowserSecret } from '../../oauth/authorize/interaction.js';
 import type { ClientRecord, SessionStore } from '../../store/ports.js';
 import type { ApiKeyService } from '../../tokens/api-keys/index.js';
+import type { AccountExport } from '../../users/account-export.js';
 import type { SecondFactors } from '../../users/authn/second-factors.js';
+import type { SiweService } from '../../users/authn/siwe.js';
 import type { ConsentService } from '../../users/consent-service.js';
+import type { LinkedIdentifiers } from '../../users/linked-identifiers.js';
 import type { LoginThrottle } from '../../users/login-throttle.js';
 import type { PasskeyService } from '../../users/passkey-service.js';
 import type { SessionService } from '../../users/session-service.js';
 import { normalizeUsername, type UserService } from '../../users/user-service.js';
-import { type ConnectedApp, renderAccountPage } from '../pages/account-page.js';
+import { type ConnectedApp, renderAccountDeleted, renderAccountPage } from '../pages/account-page.js';
 import type { BrowserCookies } from '../pages/browser-cookies.js';
 import { sendPage } from '../pages/layout.js';
 import { PASSKEY_REGISTER_PATH, WEBAUTHN_BUNDLE_PATH } from '../pages/passkey-scripts.js';
+import { SIWE_SIGN_IN_PATH } from '../pages/siwe-scripts.js';
 import { formOf, single } from '../plugins/form-body.js';
 import { csrfFailure } from './login.js';
 import type { LiveSession } from './login-flow.js';
@@ -45,6 +53,13 @@ export interface AccountDeps {
   secondFactors: SecondFactors;
   /** Keys the sealed pending sign-in between the password and the second factor (never logged). */
   masterKey: Buffer;
+  /** The wallets and DIDs people sign in with. */
+  identifiers: LinkedIdentifiers;
+  /** Sign-In with Ethereum, when `siwe.enabled`: linking wallets and signing in with one here. */
+  siwe?: SiweService;
+  /** Seconds: how recent the sign-in must be to unlink an identifier or delete the account. */
+  freshAuth: number;
+  exportAccount: AccountExport;
 }
 
 /** What a redirect after a change says; the query names a fixed message, never free text. */
@@ -56,7 +71,12 @@ const NOTICES: Record<string, string> = {
   session_ended: 'That session was ended.',
   app_revoked: "The application's access was revoked.",
   key_revoked: 'The API key was revoked.',
+  wallet_linked: 'The wallet was linked: you can sign in with it.',
+  identifier_unlinked: 'The identifier was unlinked.',
 };
+
+/** What a person types to confirm deleting their account. */
+export const DELETE_CONFIRMATION = 'delete my account';
 
 const MAX_LIST = 100;
 const DAY = 86_400;
@@ -94,11 +114,12 @@ export function registerAccount(app: FastifyInstance, deps: AccountDeps): void {
   ): Promise<FastifyReply> {
     const { user } = session;
     const csrfToken = cookies.csrfSecret(request, reply);
-    const [sessions, passkeys, consents, keys] = await Promise.all([
+    const [sessions, passkeys, consents, keys, identifiers] = await Promise.all([
       deps.store.listSessions({ userId: user.id, limit: MAX_LIST }),
       deps.passkeys.list(user.id),
       deps.consents.list(user.id),
       deps.apiKeys.list({ owner: user.id, limit: MAX_LIST }),
+      deps.identifiers.list(user.id),
     ]);
     const apps: ConnectedApp[] = [];
     for (const consent of consents) {
@@ -124,7 +145,13 @@ export function registerAccount(app: FastifyInstance, deps: AccountDeps): void {
       title: 'Your account',
       status: extra.status ?? 200,
       wide: true,
-      scripts: [WEBAUTHN_BUNDLE_PATH, PASSKEY_REGISTER_PATH],
+      scripts: [
+        WEBAUTHN_BUNDLE_PATH,
+        PASSKEY_REGISTER_PATH,
+        ...(deps.siwe === undefined ? [] : [SIWE_SIGN_IN_PATH]),
+      ],
+      // The wallet script fetches its nonce from this origin.
+      ...(deps.siwe === undefined ? {} : { connectSelf: true }),
       body: renderAccountPage({
         user,
         csrfToken,
@@ -133,6 +160,8 @@ export function registerAccount(app: FastifyInstance, deps: AccountDeps): void {
         passkeys,
         apps,
         apiKeys: keys.items,
+        identifiers,
+        walletLinking: deps.siwe !== undefined,
         registration,
         notice: extra.notice ?? null,
         error: extra.error ?? null,
@@ -176,6 +205,15 @@ export function registerAccount(app: FastifyInstance, deps: AccountDeps): void {
         throw error;
       }
     });
+  }
+
+  function requireFresh(session: LiveSession, what: string): void {
+    if (deps.clock.now() - session.record.authTime > deps.freshAuth) {
+      throw OAuthError.accessDenied(
+        `To ${what}, sign out and sign in again first (your last sign-in was more than ${Math.round(deps.freshAuth / 60)} minutes ago).`,
+        { status: 403 },
+      );
+    }
   }
 
   app.get('/account', { config: { page: true } }, async (request, reply) => {
@@ -314,6 +352,61 @@ export function registerAccount(app: FastifyInstance, deps: AccountDeps): void {
     }
     await deps.apiKeys.revoke(id, { actor: session.user.id, requestId: request.id });
     return back(reply, 'key_revoked', 'api-keys');
+  });
+
+  post('/account/identifiers/siwe', async (request, reply, session, body) => {
+    if (deps.siwe === undefined) {
+      throw OAuthError.notFound('Sign-In with Ethereum is not enabled on this server.');
+    }
+    await deps.siwe.link(
+      session.user,
+      {
+        // A form post turns the message's line feeds into CRLF; the wallet signed LF (see login-siwe.ts).
+        message: field(body, 'message', 8192).replace(/\r\n/g, '\n'),
+        signature: field(body, 'signature', 200),
+      },
+      hashBrowserSecret(single(body, 'csrf_token') ?? ''),
+      { ip: request.ip, requestId: request.id },
+    );
+    return back(reply, 'wallet_linked', 'identifiers');
+  });
+
+  post('/account/identifiers/unlink', async (request, reply, session, body) => {
+    requireFresh(session, 'unlink a wallet or DID');
+    await deps.identifiers.unlink(session.user, field(body, 'identifier', 300), { requestId: request.id });
+    return back(reply, 'identifier_unlinked', 'identifiers');
+  });
+
+  app.get('/account/export', { config: { page: true } }, async (request, reply) => {
+    const session = await signedIn(request);
+    if (session === undefined) {
+      return toSignIn(reply);
+    }
+    const data = await deps.exportAccount(session.user.id);
+    deps.audit.record({
+      type: 'account.exported',
+      actor: session.user.id,
+      subject: session.user.id,
+      data: {},
+      requestId: request.id,
+    });
+    return reply
+      .header('cache-control', 'no-store')
+      .header('content-type', 'application/json; charset=utf-8')
+      .header('content-disposition', 'attachment; filename="tessera-account.json"')
+      .send(JSON.stringify(data, null, 2));
+  });
+
+  post('/account/delete', async (_request, reply, session, body) => {
+    requireFresh(session, 'delete your account');
+    if (field(body, 'confirm', 100).trim().toLowerCase() !== DELETE_CONFIRMATION) {
+      throw OAuthError.invalidRequest(`To delete your account, type the words: ${DELETE_CONFIRMATION}.`);
+    }
+    // Ends every session, revokes every token, consent and API key (streamed to verifiers), then
+    // deletes the person and everything that is theirs in one statement (see user-service.ts).
+    await deps.users.delete(session.user.id, session.user.id);
+    cookies.clearSession(reply);
+    return sendPage(reply, { title: 'Account deleted', body: renderAccountDeleted() });
   });
 
   post('/account/logout', async (_request, reply, session) => {

@@ -13,6 +13,7 @@ import { describeClientStore } from './clients.contract.js';
 import { describeConsentStore } from './consents.contract.js';
 import { describeDeviceAuthorizationStore } from './device-authorizations.contract.js';
 import type { ContractOptions, MakeStore } from './fixtures.js';
+import { describeLinkedIdentifierStore } from './linked-identifiers.contract.js';
 import { describeMfaStore } from './mfa.contract.js';
 import { describeMigrations } from './migrations.contract.js';
 import { describePasskeyStore } from './passkeys.contract.js';
@@ -45,6 +46,7 @@ export function describeStoreContract(
     describeUserStore(makeStore);
     describeSessionStore(makeStore);
     describePasskeyStore(makeStore);
+    describeLinkedIdentifierStore(makeStore);
     describeConsentStore(makeStore);
     describeAuthorizationCodeStore(makeStore);
     describeDeviceAuthorizationStore(makeStore);

@@ -173,6 +173,13 @@ export interface PasskeysTable {
   last_used_at: number | null;
 }
 
+export interface LinkedIdentifiersTable {
+  identifier: string;
+  user_id: string;
+  method: string;
+  created_at: number;
+}
+
 export interface ConsentsTable {
   user_id: string;
   client_id: string;
@@ -296,6 +303,7 @@ export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   passkeys: PasskeysTable;
+  linked_identifiers: LinkedIdentifiersTable;
   consents: ConsentsTable;
   authorization_codes: AuthorizationCodesTable;
   device_authorizations: DeviceAuthorizationsTable;
@@ -317,6 +325,7 @@ export type RevocationRow = Selectable<RevocationsTable>;
 export type AccessTokenRow = Selectable<AccessTokensTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type PasskeyRow = Selectable<PasskeysTable>;
+export type LinkedIdentifierRow = Selectable<LinkedIdentifiersTable>;
 export type UserRow = Selectable<UsersTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type ConsentRow = Selectable<ConsentsTable>;

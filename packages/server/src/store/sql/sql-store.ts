@@ -16,6 +16,7 @@ import { consentStore } from './consents.js';
 import type { SqlContext, SqlDialectName } from './context.js';
 import type { Database } from './database.js';
 import { deviceAuthorizationStore } from './device-authorizations.js';
+import { linkedIdentifierStore } from './linked-identifiers.js';
 import { mfaStore } from './mfa.js';
 import { migrateToLatest } from './migrate.js';
 import { passkeyStore } from './passkeys.js';
@@ -38,6 +39,7 @@ function buildStore(ctx: SqlContext, onClose: () => Promise<void>): Store {
     ...userStore(ctx),
     ...sessionStore(ctx),
     ...passkeyStore(ctx),
+    ...linkedIdentifierStore(ctx),
     ...consentStore(ctx),
     ...authorizationCodeStore(ctx),
     ...deviceAuthorizationStore(ctx),

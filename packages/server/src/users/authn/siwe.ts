@@ -16,7 +16,14 @@ import { getAddress, isHex, recoverMessageAddress } from 'viem';
 import { parseSiweMessage } from 'viem/siwe';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { Clock } from '../../clock.js';
-import { ConflictError, type ReplayStore, type UserRecord, type UserStore } from '../../store/ports.js';
+import {
+  ConflictError,
+  type LinkedIdentifierStore,
+  type ReplayStore,
+  type Store,
+  type UserRecord,
+  type UserStore,
+} from '../../store/ports.js';
 
 /**
  * RFC 8176 has no value for a wallet; `swk` (proof of possession of a software-secured key) is the
@@ -27,6 +34,8 @@ export const SIWE_AMR = Object.freeze(['swk']);
 const INFO = 'tessera siwe nonce v1';
 const MAX_MESSAGE = 4096;
 const REFUSED = 'The Ethereum sign-in could not be verified. Try again.';
+const NEEDS_SECOND_FACTOR =
+  'This account must sign in with two-step verification: use your password and second factor.';
 
 export interface SiweSettings {
   /** The issuer: its host is the message's domain, its origin the message's uri. */
@@ -37,7 +46,10 @@ export interface SiweSettings {
 }
 
 export interface SiweServiceDeps {
-  store: Pick<UserStore, 'findUser' | 'createUser'> & Pick<ReplayStore, 'markOnce'>;
+  store: Pick<UserStore, 'findUser' | 'createUser'> &
+    Pick<ReplayStore, 'markOnce'> &
+    Pick<LinkedIdentifierStore, 'findLinkedIdentifier' | 'linkIdentifier'> &
+    Pick<Store, 'transaction'>;
   masterKey: Buffer;
   settings: SiweSettings;
   clock: Clock;
@@ -53,6 +65,16 @@ export interface SiweService {
     browser: string,
     context: { ip: string; requestId: string },
   ): Promise<{ user: UserRecord; did: string; created: boolean }>;
+  /**
+   * Links the wallet that signed the message to `user` (the account page): the same checks as
+   * sign-in; throws `conflict` when the wallet is linked already, to this person or another.
+   */
+  link(
+    user: UserRecord,
+    input: { message: string; signature: string },
+    browser: string,
+    context: { ip: string; requestId: string },
+  ): Promise<{ did: string }>;
 }
 
 function refused(detail: string): OAuthError {
@@ -95,7 +117,11 @@ export function createSiweService(deps: SiweServiceDeps): SiweService {
     return Number.parseInt(expiry, 16);
   }
 
-  async function failed(reason: string, context: { ip: string; requestId: string }): Promise<never> {
+  async function failed(
+    reason: string,
+    context: { ip: string; requestId: string },
+    error: OAuthError = refused(reason),
+  ): Promise<never> {
     deps.audit.record({
       type: 'siwe.sign_in_failed',
       actor: 'system',
@@ -103,7 +129,108 @@ export function createSiweService(deps: SiweServiceDeps): SiweService {
       data: { reason, ip: context.ip },
       requestId: context.requestId,
     });
-    throw refused(reason);
+    throw error;
+  }
+
+  /** Every EIP-4361 check and the single use of the nonce; the signer's did:pkh. */
+  async function verify(
+    input: { message: string; signature: string },
+    browser: string,
+    context: { ip: string; requestId: string },
+  ): Promise<{ did: string; chainId: number }> {
+    if (input.message.length === 0 || input.message.length > MAX_MESSAGE) {
+      return failed('message missing or too long', context);
+    }
+    if (!isHex(input.signature, { strict: true }) || input.signature.length !== 132) {
+      return failed('malformed signature', context);
+    }
+    const message = parseSiweMessage(input.message);
+    const { address, chainId, domain, uri, nonce, issuedAt, expirationTime, notBefore, version } = message;
+    if (address === undefined || chainId === undefined || nonce === undefined || version !== '1') {
+      return failed('malformed message', context);
+    }
+    // EIP-4361 §Message fields: the address is in its EIP-55 mixed-case checksum form.
+    if (checksummed(address) !== address) {
+      return failed('address not EIP-55 checksummed', context);
+    }
+    if (
+      [issuedAt, expirationTime, notBefore].some((date) => date !== undefined && Number.isNaN(date.getTime()))
+    ) {
+      return failed('malformed date', context);
+    }
+    // EIP-4361 §Verifying: the domain is this server's authority (phishing protection).
+    if (domain !== issuerUrl.host) {
+      return failed('wrong domain', context);
+    }
+    // EIP-4361 §Message fields: uri is the resource the person signs in to.
+    if (uri === undefined || uri.replace(/\/$/, '') !== issuerUrl.origin) {
+      return failed('wrong uri', context);
+    }
+    if (!settings.chainIds.includes(chainId)) {
+      return failed('chain not allowed', context);
+    }
+    const now = clock.now();
+    const nowMs = now * 1000;
+    // EIP-4361: issued-at not in the future (a minute of clock skew), not older than the maximum age.
+    if (
+      issuedAt === undefined ||
+      issuedAt.getTime() > nowMs + 60_000 ||
+      issuedAt.getTime() < nowMs - settings.maxAge * 1000
+    ) {
+      return failed('issued-at out of range', context);
+    }
+    // EIP-4361: a message past its expiration-time or before its not-before is not valid.
+    if (expirationTime !== undefined && expirationTime.getTime() <= nowMs) {
+      return failed('message expired', context);
+    }
+    if (notBefore !== undefined && notBefore.getTime() > nowMs) {
+      return failed('message not yet valid', context);
+    }
+    const nonceExpiry = openNonce(nonce, browser);
+    if (nonceExpiry === undefined) {
+      return failed('nonce not issued to this browser', context);
+    }
+    if (nonceExpiry <= now) {
+      return failed('nonce expired', context);
+    }
+    let signer: string;
+    try {
+      signer = await recoverMessageAddress({ message: input.message, signature: input.signature });
+    } catch {
+      return failed('malformed signature', context);
+    }
+    if (getAddress(signer) !== getAddress(address)) {
+      return failed('signature does not match the address', context);
+    }
+    // EIP-4361 §Security: a nonce is used once; on every node, checked last so a bad message
+    // cannot burn someone else's nonce.
+    if (!(await deps.store.markOnce(`siwe:${nonce}`, nonceExpiry, now))) {
+      return failed('nonce already used', context);
+    }
+    return { did: didPkhOf(chainId, address), chainId };
+  }
+
+  /** A new person whose user id is the wallet's did:pkh, with the wallet linked, in one transaction. */
+  function createWalletPerson(did: string, chainId: number, now: number): Promise<UserRecord> {
+    const address = did.slice(did.lastIndexOf(':') + 1);
+    return deps.store.transaction(async (tx) => {
+      const user = await tx.createUser(
+        {
+          id: did,
+          username: `eth.${chainId}.${address.toLowerCase()}`,
+          email: null,
+          emailVerified: false,
+          name: null,
+          // No password: no argon2 hash matches this, so the password form never signs it in.
+          passwordHash: '!',
+          disabled: false,
+          tokensValidAfter: 0,
+        },
+        now,
+      );
+      await tx.linkIdentifier({ identifier: did, userId: did, method: 'siwe', createdAt: now });
+      return user;
+    });
   }
 
   return {
@@ -114,96 +241,17 @@ export function createSiweService(deps: SiweServiceDeps): SiweService {
     },
 
     async signIn(input, browser, context) {
-      if (input.message.length === 0 || input.message.length > MAX_MESSAGE) {
-        return failed('message missing or too long', context);
-      }
-      if (!isHex(input.signature, { strict: true }) || input.signature.length !== 132) {
-        return failed('malformed signature', context);
-      }
-      const message = parseSiweMessage(input.message);
-      const { address, chainId, domain, uri, nonce, issuedAt, expirationTime, notBefore, version } = message;
-      if (address === undefined || chainId === undefined || nonce === undefined || version !== '1') {
-        return failed('malformed message', context);
-      }
-      // EIP-4361 §Message fields: the address is in its EIP-55 mixed-case checksum form.
-      if (checksummed(address) !== address) {
-        return failed('address not EIP-55 checksummed', context);
-      }
-      if (
-        [issuedAt, expirationTime, notBefore].some(
-          (date) => date !== undefined && Number.isNaN(date.getTime()),
-        )
-      ) {
-        return failed('malformed date', context);
-      }
-      // EIP-4361 §Verifying: the domain is this server's authority (phishing protection).
-      if (domain !== issuerUrl.host) {
-        return failed('wrong domain', context);
-      }
-      // EIP-4361 §Message fields: uri is the resource the person signs in to.
-      if (uri === undefined || uri.replace(/\/$/, '') !== issuerUrl.origin) {
-        return failed('wrong uri', context);
-      }
-      if (!settings.chainIds.includes(chainId)) {
-        return failed('chain not allowed', context);
-      }
-      const now = clock.now();
-      const nowMs = now * 1000;
-      // EIP-4361: issued-at not in the future (a minute of clock skew), not older than the maximum age.
-      if (
-        issuedAt === undefined ||
-        issuedAt.getTime() > nowMs + 60_000 ||
-        issuedAt.getTime() < nowMs - settings.maxAge * 1000
-      ) {
-        return failed('issued-at out of range', context);
-      }
-      // EIP-4361: a message past its expiration-time or before its not-before is not valid.
-      if (expirationTime !== undefined && expirationTime.getTime() <= nowMs) {
-        return failed('message expired', context);
-      }
-      if (notBefore !== undefined && notBefore.getTime() > nowMs) {
-        return failed('message not yet valid', context);
-      }
-      const nonceExpiry = openNonce(nonce, browser);
-      if (nonceExpiry === undefined) {
-        return failed('nonce not issued to this browser', context);
-      }
-      if (nonceExpiry <= now) {
-        return failed('nonce expired', context);
-      }
-      let signer: string;
-      try {
-        signer = await recoverMessageAddress({ message: input.message, signature: input.signature });
-      } catch {
-        return failed('malformed signature', context);
-      }
-      if (getAddress(signer) !== getAddress(address)) {
-        return failed('signature does not match the address', context);
-      }
-      // EIP-4361 §Security: a nonce is used once; on every node, checked last so a bad message
-      // cannot burn someone else's nonce.
-      if (!(await deps.store.markOnce(`siwe:${nonce}`, nonceExpiry, now))) {
-        return failed('nonce already used', context);
-      }
-      const did = didPkhOf(chainId, address);
-      let user = await deps.store.findUser(did);
+      const { did, chainId } = await verify(input, browser, context);
+      // The wallet's person: the one it is linked to (its own account, or one it was linked to on
+      // the account page), or a new person on first sign-in.
+      let user: UserRecord | undefined;
       let created = false;
-      if (user === undefined) {
+      const linked = await deps.store.findLinkedIdentifier(did);
+      if (linked !== undefined) {
+        user = await deps.store.findUser(linked.userId);
+      } else {
         try {
-          user = await deps.store.createUser(
-            {
-              id: did,
-              username: `eth.${chainId}.${address.toLowerCase()}`,
-              email: null,
-              emailVerified: false,
-              name: null,
-              // No password: no argon2 hash matches this, so the password form never signs it in.
-              passwordHash: '!',
-              disabled: false,
-              tokensValidAfter: 0,
-            },
-            now,
-          );
+          user = await createWalletPerson(did, chainId, clock.now());
           created = true;
           deps.audit.record({
             type: 'user.created',
@@ -215,20 +263,68 @@ export function createSiweService(deps: SiweServiceDeps): SiweService {
           if (!(error instanceof ConflictError)) {
             throw error;
           }
-          user = await deps.store.findUser(did);
+          // A sign-in of the same wallet on another request won the race.
+          const winner = await deps.store.findLinkedIdentifier(did);
+          user = winner === undefined ? undefined : await deps.store.findUser(winner.userId);
         }
       }
       if (user === undefined || user.disabled) {
         return failed('person disabled', context);
       }
+      // A wallet is one factor: a person an admin requires a second factor of never signs in with
+      // a wallet alone.
+      if (user.mfaRequired) {
+        return failed(
+          'second factor required',
+          context,
+          OAuthError.accessDenied(NEEDS_SECOND_FACTOR, { status: 400 }),
+        );
+      }
       deps.audit.record({
         type: 'siwe.used',
-        actor: did,
-        subject: did,
+        actor: user.id,
+        subject: user.id,
         data: { chainId, created, ip: context.ip },
         requestId: context.requestId,
       });
       return { user, did, created };
+    },
+
+    async link(user, input, browser, context) {
+      if (user.mfaRequired) {
+        throw OAuthError.invalidRequest(
+          'Your account must sign in with two-step verification, and a wallet would sign you in without it.',
+        );
+      }
+      const { did } = await verify(input, browser, context);
+      try {
+        await deps.store.linkIdentifier({
+          identifier: did,
+          userId: user.id,
+          method: 'siwe',
+          createdAt: clock.now(),
+        });
+      } catch (error) {
+        if (!(error instanceof ConflictError)) {
+          throw error;
+        }
+        deps.audit.record({
+          type: 'identifier.link_refused',
+          actor: user.id,
+          subject: user.id,
+          data: { method: 'siwe', reason: 'linked already', ip: context.ip },
+          requestId: context.requestId,
+        });
+        throw OAuthError.conflict('That wallet is already linked to an account.');
+      }
+      deps.audit.record({
+        type: 'identifier.linked',
+        actor: user.id,
+        subject: user.id,
+        data: { method: 'siwe', identifier: did },
+        requestId: context.requestId,
+      });
+      return { did };
     },
   };
 }
