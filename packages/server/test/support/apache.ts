@@ -36,10 +36,12 @@ export interface Apache {
 }
 
 export interface ApacheOptions {
-  /** Modules to load beyond the base set, by short name (`oauth2`, `auth_openidc`, `ssl`). */
+  /** Modules to load beyond the base set, by short name (`oauth2`, `auth_openidc`, `ssl`, …). */
   modules: string[];
   /** The rest of httpd.conf; `{{root}}` is replaced with the ServerRoot. */
   config: string;
+  /** The port to listen on (when the configuration must name it); a free one by default. */
+  port?: number;
   /** Serve https (the configuration then needs `SSLEngine on` and its certificate lines). */
   https?: boolean;
   /** A file to write into the ServerRoot before start (name → contents), e.g. a TLS key. */
@@ -64,7 +66,7 @@ export async function startApache(options: ApacheOptions): Promise<Apache> {
   for (const [name, contents] of Object.entries(options.files ?? {})) {
     writeFileSync(join(root, name), contents, { mode: 0o644 });
   }
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const url = `${options.https ? 'https' : 'http'}://127.0.0.1:${port}`;
   const asRoot = process.getuid?.() === 0;
   const conf = [
