@@ -155,12 +155,35 @@ describe.skipIf(!available)('Apache mod_oauth2 as a resource server', () => {
         401,
       );
       expect((await call(path, `DPoP ${bound}`, { dpop: first })).status).toBe(401);
+      const now = Math.floor(Date.now() / 1000);
+      for (const wrong of [
+        { htu: `${apache.url}/elsewhere` },
+        { htm: 'POST' },
+        { iat: now - 3600 },
+        { header: { typ: 'JWT' } },
+      ]) {
+        const bad = await dpopProof(key, {
+          htm: 'GET',
+          htu: apache.url + path,
+          accessToken: bound,
+          ...wrong,
+        });
+        expect((await call(path, `DPoP ${bound}`, { dpop: bad })).status, JSON.stringify(wrong)).toBe(401);
+      }
     });
   }
 
-  it('RFC 9449 §7.1 — what docs/dpop.md warns about: a location set up for Bearer (no type=dpop) does not look at cnf.jkt, so DPoP-bound tokens need a type=dpop location', async () => {
+  // What docs/interop.md warns about, kept true by these assertions: should Debian ship a newer
+  // liboauth2, they fail and the page is updated.
+  it('RFC 9449 §7.1 — known gaps of Debian 12 mod_oauth2 (liboauth2 1.4.5.4): a Bearer location ignores cnf.jkt; ath is not compared', async () => {
     const key = await dpopKey('ES256');
     const bound = await token(jwtApp, {}, await dpopProof(key, { htu: `${t.url}/token` }));
     expect((await call('/jwt', `Bearer ${bound}`)).status).toBe(200);
+    const otherAth = await dpopProof(key, {
+      htm: 'GET',
+      htu: `${apache.url}/dpop`,
+      accessToken: 'another token',
+    });
+    expect((await call('/dpop', `DPoP ${bound}`, { dpop: otherAth })).status).toBe(200);
   });
 });
