@@ -51,6 +51,7 @@ import { createInteractionSealer } from './oauth/authorize/interaction.js';
 import type { ClientAuthMethods } from './oauth/client-auth/client-authenticator.js';
 import { createClientService } from './oauth/clients/index.js';
 import { createClientRegistration } from './oauth/clients/registration.js';
+import { createDpopProofValidator } from './oauth/dpop/proof-validator.js';
 import { idTokenAlgorithms } from './oauth/oidc/id-token.js';
 import { type OpenStoreOptions, openStore } from './store/open-store.js';
 import type { Store } from './store/ports.js';
@@ -228,6 +229,13 @@ function compose(core: Core, adminTokens: AdminTokenService): Composition {
       apiKeys: apiKeys.apiKeys,
       clock: core.clock,
       authenticate: oauth.authenticate,
+      // Proofs of bound keys were made for the API, so Tessera's own nonces do not apply to them.
+      dpop: createDpopProofValidator({
+        clock: core.clock,
+        replay: core.store,
+        algorithms: config.dpop.signingAlgorithms,
+        window: config.dpop.proofWindow,
+      }),
       limit: callerLimit(
         config.rateLimit.apiKeyVerify,
         'API-key verifications from this caller',

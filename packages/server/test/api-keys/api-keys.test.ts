@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrap, type TestServer } from '../support/bootstrap.js';
 import { createTestClient, FORM, form, type TestClient } from '../support/clients.js';
+import { type DpopKey, dpopKey, dpopProof, type ProofOptions } from '../support/dpop.js';
 
 let t: TestServer;
 let owner: TestClient;
@@ -528,5 +529,77 @@ describe('owner', () => {
     expect((await verify(key)).json()).toMatchObject({ valid: false, code: 'disabled' });
     expect((await admin('PATCH', `/clients/${client.id}`, { disabled: false })).statusCode).toBe(200);
     expect((await verify(key)).json().valid).toBe(true);
+  });
+});
+
+describe('DPoP-bound keys at POST /api-keys/verify (issue 14 §4, RFC 9449 §7 applied to API keys)', () => {
+  const htu = 'https://api.example.com/invoices';
+  /** A proof dated by the test clock (it has moved in the tests above). */
+  const proofNow = (key: DpopKey, options: ProofOptions) =>
+    dpopProof(key, { iat: t.clock.now(), ...options });
+
+  async function boundKey() {
+    const dpop = await dpopKey('ES256');
+    const { key, id } = await createKey({ dpop_jkt: dpop.jkt });
+    return { dpop, key, id };
+  }
+
+  function verifyWith(params: Record<string, unknown>) {
+    return t.app.inject({
+      method: 'POST',
+      url: '/api-keys/verify',
+      headers: { authorization: verifier.basic },
+      payload: params as Record<string, string>,
+    });
+  }
+
+  it('RFC 9449 §7 — with the proof the API received (htm, htu, ath of the key) → valid, with cnf.jkt', async () => {
+    const { dpop, key, id } = await boundKey();
+    const proof = await proofNow(dpop, { htm: 'GET', htu, accessToken: key });
+    const response = await verifyWith({ key, dpop: proof, htm: 'GET', htu: `${htu}?page=2` });
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json()).toMatchObject({ valid: true, key_id: id, cnf: { jkt: dpop.jkt } });
+  });
+
+  it('RFC 9449 §7 — the key string alone → 400 invalid_dpop_proof that says what to send', async () => {
+    const { key } = await boundKey();
+    const response = await verify(key);
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({
+      error: 'invalid_dpop_proof',
+      error_description: expect.stringContaining('send the DPoP proof the API received as dpop'),
+    });
+  });
+
+  it('RFC 9449 §4.3 — a proof by another key, for another URL or method, for another token (ath), or replayed → invalid_dpop_proof', async () => {
+    const { dpop, key } = await boundKey();
+    const other = await dpopKey('ES256');
+    const cases: [string, Promise<string>, string][] = [
+      ['another key', proofNow(other, { htm: 'GET', htu, accessToken: key }), 'not signed by the key'],
+      ['another URL', proofNow(dpop, { htm: 'GET', htu: `${htu}/2`, accessToken: key }), 'htu'],
+      ['another method', proofNow(dpop, { htm: 'POST', htu, accessToken: key }), 'htm'],
+      ['another token', proofNow(dpop, { htm: 'GET', htu, accessToken: 'tsr_at_x' }), 'ath'],
+    ];
+    for (const [what, proof, says] of cases) {
+      const response = await verifyWith({ key, dpop: await proof, htm: 'GET', htu });
+      expect(response.statusCode, what).toBe(400);
+      expect(response.json().error, what).toBe('invalid_dpop_proof');
+      expect(response.json().error_description, what).toContain(says);
+    }
+    const once = await proofNow(dpop, { htm: 'GET', htu, accessToken: key });
+    expect((await verifyWith({ key, dpop: once, htm: 'GET', htu })).statusCode).toBe(200);
+    const replayed = await verifyWith({ key, dpop: once, htm: 'GET', htu });
+    expect(replayed.statusCode).toBe(400);
+    expect(replayed.json().error_description).toContain('already used');
+  });
+
+  it('RFC 6749 §5.2 — a proof without htm and htu → 400 invalid_request; an unbound key ignores dpop', async () => {
+    const { dpop, key } = await boundKey();
+    const proof = await proofNow(dpop, { htm: 'GET', htu, accessToken: key });
+    const missing = await verifyWith({ key, dpop: proof });
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json().error).toBe('invalid_request');
+    const plain = await createKey();
+    expect((await verify(plain.key)).json()).toMatchObject({ valid: true });
   });
 });

@@ -8,6 +8,7 @@ import { AdminApiError } from '../../src/cli/admin-client.js';
 import { runCli } from '../support/admin-token-file.js';
 import { bootstrap, type TestServer } from '../support/bootstrap.js';
 import { createTestClient, type TestClient } from '../support/clients.js';
+import { dpopKey, dpopProof } from '../support/dpop.js';
 
 /** SHA-256 computed here, not with the code under test (DESIGN §3: secrets stored only as SHA-256). */
 const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest('base64url');
@@ -36,12 +37,12 @@ describe('tessera api-keys', () => {
     return parsed as Record<string, unknown>;
   }
 
-  async function verify(key: string) {
+  async function verify(key: string, extra: Record<string, string> = {}) {
     const response = await t.app.inject({
       method: 'POST',
       url: '/api-keys/verify',
       headers: { authorization: verifier.basic },
-      payload: { key },
+      payload: { key, ...extra },
     });
     return response.json();
   }
@@ -83,8 +84,9 @@ describe('tessera api-keys', () => {
     expect((await verify(key)).valid).toBe(true);
   });
 
-  it('RFC 9449 — create --bind-jkt binds the key to a DPoP key; /api-keys/verify reports cnf.jkt', async () => {
-    const jkt = sha256('a DPoP public key');
+  it('RFC 9449 — create --bind-jkt binds the key to a DPoP key; /api-keys/verify wants its proof and reports cnf.jkt', async () => {
+    const dpop = await dpopKey('ES256');
+    const jkt = dpop.jkt;
     const created = await runJson(
       'api-keys',
       'create',
@@ -97,7 +99,11 @@ describe('tessera api-keys', () => {
     );
     expect(created.dpop_jkt).toBe(jkt);
     expect((await t.store.findApiKey(String(created.id)))?.dpopJkt).toBe(jkt);
-    expect(await verify(String(created.key))).toMatchObject({ valid: true, cnf: { jkt } });
+    const key = String(created.key);
+    expect(await verify(key)).toMatchObject({ error: 'invalid_dpop_proof' });
+    const htu = 'https://api.example.com/x';
+    const proof = await dpopProof(dpop, { htm: 'GET', htu, accessToken: key, iat: t.clock.now() });
+    expect(await verify(key, { dpop: proof, htm: 'GET', htu })).toMatchObject({ valid: true, cnf: { jkt } });
   });
 
   it('create prints the key once with a warning; list and show never print it', async () => {

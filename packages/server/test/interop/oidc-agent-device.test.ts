@@ -89,9 +89,11 @@ describe.skipIf(!available)('oidc-agent device flow against Tessera', () => {
     rmSync(home, { recursive: true, force: true });
   });
 
-  it('RFC 8628 — oidc-gen --flow=device gets tokens once the code is approved; oidc-token refreshes', {
-    timeout: 90_000,
-  }, async () => {
+  /**
+   * oidc-gen sends the client secret with HTTP Basic; for a public client (no secret) it sends
+   * `Basic base64(client_id ":")`, which Tessera takes as `none` (RFC 6749 §2.3.1, client-authenticator.ts).
+   */
+  async function deviceFlowAndRefresh(kind: 'confidential' | 'public') {
     // The helpers' view of this runtime (they read the store and clock, and call the admin API).
     const t = {
       ...runtime,
@@ -99,16 +101,18 @@ describe.skipIf(!available)('oidc-agent device flow against Tessera', () => {
       adminToken: TEST_ADMIN_TOKEN,
       adminHeaders: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
     } satisfies TestServer;
-    await createUser(t);
-    // oidc-gen insists on a client secret (it sends it with HTTP Basic), so the client is a
-    // confidential one; RFC 8628 §3.1 authenticates it as at the token endpoint.
+    if ((await t.store.findUserByUsername('alice')) === undefined) {
+      await createUser(t);
+    }
     const client = await createTestClient(t, {
       name: 'oidc-agent',
       grantTypes: [DEVICE_GRANT, 'refresh_token'],
       scope: ['openid', 'offline_access', 'profile'],
       defaultScope: [],
+      ...(kind === 'public' ? { tokenEndpointAuthMethod: 'none', secrets: [] } : {}),
     });
-    const secret = client.secret;
+    const secret = kind === 'public' ? '' : client.secret;
+    const account = `tessera-${kind}`;
 
     const gen = spawn(
       'oidc-gen',
@@ -122,7 +126,7 @@ describe.skipIf(!available)('oidc-agent device flow against Tessera', () => {
         '--prompt=none',
         '--confirm-default',
         '--no-url-call',
-        'tessera',
+        account,
       ],
       { env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -148,7 +152,7 @@ describe.skipIf(!available)('oidc-agent device flow against Tessera', () => {
     expect(page.body, output).toContain('Device connected');
     expect(await exited, output).toBe(0);
 
-    const first = await run('oidc-token', ['tessera'], env);
+    const first = await run('oidc-token', [account], env);
     expect(first.code, first.stderr).toBe(0);
     const accessToken = first.stdout.trim();
     const userinfo = await fetch(`${issuer}/userinfo`, {
@@ -157,11 +161,21 @@ describe.skipIf(!available)('oidc-agent device flow against Tessera', () => {
     expect(userinfo.status).toBe(200);
 
     // A new access token comes from the refresh token (RFC 6749 §6), rotated by Tessera.
-    const refreshed = await run('oidc-token', ['--force-new', 'tessera'], env);
+    const refreshed = await run('oidc-token', ['--force-new', account], env);
     expect(refreshed.code, refreshed.stderr).toBe(0);
     expect(refreshed.stdout.trim()).not.toBe(accessToken);
     await runtime.audit.flush();
     const metrics = await runtime.app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toMatch(/tessera_tokens_issued_total\{[^}]*grant_type="refresh_token"[^}]*\} [1-9]/);
-  });
+  }
+
+  for (const kind of ['confidential', 'public'] as const) {
+    it(
+      `RFC 8628 — oidc-gen --flow=device (${kind} client) gets tokens once the code is approved; oidc-token refreshes`,
+      {
+        timeout: 90_000,
+      },
+      () => deviceFlowAndRefresh(kind),
+    );
+  }
 });

@@ -3,6 +3,7 @@
  */
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEVICE_GRANT } from '../device/device-support.js';
 import { bootstrap, type TestServer } from '../support/bootstrap.js';
 import { basicAuthorization, createTestClient, FORM, form, type TestClient } from '../support/clients.js';
 
@@ -436,6 +437,54 @@ describe('RFC 6749 §2.3 / §5.2 client authentication errors', () => {
     const response = await token({ grant_type: 'client_credentials', client_id: pub.id }, {});
     expect(response.statusCode).toBe(400);
     expect(response.json().error).toBe('unauthorized_client');
+  });
+
+  it('RFC 6749 §2.3.1 — HTTP Basic with an empty password (what oidc-agent sends) names a public client: the device flow starts and polls', async () => {
+    const device = await createTestClient(t, {
+      grantTypes: [DEVICE_GRANT],
+      tokenEndpointAuthMethod: 'none',
+      secrets: [],
+    });
+    const authorization = basicAuthorization(device.id, '');
+    const start = await t.app.inject({
+      method: 'POST',
+      url: '/device_authorization',
+      headers: { ...FORM, authorization },
+      payload: form({ scope: 'read' }),
+    });
+    expect(start.statusCode, start.body).toBe(200);
+    const polled = await token(
+      { grant_type: DEVICE_GRANT, device_code: start.json<{ device_code: string }>().device_code },
+      { authorization },
+    );
+    expect(polled.statusCode).toBe(400);
+    expect(polled.json().error).toBe('authorization_pending');
+  });
+
+  it('RFC 6749 §2.3.1 — HTTP Basic with an empty password from a confidential client → 401 invalid_client with a Basic challenge', async () => {
+    const response = await token(
+      { grant_type: 'client_credentials' },
+      { authorization: basicAuthorization(c.id, '') },
+    );
+    expect(response.statusCode).toBe(401);
+    expect(response.json().error).toBe('invalid_client');
+    expect(response.headers['www-authenticate']).toMatch(/^Basic /);
+  });
+
+  it('RFC 6749 §3.1 — an empty client_secret in the body counts as omitted: a public client is `none`, a confidential one is refused', async () => {
+    const pub = await createTestClient(t, { tokenEndpointAuthMethod: 'none', secrets: [] });
+    const asPublic = await token(
+      { grant_type: 'client_credentials', client_id: pub.id, client_secret: '' },
+      {},
+    );
+    expect(asPublic.statusCode).toBe(400);
+    expect(asPublic.json().error).toBe('unauthorized_client');
+    const asConfidential = await token(
+      { grant_type: 'client_credentials', client_id: c.id, client_secret: '' },
+      {},
+    );
+    expect(asConfidential.statusCode).toBe(401);
+    expect(asConfidential.json().error).toBe('invalid_client');
   });
 
   it('RFC 6749 §2.3 — a confidential client sending only client_id → invalid_client', async () => {

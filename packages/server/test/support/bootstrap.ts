@@ -25,9 +25,13 @@ export interface TestServer extends Runtime {
  */
 export async function bootstrap(
   overrides: Record<string, unknown> = {},
-  options: Pick<StartOptions, 'passwordHasher'> = {},
+  options: Pick<StartOptions, 'passwordHasher'> & {
+    /** Where the fixed clock starts (seconds since the epoch); now by default. */
+    startSeconds?: number;
+  } = {},
 ): Promise<TestServer> {
-  const clock = createFixedClock(Math.floor(Date.now() / 1000));
+  const { startSeconds = Math.floor(Date.now() / 1000), ...startOptions } = options;
+  const clock = createFixedClock(startSeconds);
   const config = loadConfig({
     env: {},
     overrides: {
@@ -43,7 +47,7 @@ export async function bootstrap(
   const runtime = await createRuntime(config, {
     clock,
     logger: createLogger({ level: 'silent' }),
-    ...options,
+    ...startOptions,
   });
   await runtime.app.ready();
   return {

@@ -20,10 +20,11 @@ export function freePort(): Promise<number> {
 
 export async function listeningServer(
   overrides: Record<string, unknown> = {},
+  options: Parameters<typeof bootstrap>[1] = {},
 ): Promise<TestServer & { url: string }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const t = await bootstrap({ issuer: url, ...overrides });
+  const t = await bootstrap({ issuer: url, ...overrides }, options);
   await t.app.listen({ port, host: '127.0.0.1' });
   return Object.assign(t, { url });
 }

@@ -5,6 +5,7 @@
  */
 import type { Clock } from '../../clock.js';
 import type { AuthenticateClient } from '../../oauth/client-auth/index.js';
+import type { DpopProofValidator } from '../../oauth/dpop/proof-validator.js';
 import type { ApiKeyService } from '../../tokens/api-keys/index.js';
 import { registerApiKeyRoutes } from '../admin/api-keys.js';
 import type { HttpFeature } from '../feature.js';
@@ -19,6 +20,8 @@ export interface ApiKeysFeatureDeps {
   authenticate: AuthenticateClient;
   /** Per caller at the verify endpoint (the key's own limit is separate). */
   limit: CallerLimit;
+  /** The proof check for DPoP-bound keys at the verify endpoint. */
+  dpop: Pick<DpopProofValidator, 'validate'>;
 }
 
 export function createApiKeysFeature(deps: ApiKeysFeatureDeps): HttpFeature {
@@ -30,6 +33,7 @@ export function createApiKeysFeature(deps: ApiKeysFeatureDeps): HttpFeature {
         apiKeys: deps.apiKeys,
         authenticate: deps.authenticate,
         limit: deps.limit,
+        dpop: deps.dpop,
       });
       // Not an RFC 8414 member: a Tessera extension, so clients can find the endpoint.
       context.caps.extra.set('api_key_verification_endpoint', deps.issuer + API_KEY_VERIFY_PATH);

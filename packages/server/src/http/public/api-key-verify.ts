@@ -4,6 +4,13 @@
  * authenticates as at the token endpoint (RFC 6749 §2.3: Basic, or client_id/client_secret in the
  * body, or private_key_jwt).
  *
+ * A key bound to a DPoP key (`--bind-jkt`, RFC 9449 §7 applied to API keys) is valid only with the
+ * proof the API received: `dpop` (the proof JWT), `htm` and `htu` (the method and URL of the API
+ * request). The proof is checked as at the token endpoint (signature, `typ`, public `jwk`, `iat`
+ * window, `jti` single use across nodes) with `ath` = SHA-256 of the key and its key thumbprint equal
+ * to the key's `cnf.jkt`; without it, or with a bad one, the answer is 400 `invalid_dpop_proof`, so a
+ * leaked key string alone verifies nowhere.
+ *
  * The answer is 200 with the verification, valid or not, and 429 with the same body when the key's
  * rate limit is used up. Keys with a rate limit carry `RateLimit-Policy` and `RateLimit`
  * (draft-ietf-httpapi-ratelimit-headers) and, on 429, `Retry-After` (RFC 9110 §10.2.3).
@@ -11,6 +18,7 @@
 import { OAuthError } from '@tessera/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthenticateClient } from '../../oauth/client-auth/index.js';
+import type { DpopProofValidator } from '../../oauth/dpop/proof-validator.js';
 import {
   API_KEYS_VERIFY_PERMISSION,
   type ApiKeyRateLimitState,
@@ -31,6 +39,8 @@ export interface ApiKeyVerifyRouteDeps {
   authenticate: AuthenticateClient;
   /** Per caller: the authenticated client, else the address. */
   limit: CallerLimit;
+  /** Checks the proofs of DPoP-bound keys (without server nonces: the proof was made for the API). */
+  dpop: Pick<DpopProofValidator, 'validate'>;
 }
 
 /** The request as a form-like record: a form as parsed, or the string members of a JSON object. */
@@ -51,6 +61,30 @@ function paramsOf(request: FastifyRequest): FormBody {
     }
   }
   return params;
+}
+
+/** A bound key's proof: the one the API received, for the API request's method and URL (`htm`, `htu`). */
+async function checkBoundKeyProof(
+  dpop: ApiKeyVerifyRouteDeps['dpop'],
+  jkt: string,
+  key: string,
+  params: FormBody,
+): Promise<void> {
+  const proof = single(params, 'dpop');
+  if (proof === undefined) {
+    throw OAuthError.invalidDpopProof(
+      'The API key is DPoP-bound: send the DPoP proof the API received as dpop, with htm and htu',
+    );
+  }
+  const method = single(params, 'htm');
+  const url = single(params, 'htu');
+  if (method === undefined || url === undefined) {
+    throw OAuthError.invalidRequest('htm and htu (the method and URL of the API request) go with dpop');
+  }
+  const verified = await dpop.validate({ header: proof, method, url, accessToken: key });
+  if (verified?.jkt !== jkt) {
+    throw OAuthError.invalidDpopProof('The DPoP proof is not signed by the key this API key is bound to');
+  }
 }
 
 /** draft-ietf-httpapi-ratelimit-headers §4 and §5: the key's quota policy and what is left of it. */
@@ -87,6 +121,9 @@ export function registerApiKeyVerifyRoute(app: FastifyInstance, deps: ApiKeyVeri
       throw OAuthError.invalidRequest('key is required');
     }
     const result = await deps.apiKeys.verify(key, { actor: client.id });
+    if (result.valid && result.cnf !== undefined) {
+      await checkBoundKeyProof(deps.dpop, result.cnf.jkt, key, params);
+    }
     if (result.rate_limit !== undefined && result.rate_limit !== null) {
       setRateLimitHeaders(reply, result.rate_limit);
     }

@@ -8,7 +8,10 @@
  *   (both carry the same secret; RFC 6749 §2.3.1 requires Basic support and allows the body);
  * - `private_key_jwt` is accepted for a client with a registered `jwks` or `jwks_uri`;
  * - no credentials with a `client_id` → `none`, only for a client registered as public (`none`);
- *   each endpoint then decides whether a public client may use it.
+ *   each endpoint then decides whether a public client may use it. An empty secret is no secret:
+ *   `client_secret=` in the body counts as omitted (RFC 6749 §3.1), and HTTP Basic with an empty
+ *   password (`base64(client_id ":")`, as oidc-agent sends for public clients) names the client the
+ *   way a lone `client_id` does, so both are `none` and only a public client passes.
  */
 import { OAuthError } from '@tessera/protocol';
 import type { Clock } from '../../clock.js';
@@ -43,6 +46,20 @@ const SECRET_METHODS: ReadonlySet<string> = new Set(['client_secret_basic', 'cli
 /** The one public answer to a failed secret check, whatever the reason (RFC 6749 §5.2). */
 function failed(cause: string): OAuthError {
   return OAuthError.invalidClient('Client authentication failed', { cause });
+}
+
+/** `none` (RFC 7591 §2): a client named without a secret passes only if it is registered as public. */
+async function authenticatePublic(
+  deps: Pick<ClientAuthenticatorDeps, 'clients'>,
+  clientId: string,
+): Promise<AuthenticatedClient> {
+  const client = await deps.clients.get(clientId);
+  if (client === undefined || client.disabled || client.tokenEndpointAuthMethod !== 'none') {
+    throw OAuthError.invalidClient('Client authentication required', {
+      cause: client === undefined ? 'unknown client' : 'confidential client sent no credentials',
+    });
+  }
+  return { client, method: 'none' };
 }
 
 /** One way a client proves who it is (RFC 6749 §2.3), under its RFC 7591 §2 method name. */
@@ -109,12 +126,14 @@ export function createClientAuthMethods(deps: ClientAuthenticatorDeps): ClientAu
         if (bodyClientId !== undefined && bodyClientId !== credentials.clientId) {
           throw OAuthError.invalidRequest('client_id in the body does not match the HTTP Basic client');
         }
-        return authenticateWithSecret(credentials, 'client_secret_basic');
+        return credentials.secret === ''
+          ? authenticatePublic(deps, credentials.clientId)
+          : authenticateWithSecret(credentials, 'client_secret_basic');
       },
     },
     {
       name: 'client_secret_post',
-      isPresent: ({ body }) => Object.hasOwn(body, 'client_secret'),
+      isPresent: ({ body }) => singleParam(body, 'client_secret') !== undefined,
       authenticate: ({ body }) => authenticateWithSecret(parsePostCredentials(body), 'client_secret_post'),
     },
     {
@@ -138,16 +157,6 @@ export function createClientAuthenticator(
   deps: ClientAuthenticatorDeps,
   methods: ClientAuthMethods = createClientAuthMethods(deps),
 ): AuthenticateClient {
-  async function authenticatePublic(clientId: string): Promise<AuthenticatedClient> {
-    const client = await deps.clients.get(clientId);
-    if (client === undefined || client.disabled || client.tokenEndpointAuthMethod !== 'none') {
-      throw OAuthError.invalidClient('Client authentication required', {
-        cause: client === undefined ? 'unknown client' : 'confidential client sent no credentials',
-      });
-    }
-    return { client, method: 'none' };
-  }
-
   return async function authenticateClient(input: ClientAuthInput): Promise<AuthenticatedClient> {
     const present = [...methods.values()].filter((method) => method.isPresent(input));
     if (present.length > 1) {
@@ -163,6 +172,6 @@ export function createClientAuthenticator(
     if (clientId === undefined) {
       throw OAuthError.invalidClient('Client authentication required', { cause: 'no credentials' });
     }
-    return authenticatePublic(clientId);
+    return authenticatePublic(deps, clientId);
   };
 }

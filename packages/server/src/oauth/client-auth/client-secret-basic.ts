@@ -1,7 +1,8 @@
 /**
  * `client_secret_basic` (RFC 6749 §2.3.1): `Authorization: Basic base64(id ":" secret)`, where id and
  * secret are each `application/x-www-form-urlencoded` first (Appendix B). Anything malformed is an
- * authentication failure, answered with `invalid_client` and a Basic challenge (RFC 6749 §5.2).
+ * authentication failure, answered with `invalid_client` and a Basic challenge (RFC 6749 §5.2). The
+ * secret may be empty (`base64(id ":")`, what oidc-agent sends for a public client).
  */
 import { OAuthError } from '@tessera/protocol';
 
@@ -54,8 +55,9 @@ export function parseBasicCredentials(header: string): ClientCredentials {
   } catch {
     throw malformed('bad percent-encoding');
   }
-  if (clientId.length === 0 || secret.length === 0) {
-    throw malformed('empty client id or secret');
+  if (clientId.length === 0) {
+    throw malformed('empty client id');
   }
+  // An empty password is kept: it means no secret at all, which the authenticator treats as `none`.
   return { clientId, secret };
 }
