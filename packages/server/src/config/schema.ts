@@ -573,6 +573,11 @@ export const configSchema = z.object({
         description:
           'Every sign-in needs a second factor (acr urn:tessera:acr:mfa or stronger); a person without one is sent to set one up (docs/mfa.md).',
       }),
+      externalUrl: option(pageLink(), {
+        typeLabel: 'URL',
+        description:
+          'Send the login step to this external page with a signed, single-use login_challenge; it answers through POST /admin/login/accept (docs/customize.md).',
+      }),
       mfaFreshAuth: option(duration().prefault('5m'), {
         typeLabel: 'duration',
         description:

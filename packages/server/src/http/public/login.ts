@@ -19,6 +19,7 @@ import { renderPasskeySignIn } from '../pages/passkey-sign-in.js';
 import { SIWE_SIGN_IN_PATH } from '../pages/siwe-scripts.js';
 import { t } from '../pages/texts/index.js';
 import { formOf, single } from '../plugins/form-body.js';
+import { redirectToExternalLogin } from './login-external.js';
 import { clientOf, type LoginFlowDeps, openInteraction } from './login-flow.js';
 import { afterPassword } from './login-second-factor.js';
 
@@ -92,6 +93,14 @@ export function registerLogin(app: FastifyInstance, deps: LoginFlowDeps): void {
     const sealed = queryParam(request, 'interaction');
     const interaction = openInteraction(deps, request, sealed);
     const client = await clientOf(deps, request, interaction);
+    if (deps.external !== undefined) {
+      return redirectToExternalLogin(deps, deps.external, reply, {
+        sealed: sealed ?? '',
+        clientId: client.id,
+        loginHint: interaction.request.loginHint,
+        uiLocales: interaction.request.uiLocales,
+      });
+    }
     return showForm(reply, request, {
       interaction,
       sealed: sealed ?? '',
