@@ -184,6 +184,23 @@ const origins = () =>
       .min(1),
   );
 
+/** An absolute http(s) URL for a link on the pages. */
+const pageLink = () =>
+  z
+    .string()
+    .refine(
+      (value) => {
+        try {
+          const url = new URL(value);
+          return url.protocol === 'https:' || url.protocol === 'http:';
+        } catch {
+          return false;
+        }
+      },
+      { message: 'expected an absolute http: or https: URL' },
+    )
+    .optional();
+
 const issuer = () =>
   z.string().superRefine((value, ctx) => {
     let url: URL;
@@ -556,6 +573,11 @@ export const configSchema = z.object({
         description:
           'Every sign-in needs a second factor (acr urn:tessera:acr:mfa or stronger); a person without one is sent to set one up (docs/mfa.md).',
       }),
+      externalUrl: option(pageLink(), {
+        typeLabel: 'URL',
+        description:
+          'Send the login step to this external page with a signed, single-use login_challenge; it answers through POST /admin/login/accept (docs/customize.md).',
+      }),
       mfaFreshAuth: option(duration().prefault('5m'), {
         typeLabel: 'duration',
         description:
@@ -612,6 +634,42 @@ export const configSchema = z.object({
         typeLabel: 'integer',
         description:
           'Risk score (a natural-log likelihood ratio) above which a sign-in is recorded as `step_up` rather than `allow`.',
+      }),
+    })
+    .prefault({}),
+  pages: z
+    .object({
+      templateDir: option(z.string().min(1).optional(), {
+        typeLabel: 'path',
+        description:
+          'A folder that makes the login, consent, device and error pages your own: `theme.css`, `logo.svg` or `logo.png`, and `texts.<lang>.json` (texts, translations and scope descriptions); read at startup (docs/customize.md).',
+      }),
+      brandName: option(z.string().min(1).max(100).optional(), {
+        typeLabel: 'string',
+        description: 'The name shown above every page (beside the logo, and as its text alternative).',
+      }),
+      defaultLocale: option(
+        z
+          .string()
+          .regex(/^[a-z]{2,3}$/)
+          .default('en'),
+        {
+          typeLabel: 'language',
+          description:
+            "The language of the pages when neither the `ui_locales` of the request (OIDC Core §3.1.2.1) nor the browser's Accept-Language names one they have (shipped: en, de).",
+        },
+      ),
+      privacyUrl: option(pageLink(), {
+        typeLabel: 'URL',
+        description: 'A "Privacy" link below every page.',
+      }),
+      termsUrl: option(pageLink(), {
+        typeLabel: 'URL',
+        description: 'A "Terms" link below every page.',
+      }),
+      helpUrl: option(pageLink(), {
+        typeLabel: 'URL',
+        description: 'A "Help" link below every page.',
       }),
     })
     .prefault({}),

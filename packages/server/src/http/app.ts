@@ -16,6 +16,7 @@ import { type Capabilities, createCapabilities } from '../oauth/discovery.js';
 import type { Store } from '../store/ports.js';
 import { registerSigningKeyRoutes } from './admin/signing-keys.js';
 import type { HttpFeature } from './feature.js';
+import { loadPageLook } from './pages/page-look.js';
 import { AccessLogController } from './plugins/access-log.js';
 import { type AdminAuthDeps, requireAdmin } from './plugins/admin-auth.js';
 import { clientErrorHandler } from './plugins/client-error.js';
@@ -27,6 +28,7 @@ import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerDiscovery } from './public/discovery.js';
 import { registerHealth, within } from './public/health.js';
 import { registerJwks } from './public/jwks.js';
+import { registerPageFiles } from './public/page-files.js';
 import { renderError } from './render-error.js';
 
 export interface AppDeps {
@@ -184,6 +186,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
     ],
   );
+  // The operator's brand, theme and texts for every page (sendPage reads them from the instance).
+  const look = loadPageLook(config.pages);
+  app.decorate('pageLook', look);
+  registerPageFiles(app, look);
   registerJwks(app, deps.keyring);
   caps.endpoints.set('jwks_uri', '/jwks');
   caps.signingAlgorithms.add(config.keys.algorithm);

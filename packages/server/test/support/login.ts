@@ -86,11 +86,14 @@ export class Browser {
     }
   }
 
+  /** Headers this browser sends with every request (e.g. Accept-Language). */
+  readonly headers: Record<string, string> = {};
+
   async get(url: string) {
     const response = await this.t.app.inject({
       method: 'GET',
       url: relative(url),
-      headers: { cookie: this.header() },
+      headers: { ...this.headers, cookie: this.header() },
     });
     this.store(response.headers['set-cookie']);
     return response;
@@ -100,7 +103,11 @@ export class Browser {
     const response = await this.t.app.inject({
       method: 'POST',
       url: relative(url),
-      headers: { cookie: this.header(), 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        ...this.headers,
+        cookie: this.header(),
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       payload: form(params),
     });
     this.store(response.headers['set-cookie']);

@@ -35,6 +35,7 @@ import { registerAuthorize } from '../public/authorize.js';
 import { registerConsent } from '../public/consent.js';
 import { registerEndSession } from '../public/end-session.js';
 import { registerLogin } from '../public/login.js';
+import { registerExternalReturn, registerLoginAccept } from '../public/login-external.js';
 import type { LoginFlowDeps } from '../public/login-flow.js';
 import { registerLoginPasskey } from '../public/login-passkey.js';
 import { registerSecondFactor } from '../public/login-second-factor.js';
@@ -43,7 +44,9 @@ import { registerUserinfo } from '../public/userinfo.js';
 import { advertiseLogin } from './login-discovery.js';
 
 export interface LoginFeatureDeps {
-  config: { login: Pick<Config['login'], 'requirePkce' | 'codeTtl' | 'sessionMaxAge' | 'requireMfa'> } & {
+  config: {
+    login: Pick<Config['login'], 'requirePkce' | 'codeTtl' | 'sessionMaxAge' | 'requireMfa' | 'externalUrl'>;
+  } & {
     oidc: Pick<Config['oidc'], 'endSessionHintMaxAge' | 'idTokenAlgorithm'>;
     keys: Pick<Config['keys'], 'algorithm'>;
   };
@@ -97,6 +100,15 @@ export function loginFlowOf(deps: LoginFeatureDeps): LoginFlowDeps {
     ...(deps.siwe === undefined ? {} : { siwe: deps.siwe }),
     secondFactors: deps.mfa.secondFactors,
     requireMfa: config.login.requireMfa,
+    ...(config.login.externalUrl === undefined
+      ? {}
+      : {
+          external: {
+            url: config.login.externalUrl,
+            keyring: deps.keyring,
+            algorithm: config.keys.algorithm,
+          },
+        }),
   };
 }
 
@@ -115,6 +127,9 @@ export function createLoginFeature(deps: LoginFeatureDeps): HttpFeature {
         registerLogin(scope, flow);
         registerSecondFactor(scope, flow);
         registerConsent(scope, flow);
+        if (flow.external !== undefined) {
+          registerExternalReturn(scope, flow, flow.external);
+        }
         if (deps.passkeys !== undefined) {
           registerLoginPasskey(scope, { ...flow, passkeys: deps.passkeys });
         }
@@ -155,6 +170,9 @@ export function createLoginFeature(deps: LoginFeatureDeps): HttpFeature {
       });
       registerSessionRoutes(admin, { store, sessions });
       registerConsentRoutes(admin, { users: deps.users, consents: deps.consents });
+      if (flow.external !== undefined) {
+        registerLoginAccept(admin, flow, flow.external);
+      }
     },
   };
 }

@@ -1,5 +1,6 @@
 /** The sign-in page of the account page (no application involved): password, passkey or wallet. */
 import { type Html, html } from './layout.js';
+import { t } from './texts/index.js';
 
 export interface AccountSignInInput {
   csrfToken: string;
@@ -11,16 +12,16 @@ export interface AccountSignInInput {
 }
 
 export function renderAccountSignInPage(input: AccountSignInInput): Html {
-  return html`<h1>Sign in</h1>
+  return html`<h1>${t('login.title')}</h1>
 <p class="muted">to manage your account</p>
 ${input.error === null ? '' : html`<p class="error" role="alert" id="login-error">${input.error}</p>`}
 <form method="post" action="/account/login" novalidate>
 <input type="hidden" name="csrf_token" value="${input.csrfToken}">
-<label for="username">Username</label>
+<label for="username">${t('login.username')}</label>
 <input type="text" id="username" name="username" value="${input.username ?? ''}" autocomplete="username webauthn" autocapitalize="none" spellcheck="false" required autofocus>
-<label for="password">Password</label>
+<label for="password">${t('login.password')}</label>
 <input type="password" id="password" name="password" autocomplete="current-password" required>
-<button type="submit">Sign in</button>
+<button type="submit">${t('login.submit')}</button>
 </form>
 ${input.passkey}
 ${

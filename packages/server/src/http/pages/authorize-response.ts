@@ -10,6 +10,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { buildAuthorizationRedirect } from '../../oauth/authorize/issue-code.js';
 import { sendPage } from './layout.js';
 import { renderErrorPage } from './message-page.js';
+import { t } from './texts/index.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -43,5 +44,11 @@ export function renderPageError(
     });
     return reply.code(303).header('location', location).send();
   }
-  return sendPage(reply, { title: 'Error', body: renderErrorPage(error), status: error.status });
+  // The description is for the application's developers: in the log beside the request id.
+  request.log.info({ code: error.code, description: error.description, requestId: request.id }, 'error page');
+  return sendPage(reply, {
+    title: t('error.title'),
+    body: renderErrorPage(error, request.id),
+    status: error.status,
+  });
 }

@@ -1,17 +1,6 @@
 /** The consent form: which client asks for what, in words, with Allow and Deny. */
 import { type Html, html } from './layout.js';
-
-/** What each OpenID Connect scope lets the client do, for a person to read. */
-const SCOPE_WORDS: Record<string, string> = {
-  openid: 'Confirm that it is you (your account identifier)',
-  profile: 'See your name and username',
-  email: 'See your email address',
-  offline_access: 'Keep access when you are not using it (stay signed in)',
-};
-
-export function describeScope(scope: string): string {
-  return SCOPE_WORDS[scope] ?? `Use the permission “${scope}”`;
-}
+import { scopeText, t } from './texts/index.js';
 
 export interface ConsentPageInput {
   clientName: string;
@@ -22,16 +11,16 @@ export interface ConsentPageInput {
 }
 
 export function renderConsentPage(input: ConsentPageInput): Html {
-  return html`<h1>Allow access?</h1>
-<p><strong>${input.clientName}</strong> asks to:</p>
+  return html`<h1>${t('consent.title')}</h1>
+<p><strong>${input.clientName}</strong> ${t('consent.asks')}</p>
 <ul>
-${input.scope.map((s) => html`<li>${describeScope(s)}</li>\n`)}
+${input.scope.map((s) => html`<li>${scopeText(s)}</li>\n`)}
 </ul>
-<p class="muted">Signed in as ${input.username}. You can change your mind later by asking an administrator to revoke access.</p>
+<p class="muted">${t('consent.signedInAs', { username: input.username })} ${t('consent.changeMind')}</p>
 <form method="post" action="/consent">
 <input type="hidden" name="interaction" value="${input.interaction}">
 <input type="hidden" name="csrf_token" value="${input.csrfToken}">
-<button type="submit" name="decision" value="allow" autofocus>Allow</button>
-<button type="submit" name="decision" value="deny" class="secondary">Deny</button>
+<button type="submit" name="decision" value="allow" autofocus>${t('consent.allow')}</button>
+<button type="submit" name="decision" value="deny" class="secondary">${t('consent.deny')}</button>
 </form>`;
 }

@@ -1,5 +1,6 @@
 /** The passkey sign-in form shared by the login page and the account sign-in page. */
 import { type Html, html } from './layout.js';
+import { t } from './texts/index.js';
 
 export interface PasskeySignInInput {
   /** Where the form posts (`/login/passkey`, `/account/login/passkey`). */
@@ -17,7 +18,7 @@ export function renderPasskeySignIn(input: PasskeySignInInput): Html {
 <input type="hidden" name="csrf_token" value="${input.csrfToken}">
 <input type="hidden" name="state" value="${input.state}">
 <input type="hidden" name="response" value="">
-${Object.entries(input.hidden ?? {}).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">\n`)}<button type="button" class="secondary" id="passkey-button" hidden>Sign in with a passkey</button>
+${Object.entries(input.hidden ?? {}).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">\n`)}<button type="button" class="secondary" id="passkey-button" hidden>${t('login.passkey')}</button>
 <p class="muted" id="passkey-status" role="status"></p>
 </form>`;
 }

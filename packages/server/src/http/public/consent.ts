@@ -7,6 +7,7 @@ import { OAuthError } from '@tessera/protocol';
 import type { FastifyInstance } from 'fastify';
 import { renderConsentPage } from '../pages/consent-page.js';
 import { sendPage } from '../pages/layout.js';
+import { t } from '../pages/texts/index.js';
 import { formOf, single } from '../plugins/form-body.js';
 import { csrfFailure } from './login.js';
 import { clientOf, type LoginFlowDeps, openInteraction, pageUrl, proceed } from './login-flow.js';
@@ -25,8 +26,9 @@ export function registerConsent(app: FastifyInstance, deps: LoginFlowDeps): void
         .send();
     }
     return sendPage(reply, {
-      title: 'Allow access?',
+      title: t('consent.title'),
       formTargets: [interaction.request.redirectUri],
+      uiLocales: interaction.request.uiLocales,
       body: renderConsentPage({
         // draft-ietf-oauth-client-id-metadata-document §6: show where an unregistered client's
         // name comes from, so a document cannot pass itself off as another application.

@@ -11,8 +11,9 @@ import type { DeviceFlow } from '../../oauth/device/device-flow.js';
 import type { VerificationTicket, VerificationTicketSealer } from '../../oauth/device/verification-ticket.js';
 import type { AttemptStore, DeviceAuthorizationRecord } from '../../store/ports.js';
 import { renderDeviceCodePage, renderDeviceConfirmPage } from '../pages/device-page.js';
-import { sendPage } from '../pages/layout.js';
+import { sendPage, type Words } from '../pages/layout.js';
 import { renderMessage } from '../pages/message-page.js';
+import { t } from '../pages/texts/index.js';
 import { formOf, single } from '../plugins/form-body.js';
 import { csrfFailure } from './login.js';
 import { type LoginFlowDeps, loginAndReturn } from './login-flow.js';
@@ -29,8 +30,8 @@ export interface DevicePageDeps {
   ticketTtl: number;
 }
 
-const WRONG_CODE = 'That code is not valid, has expired or was already used. Check the code on your device.';
-const GONE = 'This request has expired or was already answered. Start again on your device.';
+const WRONG_CODE = t('device.wrongCode');
+const GONE = t('device.gone');
 
 function queryParam(request: FastifyRequest, name: string): string | undefined {
   const value = (request.query as Record<string, unknown>)[name];
@@ -50,16 +51,20 @@ export function registerDevicePages(app: FastifyInstance, deps: DevicePageDeps):
     request: FastifyRequest,
     reply: FastifyReply,
     userCode: string,
-    error: string | null,
+    error: Words | null,
     status = 200,
   ) =>
     sendPage(reply, {
-      title: 'Connect a device',
+      title: t('device.title'),
       status,
       body: renderDeviceCodePage({ userCode, csrfToken: login.cookies.csrfSecret(request, reply), error }),
     });
   const gone = (reply: FastifyReply) =>
-    sendPage(reply, { title: 'Request expired', status: 400, body: renderMessage('Request expired', GONE) });
+    sendPage(reply, {
+      title: t('device.goneTitle'),
+      status: 400,
+      body: renderMessage(t('device.goneTitle'), GONE),
+    });
 
   app.get('/device', { config: { page: true } }, async (request, reply) =>
     codeForm(request, reply, (queryParam(request, 'user_code') ?? '').slice(0, 20), null),
@@ -141,7 +146,7 @@ export function registerDevicePages(app: FastifyInstance, deps: DevicePageDeps):
       return opened.sent;
     }
     return sendPage(reply, {
-      title: 'Allow this device?',
+      title: t('device.confirmTitle'),
       body: renderDeviceConfirmPage({
         clientName: opened.client.name,
         deviceInfo: opened.record.deviceInfo,
@@ -166,19 +171,16 @@ export function registerDevicePages(app: FastifyInstance, deps: DevicePageDeps):
     if (single(body, 'decision') !== 'allow') {
       await deps.flow.deny(record, session.user.id, request.id);
       return sendPage(reply, {
-        title: 'Access denied',
-        body: renderMessage('Access denied', `${client.name} was not given access. You can close this page.`),
+        title: t('device.deniedTitle'),
+        body: renderMessage(t('device.deniedTitle'), t('device.denied', { client: client.name })),
       });
     }
     if (!(await deps.flow.approve(record, client, session.record, request.id))) {
       return gone(reply);
     }
     return sendPage(reply, {
-      title: 'Device connected',
-      body: renderMessage(
-        'Device connected',
-        `${client.name} is now connected. Return to your device; you can close this page.`,
-      ),
+      title: t('device.connectedTitle'),
+      body: renderMessage(t('device.connectedTitle'), t('device.connected', { client: client.name })),
     });
   });
 }

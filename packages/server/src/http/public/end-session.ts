@@ -26,6 +26,7 @@ import type { SessionService } from '../../users/session-service.js';
 import type { BrowserCookies } from '../pages/browser-cookies.js';
 import { sendPage } from '../pages/layout.js';
 import { renderLogoutConfirm, renderMessage } from '../pages/message-page.js';
+import { t } from '../pages/texts/index.js';
 import { csrfFailure } from './login.js';
 
 export interface EndSessionDeps {
@@ -131,7 +132,7 @@ export function registerEndSession(app: FastifyInstance, deps: EndSessionDeps): 
         }
       }
       return sendPage(reply, {
-        title: 'Sign out?',
+        title: t('logout.title'),
         formTargets: postLogout === undefined ? [] : [postLogout],
         body: renderLogoutConfirm({ csrfToken: deps.cookies.csrfSecret(request, reply), hidden }),
       });
@@ -161,8 +162,8 @@ export function registerEndSession(app: FastifyInstance, deps: EndSessionDeps): 
       return reply.code(303).header('location', buildAuthorizationRedirect(postLogout, { state })).send();
     }
     return sendPage(reply, {
-      title: 'Signed out',
-      body: renderMessage('Signed out', 'You are signed out. You can close this window.'),
+      title: t('logout.doneTitle'),
+      body: renderMessage(t('logout.doneTitle'), t('logout.done')),
     });
   }
 

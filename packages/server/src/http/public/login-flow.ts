@@ -28,6 +28,7 @@ import type { PasskeyService } from '../../users/passkey-service.js';
 import type { SessionService } from '../../users/session-service.js';
 import type { UserService } from '../../users/user-service.js';
 import type { BrowserCookies } from '../pages/browser-cookies.js';
+import type { ExternalLoginDeps } from './login-external.js';
 
 export interface LoginFlowDeps {
   issuer: string;
@@ -54,6 +55,8 @@ export interface LoginFlowDeps {
   secondFactors: SecondFactors;
   /** `login.requireMfa`. */
   requireMfa: boolean;
+  /** `login.externalUrl`: the login step happens on that page (login-external.ts). */
+  external?: ExternalLoginDeps;
 }
 
 /** The `acr` values the sign-in must reach for this request, client and (once known) person. */

@@ -12,10 +12,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hashBrowserSecret, type Interaction } from '../../oauth/authorize/interaction.js';
 import type { ClientRecord, UserRecord } from '../../store/ports.js';
 import { acrFor, combineAmr, satisfiesAcr } from '../../users/authn/context.js';
-import { type Html, sendPage } from '../pages/layout.js';
+import { type Html, sendPage, type Words } from '../pages/layout.js';
 import { PASSKEY_SIGN_IN_PATH, WEBAUTHN_BUNDLE_PATH } from '../pages/passkey-scripts.js';
 import { renderPasskeySignIn } from '../pages/passkey-sign-in.js';
 import { renderEnrolRequired, renderSecondFactorPage } from '../pages/second-factor-page.js';
+import { t } from '../pages/texts/index.js';
 import { formOf, single } from '../plugins/form-body.js';
 import { csrfFailure } from './login.js';
 import {
@@ -29,7 +30,7 @@ import {
 
 /** A password step older than this must be done again. */
 export const PENDING_TTL = 300;
-const BAD_CODE = 'That code is not right, or it was already used. Try the next code from your app.';
+const BAD_CODE = t('mfa.badCode');
 export const TOTP_ENROL_PATH = '/account/security/totp';
 
 export interface SignedInContext {
@@ -50,15 +51,16 @@ async function showSecondFactor(
     sealed: string;
     client: ClientRecord;
     user: UserRecord;
-    error: string | null;
+    error: Words | null;
     status?: number;
   },
 ): Promise<FastifyReply> {
   const csrfToken = deps.cookies.csrfSecret(http, reply);
   const passkey = await passkeyOption(deps, ctx.user, { csrfToken, sealed: ctx.sealed });
   return sendPage(reply, {
-    title: 'Two-step verification',
+    title: t('mfa.title'),
     status: ctx.status ?? 200,
+    uiLocales: ctx.interaction.request.uiLocales,
     formTargets: [ctx.interaction.request.redirectUri],
     ...(passkey === undefined ? {} : { scripts: [WEBAUTHN_BUNDLE_PATH, PASSKEY_SIGN_IN_PATH] }),
     body: renderSecondFactorPage({
@@ -161,8 +163,9 @@ export async function afterPassword(
       requestId: http.id,
     });
     return sendPage(reply, {
-      title: 'Set up two-step verification',
+      title: t('mfa.enrolTitle'),
       status: 403,
+      uiLocales: ctx.interaction.request.uiLocales,
       body: renderEnrolRequired({
         clientName: ctx.client.name,
         enrolUrl: `${deps.issuer}${TOTP_ENROL_PATH}`,
@@ -197,7 +200,7 @@ export function registerSecondFactor(app: FastifyInstance, deps: LoginFlowDeps):
       reply.header('retry-after', String(wait));
       return showSecondFactor(deps, request, reply, {
         ...form,
-        error: `Too many attempts. Wait ${wait} second${wait === 1 ? '' : 's'} and try again.`,
+        error: t('login.tooManyAttempts', { seconds: String(wait) }),
         status: 429,
       });
     }

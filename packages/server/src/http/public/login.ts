@@ -12,17 +12,19 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Interaction } from '../../oauth/authorize/interaction.js';
 import { hashBrowserSecret } from '../../oauth/authorize/interaction.js';
 import { normalizeUsername } from '../../users/user-service.js';
-import { sendPage } from '../pages/layout.js';
+import { sendPage, type Words } from '../pages/layout.js';
 import { renderLoginPage, renderSiweSignIn } from '../pages/login-page.js';
 import { PASSKEY_SIGN_IN_PATH, WEBAUTHN_BUNDLE_PATH } from '../pages/passkey-scripts.js';
 import { renderPasskeySignIn } from '../pages/passkey-sign-in.js';
 import { SIWE_SIGN_IN_PATH } from '../pages/siwe-scripts.js';
+import { t } from '../pages/texts/index.js';
 import { formOf, single } from '../plugins/form-body.js';
+import { redirectToExternalLogin } from './login-external.js';
 import { clientOf, type LoginFlowDeps, openInteraction } from './login-flow.js';
 import { afterPassword } from './login-second-factor.js';
 
-const BAD_CREDENTIALS = 'Incorrect username or password.';
-const BUSY = 'Too many people are signing in right now. Try again in a moment.';
+const BAD_CREDENTIALS = t('login.badCredentials');
+const BUSY = t('login.busy');
 
 /** RFC 6749 §10.12 / RFC 9700 §4.7: a form post without the browser's CSRF token is refused. */
 export function csrfFailure(): OAuthError {
@@ -46,7 +48,7 @@ export function registerLogin(app: FastifyInstance, deps: LoginFlowDeps): void {
       sealed: string;
       clientName: string;
       username: string | null;
-      error: string | null;
+      error: Words | null;
       status?: number;
     },
   ): Promise<FastifyReply> {
@@ -57,8 +59,9 @@ export function registerLogin(app: FastifyInstance, deps: LoginFlowDeps): void {
       ...(deps.siwe === undefined ? [] : [SIWE_SIGN_IN_PATH]),
     ];
     return sendPage(reply, {
-      title: 'Sign in',
+      title: t('login.title'),
       status: input.status ?? 200,
+      uiLocales: input.interaction.request.uiLocales,
       formTargets: [input.interaction.request.redirectUri],
       ...(scripts.length === 0 ? {} : { scripts }),
       ...(deps.siwe === undefined ? {} : { connectSelf: true }),
@@ -90,6 +93,14 @@ export function registerLogin(app: FastifyInstance, deps: LoginFlowDeps): void {
     const sealed = queryParam(request, 'interaction');
     const interaction = openInteraction(deps, request, sealed);
     const client = await clientOf(deps, request, interaction);
+    if (deps.external !== undefined) {
+      return redirectToExternalLogin(deps, deps.external, reply, {
+        sealed: sealed ?? '',
+        clientId: client.id,
+        loginHint: interaction.request.loginHint,
+        uiLocales: interaction.request.uiLocales,
+      });
+    }
     return showForm(reply, request, {
       interaction,
       sealed: sealed ?? '',
@@ -121,7 +132,7 @@ export function registerLogin(app: FastifyInstance, deps: LoginFlowDeps): void {
       reply.header('ratelimit', `"login";r=0;t=${wait}`);
       return showForm(reply, request, {
         ...form,
-        error: `Too many attempts. Wait ${wait} second${wait === 1 ? '' : 's'} and try again.`,
+        error: t('login.tooManyAttempts', { seconds: String(wait) }),
         status: 429,
       });
     }

@@ -27,6 +27,8 @@ export interface AuthorizationRequest {
    */
   acrValues?: string[];
   loginHint: string | null;
+  /** OIDC Core §3.1.2.1: the person's preferred languages for the pages, best first. */
+  uiLocales?: string[];
   /** RFC 8707 resource → access-token audience. */
   audience: string[];
   /** RFC 9449 §10: the code is bound to this DPoP key thumbprint. */

@@ -201,8 +201,14 @@ export function validateAuthorizationRequest(
     throw redirected(OAuthError.invalidRequest, 'dpop_jkt must be a JWK SHA-256 thumbprint');
   }
 
+  // OIDC Core §3.1.2.1: ui_locales is a preference; tags the pages cannot use are ignored, not refused.
+  const uiLocales = parseScope(v('ui_locales'))
+    .filter((tag) => /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/.test(tag))
+    .slice(0, 8);
+
   return {
     ...(dpopJkt === undefined ? {} : { dpopJkt }),
+    ...(uiLocales.length === 0 ? {} : { uiLocales }),
     clientId: client.id,
     redirectUri: resolved.redirectUri,
     responseType: 'code',

@@ -1,0 +1,77 @@
+/**
+ * The English texts of the pages: every string a person reads on the login, consent, second-factor,
+ * device, sign-out and error pages. `{name}` marks a value filled in when the page is rendered
+ * (escaped like any other value). An operator overrides any of them per language with
+ * `texts.<lang>.json` in `pages.templateDir` (docs/customize.md).
+ */
+export const EN = {
+  'page.brandHome': 'Home',
+  'page.privacy': 'Privacy',
+  'page.terms': 'Terms',
+  'page.help': 'Help',
+  'login.title': 'Sign in',
+  'login.continueTo': 'to continue to',
+  'login.username': 'Username',
+  'login.password': 'Password',
+  'login.submit': 'Sign in',
+  'login.badCredentials': 'Incorrect username or password.',
+  'login.busy': 'Too many people are signing in right now. Try again in a moment.',
+  'login.tooManyAttempts': 'Too many attempts. Wait {seconds} seconds and try again.',
+  'login.passkey': 'Sign in with a passkey',
+  'login.siwe': 'Sign in with Ethereum',
+  'consent.title': 'Allow access?',
+  'consent.asks': 'asks to:',
+  'consent.signedInAs': 'Signed in as {username}.',
+  'consent.changeMind': 'You can change your mind later by asking an administrator to revoke access.',
+  'consent.allow': 'Allow',
+  'consent.deny': 'Deny',
+  'scope.openid': 'Confirm that it is you (your account identifier)',
+  'scope.profile': 'See your name and username',
+  'scope.email': 'See your email address',
+  'scope.offline_access': 'Keep access when you are not using it (stay signed in)',
+  'scope.other': 'Use the permission “{scope}”',
+  'mfa.title': 'Two-step verification',
+  'mfa.code': 'Code from your authenticator app',
+  'mfa.verify': 'Verify',
+  'mfa.recoveryCode': 'Or a recovery code',
+  'mfa.useRecoveryCode': 'Use recovery code',
+  'mfa.badCode': 'That code is not right, or it was already used. Try the next code from your app.',
+  'mfa.enrolTitle': 'Set up two-step verification',
+  'mfa.enrolRequired': '{client} requires a second factor when you sign in, and your account has none yet.',
+  'mfa.enrolLink': 'Set up an authenticator app',
+  'mfa.enrolThen': 'then go back to the application and sign in again.',
+  'device.title': 'Connect a device',
+  'device.intro':
+    'Enter the code shown on your device. Only continue if you started this on a device you own.',
+  'device.code': 'Code',
+  'device.continue': 'Continue',
+  'device.wrongCode':
+    'That code is not valid, has expired or was already used. Check the code on your device.',
+  'device.confirmTitle': 'Allow this device?',
+  'device.onDevice': 'on the device',
+  'device.confirmHint':
+    'Signed in as {username}. Allow only if the code came from a device in front of you; if someone sent you the code or a link, deny.',
+  'device.goneTitle': 'Request expired',
+  'device.gone': 'This request has expired or was already answered. Start again on your device.',
+  'device.deniedTitle': 'Access denied',
+  'device.denied': '{client} was not given access. You can close this page.',
+  'device.connectedTitle': 'Device connected',
+  'device.connected': '{client} is now connected. Return to your device; you can close this page.',
+  'logout.title': 'Sign out?',
+  'logout.question': 'Do you want to sign out of this server?',
+  'logout.submit': 'Sign out',
+  'logout.doneTitle': 'Signed out',
+  'logout.done': 'You are signed out. You can close this window.',
+  'error.title': 'This did not work',
+  'error.denied': 'Access was not given. Go back to the application if you want to try again.',
+  'error.expired':
+    'The page expired or the request was already used. Go back to the application and start again.',
+  'error.busy': 'The service is busy or briefly unavailable. Wait a moment and try again.',
+  'error.server': 'Something went wrong on our side. Try again in a few minutes.',
+  'error.request':
+    'The application sent a request this server cannot accept. Go back to the application and start again; if it happens again, tell the application’s support.',
+  'error.reference': 'If you contact support, quote this reference:',
+  'error.details': 'Details for the application’s developers',
+} as const;
+
+export type TextKey = keyof typeof EN;
