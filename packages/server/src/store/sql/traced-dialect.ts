@@ -18,16 +18,18 @@ function operationOf(sql: string): string {
 function traceConnection(connection: DatabaseConnection, system: DbSystem): void {
   const execute = connection.executeQuery.bind(connection);
   connection.executeQuery = async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
-    const operation = operationOf(query.sql);
-    const span = tracer.startSpan(operation, {
-      kind: SpanKind.CLIENT,
-      attributes: {
+    const span = tracer.startSpan('db.query', { kind: SpanKind.CLIENT });
+    // Without an SDK the span is the no-op one: skip even reading the SQL.
+    if (span.isRecording()) {
+      const operation = operationOf(query.sql);
+      span.updateName(operation);
+      span.setAttributes({
         'db.system': system,
         'db.system.name': system,
         'db.operation.name': operation,
         'db.query.text': query.sql,
-      },
-    });
+      });
+    }
     try {
       return await execute<R>(query);
     } catch (error) {
