@@ -6,13 +6,17 @@
  * (with exponential backoff, so a crash loop does not spin) and gives up — every worker drained,
  * the primary exiting non-zero with the reason — when one keeps dying, relays bus events between workers
  * when the database has no cross-node bus (events/cluster-bridge.ts), and on SIGTERM/SIGINT lets
- * every worker drain its requests before it exits.
+ * every worker drain its requests before it exits. It also answers for the group's metrics
+ * (cluster-metrics.ts): it merges the workers' registries for `/metrics` and serves
+ * `metrics.listen` itself.
  */
 import cluster, { type Worker } from 'node:cluster';
 import { rmSync, writeFileSync } from 'node:fs';
 import { systemClock } from './clock.js';
-import type { Config } from './config/schema.js';
+import { createPrimaryMetrics } from './cluster-metrics.js';
+import { type Config, parseHostPort } from './config/schema.js';
 import { relayBusMessage } from './events/cluster-bridge.js';
+import { listenMetrics, type MetricsListener } from './http/metrics-listener.js';
 import { createKeyring } from './keys/keyring.js';
 import type { Logger } from './log.js';
 import { openMigratedStore, resolveAdminToken, resolveMasterKey, resolvePreviousMasterKeys } from './main.js';
@@ -95,8 +99,8 @@ export interface PrimaryOptions {
   logger: Logger;
   /** Written once every worker listens ({url, issuer, pid}); removed on shutdown. */
   infoPath?: string;
-  /** Called once every worker listens. */
-  onListening?(url: string): void;
+  /** Called once every worker listens (with the `metrics.listen` address when there is one). */
+  onListening?(url: string, metricsUrl?: string): void;
 }
 
 interface Slot {
@@ -114,7 +118,30 @@ interface Slot {
  * after SIGTERM/SIGINT; rejects with {@link WorkerStartError} once every worker has exited after
  * the primary gave up on one that kept dying.
  */
-export function runPrimary(config: Readonly<Config>, options: PrimaryOptions): Promise<void> {
+export async function runPrimary(config: Readonly<Config>, options: PrimaryOptions): Promise<void> {
+  const metrics = createPrimaryMetrics();
+  const metricsAt = config.metrics.listen === undefined ? undefined : parseHostPort(config.metrics.listen);
+  const listener: MetricsListener | undefined =
+    metricsAt === undefined
+      ? undefined
+      : await listenMetrics({
+          ...metricsAt,
+          source: metrics,
+          token: config.metrics.token,
+          logger: options.logger,
+        });
+  try {
+    await runWorkers(config, options, listener?.url);
+  } finally {
+    await listener?.close();
+  }
+}
+
+function runWorkers(
+  config: Readonly<Config>,
+  options: PrimaryOptions,
+  metricsUrl: string | undefined,
+): Promise<void> {
   const { logger } = options;
   const slots: Slot[] = Array.from({ length: options.workers }, (_, index) => ({
     index,
@@ -171,7 +198,7 @@ export function runPrimary(config: Readonly<Config>, options: PrimaryOptions): P
           `${JSON.stringify({ url, issuer: config.issuer, pid: process.pid })}\n`,
         );
       }
-      options.onListening?.(url);
+      options.onListening?.(url, metricsUrl);
     }
   });
 

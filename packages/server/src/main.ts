@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { type AuditLog, createAuditLog } from './audit/audit-log.js';
 import { registerAuditMetrics } from './audit/audit-metrics.js';
 import { type Clock, systemClock } from './clock.js';
+import { workerMetricsSource } from './cluster-metrics.js';
 import { composeApiKeys } from './compose/api-keys.js';
 import type { Core } from './compose/core.js';
 import { composeDevice } from './compose/device.js';
@@ -20,7 +21,7 @@ import { buildTokenRegistries, type TokenRegistries } from './compose/token-regi
 import { composeUserGrants } from './compose/user-grants.js';
 import { composeUsers } from './compose/users.js';
 import { ConfigError, decodeMasterKey } from './config/load.js';
-import type { Config } from './config/schema.js';
+import { type Config, parseHostPort } from './config/schema.js';
 import type { BusBridge, EventBus } from './events/bus.js';
 import { createInProcessBus } from './events/in-process.js';
 import { createAdminTokensFeature } from './http/admin/admin-tokens.js';
@@ -38,8 +39,14 @@ import { createMfaFeature } from './http/features/mfa.js';
 import { createOAuthCoreFeature } from './http/features/oauth-core.js';
 import { createRevocationStreamFeature } from './http/features/revocation-stream.js';
 import { createRiskReportsFeature } from './http/features/risk-reports.js';
+import { listenMetrics } from './http/metrics-listener.js';
 import { createAdminActorRegistry } from './http/plugins/admin-auth.js';
-import { createMetrics, registerReplicationMetrics } from './http/plugins/metrics.js';
+import {
+  createMetrics,
+  type Metrics,
+  registerReplicationMetrics,
+  registrySource,
+} from './http/plugins/metrics.js';
 import { createCallerLimit, createRateLimiter } from './http/plugins/rate-limit.js';
 import { mintSecret, newId } from './ids.js';
 import { createKeyring, type Keyring } from './keys/keyring.js';
@@ -80,6 +87,8 @@ export interface Runtime {
   bus: EventBus;
   /** The audit trail (tests flush it to read what was recorded). */
   audit: AuditLog;
+  /** The prom-client registry behind `/metrics`. */
+  metrics: Metrics;
   /** The purge job for expired rows (tests run a pass with `run()`). */
   maintenance: MaintenanceJob;
   /** The frozen registries the OAuth endpoints dispatch on (tests check they are complete). */
@@ -397,6 +406,11 @@ export interface StartOptions {
   bridge?: BusBridge;
   /** The argon2id hasher by default; tests pass one that counts or holds verifications. */
   passwordHasher?: PasswordHasher;
+  /**
+   * This process is a worker of `serve --workers N`: `/metrics` answers for the whole process
+   * group (asking the primary), and the primary, not this worker, serves `metrics.listen`.
+   */
+  clusterWorker?: boolean;
 }
 
 function isPostgresUrl(url: string): boolean {
@@ -593,6 +607,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       clock,
       logger,
       metrics,
+      ...(options.clusterWorker === true ? { metricsSource: workerMetricsSource(metrics.registry) } : {}),
       features,
       adminAuth: { adminTokens, audit, actors: adminActors },
       https,
@@ -609,6 +624,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       logger,
       bus,
       audit,
+      metrics,
       maintenance,
       registries,
       async close() {
@@ -640,17 +656,39 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
 export async function startServer(
   config: Readonly<Config>,
   options: StartOptions = {},
-): Promise<Runtime & { url: string }> {
+): Promise<Runtime & { url: string; metricsUrl?: string }> {
   const runtime = await createRuntime(config, options);
   let address: string;
+  let metricsUrl: string | undefined;
+  let close = runtime.close;
   try {
     address = await runtime.app.listen({ host: config.host, port: config.port });
+    const metricsAt = config.metrics.listen === undefined ? undefined : parseHostPort(config.metrics.listen);
+    if (metricsAt !== undefined && options.clusterWorker !== true) {
+      const listener = await listenMetrics({
+        ...metricsAt,
+        source: registrySource(runtime.metrics.registry),
+        token: config.metrics.token,
+        logger: runtime.logger,
+      });
+      metricsUrl = listener.url;
+      close = async () => {
+        await listener.close();
+        await runtime.close();
+      };
+    }
   } catch (error) {
     // A port in use (or not ours to bind) must not leave the store and timers open behind it.
     await runtime.close();
     throw error;
   }
-  return { ...runtime, url: address, config: runtime.config };
+  return {
+    ...runtime,
+    close,
+    url: address,
+    config: runtime.config,
+    ...(metricsUrl === undefined ? {} : { metricsUrl }),
+  };
 }
 
 export { issuerOf };

@@ -21,6 +21,7 @@ import type { RevocationStreamStatus } from './revocation-stream.js';
 import { createTokenCache } from './token-cache.js';
 import { createTokenFacts } from './token-facts.js';
 import { createTokenVerification } from './token-verification.js';
+import { inVerifySpan } from './tracing.js';
 import type { VerifiedToken } from './verified-token.js';
 import { VerifyError } from './verify-error.js';
 import type { VerifyInput } from './verify-input.js';
@@ -316,17 +317,19 @@ export function createVerifier(options: VerifierOptions): Verifier {
   return {
     realm,
     sources,
-    async verify(input, verifyOptions) {
-      try {
-        const verified = await verifyRequest(input, verifyOptions?.scope);
-        const token = continuous === undefined ? verified : await continuous.check(input, verified);
-        if (verifyOptions?.authentication !== undefined) {
-          requireAuthentication(token, verifyOptions.authentication, now());
+    verify(input, verifyOptions) {
+      return inVerifySpan(async () => {
+        try {
+          const verified = await verifyRequest(input, verifyOptions?.scope);
+          const token = continuous === undefined ? verified : await continuous.check(input, verified);
+          if (verifyOptions?.authentication !== undefined) {
+            requireAuthentication(token, verifyOptions.authentication, now());
+          }
+          return token;
+        } catch (error) {
+          throw VerifyError.from(error, realm).withResourceMetadata(options.resourceMetadataUrl);
         }
-        return token;
-      } catch (error) {
-        throw VerifyError.from(error, realm).withResourceMetadata(options.resourceMetadataUrl);
-      }
+      });
     },
     async ready() {
       await endpoints();

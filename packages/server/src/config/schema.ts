@@ -19,6 +19,14 @@ export interface OptionMeta {
   defaultLabel?: string;
 }
 
+/** `127.0.0.1:9464`, `localhost:9464` or `[::1]:9464` → host and port; undefined if malformed. */
+export function parseHostPort(value: string): { host: string; port: number } | undefined {
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/.exec(value.trim());
+  const port = Number(match?.[3]);
+  const host = match?.[1] ?? match?.[2];
+  return host === undefined || !(port <= 65_535) ? undefined : { host, port };
+}
+
 const registry = z.registry<OptionMeta>();
 
 /** Registers documentation for a leaf and returns it unchanged. */
@@ -848,6 +856,29 @@ export const configSchema = z.object({
         typeLabel: 'integer',
         description:
           'Rows deleted per statement by the maintenance job (bounded batches, never one long lock).',
+      }),
+    })
+    .prefault({}),
+  metrics: z
+    .object({
+      listen: option(
+        z
+          .string()
+          .refine((value) => parseHostPort(value) !== undefined, {
+            message: 'expected host:port, e.g. 127.0.0.1:9464 or [::1]:9464',
+          })
+          .optional(),
+        {
+          typeLabel: 'host:port',
+          description:
+            'Serve GET /metrics on this separate address instead of the public port (with --workers N the primary serves it, for the whole process group).',
+        },
+      ),
+      token: option(z.string().min(16).optional(), {
+        typeLabel: 'string',
+        secret: true,
+        description:
+          'Bearer credential GET /metrics requires (at least 16 characters, compared in constant time). Without it /metrics is open to whoever reaches its address.',
       }),
     })
     .prefault({}),

@@ -22,7 +22,7 @@ import { type AdminAuthDeps, requireAdmin } from './plugins/admin-auth.js';
 import { clientErrorHandler } from './plugins/client-error.js';
 import { registerFormBody } from './plugins/form-body.js';
 import { registerHostHeaderCheck } from './plugins/host-header.js';
-import { type Metrics, registerMetrics } from './plugins/metrics.js';
+import { type Metrics, type MetricsSource, registerMetrics } from './plugins/metrics.js';
 import { createRateLimiter, type RateLimiter, registerRouteRateLimits } from './plugins/rate-limit.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerDiscovery } from './public/discovery.js';
@@ -39,6 +39,8 @@ export interface AppDeps {
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
+  /** What `GET /metrics` answers with (default: this process's registry). */
+  metricsSource?: MetricsSource;
   /** The protocol features (token endpoint, introspection, …), built by main.ts. */
   features?: HttpFeature[];
   /** Admin tokens, the audit trail and the request → principal registry for the admin API. */
@@ -155,7 +157,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerRouteRateLimits(app, addressLimitsOf(config));
   registerSecurityHeaders(app, { https: issuer.startsWith('https:') });
   registerFormBody(app);
-  registerMetrics(app, deps.metrics);
+  registerMetrics(app, deps.metrics, {
+    route: config.metrics.listen === undefined,
+    token: config.metrics.token,
+    ...(deps.metricsSource === undefined ? {} : { source: deps.metricsSource }),
+  });
   registerHealth(
     app,
     [

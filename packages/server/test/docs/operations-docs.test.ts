@@ -23,7 +23,7 @@ import { describe, expect, it } from 'vitest';
 const ROOT = new URL('../../../../', import.meta.url).pathname;
 const PAGE = join(ROOT, 'docs', 'operations.md');
 const BIN = join(ROOT, 'packages', 'server', 'bin', 'tessera.js');
-const HANG_MS = 60_000;
+const HANG_MS = 120_000;
 const run = promisify(execFile);
 
 interface Block {

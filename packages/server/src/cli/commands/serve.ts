@@ -24,6 +24,10 @@ function describeAdmin(config: Readonly<Config>, effective: Readonly<Config>): s
   return 'admin API closed (set TESSERA_ADMIN_TOKEN)';
 }
 
+function describeMetrics(metricsUrl: string | undefined): string {
+  return metricsUrl === undefined ? '' : ` — metrics on ${metricsUrl}`;
+}
+
 export async function runServe(config: Readonly<Config>): Promise<void> {
   if (cluster.isWorker) {
     await runWorker(config);
@@ -47,7 +51,7 @@ async function runSingle(config: Readonly<Config>): Promise<void> {
 
   const mode = config.dev ? ' [dev mode: not for production]' : '';
   process.stdout.write(
-    `Tessera is listening on ${server.url} — issuer ${server.config.issuer} — ${describeAdmin(config, server.config)}${mode}\n`,
+    `Tessera is listening on ${server.url} — issuer ${server.config.issuer} — ${describeAdmin(config, server.config)}${describeMetrics(server.metricsUrl)}${mode}\n`,
   );
 
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
@@ -75,9 +79,9 @@ async function runClusterPrimary(config: Readonly<Config>): Promise<void> {
     workers: config.workers,
     logger,
     infoPath,
-    onListening(url) {
+    onListening(url, metricsUrl) {
       process.stdout.write(
-        `Tessera is listening on ${url} with ${config.workers} workers — issuer ${config.issuer} — ${describeAdmin(config, config)}${mode}\n`,
+        `Tessera is listening on ${url} with ${config.workers} workers — issuer ${config.issuer} — ${describeAdmin(config, config)}${describeMetrics(metricsUrl)}${mode}\n`,
       );
     },
   });
@@ -102,6 +106,7 @@ async function runWorker(config: Readonly<Config>): Promise<void> {
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer(config, {
+      clusterWorker: true,
       bridge: createClusterBridge(process, {
         onError: (error) =>
           server.logger.warn({ err: error }, 'could not relay a bus event to the other workers'),

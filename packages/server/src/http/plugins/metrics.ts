@@ -1,9 +1,35 @@
 /**
  * Prometheus metrics (prom-client): requests by route and status, latency histograms, tokens
- * issued by grant and errors by code. `GET /metrics` serves them in the text format.
+ * issued by grant and errors by code. `GET /metrics` serves them in the text format, on the public
+ * port or (`metrics.listen`) on a listener of its own (http/metrics-listener.ts); with
+ * `metrics.token` only to a caller presenting it. Under `serve --workers N` a scrape answers for
+ * the whole process group (cluster-metrics.ts); each gauge says how its workers' values combine.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { OAuthError } from '@tessera/protocol';
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** What a scrape reads: this process's registry, or the whole process group's. */
+export interface MetricsSource {
+  readonly contentType: string;
+  scrape(): Promise<string>;
+}
+
+export function registrySource(registry: Registry): MetricsSource {
+  return { contentType: registry.contentType, scrape: () => registry.metrics() };
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/**
+ * Whether an `Authorization` header carries `Bearer <token>` (RFC 6750 §2.1). Both sides are
+ * hashed first so the constant-time compare sees equal lengths and the token's length leaks nothing.
+ */
+export function presentsMetricsToken(authorization: string | undefined, token: string): boolean {
+  const match = /^Bearer ([^\s]+)$/i.exec(authorization ?? '');
+  return timingSafeEqual(digest(match?.[1] ?? ''), digest(token)) && match !== null;
+}
 
 export interface Metrics {
   registry: Registry;
@@ -65,6 +91,8 @@ export function registerReplicationMetrics(metrics: Metrics, source: Replication
     name: 'tessera_revocations_last_applied_id',
     help: 'Highest revocation id this node has read from the store',
     registers,
+    // Workers of one node: the one furthest behind is what the node guarantees.
+    aggregator: 'min',
     collect() {
       this.set(source.revocations().lastAppliedId);
     },
@@ -73,6 +101,7 @@ export function registerReplicationMetrics(metrics: Metrics, source: Replication
     name: 'tessera_revocations_lag_seconds',
     help: 'Seconds since this node last confirmed it holds every revocation in the store (replay or poll)',
     registers,
+    aggregator: 'max',
     collect() {
       const { syncedAt } = source.revocations();
       this.set(syncedAt === 0 ? 0 : Math.max(0, (Date.now() - syncedAt) / 1000));
@@ -91,13 +120,27 @@ export function registerReplicationMetrics(metrics: Metrics, source: Replication
     name: 'tessera_bus_connected',
     help: 'Whether the cross-node bus connection is up (1) or down (0); 1 without a bridge',
     registers,
+    aggregator: 'min',
     collect() {
       this.set(source.bus()?.connected === false ? 0 : 1);
     },
   });
 }
 
-export function registerMetrics(app: FastifyInstance, metrics: Metrics): void {
+export interface MetricsRouteOptions {
+  /** Where `GET /metrics` reads from (default: this process's registry). */
+  source?: MetricsSource;
+  /** False when `metrics.listen` serves them elsewhere: the public port has no `/metrics` then. */
+  route?: boolean;
+  /** `metrics.token`: the Bearer credential a scrape must present. */
+  token?: string | undefined;
+}
+
+export function registerMetrics(
+  app: FastifyInstance,
+  metrics: Metrics,
+  options: MetricsRouteOptions = {},
+): void {
   // Label children are looked up once per route, method and status, not hashed on every request.
   const counters = new Map<string, { inc(): void }>();
   const timers = new Map<string, { observe(value: number): void }>();
@@ -122,8 +165,25 @@ export function registerMetrics(app: FastifyInstance, metrics: Metrics): void {
     timer.observe(reply.elapsedTime / 1000);
     done();
   });
-  app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) => {
-    reply.type(metrics.registry.contentType);
-    return metrics.registry.metrics();
-  });
+  if (options.route === false) {
+    return;
+  }
+  const source = options.source ?? registrySource(metrics.registry);
+  const { token } = options;
+  app.get(
+    '/metrics',
+    { logLevel: 'warn', config: { challenge: 'bearer' as const } },
+    async (request, reply) => {
+      if (token !== undefined && !presentsMetricsToken(request.headers.authorization, token)) {
+        throw OAuthError.invalidToken(
+          'GET /metrics needs the metrics token (metrics.token) as a Bearer credential',
+        );
+      }
+      const text = await source.scrape().catch((error: unknown) => {
+        throw OAuthError.temporarilyUnavailable('The metrics could not be collected', { cause: error });
+      });
+      reply.type(source.contentType);
+      return text;
+    },
+  );
 }

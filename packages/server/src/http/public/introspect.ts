@@ -7,6 +7,7 @@ import { OAuthError } from '@tessera/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthenticateClient } from '../../oauth/client-auth/index.js';
 import { type Introspector, introspectToken } from '../../oauth/introspection.js';
+import { inEndpointSpan } from '../../tracing.js';
 import { formOf, single } from '../plugins/form-body.js';
 import { authenticateRequest, type OAuthPostRoute, refuseRepeatedParams } from '../plugins/oauth-post.js';
 import type { CallerLimit } from '../plugins/rate-limit.js';
@@ -24,28 +25,31 @@ export function introspectRoute(deps: IntrospectRouteDeps): OAuthPostRoute {
   return {
     url: '/introspect',
     onRequest: (request, reply) => deps.limit.screen(request, reply),
-    async handler(request: FastifyRequest, reply: FastifyReply) {
-      const body = formOf(request);
-      const { client } = await deps.limit.identify(
-        request,
-        reply,
-        async () => {
-          refuseRepeatedParams(body);
-          const authenticated = await authenticateRequest(request, deps.authenticate, body, endpoint);
-          // RFC 7662 §2.1: introspection requires authorization; a public client has no credential.
-          if (authenticated.method === 'none') {
-            throw OAuthError.invalidClient('Introspection requires client authentication');
-          }
-          return authenticated;
-        },
-        (authenticated) => authenticated.client.id,
-      );
-      const token = single(body, 'token');
-      if (token === undefined) {
-        throw OAuthError.invalidRequest('token is required');
-      }
-      const response = await introspectToken(token, client, deps.introspectors);
-      return reply.code(200).type('application/json; charset=utf-8').send(response);
-    },
+    handler: (request: FastifyRequest, reply: FastifyReply) =>
+      inEndpointSpan('/introspect', async (span) => {
+        const body = formOf(request);
+        const { client } = await deps.limit.identify(
+          request,
+          reply,
+          async () => {
+            refuseRepeatedParams(body);
+            const authenticated = await authenticateRequest(request, deps.authenticate, body, endpoint);
+            // RFC 7662 §2.1: introspection requires authorization; a public client has no credential.
+            if (authenticated.method === 'none') {
+              throw OAuthError.invalidClient('Introspection requires client authentication');
+            }
+            return authenticated;
+          },
+          (authenticated) => authenticated.client.id,
+        );
+        const token = single(body, 'token');
+        if (token === undefined) {
+          throw OAuthError.invalidRequest('token is required');
+        }
+        span.setAttribute('oauth.client_id', client.id);
+        const response = await introspectToken(token, client, deps.introspectors);
+        span.setAttribute('oauth.token.active', response.active);
+        return reply.code(200).type('application/json; charset=utf-8').send(response);
+      }),
   };
 }

@@ -7,12 +7,14 @@
  * `use_dpop_nonce`) → the grant from the registry. Success is the RFC 6749 §5.1 JSON with
  * `Cache-Control: no-store`.
  */
+import type { Span } from '@opentelemetry/api';
 import { OAuthError } from '@tessera/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthenticateClient } from '../../oauth/client-auth/index.js';
 import type { DpopProofValidator } from '../../oauth/dpop/proof-validator.js';
 import type { Grant, GrantRegistry } from '../../oauth/grants/index.js';
 import type { ClientRecord } from '../../store/ports.js';
+import { inEndpointSpan, inSpan } from '../../tracing.js';
 import type { FormBody } from '../plugins/form-body.js';
 import { formOf, single } from '../plugins/form-body.js';
 import { authenticateRequest, type OAuthPostRoute, refuseRepeatedParams } from '../plugins/oauth-post.js';
@@ -92,28 +94,39 @@ export function tokenRoute(deps: TokenRouteDeps): OAuthPostRoute {
   return {
     url: '/token',
     onRequest: (request, reply) => deps.limits.perIp.consume(request.ip, reply),
-    async handler(request: FastifyRequest, reply: FastifyReply) {
-      const body = formOf(request);
-      refuseRepeatedParams(body, ['resource']);
-      const grant = grantOf(deps.grants, body);
-      const { client } = await authenticateRequest(request, deps.authenticate, body, endpoint);
-      await deps.limits.perClient.consume(client.id, reply);
-      if (client.source !== undefined) {
-        await deps.limits.perUnregisteredClient?.consume(client.id, reply);
-      }
-      if (!client.grantTypes.includes(grant.grantType)) {
-        throw OAuthError.unauthorizedClient(`This client may not use the ${grant.grantType} grant`);
-      }
-      const dpop = await dpopOf(deps.dpop, request, reply, client, endpoint);
-      const response = await grant.handle({
-        dpop,
-        client,
-        params: paramsOf(grant, body),
-        resources: grant.parameters.includes('resource') ? resourcesOf(body) : [],
-        requestId: request.id,
-        origin: { ip: request.ip, userAgent: request.headers['user-agent'] },
-      });
-      return reply.code(200).type('application/json; charset=utf-8').send(response);
-    },
+    handler: (request: FastifyRequest, reply: FastifyReply) =>
+      inEndpointSpan('/token', (span) => handleToken(request, reply, span)),
   };
+
+  async function handleToken(request: FastifyRequest, reply: FastifyReply, span: Span) {
+    const body = formOf(request);
+    refuseRepeatedParams(body, ['resource']);
+    const grant = grantOf(deps.grants, body);
+    span.setAttribute('oauth.grant_type', grant.grantType);
+    const { client } = await authenticateRequest(request, deps.authenticate, body, endpoint);
+    span.setAttribute('oauth.client_id', client.id);
+    await deps.limits.perClient.consume(client.id, reply);
+    if (client.source !== undefined) {
+      await deps.limits.perUnregisteredClient?.consume(client.id, reply);
+    }
+    if (!client.grantTypes.includes(grant.grantType)) {
+      throw OAuthError.unauthorizedClient(`This client may not use the ${grant.grantType} grant`);
+    }
+    const dpop = await dpopOf(deps.dpop, request, reply, client, endpoint);
+    // One span per grant, so a trace shows which grant's work (and queries) the time went to.
+    const response = await inSpan(
+      `oauth.grant ${grant.grantType}`,
+      { 'oauth.grant_type': grant.grantType },
+      () =>
+        grant.handle({
+          dpop,
+          client,
+          params: paramsOf(grant, body),
+          resources: grant.parameters.includes('resource') ? resourcesOf(body) : [],
+          requestId: request.id,
+          origin: { ip: request.ip, userAgent: request.headers['user-agent'] },
+        }),
+    );
+    return reply.code(200).type('application/json; charset=utf-8').send(response);
+  }
 }

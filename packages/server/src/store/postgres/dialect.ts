@@ -6,6 +6,7 @@
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../sql/database.js';
+import { tracedDialect } from '../sql/traced-dialect.js';
 import { asStoreUnavailable, isStoreUnavailable } from '../unavailable.js';
 
 const INT8_OID = 20;
@@ -143,6 +144,8 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       }
     }
   }
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: guardedPool(pool) }) });
+  const db = new Kysely<Database>({
+    dialect: tracedDialect(new PostgresDialect({ pool: guardedPool(pool) }), 'postgresql'),
+  });
   return { db, pool };
 }

@@ -24,6 +24,7 @@ import {
   SqliteDriver,
 } from 'kysely';
 import type { Database } from '../sql/database.js';
+import { tracedDialect } from '../sql/traced-dialect.js';
 import { StoreUnavailableError } from '../unavailable.js';
 
 /**
@@ -285,7 +286,10 @@ export function openSqlite(path: string, options: SqliteOptions = {}): SqliteHan
   sqlite.pragma('synchronous = NORMAL');
   const fileLock = memory ? undefined : acquireFileLock(resolved);
   const db = new Kysely<Database>({
-    dialect: new ImmediateSqliteDialect(sqlite, fileLock, options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS),
+    dialect: tracedDialect(
+      new ImmediateSqliteDialect(sqlite, fileLock, options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS),
+      'sqlite',
+    ),
   });
   return { db, sqlite, path: resolved };
 }
