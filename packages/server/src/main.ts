@@ -304,6 +304,7 @@ function compose(core: Core, adminTokens: AdminTokenService): Composition {
       sessionMaxAge: config.login.sessionMaxAge,
       secondFactors: people.mfa.secondFactors,
       masterKey: core.masterKey,
+      ...(people.risk === undefined ? {} : { risk: people.risk }),
     }),
   );
 

@@ -15,6 +15,7 @@ import type { ClientRecord, SessionStore } from '../../store/ports.js';
 import type { ApiKeyService } from '../../tokens/api-keys/index.js';
 import type { SecondFactors } from '../../users/authn/second-factors.js';
 import type { ConsentService } from '../../users/consent-service.js';
+import type { LoginRisk } from '../../users/login-risk.js';
 import type { LoginThrottle } from '../../users/login-throttle.js';
 import type { PasskeyService } from '../../users/passkey-service.js';
 import type { SessionService } from '../../users/session-service.js';
@@ -45,6 +46,8 @@ export interface AccountDeps {
   secondFactors: SecondFactors;
   /** Keys the sealed pending sign-in between the password and the second factor (never logged). */
   masterKey: Buffer;
+  /** Risk-based sign-in (`risk.enabled`): scored before the session is granted. */
+  risk?: LoginRisk;
 }
 
 /** What a redirect after a change says; the query names a fixed message, never free text. */
