@@ -7,7 +7,17 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { bootstrap, type TestServer } from '../support/bootstrap.js';
-import { authorizeUrl, Browser, createCodeClient, createUser, pkcePair, signIn } from '../support/login.js';
+import { accountSignIn } from '../support/account.js';
+import {
+  authorizeUrl,
+  Browser,
+  createCodeClient,
+  createUser,
+  hiddenFields,
+  PASSWORD,
+  pkcePair,
+  signIn,
+} from '../support/login.js';
 import { enrolTotp, oathtoolCode } from '../support/totp.js';
 
 let t: TestServer | undefined;
@@ -210,6 +220,25 @@ describe('risk-based sign-in (issue 15 §1), enforced', () => {
       ).code,
     ).toBeTruthy();
     expect((await decisions(server)).every((d) => d.decision === 'allow')).toBe(true);
+  });
+
+  it('/account/login is scored too: a person with no second factor signing in to the account page from a new network with a new User-Agent is refused, with no session', async () => {
+    const server = await start();
+    for (let i = 0; i < 3; i++) {
+      await accountSignIn(server, new Device(server, HOME));
+      server.clock.advance(3600);
+    }
+    const elsewhere = new Device(server, ELSEWHERE);
+    const page = await elsewhere.get('/account/login');
+    const refused = await elsewhere.post('/account/login', {
+      csrf_token: hiddenFields(page.body).csrf_token ?? '',
+      username: 'alice',
+      password: PASSWORD,
+    });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.body).toContain('your account has neither');
+    expect(elsewhere.cookies.has('tessera_session')).toBe(false);
+    expect((await decisions(server)).at(-1)).toMatchObject({ decision: 'step_up', outcome: 'no_second_factor' });
   });
 
   it('off by default: no risk decision is recorded', async () => {
