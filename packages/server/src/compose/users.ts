@@ -13,6 +13,7 @@ import {
 import { createTotpService, type TotpService } from '../users/authn/totp.js';
 import { createBoundedHasher } from '../users/bounded-hasher.js';
 import { type ConsentService, createConsentService } from '../users/consent-service.js';
+import { openGeoDatabases } from '../users/geo-database.js';
 import { createLoginRisk, type LoginRisk } from '../users/login-risk.js';
 import { createLoginThrottle, type LoginThrottle } from '../users/login-throttle.js';
 import { createPasswordHasher } from '../users/password-hasher.js';
@@ -98,7 +99,8 @@ export function composeUsers(core: Core, deps: UsersDeps): Users {
   if (!config.risk.enabled) {
     return { users, sessions, consents, throttle, mfa };
   }
-  const { stepUpScore, denyScore, secondFactor } = config.risk;
-  const risk = createLoginRisk({ audit, clock, stepUpScore, denyScore, secondFactor });
+  const { stepUpScore, denyScore, secondFactor, geoDatabase, asnDatabase } = config.risk;
+  const geo = openGeoDatabases({ geoDatabase, asnDatabase }, core.logger);
+  const risk = createLoginRisk({ audit, clock, stepUpScore, denyScore, secondFactor, geo });
   return { users, sessions, consents, throttle, mfa, risk };
 }

@@ -623,6 +623,16 @@ export const configSchema = z.object({
         description:
           "When a person who has a second factor is asked for it after their password: `always` (every sign-in), or `on_risk` (only when the sign-in's risk calls for a step-up, and the MFA policy or the client's `acr_values` do not ask for it anyway). Needs `risk.enabled`.",
       }),
+      geoDatabase: option(z.string().min(1).optional(), {
+        typeLabel: 'path',
+        description:
+          'A MaxMind-format (.mmdb) city or country database (GeoLite2-City, or an `@ip-location-db/*-city-mmdb` / `*-country-mmdb` package) giving sign-ins their country, region and city for risk scoring. Missing or unreadable: logged, and sign-ins are scored without it (docs/risk.md).',
+      }),
+      asnDatabase: option(z.string().min(1).optional(), {
+        typeLabel: 'path',
+        description:
+          'A MaxMind-format (.mmdb) ASN database (GeoLite2-ASN or one with `autonomous_system_number`) giving sign-ins their network (ASN) for risk scoring. Missing or unreadable: logged, and sign-ins are scored without it.',
+      }),
     })
     .prefault({}),
   device: z

@@ -8,7 +8,14 @@
  * Only a completed sign-in (after its step-up) joins the person's history ({@link LoginRisk.learn});
  * failed password attempts feed the velocity factors ({@link LoginRisk.failed}).
  */
-import { createRiskEngine, type RiskEngine, type RiskEvent } from '@tessera/risk';
+import {
+  createRiskEngine,
+  type GeoLookup,
+  type GeoRecord,
+  noGeo,
+  type RiskEngine,
+  type RiskEvent,
+} from '@tessera/risk';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import { ACR_MFA, acrFor, acrLevel } from './authn/context.js';
@@ -61,6 +68,8 @@ export interface LoginRiskDeps {
   /** Scores above this are refused. */
   denyScore: number;
   secondFactor: 'always' | 'on_risk';
+  /** IP → ASN, country, region, city (users/geo-database.ts); none: scored without them. */
+  geo?: GeoLookup;
   engine?: RiskEngine;
 }
 
@@ -69,12 +78,24 @@ export function steppedUp(amr: readonly string[]): boolean {
   return acrLevel(acrFor(amr)) >= acrLevel(ACR_MFA);
 }
 
+/** The RBA columns of a geo record (absent fields stay absent). */
+function placeOf(record: GeoRecord): Partial<RiskEvent> {
+  return {
+    ...(record.asn === undefined ? {} : { ASN: record.asn }),
+    ...(record.country === undefined ? {} : { Country: record.country }),
+    ...(record.region === undefined ? {} : { Region: record.region }),
+    ...(record.city === undefined ? {} : { City: record.city }),
+  };
+}
+
 const round = (value: number) => Math.round(value * 100) / 100;
 
 export function createLoginRisk(deps: LoginRiskDeps): LoginRisk {
   const engine = deps.engine ?? createRiskEngine();
+  const geo = deps.geo ?? noGeo;
   const eventOf = (userId: string | undefined, context: Omit<SignInContext, 'amr'>): RiskEvent => ({
     ...(userId === undefined ? {} : { 'User ID': userId }),
+    ...placeOf(context.ip === null ? {} : geo.lookup(context.ip)),
     'IP Address': context.ip ?? undefined,
     'User Agent String': context.userAgent ?? undefined,
     'Event Type': 'login',

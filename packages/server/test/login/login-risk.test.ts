@@ -6,8 +6,9 @@
  * `GET /admin/risk/decisions` (scope `risk:read`). Off by default.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { bootstrap, type TestServer } from '../support/bootstrap.js';
 import { accountSignIn } from '../support/account.js';
+import { bootstrap, type TestServer } from '../support/bootstrap.js';
+import { Device } from '../support/device.js';
 import {
   authorizeUrl,
   Browser,
@@ -31,43 +32,6 @@ const CHROME =
 const FIREFOX = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:140.0) Gecko/20100101 Firefox/140.0';
 const HOME = { ip: '203.0.113.5', userAgent: CHROME };
 const ELSEWHERE = { ip: '198.51.100.7', userAgent: FIREFOX };
-
-/** A browser on a given network with a given User-Agent. */
-class Device extends Browser {
-  constructor(
-    server: TestServer,
-    readonly where: { ip: string; userAgent: string },
-  ) {
-    super(server);
-  }
-
-  override async get(url: string) {
-    const response = await this.t.app.inject({
-      method: 'GET',
-      url: url.startsWith('/') ? url : new URL(url).pathname + new URL(url).search,
-      remoteAddress: this.where.ip,
-      headers: { cookie: this.header(), 'user-agent': this.where.userAgent },
-    });
-    this.store(response.headers['set-cookie']);
-    return response;
-  }
-
-  override async post(url: string, params: Record<string, string>) {
-    const response = await this.t.app.inject({
-      method: 'POST',
-      url,
-      remoteAddress: this.where.ip,
-      headers: {
-        cookie: this.header(),
-        'user-agent': this.where.userAgent,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      payload: new URLSearchParams(params).toString(),
-    });
-    this.store(response.headers['set-cookie']);
-    return response;
-  }
-}
 
 async function start(overrides: Record<string, unknown> = {}): Promise<TestServer> {
   t = await bootstrap({ 'risk.enabled': true, 'risk.stepUpScore': 1, ...overrides });
@@ -238,7 +202,10 @@ describe('risk-based sign-in (issue 15 §1), enforced', () => {
     expect(refused.statusCode).toBe(403);
     expect(refused.body).toContain('your account has neither');
     expect(elsewhere.cookies.has('tessera_session')).toBe(false);
-    expect((await decisions(server)).at(-1)).toMatchObject({ decision: 'step_up', outcome: 'no_second_factor' });
+    expect((await decisions(server)).at(-1)).toMatchObject({
+      decision: 'step_up',
+      outcome: 'no_second_factor',
+    });
   });
 
   it('off by default: no risk decision is recorded', async () => {
