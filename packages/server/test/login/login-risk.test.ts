@@ -7,6 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { accountSignIn } from '../support/account.js';
+import { runCommonRouteTests } from '../support/admin-routes.js';
 import { bootstrap, type TestServer } from '../support/bootstrap.js';
 import { Device } from '../support/device.js';
 import {
@@ -273,5 +274,14 @@ describe('GET /admin/risk/decisions', () => {
 
     const openapi = await server.app.inject({ method: 'GET', url: '/admin/openapi.json', headers: reader });
     expect(Object.keys(openapi.json<{ paths: object }>().paths)).toContain('/admin/risk/decisions');
+  });
+});
+
+describe('GET /admin/risk/decisions: the checks every admin route passes', () => {
+  runCommonRouteTests({
+    overrides: { 'risk.enabled': true },
+    setup: async () => ({}),
+    snapshot: async (server) => server.store.listAudit({ type: 'risk.decision', limit: 100 }),
+    routes: [{ name: 'GET /admin/risk/decisions', method: 'GET', url: () => '/admin/risk/decisions' }],
   });
 });
