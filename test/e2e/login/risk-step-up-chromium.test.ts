@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '../../../packages/server/test/support/wait-for.js';
 import { chromiumAvailable } from '../support/chromium.js';
 import { useE2eSite } from '../support/site.js';
 import { ALICE, PASSWORD } from '../support/tessera.js';
@@ -144,10 +145,17 @@ describe.skipIf(!chromiumAvailable())('risk-based sign-in in Chromium (issue 15 
     const granted = after.find((session) => session.ip === ELSEWHERE.ip);
     expect(granted?.amr).toEqual(expect.arrayContaining(['pwd', 'hwk', 'user', 'mfa']));
 
-    const decisions = await admin<{ items: Decision[] }>('GET', `/admin/risk/decisions?user_id=${user.id}`);
-    const [last, stepped] = decisions.items;
-    expect(stepped).toMatchObject({ decision: 'step_up', outcome: 'second_factor', ip: ELSEWHERE.ip });
-    expect(last).toMatchObject({ decision: 'step_up', outcome: 'proceed', ip: ELSEWHERE.ip });
+    // The audit log is written in batches: wait until the step-up's two entries are stored.
+    const { value: awayDecisions } = await waitFor(
+      async () =>
+        (await admin<{ items: Decision[] }>('GET', `/admin/risk/decisions?user_id=${user.id}`)).items.filter(
+          (d) => d.ip === ELSEWHERE.ip,
+        ),
+      { what: 'the step-up decisions in the audit log', until: (items) => items.length >= 2 },
+    );
+    const [last, stepped] = awayDecisions;
+    expect(stepped).toMatchObject({ decision: 'step_up', outcome: 'second_factor' });
+    expect(last).toMatchObject({ decision: 'step_up', outcome: 'proceed' });
     expect(stepped?.factors.length).toBeGreaterThan(0);
     await away.close();
   });
