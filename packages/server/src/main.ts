@@ -332,6 +332,7 @@ function compose(core: Core, adminTokens: AdminTokenService): Composition {
         secondFactors: people.mfa.secondFactors,
         clock: core.clock,
       }),
+      ...(people.risk === undefined ? {} : { risk: people.risk }),
     }),
   );
 

@@ -13,7 +13,8 @@ import {
 import { createTotpService, type TotpService } from '../users/authn/totp.js';
 import { createBoundedHasher } from '../users/bounded-hasher.js';
 import { type ConsentService, createConsentService } from '../users/consent-service.js';
-import { withLoginRisk } from '../users/login-risk.js';
+import { openGeoDatabases } from '../users/geo-database.js';
+import { createLoginRisk, type LoginRisk } from '../users/login-risk.js';
 import { createLoginThrottle, type LoginThrottle } from '../users/login-throttle.js';
 import { createPasswordHasher } from '../users/password-hasher.js';
 import { createSessionService, type SessionService } from '../users/session-service.js';
@@ -28,6 +29,8 @@ export interface Users {
   throttle: LoginThrottle;
   /** Second factors: TOTP, recovery codes, and the registry the login flow asks. */
   mfa: { totp: TotpService; recoveryCodes: RecoveryCodes; secondFactors: SecondFactors };
+  /** Risk-based sign-in (`risk.enabled`): scores each sign-in before its session is granted. */
+  risk?: LoginRisk;
 }
 
 export interface UsersDeps {
@@ -56,7 +59,7 @@ export function composeUsers(core: Core, deps: UsersDeps): Users {
     maxAccessTokenTtl,
     ...(deps.revokeApiKeysOf === undefined ? {} : { revokeApiKeysOf: deps.revokeApiKeysOf }),
   });
-  const plainSessions = createSessionService({
+  const sessions = createSessionService({
     store,
     revocations: deps.revocations,
     clock,
@@ -65,9 +68,6 @@ export function composeUsers(core: Core, deps: UsersDeps): Users {
     maxAge: login.sessionMaxAge,
     maxAccessTokenTtl,
   });
-  const sessions = config.risk.enabled
-    ? withLoginRisk(plainSessions, { audit, clock, stepUpScore: config.risk.stepUpScore })
-    : plainSessions;
   const throttle = createLoginThrottle({
     store,
     clock,
@@ -95,5 +95,12 @@ export function composeUsers(core: Core, deps: UsersDeps): Users {
     recoveryCodeFactor(totp, recoveryCodes),
     ...(deps.extraFactors ?? []),
   ]);
-  return { users, sessions, consents, throttle, mfa: { totp, recoveryCodes, secondFactors } };
+  const mfa = { totp, recoveryCodes, secondFactors };
+  if (!config.risk.enabled) {
+    return { users, sessions, consents, throttle, mfa };
+  }
+  const { stepUpScore, denyScore, secondFactor, geoDatabase, asnDatabase } = config.risk;
+  const geo = openGeoDatabases({ geoDatabase, asnDatabase }, core.logger);
+  const risk = createLoginRisk({ audit, clock, stepUpScore, denyScore, secondFactor, geo });
+  return { users, sessions, consents, throttle, mfa, risk };
 }

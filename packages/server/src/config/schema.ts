@@ -636,12 +636,32 @@ export const configSchema = z.object({
       enabled: option(boolean().default(false), {
         typeLabel: 'boolean',
         description:
-          "Score every sign-in with @tessera/risk and write the decision and its top factors to the audit log (`login.risk_assessed`; recorded, not yet enforced); give a sign-in session's access tokens their issuance context (`tctx`) for continuous authentication at @tessera/verify, and accept its reports at `POST /risk/reports` (docs/risk.md).",
+          "Score every sign-in with @tessera/risk before its session is granted and enforce the decision: `allow`, `step_up` (the person's passkey or TOTP is asked for) or `deny`; each decision and its top factors go to the audit log (`risk.decision`, `GET /admin/risk/decisions`). Also gives a sign-in session's access tokens their issuance context (`tctx`) for continuous authentication at @tessera/verify, and accepts its reports at `POST /risk/reports` (docs/risk.md).",
       }),
       stepUpScore: option(integer(0, 100).default(6), {
         typeLabel: 'integer',
         description:
-          'Risk score (a natural-log likelihood ratio) above which a sign-in is recorded as `step_up` rather than `allow`.',
+          'Risk score (a natural-log likelihood ratio) above which a sign-in needs a step-up: a passkey or TOTP code on top of what the person signed in with. A person with neither is refused and told why.',
+      }),
+      denyScore: option(integer(0, 100).default(12), {
+        typeLabel: 'integer',
+        description:
+          'Risk score above which a sign-in is refused outright, whatever factors it used (12: about 160,000 times likelier an attacker than the person). At most `risk.stepUpScore` makes every step-up a refusal.',
+      }),
+      secondFactor: option(z.enum(['always', 'on_risk']).default('always'), {
+        typeLabel: 'always | on_risk',
+        description:
+          "When a person who has a second factor is asked for it after their password: `always` (every sign-in), or `on_risk` (only when the sign-in's risk calls for a step-up, and the MFA policy or the client's `acr_values` do not ask for it anyway). Needs `risk.enabled`.",
+      }),
+      geoDatabase: option(z.string().min(1).optional(), {
+        typeLabel: 'path',
+        description:
+          'A MaxMind-format (.mmdb) city or country database (GeoLite2-City, or an `@ip-location-db/*-city-mmdb` / `*-country-mmdb` package) giving sign-ins their country, region and city for risk scoring. Missing or unreadable: logged, and sign-ins are scored without it (docs/risk.md).',
+      }),
+      asnDatabase: option(z.string().min(1).optional(), {
+        typeLabel: 'path',
+        description:
+          'A MaxMind-format (.mmdb) ASN database (GeoLite2-ASN or one with `autonomous_system_number`) giving sign-ins their network (ASN) for risk scoring. Missing or unreadable: logged, and sign-ins are scored without it.',
       }),
     })
     .prefault({}),

@@ -830,8 +830,9 @@ export interface AuditEvent {
 
 export interface AuditStore {
   appendAudit(event: AuditEvent): Promise<void>;
+  /** Newest first; `since` and `until` bound `at` (inclusive). */
   listAudit(
-    filter: { type?: string; subject?: string } & PageOptions,
+    filter: { type?: string; subject?: string; since?: number; until?: number } & PageOptions,
   ): Promise<Page<AuditEvent & { id: number }>>;
   /** Deletes at most `limit` events recorded before `before` (retention), oldest first. */
   purgeAuditBefore(before: number, limit: number): Promise<number>;

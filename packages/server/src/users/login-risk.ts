@@ -1,57 +1,156 @@
 /**
- * Risk-based sign-in, first step: when `risk.enabled`, every session start (password or
- * passkey sign-in) is scored by `@tessera/risk` from the address, the User-Agent, the time and the
- * person's earlier sign-ins, and the decision (`allow` or `step_up` past `risk.stepUpScore`) is
- * written to the audit log with the top three factors. The decision is recorded, not yet enforced:
- * the login pages do not ask for a step-up from it. No geo database is wired in, so the engine sees
- * the address and its /24 but no ASN or country (docs/risk.md).
+ * Risk-based sign-in (docs/risk.md): when `risk.enabled`, every sign-in is scored by `@tessera/risk`
+ * from the address, the User-Agent, the time and the person's earlier sign-ins **before** a session
+ * is granted. The score maps through the policy to `allow`, `step_up` (above `risk.stepUpScore`: the
+ * sign-in must include a second factor, a passkey or TOTP) or `deny` (above `risk.denyScore`).
+ * Each decision is audited as `risk.decision` with the score and its top three factors.
  *
- * Every completed sign-in joins the person's history: until step-up is enforced, an attacker who
- * signs in successfully is learned as well.
+ * Only a completed sign-in (after its step-up) joins the person's history ({@link LoginRisk.learn});
+ * failed password attempts feed the velocity factors ({@link LoginRisk.failed}).
  */
-import { createRiskEngine, type RiskEngine, type RiskEvent } from '@tessera/risk';
+import {
+  createRiskEngine,
+  type GeoLookup,
+  type GeoRecord,
+  noGeo,
+  type RiskEngine,
+  type RiskEvent,
+} from '@tessera/risk';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
-import type { SessionService } from './session-service.js';
+import { ACR_MFA, acrFor, acrLevel } from './authn/context.js';
+
+export type RiskDecision = 'allow' | 'step_up' | 'deny';
+
+/** What the sign-in came with. */
+export interface SignInContext {
+  ip: string | null;
+  userAgent: string | null;
+  /** RFC 8176 methods used so far in this sign-in. */
+  amr: readonly string[];
+  requestId?: string;
+}
+
+/** The audit event of every decision. */
+export const RISK_DECISION_EVENT = 'risk.decision';
+
+/**
+ * What the sign-in flow does with a decision:
+ * - `proceed`: grant the session;
+ * - `second_factor`: ask for the person's passkey or TOTP first;
+ * - `no_second_factor`: a step-up is due and the person has neither: refuse, and say why;
+ * - `deny`: refuse.
+ */
+export type RiskOutcome = 'proceed' | 'second_factor' | 'no_second_factor' | 'deny';
+
+export interface LoginRisk {
+  /**
+   * Scores the sign-in, decides, audits the decision (with `outcome`) and returns what to do.
+   * `hasSecondFactor`: the person has a passkey or TOTP to step up with.
+   */
+  check(
+    user: { id: string },
+    context: SignInContext & { hasSecondFactor: boolean },
+  ): { decision: RiskDecision; outcome: RiskOutcome; score: number };
+  /** A completed sign-in (after any step-up): it joins the person's history. */
+  learn(user: { id: string }, context: SignInContext, sessionId: string): void;
+  /** A failed sign-in attempt (wrong password): counted for velocity, learned from never. */
+  failed(context: Omit<SignInContext, 'amr'>, userId: string | undefined): void;
+  /** `risk.secondFactor`: `always` asks people with a factor for it at every password sign-in. */
+  readonly secondFactor: 'always' | 'on_risk';
+}
 
 export interface LoginRiskDeps {
   audit: Pick<AuditLog, 'record'>;
   clock: Pick<Clock, 'now'>;
-  /** Scores above this are recorded as `step_up`. */
+  /** Scores above this need a step-up. */
   stepUpScore: number;
+  /** Scores above this are refused. */
+  denyScore: number;
+  secondFactor: 'always' | 'on_risk';
+  /** IP → ASN, country, region, city (users/geo-database.ts); none: scored without them. */
+  geo?: GeoLookup;
   engine?: RiskEngine;
 }
 
-/** The same session service, with each start scored and audited. */
-export function withLoginRisk(sessions: SessionService, deps: LoginRiskDeps): SessionService {
-  const engine = deps.engine ?? createRiskEngine();
+/** The sign-in's methods already include a second factor (level `mfa` or phishing-resistant). */
+export function steppedUp(amr: readonly string[]): boolean {
+  return acrLevel(acrFor(amr)) >= acrLevel(ACR_MFA);
+}
+
+/** The RBA columns of a geo record (absent fields stay absent). */
+function placeOf(record: GeoRecord): Partial<RiskEvent> {
   return {
-    ...sessions,
-    async start(user, meta) {
-      const event: RiskEvent = {
-        'User ID': user.id,
-        'IP Address': meta.ip ?? undefined,
-        'User Agent String': meta.userAgent ?? undefined,
-        'Event Type': 'login',
-        'Epoch ms': deps.clock.now() * 1000,
-      };
-      const { score, factors } = engine.assess(event);
-      const started = await sessions.start(user, meta);
+    ...(record.asn === undefined ? {} : { ASN: record.asn }),
+    ...(record.country === undefined ? {} : { Country: record.country }),
+    ...(record.region === undefined ? {} : { Region: record.region }),
+    ...(record.city === undefined ? {} : { City: record.city }),
+  };
+}
+
+const round = (value: number) => Math.round(value * 100) / 100;
+
+export function createLoginRisk(deps: LoginRiskDeps): LoginRisk {
+  const engine = deps.engine ?? createRiskEngine();
+  const geo = deps.geo ?? noGeo;
+  const eventOf = (userId: string | undefined, context: Omit<SignInContext, 'amr'>): RiskEvent => ({
+    ...(userId === undefined ? {} : { 'User ID': userId }),
+    ...placeOf(context.ip === null ? {} : geo.lookup(context.ip)),
+    'IP Address': context.ip ?? undefined,
+    'User Agent String': context.userAgent ?? undefined,
+    'Event Type': 'login',
+    'Epoch ms': deps.clock.now() * 1000,
+  });
+
+  function decide(score: number): RiskDecision {
+    if (score > deps.denyScore) {
+      return 'deny';
+    }
+    return score > deps.stepUpScore ? 'step_up' : 'allow';
+  }
+
+  function outcomeOf(
+    decision: RiskDecision,
+    context: { amr: readonly string[]; hasSecondFactor: boolean },
+  ): RiskOutcome {
+    if (decision === 'deny') {
+      return 'deny';
+    }
+    if (decision === 'allow' || steppedUp(context.amr)) {
+      return 'proceed';
+    }
+    return context.hasSecondFactor ? 'second_factor' : 'no_second_factor';
+  }
+
+  return {
+    secondFactor: deps.secondFactor,
+    check(user, context) {
+      const { score, factors } = engine.assess(eventOf(user.id, context));
+      const decision = decide(score);
+      const outcome = outcomeOf(decision, context);
       deps.audit.record({
-        type: 'login.risk_assessed',
+        type: RISK_DECISION_EVENT,
         actor: user.id,
-        subject: started.session.id,
+        subject: user.id,
         data: {
-          score: Math.round(score * 100) / 100,
-          decision: score > deps.stepUpScore ? 'step_up' : 'allow',
-          enforced: false,
-          factors: factors.slice(0, 3).map((f) => ({ name: f.name, value: Math.round(f.value * 100) / 100 })),
+          score: round(score),
+          decision,
+          outcome,
+          amr: [...context.amr],
+          ip: context.ip,
+          factors: factors.slice(0, 3).map((f) => ({ name: f.name, value: round(f.value) })),
         },
+        requestId: context.requestId ?? null,
       });
-      const learned = { ...event, 'Session ID': started.session.id, 'Login Successful': true };
-      engine.observe(learned);
-      engine.learn(learned);
-      return started;
+      return { decision, outcome, score };
+    },
+    learn(user, context, sessionId) {
+      const event = { ...eventOf(user.id, context), 'Session ID': sessionId, 'Login Successful': true };
+      engine.observe(event);
+      engine.learn(event);
+    },
+    failed(context, userId) {
+      engine.observe({ ...eventOf(userId, context), 'Login Successful': false });
     },
   };
 }

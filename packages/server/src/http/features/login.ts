@@ -1,8 +1,9 @@
 /**
  * Users and login: the authorization endpoint, the login and consent pages, `/userinfo`,
- * RP-initiated logout, `/admin/users`, `/admin/sessions` and `/admin/consents`. It receives the
- * services built by the composition root and only registers routes; its grants and refresh-token
- * introspection and revocation are in the token registries (compose/user-grants.ts).
+ * RP-initiated logout, `/admin/users`, `/admin/sessions`, `/admin/consents` and
+ * `/admin/risk/decisions`. It receives the services built by the composition root and only
+ * registers routes; its grants and refresh-token introspection and revocation are in the token
+ * registries (compose/user-grants.ts).
  */
 import { fastifyCookie } from '@fastify/cookie';
 import type { AuditLog } from '../../audit/audit-log.js';
@@ -20,11 +21,13 @@ import type { SecondFactors } from '../../users/authn/second-factors.js';
 import type { SiweService } from '../../users/authn/siwe.js';
 import type { TotpService } from '../../users/authn/totp.js';
 import type { ConsentService } from '../../users/consent-service.js';
+import type { LoginRisk } from '../../users/login-risk.js';
 import type { LoginThrottle } from '../../users/login-throttle.js';
 import type { PasskeyService } from '../../users/passkey-service.js';
 import type { SessionService } from '../../users/session-service.js';
 import type { UserService } from '../../users/user-service.js';
 import { registerConsentRoutes } from '../admin/consents.js';
+import { registerRiskDecisionRoutes } from '../admin/risk-decisions.js';
 import { registerSessionRoutes } from '../admin/sessions.js';
 import { mfaStateOf } from '../admin/user-mfa.js';
 import { registerUserRoutes } from '../admin/users.js';
@@ -74,6 +77,8 @@ export interface LoginFeatureDeps {
   passkeys?: PasskeyService;
   /** Sign-In with Ethereum on the login page (absent: `siwe.enabled` is off, the routes 404). */
   siwe?: SiweService;
+  /** Risk-based sign-in (absent: `risk.enabled` is off). */
+  risk?: LoginRisk;
 }
 
 /**
@@ -98,6 +103,7 @@ export function loginFlowOf(deps: LoginFeatureDeps): LoginFlowDeps {
     sessionMaxAge: config.login.sessionMaxAge,
     ...(deps.passkeys === undefined ? {} : { passkeys: deps.passkeys }),
     ...(deps.siwe === undefined ? {} : { siwe: deps.siwe }),
+    ...(deps.risk === undefined ? {} : { risk: deps.risk }),
     secondFactors: deps.mfa.secondFactors,
     requireMfa: config.login.requireMfa,
     ...(config.login.externalUrl === undefined
@@ -173,6 +179,7 @@ export function createLoginFeature(deps: LoginFeatureDeps): HttpFeature {
       if (flow.external !== undefined) {
         registerLoginAccept(admin, flow, flow.external);
       }
+      registerRiskDecisionRoutes(admin, { store });
     },
   };
 }

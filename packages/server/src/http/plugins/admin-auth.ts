@@ -30,6 +30,7 @@ const AREA_OF_SEGMENT: Record<string, AdminArea | 'none'> = {
   'signing-keys': 'signing_keys',
   tokens: 'tokens',
   'admin-tokens': 'admin_tokens',
+  risk: 'risk',
   'openapi.json': 'none',
 };
 

@@ -18,6 +18,7 @@ import { renderAccountSecondStep, renderAccountSignInPage } from '../pages/accou
 import { sendPage } from '../pages/layout.js';
 import { PASSKEY_SIGN_IN_PATH, WEBAUTHN_BUNDLE_PATH } from '../pages/passkey-scripts.js';
 import { renderPasskeySignIn } from '../pages/passkey-sign-in.js';
+import { sendRiskRefusal } from '../pages/risk-refused-page.js';
 import { SIWE_SIGN_IN_PATH } from '../pages/siwe-scripts.js';
 import { formOf, single } from '../plugins/form-body.js';
 import type { AccountDeps } from './account.js';
@@ -73,15 +74,24 @@ export function registerAccountLogin(app: FastifyInstance, deps: AccountDeps): v
     amr: string[],
     method: string,
   ): Promise<FastifyReply> {
+    const context = { ip: request.ip, userAgent: request.headers['user-agent'] ?? null, amr };
+    if (deps.risk !== undefined) {
+      // Here a person with a second factor has always given it, so a step-up still due means none.
+      const { outcome } = deps.risk.check(user, {
+        ...context,
+        requestId: request.id,
+        hasSecondFactor: false,
+      });
+      if (outcome !== 'proceed') {
+        return sendRiskRefusal(reply, outcome === 'deny' ? 'deny' : 'no_second_factor', '/account');
+      }
+    }
     const previous = await deps.sessions.resolve(cookies.sessionSecret(request));
     if (previous !== undefined && previous.user.id !== user.id) {
       await deps.sessions.end({ id: previous.record.id }, user.id);
     }
-    const started = await deps.sessions.start(user, {
-      amr,
-      userAgent: request.headers['user-agent'] ?? null,
-      ip: request.ip,
-    });
+    const started = await deps.sessions.start(user, context);
+    deps.risk?.learn(user, context, started.session.id);
     cookies.setSession(reply, started.secret, deps.sessionMaxAge);
     deps.audit.record({
       type: 'login.succeeded',
@@ -140,6 +150,7 @@ export function registerAccountLogin(app: FastifyInstance, deps: AccountDeps): v
         data: { ip: request.ip, knownUser: target !== undefined },
         requestId: request.id,
       });
+      deps.risk?.failed({ ip: request.ip, userAgent: request.headers['user-agent'] ?? null }, target?.id);
       return showForm(request, reply, { username, error: BAD_CREDENTIALS, status: 400 });
     }
     await deps.throttle.recordSuccess(key, request.ip);

@@ -22,6 +22,7 @@ import type { SecondFactors } from '../../users/authn/second-factors.js';
 import type { SiweService } from '../../users/authn/siwe.js';
 import type { ConsentService } from '../../users/consent-service.js';
 import type { LinkedIdentifiers } from '../../users/linked-identifiers.js';
+import type { LoginRisk } from '../../users/login-risk.js';
 import type { LoginThrottle } from '../../users/login-throttle.js';
 import type { PasskeyService } from '../../users/passkey-service.js';
 import type { SessionService } from '../../users/session-service.js';
@@ -60,6 +61,8 @@ export interface AccountDeps {
   /** Seconds: how recent the sign-in must be to unlink an identifier or delete the account. */
   freshAuth: number;
   exportAccount: AccountExport;
+  /** Risk-based sign-in (`risk.enabled`): scored before the session is granted. */
+  risk?: LoginRisk;
 }
 
 /** What a redirect after a change says; the query names a fixed message, never free text. */

@@ -23,6 +23,7 @@ import type {
 import { mfaRequired, wantedAcr } from '../../users/authn/policy.js';
 import type { SecondFactors } from '../../users/authn/second-factors.js';
 import type { SiweService } from '../../users/authn/siwe.js';
+import type { LoginRisk } from '../../users/login-risk.js';
 import type { LoginThrottle } from '../../users/login-throttle.js';
 import type { PasskeyService } from '../../users/passkey-service.js';
 import type { SessionService } from '../../users/session-service.js';
@@ -57,6 +58,8 @@ export interface LoginFlowDeps {
   requireMfa: boolean;
   /** `login.externalUrl`: the login step happens on that page (login-external.ts). */
   external?: ExternalLoginDeps;
+  /** Risk-based sign-in (`risk.enabled`): every sign-in is scored before its session is granted. */
+  risk?: LoginRisk;
 }
 
 /** The `acr` values the sign-in must reach for this request, client and (once known) person. */

@@ -7,6 +7,10 @@
  * the second-factor registry → a session with `amr` pwd + the factor's + mfa (RFC 8176 §2).
  * A person who must use MFA (policy) but has no factor gets a password session, only to reach the
  * enrolment page, and no code for the client.
+ * With risk-based sign-in (`risk.enabled`), no session is granted before the sign-in is scored
+ * ({@link grantSession}): a step-up sends the person to this same second-factor page (a passkey or
+ * TOTP), a person with neither or a denied sign-in gets a refusal page; `risk.secondFactor: on_risk`
+ * asks a person with a factor for it only then.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hashBrowserSecret, type Interaction } from '../../oauth/authorize/interaction.js';
@@ -15,6 +19,7 @@ import { acrFor, combineAmr, satisfiesAcr } from '../../users/authn/context.js';
 import { type Html, sendPage, type Words } from '../pages/layout.js';
 import { PASSKEY_SIGN_IN_PATH, WEBAUTHN_BUNDLE_PATH } from '../pages/passkey-scripts.js';
 import { renderPasskeySignIn } from '../pages/passkey-sign-in.js';
+import { sendRiskRefusal } from '../pages/risk-refused-page.js';
 import { renderEnrolRequired, renderSecondFactorPage } from '../pages/second-factor-page.js';
 import { t } from '../pages/texts/index.js';
 import { formOf, single } from '../plugins/form-body.js';
@@ -93,6 +98,53 @@ async function passkeyOption(
   });
 }
 
+/** Asks for a second factor before a password (or wallet) sign-in gets its session. */
+function askSecondFactor(
+  deps: LoginFlowDeps,
+  http: FastifyRequest,
+  reply: FastifyReply,
+  ctx: SignedInContext & { amr: string[] },
+): Promise<FastifyReply> {
+  const sealed = deps.sealer.reseal({
+    ...ctx.interaction,
+    pendingLogin: { userId: ctx.user.id, amr: ctx.amr, at: deps.clock.now() },
+  });
+  return showSecondFactor(deps, http, reply, { ...ctx, sealed, error: null });
+}
+
+/**
+ * A new session for the person with these methods, once risk-based sign-in (if on) lets it be:
+ * otherwise the reply that asks for the step-up or refuses. A granted session joins the person's
+ * risk history.
+ */
+async function grantSession(
+  deps: LoginFlowDeps,
+  http: FastifyRequest,
+  reply: FastifyReply,
+  ctx: SignedInContext & { amr: string[] },
+): Promise<{ started: Awaited<ReturnType<LoginFlowDeps['sessions']['start']>> } | { reply: FastifyReply }> {
+  const { user } = ctx;
+  const context = { ip: http.ip, userAgent: http.headers['user-agent'] ?? null, amr: ctx.amr };
+  if (deps.risk !== undefined) {
+    const factors = await deps.secondFactors.enrolledFor(user.id);
+    const { outcome } = deps.risk.check(user, {
+      ...context,
+      requestId: http.id,
+      hasSecondFactor: factors.length > 0,
+    });
+    if (outcome === 'second_factor') {
+      return { reply: await askSecondFactor(deps, http, reply, ctx) };
+    }
+    if (outcome !== 'proceed') {
+      return { reply: sendRiskRefusal(reply, outcome, `${deps.issuer}/account`) };
+    }
+  }
+  const started = await deps.sessions.start(user, { ...context, amr: ctx.amr });
+  deps.risk?.learn(user, context, started.session.id);
+  deps.cookies.setSession(reply, started.secret, deps.sessionMaxAge);
+  return { started };
+}
+
 /** A session for the person with these methods, then the next step of the authorization request. */
 export async function finishLogin(
   deps: LoginFlowDeps,
@@ -104,15 +156,14 @@ export async function finishLogin(
   // A new session (fresh secret) for every login. A previous session of another user in this
   // browser ends; one of the same user is left to expire, so its apps keep their refresh tokens.
   const previous = await deps.sessions.resolve(deps.cookies.sessionSecret(http));
+  const granted = await grantSession(deps, http, reply, ctx);
+  if ('reply' in granted) {
+    return granted.reply;
+  }
   if (previous !== undefined && previous.user.id !== user.id) {
     await deps.sessions.end({ id: previous.record.id }, user.id);
   }
-  const started = await deps.sessions.start(user, {
-    amr: ctx.amr,
-    userAgent: http.headers['user-agent'] ?? null,
-    ip: http.ip,
-  });
-  deps.cookies.setSession(reply, started.secret, deps.sessionMaxAge);
+  const { started } = granted;
   deps.audit.record({
     type: 'login.succeeded',
     actor: user.id,
@@ -139,22 +190,19 @@ export async function afterPassword(
   ctx: SignedInContext,
 ): Promise<FastifyReply> {
   const factors = await deps.secondFactors.enrolledFor(ctx.user.id);
-  if (factors.length > 0) {
-    const sealed = deps.sealer.reseal({
-      ...ctx.interaction,
-      pendingLogin: { userId: ctx.user.id, amr: ['pwd'], at: deps.clock.now() },
-    });
-    return showSecondFactor(deps, http, reply, { ...ctx, sealed, error: null });
-  }
   const wanted = wantedAcrFor(deps, ctx.interaction.request, ctx.client, ctx.user);
-  if (!satisfiesAcr(acrFor(['pwd']), wanted)) {
+  const passwordEnough = satisfiesAcr(acrFor(['pwd']), wanted);
+  // `risk.secondFactor: on_risk`: the factor only when the risk (grantSession) or the policy asks.
+  if (factors.length > 0 && (deps.risk?.secondFactor !== 'on_risk' || !passwordEnough)) {
+    return askSecondFactor(deps, http, reply, { ...ctx, amr: ['pwd'] });
+  }
+  if (!passwordEnough) {
     // A password session lets the person reach the enrolment page; the client gets nothing yet.
-    const started = await deps.sessions.start(ctx.user, {
-      amr: ['pwd'],
-      userAgent: http.headers['user-agent'] ?? null,
-      ip: http.ip,
-    });
-    deps.cookies.setSession(reply, started.secret, deps.sessionMaxAge);
+    const granted = await grantSession(deps, http, reply, { ...ctx, amr: ['pwd'] });
+    if ('reply' in granted) {
+      return granted.reply;
+    }
+    const { started } = granted;
     deps.audit.record({
       type: 'login.mfa_enrolment_required',
       actor: ctx.user.id,

@@ -158,6 +158,8 @@ export function registerLogin(app: FastifyInstance, deps: LoginFlowDeps): void {
         data: { ip: request.ip, knownUser: target !== undefined },
         requestId: request.id,
       });
+      // Velocity (stuffing, spraying, guessing) for risk-based sign-in.
+      deps.risk?.failed({ ip: request.ip, userAgent: request.headers['user-agent'] ?? null }, target?.id);
       return showForm(reply, request, { ...form, error: BAD_CREDENTIALS, status: 400 });
     }
     await deps.throttle.recordSuccess(key, request.ip);

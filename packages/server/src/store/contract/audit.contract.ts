@@ -42,6 +42,19 @@ export function describeAuditStore(makeStore: MakeStore): void {
       expect((await store().listAudit({ subject, type })).items).toHaveLength(1);
     });
 
+    it('filters by time: since and until bound `at`, both inclusive', async () => {
+      const subject = uid('usr');
+      for (let i = 0; i < 4; i++) {
+        await store().appendAudit(event({ subject, at: T0 + i * 10 }));
+      }
+      const ats = async (filter: { since?: number; until?: number }) =>
+        (await store().listAudit({ subject, ...filter })).items.map((item) => item.at);
+      expect(await ats({ since: T0 + 10 })).toEqual([T0 + 30, T0 + 20, T0 + 10]);
+      expect(await ats({ until: T0 + 10 })).toEqual([T0 + 10, T0]);
+      expect(await ats({ since: T0 + 10, until: T0 + 20 })).toEqual([T0 + 20, T0 + 10]);
+      expect(await ats({ since: T0 + 31 })).toEqual([]);
+    });
+
     it('pages through events with a cursor, each exactly once', async () => {
       const subject = uid('key');
       for (let i = 0; i < 5; i++) {

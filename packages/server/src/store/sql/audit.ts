@@ -51,6 +51,12 @@ export function auditStore(ctx: SqlContext): AuditStore {
       if (filter.subject !== undefined) {
         query = query.where('subject', '=', filter.subject);
       }
+      if (filter.since !== undefined) {
+        query = query.where('at', '>=', filter.since);
+      }
+      if (filter.until !== undefined) {
+        query = query.where('at', '<=', filter.until);
+      }
       if (before !== undefined) {
         query = query.where('id', '<', before);
       }

@@ -9,6 +9,7 @@ export const ADMIN_AREAS = [
   'signing_keys',
   'tokens',
   'admin_tokens',
+  'risk',
 ] as const;
 
 export type AdminArea = (typeof ADMIN_AREAS)[number];
