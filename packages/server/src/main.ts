@@ -36,9 +36,10 @@ import { createDeviceFeature } from './http/features/device.js';
 import { createLoginFeature, type LoginFeatureDeps, loginFlowOf } from './http/features/login.js';
 import { createMfaFeature } from './http/features/mfa.js';
 import { createOAuthCoreFeature } from './http/features/oauth-core.js';
+import { createOperatorsFeature } from './http/features/operators.js';
 import { createRevocationStreamFeature } from './http/features/revocation-stream.js';
 import { createRiskReportsFeature } from './http/features/risk-reports.js';
-import { createAdminActorRegistry } from './http/plugins/admin-auth.js';
+import { type AdminActorRegistry, createAdminActorRegistry } from './http/plugins/admin-auth.js';
 import { createMetrics, registerReplicationMetrics } from './http/plugins/metrics.js';
 import { createCallerLimit, createRateLimiter } from './http/plugins/rate-limit.js';
 import { mintSecret, newId } from './ids.js';
@@ -61,6 +62,7 @@ import {
 } from './tokens/admin-tokens/admin-token-service.js';
 import { allowsAdminScope } from './tokens/admin-tokens/scopes.js';
 import { passkeyFactor } from './users/authn/passkey-factor.js';
+import { adminAudienceOf, createOperatorTokens, type OperatorTokens } from './users/operator-tokens.js';
 import type { PasswordHasher } from './users/password-hasher.js';
 import { createTokenUseReports } from './users/token-use-reports.js';
 
@@ -94,6 +96,8 @@ export interface Registries extends TokenRegistries {
 interface Composition {
   features: HttpFeature[];
   registries: Readonly<Registries>;
+  /** People with an admin role, calling the admin API with their access token. */
+  operators: OperatorTokens;
 }
 
 /**
@@ -101,7 +105,7 @@ interface Composition {
  * only register routes. Each feature owns its routes and its discovery entries; order matters only
  * for route conflicts (there are none).
  */
-function compose(core: Core, adminTokens: AdminTokenService): Composition {
+function compose(core: Core, adminTokens: AdminTokenService, actors: AdminActorRegistry): Composition {
   const { config } = core;
   const window = config.rateLimit.window;
   const callerLimit = (limit: number, subject: string, policy: string) =>
@@ -362,7 +366,17 @@ function compose(core: Core, adminTokens: AdminTokenService): Composition {
     );
   }
 
-  return { features, registries };
+  // Operators: /admin/users/{id}/admin, and their access tokens (for the admin API's own audience).
+  features.push(createOperatorsFeature({ users: people.users, actors }));
+  const operators = createOperatorTokens({
+    verifyAccessToken: oauth.verifyAccessToken,
+    revocations: oauth.revocations,
+    users: core.store,
+    audience: adminAudienceOf(core.issuer),
+    requireMfa: config.console.requireMfa,
+  });
+
+  return { features, registries, operators };
 }
 
 export interface StartOptions {
@@ -563,7 +577,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       metrics,
       busStatus: () => bus.bridgeStatus(),
     };
-    const { features, registries } = compose(core, adminTokens);
+    const { features, registries, operators } = compose(core, adminTokens, adminActors);
     // Admin credentials (tsr_adm_…): /admin/admin-tokens.
     features.push(createAdminTokensFeature({ adminTokens, actors: adminActors }));
     const app = await buildApp({
@@ -575,7 +589,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       logger,
       metrics,
       features,
-      adminAuth: { adminTokens, audit, actors: adminActors },
+      adminAuth: { adminTokens, audit, actors: adminActors, operators },
       https,
       busStatus: core.busStatus,
     });
