@@ -11,6 +11,7 @@ import { type AuditLog, createAuditLog } from './audit/audit-log.js';
 import { registerAuditMetrics } from './audit/audit-metrics.js';
 import { type Clock, systemClock } from './clock.js';
 import { composeApiKeys } from './compose/api-keys.js';
+import { composeConsole } from './compose/console.js';
 import type { Core } from './compose/core.js';
 import { composeDevice } from './compose/device.js';
 import { composeOAuthCore } from './compose/oauth-core.js';
@@ -578,6 +579,11 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       busStatus: () => bus.bridgeStatus(),
     };
     const { features, registries, operators } = compose(core, adminTokens, adminActors);
+    // /console: the first-party console client is ensured before the first request.
+    const consoleFeature = await composeConsole(core);
+    if (consoleFeature !== undefined) {
+      features.push(consoleFeature);
+    }
     // Admin credentials (tsr_adm_…): /admin/admin-tokens.
     features.push(createAdminTokensFeature({ adminTokens, actors: adminActors }));
     const app = await buildApp({

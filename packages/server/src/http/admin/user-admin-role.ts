@@ -15,11 +15,9 @@ import { toUserView, userViewSchema } from './users.js';
 const TAGS = ['users'];
 
 const roleBody = z.strictObject({
-  scopes: z
-    .union([z.string().max(2000), z.array(z.string().max(100)).max(50)])
-    .meta({
-      description: 'Admin scopes, a list or a space- or comma-separated string (e.g. admin, clients:read).',
-    }),
+  scopes: z.union([z.string().max(2000), z.array(z.string().max(100)).max(50)]).meta({
+    description: 'Admin scopes, a list or a space- or comma-separated string (e.g. admin, clients:read).',
+  }),
 });
 
 const idParams = z.object({ id: z.string() });
