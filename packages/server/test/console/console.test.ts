@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { CONSOLE_CLIENT_ID } from '../../src/compose/console.js';
+import { ADMIN_READ_SCOPES } from '../../src/tokens/admin-tokens/scopes.js';
 import { accountSignIn } from '../support/account.js';
 import { bootstrap, type TestServer } from '../support/bootstrap.js';
 import { Browser, createUser, hiddenFields, PASSWORD } from '../support/login.js';
@@ -79,6 +80,15 @@ describe('/console', () => {
       expect(`${name}=${value}`).not.toMatch(/eyJ|tsr_(at|rt)_/);
     }
     expect(response.body).not.toMatch(/eyJ[\w-]+\.[\w-]+\.|tsr_(at|rt)_/);
+  });
+
+  it('a read-only operator sees the overview (reads need only *:read)', async () => {
+    t = await bootstrap({ issuer: ISSUER });
+    const lin = await createUser(t, 'lin');
+    await setRole(lin.id, [...ADMIN_READ_SCOPES]);
+    const { response } = await openConsole('lin', await withTotp('lin'));
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('clients:read');
   });
 
   it('a person without an admin role is refused with a clear page', async () => {
