@@ -108,7 +108,7 @@ describe.skipIf(!available)('the admin console in Chromium', () => {
       expect(value).not.toMatch(/eyJ|tsr_(at|rt)_/);
     }
     // The session cookie is HttpOnly: page script cannot read it at all.
-    expect(held.cookie).not.toContain('bff-session');
+    expect(held.cookie).not.toContain('tessera-console');
     for (const width of [1280, 390]) {
       await page.setViewportSize({ width, height: 900 });
       expect(await seriousViolations(page), `${width}px`).toEqual([]);

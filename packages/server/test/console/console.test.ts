@@ -75,6 +75,9 @@ describe('/console', () => {
     // A strict CSP: no inline script, nothing from elsewhere.
     expect(String(response.headers['content-security-policy'])).toContain("default-src 'none'");
     expect(response.body).not.toMatch(/<script(?![^>]*src=)/);
+    // Its own cookie name, so an application's BFF on another port of this host keeps its session.
+    expect([...browser.cookies.keys()]).toContain('tessera-console');
+    expect([...browser.cookies.keys()]).not.toContain('bff-session');
     // The session cookie is an opaque handle: no access, refresh or ID token reaches the browser.
     for (const [name, value] of browser.cookies) {
       expect(`${name}=${value}`).not.toMatch(/eyJ|tsr_(at|rt)_/);

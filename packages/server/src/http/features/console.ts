@@ -50,6 +50,8 @@ export function createConsoleFeature(deps: ConsoleFeatureDeps): HttpFeature {
         scope: 'openid offline_access admin',
         resource: deps.audience,
         sessionKey: deps.sessionKey,
+        // Its own cookie: an application's BFF on another port of this host keeps its own.
+        cookieName: 'tessera-console',
         fetch: createLoopbackFetch(() => app, deps.issuer),
         onError: deps.onError,
       });
