@@ -85,6 +85,20 @@ describe('/console', () => {
     expect(response.body).not.toMatch(/eyJ[\w-]+\.[\w-]+\.|tsr_(at|rt)_/);
   });
 
+  it('Sign out ends the console session: the next visit goes back to the login', async () => {
+    t = await bootstrap({ issuer: ISSUER });
+    const dana = await createUser(t, 'dana');
+    await setRole(dana.id, ['admin']);
+    const { browser, response } = await openConsole('dana', await withTotp('dana'));
+    expect(response.body).toContain('action="/console/auth/logout"');
+    const out = await browser.post('/console/auth/logout', {});
+    expect(out.statusCode).toBe(303);
+    expect([...browser.cookies.keys()]).not.toContain('tessera-console');
+    const again = await browser.get('/console');
+    expect(again.statusCode).toBe(303);
+    expect(String(again.headers.location)).toBe('/console/auth/login?returnTo=/');
+  });
+
   it('a read-only operator sees the overview (reads need only *:read)', async () => {
     t = await bootstrap({ issuer: ISSUER });
     const lin = await createUser(t, 'lin');
