@@ -12,6 +12,7 @@ import { registerAuditMetrics } from './audit/audit-metrics.js';
 import { type Clock, systemClock } from './clock.js';
 import { workerMetricsSource } from './cluster-metrics.js';
 import { composeApiKeys } from './compose/api-keys.js';
+import { composeConsole } from './compose/console.js';
 import type { Core } from './compose/core.js';
 import { composeDevice } from './compose/device.js';
 import { composeOAuthCore } from './compose/oauth-core.js';
@@ -37,10 +38,11 @@ import { createDeviceFeature } from './http/features/device.js';
 import { createLoginFeature, type LoginFeatureDeps, loginFlowOf } from './http/features/login.js';
 import { createMfaFeature } from './http/features/mfa.js';
 import { createOAuthCoreFeature } from './http/features/oauth-core.js';
+import { createOperatorsFeature } from './http/features/operators.js';
 import { createRevocationStreamFeature } from './http/features/revocation-stream.js';
 import { createRiskReportsFeature } from './http/features/risk-reports.js';
 import { listenMetrics } from './http/metrics-listener.js';
-import { createAdminActorRegistry } from './http/plugins/admin-auth.js';
+import { type AdminActorRegistry, createAdminActorRegistry } from './http/plugins/admin-auth.js';
 import {
   createMetrics,
   type Metrics,
@@ -71,6 +73,7 @@ import { allowsAdminScope } from './tokens/admin-tokens/scopes.js';
 import { createAccountExport } from './users/account-export.js';
 import { passkeyFactor } from './users/authn/passkey-factor.js';
 import { createLinkedIdentifiers } from './users/linked-identifiers.js';
+import { adminAudienceOf, createOperatorTokens, type OperatorTokens } from './users/operator-tokens.js';
 import type { PasswordHasher } from './users/password-hasher.js';
 import { createTokenUseReports } from './users/token-use-reports.js';
 
@@ -106,6 +109,8 @@ export interface Registries extends TokenRegistries {
 interface Composition {
   features: HttpFeature[];
   registries: Readonly<Registries>;
+  /** People with an admin role, calling the admin API with their access token. */
+  operators: OperatorTokens;
 }
 
 /**
@@ -113,7 +118,7 @@ interface Composition {
  * only register routes. Each feature owns its routes and its discovery entries; order matters only
  * for route conflicts (there are none).
  */
-function compose(core: Core, adminTokens: AdminTokenService): Composition {
+function compose(core: Core, adminTokens: AdminTokenService, actors: AdminActorRegistry): Composition {
   const { config } = core;
   const window = config.rateLimit.window;
   const callerLimit = (limit: number, subject: string, policy: string) =>
@@ -391,7 +396,17 @@ function compose(core: Core, adminTokens: AdminTokenService): Composition {
     );
   }
 
-  return { features, registries };
+  // Operators: /admin/users/{id}/admin, and their access tokens (for the admin API's own audience).
+  features.push(createOperatorsFeature({ users: people.users, actors }));
+  const operators = createOperatorTokens({
+    verifyAccessToken: oauth.verifyAccessToken,
+    revocations: oauth.revocations,
+    users: core.store,
+    audience: adminAudienceOf(core.issuer),
+    requireMfa: config.console.requireMfa,
+  });
+
+  return { features, registries, operators };
 }
 
 export interface StartOptions {
@@ -597,7 +612,12 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       metrics,
       busStatus: () => bus.bridgeStatus(),
     };
-    const { features, registries } = compose(core, adminTokens);
+    const { features, registries, operators } = compose(core, adminTokens, adminActors);
+    // /console: the first-party console client is ensured before the first request.
+    const consoleFeature = await composeConsole(core);
+    if (consoleFeature !== undefined) {
+      features.push(consoleFeature);
+    }
     // Admin credentials (tsr_adm_…): /admin/admin-tokens.
     features.push(createAdminTokensFeature({ adminTokens, actors: adminActors }));
     const app = await buildApp({
@@ -610,7 +630,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       metrics,
       ...(options.clusterWorker === true ? { metricsSource: workerMetricsSource(metrics.registry) } : {}),
       features,
-      adminAuth: { adminTokens, audit, actors: adminActors },
+      adminAuth: { adminTokens, audit, actors: adminActors, operators },
       https,
       busStatus: core.busStatus,
     });

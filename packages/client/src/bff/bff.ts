@@ -95,6 +95,11 @@ export type BffOptions = ClientCredential & {
   sessionKey: string | Uint8Array;
   /** Where sessions live. Default: in memory. See `createSqliteSessionBackend`. */
   sessions?: SessionBackend;
+  /**
+   * The session cookie's name, `__Host-` prefixed on https. Default `bff-session`. Give each BFF on
+   * one host its own: browsers share cookies between the ports of a host.
+   */
+  cookieName?: string;
   /** Seconds a session lives. Default 8 hours. */
   sessionTtl?: number;
   /** Route paths. */
@@ -173,7 +178,7 @@ export function createBff(options: BffOptions): Bff {
     api: '/api',
     ...options.routes,
   };
-  const cookie: SessionCookie = sessionCookieFor(base);
+  const cookie: SessionCookie = sessionCookieFor(base, options.cookieName);
   const onError = options.onError ?? (() => {});
 
   const credential: ClientCredential =

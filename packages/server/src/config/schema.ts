@@ -631,6 +631,20 @@ export const configSchema = z.object({
       }),
     })
     .prefault({}),
+  console: z
+    .object({
+      enabled: option(boolean().default(true), {
+        typeLabel: 'boolean',
+        description:
+          'Serve the admin console at `/console`: operators (people given an admin role with `tessera users grant-admin`) sign in through this server and act through the admin API (docs/console.md). Off: `/console` answers 404.',
+      }),
+      requireMfa: option(boolean().default(true), {
+        typeLabel: 'boolean',
+        description:
+          "An operator's access token to the admin API must show a second factor (`acr` of `urn:tessera:acr:mfa` or stronger); without one the admin API answers 403 and the console asks the person to set one up on /account.",
+      }),
+    })
+    .prefault({}),
   risk: z
     .object({
       enabled: option(boolean().default(false), {

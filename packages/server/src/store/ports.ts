@@ -327,6 +327,8 @@ export interface UserRecord {
   tokensValidAfter: number;
   /** Set by an admin: every sign-in of this person needs a second factor. */
   mfaRequired: boolean;
+  /** The admin scopes this person holds as an operator of the console; null: not an operator. */
+  adminScopes: string[] | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -342,13 +344,17 @@ export type UserPatch = Partial<
     | 'disabled'
     | 'tokensValidAfter'
     | 'mfaRequired'
+    | 'adminScopes'
   >
 >;
 
 export interface UserStore {
-  /** `mfaRequired` defaults to false. */
+  /** `mfaRequired` defaults to false, `adminScopes` to null. */
   createUser(
-    user: Omit<UserRecord, 'createdAt' | 'updatedAt' | 'mfaRequired'> & { mfaRequired?: boolean },
+    user: Omit<UserRecord, 'createdAt' | 'updatedAt' | 'mfaRequired' | 'adminScopes'> & {
+      mfaRequired?: boolean;
+      adminScopes?: string[] | null;
+    },
     now: number,
   ): Promise<UserRecord>;
   findUser(id: string): Promise<UserRecord | undefined>;

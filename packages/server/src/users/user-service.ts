@@ -23,6 +23,7 @@ import {
   type UserRecord,
   type UserStore,
 } from '../store/ports.js';
+import { allowsAdminScope, parseAdminScopes } from '../tokens/admin-tokens/scopes.js';
 import type { Revocations } from '../tokens/revocations.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { assertPasswordAcceptable, MAX_PASSWORD_LENGTH, type PasswordPolicy } from './password-policy.js';
@@ -38,6 +39,8 @@ export interface NewUserInput {
   emailVerified?: boolean;
   /** Every sign-in of this person needs a second factor. */
   mfaRequired?: boolean;
+  /** The admin scopes of an operator (see {@link UserService.setAdminScopes}); absent: not one. */
+  adminScopes?: readonly string[];
 }
 
 export interface UserProfilePatch {
@@ -49,13 +52,26 @@ export interface UserProfilePatch {
 }
 
 export interface UserService {
-  create(input: NewUserInput, actor: string): Promise<UserRecord>;
+  /** `grantorScopes`: what the caller holds, when `input.adminScopes` makes the person an operator. */
+  create(input: NewUserInput, actor: string, grantorScopes?: readonly string[]): Promise<UserRecord>;
   find(id: string): Promise<UserRecord | undefined>;
   findByUsername(username: string): Promise<UserRecord | undefined>;
   list(options?: PageOptions): Promise<Page<UserRecord>>;
   updateProfile(id: string, patch: UserProfilePatch, actor: string): Promise<UserRecord>;
   setPassword(id: string, password: string, actor: string): Promise<UserRecord>;
   setDisabled(id: string, disabled: boolean, actor: string): Promise<UserRecord>;
+  /**
+   * Makes the person an operator holding `scopes` (admin scopes, tokens/admin-tokens/scopes.ts), or
+   * no longer one (null). Whoever grants may only hand out, or change a role holding, scopes it
+   * holds itself (`grantorScopes`).
+   * The admin API reads the person's scopes on every request, so a change applies at once.
+   */
+  setAdminScopes(
+    id: string,
+    scopes: readonly string[] | null,
+    actor: string,
+    grantorScopes: readonly string[],
+  ): Promise<UserRecord>;
   delete(id: string, actor: string): Promise<void>;
   /**
    * The login check: the user when `username` exists, is enabled and `password` matches; otherwise
@@ -152,6 +168,23 @@ export function createUserService(deps: UserServiceDeps): UserService {
     }
   }
 
+  /** Valid admin scopes the grantor holds, or a clear error. */
+  function grantableScopes(scopes: readonly string[], grantorScopes: readonly string[]): string[] {
+    let parsed: string[];
+    try {
+      parsed = parseAdminScopes(scopes);
+    } catch (error) {
+      throw OAuthError.invalidRequest(error instanceof Error ? error.message : 'Invalid admin scopes');
+    }
+    const beyond = parsed.find((scope) => !allowsAdminScope(grantorScopes, scope));
+    if (beyond !== undefined) {
+      throw OAuthError.insufficientScope(`Cannot grant ${beyond}: the caller does not hold it`, {
+        scope: beyond,
+      });
+    }
+    return parsed;
+  }
+
   async function revokeEverything(userId: string): Promise<void> {
     const now = clock.now();
     await store.deleteSessions({ userId });
@@ -164,11 +197,13 @@ export function createUserService(deps: UserServiceDeps): UserService {
   }
 
   return {
-    async create(input, actor) {
+    async create(input, actor, grantorScopes) {
       const username = parseUsername(input.username);
       const email = parseEmail(input.email);
       const name = parseName(input.name);
       assertPasswordAcceptable(input.password, deps.policy, username);
+      const adminScopes =
+        input.adminScopes === undefined ? null : grantableScopes(input.adminScopes, grantorScopes ?? []);
       const passwordHash = await deps.hasher.hash(input.password);
       const now = clock.now();
       let user: UserRecord;
@@ -184,6 +219,7 @@ export function createUserService(deps: UserServiceDeps): UserService {
             disabled: false,
             tokensValidAfter: 0,
             mfaRequired: input.mfaRequired ?? false,
+            adminScopes,
           },
           now,
         );
@@ -194,6 +230,14 @@ export function createUserService(deps: UserServiceDeps): UserService {
         throw error;
       }
       deps.audit.record({ type: 'user.created', actor, subject: user.id, data: { username } });
+      if (adminScopes !== null) {
+        deps.audit.record({
+          type: 'user.admin_granted',
+          actor,
+          subject: user.id,
+          data: { scopes: adminScopes },
+        });
+      }
       return user;
     },
 
@@ -251,6 +295,28 @@ export function createUserService(deps: UserServiceDeps): UserService {
         deps.bus.publish('user.updated', { userId: id });
       }
       deps.audit.record({ type: disabled ? 'user.disabled' : 'user.enabled', actor, subject: id, data: {} });
+      return user;
+    },
+
+    async setAdminScopes(id, scopes, actor, grantorScopes) {
+      const adminScopes = scopes === null ? null : grantableScopes(scopes, grantorScopes);
+      // Taking scopes away needs them too: a narrower operator cannot demote a broader one.
+      const current = (await requireUser(id)).adminScopes ?? [];
+      const beyond = current.find((scope) => !allowsAdminScope(grantorScopes, scope));
+      if (beyond !== undefined) {
+        throw OAuthError.insufficientScope(
+          `Cannot change a role holding ${beyond}: the caller does not hold it`,
+          {
+            scope: beyond,
+          },
+        );
+      }
+      const user = await update(id, { adminScopes });
+      deps.audit.record(
+        adminScopes === null
+          ? { type: 'user.admin_revoked', actor, subject: id, data: {} }
+          : { type: 'user.admin_granted', actor, subject: id, data: { scopes: adminScopes } },
+      );
       return user;
     },
 

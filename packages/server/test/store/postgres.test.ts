@@ -78,6 +78,7 @@ describe.skipIf(!ok)('PostgreSQL', () => {
           '0010-device-authorizations',
           '0011-client-source',
           '0014-client-id-token-alg',
+          '0015-user-admin-scopes',
           '0017-linked-identifiers',
         ]);
         expect(await store.migrate()).toEqual([]);

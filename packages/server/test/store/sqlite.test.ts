@@ -71,6 +71,7 @@ describe('SQLite specifics', () => {
         '0010-device-authorizations',
         '0011-client-source',
         '0014-client-id-token-alg',
+        '0015-user-admin-scopes',
         '0017-linked-identifiers',
       ]);
       expect(await store.migrate()).toEqual([]);

@@ -1,10 +1,12 @@
 /**
- * `tessera users create|list|show|update|disable|enable|set-password|delete|mfa reset`: through the running
+ * `tessera users create|list|show|update|disable|enable|set-password|delete|mfa reset|grant-admin|revoke-admin`:
+ * through the running
  * server's admin API, so a password change or disable ends sessions and revokes tokens there.
  * Passwords are read from stdin only (`--password-stdin`): never from argv, where `ps` and shell
  * history would see them.
  */
 import type { Command } from 'commander';
+import { ADMIN_READ_SCOPES } from '../../tokens/admin-tokens/scopes.js';
 import type { AdminClient } from '../admin-client.js';
 
 interface UserView {
@@ -16,6 +18,7 @@ interface UserView {
   disabled: boolean;
   mfa_required?: boolean;
   mfa?: { totp: boolean; recovery_codes_left: number };
+  admin_scopes?: string[] | null;
   created_at: number;
   updated_at: number;
 }
@@ -49,9 +52,33 @@ function printer(io: UsersCommandIo) {
       return;
     }
     for (const u of users) {
-      io.stdout.write(`${u.id}  ${u.username}  ${u.email ?? '-'}  ${u.disabled ? 'disabled' : 'enabled'}\n`);
+      const role = u.admin_scopes == null ? '' : `  admin: ${u.admin_scopes.join(',')}`;
+      io.stdout.write(
+        `${u.id}  ${u.username}  ${u.email ?? '-'}  ${u.disabled ? 'disabled' : 'enabled'}${role}\n`,
+      );
     }
   };
+}
+
+interface AdminRoleOptions {
+  admin?: boolean;
+  adminReadOnly?: boolean;
+  adminScopes?: string;
+}
+
+/** The admin scopes the role options ask for: undefined for none; a TypeError if they conflict. */
+export function adminScopesOf(opts: AdminRoleOptions): string[] | undefined {
+  const chosen = [opts.admin === true, opts.adminReadOnly === true, opts.adminScopes !== undefined];
+  if (chosen.filter(Boolean).length > 1) {
+    throw new TypeError('Use one of --admin, --admin-read-only and --admin-scopes');
+  }
+  if (opts.admin === true) {
+    return ['admin'];
+  }
+  if (opts.adminReadOnly === true) {
+    return [...ADMIN_READ_SCOPES];
+  }
+  return opts.adminScopes?.split(/[\s,]+/).filter((scope) => scope !== '');
 }
 
 /** A user id (`usr_…`) as is; anything else is looked up as a username. */
@@ -85,28 +112,44 @@ export function addUsersCommands(
     .option('--email <email>', 'email address')
     .option('--name <name>', 'display name')
     .option('--mfa-required', 'every sign-in of this person needs a second factor')
+    .option('--admin', 'an operator with every admin scope (the console)')
+    .option('--admin-read-only', 'an operator who sees everything and changes nothing')
+    .option('--admin-scopes <scopes>', 'an operator with these admin scopes, comma-separated')
     .option('--password-stdin', 'read the password from stdin (required)')
     .option('--json', 'print JSON')
     .action(
-      async (opts: {
-        username: string;
-        email?: string;
-        name?: string;
-        mfaRequired?: boolean;
-        passwordStdin?: boolean;
-        json?: boolean;
-      }) => {
+      async (
+        opts: {
+          username: string;
+          email?: string;
+          name?: string;
+          mfaRequired?: boolean;
+          passwordStdin?: boolean;
+          json?: boolean;
+        } & AdminRoleOptions,
+      ) => {
         if (opts.passwordStdin !== true) {
           throw new Error('Pass the password on stdin with --password-stdin (never on the command line)');
         }
+        const scopes = adminScopesOf(opts);
         const password = await readPasswordFromStdin(io.stdin);
-        const user = await admin().request<UserView>('POST', '/admin/users', {
+        const client = admin();
+        let user = await client.request<UserView>('POST', '/admin/users', {
           username: opts.username,
           password,
           ...(opts.email === undefined ? {} : { email: opts.email }),
           ...(opts.name === undefined ? {} : { name: opts.name }),
           ...(opts.mfaRequired === true ? { mfa_required: true } : {}),
         });
+        if (scopes !== undefined) {
+          try {
+            user = await client.request<UserView>('PUT', `/admin/users/${user.id}/admin`, { scopes });
+          } catch (error) {
+            // One command, one outcome: a person whose role was refused is not left behind.
+            await client.request<undefined>('DELETE', `/admin/users/${user.id}`);
+            throw error;
+          }
+        }
         print([user], opts.json === true);
       },
     );
@@ -188,6 +231,40 @@ export function addUsersCommands(
         `/admin/users/${await resolveId(client, user)}/mfa/reset`,
       );
       io.stdout.write(state.removed ? 'Second factors removed.\n' : 'The user had no second factor.\n');
+    });
+
+  users
+    .command('grant-admin <user>')
+    .description('make a person an operator of the console (every admin scope unless --scopes/--read-only)')
+    .option('--scopes <scopes>', 'admin scopes, comma-separated (e.g. clients:write,users:read)')
+    .option('--read-only', 'every area, read only')
+    .option('--json', 'print JSON')
+    .action(async (user: string, opts: { scopes?: string; readOnly?: boolean; json?: boolean }) => {
+      const client = admin();
+      const scopes = adminScopesOf({
+        ...(opts.scopes === undefined ? {} : { adminScopes: opts.scopes }),
+        ...(opts.readOnly === true ? { adminReadOnly: true } : {}),
+      }) ?? ['admin'];
+      print(
+        [
+          await client.request<UserView>('PUT', `/admin/users/${await resolveId(client, user)}/admin`, {
+            scopes,
+          }),
+        ],
+        opts.json === true,
+      );
+    });
+
+  users
+    .command('revoke-admin <user>')
+    .description("take a person's admin role away (their console access ends at once)")
+    .option('--json', 'print JSON')
+    .action(async (user: string, opts: { json?: boolean }) => {
+      const client = admin();
+      print(
+        [await client.request<UserView>('DELETE', `/admin/users/${await resolveId(client, user)}/admin`)],
+        opts.json === true,
+      );
     });
 
   users

@@ -22,6 +22,10 @@ export const userViewSchema = z.object({
   name: z.string().nullable(),
   disabled: z.boolean(),
   mfa_required: z.boolean().meta({ description: 'Every sign-in of this person needs a second factor.' }),
+  admin_scopes: z
+    .array(z.string())
+    .nullable()
+    .meta({ description: 'The admin scopes this person holds as an operator of the console; null: none.' }),
   created_at: z.int(),
   updated_at: z.int(),
 });
@@ -43,6 +47,7 @@ export function toUserView(user: UserRecord): z.infer<typeof userViewSchema> {
     name: user.name,
     disabled: user.disabled,
     mfa_required: user.mfaRequired,
+    admin_scopes: user.adminScopes,
     created_at: user.createdAt,
     updated_at: user.updatedAt,
   };

@@ -3,7 +3,10 @@
  * §2.1), where the credential is either
  * - an admin token (`tsr_adm_…`, see tokens/admin-tokens) with its scopes, or
  * - the bootstrap token of the configuration (`adminToken`, or the dev `admin.token` file),
- *   compared in constant time and worth every scope (`admin`).
+ *   compared in constant time and worth every scope (`admin`), or
+ * - an operator's access token: a JWT Tessera issued to a person with an admin role, for the admin
+ *   API's audience, worth the admin scopes both the token and the person's role allow
+ *   (users/operator-tokens.ts; the console signs in this way).
  * Each route needs `<area>:read` (GET/HEAD) or `<area>:write` (anything else), the area taken
  * from the first path segment; a scope short → 403 `insufficient_scope` (RFC 6750 §3.1).
  * Requests made with an admin token are audited (`admin.request`) with the token's id as actor,
@@ -15,6 +18,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { AdminPrincipal, AdminTokenService } from '../../tokens/admin-tokens/admin-token-service.js';
 import { type AdminArea, allowsAdminScope } from '../../tokens/admin-tokens/scopes.js';
+import { looksLikeJwt } from '../../tokens/verify-access-token.js';
+import type { OperatorTokens } from '../../users/operator-tokens.js';
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
@@ -62,6 +67,8 @@ export interface AdminAuthDeps {
   /** The bootstrap credential of the configuration (full power). */
   bootstrapToken: string | undefined;
   adminTokens?: Pick<AdminTokenService, 'authenticate'> | undefined;
+  /** People with an admin role, presenting an access token issued for the admin API. */
+  operators?: OperatorTokens | undefined;
   audit?: Pick<AuditLog, 'record'> | undefined;
   actors?: AdminActorRegistry | undefined;
 }
@@ -114,6 +121,8 @@ export function requireAdmin(app: FastifyInstance, input: string | undefined | A
     let principal: AdminPrincipal | undefined;
     if (presented.startsWith('tsr_adm_') && deps.adminTokens !== undefined) {
       principal = await deps.adminTokens.authenticate(presented);
+    } else if (looksLikeJwt(presented) && deps.operators !== undefined) {
+      principal = await deps.operators(presented);
     }
     // Hash both sides so the comparison is constant-time whatever the presented length.
     if (principal === undefined && expected !== undefined && timingSafeEqual(digest(presented), expected)) {

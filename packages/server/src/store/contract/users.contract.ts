@@ -14,9 +14,27 @@ export function describeUserStore(makeStore: MakeStore): void {
         tokensValidAfter: T0 - 5,
       });
       const created = await store().createUser(input, T0);
-      expect(created).toEqual({ ...input, mfaRequired: false, createdAt: T0, updatedAt: T0 });
+      expect(created).toEqual({
+        ...input,
+        mfaRequired: false,
+        adminScopes: null,
+        createdAt: T0,
+        updatedAt: T0,
+      });
       expect(await store().findUser(input.id)).toEqual(created);
       expect(await store().findUserByUsername(input.username)).toEqual(created);
+    });
+
+    it("stores a person's admin scopes (0015): set on create, replaced and cleared by update", async () => {
+      const admin = await store().createUser(newUser({ adminScopes: ['clients:read', 'users:write'] }), T0);
+      expect((await store().findUser(admin.id))?.adminScopes).toEqual(['clients:read', 'users:write']);
+      const readOnly = await store().updateUser(admin.id, { adminScopes: ['admin'] }, T0 + 1);
+      expect(readOnly.adminScopes).toEqual(['admin']);
+      expect((await store().findUserByUsername(admin.username))?.adminScopes).toEqual(['admin']);
+      await store().updateUser(admin.id, { adminScopes: null }, T0 + 2);
+      expect((await store().findUser(admin.id))?.adminScopes).toBeNull();
+      const untouched = await store().updateUser(admin.id, { name: 'N' }, T0 + 3);
+      expect(untouched.adminScopes).toBeNull();
     });
 
     it('returns undefined for an unknown id or username', async () => {

@@ -127,6 +127,8 @@ export interface UsersTable {
   created_at: number;
   updated_at: number;
   mfa_required: Generated<Flag>;
+  /** 0015: the person's admin scopes, space-separated; null for a person who is not an operator. */
+  admin_scopes: string | null;
 }
 
 export interface UserTotpTable {

@@ -17,6 +17,7 @@ import { dpopMigration } from './migrations/0009-dpop.js';
 import { deviceAuthorizationsMigration } from './migrations/0010-device-authorizations.js';
 import { clientSourceMigration } from './migrations/0011-client-source.js';
 import { idTokenAlgMigration } from './migrations/0014-client-id-token-alg.js';
+import { userAdminScopesMigration } from './migrations/0015-user-admin-scopes.js';
 import { linkedIdentifiersMigration } from './migrations/0017-linked-identifiers.js';
 
 export function migrations(dialect: SqlDialectName): Record<string, Migration> {
@@ -33,6 +34,7 @@ export function migrations(dialect: SqlDialectName): Record<string, Migration> {
     '0010-device-authorizations': deviceAuthorizationsMigration(),
     '0011-client-source': clientSourceMigration(),
     '0014-client-id-token-alg': idTokenAlgMigration(),
+    '0015-user-admin-scopes': userAdminScopesMigration(),
     '0017-linked-identifiers': linkedIdentifiersMigration(),
   };
 }

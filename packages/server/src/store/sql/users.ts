@@ -25,9 +25,14 @@ function toUser(row: UserRow): UserRecord {
     disabled: fromFlag(row.disabled),
     tokensValidAfter: row.tokens_valid_after,
     mfaRequired: fromFlag(row.mfa_required),
+    adminScopes: row.admin_scopes === null ? null : row.admin_scopes.split(' ').filter((s) => s !== ''),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+function adminScopesColumn(scopes: readonly string[] | null | undefined): string | null {
+  return scopes === null || scopes === undefined ? null : scopes.join(' ');
 }
 
 function patchColumns(patch: UserPatch): Updateable<UsersTable> {
@@ -56,6 +61,9 @@ function patchColumns(patch: UserPatch): Updateable<UsersTable> {
   if (patch.mfaRequired !== undefined) {
     set.mfa_required = toFlag(patch.mfaRequired);
   }
+  if (patch.adminScopes !== undefined) {
+    set.admin_scopes = adminScopesColumn(patch.adminScopes);
+  }
   return set;
 }
 
@@ -75,6 +83,7 @@ export function userStore(ctx: SqlContext): UserStore {
             disabled: toFlag(user.disabled),
             tokens_valid_after: user.tokensValidAfter,
             mfa_required: toFlag(user.mfaRequired ?? false),
+            admin_scopes: adminScopesColumn(user.adminScopes),
             created_at: now,
             updated_at: now,
           })

@@ -22,6 +22,9 @@ export const ADMIN_SCOPES: readonly string[] = [
   'clients:register',
 ];
 
+/** Every area's `read` scope: what a read-only operator holds (`--admin-read-only`). */
+export const ADMIN_READ_SCOPES: readonly string[] = ADMIN_AREAS.map((area) => `${area}:read`);
+
 /** The scopes named, deduplicated; throws a TypeError naming the first unknown one. */
 export function parseAdminScopes(scopes: readonly string[]): string[] {
   const out = [...new Set(scopes.map((s) => s.trim()).filter((s) => s.length > 0))];

@@ -1,0 +1,46 @@
+/** The console's pages, server-rendered (every value escaped by `html`). */
+import { type Html, html } from '../pages/layout.js';
+
+export interface OverviewInput {
+  clients: ReadonlyArray<{ client_id: string; name: string; disabled: boolean }>;
+  users: ReadonlyArray<{ id: string; username: string; disabled: boolean; admin_scopes: string[] | null }>;
+}
+
+function signOut(): Html {
+  return html`<form method="post" action="/console/auth/logout" class="inline"><button type="submit">Sign out</button></form>`;
+}
+
+export function renderOverview(input: OverviewInput): Html {
+  return html`<nav aria-label="Console"><a href="/console" aria-current="page">Overview</a></nav>
+<h1>Tessera console</h1>
+<section aria-labelledby="clients-h">
+<h2 id="clients-h">Clients (${input.clients.length})</h2>
+<table><thead><tr><th scope="col">Name</th><th scope="col">Id</th><th scope="col">State</th></tr></thead><tbody>
+${input.clients.map((c) => html`<tr><td>${c.name}</td><td><code>${c.client_id}</code></td><td>${c.disabled ? 'disabled' : 'active'}</td></tr>\n`)}
+</tbody></table>
+</section>
+<section aria-labelledby="people-h">
+<h2 id="people-h">People (${input.users.length})</h2>
+<table><thead><tr><th scope="col">Username</th><th scope="col">Admin role</th><th scope="col">State</th></tr></thead><tbody>
+${input.users.map((u) => html`<tr><td>${u.username}</td><td>${u.admin_scopes === null ? '-' : u.admin_scopes.join(', ')}</td><td>${u.disabled ? 'disabled' : 'active'}</td></tr>\n`)}
+</tbody></table>
+</section>
+${signOut()}`;
+}
+
+export function renderNotOperator(): Html {
+  return html`<h1>No access to the console</h1>
+<p role="alert">You are signed in, but your account has no admin role. Ask an operator to run <code>tessera users grant-admin</code> for you.</p>
+${signOut()}`;
+}
+
+export function renderMfaNeeded(): Html {
+  return html`<h1>Set up a second factor</h1>
+<p role="alert">The admin role needs a second factor. Set up an authenticator app or a passkey on <a href="/account">your account page</a>, then sign in to the console again.</p>
+${signOut()}`;
+}
+
+export function renderUnavailable(): Html {
+  return html`<h1>The console cannot load</h1>
+<p role="alert">The admin API did not answer. Try again in a moment.</p>`;
+}

@@ -1,0 +1,135 @@
+/**
+ * The admin console in a real headless Chromium (issue 17): an operator sets up an authenticator app,
+ * signs in to /console through Tessera's own login (password + TOTP, the code computed by Debian's
+ * `oathtool`), sees the overview; axe-core finds no serious or critical violation at 1280 px or
+ * 390 px; localStorage, sessionStorage and document.cookie hold no token. A person
+ * without an admin role is refused. Screenshots: screenshotPath (docs/img/ with TESSERA_SCREENSHOTS=docs).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { requireService } from '../../../packages/server/test/support/requirements.js';
+import { OATHTOOL } from '../../../packages/server/test/support/totp.js';
+import { chromiumAvailable } from '../support/chromium.js';
+import { screenshotPath } from '../support/screenshots.js';
+import { useE2eSite } from '../support/site.js';
+import { PASSWORD } from '../support/tessera.js';
+
+const available = chromiumAvailable() && requireService('oathtool', existsSync(OATHTOOL));
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+function oathtool(secret: string, epoch: number): string {
+  return execFileSync(OATHTOOL, ['--totp', '-b', secret, '-N', `@${epoch}`], { encoding: 'utf8' }).trim();
+}
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+}
+
+/** axe-core's serious and critical violations on the page (its script added past the page's CSP). */
+async function seriousViolations(page: Page): Promise<AxeViolation[]> {
+  await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe;
+    return (await axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+describe.skipIf(!available)('the admin console in Chromium', () => {
+  const site = useE2eSite();
+
+  /** Signs in on /account and turns on an authenticator app; returns its secret and the step used. */
+  async function enrolTotp(browser: Browser, username: string): Promise<{ secret: string; usedAt: number }> {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${site.issuer}/account/login`);
+    await page.fill('#username', username);
+    await page.fill('#password', PASSWORD);
+    await page.click('button[type=submit]');
+    await page.waitForURL(`${site.issuer}/account`);
+    await page.goto(`${site.issuer}/account/security/totp`);
+    await page.click('text=Set up an authenticator app');
+    const secret = (await page.textContent('#totp-secret')) ?? '';
+    const usedAt = Math.floor(Date.now() / 1000);
+    await page.fill('#code', oathtool(secret, usedAt));
+    await page.click('text=Turn on');
+    await page.waitForSelector('#recovery-codes');
+    await context.close();
+    return { secret, usedAt };
+  }
+
+  /** Opens /console and signs in through the login page (and the second factor when asked). */
+  async function openConsole(page: Page, username: string, totp?: { secret: string; usedAt: number }) {
+    await page.goto(`${site.issuer}/console`);
+    await page.waitForSelector('#username');
+    await page.fill('#username', username);
+    await page.fill('#password', PASSWORD);
+    await page.click('button[type=submit]');
+    if (totp !== undefined) {
+      await page.waitForSelector('#code');
+      // A later step than the enrolment's (RFC 6238 §5.2: a step is accepted once; one step of drift).
+      await page.fill(
+        '#code',
+        oathtool(totp.secret, Math.max(totp.usedAt + 30, Math.floor(Date.now() / 1000))),
+      );
+      await page.click('text=Verify');
+    }
+    await page.waitForURL(`${site.issuer}/console/**`);
+  }
+
+  it('an operator with a second factor signs in and sees the overview: accessible, no token in the page', {
+    timeout: 120_000,
+  }, async () => {
+    const ada = await site.admin<{ id: string }>('POST', '/admin/users', {
+      username: 'ada',
+      password: PASSWORD,
+    });
+    await site.admin('PUT', `/admin/users/${ada.id}/admin`, { scopes: ['admin'] });
+    const totp = await enrolTotp(site.browser, 'ada');
+
+    const context = await site.browser.newContext({
+      bypassCSP: true,
+      viewport: { width: 1280, height: 900 },
+    });
+    const page = await context.newPage();
+    await openConsole(page, 'ada', totp);
+    expect(await page.textContent('h1')).toBe('Tessera console');
+    expect(await page.textContent('main')).toContain('ada');
+    const held = await page.evaluate(() => ({
+      local: JSON.stringify({ ...localStorage }),
+      session: JSON.stringify({ ...sessionStorage }),
+      cookie: document.cookie,
+    }));
+    for (const value of Object.values(held)) {
+      expect(value).not.toMatch(/eyJ|tsr_(at|rt)_/);
+    }
+    // The session cookie is HttpOnly: page script cannot read it at all.
+    expect(held.cookie).not.toContain('tessera-console');
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      expect(await seriousViolations(page), `${width}px`).toEqual([]);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `${width}px fits`).toBeLessThanOrEqual(0);
+      await page.screenshot({
+        path: screenshotPath(`console-overview-${width}.png`),
+        fullPage: true,
+      });
+    }
+    await context.close();
+  });
+
+  it('a person without an admin role is refused with a clear page', { timeout: 60_000 }, async () => {
+    await site.admin('POST', '/admin/users', { username: 'bob', password: PASSWORD });
+    const context = await site.browser.newContext({ bypassCSP: true });
+    const page = await context.newPage();
+    await openConsole(page, 'bob');
+    expect(await page.textContent('h1')).toBe('No access to the console');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: screenshotPath('console-refused-390.png'), fullPage: true });
+    await context.close();
+  });
+});
