@@ -143,7 +143,7 @@ function networkFactors(state: SessionState, use: SessionUse, windowMs: number):
     return [{ name: 'usage_network', value: NEW_NETWORK }];
   }
   for (const [network, at] of state.networks) {
-    if (network !== use.network && at > last && use.at - last <= windowMs) {
+    if (network !== use.network && at >= last && use.at - last <= windowMs) {
       return [{ name: 'usage_concurrent', value: CONCURRENT }];
     }
   }

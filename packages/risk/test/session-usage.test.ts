@@ -71,6 +71,11 @@ describe('session usage scoring', () => {
     const back = scorer.observe(use(T0 + 30 * MIN + 10_000, 'home'));
     expect(names(back)).toEqual(['usage_concurrent']);
     expect(defaultSessionUsagePolicy(back)).toBe('end');
+    // Reports batched under one clock tick: the same instant still reads as interleaved.
+    const tick = createSessionUsageScorer();
+    tick.observe(use(T0, 'home'));
+    tick.observe(use(T0, 'carrier'));
+    expect(names(tick.observe(use(T0, 'home')))).toEqual(['usage_concurrent']);
     // A return an hour later is no longer concurrent (a person going home).
     const later = settled();
     later.observe(use(T0 + 30 * MIN, 'carrier'));

@@ -60,6 +60,7 @@ import {
   createAdminTokenService,
 } from './tokens/admin-tokens/admin-token-service.js';
 import { allowsAdminScope } from './tokens/admin-tokens/scopes.js';
+import { ACR_MFA } from './users/authn/context.js';
 import { passkeyFactor } from './users/authn/passkey-factor.js';
 import type { PasswordHasher } from './users/password-hasher.js';
 import { createTokenUseReports } from './users/token-use-reports.js';
@@ -355,7 +356,12 @@ function compose(core: Core, adminTokens: AdminTokenService): Composition {
     const reports = createTokenUseReports({
       verifyAccessToken: oauth.verifyAccessToken,
       sessions: people.sessions,
+      store: core.store,
+      revocations: oauth.revocations,
       audit: core.audit,
+      clock: core.clock,
+      stepUpAcr: ACR_MFA,
+      maxAccessTokenTtl: config.tokens.maxAccessTokenTtl,
     });
     features.push(
       createRiskReportsFeature({ issuer: core.issuer, authenticate: oauth.authenticate, reports }),
