@@ -51,6 +51,7 @@ import { createInteractionSealer } from './oauth/authorize/interaction.js';
 import type { ClientAuthMethods } from './oauth/client-auth/client-authenticator.js';
 import { createClientService } from './oauth/clients/index.js';
 import { createClientRegistration } from './oauth/clients/registration.js';
+import { createOpaqueAccessTokenIntrospector } from './oauth/introspection.js';
 import { idTokenAlgorithms } from './oauth/oidc/id-token.js';
 import { type OpenStoreOptions, openStore } from './store/open-store.js';
 import type { Store } from './store/ports.js';
@@ -355,6 +356,13 @@ function compose(core: Core, adminTokens: AdminTokenService): Composition {
   if (config.risk.enabled) {
     const reports = createTokenUseReports({
       verifyAccessToken: oauth.verifyAccessToken,
+      opaque: createOpaqueAccessTokenIntrospector({
+        issuer: core.issuer,
+        store: core.store,
+        revocations: oauth.revocations,
+        clients: oauth.clients,
+        clock: core.clock,
+      }),
       sessions: people.sessions,
       store: core.store,
       revocations: oauth.revocations,

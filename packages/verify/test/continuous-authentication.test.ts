@@ -240,6 +240,22 @@ describe('continuous authentication: a refusal ends the session everywhere', () 
     console.info(`session revoked at the other verifier ${ms} ms after the refusal`);
   });
 
+  it('RFC 7662 §2.2 — an opaque token’s refusal is acted on too: Tessera finds it by its hash, ends the session, another verifier refuses it', async () => {
+    const refusing = await readyVerifier();
+    const other = await readyVerifier({ continuous: false });
+    const token = await signedInToken('opaque');
+    expect(await outcome(other, token)).toBeUndefined();
+    expect((await refusal(refusing.verify(request(token, ELSEWHERE)))).code).toBe('invalid_token');
+    await waitFor(() => outcome(other, token), {
+      what: 'the other verifier to refuse the opaque token of the ended session',
+      until: (code) => code !== undefined,
+    });
+    expect(await outcome(other, token)).toBe('invalid_token');
+    await t.audit.flush();
+    const audit = await t.store.listAudit({ type: 'risk.token_use_refused', limit: 20 });
+    expect(audit.items.some((e) => (e.data as { jti?: unknown }).jti !== undefined)).toBe(true);
+  });
+
   it('POST /risk/reports refuses a malformed body and ignores a token not addressed to the reporter', async () => {
     const bad = await fetch(`${t.url}/risk/reports`, {
       method: 'POST',

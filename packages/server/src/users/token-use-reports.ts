@@ -6,8 +6,9 @@
  *   from another network or client than its issuance context) ends the token's login session,
  *   which revokes its refresh tokens and, through the revocation stream, every access token of the
  *   session at every verifier; a `flag` is written to the audit log. A report must carry the token
- *   itself, valid and signed by Tessera, with an issuance context (`tctx`) and a session (`sid`),
- *   and addressed to one of the reporting client's audiences.
+ *   itself, valid (a JWT signed by Tessera, or an opaque token found by its hash and active), with
+ *   an issuance context (`tctx`) and a session (`sid`), and addressed to one of the reporting
+ *   client's audiences.
  * - **uses**: compact facts about every use of a session's token (time, a network digest salted
  *   per session, the endpoint, the `sid` and `jti`; no token, no address). Tessera scores each
  *   session's stream with `@tessera/risk`'s session usage scorer (rate above the session's own,
@@ -20,7 +21,8 @@ import { type AccessTokenClaims, assuranceTargetValue, type RevocationTarget } f
 import { createSessionUsageScorer, defaultSessionUsagePolicy, type SessionUse } from '@tessera/risk';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
-import type { SessionStore } from '../store/ports.js';
+import type { Introspector } from '../oauth/introspection.js';
+import type { ClientRecord, SessionStore } from '../store/ports.js';
 import type { RevocationDenylist } from '../tokens/revocations.js';
 import type { SessionService } from './session-service.js';
 
@@ -41,6 +43,8 @@ export interface ReportedUse {
 
 export interface TokenUseReportsDeps {
   verifyAccessToken(token: string): Promise<AccessTokenClaims | undefined>;
+  /** Opaque access tokens: looked up by their hash, answered as introspection would (RFC 7662 §2.2). */
+  opaque: Introspector;
   sessions: Pick<SessionService, 'end'>;
   store: Pick<SessionStore, 'findSession'>;
   revocations: Pick<RevocationDenylist, 'revoke' | 'hasTarget'>;
@@ -57,7 +61,7 @@ export interface TokenUseReportsDeps {
 export interface TokenUseReports {
   /** Acts on each report and use; returns how many were accepted (the others are ignored). */
   accept(
-    reporter: { id: string; audiences: readonly string[] },
+    reporter: ClientRecord,
     reports: readonly TokenUseReport[],
     uses?: readonly ReportedUse[],
   ): Promise<number>;
@@ -66,11 +70,16 @@ export interface TokenUseReports {
 export function createTokenUseReports(deps: TokenUseReportsDeps): TokenUseReports {
   const scorer = createSessionUsageScorer({ maxSessions: deps.maxSessions ?? 100_000 });
 
-  async function acceptReport(
-    reporter: { id: string; audiences: readonly string[] },
-    report: TokenUseReport,
-  ) {
-    const claims = await deps.verifyAccessToken(report.token);
+  async function claimsOf(token: string, reporter: ClientRecord): Promise<AccessTokenClaims | undefined> {
+    if (!deps.opaque.accepts(token)) {
+      return deps.verifyAccessToken(token);
+    }
+    const { active, ...claims } = await deps.opaque.introspect(token, reporter);
+    return active ? (claims as AccessTokenClaims) : undefined;
+  }
+
+  async function acceptReport(reporter: ClientRecord, report: TokenUseReport) {
+    const claims = await claimsOf(report.token, reporter);
     const audiences = typeof claims?.aud === 'string' ? [claims.aud] : (claims?.aud ?? []);
     if (
       claims === undefined ||
