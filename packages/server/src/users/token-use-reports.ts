@@ -21,7 +21,6 @@ import { type AccessTokenClaims, assuranceTargetValue, type RevocationTarget } f
 import { createSessionUsageScorer, defaultSessionUsagePolicy, type SessionUse } from '@tessera/risk';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
-import type { Introspector } from '../oauth/introspection.js';
 import type { ClientRecord, SessionStore } from '../store/ports.js';
 import type { RevocationDenylist } from '../tokens/revocations.js';
 import type { SessionService } from './session-service.js';
@@ -41,10 +40,16 @@ export interface ReportedUse {
   endpoint: string;
 }
 
+/** The opaque-token introspector's shape (oauth/introspection.ts), without importing oauth/. */
+export interface OpaqueTokenLookup {
+  accepts(token: string): boolean;
+  introspect(token: string, caller: ClientRecord): Promise<{ active: boolean; [member: string]: unknown }>;
+}
+
 export interface TokenUseReportsDeps {
   verifyAccessToken(token: string): Promise<AccessTokenClaims | undefined>;
   /** Opaque access tokens: looked up by their hash, answered as introspection would (RFC 7662 §2.2). */
-  opaque: Introspector;
+  opaque: OpaqueTokenLookup;
   sessions: Pick<SessionService, 'end'>;
   store: Pick<SessionStore, 'findSession'>;
   revocations: Pick<RevocationDenylist, 'revoke' | 'hasTarget'>;
