@@ -65,7 +65,13 @@ export type RevocationTarget =
   | { type: 'subject'; value: string }
   | { type: 'api_key'; value: string }
   /** A pulled signing key: every token its `kid` signed, whenever issued. */
-  | { type: 'key'; value: string };
+  | { type: 'key'; value: string }
+  /**
+   * OpenID CAEP 1.0 `assurance-level-change` for a session (`sid acr`, see
+   * {@link assuranceTargetValue}): its tokens issued at or before `revokedAt` whose `acr` is below
+   * `acr` are refused with a step-up challenge (RFC 9470 §3), not revoked outright.
+   */
+  | { type: 'assurance'; value: string };
 
 /**
  * The value of a `consent` revocation target: the client id and the subject, space-separated (ids
@@ -78,6 +84,19 @@ export type RevocationTarget =
  */
 export function consentTargetValue(clientId: string, subject: string): string {
   return `${clientId} ${subject}`;
+}
+
+/**
+ * The value of an `assurance` target: the session id and the `acr` it must now reach,
+ * space-separated (ids and Tessera's `acr` values never contain spaces).
+ *
+ * @example
+ * ```ts
+ * assuranceTargetValue('ses_abc', 'urn:tessera:acr:mfa'); // 'ses_abc urn:tessera:acr:mfa'
+ * ```
+ */
+export function assuranceTargetValue(sessionId: string, acr: string): string {
+  return `${sessionId} ${acr}`;
 }
 
 /** One revocation as published on the bus and the revocation stream. */

@@ -21,6 +21,18 @@ export { extractFeatures, type Features } from './features.js';
 export { createFreemanModel, type FreemanModel } from './freeman.js';
 export { type GeoLookup, type GeoRecord, noGeo } from './geo.js';
 export {
+  createSessionUsageScorer,
+  defaultSessionUsagePolicy,
+  RATE_TOLERANCE,
+  type SessionUsageAction,
+  type SessionUsageAssessment,
+  type SessionUsageFactor,
+  type SessionUsageScorer,
+  type SessionUsageScorerOptions,
+  type SessionUse,
+  usageNetwork,
+} from './session-usage.js';
+export {
   assessTokenUse,
   createTokenContext,
   defaultTokenUsePolicy,

@@ -48,7 +48,7 @@ const CLIENT_MISMATCH = 6;
 const UNREADABLE = 3;
 
 /** `::ffff:192.0.2.1` (IPv4-mapped, as Node reports IPv4 on a dual-stack socket) → `192.0.2.1`. */
-function networkBucket(ip: string | undefined): string {
+export function networkBucket(ip: string | undefined): string {
   const plain = ip
     ?.trim()
     .toLowerCase()

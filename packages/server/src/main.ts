@@ -61,6 +61,7 @@ import type { ClientAuthMethods } from './oauth/client-auth/client-authenticator
 import { createClientService } from './oauth/clients/index.js';
 import { createClientRegistration } from './oauth/clients/registration.js';
 import { createDpopProofValidator } from './oauth/dpop/proof-validator.js';
+import { createOpaqueAccessTokenIntrospector } from './oauth/introspection.js';
 import { idTokenAlgorithms } from './oauth/oidc/id-token.js';
 import { type OpenStoreOptions, openStore } from './store/open-store.js';
 import type { Store } from './store/ports.js';
@@ -71,6 +72,7 @@ import {
 } from './tokens/admin-tokens/admin-token-service.js';
 import { allowsAdminScope } from './tokens/admin-tokens/scopes.js';
 import { createAccountExport } from './users/account-export.js';
+import { ACR_MFA } from './users/authn/context.js';
 import { passkeyFactor } from './users/authn/passkey-factor.js';
 import { createLinkedIdentifiers } from './users/linked-identifiers.js';
 import { adminAudienceOf, createOperatorTokens, type OperatorTokens } from './users/operator-tokens.js';
@@ -388,8 +390,20 @@ function compose(core: Core, adminTokens: AdminTokenService, actors: AdminActorR
   if (config.risk.enabled) {
     const reports = createTokenUseReports({
       verifyAccessToken: oauth.verifyAccessToken,
+      opaque: createOpaqueAccessTokenIntrospector({
+        issuer: core.issuer,
+        store: core.store,
+        revocations: oauth.revocations,
+        clients: oauth.clients,
+        clock: core.clock,
+      }),
       sessions: people.sessions,
+      store: core.store,
+      revocations: oauth.revocations,
       audit: core.audit,
+      clock: core.clock,
+      stepUpAcr: ACR_MFA,
+      maxAccessTokenTtl: config.tokens.maxAccessTokenTtl,
     });
     features.push(
       createRiskReportsFeature({ issuer: core.issuer, authenticate: oauth.authenticate, reports }),

@@ -5,7 +5,11 @@
  * call to the issuer. The policy allows, flags (reported to Tessera in batches, off the request
  * path), demands a step-up (401 `insufficient_user_authentication`, RFC 9470 §3) or refuses (401
  * `invalid_token`). A refusal is reported at once, and Tessera ends the
- * token's session, which its revocation stream carries to every verifier.
+ * token's session, which its revocation stream carries to every verifier. Every other use of a
+ * session's token is reported too, in the same batches, as compact facts (time, a network digest
+ * salted with the session id, the endpoint, `sid` and `jti`; no token, no address): Tessera scores
+ * each session's stream and may end the session or demand a step-up for it (an OpenID CAEP
+ * `assurance-level-change` on the revocation stream).
  *
  * Tokens without the claim (client credentials, API keys, `risk.enabled` off) are not checked,
  * nor are inputs that are only a header string (there is no address to compare).
@@ -16,6 +20,7 @@ import type { TokenUseAction, TokenUseAssessment } from '@tessera/risk';
 import { basicAuthorization } from './basic-authorization.js';
 import type { RequestView, TokenSourceOptions } from './bearer.js';
 import type { ClientCredentials } from './introspection.js';
+import type { AuthenticationRequirement } from './require-authentication.js';
 import { unref } from './unref.js';
 import type { VerifiedToken } from './verified-token.js';
 import { VerifyError } from './verify-error.js';
@@ -34,8 +39,18 @@ export interface ContinuousAuthenticationOptions {
   clientIp(request: Request | RequestView): string | undefined;
   /** Default: refuse a different network or client family, flag an unreadable context, else allow. */
   policy?: (assessment: TokenUseAssessment, token: VerifiedToken) => TokenUseAction;
-  /** Report flags and refusals to Tessera (`POST <issuer>/risk/reports`, needs `client`). Default true. */
+  /** Report flags, refusals and uses to Tessera (`POST <issuer>/risk/reports`, needs `client`). Default true. */
   report?: boolean;
+  /**
+   * The endpoint a request uses, as reported to Tessera for the session's endpoint mix: a route
+   * pattern (`GET /users/:id`), not a path with ids in it. Default: the method and the URL's path.
+   */
+  endpoint?: (request: Request | RequestView) => string | undefined;
+  /**
+   * What a `step_up` asks of the new sign-in (RFC 9470 §3 `acr_values`, `max_age`).
+   * Default `{ acr: 'urn:tessera:acr:mfa' }`.
+   */
+  stepUp?: AuthenticationRequirement;
 }
 
 export interface ContinuousAuthenticationDeps {
@@ -61,9 +76,39 @@ interface Report {
   factors: string[];
 }
 
-/** Flags wait this long to be sent together; a refusal sends the batch at once. */
+/** One use of a session's token, as `POST /risk/reports` takes it. */
+interface Use {
+  sid: string;
+  jti: string | undefined;
+  at: number;
+  network: string;
+  endpoint: string;
+}
+
+/** Flags and uses wait this long to be sent together; a refusal sends the batch at once. */
 const FLAG_BATCH_MS = 2000;
 const MAX_BATCH = 100;
+const MAX_USES = 1000;
+const DEFAULT_STEP_UP: AuthenticationRequirement = { acr: 'urn:tessera:acr:mfa' };
+
+function endpointOf(input: Request | RequestView): string {
+  let path = '';
+  try {
+    path = new URL(input.url ?? '', 'http://x').pathname;
+  } catch {
+    path = '';
+  }
+  return `${input.method ?? 'GET'} ${path}`.slice(0, 256);
+}
+
+/** RFC 9470 §3 challenge parameters for a requirement. */
+function challengeOf(needs: AuthenticationRequirement): { acrValues?: string; maxAge?: number } {
+  const acr = needs.acr === undefined ? [] : typeof needs.acr === 'string' ? [needs.acr] : [...needs.acr];
+  return {
+    ...(acr.length === 0 ? {} : { acrValues: acr.join(' ') }),
+    ...(needs.maxAge === undefined ? {} : { maxAge: needs.maxAge }),
+  };
+}
 
 function headerOf(input: Request | RequestView, name: string): string | undefined {
   return typeof Request !== 'undefined' && input instanceof Request
@@ -76,16 +121,17 @@ export function createContinuousAuthentication(deps: ContinuousAuthenticationDep
   const endpoint = `${deps.issuer.replace(/\/$/, '')}/risk/reports`;
   const reporting = deps.options.report !== false && deps.client !== undefined;
   let queue: Report[] = [];
+  let uses: Use[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
 
-  async function send(batch: Report[]): Promise<void> {
+  async function send(batch: { reports: Report[]; uses: Use[] }): Promise<void> {
     const response = await deps.fetch(endpoint, {
       method: 'POST',
       headers: {
         authorization: basicAuthorization(deps.client as ClientCredentials),
         'content-type': 'application/json',
       },
-      body: JSON.stringify({ reports: batch }),
+      body: JSON.stringify({ reports: batch.reports, uses: batch.uses }),
     });
     if (!response.ok) {
       throw new Error(`Tessera refused the risk reports: HTTP ${response.status}`);
@@ -94,16 +140,16 @@ export function createContinuousAuthentication(deps: ContinuousAuthenticationDep
 
   function flush(): Promise<void> {
     timer = undefined;
-    const batch = queue;
+    const batch = { reports: queue, uses };
     queue = [];
-    return batch.length === 0
+    uses = [];
+    return batch.reports.length === 0 && batch.uses.length === 0
       ? Promise.resolve()
       : send(batch).catch((error: unknown) => deps.onError?.(error));
   }
 
-  function enqueue(report: Report): void {
-    queue.push(report);
-    if (report.action === 'refuse' || queue.length >= MAX_BATCH) {
+  function schedule(now: boolean): void {
+    if (now) {
       if (timer !== undefined) {
         clearTimeout(timer);
       }
@@ -114,17 +160,35 @@ export function createContinuousAuthentication(deps: ContinuousAuthenticationDep
     }
   }
 
+  function enqueue(report: Report): void {
+    queue.push(report);
+    schedule(report.action === 'refuse' || queue.length >= MAX_BATCH);
+  }
+
+  function enqueueUse(use: Use): void {
+    uses.push(use);
+    schedule(uses.length >= MAX_USES);
+  }
+
   async function check(input: VerifyInput, token: VerifiedToken): Promise<VerifiedToken> {
     const claim = token.claims.tctx;
     if (claim === undefined || input === undefined || typeof input === 'string') {
       return token;
     }
-    const { assessTokenUse, defaultTokenUsePolicy } = await risk;
-    const assessment = assessTokenUse(claim, {
-      ip: deps.options.clientIp(input),
-      userAgent: headerOf(input, 'user-agent'),
-    });
+    const { assessTokenUse, defaultTokenUsePolicy, usageNetwork } = await risk;
+    const ip = deps.options.clientIp(input);
+    const assessment = assessTokenUse(claim, { ip, userAgent: headerOf(input, 'user-agent') });
     const action = (deps.options.policy ?? defaultTokenUsePolicy)(assessment, token);
+    const sid = token.claims.sid;
+    if (reporting && action !== 'refuse' && typeof sid === 'string') {
+      enqueueUse({
+        sid,
+        jti: typeof token.claims.jti === 'string' ? token.claims.jti : undefined,
+        at: Date.now(),
+        network: usageNetwork(sid, ip),
+        endpoint: deps.options.endpoint?.(input) ?? endpointOf(input),
+      });
+    }
     if (action === 'allow') {
       return token;
     }
@@ -144,6 +208,7 @@ export function createContinuousAuthentication(deps: ContinuousAuthenticationDep
       throw new VerifyError(
         OAuthError.insufficientUserAuthentication(
           'The access token is used from another network or client; a fresh sign-in is required',
+          challengeOf(deps.options.stepUp ?? DEFAULT_STEP_UP),
         ),
         deps.realm,
       );

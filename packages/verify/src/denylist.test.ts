@@ -55,4 +55,44 @@ describe('denylist (DESIGN §5)', () => {
     expect(denylist.isRevoked(facts({ signingKeyId: 'kid_2', issuedAt: 50 }), 600)).toBe(false);
     expect(denylist.isRevoked(facts(), 600)).toBe(false);
   });
+
+  it('OpenID CAEP assurance-level-change: tokens of the session issued before it and below its acr must step up; it revokes nothing', () => {
+    const denylist = createDenylist();
+    const session = (acr: string | undefined, issuedAt: number) =>
+      facts({
+        sessionId: 'ses_1',
+        issuedAt,
+        result: { ...facts().result, claims: acr === undefined ? {} : { acr } },
+      });
+    denylist.add(
+      {
+        id: 1,
+        target: { type: 'assurance', value: 'ses_1 urn:tessera:acr:mfa' },
+        revokedAt: 100,
+        expiresAt: 1000,
+      },
+      100,
+    );
+    expect(denylist.assuranceRequired(session('urn:tessera:acr:pwd', 90), 200)).toBe('urn:tessera:acr:mfa');
+    expect(denylist.assuranceRequired(session(undefined, 90), 200)).toBe('urn:tessera:acr:mfa');
+    expect(denylist.isRevoked(session('urn:tessera:acr:pwd', 90), 200)).toBe(false);
+    // A stronger sign-in, a token from after the event, another session, or after expiresAt: fine.
+    expect(denylist.assuranceRequired(session('urn:tessera:acr:phr', 90), 200)).toBeUndefined();
+    expect(denylist.assuranceRequired(session('urn:tessera:acr:pwd', 101), 200)).toBeUndefined();
+    expect(denylist.assuranceRequired(facts({ sessionId: 'ses_2' }), 200)).toBeUndefined();
+    expect(denylist.assuranceRequired(session('urn:tessera:acr:pwd', 90), 1000)).toBeUndefined();
+    // A malformed value (no acr) is ignored.
+    expect(
+      denylist.add(
+        { id: 2, target: { type: 'assurance', value: 'ses_3 ' }, revokedAt: 1, expiresAt: 1000 },
+        1,
+      ),
+    ).toBe(false);
+    expect(
+      denylist.add(
+        { id: 3, target: { type: 'assurance', value: 'ses_3' }, revokedAt: 1, expiresAt: 1000 },
+        1,
+      ),
+    ).toBe(false);
+  });
 });

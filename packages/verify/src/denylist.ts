@@ -5,14 +5,19 @@
  * key) every token that key signed, whenever issued; a `client`, `subject`, `family`, `session` or
  * `consent` (client and subject together) revocation covers every token issued at or before its
  * `revokedAt` (same-second tokens too: when
- * in doubt, refuse).
+ * in doubt, refuse). An `assurance` event (OpenID CAEP `assurance-level-change`, value `sid acr`)
+ * revokes nothing: it names the `acr` a session's tokens issued at or before it must reach, and
+ * {@link Denylist.assuranceRequired} tells the guard which tokens fall short (RFC 9470 step-up).
  */
 import { consentTargetValue, type RevocationEvent, type RevocationTarget } from '@tessera/protocol';
+import { acrSatisfies } from './require-authentication.js';
 import type { TokenFacts } from './verified-token.js';
 
 interface Entry {
   revokedAt: number;
   expiresAt: number;
+  /** `assurance` entries: the level the session's older tokens must reach. */
+  acr?: string | undefined;
 }
 
 type TargetType = RevocationTarget['type'];
@@ -31,6 +36,8 @@ export interface Denylist {
   add(event: RevocationEvent, now: number): boolean;
   /** True when a verified token is revoked at `now`. */
   isRevoked(facts: TokenFacts, now: number): boolean;
+  /** The `acr` a token must reach after an assurance-level change of its session, if it falls short. */
+  assuranceRequired(facts: TokenFacts, now: number): string | undefined;
   /** True when the event covers the token (used to evict cache entries). */
   covers(event: RevocationEvent, facts: TokenFacts): boolean;
   /** Drops entries whose expiry has passed; returns how many remain. */
@@ -48,7 +55,20 @@ const TYPES: readonly TargetType[] = [
   'subject',
   'api_key',
   'key',
+  'assurance',
 ];
+
+/** The table key of a target: an `assurance` target is kept under its session id. */
+function keyOf(target: RevocationTarget): { key: string; acr?: string } {
+  if (target.type !== 'assurance') {
+    return { key: target.value };
+  }
+  const space = target.value.indexOf(' ');
+  if (space < 0) {
+    return { key: '' };
+  }
+  return { key: target.value.slice(0, space), acr: target.value.slice(space + 1) };
+}
 
 /** The value of a token that a revocation of this type names. */
 function targetValueOf(type: TargetType, facts: TokenFacts): string | undefined {
@@ -60,6 +80,7 @@ function targetValueOf(type: TargetType, facts: TokenFacts): string | undefined 
     case 'family':
       return facts.grantId;
     case 'session':
+    case 'assurance':
       return facts.sessionId;
     case 'consent':
       return facts.result.clientId && facts.result.subject
@@ -105,16 +126,19 @@ export function createDenylist(): Denylist {
   return {
     add(event, now) {
       const table = tables.get(event.target.type);
-      if (table === undefined || event.expiresAt <= now) {
+      const { key, acr } = keyOf(event.target);
+      if (table === undefined || event.expiresAt <= now || key === '' || acr === '') {
         return false;
       }
-      const previous = table.get(event.target.value);
+      const previous = table.get(key);
       if (previous === undefined) {
         size++;
       }
-      table.set(event.target.value, {
+      const later = previous === undefined || event.revokedAt >= previous.revokedAt;
+      table.set(key, {
         revokedAt: Math.max(previous?.revokedAt ?? event.revokedAt, event.revokedAt),
         expiresAt: Math.max(previous?.expiresAt ?? event.expiresAt, event.expiresAt),
+        acr: later ? acr : previous.acr,
       });
       return true;
     },
@@ -124,7 +148,7 @@ export function createDenylist(): Denylist {
         return false;
       }
       for (const [type, table] of tables) {
-        if (table.size === 0) {
+        if (table.size === 0 || type === 'assurance') {
           continue;
         }
         const value = targetValueOf(type, facts);
@@ -136,9 +160,19 @@ export function createDenylist(): Denylist {
       return false;
     },
 
+    assuranceRequired(facts, now) {
+      const sessionId = facts.sessionId;
+      const entry = sessionId === undefined ? undefined : tables.get('assurance')?.get(sessionId);
+      if (entry?.acr === undefined || entry.expiresAt <= now || !covered('assurance', entry, facts)) {
+        return undefined;
+      }
+      const have = facts.result.claims.acr;
+      return typeof have === 'string' && acrSatisfies(have, entry.acr) ? undefined : entry.acr;
+    },
+
     covers(event, facts) {
       return (
-        targetValueOf(event.target.type, facts) === event.target.value &&
+        targetValueOf(event.target.type, facts) === keyOf(event.target).key &&
         covered(event.target.type, { revokedAt: event.revokedAt, expiresAt: event.expiresAt }, facts)
       );
     },

@@ -28,7 +28,8 @@ export interface AuthenticationRequirement {
  */
 const TESSERA_LEVELS = ['urn:tessera:acr:pwd', 'urn:tessera:acr:mfa', 'urn:tessera:acr:phr'];
 
-function acrSatisfies(have: string, wanted: string): boolean {
+/** True when `have` reaches `wanted` (Tessera's levels are ordered; other values match exactly). */
+export function acrSatisfies(have: string, wanted: string): boolean {
   if (have === wanted) {
     return true;
   }

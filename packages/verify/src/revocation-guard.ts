@@ -121,6 +121,14 @@ export function createRevocationGuard(deps: RevocationGuardDeps): RevocationGuar
           : 'The access token has been revoked',
       );
     }
+    const acr = denylist.assuranceRequired(facts, at);
+    if (acr !== undefined) {
+      // OpenID CAEP assurance-level-change: the session must sign in again at this level (RFC 9470 §3).
+      throw OAuthError.insufficientUserAuthentication(
+        'The session must authenticate again at a higher level',
+        { acrValues: acr },
+      );
+    }
   }
 
   return {

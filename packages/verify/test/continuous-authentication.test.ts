@@ -82,13 +82,26 @@ function codeFlow(
   return signedInTokens(server, client, new Browser(server), scope, { 'user-agent': CHROME });
 }
 
-function request(token: string, ip: string, userAgent = CHROME): RequestView {
+function request(
+  token: string,
+  ip: string,
+  userAgent = CHROME,
+  route: { method: string; url: string } = { method: 'GET', url: 'https://api.example/cookies' },
+): RequestView {
   const headers: Record<string, string> = {
     authorization: `Bearer ${token}`,
     'user-agent': userAgent,
     'x-client-ip': ip,
   };
-  return { method: 'GET', header: (name) => headers[name] };
+  return { ...route, header: (name) => headers[name] };
+}
+
+/** The code a verifier answers a token with, or undefined when it accepts it. */
+function outcome(verifier: Verifier, token: string): Promise<string | undefined> {
+  return verifier.verify(request(token, HOME)).then(
+    () => undefined,
+    (error: unknown) => (error instanceof VerifyError ? error.code : 'unexpected'),
+  );
 }
 
 async function signedInToken(tokenFormat: 'jwt' | 'opaque' = 'jwt'): Promise<string> {
@@ -227,6 +240,22 @@ describe('continuous authentication: a refusal ends the session everywhere', () 
     console.info(`session revoked at the other verifier ${ms} ms after the refusal`);
   });
 
+  it('RFC 7662 §2.2 — an opaque token’s refusal is acted on too: Tessera finds it by its hash, ends the session, another verifier refuses it', async () => {
+    const refusing = await readyVerifier();
+    const other = await readyVerifier({ continuous: false });
+    const token = await signedInToken('opaque');
+    expect(await outcome(other, token)).toBeUndefined();
+    expect((await refusal(refusing.verify(request(token, ELSEWHERE)))).code).toBe('invalid_token');
+    await waitFor(() => outcome(other, token), {
+      what: 'the other verifier to refuse the opaque token of the ended session',
+      until: (code) => code !== undefined,
+    });
+    expect(await outcome(other, token)).toBe('invalid_token');
+    await t.audit.flush();
+    const audit = await t.store.listAudit({ type: 'risk.token_use_refused', limit: 20 });
+    expect(audit.items.some((e) => (e.data as { jti?: unknown }).jti !== undefined)).toBe(true);
+  });
+
   it('POST /risk/reports refuses a malformed body and ignores a token not addressed to the reporter', async () => {
     const bad = await fetch(`${t.url}/risk/reports`, {
       method: 'POST',
@@ -250,5 +279,95 @@ describe('continuous authentication: a refusal ends the session everywhere', () 
     expect(await ignored.json()).toEqual({ accepted: 0 });
     const verifier = await readyVerifier({ continuous: false });
     await expect(verifier.verify(request(token, HOME))).resolves.toMatchObject({ tokenType: 'jwt' });
+  });
+});
+
+describe('continuous authentication: Tessera scores the reported usage stream (OpenID CAEP events)', () => {
+  // The reporting verifier allows every use, so only Tessera's scoring of the use stream can act.
+  const allowAll = () => 'allow' as const;
+
+  it('OpenID CAEP 1.0 §3.1 session-revoked — interleaved use from two networks: Tessera ends the session and another verifier refuses its token at the next request', async () => {
+    const reporting = await readyVerifier({ policy: allowAll });
+    const other = await readyVerifier({ continuous: false });
+    const token = await signedInToken();
+    for (const ip of [HOME, ELSEWHERE, HOME]) {
+      await expect(reporting.verify(request(token, ip))).resolves.toMatchObject({ tokenType: 'jwt' });
+    }
+    expect(await outcome(other, token)).toBeUndefined();
+    await waitFor(() => outcome(other, token), {
+      what: 'the other verifier to refuse the token of the ended session',
+      until: (code) => code !== undefined,
+    });
+    expect(await outcome(other, token)).toBe('invalid_token');
+    await t.audit.flush();
+    const audit = await t.store.listAudit({ type: 'risk.session_usage_ended', limit: 10 });
+    const event = audit.items.find((e) => e.subject === decodeJwt(token).sid);
+    expect(event?.data).toMatchObject({ factors: ['usage_concurrent'] });
+  });
+
+  it('OpenID CAEP 1.0 §3.2 assurance-level-change / RFC 9470 §3 — a settled session used on a new endpoint from a new network must step up: every verifier answers insufficient_user_authentication with acr_values', async () => {
+    const reporting = await readyVerifier({ policy: allowAll });
+    const other = await readyVerifier({ continuous: false });
+    const token = await signedInToken();
+    const bystander = await signedInToken();
+    for (let i = 0; i < 10; i += 1) {
+      await reporting.verify(request(token, HOME));
+    }
+    await reporting.verify(
+      request(token, ELSEWHERE, CHROME, { method: 'DELETE', url: 'https://api.example/account' }),
+    );
+    await waitFor(() => outcome(other, token), {
+      what: 'the assurance-level-change at the other verifier',
+      until: (code) => code !== undefined,
+    });
+    const error = await refusal(other.verify(request(token, HOME)));
+    expect(error.code).toBe('insufficient_user_authentication');
+    const challenge = error.toResponse().headers['www-authenticate'];
+    expect(challenge).toContain('error="insufficient_user_authentication"');
+    expect(challenge).toContain('acr_values="urn:tessera:acr:mfa"');
+    // Another session is not touched, and the session was not ended (a step-up, not a revocation).
+    expect(await outcome(other, bystander)).toBeUndefined();
+    const sid = decodeJwt(token).sid as string;
+    expect(await t.store.findSession(sid)).toBeDefined();
+  });
+
+  it('RFC 9470 §3 — a step_up policy’s challenge carries acr_values and max_age as configured', async () => {
+    const verifier = createVerifier({
+      issuer: t.url,
+      audience: API,
+      now: () => t.clock.now(),
+      continuousAuthentication: {
+        clientIp: (r: Request | RequestView) => (r instanceof Request ? undefined : r.header('x-client-ip')),
+        report: false,
+        policy: (a) => (a.score > 0 ? 'step_up' : 'allow'),
+        stepUp: { acr: 'urn:tessera:acr:phr', maxAge: 0 },
+      },
+    });
+    verifiers.push(verifier);
+    const error = await refusal(verifier.verify(request(await signedInToken(), ELSEWHERE)));
+    const challenge = error.toResponse().headers['www-authenticate'];
+    expect(challenge).toContain('acr_values="urn:tessera:acr:phr"');
+    expect(challenge).toContain('max_age=0');
+  });
+
+  it('POST /risk/reports refuses malformed uses (400 invalid_request) and ignores uses of an unknown session', async () => {
+    const post = (body: unknown) =>
+      fetch(`${t.url}/risk/reports`, {
+        method: 'POST',
+        headers: { authorization: api.basic, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    for (const uses of [
+      [{ sid: 'ses_x', at: 'soon', network: 'n', endpoint: 'GET /' }],
+      [{ sid: 'ses_x', at: 1, network: '', endpoint: 'GET /' }],
+      'many',
+    ]) {
+      const bad = await post({ uses });
+      expect(bad.status).toBe(400);
+      expect((await bad.json()).error).toBe('invalid_request');
+    }
+    const unknown = await post({ uses: [{ sid: 'ses_nobody', at: 1, network: 'n', endpoint: 'GET /' }] });
+    expect(unknown.status).toBe(202);
+    expect(await unknown.json()).toEqual({ accepted: 0 });
   });
 });

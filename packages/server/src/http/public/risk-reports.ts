@@ -1,7 +1,9 @@
 /**
  * `POST /risk/reports`: `@tessera/verify` reports token uses that differ from the token's issuance
  * context (continuous authentication, docs/risk.md), in batches, as JSON
- * `{"reports": [{"token": "…", "action": "flag" | "refuse", "factors": ["token_network"]}]}`.
+ * `{"reports": [{"token": "…", "action": "flag" | "refuse", "factors": ["token_network"]}],
+ *   "uses": [{"sid": "ses_…", "jti": "…", "at": 1765000000000, "network": "<digest>", "endpoint": "GET /cookies"}]}`
+ * (`uses`: every use of a session's token, no token and no address, see users/token-use-reports.ts).
  * The verifier authenticates as its client (RFC 6749 §2.3) and needs the `revocations:stream`
  * permission: the one every verifier following the revocation stream already has.
  * Answers 202 `{"accepted": n}`; malformed bodies get 400 `invalid_request`.
@@ -9,12 +11,13 @@
 import { OAuthError } from '@tessera/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { AuthenticateClient } from '../../oauth/client-auth/index.js';
-import type { TokenUseReport, TokenUseReports } from '../../users/token-use-reports.js';
+import type { ReportedUse, TokenUseReport, TokenUseReports } from '../../users/token-use-reports.js';
 import { authenticateRequest } from '../plugins/oauth-post.js';
 
 export const RISK_REPORTS_PATH = '/risk/reports';
 const PERMISSION = 'revocations:stream';
 const MAX_REPORTS = 100;
+const MAX_USES = 1000;
 
 export interface RiskReportsRouteDeps {
   issuer: string;
@@ -31,10 +34,14 @@ function isStringArray(value: unknown, max: number): value is string[] {
 }
 
 function reportsOf(body: unknown): TokenUseReport[] {
-  const reports = (body as { reports?: unknown } | null)?.reports;
-  if (!Array.isArray(reports) || reports.length > MAX_REPORTS) {
+  const { reports = [], uses } = (body ?? {}) as { reports?: unknown; uses?: unknown };
+  if (
+    !Array.isArray(reports) ||
+    reports.length > MAX_REPORTS ||
+    (reports.length === 0 && uses === undefined)
+  ) {
     throw OAuthError.invalidRequest(
-      `The body must be JSON {"reports": [...]} with at most ${MAX_REPORTS} reports`,
+      `The body must be JSON {"reports": [...], "uses": [...]} with at most ${MAX_REPORTS} reports`,
     );
   }
   return reports.map((report: unknown) => {
@@ -53,6 +60,34 @@ function reportsOf(body: unknown): TokenUseReport[] {
   });
 }
 
+function shortString(value: unknown, max: number): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= max;
+}
+
+function usesOf(body: unknown): ReportedUse[] {
+  const uses = (body as { uses?: unknown } | null)?.uses ?? [];
+  if (!Array.isArray(uses) || uses.length > MAX_USES) {
+    throw OAuthError.invalidRequest(`"uses" must be an array of at most ${MAX_USES} uses`);
+  }
+  return uses.map((use: unknown) => {
+    const { sid, jti, at, network, endpoint } = (use ?? {}) as Record<string, unknown>;
+    if (
+      !shortString(sid, 128) ||
+      (jti !== undefined && !shortString(jti, 128)) ||
+      typeof at !== 'number' ||
+      !Number.isSafeInteger(at) ||
+      at < 0 ||
+      !shortString(network, 64) ||
+      !shortString(endpoint, 256)
+    ) {
+      throw OAuthError.invalidRequest(
+        'Each use needs a sid, a time (epoch milliseconds), a network digest and an endpoint',
+      );
+    }
+    return { sid, jti: jti as string | undefined, at, network, endpoint };
+  });
+}
+
 export function registerRiskReportsRoute(app: FastifyInstance, deps: RiskReportsRouteDeps): void {
   const endpoint = deps.issuer + RISK_REPORTS_PATH;
   app.post(RISK_REPORTS_PATH, async (request, reply) => {
@@ -64,7 +99,8 @@ export function registerRiskReportsRoute(app: FastifyInstance, deps: RiskReports
     if (!client.permissions.includes(PERMISSION)) {
       throw OAuthError.accessDenied(`The client lacks the ${PERMISSION} permission`);
     }
-    const accepted = await deps.reports.accept(client, reportsOf(request.body));
+    const reports = reportsOf(request.body);
+    const accepted = await deps.reports.accept(client, reports, usesOf(request.body));
     return reply.code(202).type('application/json; charset=utf-8').send({ accepted });
   });
 }

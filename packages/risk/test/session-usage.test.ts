@@ -1,0 +1,106 @@
+/**
+ * Scoring a session's reported token uses (docs/risk.md, continuous authentication): each factor
+ * fires on its own anomaly and stays silent on the session's normal use; memory stays bounded.
+ */
+import {
+  createSessionUsageScorer,
+  defaultSessionUsagePolicy,
+  type SessionUse,
+  usageNetwork,
+} from '@tessera/risk';
+import { describe, expect, it } from 'vitest';
+
+const T0 = 1_800_000_000_000;
+const MIN = 60_000;
+
+function use(at: number, network = 'home', endpoint = 'GET /cookies', session = 'ses_1'): SessionUse {
+  return { session, at, network, endpoint };
+}
+
+/** A settled session: 30 uses, one a minute, on two endpoints, from one network. */
+function settled() {
+  const scorer = createSessionUsageScorer();
+  for (let i = 0; i < 30; i += 1) {
+    const result = scorer.observe(use(T0 + i * MIN, 'home', i % 2 === 0 ? 'GET /cookies' : 'POST /cookies'));
+    expect(result.score).toBe(0);
+  }
+  return scorer;
+}
+
+function names(result: { factors: { name: string }[] }): string[] {
+  return result.factors.map((f) => f.name);
+}
+
+describe('session usage scoring', () => {
+  it('the session’s own pace, endpoints and network cost nothing', () => {
+    const scorer = settled();
+    const result = scorer.observe(use(T0 + 30 * MIN));
+    expect(result).toEqual({ score: 0, factors: [] });
+    expect(defaultSessionUsagePolicy(result)).toBe('allow');
+  });
+
+  it('usage_rate: a burst far above the session’s own average', () => {
+    const scorer = settled();
+    let last = { score: 0, factors: [] as { name: string; value: number }[] };
+    for (let i = 0; i < 60; i += 1) {
+      last = scorer.observe(use(T0 + 30 * MIN + i * 500));
+    }
+    expect(names(last)).toEqual(['usage_rate']);
+    expect(last.score).toBeGreaterThan(1);
+  });
+
+  it('usage_endpoint: an endpoint a settled session never used, cheap in a roaming one', () => {
+    const scorer = settled();
+    const result = scorer.observe(use(T0 + 30 * MIN, 'home', 'DELETE /account'));
+    expect(names(result)).toEqual(['usage_endpoint']);
+    expect(result.factors[0]?.value).toBeCloseTo(Math.log(31 / 3));
+    const roaming = createSessionUsageScorer();
+    for (let i = 0; i < 12; i += 1) {
+      roaming.observe(use(T0 + i * MIN, 'home', `GET /e${i}`));
+    }
+    expect(roaming.observe(use(T0 + 12 * MIN, 'home', 'GET /new')).score).toBe(0);
+  });
+
+  it('usage_network: a move to a new network is flagged; interleaved use of two networks is concurrent and ends the session', () => {
+    const scorer = settled();
+    expect(scorer.observe(use(T0 + 30 * MIN)).score).toBe(0);
+    const moved = scorer.observe(use(T0 + 30 * MIN + 5000, 'carrier'));
+    expect(names(moved)).toEqual(['usage_network']);
+    expect(defaultSessionUsagePolicy(moved)).toBe('flag');
+    // Back on the first network 5 s later, the other used in between: two holders.
+    const back = scorer.observe(use(T0 + 30 * MIN + 10_000, 'home'));
+    expect(names(back)).toEqual(['usage_concurrent']);
+    expect(defaultSessionUsagePolicy(back)).toBe('end');
+    // Reports batched under one clock tick: the same instant still reads as interleaved.
+    const tick = createSessionUsageScorer();
+    tick.observe(use(T0, 'home'));
+    tick.observe(use(T0, 'carrier'));
+    expect(names(tick.observe(use(T0, 'home')))).toEqual(['usage_concurrent']);
+    // A return an hour later is no longer concurrent (a person going home).
+    const later = settled();
+    later.observe(use(T0 + 30 * MIN, 'carrier'));
+    expect(later.observe(use(T0 + 90 * MIN, 'home')).score).toBe(0);
+  });
+
+  it('memory is bounded: sessions past maxSessions are forgotten, least recently used first', () => {
+    const scorer = createSessionUsageScorer({ maxSessions: 2 });
+    scorer.observe(use(T0, 'a', 'GET /', 's1'));
+    scorer.observe(use(T0, 'a', 'GET /', 's2'));
+    scorer.observe(use(T0 + 1, 'a', 'GET /', 's1'));
+    scorer.observe(use(T0, 'a', 'GET /', 's3'));
+    expect(scorer.size).toBe(2);
+    // s1 was kept: a new network there is a move.
+    expect(names(scorer.observe(use(T0 + 2, 'b', 'GET /', 's1')))).toEqual(['usage_network']);
+    // s2 was forgotten: a new network there is its first use again, not a move.
+    expect(scorer.observe(use(T0 + 2, 'b', 'GET /', 's2')).score).toBe(0);
+  });
+
+  it('usageNetwork: the same /24 gives the same digest within a session, never the address, and differs across sessions', () => {
+    const a = usageNetwork('ses_1', '81.2.69.10');
+    expect(usageNetwork('ses_1', '81.2.69.200')).toBe(a);
+    expect(usageNetwork('ses_1', '81.2.70.10')).not.toBe(a);
+    expect(usageNetwork('ses_2', '81.2.69.10')).not.toBe(a);
+    expect(a).toMatch(/^[\w-]{11}$/);
+    expect(a).not.toContain('81');
+  });
+});
