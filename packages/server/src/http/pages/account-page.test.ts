@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { describeDevice } from './account-page.js';
+import { describeDevice as deviceOf } from './account-page.js';
+import { html, renderHtml } from './layout.js';
+import { EN } from './texts/en.js';
+
+/** The device line as an English page shows it. */
+function describeDevice(userAgent: string | null): string {
+  return renderHtml(html`${deviceOf(userAgent)}`, EN);
+}
 
 describe('describeDevice', () => {
   it('names browser, system and device type from a User-Agent', () => {

@@ -1,11 +1,11 @@
 /** The sign-in page of the account page (no application involved): password, passkey or wallet. */
-import { type Html, html } from './layout.js';
+import { type Html, html, type Words } from './layout.js';
 import { t } from './texts/index.js';
 
 export interface AccountSignInInput {
   csrfToken: string;
   username: string | null;
-  error: string | null;
+  error: Words | null;
   passkey: Html;
   /** Sign-In with Ethereum, when `siwe.enabled`: the login page's script fills and posts this form. */
   siwe: boolean;
@@ -13,7 +13,7 @@ export interface AccountSignInInput {
 
 export function renderAccountSignInPage(input: AccountSignInInput): Html {
   return html`<h1>${t('login.title')}</h1>
-<p class="muted">to manage your account</p>
+<p class="muted">${t('account.signInTo')}</p>
 ${input.error === null ? '' : html`<p class="error" role="alert" id="login-error">${input.error}</p>`}
 <form method="post" action="/account/login" novalidate>
 <input type="hidden" name="csrf_token" value="${input.csrfToken}">
@@ -26,11 +26,11 @@ ${input.error === null ? '' : html`<p class="error" role="alert" id="login-error
 ${input.passkey}
 ${
   input.siwe
-    ? html`<form method="post" action="/account/login/siwe" id="siwe-form">
+    ? html`<form method="post" action="/account/login/siwe" id="siwe-form" data-no-wallet="${t('siwe.noWallet')}" data-failed="${t('siwe.signInFailed')}">
 <input type="hidden" name="csrf_token" value="${input.csrfToken}">
 <input type="hidden" name="message" value="">
 <input type="hidden" name="signature" value="">
-<button type="button" class="secondary" id="siwe-button">Sign in with Ethereum</button>
+<button type="button" class="secondary" id="siwe-button">${t('login.siwe')}</button>
 <p class="muted" id="siwe-status" role="status"></p>
 </form>`
     : ''
@@ -41,11 +41,11 @@ ${
 export function renderAccountSecondStep(input: {
   csrfToken: string;
   pending: string;
-  error: string | null;
+  error: Words | null;
   codes: boolean;
   passkey: Html | undefined;
 }): Html {
-  return html`<h1>Two-step verification</h1>
+  return html`<h1>${t('mfa.title')}</h1>
 ${input.error === null ? '' : html`<p class="error" role="alert">${input.error}</p>`}
 ${input.passkey ?? ''}
 ${
@@ -53,11 +53,11 @@ ${
     ? html`<form method="post" action="/account/login/second-factor" novalidate>
 <input type="hidden" name="csrf_token" value="${input.csrfToken}">
 <input type="hidden" name="pending" value="${input.pending}">
-<label for="code">Code from your authenticator app</label>
+<label for="code">${t('mfa.code')}</label>
 <input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="8" autofocus>
-<label for="recovery_code">Or a recovery code</label>
+<label for="recovery_code">${t('mfa.recoveryCode')}</label>
 <input type="text" id="recovery_code" name="recovery_code" autocomplete="off" autocapitalize="none" spellcheck="false" maxlength="16">
-<button type="submit">Verify</button>
+<button type="submit">${t('mfa.verify')}</button>
 </form>`
     : ''
 }`;

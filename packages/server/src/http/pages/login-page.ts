@@ -17,7 +17,7 @@ export interface LoginPageInput {
 
 /** The Sign-In with Ethereum form; its script (siwe-scripts.ts) asks the wallet and submits it. */
 export function renderSiweSignIn(input: { csrfToken: string; interaction: string }): Html {
-  return html`<form method="post" action="/login/siwe" id="siwe-form">
+  return html`<form method="post" action="/login/siwe" id="siwe-form" data-no-wallet="${t('siwe.noWallet')}" data-failed="${t('siwe.signInFailed')}">
 <input type="hidden" name="csrf_token" value="${input.csrfToken}">
 <input type="hidden" name="interaction" value="${input.interaction}">
 <input type="hidden" name="message" value="">

@@ -4,7 +4,8 @@
  * node_modules once and served by Tessera itself (no CDN).
  *
  * Both scripts read their ceremony options from a `data-options` attribute the server rendered,
- * run the ceremony, and submit the response in an ordinary form post with the CSRF token.
+ * and their status lines, in the page's language, from `data-*` attributes of the same form; run
+ * the ceremony, and submit the response in an ordinary form post with the CSRF token.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -48,7 +49,7 @@ export const PASSKEY_SIGN_IN_SCRIPT = `(function () {
     if (error && error.name === 'AbortError') {
       return;
     }
-    status.textContent = 'The passkey sign-in did not complete. Try again, or use your password.';
+    status.textContent = form.getAttribute('data-failed');
   }
   button.hidden = false;
   button.addEventListener('click', function () {
@@ -73,7 +74,7 @@ export const PASSKEY_REGISTER_SCRIPT = `(function () {
     return;
   }
   if (!lib || !lib.browserSupportsWebAuthn()) {
-    status.textContent = 'This browser cannot create passkeys.';
+    status.textContent = form.getAttribute('data-unsupported');
     return;
   }
   var options = JSON.parse(form.getAttribute('data-options'));
@@ -84,9 +85,9 @@ export const PASSKEY_REGISTER_SCRIPT = `(function () {
       form.elements.namedItem('response').value = JSON.stringify(response);
       form.submit();
     }, function (error) {
-      status.textContent = error && error.name === 'InvalidStateError'
-        ? 'This passkey is already registered.'
-        : 'The passkey was not created. Try again.';
+      status.textContent = form.getAttribute(
+        error && error.name === 'InvalidStateError' ? 'data-duplicate' : 'data-failed'
+      );
     });
   });
 })();

@@ -14,7 +14,7 @@ export interface PasskeySignInInput {
 }
 
 export function renderPasskeySignIn(input: PasskeySignInInput): Html {
-  return html`<form method="post" action="${input.action}" id="passkey-form" data-options="${JSON.stringify(input.options)}">
+  return html`<form method="post" action="${input.action}" id="passkey-form" data-options="${JSON.stringify(input.options)}" data-failed="${t('passkey.signInFailed')}">
 <input type="hidden" name="csrf_token" value="${input.csrfToken}">
 <input type="hidden" name="state" value="${input.state}">
 <input type="hidden" name="response" value="">

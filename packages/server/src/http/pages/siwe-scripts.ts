@@ -3,7 +3,8 @@
  * It asks the wallet (EIP-1193 `window.ethereum`) for an account and its chain, gets a nonce for
  * this browser (and the address's EIP-55 form) from `/login/siwe/nonce`, builds the EIP-4361
  * message for this origin, has the wallet sign it (`personal_sign`, EIP-191) and posts the
- * message and signature in the form with the CSRF token.
+ * message and signature in the form with the CSRF token. Its status lines, in the page's language,
+ * come from the form's `data-no-wallet` and `data-failed` attributes.
  */
 export const SIWE_SIGN_IN_PATH = '/assets/siwe-sign-in.js';
 
@@ -18,7 +19,7 @@ export const SIWE_SIGN_IN_SCRIPT = `(function () {
   var wallet = window.ethereum;
   if (!wallet || typeof wallet.request !== 'function') {
     button.disabled = true;
-    status.textContent = 'No Ethereum wallet was found in this browser.';
+    status.textContent = form.getAttribute('data-no-wallet');
     return;
   }
   function hexOf(text) {
@@ -31,7 +32,7 @@ export const SIWE_SIGN_IN_SCRIPT = `(function () {
   }
   function failed() {
     button.disabled = false;
-    status.textContent = 'The Ethereum sign-in did not complete. Try again, or use your password.';
+    status.textContent = form.getAttribute('data-failed');
   }
   button.addEventListener('click', function () {
     status.textContent = '';

@@ -2,7 +2,8 @@
  * The authenticator-app (TOTP) pages under `/account/security/totp`: status, enrolment (the
  * `otpauth://` URI as an inline SVG QR code rendered here, and as text), recovery codes shown once.
  */
-import { type Html, html, raw } from './layout.js';
+import { type Html, html, raw, type Words } from './layout.js';
+import { t } from './texts/index.js';
 
 const BASE = '/account/security/totp';
 
@@ -10,7 +11,7 @@ function csrf(token: string): Html {
   return html`<input type="hidden" name="csrf_token" value="${token}">`;
 }
 
-function errorLine(error: string | null): Html | string {
+function errorLine(error: Words | null): Html | string {
   return error === null ? '' : html`<p class="error" role="alert" id="totp-error">${error}</p>`;
 }
 
@@ -19,30 +20,30 @@ export function renderTotpStatus(input: {
   enrolled: boolean;
   recoveryCodesLeft: number;
   csrfToken: string;
-  error: string | null;
-  notice?: string | null;
+  error: Words | null;
+  notice?: Words | null;
 }): Html {
   if (!input.enrolled) {
-    return html`<h1>Authenticator app</h1>
-<p class="muted">Signed in as <strong>${input.username}</strong></p>
+    return html`<h1>${t('account.authenticator')}</h1>
+<p class="muted">${t('account.signedInAs')} <strong>${input.username}</strong></p>
 ${errorLine(input.error)}${input.notice ? html`<p role="status">${input.notice}</p>` : ''}
-<p>Add a second step to your sign-in: a six-digit code from an authenticator app on your phone.</p>
+<p>${t('totp.intro')}</p>
 <form method="post" action="${BASE}">
 ${csrf(input.csrfToken)}
-<button type="submit">Set up an authenticator app</button>
+<button type="submit">${t('totp.setUp')}</button>
 </form>`;
   }
-  return html`<h1>Authenticator app</h1>
-<p class="muted">Signed in as <strong>${input.username}</strong></p>
+  return html`<h1>${t('account.authenticator')}</h1>
+<p class="muted">${t('account.signedInAs')} <strong>${input.username}</strong></p>
 ${errorLine(input.error)}${input.notice ? html`<p role="status">${input.notice}</p>` : ''}
-<p id="totp-status">Two-step verification is <strong>on</strong>. Recovery codes left: <strong id="recovery-left">${String(input.recoveryCodesLeft)}</strong>.</p>
+<p id="totp-status">${t('totp.isOn')} ${t('totp.codesLeft')} <strong id="recovery-left">${String(input.recoveryCodesLeft)}</strong>.</p>
 <form method="post" action="${BASE}/recovery-codes">
 ${csrf(input.csrfToken)}
-<button type="submit" class="secondary">New recovery codes</button>
+<button type="submit" class="secondary">${t('totp.newCodes')}</button>
 </form>
 <form method="post" action="${BASE}/remove">
 ${csrf(input.csrfToken)}
-<button type="submit" class="secondary">Remove the authenticator app</button>
+<button type="submit" class="secondary">${t('totp.remove')}</button>
 </form>`;
 }
 
@@ -51,26 +52,26 @@ export function renderTotpEnrol(input: {
   uri: string;
   secret: string;
   csrfToken: string;
-  error: string | null;
+  error: Words | null;
 }): Html {
-  return html`<h1>Set up an authenticator app</h1>
+  return html`<h1>${t('totp.setUp')}</h1>
 ${errorLine(input.error)}
-<p>Scan this code with your authenticator app:</p>
-<div id="totp-qr" aria-label="QR code of the setup key">${raw(input.qrSvg)}</div>
-<p class="muted">Or type this key: <code id="totp-secret">${input.secret}</code></p>
-<p class="muted">Setup link: <code id="totp-uri" class="secret">${input.uri}</code></p>
+<p>${t('totp.scan')}</p>
+<div id="totp-qr" aria-label="${t('totp.qr')}">${raw(input.qrSvg)}</div>
+<p class="muted">${t('totp.typeKey')} <code id="totp-secret">${input.secret}</code></p>
+<p class="muted">${t('totp.setupLink')} <code id="totp-uri" class="secret">${input.uri}</code></p>
 <form method="post" action="${BASE}/confirm" novalidate>
 ${csrf(input.csrfToken)}
-<label for="code">Enter the six-digit code the app shows</label>
+<label for="code">${t('totp.enterCode')}</label>
 <input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="8" autofocus>
-<button type="submit">Turn on</button>
+<button type="submit">${t('totp.turnOn')}</button>
 </form>`;
 }
 
-export function renderRecoveryCodes(input: { codes: readonly string[]; intro: string }): Html {
-  return html`<h1>Your recovery codes</h1>
+export function renderRecoveryCodes(input: { codes: readonly string[]; intro: Words }): Html {
+  return html`<h1>${t('totp.codesTitle')}</h1>
 <p role="status">${input.intro}</p>
-<p>Each code works once, if you lose your phone. Keep them somewhere safe: they are shown only now.</p>
+<p>${t('totp.codesHint')}</p>
 <ul id="recovery-codes">${input.codes.map((code) => html`<li><code>${code}</code></li>`)}</ul>
-<p><a href="${BASE}">Done</a></p>`;
+<p><a href="${BASE}">${t('totp.done')}</a></p>`;
 }

@@ -15,17 +15,16 @@ import { combineAmr } from '../../users/authn/context.js';
 import { SIWE_AMR } from '../../users/authn/siwe.js';
 import { normalizeUsername } from '../../users/user-service.js';
 import { renderAccountSecondStep, renderAccountSignInPage } from '../pages/account-sign-in-page.js';
-import { sendPage } from '../pages/layout.js';
+import { sendPage, type Words } from '../pages/layout.js';
 import { PASSKEY_SIGN_IN_PATH, WEBAUTHN_BUNDLE_PATH } from '../pages/passkey-scripts.js';
 import { renderPasskeySignIn } from '../pages/passkey-sign-in.js';
 import { sendRiskRefusal } from '../pages/risk-refused-page.js';
 import { SIWE_SIGN_IN_PATH } from '../pages/siwe-scripts.js';
+import { t } from '../pages/texts/index.js';
 import { formOf, single } from '../plugins/form-body.js';
 import type { AccountDeps } from './account.js';
 import { csrfFailure } from './login.js';
 import { PASSKEY_AMR, parsePasskeyResponse } from './login-passkey.js';
-
-const BAD_CREDENTIALS = 'Incorrect username or password.';
 
 const PENDING_AAD = 'tessera account sign-in v1';
 /** Seconds between the password and the second factor. */
@@ -39,12 +38,12 @@ export function registerAccountLogin(app: FastifyInstance, deps: AccountDeps): v
   async function showForm(
     request: FastifyRequest,
     reply: FastifyReply,
-    input: { username: string | null; error: string | null; status?: number },
+    input: { username: string | null; error: Words | null; status?: number },
   ): Promise<FastifyReply> {
     const csrfToken = cookies.csrfSecret(request, reply);
     const ceremony = await deps.passkeys.authenticationOptions(hashBrowserSecret(csrfToken));
     return sendPage(reply, {
-      title: 'Sign in',
+      title: t('login.title'),
       status: input.status ?? 200,
       scripts: [
         WEBAUTHN_BUNDLE_PATH,
@@ -122,7 +121,7 @@ export function registerAccountLogin(app: FastifyInstance, deps: AccountDeps): v
       reply.header('retry-after', String(attempt.retryAfter));
       return showForm(request, reply, {
         username,
-        error: `Too many attempts. Wait ${attempt.retryAfter} seconds and try again.`,
+        error: t('login.tooManyAttempts', { seconds: String(attempt.retryAfter) }),
         status: 429,
       });
     }
@@ -135,7 +134,7 @@ export function registerAccountLogin(app: FastifyInstance, deps: AccountDeps): v
         reply.header('retry-after', String(error.retryAfter ?? 1));
         return showForm(request, reply, {
           username,
-          error: 'Too many people are signing in. Try again.',
+          error: t('login.busy'),
           status: 503,
         });
       }
@@ -151,7 +150,7 @@ export function registerAccountLogin(app: FastifyInstance, deps: AccountDeps): v
         requestId: request.id,
       });
       deps.risk?.failed({ ip: request.ip, userAgent: request.headers['user-agent'] ?? null }, target?.id);
-      return showForm(request, reply, { username, error: BAD_CREDENTIALS, status: 400 });
+      return showForm(request, reply, { username, error: t('login.badCredentials'), status: 400 });
     }
     await deps.throttle.recordSuccess(key, request.ip);
     // A person with a second factor gives it here too: a password alone never manages the account.
@@ -166,7 +165,7 @@ export function registerAccountLogin(app: FastifyInstance, deps: AccountDeps): v
     request: FastifyRequest,
     reply: FastifyReply,
     user: UserRecord,
-    error: string | null,
+    error: Words | null,
     status = 200,
   ): Promise<FastifyReply> {
     const csrfToken = cookies.csrfSecret(request, reply);
@@ -181,7 +180,7 @@ export function registerAccountLogin(app: FastifyInstance, deps: AccountDeps): v
       : undefined;
     const codes = (await deps.secondFactors.all.get('totp')?.enrolled(user.id)) === true;
     return sendPage(reply, {
-      title: 'Two-step verification',
+      title: t('mfa.title'),
       status,
       ...(ceremony === undefined ? {} : { scripts: [WEBAUTHN_BUNDLE_PATH, PASSKEY_SIGN_IN_PATH] }),
       body: renderAccountSecondStep({
@@ -235,20 +234,15 @@ export function registerAccountLogin(app: FastifyInstance, deps: AccountDeps): v
     if (user === undefined || user.disabled) {
       return showForm(request, reply, {
         username: null,
-        error: 'Your sign-in expired. Sign in again.',
+        error: t('account.signInExpired'),
         status: 400,
       });
     }
     const attempt = await deps.throttle.take(`mfa:${user.id}`, request.ip);
     if (!attempt.allowed) {
       reply.header('retry-after', String(attempt.retryAfter));
-      return showSecondStep(
-        request,
-        reply,
-        user,
-        `Too many attempts. Wait ${attempt.retryAfter} seconds.`,
-        429,
-      );
+      const error = t('login.tooManyAttempts', { seconds: String(attempt.retryAfter) });
+      return showSecondStep(request, reply, user, error, 429);
     }
     const factor = await deps.secondFactors.verify(user.id, (field) => single(body, field)?.slice(0, 64));
     if (factor === undefined) {
@@ -259,7 +253,7 @@ export function registerAccountLogin(app: FastifyInstance, deps: AccountDeps): v
         data: { ip: request.ip },
         requestId: request.id,
       });
-      return showSecondStep(request, reply, user, 'That code is not right, or it was already used.', 400);
+      return showSecondStep(request, reply, user, t('mfa.badCode'), 400);
     }
     await deps.throttle.recordSuccess(`mfa:${user.id}`, request.ip);
     return startSession(request, reply, user, combineAmr(['pwd'], factor.amr), factor.name);

@@ -15,7 +15,8 @@ import type { SecondFactors } from '../../users/authn/second-factors.js';
 import type { TotpEnrolment, TotpService } from '../../users/authn/totp.js';
 import type { SessionService } from '../../users/session-service.js';
 import type { BrowserCookies } from '../pages/browser-cookies.js';
-import { sendPage } from '../pages/layout.js';
+import { sendPage, type Words } from '../pages/layout.js';
+import { t } from '../pages/texts/index.js';
 import { renderRecoveryCodes, renderTotpEnrol, renderTotpStatus } from '../pages/totp-pages.js';
 import { formOf, single } from '../plugins/form-body.js';
 import { csrfFailure } from './login.js';
@@ -54,24 +55,29 @@ export function registerAccountTotp(app: FastifyInstance, deps: AccountTotpDeps)
     return signedIn(request);
   }
 
-  function requireFresh(session: Signed, what: string): void {
-    if (deps.clock.now() - session.record.authTime > deps.freshAuth) {
-      throw OAuthError.accessDenied(
-        `To ${what}, sign in again first (your last sign-in was more than ${Math.round(deps.freshAuth / 60)} minutes ago).`,
-        { status: 403 },
-      );
+  /** Refuses on the page (403) when the sign-in is older than `freshAuth`; `key` says what for. */
+  function refuseStale(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    session: Signed,
+    key: 'totp.freshCodes' | 'totp.freshRemove',
+  ): Promise<FastifyReply> | undefined {
+    if (deps.clock.now() - session.record.authTime <= deps.freshAuth) {
+      return undefined;
     }
+    const minutes = String(Math.round(deps.freshAuth / 60));
+    return status(request, reply, session, { error: t(key, { minutes }), status: 403 });
   }
 
   async function status(
     request: FastifyRequest,
     reply: FastifyReply,
     session: Signed,
-    extra: { error?: string; notice?: string; status?: number } = {},
+    extra: { error?: Words; notice?: Words; status?: number } = {},
   ): Promise<FastifyReply> {
     const enrolled = await deps.totp.enrolled(session.user.id);
     return sendPage(reply, {
-      title: 'Authenticator app',
+      title: t('account.authenticator'),
       status: extra.status ?? 200,
       body: renderTotpStatus({
         username: session.user.username,
@@ -88,11 +94,11 @@ export function registerAccountTotp(app: FastifyInstance, deps: AccountTotpDeps)
     request: FastifyRequest,
     reply: FastifyReply,
     enrolment: TotpEnrolment,
-    error: string | null,
+    error: Words | null,
   ): Promise<FastifyReply> {
     const qrSvg = await QRCode.toString(enrolment.uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
     return sendPage(reply, {
-      title: 'Set up an authenticator app',
+      title: t('totp.setUp'),
       status: error === null ? 200 : 400,
       body: renderTotpEnrol({
         qrSvg,
@@ -111,7 +117,7 @@ export function registerAccountTotp(app: FastifyInstance, deps: AccountTotpDeps)
     const enrolment = await deps.totp.begin(session.user);
     if (enrolment === undefined) {
       return status(request, reply, session, {
-        error: 'An authenticator app is already set up. Remove it first to set up another.',
+        error: t('totp.alreadySet'),
         status: 409,
       });
     }
@@ -124,55 +130,52 @@ export function registerAccountTotp(app: FastifyInstance, deps: AccountTotpDeps)
     if (await deps.totp.confirm(session.user, code)) {
       const codes = await deps.recoveryCodes.generate(session.user.id, session.user.id);
       return sendPage(reply, {
-        title: 'Your recovery codes',
-        body: renderRecoveryCodes({
-          codes,
-          intro: 'Two-step verification is on. From now on you are asked for a code at every sign-in.',
-        }),
+        title: t('totp.codesTitle'),
+        body: renderRecoveryCodes({ codes, intro: t('totp.turnedOn') }),
       });
     }
     const pending = await deps.totp.pending(session.user);
     if (pending === undefined) {
       return status(request, reply, session, {
-        error: 'There is no set-up in progress. Start again.',
+        error: t('totp.noSetup'),
         status: 409,
       });
     }
-    return enrolPage(
-      request,
-      reply,
-      pending,
-      'That code is not right. Check the clock of your phone and try the next code.',
-    );
+    return enrolPage(request, reply, pending, t('totp.badCode'));
   });
 
   app.post(`${TOTP_ENROL_PATH}/recovery-codes`, page, async (request, reply) => {
     const session = await signedInPost(request);
-    requireFresh(session, 'get new recovery codes');
+    const stale = refuseStale(request, reply, session, 'totp.freshCodes');
+    if (stale !== undefined) {
+      return stale;
+    }
     if (!(await deps.totp.enrolled(session.user.id))) {
-      return status(request, reply, session, { error: 'Set up an authenticator app first.', status: 409 });
+      return status(request, reply, session, { error: t('totp.notSet'), status: 409 });
     }
     const codes = await deps.recoveryCodes.generate(session.user.id, session.user.id);
     return sendPage(reply, {
-      title: 'Your recovery codes',
-      body: renderRecoveryCodes({ codes, intro: 'New recovery codes: the old ones no longer work.' }),
+      title: t('totp.codesTitle'),
+      body: renderRecoveryCodes({ codes, intro: t('totp.replaced') }),
     });
   });
 
   app.post(`${TOTP_ENROL_PATH}/remove`, page, async (request, reply) => {
     const session = await signedInPost(request);
-    requireFresh(session, 'remove your authenticator app');
+    const stale = refuseStale(request, reply, session, 'totp.freshRemove');
+    if (stale !== undefined) {
+      return stale;
+    }
     const others = (await deps.secondFactors.enrolledFor(session.user.id)).filter(
       (factor) => factor.name !== 'totp',
     );
     if ((deps.requireMfa || session.user.mfaRequired) && others.length === 0) {
       return status(request, reply, session, {
-        error:
-          'Your account must keep a second factor, and this is your last one. Add another (a passkey) before removing it.',
+        error: t('totp.lastFactor'),
         status: 409,
       });
     }
     await deps.totp.remove(session.user.id, session.user.id);
-    return status(request, reply, session, { notice: 'The authenticator app was removed.' });
+    return status(request, reply, session, { notice: t('totp.removed') });
   });
 }

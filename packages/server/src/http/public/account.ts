@@ -10,7 +10,7 @@
  * deletes their account (fresh sign-in, typed confirmation) through the user service's deletion,
  * which revokes everything they hold before their data goes.
  */
-import { isOAuthError, OAuthError } from '@tessera/protocol';
+import { isOAuthError } from '@tessera/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { Clock } from '../../clock.js';
@@ -29,9 +29,10 @@ import type { SessionService } from '../../users/session-service.js';
 import { normalizeUsername, type UserService } from '../../users/user-service.js';
 import { type ConnectedApp, renderAccountDeleted, renderAccountPage } from '../pages/account-page.js';
 import type { BrowserCookies } from '../pages/browser-cookies.js';
-import { sendPage } from '../pages/layout.js';
+import { sendPage, type Words } from '../pages/layout.js';
 import { PASSKEY_REGISTER_PATH, WEBAUTHN_BUNDLE_PATH } from '../pages/passkey-scripts.js';
 import { SIWE_SIGN_IN_PATH } from '../pages/siwe-scripts.js';
+import { type TextKey, t } from '../pages/texts/index.js';
 import { formOf, single } from '../plugins/form-body.js';
 import { csrfFailure } from './login.js';
 import type { LiveSession } from './login-flow.js';
@@ -66,16 +67,16 @@ export interface AccountDeps {
 }
 
 /** What a redirect after a change says; the query names a fixed message, never free text. */
-const NOTICES: Record<string, string> = {
-  profile: 'Your profile was saved.',
-  password: 'Your password was changed. You were signed out everywhere else.',
-  passkey_added: 'The passkey was added.',
-  passkey_removed: 'The passkey was removed.',
-  session_ended: 'That session was ended.',
-  app_revoked: "The application's access was revoked.",
-  key_revoked: 'The API key was revoked.',
-  wallet_linked: 'The wallet was linked: you can sign in with it.',
-  identifier_unlinked: 'The identifier was unlinked.',
+const NOTICES: Record<string, TextKey> = {
+  profile: 'account.done.profile',
+  password: 'account.done.password',
+  passkey_added: 'account.done.passkeyAdded',
+  passkey_removed: 'account.done.passkeyRemoved',
+  session_ended: 'account.done.sessionEnded',
+  app_revoked: 'account.done.appRevoked',
+  key_revoked: 'account.done.keyRevoked',
+  wallet_linked: 'account.done.walletLinked',
+  identifier_unlinked: 'account.done.identifierUnlinked',
 };
 
 /** What a person types to confirm deleting their account. */
@@ -110,8 +111,8 @@ export function registerAccount(app: FastifyInstance, deps: AccountDeps): void {
     session: LiveSession,
     extra: {
       status?: number;
-      notice?: string | null;
-      error?: string | null;
+      notice?: Words | null;
+      error?: Words | null;
       newKey?: { name: string; key: string };
     },
   ): Promise<FastifyReply> {
@@ -145,7 +146,7 @@ export function registerAccount(app: FastifyInstance, deps: AccountDeps): void {
     }
     const now = deps.clock.now();
     return sendPage(reply, {
-      title: 'Your account',
+      title: t('account.title'),
       status: extra.status ?? 200,
       wide: true,
       scripts: [
@@ -210,13 +211,18 @@ export function registerAccount(app: FastifyInstance, deps: AccountDeps): void {
     });
   }
 
-  function requireFresh(session: LiveSession, what: string): void {
-    if (deps.clock.now() - session.record.authTime > deps.freshAuth) {
-      throw OAuthError.accessDenied(
-        `To ${what}, sign out and sign in again first (your last sign-in was more than ${Math.round(deps.freshAuth / 60)} minutes ago).`,
-        { status: 403 },
-      );
+  /** Refuses on the page (403) when the sign-in is older than `freshAuth`; `key` says what for. */
+  function refuseStale(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    session: LiveSession,
+    key: 'account.freshUnlink' | 'account.freshDelete',
+  ): Promise<FastifyReply> | undefined {
+    if (deps.clock.now() - session.record.authTime <= deps.freshAuth) {
+      return undefined;
     }
+    const minutes = String(Math.round(deps.freshAuth / 60));
+    return show(request, reply, session, { status: 403, error: t(key, { minutes }) });
   }
 
   app.get('/account', { config: { page: true } }, async (request, reply) => {
@@ -225,7 +231,8 @@ export function registerAccount(app: FastifyInstance, deps: AccountDeps): void {
       return toSignIn(reply);
     }
     const done = (request.query as Record<string, unknown>).done;
-    const notice = typeof done === 'string' ? (NOTICES[done] ?? null) : null;
+    const key = typeof done === 'string' ? NOTICES[done] : undefined;
+    const notice = key === undefined ? null : t(key);
     return show(request, reply, session, { notice });
   });
 
@@ -250,7 +257,7 @@ export function registerAccount(app: FastifyInstance, deps: AccountDeps): void {
       reply.header('retry-after', String(attempt.retryAfter));
       return show(request, reply, session, {
         status: 429,
-        error: `Too many attempts. Wait ${attempt.retryAfter} seconds and try again.`,
+        error: t('login.tooManyAttempts', { seconds: String(attempt.retryAfter) }),
       });
     }
     const checked = await deps.users.authenticate(user.username, single(body, 'current_password') ?? '');
@@ -262,7 +269,7 @@ export function registerAccount(app: FastifyInstance, deps: AccountDeps): void {
         data: { ip: request.ip },
         requestId: request.id,
       });
-      throw OAuthError.invalidRequest('The current password is not correct.');
+      return show(request, reply, session, { status: 400, error: t('account.wrongPassword') });
     }
     await deps.throttle.recordSuccess(key, request.ip);
     // setPassword ends every session and revokes every token of the person; this browser gets a
@@ -293,18 +300,18 @@ export function registerAccount(app: FastifyInstance, deps: AccountDeps): void {
     return back(reply, 'passkey_added', 'passkeys');
   });
 
-  post('/account/passkeys/remove', async (_request, reply, session, body) => {
+  post('/account/passkeys/remove', async (request, reply, session, body) => {
     if (!(await deps.passkeys.remove(session.user.id, field(body, 'passkey', 128), session.user.id))) {
-      throw OAuthError.notFound('No such passkey.');
+      return show(request, reply, session, { status: 404, error: t('account.noSuchPasskey') });
     }
     return back(reply, 'passkey_removed', 'passkeys');
   });
 
-  post('/account/sessions/end', async (_request, reply, session, body) => {
+  post('/account/sessions/end', async (request, reply, session, body) => {
     const id = field(body, 'session', 128);
     const target = await deps.store.findSession(id);
     if (target === undefined || target.userId !== session.user.id) {
-      throw OAuthError.notFound('No such session.');
+      return show(request, reply, session, { status: 404, error: t('account.noSuchSession') });
     }
     await deps.sessions.end({ id }, session.user.id);
     if (id === session.record.id) {
@@ -314,9 +321,9 @@ export function registerAccount(app: FastifyInstance, deps: AccountDeps): void {
     return back(reply, 'session_ended', 'sessions');
   });
 
-  post('/account/apps/revoke', async (_request, reply, session, body) => {
+  post('/account/apps/revoke', async (request, reply, session, body) => {
     if (!(await deps.consents.revoke(session.user.id, field(body, 'client_id', 128), session.user.id))) {
-      throw OAuthError.notFound('That application has no access to your account.');
+      return show(request, reply, session, { status: 404, error: t('account.noSuchApp') });
     }
     return back(reply, 'app_revoked', 'apps');
   });
@@ -325,7 +332,7 @@ export function registerAccount(app: FastifyInstance, deps: AccountDeps): void {
     const scope = field(body, 'scope').split(/\s+/).filter(Boolean);
     const days = field(body, 'expires_in_days', 5).trim();
     if (days !== '' && !/^[1-9]\d{0,4}$/.test(days)) {
-      throw OAuthError.invalidRequest('Expiry must be a whole number of days, or empty.');
+      return show(request, reply, session, { status: 400, error: t('account.badExpiry') });
     }
     const minted = await deps.apiKeys.create(
       {
@@ -351,7 +358,7 @@ export function registerAccount(app: FastifyInstance, deps: AccountDeps): void {
       }
     }
     if (owner !== session.user.id) {
-      throw OAuthError.notFound('No such API key.');
+      return show(request, reply, session, { status: 404, error: t('account.noSuchKey') });
     }
     await deps.apiKeys.revoke(id, { actor: session.user.id, requestId: request.id });
     return back(reply, 'key_revoked', 'api-keys');
@@ -359,7 +366,7 @@ export function registerAccount(app: FastifyInstance, deps: AccountDeps): void {
 
   post('/account/identifiers/siwe', async (request, reply, session, body) => {
     if (deps.siwe === undefined) {
-      throw OAuthError.notFound('Sign-In with Ethereum is not enabled on this server.');
+      return show(request, reply, session, { status: 404, error: t('account.siweOff') });
     }
     await deps.siwe.link(
       session.user,
@@ -375,7 +382,10 @@ export function registerAccount(app: FastifyInstance, deps: AccountDeps): void {
   });
 
   post('/account/identifiers/unlink', async (request, reply, session, body) => {
-    requireFresh(session, 'unlink a wallet or DID');
+    const stale = refuseStale(request, reply, session, 'account.freshUnlink');
+    if (stale !== undefined) {
+      return stale;
+    }
     await deps.identifiers.unlink(session.user, field(body, 'identifier', 300), { requestId: request.id });
     return back(reply, 'identifier_unlinked', 'identifiers');
   });
@@ -400,16 +410,20 @@ export function registerAccount(app: FastifyInstance, deps: AccountDeps): void {
       .send(JSON.stringify(data, null, 2));
   });
 
-  post('/account/delete', async (_request, reply, session, body) => {
-    requireFresh(session, 'delete your account');
+  post('/account/delete', async (request, reply, session, body) => {
+    const stale = refuseStale(request, reply, session, 'account.freshDelete');
+    if (stale !== undefined) {
+      return stale;
+    }
     if (field(body, 'confirm', 100).trim().toLowerCase() !== DELETE_CONFIRMATION) {
-      throw OAuthError.invalidRequest(`To delete your account, type the words: ${DELETE_CONFIRMATION}.`);
+      const error = t('account.deleteConfirm', { words: DELETE_CONFIRMATION });
+      return show(request, reply, session, { status: 400, error });
     }
     // Ends every session, revokes every token, consent and API key (streamed to verifiers), then
     // deletes the person and everything that is theirs in one statement (see user-service.ts).
     await deps.users.delete(session.user.id, session.user.id);
     cookies.clearSession(reply);
-    return sendPage(reply, { title: 'Account deleted', body: renderAccountDeleted() });
+    return sendPage(reply, { title: t('account.deletedTitle'), body: renderAccountDeleted() });
   });
 
   post('/account/logout', async (_request, reply, session) => {
