@@ -49,9 +49,10 @@ import { createMaintenanceJob, type MaintenanceJob } from './maintenance/mainten
 import { createMaintenanceMetrics } from './maintenance/maintenance-metrics.js';
 import { createInteractionSealer } from './oauth/authorize/interaction.js';
 import type { ClientAuthMethods } from './oauth/client-auth/client-authenticator.js';
-import { createClientService } from './oauth/clients/index.js';
+import { createClientService, createSectorIdentifierCheck } from './oauth/clients/index.js';
 import { createClientRegistration } from './oauth/clients/registration.js';
 import { idTokenAlgorithms } from './oauth/oidc/id-token.js';
+import { createSubjectOf } from './oauth/oidc/pairwise.js';
 import { type OpenStoreOptions, openStore } from './store/open-store.js';
 import type { Store } from './store/ports.js';
 import { createNotifyBridge } from './store/postgres/notify-bridge.js';
@@ -125,6 +126,7 @@ function compose(core: Core, adminTokens: AdminTokenService): Composition {
     config,
     idTokenAlgorithms: idTokenAlgorithms(config),
     revocations: oauth.revocations,
+    checkSectorIdentifier: createSectorIdentifierCheck(oauth.outboundFetch),
   });
   const apiKeys = composeApiKeys(core, oauth);
   // Before the people: a passkey is one of the second factors the login flow asks for.
@@ -250,6 +252,7 @@ function compose(core: Core, adminTokens: AdminTokenService): Composition {
     ...people,
     sealer: createInteractionSealer(core.masterKey, config.login.interactionTtl),
     verifyAccessToken: oauth.verifyAccessToken,
+    subjectOf: core.subjectOf,
     revocations: oauth.revocations,
     userinfoLimit: callerLimit(config.rateLimit.userinfo, 'userinfo requests from this caller', 'userinfo'),
     passkeys,
@@ -564,6 +567,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       config: effective,
       issuer: issuerOf(effective),
       masterKey,
+      subjectOf: createSubjectOf(masterKey),
       ...(options.passwordHasher === undefined ? {} : { passwordHasher: options.passwordHasher }),
       store,
       keyring,

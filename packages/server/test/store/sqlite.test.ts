@@ -72,6 +72,7 @@ describe('SQLite specifics', () => {
         '0011-client-source',
         '0014-client-id-token-alg',
         '0017-linked-identifiers',
+        '0019-client-subject-type',
       ]);
       expect(await store.migrate()).toEqual([]);
     } finally {

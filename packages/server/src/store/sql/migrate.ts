@@ -18,6 +18,7 @@ import { deviceAuthorizationsMigration } from './migrations/0010-device-authoriz
 import { clientSourceMigration } from './migrations/0011-client-source.js';
 import { idTokenAlgMigration } from './migrations/0014-client-id-token-alg.js';
 import { linkedIdentifiersMigration } from './migrations/0017-linked-identifiers.js';
+import { clientSubjectTypeMigration } from './migrations/0019-client-subject-type.js';
 
 export function migrations(dialect: SqlDialectName): Record<string, Migration> {
   return {
@@ -34,6 +35,7 @@ export function migrations(dialect: SqlDialectName): Record<string, Migration> {
     '0011-client-source': clientSourceMigration(),
     '0014-client-id-token-alg': idTokenAlgMigration(),
     '0017-linked-identifiers': linkedIdentifiersMigration(),
+    '0019-client-subject-type': clientSubjectTypeMigration(),
   };
 }
 
