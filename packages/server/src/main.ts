@@ -310,6 +310,7 @@ function compose(core: Core, adminTokens: AdminTokenService): Composition {
       sessionMaxAge: config.login.sessionMaxAge,
       secondFactors: people.mfa.secondFactors,
       masterKey: core.masterKey,
+      subjectOf: core.subjectOf,
       identifiers: createLinkedIdentifiers({ store: core.store, audit: core.audit }),
       ...(siwe === undefined ? {} : { siwe }),
       freshAuth: config.login.mfaFreshAuth,

@@ -136,6 +136,25 @@ describe('OIDC Core §8 — pairwise sub in ID tokens, userinfo and end-session;
     expect(decodeJwt(a.tokens.access_token).sub).toBe(alice.id);
   });
 
+  it('issue 16 item 5: the account page shows which identifier each application knows the person by', async () => {
+    const pairwise = await codeClient({
+      name: 'Pairwise App',
+      subjectType: 'pairwise',
+      redirectUris: [OTHER],
+    });
+    const { browser, sub } = await signInAt(pairwise);
+    await signInAt(await codeClient({ name: 'Public App', redirectUris: [APP] }), browser);
+    const page = await browser.get('/account');
+    expect(page.statusCode).toBe(200);
+    const row = (clientId: string) =>
+      new RegExp(`<tr data-client="${clientId}">.*?</tr>`, 's').exec(page.body)?.[0] ?? '';
+    expect(row(pairwise.id)).toContain(`<code>${String(sub)}</code>`);
+    expect(row(pairwise.id)).toContain('for this application only');
+    expect(page.body).toMatch(
+      new RegExp(`<code>${alice.id}</code> <span class="muted">\\(your account id\\)`),
+    );
+  });
+
   it('§5.3.2: the userinfo sub equals the ID token sub of a pairwise client', async () => {
     const { tokens, sub } = await signInAt(
       await codeClient({ subjectType: 'pairwise', redirectUris: [OTHER] }),

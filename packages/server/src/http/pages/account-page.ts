@@ -17,6 +17,10 @@ export interface ConnectedApp {
   name: string;
   scope: string[];
   grantedAt: number;
+  /** The `sub` the application sees (OIDC Core §8). */
+  subject: string;
+  /** Its own identifier for this person (pairwise), rather than the account id. */
+  pairwise: boolean;
 }
 
 export interface AccountPageInput {
@@ -125,11 +129,11 @@ function appsSection(input: AccountPageInput): Html {
 ${
   input.apps.length === 0
     ? html`<p class="muted">No application has access to your account.</p>`
-    : html`<table><thead><tr><th>Application</th><th>Access</th><th>Since</th><th></th></tr></thead><tbody>
+    : html`<table><thead><tr><th>Application</th><th>Access</th><th>Knows you as</th><th>Since</th><th></th></tr></thead><tbody>
 ${input.apps.map(
   (
     app,
-  ) => html`<tr data-client="${app.clientId}"><td>${app.name}</td><td>${app.scope.join(' ')}</td><td>${when(app.grantedAt, input.now)}</td>
+  ) => html`<tr data-client="${app.clientId}"><td>${app.name}</td><td>${app.scope.join(' ')}</td><td class="subject"><code>${app.subject}</code> <span class="muted">${app.pairwise ? '(an identifier for this application only)' : '(your account id)'}</span></td><td>${when(app.grantedAt, input.now)}</td>
 <td><form method="post" action="/account/apps/revoke">${csrf(input.csrfToken)}<input type="hidden" name="client_id" value="${app.clientId}"><button type="submit" class="secondary">Revoke access</button></form></td></tr>
 `,
 )}</tbody></table>`
