@@ -58,11 +58,12 @@ import { createMaintenanceJob, type MaintenanceJob } from './maintenance/mainten
 import { createMaintenanceMetrics } from './maintenance/maintenance-metrics.js';
 import { createInteractionSealer } from './oauth/authorize/interaction.js';
 import type { ClientAuthMethods } from './oauth/client-auth/client-authenticator.js';
-import { createClientService } from './oauth/clients/index.js';
+import { createClientService, createSectorIdentifierCheck } from './oauth/clients/index.js';
 import { createClientRegistration } from './oauth/clients/registration.js';
 import { createDpopProofValidator } from './oauth/dpop/proof-validator.js';
 import { createOpaqueAccessTokenIntrospector } from './oauth/introspection.js';
 import { idTokenAlgorithms } from './oauth/oidc/id-token.js';
+import { createSubjectOf } from './oauth/oidc/pairwise.js';
 import { type OpenStoreOptions, openStore } from './store/open-store.js';
 import type { Store } from './store/ports.js';
 import { createNotifyBridge } from './store/postgres/notify-bridge.js';
@@ -142,6 +143,7 @@ function compose(core: Core, adminTokens: AdminTokenService, actors: AdminActorR
     config,
     idTokenAlgorithms: idTokenAlgorithms(config),
     revocations: oauth.revocations,
+    checkSectorIdentifier: createSectorIdentifierCheck(oauth.outboundFetch),
   });
   const apiKeys = composeApiKeys(core, oauth);
   // Before the people: a passkey is one of the second factors the login flow asks for.
@@ -274,6 +276,7 @@ function compose(core: Core, adminTokens: AdminTokenService, actors: AdminActorR
     ...people,
     sealer: createInteractionSealer(core.masterKey, config.login.interactionTtl),
     verifyAccessToken: oauth.verifyAccessToken,
+    subjectOf: core.subjectOf,
     revocations: oauth.revocations,
     userinfoLimit: callerLimit(config.rateLimit.userinfo, 'userinfo requests from this caller', 'userinfo'),
     passkeys,
@@ -331,6 +334,7 @@ function compose(core: Core, adminTokens: AdminTokenService, actors: AdminActorR
       sessionMaxAge: config.login.sessionMaxAge,
       secondFactors: people.mfa.secondFactors,
       masterKey: core.masterKey,
+      subjectOf: core.subjectOf,
       identifiers: createLinkedIdentifiers({ store: core.store, audit: core.audit }),
       ...(siwe === undefined ? {} : { siwe }),
       freshAuth: config.login.mfaFreshAuth,
@@ -616,6 +620,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       config: effective,
       issuer: issuerOf(effective),
       masterKey,
+      subjectOf: createSubjectOf(masterKey),
       ...(options.passwordHasher === undefined ? {} : { passwordHasher: options.passwordHasher }),
       store,
       keyring,

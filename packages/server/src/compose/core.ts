@@ -11,6 +11,7 @@ import type { BusStatus, EventBus } from '../events/bus.js';
 import type { Metrics } from '../http/plugins/metrics.js';
 import type { Keyring } from '../keys/keyring.js';
 import type { Logger } from '../log.js';
+import type { SubjectOf } from '../oauth/oidc/pairwise.js';
 import type { Store } from '../store/ports.js';
 import type { PasswordHasher } from '../users/password-hasher.js';
 
@@ -19,6 +20,8 @@ export interface Core {
   issuer: string;
   /** Seals signing keys at rest and keys the sealed sign-in state (never logged). */
   masterKey: Buffer;
+  /** The `sub` a client sees for a person (OIDC Core §8), keyed from the master key. */
+  subjectOf: SubjectOf;
   /** Checks human passwords (argon2id unless a test injects one); bounded per process. */
   passwordHasher?: PasswordHasher;
   store: Store;

@@ -13,7 +13,7 @@ import {
 } from '../oauth/client-auth/client-authenticator.js';
 import { createClientAuthBackoff } from '../oauth/client-auth/failure-backoff.js';
 import type { AuthenticateClient } from '../oauth/client-auth/index.js';
-import { createJwksUriFetch } from '../oauth/client-auth/jwks-uri-fetch.js';
+import { createJwksUriFetch, type JwksFetch } from '../oauth/client-auth/jwks-uri-fetch.js';
 import { type ClientRegistry, createClientRegistry } from '../oauth/client-registry.js';
 import { createDidClientResolver } from '../oauth/client-resolution/did.js';
 import { createMetadataDocumentResolver } from '../oauth/client-resolution/metadata-document.js';
@@ -46,6 +46,8 @@ export interface OAuthCore {
   contributions: TokenContributions;
   /** What a client known only by its id (DID, metadata document) or registered dynamically may get. */
   unregisteredPolicy: UnregisteredClientPolicy;
+  /** The bounded, address-checked fetch for URLs a client's metadata names. */
+  outboundFetch: JwksFetch;
 }
 
 export function composeOAuthCore(core: Core): OAuthCore {
@@ -150,6 +152,7 @@ export function composeOAuthCore(core: Core): OAuthCore {
     verifyAccessToken,
     revocations,
     unregisteredPolicy: policy,
+    outboundFetch,
     contributions: {
       grants: [
         createClientCredentialsGrant({

@@ -30,6 +30,7 @@ export function composeUserGrants(
     clock,
     algorithm: config.oidc.idTokenAlgorithm,
     ttl: config.oidc.idTokenTtl,
+    subjectOf: core.subjectOf,
   });
   const tokens = createUserTokens({
     accessTokens: oauth.accessTokens,

@@ -84,7 +84,8 @@ export function buildAuthorizationServerMetadata(
 /** OpenID Connect Discovery 1.0 §3: the OAuth metadata plus the OIDC members. */
 export function buildOpenIdConfiguration(issuer: string, caps: Capabilities): Record<string, unknown> {
   const meta = buildAuthorizationServerMetadata(issuer, caps);
-  meta.subject_types_supported = ['public'];
+  // OIDC Core §8: per client (`subject_type`).
+  meta.subject_types_supported = ['public', 'pairwise'];
   meta.id_token_signing_alg_values_supported = [...caps.idTokenSigningAlgorithms];
   if (caps.claims.size > 0) {
     meta.claims_supported = [...caps.claims];

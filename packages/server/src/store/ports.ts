@@ -49,6 +49,9 @@ export interface ClientSecretRecord {
   expiresAt: number | null;
 }
 
+/** OIDC Core §8: what a client sees as the person's `sub`. */
+export type SubjectType = 'public' | 'pairwise';
+
 export interface ClientRecord {
   /** `cli_…` */
   id: string;
@@ -73,6 +76,13 @@ export interface ClientRecord {
   jwksUri: string | null;
   /** OIDC Registration §2 `id_token_signed_response_alg`; null for the server's `oidc.idTokenAlgorithm`. */
   idTokenSignedResponseAlg: SigningAlgorithm | null;
+  /**
+   * OIDC Core §8 `subject_type`: `public` shows every client the user id as `sub`; `pairwise` shows
+   * each sector (§8.1) its own `sub` in ID tokens, userinfo and ID token hints.
+   */
+  subjectType: SubjectType;
+  /** OIDC Registration §5 `sector_identifier_uri`: its host is the pairwise sector; null: the redirect URIs' host. */
+  sectorIdentifierUri: string | null;
   /** Skips the consent page. */
   firstParty: boolean;
   /** RFC 9449 §5.2 `dpop_bound_access_tokens`: token requests without a DPoP proof are refused. */
@@ -99,9 +109,16 @@ export interface ClientRecord {
   registrationTokenHash?: string;
 }
 
-export type NewClient = Omit<ClientRecord, 'createdAt' | 'updatedAt' | 'dpopBoundAccessTokens'> & {
+export type NewClient = Omit<
+  ClientRecord,
+  'createdAt' | 'updatedAt' | 'dpopBoundAccessTokens' | 'subjectType' | 'sectorIdentifierUri'
+> & {
   /** False when absent. */
   dpopBoundAccessTokens?: boolean;
+  /** `public` when absent. */
+  subjectType?: SubjectType;
+  /** Null when absent. */
+  sectorIdentifierUri?: string | null;
 };
 export type ClientPatch = Partial<
   Omit<ClientRecord, 'id' | 'secrets' | 'createdAt' | 'updatedAt' | 'source'>

@@ -164,6 +164,35 @@ describe('tessera clients', () => {
     expect(await t.store.countClients()).toBe(before);
   });
 
+  it('--subject-type pairwise (OpenID Connect Core section 8) is stored and shown; update sets it back to public', async () => {
+    const created = await runJson(
+      'clients',
+      'create',
+      '--name',
+      'Partner portal',
+      '--grant-types',
+      'authorization_code',
+      '--redirect-uri',
+      'https://portal.partner.example/callback',
+      '--subject-type',
+      'pairwise',
+    );
+    const id = String(created.client_id);
+    expect(created.subject_type).toBe('pairwise');
+    expect((await t.store.findClient(id))?.subjectType).toBe('pairwise');
+    expect(await run('clients', 'show', id)).toMatch(/subject_type\s+pairwise/);
+    const updated = await runJson(
+      'clients',
+      'update',
+      id,
+      '--subject-type',
+      'public',
+      '--sector-identifier-uri',
+      'none',
+    );
+    expect([updated.subject_type, updated.sector_identifier_uri]).toEqual(['public', null]);
+  });
+
   it('a public client gets no secret', async () => {
     const created = await runJson(
       'clients',

@@ -28,7 +28,7 @@ describe('foundation HTTP surface', () => {
     for (const [key, value] of Object.entries(oauth)) {
       expect(openid[key], key).toEqual(value);
     }
-    expect(openid.subject_types_supported).toEqual(['public']);
+    expect(openid.subject_types_supported).toEqual(['public', 'pairwise']);
   });
 
   it('RFC 8414 §2 — advertises only endpoints that answer', async () => {

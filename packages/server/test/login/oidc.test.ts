@@ -357,7 +357,7 @@ describe('discovery (OIDC Discovery §3, RFC 8414 §2)', () => {
       code_challenge_methods_supported: ['S256'],
       // Every algorithm the keyring signs with: the ID-token default first, then keys.algorithm.
       id_token_signing_alg_values_supported: ['RS256', 'ES256'],
-      subject_types_supported: ['public'],
+      subject_types_supported: ['public', 'pairwise'],
       prompt_values_supported: ['none', 'login', 'consent'],
       authorization_response_iss_parameter_supported: true,
       request_uri_parameter_supported: false,

@@ -80,6 +80,7 @@ describe.skipIf(!ok)('PostgreSQL', () => {
           '0014-client-id-token-alg',
           '0015-user-admin-scopes',
           '0017-linked-identifiers',
+          '0019-client-subject-type',
         ]);
         expect(await store.migrate()).toEqual([]);
         expect(await store.countClients()).toBe(0);

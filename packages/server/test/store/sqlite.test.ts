@@ -73,6 +73,7 @@ describe('SQLite specifics', () => {
         '0014-client-id-token-alg',
         '0015-user-admin-scopes',
         '0017-linked-identifiers',
+        '0019-client-subject-type',
       ]);
       expect(await store.migrate()).toEqual([]);
     } finally {

@@ -25,6 +25,8 @@ interface ClientView {
   metadata: Record<string, unknown>;
   jwks: unknown;
   jwks_uri: string | null;
+  subject_type?: string;
+  sector_identifier_uri?: string | null;
   first_party: boolean;
   dpop_bound_access_tokens: boolean;
   require_mfa?: boolean;
@@ -56,6 +58,8 @@ export interface ClientFlags {
   permission?: string[];
   meta?: string[];
   jwksUri?: string;
+  subjectType?: string;
+  sectorIdentifierUri?: string;
   disabled?: boolean;
   json?: boolean;
 }
@@ -85,6 +89,9 @@ export function bodyOf(flags: ClientFlags): Record<string, unknown> {
   set('permissions', flags.permission);
   set('metadata', flags.meta === undefined ? undefined : parseMetaPairs(flags.meta));
   set('jwks_uri', flags.jwksUri);
+  set('subject_type', flags.subjectType);
+  // `none` removes it (the sector is then the host of the redirect URIs).
+  set('sector_identifier_uri', flags.sectorIdentifierUri === 'none' ? null : flags.sectorIdentifierUri);
   set('disabled', flags.disabled);
   return body;
 }
@@ -103,6 +110,8 @@ function printClient(client: ClientView): void {
     ['access_token_ttl', client.access_token_ttl === null ? 'server default' : `${client.access_token_ttl}s`],
     ['metadata', Object.keys(client.metadata).length === 0 ? '-' : JSON.stringify(client.metadata)],
     ['jwks', client.jwks_uri ?? (client.jwks === null ? '-' : 'registered key set')],
+    ['subject_type', client.subject_type ?? 'public'],
+    ['sector_identifier_uri', client.sector_identifier_uri ?? '-'],
     ['first_party', String(client.first_party)],
     ['dpop_bound', String(client.dpop_bound_access_tokens)],
     ['require_mfa', String(client.require_mfa ?? false)],
@@ -283,6 +292,16 @@ function addClientFlags(command: Command, forUpdate: boolean): Command {
       collect,
     )
     .option('--jwks-uri <url>', 'https URL of the client JWK Set (private_key_jwt)')
+    .addOption(
+      new Option(
+        '--subject-type <type>',
+        'the sub the client sees: public (the user id) or pairwise (per sector, OpenID Connect Core section 8)',
+      ).choices(['public', 'pairwise']),
+    )
+    .option(
+      '--sector-identifier-uri <url>',
+      `https URL of a JSON array listing every redirect URI; its host is the pairwise sector${forUpdate ? ' ("none" removes it)' : ''}`,
+    )
     .option('--json', 'print one JSON object');
 }
 

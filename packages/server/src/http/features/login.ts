@@ -13,6 +13,7 @@ import type { Keyring } from '../../keys/keyring.js';
 import type { InteractionSealer } from '../../oauth/authorize/interaction.js';
 import type { DpopProofValidator } from '../../oauth/dpop/proof-validator.js';
 import { idTokenAlgorithms } from '../../oauth/oidc/id-token.js';
+import type { SubjectOf } from '../../oauth/oidc/pairwise.js';
 import type { ClientRecord, Store } from '../../store/ports.js';
 import type { Revocations } from '../../tokens/revocations.js';
 import type { AccessTokenVerifier } from '../../tokens/verify-access-token.js';
@@ -70,6 +71,8 @@ export interface LoginFeatureDeps {
   /** Seals the interaction (the authorization request in progress) into the page URLs and forms. */
   sealer: InteractionSealer;
   verifyAccessToken: AccessTokenVerifier;
+  /** The `sub` a client sees (OIDC Core §8) at /userinfo and in ID token hints. */
+  subjectOf: SubjectOf;
   revocations: Revocations;
   /** Per caller at /userinfo. */
   userinfoLimit: CallerLimit;
@@ -152,6 +155,7 @@ export function createLoginFeature(deps: LoginFeatureDeps): HttpFeature {
           audit,
           clock,
           hintMaxAge: config.oidc.endSessionHintMaxAge,
+          subjectOf: deps.subjectOf,
         });
       });
       registerUserinfo(app, {
@@ -163,6 +167,7 @@ export function createLoginFeature(deps: LoginFeatureDeps): HttpFeature {
         limit: deps.userinfoLimit,
         issuer: deps.issuer,
         dpop: deps.dpop,
+        subjectOf: deps.subjectOf,
       });
       advertiseLogin(context.caps, { idTokenAlgorithms: idTokenAlgorithms(config) });
     },

@@ -18,6 +18,10 @@ export interface ConnectedApp {
   name: string;
   scope: string[];
   grantedAt: number;
+  /** The `sub` the application sees (OIDC Core §8). */
+  subject: string;
+  /** Its own identifier for this person (pairwise), rather than the account id. */
+  pairwise: boolean;
 }
 
 export interface AccountPageInput {
@@ -129,11 +133,11 @@ function appsSection(input: AccountPageInput): Html {
 ${
   input.apps.length === 0
     ? html`<p class="muted">${t('account.noApps')}</p>`
-    : html`<table><thead><tr><th>${t('account.application')}</th><th>${t('account.access')}</th><th>${t('account.since')}</th><th></th></tr></thead><tbody>
+    : html`<table><thead><tr><th>${t('account.application')}</th><th>${t('account.access')}</th><th>${t('account.knowsYouAs')}</th><th>${t('account.since')}</th><th></th></tr></thead><tbody>
 ${input.apps.map(
   (
     app,
-  ) => html`<tr data-client="${app.clientId}"><td>${app.name}</td><td>${app.scope.join(' ')}</td><td>${when(app.grantedAt, input.now)}</td>
+  ) => html`<tr data-client="${app.clientId}"><td>${app.name}</td><td>${app.scope.join(' ')}</td><td class="subject"><code>${app.subject}</code> <span class="muted">${app.pairwise ? t('account.subjectPairwise') : t('account.subjectPublic')}</span></td><td>${when(app.grantedAt, input.now)}</td>
 <td><form method="post" action="/account/apps/revoke">${csrf(input.csrfToken)}<input type="hidden" name="client_id" value="${app.clientId}"><button type="submit" class="secondary">${t('account.revokeAccess')}</button></form></td></tr>
 `,
 )}</tbody></table>`

@@ -15,6 +15,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { Clock } from '../../clock.js';
 import { hashBrowserSecret } from '../../oauth/authorize/interaction.js';
+import type { SubjectOf } from '../../oauth/oidc/pairwise.js';
 import type { ClientRecord, SessionStore } from '../../store/ports.js';
 import type { ApiKeyService } from '../../tokens/api-keys/index.js';
 import type { AccountExport } from '../../users/account-export.js';
@@ -57,6 +58,8 @@ export interface AccountDeps {
   masterKey: Buffer;
   /** The wallets and DIDs people sign in with. */
   identifiers: LinkedIdentifiers;
+  /** OIDC Core §8: the `sub` each connected application sees. */
+  subjectOf: SubjectOf;
   /** Sign-In with Ethereum, when `siwe.enabled`: linking wallets and signing in with one here. */
   siwe?: SiweService;
   /** Seconds: how recent the sign-in must be to unlink an identifier or delete the account. */
@@ -133,6 +136,8 @@ export function registerAccount(app: FastifyInstance, deps: AccountDeps): void {
         name: client?.name ?? consent.clientId,
         scope: consent.scope,
         grantedAt: consent.grantedAt,
+        subject: client === undefined ? user.id : deps.subjectOf(client, user.id),
+        pairwise: client?.subjectType === 'pairwise',
       });
     }
     let registration: { options: unknown; state: string } | undefined;

@@ -21,6 +21,7 @@ import type { Clock } from '../../clock.js';
 import type { Keyring } from '../../keys/keyring.js';
 import { buildAuthorizationRedirect } from '../../oauth/authorize/issue-code.js';
 import { readAuthorizationQuery } from '../../oauth/authorize/parse-request.js';
+import type { SubjectOf } from '../../oauth/oidc/pairwise.js';
 import type { ClientRecord, SessionStore } from '../../store/ports.js';
 import type { SessionService } from '../../users/session-service.js';
 import type { BrowserCookies } from '../pages/browser-cookies.js';
@@ -40,6 +41,8 @@ export interface EndSessionDeps {
   clock: Clock;
   /** `oidc.endSessionHintMaxAge`: how old (by `iat`) a hint may be and still be trusted on its own. */
   hintMaxAge: number;
+  /** OIDC Core §8: the `sub` a hint's client sees, to match a hint against a person. */
+  subjectOf: SubjectOf;
 }
 
 interface Hint {
@@ -87,9 +90,13 @@ export function registerEndSession(app: FastifyInstance, deps: EndSessionDeps): 
    * A hint may act without asking when this browser is signed in as its user, or when it is
    * recent. Browser signed in as someone else: never without asking.
    */
-  function isTrustedHint(hint: Hint, browserUserId: string | undefined): boolean {
+  function isTrustedHint(
+    hint: Hint,
+    seenBy: (userId: string) => string,
+    browserUserId: string | undefined,
+  ): boolean {
     if (browserUserId !== undefined) {
-      return browserUserId === hint.sub;
+      return seenBy(browserUserId) === hint.sub;
     }
     const now = deps.clock.now();
     return hint.issuedAt !== undefined && hint.issuedAt <= now + 60 && now - hint.issuedAt <= deps.hintMaxAge;
@@ -120,9 +127,11 @@ export function registerEndSession(app: FastifyInstance, deps: EndSessionDeps): 
       throw pageError('post_logout_redirect_uri is not registered for this client');
     }
     const state = raw.values.get('state');
+    // OIDC Core §8: the hint's `sub` is what its client sees (its pairwise value, or the user id).
+    const seenBy = (userId: string) => (client === undefined ? userId : deps.subjectOf(client, userId));
 
     const current = await deps.sessions.resolve(deps.cookies.sessionSecret(request));
-    const trusted = hint !== undefined && isTrustedHint(hint, current?.user.id);
+    const trusted = hint !== undefined && isTrustedHint(hint, seenBy, current?.user.id);
     if (!trusted && !confirmed) {
       const hidden: Record<string, string> = {};
       for (const name of ['client_id', 'post_logout_redirect_uri', 'state'] as const) {
@@ -146,14 +155,14 @@ export function registerEndSession(app: FastifyInstance, deps: EndSessionDeps): 
     // user's, and it is not already ended.
     if (trusted && hint?.sid !== undefined && !ended.includes(hint.sid)) {
       const named = await deps.store.findSession(hint.sid);
-      if (named !== undefined && named.userId === hint.sub) {
-        ended.push(...(await deps.sessions.end({ id: named.id }, hint.sub)));
+      if (named !== undefined && seenBy(named.userId) === hint.sub) {
+        ended.push(...(await deps.sessions.end({ id: named.id }, named.userId)));
       }
     }
     deps.cookies.clearSession(reply);
     deps.audit.record({
       type: 'session.logged_out',
-      actor: current?.user.id ?? hint?.sub ?? 'anonymous',
+      actor: current?.user.id ?? 'anonymous',
       subject: null,
       data: { sessions: ended, clientId: client?.id ?? null },
       requestId: request.id,

@@ -12,6 +12,7 @@ import { hashSecret } from '../../ids.js';
 import type { DpopProofValidator } from '../../oauth/dpop/proof-validator.js';
 import { boundJkt } from '../../oauth/introspection.js';
 import { userClaims } from '../../oauth/oidc/claims.js';
+import type { SubjectOf } from '../../oauth/oidc/pairwise.js';
 import type { AccessTokenStore, ClientRecord, UserStore } from '../../store/ports.js';
 import type { Revocations } from '../../tokens/revocations.js';
 import { type AccessTokenVerifier, looksLikeJwt } from '../../tokens/verify-access-token.js';
@@ -28,6 +29,8 @@ export interface UserinfoDeps {
   limit: CallerLimit;
   issuer: string;
   dpop: DpopProofValidator;
+  /** OIDC Core §8: the `sub` this token's client sees, as in its ID tokens. */
+  subjectOf: SubjectOf;
 }
 
 interface BearerFacts {
@@ -188,7 +191,8 @@ export function registerUserinfo(app: FastifyInstance, deps: UserinfoDeps): void
     if (user === undefined || user.disabled || facts.issuedAt < user.tokensValidAfter) {
       throw invalid('user gone, disabled or re-keyed');
     }
-    return userClaims(user, facts.scope);
+    // OIDC Core §5.3.2: this `sub` must equal the ID token's, so it is the client's view (§8).
+    return { ...userClaims(user, facts.scope), sub: deps.subjectOf(client, user.id) };
   }
 
   const options = {

@@ -50,6 +50,8 @@ export function unregisteredClient(
     jwks: shape.jwks,
     jwksUri: shape.jwksUri ?? null,
     idTokenSignedResponseAlg: null,
+    subjectType: 'public',
+    sectorIdentifierUri: null,
     requireMfa: false,
     firstParty: false,
     permissions: [],

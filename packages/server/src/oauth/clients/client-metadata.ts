@@ -11,6 +11,7 @@ import { parseDuration } from '../../config/schema.js';
 import type { ClientPatch, ClientRecord, SigningAlgorithm } from '../../store/ports.js';
 import { RESERVED_METADATA_CLAIMS } from '../../tokens/access-token.js';
 import { findResourceUriProblem } from '../../tokens/audience.js';
+import { sectorOf } from '../oidc/pairwise.js';
 import { findJwksProblem } from './jwks.js';
 import { CLIENT_PERMISSION_NAMES } from './permissions.js';
 import { findJwksUriProblem, findRedirectUriProblem } from './redirect-uri.js';
@@ -38,6 +39,7 @@ export const GRANT_TYPES = [
 const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code';
 export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
 export const TOKEN_FORMATS = ['jwt', 'opaque'] as const;
+export const SUBJECT_TYPES = ['public', 'pairwise'] as const;
 export const SIGNING_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const satisfies readonly SigningAlgorithm[];
 
 /**
@@ -256,6 +258,24 @@ function fieldSchemas(rules: ClientRules) {
         description:
           "ID token signature algorithm for this client (OpenID Connect Registration section 2), one of the discovery document's id_token_signing_alg_values_supported. null: oidc.idTokenAlgorithm.",
       }),
+    subject_type: z.enum(SUBJECT_TYPES).meta({
+      description:
+        'OpenID Connect Core section 8: public (every client sees the user id as sub) or pairwise (each sector sees its own sub in ID tokens and userinfo). Default: public.',
+    }),
+    sector_identifier_uri: z
+      .string()
+      .max(2000)
+      .superRefine((uri, ctx) => {
+        const problem = findJwksUriProblem(uri, rules);
+        if (problem !== undefined) {
+          ctx.addIssue({ code: 'custom', message: problem });
+        }
+      })
+      .nullable()
+      .meta({
+        description:
+          'OpenID Connect Registration section 5: https URL of a JSON array listing every redirect_uri; its host is the pairwise sector. null: the host of the redirect URIs.',
+      }),
     first_party: z
       .boolean()
       .meta({ description: 'A first-party client skips the consent page. Default: false.' }),
@@ -294,6 +314,8 @@ const FIELD_OF = {
   jwks: 'jwks',
   jwks_uri: 'jwksUri',
   id_token_signed_response_alg: 'idTokenSignedResponseAlg',
+  subject_type: 'subjectType',
+  sector_identifier_uri: 'sectorIdentifierUri',
   first_party: 'firstParty',
   dpop_bound_access_tokens: 'dpopBoundAccessTokens',
   require_mfa: 'requireMfa',
@@ -433,6 +455,8 @@ export function parseNewClientMetadata(input: unknown, schemas: ClientMetadataSc
     jwks: given.jwks ?? null,
     jwksUri: given.jwksUri ?? null,
     idTokenSignedResponseAlg: given.idTokenSignedResponseAlg ?? null,
+    subjectType: given.subjectType ?? 'public',
+    sectorIdentifierUri: given.sectorIdentifierUri ?? null,
     firstParty: given.firstParty ?? false,
     dpopBoundAccessTokens: given.dpopBoundAccessTokens ?? false,
     requireMfa: given.requireMfa ?? false,
@@ -496,6 +520,14 @@ export function assertClientConsistent(metadata: ClientMetadata): void {
   if (grants.has('authorization_code') && metadata.redirectUris.length === 0) {
     throw OAuthError.invalidRedirectUri(
       'redirect_uris must list at least one URI for the authorization_code grant',
+    );
+  }
+  // OIDC Core §8.1: without sector_identifier_uri the sector is the redirect URIs' host; "If there
+  // are multiple hostnames in the registered redirect_uris, the Client MUST register a
+  // sector_identifier_uri".
+  if (metadata.subjectType === 'pairwise' && sectorOf(metadata) === undefined) {
+    throw OAuthError.invalidClientMetadata(
+      'subject_type pairwise needs redirect_uris on one host, or a sector_identifier_uri (OpenID Connect Core section 8.1)',
     );
   }
   // RFC 7591 §2: "The jwks_uri and jwks parameters MUST NOT both be present".

@@ -31,6 +31,7 @@ import {
   wireNameOf,
 } from './client-metadata.js';
 import { MAX_ROTATION_GRACE } from './rotation-grace.js';
+import type { SectorIdentifierCheck } from './sector-identifier.js';
 
 /** Methods that authenticate with a client secret; only these clients get one minted. */
 const SECRET_METHODS: ReadonlySet<string> = new Set(['client_secret_basic', 'client_secret_post']);
@@ -56,6 +57,11 @@ export interface ClientServiceDeps {
    * verifiers through the revocation stream, DESIGN §5), not only future authentications.
    */
   revocations?: { revoke(target: RevocationTarget, expiresAt: number): Promise<unknown> };
+  /**
+   * OIDC Registration §5: checks that a `sector_identifier_uri` lists every redirect URI (a bounded
+   * outbound fetch, run before any transaction). Absent: a `sector_identifier_uri` is refused.
+   */
+  checkSectorIdentifier?: SectorIdentifierCheck;
 }
 
 /** Who asked, for the audit trail. */
@@ -149,6 +155,19 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
     );
   }
 
+  /** The sector document must list the redirect URIs; `undefined` when there is nothing to check. */
+  async function checkSector(
+    sector: { sectorIdentifierUri: string | null; redirectUris: readonly string[] } | undefined,
+  ): Promise<void> {
+    if (sector === undefined || sector.sectorIdentifierUri === null) {
+      return;
+    }
+    if (deps.checkSectorIdentifier === undefined) {
+      throw OAuthError.invalidClientMetadata('sector_identifier_uri is not supported by this server');
+    }
+    await deps.checkSectorIdentifier(sector.sectorIdentifierUri, sector.redirectUris);
+  }
+
   async function get(id: string): Promise<ClientRecord> {
     const client = isStoredClientId(id) ? await deps.store.findClient(id) : undefined;
     if (client === undefined) {
@@ -162,6 +181,7 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
 
     async create(input, context, extra) {
       const metadata = parseNewClientMetadata(input, schemas);
+      await checkSector(metadata);
       const chosen = (input as { client_id?: unknown }).client_id;
       if (chosen !== undefined && !isExternalClientId(chosen)) {
         throw OAuthError.invalidClientMetadata(
@@ -226,12 +246,24 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
         throw notFound(id);
       }
       const patch = parseClientPatch(input, schemas);
+      // The sector document is fetched outside the transaction, for the values the update will
+      // write; the transaction refuses the update if a concurrent one changed them meanwhile.
+      const sectorTouched = patch.sectorIdentifierUri !== undefined || patch.redirectUris !== undefined;
+      const checked = sectorTouched ? applyClientPatch(metadataOf(await get(id)), patch) : undefined;
+      await checkSector(checked);
       const { before, after } = await deps.store.transaction(async (tx) => {
         const current = await tx.findClient(id);
         if (current === undefined) {
           throw notFound(id);
         }
         const merged = applyClientPatch(metadataOf(current), patch);
+        if (
+          checked !== undefined &&
+          (merged.sectorIdentifierUri !== checked.sectorIdentifierUri ||
+            merged.redirectUris.join(' ') !== checked.redirectUris.join(' '))
+        ) {
+          throw OAuthError.invalidRequest('The client changed during this update; send it again');
+        }
         // A public client has no secret and a confidential one must keep its credentials: switching
         // between the two is a new client, not an edit.
         if ((current.tokenEndpointAuthMethod === 'none') !== (merged.tokenEndpointAuthMethod === 'none')) {
@@ -295,6 +327,8 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
             jwks: null,
             jwksUri: null,
             idTokenSignedResponseAlg: null,
+            subjectType: 'public',
+            sectorIdentifierUri: null,
             requireMfa: false,
             firstParty: false,
             permissions: [],

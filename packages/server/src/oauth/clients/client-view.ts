@@ -5,7 +5,13 @@
  */
 import { z } from 'zod';
 import type { ClientRecord } from '../../store/ports.js';
-import { AUTH_METHODS, GRANT_TYPES, SIGNING_ALGORITHMS, TOKEN_FORMATS } from './client-metadata.js';
+import {
+  AUTH_METHODS,
+  GRANT_TYPES,
+  SIGNING_ALGORITHMS,
+  SUBJECT_TYPES,
+  TOKEN_FORMATS,
+} from './client-metadata.js';
 
 export const clientSecretViewSchema = z.strictObject({
   start: z
@@ -39,6 +45,10 @@ export const clientViewSchema = z.strictObject({
     .enum(SIGNING_ALGORITHMS)
     .nullable()
     .meta({ description: 'null: the server default (oidc.idTokenAlgorithm).' }),
+  subject_type: z
+    .enum(SUBJECT_TYPES)
+    .meta({ description: 'OpenID Connect Core section 8: public (the user id) or pairwise (per sector).' }),
+  sector_identifier_uri: z.string().nullable(),
   first_party: z.boolean(),
   dpop_bound_access_tokens: z.boolean(),
   require_mfa: z.boolean(),
@@ -78,6 +88,8 @@ export function toClientView(client: ClientRecord, now: number): ClientView {
     jwks: client.jwks,
     jwks_uri: client.jwksUri,
     id_token_signed_response_alg: client.idTokenSignedResponseAlg,
+    subject_type: client.subjectType,
+    sector_identifier_uri: client.sectorIdentifierUri,
     first_party: client.firstParty,
     dpop_bound_access_tokens: client.dpopBoundAccessTokens,
     require_mfa: client.requireMfa,

@@ -47,3 +47,4 @@ export {
 } from './permissions.js';
 export { findJwksUriProblem, findRedirectUriProblem } from './redirect-uri.js';
 export { MAX_ROTATION_GRACE, parseRotationGrace } from './rotation-grace.js';
+export { createSectorIdentifierCheck, type SectorIdentifierCheck } from './sector-identifier.js';

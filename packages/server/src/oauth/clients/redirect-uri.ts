@@ -97,7 +97,7 @@ export function findJwksUriProblem(uri: string, rules: JwksUriRules): string | u
   if (rules.allowPrivateJwksUri !== true) {
     const problem = findNonPublicHostProblem(url.hostname);
     if (problem !== undefined) {
-      return `${problem}; a jwks_uri must be a public host (set clients.allowPrivateJwksUri to allow)`;
+      return `${problem}; a URL this server fetches must be on a public host (set clients.allowPrivateJwksUri to allow)`;
     }
   }
   return undefined;

@@ -99,6 +99,11 @@ export function createClientRegistration(deps: ClientRegistrationDeps): ClientRe
       audiences: [...deps.policy.audiences],
       ...(body.jwks === undefined ? {} : { jwks: body.jwks }),
       ...(body.jwks_uri === undefined ? {} : { jwks_uri: body.jwks_uri }),
+      // OIDC Registration §2 / OIDC Core §8: checked by the client service like any metadata.
+      ...(body.subject_type === undefined ? {} : { subject_type: body.subject_type }),
+      ...(body.sector_identifier_uri === undefined
+        ? {}
+        : { sector_identifier_uri: body.sector_identifier_uri }),
     };
   }
 
@@ -115,6 +120,8 @@ export function createClientRegistration(deps: ClientRegistrationDeps): ClientRe
       scope: client.scope.join(' '),
       ...(client.jwks === null ? {} : { jwks: client.jwks }),
       ...(client.jwksUri === null ? {} : { jwks_uri: client.jwksUri }),
+      subject_type: client.subjectType,
+      ...(client.sectorIdentifierUri === null ? {} : { sector_identifier_uri: client.sectorIdentifierUri }),
       registration_client_uri: `${deps.issuer}/register/${encodeURIComponent(client.id)}`,
     };
   }

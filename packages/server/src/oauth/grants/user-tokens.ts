@@ -166,8 +166,7 @@ export function createUserTokens(deps: UserTokensDeps): UserTokens {
       }
       if (grant.scope.includes('openid')) {
         response.id_token = await deps.idTokens.issue({
-          clientId: grant.client.id,
-          algorithm: grant.client.idTokenSignedResponseAlg,
+          client: grant.client,
           user: grant.user,
           scope: grant.scope,
           nonce: grant.nonce,

@@ -7,9 +7,10 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../clock.js';
 import type { Keyring } from '../../keys/keyring.js';
-import type { SigningAlgorithm, UserRecord } from '../../store/ports.js';
+import type { ClientRecord, SigningAlgorithm, UserRecord } from '../../store/ports.js';
 import { createCompactJwsSigner } from '../../tokens/compact-jws.js';
 import { userClaims } from './claims.js';
+import type { SubjectClient, SubjectOf } from './pairwise.js';
 
 /**
  * The algorithms ID tokens can be signed with: `oidc.idTokenAlgorithm` (the default) and the
@@ -26,9 +27,8 @@ export function idTokenAlgorithms(config: {
 }
 
 export interface IdTokenInput {
-  clientId: string;
-  /** The client's `id_token_signed_response_alg`; null for the server default. */
-  algorithm: SigningAlgorithm | null;
+  /** `aud`/`azp`, the `id_token_signed_response_alg` (null: the server default) and its `sub` (§8). */
+  client: SubjectClient & Pick<ClientRecord, 'id' | 'idTokenSignedResponseAlg'>;
   user: UserRecord;
   scope: readonly string[];
   nonce: string | null;
@@ -50,6 +50,8 @@ export interface IdTokenIssuerDeps {
   clock: Clock;
   algorithm: SigningAlgorithm;
   ttl: number;
+  /** The `sub` the client sees (OIDC Core §8: public or pairwise). */
+  subjectOf: SubjectOf;
 }
 
 /**
@@ -70,17 +72,17 @@ export function createIdTokenIssuer(deps: IdTokenIssuerDeps): IdTokenIssuer {
   return {
     algorithm: deps.algorithm,
     async issue(input) {
-      const key = deps.keyring.current(input.algorithm ?? deps.algorithm);
+      const key = deps.keyring.current(input.client.idTokenSignedResponseAlg ?? deps.algorithm);
       const now = deps.clock.now();
       // OIDC Core §2: iss, sub, aud (the client), exp, iat; then the optional members below.
       const payload: Record<string, unknown> = {
         ...userClaims(input.user, input.scope),
         auth_time: input.authTime,
-        azp: input.clientId,
+        azp: input.client.id,
         at_hash: computeAtHash(input.accessToken, key.alg),
         iss: deps.issuer,
-        sub: input.user.id,
-        aud: input.clientId,
+        sub: deps.subjectOf(input.client, input.user.id),
+        aud: input.client.id,
         iat: now,
         exp: now + deps.ttl,
       };

@@ -29,6 +29,8 @@ export function describeClientStore(makeStore: MakeStore): void {
         jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', kid: 'k1' }] },
         jwksUri: 'https://app.example.com/jwks.json',
         idTokenSignedResponseAlg: 'ES256',
+        subjectType: 'pairwise',
+        sectorIdentifierUri: 'https://app.example.com/sector.json',
         firstParty: true,
         dpopBoundAccessTokens: true,
         permissions: ['revocations:stream', 'api_keys:verify'],
@@ -37,6 +39,22 @@ export function describeClientStore(makeStore: MakeStore): void {
       const created = await store().createClient(input, T0);
       expect(created).toEqual({ ...input, createdAt: T0, updatedAt: T0 });
       expect(await store().findClient(input.id)).toEqual(created);
+    });
+
+    it('keeps subject_type public unless told, and updates subject_type and sector_identifier_uri (0019)', async () => {
+      const { subjectType: _type, sectorIdentifierUri: _sector, ...input } = newClient();
+      const created = await store().createClient(input, T0);
+      expect([created.subjectType, created.sectorIdentifierUri]).toEqual(['public', null]);
+      const updated = await store().updateClient(
+        input.id,
+        { subjectType: 'pairwise', sectorIdentifierUri: 'https://rp.example.com/sector.json' },
+        T0 + 1,
+      );
+      expect([updated.subjectType, updated.sectorIdentifierUri]).toEqual([
+        'pairwise',
+        'https://rp.example.com/sector.json',
+      ]);
+      expect(await store().findClient(input.id)).toEqual(updated);
     });
 
     it('round-trips where a client comes from and its registration access token hash (0011)', async () => {

@@ -93,6 +93,8 @@ export function newClient(overrides: Partial<NewClient> = {}): NewClient {
     jwks: null,
     jwksUri: null,
     idTokenSignedResponseAlg: null,
+    subjectType: 'public',
+    sectorIdentifierUri: null,
     firstParty: false,
     dpopBoundAccessTokens: false,
     requireMfa: false,

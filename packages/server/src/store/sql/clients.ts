@@ -44,6 +44,8 @@ function toClient(row: ClientRow, secrets: ClientSecretRow[]): ClientRecord {
     jwks: row.jwks === null ? null : fromJson(row.jwks),
     jwksUri: row.jwks_uri,
     idTokenSignedResponseAlg: row.id_token_signed_response_alg as ClientRecord['idTokenSignedResponseAlg'],
+    subjectType: row.subject_type === 'pairwise' ? 'pairwise' : 'public',
+    sectorIdentifierUri: row.sector_identifier_uri,
     firstParty: fromFlag(row.first_party),
     dpopBoundAccessTokens: fromFlag(row.dpop_bound_access_tokens),
     requireMfa: fromFlag(row.require_mfa),
@@ -138,6 +140,12 @@ function patchColumns(patch: Parameters<ClientStore['updateClient']>[1]): Update
   if (patch.idTokenSignedResponseAlg !== undefined) {
     set.id_token_signed_response_alg = patch.idTokenSignedResponseAlg;
   }
+  if (patch.subjectType !== undefined) {
+    set.subject_type = patch.subjectType;
+  }
+  if (patch.sectorIdentifierUri !== undefined) {
+    set.sector_identifier_uri = patch.sectorIdentifierUri;
+  }
   if (patch.firstParty !== undefined) {
     set.first_party = toFlag(patch.firstParty);
   }
@@ -182,6 +190,8 @@ export function clientStore(ctx: SqlContext): ClientStore {
               jwks: client.jwks === null ? null : toJson(client.jwks),
               jwks_uri: client.jwksUri,
               id_token_signed_response_alg: client.idTokenSignedResponseAlg,
+              subject_type: client.subjectType ?? 'public',
+              sector_identifier_uri: client.sectorIdentifierUri ?? null,
               first_party: toFlag(client.firstParty),
               dpop_bound_access_tokens: toFlag(client.dpopBoundAccessTokens ?? false),
               require_mfa: toFlag(client.requireMfa),

@@ -26,6 +26,10 @@ export interface ClientsTable {
   jwks: JsonText | null;
   jwks_uri: string | null;
   id_token_signed_response_alg: string | null;
+  /** 0019: OIDC Core §8 `public` / `pairwise`. */
+  subject_type: Generated<string>;
+  /** 0019: OIDC Registration §5. */
+  sector_identifier_uri: string | null;
   first_party: Flag;
   /** RFC 9449 §5.2 `dpop_bound_access_tokens`. */
   dpop_bound_access_tokens: Generated<Flag>;

@@ -19,6 +19,7 @@ import { clientSourceMigration } from './migrations/0011-client-source.js';
 import { idTokenAlgMigration } from './migrations/0014-client-id-token-alg.js';
 import { userAdminScopesMigration } from './migrations/0015-user-admin-scopes.js';
 import { linkedIdentifiersMigration } from './migrations/0017-linked-identifiers.js';
+import { clientSubjectTypeMigration } from './migrations/0019-client-subject-type.js';
 
 export function migrations(dialect: SqlDialectName): Record<string, Migration> {
   return {
@@ -36,6 +37,7 @@ export function migrations(dialect: SqlDialectName): Record<string, Migration> {
     '0014-client-id-token-alg': idTokenAlgMigration(),
     '0015-user-admin-scopes': userAdminScopesMigration(),
     '0017-linked-identifiers': linkedIdentifiersMigration(),
+    '0019-client-subject-type': clientSubjectTypeMigration(),
   };
 }
 
