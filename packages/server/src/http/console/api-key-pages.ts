@@ -46,15 +46,15 @@ export function renderApiKeyList(input: {
   return html`${consoleNav('/console/api-keys')}
 <h1>API keys</h1>
 <section aria-labelledby="list-h">
-<h2 id="list-h">${input.keys.length} keys</h2>
-<table><thead><tr><th scope="col">Name, id and owner</th><th scope="col">State and usage</th>${input.canWrite ? html`<th scope="col">Action</th>` : ''}</tr></thead><tbody>
+<h2 id="list-h">Keys (${input.keys.length})</h2>
+<table><thead><tr><th scope="col">Key</th><th scope="col">State and usage</th></tr></thead><tbody>
 ${input.keys.map(
   (key) =>
-    html`<tr><td>${key.name}<br><code>${key.id}</code><br><span class="muted">owner <code>${key.owner}</code>${key.scope === '' ? '' : html`, scope ${key.scope}`}</span></td><td>${key.status}<br><span class="muted">${usageOf(key)}; expires ${time(key.expires_at, 'never')}</span></td>${
-      input.canWrite
-        ? html`<td>${key.status === 'revoked' ? '' : html`<form method="post" action="/console/api-keys/${encodeURIComponent(key.id)}/revoke"><button type="submit" class="secondary" aria-label="Revoke ${key.name}">Revoke</button></form>`}</td>`
+    html`<tr><td>${key.name}<br><code>${key.id}</code><br><span class="muted">owner<br><code>${key.owner}</code>${key.scope === '' ? '' : html`<br>scope ${key.scope}`}</span></td><td>${key.status}<br><span class="muted">${usageOf(key)}; expires ${time(key.expires_at, 'never')}</span>${
+      input.canWrite && key.status !== 'revoked'
+        ? html`<form method="post" action="/console/api-keys/${encodeURIComponent(key.id)}/revoke"><button type="submit" class="secondary" aria-label="Revoke ${key.name}">Revoke</button></form>`
         : ''
-    }</tr>\n`,
+    }</td></tr>\n`,
 )}</tbody></table>
 </section>
 ${
