@@ -161,7 +161,7 @@ describe.skipIf(!available)('the admin console in Chromium', () => {
     return response.status;
   }
 
-  it('an operator creates, rotates, disables and deletes a client and creates and revokes an API key through the console; the public endpoints agree', {
+  it('an operator creates, rotates, disables and deletes a client and creates and revokes an API key through the console; the public endpoints agree; the people pages', {
     timeout: 180_000,
   }, async () => {
     const cy = await site.admin<{ id: string }>('POST', '/admin/users', {
@@ -244,6 +244,13 @@ describe.skipIf(!available)('the admin console in Chromium', () => {
     await page.click('button[aria-label="Revoke Nightly export"]');
     await page.waitForURL(`${site.issuer}/console/api-keys`);
     expect(await verify()).toBe(false);
+
+    await page.click('nav >> text=People');
+    await page.waitForURL(`${site.issuer}/console/users`);
+    await checkPage(page, 'users');
+    await page.click(`a[href="/console/users/${cy.id}"]`);
+    expect(await page.textContent('#mfa-state')).toContain('authenticator app: yes');
+    await checkPage(page, 'user');
     await context.close();
   });
 

@@ -256,3 +256,51 @@ describe('/console/api-keys', () => {
     expect((after.json() as { status: string }).status).toBe('active');
   });
 });
+
+describe('/console/users', () => {
+  it('an operator ends a session, resets the authenticator app and disables a person; the admin API agrees', async () => {
+    t = await bootstrap({ issuer: ISSUER });
+    const browser = await operator('ada', ['admin']);
+    const sam = await createUser(t, 'sam');
+    await enrolTotp(t, await accountSignIn(t, new Browser(t), 'sam'));
+    const id = sam.id;
+    const people = await browser.get('/console/users');
+    expect(people.body).toContain(`href="/console/users/${id}"`);
+    const page = await browser.get(`/console/users/${id}`);
+    expect(page.body).toContain('authenticator app: yes');
+    const sessionId = /sessions\/([^/]+)\/end/.exec(page.body)?.[1];
+    expect(sessionId, page.body.slice(0, 800)).toBeDefined();
+    expect((await browser.post(`/console/users/${id}/sessions/${sessionId}/end`, {})).statusCode).toBe(303);
+    const sessions = await t.app.inject({
+      method: 'GET',
+      url: `/admin/sessions?user_id=${id}`,
+      headers: t.adminHeaders,
+    });
+    expect((sessions.json() as { items: Array<{ id: string }> }).items.map((s) => s.id)).not.toContain(
+      sessionId,
+    );
+    expect((await browser.post(`/console/users/${id}/mfa-reset`, {})).statusCode).toBe(303);
+    expect((await browser.get(`/console/users/${id}`)).body).toContain('authenticator app: no');
+    expect((await browser.post(`/console/users/${id}/disable`, {})).statusCode).toBe(303);
+    const after = await t.app.inject({ method: 'GET', url: `/admin/users/${id}`, headers: t.adminHeaders });
+    expect((after.json() as { disabled: boolean }).disabled).toBe(true);
+  });
+
+  it('a read-only operator sees a person without buttons; a forged disable is refused by the admin API (403)', async () => {
+    t = await bootstrap({ issuer: ISSUER });
+    const target = await createUser(t, 'kim');
+    const reader = await operator('lin', [...ADMIN_READ_SCOPES]);
+    const page = await reader.get(`/console/users/${target.id}`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<h1>kim</h1>');
+    expect(page.body).not.toContain('method="post"');
+    const forged = await reader.post(`/console/users/${target.id}/disable`, {});
+    expect(forged.statusCode).toBe(403);
+    const after = await t.app.inject({
+      method: 'GET',
+      url: `/admin/users/${target.id}`,
+      headers: t.adminHeaders,
+    });
+    expect((after.json() as { disabled: boolean }).disabled).toBe(false);
+  });
+});

@@ -58,7 +58,7 @@ export async function listAll<T>(
   let cursor: string | undefined;
   for (let page = 0; page < maxPages; page++) {
     const query = new URLSearchParams({ limit: '100', ...(cursor === undefined ? {} : { cursor }) });
-    const answer = await api(request, 'GET', `${path}?${query.toString()}`);
+    const answer = await api(request, 'GET', `${path}${path.includes('?') ? '&' : '?'}${query.toString()}`);
     if (answer.status !== 200) {
       return { ...answer, items };
     }

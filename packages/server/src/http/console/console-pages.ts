@@ -10,6 +10,7 @@ const PAGES = [
   ['/console', 'Overview'],
   ['/console/clients', 'Clients'],
   ['/console/api-keys', 'API keys'],
+  ['/console/users', 'People'],
 ] as const;
 
 /** The console's navigation, `current` marked for assistive technology (WCAG 2.2, 1.3.1). */

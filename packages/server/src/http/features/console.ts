@@ -4,8 +4,9 @@
  * code + PKCE, tokens kept server-side, `__Host-` session cookie, same-origin checks). Every page
  * reads through the BFF's proxy into the admin API with the person's access token, so the admin
  * API's checks (operator role, scopes, second factor) decide what the console shows: no back door.
- * The BFF reaches this server by `inject` (http/console/loopback-fetch.ts). The clients and API keys
- * pages act through the same proxy (http/console/client-routes.ts, api-key-routes.ts).
+ * The BFF reaches this server by `inject` (http/console/loopback-fetch.ts). The clients, API keys and
+ * people pages act through the same proxy (http/console/client-routes.ts, api-key-routes.ts,
+ * user-routes.ts).
  */
 import { type Bff, createBff } from '@tessera/client/bff';
 import { bffPlugin } from '@tessera/client/bff/fastify';
@@ -21,6 +22,7 @@ import {
   renderUnavailable,
 } from '../console/console-pages.js';
 import { createLoopbackFetch } from '../console/loopback-fetch.js';
+import { registerUserPages } from '../console/user-routes.js';
 import type { HttpFeature } from '../feature.js';
 import { sendPage } from '../pages/layout.js';
 
@@ -86,6 +88,7 @@ export function createConsoleFeature(deps: ConsoleFeatureDeps): HttpFeature {
           scope.get('/', overview);
           registerClientPages(scope, ctx);
           registerApiKeyPages(scope, ctx);
+          registerUserPages(scope, ctx);
           await scope.register(bffPlugin, { bff });
         },
         { prefix: '/console' },
