@@ -161,7 +161,7 @@ describe.skipIf(!available)('the admin console in Chromium', () => {
     return response.status;
   }
 
-  it('an operator creates, rotates, disables and deletes a client and creates and revokes an API key through the console; the public endpoints agree; the people pages', {
+  it('an operator creates, rotates, disables and deletes a client and creates and revokes an API key through the console; the public endpoints agree; the people and signing keys pages', {
     timeout: 180_000,
   }, async () => {
     const cy = await site.admin<{ id: string }>('POST', '/admin/users', {
@@ -251,6 +251,9 @@ describe.skipIf(!available)('the admin console in Chromium', () => {
     await page.click(`a[href="/console/users/${cy.id}"]`);
     expect(await page.textContent('#mfa-state')).toContain('authenticator app: yes');
     await checkPage(page, 'user');
+    await page.click('nav >> text=Signing keys');
+    await page.waitForURL(`${site.issuer}/console/signing-keys`);
+    await checkPage(page, 'signing-keys');
     await context.close();
   });
 

@@ -304,3 +304,50 @@ describe('/console/users', () => {
     expect((after.json() as { disabled: boolean }).disabled).toBe(false);
   });
 });
+
+describe('/console/signing-keys', () => {
+  async function jwksKids(): Promise<string[]> {
+    const jwks = await t.app.inject({ method: 'GET', url: '/jwks' });
+    return (jwks.json() as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid);
+  }
+
+  it('rotate adds a key; pulling a key takes it out of the JWKS (RFC 7517) and a replacement signs', async () => {
+    t = await bootstrap({ issuer: ISSUER });
+    const browser = await operator('ada', ['admin']);
+    const page = await browser.get('/console/signing-keys');
+    const kids = [...page.body.matchAll(/signing-keys\/([^/"]+)\/revoke/g)].map((m) => m[1] ?? '');
+    expect(kids.length).toBeGreaterThan(0);
+    expect((await browser.post('/console/signing-keys/rotate', {})).statusCode).toBe(303);
+    const after = await browser.get('/console/signing-keys');
+    expect([...after.body.matchAll(/signing-keys\/([^/"]+)\/revoke/g)].length).toBeGreaterThan(kids.length);
+    const pulled = kids[0] ?? '';
+    expect(await jwksKids()).toContain(pulled);
+    expect((await browser.post(`/console/signing-keys/${pulled}/revoke`, {})).statusCode).toBe(303);
+    expect(await jwksKids()).not.toContain(pulled);
+    const client = await createTestClient(t);
+    const token = await t.app.inject({
+      method: 'POST',
+      url: '/token',
+      headers: { authorization: client.basic, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'grant_type=client_credentials',
+    });
+    const jwt = (token.json() as { access_token: string }).access_token;
+    const { kid } = JSON.parse(Buffer.from(jwt.split('.')[0] ?? '', 'base64url').toString()) as {
+      kid: string;
+    };
+    expect(kid).not.toBe(pulled);
+    expect(await jwksKids()).toContain(kid);
+  });
+
+  it('a read-only operator sees the keys without buttons; a forged rotate is refused by the admin API (403)', async () => {
+    t = await bootstrap({ issuer: ISSUER });
+    const reader = await operator('lin', [...ADMIN_READ_SCOPES]);
+    const page = await reader.get('/console/signing-keys');
+    expect(page.statusCode).toBe(200);
+    expect(page.body).not.toContain('method="post"');
+    const before = await t.app.inject({ method: 'GET', url: '/admin/signing-keys', headers: t.adminHeaders });
+    expect((await reader.post('/console/signing-keys/rotate', { now: 'true' })).statusCode).toBe(403);
+    const after = await t.app.inject({ method: 'GET', url: '/admin/signing-keys', headers: t.adminHeaders });
+    expect(after.json()).toEqual(before.json());
+  });
+});

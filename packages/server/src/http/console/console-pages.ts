@@ -11,6 +11,7 @@ const PAGES = [
   ['/console/clients', 'Clients'],
   ['/console/api-keys', 'API keys'],
   ['/console/users', 'People'],
+  ['/console/signing-keys', 'Signing keys'],
 ] as const;
 
 /** The console's navigation, `current` marked for assistive technology (WCAG 2.2, 1.3.1). */

@@ -4,9 +4,8 @@
  * code + PKCE, tokens kept server-side, `__Host-` session cookie, same-origin checks). Every page
  * reads through the BFF's proxy into the admin API with the person's access token, so the admin
  * API's checks (operator role, scopes, second factor) decide what the console shows: no back door.
- * The BFF reaches this server by `inject` (http/console/loopback-fetch.ts). The clients, API keys and
- * people pages act through the same proxy (http/console/client-routes.ts, api-key-routes.ts,
- * user-routes.ts).
+ * The BFF reaches this server by `inject` (http/console/loopback-fetch.ts). The clients, API keys,
+ * people and signing keys pages act through the same proxy (http/console/*-routes.ts).
  */
 import { type Bff, createBff } from '@tessera/client/bff';
 import { bffPlugin } from '@tessera/client/bff/fastify';
@@ -22,6 +21,7 @@ import {
   renderUnavailable,
 } from '../console/console-pages.js';
 import { createLoopbackFetch } from '../console/loopback-fetch.js';
+import { registerSigningKeyPages } from '../console/signing-key-routes.js';
 import { registerUserPages } from '../console/user-routes.js';
 import type { HttpFeature } from '../feature.js';
 import { sendPage } from '../pages/layout.js';
@@ -89,6 +89,7 @@ export function createConsoleFeature(deps: ConsoleFeatureDeps): HttpFeature {
           registerClientPages(scope, ctx);
           registerApiKeyPages(scope, ctx);
           registerUserPages(scope, ctx);
+          registerSigningKeyPages(scope, ctx);
           await scope.register(bffPlugin, { bff });
         },
         { prefix: '/console' },
