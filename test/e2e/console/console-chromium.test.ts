@@ -3,7 +3,9 @@
  * signs in to /console through Tessera's own login (password + TOTP, the code computed by Debian's
  * `oathtool`), sees the overview; axe-core finds no serious or critical violation at 1280 px or
  * 390 px; localStorage, sessionStorage and document.cookie hold no token. A person
- * without an admin role is refused. Screenshots: screenshotPath (docs/img/ with TESSERA_SCREENSHOTS=docs).
+ * without an admin role is refused. Through the clients and API keys pages an operator creates,
+ * rotates, disables and deletes a client and creates and revokes an API key, each checked at /token
+ * and /api-keys/verify; a read-only operator sees no buttons and a forged post is refused. Screenshots: screenshotPath (docs/img/ with TESSERA_SCREENSHOTS=docs).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -119,6 +121,171 @@ describe.skipIf(!available)('the admin console in Chromium', () => {
         fullPage: true,
       });
     }
+    await context.close();
+  });
+
+  /** axe-core and the 390 px fit on the page at both widths, with a screenshot of each. */
+  async function checkPage(page: Page, name: string): Promise<void> {
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      expect(await seriousViolations(page), `${name} ${width}px`).toEqual([]);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `${name} ${width}px fits`).toBeLessThanOrEqual(0);
+      await page.screenshot({ path: screenshotPath(`console-${name}-${width}.png`), fullPage: true });
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+  }
+
+  async function noTokenHeld(page: Page): Promise<void> {
+    const held = await page.evaluate(() => ({
+      local: JSON.stringify({ ...localStorage }),
+      session: JSON.stringify({ ...sessionStorage }),
+      cookie: document.cookie,
+    }));
+    for (const value of Object.values(held)) {
+      expect(value).not.toMatch(/eyJ|tsr_(at|rt|cs|key)_/);
+    }
+  }
+
+  /** RFC 6749 §4.4 at the public token endpoint, client_secret_basic (§2.3.1). */
+  async function clientCredentials(id: string, secret: string): Promise<number> {
+    const response = await fetch(`${site.issuer}/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'grant_type=client_credentials',
+    });
+    await response.arrayBuffer();
+    return response.status;
+  }
+
+  it('an operator creates, rotates, disables and deletes a client and creates and revokes an API key through the console; the public endpoints agree; the people and signing keys pages', {
+    timeout: 180_000,
+  }, async () => {
+    const cy = await site.admin<{ id: string }>('POST', '/admin/users', {
+      username: 'cy',
+      password: PASSWORD,
+    });
+    await site.admin('PUT', `/admin/users/${cy.id}/admin`, { scopes: ['admin'] });
+    const verifier = await site.admin<{ client_id: string; client_secret: string }>(
+      'POST',
+      '/admin/clients',
+      {
+        name: 'Key verifier',
+        permissions: ['api_keys:verify'],
+      },
+    );
+    const totp = await enrolTotp(site.browser, 'cy');
+    const context = await site.browser.newContext({
+      bypassCSP: true,
+      viewport: { width: 1280, height: 900 },
+    });
+    const page = await context.newPage();
+    await openConsole(page, 'cy', totp);
+
+    await page.click('nav >> text=Clients');
+    await page.waitForURL(`${site.issuer}/console/clients`);
+    await page.fill('#new-name', 'Billing');
+    await page.fill('#new-scope', 'read');
+    await page.click('text=Create client');
+    await page.waitForSelector('#client-secret');
+    const id = (await page.textContent('#client-id')) ?? '';
+    const first = (await page.textContent('#client-secret')) ?? '';
+    expect(await clientCredentials(id, first)).toBe(200);
+    await noTokenHeld(page);
+
+    await page.click('text=Back to Billing');
+    await page.fill('#grace', '0');
+    await page.click('text=Rotate secret');
+    await page.waitForSelector('#client-secret');
+    const second = (await page.textContent('#client-secret')) ?? '';
+    expect(second).not.toBe(first);
+    expect(await clientCredentials(id, first)).toBe(401);
+    expect(await clientCredentials(id, second)).toBe(200);
+
+    await page.click('text=Back to Billing');
+    await checkPage(page, 'client');
+    await page.click('text=Disable client');
+    await page.waitForSelector('text=Enable client');
+    expect(await clientCredentials(id, second)).toBe(401);
+    await page.click('text=Enable client');
+    await page.waitForSelector('text=Disable client');
+    expect(await clientCredentials(id, second)).toBe(200);
+    await page.click('text=Delete client');
+    await page.waitForURL(`${site.issuer}/console/clients`);
+    expect(await page.textContent('main')).not.toContain(id);
+    expect(await clientCredentials(id, second)).toBe(401);
+    await checkPage(page, 'clients');
+
+    await page.click('nav >> text=API keys');
+    await page.waitForURL(`${site.issuer}/console/api-keys`);
+    await page.fill('#key-name', 'Nightly export');
+    await page.fill('#key-owner', verifier.client_id);
+    await page.click('text=Create API key');
+    await page.waitForSelector('#api-key');
+    const key = (await page.textContent('#api-key')) ?? '';
+    await noTokenHeld(page);
+    const verify = async (): Promise<boolean> => {
+      const response = await fetch(`${site.issuer}/api-keys/verify`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${verifier.client_id}:${verifier.client_secret}`).toString('base64')}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ key }),
+      });
+      return ((await response.json()) as { valid: boolean }).valid;
+    };
+    expect(await verify()).toBe(true);
+    await page.click('text=Back to API keys');
+    await checkPage(page, 'api-keys');
+    await page.click('button[aria-label="Revoke Nightly export"]');
+    await page.waitForURL(`${site.issuer}/console/api-keys`);
+    expect(await verify()).toBe(false);
+
+    await page.click('nav >> text=People');
+    await page.waitForURL(`${site.issuer}/console/users`);
+    await checkPage(page, 'users');
+    await page.click(`a[href="/console/users/${cy.id}"]`);
+    expect(await page.textContent('#mfa-state')).toContain('authenticator app: yes');
+    await checkPage(page, 'user');
+    await page.click('nav >> text=Signing keys');
+    await page.waitForURL(`${site.issuer}/console/signing-keys`);
+    await checkPage(page, 'signing-keys');
+    await context.close();
+  });
+
+  it('a read-only operator sees the clients and API keys pages without buttons; a forged post is refused (403)', {
+    timeout: 120_000,
+  }, async () => {
+    const lin = await site.admin<{ id: string }>('POST', '/admin/users', {
+      username: 'lin',
+      password: PASSWORD,
+    });
+    await site.admin('PUT', `/admin/users/${lin.id}/admin`, {
+      scopes: ['clients:read', 'api_keys:read', 'users:read'],
+    });
+    const target = await site.admin<{ client_id: string }>('POST', '/admin/clients', { name: 'Keep me' });
+    const totp = await enrolTotp(site.browser, 'lin');
+    const context = await site.browser.newContext({
+      bypassCSP: true,
+      viewport: { width: 1280, height: 900 },
+    });
+    const page = await context.newPage();
+    await openConsole(page, 'lin', totp);
+    await page.goto(`${site.issuer}/console/clients/${target.client_id}`);
+    expect(await page.textContent('h1')).toBe('Keep me');
+    expect(await page.locator('main form[method=post]').count()).toBe(0);
+    await page.goto(`${site.issuer}/console/api-keys`);
+    expect(await page.locator('main button', { hasText: /Revoke|Create/ }).count()).toBe(0);
+    const status = await page.evaluate(async (path) => {
+      const response = await fetch(path, { method: 'POST' });
+      return response.status;
+    }, `/console/clients/${target.client_id}/delete`);
+    expect(status).toBe(403);
+    await site.admin('GET', `/admin/clients/${target.client_id}`);
     await context.close();
   });
 

@@ -6,12 +6,28 @@ export interface OverviewInput {
   users: ReadonlyArray<{ id: string; username: string; disabled: boolean; admin_scopes: string[] | null }>;
 }
 
-function signOut(): Html {
+const PAGES = [
+  ['/console', 'Overview'],
+  ['/console/clients', 'Clients'],
+  ['/console/api-keys', 'API keys'],
+  ['/console/users', 'People'],
+  ['/console/signing-keys', 'Signing keys'],
+] as const;
+
+/** The console's navigation, `current` marked for assistive technology (WCAG 2.2, 1.3.1). */
+export function consoleNav(current: string): Html {
+  return html`<nav aria-label="Console">${PAGES.map(
+    ([href, label]) =>
+      html`<a href="${href}"${href === current ? html` aria-current="page"` : ''}>${label}</a>`,
+  )}</nav>`;
+}
+
+export function signOut(): Html {
   return html`<form method="post" action="/console/auth/logout" class="inline"><button type="submit">Sign out</button></form>`;
 }
 
 export function renderOverview(input: OverviewInput): Html {
-  return html`<nav aria-label="Console"><a href="/console" aria-current="page">Overview</a></nav>
+  return html`${consoleNav('/console')}
 <h1>Tessera console</h1>
 <section aria-labelledby="clients-h">
 <h2 id="clients-h">Clients (${input.clients.length})</h2>
@@ -43,4 +59,11 @@ ${signOut()}`;
 export function renderUnavailable(): Html {
   return html`<h1>The console cannot load</h1>
 <p role="alert">The admin API did not answer. Try again in a moment.</p>`;
+}
+
+/** A page that says what went wrong, with the way back. */
+export function renderProblem(title: string, message: string): Html {
+  return html`${consoleNav('')}
+<h1>${title}</h1>
+<p class="error" role="alert">${message}</p>`;
 }

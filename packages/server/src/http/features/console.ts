@@ -4,11 +4,15 @@
  * code + PKCE, tokens kept server-side, `__Host-` session cookie, same-origin checks). Every page
  * reads through the BFF's proxy into the admin API with the person's access token, so the admin
  * API's checks (operator role, scopes, second factor) decide what the console shows: no back door.
- * The BFF reaches this server by `inject` (http/console/loopback-fetch.ts).
+ * The BFF reaches this server by `inject` (http/console/loopback-fetch.ts). The clients, API keys,
+ * people and signing keys pages act through the same proxy (http/console/*-routes.ts).
  */
 import { type Bff, createBff } from '@tessera/client/bff';
 import { bffPlugin } from '@tessera/client/bff/fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { registerApiKeyPages } from '../console/api-key-routes.js';
+import { registerClientPages } from '../console/client-routes.js';
+import { createConsoleContext } from '../console/console-context.js';
 import {
   type OverviewInput,
   renderMfaNeeded,
@@ -17,6 +21,8 @@ import {
   renderUnavailable,
 } from '../console/console-pages.js';
 import { createLoopbackFetch } from '../console/loopback-fetch.js';
+import { registerSigningKeyPages } from '../console/signing-key-routes.js';
+import { registerUserPages } from '../console/user-routes.js';
 import type { HttpFeature } from '../feature.js';
 import { sendPage } from '../pages/layout.js';
 
@@ -28,12 +34,6 @@ export interface ConsoleFeatureDeps {
   /** The admin API's resource URI (RFC 8707): the audience of the console's access tokens. */
   audience: string;
   onError: (error: unknown, context: string) => void;
-}
-
-/** An admin API answer through the BFF proxy. */
-interface ApiAnswer {
-  status: number;
-  body: Record<string, unknown>;
 }
 
 export function createConsoleFeature(deps: ConsoleFeatureDeps): HttpFeature {
@@ -57,29 +57,8 @@ export function createConsoleFeature(deps: ConsoleFeatureDeps): HttpFeature {
       });
       const origin = new URL(deps.issuer).origin;
 
-      /** GET through the BFF proxy, as the signed-in person (the proxy attaches their token). */
-      async function api(request: FastifyRequest, path: string): Promise<ApiAnswer> {
-        const answer = await bff.handle({
-          method: 'GET',
-          url: `/console/api${path}`,
-          headers: {
-            cookie: request.headers.cookie,
-            // The page request came from the person's browser; this call is the server's own.
-            'x-requested-with': 'tessera-console',
-            origin,
-          },
-          body: async () => undefined,
-        });
-        const text =
-          typeof answer?.body === 'string' ? answer.body : Buffer.from(answer?.body ?? []).toString('utf8');
-        let body: Record<string, unknown> = {};
-        try {
-          body = JSON.parse(text) as Record<string, unknown>;
-        } catch {
-          body = {};
-        }
-        return { status: answer?.status ?? 502, body };
-      }
+      const ctx = createConsoleContext(bff, origin);
+      const api = (request: FastifyRequest, path: string) => ctx.api(request, 'GET', path);
 
       async function overview(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
         const session = await bff.sessionOf(request.headers.cookie);
@@ -107,6 +86,10 @@ export function createConsoleFeature(deps: ConsoleFeatureDeps): HttpFeature {
       await app.register(
         async function consoleScope(scope: FastifyInstance) {
           scope.get('/', overview);
+          registerClientPages(scope, ctx);
+          registerApiKeyPages(scope, ctx);
+          registerUserPages(scope, ctx);
+          registerSigningKeyPages(scope, ctx);
           await scope.register(bffPlugin, { bff });
         },
         { prefix: '/console' },

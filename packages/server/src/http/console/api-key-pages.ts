@@ -1,0 +1,89 @@
+/**
+ * The console's API keys page: the list with state and usage, create (the key shown once) and
+ * revoke. Forms post to /console and work without script; a refused form comes back with what was
+ * typed and the reason.
+ */
+import { type Html, html } from '../pages/layout.js';
+import { consoleNav } from './console-pages.js';
+
+export interface ApiKeyRow {
+  id: string;
+  name: string;
+  owner: string;
+  scope: string;
+  status: string;
+  usage_count: number;
+  last_used_at: number | null;
+  expires_at: number | null;
+  rate_limit: { limit: number; window: number; kind: string } | null;
+}
+
+export interface ApiKeyForm {
+  name: string;
+  owner: string;
+  scope: string;
+  expiresIn: string;
+}
+
+export const EMPTY_API_KEY_FORM: ApiKeyForm = { name: '', owner: '', scope: '', expiresIn: '' };
+
+function time(seconds: number | null, none: string): string {
+  return seconds === null ? none : new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+function usageOf(key: ApiKeyRow): string {
+  const limit =
+    key.rate_limit === null ? 'no rate limit' : `limit ${key.rate_limit.limit} per ${key.rate_limit.window}s`;
+  return `${key.usage_count} uses, last ${time(key.last_used_at, 'never')}; ${limit}`;
+}
+
+export function renderApiKeyList(input: {
+  keys: readonly ApiKeyRow[];
+  canWrite: boolean;
+  form: ApiKeyForm;
+  error?: string;
+}): Html {
+  return html`${consoleNav('/console/api-keys')}
+<h1>API keys</h1>
+<section aria-labelledby="list-h">
+<h2 id="list-h">Keys (${input.keys.length})</h2>
+<table><thead><tr><th scope="col">Key</th><th scope="col">State and usage</th></tr></thead><tbody>
+${input.keys.map(
+  (key) =>
+    html`<tr><td>${key.name}<br><code>${key.id}</code><br><span class="muted">owner<br><code>${key.owner}</code>${key.scope === '' ? '' : html`<br>scope ${key.scope}`}</span></td><td>${key.status}<br><span class="muted">${usageOf(key)}; expires ${time(key.expires_at, 'never')}</span>${
+      input.canWrite && key.status !== 'revoked'
+        ? html`<form method="post" action="/console/api-keys/${encodeURIComponent(key.id)}/revoke"><button type="submit" class="secondary" aria-label="Revoke ${key.name}">Revoke</button></form>`
+        : ''
+    }</td></tr>\n`,
+)}</tbody></table>
+</section>
+${
+  input.canWrite
+    ? html`<section aria-labelledby="create-h">
+<h2 id="create-h">Create an API key</h2>
+${input.error === undefined ? '' : html`<p class="error" role="alert" id="form-error">${input.error}</p>`}<form method="post" action="/console/api-keys">
+<label for="key-name">Name</label>
+<input type="text" id="key-name" name="name" value="${input.form.name}" required maxlength="200">
+<label for="key-owner">Owner: a client id (cli_…) or a user id (usr_…)</label>
+<input type="text" id="key-owner" name="owner" value="${input.form.owner}" required maxlength="100">
+<label for="key-scope">Scopes (space-separated)</label>
+<input type="text" id="key-scope" name="scope" value="${input.form.scope}">
+<label for="key-expires">Expires in (a duration such as 30d; empty: never)</label>
+<input type="text" id="key-expires" name="expires_in" value="${input.form.expiresIn}">
+<button type="submit">Create API key</button>
+</form>
+</section>`
+    : html`<p class="muted">Your admin role can look at API keys, not change them.</p>`
+}`;
+}
+
+/** The one time a key is shown. */
+export function renderApiKeyShown(key: ApiKeyRow, secret: string): Html {
+  return html`${consoleNav('/console/api-keys')}
+<h1>API key created</h1>
+<p class="ok" role="status">Copy the key now: it is shown only this once.</p>
+<p>${key.name}, id <code>${key.id}</code></p>
+<p>API key:</p>
+<code class="secret" id="api-key">${secret}</code>
+<p><a href="/console/api-keys">Back to API keys</a></p>`;
+}

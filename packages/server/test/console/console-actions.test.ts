@@ -1,0 +1,353 @@
+/**
+ * The console's clients and API keys pages (issue 17): every change goes through the admin API via
+ * the BFF proxy with the operator's token, forms post from this origin only, a refused form keeps
+ * what was typed, a read-only operator sees no buttons and a forged post from them is refused by
+ * the admin API. The effects are checked at the public endpoints (RFC 6749 §4.4 client credentials,
+ * POST /api-keys/verify).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { ADMIN_READ_SCOPES } from '../../src/tokens/admin-tokens/scopes.js';
+import { accountSignIn } from '../support/account.js';
+import { bootstrap, type TestServer } from '../support/bootstrap.js';
+import { basicAuthorization, createTestClient } from '../support/clients.js';
+import { Browser, createUser, hiddenFields, PASSWORD } from '../support/login.js';
+import { enrolTotp, oathtoolCode } from '../support/totp.js';
+
+const ISSUER = 'http://localhost:9';
+
+let t: TestServer;
+
+afterEach(async () => {
+  await t.close();
+});
+
+/** A browser signed in to /console as an operator with `scopes` (password + authenticator app). */
+async function operator(username: string, scopes: string[]): Promise<Browser> {
+  const person = await createUser(t, username);
+  const role = await t.app.inject({
+    method: 'PUT',
+    url: `/admin/users/${person.id}/admin`,
+    headers: t.adminHeaders,
+    payload: { scopes },
+  });
+  expect(role.statusCode).toBe(200);
+  const { secret } = await enrolTotp(t, await accountSignIn(t, new Browser(t), username));
+  t.clock.advance(30);
+  const browser = new Browser(t);
+  let response = await browser.get('/console');
+  for (let step = 0; step < 12 && !response.body.includes('<h1>Tessera console</h1>'); step++) {
+    if (response.statusCode === 302 || response.statusCode === 303) {
+      const target = new URL(String(response.headers.location), ISSUER);
+      response = await browser.get(target.pathname + target.search);
+    } else if (response.body.includes('action="/login"')) {
+      response = await browser.post('/login', {
+        ...hiddenFields(response.body),
+        username,
+        password: PASSWORD,
+      });
+    } else {
+      response = await browser.post('/login/second-factor', {
+        ...hiddenFields(response.body),
+        code: oathtoolCode(secret, t.clock.now()),
+      });
+    }
+  }
+  expect(response.body).toContain('<h1>Tessera console</h1>');
+  // What a browser sends with a form post from the console's own page.
+  browser.headers['sec-fetch-site'] = 'same-origin';
+  browser.headers.origin = ISSUER;
+  return browser;
+}
+
+function secretIn(body: string, id: string): string {
+  const found = new RegExp(`id="${id}">([^<]+)<`).exec(body);
+  expect(found, body.slice(0, 600)).not.toBeNull();
+  return found?.[1] ?? '';
+}
+
+async function clientCredentials(id: string, secret: string): Promise<number> {
+  const response = await t.app.inject({
+    method: 'POST',
+    url: '/token',
+    headers: {
+      authorization: basicAuthorization(id, secret),
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    payload: 'grant_type=client_credentials',
+  });
+  return response.statusCode;
+}
+
+async function clientIdNamed(name: string): Promise<string> {
+  const list = await t.app.inject({ method: 'GET', url: '/admin/clients', headers: t.adminHeaders });
+  const items = (list.json() as { items: Array<{ client_id: string; name: string }> }).items;
+  return items.find((c) => c.name === name)?.client_id ?? '';
+}
+
+describe('/console/clients', () => {
+  it('create shows the secret once and it works at /token (RFC 6749 §4.4); rotate with grace 0 ends the old one; disable and delete refuse it', async () => {
+    t = await bootstrap({ issuer: ISSUER });
+    const browser = await operator('ada', ['admin']);
+    const created = await browser.post('/console/clients', {
+      name: 'Billing',
+      grant_types: 'client_credentials',
+      redirect_uris: '',
+      scope: 'read',
+    });
+    expect(created.statusCode, created.body.slice(0, 600)).toBe(200);
+    const id = secretIn(created.body, 'client-id');
+    const first = secretIn(created.body, 'client-secret');
+    expect(await clientCredentials(id, first)).toBe(200);
+    // Shown once: the client's page holds only the secret's start.
+    const page = await browser.get(`/console/clients/${id}`);
+    expect(page.body).toContain('Rotate secret');
+    expect(page.body).not.toContain(first);
+
+    const rotated = await browser.post(`/console/clients/${id}/rotate`, { grace: '0' });
+    expect(rotated.statusCode).toBe(200);
+    const second = secretIn(rotated.body, 'client-secret');
+    expect(await clientCredentials(id, first)).toBe(401);
+    expect(await clientCredentials(id, second)).toBe(200);
+
+    const edited = await browser.post(`/console/clients/${id}/edit`, {
+      name: 'Billing v2',
+      redirect_uris: '',
+      scope: 'read write',
+    });
+    expect(edited.statusCode).toBe(303);
+    const view = await t.app.inject({ method: 'GET', url: `/admin/clients/${id}`, headers: t.adminHeaders });
+    expect(view.json()).toMatchObject({ name: 'Billing v2', scope: 'read write' });
+
+    expect((await browser.post(`/console/clients/${id}/disable`, {})).statusCode).toBe(303);
+    expect(await clientCredentials(id, second)).toBe(401);
+    expect((await browser.post(`/console/clients/${id}/enable`, {})).statusCode).toBe(303);
+    expect(await clientCredentials(id, second)).toBe(200);
+    expect((await browser.post(`/console/clients/${id}/delete`, {})).statusCode).toBe(303);
+    expect(await clientCredentials(id, second)).toBe(401);
+    // A stale page acting on the deleted client is told so.
+    const stale = await browser.post(`/console/clients/${id}/rotate`, { grace: '0' });
+    expect(stale.statusCode).toBe(404);
+    expect(stale.body).toContain('no longer exists');
+  });
+
+  it('search filters the list by name or id', async () => {
+    t = await bootstrap({ issuer: ISSUER });
+    await createTestClient(t, { name: 'Invoices' });
+    await createTestClient(t, { name: 'Shipping' });
+    const browser = await operator('ada', ['admin']);
+    const found = await browser.get('/console/clients?q=invo');
+    expect(found.body).toContain('Invoices');
+    expect(found.body).not.toContain('Shipping');
+  });
+
+  it('a refused form keeps what was typed, says why, and creates nothing', async () => {
+    t = await bootstrap({ issuer: ISSUER });
+    const browser = await operator('ada', ['admin']);
+    const refused = await browser.post('/console/clients', {
+      name: 'Web app',
+      grant_types: 'authorization_code',
+      redirect_uris: 'not a uri',
+      scope: 'openid',
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toContain('role="alert"');
+    expect(refused.body).toContain('redirect_uris');
+    expect(refused.body).toContain('value="Web app"');
+    expect(refused.body).toContain('>not a uri</textarea>');
+    expect(await clientIdNamed('Web app')).toBe('');
+  });
+
+  it('a form post from another site is refused before the admin API is called (Fetch Metadata, Origin)', async () => {
+    t = await bootstrap({ issuer: ISSUER });
+    const browser = await operator('ada', ['admin']);
+    browser.headers['sec-fetch-site'] = 'cross-site';
+    browser.headers.origin = 'https://evil.example';
+    const forged = await browser.post('/console/clients', {
+      name: 'Forged',
+      grant_types: 'client_credentials',
+    });
+    expect(forged.statusCode).toBe(403);
+    expect(await clientIdNamed('Forged')).toBe('');
+    delete browser.headers['sec-fetch-site'];
+    const byOrigin = await browser.post('/console/clients', {
+      name: 'Forged',
+      grant_types: 'client_credentials',
+    });
+    expect(byOrigin.statusCode).toBe(403);
+    expect(await clientIdNamed('Forged')).toBe('');
+  });
+
+  it('a read-only operator sees clients without action buttons; a forged post is refused by the admin API (403)', async () => {
+    t = await bootstrap({ issuer: ISSUER });
+    const target = await createTestClient(t, { name: 'Keep me' });
+    const browser = await operator('lin', [...ADMIN_READ_SCOPES]);
+    const list = await browser.get('/console/clients');
+    expect(list.statusCode).toBe(200);
+    expect(list.body).toContain('Keep me');
+    expect(list.body).not.toContain('Create client');
+    const page = await browser.get(`/console/clients/${target.id}`);
+    expect(page.body).not.toMatch(/<form method="post" action="\/console\/clients/);
+    const forged = await browser.post(`/console/clients/${target.id}/delete`, {});
+    expect(forged.statusCode).toBe(403);
+    expect(forged.body).toContain('does not allow');
+    expect(await t.store.findClient(target.id)).toBeDefined();
+  });
+});
+
+describe('/console/api-keys', () => {
+  it('create shows the key once and /api-keys/verify accepts it; revoke makes it invalid', async () => {
+    t = await bootstrap({ issuer: ISSUER });
+    const verifier = await createTestClient(t, { permissions: ['api_keys:verify'] });
+    const owner = await createTestClient(t, { name: 'Owner' });
+    const browser = await operator('ada', ['admin']);
+    const created = await browser.post('/console/api-keys', {
+      name: 'CI',
+      owner: owner.id,
+      scope: 'read',
+      expires_in: '',
+    });
+    expect(created.statusCode, created.body.slice(0, 600)).toBe(200);
+    const key = secretIn(created.body, 'api-key');
+    const verify = async () => {
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/api-keys/verify',
+        headers: { authorization: verifier.basic, 'content-type': 'application/json' },
+        payload: { key },
+      });
+      return (response.json() as { valid: boolean }).valid;
+    };
+    expect(await verify()).toBe(true);
+    const list = await browser.get('/console/api-keys');
+    expect(list.body).toContain('CI');
+    expect(list.body).not.toContain(key);
+    const id = /action="\/console\/api-keys\/([^/]+)\/revoke"/.exec(list.body)?.[1] ?? '';
+    expect((await browser.post(`/console/api-keys/${id}/revoke`, {})).statusCode).toBe(303);
+    expect(await verify()).toBe(false);
+  });
+
+  it('a refused form keeps what was typed; a read-only operator gets no buttons and a forged revoke is 403', async () => {
+    t = await bootstrap({ issuer: ISSUER });
+    const admin = await operator('ada', ['admin']);
+    const refused = await admin.post('/console/api-keys', { name: 'Orphan', owner: 'cli_nobody', scope: '' });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toContain('value="cli_nobody"');
+    expect(refused.body).toContain('role="alert"');
+    const owner = await createTestClient(t, { name: 'Owner' });
+    const made = await t.app.inject({
+      method: 'POST',
+      url: '/admin/api-keys',
+      headers: t.adminHeaders,
+      payload: { name: 'Kept', owner: owner.id },
+    });
+    const keyId = (made.json() as { id: string }).id;
+    const reader = await operator('lin', [...ADMIN_READ_SCOPES]);
+    const list = await reader.get('/console/api-keys');
+    expect(list.body).toContain('Kept');
+    expect(list.body).not.toContain('Revoke');
+    expect(list.body).not.toContain('Create API key');
+    const forged = await reader.post(`/console/api-keys/${keyId}/revoke`, {});
+    expect(forged.statusCode).toBe(403);
+    const after = await t.app.inject({
+      method: 'GET',
+      url: `/admin/api-keys/${keyId}`,
+      headers: t.adminHeaders,
+    });
+    expect((after.json() as { status: string }).status).toBe('active');
+  });
+});
+
+describe('/console/users', () => {
+  it('an operator ends a session, resets the authenticator app and disables a person; the admin API agrees', async () => {
+    t = await bootstrap({ issuer: ISSUER });
+    const browser = await operator('ada', ['admin']);
+    const sam = await createUser(t, 'sam');
+    await enrolTotp(t, await accountSignIn(t, new Browser(t), 'sam'));
+    const id = sam.id;
+    const people = await browser.get('/console/users');
+    expect(people.body).toContain(`href="/console/users/${id}"`);
+    const page = await browser.get(`/console/users/${id}`);
+    expect(page.body).toContain('authenticator app: yes');
+    const sessionId = /sessions\/([^/]+)\/end/.exec(page.body)?.[1];
+    expect(sessionId, page.body.slice(0, 800)).toBeDefined();
+    expect((await browser.post(`/console/users/${id}/sessions/${sessionId}/end`, {})).statusCode).toBe(303);
+    const sessions = await t.app.inject({
+      method: 'GET',
+      url: `/admin/sessions?user_id=${id}`,
+      headers: t.adminHeaders,
+    });
+    expect((sessions.json() as { items: Array<{ id: string }> }).items.map((s) => s.id)).not.toContain(
+      sessionId,
+    );
+    expect((await browser.post(`/console/users/${id}/mfa-reset`, {})).statusCode).toBe(303);
+    expect((await browser.get(`/console/users/${id}`)).body).toContain('authenticator app: no');
+    expect((await browser.post(`/console/users/${id}/disable`, {})).statusCode).toBe(303);
+    const after = await t.app.inject({ method: 'GET', url: `/admin/users/${id}`, headers: t.adminHeaders });
+    expect((after.json() as { disabled: boolean }).disabled).toBe(true);
+  });
+
+  it('a read-only operator sees a person without buttons; a forged disable is refused by the admin API (403)', async () => {
+    t = await bootstrap({ issuer: ISSUER });
+    const target = await createUser(t, 'kim');
+    const reader = await operator('lin', [...ADMIN_READ_SCOPES]);
+    const page = await reader.get(`/console/users/${target.id}`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<h1>kim</h1>');
+    expect(page.body).not.toContain('method="post"');
+    const forged = await reader.post(`/console/users/${target.id}/disable`, {});
+    expect(forged.statusCode).toBe(403);
+    const after = await t.app.inject({
+      method: 'GET',
+      url: `/admin/users/${target.id}`,
+      headers: t.adminHeaders,
+    });
+    expect((after.json() as { disabled: boolean }).disabled).toBe(false);
+  });
+});
+
+describe('/console/signing-keys', () => {
+  async function jwksKids(): Promise<string[]> {
+    const jwks = await t.app.inject({ method: 'GET', url: '/jwks' });
+    return (jwks.json() as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid);
+  }
+
+  it('rotate adds a key; pulling a key takes it out of the JWKS (RFC 7517) and a replacement signs', async () => {
+    t = await bootstrap({ issuer: ISSUER });
+    const browser = await operator('ada', ['admin']);
+    const page = await browser.get('/console/signing-keys');
+    const kids = [...page.body.matchAll(/signing-keys\/([^/"]+)\/revoke/g)].map((m) => m[1] ?? '');
+    expect(kids.length).toBeGreaterThan(0);
+    expect((await browser.post('/console/signing-keys/rotate', {})).statusCode).toBe(303);
+    const after = await browser.get('/console/signing-keys');
+    expect([...after.body.matchAll(/signing-keys\/([^/"]+)\/revoke/g)].length).toBeGreaterThan(kids.length);
+    const pulled = kids[0] ?? '';
+    expect(await jwksKids()).toContain(pulled);
+    expect((await browser.post(`/console/signing-keys/${pulled}/revoke`, {})).statusCode).toBe(303);
+    expect(await jwksKids()).not.toContain(pulled);
+    const client = await createTestClient(t);
+    const token = await t.app.inject({
+      method: 'POST',
+      url: '/token',
+      headers: { authorization: client.basic, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'grant_type=client_credentials',
+    });
+    const jwt = (token.json() as { access_token: string }).access_token;
+    const { kid } = JSON.parse(Buffer.from(jwt.split('.')[0] ?? '', 'base64url').toString()) as {
+      kid: string;
+    };
+    expect(kid).not.toBe(pulled);
+    expect(await jwksKids()).toContain(kid);
+  });
+
+  it('a read-only operator sees the keys without buttons; a forged rotate is refused by the admin API (403)', async () => {
+    t = await bootstrap({ issuer: ISSUER });
+    const reader = await operator('lin', [...ADMIN_READ_SCOPES]);
+    const page = await reader.get('/console/signing-keys');
+    expect(page.statusCode).toBe(200);
+    expect(page.body).not.toContain('method="post"');
+    const before = await t.app.inject({ method: 'GET', url: '/admin/signing-keys', headers: t.adminHeaders });
+    expect((await reader.post('/console/signing-keys/rotate', { now: 'true' })).statusCode).toBe(403);
+    const after = await t.app.inject({ method: 'GET', url: '/admin/signing-keys', headers: t.adminHeaders });
+    expect(after.json()).toEqual(before.json());
+  });
+});
