@@ -16,7 +16,7 @@ import { parseSecret } from '@tessera/protocol';
 import type { Clock } from '../clock.js';
 import { hashSecret } from '../ids.js';
 import type { AccessTokenStore, ClientRecord } from '../store/ports.js';
-import type { Revocations } from '../tokens/revocations.js';
+import { type Revocations, revocableJwt, revocableOpaque } from '../tokens/revocations.js';
 import type { AccessTokenVerifier } from '../tokens/verify-access-token.js';
 import { looksLikeJwt } from '../tokens/verify-access-token.js';
 
@@ -72,14 +72,7 @@ export function createJwtAccessTokenIntrospector(deps: {
       if (claims === undefined) {
         return { active: false };
       }
-      const revoked = deps.revocations.isRevoked({
-        jti: claims.jti,
-        clientId: claims.client_id,
-        subject: claims.sub,
-        issuedAt: claims.iat,
-        grantId: typeof claims.gid === 'string' ? claims.gid : null,
-        sessionId: typeof claims.sid === 'string' ? claims.sid : null,
-      });
+      const revoked = deps.revocations.isRevoked(revocableJwt(claims));
       if (revoked || !(await isClientActive(deps.clients, claims.client_id))) {
         return { active: false };
       }
@@ -132,14 +125,7 @@ export function createOpaqueAccessTokenIntrospector(deps: {
       if (record === undefined || record.revokedAt !== null || record.expiresAt <= deps.clock.now()) {
         return { active: false };
       }
-      const revoked = deps.revocations.isRevoked({
-        jti: record.jti,
-        clientId: record.clientId,
-        subject: record.subject,
-        issuedAt: record.issuedAt,
-        grantId: record.grantId,
-        sessionId: typeof record.claims.sid === 'string' ? record.claims.sid : null,
-      });
+      const revoked = deps.revocations.isRevoked(revocableOpaque(record));
       if (revoked || !(await isClientActive(deps.clients, record.clientId))) {
         return { active: false };
       }

@@ -16,10 +16,15 @@
  * its revocation stream see it too; it is never sent to other nodes again. Ids become visible in id
  * order (the store serialises revocation writers), so reading after the highest id misses nothing.
  */
-import { consentTargetValue, type RevocationEvent, type RevocationTarget } from '@tessera/protocol';
+import {
+  type AccessTokenClaims,
+  consentTargetValue,
+  type RevocationEvent,
+  type RevocationTarget,
+} from '@tessera/protocol';
 import type { Clock } from '../clock.js';
 import type { EventBus } from '../events/bus.js';
-import type { RevocationStore } from '../store/ports.js';
+import type { AccessTokenRecord, RevocationStore } from '../store/ports.js';
 
 export interface Revocations {
   /** Records the revocation (store), adds it to the denylist and publishes it on the bus. */
@@ -38,6 +43,33 @@ export interface Revocations {
     /** The login session (`sid`) the token was issued under, if any. */
     sessionId?: string | null;
   }): boolean;
+}
+
+/** What {@link Revocations.isRevoked} needs to know about a token. */
+export type RevocableToken = Parameters<Revocations['isRevoked']>[0];
+
+/** The revocable facts of a verified JWT access token (RFC 9068 claims plus `gid` and `sid`). */
+export function revocableJwt(claims: AccessTokenClaims): RevocableToken {
+  return {
+    jti: claims.jti,
+    clientId: claims.client_id,
+    subject: claims.sub,
+    issuedAt: claims.iat,
+    grantId: typeof claims.gid === 'string' ? claims.gid : null,
+    sessionId: typeof claims.sid === 'string' ? claims.sid : null,
+  };
+}
+
+/** The revocable facts of a stored opaque access token. */
+export function revocableOpaque(record: AccessTokenRecord): RevocableToken {
+  return {
+    jti: record.jti,
+    clientId: record.clientId,
+    subject: record.subject,
+    issuedAt: record.issuedAt,
+    grantId: record.grantId,
+    sessionId: typeof record.claims.sid === 'string' ? record.claims.sid : null,
+  };
 }
 
 export interface RevocationDenylist extends Revocations {

@@ -12,7 +12,7 @@ import { OAuthError, parseScope } from '@tessera/protocol';
 import type { UserStore } from '../store/ports.js';
 import type { AdminPrincipal } from '../tokens/admin-tokens/admin-token-service.js';
 import { ADMIN_SCOPES, allowsAdminScope } from '../tokens/admin-tokens/scopes.js';
-import type { Revocations } from '../tokens/revocations.js';
+import { type Revocations, revocableJwt } from '../tokens/revocations.js';
 import type { AccessTokenVerifier } from '../tokens/verify-access-token.js';
 import { ACR_MFA, acrLevel } from './authn/context.js';
 
@@ -50,16 +50,7 @@ export function createOperatorTokens(deps: OperatorTokenDeps): OperatorTokens {
     if (!audience.includes(deps.audience)) {
       return undefined;
     }
-    if (
-      deps.revocations.isRevoked({
-        jti: claims.jti,
-        clientId: claims.client_id,
-        subject: claims.sub,
-        issuedAt: claims.iat,
-        grantId: typeof claims.gid === 'string' ? claims.gid : null,
-        sessionId: typeof claims.sid === 'string' ? claims.sid : null,
-      })
-    ) {
+    if (deps.revocations.isRevoked(revocableJwt(claims))) {
       return undefined;
     }
     const person = await deps.users.findUser(claims.sub);

@@ -14,7 +14,7 @@ import { boundJkt } from '../../oauth/introspection.js';
 import { userClaims } from '../../oauth/oidc/claims.js';
 import type { SubjectOf } from '../../oauth/oidc/pairwise.js';
 import type { AccessTokenStore, ClientRecord, UserStore } from '../../store/ports.js';
-import type { Revocations } from '../../tokens/revocations.js';
+import { type Revocations, revocableJwt, revocableOpaque } from '../../tokens/revocations.js';
 import { type AccessTokenVerifier, looksLikeJwt } from '../../tokens/verify-access-token.js';
 import { formOf } from '../plugins/form-body.js';
 import type { CallerLimit } from '../plugins/rate-limit.js';
@@ -82,14 +82,7 @@ export function registerUserinfo(app: FastifyInstance, deps: UserinfoDeps): void
       if (claims === undefined) {
         throw invalid('JWT does not verify');
       }
-      const revoked = deps.revocations.isRevoked({
-        jti: claims.jti,
-        clientId: claims.client_id,
-        subject: claims.sub,
-        issuedAt: claims.iat,
-        grantId: typeof claims.gid === 'string' ? claims.gid : null,
-        sessionId: typeof claims.sid === 'string' ? claims.sid : null,
-      });
+      const revoked = deps.revocations.isRevoked(revocableJwt(claims));
       if (revoked) {
         throw invalid('revoked');
       }
@@ -108,16 +101,7 @@ export function registerUserinfo(app: FastifyInstance, deps: UserinfoDeps): void
     if (record === undefined || record.revokedAt !== null || record.expiresAt <= deps.clock.now()) {
       throw invalid('unknown, revoked or expired opaque token');
     }
-    if (
-      deps.revocations.isRevoked({
-        jti: record.jti,
-        clientId: record.clientId,
-        subject: record.subject,
-        issuedAt: record.issuedAt,
-        grantId: record.grantId,
-        sessionId: typeof record.claims.sid === 'string' ? record.claims.sid : null,
-      })
-    ) {
+    if (deps.revocations.isRevoked(revocableOpaque(record))) {
       throw invalid('revoked');
     }
     return {
