@@ -53,6 +53,7 @@ import { createCallerLimit, createRateLimiter } from './http/plugins/rate-limit.
 import { mintSecret, newId } from './ids.js';
 import { createKeyring, type Keyring } from './keys/keyring.js';
 import { UnsealError } from './keys/seal.js';
+import { loadServerSecret } from './keys/server-secrets.js';
 import { createLogger, type Logger } from './log.js';
 import { createMaintenanceJob, type MaintenanceJob } from './maintenance/maintenance-job.js';
 import { createMaintenanceMetrics } from './maintenance/maintenance-metrics.js';
@@ -63,7 +64,12 @@ import { createClientRegistration } from './oauth/clients/registration.js';
 import { createDpopProofValidator } from './oauth/dpop/proof-validator.js';
 import { createOpaqueAccessTokenIntrospector } from './oauth/introspection.js';
 import { idTokenAlgorithms } from './oauth/oidc/id-token.js';
-import { createSubjectOf } from './oauth/oidc/pairwise.js';
+import {
+  createSubjectOf,
+  initialPairwiseKey,
+  PAIRWISE_SECRET,
+  type SubjectOf,
+} from './oauth/oidc/pairwise.js';
 import { type OpenStoreOptions, openStore } from './store/open-store.js';
 import type { Store } from './store/ports.js';
 import { createNotifyBridge } from './store/postgres/notify-bridge.js';
@@ -99,6 +105,8 @@ export interface Runtime {
   maintenance: MaintenanceJob;
   /** The frozen registries the OAuth endpoints dispatch on (tests check they are complete). */
   registries: Readonly<Registries>;
+  /** The `sub` a client sees for a person (OIDC Core §8; tests compare it across restarts). */
+  subjectOf: SubjectOf;
   /** Drains in-flight requests, stops timers and closes the store. */
   close(): Promise<void>;
 }
@@ -525,6 +533,26 @@ export async function openMigratedStore(
   }
 }
 
+/** OIDC Core §8.1: the pairwise key is a stored server secret, so it survives master-key rotation. */
+async function loadSubjectOf(store: Store, config: Readonly<Config>, masterKey: Buffer): Promise<SubjectOf> {
+  try {
+    const key = await loadServerSecret(
+      store,
+      PAIRWISE_SECRET,
+      [masterKey, ...resolvePreviousMasterKeys(config)],
+      async () => initialPairwiseKey(masterKey, (await store.countClients()) > 0),
+    );
+    return createSubjectOf(key);
+  } catch (error) {
+    if (error instanceof UnsealError) {
+      throw new ConfigError(
+        `The master key does not open the stored pairwise subject key: TESSERA_MASTER_KEY is not the key this database was created with (${error.message}).`,
+      );
+    }
+    throw error;
+  }
+}
+
 /** Builds every dependency and the app, without listening. */
 export async function createRuntime(config: Readonly<Config>, options: StartOptions = {}): Promise<Runtime> {
   const logger = options.logger ?? createLogger({ level: config.log.level });
@@ -620,7 +648,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       config: effective,
       issuer: issuerOf(effective),
       masterKey,
-      subjectOf: createSubjectOf(masterKey),
+      subjectOf: await loadSubjectOf(store, config, masterKey),
       ...(options.passwordHasher === undefined ? {} : { passwordHasher: options.passwordHasher }),
       store,
       keyring,
@@ -667,6 +695,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       metrics,
       maintenance,
       registries,
+      subjectOf: core.subjectOf,
       async close() {
         if (closed) {
           return;

@@ -1,11 +1,12 @@
 /**
  * Master-key rotation (`tessera master-key rotate`, offline): re-seals every signing key's private
- * part, and every TOTP secret, under a new master key, in one transaction, so the database is either all re-sealed or
+ * part, every TOTP secret and every server secret (the pairwise subject key), under a new master key, in one transaction, so the database is either all re-sealed or
  * untouched. Rows already sealed by the new key are left alone, so a rotation interrupted before
  * its commit, or run twice, is safe to run again.
  */
-import type { MfaStore, SigningKeyStore } from '../store/ports.js';
+import type { MfaStore, ServerSecretStore, SigningKeyStore } from '../store/ports.js';
 import { masterKeyIdOf, seal, totpAssociatedData, totpSealingKey, UnsealError, unseal } from './seal.js';
+import { serverSecretAssociatedData } from './server-secrets.js';
 
 /** A rotation that cannot be done; nothing was changed. */
 export class MasterKeyRotationError extends Error {
@@ -15,7 +16,11 @@ export class MasterKeyRotationError extends Error {
 export interface MasterKeyRotationDeps {
   /** Runs `fn` in one write transaction (the Store's `transaction`). */
   transaction<T>(
-    fn: (tx: SigningKeyStore & Pick<MfaStore, 'listTotpSecrets' | 'resealTotpSecret'>) => Promise<T>,
+    fn: (
+      tx: SigningKeyStore &
+        Pick<MfaStore, 'listTotpSecrets' | 'resealTotpSecret'> &
+        Pick<ServerSecretStore, 'listServerSecrets' | 'resealServerSecret'>,
+    ) => Promise<T>,
   ): Promise<T>;
   oldKey: Buffer;
   newKey: Buffer;
@@ -30,6 +35,8 @@ export interface MasterKeyRotationResult {
   alreadyCurrent: string[];
   /** TOTP secrets re-sealed by this run (those already under the new key are left alone). */
   totpResealed: number;
+  /** Server secrets re-sealed by this run. */
+  serverSecretsResealed: number;
 }
 
 export async function rotateMasterKey(deps: MasterKeyRotationDeps): Promise<MasterKeyRotationResult> {
@@ -67,7 +74,8 @@ export async function rotateMasterKey(deps: MasterKeyRotationDeps): Promise<Mast
       resealed.push(record.kid);
     }
     const totpResealed = await resealTotpSecrets(tx, deps, oldId);
-    return { masterKeyId: newId, resealed, alreadyCurrent, totpResealed };
+    const serverSecretsResealed = await resealServerSecrets(tx, deps, oldId, newId);
+    return { masterKeyId: newId, resealed, alreadyCurrent, totpResealed, serverSecretsResealed };
   });
 }
 
@@ -100,6 +108,44 @@ async function resealTotpSecrets(
       }
     }
     await tx.resealTotpSecret(userId, seal(newKey, secret, aad));
+    count += 1;
+  }
+  return count;
+}
+
+/** Server secrets carry their master key id: those under the new key are left alone. */
+async function resealServerSecrets(
+  tx: Pick<ServerSecretStore, 'listServerSecrets' | 'resealServerSecret'>,
+  deps: Pick<MasterKeyRotationDeps, 'oldKey' | 'newKey'>,
+  oldId: string,
+  newId: string,
+): Promise<number> {
+  let count = 0;
+  for (const secret of await tx.listServerSecrets()) {
+    if (secret.masterKeyId === newId) {
+      continue;
+    }
+    const aad = serverSecretAssociatedData(secret.name);
+    let value: string;
+    try {
+      if (secret.masterKeyId !== oldId) {
+        throw new UnsealError(`sealed by master key ${secret.masterKeyId}`);
+      }
+      value = unseal(deps.oldKey, secret.sealed, aad);
+    } catch (error) {
+      if (error instanceof UnsealError) {
+        throw new MasterKeyRotationError(
+          `The old master key (${oldId}) does not open the server secret ${secret.name}: nothing was changed`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+    await tx.resealServerSecret({
+      name: secret.name,
+      sealed: seal(deps.newKey, value, aad),
+      masterKeyId: newId,
+    });
     count += 1;
   }
   return count;

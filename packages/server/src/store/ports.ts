@@ -182,6 +182,27 @@ export interface SigningKeyStore {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Server secrets
+// ---------------------------------------------------------------------------------------------
+
+/** A server-wide secret (e.g. the pairwise subject key), sealed with the master key. */
+export interface ServerSecretRecord {
+  name: string;
+  sealed: string;
+  /** Id of the master key that sealed it (`masterKeyIdOf`). */
+  masterKeyId: string;
+}
+
+export interface ServerSecretStore {
+  /** Inserts the secret unless one of that name exists (the first node to start wins); true if inserted. */
+  insertServerSecretIfAbsent(secret: ServerSecretRecord): Promise<boolean>;
+  findServerSecret(name: string): Promise<ServerSecretRecord | undefined>;
+  listServerSecrets(): Promise<ServerSecretRecord[]>;
+  /** Replaces a secret's sealed value (master-key rotation). */
+  resealServerSecret(secret: ServerSecretRecord): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Admin API credentials
 // ---------------------------------------------------------------------------------------------
 
@@ -873,6 +894,7 @@ export interface MigrationRunner {
 export interface Store
   extends ClientStore,
     SigningKeyStore,
+    ServerSecretStore,
     RevocationStore,
     AccessTokenStore,
     ApiKeyStore,

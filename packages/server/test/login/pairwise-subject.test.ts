@@ -34,14 +34,14 @@ describe('OIDC Core §8.1 — the pairwise value', () => {
     sectorIdentifierUri,
   });
 
-  it('§8.1: same sector → same sub; another sector → another sub; stable for the same master key', () => {
+  it('§8.1: same sector → same sub; another sector → another sub; stable for the same key', () => {
     const subjectOf = createSubjectOf(key);
     const a = subjectOf(pairwise([APP]), 'usr_alice');
     expect(a).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(subjectOf(pairwise([APP_TWO]), 'usr_alice')).toBe(a);
     expect(subjectOf(pairwise([OTHER]), 'usr_alice')).not.toBe(a);
     expect(subjectOf(pairwise([APP]), 'usr_bob')).not.toBe(a);
-    // Another process with the same master key (every node, every restart) agrees.
+    // Another process with the same key (every node, every restart) agrees.
     expect(createSubjectOf(Buffer.alloc(32, 7))(pairwise([APP]), 'usr_alice')).toBe(a);
     expect(createSubjectOf(Buffer.alloc(32, 8))(pairwise([APP]), 'usr_alice')).not.toBe(a);
   });

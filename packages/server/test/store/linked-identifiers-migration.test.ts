@@ -38,7 +38,11 @@ it('issue 16 item 5 — 0017 links the wallet of every person who signed up with
     1_700_000_001,
   );
 
-  expect(await store.migrate()).toEqual(['0017-linked-identifiers', '0019-client-subject-type']);
+  expect(await store.migrate()).toEqual([
+    '0017-linked-identifiers',
+    '0019-client-subject-type',
+    '0020-server-secrets',
+  ]);
   expect(await store.findLinkedIdentifier(DID)).toEqual({
     identifier: DID,
     userId: DID,

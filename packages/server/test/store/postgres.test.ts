@@ -81,6 +81,7 @@ describe.skipIf(!ok)('PostgreSQL', () => {
           '0015-user-admin-scopes',
           '0017-linked-identifiers',
           '0019-client-subject-type',
+          '0020-server-secrets',
         ]);
         expect(await store.migrate()).toEqual([]);
         expect(await store.countClients()).toBe(0);

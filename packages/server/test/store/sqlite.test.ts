@@ -74,6 +74,7 @@ describe('SQLite specifics', () => {
         '0015-user-admin-scopes',
         '0017-linked-identifiers',
         '0019-client-subject-type',
+        '0020-server-secrets',
       ]);
       expect(await store.migrate()).toEqual([]);
     } finally {

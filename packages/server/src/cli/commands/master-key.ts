@@ -69,14 +69,15 @@ export async function runMasterKeyRotate(
     const result = await rotateMasterKey({ transaction: (fn) => store.transaction(fn), oldKey, newKey });
     if (options.json === true) {
       process.stdout.write(
-        `${JSON.stringify({ master_key_id: result.masterKeyId, resealed: result.resealed, already_current: result.alreadyCurrent, totp_resealed: result.totpResealed }, null, 2)}\n`,
+        `${JSON.stringify({ master_key_id: result.masterKeyId, resealed: result.resealed, already_current: result.alreadyCurrent, totp_resealed: result.totpResealed, server_secrets_resealed: result.serverSecretsResealed }, null, 2)}\n`,
       );
       return;
     }
     process.stdout.write(
       `Re-sealed ${result.resealed.length} signing key(s) with master key ${result.masterKeyId}` +
         `${result.alreadyCurrent.length > 0 ? ` (${result.alreadyCurrent.length} already were)` : ''}` +
-        `${result.totpResealed > 0 ? `, and ${result.totpResealed} TOTP secret(s)` : ''}.\n` +
+        `${result.totpResealed > 0 ? `, and ${result.totpResealed} TOTP secret(s)` : ''}` +
+        `${result.serverSecretsResealed > 0 ? `, and ${result.serverSecretsResealed} server secret(s) (the pairwise subject key)` : ''}.\n` +
         'Every node must now run with TESSERA_MASTER_KEY set to the new key; then remove TESSERA_MASTER_KEY_PREVIOUS.\n',
     );
   } finally {

@@ -2,16 +2,32 @@
  * Subject identifiers (OpenID Connect Core §8). A `public` client sees the user id as `sub`; a
  * `pairwise` client sees `base64url(HMAC-SHA-256(key, sector || "\n" || user id))`, where the
  * sector (§8.1) is the host of its `sector_identifier_uri`, else the host of its redirect URIs
- * (one host, enforced at registration). The key is derived from the master key with HKDF, so
- * every node computes the same value and nothing new is stored; clients of one sector share
+ * (one host, enforced at registration). The key is a server secret (keys/server-secrets.ts): made
+ * once, stored sealed with the master key and re-sealed by master-key rotation, so a `sub` never
+ * changes for a client (§8), and every node computes the same value; clients of one sector share
  * values, clients of different sectors cannot correlate them. What a client *sees* is pairwise:
  * ID tokens, userinfo and ID token hints. Access tokens (RFC 9068) keep the user id, since they
  * are for resource servers, and revocation and API-key ownership key on it.
  */
-import { createHmac, hkdfSync } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import type { ClientRecord } from '../../store/ports.js';
 
 const PAIRWISE_INFO = 'tessera pairwise subject v1';
+
+/** The name of the pairwise key among the server secrets. */
+export const PAIRWISE_SECRET = 'pairwise-subject';
+
+/**
+ * The first value of the pairwise key. Before it was stored, it was HKDF(master key, PAIRWISE_INFO):
+ * a database that already has clients may have shown such values, so it starts from that derivation
+ * (under the master key of the first start with this code) and keeps its `sub`s; a new database
+ * (no clients yet) gets 32 random bytes.
+ */
+export function initialPairwiseKey(masterKey: Buffer, hasClients: boolean): Buffer {
+  return hasClients
+    ? Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), PAIRWISE_INFO, 32))
+    : randomBytes(32);
+}
 
 export type SubjectClient = Pick<ClientRecord, 'subjectType' | 'sectorIdentifierUri' | 'redirectUris'>;
 
@@ -35,8 +51,8 @@ export function sectorOf(
   return hosts.size === 1 && host !== undefined && host !== '' ? host : undefined;
 }
 
-export function createSubjectOf(masterKey: Buffer): SubjectOf {
-  const key = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), PAIRWISE_INFO, 32));
+/** `key`: the pairwise key (the server secret {@link PAIRWISE_SECRET}). */
+export function createSubjectOf(key: Buffer): SubjectOf {
   return (client, userId) => {
     if (client.subjectType !== 'pairwise') {
       return userId;

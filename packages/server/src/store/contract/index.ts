@@ -22,6 +22,7 @@ import { describeRateLimitStore } from './rate-limits.contract.js';
 import { describeRefreshTokenStore } from './refresh-tokens.contract.js';
 import { describeReplayStore } from './replay.contract.js';
 import { describeRevocationStore } from './revocations.contract.js';
+import { describeServerSecretStore } from './server-secrets.contract.js';
 import { describeSessionStore } from './sessions.contract.js';
 import { describeSigningKeyStore } from './signing-keys.contract.js';
 import { describeStoreAggregate } from './store.contract.js';
@@ -39,6 +40,7 @@ export function describeStoreContract(
     describeMigrations(makeStore);
     describeClientStore(makeStore);
     describeSigningKeyStore(makeStore);
+    describeServerSecretStore(makeStore);
     describeAdminTokenStore(makeStore);
     describeRevocationStore(makeStore);
     describeAccessTokenStore(makeStore);

@@ -143,6 +143,13 @@ export interface UserTotpTable {
   created_at: number;
 }
 
+/** 0020: a server-wide secret sealed with the master key (keys/server-secrets.ts). */
+export interface ServerSecretsTable {
+  name: string;
+  sealed: string;
+  master_key_id: string;
+}
+
 export interface RecoveryCodesTable {
   user_id: string;
   hash: string;
@@ -321,6 +328,7 @@ export interface Database {
   admin_tokens: AdminTokensTable;
   user_totp: UserTotpTable;
   recovery_codes: RecoveryCodesTable;
+  server_secrets: ServerSecretsTable;
 }
 
 export type ClientRow = Selectable<ClientsTable>;

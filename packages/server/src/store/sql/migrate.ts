@@ -20,6 +20,7 @@ import { idTokenAlgMigration } from './migrations/0014-client-id-token-alg.js';
 import { userAdminScopesMigration } from './migrations/0015-user-admin-scopes.js';
 import { linkedIdentifiersMigration } from './migrations/0017-linked-identifiers.js';
 import { clientSubjectTypeMigration } from './migrations/0019-client-subject-type.js';
+import { serverSecretsMigration } from './migrations/0020-server-secrets.js';
 
 export function migrations(dialect: SqlDialectName): Record<string, Migration> {
   return {
@@ -38,6 +39,7 @@ export function migrations(dialect: SqlDialectName): Record<string, Migration> {
     '0015-user-admin-scopes': userAdminScopesMigration(),
     '0017-linked-identifiers': linkedIdentifiersMigration(),
     '0019-client-subject-type': clientSubjectTypeMigration(),
+    '0020-server-secrets': serverSecretsMigration(),
   };
 }
 

@@ -24,6 +24,7 @@ import { rateLimitStore } from './rate-limits.js';
 import { refreshTokenStore } from './refresh-tokens.js';
 import { replayStore } from './replay.js';
 import { revocationStore } from './revocations.js';
+import { serverSecretStore } from './server-secrets.js';
 import { sessionStore } from './sessions.js';
 import { signingKeyStore } from './signing-keys.js';
 import { userStore } from './users.js';
@@ -33,6 +34,7 @@ function buildStore(ctx: SqlContext, onClose: () => Promise<void>): Store {
     dialect: ctx.dialect,
     ...clientStore(ctx),
     ...signingKeyStore(ctx),
+    ...serverSecretStore(ctx),
     ...revocationStore(ctx),
     ...accessTokenStore(ctx),
     ...apiKeyStore(ctx),
