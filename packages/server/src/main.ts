@@ -540,7 +540,7 @@ async function loadSubjectOf(store: Store, config: Readonly<Config>, masterKey: 
       store,
       PAIRWISE_SECRET,
       [masterKey, ...resolvePreviousMasterKeys(config)],
-      async () => initialPairwiseKey(masterKey, (await store.countClients()) > 0),
+      async () => initialPairwiseKey(),
     );
     return createSubjectOf(key);
   } catch (error) {

@@ -9,24 +9,15 @@
  * ID tokens, userinfo and ID token hints. Access tokens (RFC 9068) keep the user id, since they
  * are for resource servers, and revocation and API-key ownership key on it.
  */
-import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { ClientRecord } from '../../store/ports.js';
-
-const PAIRWISE_INFO = 'tessera pairwise subject v1';
 
 /** The name of the pairwise key among the server secrets. */
 export const PAIRWISE_SECRET = 'pairwise-subject';
 
-/**
- * The first value of the pairwise key. Before it was stored, it was HKDF(master key, PAIRWISE_INFO):
- * a database that already has clients may have shown such values, so it starts from that derivation
- * (under the master key of the first start with this code) and keeps its `sub`s; a new database
- * (no clients yet) gets 32 random bytes.
- */
-export function initialPairwiseKey(masterKey: Buffer, hasClients: boolean): Buffer {
-  return hasClients
-    ? Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), PAIRWISE_INFO, 32))
-    : randomBytes(32);
+/** The first value of the pairwise key: 32 random bytes, made once per database. */
+export function initialPairwiseKey(): Buffer {
+  return randomBytes(32);
 }
 
 export type SubjectClient = Pick<ClientRecord, 'subjectType' | 'sectorIdentifierUri' | 'redirectUris'>;
