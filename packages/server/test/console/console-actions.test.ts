@@ -381,8 +381,9 @@ describe('/console/risk', () => {
 
     const all = await browser.get('/console/risk');
     expect(all.statusCode, all.body.slice(0, 600)).toBe(200);
-    expect(all.body).toContain('<td>0.88</td><td>deny</td><td>deny</td><td>new_device 0.88</td>');
-    expect(all.body).toContain('<td>0.13</td><td>allow</td><td>proceed</td>');
+    expect(all.body).toContain('<td>deny · score 0.88<br>outcome deny</td>');
+    expect(all.body).toContain('<td>new_device 0.88</td>');
+    expect(all.body).toContain('<td>allow · score 0.13<br>outcome proceed</td>');
 
     const alice = await browser.get('/console/risk?user_id=u-alice');
     expect(alice.body).toContain('step_up');

@@ -49,10 +49,10 @@ export function renderRiskDecisions(input: {
 <button type="submit">Show</button>
 </form>
 ${input.error === undefined ? '' : html`<p class="error" role="alert">${input.error}</p>`}
-<table><thead><tr><th scope="col">When</th><th scope="col">Person</th><th scope="col">Score</th><th scope="col">Decision</th><th scope="col">Outcome</th><th scope="col">Top factors</th></tr></thead><tbody>
+<table><thead><tr><th scope="col">Decision</th><th scope="col">Person and time</th><th scope="col">Top factors</th></tr></thead><tbody>
 ${input.items.map(
   (d) =>
-    html`<tr><td>${time(d.at)}</td><td><code>${d.user_id}</code></td><td>${d.score.toFixed(2)}</td><td>${d.decision}</td><td>${d.outcome}</td><td>${d.factors.map((factor) => `${factor.name} ${factor.value.toFixed(2)}`).join(', ')}</td></tr>\n`,
+    html`<tr><td>${d.decision} · score ${d.score.toFixed(2)}<br>outcome ${d.outcome}</td><td><code>${d.user_id}</code><br>${time(d.at)}</td><td>${d.factors.map((factor) => `${factor.name} ${factor.value.toFixed(2)}`).join(', ')}</td></tr>\n`,
 )}</tbody></table>
 ${input.items.length === 0 ? html`<p class="muted">No decisions match.</p>` : ''}
 ${input.next === undefined ? '' : html`<p><a href="${input.next}">Older decisions</a></p>`}`;
