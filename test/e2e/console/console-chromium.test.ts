@@ -254,6 +254,14 @@ describe.skipIf(!available)('the admin console in Chromium', () => {
     await page.click('nav >> text=Signing keys');
     await page.waitForURL(`${site.issuer}/console/signing-keys`);
     await checkPage(page, 'signing-keys');
+    await page.click('nav >> text=Risk decisions');
+    await page.waitForURL(`${site.issuer}/console/risk`);
+    await page.selectOption('#decision', 'deny');
+    await page.fill('#since', '2026-01-01');
+    await page.click('text=Show');
+    await page.waitForURL(`${site.issuer}/console/risk?**`);
+    expect(await page.inputValue('#since')).toBe('2026-01-01');
+    await checkPage(page, 'risk');
     await context.close();
   });
 

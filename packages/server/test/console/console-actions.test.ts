@@ -351,3 +351,84 @@ describe('/console/signing-keys', () => {
     expect(after.json()).toEqual(before.json());
   });
 });
+
+describe('/console/risk', () => {
+  async function decision(user: string, at: number, verdict: string, score: number): Promise<void> {
+    await t.store.appendAudit({
+      type: 'risk.decision',
+      actor: user,
+      subject: user,
+      data: {
+        decision: verdict,
+        outcome: verdict === 'allow' ? 'proceed' : verdict,
+        score,
+        amr: ['pwd'],
+        ip: '192.0.2.1',
+        factors: [{ name: 'new_device', value: score }],
+      },
+      at,
+      requestId: null,
+    });
+  }
+
+  it('a read-only operator sees score, decision, outcome and factors, filtered by person, decision and UTC day; a bad day or decision is a 400 that keeps the form', async () => {
+    t = await bootstrap({ issuer: ISSUER });
+    const browser = await operator('ada', [...ADMIN_READ_SCOPES]);
+    const day = Date.parse('2026-03-01T00:00:00Z') / 1000;
+    await decision('u-alice', day + 10, 'allow', 0.125);
+    await decision('u-bob', day + 86_400 + 10, 'deny', 0.875);
+    await decision('u-alice', day + 2 * 86_400 + 10, 'step_up', 0.5);
+
+    const all = await browser.get('/console/risk');
+    expect(all.statusCode, all.body.slice(0, 600)).toBe(200);
+    expect(all.body).toContain('<td>deny · score 0.88<br>outcome deny</td>');
+    expect(all.body).toContain('<td>new_device 0.88</td>');
+    expect(all.body).toContain('<td>allow · score 0.13<br>outcome proceed</td>');
+
+    const alice = await browser.get('/console/risk?user_id=u-alice');
+    expect(alice.body).toContain('step_up');
+    expect(alice.body).not.toContain('u-bob');
+    const denied = await browser.get('/console/risk?decision=deny');
+    expect(denied.body).toContain('u-bob');
+    expect(denied.body).not.toContain('u-alice');
+    // Both days inclusive: the second and third decision, not the first.
+    const days = await browser.get('/console/risk?since=2026-03-02&until=2026-03-03');
+    expect(days.body).toContain('2026-03-02T00:00:10Z');
+    expect(days.body).toContain('2026-03-03T00:00:10Z');
+    expect(days.body).not.toContain('2026-03-01T00:00:10Z');
+    const oneDay = await browser.get('/console/risk?since=2026-03-02&until=2026-03-02');
+    expect(oneDay.body).toContain('u-bob');
+    expect(oneDay.body).not.toContain('u-alice');
+
+    const badDay = await browser.get('/console/risk?since=2026-02-30&user_id=u-alice');
+    expect(badDay.statusCode).toBe(400);
+    expect(badDay.body).toContain('YYYY-MM-DD');
+    expect(badDay.body).toContain('value="u-alice"');
+    const badDecision = await browser.get('/console/risk?decision=maybe');
+    expect(badDecision.statusCode).toBe(400);
+    expect(badDecision.body).toContain('role="alert"');
+  });
+
+  it('pages through older decisions with the filters kept', async () => {
+    t = await bootstrap({ issuer: ISSUER });
+    const browser = await operator('ada', ['admin']);
+    for (let i = 0; i < 51; i++) {
+      await decision(i === 0 ? 'u-first' : 'u-other', 1_000_000 + i, 'allow', 0.1);
+    }
+    const first = await browser.get('/console/risk?decision=allow');
+    expect(first.body).not.toContain('u-first');
+    const next = /<a href="([^"]+)">Older decisions<\/a>/.exec(first.body)?.[1]?.replaceAll('&#38;', '&');
+    expect(next).toContain('decision=allow');
+    const second = await browser.get(String(next));
+    expect(second.body).toContain('u-first');
+    expect(second.body).not.toContain('Older decisions');
+  });
+
+  it('an operator without risk:read is told the role does not allow it', async () => {
+    t = await bootstrap({ issuer: ISSUER });
+    const browser = await operator('ada', ['users:read', 'clients:read']);
+    const page = await browser.get('/console/risk');
+    expect(page.statusCode).toBe(403);
+    expect(page.body).toContain('Your admin role does not allow this.');
+  });
+});

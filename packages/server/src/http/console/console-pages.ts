@@ -12,6 +12,7 @@ const PAGES = [
   ['/console/api-keys', 'API keys'],
   ['/console/users', 'People'],
   ['/console/signing-keys', 'Signing keys'],
+  ['/console/risk', 'Risk decisions'],
 ] as const;
 
 /** The console's navigation, `current` marked for assistive technology (WCAG 2.2, 1.3.1). */

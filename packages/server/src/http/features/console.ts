@@ -5,7 +5,7 @@
  * reads through the BFF's proxy into the admin API with the person's access token, so the admin
  * API's checks (operator role, scopes, second factor) decide what the console shows: no back door.
  * The BFF reaches this server by `inject` (http/console/loopback-fetch.ts). The clients, API keys,
- * people and signing keys pages act through the same proxy (http/console/*-routes.ts).
+ * people and signing keys pages act (the risk decisions page reads) through the same proxy (http/console/*-routes.ts).
  */
 import { type Bff, createBff } from '@tessera/client/bff';
 import { bffPlugin } from '@tessera/client/bff/fastify';
@@ -21,6 +21,7 @@ import {
   renderUnavailable,
 } from '../console/console-pages.js';
 import { createLoopbackFetch } from '../console/loopback-fetch.js';
+import { registerRiskPages } from '../console/risk-routes.js';
 import { registerSigningKeyPages } from '../console/signing-key-routes.js';
 import { registerUserPages } from '../console/user-routes.js';
 import type { HttpFeature } from '../feature.js';
@@ -90,6 +91,7 @@ export function createConsoleFeature(deps: ConsoleFeatureDeps): HttpFeature {
           registerApiKeyPages(scope, ctx);
           registerUserPages(scope, ctx);
           registerSigningKeyPages(scope, ctx);
+          registerRiskPages(scope, ctx);
           await scope.register(bffPlugin, { bff });
         },
         { prefix: '/console' },
