@@ -19,34 +19,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { shBlocks } from '../support/markdown.js';
 
 const ROOT = new URL('../../../../', import.meta.url).pathname;
 const PAGE = join(ROOT, 'docs', 'operations.md');
 const BIN = join(ROOT, 'packages', 'server', 'bin', 'tessera.js');
 const HANG_MS = 120_000;
 const run = promisify(execFile);
-
-interface Block {
-  line: number;
-  code: string;
-  notRun: string | undefined;
-}
-
-/** The `sh` blocks of a Markdown page, each with the reason of a `not run` comment right above it. */
-export function shBlocks(markdown: string): Block[] {
-  const lines = markdown.split('\n');
-  const blocks: Block[] = [];
-  for (let i = 0; i < lines.length; i += 1) {
-    if (lines[i] !== '```sh') {
-      continue;
-    }
-    const marker = /^<!-- not run: (.*) -->$/.exec(lines[i - 1] ?? '');
-    const end = lines.indexOf('```', i + 1);
-    blocks.push({ line: i + 1, code: lines.slice(i + 1, end).join('\n'), notRun: marker?.[1]?.trim() });
-    i = end;
-  }
-  return blocks;
-}
 
 describe('docs/operations.md', () => {
   const blocks = shBlocks(readFileSync(PAGE, 'utf8'));
