@@ -27,7 +27,7 @@ const DETAILS_MAX = 240;
 
 /** `text` escaped, with a break opportunity after separators and inside long unbroken runs. */
 export function breakable(text: string): Html {
-  const pieces = text.split(/(?<=[_./:,;=&-])/).flatMap((piece) => piece.match(/[\s\S]{1,20}/g) ?? []);
+  const pieces = text.split(/(?<=[_./:,;=&-])/).flatMap((piece) => piece.match(/[\s\S]{1,10}/g) ?? []);
   return raw(pieces.map(escapeHtml).join('<wbr>'));
 }
 
