@@ -266,6 +266,8 @@ describe('GET /admin/audit', () => {
       ['?format=xml', /^format must be json or csv/],
       ['?actor=', /^Invalid actor/],
       ['?actor=a&actor=b', /^Invalid actor/],
+      [`?type=${'t'.repeat(129)}`, /^Invalid type: give it once, at most 128 characters/],
+      [`?since=${'1'.repeat(65)}`, /^Invalid since: give it once, at most 64 characters/],
       ['?who=me', /^Unknown query parameter who/],
       ['?cursor=garbage', /^Invalid cursor/],
     ];

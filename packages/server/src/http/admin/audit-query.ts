@@ -98,6 +98,7 @@ export function parseInstant(text: string, end: boolean): number | undefined {
 }
 
 const PARAMETERS = 'actor, subject, type, since, until, limit, cursor and format';
+const MAX_LENGTH: Record<string, number> = { type: 128, since: 64, until: 64, cursor: 512 };
 
 function timeOf(name: 'since' | 'until', text: string | undefined): number | undefined {
   if (text === undefined) {
@@ -130,7 +131,7 @@ export function parseAuditListQuery(query: unknown): AuditListRequest {
     throw OAuthError.invalidRequest(
       name === undefined
         ? `Invalid query: use ${PARAMETERS}`
-        : `Invalid ${String(name)}: give it once, at most ${name === 'cursor' ? 512 : 256} characters (not empty)`,
+        : `Invalid ${String(name)}: give it once, at most ${MAX_LENGTH[String(name)] ?? 256} characters (not empty)`,
     );
   }
   const { actor, subject, type, cursor } = result.data;
