@@ -33,6 +33,7 @@ import { buildApp, issuerOf } from './http/app.js';
 import type { HttpFeature } from './http/feature.js';
 import { createAccountFeature } from './http/features/account.js';
 import { createApiKeysFeature } from './http/features/api-keys.js';
+import { createAuditFeature } from './http/features/audit.js';
 import { createClientRegistrationFeature } from './http/features/client-registration.js';
 import { createDeviceFeature } from './http/features/device.js';
 import { createLoginFeature, type LoginFeatureDeps, loginFlowOf } from './http/features/login.js';
@@ -424,6 +425,8 @@ function compose(core: Core, adminTokens: AdminTokenService, actors: AdminActorR
 
   // Operators: /admin/users/{id}/admin, and their access tokens (for the admin API's own audience).
   features.push(createOperatorsFeature({ users: people.users, actors }));
+  // GET /admin/audit: the audit log, for operators and the console.
+  features.push(createAuditFeature({ store: core.store }));
   const operators = createOperatorTokens({
     verifyAccessToken: oauth.verifyAccessToken,
     revocations: oauth.revocations,

@@ -874,9 +874,9 @@ export interface AuditEvent {
 
 export interface AuditStore {
   appendAudit(event: AuditEvent): Promise<void>;
-  /** Newest first; `since` and `until` bound `at` (inclusive). */
+  /** Newest first; each filter given must match exactly; `since` and `until` bound `at` (inclusive). */
   listAudit(
-    filter: { type?: string; subject?: string; since?: number; until?: number } & PageOptions,
+    filter: { type?: string; actor?: string; subject?: string; since?: number; until?: number } & PageOptions,
   ): Promise<Page<AuditEvent & { id: number }>>;
   /** Deletes at most `limit` events recorded before `before` (retention), oldest first. */
   purgeAuditBefore(before: number, limit: number): Promise<number>;

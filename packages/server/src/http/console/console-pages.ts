@@ -13,6 +13,7 @@ const PAGES = [
   ['/console/users', 'People'],
   ['/console/signing-keys', 'Signing keys'],
   ['/console/risk', 'Risk decisions'],
+  ['/console/audit', 'Audit log'],
 ] as const;
 
 /** The console's navigation, `current` marked for assistive technology (WCAG 2.2, 1.3.1). */

@@ -5,12 +5,14 @@
  * reads through the BFF's proxy into the admin API with the person's access token, so the admin
  * API's checks (operator role, scopes, second factor) decide what the console shows: no back door.
  * The BFF reaches this server by `inject` (http/console/loopback-fetch.ts). The clients, API keys,
- * people and signing keys pages act (the risk decisions page reads) through the same proxy (http/console/*-routes.ts).
+ * people and signing keys pages act (the risk decisions and audit log pages read) through the same proxy
+ * (http/console/*-routes.ts).
  */
 import { type Bff, createBff } from '@tessera/client/bff';
 import { bffPlugin } from '@tessera/client/bff/fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { registerApiKeyPages } from '../console/api-key-routes.js';
+import { registerAuditPages } from '../console/audit-routes.js';
 import { registerClientPages } from '../console/client-routes.js';
 import { createConsoleContext } from '../console/console-context.js';
 import {
@@ -92,6 +94,7 @@ export function createConsoleFeature(deps: ConsoleFeatureDeps): HttpFeature {
           registerUserPages(scope, ctx);
           registerSigningKeyPages(scope, ctx);
           registerRiskPages(scope, ctx);
+          registerAuditPages(scope, ctx);
           await scope.register(bffPlugin, { bff });
         },
         { prefix: '/console' },

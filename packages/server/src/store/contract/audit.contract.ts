@@ -42,6 +42,28 @@ export function describeAuditStore(makeStore: MakeStore): void {
       expect((await store().listAudit({ subject, type })).items).toHaveLength(1);
     });
 
+    it('filters by actor, exactly, alone and with the other filters', async () => {
+      const actor = uid('adt');
+      const subject = uid('cli');
+      await store().appendAudit(event({ actor, subject, type: 'client.created' }));
+      await store().appendAudit(event({ actor, type: 'client.updated', at: T0 + 5 }));
+      await store().appendAudit(event({ actor: `${actor}x`, subject }));
+      await store().appendAudit(event({ actor: actor.toUpperCase(), subject }));
+      const mine = await store().listAudit({ actor });
+      expect(mine.items.map((item) => [item.actor, item.type])).toEqual([
+        [actor, 'client.updated'],
+        [actor, 'client.created'],
+      ]);
+      expect((await store().listAudit({ actor, subject })).items.map((item) => item.type)).toEqual([
+        'client.created',
+      ]);
+      expect((await store().listAudit({ actor, type: 'client.updated' })).items).toHaveLength(1);
+      expect((await store().listAudit({ actor, since: T0 + 1 })).items.map((item) => item.at)).toEqual([
+        T0 + 5,
+      ]);
+      expect((await store().listAudit({ actor: uid('nobody') })).items).toEqual([]);
+    });
+
     it('filters by time: since and until bound `at`, both inclusive', async () => {
       const subject = uid('usr');
       for (let i = 0; i < 4; i++) {

@@ -48,6 +48,9 @@ export function auditStore(ctx: SqlContext): AuditStore {
       if (filter.type !== undefined) {
         query = query.where('type', '=', filter.type);
       }
+      if (filter.actor !== undefined) {
+        query = query.where('actor', '=', filter.actor);
+      }
       if (filter.subject !== undefined) {
         query = query.where('subject', '=', filter.subject);
       }
