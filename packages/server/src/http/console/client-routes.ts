@@ -19,8 +19,10 @@ import {
 import { type ApiAnswer, listAll } from './console-api.js';
 import {
   type ConsoleContext,
+  EXPIRED_FORM,
   formErrorOf,
   linesOf,
+  sendAlreadyCreated,
   sendApiRefusal,
   textOf,
   valuesOf,
@@ -66,6 +68,7 @@ export function registerClientPages(scope: FastifyInstance, ctx: ConsoleContext)
         query: typeof query === 'string' ? query.slice(0, 200) : '',
         canWrite: await ctx.canWrite(request, person, 'clients'),
         form,
+        token: await ctx.formToken(request),
         ...(error === undefined ? {} : { error }),
       }),
       status: error === undefined ? 200 : 400,
@@ -119,12 +122,27 @@ export function registerClientPages(scope: FastifyInstance, ctx: ConsoleContext)
       return person;
     }
     const form = formFrom(request);
-    const created = await api(request, 'POST', '/clients', {
-      name: form.name,
-      grant_types: form.grantTypes,
-      redirect_uris: linesOf(form.redirectUris),
-      scope: form.scope,
+    const result = await ctx.once(request, textOf(formOf(request), 'form_token'), async () => {
+      const answer = await api(request, 'POST', '/clients', {
+        name: form.name,
+        grant_types: form.grantTypes,
+        redirect_uris: linesOf(form.redirectUris),
+        scope: form.scope,
+      });
+      if (answer.status !== 201) {
+        return { answer };
+      }
+      const id = String(answer.body.client_id);
+      const href = `/console/clients/${encodeURIComponent(id)}`;
+      return { answer, created: { what: 'client', id, name: String(answer.body.name), href } };
     });
+    if (result.kind === 'unknown') {
+      return list(request, reply, person, form, EXPIRED_FORM);
+    }
+    if (result.kind === 'repeat') {
+      return sendAlreadyCreated(reply, result.created);
+    }
+    const created = result.answer;
     const error = formErrorOf(created);
     if (error !== undefined) {
       return list(request, reply, person, form, error);

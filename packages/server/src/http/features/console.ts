@@ -5,13 +5,15 @@
  * reads through the BFF's proxy into the admin API with the person's access token, so the admin
  * API's checks (operator role, scopes, second factor) decide what the console shows: no back door.
  * The BFF reaches this server by `inject` (http/console/loopback-fetch.ts). The clients, API keys,
- * people and signing keys pages act (the risk decisions page reads) through the same proxy (http/console/*-routes.ts).
+ * people, sessions and signing keys pages act (the risk decisions page reads) through the same proxy
+ * (http/console/*-routes.ts); destructive actions ask first (confirm-routes.ts).
  */
 import { type Bff, createBff } from '@tessera/client/bff';
 import { bffPlugin } from '@tessera/client/bff/fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { registerApiKeyPages } from '../console/api-key-routes.js';
 import { registerClientPages } from '../console/client-routes.js';
+import { registerConfirmPages } from '../console/confirm-routes.js';
 import { createConsoleContext } from '../console/console-context.js';
 import {
   type OverviewInput,
@@ -22,7 +24,9 @@ import {
 } from '../console/console-pages.js';
 import { createLoopbackFetch } from '../console/loopback-fetch.js';
 import { registerRiskPages } from '../console/risk-routes.js';
+import { registerSessionPages } from '../console/session-routes.js';
 import { registerSigningKeyPages } from '../console/signing-key-routes.js';
+import { registerUserCreatePages } from '../console/user-create-routes.js';
 import { registerUserPages } from '../console/user-routes.js';
 import type { HttpFeature } from '../feature.js';
 import { sendPage } from '../pages/layout.js';
@@ -89,7 +93,10 @@ export function createConsoleFeature(deps: ConsoleFeatureDeps): HttpFeature {
           scope.get('/', overview);
           registerClientPages(scope, ctx);
           registerApiKeyPages(scope, ctx);
+          registerUserCreatePages(scope, ctx);
           registerUserPages(scope, ctx);
+          registerSessionPages(scope, ctx);
+          registerConfirmPages(scope, ctx);
           registerSigningKeyPages(scope, ctx);
           registerRiskPages(scope, ctx);
           await scope.register(bffPlugin, { bff });
