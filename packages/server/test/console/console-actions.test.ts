@@ -332,7 +332,9 @@ describe('/console/signing-keys', () => {
     expect(kids.length).toBeGreaterThan(0);
     expect((await browser.post('/console/signing-keys/rotate', {})).statusCode).toBe(303);
     const after = await browser.get('/console/signing-keys');
-    expect([...after.body.matchAll(/signing-keys\/([^/"]+)\/confirm-pull/g)].length).toBeGreaterThan(kids.length);
+    expect([...after.body.matchAll(/signing-keys\/([^/"]+)\/confirm-pull/g)].length).toBeGreaterThan(
+      kids.length,
+    );
     const pulled = kids[0] ?? '';
     expect(await jwksKids()).toContain(pulled);
     expect((await browser.post(`/console/signing-keys/${pulled}/revoke`, {})).statusCode).toBe(303);
