@@ -34,7 +34,7 @@ ${input.sessions.map((s) => {
   const name = input.names.get(s.user_id);
   return html`<tr><td>${name === undefined ? html`<code>${s.user_id}</code>` : html`<a href="/console/users/${encodeURIComponent(s.user_id)}">${name}</a>`}</td><td>since ${time(s.created_at)}<br><span class="muted">last seen ${time(s.last_seen_at)}${s.ip === null ? '' : html`, ${s.ip}`}</span>${
     input.canWrite
-      ? html`<br><a href="/console/sessions/${encodeURIComponent(s.id)}/confirm-end" aria-label="End the session of ${name ?? s.user_id} since ${time(s.created_at)}">End session</a>`
+      ? html`<br><a href="/console/sessions/${encodeURIComponent(s.id)}/confirm-end" aria-label="End session of ${name ?? s.user_id} since ${time(s.created_at)}">End session</a>`
       : ''
   }</td></tr>\n`;
 })}</tbody></table>

@@ -184,7 +184,7 @@ ${input.canWrite && mfa?.totp === true ? post('mfa-reset', 'Reset authenticator 
 ${
   input.canWrite
     ? html`<section aria-labelledby="state-h">
-<h2 id="state-h">${user.disabled ? 'Enable' : 'Disable'}</h2>
+<h2 id="state-h">${user.disabled ? 'Enable or delete' : 'Disable or delete'}</h2>
 ${user.disabled ? post('enable', 'Enable person') : post('disable', 'Disable person (ends sessions, revokes tokens)')}
 <p><a href="${path}/confirm-delete">Delete person</a></p>
 </section>`
