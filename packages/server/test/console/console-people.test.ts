@@ -166,6 +166,20 @@ describe('/console/users: adding a person', () => {
     expect(await usersNamed('untaken')).toHaveLength(1);
   });
 
+  it('a role the operator may not give (a forged post) is refused by the admin API: the person is added without one, and the page says so', async () => {
+    t = await bootstrap({ issuer: ISSUER });
+    const browser = await operator('ada', ['users:write', 'clients:read']);
+    const created = await browser.post('/console/users', {
+      form_token: await formToken(browser, '/console/users'),
+      username: 'climber',
+      password: '',
+      role: 'admin',
+    });
+    expect(created.statusCode).toBe(200);
+    expect(created.body).toContain('The admin role was not given');
+    expect((await usersNamed('climber'))[0]?.admin_scopes).toBeNull();
+  });
+
   it('a role that is not offered is refused with the form kept, and nobody is added', async () => {
     t = await bootstrap({ issuer: ISSUER });
     const browser = await operator('ada', ['admin']);

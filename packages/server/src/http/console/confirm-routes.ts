@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendPage } from '../pages/layout.js';
-import type { ApiAnswer } from './console-api.js';
+import type { ApiAnswer, ConsoleApi } from './console-api.js';
 import { type ConsoleContext, sendApiRefusal } from './console-context.js';
 import { renderConfirm } from './console-pages.js';
 import { time } from './session-pages.js';
@@ -21,6 +21,18 @@ function param(request: FastifyRequest, name: string): string {
 function backQuery(request: FastifyRequest, fallback: string): string {
   const value = (request.query as { back?: unknown } | undefined)?.back;
   return backOf(typeof value === 'string' ? value : '', fallback);
+}
+
+/** One signing key from the list (the admin API reads keys as a list only). */
+async function readSigningKey(api: ConsoleApi, request: FastifyRequest, kid: string): Promise<ApiAnswer> {
+  const all = await api(request, 'GET', '/signing-keys');
+  const items = (all.body.items as Array<{ kid: string; alg: string }> | undefined) ?? [];
+  const key = items.find((k) => k.kid === kid);
+  return all.status !== 200
+    ? all
+    : key === undefined
+      ? { status: 404, body: {} }
+      : { status: 200, body: { ...key } };
 }
 
 export function registerConfirmPages(scope: FastifyInstance, ctx: ConsoleContext): void {
@@ -126,16 +138,7 @@ export function registerConfirmPages(scope: FastifyInstance, ctx: ConsoleContext
 
   confirmPage(
     '/signing-keys/:kid/confirm-pull',
-    async (r) => {
-      const all = await api(r, 'GET', '/signing-keys');
-      const items = (all.body.items as Array<{ kid: string; alg: string }> | undefined) ?? [];
-      const key = items.find((k) => k.kid === param(r, 'kid'));
-      return all.status !== 200
-        ? all
-        : key === undefined
-          ? { status: 404, body: {} }
-          : { status: 200, body: { ...key } };
-    },
+    (r) => readSigningKey(api, r, param(r, 'kid')),
     'This signing key',
     (r, a) => ({
       section: '/console/signing-keys',

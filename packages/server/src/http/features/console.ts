@@ -12,6 +12,7 @@ import { type Bff, createBff } from '@tessera/client/bff';
 import { bffPlugin } from '@tessera/client/bff/fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { registerApiKeyPages } from '../console/api-key-routes.js';
+import { registerClientCreatePages } from '../console/client-create-routes.js';
 import { registerClientPages } from '../console/client-routes.js';
 import { registerConfirmPages } from '../console/confirm-routes.js';
 import { createConsoleContext } from '../console/console-context.js';
@@ -91,6 +92,7 @@ export function createConsoleFeature(deps: ConsoleFeatureDeps): HttpFeature {
       await app.register(
         async function consoleScope(scope: FastifyInstance) {
           scope.get('/', overview);
+          registerClientCreatePages(scope, ctx);
           registerClientPages(scope, ctx);
           registerApiKeyPages(scope, ctx);
           registerUserCreatePages(scope, ctx);
