@@ -214,6 +214,7 @@ describe.skipIf(!available)('the admin console in Chromium', () => {
     await page.waitForSelector('text=Disable client');
     expect(await clientCredentials(id, second)).toBe(200);
     await page.click('text=Delete client');
+    await page.click('#confirm');
     await page.waitForURL(`${site.issuer}/console/clients`);
     expect(await page.textContent('main')).not.toContain(id);
     expect(await clientCredentials(id, second)).toBe(401);
@@ -241,7 +242,8 @@ describe.skipIf(!available)('the admin console in Chromium', () => {
     expect(await verify()).toBe(true);
     await page.click('text=Back to API keys');
     await checkPage(page, 'api-keys');
-    await page.click('button[aria-label="Revoke Nightly export"]');
+    await page.click('a[aria-label="Revoke Nightly export"]');
+    await page.click('#confirm');
     await page.waitForURL(`${site.issuer}/console/api-keys`);
     expect(await verify()).toBe(false);
 

@@ -59,6 +59,11 @@ async function operator(username: string, scopes: string[]): Promise<Browser> {
   return browser;
 }
 
+/** The one-time token of the create form on `path` (a double submit creates one object). */
+async function formToken(browser: Browser, path: string): Promise<string> {
+  return hiddenFields((await browser.get(path)).body).form_token ?? '';
+}
+
 function secretIn(body: string, id: string): string {
   const found = new RegExp(`id="${id}">([^<]+)<`).exec(body);
   expect(found, body.slice(0, 600)).not.toBeNull();
@@ -89,6 +94,7 @@ describe('/console/clients', () => {
     t = await bootstrap({ issuer: ISSUER });
     const browser = await operator('ada', ['admin']);
     const created = await browser.post('/console/clients', {
+      form_token: await formToken(browser, '/console/clients'),
       name: 'Billing',
       grant_types: 'client_credentials',
       redirect_uris: '',
@@ -144,6 +150,7 @@ describe('/console/clients', () => {
     t = await bootstrap({ issuer: ISSUER });
     const browser = await operator('ada', ['admin']);
     const refused = await browser.post('/console/clients', {
+      form_token: await formToken(browser, '/console/clients'),
       name: 'Web app',
       grant_types: 'authorization_code',
       redirect_uris: 'not a uri',
@@ -201,6 +208,7 @@ describe('/console/api-keys', () => {
     const owner = await createTestClient(t, { name: 'Owner' });
     const browser = await operator('ada', ['admin']);
     const created = await browser.post('/console/api-keys', {
+      form_token: await formToken(browser, '/console/api-keys'),
       name: 'CI',
       owner: owner.id,
       scope: 'read',
@@ -221,7 +229,7 @@ describe('/console/api-keys', () => {
     const list = await browser.get('/console/api-keys');
     expect(list.body).toContain('CI');
     expect(list.body).not.toContain(key);
-    const id = /action="\/console\/api-keys\/([^/]+)\/revoke"/.exec(list.body)?.[1] ?? '';
+    const id = /href="\/console\/api-keys\/([^/]+)\/confirm-revoke"/.exec(list.body)?.[1] ?? '';
     expect((await browser.post(`/console/api-keys/${id}/revoke`, {})).statusCode).toBe(303);
     expect(await verify()).toBe(false);
   });
@@ -229,7 +237,12 @@ describe('/console/api-keys', () => {
   it('a refused form keeps what was typed; a read-only operator gets no buttons and a forged revoke is 403', async () => {
     t = await bootstrap({ issuer: ISSUER });
     const admin = await operator('ada', ['admin']);
-    const refused = await admin.post('/console/api-keys', { name: 'Orphan', owner: 'cli_nobody', scope: '' });
+    const refused = await admin.post('/console/api-keys', {
+      form_token: await formToken(admin, '/console/api-keys'),
+      name: 'Orphan',
+      owner: 'cli_nobody',
+      scope: '',
+    });
     expect(refused.statusCode).toBe(400);
     expect(refused.body).toContain('value="cli_nobody"');
     expect(refused.body).toContain('role="alert"');
@@ -268,7 +281,7 @@ describe('/console/users', () => {
     expect(people.body).toContain(`href="/console/users/${id}"`);
     const page = await browser.get(`/console/users/${id}`);
     expect(page.body).toContain('authenticator app: yes');
-    const sessionId = /sessions\/([^/]+)\/end/.exec(page.body)?.[1];
+    const sessionId = /sessions\/([^/]+)\/confirm-end/.exec(page.body)?.[1];
     expect(sessionId, page.body.slice(0, 800)).toBeDefined();
     expect((await browser.post(`/console/users/${id}/sessions/${sessionId}/end`, {})).statusCode).toBe(303);
     const sessions = await t.app.inject({
@@ -315,11 +328,13 @@ describe('/console/signing-keys', () => {
     t = await bootstrap({ issuer: ISSUER });
     const browser = await operator('ada', ['admin']);
     const page = await browser.get('/console/signing-keys');
-    const kids = [...page.body.matchAll(/signing-keys\/([^/"]+)\/revoke/g)].map((m) => m[1] ?? '');
+    const kids = [...page.body.matchAll(/signing-keys\/([^/"]+)\/confirm-pull/g)].map((m) => m[1] ?? '');
     expect(kids.length).toBeGreaterThan(0);
     expect((await browser.post('/console/signing-keys/rotate', {})).statusCode).toBe(303);
     const after = await browser.get('/console/signing-keys');
-    expect([...after.body.matchAll(/signing-keys\/([^/"]+)\/revoke/g)].length).toBeGreaterThan(kids.length);
+    expect([...after.body.matchAll(/signing-keys\/([^/"]+)\/confirm-pull/g)].length).toBeGreaterThan(
+      kids.length,
+    );
     const pulled = kids[0] ?? '';
     expect(await jwksKids()).toContain(pulled);
     expect((await browser.post(`/console/signing-keys/${pulled}/revoke`, {})).statusCode).toBe(303);

@@ -1,5 +1,5 @@
 /**
- * `/admin/sessions`: list login sessions (all, or one user's) and end them. Ending a session
+ * `/admin/sessions`: list login sessions (all, or one user's), read one, and end them. Ending a session
  * revokes every token issued under it: its refresh tokens, and every access token naming it in
  * `sid` (a `session` revocation), with or without `offline_access`.
  */
@@ -88,6 +88,25 @@ export function registerSessionRoutes(
         }
         throw error;
       }
+    },
+  );
+
+  admin.get(
+    '/sessions/:id',
+    describeRoute({
+      summary: 'Read a login session',
+      tags: TAGS,
+      params: z.object({ id: z.string() }),
+      responses: { 200: sessionViewSchema },
+      errors: [404],
+    }),
+    async (request) => {
+      const { id } = request.params as { id: string };
+      const session = id.length > 128 ? undefined : await deps.store.findSession(id);
+      if (session === undefined) {
+        throw OAuthError.notFound('No such session');
+      }
+      return toSessionView(session);
     },
   );
 

@@ -4,7 +4,7 @@
  * typed and the reason.
  */
 import { type Html, html } from '../pages/layout.js';
-import { consoleNav } from './console-pages.js';
+import { consoleNav, formTokenField } from './console-pages.js';
 
 export interface ApiKeyRow {
   id: string;
@@ -41,6 +41,7 @@ export function renderApiKeyList(input: {
   keys: readonly ApiKeyRow[];
   canWrite: boolean;
   form: ApiKeyForm;
+  token: string;
   error?: string;
 }): Html {
   return html`${consoleNav('/console/api-keys')}
@@ -52,7 +53,7 @@ ${input.keys.map(
   (key) =>
     html`<tr><td>${key.name}<br><code>${key.id}</code><br><span class="muted">owner<br><code>${key.owner}</code>${key.scope === '' ? '' : html`<br>scope ${key.scope}`}</span></td><td>${key.status}<br><span class="muted">${usageOf(key)}; expires ${time(key.expires_at, 'never')}</span>${
       input.canWrite && key.status !== 'revoked'
-        ? html`<form method="post" action="/console/api-keys/${encodeURIComponent(key.id)}/revoke"><button type="submit" class="secondary" aria-label="Revoke ${key.name}">Revoke</button></form>`
+        ? html`<br><a href="/console/api-keys/${encodeURIComponent(key.id)}/confirm-revoke" aria-label="Revoke ${key.name}">Revoke</a>`
         : ''
     }</td></tr>\n`,
 )}</tbody></table>
@@ -62,6 +63,7 @@ ${
     ? html`<section aria-labelledby="create-h">
 <h2 id="create-h">Create an API key</h2>
 ${input.error === undefined ? '' : html`<p class="error" role="alert" id="form-error">${input.error}</p>`}<form method="post" action="/console/api-keys">
+${formTokenField(input.token)}
 <label for="key-name">Name</label>
 <input type="text" id="key-name" name="name" value="${input.form.name}" required maxlength="200">
 <label for="key-owner">Owner: a client id (cli_…) or a user id (usr_…)</label>

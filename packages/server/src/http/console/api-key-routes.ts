@@ -13,7 +13,15 @@ import {
   renderApiKeyShown,
 } from './api-key-pages.js';
 import { listAll } from './console-api.js';
-import { type ConsoleContext, formErrorOf, sendApiRefusal, textOf } from './console-context.js';
+import {
+  type ConsoleContext,
+  EXPIRED_FORM,
+  formErrorOf,
+  sendAlreadyCreated,
+  sendApiRefusal,
+  textOf,
+} from './console-context.js';
+import { backOf } from './session-routes.js';
 
 export function registerApiKeyPages(scope: FastifyInstance, ctx: ConsoleContext): void {
   const { api } = ctx;
@@ -35,6 +43,7 @@ export function registerApiKeyPages(scope: FastifyInstance, ctx: ConsoleContext)
         keys: all.items,
         canWrite: await ctx.canWrite(request, person, 'api_keys'),
         form,
+        token: await ctx.formToken(request),
         ...(error === undefined ? {} : { error }),
       }),
       status: error === undefined ? 200 : 400,
@@ -59,12 +68,29 @@ export function registerApiKeyPages(scope: FastifyInstance, ctx: ConsoleContext)
       scope: textOf(fields, 'scope'),
       expiresIn: textOf(fields, 'expires_in'),
     };
-    const created = await api(request, 'POST', '/api-keys', {
-      name: form.name,
-      owner: form.owner,
-      scope: form.scope,
-      ...(form.expiresIn === '' ? {} : { expires_in: form.expiresIn }),
+    const result = await ctx.once(request, textOf(fields, 'form_token'), async () => {
+      const answer = await api(request, 'POST', '/api-keys', {
+        name: form.name,
+        owner: form.owner,
+        scope: form.scope,
+        ...(form.expiresIn === '' ? {} : { expires_in: form.expiresIn }),
+      });
+      if (answer.status !== 201) {
+        return { answer };
+      }
+      const id = String(answer.body.id);
+      return {
+        answer,
+        created: { what: 'API key', id, name: String(answer.body.name), href: '/console/api-keys' },
+      };
     });
+    if (result.kind === 'unknown') {
+      return list(request, reply, person, form, EXPIRED_FORM);
+    }
+    if (result.kind === 'repeat') {
+      return sendAlreadyCreated(reply, result.created);
+    }
+    const created = result.answer;
     const error = formErrorOf(created);
     if (error !== undefined) {
       return list(request, reply, person, form, error);
@@ -87,7 +113,7 @@ export function registerApiKeyPages(scope: FastifyInstance, ctx: ConsoleContext)
     const id = (request.params as { id: string }).id;
     const revoked = await api(request, 'POST', `/api-keys/${encodeURIComponent(id)}/revoke`);
     return revoked.status === 200
-      ? reply.redirect('/console/api-keys', 303)
+      ? reply.redirect(backOf(textOf(formOf(request), 'back'), '/console/api-keys'), 303)
       : sendApiRefusal(reply, revoked, 'This API key');
   });
 }

@@ -4,7 +4,7 @@
  * and work without script; a refused form comes back with what was typed and the reason.
  */
 import { type Html, html } from '../pages/layout.js';
-import { consoleNav } from './console-pages.js';
+import { consoleNav, formTokenField } from './console-pages.js';
 
 export interface ClientRow {
   client_id: string;
@@ -52,6 +52,7 @@ export function renderClientList(input: {
   query: string;
   canWrite: boolean;
   form: ClientForm;
+  token: string;
   error?: string;
 }): Html {
   const q = input.query.toLowerCase();
@@ -78,6 +79,7 @@ ${
     ? html`<section aria-labelledby="create-h">
 <h2 id="create-h">Create a client</h2>
 ${errorOf(input.error)}<form method="post" action="/console/clients">
+${formTokenField(input.token)}
 ${fields(input.form, 'new')}
 <fieldset><legend>Grant types</legend>
 ${GRANT_CHOICES.map(
@@ -130,7 +132,7 @@ ${fields(input.form, 'edit')}
 <section aria-labelledby="state-h">
 <h2 id="state-h">${client.disabled ? 'Enable or delete' : 'Disable or delete'}</h2>
 <form method="post" action="${path}/${client.disabled ? 'enable' : 'disable'}" class="inline"><button type="submit" class="secondary">${client.disabled ? 'Enable client' : 'Disable client'}</button></form>
-<form method="post" action="${path}/delete" class="inline"><button type="submit" class="secondary">Delete client</button></form>
+<a href="${path}/confirm-delete">Delete client</a>
 </section>`
     : html`<p class="muted">Your admin role can look at clients, not change them.</p>`
 }`;

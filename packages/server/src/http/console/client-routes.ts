@@ -1,6 +1,7 @@
 /**
- * `/console/clients`: every read and change is an admin API call (`/admin/clients`) through the
- * BFF proxy with the person's token. A form post is checked for its origin first (console-context);
+ * `/console/clients/{id}`: one client (edit, rotate, disable, enable, delete); the list and create
+ * are in client-create-routes.ts. Every read and change is an admin API call (`/admin/clients`)
+ * through the BFF proxy with the person's token. A form post is checked for its origin first (console-context);
  * a refused form is shown again with what was typed; a stale page acting on a deleted client is told
  * so (404).
  */
@@ -11,12 +12,10 @@ import {
   type ClientForm,
   type ClientRow,
   clientFormOf,
-  EMPTY_CLIENT_FORM,
   renderClient,
-  renderClientList,
   renderClientSecret,
 } from './client-pages.js';
-import { type ApiAnswer, listAll } from './console-api.js';
+import type { ApiAnswer } from './console-api.js';
 import {
   type ConsoleContext,
   formErrorOf,
@@ -26,7 +25,7 @@ import {
   valuesOf,
 } from './console-context.js';
 
-function formFrom(request: FastifyRequest): ClientForm {
+export function clientFormFrom(request: FastifyRequest): ClientForm {
   const form = formOf(request);
   return {
     name: textOf(form, 'name'),
@@ -44,34 +43,19 @@ function apiPath(id: string, action = ''): string {
   return `/clients/${encodeURIComponent(id)}${action}`;
 }
 
+/** The one time a client secret is shown (after a create or a rotation). */
+export function sendClientSecret(reply: FastifyReply, answer: ApiAnswer, heading: string, note: string) {
+  const client = answer.body as unknown as ClientRow;
+  return sendPage(reply, {
+    title: heading,
+    body: renderClientSecret({ client, secret: String(answer.body.client_secret ?? ''), heading, note }),
+    status: 200,
+    wide: true,
+  });
+}
+
 export function registerClientPages(scope: FastifyInstance, ctx: ConsoleContext): void {
   const { api } = ctx;
-
-  async function list(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    person: string,
-    form: ClientForm,
-    error?: string,
-  ) {
-    const all = await listAll<ClientRow>(api, request, '/clients');
-    if (all.status !== 200) {
-      return sendApiRefusal(reply, all, 'The list');
-    }
-    const query = (request.query as { q?: unknown }).q;
-    return sendPage(reply, {
-      title: 'Clients',
-      body: renderClientList({
-        clients: all.items,
-        query: typeof query === 'string' ? query.slice(0, 200) : '',
-        canWrite: await ctx.canWrite(request, person, 'clients'),
-        form,
-        ...(error === undefined ? {} : { error }),
-      }),
-      status: error === undefined ? 200 : 400,
-      wide: true,
-    });
-  }
 
   async function one(
     request: FastifyRequest,
@@ -98,46 +82,6 @@ export function registerClientPages(scope: FastifyInstance, ctx: ConsoleContext)
     });
   }
 
-  function secretShown(reply: FastifyReply, answer: ApiAnswer, heading: string, note: string) {
-    const client = answer.body as unknown as ClientRow;
-    return sendPage(reply, {
-      title: heading,
-      body: renderClientSecret({ client, secret: String(answer.body.client_secret ?? ''), heading, note }),
-      status: 200,
-      wide: true,
-    });
-  }
-
-  scope.get('/clients', async (request, reply) => {
-    const person = await ctx.gate(request, reply, '/clients');
-    return typeof person === 'string' ? list(request, reply, person, EMPTY_CLIENT_FORM) : person;
-  });
-
-  scope.post('/clients', async (request, reply) => {
-    const person = await ctx.gate(request, reply, '/clients');
-    if (typeof person !== 'string') {
-      return person;
-    }
-    const form = formFrom(request);
-    const created = await api(request, 'POST', '/clients', {
-      name: form.name,
-      grant_types: form.grantTypes,
-      redirect_uris: linesOf(form.redirectUris),
-      scope: form.scope,
-    });
-    const error = formErrorOf(created);
-    if (error !== undefined) {
-      return list(request, reply, person, form, error);
-    }
-    if (created.status !== 201) {
-      return sendApiRefusal(reply, created, 'The list');
-    }
-    if (typeof created.body.client_secret !== 'string') {
-      return reply.redirect(`/console/clients/${encodeURIComponent(String(created.body.client_id))}`, 303);
-    }
-    return secretShown(reply, created, 'Client created', '');
-  });
-
   scope.get('/clients/:id', async (request, reply) => {
     const person = await ctx.gate(request, reply, `/clients/${idOf(request)}`);
     return typeof person === 'string' ? one(request, reply, person) : person;
@@ -148,7 +92,7 @@ export function registerClientPages(scope: FastifyInstance, ctx: ConsoleContext)
     if (typeof person !== 'string') {
       return person;
     }
-    const form = formFrom(request);
+    const form = clientFormFrom(request);
     const updated = await api(request, 'PATCH', apiPath(idOf(request)), {
       name: form.name,
       redirect_uris: linesOf(form.redirectUris),
@@ -181,7 +125,7 @@ export function registerClientPages(scope: FastifyInstance, ctx: ConsoleContext)
     }
     const until = Number(rotated.body.previous_secrets_expire_at);
     const note = `The previous secret works until ${new Date(until * 1000).toISOString().replace('.000Z', 'Z')}.`;
-    return secretShown(reply, rotated, 'Secret rotated', note);
+    return sendClientSecret(reply, rotated, 'Secret rotated', note);
   });
 
   for (const [action, disabled] of [

@@ -15,7 +15,7 @@ export interface ApiAnswer {
 
 export type ConsoleApi = (
   request: FastifyRequest,
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
   path: string,
   body?: unknown,
 ) => Promise<ApiAnswer>;

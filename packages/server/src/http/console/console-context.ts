@@ -10,7 +10,8 @@ import { allowsAdminScope } from '../../tokens/admin-tokens/scopes.js';
 import { sendPage } from '../pages/layout.js';
 import type { FormBody } from '../plugins/form-body.js';
 import { type ApiAnswer, type ConsoleApi, createConsoleApi } from './console-api.js';
-import { renderProblem } from './console-pages.js';
+import { renderAlreadyCreated, renderProblem } from './console-pages.js';
+import { type Created, type CreateOutcome, createFormTokens, type OnceResult } from './form-tokens.js';
 
 export interface ConsoleContext {
   api: ConsoleApi;
@@ -21,10 +22,25 @@ export interface ConsoleContext {
   gate(request: FastifyRequest, reply: FastifyReply, returnTo: string): Promise<string | FastifyReply>;
   /** Whether the person's role allows `<area>:write`; true when the role cannot be read. */
   canWrite(request: FastifyRequest, person: string, area: string): Promise<boolean>;
+  /** A one-time token for a create form shown to this console session (form-tokens.ts). */
+  formToken(request: FastifyRequest): Promise<string>;
+  /** Runs a create once per form token: a double submit gets the first post's object. */
+  once<T>(
+    request: FastifyRequest,
+    token: string,
+    create: () => Promise<CreateOutcome<T>>,
+  ): Promise<OnceResult<T>>;
 }
+
+/** What a create form says when its token is unknown (expired, or from another session). */
+export const EXPIRED_FORM =
+  'This form has expired (or was opened in another console session): nothing was created. Check the values and send it again.';
 
 export function createConsoleContext(bff: Bff, origin: string): ConsoleContext {
   const api = createConsoleApi(bff, origin);
+  const tokens = createFormTokens();
+  const sessionKey = async (request: FastifyRequest) =>
+    (await bff.sessionOf(request.headers.cookie))?.key ?? '';
   return {
     api,
     async gate(request, reply, returnTo) {
@@ -53,6 +69,13 @@ export function createConsoleContext(bff: Bff, origin: string): ConsoleContext {
       }
       return allowsAdminScope(scopes as string[], `${area}:write`);
     },
+    async formToken(request) {
+      return tokens.issue(await sessionKey(request));
+    },
+    async once(request, token, create) {
+      const session = await sessionKey(request);
+      return session === '' ? { kind: 'unknown' } : tokens.once(session, token, create);
+    },
   };
 }
 
@@ -63,6 +86,11 @@ export function sendProblem(
   message: string,
 ): FastifyReply {
   return sendPage(reply, { title, body: renderProblem(title, message), status, wide: true });
+}
+
+/** The answer to a repeated post of a create form: the object the first post made, no secret. */
+export function sendAlreadyCreated(reply: FastifyReply, created: Created): FastifyReply {
+  return sendPage(reply, { title: 'Already created', body: renderAlreadyCreated(created), wide: true });
 }
 
 /**

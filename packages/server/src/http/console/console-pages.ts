@@ -1,5 +1,6 @@
 /** The console's pages, server-rendered (every value escaped by `html`). */
 import { type Html, html } from '../pages/layout.js';
+import type { Created } from './form-tokens.js';
 
 export interface OverviewInput {
   clients: ReadonlyArray<{ client_id: string; name: string; disabled: boolean }>;
@@ -11,6 +12,7 @@ const PAGES = [
   ['/console/clients', 'Clients'],
   ['/console/api-keys', 'API keys'],
   ['/console/users', 'People'],
+  ['/console/sessions', 'Sessions'],
   ['/console/signing-keys', 'Signing keys'],
   ['/console/risk', 'Risk decisions'],
   ['/console/audit', 'Audit log'],
@@ -68,4 +70,40 @@ export function renderProblem(title: string, message: string): Html {
   return html`${consoleNav('')}
 <h1>${title}</h1>
 <p class="error" role="alert">${message}</p>`;
+}
+
+/** The hidden one-time token of a create form (form-tokens.ts). */
+export function formTokenField(token: string): Html {
+  return html`<input type="hidden" name="form_token" value="${token}">`;
+}
+
+/** The answer to a second post of the same create form: what the first made, never its secret. */
+export function renderAlreadyCreated(created: Created): Html {
+  return html`${consoleNav('')}
+<h1>Already created</h1>
+<p class="ok" role="status">This form was already sent: the ${created.what} was created once, by the first submission. Nothing new was created. Any secret or password was shown once, on the first answer, and is not shown again.</p>
+<p><a href="${created.href}" id="created-link">${created.name}</a> <code>${created.id}</code></p>`;
+}
+
+/** A destructive action asks first (no script needed): what, on which object, then the post. */
+export function renderConfirm(input: {
+  section: string;
+  heading: string;
+  /** What the object is, named, e.g. "the client Billing". */
+  what: Html | string;
+  consequence: string;
+  action: string;
+  button: string;
+  back: string;
+  hidden?: Readonly<Record<string, string>>;
+}): Html {
+  return html`${consoleNav(input.section)}
+<h1>${input.heading}</h1>
+<p><strong id="confirm-what">${input.what}</strong></p>
+<p role="alert">${input.consequence}</p>
+<form method="post" action="${input.action}">
+${Object.entries(input.hidden ?? {}).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}
+<button type="submit" id="confirm">${input.button}</button>
+</form>
+<p><a href="${input.back}">Cancel, go back</a></p>`;
 }

@@ -32,7 +32,7 @@ ${input.keys.map(
   (key) =>
     html`<tr><td><code>${breakable(key.kid)}</code><br>${key.alg} · ${key.status}</td><td>signs from ${time(key.activates_at)}<br>retires ${time(key.retired_at)}${
       input.canWrite
-        ? html`<form method="post" action="/console/signing-keys/${encodeURIComponent(key.kid)}/revoke"><button type="submit" class="secondary" aria-label="Pull key ${key.kid}">Pull (compromised)</button></form>`
+        ? html`<br><a href="/console/signing-keys/${encodeURIComponent(key.kid)}/confirm-pull" aria-label="Pull (compromised) key ${key.kid}">Pull (compromised)</a>`
         : ''
     }</td></tr>\n`,
 )}</tbody></table>

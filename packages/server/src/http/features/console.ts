@@ -5,15 +5,17 @@
  * reads through the BFF's proxy into the admin API with the person's access token, so the admin
  * API's checks (operator role, scopes, second factor) decide what the console shows: no back door.
  * The BFF reaches this server by `inject` (http/console/loopback-fetch.ts). The clients, API keys,
- * people and signing keys pages act (the risk decisions and audit log pages read) through the same proxy
- * (http/console/*-routes.ts).
+ * people, sessions and signing keys pages act (the risk decisions and audit log pages read) through
+ * the same proxy (http/console/*-routes.ts); destructive actions ask first (confirm-routes.ts).
  */
 import { type Bff, createBff } from '@tessera/client/bff';
 import { bffPlugin } from '@tessera/client/bff/fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { registerApiKeyPages } from '../console/api-key-routes.js';
 import { registerAuditPages } from '../console/audit-routes.js';
+import { registerClientCreatePages } from '../console/client-create-routes.js';
 import { registerClientPages } from '../console/client-routes.js';
+import { registerConfirmPages } from '../console/confirm-routes.js';
 import { createConsoleContext } from '../console/console-context.js';
 import {
   type OverviewInput,
@@ -24,7 +26,9 @@ import {
 } from '../console/console-pages.js';
 import { createLoopbackFetch } from '../console/loopback-fetch.js';
 import { registerRiskPages } from '../console/risk-routes.js';
+import { registerSessionPages } from '../console/session-routes.js';
 import { registerSigningKeyPages } from '../console/signing-key-routes.js';
+import { registerUserCreatePages } from '../console/user-create-routes.js';
 import { registerUserPages } from '../console/user-routes.js';
 import type { HttpFeature } from '../feature.js';
 import { sendPage } from '../pages/layout.js';
@@ -89,9 +93,13 @@ export function createConsoleFeature(deps: ConsoleFeatureDeps): HttpFeature {
       await app.register(
         async function consoleScope(scope: FastifyInstance) {
           scope.get('/', overview);
+          registerClientCreatePages(scope, ctx);
           registerClientPages(scope, ctx);
           registerApiKeyPages(scope, ctx);
+          registerUserCreatePages(scope, ctx);
           registerUserPages(scope, ctx);
+          registerSessionPages(scope, ctx);
+          registerConfirmPages(scope, ctx);
           registerSigningKeyPages(scope, ctx);
           registerRiskPages(scope, ctx);
           registerAuditPages(scope, ctx);
