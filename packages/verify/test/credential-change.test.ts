@@ -112,7 +112,7 @@ it('OpenID CAEP §3.3 — a password change refuses older tokens even where the 
   const tokens = await signedInTokens();
   expect((await ignoring.verify(`Bearer ${tokens.access_token}`)).tokenType).toBe('jwt');
   fx.t.clock.advance(5);
-  const before = byDefault.status().revocations.lastEventId ?? 0;
+  const before = Number(byDefault.status().revocations.lastEventId ?? 0);
   const changed = await fx.t.app.inject({
     method: 'POST',
     url: `/admin/users/${await aliceId()}/password`,
@@ -124,7 +124,7 @@ it('OpenID CAEP §3.3 — a password change refuses older tokens even where the 
   await eventually(
     () =>
       [ignoring, byDefault].every(
-        (verifier) => (verifier.status().revocations.lastEventId ?? 0) >= before + 2,
+        (verifier) => Number(verifier.status().revocations.lastEventId ?? 0) >= before + 2,
       ),
     'the subject revocation and the credential-change event',
   );

@@ -188,7 +188,7 @@ describe('impossible_travel from the city database’s coordinates', () => {
     server.clock.advance(minutes * 60);
     await scoreFrom(server, ip);
     const [last] = (await server.store.listAudit({ type: 'risk.decision', limit: 1 })).items;
-    return (last?.data.factors as { name: string }[]).map((factor) => factor.name);
+    return ((last?.data.factors ?? []) as { name: string }[]).map((factor) => factor.name);
   }
 
   it('Berlin, then Recife ten minutes later (about 10,000 km): flagged among the top factors of the audited decision', async () => {
