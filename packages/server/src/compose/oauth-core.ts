@@ -106,14 +106,16 @@ export function composeOAuthCore(core: Core): OAuthCore {
       return status === undefined || status.connected ? undefined : Date.now() - status.since;
     },
   });
-  // A verifier compares the event with a token's sign-in time, which a refresh keeps: it lasts as
-  // long as a session or a refresh-token grant may, plus one access token.
+  // A verifier compares the event with a token's sign-in time, which a refresh keeps.
   const credentialChanges = createCredentialChanges({
     revocations,
     audit: core.audit,
     clock,
-    retention:
-      Math.max(config.refreshTokens.maxTtl, config.login.sessionMaxAge) + config.tokens.maxAccessTokenTtl,
+    retention: {
+      short: config.tokens.maxAccessTokenTtl,
+      long:
+        Math.max(config.refreshTokens.maxTtl, config.login.sessionMaxAge) + config.tokens.maxAccessTokenTtl,
+    },
   });
   const authenticatorDeps = {
     clients,

@@ -146,4 +146,32 @@ describe('OpenID CAEP §3.3 credential-change on the revocation stream', () => {
     await admin('POST', '/api-keys', { name: 'k2', owner: client.client_id, scope: 'cookies:read' });
     expect(await credentialEvents()).toEqual([]);
   });
+
+  it('lifetime: a password event lasts one access token (every refresh token is revoked with it); a removed second factor as long as a refresh-token grant (refreshes keep the old auth_time)', async () => {
+    await admin('POST', `/users/${aliceId}/password`, { password: PASSWORD });
+    const id = 'pk_lifetime';
+    await t.store.insertPasskey({
+      id,
+      userId: aliceId,
+      credentialId: id,
+      publicKey: 'AAAA',
+      counter: 0,
+      transports: ['usb'],
+      backupEligible: false,
+      backedUp: false,
+      aaguid: '00000000-0000-0000-0000-000000000000',
+      name: 'Key',
+      createdAt: t.clock.now(),
+      lastUsedAt: null,
+    });
+    await admin('DELETE', `/users/${aliceId}/passkeys/${id}`);
+    const lifetimes = (await t.store.listRevocationsSince(since, 500))
+      .filter((event) => event.target.type === 'credential')
+      .map((event) => [event.target.value, event.expiresAt - event.revokedAt]);
+    const day = 86_400;
+    expect(lifetimes).toEqual([
+      [`${aliceId} update password`, day],
+      [`${aliceId} delete fido2-roaming`, 90 * day + day],
+    ]);
+  });
 });
