@@ -7,7 +7,7 @@
  * token of the person, a `subject` revocation). Each verifier applies its own policy to the
  * subject's tokens from sign-ins at or before the change (`onCredentialChange` in @tessera/verify).
  */
-import { type CredentialChange, credentialChangeTargetValue } from '@tessera/protocol';
+import { type CredentialChange, type CredentialType, credentialChangeTargetValue } from '@tessera/protocol';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import type { Revocations } from './revocations.js';
@@ -22,12 +22,18 @@ export interface CredentialChangesDeps {
   audit: Pick<AuditLog, 'record'>;
   clock: Clock;
   /**
-   * Seconds the event stays in force. A verifier compares it with a token's sign-in time, and a
-   * refresh keeps that time, so it lasts as long as a session may (`login.sessionMaxAge`), at least
-   * the longest access-token lifetime.
+   * Seconds the event stays in force. A verifier compares it with a token's sign-in time (a refresh
+   * keeps that time), so it must last as long as a token from an earlier sign-in can still be minted:
+   * `short` (the longest access-token lifetime) where none can (a password change revokes every
+   * session and refresh token; a rotated client secret or a revoked API key mints nothing older),
+   * `long` (as long as a session or a refresh-token grant may live, plus one access token) for a
+   * second factor or recovery codes, which end nothing at Tessera.
    */
-  retention: number;
+  retention: { short: number; long: number };
 }
+
+/** Changes after which Tessera mints no token from an earlier sign-in (see `retention`). */
+const ENDS_OLDER_TOKENS: ReadonlySet<CredentialType> = new Set(['password', 'client-secret', 'api-key']);
 
 export function createCredentialChanges(deps: CredentialChangesDeps): CredentialChanges {
   return {
@@ -35,7 +41,11 @@ export function createCredentialChanges(deps: CredentialChangesDeps): Credential
       const now = deps.clock.now();
       await deps.revocations.revoke(
         { type: 'credential', value: credentialChangeTargetValue(change) },
-        now + Math.max(1, deps.retention),
+        now +
+          Math.max(
+            1,
+            ENDS_OLDER_TOKENS.has(change.credentialType) ? deps.retention.short : deps.retention.long,
+          ),
       );
       deps.audit.record({
         type: 'credential.changed',
