@@ -63,6 +63,25 @@ describe('OpenID CAEP §3.3 credential-change on the revocation stream', () => {
     await admin('POST', `/users/${aliceId}/password`, { password: PASSWORD });
   });
 
+  it('a first password for a person who signed up with a wallet (no password yet) → "create password"', async () => {
+    const did = 'did:pkh:eip155:1:0x00000000000000000000000000000000000000a1';
+    await t.store.createUser(
+      {
+        id: did,
+        username: 'eth.1.0x00000000000000000000000000000000000000a1',
+        email: null,
+        emailVerified: false,
+        name: null,
+        passwordHash: '!',
+        disabled: false,
+        tokensValidAfter: 0,
+      },
+      t.clock.now(),
+    );
+    await admin('POST', `/users/${encodeURIComponent(did)}/password`, { password: 'a first passphrase' });
+    expect(await credentialEvents()).toEqual([`${did} create password`]);
+  });
+
   it('a password changed on the account page → "update password"', async () => {
     const browser = await accountSignIn(t);
     const changed = await browser.post('/account/password', {
