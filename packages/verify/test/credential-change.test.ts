@@ -78,10 +78,14 @@ it('OpenID CAEP §3.3 — a removed passkey: by default the older token must ste
     expect((await verifier.verify(`Bearer ${tokens.access_token}`)).tokenType).toBe('jwt');
   }
   fx.t.clock.advance(5);
+  const started = performance.now();
   await afterNextEvent([byDefault, ignoring, revoking], removeAPasskey);
   fx.t.clock.advance(2);
 
   const stepUp = await refused(byDefault, tokens.access_token);
+  console.info(
+    `[measure] admin passkey removal → step-up at three verifiers: ${(performance.now() - started).toFixed(0)} ms`,
+  );
   expect(stepUp.code).toBe('insufficient_user_authentication');
   expect(stepUp.wwwAuthenticate).toContain('max_age=2');
   expect((await ignoring.verify(`Bearer ${tokens.access_token}`)).tokenType).toBe('jwt');
