@@ -71,7 +71,13 @@ export type RevocationTarget =
    * {@link assuranceTargetValue}): its tokens issued at or before `revokedAt` whose `acr` is below
    * `acr` are refused with a step-up challenge (RFC 9470 §3), not revoked outright.
    */
-  | { type: 'assurance'; value: string };
+  | { type: 'assurance'; value: string }
+  /**
+   * OpenID CAEP 1.0 §3.3 `credential-change` of a subject (`sub change_type credential_type`, see
+   * {@link credentialChangeTargetValue}): revokes nothing by itself; each verifier's policy decides
+   * what a token of that subject from a sign-in at or before `revokedAt` still gets.
+   */
+  | { type: 'credential'; value: string };
 
 /**
  * The value of a `consent` revocation target: the client id and the subject, space-separated (ids
@@ -97,6 +103,83 @@ export function consentTargetValue(clientId: string, subject: string): string {
  */
 export function assuranceTargetValue(sessionId: string, acr: string): string {
   return `${sessionId} ${acr}`;
+}
+
+/** OpenID CAEP 1.0 §3.3.1 `change_type`. */
+export type CredentialChangeType = 'create' | 'revoke' | 'update' | 'delete';
+
+/**
+ * OpenID CAEP 1.0 §3.3.1 `credential_type` values Tessera sends: `password`, `fido2-platform`,
+ * `fido2-roaming` (a passkey) and `app` (a TOTP authenticator) from CAEP's list, plus its own
+ * `recovery-code`, `client-secret` and `api-key`.
+ */
+export type CredentialType =
+  | 'password'
+  | 'fido2-platform'
+  | 'fido2-roaming'
+  | 'app'
+  | 'recovery-code'
+  | 'client-secret'
+  | 'api-key';
+
+/** One credential change, as a `credential` revocation target carries it. */
+export interface CredentialChange {
+  /** The `sub` whose credential changed: a person, or a client (its secret), or a key's owner. */
+  subject: string;
+  changeType: CredentialChangeType;
+  credentialType: CredentialType;
+}
+
+const CHANGE_TYPES: ReadonlySet<string> = new Set(['create', 'revoke', 'update', 'delete']);
+const CREDENTIAL_TYPES: ReadonlySet<string> = new Set([
+  'password',
+  'fido2-platform',
+  'fido2-roaming',
+  'app',
+  'recovery-code',
+  'client-secret',
+  'api-key',
+]);
+
+/**
+ * The value of a `credential` target: subject, change type and credential type, space-separated.
+ *
+ * @example
+ * ```ts
+ * credentialChangeTargetValue({ subject: 'usr_1', changeType: 'update', credentialType: 'password' });
+ * // 'usr_1 update password'
+ * ```
+ */
+export function credentialChangeTargetValue(change: CredentialChange): string {
+  return `${change.subject} ${change.changeType} ${change.credentialType}`;
+}
+
+/**
+ * Reads a `credential` target's value; undefined when it is not three known space-separated parts.
+ *
+ * @example
+ * ```ts
+ * parseCredentialChange('usr_1 delete app'); // { subject: 'usr_1', changeType: 'delete', credentialType: 'app' }
+ * ```
+ */
+export function parseCredentialChange(value: string): CredentialChange | undefined {
+  const [subject, changeType, credentialType, extra] = value.split(' ');
+  if (
+    subject === undefined ||
+    subject === '' ||
+    extra !== undefined ||
+    changeType === undefined ||
+    !CHANGE_TYPES.has(changeType) ||
+    credentialType === undefined ||
+    !CREDENTIAL_TYPES.has(credentialType)
+  ) {
+    return undefined;
+  }
+  return {
+    subject,
+    changeType: changeType as CredentialChangeType,
+    credentialType: credentialType as CredentialType,
+  };
 }
 
 /** One revocation as published on the bus and the revocation stream. */

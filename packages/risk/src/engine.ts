@@ -20,7 +20,8 @@
  * - reputation: for an ASN new to the person, people arriving on it against failures on it.
  * - network_spread: an ASN new to the person that exits in several countries (VPN, hosting).
  * - client also weighs the UA string's popularity: a popular exact UA is weak evidence.
- * - travel: another country than the last sign-in within two hours.
+ * - travel: another country than the last sign-in within two hours (when either has no coordinates);
+ * - impossible_travel: with coordinates on both, farther than 1,000 km/h could carry the person.
  * - device: the device's own cookie, known or unknown, when the deployment sends one.
  *
  * A token use (`Event Type: token`) is compared with the sign-in of its session: a different UA, a
@@ -49,6 +50,7 @@ import {
   SLOTS,
   shareOf,
 } from './profile.js';
+import { coarse, impossibleTravel } from './travel.js';
 
 export interface RiskFactor {
   readonly name: string;
@@ -695,7 +697,22 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
       );
     }
     const country = ids[LEVEL.country] ?? 0;
-    if (country !== 0 && profile.lastCountry !== 0 && country !== profile.lastCountry) {
+    const placed =
+      f.latitude !== undefined &&
+      f.longitude !== undefined &&
+      !Number.isNaN(profile.lastLatitude) &&
+      !Number.isNaN(profile.lastLongitude);
+    if (placed) {
+      // Both sign-ins have coordinates: distance over time decides, not the country border.
+      const value = impossibleTravel(
+        { latitude: profile.lastLatitude, longitude: profile.lastLongitude },
+        { latitude: f.latitude, longitude: f.longitude },
+        f.epochMs - profile.lastMs,
+      );
+      if (value > 0) {
+        factors.push({ name: 'impossible_travel', value });
+      }
+    } else if (country !== 0 && profile.lastCountry !== 0 && country !== profile.lastCountry) {
       const hours = (f.epochMs - profile.lastMs) / 3_600_000;
       if (hours >= 0 && hours < 2) {
         factors.push({ name: 'travel', value: 2 });
@@ -918,6 +935,8 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
     profile.logins += 1;
     profile.lastMs = Math.max(profile.lastMs, f.epochMs);
     profile.lastCountry = ids[LEVEL.country] ?? 0;
+    profile.lastLatitude = f.latitude === undefined ? Number.NaN : coarse(f.latitude);
+    profile.lastLongitude = f.longitude === undefined ? Number.NaN : coarse(f.longitude);
   }
 
   return {

@@ -13,6 +13,12 @@ export interface RiskEvent {
   readonly Country?: string | undefined;
   readonly Region?: string | undefined;
   readonly City?: string | undefined;
+  /**
+   * Where the address geolocates (degrees, WGS 84; from a city database). Not an RBA column: a
+   * server fills it in when its database has coordinates, for `impossible_travel`.
+   */
+  readonly Latitude?: number | string | undefined;
+  readonly Longitude?: number | string | undefined;
   readonly ASN?: string | number | undefined;
   readonly 'User Agent String'?: string | undefined;
   readonly 'Browser Name and Version'?: string | undefined;
@@ -54,6 +60,17 @@ export function readText(value: unknown): string | undefined {
 export function readNumber(value: unknown): number | undefined {
   const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : Number.NaN;
   return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+/** A finite number within ±`limit` (negative allowed, unlike {@link readNumber}), or `undefined`. */
+export function readCoordinate(value: unknown, limit: number): number | undefined {
+  const n =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && value.trim() !== ''
+        ? Number(value)
+        : Number.NaN;
+  return Number.isFinite(n) && Math.abs(n) <= limit ? n : undefined;
 }
 
 /** `true`, `'true'`, `'True'`, `1` → true; anything else false. */

@@ -8,7 +8,7 @@
  * v2 is AGPL-3.0-or-later (checked with `npm view ua-parser-js@2 license`); v1.0.41 is MIT and may be
  * used by a server that only has the raw header, but the engine itself needs only families.
  */
-import { type RiskEvent, readEpochMs, readNumber, readText } from './event.js';
+import { type RiskEvent, readCoordinate, readEpochMs, readNumber, readText } from './event.js';
 
 export interface Features {
   readonly user: string;
@@ -18,6 +18,9 @@ export interface Features {
   readonly country: string | undefined;
   readonly region: string | undefined;
   readonly city: string | undefined;
+  /** Degrees; both or neither (a lone latitude is no place). */
+  readonly latitude: number | undefined;
+  readonly longitude: number | undefined;
   readonly ua: string | undefined;
   readonly browser: string | undefined;
   readonly browserFamily: string | undefined;
@@ -122,6 +125,9 @@ export function extractFeatures(event: RiskEvent): Features {
   const epochMs = readEpochMs(event);
   const rtt = readNumber(event['Round-Trip Time [ms]']);
   const browserFamily = familyOf(browser) ?? recognise(ua, UA_BROWSERS);
+  const latitude = readCoordinate(event.Latitude, 90);
+  const longitude = readCoordinate(event.Longitude, 180);
+  const placed = latitude !== undefined && longitude !== undefined;
   return {
     user: readText(event['User ID']) ?? '',
     ip,
@@ -130,6 +136,8 @@ export function extractFeatures(event: RiskEvent): Features {
     country: readText(event.Country)?.toUpperCase(),
     region: readText(event.Region),
     city: readText(event.City),
+    latitude: placed ? latitude : undefined,
+    longitude: placed ? longitude : undefined,
     ua,
     browser,
     browserFamily,

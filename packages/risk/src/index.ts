@@ -42,3 +42,4 @@ export {
   type TokenUseContext,
   type TokenUseFactor,
 } from './token-context.js';
+export { distanceKm, impossibleTravel, MAX_SPEED_KMH, MIN_DISTANCE_KM, type Place } from './travel.js';

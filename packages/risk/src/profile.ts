@@ -41,6 +41,9 @@ export interface Profile {
   logins: number;
   lastMs: number;
   lastCountry: number;
+  /** The last learned sign-in's place (0.1°), NaN when it had none. */
+  lastLatitude: number;
+  lastLongitude: number;
 }
 
 export function createProfile(): Profile {
@@ -59,6 +62,8 @@ export function createProfile(): Profile {
     logins: 0,
     lastMs: 0,
     lastCountry: 0,
+    lastLatitude: Number.NaN,
+    lastLongitude: Number.NaN,
   };
 }
 

@@ -152,13 +152,15 @@ function compose(core: Core, adminTokens: AdminTokenService, actors: AdminActorR
     config,
     idTokenAlgorithms: idTokenAlgorithms(config),
     revocations: oauth.revocations,
+    credentialChanges: oauth.credentialChanges,
     checkSectorIdentifier: createSectorIdentifierCheck(oauth.outboundFetch),
   });
   const apiKeys = composeApiKeys(core, oauth);
   // Before the people: a passkey is one of the second factors the login flow asks for.
-  const { passkeys } = composePasskeys(core);
+  const { passkeys } = composePasskeys(core, oauth);
   const people = composeUsers(core, {
     revocations: oauth.revocations,
+    credentialChanges: oauth.credentialChanges,
     revokeApiKeysOf: (owner, actor) => apiKeys.apiKeys.revokeOwnedBy(owner, { actor }),
     extraFactors: [passkeyFactor(passkeys)],
   });

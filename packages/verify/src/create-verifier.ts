@@ -9,6 +9,7 @@ import {
   type ContinuousAuthenticationOptions,
   createContinuousAuthentication,
 } from './continuous-authentication.js';
+import type { CredentialChangePolicy, defaultCredentialChangePolicy } from './credential-change-policy.js';
 import type { VerifierEndpoints } from './discovery.js';
 import { createDpopChecker, type DpopOptions } from './dpop.js';
 import { createEndpointResolver, type EndpointResolver } from './endpoint-resolver.js';
@@ -135,6 +136,15 @@ export interface VerifierOptions {
    * issuance context of the token (`tctx`) and allow, flag or refuse; needs `@tessera/risk`.
    */
   continuousAuthentication?: ContinuousAuthenticationOptions;
+  /**
+   * OpenID CAEP `credential-change` (needs the revocation stream): what a token gets when its
+   * subject changed a credential after the sign-in it comes from (`auth_time`, else `iat`).
+   * `'ignore'`, `'step_up'` (401 `insufficient_user_authentication` with `max_age`), `'revoke'` (401
+   * `invalid_token`), or a function of the change and the token. Default
+   * {@link defaultCredentialChangePolicy}: password changed → revoke; passkey or authenticator app
+   * removed → step_up; anything else → ignore.
+   */
+  onCredentialChange?: CredentialChangePolicy;
   /** Told about background failures (discovery, revocation stream); the verifier keeps going. */
   onError?: (error: unknown) => void;
 }
@@ -284,6 +294,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     fetch: fetchImpl,
     now,
     cache,
+    onCredentialChange: options.onCredentialChange,
     onError: options.onError,
   });
   if (!guard.streaming) {

@@ -95,4 +95,53 @@ describe('denylist (DESIGN §5)', () => {
       ),
     ).toBe(false);
   });
+
+  it('OpenID CAEP §3.3 — a credential event lists the change for tokens of that subject from a sign-in (auth_time, else iat) at or before it; revokes nothing, evicts nothing, expires', () => {
+    const denylist = createDenylist();
+    const event = {
+      id: 1,
+      target: { type: 'credential' as const, value: 'usr_1 delete app' },
+      revokedAt: 150,
+      expiresAt: 1000,
+    };
+    expect(denylist.add(event, 150)).toBe(true);
+    const signedInEarlier = facts({
+      issuedAt: 200,
+      result: { ...facts().result, claims: { auth_time: 140 } },
+    });
+    expect(denylist.credentialChanges(signedInEarlier, 300)).toEqual([
+      { subject: 'usr_1', changeType: 'delete', credentialType: 'app', changedAt: 150 },
+    ]);
+    expect(denylist.isRevoked(signedInEarlier, 300)).toBe(false);
+    expect(denylist.covers(event, signedInEarlier)).toBe(false);
+    // A later sign-in, another subject, or no auth_time and a later iat: not covered.
+    expect(
+      denylist.credentialChanges(facts({ result: { ...facts().result, claims: { auth_time: 151 } } }), 300),
+    ).toEqual([]);
+    expect(denylist.credentialChanges(facts({ issuedAt: 151 }), 300)).toEqual([]);
+    expect(
+      denylist.credentialChanges(facts({ result: { ...facts().result, subject: 'usr_2' } }), 300),
+    ).toEqual([]);
+    // No time at all: covered (fail closed).
+    expect(denylist.credentialChanges(facts({ issuedAt: undefined }), 300)).toHaveLength(1);
+    expect(denylist.size).toBe(1);
+    expect(denylist.credentialChanges(signedInEarlier, 1000)).toEqual([]);
+    expect(denylist.prune(1000)).toBe(0);
+  });
+
+  it('a malformed credential value (unknown type, missing parts) is ignored', () => {
+    const denylist = createDenylist();
+    for (const value of [
+      'usr_1 delete',
+      'usr_1 delete carrier-pigeon',
+      'usr_1 erase app',
+      ' delete app',
+      'usr_1 delete app extra',
+    ]) {
+      expect(
+        denylist.add({ id: 1, target: { type: 'credential', value }, revokedAt: 1, expiresAt: 500 }, 10),
+      ).toBe(false);
+    }
+    expect(denylist.size).toBe(0);
+  });
 });

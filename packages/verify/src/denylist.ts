@@ -8,8 +8,18 @@
  * in doubt, refuse). An `assurance` event (OpenID CAEP `assurance-level-change`, value `sid acr`)
  * revokes nothing: it names the `acr` a session's tokens issued at or before it must reach, and
  * {@link Denylist.assuranceRequired} tells the guard which tokens fall short (RFC 9470 step-up).
+ * A `credential` event (OpenID CAEP `credential-change`, value `sub change_type credential_type`)
+ * revokes nothing either: {@link Denylist.credentialChanges} lists the changes of a token's subject
+ * made at or after the sign-in the token comes from (`auth_time`, else `iat`), and the verifier's
+ * `onCredentialChange` policy decides.
  */
-import { consentTargetValue, type RevocationEvent, type RevocationTarget } from '@tessera/protocol';
+import {
+  type CredentialChange,
+  consentTargetValue,
+  parseCredentialChange,
+  type RevocationEvent,
+  type RevocationTarget,
+} from '@tessera/protocol';
 import { acrSatisfies } from './require-authentication.js';
 import type { TokenFacts } from './verified-token.js';
 
@@ -21,6 +31,19 @@ interface Entry {
 }
 
 type TargetType = RevocationTarget['type'];
+
+/** A credential change of a token's subject that the token's sign-in predates. */
+export interface CredentialChangeSeen extends CredentialChange {
+  /** When the change was made (seconds). */
+  changedAt: number;
+}
+
+/** Kept per subject: the latest time of each kind of change (at most 4 × 7 kinds). */
+interface ChangeEntry {
+  change: CredentialChange;
+  changedAt: number;
+  expiresAt: number;
+}
 
 /**
  * The in-memory denylist.
@@ -38,6 +61,8 @@ export interface Denylist {
   isRevoked(facts: TokenFacts, now: number): boolean;
   /** The `acr` a token must reach after an assurance-level change of its session, if it falls short. */
   assuranceRequired(facts: TokenFacts, now: number): string | undefined;
+  /** The subject's credential changes in force that its sign-in predates (empty: none). */
+  credentialChanges(facts: TokenFacts, now: number): CredentialChangeSeen[];
   /** True when the event covers the token (used to evict cache entries). */
   covers(event: RevocationEvent, facts: TokenFacts): boolean;
   /** Drops entries whose expiry has passed; returns how many remain. */
@@ -94,7 +119,15 @@ function targetValueOf(type: TargetType, facts: TokenFacts): string | undefined 
       return facts.keyId;
     case 'key':
       return facts.signingKeyId;
+    case 'credential':
+      return undefined;
   }
+}
+
+/** When the token's sign-in happened: `auth_time` (a refresh keeps it), else `iat`. */
+function signedInAt(facts: TokenFacts): number | undefined {
+  const authTime = facts.result.claims.auth_time;
+  return typeof authTime === 'number' && Number.isFinite(authTime) ? authTime : facts.issuedAt;
 }
 
 /** Whole-credential targets revoke regardless of `iat`; the others only tokens issued before. */
@@ -121,10 +154,38 @@ function covered(type: TargetType, entry: Entry, facts: TokenFacts): boolean {
  */
 export function createDenylist(): Denylist {
   const tables = new Map<TargetType, Map<string, Entry>>(TYPES.map((type) => [type, new Map()]));
+  /** `credential` events: subject → `change_type credential_type` → the latest such change. */
+  const changes = new Map<string, Map<string, ChangeEntry>>();
   let size = 0;
+
+  function addChange(event: RevocationEvent, now: number): boolean {
+    const change = parseCredentialChange(event.target.value);
+    if (change === undefined || event.expiresAt <= now) {
+      return false;
+    }
+    let bySubject = changes.get(change.subject);
+    if (bySubject === undefined) {
+      bySubject = new Map();
+      changes.set(change.subject, bySubject);
+    }
+    const kind = `${change.changeType} ${change.credentialType}`;
+    const previous = bySubject.get(kind);
+    if (previous === undefined) {
+      size++;
+    }
+    bySubject.set(kind, {
+      change,
+      changedAt: Math.max(previous?.changedAt ?? event.revokedAt, event.revokedAt),
+      expiresAt: Math.max(previous?.expiresAt ?? event.expiresAt, event.expiresAt),
+    });
+    return true;
+  }
 
   return {
     add(event, now) {
+      if (event.target.type === 'credential') {
+        return addChange(event, now);
+      }
       const table = tables.get(event.target.type);
       const { key, acr } = keyOf(event.target);
       if (table === undefined || event.expiresAt <= now || key === '' || acr === '') {
@@ -170,7 +231,27 @@ export function createDenylist(): Denylist {
       return typeof have === 'string' && acrSatisfies(have, entry.acr) ? undefined : entry.acr;
     },
 
+    credentialChanges(facts, now) {
+      const bySubject = changes.size === 0 ? undefined : changes.get(facts.result.subject);
+      if (bySubject === undefined) {
+        return [];
+      }
+      const at = signedInAt(facts);
+      const seen: CredentialChangeSeen[] = [];
+      for (const entry of bySubject.values()) {
+        // Without a time we cannot tell, so the change applies (fail closed).
+        if (entry.expiresAt > now && (at === undefined || at <= entry.changedAt)) {
+          seen.push({ ...entry.change, changedAt: entry.changedAt });
+        }
+      }
+      return seen;
+    },
+
     covers(event, facts) {
+      if (event.target.type === 'credential') {
+        // Never evicts: the policy is applied on every request, cached or not.
+        return false;
+      }
       return (
         targetValueOf(event.target.type, facts) === keyOf(event.target).key &&
         covered(event.target.type, { revokedAt: event.revokedAt, expiresAt: event.expiresAt }, facts)
@@ -178,6 +259,17 @@ export function createDenylist(): Denylist {
     },
 
     prune(now) {
+      for (const [subject, bySubject] of changes) {
+        for (const [kind, entry] of bySubject) {
+          if (entry.expiresAt <= now) {
+            bySubject.delete(kind);
+            size--;
+          }
+        }
+        if (bySubject.size === 0) {
+          changes.delete(subject);
+        }
+      }
       for (const table of tables.values()) {
         for (const [value, entry] of table) {
           if (entry.expiresAt <= now) {

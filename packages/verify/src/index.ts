@@ -46,6 +46,12 @@ export {
   type VerifyInput,
   type VerifyOptions,
 } from './create-verifier.js';
+export {
+  type CredentialChangeAction,
+  type CredentialChangePolicy,
+  defaultCredentialChangePolicy,
+} from './credential-change-policy.js';
+export type { CredentialChangeSeen } from './denylist.js';
 export { metadataUrlOf, type VerifierEndpoints } from './discovery.js';
 export type { DpopOptions } from './dpop.js';
 export type { ClientCredentials } from './introspection.js';

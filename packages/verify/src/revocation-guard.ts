@@ -5,6 +5,11 @@
  * revocations turned off there is no stream and nothing is ever refused here.
  */
 import { OAuthError } from '@tessera/protocol';
+import {
+  assertCredentialsUnchanged,
+  type CredentialChangePolicy,
+  defaultCredentialChangePolicy,
+} from './credential-change-policy.js';
 import { createDenylist } from './denylist.js';
 import type { ClientCredentials } from './introspection.js';
 import {
@@ -43,6 +48,8 @@ export interface RevocationGuardDeps {
   /** The verifier's clock, seconds. */
   now: () => number;
   cache: Pick<TokenCache, 'evict'>;
+  /** What a `credential-change` of a token's subject after its sign-in does (default: see the policy). */
+  onCredentialChange?: CredentialChangePolicy | undefined;
   onError?: ((error: unknown) => void) | undefined;
 }
 
@@ -78,6 +85,7 @@ export interface RevocationGuard {
  */
 export function createRevocationGuard(deps: RevocationGuardDeps): RevocationGuard {
   const { now, cache } = deps;
+  const onCredentialChange = deps.onCredentialChange ?? defaultCredentialChangePolicy;
   const failClosedAfter = deps.stream?.failClosedAfter;
   const denylist = createDenylist();
 
@@ -128,6 +136,11 @@ export function createRevocationGuard(deps: RevocationGuardDeps): RevocationGuar
         'The session must authenticate again at a higher level',
         { acrValues: acr },
       );
+    }
+    const changes = denylist.credentialChanges(facts, at);
+    if (changes.length > 0) {
+      // OpenID CAEP credential-change: the verifier's policy decides (credential-change-policy.ts).
+      assertCredentialsUnchanged(changes, facts.result, onCredentialChange, at);
     }
   }
 

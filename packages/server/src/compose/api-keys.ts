@@ -17,7 +17,10 @@ export interface ApiKeys {
   contributions: TokenContributions;
 }
 
-export function composeApiKeys(core: Core, oauth: Pick<OAuthCore, 'clients' | 'revocations'>): ApiKeys {
+export function composeApiKeys(
+  core: Core,
+  oauth: Pick<OAuthCore, 'clients' | 'revocations' | 'credentialChanges'>,
+): ApiKeys {
   const owners = createOwnerStatus({
     findClient: (id) => oauth.clients.get(id),
     findUser: (id) => core.store.findUser(id),
@@ -26,6 +29,7 @@ export function composeApiKeys(core: Core, oauth: Pick<OAuthCore, 'clients' | 'r
   const apiKeys = createApiKeyService({
     store: core.store,
     revocations: oauth.revocations,
+    credentialChanges: oauth.credentialChanges,
     bus: core.bus,
     clock: core.clock,
     audit: core.audit,

@@ -28,6 +28,7 @@ import {
 import { createJwtAccessTokenRevoker, createOpaqueAccessTokenRevoker } from '../oauth/revocation.js';
 import { type AccessTokenService, createAccessTokenService } from '../tokens/access-token.js';
 import { createAccessTokenGroupCommit } from '../tokens/access-token-group-commit.js';
+import { type CredentialChanges, createCredentialChanges } from '../tokens/credential-changes.js';
 import { createRevocations, type RevocationDenylist } from '../tokens/revocations.js';
 import { type AccessTokenVerifier, createAccessTokenVerifier } from '../tokens/verify-access-token.js';
 import type { Core } from './core.js';
@@ -41,6 +42,8 @@ export interface OAuthCore {
   accessTokens: AccessTokenService;
   verifyAccessToken: AccessTokenVerifier;
   revocations: RevocationDenylist;
+  /** OpenID CAEP `credential-change` events on the revocation stream, audited. */
+  credentialChanges: CredentialChanges;
   /** RFC 9449 proof checks for `/token` and `/userinfo`. */
   dpop: DpopProofValidator;
   contributions: TokenContributions;
@@ -103,6 +106,17 @@ export function composeOAuthCore(core: Core): OAuthCore {
       return status === undefined || status.connected ? undefined : Date.now() - status.since;
     },
   });
+  // A verifier compares the event with a token's sign-in time, which a refresh keeps.
+  const credentialChanges = createCredentialChanges({
+    revocations,
+    audit: core.audit,
+    clock,
+    retention: {
+      short: config.tokens.maxAccessTokenTtl,
+      long:
+        Math.max(config.refreshTokens.maxTtl, config.login.sessionMaxAge) + config.tokens.maxAccessTokenTtl,
+    },
+  });
   const authenticatorDeps = {
     clients,
     replay: store,
@@ -151,6 +165,7 @@ export function composeOAuthCore(core: Core): OAuthCore {
     accessTokens,
     verifyAccessToken,
     revocations,
+    credentialChanges,
     unregisteredPolicy: policy,
     outboundFetch,
     contributions: {

@@ -6,13 +6,14 @@
 import { createFactorGuard, type FactorGuard, type FactorSource } from '../users/factor-guard.js';
 import { createPasskeyService, type PasskeyService, webAuthnSettingsOf } from '../users/passkey-service.js';
 import type { Core } from './core.js';
+import type { OAuthCore } from './oauth-core.js';
 
 export interface Passkeys {
   passkeys: PasskeyService;
   guard: FactorGuard;
 }
 
-export function composePasskeys(core: Core): Passkeys {
+export function composePasskeys(core: Core, oauth: Pick<OAuthCore, 'credentialChanges'>): Passkeys {
   const { store, config } = core;
   const passkeySource: FactorSource = {
     kind: 'passkey',
@@ -35,6 +36,7 @@ export function composePasskeys(core: Core): Passkeys {
     clock: core.clock,
     audit: core.audit,
     guard,
+    credentialChanges: oauth.credentialChanges,
   });
   return { passkeys, guard };
 }

@@ -35,6 +35,8 @@ export interface Users {
 
 export interface UsersDeps {
   revocations: OAuthCore['revocations'];
+  /** Password, TOTP and recovery-code changes go out as OpenID CAEP `credential-change`. */
+  credentialChanges: OAuthCore['credentialChanges'];
   /** Revokes a deleted user's API keys (the API-key service). */
   revokeApiKeysOf?: (owner: string, actor: string) => Promise<number>;
   /** Second factors besides TOTP and recovery codes (a passkey), asked after them. */
@@ -58,6 +60,7 @@ export function composeUsers(core: Core, deps: UsersDeps): Users {
     policy: { minLength: login.passwordMinLength },
     maxAccessTokenTtl,
     ...(deps.revokeApiKeysOf === undefined ? {} : { revokeApiKeysOf: deps.revokeApiKeysOf }),
+    credentialChanges: deps.credentialChanges,
   });
   const sessions = createSessionService({
     store,
@@ -87,8 +90,14 @@ export function composeUsers(core: Core, deps: UsersDeps): Users {
     audit,
     masterKey: core.masterKey,
     issuerName: new URL(core.issuer).host,
+    credentialChanges: deps.credentialChanges,
   });
-  const recoveryCodes = createRecoveryCodes({ store, clock, audit });
+  const recoveryCodes = createRecoveryCodes({
+    store,
+    clock,
+    audit,
+    credentialChanges: deps.credentialChanges,
+  });
   // Asked in this order after a password; a passkey factor joins this list.
   const secondFactors = createSecondFactors([
     totpFactor(totp),

@@ -2,8 +2,8 @@
  * IP → ASN, country, region and city for risk-based sign-in, from MaxMind-format (`.mmdb`) files
  * read with `mmdb-lib` (`risk.geoDatabase`, `risk.asnDatabase`; docs/risk.md says where to get
  * them). Both record layouts in use are understood: MaxMind's GeoLite2 / GeoIP2 (`country.iso_code`,
- * `subdivisions[0]`, `city.names.en`) and the flat one of the `@ip-location-db/*-mmdb` packages
- * (`country_code`, `state1`, `city`); ASN from `autonomous_system_number`.
+ * `subdivisions[0]`, `city.names.en`, `location.latitude`) and the flat one of the `@ip-location-db/*-mmdb` packages
+ * (`country_code`, `state1`, `city`, `latitude`); ASN from `autonomous_system_number`.
  *
  * A file that is missing or not a valid database is logged and left out: the server starts and
  * scores without it. An address a database does not know, a private one or garbage gets nothing.
@@ -48,6 +48,18 @@ function field(record: Record<string, unknown>, ...path: (string | number)[]): u
   return value;
 }
 
+const degrees = (value: unknown, limit: number): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= limit ? value : undefined;
+
+/** MaxMind's `location.latitude` / `.longitude`, or the flat `latitude` / `longitude`; both or none. */
+function coordinatesOf(record: Record<string, unknown>): { latitude?: number; longitude?: number } {
+  const latitude =
+    degrees(field(record, 'location', 'latitude'), 90) ?? degrees(field(record, 'latitude'), 90);
+  const longitude =
+    degrees(field(record, 'location', 'longitude'), 180) ?? degrees(field(record, 'longitude'), 180);
+  return latitude === undefined || longitude === undefined ? {} : { latitude, longitude };
+}
+
 function safely(lookup: Lookup | undefined, ip: string): Record<string, unknown> | undefined {
   if (lookup === undefined) {
     return undefined;
@@ -83,6 +95,7 @@ export function openGeoDatabases(
           country === undefined ? {} : { country },
           region === undefined ? {} : { region },
           city === undefined ? {} : { city },
+          coordinatesOf(p),
         );
       }
       const n = safely(network, ip) ?? p;

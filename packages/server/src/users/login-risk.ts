@@ -85,6 +85,9 @@ function placeOf(record: GeoRecord): Partial<RiskEvent> {
     ...(record.country === undefined ? {} : { Country: record.country }),
     ...(record.region === undefined ? {} : { Region: record.region }),
     ...(record.city === undefined ? {} : { City: record.city }),
+    ...(record.latitude === undefined || record.longitude === undefined
+      ? {}
+      : { Latitude: record.latitude, Longitude: record.longitude }),
   };
 }
 

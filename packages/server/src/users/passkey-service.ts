@@ -24,7 +24,7 @@ import {
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
-import { OAuthError } from '@tessera/protocol';
+import { type CredentialType, OAuthError } from '@tessera/protocol';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
@@ -37,6 +37,7 @@ import {
   type UserRecord,
   type UserStore,
 } from '../store/ports.js';
+import type { CredentialChanges } from '../tokens/credential-changes.js';
 import type { FactorGuard } from './factor-guard.js';
 
 /** A person may hold at most this many passkeys (bounds the list and the exclude list). */
@@ -112,6 +113,20 @@ export interface PasskeyServiceDeps {
   clock: Clock;
   audit: Pick<AuditLog, 'record'>;
   guard: FactorGuard;
+  /** Tells verifiers when a passkey is added or removed (OpenID CAEP `credential-change`). */
+  credentialChanges?: Pick<CredentialChanges, 'changed'>;
+}
+
+/**
+ * CAEP's `fido2-platform` for a passkey the device itself holds (transport `internal`) or a synced
+ * one (backup eligible); `fido2-roaming` for a security key.
+ */
+export function passkeyCredentialType(
+  passkey: Pick<PasskeyRecord, 'transports' | 'backupEligible'>,
+): CredentialType {
+  return passkey.backupEligible || passkey.transports.includes('internal')
+    ? 'fido2-platform'
+    : 'fido2-roaming';
 }
 
 interface ChallengeState {
@@ -302,6 +317,10 @@ export function createPasskeyService(deps: PasskeyServiceDeps): PasskeyService {
         subject: user.id,
         data: { passkey: record.id, backupEligible: record.backupEligible, aaguid: record.aaguid },
       });
+      await deps.credentialChanges?.changed(
+        { subject: user.id, changeType: 'create', credentialType: passkeyCredentialType(record) },
+        actor,
+      );
       return record;
     },
 
@@ -408,13 +427,18 @@ export function createPasskeyService(deps: PasskeyServiceDeps): PasskeyService {
 
     async remove(userId, id, actor) {
       const passkeys = await store.listPasskeys(userId);
-      if (!passkeys.some((passkey) => passkey.id === id)) {
+      const passkey = passkeys.find((candidate) => candidate.id === id);
+      if (passkey === undefined) {
         return false;
       }
       await deps.guard.assertCanRemove(userId, { kind: 'passkey', id });
       const removed = await store.deletePasskey(userId, id);
       if (removed) {
         deps.audit.record({ type: 'passkey.removed', actor, subject: userId, data: { passkey: id } });
+        await deps.credentialChanges?.changed(
+          { subject: userId, changeType: 'delete', credentialType: passkeyCredentialType(passkey) },
+          actor,
+        );
       }
       return removed;
     },

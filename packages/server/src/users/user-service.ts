@@ -24,6 +24,7 @@ import {
   type UserStore,
 } from '../store/ports.js';
 import { allowsAdminScope, parseAdminScopes } from '../tokens/admin-tokens/scopes.js';
+import type { CredentialChanges } from '../tokens/credential-changes.js';
 import type { Revocations } from '../tokens/revocations.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { assertPasswordAcceptable, MAX_PASSWORD_LENGTH, type PasswordPolicy } from './password-policy.js';
@@ -100,6 +101,8 @@ export interface UserServiceDeps {
    * Disabling needs no call: keys of a disabled owner answer `disabled` (see owner-status.ts).
    */
   revokeApiKeysOf?: (owner: string, actor: string) => Promise<number>;
+  /** Tells verifiers of a password change (OpenID CAEP `credential-change`). */
+  credentialChanges?: Pick<CredentialChanges, 'changed'>;
 }
 
 /** A password was ever set: people who signed up with a wallet have none (see authn/siwe.ts). */
@@ -283,6 +286,11 @@ export function createUserService(deps: UserServiceDeps): UserService {
       const user = await update(id, { passwordHash, tokensValidAfter: clock.now() });
       await revokeEverything(id);
       deps.audit.record({ type: 'user.password_changed', actor, subject: id, data: {} });
+      // A person who signed up with a wallet sets their first password: CAEP `create`.
+      await deps.credentialChanges?.changed(
+        { subject: id, changeType: hasPassword(current) ? 'update' : 'create', credentialType: 'password' },
+        actor,
+      );
       return user;
     },
 

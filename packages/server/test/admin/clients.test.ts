@@ -247,7 +247,10 @@ describe('/admin/clients', () => {
       'client.created',
       'client.updated',
       'client.secret_rotated',
+      // OpenID CAEP credential-change, also streamed to verifiers (docs/verify.md).
+      'credential.changed',
       'client.secret_rotated',
+      'credential.changed',
       'client.deleted',
     ]);
     const audit = JSON.stringify((await t.store.listAudit({ limit: 500 })).items);

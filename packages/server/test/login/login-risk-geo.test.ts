@@ -26,12 +26,27 @@ const ASN = join(dir, 'asn.mmdb');
 writeFileSync(
   GEO,
   writeMmdb({
-    '203.0.113.0/24': { country_code: 'DE', state1: 'Berlin', city: 'Berlin' },
+    '203.0.113.0/24': {
+      country_code: 'DE',
+      state1: 'Berlin',
+      city: 'Berlin',
+      latitude: 52.52,
+      longitude: 13.405,
+    },
     '203.0.114.0/24': { country_code: 'DE', state1: 'Berlin', city: 'Berlin' },
     '198.51.100.0/24': {
       country: { iso_code: 'BR' },
       subdivisions: [{ iso_code: 'PE' }],
       city: { names: { en: 'Recife' } },
+      location: { latitude: -8.05, longitude: -34.9 },
+    },
+    // About 504 km from Berlin: an hour's flight, not ten minutes.
+    '192.0.2.0/24': {
+      country_code: 'DE',
+      state1: 'Bavaria',
+      city: 'Munich',
+      latitude: 48.137,
+      longitude: 11.575,
     },
   }),
 );
@@ -47,7 +62,7 @@ const CORRUPT = join(dir, 'corrupt.mmdb');
 writeFileSync(CORRUPT, Buffer.from('this is not a MaxMind database at all, just some bytes'.repeat(20)));
 
 describe('openGeoDatabases', () => {
-  it('reads country, region, city (both record layouts) and ASN; an unknown, private, IPv6 or malformed address gets nothing', () => {
+  it('reads country, region, city, coordinates (both record layouts) and ASN; an unknown, private, IPv6 or malformed address gets nothing', () => {
     const warnings: string[] = [];
     const geo = openGeoDatabases(
       { geoDatabase: GEO, asnDatabase: ASN },
@@ -57,9 +72,25 @@ describe('openGeoDatabases', () => {
       country: 'DE',
       region: 'Berlin',
       city: 'Berlin',
+      latitude: 52.52,
+      longitude: 13.405,
       asn: '64500',
     });
-    expect(geo.lookup('198.51.100.7')).toEqual({ country: 'BR', region: 'PE', city: 'Recife', asn: '64501' });
+    // No coordinates in the record: none in the answer.
+    expect(geo.lookup('203.0.114.5')).toEqual({
+      country: 'DE',
+      region: 'Berlin',
+      city: 'Berlin',
+      asn: '64500',
+    });
+    expect(geo.lookup('198.51.100.7')).toEqual({
+      country: 'BR',
+      region: 'PE',
+      city: 'Recife',
+      latitude: -8.05,
+      longitude: -34.9,
+      asn: '64501',
+    });
     for (const ip of ['8.8.8.8', '10.0.0.1', '::1', '2001:db8::1', 'not an address', '']) {
       expect(geo.lookup(ip)).toEqual({});
     }
@@ -135,5 +166,40 @@ describe('risk.geoDatabase / risk.asnDatabase in the server', () => {
     });
     const none = await awayScore({});
     expect(corrupt).toBe(none);
+  });
+});
+
+describe('impossible_travel from the city database’s coordinates', () => {
+  /** The factors of a sign-in from `ip` `minutes` after one from Berlin (three earlier days there). */
+  async function factorsAfterBerlin(ip: string, minutes: number): Promise<string[]> {
+    const server = await bootstrap({
+      'risk.enabled': true,
+      'risk.stepUpScore': 100,
+      'risk.denyScore': 100,
+      'risk.geoDatabase': GEO,
+      'risk.asnDatabase': ASN,
+    });
+    t = server;
+    await createUser(server);
+    for (let i = 0; i < 3; i++) {
+      server.clock.advance(86_400);
+      await scoreFrom(server, HOME);
+    }
+    server.clock.advance(minutes * 60);
+    await scoreFrom(server, ip);
+    const [last] = (await server.store.listAudit({ type: 'risk.decision', limit: 1 })).items;
+    return ((last?.data.factors ?? []) as { name: string }[]).map((factor) => factor.name);
+  }
+
+  it('Berlin, then Recife ten minutes later (about 10,000 km): flagged among the top factors of the audited decision', async () => {
+    expect(await factorsAfterBerlin(AWAY, 10)).toContain('impossible_travel');
+  });
+
+  it('Berlin, then Munich ten minutes later (about 3,000 km/h): flagged', async () => {
+    expect(await factorsAfterBerlin('192.0.2.7', 10)).toContain('impossible_travel');
+  });
+
+  it('Berlin, then Munich three hours later (a plausible trip): not flagged', async () => {
+    expect(await factorsAfterBerlin('192.0.2.7', 180)).not.toContain('impossible_travel');
   });
 });

@@ -1,7 +1,7 @@
 /**
  * A tiny MaxMind DB (format 2.0) writer for tests: an IPv4 search tree with 24-bit records and a
- * data section of maps, strings and unsigned integers — enough to give a few test networks a
- * country, region, city and ASN, and read them back with mmdb-lib as the server does. (No writer is
+ * data section of maps, strings, unsigned integers and doubles — enough to give a few test
+ * networks a country, region, city, coordinates and ASN, and read them back with mmdb-lib as the server does. (No writer is
  * published on npm; the format is https://maxmind.github.io/MaxMind-DB/.)
  */
 type Value = string | number | Value[] | { [key: string]: Value };
@@ -25,6 +25,12 @@ function encode(value: Value): Buffer {
   if (typeof value === 'string') {
     const bytes = Buffer.from(value, 'utf8');
     return Buffer.concat([Buffer.from(control(2, bytes.length)), bytes]);
+  }
+  if (typeof value === 'number' && (!Number.isInteger(value) || value < 0)) {
+    // double (type 3): 8 bytes, big-endian IEEE 754 (coordinates).
+    const bytes = Buffer.alloc(8);
+    bytes.writeDoubleBE(value);
+    return Buffer.concat([Buffer.from(control(3, 8)), bytes]);
   }
   if (typeof value === 'number') {
     // uint32 (type 6): big-endian, no leading zero bytes.

@@ -4,7 +4,7 @@
  * the token endpoint's in-memory registry drops the client at once, on every node) and recorded in
  * the audit trail. A minted secret is returned once and stored only as its SHA-256 (DESIGN §3).
  */
-import { OAuthError, parseSecret, type RevocationTarget } from '@tessera/protocol';
+import { type CredentialChange, OAuthError, parseSecret, type RevocationTarget } from '@tessera/protocol';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { Clock } from '../../clock.js';
 import type { EventBus } from '../../events/bus.js';
@@ -57,6 +57,8 @@ export interface ClientServiceDeps {
    * verifiers through the revocation stream, DESIGN §5), not only future authentications.
    */
   revocations?: { revoke(target: RevocationTarget, expiresAt: number): Promise<unknown> };
+  /** Tells verifiers a client secret was rotated (OpenID CAEP `credential-change`, `update`). */
+  credentialChanges?: { changed(change: CredentialChange, actor: string): Promise<void> };
   /**
    * OIDC Registration §5: checks that a `sector_identifier_uri` lists every redirect URI (a bounded
    * outbound fetch, run before any transaction). Absent: a `sector_identifier_uri` is refused.
@@ -373,6 +375,10 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
         secret_start: minted.record.start,
         grace_seconds: grace,
       });
+      await deps.credentialChanges?.changed(
+        { subject: id, changeType: 'update', credentialType: 'client-secret' },
+        context?.actor ?? 'admin',
+      );
       return { client, secret: minted.secret, previousExpireAt: now + grace };
     },
   };

@@ -28,6 +28,7 @@ import type {
   RateLimitStore,
   UserStore,
 } from '../../store/ports.js';
+import type { CredentialChanges } from '../credential-changes.js';
 import type { Revocations } from '../revocations.js';
 import { type ApiKeyCache, type ApiKeyCacheDeps, createApiKeyCache } from './api-key-cache.js';
 import type { ApiKeyVerification } from './api-key-verification.js';
@@ -45,6 +46,8 @@ export { DEFAULT_ROTATION_GRACE, MAX_ROTATION_GRACE } from './key-rotation.js';
 export interface ApiKeyServiceDeps {
   store: ApiKeyStore & RateLimitStore & Pick<ClientStore, 'findClient'> & Pick<UserStore, 'findUser'>;
   revocations: Pick<Revocations, 'revoke'>;
+  /** Streams a revoked key as the owner's `credential-change` (OpenID CAEP §3.3). */
+  credentialChanges?: Pick<CredentialChanges, 'changed'>;
   bus: Pick<EventBus, 'publish' | 'subscribe'>;
   clock: Clock;
   audit: Pick<AuditLog, 'record'>;
@@ -155,6 +158,7 @@ export function createApiKeyService(deps: ApiKeyServiceDeps): ApiKeyService {
     audit: deps.audit,
     revocations: deps.revocations,
     revocationRetention: options.revocationRetention ?? 86_400,
+    credentialChanges: deps.credentialChanges,
   });
   const lifecycle = createKeyLifecycle({ store, clock, writes, owners: createOwnerPolicy({ store }) });
   const rotate = createKeyRotation({

@@ -164,7 +164,7 @@ export function createKeyLifecycle(deps: KeyLifecycleDeps): KeyLifecycle {
       if (current.revokedAt !== null) {
         return current;
       }
-      const record = await revokeRecord(id, clock.now());
+      const record = await revokeRecord(id, clock.now(), context?.actor);
       recordAudit('api_key.revoked', record, {}, context);
       return record;
     },
@@ -183,7 +183,7 @@ export function createKeyLifecycle(deps: KeyLifecycleDeps): KeyLifecycle {
           if (key.revokedAt !== null) {
             continue;
           }
-          const record = await revokeRecord(key.id, now);
+          const record = await revokeRecord(key.id, now, context?.actor);
           recordAudit('api_key.revoked', record, { reason: 'owner_deleted' }, context);
           revoked += 1;
         }

@@ -67,7 +67,7 @@ export function createKeyRotation(deps: KeyRotationDeps): RotateKey {
     publishChange(next);
     if (grace === 0) {
       // "0 = at once": revoke, so verifiers that cached the old key drop it too.
-      previous = await revokeRecord(id, now);
+      previous = await revokeRecord(id, now, context?.actor);
     }
     recordAudit(
       'api_key.rotated',

@@ -9,6 +9,7 @@ import type { AuditLog } from '../../audit/audit-log.js';
 import type { EventBus } from '../../events/bus.js';
 import type { ApiKeyRecord, ApiKeyStore } from '../../store/ports.js';
 import { NotFoundError } from '../../store/ports.js';
+import type { CredentialChanges } from '../credential-changes.js';
 import type { Revocations } from '../revocations.js';
 import type { ApiKeyCache } from './api-key-cache.js';
 import type { ActionContext } from './api-key-service.js';
@@ -21,6 +22,8 @@ export interface KeyWritesDeps {
   revocations: Pick<Revocations, 'revoke'>;
   /** Seconds a key revocation is streamed to verifiers (never longer than the key's own expiry). */
   revocationRetention: number;
+  /** Tells verifiers of the owner's `credential-change` (CAEP `revoke` of an `api-key`). */
+  credentialChanges?: Pick<CredentialChanges, 'changed'> | undefined;
 }
 
 export interface KeyWrites {
@@ -39,7 +42,7 @@ export interface KeyWrites {
     context?: ActionContext,
   ): void;
   /** Revokes in the store, then streams the revocation to verifiers (DESIGN §5). */
-  revokeRecord(id: string, now: number): Promise<ApiKeyRecord>;
+  revokeRecord(id: string, now: number, actor?: string): Promise<ApiKeyRecord>;
 }
 
 function notFound(id: string): OAuthError {
@@ -102,7 +105,7 @@ export function createKeyWrites(deps: KeyWritesDeps): KeyWrites {
   }
 
   /** Revokes in the store, then streams the revocation to verifiers (DESIGN §5). */
-  async function revokeRecord(id: string, now: number): Promise<ApiKeyRecord> {
+  async function revokeRecord(id: string, now: number, actor = 'admin'): Promise<ApiKeyRecord> {
     const record = await writing(id, () => store.revokeApiKey(id, now));
     publishChange(record);
     const until = Math.max(
@@ -110,6 +113,10 @@ export function createKeyWrites(deps: KeyWritesDeps): KeyWrites {
       Math.min(record.expiresAt ?? Number.POSITIVE_INFINITY, now + revocationRetention),
     );
     await deps.revocations.revoke({ type: 'api_key', value: id }, until);
+    await deps.credentialChanges?.changed(
+      { subject: record.owner, changeType: 'revoke', credentialType: 'api-key' },
+      actor,
+    );
     return record;
   }
 

@@ -8,6 +8,7 @@ import type { AuditLog } from '../../audit/audit-log.js';
 import type { Clock } from '../../clock.js';
 import { hashSecret } from '../../ids.js';
 import type { MfaStore } from '../../store/ports.js';
+import type { CredentialChanges } from '../../tokens/credential-changes.js';
 
 export const RECOVERY_CODE_COUNT = 10;
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
@@ -39,6 +40,8 @@ export function createRecoveryCodes(deps: {
   store: MfaStore;
   clock: Clock;
   audit: Pick<AuditLog, 'record'>;
+  /** Tells verifiers the codes were replaced (OpenID CAEP `credential-change`, `update`). */
+  credentialChanges?: Pick<CredentialChanges, 'changed'>;
 }): RecoveryCodes {
   const hashOf = (normalized: string) => hashSecret(`recovery:${normalized}`);
   return {
@@ -47,6 +50,10 @@ export function createRecoveryCodes(deps: {
       const hashes = codes.map((code) => hashOf(normalizeRecoveryCode(code) as string));
       await deps.store.replaceRecoveryCodes(userId, hashes, deps.clock.now());
       deps.audit.record({ type: 'mfa.recovery_codes.generated', actor, subject: userId, data: {} });
+      await deps.credentialChanges?.changed(
+        { subject: userId, changeType: 'update', credentialType: 'recovery-code' },
+        actor,
+      );
       return codes;
     },
     async use(userId, code) {

@@ -13,6 +13,7 @@ import type { AuditLog } from '../../audit/audit-log.js';
 import type { Clock } from '../../clock.js';
 import { seal, totpAssociatedData, totpSealingKey, unseal } from '../../keys/seal.js';
 import type { MfaStore, UserRecord } from '../../store/ports.js';
+import type { CredentialChanges } from '../../tokens/credential-changes.js';
 
 export const TOTP_PERIOD = 30;
 
@@ -44,6 +45,8 @@ export interface TotpServiceDeps {
   masterKey: Buffer;
   /** The name authenticator apps show (the `issuer` of the otpauth URI). */
   issuerName: string;
+  /** Tells verifiers when an authenticator is confirmed or removed (OpenID CAEP `credential-change`). */
+  credentialChanges?: Pick<CredentialChanges, 'changed'>;
 }
 
 /** Six digits, nothing else (spaces people type are removed first). */
@@ -109,6 +112,10 @@ export function createTotpService(deps: TotpServiceDeps): TotpService {
         return false;
       }
       deps.audit.record({ type: 'mfa.totp.enrolled', actor: user.id, subject: user.id, data: {} });
+      await deps.credentialChanges?.changed(
+        { subject: user.id, changeType: 'create', credentialType: 'app' },
+        user.id,
+      );
       return true;
     },
 
@@ -130,6 +137,10 @@ export function createTotpService(deps: TotpServiceDeps): TotpService {
       const removed = await deps.store.deleteTotp(userId);
       if (removed) {
         deps.audit.record({ type: 'mfa.totp.removed', actor, subject: userId, data: {} });
+        await deps.credentialChanges?.changed(
+          { subject: userId, changeType: 'delete', credentialType: 'app' },
+          actor,
+        );
       }
       return removed;
     },
