@@ -65,6 +65,8 @@ import { createDpopProofValidator } from './oauth/dpop/proof-validator.js';
 import { createOpaqueAccessTokenIntrospector } from './oauth/introspection.js';
 import { idTokenAlgorithms } from './oauth/oidc/id-token.js';
 import {
+  type ChosenSubjectOf,
+  createChosenSubjectOf,
   createSubjectOf,
   initialPairwiseKey,
   PAIRWISE_SECRET,
@@ -84,6 +86,7 @@ import { passkeyFactor } from './users/authn/passkey-factor.js';
 import { createLinkedIdentifiers } from './users/linked-identifiers.js';
 import { adminAudienceOf, createOperatorTokens, type OperatorTokens } from './users/operator-tokens.js';
 import type { PasswordHasher } from './users/password-hasher.js';
+import { createSubjectChoices } from './users/subject-choices.js';
 import { createTokenUseReports } from './users/token-use-reports.js';
 
 /** Clock skew tolerated when deciding how long retired keys stay published. */
@@ -343,6 +346,15 @@ function compose(core: Core, adminTokens: AdminTokenService, actors: AdminActorR
       secondFactors: people.mfa.secondFactors,
       masterKey: core.masterKey,
       subjectOf: core.subjectOf,
+      subjectChoices: createSubjectChoices({
+        store: core.store,
+        clients: oauth.clients,
+        chosenSubjectOf: core.chosenSubjectOf,
+        revocations: oauth.revocations,
+        audit: core.audit,
+        clock: core.clock,
+        maxAccessTokenTtl: config.tokens.maxAccessTokenTtl,
+      }),
       identifiers: createLinkedIdentifiers({ store: core.store, audit: core.audit }),
       ...(siwe === undefined ? {} : { siwe }),
       freshAuth: config.login.mfaFreshAuth,
@@ -534,7 +546,11 @@ export async function openMigratedStore(
 }
 
 /** OIDC Core §8.1: the pairwise key is a stored server secret, so it survives master-key rotation. */
-async function loadSubjectOf(store: Store, config: Readonly<Config>, masterKey: Buffer): Promise<SubjectOf> {
+async function loadSubjectOf(
+  store: Store,
+  config: Readonly<Config>,
+  masterKey: Buffer,
+): Promise<{ subjectOf: SubjectOf; chosenSubjectOf: ChosenSubjectOf }> {
   try {
     const key = await loadServerSecret(
       store,
@@ -542,7 +558,7 @@ async function loadSubjectOf(store: Store, config: Readonly<Config>, masterKey: 
       [masterKey, ...resolvePreviousMasterKeys(config)],
       async () => initialPairwiseKey(),
     );
-    return createSubjectOf(key);
+    return { subjectOf: createSubjectOf(key), chosenSubjectOf: createChosenSubjectOf(key) };
   } catch (error) {
     if (error instanceof UnsealError) {
       throw new ConfigError(
@@ -648,7 +664,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       config: effective,
       issuer: issuerOf(effective),
       masterKey,
-      subjectOf: await loadSubjectOf(store, config, masterKey),
+      ...(await loadSubjectOf(store, config, masterKey)),
       ...(options.passwordHasher === undefined ? {} : { passwordHasher: options.passwordHasher }),
       store,
       keyring,

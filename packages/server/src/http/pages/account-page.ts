@@ -22,6 +22,11 @@ export interface ConnectedApp {
   subject: string;
   /** Its own identifier for this person (pairwise), rather than the account id. */
   pairwise: boolean;
+  /**
+   * The person may choose (the client is registered `public`): a pairwise `sub` for this
+   * application, or back to the account id. A client registered pairwise offers no choice.
+   */
+  choosable: boolean;
 }
 
 export interface AccountPageInput {
@@ -128,6 +133,11 @@ ${input.sessions.map(
 </section>`;
 }
 
+/** OIDC Core §8: switch what one application knows the person as; it will not recognise them. */
+function subjectChoiceForm(csrfToken: string, app: ConnectedApp): Html {
+  return html`<form method="post" action="/account/apps/subject">${csrf(csrfToken)}<input type="hidden" name="client_id" value="${app.clientId}"><input type="hidden" name="subject_type" value="${app.pairwise ? 'public' : 'pairwise'}"><p class="muted">${t('account.subjectWarning')}</p><button type="submit" class="secondary">${t(app.pairwise ? 'account.usePublicSubject' : 'account.usePairwiseSubject')}</button></form>`;
+}
+
 function appsSection(input: AccountPageInput): Html {
   return html`<section id="apps"><h2>${t('account.appsTitle')}</h2>
 ${
@@ -137,7 +147,7 @@ ${
 ${input.apps.map(
   (
     app,
-  ) => html`<tr data-client="${app.clientId}"><td>${app.name}</td><td>${app.scope.join(' ')}</td><td class="subject"><code>${app.subject}</code> <span class="muted">${app.pairwise ? t('account.subjectPairwise') : t('account.subjectPublic')}</span></td><td>${when(app.grantedAt, input.now)}</td>
+  ) => html`<tr data-client="${app.clientId}"><td>${app.name}</td><td>${app.scope.join(' ')}</td><td class="subject"><code>${app.subject}</code> <span class="muted">${app.pairwise ? t('account.subjectPairwise') : t('account.subjectPublic')}</span>${app.choosable ? subjectChoiceForm(input.csrfToken, app) : ''}</td><td>${when(app.grantedAt, input.now)}</td>
 <td><form method="post" action="/account/apps/revoke">${csrf(input.csrfToken)}<input type="hidden" name="client_id" value="${app.clientId}"><button type="submit" class="secondary">${t('account.revokeAccess')}</button></form></td></tr>
 `,
 )}</tbody></table>`

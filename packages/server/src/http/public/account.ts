@@ -27,6 +27,7 @@ import type { LoginRisk } from '../../users/login-risk.js';
 import type { LoginThrottle } from '../../users/login-throttle.js';
 import type { PasskeyService } from '../../users/passkey-service.js';
 import type { SessionService } from '../../users/session-service.js';
+import type { SubjectChoices } from '../../users/subject-choices.js';
 import { normalizeUsername, type UserService } from '../../users/user-service.js';
 import { type ConnectedApp, renderAccountDeleted, renderAccountPage } from '../pages/account-page.js';
 import type { BrowserCookies } from '../pages/browser-cookies.js';
@@ -60,6 +61,8 @@ export interface AccountDeps {
   identifiers: LinkedIdentifiers;
   /** OIDC Core §8: the `sub` each connected application sees. */
   subjectOf: SubjectOf;
+  /** The identifier the person chose per application (pairwise for a client registered public). */
+  subjectChoices: SubjectChoices;
   /** Sign-In with Ethereum, when `siwe.enabled`: linking wallets and signing in with one here. */
   siwe?: SiweService;
   /** Seconds: how recent the sign-in must be to unlink an identifier or delete the account. */
@@ -80,6 +83,7 @@ const NOTICES: Record<string, TextKey> = {
   key_revoked: 'account.done.keyRevoked',
   wallet_linked: 'account.done.walletLinked',
   identifier_unlinked: 'account.done.identifierUnlinked',
+  subject_chosen: 'account.done.subjectChosen',
 };
 
 /** What a person types to confirm deleting their account. */
@@ -121,23 +125,28 @@ export function registerAccount(app: FastifyInstance, deps: AccountDeps): void {
   ): Promise<FastifyReply> {
     const { user } = session;
     const csrfToken = cookies.csrfSecret(request, reply);
-    const [sessions, passkeys, consents, keys, identifiers] = await Promise.all([
+    const [sessions, passkeys, consents, keys, identifiers, choices] = await Promise.all([
       deps.store.listSessions({ userId: user.id, limit: MAX_LIST }),
       deps.passkeys.list(user.id),
       deps.consents.list(user.id),
       deps.apiKeys.list({ owner: user.id, limit: MAX_LIST }),
       deps.identifiers.list(user.id),
+      deps.subjectChoices.list(user.id),
     ]);
+    const chosen = new Map(choices.map((choice) => [choice.clientId, choice.subject]));
     const apps: ConnectedApp[] = [];
     for (const consent of consents) {
       const client = await deps.clients.get(consent.clientId);
+      const subject =
+        client === undefined ? user.id : deps.subjectOf(client, user.id, chosen.get(consent.clientId));
       apps.push({
         clientId: consent.clientId,
         name: client?.name ?? consent.clientId,
         scope: consent.scope,
         grantedAt: consent.grantedAt,
-        subject: client === undefined ? user.id : deps.subjectOf(client, user.id),
-        pairwise: client?.subjectType === 'pairwise',
+        subject,
+        pairwise: subject !== user.id,
+        choosable: client !== undefined && client.subjectType !== 'pairwise',
       });
     }
     let registration: { options: unknown; state: string } | undefined;
@@ -331,6 +340,28 @@ export function registerAccount(app: FastifyInstance, deps: AccountDeps): void {
       return show(request, reply, session, { status: 404, error: t('account.noSuchApp') });
     }
     return back(reply, 'app_revoked', 'apps');
+  });
+
+  post('/account/apps/subject', async (request, reply, session, body) => {
+    const choice = field(body, 'subject_type', 20);
+    if (choice !== 'pairwise' && choice !== 'public') {
+      return show(request, reply, session, { status: 400, error: t('account.badSubjectType') });
+    }
+    const clientId = field(body, 'client_id', 300);
+    const client = await deps.clients.get(clientId);
+    if (client?.subjectType === 'pairwise') {
+      return show(request, reply, session, { status: 400, error: t('account.subjectFixed') });
+    }
+    const context = { actor: session.user.id, requestId: request.id };
+    try {
+      await deps.subjectChoices.choose(session.user.id, clientId, choice, context);
+    } catch (error) {
+      if (isOAuthError(error) && error.code === 'not_found') {
+        return show(request, reply, session, { status: 404, error: t('account.noSuchApp') });
+      }
+      throw error;
+    }
+    return back(reply, 'subject_chosen', 'apps');
   });
 
   post('/account/api-keys', async (request, reply, session, body) => {

@@ -126,6 +126,13 @@ export const DE: Record<TextKey, string> = {
   'account.knowsYouAs': 'Kennt Sie als',
   'account.subjectPairwise': '(eine Kennung nur für diese Anwendung)',
   'account.subjectPublic': '(Ihre Konto-ID)',
+  'account.usePairwiseSubject': 'Eine Kennung nur für diese Anwendung verwenden',
+  'account.usePublicSubject': 'Wieder meine Konto-ID verwenden',
+  'account.subjectWarning':
+    'Die Anwendung sieht dann eine neue Kennung und erkennt Ihr bisheriges Konto dort nicht wieder; Sie müssen sich dort neu anmelden.',
+  'account.badSubjectType': 'Wählen Sie eine Kennung: pairwise oder public.',
+  'account.subjectFixed':
+    'Diese Anwendung kennt Sie bereits unter einer eigenen Kennung; das lässt sich nicht ändern.',
   'account.since': 'Seit',
   'account.revokeAccess': 'Zugriff widerrufen',
   'account.apiKeys': 'API-Schlüssel',
@@ -172,6 +179,8 @@ export const DE: Record<TextKey, string> = {
   'account.done.keyRevoked': 'Der API-Schlüssel wurde widerrufen.',
   'account.done.walletLinked': 'Die Wallet wurde verknüpft: Sie können sich damit anmelden.',
   'account.done.identifierUnlinked': 'Die Kennung wurde getrennt.',
+  'account.done.subjectChosen':
+    'Erledigt: Die Anwendung kennt Sie bei Ihrer nächsten Anmeldung dort unter der neuen Kennung.',
   'account.wrongPassword': 'Das aktuelle Passwort ist nicht richtig.',
   'account.noSuchPasskey': 'Diesen Passkey gibt es nicht.',
   'account.noSuchSession': 'Diese Sitzung gibt es nicht.',

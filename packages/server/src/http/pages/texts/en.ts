@@ -122,6 +122,13 @@ export const EN = {
   'account.knowsYouAs': 'Knows you as',
   'account.subjectPairwise': '(an identifier for this application only)',
   'account.subjectPublic': '(your account id)',
+  'account.usePairwiseSubject': 'Use an identifier for this application only',
+  'account.usePublicSubject': 'Use my account id again',
+  'account.subjectWarning':
+    'The application will see a new identifier and will not recognise your old account there; it must sign you in again.',
+  'account.badSubjectType': 'Choose an identifier: pairwise or public.',
+  'account.subjectFixed':
+    'This application already knows you by an identifier of its own; that cannot be changed.',
   'account.since': 'Since',
   'account.revokeAccess': 'Revoke access',
   'account.apiKeys': 'API keys',
@@ -168,6 +175,8 @@ export const EN = {
   'account.done.keyRevoked': 'The API key was revoked.',
   'account.done.walletLinked': 'The wallet was linked: you can sign in with it.',
   'account.done.identifierUnlinked': 'The identifier was unlinked.',
+  'account.done.subjectChosen':
+    'Done: the application will know you by the new identifier the next time you sign in there.',
   'account.wrongPassword': 'The current password is not correct.',
   'account.noSuchPasskey': 'No such passkey.',
   'account.noSuchSession': 'No such session.',
