@@ -255,4 +255,25 @@ describe('OIDC Core §8 — the person chooses a pairwise sub for one applicatio
     expect(noCsrf.statusCode).toBe(403);
     expect(await t.store.listSubjectChoices(alice.id)).toEqual([]);
   });
+
+  it('the choice, its warning and its refusals speak German (Accept-Language: de)', async () => {
+    const fixed = await createCodeClient(t, {
+      scope: ['openid', 'offline_access', 'read'],
+      subjectType: 'pairwise',
+    });
+    const { browser } = await signInAt(app);
+    await signInAt(fixed, browser);
+    browser.headers['accept-language'] = 'de';
+    const row = appRow((await browser.get('/account')).body, app.id);
+    expect(row).toContain('Eine Kennung nur für diese Anwendung verwenden');
+    expect(row).toContain('erkennt Ihr bisheriges Konto dort nicht wieder');
+    expect((await choose(browser, fixed.id, 'public')).body).toContain('das lässt sich nicht ändern');
+    expect((await choose(browser, other.id, 'pairwise')).body).toContain(
+      'Diese Anwendung hat keinen Zugriff auf Ihr Konto.',
+    );
+    expect(await choose(browser, app.id, 'pairwise')).toMatchObject({ statusCode: 303 });
+    const done = await browser.get('/account?done=subject_chosen');
+    expect(done.body).toContain('unter der neuen Kennung');
+    expect(appRow(done.body, app.id)).toContain('Wieder meine Konto-ID verwenden');
+  });
 });

@@ -86,6 +86,11 @@ const NOTICES: Record<string, TextKey> = {
   subject_chosen: 'account.done.subjectChosen',
 };
 
+const CHOICE_REFUSALS: Partial<Record<string, TextKey>> = {
+  not_found: 'account.noSuchApp',
+  invalid_request: 'account.subjectFixed',
+};
+
 /** What a person types to confirm deleting their account. */
 export const DELETE_CONFIRMATION = 'delete my account';
 
@@ -348,16 +353,14 @@ export function registerAccount(app: FastifyInstance, deps: AccountDeps): void {
       return show(request, reply, session, { status: 400, error: t('account.badSubjectType') });
     }
     const clientId = field(body, 'client_id', 300);
-    const client = await deps.clients.get(clientId);
-    if (client?.subjectType === 'pairwise') {
-      return show(request, reply, session, { status: 400, error: t('account.subjectFixed') });
-    }
     const context = { actor: session.user.id, requestId: request.id };
     try {
       await deps.subjectChoices.choose(session.user.id, clientId, choice, context);
     } catch (error) {
-      if (isOAuthError(error) && error.code === 'not_found') {
-        return show(request, reply, session, { status: 404, error: t('account.noSuchApp') });
+      // The service's refusals, in the page's language: no such application, or one registered pairwise.
+      const key = isOAuthError(error) ? CHOICE_REFUSALS[error.code] : undefined;
+      if (key !== undefined && isOAuthError(error)) {
+        return show(request, reply, session, { status: error.status, error: t(key) });
       }
       throw error;
     }
