@@ -59,6 +59,7 @@ import { createMaintenanceJob, type MaintenanceJob } from './maintenance/mainten
 import { createMaintenanceMetrics } from './maintenance/maintenance-metrics.js';
 import { createInteractionSealer } from './oauth/authorize/interaction.js';
 import type { ClientAuthMethods } from './oauth/client-auth/client-authenticator.js';
+import { createDidKeyResolver } from './oauth/client-resolution/did.js';
 import { createClientService, createSectorIdentifierCheck } from './oauth/clients/index.js';
 import { createClientRegistration } from './oauth/clients/registration.js';
 import { createDpopProofValidator } from './oauth/dpop/proof-validator.js';
@@ -82,6 +83,7 @@ import {
 import { allowsAdminScope } from './tokens/admin-tokens/scopes.js';
 import { createAccountExport } from './users/account-export.js';
 import { ACR_MFA } from './users/authn/context.js';
+import { createDidLinking } from './users/authn/did-link.js';
 import { passkeyFactor } from './users/authn/passkey-factor.js';
 import { createLinkedIdentifiers } from './users/linked-identifiers.js';
 import { adminAudienceOf, createOperatorTokens, type OperatorTokens } from './users/operator-tokens.js';
@@ -357,6 +359,26 @@ function compose(core: Core, adminTokens: AdminTokenService, actors: AdminActorR
       }),
       identifiers: createLinkedIdentifiers({ store: core.store, audit: core.audit }),
       ...(siwe === undefined ? {} : { siwe }),
+      ...(config.account.didMethods.length === 0
+        ? {}
+        : {
+            didLinking: {
+              service: createDidLinking({
+                dids: createDidKeyResolver({
+                  methods: config.account.didMethods,
+                  fetch: oauth.outboundFetch,
+                }),
+                store: core.store,
+                masterKey: core.masterKey,
+                issuer: core.issuer,
+                clock: core.clock,
+                audit: core.audit,
+                onUnresolved: (did, reason) => core.logger.info({ did, reason }, 'DID to link not resolved'),
+              }),
+              issuer: core.issuer,
+              methods: config.account.didMethods,
+            },
+          }),
       freshAuth: config.login.mfaFreshAuth,
       exportAccount: createAccountExport({
         store: core.store,

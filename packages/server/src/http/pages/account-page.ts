@@ -41,6 +41,8 @@ export interface AccountPageInput {
   identifiers: LinkedIdentifierRecord[];
   /** Sign-In with Ethereum is on: the page offers to link a wallet. */
   walletLinking: boolean;
+  /** DIDs may be linked: the challenge to sign (bound to this session), the `aud`, the methods. */
+  didLinking?: { nonce: string; expiresAt: number; issuer: string; methods: readonly string[] } | undefined;
   /** The registration ceremony for a new passkey (options JSON and sealed state). */
   registration: { options: unknown; state: string } | undefined;
   notice: Words | null;
@@ -209,7 +211,22 @@ ${
 </form>`
     : ''
 }
+${input.didLinking === undefined ? '' : didForm(input.csrfToken, input.didLinking)}
 </section>`;
+}
+
+/** A DID is linked by a JWS over this challenge, made outside the browser (docs/decentralized.md §6). */
+function didForm(csrfToken: string, challenge: NonNullable<AccountPageInput['didLinking']>): Html {
+  const until = new Date(challenge.expiresAt * 1000).toISOString().slice(11, 16);
+  return html`<h3>${t('account.did.title')}</h3>
+<p class="muted">${t('account.did.hint', { methods: challenge.methods.map((method) => `did:${method}`).join(', ') })}</p>
+<dl class="did-challenge"><dt>aud</dt><dd><code id="did-aud">${challenge.issuer}</code></dd><dt>nonce</dt><dd><code id="did-nonce">${challenge.nonce}</code></dd></dl>
+<p class="muted">${t('account.did.until', { time: until })}</p>
+<form method="post" action="/account/identifiers/did" id="did-form">${csrf(csrfToken)}
+<label for="did-input">${t('account.did.did')}</label><input type="text" id="did-input" name="did" maxlength="2048" autocomplete="off" spellcheck="false" required>
+<label for="did-jws">${t('account.did.jws')}</label><textarea id="did-jws" name="jws" rows="4" maxlength="8192" spellcheck="false" required></textarea>
+<button type="submit" class="secondary">${t('account.did.link')}</button>
+</form>`;
 }
 
 function dataSection(input: AccountPageInput): Html {

@@ -19,6 +19,7 @@ import type { SubjectOf } from '../../oauth/oidc/pairwise.js';
 import type { ClientRecord, SessionStore } from '../../store/ports.js';
 import type { ApiKeyService } from '../../tokens/api-keys/index.js';
 import type { AccountExport } from '../../users/account-export.js';
+import { type DidLinking, type DidLinkRefusal, DidLinkRefusedError } from '../../users/authn/did-link.js';
 import type { SecondFactors } from '../../users/authn/second-factors.js';
 import type { SiweService } from '../../users/authn/siwe.js';
 import type { ConsentService } from '../../users/consent-service.js';
@@ -65,6 +66,8 @@ export interface AccountDeps {
   subjectChoices: SubjectChoices;
   /** Sign-In with Ethereum, when `siwe.enabled`: linking wallets and signing in with one here. */
   siwe?: SiweService;
+  /** Linking a DID by a signed challenge, when `account.didMethods` names a method. */
+  didLinking?: { service: DidLinking; issuer: string; methods: readonly string[] };
   /** Seconds: how recent the sign-in must be to unlink an identifier or delete the account. */
   freshAuth: number;
   exportAccount: AccountExport;
@@ -84,6 +87,21 @@ const NOTICES: Record<string, TextKey> = {
   wallet_linked: 'account.done.walletLinked',
   identifier_unlinked: 'account.done.identifierUnlinked',
   subject_chosen: 'account.done.subjectChosen',
+  did_linked: 'account.done.didLinked',
+};
+
+/** Why a DID proof was refused, in the page's language. */
+const DID_REFUSALS: Record<DidLinkRefusal, TextKey> = {
+  malformed_did: 'account.did.malformedDid',
+  malformed_proof: 'account.did.malformedProof',
+  unresolvable: 'account.did.unresolvable',
+  unknown_key: 'account.did.unknownKey',
+  bad_signature: 'account.did.badSignature',
+  wrong_audience: 'account.did.wrongAudience',
+  bad_nonce: 'account.did.badNonce',
+  expired: 'account.did.expired',
+  replayed: 'account.did.replayed',
+  linked_already: 'account.did.linkedAlready',
 };
 
 const CHOICE_REFUSALS: Partial<Record<string, TextKey>> = {
@@ -185,6 +203,14 @@ export function registerAccount(app: FastifyInstance, deps: AccountDeps): void {
         apiKeys: keys.items,
         identifiers,
         walletLinking: deps.siwe !== undefined,
+        didLinking:
+          deps.didLinking === undefined
+            ? undefined
+            : {
+                ...deps.didLinking.service.challenge(session.record.id),
+                issuer: deps.didLinking.issuer,
+                methods: deps.didLinking.methods,
+              },
         registration,
         notice: extra.notice ?? null,
         error: extra.error ?? null,
@@ -418,6 +444,27 @@ export function registerAccount(app: FastifyInstance, deps: AccountDeps): void {
       { ip: request.ip, requestId: request.id },
     );
     return back(reply, 'wallet_linked', 'identifiers');
+  });
+
+  post('/account/identifiers/did', async (request, reply, session, body) => {
+    if (deps.didLinking === undefined) {
+      return show(request, reply, session, { status: 404, error: t('account.didOff') });
+    }
+    try {
+      await deps.didLinking.service.link(
+        session.user,
+        session.record.id,
+        { did: field(body, 'did', 4096), jws: field(body, 'jws', 16_384) },
+        { ip: request.ip, requestId: request.id },
+      );
+    } catch (error) {
+      if (error instanceof DidLinkRefusedError) {
+        const status = error.reason === 'linked_already' ? 409 : 400;
+        return show(request, reply, session, { status, error: t(DID_REFUSALS[error.reason]) });
+      }
+      throw error;
+    }
+    return back(reply, 'did_linked', 'identifiers');
   });
 
   post('/account/identifiers/unlink', async (request, reply, session, body) => {

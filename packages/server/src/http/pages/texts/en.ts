@@ -174,6 +174,27 @@ export const EN = {
   'account.done.appRevoked': 'The application’s access was revoked.',
   'account.done.keyRevoked': 'The API key was revoked.',
   'account.done.walletLinked': 'The wallet was linked: you can sign in with it.',
+  'account.did.title': 'Link a DID',
+  'account.did.hint':
+    'Sign this challenge with a key of your DID ({methods}): a compact JWS whose header names the key (kid) and whose payload carries aud, nonce and iat, made with a command-line tool or a wallet. See the documentation for a runnable example.',
+  'account.did.until': 'The challenge is valid until {time} UTC and can be used once.',
+  'account.did.did': 'Your DID',
+  'account.did.jws': 'Signed challenge (compact JWS)',
+  'account.did.link': 'Link the DID',
+  'account.did.malformedDid': 'That is not a DID this server accepts.',
+  'account.did.malformedProof':
+    'The signed challenge is not a compact JWS with alg and a kid of this DID, or it names another DID.',
+  'account.did.unresolvable': 'The DID could not be resolved.',
+  'account.did.unknownKey': 'The key (kid) is not one the DID document lists for authentication.',
+  'account.did.badSignature': 'The signature does not verify with that key.',
+  'account.did.wrongAudience': 'The signed challenge is for another server (aud).',
+  'account.did.badNonce': 'The nonce is not the challenge this page gave you.',
+  'account.did.expired':
+    'The challenge or the signature has expired. Reload the page and sign the new challenge.',
+  'account.did.replayed': 'This challenge was used already. Reload the page and sign the new challenge.',
+  'account.did.linkedAlready': 'That DID is already linked to an account.',
+  'account.didOff': 'Linking a DID is not enabled on this server.',
+  'account.done.didLinked': 'The DID was linked to your account.',
   'account.done.identifierUnlinked': 'The identifier was unlinked.',
   'account.done.subjectChosen':
     'Done: the application will know you by the new identifier the next time you sign in there.',
