@@ -14,7 +14,6 @@
 import { consentTargetValue, OAuthError } from '@tessera/protocol';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
-import type { ChosenSubjectOf } from '../oauth/oidc/pairwise.js';
 import type {
   AccessTokenStore,
   ClientRecord,
@@ -48,7 +47,8 @@ export interface SubjectChoicesDeps {
     Pick<RefreshTokenStore, 'revokeRefreshTokens'> &
     Pick<AccessTokenStore, 'revokeAccessTokensBy'>;
   clients: { get(id: string): Promise<ClientRecord | undefined> };
-  chosenSubjectOf: ChosenSubjectOf;
+  /** The pairwise `sub` for a client and a person (oauth/oidc/pairwise.ts, `ChosenSubjectOf`). */
+  chosenSubjectOf: (clientId: string, userId: string) => string;
   revocations: Pick<Revocations, 'revoke'>;
   audit: Pick<AuditLog, 'record'>;
   clock: Clock;

@@ -20,7 +20,6 @@ import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
 import { decodeProtectedHeader, importJWK, type JWK, jwtVerify } from 'jose';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { Clock } from '../../clock.js';
-import type { DidKeyResolver } from '../../oauth/client-resolution/did.js';
 import {
   ConflictError,
   type LinkedIdentifierStore,
@@ -68,8 +67,14 @@ export interface DidLinking {
   ): Promise<{ did: string }>;
 }
 
+/** DIDs of the enabled methods and their keys (oauth/client-resolution/did.ts, `createDidKeyResolver`). */
+export interface DidKeys {
+  matches(id: string): boolean;
+  resolveKeys(did: string): Promise<{ keys: Record<string, unknown>[] } | { refused: string }>;
+}
+
 export interface DidLinkingDeps {
-  dids: DidKeyResolver;
+  dids: DidKeys;
   store: Pick<ReplayStore, 'markOnce'> & Pick<LinkedIdentifierStore, 'linkIdentifier'>;
   masterKey: Buffer;
   /** The issuer: the proof's `aud`. */
