@@ -180,6 +180,11 @@ describe('OIDC Core §8 — the person chooses a pairwise sub for one applicatio
       chosen_sub: pairwise,
     });
     expect(items.find((item) => item.client_id === other.id)).toMatchObject({ subject_choice: null });
+    // The person's export says what they chose.
+    const exported = await browser.get('/account/export');
+    expect(JSON.parse(exported.body).subject_choices).toEqual([
+      { client_id: app.id, subject_type: 'pairwise', sub: pairwise, chosen_at: expect.any(Number) },
+    ]);
 
     // RP-Initiated Logout §2: an old hint is trusted because its `sub` is the browser's person here.
     t.clock.advance(2 * 3600);
