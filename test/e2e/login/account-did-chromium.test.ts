@@ -38,7 +38,7 @@ describe('Linking a did:key on the account page in Chromium', () => {
       const aud = await page.locator('#did-aud').textContent();
       const nonce = await page.locator('#did-nonce').textContent();
       expect(aud).toBe(issuer);
-      const jws = await new SignJWT({ aud, nonce })
+      const jws = await new SignJWT({ aud: aud ?? '', nonce })
         .setProtectedHeader({ alg: 'EdDSA', kid: `${did}#${id}` })
         .setIssuedAt()
         .sign(privateKey);
