@@ -5,8 +5,10 @@
  * and every revocation through the Revocations service, so it streams to verifiers (DESIGN §5):
  * ending a session (`session` target), revoking a connected application (`consent` target),
  * changing the password (every other session and token), revoking an API key (`api_key`).
- * Wallets are linked with a signed EIP-4361 message (the login page's nonce, script and checks) and
- * unlinked after a fresh sign-in; the person downloads what Tessera holds about them as JSON, and
+ * Wallets are linked with a signed EIP-4361 message (the login page's nonce, script and checks), DIDs
+ * with a JWS over a challenge bound to this session (users/authn/did-link.ts), and both are unlinked
+ * after a fresh sign-in; per connected application the person chooses the identifier it sees (a
+ * pairwise `sub` for a client registered public, users/subject-choices.ts); the person downloads what Tessera holds about them as JSON, and
  * deletes their account (fresh sign-in, typed confirmation) through the user service's deletion,
  * which revokes everything they hold before their data goes.
  */
