@@ -60,12 +60,15 @@ import { createMaintenanceJob, type MaintenanceJob } from './maintenance/mainten
 import { createMaintenanceMetrics } from './maintenance/maintenance-metrics.js';
 import { createInteractionSealer } from './oauth/authorize/interaction.js';
 import type { ClientAuthMethods } from './oauth/client-auth/client-authenticator.js';
+import { createDidKeyResolver } from './oauth/client-resolution/did.js';
 import { createClientService, createSectorIdentifierCheck } from './oauth/clients/index.js';
 import { createClientRegistration } from './oauth/clients/registration.js';
 import { createDpopProofValidator } from './oauth/dpop/proof-validator.js';
 import { createOpaqueAccessTokenIntrospector } from './oauth/introspection.js';
 import { idTokenAlgorithms } from './oauth/oidc/id-token.js';
 import {
+  type ChosenSubjectOf,
+  createChosenSubjectOf,
   createSubjectOf,
   initialPairwiseKey,
   PAIRWISE_SECRET,
@@ -81,10 +84,12 @@ import {
 import { allowsAdminScope } from './tokens/admin-tokens/scopes.js';
 import { createAccountExport } from './users/account-export.js';
 import { ACR_MFA } from './users/authn/context.js';
+import { createDidLinking } from './users/authn/did-link.js';
 import { passkeyFactor } from './users/authn/passkey-factor.js';
 import { createLinkedIdentifiers } from './users/linked-identifiers.js';
 import { adminAudienceOf, createOperatorTokens, type OperatorTokens } from './users/operator-tokens.js';
 import type { PasswordHasher } from './users/password-hasher.js';
+import { createSubjectChoices } from './users/subject-choices.js';
 import { createTokenUseReports } from './users/token-use-reports.js';
 
 /** Clock skew tolerated when deciding how long retired keys stay published. */
@@ -346,8 +351,37 @@ function compose(core: Core, adminTokens: AdminTokenService, actors: AdminActorR
       secondFactors: people.mfa.secondFactors,
       masterKey: core.masterKey,
       subjectOf: core.subjectOf,
+      subjectChoices: createSubjectChoices({
+        store: core.store,
+        clients: oauth.clients,
+        chosenSubjectOf: core.chosenSubjectOf,
+        revocations: oauth.revocations,
+        audit: core.audit,
+        clock: core.clock,
+        maxAccessTokenTtl: config.tokens.maxAccessTokenTtl,
+      }),
       identifiers: createLinkedIdentifiers({ store: core.store, audit: core.audit }),
       ...(siwe === undefined ? {} : { siwe }),
+      ...(config.account.didMethods.length === 0
+        ? {}
+        : {
+            didLinking: {
+              service: createDidLinking({
+                dids: createDidKeyResolver({
+                  methods: config.account.didMethods,
+                  fetch: oauth.outboundFetch,
+                }),
+                store: core.store,
+                masterKey: core.masterKey,
+                issuer: core.issuer,
+                clock: core.clock,
+                audit: core.audit,
+                onUnresolved: (did, reason) => core.logger.info({ did, reason }, 'DID to link not resolved'),
+              }),
+              issuer: core.issuer,
+              methods: config.account.didMethods,
+            },
+          }),
       freshAuth: config.login.mfaFreshAuth,
       exportAccount: createAccountExport({
         store: core.store,
@@ -539,7 +573,11 @@ export async function openMigratedStore(
 }
 
 /** OIDC Core §8.1: the pairwise key is a stored server secret, so it survives master-key rotation. */
-async function loadSubjectOf(store: Store, config: Readonly<Config>, masterKey: Buffer): Promise<SubjectOf> {
+async function loadSubjectOf(
+  store: Store,
+  config: Readonly<Config>,
+  masterKey: Buffer,
+): Promise<{ subjectOf: SubjectOf; chosenSubjectOf: ChosenSubjectOf }> {
   try {
     const key = await loadServerSecret(
       store,
@@ -547,7 +585,7 @@ async function loadSubjectOf(store: Store, config: Readonly<Config>, masterKey: 
       [masterKey, ...resolvePreviousMasterKeys(config)],
       async () => initialPairwiseKey(),
     );
-    return createSubjectOf(key);
+    return { subjectOf: createSubjectOf(key), chosenSubjectOf: createChosenSubjectOf(key) };
   } catch (error) {
     if (error instanceof UnsealError) {
       throw new ConfigError(
@@ -653,7 +691,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       config: effective,
       issuer: issuerOf(effective),
       masterKey,
-      subjectOf: await loadSubjectOf(store, config, masterKey),
+      ...(await loadSubjectOf(store, config, masterKey)),
       ...(options.passwordHasher === undefined ? {} : { passwordHasher: options.passwordHasher }),
       store,
       keyring,

@@ -11,7 +11,7 @@ import type { BusStatus, EventBus } from '../events/bus.js';
 import type { Metrics } from '../http/plugins/metrics.js';
 import type { Keyring } from '../keys/keyring.js';
 import type { Logger } from '../log.js';
-import type { SubjectOf } from '../oauth/oidc/pairwise.js';
+import type { ChosenSubjectOf, SubjectOf } from '../oauth/oidc/pairwise.js';
 import type { Store } from '../store/ports.js';
 import type { PasswordHasher } from '../users/password-hasher.js';
 
@@ -22,6 +22,8 @@ export interface Core {
   masterKey: Buffer;
   /** The `sub` a client sees for a person (OIDC Core §8), keyed from the master key. */
   subjectOf: SubjectOf;
+  /** The pairwise `sub` a person may choose for a client registered `public` (same key). */
+  chosenSubjectOf: ChosenSubjectOf;
   /** Checks human passwords (argon2id unless a test injects one); bounded per process. */
   passwordHasher?: PasswordHasher;
   store: Store;

@@ -613,6 +613,15 @@ export const configSchema = z.object({
       }),
     })
     .prefault({}),
+  account: z
+    .object({
+      didMethods: option(wordList(['key', 'jwk', 'web'] as const).default([]), {
+        typeLabel: 'list',
+        description:
+          'DID methods a person may link to their account on `/account` by signing a single-use challenge with a key of the DID (`key`, `jwk`, `web`, comma-separated; empty: none). `did:web` documents are fetched like a `jwks_uri` (docs/decentralized.md §6).',
+      }),
+    })
+    .prefault({}),
   siwe: z
     .object({
       enabled: option(boolean().default(false), {

@@ -495,6 +495,30 @@ export interface LinkedIdentifierStore {
   unlinkIdentifier(userId: string, identifier: string): Promise<boolean>;
 }
 
+/**
+ * A person's choice of identifier for one application (OIDC Core §8): the application, registered
+ * `public`, sees them by `subject`, a pairwise value of its own, instead of the account id.
+ */
+export interface SubjectChoiceRecord {
+  userId: string;
+  clientId: string;
+  /** The pairwise `sub` this client sees (unique per client). */
+  subject: string;
+  chosenAt: number;
+}
+
+export interface SubjectChoiceStore {
+  /** Records (or replaces) the choice; {@link ConflictError} when another person has this `sub` here. */
+  setSubjectChoice(record: SubjectChoiceRecord): Promise<void>;
+  /** Forgets it (back to the account id); false when there was none. */
+  clearSubjectChoice(userId: string, clientId: string): Promise<boolean>;
+  findSubjectChoice(userId: string, clientId: string): Promise<SubjectChoiceRecord | undefined>;
+  /** The choice whose pairwise `sub` this is at this client (who a token's `sub` names). */
+  findSubjectChoiceBySubject(clientId: string, subject: string): Promise<SubjectChoiceRecord | undefined>;
+  /** A person's choices, by client id. */
+  listSubjectChoices(userId: string): Promise<SubjectChoiceRecord[]>;
+}
+
 /** A person's TOTP authenticator (RFC 6238): pending until a first code confirms it. */
 export interface TotpRecord {
   userId: string;
@@ -902,6 +926,7 @@ export interface Store
     SessionStore,
     PasskeyStore,
     LinkedIdentifierStore,
+    SubjectChoiceStore,
     ConsentStore,
     AuthorizationCodeStore,
     DeviceAuthorizationStore,

@@ -12,6 +12,7 @@ import type {
   LinkedIdentifierStore,
   PasskeyStore,
   SessionStore,
+  SubjectChoiceStore,
   UserStore,
 } from '../store/ports.js';
 import type { SecondFactors } from './authn/second-factors.js';
@@ -28,6 +29,7 @@ export function createAccountExport(deps: {
     Pick<PasskeyStore, 'listPasskeys'> &
     Pick<SessionStore, 'listSessions'> &
     Pick<ConsentStore, 'listConsents'> &
+    Pick<SubjectChoiceStore, 'listSubjectChoices'> &
     Pick<ApiKeyStore, 'listApiKeys'> &
     Pick<AuditStore, 'listAudit'>;
   secondFactors: Pick<SecondFactors, 'enrolledFor'>;
@@ -39,12 +41,13 @@ export function createAccountExport(deps: {
     if (user === undefined) {
       return undefined;
     }
-    const [identifiers, passkeys, factors, sessions, consents, keys, audit] = await Promise.all([
+    const [identifiers, passkeys, factors, sessions, consents, choices, keys, audit] = await Promise.all([
       store.listLinkedIdentifiers(userId),
       store.listPasskeys(userId),
       deps.secondFactors.enrolledFor(userId),
       store.listSessions({ userId, limit: EXPORT_LIMIT }),
       store.listConsents(userId),
+      store.listSubjectChoices(userId),
       store.listApiKeys({ owner: userId, limit: EXPORT_LIMIT }),
       store.listAudit({ subject: userId, limit: EXPORT_LIMIT }),
     ]);
@@ -89,6 +92,13 @@ export function createAccountExport(deps: {
         client_id: consent.clientId,
         scope: consent.scope,
         granted_at: consent.grantedAt,
+      })),
+      // The identifier the person chose per application (OIDC Core §8): its pairwise `sub`.
+      subject_choices: choices.map((choice) => ({
+        client_id: choice.clientId,
+        subject_type: 'pairwise',
+        sub: choice.subject,
+        chosen_at: choice.chosenAt,
       })),
       api_keys: keys.items.map((key) => ({
         id: key.id,

@@ -20,6 +20,7 @@ import {
   type PageOptions,
   type RefreshTokenStore,
   type SessionStore,
+  type SubjectChoiceStore,
   type UserRecord,
   type UserStore,
 } from '../store/ports.js';
@@ -85,6 +86,7 @@ export interface UserService {
 
 export interface UserServiceDeps {
   store: UserStore &
+    Pick<SubjectChoiceStore, 'listSubjectChoices'> &
     Pick<SessionStore, 'deleteSessions'> &
     Pick<RefreshTokenStore, 'revokeRefreshTokens'> &
     Pick<AccessTokenStore, 'revokeAccessTokensBy'>;
@@ -196,6 +198,11 @@ export function createUserService(deps: UserServiceDeps): UserService {
     // JWT access tokens cannot be recalled: verifiers deny every token of the subject issued up to
     // now, for as long as such a token can live.
     await deps.revocations.revoke({ type: 'subject', value: userId }, now + deps.maxAccessTokenTtl);
+    // Access tokens of an application the person chose a pairwise `sub` for carry that `sub`.
+    for (const choice of await store.listSubjectChoices(userId)) {
+      await store.revokeAccessTokensBy({ subject: choice.subject }, now);
+      await deps.revocations.revoke({ type: 'subject', value: choice.subject }, now + deps.maxAccessTokenTtl);
+    }
     deps.bus.publish('user.updated', { userId });
   }
 

@@ -82,7 +82,14 @@ describe('consent revocation (issue 11 item 7)', () => {
     const response = await admin('GET', `/admin/users/${alice.id}/consents`);
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({
-      items: [{ client_id: app.id, scope: 'openid offline_access read', granted_at: t.clock.now() }],
+      items: [
+        {
+          client_id: app.id,
+          scope: 'openid offline_access read',
+          granted_at: t.clock.now(),
+          subject_choice: null,
+        },
+      ],
     });
   });
 

@@ -18,10 +18,27 @@ const consentViewSchema = z.object({
   client_id: z.string().meta({ description: 'cli_...' }),
   scope: z.string().meta({ description: 'Space-separated scopes the user granted (RFC 6749 §3.3).' }),
   granted_at: z.int(),
+  subject_choice: z.enum(['pairwise']).nullable().meta({
+    description:
+      "'pairwise' when the person chose, on the account page, to be known to this client (registered public) by a pairwise sub of its own (OIDC Core §8); null otherwise.",
+  }),
+  chosen_sub: z.string().optional().meta({
+    description: 'That pairwise sub, which the client sees in ID tokens, userinfo and access tokens.',
+  }),
 });
 
-function toConsentView(consent: ConsentRecord): z.infer<typeof consentViewSchema> {
-  return { client_id: consent.clientId, scope: consent.scope.join(' '), granted_at: consent.grantedAt };
+function toConsentView(
+  consent: ConsentRecord,
+  chosen: ReadonlyMap<string, string>,
+): z.infer<typeof consentViewSchema> {
+  const sub = chosen.get(consent.clientId);
+  return {
+    client_id: consent.clientId,
+    scope: consent.scope.join(' '),
+    granted_at: consent.grantedAt,
+    subject_choice: sub === undefined ? null : 'pairwise',
+    ...(sub === undefined ? {} : { chosen_sub: sub }),
+  };
 }
 
 const userParams = z.object({ id: z.string() });
@@ -49,7 +66,11 @@ export function registerConsentRoutes(
     async (request) => {
       const { id } = request.params as { id: string };
       await requireUser(id);
-      return { items: (await deps.consents.list(id)).map(toConsentView) };
+      const [consents, chosen] = await Promise.all([
+        deps.consents.list(id),
+        deps.consents.chosenSubjects(id),
+      ]);
+      return { items: consents.map((consent) => toConsentView(consent, chosen)) };
     },
   );
 

@@ -22,6 +22,11 @@ export interface ConnectedApp {
   subject: string;
   /** Its own identifier for this person (pairwise), rather than the account id. */
   pairwise: boolean;
+  /**
+   * The person may choose (the client is registered `public`): a pairwise `sub` for this
+   * application, or back to the account id. A client registered pairwise offers no choice.
+   */
+  choosable: boolean;
 }
 
 export interface AccountPageInput {
@@ -36,6 +41,8 @@ export interface AccountPageInput {
   identifiers: LinkedIdentifierRecord[];
   /** Sign-In with Ethereum is on: the page offers to link a wallet. */
   walletLinking: boolean;
+  /** DIDs may be linked: the challenge to sign (bound to this session), the `aud`, the methods. */
+  didLinking?: { nonce: string; expiresAt: number; issuer: string; methods: readonly string[] } | undefined;
   /** The registration ceremony for a new passkey (options JSON and sealed state). */
   registration: { options: unknown; state: string } | undefined;
   notice: Words | null;
@@ -128,6 +135,11 @@ ${input.sessions.map(
 </section>`;
 }
 
+/** OIDC Core §8: switch what one application knows the person as; it will not recognise them. */
+function subjectChoiceForm(csrfToken: string, app: ConnectedApp): Html {
+  return html`<form method="post" action="/account/apps/subject">${csrf(csrfToken)}<input type="hidden" name="client_id" value="${app.clientId}"><input type="hidden" name="subject_type" value="${app.pairwise ? 'public' : 'pairwise'}"><p class="muted">${t('account.subjectWarning')}</p><button type="submit" class="secondary">${t(app.pairwise ? 'account.usePublicSubject' : 'account.usePairwiseSubject')}</button></form>`;
+}
+
 function appsSection(input: AccountPageInput): Html {
   return html`<section id="apps"><h2>${t('account.appsTitle')}</h2>
 ${
@@ -137,7 +149,7 @@ ${
 ${input.apps.map(
   (
     app,
-  ) => html`<tr data-client="${app.clientId}"><td>${app.name}</td><td>${app.scope.join(' ')}</td><td class="subject"><code>${app.subject}</code> <span class="muted">${app.pairwise ? t('account.subjectPairwise') : t('account.subjectPublic')}</span></td><td>${when(app.grantedAt, input.now)}</td>
+  ) => html`<tr data-client="${app.clientId}"><td>${app.name}</td><td>${app.scope.join(' ')}</td><td class="subject"><code>${app.subject}</code> <span class="muted">${app.pairwise ? t('account.subjectPairwise') : t('account.subjectPublic')}</span>${app.choosable ? subjectChoiceForm(input.csrfToken, app) : ''}</td><td>${when(app.grantedAt, input.now)}</td>
 <td><form method="post" action="/account/apps/revoke">${csrf(input.csrfToken)}<input type="hidden" name="client_id" value="${app.clientId}"><button type="submit" class="secondary">${t('account.revokeAccess')}</button></form></td></tr>
 `,
 )}</tbody></table>`
@@ -199,7 +211,22 @@ ${
 </form>`
     : ''
 }
+${input.didLinking === undefined ? '' : didForm(input.csrfToken, input.didLinking)}
 </section>`;
+}
+
+/** A DID is linked by a JWS over this challenge, made outside the browser (docs/decentralized.md §6). */
+function didForm(csrfToken: string, challenge: NonNullable<AccountPageInput['didLinking']>): Html {
+  const until = new Date(challenge.expiresAt * 1000).toISOString().slice(11, 16);
+  return html`<h3>${t('account.did.title')}</h3>
+<p class="muted">${t('account.did.hint', { methods: challenge.methods.map((method) => `did:${method}`).join(', ') })}</p>
+<dl class="did-challenge"><dt>aud</dt><dd><code id="did-aud">${challenge.issuer}</code></dd><dt>nonce</dt><dd><code id="did-nonce">${challenge.nonce}</code></dd></dl>
+<p class="muted">${t('account.did.until', { time: until })}</p>
+<form method="post" action="/account/identifiers/did" id="did-form">${csrf(csrfToken)}
+<label for="did-input">${t('account.did.did')}</label><input type="text" id="did-input" name="did" maxlength="2048" autocomplete="off" spellcheck="false" required>
+<label for="did-jws">${t('account.did.jws')}</label><textarea id="did-jws" name="jws" rows="4" maxlength="8192" spellcheck="false" required></textarea>
+<button type="submit" class="secondary">${t('account.did.link')}</button>
+</form>`;
 }
 
 function dataSection(input: AccountPageInput): Html {

@@ -5,8 +5,10 @@
  * and every revocation through the Revocations service, so it streams to verifiers (DESIGN §5):
  * ending a session (`session` target), revoking a connected application (`consent` target),
  * changing the password (every other session and token), revoking an API key (`api_key`).
- * Wallets are linked with a signed EIP-4361 message (the login page's nonce, script and checks) and
- * unlinked after a fresh sign-in; the person downloads what Tessera holds about them as JSON, and
+ * Wallets are linked with a signed EIP-4361 message (the login page's nonce, script and checks), DIDs
+ * with a JWS over a challenge bound to this session (users/authn/did-link.ts), and both are unlinked
+ * after a fresh sign-in; per connected application the person chooses the identifier it sees (a
+ * pairwise `sub` for a client registered public, users/subject-choices.ts); the person downloads what Tessera holds about them as JSON, and
  * deletes their account (fresh sign-in, typed confirmation) through the user service's deletion,
  * which revokes everything they hold before their data goes.
  */
@@ -19,6 +21,7 @@ import type { SubjectOf } from '../../oauth/oidc/pairwise.js';
 import type { ClientRecord, SessionStore } from '../../store/ports.js';
 import type { ApiKeyService } from '../../tokens/api-keys/index.js';
 import type { AccountExport } from '../../users/account-export.js';
+import { type DidLinking, type DidLinkRefusal, DidLinkRefusedError } from '../../users/authn/did-link.js';
 import type { SecondFactors } from '../../users/authn/second-factors.js';
 import type { SiweService } from '../../users/authn/siwe.js';
 import type { ConsentService } from '../../users/consent-service.js';
@@ -27,6 +30,7 @@ import type { LoginRisk } from '../../users/login-risk.js';
 import type { LoginThrottle } from '../../users/login-throttle.js';
 import type { PasskeyService } from '../../users/passkey-service.js';
 import type { SessionService } from '../../users/session-service.js';
+import type { SubjectChoices } from '../../users/subject-choices.js';
 import { normalizeUsername, type UserService } from '../../users/user-service.js';
 import { type ConnectedApp, renderAccountDeleted, renderAccountPage } from '../pages/account-page.js';
 import type { BrowserCookies } from '../pages/browser-cookies.js';
@@ -60,8 +64,12 @@ export interface AccountDeps {
   identifiers: LinkedIdentifiers;
   /** OIDC Core §8: the `sub` each connected application sees. */
   subjectOf: SubjectOf;
+  /** The identifier the person chose per application (pairwise for a client registered public). */
+  subjectChoices: SubjectChoices;
   /** Sign-In with Ethereum, when `siwe.enabled`: linking wallets and signing in with one here. */
   siwe?: SiweService;
+  /** Linking a DID by a signed challenge, when `account.didMethods` names a method. */
+  didLinking?: { service: DidLinking; issuer: string; methods: readonly string[] };
   /** Seconds: how recent the sign-in must be to unlink an identifier or delete the account. */
   freshAuth: number;
   exportAccount: AccountExport;
@@ -80,6 +88,27 @@ const NOTICES: Record<string, TextKey> = {
   key_revoked: 'account.done.keyRevoked',
   wallet_linked: 'account.done.walletLinked',
   identifier_unlinked: 'account.done.identifierUnlinked',
+  subject_chosen: 'account.done.subjectChosen',
+  did_linked: 'account.done.didLinked',
+};
+
+/** Why a DID proof was refused, in the page's language. */
+const DID_REFUSALS: Record<DidLinkRefusal, TextKey> = {
+  malformed_did: 'account.did.malformedDid',
+  malformed_proof: 'account.did.malformedProof',
+  unresolvable: 'account.did.unresolvable',
+  unknown_key: 'account.did.unknownKey',
+  bad_signature: 'account.did.badSignature',
+  wrong_audience: 'account.did.wrongAudience',
+  bad_nonce: 'account.did.badNonce',
+  expired: 'account.did.expired',
+  replayed: 'account.did.replayed',
+  linked_already: 'account.did.linkedAlready',
+};
+
+const CHOICE_REFUSALS: Partial<Record<string, TextKey>> = {
+  not_found: 'account.noSuchApp',
+  invalid_request: 'account.subjectFixed',
 };
 
 /** What a person types to confirm deleting their account. */
@@ -121,23 +150,28 @@ export function registerAccount(app: FastifyInstance, deps: AccountDeps): void {
   ): Promise<FastifyReply> {
     const { user } = session;
     const csrfToken = cookies.csrfSecret(request, reply);
-    const [sessions, passkeys, consents, keys, identifiers] = await Promise.all([
+    const [sessions, passkeys, consents, keys, identifiers, choices] = await Promise.all([
       deps.store.listSessions({ userId: user.id, limit: MAX_LIST }),
       deps.passkeys.list(user.id),
       deps.consents.list(user.id),
       deps.apiKeys.list({ owner: user.id, limit: MAX_LIST }),
       deps.identifiers.list(user.id),
+      deps.subjectChoices.list(user.id),
     ]);
+    const chosen = new Map(choices.map((choice) => [choice.clientId, choice.subject]));
     const apps: ConnectedApp[] = [];
     for (const consent of consents) {
       const client = await deps.clients.get(consent.clientId);
+      const subject =
+        client === undefined ? user.id : deps.subjectOf(client, user.id, chosen.get(consent.clientId));
       apps.push({
         clientId: consent.clientId,
         name: client?.name ?? consent.clientId,
         scope: consent.scope,
         grantedAt: consent.grantedAt,
-        subject: client === undefined ? user.id : deps.subjectOf(client, user.id),
-        pairwise: client?.subjectType === 'pairwise',
+        subject,
+        pairwise: subject !== user.id,
+        choosable: client !== undefined && client.subjectType !== 'pairwise',
       });
     }
     let registration: { options: unknown; state: string } | undefined;
@@ -171,6 +205,14 @@ export function registerAccount(app: FastifyInstance, deps: AccountDeps): void {
         apiKeys: keys.items,
         identifiers,
         walletLinking: deps.siwe !== undefined,
+        didLinking:
+          deps.didLinking === undefined
+            ? undefined
+            : {
+                ...deps.didLinking.service.challenge(session.record.id),
+                issuer: deps.didLinking.issuer,
+                methods: deps.didLinking.methods,
+              },
         registration,
         notice: extra.notice ?? null,
         error: extra.error ?? null,
@@ -333,6 +375,26 @@ export function registerAccount(app: FastifyInstance, deps: AccountDeps): void {
     return back(reply, 'app_revoked', 'apps');
   });
 
+  post('/account/apps/subject', async (request, reply, session, body) => {
+    const choice = field(body, 'subject_type', 20);
+    if (choice !== 'pairwise' && choice !== 'public') {
+      return show(request, reply, session, { status: 400, error: t('account.badSubjectType') });
+    }
+    const clientId = field(body, 'client_id', 300);
+    const context = { actor: session.user.id, requestId: request.id };
+    try {
+      await deps.subjectChoices.choose(session.user.id, clientId, choice, context);
+    } catch (error) {
+      // The service's refusals, in the page's language: no such application, or one registered pairwise.
+      const key = isOAuthError(error) ? CHOICE_REFUSALS[error.code] : undefined;
+      if (key !== undefined && isOAuthError(error)) {
+        return show(request, reply, session, { status: error.status, error: t(key) });
+      }
+      throw error;
+    }
+    return back(reply, 'subject_chosen', 'apps');
+  });
+
   post('/account/api-keys', async (request, reply, session, body) => {
     const scope = field(body, 'scope').split(/\s+/).filter(Boolean);
     const days = field(body, 'expires_in_days', 5).trim();
@@ -384,6 +446,27 @@ export function registerAccount(app: FastifyInstance, deps: AccountDeps): void {
       { ip: request.ip, requestId: request.id },
     );
     return back(reply, 'wallet_linked', 'identifiers');
+  });
+
+  post('/account/identifiers/did', async (request, reply, session, body) => {
+    if (deps.didLinking === undefined) {
+      return show(request, reply, session, { status: 404, error: t('account.didOff') });
+    }
+    try {
+      await deps.didLinking.service.link(
+        session.user,
+        session.record.id,
+        { did: field(body, 'did', 4096), jws: field(body, 'jws', 16_384) },
+        { ip: request.ip, requestId: request.id },
+      );
+    } catch (error) {
+      if (error instanceof DidLinkRefusedError) {
+        const status = error.reason === 'linked_already' ? 409 : 400;
+        return show(request, reply, session, { status, error: t(DID_REFUSALS[error.reason]) });
+      }
+      throw error;
+    }
+    return back(reply, 'did_linked', 'identifiers');
   });
 
   post('/account/identifiers/unlink', async (request, reply, session, body) => {

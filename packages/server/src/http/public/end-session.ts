@@ -22,7 +22,7 @@ import type { Keyring } from '../../keys/keyring.js';
 import { buildAuthorizationRedirect } from '../../oauth/authorize/issue-code.js';
 import { readAuthorizationQuery } from '../../oauth/authorize/parse-request.js';
 import type { SubjectOf } from '../../oauth/oidc/pairwise.js';
-import type { ClientRecord, SessionStore } from '../../store/ports.js';
+import type { ClientRecord, SessionStore, SubjectChoiceStore } from '../../store/ports.js';
 import type { SessionService } from '../../users/session-service.js';
 import type { BrowserCookies } from '../pages/browser-cookies.js';
 import { sendPage } from '../pages/layout.js';
@@ -34,7 +34,7 @@ export interface EndSessionDeps {
   issuer: string;
   keyring: Pick<Keyring, 'find'>;
   clients: { get(id: string): Promise<ClientRecord | undefined> };
-  store: Pick<SessionStore, 'findSession'>;
+  store: Pick<SessionStore, 'findSession'> & Pick<SubjectChoiceStore, 'findSubjectChoice'>;
   sessions: SessionService;
   cookies: BrowserCookies;
   audit: AuditLog;
@@ -90,13 +90,9 @@ export function registerEndSession(app: FastifyInstance, deps: EndSessionDeps): 
    * A hint may act without asking when this browser is signed in as its user, or when it is
    * recent. Browser signed in as someone else: never without asking.
    */
-  function isTrustedHint(
-    hint: Hint,
-    seenBy: (userId: string) => string,
-    browserUserId: string | undefined,
-  ): boolean {
-    if (browserUserId !== undefined) {
-      return seenBy(browserUserId) === hint.sub;
+  function isTrustedHint(hint: Hint, browserSubject: string | undefined): boolean {
+    if (browserSubject !== undefined) {
+      return browserSubject === hint.sub;
     }
     const now = deps.clock.now();
     return hint.issuedAt !== undefined && hint.issuedAt <= now + 60 && now - hint.issuedAt <= deps.hintMaxAge;
@@ -127,11 +123,16 @@ export function registerEndSession(app: FastifyInstance, deps: EndSessionDeps): 
       throw pageError('post_logout_redirect_uri is not registered for this client');
     }
     const state = raw.values.get('state');
-    // OIDC Core §8: the hint's `sub` is what its client sees (its pairwise value, or the user id).
-    const seenBy = (userId: string) => (client === undefined ? userId : deps.subjectOf(client, userId));
+    // OIDC Core §8: the hint's `sub` is what its client sees (its pairwise value, the one the
+    // person chose for it, or the user id).
+    const seenBy = async (userId: string) =>
+      client === undefined
+        ? userId
+        : deps.subjectOf(client, userId, (await deps.store.findSubjectChoice(userId, client.id))?.subject);
 
     const current = await deps.sessions.resolve(deps.cookies.sessionSecret(request));
-    const trusted = hint !== undefined && isTrustedHint(hint, seenBy, current?.user.id);
+    const browserSubject = current === undefined ? undefined : await seenBy(current.user.id);
+    const trusted = hint !== undefined && isTrustedHint(hint, browserSubject);
     if (!trusted && !confirmed) {
       const hidden: Record<string, string> = {};
       for (const name of ['client_id', 'post_logout_redirect_uri', 'state'] as const) {
@@ -155,7 +156,7 @@ export function registerEndSession(app: FastifyInstance, deps: EndSessionDeps): 
     // user's, and it is not already ended.
     if (trusted && hint?.sid !== undefined && !ended.includes(hint.sid)) {
       const named = await deps.store.findSession(hint.sid);
-      if (named !== undefined && seenBy(named.userId) === hint.sub) {
+      if (named !== undefined && (await seenBy(named.userId)) === hint.sub) {
         ended.push(...(await deps.sessions.end({ id: named.id }, named.userId)));
       }
     }

@@ -13,7 +13,7 @@ import type { DpopProofValidator } from '../../oauth/dpop/proof-validator.js';
 import { boundJkt } from '../../oauth/introspection.js';
 import { userClaims } from '../../oauth/oidc/claims.js';
 import type { SubjectOf } from '../../oauth/oidc/pairwise.js';
-import type { AccessTokenStore, ClientRecord, UserStore } from '../../store/ports.js';
+import type { AccessTokenStore, ClientRecord, SubjectChoiceStore, UserStore } from '../../store/ports.js';
 import { type Revocations, revocableJwt, revocableOpaque } from '../../tokens/revocations.js';
 import { type AccessTokenVerifier, looksLikeJwt } from '../../tokens/verify-access-token.js';
 import { formOf } from '../plugins/form-body.js';
@@ -22,7 +22,9 @@ import type { CallerLimit } from '../plugins/rate-limit.js';
 export interface UserinfoDeps {
   verifyAccessToken: AccessTokenVerifier;
   revocations: Pick<Revocations, 'isRevoked'>;
-  store: Pick<AccessTokenStore, 'findAccessToken'> & Pick<UserStore, 'findUser'>;
+  store: Pick<AccessTokenStore, 'findAccessToken'> &
+    Pick<UserStore, 'findUser'> &
+    Pick<SubjectChoiceStore, 'findSubjectChoiceBySubject'>;
   clients: { get(id: string): Promise<ClientRecord | undefined> };
   clock: Clock;
   /** Per caller: the access token's client, else the address. */
@@ -171,12 +173,17 @@ export function registerUserinfo(app: FastifyInstance, deps: UserinfoDeps): void
     if (!facts.scope.includes('openid')) {
       throw OAuthError.insufficientScope('The access token lacks the openid scope', { scope: 'openid' });
     }
-    const user = facts.subject.startsWith('usr_') ? await deps.store.findUser(facts.subject) : undefined;
+    // The token names the person by their id, or by the pairwise `sub` they chose for this client.
+    const chosen = facts.subject.startsWith('usr_')
+      ? undefined
+      : await deps.store.findSubjectChoiceBySubject(client.id, facts.subject);
+    const userId = chosen?.userId ?? (facts.subject.startsWith('usr_') ? facts.subject : undefined);
+    const user = userId === undefined ? undefined : await deps.store.findUser(userId);
     if (user === undefined || user.disabled || facts.issuedAt < user.tokensValidAfter) {
       throw invalid('user gone, disabled or re-keyed');
     }
     // OIDC Core §5.3.2: this `sub` must equal the ID token's, so it is the client's view (§8).
-    return { ...userClaims(user, facts.scope), sub: deps.subjectOf(client, user.id) };
+    return { ...userClaims(user, facts.scope), sub: deps.subjectOf(client, user.id, chosen?.subject) };
   }
 
   const options = {

@@ -221,8 +221,25 @@ function absolute(did: string, id: string): string {
   return id.startsWith('#') ? `${did}${id}` : id;
 }
 
-/** The `did:` client resolver: off (matches nothing) unless `clients.didMethods` names a method. */
-export function createDidClientResolver(deps: DidClientResolverDeps): ClientResolver {
+/** The keys a DID's document offers, or why there are none (for the log, never for the caller). */
+export type DidKeyResolution = { keys: Record<string, unknown>[] } | { refused: string };
+
+export interface DidKeyResolver {
+  /** True when `id` is a DID of an enabled method (syntax only, no resolution). */
+  matches(id: string): boolean;
+  /** Resolves the DID and returns its authentication keys (each with its absolute `kid`). */
+  resolveKeys(did: string): Promise<DidKeyResolution>;
+}
+
+/**
+ * Resolves DIDs of the enabled methods to their authentication keys: offline for `did:key` and
+ * `did:jwk`, through the bounded fetch for `did:web`. Shared by DID clients and by people linking
+ * a DID on the account page (users/authn/did-link.ts).
+ */
+export function createDidKeyResolver(deps: {
+  methods: readonly DidMethod[];
+  fetch: JwksFetch;
+}): DidKeyResolver {
   const enabled = new Set<string>(deps.methods);
   const registry: Record<string, DIDResolver> = {};
   if (enabled.has('key')) {
@@ -235,37 +252,54 @@ export function createDidClientResolver(deps: DidClientResolverDeps): ClientReso
     registry.web = createWebResolver(deps.fetch);
   }
   const resolver = new Resolver(registry, { cache: false });
-
   return {
     matches(id) {
       const match = DID_RE.exec(id);
       return match !== null && enabled.has(match[1] ?? '');
     },
-    async resolve(id) {
-      const refuse = (reason: string) => {
-        deps.onRefused?.(id.slice(0, 200), reason);
-        return undefined;
-      };
+    async resolveKeys(did) {
       let result: DIDResolutionResult;
       try {
-        result = await resolver.resolve(id);
+        result = await resolver.resolve(did);
       } catch (error) {
-        return refuse(`resolution failed: ${(error as Error).message}`);
+        return { refused: `resolution failed: ${(error as Error).message}` };
       }
       const document = result.didDocument;
       const { error, message } = result.didResolutionMetadata;
       if (error !== undefined || document === null) {
-        return refuse(`${error ?? 'notFound'}: ${String(message ?? 'no document')}`);
+        return { refused: `${error ?? 'notFound'}: ${String(message ?? 'no document')}` };
       }
-      if (document.id !== id) {
-        return refuse('the DID document names another DID');
+      if (document.id !== did) {
+        return { refused: 'the DID document names another DID' };
       }
       const keys = authenticationKeys(document);
       if (keys.length === 0) {
-        return refuse('the DID document names no usable authentication key');
+        return { refused: 'the DID document names no usable authentication key' };
+      }
+      return { keys };
+    },
+  };
+}
+
+/** The `did:` client resolver: off (matches nothing) unless `clients.didMethods` names a method. */
+export function createDidClientResolver(deps: DidClientResolverDeps): ClientResolver {
+  const dids = createDidKeyResolver({ methods: deps.methods, fetch: deps.fetch });
+  return {
+    matches: (id) => dids.matches(id),
+    async resolve(id) {
+      const resolved = await dids.resolveKeys(id);
+      if ('refused' in resolved) {
+        deps.onRefused?.(id.slice(0, 200), resolved.refused);
+        return undefined;
       }
       const client = unregisteredClient(
-        { id, name: id, source: 'did', tokenEndpointAuthMethod: 'private_key_jwt', jwks: { keys } },
+        {
+          id,
+          name: id,
+          source: 'did',
+          tokenEndpointAuthMethod: 'private_key_jwt',
+          jwks: { keys: resolved.keys },
+        },
         deps.policy,
         deps.clock.now(),
       );

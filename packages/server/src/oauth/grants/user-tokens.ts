@@ -16,6 +16,7 @@ import type {
   RefreshTokenRecord,
   RefreshTokenStore,
   SessionStore,
+  SubjectChoiceStore,
   UserRecord,
   UserStore,
 } from '../../store/ports.js';
@@ -27,7 +28,8 @@ export interface UserTokensDeps {
   accessTokens: AccessTokenService;
   idTokens: IdTokenIssuer;
   store: Pick<RefreshTokenStore, 'insertRefreshToken' | 'revokeRefreshTokens'> &
-    Pick<AccessTokenStore, 'revokeAccessTokensBy'>;
+    Pick<AccessTokenStore, 'revokeAccessTokensBy'> &
+    Pick<SubjectChoiceStore, 'findSubjectChoice'>;
   revocations: Pick<Revocations, 'revoke'>;
   audit: Pick<AuditLog, 'record'>;
   clock: Clock;
@@ -122,9 +124,15 @@ export function createUserTokens(deps: UserTokensDeps): UserTokens {
           claims.tctx = deps.issuanceContext(grant.origin);
         }
       }
+      // OIDC Core §8: the pairwise `sub` the person chose for this (public) client names them in
+      // its access tokens too; a client registered pairwise keeps the account id there.
+      const chosen =
+        grant.client.subjectType === 'pairwise'
+          ? undefined
+          : (await deps.store.findSubjectChoice(grant.user.id, grant.client.id))?.subject;
       const access = await deps.accessTokens.issue({
         client: grant.client,
-        subject: grant.user.id,
+        subject: chosen ?? grant.user.id,
         scope: grant.scope,
         audience: grant.audience,
         grantId: grant.familyId,
@@ -175,6 +183,7 @@ export function createUserTokens(deps: UserTokensDeps): UserTokens {
           acr: grant.acr,
           sessionId: grant.sessionId,
           accessToken: access.token,
+          chosenSubject: chosen,
         });
       }
       return {

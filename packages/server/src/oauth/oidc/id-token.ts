@@ -37,6 +37,8 @@ export interface IdTokenInput {
   acr: string | null;
   sessionId: string | null;
   accessToken: string;
+  /** The pairwise `sub` the person chose for this client, if any (users/subject-choices.ts). */
+  chosenSubject?: string | undefined;
 }
 
 export interface IdTokenIssuer {
@@ -81,7 +83,7 @@ export function createIdTokenIssuer(deps: IdTokenIssuerDeps): IdTokenIssuer {
         azp: input.client.id,
         at_hash: computeAtHash(input.accessToken, key.alg),
         iss: deps.issuer,
-        sub: deps.subjectOf(input.client, input.user.id),
+        sub: deps.subjectOf(input.client, input.user.id, input.chosenSubject),
         aud: input.client.id,
         iat: now,
         exp: now + deps.ttl,

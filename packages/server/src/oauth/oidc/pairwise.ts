@@ -8,6 +8,13 @@
  * values, clients of different sectors cannot correlate them. What a client *sees* is pairwise:
  * ID tokens, userinfo and ID token hints. Access tokens (RFC 9068) keep the user id, since they
  * are for resource servers, and revocation and API-key ownership key on it.
+ *
+ * A person may also choose a pairwise `sub` for one client registered `public` (the account page,
+ * users/subject-choices.ts): `base64url(HMAC-SHA-256(key, "client" || "\n" || client id || "\n" ||
+ * user id))`, one value per client (not per sector: the person chose privacy from this application
+ * only). It is stored with the choice, and then that client's ID tokens, userinfo *and* access
+ * tokens carry it (a JWT access token is readable by the client, so the account id there would undo
+ * the choice); a client registered pairwise keeps its own value.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import type { ClientRecord } from '../../store/ports.js';
@@ -22,8 +29,20 @@ export function initialPairwiseKey(): Buffer {
 
 export type SubjectClient = Pick<ClientRecord, 'subjectType' | 'sectorIdentifierUri' | 'redirectUris'>;
 
-/** The `sub` a client sees for a user. */
-export type SubjectOf = (client: SubjectClient, userId: string) => string;
+/**
+ * The `sub` a client sees for a user: its registered pairwise value, else `chosen` (the pairwise
+ * `sub` the person chose for this client, if any), else the user id.
+ */
+export type SubjectOf = (client: SubjectClient, userId: string, chosen?: string) => string;
+
+/** The pairwise `sub` a person chooses for one client (stored with the choice). */
+export type ChosenSubjectOf = (clientId: string, userId: string) => string;
+
+/** `key`: the pairwise key (the server secret {@link PAIRWISE_SECRET}). */
+export function createChosenSubjectOf(key: Buffer): ChosenSubjectOf {
+  return (clientId, userId) =>
+    createHmac('sha256', key).update(`client\n${clientId}\n${userId}`).digest('base64url');
+}
 
 /** OIDC Core §8.1: the pairwise sector of a client (a host), or undefined when it has none. */
 export function sectorOf(
@@ -44,9 +63,9 @@ export function sectorOf(
 
 /** `key`: the pairwise key (the server secret {@link PAIRWISE_SECRET}). */
 export function createSubjectOf(key: Buffer): SubjectOf {
-  return (client, userId) => {
+  return (client, userId, chosen) => {
     if (client.subjectType !== 'pairwise') {
-      return userId;
+      return chosen ?? userId;
     }
     const sector = sectorOf(client);
     if (sector === undefined) {

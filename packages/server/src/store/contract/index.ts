@@ -26,6 +26,7 @@ import { describeServerSecretStore } from './server-secrets.contract.js';
 import { describeSessionStore } from './sessions.contract.js';
 import { describeSigningKeyStore } from './signing-keys.contract.js';
 import { describeStoreAggregate } from './store.contract.js';
+import { describeSubjectChoiceStore } from './subject-choices.contract.js';
 import { describeUserStore } from './users.contract.js';
 
 export type { ContractOptions, MakeStore } from './fixtures.js';
@@ -49,6 +50,7 @@ export function describeStoreContract(
     describeSessionStore(makeStore);
     describePasskeyStore(makeStore);
     describeLinkedIdentifierStore(makeStore);
+    describeSubjectChoiceStore(makeStore);
     describeConsentStore(makeStore);
     describeAuthorizationCodeStore(makeStore);
     describeDeviceAuthorizationStore(makeStore);

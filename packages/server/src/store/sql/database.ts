@@ -193,6 +193,14 @@ export interface LinkedIdentifiersTable {
   created_at: number;
 }
 
+/** 0027: a person's choice of a pairwise `sub` for one application. */
+export interface SubjectChoicesTable {
+  user_id: string;
+  client_id: string;
+  subject: string;
+  chosen_at: number;
+}
+
 export interface ConsentsTable {
   user_id: string;
   client_id: string;
@@ -318,6 +326,7 @@ export interface Database {
   passkeys: PasskeysTable;
   linked_identifiers: LinkedIdentifiersTable;
   consents: ConsentsTable;
+  subject_choices: SubjectChoicesTable;
   authorization_codes: AuthorizationCodesTable;
   device_authorizations: DeviceAuthorizationsTable;
   refresh_tokens: RefreshTokensTable;
@@ -343,6 +352,7 @@ export type LinkedIdentifierRow = Selectable<LinkedIdentifiersTable>;
 export type UserRow = Selectable<UsersTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type ConsentRow = Selectable<ConsentsTable>;
+export type SubjectChoiceRow = Selectable<SubjectChoicesTable>;
 export type AuthorizationCodeRow = Selectable<AuthorizationCodesTable>;
 export type DeviceAuthorizationRow = Selectable<DeviceAuthorizationsTable>;
 export type RefreshTokenRow = Selectable<RefreshTokensTable>;

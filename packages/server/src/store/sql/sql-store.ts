@@ -27,6 +27,7 @@ import { revocationStore } from './revocations.js';
 import { serverSecretStore } from './server-secrets.js';
 import { sessionStore } from './sessions.js';
 import { signingKeyStore } from './signing-keys.js';
+import { subjectChoiceStore } from './subject-choices.js';
 import { userStore } from './users.js';
 
 function buildStore(ctx: SqlContext, onClose: () => Promise<void>): Store {
@@ -42,6 +43,7 @@ function buildStore(ctx: SqlContext, onClose: () => Promise<void>): Store {
     ...sessionStore(ctx),
     ...passkeyStore(ctx),
     ...linkedIdentifierStore(ctx),
+    ...subjectChoiceStore(ctx),
     ...consentStore(ctx),
     ...authorizationCodeStore(ctx),
     ...deviceAuthorizationStore(ctx),

@@ -126,6 +126,13 @@ export const DE: Record<TextKey, string> = {
   'account.knowsYouAs': 'Kennt Sie als',
   'account.subjectPairwise': '(eine Kennung nur für diese Anwendung)',
   'account.subjectPublic': '(Ihre Konto-ID)',
+  'account.usePairwiseSubject': 'Eine Kennung nur für diese Anwendung verwenden',
+  'account.usePublicSubject': 'Wieder meine Konto-ID verwenden',
+  'account.subjectWarning':
+    'Die Anwendung sieht dann eine neue Kennung und erkennt Ihr bisheriges Konto dort nicht wieder; Sie müssen sich dort neu anmelden.',
+  'account.badSubjectType': 'Wählen Sie eine Kennung: pairwise oder public.',
+  'account.subjectFixed':
+    'Diese Anwendung kennt Sie bereits unter einer eigenen Kennung; das lässt sich nicht ändern.',
   'account.since': 'Seit',
   'account.revokeAccess': 'Zugriff widerrufen',
   'account.apiKeys': 'API-Schlüssel',
@@ -171,7 +178,32 @@ export const DE: Record<TextKey, string> = {
   'account.done.appRevoked': 'Der Zugriff der Anwendung wurde widerrufen.',
   'account.done.keyRevoked': 'Der API-Schlüssel wurde widerrufen.',
   'account.done.walletLinked': 'Die Wallet wurde verknüpft: Sie können sich damit anmelden.',
+  'account.did.title': 'DID verknüpfen',
+  'account.did.hint':
+    'Signieren Sie diese Aufgabe mit einem Schlüssel Ihrer DID ({methods}): ein kompaktes JWS, dessen Header den Schlüssel nennt (kid) und dessen Inhalt aud, nonce und iat enthält, erstellt mit einem Kommandozeilenwerkzeug oder einer Wallet. Ein lauffähiges Beispiel steht in der Dokumentation.',
+  'account.did.until': 'Die Aufgabe gilt bis {time} UTC und kann einmal verwendet werden.',
+  'account.did.did': 'Ihre DID',
+  'account.did.jws': 'Signierte Aufgabe (kompaktes JWS)',
+  'account.did.link': 'DID verknüpfen',
+  'account.did.malformedDid': 'Das ist keine DID, die dieser Server annimmt.',
+  'account.did.malformedProof':
+    'Die signierte Aufgabe ist kein kompaktes JWS mit alg und einer kid dieser DID, oder sie nennt eine andere DID.',
+  'account.did.unresolvable': 'Die DID konnte nicht aufgelöst werden.',
+  'account.did.unknownKey':
+    'Der Schlüssel (kid) steht nicht als Authentifizierungsschlüssel im DID-Dokument.',
+  'account.did.badSignature': 'Die Signatur lässt sich mit diesem Schlüssel nicht prüfen.',
+  'account.did.wrongAudience': 'Die signierte Aufgabe ist für einen anderen Server bestimmt (aud).',
+  'account.did.badNonce': 'Die Nonce ist nicht die Aufgabe, die diese Seite Ihnen gegeben hat.',
+  'account.did.expired':
+    'Die Aufgabe oder die Signatur ist abgelaufen. Laden Sie die Seite neu und signieren Sie die neue Aufgabe.',
+  'account.did.replayed':
+    'Diese Aufgabe wurde bereits verwendet. Laden Sie die Seite neu und signieren Sie die neue Aufgabe.',
+  'account.did.linkedAlready': 'Diese DID ist bereits mit einem Konto verknüpft.',
+  'account.didOff': 'Das Verknüpfen einer DID ist auf diesem Server nicht eingeschaltet.',
+  'account.done.didLinked': 'Die DID wurde mit Ihrem Konto verknüpft.',
   'account.done.identifierUnlinked': 'Die Kennung wurde getrennt.',
+  'account.done.subjectChosen':
+    'Erledigt: Die Anwendung kennt Sie bei Ihrer nächsten Anmeldung dort unter der neuen Kennung.',
   'account.wrongPassword': 'Das aktuelle Passwort ist nicht richtig.',
   'account.noSuchPasskey': 'Diesen Passkey gibt es nicht.',
   'account.noSuchSession': 'Diese Sitzung gibt es nicht.',
