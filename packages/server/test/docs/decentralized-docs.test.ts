@@ -124,7 +124,10 @@ describe('docs/decentralized.md', () => {
       // §3: RFC 7591 registration with an initial access token, read back and deleted (RFC 7592).
       expect(output).toMatch(/\ncli_\w+\nagent:read\nhttp:\/\/127\.0\.0\.1:\d+\/register\/cli_\w+\n/);
       expect(output).toContain('"client_name":"MCP agent"');
-      expect(output.trimEnd().endsWith('204')).toBe(true);
+      expect(output).toMatch(/\}204\n/);
+      // §6: a did:key made and kept, and a challenge signed with it as a compact JWS.
+      expect(output).toMatch(/--- block at line \d+\ndid:key:z6Mk\w+\n/);
+      expect(output).toMatch(/\neyJ[\w-]+\.eyJ[\w-]+\.[\w-]+\n/);
     },
     HANG_MS * 2,
   );
