@@ -130,6 +130,14 @@ describe('Sign-In with Ethereum (EIP-4361)', () => {
     });
     expect(payload.sub).toBe(DID);
     expect(payload.amr).toEqual(['swk']);
+    // OIDC Core §5.3.2: userinfo answers for the wallet's person, with the ID token's sub.
+    const userinfo = await t.app.inject({
+      method: 'GET',
+      url: '/userinfo',
+      headers: { authorization: `Bearer ${token.json<{ access_token: string }>().access_token}` },
+    });
+    expect(userinfo.statusCode, userinfo.body).toBe(200);
+    expect(userinfo.json<{ sub: string }>().sub).toBe(DID);
     // A second sign-in finds the same person.
     const again = await loginPage();
     expect((await post(again.browser, again.fields, message(again.nonce))).statusCode).toBe(303);

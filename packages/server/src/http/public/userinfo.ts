@@ -173,12 +173,12 @@ export function registerUserinfo(app: FastifyInstance, deps: UserinfoDeps): void
     if (!facts.scope.includes('openid')) {
       throw OAuthError.insufficientScope('The access token lacks the openid scope', { scope: 'openid' });
     }
-    // The token names the person by their id, or by the pairwise `sub` they chose for this client.
+    // The token names the person by their id (`usr_…`, or the `did:pkh:…` of a wallet sign-up), or
+    // by the pairwise `sub` they chose for this client.
     const chosen = facts.subject.startsWith('usr_')
       ? undefined
       : await deps.store.findSubjectChoiceBySubject(client.id, facts.subject);
-    const userId = chosen?.userId ?? (facts.subject.startsWith('usr_') ? facts.subject : undefined);
-    const user = userId === undefined ? undefined : await deps.store.findUser(userId);
+    const user = await deps.store.findUser(chosen?.userId ?? facts.subject);
     if (user === undefined || user.disabled || facts.issuedAt < user.tokensValidAfter) {
       throw invalid('user gone, disabled or re-keyed');
     }
