@@ -110,6 +110,12 @@ export function composeUsers(core: Core, deps: UsersDeps): Users {
   const riskState = createRiskState({ engine, store, clock, log: core.logger, syncInterval });
   // The global tables other nodes (or this one before a restart) learned.
   void riskState.sync();
+  // The store holds the history; the copy in memory is only what the last read found. A person
+  // changed or deleted on any node (the bus carries it across nodes) loses it at once, so a deleted
+  // person's history does not linger in any node's memory.
+  core.bus.subscribe('user.updated', ({ userId }) => {
+    engine.forget(userId);
+  });
   const state = riskState;
   const risk = createLoginRisk({ audit, clock, stepUpScore, denyScore, secondFactor, geo, engine, state });
   return { users, sessions, consents, throttle, mfa, risk, riskState };

@@ -183,6 +183,19 @@ describe('risk engine state: outages and scopes', () => {
       await expect(signInOn(server, ELSEWHERE)).rejects.toThrow(
         /unexpected 403: .*Sign-in needs a second step/s,
       );
+      // A change to the person (here: disabled and enabled again) drops the copy in memory: with the
+      // store still down, she is now scored as a person without history.
+      const alice = await server.store.findUserByUsername('alice');
+      for (const action of ['disable', 'enable']) {
+        const changed = await server.app.inject({
+          method: 'POST',
+          url: `/admin/users/${alice?.id}/${action}`,
+          headers: adminHeaders,
+        });
+        expect(changed.statusCode, changed.body).toBeLessThan(300);
+      }
+      server.clock.advance(3600);
+      expect((await signInOn(server, ELSEWHERE)).code).toBeTruthy();
       find.mockRestore();
       // A write that fails: the sign-in goes on all the same.
       const write = vi.spyOn(server.store, 'writeRiskProfile').mockRejectedValue(down);
@@ -194,7 +207,7 @@ describe('risk engine state: outages and scopes', () => {
       vi.spyOn(server.store, 'addRiskGlobals').mockRejectedValueOnce(down);
       await server.riskState?.sync();
       await server.riskState?.sync();
-      expect((await server.store.listRiskGlobals())['c:signIns']).toBe(5);
+      expect((await server.store.listRiskGlobals())['c:signIns']).toBe(6);
     } finally {
       vi.restoreAllMocks();
       await server.close();
