@@ -199,8 +199,8 @@ interface AsnReturn {
 }
 /**
  * The keys of the global tables (global-tables.ts). `d30:` sums decay with the reputation half-life
- * (30 days; the RTT populations too, so they follow a network's recent sign-ins), `d14:` with the
- * UA-string one (14 days: browsers update).
+ * (30 days), `d14:` with the UA-string one (14 days: browsers update), `d180:` with the history's
+ * (the RTT populations: they follow a network's sign-ins of the last months).
  */
 const G = {
   novel: 'c:novel.',
@@ -221,7 +221,7 @@ const G = {
   legitDecayed: 'd30:legit',
   asnSignIns: 'd30:asnSignIns',
   asnLegit: 'd30:asnLegit',
-  rtt: 'd30:rtt',
+  rtt: 'd180:rtt',
   ua: 'd14:ua:',
   uaTotal: 'd14:uaTotal',
 } as const;
@@ -865,7 +865,7 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
     bumpDecayed(`${G.rtt}:${key}:q`, f.epochMs, x * x);
   }
 
-  /** Everyone's log RTTs on one network in one country, weighed by recency (30-day half-life). */
+  /** Everyone's log RTTs on one network in one country, weighed by recency (180-day half-life). */
   function rttPopulationOf(key: number, now: number): RttPopulation | undefined {
     const n = globals.decayed(`${G.rtt}:${key}:n`, now);
     if (n <= 0) {
