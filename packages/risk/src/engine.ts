@@ -35,6 +35,7 @@
 import { DecayedCounter, decay } from './decayed-counter.js';
 import { isTokenEvent, type RiskEvent, readBoolean } from './event.js';
 import { extractFeatures, type Features } from './features.js';
+import { GlobalTables } from './global-tables.js';
 import { hashValue } from './hash.js';
 import {
   addValue,
@@ -71,19 +72,41 @@ export interface RiskEngineOptions {
   readonly historyHalfLifeMs?: number;
   /** Sessions remembered for token-use checks. Default 500,000. */
   readonly maxSessions?: number;
+  /** Keyed entries of the global tables (per ASN, UA, country, …) kept. Default 1,000,000. */
+  readonly maxGlobalKeys?: number;
+}
+
+/** What a sign-in teaches: by default the person's history and the global tables. */
+export interface LearnOptions {
+  /**
+   * Only the person's history: for re-applying a sign-in to a history re-read after a lost write
+   * race, whose global part was learned already.
+   */
+  readonly profileOnly?: boolean;
 }
 
 export interface RiskEngine {
   /** Scores an event; reads no label and changes nothing. */
   assess(event: RiskEvent): RiskAssessment;
   /** A successful, legitimate sign-in: joins the person's history and the global tables. */
-  learn(event: RiskEvent): void;
+  learn(event: RiskEvent, options?: LearnOptions): void;
   /** Every event after scoring, with its outcome: velocity counters and session contexts. */
   observe(event: RiskEvent): void;
   /** Exports one person's history (for the right of access) or `undefined`. */
   exportProfile(user: string): Profile | undefined;
   /** Erases one person's history. */
   forget(user: string): boolean;
+  /** Puts a person's history (read from a store, see profile-codec.ts) in place of the one held. */
+  importProfile(user: string, profile: Profile): void;
+  /**
+   * What this engine added to the global tables since the last call, as additive sums by key
+   * (global-tables.ts); a store adds them to its rows. The engine forgets them.
+   */
+  takeGlobalDelta(): Record<string, number>;
+  /** Gives back a delta that could not be stored, to be taken again with the next one. */
+  restoreGlobalDelta(delta: Readonly<Record<string, number>>): void;
+  /** Loads summed rows (all or those changed lately): each key becomes the sum plus what is not yet taken. */
+  applyGlobal(sums: Readonly<Record<string, number>>): void;
   readonly size: { profiles: number; sessions: number };
 }
 
@@ -157,8 +180,6 @@ const ATTACKER_MODELS: readonly {
   },
 ];
 type AttackerModel = (typeof ATTACKER_MODELS)[number];
-/** Half-life of the global UA-string counts. */
-const UA_HALF_LIFE_MS = 14 * 86_400_000;
 /** Countries an ASN must have been seen in to count as spanning countries (VPN and hosting exits). */
 const SPREAD_COUNTRIES = 3;
 /** Pseudo-count of sign-ins with which the country's hours stand in for a person's own. */
@@ -178,6 +199,34 @@ interface AsnReturn {
   rttSq: number;
   rttN: number;
 }
+/**
+ * The keys of the global tables (global-tables.ts). `d30:` sums decay with the reputation half-life
+ * (30 days), `d14:` with the UA-string one (14 days: browsers update), `d180:` with the history's
+ * (the RTT populations: they follow a network's sign-ins of the last months).
+ */
+const G = {
+  novel: 'c:novel.',
+  trials: 'c:trials.',
+  arrivals: 'c:arrivals',
+  spreadArrivals: 'c:spreadArrivals',
+  signIns: 'c:signIns',
+  legit: 'c:legit',
+  newPrefix: 'c:newPrefix',
+  newPrefixKnown: 'c:newPrefixKnown',
+  versionChecks: 'c:versionChecks',
+  olderVersions: 'c:olderVersions',
+  /** `c:prefix:<hash of a /24>`: someone signed in legitimately from it (kept in a table of hashes). */
+  prefixSeen: 'c:prefix:',
+  asnReturn: 'c:asnReturn',
+  hour: 'c:hour',
+  signInsDecayed: 'd30:signIns',
+  legitDecayed: 'd30:legit',
+  asnSignIns: 'd30:asnSignIns',
+  asnLegit: 'd30:asnLegit',
+  rtt: 'd180:rtt',
+  ua: 'd14:ua:',
+  uaTotal: 'd14:uaTotal',
+} as const;
 /** Prior of an ASN's RTT spread (log scale) and its pseudo-count; the attacker's spread around the victim. */
 const RTT_PRIOR_SD = 0.3;
 const RTT_PRIOR_N = 5;
@@ -195,9 +244,7 @@ const PREFIX_TABLE = 1 << 20;
 const ATTACKER_KNOWN_PREFIX = 0.2;
 /** Legitimate sign-ins on a network (in one country) before its RTT spread speaks for a newcomer. */
 const RTT_POPULATION_MIN = 20;
-/** The population statistics follow the network's recent sign-ins: older ones weigh as at most this many. */
-const RTT_POPULATION_CAP = 1000;
-/** Log round-trip times of legitimate sign-ins on one network in one country (Welford's running moments). */
+/** Log round-trip times of legitimate sign-ins on one network in one country (decayed count, mean, squared deviations). */
 interface RttPopulation {
   n: number;
   mean: number;
@@ -238,39 +285,49 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
   const maxSessions = options.maxSessions ?? 500_000;
   const profiles = new Map<string, Profile>();
   const sessions = new Map<string, SessionContext>();
-  const globalNovel = new Float64Array(LEVELS);
-  const globalTrials = new Float64Array(LEVELS);
-  /** Legitimate sign-ins per ASN (for reputation); bounded like the velocity maps. */
-  const asnLegit = new DecayedCounter(REPUTATION_HALF_LIFE_MS, 200_000);
-  /** Legitimate sign-ins per ASN (every one, not only arrivals): the token-use check's reputation. */
-  const asnSignIns = new DecayedCounter(REPUTATION_HALF_LIFE_MS, 200_000);
-  let signInTotal = 0;
-  let signInDecayed = 0;
-  let signInDecayedAt = 0;
-  /** Failed sign-ins per ASN over weeks (attack infrastructure), and all of them. */
+  /** Known /24s (/48s) of legitimate sign-ins: a fixed-size table of hashes, a collision overwrites. */
+  const knownPrefixes = new Int32Array(PREFIX_TABLE);
+  /**
+   * Everything `learn` teaches about everyone, as additive sums by key (global-tables.ts), so that
+   * nodes sharing a store converge. Keys (`G` below): `c:` plain sums, `d30:`/`d14:` decayed.
+   */
+  const globals = new GlobalTables({
+    maxKeys: options.maxGlobalKeys ?? 1_000_000,
+    sink(key, total) {
+      if (!key.startsWith(G.prefixSeen)) {
+        return false;
+      }
+      const prefix = Number(key.slice(G.prefixSeen.length)) | 0;
+      if (prefix !== 0 && total > 0) {
+        knownPrefixes[(prefix >>> 0) % PREFIX_TABLE] = prefix;
+      }
+      return true;
+    },
+  });
+  /** Set while re-applying a sign-in to a re-read history: the global part was learned already. */
+  let profileOnly = false;
+  function bump(key: string, amount = 1): void {
+    if (!profileOnly) {
+      globals.add(key, amount);
+    }
+  }
+  function bumpDecayed(key: string, at: number, amount = 1): void {
+    if (!profileOnly) {
+      globals.addDecayed(key, amount, at);
+    }
+  }
+  /** Failed sign-ins per ASN over weeks (attack infrastructure), and all of them (per node). */
   const asnFailures = new DecayedCounter(REPUTATION_HALF_LIFE_MS, 200_000);
   let failuresDecayed = 0;
   let failuresAt = 0;
-  let legitTotal = 0;
-  let legitDecayed = 0;
-  let legitDecayedAt = 0;
-  function legitDecayedTotal(now: number): number {
-    return legitDecayed * decay(now - legitDecayedAt, REPUTATION_HALF_LIFE_MS);
-  }
   const byIp = new DecayedCounter(3_600_000, 500_000);
   const byAsn = new DecayedCounter(3_600_000, 100_000);
   const byAccount = new DecayedCounter(3_600_000, 500_000);
   /** The same over a day: infrastructure that fails a lot, even when it paused this hour. */
   const byAsnDay = new DecayedCounter(86_400_000, 100_000);
   const asnChurn = new Map<number, AsnChurn>();
-  const asnReturns = new Map<number, AsnReturn>();
-  /** Per (ASN, country): the log RTTs of everyone's legitimate sign-ins there. */
-  const rttPopulations = new Map<number, RttPopulation>();
   /** Per ASN, the first few distinct countries its sign-ins came from (observed, any outcome). */
   const asnCountries = new Map<string, number[]>();
-  /** People arriving on an ASN that spans countries, and all arrivals (decayed alike). */
-  let spreadArrivals = 0;
-  let allArrivals = 0;
 
   function spansCountries(asn: string | undefined): boolean {
     return asn !== undefined && (asnCountries.get(asn)?.length ?? 0) >= SPREAD_COUNTRIES;
@@ -302,17 +359,12 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
    * Half the attacker models (VPN, hosting) use such networks; the legitimate share is learned.
    */
   function spreadFactor(f: Features): number {
+    const allArrivals = globals.get(G.arrivals);
     if (!spansCountries(f.asn) || allArrivals < 100) {
       return 0;
     }
-    return clamp(Math.log(0.5 / ((spreadArrivals + 1) / (allArrivals + 2))), 0, 4);
+    return clamp(Math.log(0.5 / ((globals.get(G.spreadArrivals) + 1) / (allArrivals + 2))), 0, 4);
   }
-
-  /** Recently seen /24s (/48s) of legitimate sign-ins: a fixed-size table of hashes, a collision overwrites. */
-  const knownPrefixes = new Int32Array(PREFIX_TABLE);
-  /** Legitimate sign-ins from a /24 new to the person, and how many of those came from a /24 others had used. */
-  let newPrefixSignIns = 0;
-  let newPrefixKnown = 0;
 
   function prefixKnown(prefix: number): boolean {
     return prefix !== 0 && knownPrefixes[(prefix >>> 0) % PREFIX_TABLE] === prefix;
@@ -325,10 +377,11 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
    */
   function prefixFactor(profile: Profile, ids: readonly number[]): number {
     const prefix = ids[LEVEL.prefix] ?? 0;
+    const newPrefixSignIns = globals.get(G.newPrefix);
     if (prefix === 0 || newPrefixSignIns < 100 || findSlot(profile, LEVEL.prefix, prefix) >= 0) {
       return 0;
     }
-    const pLegit = (newPrefixKnown + 1) / (newPrefixSignIns + 2);
+    const pLegit = (globals.get(G.newPrefixKnown) + 1) / (newPrefixSignIns + 2);
     return prefixKnown(prefix)
       ? clamp(Math.log(ATTACKER_KNOWN_PREFIX / pLegit), -3, 3)
       : clamp(Math.log((1 - ATTACKER_KNOWN_PREFIX) / (1 - pLegit)), -3, 3);
@@ -340,15 +393,13 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
       return;
     }
     if (profile.logins > 0 && findSlot(profile, LEVEL.prefix, prefix) < 0) {
-      newPrefixSignIns += 1;
-      newPrefixKnown += prefixKnown(prefix) ? 1 : 0;
+      bump(G.newPrefix);
+      if (prefixKnown(prefix)) {
+        bump(G.newPrefixKnown);
+      }
     }
-    knownPrefixes[(prefix >>> 0) % PREFIX_TABLE] = prefix;
+    bump(`${G.prefixSeen}${prefix}`);
   }
-
-  /** Legitimate sign-ins on a remembered browser, and how many showed an older version (two devices). */
-  let versionChecks = 0;
-  let olderVersions = 0;
 
   function browserKey(f: Features): number {
     return f.browserFamily === undefined || f.browserMajor === undefined
@@ -366,7 +417,7 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
     if (newest < 0 || f.browserMajor === undefined || f.browserMajor >= newest) {
       return 0;
     }
-    const global = (olderVersions + 1) / (versionChecks + 2);
+    const global = (globals.get(G.olderVersions) + 1) / (globals.get(G.versionChecks) + 2);
     const own = (profile.olderVersions + SHRINK * global) / (profile.versionChecks + SHRINK);
     return clamp(Math.log(ATTACKER_OLDER_VERSION / own), 0, 4);
   }
@@ -381,30 +432,23 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
       const older = f.browserMajor < newest ? 1 : 0;
       profile.versionChecks += 1;
       profile.olderVersions += older;
-      versionChecks += 1;
-      olderVersions += older;
+      bump(G.versionChecks);
+      bump(G.olderVersions, older);
     }
     noteVersion(profile, key, f.browserMajor);
   }
 
-  /** Legitimate sign-ins per hour of day (UTC), per country; a few hundred countries at most. */
-  const countryHours = new Map<number, Float64Array>();
-
-  /** Legitimate sign-ins per UA string, decayed (browsers update): how common a string is. */
-  const uaCounts = new DecayedCounter(UA_HALF_LIFE_MS, 100_000);
-  let uaTotal = 0;
-  let uaTotalAt = 0;
-
-  function uaPopularity(f: Features): number {
-    if (f.ua === undefined || uaTotal < 50) {
+  /** How common the UA string is among recent legitimate sign-ins (decayed: browsers update). */
+  function uaPopularity(f: Features, ids: readonly number[]): number {
+    const total = globals.decayed(G.uaTotal, f.epochMs);
+    if (f.ua === undefined || total < 50) {
       return 0;
     }
-    const total = uaTotal * decay(f.epochMs - uaTotalAt, UA_HALF_LIFE_MS);
-    return total <= 0 ? 0 : Math.min(1, uaCounts.read(f.ua, f.epochMs).attempts / total);
+    return Math.min(1, globals.decayed(`${G.ua}${ids[LEVEL.ua] ?? 0}`, f.epochMs) / total);
   }
 
   function noveltyRate(profile: Profile, level: number): number {
-    const global = ((globalNovel[level] ?? 0) + 1) / ((globalTrials[level] ?? 0) + 2);
+    const global = (globals.get(`${G.novel}${level}`) + 1) / (globals.get(`${G.trials}${level}`) + 2);
     return ((profile.novel[level] ?? 0) + SHRINK * global) / ((profile.trials[level] ?? 0) + SHRINK);
   }
 
@@ -420,7 +464,7 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
     const asnId = ids[LEVEL.asn] ?? 0;
     const back =
       chain === NET_CHAIN && asnId !== 0 && findSlot(profile, LEVEL.asn, asnId) >= 0
-        ? asnReturns.get(asnId)
+        ? asnReturnOf(asnId)
         : undefined;
     for (let i = 0; i < chain.length; i += 1) {
       const level = chain[i] as number;
@@ -451,7 +495,7 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
    */
   function historyFactors(profile: Profile, ids: readonly number[], f: Features): RiskFactor[] {
     // An attacker picking a popular UA hits the person's exact string as often as it is common.
-    const uaShare = uaPopularity(f);
+    const uaShare = uaPopularity(f, ids);
     const probability = (m: AttackerModel, key: 'net' | 'place' | 'client', index: number) =>
       key === 'client' && index === 0 && m.popularUa === true
         ? Math.max(m.client[0] ?? 0, uaShare)
@@ -524,7 +568,7 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
     }
     const own = rttOnAsn(profile, asn);
     if (own.n > 0) {
-      const back = asnReturns.get(asn);
+      const back = asnReturnOf(asn);
       const variance =
         (((back?.rttSq ?? 0) + RTT_PRIOR_N * RTT_PRIOR_SD ** 2) / ((back?.rttN ?? 0) + RTT_PRIOR_N)) *
         (1 + 1 / own.n);
@@ -532,7 +576,7 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
     }
     // New to the person: against everyone's RTT on this network in this country. A proxy or tunnel in
     // front of the attacker adds its hop; a legitimate newcomer sits where the network's people sit.
-    const population = rttPopulations.get(networkPlace(ids));
+    const population = rttPopulationOf(networkPlace(ids), f.epochMs);
     if (population !== undefined && population.n >= RTT_POPULATION_MIN) {
       const variance = (population.m2 + RTT_PRIOR_N * RTT_PRIOR_SD ** 2) / (population.n - 1 + RTT_PRIOR_N);
       return clamp(rttRatio(Math.log(f.rttMs) - population.mean, variance), -1, 4);
@@ -590,7 +634,7 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
     for (let h = 0; h < 24; h += 1) {
       total += profile.hours[h] ?? 0;
     }
-    const population = countryHours.get(homeCountry(profile));
+    const population = countryHoursOf(homeCountry(profile));
     let prior = 1 / 24;
     let countryKnown = false;
     if (population !== undefined) {
@@ -635,12 +679,12 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
    * failed sign-ins (attack infrastructure fails across many accounts). Learned, no lists; bounded.
    */
   function reputationFactor(f: Features, now: number): number {
-    if (f.asn === undefined || legitTotal < 100) {
+    if (f.asn === undefined || globals.get(G.legit) < 100) {
       return 0;
     }
-    const legit = asnLegit.read(f.asn, now).attempts;
-    const asns = Math.max(1, asnLegit.size, byAsnDay.size);
-    const pLegit = (legit + 0.1) / (Math.max(1, legitDecayedTotal(now)) + 0.1 * asns);
+    const legit = globals.decayed(`${G.asnLegit}:${f.asn}`, now);
+    const asns = Math.max(1, globals.familySize(G.asnLegit), byAsnDay.size);
+    const pLegit = (legit + 0.1) / (Math.max(1, globals.decayed(G.legitDecayed, now)) + 0.1 * asns);
     const failures = asnFailures.read(f.asn, now).failures;
     const failTotal = failuresDecayed * decay(now - failuresAt, REPUTATION_HALF_LIFE_MS);
     const pAttack = 0.5 / asns + 0.5 * (failures / (failTotal + 1));
@@ -652,12 +696,12 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
    * taken as uniform over the ASNs seen against p(ASN | legitimate sign-in); bounded both ways.
    */
   function tokenReputation(f: Features, now: number): number {
-    if (f.asn === undefined || signInTotal < 100) {
+    if (f.asn === undefined || globals.get(G.signIns) < 100) {
       return 0;
     }
-    const legit = asnSignIns.read(f.asn, now).attempts;
-    const total = Math.max(1, signInDecayed * decay(now - signInDecayedAt, REPUTATION_HALF_LIFE_MS));
-    return clamp(Math.log(total / (asnSignIns.size * (legit + 0.5))), -2, 4);
+    const legit = globals.decayed(`${G.asnSignIns}:${f.asn}`, now);
+    const total = Math.max(1, globals.decayed(G.signInsDecayed, now));
+    return clamp(Math.log(total / (Math.max(1, globals.familySize(G.asnSignIns)) * (legit + 0.5))), -2, 4);
   }
 
   function clientSanityFactor(f: Features): number {
@@ -832,24 +876,49 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
     if (key === 0 || f.rttMs === undefined) {
       return;
     }
-    const entry = rttPopulations.get(key) ?? { n: 0, mean: 0, m2: 0 };
-    if (entry.n >= RTT_POPULATION_CAP) {
-      entry.m2 *= (RTT_POPULATION_CAP - 1) / entry.n;
-      entry.n = RTT_POPULATION_CAP - 1;
-    }
     const x = Math.log(f.rttMs);
-    entry.n += 1;
-    const delta = x - entry.mean;
-    entry.mean += delta / entry.n;
-    entry.m2 += delta * (x - entry.mean);
-    rttPopulations.delete(key);
-    rttPopulations.set(key, entry);
-    if (rttPopulations.size > 200_000) {
-      const oldest = rttPopulations.keys().next();
-      if (oldest.done !== true) {
-        rttPopulations.delete(oldest.value);
-      }
+    bumpDecayed(`${G.rtt}:${key}:n`, f.epochMs);
+    bumpDecayed(`${G.rtt}:${key}:s`, f.epochMs, x);
+    bumpDecayed(`${G.rtt}:${key}:q`, f.epochMs, x * x);
+  }
+
+  /** Everyone's log RTTs on one network in one country, weighed by recency (180-day half-life). */
+  function rttPopulationOf(key: number, now: number): RttPopulation | undefined {
+    const n = globals.decayed(`${G.rtt}:${key}:n`, now);
+    if (n <= 0) {
+      return undefined;
     }
+    const mean = globals.decayed(`${G.rtt}:${key}:s`, now) / n;
+    const m2 = Math.max(0, globals.decayed(`${G.rtt}:${key}:q`, now) - n * mean * mean);
+    return { n, mean, m2 };
+  }
+
+  /** Per ASN, people's sign-ins back on an ASN they had used (global tables), or undefined. */
+  function asnReturnOf(asn: number): AsnReturn | undefined {
+    const n = globals.get(`${G.asnReturn}:${asn}:n`);
+    return n === 0
+      ? undefined
+      : {
+          n,
+          newIp: globals.get(`${G.asnReturn}:${asn}:ip`),
+          newPrefix: globals.get(`${G.asnReturn}:${asn}:prefix`),
+          rttSq: globals.get(`${G.asnReturn}:${asn}:rttSq`),
+          rttN: globals.get(`${G.asnReturn}:${asn}:rttN`),
+        };
+  }
+
+  /** Legitimate sign-ins per hour of day (UTC) in a country, or undefined when none. */
+  function countryHoursOf(country: number): Float64Array | undefined {
+    if (country === 0) {
+      return undefined;
+    }
+    const hours = new Float64Array(24);
+    let any = false;
+    for (let h = 0; h < 24; h += 1) {
+      hours[h] = globals.get(`${G.hour}:${country}:${h}`);
+      any ||= hours[h] !== 0;
+    }
+    return any ? hours : undefined;
   }
 
   /** Before the sign-in joins the history: was the person back on a known ASN, from a new address? */
@@ -859,26 +928,17 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
     if (asn === 0 || ip === 0 || findSlot(profile, LEVEL.asn, asn) < 0) {
       return;
     }
-    const entry = asnReturns.get(asn) ?? { n: 0, newIp: 0, newPrefix: 0, rttSq: 0, rttN: 0 };
-    entry.n += 1;
+    bump(`${G.asnReturn}:${asn}:n`);
     const own = rttOnAsn(profile, asn);
     if (own.n > 0 && f.rttMs !== undefined) {
       // The deviation from a mean of n samples has (1 + 1/n) times the spread of one sample.
-      entry.rttSq += (Math.log(f.rttMs) - own.mean) ** 2 / (1 + 1 / own.n);
-      entry.rttN += 1;
+      bump(`${G.asnReturn}:${asn}:rttSq`, (Math.log(f.rttMs) - own.mean) ** 2 / (1 + 1 / own.n));
+      bump(`${G.asnReturn}:${asn}:rttN`);
     }
     if (findSlot(profile, LEVEL.ip, ip) < 0) {
-      entry.newIp += 1;
+      bump(`${G.asnReturn}:${asn}:ip`);
       if (findSlot(profile, LEVEL.prefix, ids[LEVEL.prefix] ?? 0) < 0) {
-        entry.newPrefix += 1;
-      }
-    }
-    asnReturns.delete(asn);
-    asnReturns.set(asn, entry);
-    if (asnReturns.size > 200_000) {
-      const oldest = asnReturns.keys().next();
-      if (oldest.done !== true) {
-        asnReturns.delete(oldest.value);
+        bump(`${G.asnReturn}:${asn}:prefix`);
       }
     }
   }
@@ -911,10 +971,10 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
           }
           const novel = findSlot(profile, level, id) < 0;
           profile.trials[level] = (profile.trials[level] ?? 0) + 1;
-          globalTrials[level] = (globalTrials[level] ?? 0) + 1;
+          bump(`${G.trials}${level}`);
           if (novel) {
             profile.novel[level] = (profile.novel[level] ?? 0) + 1;
-            globalNovel[level] = (globalNovel[level] ?? 0) + 1;
+            bump(`${G.novel}${level}`);
           }
           finerNovel = novel;
         }
@@ -939,6 +999,45 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
     profile.lastLongitude = f.longitude === undefined ? Number.NaN : coarse(f.longitude);
   }
 
+  function learnSignIn(f: Features): void {
+    const ids = hashesOf(valuesOf(f));
+    const before = profiles.get(f.user);
+    // Reputation counts people arriving on an ASN, not sign-ins: one heavy user is not a population.
+    const arriving = before === undefined || findSlot(before, LEVEL.asn, ids[LEVEL.asn] ?? 0) < 0;
+    learnProfile(f, ids);
+    learnRttPopulation(ids, f);
+    // A harness (or a caller) that never calls observe still gets session contexts.
+    if (f.session !== undefined && !sessions.has(f.session)) {
+      rememberSession(f, ids);
+    }
+    const country = ids[LEVEL.country] ?? 0;
+    if (country !== 0) {
+      bump(`${G.hour}:${country}:${f.hour}`);
+    }
+    if (arriving && f.asn !== undefined) {
+      bump(G.arrivals);
+      if (spansCountries(f.asn)) {
+        bump(G.spreadArrivals);
+      }
+    }
+    if (f.asn !== undefined) {
+      bumpDecayed(`${G.asnSignIns}:${f.asn}`, f.epochMs);
+    }
+    bump(G.signIns);
+    bumpDecayed(G.signInsDecayed, f.epochMs);
+    if (arriving) {
+      if (f.asn !== undefined) {
+        bumpDecayed(`${G.asnLegit}:${f.asn}`, f.epochMs);
+      }
+      bump(G.legit);
+      bumpDecayed(G.legitDecayed, f.epochMs);
+    }
+    if (f.ua !== undefined) {
+      bumpDecayed(`${G.ua}${ids[LEVEL.ua] ?? 0}`, f.epochMs);
+      bumpDecayed(G.uaTotal, f.epochMs);
+    }
+  }
+
   return {
     assess(event) {
       const f = extractFeatures(event);
@@ -950,7 +1049,7 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
         factors: factors.filter((factor) => factor.value !== 0).sort((a, b) => b.value - a.value),
       };
     },
-    learn(event) {
+    learn(event, learnOptions) {
       if (isTokenEvent(event)) {
         return;
       }
@@ -958,42 +1057,11 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
       if (f.user === '') {
         return;
       }
-      const ids = hashesOf(valuesOf(f));
-      const before = profiles.get(f.user);
-      // Reputation counts people arriving on an ASN, not sign-ins: one heavy user is not a population.
-      const arriving = before === undefined || findSlot(before, LEVEL.asn, ids[LEVEL.asn] ?? 0) < 0;
-      learnProfile(f, ids);
-      learnRttPopulation(ids, f);
-      // A harness (or a caller) that never calls observe still gets session contexts.
-      if (f.session !== undefined && !sessions.has(f.session)) {
-        rememberSession(f, ids);
-      }
-      const country = ids[LEVEL.country] ?? 0;
-      if (country !== 0 && (countryHours.has(country) || countryHours.size < 1000)) {
-        const hours = countryHours.get(country) ?? new Float64Array(24);
-        hours[f.hour] = (hours[f.hour] ?? 0) + 1;
-        countryHours.set(country, hours);
-      }
-      if (arriving && f.asn !== undefined) {
-        allArrivals += 1;
-        if (spansCountries(f.asn)) {
-          spreadArrivals += 1;
-        }
-      }
-      asnSignIns.add(f.asn, f.epochMs, false);
-      signInTotal += 1;
-      signInDecayed = signInDecayed * decay(f.epochMs - signInDecayedAt, REPUTATION_HALF_LIFE_MS) + 1;
-      signInDecayedAt = Math.max(signInDecayedAt, f.epochMs);
-      if (arriving) {
-        asnLegit.add(f.asn, f.epochMs, false);
-        legitTotal += 1;
-        legitDecayed = legitDecayedTotal(f.epochMs) + 1;
-        legitDecayedAt = Math.max(legitDecayedAt, f.epochMs);
-      }
-      if (f.ua !== undefined) {
-        uaCounts.add(f.ua, f.epochMs, false);
-        uaTotal = uaTotal * decay(f.epochMs - uaTotalAt, UA_HALF_LIFE_MS) + 1;
-        uaTotalAt = Math.max(uaTotalAt, f.epochMs);
+      profileOnly = learnOptions?.profileOnly === true;
+      try {
+        learnSignIn(f);
+      } finally {
+        profileOnly = false;
       }
     },
     observe(event) {
@@ -1022,6 +1090,25 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
     },
     forget(user) {
       return profiles.delete(user);
+    },
+    importProfile(user, profile) {
+      profiles.delete(user);
+      profiles.set(user, profile);
+      if (profiles.size > maxProfiles) {
+        const oldest = profiles.keys().next();
+        if (oldest.done !== true) {
+          profiles.delete(oldest.value);
+        }
+      }
+    },
+    takeGlobalDelta() {
+      return globals.take();
+    },
+    restoreGlobalDelta(delta) {
+      globals.restore(delta);
+    },
+    applyGlobal(sums) {
+      globals.apply(sums);
     },
     get size() {
       return { profiles: profiles.size, sessions: sessions.size };

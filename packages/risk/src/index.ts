@@ -11,6 +11,7 @@
  */
 export {
   createRiskEngine,
+  type LearnOptions,
   type RiskAssessment,
   type RiskEngine,
   type RiskEngineOptions,
@@ -20,6 +21,9 @@ export { LABEL_COLUMNS, type RiskEvent } from './event.js';
 export { extractFeatures, type Features } from './features.js';
 export { createFreemanModel, type FreemanModel } from './freeman.js';
 export { type GeoLookup, type GeoRecord, noGeo } from './geo.js';
+export type { Profile } from './profile.js';
+export { decodeProfile, encodeProfile, PROFILE_FORMAT, RiskProfileFormatError } from './profile-codec.js';
+export { type RiskProfileSummary, summarizeProfile } from './profile-summary.js';
 export {
   createSessionUsageScorer,
   defaultSessionUsagePolicy,

@@ -90,6 +90,7 @@ import { createLinkedIdentifiers } from './users/linked-identifiers.js';
 import { adminAudienceOf, createOperatorTokens, type OperatorTokens } from './users/operator-tokens.js';
 import type { PasswordHasher } from './users/password-hasher.js';
 import { createSubjectChoices } from './users/subject-choices.js';
+import type { RiskState } from './users/risk-state.js';
 import { createTokenUseReports } from './users/token-use-reports.js';
 
 /** Clock skew tolerated when deciding how long retired keys stay published. */
@@ -113,6 +114,8 @@ export interface Runtime {
   registries: Readonly<Registries>;
   /** The `sub` a client sees for a person (OIDC Core §8; tests compare it across restarts). */
   subjectOf: SubjectOf;
+  /** The risk engine's stored state (`risk.enabled`; tests call `sync()`). */
+  riskState?: RiskState;
   /** Drains in-flight requests, stops timers and closes the store. */
   close(): Promise<void>;
 }
@@ -128,6 +131,8 @@ interface Composition {
   registries: Readonly<Registries>;
   /** People with an admin role, calling the admin API with their access token. */
   operators: OperatorTokens;
+  /** The risk engine's stored state (`risk.enabled`). */
+  riskState?: RiskState;
 }
 
 /**
@@ -387,6 +392,7 @@ function compose(core: Core, adminTokens: AdminTokenService, actors: AdminActorR
         store: core.store,
         secondFactors: people.mfa.secondFactors,
         clock: core.clock,
+        ...(people.riskState === undefined ? {} : { riskHistory: people.riskState.summary }),
       }),
       ...(people.risk === undefined ? {} : { risk: people.risk }),
     }),
@@ -471,7 +477,12 @@ function compose(core: Core, adminTokens: AdminTokenService, actors: AdminActorR
     requireMfa: config.console.requireMfa,
   });
 
-  return { features, registries, operators };
+  return {
+    features,
+    registries,
+    operators,
+    ...(people.riskState === undefined ? {} : { riskState: people.riskState }),
+  };
 }
 
 export interface StartOptions {
@@ -702,7 +713,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       metrics,
       busStatus: () => bus.bridgeStatus(),
     };
-    const { features, registries, operators } = compose(core, adminTokens, adminActors);
+    const { features, registries, operators, riskState } = compose(core, adminTokens, adminActors);
     // /console: the first-party console client is ensured before the first request.
     const consoleFeature = await composeConsole(core);
     if (consoleFeature !== undefined) {
@@ -739,6 +750,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       maintenance,
       registries,
       subjectOf: core.subjectOf,
+      ...(riskState === undefined ? {} : { riskState }),
       async close() {
         if (closed) {
           return;
@@ -749,6 +761,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
         }
         await app.close();
         await maintenance.close();
+        await riskState?.close();
         await audit.close();
         await bridgeClose?.();
         await store.close();

@@ -2,6 +2,8 @@
  * People: the user, session and consent services, the login throttle, and the password hasher
  * (argon2id unless a test injects one, bounded per process either way).
  */
+
+import { createRiskEngine } from '@tessera/risk';
 import { createRecoveryCodes, type RecoveryCodes } from '../users/authn/recovery-codes.js';
 import {
   createSecondFactors,
@@ -17,6 +19,7 @@ import { openGeoDatabases } from '../users/geo-database.js';
 import { createLoginRisk, type LoginRisk } from '../users/login-risk.js';
 import { createLoginThrottle, type LoginThrottle } from '../users/login-throttle.js';
 import { createPasswordHasher } from '../users/password-hasher.js';
+import { createRiskState, type RiskState } from '../users/risk-state.js';
 import { createSessionService, type SessionService } from '../users/session-service.js';
 import { createUserService, type UserService } from '../users/user-service.js';
 import type { Core } from './core.js';
@@ -31,6 +34,8 @@ export interface Users {
   mfa: { totp: TotpService; recoveryCodes: RecoveryCodes; secondFactors: SecondFactors };
   /** Risk-based sign-in (`risk.enabled`): scores each sign-in before its session is granted. */
   risk?: LoginRisk;
+  /** The risk engine's state in the store (with `risk`): histories, global tables, erasure. */
+  riskState?: RiskState;
 }
 
 export interface UsersDeps {
@@ -108,8 +113,19 @@ export function composeUsers(core: Core, deps: UsersDeps): Users {
   if (!config.risk.enabled) {
     return { users, sessions, consents, throttle, mfa };
   }
-  const { stepUpScore, denyScore, secondFactor, geoDatabase, asnDatabase } = config.risk;
+  const { stepUpScore, denyScore, secondFactor, geoDatabase, asnDatabase, syncInterval } = config.risk;
   const geo = openGeoDatabases({ geoDatabase, asnDatabase }, core.logger);
-  const risk = createLoginRisk({ audit, clock, stepUpScore, denyScore, secondFactor, geo });
-  return { users, sessions, consents, throttle, mfa, risk };
+  const engine = createRiskEngine();
+  const riskState = createRiskState({ engine, store, clock, log: core.logger, syncInterval });
+  // The global tables other nodes (or this one before a restart) learned.
+  void riskState.sync();
+  // The store holds the history; the copy in memory is only what the last read found. A person
+  // changed or deleted on any node (the bus carries it across nodes) loses it at once, so a deleted
+  // person's history does not linger in any node's memory.
+  core.bus.subscribe('user.updated', ({ userId }) => {
+    engine.forget(userId);
+  });
+  const state = riskState;
+  const risk = createLoginRisk({ audit, clock, stepUpScore, denyScore, secondFactor, geo, engine, state });
+  return { users, sessions, consents, throttle, mfa, risk, riskState };
 }

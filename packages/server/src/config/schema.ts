@@ -676,6 +676,11 @@ export const configSchema = z.object({
         description:
           "When a person who has a second factor is asked for it after their password: `always` (every sign-in), or `on_risk` (only when the sign-in's risk calls for a step-up, and the MFA policy or the client's `acr_values` do not ask for it anyway). Needs `risk.enabled`.",
       }),
+      syncInterval: option(integer(1, 3600).default(5), {
+        typeLabel: 'seconds',
+        description:
+          "How often each node adds what its risk engine learned about everyone (novelty rates, UA counts, per-network statistics) to the store and reloads what the other nodes added, so all nodes score alike. A person's own history is read and written at each sign-in, not on this timer. A flush that fails is kept for the next one (docs/risk.md).",
+      }),
       geoDatabase: option(z.string().min(1).optional(), {
         typeLabel: 'path',
         description:

@@ -203,6 +203,40 @@ export interface ServerSecretStore {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Risk engine state
+// ---------------------------------------------------------------------------------------------
+
+/** A person's risk history as `@tessera/risk` encodes it, with its write counter. */
+export interface RiskProfileRecord {
+  userId: string;
+  /** The profile codec's versioned string (the format version is inside it). */
+  data: string;
+  /** Optimistic-concurrency counter: 1 after the first write, +1 per write. */
+  version: number;
+  updatedAt: number;
+}
+
+export interface RiskStateStore {
+  findRiskProfile(userId: string): Promise<RiskProfileRecord | undefined>;
+  /**
+   * Writes the history if the stored version is still `expectedVersion` (0: no row yet); the row
+   * then has `expectedVersion + 1`. False when another node wrote first (re-read, re-apply, retry).
+   */
+  writeRiskProfile(
+    userId: string,
+    data: string,
+    expectedVersion: number,
+    updatedAt: number,
+  ): Promise<boolean>;
+  /** Erases the history; false when there was none. */
+  deleteRiskProfile(userId: string): Promise<boolean>;
+  /** Adds each delta to its key's sum (a missing key starts at 0), in one statement per 500 keys. */
+  addRiskGlobals(deltas: Readonly<Record<string, number>>, updatedAt: number): Promise<void>;
+  /** The sums, all of them or those updated at or after `since`. */
+  listRiskGlobals(since?: number): Promise<Record<string, number>>;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Admin API credentials
 // ---------------------------------------------------------------------------------------------
 
@@ -919,6 +953,7 @@ export interface Store
   extends ClientStore,
     SigningKeyStore,
     ServerSecretStore,
+    RiskStateStore,
     RevocationStore,
     AccessTokenStore,
     ApiKeyStore,

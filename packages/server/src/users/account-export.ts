@@ -1,10 +1,13 @@
 /**
  * What Tessera holds about a person, as one JSON document (the account page's download and
  * `GET /admin/users/{id}/export`): profile, linked wallets and DIDs, passkeys (metadata only),
- * second factors (enabled or not), sessions, consents, API keys (metadata only) and the most recent
- * audit events about the person. Never a secret: no password hash, no passkey public key, no TOTP
+ * second factors (enabled or not), sessions, consents, API keys (metadata only), the risk engine's
+ * history of the person (hashes of the values, never raw addresses or User-Agents; null when none)
+ * and the most recent audit events about the person. Never a secret: no password hash, no passkey public key, no TOTP
  * secret, no key or session hash.
  */
+
+import type { RiskProfileSummary } from '@tessera/risk';
 import type {
   ApiKeyStore,
   AuditStore,
@@ -34,6 +37,8 @@ export function createAccountExport(deps: {
     Pick<AuditStore, 'listAudit'>;
   secondFactors: Pick<SecondFactors, 'enrolledFor'>;
   clock: { now(): number };
+  /** The risk engine's history of the person (`risk.enabled`), in readable form. */
+  riskHistory?: (userId: string) => Promise<RiskProfileSummary | undefined>;
 }): AccountExport {
   const { store } = deps;
   return async (userId) => {
@@ -41,7 +46,7 @@ export function createAccountExport(deps: {
     if (user === undefined) {
       return undefined;
     }
-    const [identifiers, passkeys, factors, sessions, consents, choices, keys, audit] = await Promise.all([
+    const [identifiers, passkeys, factors, sessions, consents, choices, keys, audit, risk] = await Promise.all([
       store.listLinkedIdentifiers(userId),
       store.listPasskeys(userId),
       deps.secondFactors.enrolledFor(userId),
@@ -50,6 +55,7 @@ export function createAccountExport(deps: {
       store.listSubjectChoices(userId),
       store.listApiKeys({ owner: userId, limit: EXPORT_LIMIT }),
       store.listAudit({ subject: userId, limit: EXPORT_LIMIT }),
+      deps.riskHistory?.(userId),
     ]);
     return {
       exported_at: deps.clock.now(),
@@ -110,6 +116,7 @@ export function createAccountExport(deps: {
         last_used_at: key.lastUsedAt,
         revoked_at: key.revokedAt,
       })),
+      risk_history: risk ?? null,
       audit_events: audit.items.map((event) => ({
         type: event.type,
         actor: event.actor,

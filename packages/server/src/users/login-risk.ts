@@ -6,7 +6,9 @@
  * Each decision is audited as `risk.decision` with the score and its top three factors.
  *
  * Only a completed sign-in (after its step-up) joins the person's history ({@link LoginRisk.learn});
- * failed password attempts feed the velocity factors ({@link LoginRisk.failed}).
+ * failed password attempts feed the velocity factors ({@link LoginRisk.failed}, per node). With a
+ * {@link RiskState} the history is read from the store before scoring and written back after
+ * learning, so every node scores alike (risk-state.ts).
  */
 import {
   createRiskEngine,
@@ -19,6 +21,7 @@ import {
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import { ACR_MFA, acrFor, acrLevel } from './authn/context.js';
+import type { RiskState } from './risk-state.js';
 
 export type RiskDecision = 'allow' | 'step_up' | 'deny';
 
@@ -51,9 +54,9 @@ export interface LoginRisk {
   check(
     user: { id: string },
     context: SignInContext & { hasSecondFactor: boolean },
-  ): { decision: RiskDecision; outcome: RiskOutcome; score: number };
+  ): Promise<{ decision: RiskDecision; outcome: RiskOutcome; score: number }>;
   /** A completed sign-in (after any step-up): it joins the person's history. */
-  learn(user: { id: string }, context: SignInContext, sessionId: string): void;
+  learn(user: { id: string }, context: SignInContext, sessionId: string): Promise<void>;
   /** A failed sign-in attempt (wrong password): counted for velocity, learned from never. */
   failed(context: Omit<SignInContext, 'amr'>, userId: string | undefined): void;
   /** `risk.secondFactor`: `always` asks people with a factor for it at every password sign-in. */
@@ -71,6 +74,8 @@ export interface LoginRiskDeps {
   /** IP → ASN, country, region, city (users/geo-database.ts); none: scored without them. */
   geo?: GeoLookup;
   engine?: RiskEngine;
+  /** The engine's state in the store (built over `engine`); none: in this process only. */
+  state?: RiskState;
 }
 
 /** The sign-in's methods already include a second factor (level `mfa` or phishing-resistant). */
@@ -127,7 +132,8 @@ export function createLoginRisk(deps: LoginRiskDeps): LoginRisk {
 
   return {
     secondFactor: deps.secondFactor,
-    check(user, context) {
+    async check(user, context) {
+      await deps.state?.load(user.id);
       const { score, factors } = engine.assess(eventOf(user.id, context));
       const decision = decide(score);
       const outcome = outcomeOf(decision, context);
@@ -147,10 +153,19 @@ export function createLoginRisk(deps: LoginRiskDeps): LoginRisk {
       });
       return { decision, outcome, score };
     },
-    learn(user, context, sessionId) {
-      const event = { ...eventOf(user.id, context), 'Session ID': sessionId, 'Login Successful': true };
+    async learn(user, context, sessionId) {
+      const event = {
+        ...eventOf(user.id, context),
+        'User ID': user.id,
+        'Session ID': sessionId,
+        'Login Successful': true,
+      };
       engine.observe(event);
-      engine.learn(event);
+      if (deps.state === undefined) {
+        engine.learn(event);
+      } else {
+        await deps.state.learn(event);
+      }
     },
     failed(context, userId) {
       engine.observe({ ...eventOf(userId, context), 'Login Successful': false });

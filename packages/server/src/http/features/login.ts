@@ -25,10 +25,12 @@ import type { ConsentService } from '../../users/consent-service.js';
 import type { LoginRisk } from '../../users/login-risk.js';
 import type { LoginThrottle } from '../../users/login-throttle.js';
 import type { PasskeyService } from '../../users/passkey-service.js';
+import type { RiskState } from '../../users/risk-state.js';
 import type { SessionService } from '../../users/session-service.js';
 import type { UserService } from '../../users/user-service.js';
 import { registerConsentRoutes } from '../admin/consents.js';
 import { registerRiskDecisionRoutes } from '../admin/risk-decisions.js';
+import { registerRiskProfileRoutes } from '../admin/risk-profiles.js';
 import { registerSessionRoutes } from '../admin/sessions.js';
 import { mfaStateOf } from '../admin/user-mfa.js';
 import { registerUserRoutes } from '../admin/users.js';
@@ -82,6 +84,8 @@ export interface LoginFeatureDeps {
   siwe?: SiweService;
   /** Risk-based sign-in (absent: `risk.enabled` is off). */
   risk?: LoginRisk;
+  /** The risk engine's stored state: `/admin/users/{id}/risk-profile`. */
+  riskState?: RiskState;
 }
 
 /**
@@ -185,6 +189,9 @@ export function createLoginFeature(deps: LoginFeatureDeps): HttpFeature {
         registerLoginAccept(admin, flow, flow.external);
       }
       registerRiskDecisionRoutes(admin, { store });
+      if (deps.riskState !== undefined) {
+        registerRiskProfileRoutes(admin, { riskState: deps.riskState, audit: deps.audit });
+      }
     },
   };
 }

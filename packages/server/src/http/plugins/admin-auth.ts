@@ -40,14 +40,14 @@ const AREA_OF_SEGMENT: Record<string, AdminArea | 'none'> = {
   'openapi.json': 'none',
 };
 
+/** Sub-resources of a person that belong to another area than `users`. */
+const RISK_PROFILE_PATH = /^\/admin\/users\/[^/]+\/risk-profile$/;
+
 /** The scope a request needs: by area and method; an area not listed needs `admin`. */
 export function requiredAdminScope(method: string, url: string): string | undefined {
-  const segment =
-    url
-      .split('?')[0]
-      ?.replace(/^\/admin\//, '')
-      .split('/')[0] ?? '';
-  const area = AREA_OF_SEGMENT[segment];
+  const path = url.split('?')[0] ?? '';
+  const segment = path.replace(/^\/admin\//, '').split('/')[0] ?? '';
+  const area = RISK_PROFILE_PATH.test(path) ? 'risk' : AREA_OF_SEGMENT[segment];
   if (area === 'none') {
     return undefined;
   }

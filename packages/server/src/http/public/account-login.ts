@@ -76,7 +76,7 @@ export function registerAccountLogin(app: FastifyInstance, deps: AccountDeps): v
     const context = { ip: request.ip, userAgent: request.headers['user-agent'] ?? null, amr };
     if (deps.risk !== undefined) {
       // Here a person with a second factor has always given it, so a step-up still due means none.
-      const { outcome } = deps.risk.check(user, {
+      const { outcome } = await deps.risk.check(user, {
         ...context,
         requestId: request.id,
         hasSecondFactor: false,
@@ -90,7 +90,7 @@ export function registerAccountLogin(app: FastifyInstance, deps: AccountDeps): v
       await deps.sessions.end({ id: previous.record.id }, user.id);
     }
     const started = await deps.sessions.start(user, context);
-    deps.risk?.learn(user, context, started.session.id);
+    await deps.risk?.learn(user, context, started.session.id);
     cookies.setSession(reply, started.secret, deps.sessionMaxAge);
     deps.audit.record({
       type: 'login.succeeded',

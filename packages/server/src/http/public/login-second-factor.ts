@@ -127,7 +127,7 @@ async function grantSession(
   const context = { ip: http.ip, userAgent: http.headers['user-agent'] ?? null, amr: ctx.amr };
   if (deps.risk !== undefined) {
     const factors = await deps.secondFactors.enrolledFor(user.id);
-    const { outcome } = deps.risk.check(user, {
+    const { outcome } = await deps.risk.check(user, {
       ...context,
       requestId: http.id,
       hasSecondFactor: factors.length > 0,
@@ -140,7 +140,7 @@ async function grantSession(
     }
   }
   const started = await deps.sessions.start(user, { ...context, amr: ctx.amr });
-  deps.risk?.learn(user, context, started.session.id);
+  await deps.risk?.learn(user, context, started.session.id);
   deps.cookies.setSession(reply, started.secret, deps.sessionMaxAge);
   return { started };
 }

@@ -22,6 +22,7 @@ import { describeRateLimitStore } from './rate-limits.contract.js';
 import { describeRefreshTokenStore } from './refresh-tokens.contract.js';
 import { describeReplayStore } from './replay.contract.js';
 import { describeRevocationStore } from './revocations.contract.js';
+import { describeRiskStateStore } from './risk-state.contract.js';
 import { describeServerSecretStore } from './server-secrets.contract.js';
 import { describeSessionStore } from './sessions.contract.js';
 import { describeSigningKeyStore } from './signing-keys.contract.js';
@@ -42,6 +43,7 @@ export function describeStoreContract(
     describeClientStore(makeStore);
     describeSigningKeyStore(makeStore);
     describeServerSecretStore(makeStore);
+    describeRiskStateStore(makeStore, options);
     describeAdminTokenStore(makeStore);
     describeRevocationStore(makeStore);
     describeAccessTokenStore(makeStore);

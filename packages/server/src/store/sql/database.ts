@@ -150,6 +150,19 @@ export interface ServerSecretsTable {
   master_key_id: string;
 }
 
+export interface RiskProfilesTable {
+  user_id: string;
+  data: string;
+  version: number;
+  updated_at: number;
+}
+
+export interface RiskGlobalTable {
+  key: string;
+  value: number;
+  updated_at: number;
+}
+
 export interface RecoveryCodesTable {
   user_id: string;
   hash: string;
@@ -338,6 +351,8 @@ export interface Database {
   user_totp: UserTotpTable;
   recovery_codes: RecoveryCodesTable;
   server_secrets: ServerSecretsTable;
+  risk_profiles: RiskProfilesTable;
+  risk_global: RiskGlobalTable;
 }
 
 export type ClientRow = Selectable<ClientsTable>;

@@ -24,6 +24,7 @@ import { rateLimitStore } from './rate-limits.js';
 import { refreshTokenStore } from './refresh-tokens.js';
 import { replayStore } from './replay.js';
 import { revocationStore } from './revocations.js';
+import { riskStateStore } from './risk-state.js';
 import { serverSecretStore } from './server-secrets.js';
 import { sessionStore } from './sessions.js';
 import { signingKeyStore } from './signing-keys.js';
@@ -36,6 +37,7 @@ function buildStore(ctx: SqlContext, onClose: () => Promise<void>): Store {
     ...clientStore(ctx),
     ...signingKeyStore(ctx),
     ...serverSecretStore(ctx),
+    ...riskStateStore(ctx),
     ...revocationStore(ctx),
     ...accessTokenStore(ctx),
     ...apiKeyStore(ctx),

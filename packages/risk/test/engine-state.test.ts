@@ -1,0 +1,186 @@
+/**
+ * The engine's state outside the process (issue "Risk engine", item 4): a person's history as a
+ * versioned string that scores the same after a round trip, and the global tables as additive
+ * deltas that nodes drain, sum in a store and load, so every node scores alike.
+ */
+import {
+  createRiskEngine,
+  decodeProfile,
+  encodeProfile,
+  type RiskEngine,
+  type RiskEvent,
+  RiskProfileFormatError,
+  summarizeProfile,
+} from '@tessera/risk';
+import { describe, expect, it } from 'vitest';
+import { simulate } from '../src/sim/simulate.js';
+
+const legit = simulate({
+  seed: 7,
+  users: 200,
+  days: 60,
+  churn: 'medium',
+  attacksPerModel: 0,
+  replaysPerModel: 0,
+})
+  .filter(({ truth, event }) => truth.kind === 'legit' && event['Event Type'] === 'login')
+  .map(({ event }) => event)
+  .filter((event) => event['Login Successful'] === true);
+
+/** A store's risk_global table: keys summed. */
+function sumInto(table: Map<string, number>, delta: Record<string, number>): void {
+  for (const [key, amount] of Object.entries(delta)) {
+    table.set(key, (table.get(key) ?? 0) + amount);
+  }
+}
+
+const scores = (engine: RiskEngine, events: readonly RiskEvent[]) =>
+  events.map((event) => engine.assess(event));
+
+/** Each person's last sign-in, moved to another address and browser, a week later. */
+function probes(events: readonly RiskEvent[]): RiskEvent[] {
+  const last = new Map<string, RiskEvent>();
+  for (const event of events) {
+    last.set(String(event['User ID']), event);
+  }
+  return [...last.values()].slice(0, 40).flatMap((event) => {
+    const at = Number(event['Epoch ms']) + 7 * 86_400_000;
+    return [
+      { ...event, 'Epoch ms': at },
+      { ...event, 'Epoch ms': at, 'IP Address': '45.77.10.20', ASN: 20473, Country: 'NL' },
+    ];
+  });
+}
+
+describe('@tessera/risk: state outside the process', () => {
+  it('a history round-trips: the same assess() in a fresh engine given the string and the global sums', () => {
+    const node = createRiskEngine();
+    for (const event of legit) {
+      node.learn(event);
+    }
+    const sums = node.takeGlobalDelta();
+    const fresh = createRiskEngine();
+    fresh.applyGlobal(sums);
+    const users = new Set(legit.map((event) => String(event['User ID'])));
+    for (const user of users) {
+      const profile = node.exportProfile(user);
+      if (profile !== undefined) {
+        const text = encodeProfile(profile);
+        expect(encodeProfile(decodeProfile(text))).toBe(text);
+        fresh.importProfile(user, decodeProfile(text));
+      }
+    }
+    const checked = probes(legit);
+    expect(checked.length).toBeGreaterThan(40);
+    const before = scores(node, checked);
+    expect(scores(fresh, checked)).toEqual(before);
+    // Not trivially equal: some sign-ins score high, some low.
+    expect(Math.max(...before.map((a) => a.score)) - Math.min(...before.map((a) => a.score))).toBeGreaterThan(
+      5,
+    );
+  });
+
+  it('without the history, the same person is scored as new (the import is what carries it)', () => {
+    const node = createRiskEngine();
+    for (const event of legit) {
+      node.learn(event);
+    }
+    const fresh = createRiskEngine();
+    fresh.applyGlobal(node.takeGlobalDelta());
+    const [probe] = probes(legit);
+    expect(fresh.assess(probe as RiskEvent)).not.toEqual(node.assess(probe as RiskEvent));
+  });
+
+  it('two nodes learning different people converge through summed deltas', () => {
+    const a = createRiskEngine();
+    const b = createRiskEngine();
+    const table = new Map<string, number>();
+    legit.forEach((event, i) => {
+      (i % 2 === 0 ? a : b).learn(event);
+      if (i % 97 === 0) {
+        // Every few sign-ins each node flushes and reloads, as the server does every few seconds.
+        for (const node of [a, b]) {
+          sumInto(table, node.takeGlobalDelta());
+          node.applyGlobal(Object.fromEntries(table));
+        }
+      }
+    });
+    for (const node of [a, b]) {
+      sumInto(table, node.takeGlobalDelta());
+    }
+    for (const node of [a, b]) {
+      node.applyGlobal(Object.fromEntries(table));
+    }
+    // With the same histories in both (as when each reads the person's row from the store) …
+    const users = new Set(legit.map((event) => String(event['User ID'])));
+    for (const user of users) {
+      const profile = a.exportProfile(user) ?? b.exportProfile(user);
+      if (profile !== undefined) {
+        a.importProfile(user, decodeProfile(encodeProfile(profile)));
+        b.importProfile(user, decodeProfile(encodeProfile(profile)));
+      }
+    }
+    const checked = probes(legit);
+    expect(scores(b, checked)).toEqual(scores(a, checked));
+  });
+
+  it('undrained learning survives a load: a key becomes the stored sum plus what is not yet taken', () => {
+    const node = createRiskEngine();
+    const event = legit[0] as RiskEvent;
+    const newcomer = { ...event, 'User ID': 'newcomer' };
+    const reputation = () =>
+      node.assess(newcomer).factors.find((factor) => factor.name === 'reputation')?.value ?? 0;
+    // Reputation speaks once 100 people's arrivals are known: 99 in the store, one learned here.
+    node.applyGlobal({ 'c:legit': 99 });
+    expect(reputation()).toBe(0);
+    node.learn(event);
+    node.applyGlobal({ 'c:legit': 99 });
+    expect(reputation()).not.toBe(0);
+    const delta = node.takeGlobalDelta();
+    expect(delta['c:legit']).toBe(1);
+    expect(delta['c:signIns']).toBe(1);
+    // A delta that could not be stored is given back and taken again with the next.
+    node.restoreGlobalDelta(delta);
+    node.learn({ ...event, 'Epoch ms': Number(event['Epoch ms']) + 1 });
+    expect(node.takeGlobalDelta()['c:signIns']).toBe(2);
+  });
+
+  it('a profile-only learn (re-applied after a lost write race) changes the history, not the global tables', () => {
+    const node = createRiskEngine();
+    const event = legit[0] as RiskEvent;
+    node.learn(event, { profileOnly: true });
+    expect(node.takeGlobalDelta()).toEqual({});
+    expect(node.exportProfile(String(event['User ID']))?.logins).toBe(1);
+    node.learn(event);
+    expect(node.takeGlobalDelta()['c:signIns']).toBe(1);
+  });
+
+  it('a corrupt or unknown history string is refused, never scored with', () => {
+    const node = createRiskEngine();
+    node.learn(legit[0] as RiskEvent);
+    const text = encodeProfile(node.exportProfile(String(legit[0]?.['User ID'])) ?? expect.fail());
+    const bytes = Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+    const b64 = (array: Uint8Array) => btoa(String.fromCharCode(...array));
+    const unknown = bytes.slice();
+    unknown[0] = 9;
+    expect(() => decodeProfile(b64(unknown))).toThrow(/unknown risk profile format 9/);
+    expect(() => decodeProfile(b64(bytes.slice(0, 100)))).toThrow(RiskProfileFormatError);
+    expect(() => decodeProfile('***')).toThrow(RiskProfileFormatError);
+    expect(() => decodeProfile('')).toThrow(RiskProfileFormatError);
+    const nan = bytes.slice();
+    new DataView(nan.buffer).setFloat64(nan.length - 24, Number.NaN, true);
+    expect(() => decodeProfile(b64(nan))).toThrow(/not finite/);
+  });
+
+  it('the readable summary shows hashes, weights and counts, no raw address or UA', () => {
+    const node = createRiskEngine();
+    const event = legit[0] as RiskEvent;
+    node.learn(event);
+    const summary = summarizeProfile(node.exportProfile(String(event['User ID'])) ?? expect.fail());
+    expect(summary.signIns).toBe(1);
+    expect(summary.levels.ip?.[0]?.hash).toMatch(/^[0-9a-f]{8}$/);
+    const json = JSON.stringify(summary);
+    expect(json).not.toContain(String(event['IP Address']));
+    expect(json).not.toContain(String(event['User Agent String']).slice(0, 20));
+  });
+});
