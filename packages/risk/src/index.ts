@@ -21,6 +21,15 @@ export { extractFeatures, type Features } from './features.js';
 export { createFreemanModel, type FreemanModel } from './freeman.js';
 export { type GeoLookup, type GeoRecord, noGeo } from './geo.js';
 export {
+  createKeyUsageProfiler,
+  type KeyAnomaly,
+  type KeyAnomalyKind,
+  type KeyProfileSnapshot,
+  type KeyUsageProfiler,
+  type KeyUsageProfilerOptions,
+  type KeyUse,
+} from './key-usage.js';
+export {
   createSessionUsageScorer,
   defaultSessionUsagePolicy,
   RATE_TOLERANCE,
