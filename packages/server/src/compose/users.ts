@@ -2,6 +2,7 @@
  * People: the user, session and consent services, the login throttle, and the password hasher
  * (argon2id unless a test injects one, bounded per process either way).
  */
+import type { GeoLookup } from '@tessera/risk';
 import { createRecoveryCodes, type RecoveryCodes } from '../users/authn/recovery-codes.js';
 import {
   createSecondFactors,
@@ -13,7 +14,6 @@ import {
 import { createTotpService, type TotpService } from '../users/authn/totp.js';
 import { createBoundedHasher } from '../users/bounded-hasher.js';
 import { type ConsentService, createConsentService } from '../users/consent-service.js';
-import { openGeoDatabases } from '../users/geo-database.js';
 import { createLoginRisk, type LoginRisk } from '../users/login-risk.js';
 import { createLoginThrottle, type LoginThrottle } from '../users/login-throttle.js';
 import { createPasswordHasher } from '../users/password-hasher.js';
@@ -34,6 +34,8 @@ export interface Users {
 }
 
 export interface UsersDeps {
+  /** IP → ASN and place from the `risk.*Database` files, opened once in main.ts. */
+  geo: GeoLookup;
   revocations: OAuthCore['revocations'];
   /** Revokes a deleted user's API keys (the API-key service). */
   revokeApiKeysOf?: (owner: string, actor: string) => Promise<number>;
@@ -99,8 +101,7 @@ export function composeUsers(core: Core, deps: UsersDeps): Users {
   if (!config.risk.enabled) {
     return { users, sessions, consents, throttle, mfa };
   }
-  const { stepUpScore, denyScore, secondFactor, geoDatabase, asnDatabase } = config.risk;
-  const geo = openGeoDatabases({ geoDatabase, asnDatabase }, core.logger);
-  const risk = createLoginRisk({ audit, clock, stepUpScore, denyScore, secondFactor, geo });
+  const { stepUpScore, denyScore, secondFactor } = config.risk;
+  const risk = createLoginRisk({ audit, clock, stepUpScore, denyScore, secondFactor, geo: deps.geo });
   return { users, sessions, consents, throttle, mfa, risk };
 }

@@ -849,6 +849,21 @@ export const configSchema = z.object({
         description:
           'How often API-key last-used times and usage counts are written, in one batch (also on graceful shutdown).',
       }),
+      anomalyPolicy: option(z.enum(['off', 'flag', 'alert', 'deny', 'disable']).default('flag'), {
+        typeLabel: 'off | flag | alert | deny | disable',
+        description:
+          "What a new API key's anomalies (a new ASN, country or endpoint, or a rate beyond its own) lead to, unless its creator chooses (`anomaly_policy`): `off`, `flag` (audit `api_key.anomaly`), `alert` (also listed for the owner in the admin API), `deny` (that verification answers `valid: false`) or `disable` (the key is disabled at once). ASN and country need `risk.asnDatabase` / `risk.geoDatabase` (docs/api-keys.md).",
+      }),
+      anomalyLearningUses: option(integer(0, 1_000_000).default(100), {
+        typeLabel: 'integer',
+        description:
+          "Verifications an API key's usage profile only learns from before its anomalies are judged (together with `apiKeys.anomalyLearningPeriod`).",
+      }),
+      anomalyLearningPeriod: option(duration().prefault('24h'), {
+        typeLabel: 'duration',
+        description:
+          "How long after its first verification an API key's usage profile only learns before its anomalies are judged (together with `apiKeys.anomalyLearningUses`).",
+      }),
     })
     .prefault({}),
   audit: z
