@@ -136,6 +136,11 @@ describe('verification hot path (DESIGN §3, §4)', () => {
       lastUsedAt: null,
       usageCount: 0,
       dpopJkt: null,
+      anomalyPolicy: 'flag',
+      usageProfile: null,
+      anomalies: [],
+      lastAnomalyAt: null,
+      anomaliesAcknowledgedAt: null,
     });
     bus.publish('api_key.updated', { keyId: 'key_x', hash: hashSecret(key) });
     expect((await service.verify(key)).valid).toBe(true);
