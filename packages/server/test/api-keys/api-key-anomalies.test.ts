@@ -305,6 +305,18 @@ describe('the policy is set at creation and changed with PATCH', () => {
   });
 });
 
+describe('admin API errors', () => {
+  it('acknowledge: unknown key 404, revoked key 409; anomalous=maybe 400', async () => {
+    expect((await admin('POST', '/api-keys/key_nope/acknowledge-anomalies')).statusCode).toBe(404);
+    const { id } = await createKey();
+    await admin('POST', `/api-keys/${id}/revoke`);
+    expect((await admin('POST', `/api-keys/${id}/acknowledge-anomalies`)).statusCode).toBe(409);
+    const bad = await admin('GET', '/api-keys?anomalous=maybe');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toBe('invalid_request');
+  });
+});
+
 describe('bad client_ip or endpoint', () => {
   it('400 invalid_request, and nothing changes: no rate-limit count, no usage, no learning', async () => {
     const { key, id } = await createKey({ rate_limit: '3/1h', anomaly_policy: 'deny' });
