@@ -670,12 +670,12 @@ export const configSchema = z.object({
       geoDatabase: option(z.string().min(1).optional(), {
         typeLabel: 'path',
         description:
-          'A MaxMind-format (.mmdb) city or country database (GeoLite2-City, or an `@ip-location-db/*-city-mmdb` / `*-country-mmdb` package) giving sign-ins their country, region and city for risk scoring. Missing or unreadable: logged, and sign-ins are scored without it (docs/risk.md).',
+          'A MaxMind-format (.mmdb) city or country database (GeoLite2-City, or an `@ip-location-db/*-city-mmdb` / `*-country-mmdb` package) giving sign-ins their country, region and city for risk scoring, and API-key verifications their country for key anomalies. Missing or unreadable: logged, and both run without it (docs/risk.md).',
       }),
       asnDatabase: option(z.string().min(1).optional(), {
         typeLabel: 'path',
         description:
-          'A MaxMind-format (.mmdb) ASN database (GeoLite2-ASN or one with `autonomous_system_number`) giving sign-ins their network (ASN) for risk scoring. Missing or unreadable: logged, and sign-ins are scored without it.',
+          'A MaxMind-format (.mmdb) ASN database (GeoLite2-ASN or one with `autonomous_system_number`) giving sign-ins their network (ASN) for risk scoring, and API-key verifications theirs for key anomalies. Missing or unreadable: logged, and both run without it.',
       }),
     })
     .prefault({}),
