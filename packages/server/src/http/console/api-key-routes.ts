@@ -58,12 +58,14 @@ export function registerApiKeyPages(scope: FastifyInstance, ctx: ConsoleContext)
       owner: textOf(fields, 'owner'),
       scope: textOf(fields, 'scope'),
       expiresIn: textOf(fields, 'expires_in'),
+      anomalyPolicy: textOf(fields, 'anomaly_policy'),
     };
     const created = await api(request, 'POST', '/api-keys', {
       name: form.name,
       owner: form.owner,
       scope: form.scope,
       ...(form.expiresIn === '' ? {} : { expires_in: form.expiresIn }),
+      ...(form.anomalyPolicy === '' ? {} : { anomaly_policy: form.anomalyPolicy }),
     });
     const error = formErrorOf(created);
     if (error !== undefined) {
