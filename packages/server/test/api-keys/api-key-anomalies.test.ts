@@ -297,6 +297,36 @@ describe('policies through POST /api-keys/verify', () => {
   });
 });
 
+describe('restart (file SQLite)', () => {
+  it('the learned profile is written with the usage batch and judged at once after a restart', async () => {
+    const url = `sqlite:${join(dir, 'restart.db')}`;
+    const config = {
+      'database.url': url,
+      'risk.geoDatabase': GEO,
+      'risk.asnDatabase': ASN,
+      'apiKeys.anomalyLearningUses': 20,
+      'apiKeys.anomalyLearningPeriod': '1h',
+    };
+    const shared = { t, owner, verifier };
+    try {
+      t = await bootstrap(config);
+      owner = await createTestClient(t);
+      verifier = await createTestClient(t, { grantTypes: [], permissions: ['api_keys:verify'] });
+      const { key } = await createKey({ anomaly_policy: 'deny' });
+      await learn(key);
+      const stoppedAt = t.clock.now();
+      // Graceful shutdown writes the last usage batch, profiles included.
+      await t.close();
+      t = await bootstrap(config, { startSeconds: stoppedAt });
+      expect((await verify(key, ABROAD)).json()).toMatchObject({ valid: false, code: 'anomaly' });
+      expect((await verify(key, HOME)).json()).toMatchObject({ valid: true });
+      await t.close();
+    } finally {
+      ({ t, owner, verifier } = shared);
+    }
+  });
+});
+
 describe('the policy is set at creation and changed with PATCH', () => {
   it('PATCH anomaly_policy; an unknown policy is 400 and changes nothing', async () => {
     const { id } = await createKey();
