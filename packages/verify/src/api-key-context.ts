@@ -28,7 +28,14 @@ export interface ApiKeyContextOptions {
   endpoint?: (request: Request | RequestView) => string | undefined;
 }
 
-/** What is sent with an API key's introspection. */
+/**
+ * What is sent with an API key's introspection (`client_ip`, `endpoint`).
+ *
+ * @example
+ * ```ts
+ * const context: ApiKeyUseContext = { clientIp: '203.0.113.7', endpoint: 'GET /orders/:id' };
+ * ```
+ */
 export interface ApiKeyUseContext {
   clientIp?: string;
   endpoint?: string;

@@ -379,7 +379,7 @@ export interface ApiKeyUsage {
   lastUsedAt: number;
   /** Verifications since the previous batch. */
   count: number;
-  /** The key's usage profile as of this batch (replaces the stored one). */
+  /** The key's usage profile as of this batch (replaces the stored one; written only with a count). */
   profile?: string;
   /** Anomalies to append to the key's list (the list keeps the newest). */
   anomalies?: ApiKeyAnomalyRecord[];

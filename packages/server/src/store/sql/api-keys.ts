@@ -248,19 +248,14 @@ export function apiKeyStore(ctx: SqlContext): ApiKeyStore {
       await atomic(ctx, async (db) => {
         for (const usage of batch) {
           if (usage.count > 0) {
+            // One statement per used key: usage, and the profile learned from it.
             await db
               .updateTable('api_keys')
               .set((eb) => ({
                 last_used_at: sql<number>`case when last_used_at is null or last_used_at < ${usage.lastUsedAt} then ${usage.lastUsedAt} else last_used_at end`,
                 usage_count: eb('usage_count', '+', usage.count),
+                ...(usage.profile === undefined ? {} : { usage_profile: usage.profile }),
               }))
-              .where('id', '=', usage.id)
-              .execute();
-          }
-          if (usage.profile !== undefined) {
-            await db
-              .updateTable('api_keys')
-              .set({ usage_profile: usage.profile })
               .where('id', '=', usage.id)
               .execute();
           }
