@@ -298,7 +298,7 @@ describe('policies through POST /api-keys/verify', () => {
 });
 
 describe('restart (file SQLite)', () => {
-  it('the learned profile is written with the usage batch and judged at once after a restart', async () => {
+  it('the learned profile is written with the usage batch and judged at once after a restart; apiKeys.anomalyPolicy is the default', async () => {
     const url = `sqlite:${join(dir, 'restart.db')}`;
     const config = {
       'database.url': url,
@@ -306,12 +306,17 @@ describe('restart (file SQLite)', () => {
       'risk.asnDatabase': ASN,
       'apiKeys.anomalyLearningUses': 20,
       'apiKeys.anomalyLearningPeriod': '1h',
+      'apiKeys.anomalyPolicy': 'alert',
     };
     const shared = { t, owner, verifier };
     try {
       t = await bootstrap(config);
       owner = await createTestClient(t);
       verifier = await createTestClient(t, { grantTypes: [], permissions: ['api_keys:verify'] });
+      // apiKeys.anomalyPolicy is the default of a key created without one.
+      expect((await admin('POST', '/api-keys', { name: 'd', owner: owner.id })).json().anomaly_policy).toBe(
+        'alert',
+      );
       const { key } = await createKey({ anomaly_policy: 'deny' });
       await learn(key);
       const stoppedAt = t.clock.now();
