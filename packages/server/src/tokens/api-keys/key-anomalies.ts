@@ -14,7 +14,9 @@
  * The hot path stays in memory: a geo lookup (the server's `.mmdb` files) and a few hash lookups.
  * Profiles, recorded anomalies and the audit are written in batches with the key usage
  * (`apiKeys.usageFlushInterval`); audit events are aggregated per interval, at most one per key,
- * kind and action, so that anomalous traffic cannot turn into a write per request.
+ * action, kind and value (at most `maxEvents`, the rest folded into one), and the same anomaly is
+ * recorded on a key at most once in ten minutes, so that anomalous traffic cannot turn into a
+ * write per request.
  */
 import {
   createKeyUsageProfiler,
@@ -77,6 +79,10 @@ interface Tally {
 
 /** Bounds the memory anomalous traffic can take between two flushes. */
 const MAX_TRACKED = 10_000;
+/** One anomaly of a kind and value is recorded on a key at most once in this long (ms). */
+const RECORD_AGAIN_AFTER_MS = 10 * 60_000;
+/** Recently recorded (key, kind, value) remembered, least recently recorded forgotten first. */
+const MAX_RECENT_RECORDS = 10_000;
 
 const ACTIONS = { flag: 'flagged', alert: 'alerted', deny: 'denied', disable: 'disabled' } as const;
 
@@ -85,6 +91,22 @@ export function createKeyAnomalies(deps: KeyAnomaliesDeps): KeyAnomalies {
   const maxEvents = deps.maxEvents ?? 100;
   let tallies = new Map<string, Tally>();
   let folded = 0;
+  const recorded = new Map<string, number>();
+
+  /** False when the same anomaly was recorded on the key lately (a burst is one alert, not one per use). */
+  function fresh(keyId: string, anomaly: KeyAnomaly, at: number): boolean {
+    const id = `${keyId}\u0000${anomaly.kind}\u0000${anomaly.kind === 'rate' ? '' : anomaly.value}`;
+    const last = recorded.get(id);
+    if (last !== undefined && at - last < RECORD_AGAIN_AFTER_MS) {
+      return false;
+    }
+    recorded.delete(id);
+    recorded.set(id, at);
+    if (recorded.size > MAX_RECENT_RECORDS) {
+      recorded.delete(recorded.keys().next().value as string);
+    }
+    return true;
+  }
 
   function useOf(record: ApiKeyRecord, context: KeyUseContext): KeyUse {
     if (!profiler.has(record.id) && record.usageProfile !== null) {
@@ -134,11 +156,15 @@ export function createKeyAnomalies(deps: KeyAnomaliesDeps): KeyAnomalies {
         for (const anomaly of anomalies) {
           tally(record, actor, ACTIONS[policy], anomaly);
         }
-        if (policy === 'alert' || policy === 'disable') {
+        const toRecord =
+          policy === 'alert' || policy === 'disable'
+            ? anomalies.filter((anomaly) => fresh(record.id, anomaly, use.at))
+            : [];
+        if (toRecord.length > 0) {
           const at = Math.floor(use.at / 1000);
           deps.record(
             record.id,
-            anomalies.map((anomaly) => ({
+            toRecord.map((anomaly) => ({
               at,
               kind: anomaly.kind,
               value: anomaly.value,
