@@ -21,6 +21,15 @@ export { LABEL_COLUMNS, type RiskEvent } from './event.js';
 export { extractFeatures, type Features } from './features.js';
 export { createFreemanModel, type FreemanModel } from './freeman.js';
 export { type GeoLookup, type GeoRecord, noGeo } from './geo.js';
+export {
+  createKeyUsageProfiler,
+  type KeyAnomaly,
+  type KeyAnomalyKind,
+  type KeyProfileSnapshot,
+  type KeyUsageProfiler,
+  type KeyUsageProfilerOptions,
+  type KeyUse,
+} from './key-usage.js';
 export type { Profile } from './profile.js';
 export { decodeProfile, encodeProfile, PROFILE_FORMAT, RiskProfileFormatError } from './profile-codec.js';
 export { type RiskProfileSummary, summarizeProfile } from './profile-summary.js';

@@ -20,6 +20,7 @@
  * hash of the /24 salted with the session id, see {@link usageNetwork}).
  */
 import { createHash } from 'node:crypto';
+import { bounded, noveltySurprise } from './bounded-map.js';
 import { networkBucket } from './token-context.js';
 
 export interface SessionUse {
@@ -108,21 +109,6 @@ export function usageNetwork(session: string, ip: string | undefined): string {
     .toString('base64url');
 }
 
-function bounded<K, V>(map: Map<K, V>, max: number, smallest: (a: V, b: V) => boolean): void {
-  if (map.size <= max) {
-    return;
-  }
-  let victim: K | undefined;
-  let least: V | undefined;
-  for (const [key, value] of map) {
-    if (least === undefined || smallest(value, least)) {
-      victim = key;
-      least = value;
-    }
-  }
-  map.delete(victim as K);
-}
-
 function rateFactor(state: SessionState, at: number, warmup: number): number {
   const earlier = state.uses - state.recent.length;
   const span = at - MINUTE - state.firstAt;
@@ -185,7 +171,7 @@ export function createSessionUsageScorer(options: SessionUsageScorerOptions = {}
         factors.push({ name: 'usage_rate', value: rate });
       }
       if (state.uses >= warmup && !state.endpoints.has(use.endpoint)) {
-        const value = Math.log((state.uses + 1) / (state.endpoints.size + 1));
+        const value = noveltySurprise(state.uses, state.endpoints.size);
         if (value > 0) {
           factors.push({ name: 'usage_endpoint', value });
         }

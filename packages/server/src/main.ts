@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { noGeo } from '@tessera/risk';
 import type { FastifyInstance } from 'fastify';
 import { type AuditLog, createAuditLog } from './audit/audit-log.js';
 import { registerAuditMetrics } from './audit/audit-metrics.js';
@@ -86,11 +87,12 @@ import { createAccountExport } from './users/account-export.js';
 import { ACR_MFA } from './users/authn/context.js';
 import { createDidLinking } from './users/authn/did-link.js';
 import { passkeyFactor } from './users/authn/passkey-factor.js';
+import { openGeoDatabases } from './users/geo-database.js';
 import { createLinkedIdentifiers } from './users/linked-identifiers.js';
 import { adminAudienceOf, createOperatorTokens, type OperatorTokens } from './users/operator-tokens.js';
 import type { PasswordHasher } from './users/password-hasher.js';
-import { createSubjectChoices } from './users/subject-choices.js';
 import type { RiskState } from './users/risk-state.js';
+import { createSubjectChoices } from './users/subject-choices.js';
 import { createTokenUseReports } from './users/token-use-reports.js';
 
 /** Clock skew tolerated when deciding how long retired keys stay published. */
@@ -165,13 +167,19 @@ function compose(core: Core, adminTokens: AdminTokenService, actors: AdminActorR
     credentialChanges: oauth.credentialChanges,
     checkSectorIdentifier: createSectorIdentifierCheck(oauth.outboundFetch),
   });
-  const apiKeys = composeApiKeys(core, oauth);
+  // The geo files are read once, for sign-in risk and API-key anomalies alike.
+  const geo =
+    config.risk.geoDatabase === undefined && config.risk.asnDatabase === undefined
+      ? noGeo
+      : openGeoDatabases(config.risk, core.logger);
+  const apiKeys = composeApiKeys(core, oauth, geo);
   // Before the people: a passkey is one of the second factors the login flow asks for.
   const { passkeys } = composePasskeys(core, oauth);
   const people = composeUsers(core, {
     revocations: oauth.revocations,
     credentialChanges: oauth.credentialChanges,
     revokeApiKeysOf: (owner, actor) => apiKeys.apiKeys.revokeOwnedBy(owner, { actor }),
+    geo,
     extraFactors: [passkeyFactor(passkeys)],
   });
   // Introspectors and revokers are asked in this order: access tokens, API keys, refresh tokens.

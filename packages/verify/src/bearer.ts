@@ -48,6 +48,16 @@ export interface RequestView {
    * `application/x-www-form-urlencoded` or was not read (only called when body tokens are enabled).
    */
   form?(name: string): readonly string[] | undefined | Promise<readonly string[] | undefined>;
+  /**
+   * The caller's address as the framework sees it (its trust-proxy setting applied), sent with an
+   * API key's verification for the key's anomaly policy (`apiKeyContext`). The adapters fill it in.
+   */
+  clientIp?: string | undefined;
+  /**
+   * The route pattern the framework matched (`/orders/:id`), when it knows one: the endpoint an API
+   * key was used on, for the key's anomaly policy. The Fastify, Express and Hono adapters fill it in.
+   */
+  route?: string | undefined;
 }
 
 /**

@@ -4,6 +4,7 @@
  * tokens and API keys by introspection (cached), keeps a denylist from the revocation stream, and
  * turns every refusal into a {@link VerifyError} that renders as an RFC 6750 §3 challenge.
  */
+import { type ApiKeyContextOptions, createApiKeyContext } from './api-key-context.js';
 import type { TokenSourceOptions } from './bearer.js';
 import {
   type ContinuousAuthenticationOptions,
@@ -89,6 +90,13 @@ export interface VerifierOptions {
   allowQueryToken?: boolean;
   /** Header that carries a Tessera API key (`tsr_key_…`), or false. Default `X-API-Key`. */
   apiKeyHeader?: string | false;
+  /**
+   * Tell Tessera where each API key is used — the caller's address and the route (`client_ip`,
+   * `endpoint`) — for the key's anomaly policy (a new network, country or endpoint, a rate beyond
+   * its own). `true` takes both from the adapter's request view. Such uses are not answered from
+   * the cache: each one is checked at Tessera. Default off.
+   */
+  apiKeyContext?: true | ApiKeyContextOptions;
   cache?: {
     /** Verified tokens kept (LRU). Default 10 000; 0 disables the cache. */
     maxEntries?: number;
@@ -311,6 +319,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     guard,
     verification,
     dpop,
+    apiKeyContextOf: apiKeyContextOf(options),
   });
   const continuous =
     options.continuousAuthentication === undefined
@@ -359,6 +368,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
       await guard.close();
     },
   };
+}
+
+/** Where API keys are used, when the verifier is to tell Tessera (`apiKeyContext`). */
+function apiKeyContextOf(options: VerifierOptions) {
+  return options.apiKeyContext === undefined ? undefined : createApiKeyContext(options.apiKeyContext);
 }
 
 /** The token checks behind {@link createVerifier}: local JWT verification and introspection. */

@@ -22,6 +22,7 @@
  *
  * @packageDocumentation
  */
+export type { ApiKeyContextOptions, ApiKeyUseContext } from './api-key-context.js';
 export {
   extractToken,
   isFormContentType,

@@ -6,6 +6,7 @@
  * sooner.
  */
 import { type IntrospectionResponse, OAuthError } from '@tessera/protocol';
+import type { ApiKeyUseContext } from './api-key-context.js';
 import { basicAuthorization } from './basic-authorization.js';
 
 /**
@@ -39,7 +40,11 @@ export interface IntrospectorOptions {
  */
 export interface Introspector {
   /** The RFC 7662 §2.2 response; throws `temporarily_unavailable` when the server cannot answer. */
-  introspect(token: string, hint: 'access_token' | undefined): Promise<IntrospectionResponse>;
+  introspect(
+    token: string,
+    hint: 'access_token' | undefined,
+    context?: ApiKeyUseContext,
+  ): Promise<IntrospectionResponse>;
 }
 
 /**
@@ -57,7 +62,7 @@ export interface Introspector {
  */
 export function createIntrospector(options: IntrospectorOptions): Introspector {
   return {
-    async introspect(token, hint) {
+    async introspect(token, hint, context) {
       const { client } = options;
       if (client === undefined) {
         throw OAuthError.invalidToken('This API does not accept opaque tokens or API keys', {
@@ -73,6 +78,13 @@ export function createIntrospector(options: IntrospectorOptions): Introspector {
       const body = new URLSearchParams({ token });
       if (hint !== undefined) {
         body.set('token_type_hint', hint);
+      }
+      // RFC 7662 §2.1 allows more parameters: where an API key was used, for its anomaly policy.
+      if (context?.clientIp !== undefined) {
+        body.set('client_ip', context.clientIp);
+      }
+      if (context?.endpoint !== undefined) {
+        body.set('endpoint', context.endpoint);
       }
       let response: Response;
       let answer: unknown;

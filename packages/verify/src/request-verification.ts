@@ -5,6 +5,7 @@
  * {@link VerifyError}.
  */
 import { OAuthError } from '@tessera/protocol';
+import type { ApiKeyUseContext } from './api-key-context.js';
 import type { ExtractedToken, TokenSourceOptions } from './bearer.js';
 import type { DpopChecker } from './dpop.js';
 import { requireScope } from './require-scope.js';
@@ -35,6 +36,11 @@ export interface RequestVerificationDeps {
   verification: TokenVerification;
   /** The DPoP proof checker; undefined when DPoP-bound tokens are not accepted. */
   dpop?: DpopChecker | undefined;
+  /**
+   * Where an API key was used (`apiKeyContext`); such a use is verified at Tessera each time, never
+   * from the cache, so the key's anomaly policy sees every one.
+   */
+  apiKeyContextOf?: ((input: VerifyInput) => ApiKeyUseContext | undefined) | undefined;
 }
 
 /**
@@ -87,7 +93,7 @@ export type RequestVerification = (
  * ```
  */
 export function createRequestVerification(deps: RequestVerificationDeps): RequestVerification {
-  const { realm, sources, now, cache, guard, verification, dpop } = deps;
+  const { realm, sources, now, cache, guard, verification, dpop, apiKeyContextOf } = deps;
 
   async function refusal(error: unknown, usedDpop: boolean, at: number): Promise<VerifyError> {
     const refused = VerifyError.from(error, realm);
@@ -126,8 +132,12 @@ export function createRequestVerification(deps: RequestVerificationDeps): Reques
           throw new VerifyError(OAuthError.invalidToken('An access token is required'), realm, true);
         }
         hash = hashTokenSync === undefined ? await hashToken(found.token) : hashTokenSync(found.token);
-        facts = cache.get(hash, at);
-        if (
+        const context = found.token.startsWith('tsr_key_') ? apiKeyContextOf?.(input) : undefined;
+        facts = context === undefined ? cache.get(hash, at) : undefined;
+        if (context !== undefined) {
+          facts = await verification.verifyOnce(found, hash, at, context);
+          guard.assertNotRevoked(facts, at);
+        } else if (
           facts === undefined ||
           (found.source === 'api_key_header' && facts.result.tokenType !== 'api_key')
         ) {

@@ -5,6 +5,7 @@
  */
 import { OAuthError, parseSecret } from '@tessera/protocol';
 import { decodeProtectedHeader } from 'jose';
+import type { ApiKeyUseContext } from './api-key-context.js';
 import type { ExtractedToken } from './bearer.js';
 import type { Introspector } from './introspection.js';
 import type { JwtVerifier } from './jwt.js';
@@ -34,8 +35,16 @@ export interface TokenVerificationDeps {
  * ```
  */
 export interface TokenVerification {
-  /** Throws `invalid_token` or `temporarily_unavailable`; never consults the denylist. */
-  verifyOnce(found: ExtractedToken, hash: string, at: number): Promise<TokenFacts>;
+  /**
+   * Throws `invalid_token` or `temporarily_unavailable`; never consults the denylist. `context`
+   * goes with an API key's introspection (where it was used).
+   */
+  verifyOnce(
+    found: ExtractedToken,
+    hash: string,
+    at: number,
+    context?: ApiKeyUseContext,
+  ): Promise<TokenFacts>;
 }
 
 /**
@@ -50,7 +59,12 @@ export function createTokenVerification(deps: TokenVerificationDeps): TokenVerif
   const { jwt, introspector } = deps;
   const pending = new Map<string, Promise<TokenFacts>>();
 
-  async function verifyUncached(found: ExtractedToken, hash: string, at: number): Promise<TokenFacts> {
+  async function verifyUncached(
+    found: ExtractedToken,
+    hash: string,
+    at: number,
+    context: ApiKeyUseContext | undefined,
+  ): Promise<TokenFacts> {
     const { token, source } = found;
     if (token.startsWith('tsr_')) {
       const parsed = parseSecret(token);
@@ -64,7 +78,10 @@ export function createTokenVerification(deps: TokenVerificationDeps): TokenVerif
         throw OAuthError.invalidToken('The API key header carries something other than an API key');
       }
       const kind = parsed.kind === 'key' ? 'api_key' : 'opaque';
-      const answer = await introspector.introspect(token, kind === 'opaque' ? 'access_token' : undefined);
+      const answer =
+        kind === 'opaque'
+          ? await introspector.introspect(token, 'access_token')
+          : await introspector.introspect(token, undefined, context);
       return deps.facts.ofIntrospection(hash, kind, answer, at);
     }
     if (source === 'api_key_header') {
@@ -77,11 +94,20 @@ export function createTokenVerification(deps: TokenVerificationDeps): TokenVerif
   }
 
   /** Coalesces concurrent verifications of one token into a single signature check or call. */
-  function verifyOnce(found: ExtractedToken, hash: string, at: number): Promise<TokenFacts> {
+  function verifyOnce(
+    found: ExtractedToken,
+    hash: string,
+    at: number,
+    context?: ApiKeyUseContext,
+  ): Promise<TokenFacts> {
+    // Uses of a key with a context are each judged at Tessera: never shared with another request.
+    if (context !== undefined) {
+      return verifyUncached(found, hash, at, context);
+    }
     const key = `${found.source === 'api_key_header' ? 'k' : 't'}${hash}`;
     let promise = pending.get(key);
     if (promise === undefined) {
-      promise = verifyUncached(found, hash, at).finally(() => pending.delete(key));
+      promise = verifyUncached(found, hash, at, undefined).finally(() => pending.delete(key));
       pending.set(key, promise);
     }
     return promise;

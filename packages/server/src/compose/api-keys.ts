@@ -2,6 +2,7 @@
  * API keys: the key service (minting, verification, usage batches, revocation through the core's
  * denylist so verifiers hear of it, DESIGN §5) and its contribution to `/introspect` (`tsr_key_…`).
  */
+import type { GeoLookup } from '@tessera/risk';
 import {
   type ApiKeyService,
   createApiKeyIntrospector,
@@ -20,6 +21,7 @@ export interface ApiKeys {
 export function composeApiKeys(
   core: Core,
   oauth: Pick<OAuthCore, 'clients' | 'revocations' | 'credentialChanges'>,
+  geo: GeoLookup,
 ): ApiKeys {
   const owners = createOwnerStatus({
     findClient: (id) => oauth.clients.get(id),
@@ -37,7 +39,14 @@ export function composeApiKeys(
     // Keys of a disabled or deleted client or user answer `disabled`, on every node at once
     // (client.updated / user.updated on the bus evict the cached owner).
     isOwnerActive: (owner) => owners.isActive(owner),
+    // Key anomalies: a new ASN or country of the caller (docs/api-keys.md, "Anomalies").
+    geo,
     options: {
+      anomalyPolicy: core.config.apiKeys.anomalyPolicy,
+      anomalies: {
+        learningUses: core.config.apiKeys.anomalyLearningUses,
+        learningMs: core.config.apiKeys.anomalyLearningPeriod * 1000,
+      },
       rotationGrace: core.config.apiKeys.rotationGrace,
       revocationRetention: core.config.tokens.maxAccessTokenTtl,
       flushIntervalMs: Math.max(1, core.config.apiKeys.usageFlushInterval) * 1000,

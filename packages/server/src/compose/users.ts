@@ -2,8 +2,7 @@
  * People: the user, session and consent services, the login throttle, and the password hasher
  * (argon2id unless a test injects one, bounded per process either way).
  */
-
-import { createRiskEngine } from '@tessera/risk';
+import { createRiskEngine, type GeoLookup } from '@tessera/risk';
 import { createRecoveryCodes, type RecoveryCodes } from '../users/authn/recovery-codes.js';
 import {
   createSecondFactors,
@@ -15,7 +14,6 @@ import {
 import { createTotpService, type TotpService } from '../users/authn/totp.js';
 import { createBoundedHasher } from '../users/bounded-hasher.js';
 import { type ConsentService, createConsentService } from '../users/consent-service.js';
-import { openGeoDatabases } from '../users/geo-database.js';
 import { createLoginRisk, type LoginRisk } from '../users/login-risk.js';
 import { createLoginThrottle, type LoginThrottle } from '../users/login-throttle.js';
 import { createPasswordHasher } from '../users/password-hasher.js';
@@ -39,6 +37,8 @@ export interface Users {
 }
 
 export interface UsersDeps {
+  /** IP → ASN and place from the `risk.*Database` files, opened once in main.ts. */
+  geo: GeoLookup;
   revocations: OAuthCore['revocations'];
   /** Password, TOTP and recovery-code changes go out as OpenID CAEP `credential-change`. */
   credentialChanges: OAuthCore['credentialChanges'];
@@ -113,8 +113,8 @@ export function composeUsers(core: Core, deps: UsersDeps): Users {
   if (!config.risk.enabled) {
     return { users, sessions, consents, throttle, mfa };
   }
-  const { stepUpScore, denyScore, secondFactor, geoDatabase, asnDatabase, syncInterval } = config.risk;
-  const geo = openGeoDatabases({ geoDatabase, asnDatabase }, core.logger);
+  const { stepUpScore, denyScore, secondFactor, syncInterval } = config.risk;
+  const geo = deps.geo;
   const engine = createRiskEngine();
   const riskState = createRiskState({ engine, store, clock, log: core.logger, syncInterval });
   // The global tables other nodes (or this one before a restart) learned.

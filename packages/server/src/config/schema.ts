@@ -684,12 +684,12 @@ export const configSchema = z.object({
       geoDatabase: option(z.string().min(1).optional(), {
         typeLabel: 'path',
         description:
-          'A MaxMind-format (.mmdb) city or country database (GeoLite2-City, or an `@ip-location-db/*-city-mmdb` / `*-country-mmdb` package) giving sign-ins their country, region and city for risk scoring. Missing or unreadable: logged, and sign-ins are scored without it (docs/risk.md).',
+          'A MaxMind-format (.mmdb) city or country database (GeoLite2-City, or an `@ip-location-db/*-city-mmdb` / `*-country-mmdb` package) giving sign-ins their country, region and city for risk scoring, and API-key verifications their country for key anomalies. Missing or unreadable: logged, and both run without it (docs/risk.md).',
       }),
       asnDatabase: option(z.string().min(1).optional(), {
         typeLabel: 'path',
         description:
-          'A MaxMind-format (.mmdb) ASN database (GeoLite2-ASN or one with `autonomous_system_number`) giving sign-ins their network (ASN) for risk scoring. Missing or unreadable: logged, and sign-ins are scored without it.',
+          'A MaxMind-format (.mmdb) ASN database (GeoLite2-ASN or one with `autonomous_system_number`) giving sign-ins their network (ASN) for risk scoring, and API-key verifications theirs for key anomalies. Missing or unreadable: logged, and both run without it.',
       }),
     })
     .prefault({}),
@@ -862,6 +862,21 @@ export const configSchema = z.object({
         typeLabel: 'duration',
         description:
           'How often API-key last-used times and usage counts are written, in one batch (also on graceful shutdown).',
+      }),
+      anomalyPolicy: option(z.enum(['off', 'flag', 'alert', 'deny', 'disable']).default('flag'), {
+        typeLabel: 'off | flag | alert | deny | disable',
+        description:
+          "What a new API key's anomalies (a new ASN, country or endpoint, or a rate beyond its own) lead to, unless its creator chooses (`anomaly_policy`): `off`, `flag` (audit `api_key.anomaly`), `alert` (also listed for the owner in the admin API), `deny` (that verification answers `valid: false`) or `disable` (the key is disabled at once). ASN and country need `risk.asnDatabase` / `risk.geoDatabase` (docs/api-keys.md).",
+      }),
+      anomalyLearningUses: option(integer(0, 1_000_000).default(100), {
+        typeLabel: 'integer',
+        description:
+          "Verifications an API key's usage profile only learns from before its anomalies are judged (together with `apiKeys.anomalyLearningPeriod`).",
+      }),
+      anomalyLearningPeriod: option(duration().prefault('24h'), {
+        typeLabel: 'duration',
+        description:
+          "How long after its first verification an API key's usage profile only learns before its anomalies are judged (together with `apiKeys.anomalyLearningUses`).",
       }),
     })
     .prefault({}),

@@ -20,10 +20,20 @@ import { type Revocations, revocableJwt, revocableOpaque } from '../tokens/revoc
 import type { AccessTokenVerifier } from '../tokens/verify-access-token.js';
 import { looksLikeJwt } from '../tokens/verify-access-token.js';
 
+/** What the resource server said about the request the token came with (API keys use it). */
+export interface IntrospectionContext {
+  clientIp?: string | undefined;
+  endpoint?: string | undefined;
+}
+
 export interface Introspector {
   /** True when the token has this kind's shape (a cheap syntactic check, no lookup). */
   accepts(token: string): boolean;
-  introspect(token: string, caller: ClientRecord): Promise<IntrospectionResponse>;
+  introspect(
+    token: string,
+    caller: ClientRecord,
+    context?: IntrospectionContext,
+  ): Promise<IntrospectionResponse>;
 }
 
 export const INACTIVE: Readonly<IntrospectionResponse> = Object.freeze({ active: false });
@@ -33,12 +43,13 @@ export async function introspectToken(
   token: string,
   caller: ClientRecord,
   introspectors: readonly Introspector[],
+  context: IntrospectionContext = {},
 ): Promise<IntrospectionResponse> {
   const introspector = introspectors.find((candidate) => candidate.accepts(token));
   if (introspector === undefined) {
     return { active: false };
   }
-  const response = await introspector.introspect(token, caller);
+  const response = await introspector.introspect(token, caller, context);
   return response.active && mayIntrospect(caller, response) ? response : { active: false };
 }
 

@@ -329,6 +329,33 @@ export interface RateLimitSpec {
   kind: 'fixed' | 'sliding';
 }
 
+/** What a key's anomalies lead to (docs/api-keys.md, "Anomalies"). */
+export type ApiKeyAnomalyPolicy = 'off' | 'flag' | 'alert' | 'deny' | 'disable';
+
+export const API_KEY_ANOMALY_POLICIES: readonly ApiKeyAnomalyPolicy[] = [
+  'off',
+  'flag',
+  'alert',
+  'deny',
+  'disable',
+];
+
+/** Anomalies kept per key (the oldest go first). */
+export const API_KEY_ANOMALIES_KEPT = 20;
+
+/** An anomaly recorded on a key for its owner (policies `alert` and `disable`). */
+export interface ApiKeyAnomalyRecord {
+  /** Seconds since the epoch. */
+  at: number;
+  kind: 'new_asn' | 'new_country' | 'rate' | 'new_endpoint';
+  /** The new ASN, country or endpoint; for `rate`, the rate per minute. */
+  value: string;
+  /** For `rate`: the key's own highest rate per minute. */
+  baseline?: number;
+  /** What the policy did: `alerted` (let through) or `disabled` (the key was disabled). */
+  action: 'alerted' | 'disabled';
+}
+
 export interface ApiKeyRecord {
   /** `key_…` */
   id: string;
@@ -355,30 +382,58 @@ export interface ApiKeyRecord {
    * accepted only with a proof by that key. Null for a plain key.
    */
   dpopJkt: string | null;
+  anomalyPolicy: ApiKeyAnomalyPolicy;
+  /** The usage profile `@tessera/risk` learned (a JSON snapshot), written with the batched usage. */
+  usageProfile: string | null;
+  /** Recorded anomalies, oldest first, at most {@link API_KEY_ANOMALIES_KEPT}. */
+  anomalies: ApiKeyAnomalyRecord[];
+  lastAnomalyAt: number | null;
+  /** Anomalies recorded after this time are open alerts. */
+  anomaliesAcknowledgedAt: number | null;
 }
 
 export type ApiKeyPatch = Partial<
-  Pick<ApiKeyRecord, 'name' | 'scope' | 'audiences' | 'meta' | 'rateLimit' | 'expiresAt' | 'disabled'>
+  Pick<
+    ApiKeyRecord,
+    | 'name'
+    | 'scope'
+    | 'audiences'
+    | 'meta'
+    | 'rateLimit'
+    | 'expiresAt'
+    | 'disabled'
+    | 'anomalyPolicy'
+    | 'anomaliesAcknowledgedAt'
+  >
 >;
 
 export interface ApiKeyUsage {
   id: string;
+  /** 0 when the key was not used successfully in this batch (only anomalies to record). */
   lastUsedAt: number;
   /** Verifications since the previous batch. */
   count: number;
+  /** The key's usage profile as of this batch (replaces the stored one; written only with a count). */
+  profile?: string;
+  /** Anomalies to append to the key's list (the list keeps the newest). */
+  anomalies?: ApiKeyAnomalyRecord[];
 }
 
 export interface ApiKeyStore {
   insertApiKey(key: ApiKeyRecord): Promise<void>;
   findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined>;
   findApiKey(id: string): Promise<ApiKeyRecord | undefined>;
-  listApiKeys(filter: { owner?: string } & PageOptions): Promise<Page<ApiKeyRecord>>;
+  /** `anomalous`: only keys with open alerts (an anomaly after `anomaliesAcknowledgedAt`). */
+  listApiKeys(filter: { owner?: string; anomalous?: boolean } & PageOptions): Promise<Page<ApiKeyRecord>>;
   countApiKeys(): Promise<number>;
   updateApiKey(id: string, patch: ApiKeyPatch, now: number): Promise<ApiKeyRecord>;
   revokeApiKey(id: string, now: number): Promise<ApiKeyRecord>;
   /** Atomically inserts `next` and sets the old key's expiry to `oldExpiresAt` and `replacedBy`. */
   rotateApiKey(id: string, next: ApiKeyRecord, oldExpiresAt: number): Promise<ApiKeyRecord>;
-  /** Batched last-used/usage writes: one statement per key, in one transaction. */
+  /**
+   * Batched last-used/usage writes, usage profiles and recorded anomalies: a few statements per
+   * key, in one transaction.
+   */
   touchApiKeys(batch: ApiKeyUsage[]): Promise<void>;
 }
 

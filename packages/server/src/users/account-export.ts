@@ -46,17 +46,18 @@ export function createAccountExport(deps: {
     if (user === undefined) {
       return undefined;
     }
-    const [identifiers, passkeys, factors, sessions, consents, choices, keys, audit, risk] = await Promise.all([
-      store.listLinkedIdentifiers(userId),
-      store.listPasskeys(userId),
-      deps.secondFactors.enrolledFor(userId),
-      store.listSessions({ userId, limit: EXPORT_LIMIT }),
-      store.listConsents(userId),
-      store.listSubjectChoices(userId),
-      store.listApiKeys({ owner: userId, limit: EXPORT_LIMIT }),
-      store.listAudit({ subject: userId, limit: EXPORT_LIMIT }),
-      deps.riskHistory?.(userId),
-    ]);
+    const [identifiers, passkeys, factors, sessions, consents, choices, keys, audit, risk] =
+      await Promise.all([
+        store.listLinkedIdentifiers(userId),
+        store.listPasskeys(userId),
+        deps.secondFactors.enrolledFor(userId),
+        store.listSessions({ userId, limit: EXPORT_LIMIT }),
+        store.listConsents(userId),
+        store.listSubjectChoices(userId),
+        store.listApiKeys({ owner: userId, limit: EXPORT_LIMIT }),
+        store.listAudit({ subject: userId, limit: EXPORT_LIMIT }),
+        deps.riskHistory?.(userId),
+      ]);
     return {
       exported_at: deps.clock.now(),
       profile: {

@@ -136,6 +136,11 @@ describe('verification hot path (DESIGN §3, §4)', () => {
       lastUsedAt: null,
       usageCount: 0,
       dpopJkt: null,
+      anomalyPolicy: 'flag',
+      usageProfile: null,
+      anomalies: [],
+      lastAnomalyAt: null,
+      anomaliesAcknowledgedAt: null,
     });
     bus.publish('api_key.updated', { keyId: 'key_x', hash: hashSecret(key) });
     expect((await service.verify(key)).valid).toBe(true);
@@ -328,5 +333,31 @@ describe('audit of rejected verifications (aggregated, never the key)', () => {
     const summary = events.find((event) => event.data.aggregated === true);
     expect(summary?.data).toMatchObject({ reason: 'not_found', count: 280 });
     expect(events.reduce((sum, event) => sum + Number(event.data.count), 0)).toBe(300);
+  });
+});
+
+describe('anomaly policy default (apiKeys.anomalyPolicy; docs/api-keys.md, "Anomalies")', () => {
+  it('a key created without a policy gets the configured default; one that names a policy keeps it', async () => {
+    const guarded = createApiKeyService({
+      store,
+      revocations,
+      bus,
+      clock,
+      audit,
+      logger,
+      options: { flushIntervalMs: 3_600_000, anomalyPolicy: 'disable' },
+    });
+    try {
+      expect((await guarded.create({ name: 'default', owner })).record.anomalyPolicy).toBe('disable');
+      expect((await guarded.create({ name: 'own', owner, anomalyPolicy: 'off' })).record.anomalyPolicy).toBe(
+        'off',
+      );
+      expect((await service.create({ name: 'built-in', owner })).record.anomalyPolicy).toBe('flag');
+      await expect(
+        guarded.create({ name: 'bad', owner, anomalyPolicy: 'panic' as unknown as 'off' }),
+      ).rejects.toMatchObject({ code: 'invalid_request' });
+    } finally {
+      await guarded.close();
+    }
   });
 });

@@ -106,6 +106,40 @@ describe('tessera api-keys', () => {
     expect(await verify(key, { dpop: proof, htm: 'GET', htu })).toMatchObject({ valid: true, cnf: { jkt } });
   });
 
+  it('--anomaly-policy at create and update; list --anomalous; acknowledge-anomalies (docs/api-keys.md, "Anomalies")', async () => {
+    const created = await runJson(
+      'api-keys',
+      'create',
+      '--name',
+      'A',
+      '--owner',
+      owner.id,
+      '--anomaly-policy',
+      'deny',
+    );
+    expect(created.anomaly_policy).toBe('deny');
+    const id = String(created.id);
+    expect((await runJson('api-keys', 'update', id, '--anomaly-policy', 'alert')).anomaly_policy).toBe(
+      'alert',
+    );
+    expect(await run('api-keys', 'show', id)).toMatch(/anomaly_policy\s+alert/);
+    await expect(run('api-keys', 'update', id, '--anomaly-policy', 'panic')).rejects.toBeInstanceOf(
+      AdminApiError,
+    );
+    await t.store.touchApiKeys([
+      {
+        id,
+        lastUsedAt: 0,
+        count: 0,
+        anomalies: [{ at: t.clock.now(), kind: 'new_country', value: 'BR', action: 'alerted' }],
+      },
+    ]);
+    expect(await run('api-keys', 'list', '--anomalous')).toContain(`${id} `);
+    expect(await run('api-keys', 'show', id)).toMatch(/anomaly \(open\)\s+\S+ new_country BR \(alerted\)/);
+    expect(await run('api-keys', 'acknowledge-anomalies', id)).toContain('Acknowledged the anomalies of');
+    expect(await run('api-keys', 'list', '--anomalous')).not.toContain(`${id} `);
+  });
+
   it('create prints the key once with a warning; list and show never print it', async () => {
     const out = await run('api-keys', 'create', '--name', 'Human', '--owner', owner.id, '--scope', 'read');
     const key = /key\s+(tsr_key_\S+)/.exec(out)?.[1] ?? '';

@@ -234,6 +234,25 @@ describe('/console/api-keys', () => {
     expect(await verify()).toBe(false);
   });
 
+  it('create with an anomaly policy (docs/api-keys.md, "Anomalies"): stored on the key and shown in the list', async () => {
+    t = await bootstrap({ issuer: ISSUER });
+    const owner = await createTestClient(t, { name: 'Owner' });
+    const browser = await operator('ada', ['admin']);
+    const form = await browser.get('/console/api-keys');
+    expect(form.body).toContain('<select id="key-anomaly-policy" name="anomaly_policy">');
+    const created = await browser.post('/console/api-keys', {
+      name: 'Guarded',
+      owner: owner.id,
+      scope: '',
+      expires_in: '',
+      anomaly_policy: 'deny',
+    });
+    expect(created.statusCode, created.body.slice(0, 600)).toBe(200);
+    const keys = await t.store.listApiKeys({ owner: owner.id, limit: 10 });
+    expect(keys.items.map((key) => key.anomalyPolicy)).toEqual(['deny']);
+    expect((await browser.get('/console/api-keys')).body).toContain('anomalies: deny');
+  });
+
   it('a refused form keeps what was typed; a read-only operator gets no buttons and a forged revoke is 403', async () => {
     t = await bootstrap({ issuer: ISSUER });
     const admin = await operator('ada', ['admin']);

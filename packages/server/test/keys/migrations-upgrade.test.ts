@@ -82,6 +82,7 @@ it('issue 11 item 8 / issue 12 item 11 — migrations after 0002 keep an existin
     '0020-server-secrets',
     '0021-audit-actor-time',
     '0024-risk-state',
+    '0025-api-key-anomalies',
     '0027-subject-choices',
   ]);
   expect(await store.listSigningKeys()).toEqual([{ ...record, masterKeyId: null }]);

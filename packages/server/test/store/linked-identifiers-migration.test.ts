@@ -44,6 +44,7 @@ it('issue 16 item 5 — 0017 links the wallet of every person who signed up with
     '0020-server-secrets',
     '0021-audit-actor-time',
     '0024-risk-state',
+    '0025-api-key-anomalies',
     '0027-subject-choices',
   ]);
   expect(await store.findLinkedIdentifier(DID)).toEqual({

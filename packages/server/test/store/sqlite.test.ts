@@ -77,6 +77,7 @@ describe('SQLite specifics', () => {
         '0020-server-secrets',
         '0021-audit-actor-time',
         '0024-risk-state',
+        '0025-api-key-anomalies',
         '0027-subject-choices',
       ]);
       expect(await store.migrate()).toEqual([]);

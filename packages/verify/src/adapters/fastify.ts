@@ -66,6 +66,8 @@ export function requestViewOfFastify(request: FastifyRequest): RequestView {
     method: request.method,
     // RFC 9449 §4.3 htu: Fastify's protocol and host honour its trustProxy setting.
     url: `${request.protocol}://${request.host}${request.url}`,
+    clientIp: request.ip,
+    route: request.routeOptions.url,
     header(name) {
       const value = request.headers[name];
       return Array.isArray(value) ? value.join(', ') : value;

@@ -47,6 +47,8 @@ export function requestViewOfHono(c: Context): RequestView {
   return {
     method: c.req.method,
     url: c.req.url,
+    // The pattern of the route (or middleware) running; the address depends on the runtime: none here.
+    route: c.req.routePath,
     header: (name) => c.req.header(name),
     query: (name) => c.req.queries(name) ?? [],
     async form(name) {

@@ -92,6 +92,8 @@ export function requestViewOfNode(req: NodeRequest): RequestView {
   return {
     method: req.method,
     url: absoluteUrlOf(req),
+    clientIp: clientIpOf(req),
+    route: routeOf(req),
     header(name) {
       const value = req.headers[name];
       return Array.isArray(value) ? value.join(', ') : value;
@@ -111,6 +113,20 @@ export function requestViewOfNode(req: NodeRequest): RequestView {
       return (await readForm(req))?.getAll(name);
     },
   };
+}
+
+/** Express's `req.ip` (its trust-proxy setting applied), else the socket's peer address. */
+function clientIpOf(req: NodeRequest): string | undefined {
+  const ip = (req as { ip?: unknown }).ip;
+  return typeof ip === 'string' ? ip : req.socket?.remoteAddress;
+}
+
+/** Express's matched route (`baseUrl` + `route.path`) when the middleware runs on a route. */
+function routeOf(req: NodeRequest): string | undefined {
+  const { route, baseUrl } = req as { route?: { path?: unknown }; baseUrl?: unknown };
+  return typeof route?.path === 'string'
+    ? `${typeof baseUrl === 'string' ? baseUrl : ''}${route.path}`
+    : undefined;
 }
 
 /**

@@ -30,6 +30,9 @@ interface ApiKeyView {
   last_used_at: number | null;
   usage_count: number;
   dpop_jkt?: string | null;
+  anomaly_policy?: string;
+  anomalies?: { at: number; kind: string; value: string; action: string; open: boolean }[];
+  open_anomalies?: number;
   key?: string;
   previous?: ApiKeyView;
 }
@@ -49,6 +52,8 @@ export interface ApiKeyFlags {
   meta?: string[];
   /** `--bind-jkt` (create only): RFC 9449 DPoP key thumbprint. */
   bindJkt?: string;
+  /** `--anomaly-policy off|flag|alert|deny|disable`. */
+  anomalyPolicy?: string;
   json?: boolean;
 }
 
@@ -91,6 +96,7 @@ export function apiKeyBodyOf(flags: ApiKeyFlags): Record<string, unknown> {
   set('rate_limit', rateLimitOf(flags));
   set('expires_in', flags.expiresIn);
   set('dpop_jkt', flags.bindJkt);
+  set('anomaly_policy', flags.anomalyPolicy);
   if (flags.expiry === false) {
     if (flags.expiresIn !== undefined) {
       throw new Error('Give --expires-in or --no-expiry, not both');
@@ -130,7 +136,14 @@ function printKey(view: ApiKeyView): void {
     ['last_used_at', view.last_used_at === null ? 'never' : iso(view.last_used_at)],
     ['usage_count', String(view.usage_count)],
     ['dpop_jkt', view.dpop_jkt ?? '-'],
+    ['anomaly_policy', view.anomaly_policy ?? '-'],
   ];
+  for (const anomaly of view.anomalies ?? []) {
+    rows.push([
+      anomaly.open ? 'anomaly (open)' : 'anomaly',
+      `${iso(anomaly.at)} ${anomaly.kind} ${anomaly.value} (${anomaly.action})`,
+    ]);
+  }
   if (view.revoked_at !== null) {
     rows.push(['revoked_at', iso(view.revoked_at)]);
   }
@@ -164,7 +177,7 @@ export async function runApiKeysCreate(client: AdminClient, flags: ApiKeyFlags):
 
 export async function runApiKeysList(
   client: AdminClient,
-  options: { owner?: string; limit?: string; cursor?: string; json?: boolean },
+  options: { owner?: string; limit?: string; cursor?: string; anomalous?: boolean; json?: boolean },
 ): Promise<void> {
   const query = new URLSearchParams();
   for (const name of ['owner', 'limit', 'cursor'] as const) {
@@ -172,6 +185,9 @@ export async function runApiKeysList(
     if (value !== undefined) {
       query.set(name, value);
     }
+  }
+  if (options.anomalous === true) {
+    query.set('anomalous', 'true');
   }
   const suffix = query.toString() === '' ? '' : `?${query.toString()}`;
   const page = await client.request<{ items: ApiKeyView[]; next?: string }>(
@@ -186,8 +202,9 @@ export async function runApiKeysList(
     write('No API keys.\n');
   }
   for (const k of page.items) {
+    const open = (k.open_anomalies ?? 0) > 0 ? `  open anomalies: ${k.open_anomalies}` : '';
     write(
-      `${k.id}  tsr_key_${k.start}…  ${k.name}  owner: ${k.owner}  scope: ${k.scope || '-'}  ${k.status}\n`,
+      `${k.id}  tsr_key_${k.start}…  ${k.name}  owner: ${k.owner}  scope: ${k.scope || '-'}  ${k.status}${open}\n`,
     );
   }
   if (page.next !== undefined) {
@@ -221,7 +238,7 @@ export async function runApiKeysUpdate(client: AdminClient, id: string, flags: A
 export async function runApiKeysAction(
   client: AdminClient,
   id: string,
-  action: 'disable' | 'enable' | 'revoke',
+  action: 'disable' | 'enable' | 'revoke' | 'acknowledge-anomalies',
   json: boolean,
 ): Promise<void> {
   const view = await client.request<ApiKeyView>('POST', path(id, `/${action}`));
@@ -229,7 +246,12 @@ export async function runApiKeysAction(
     printJson(view);
     return;
   }
-  const done = { disable: 'Disabled', enable: 'Enabled', revoke: 'Revoked' }[action];
+  const done = {
+    disable: 'Disabled',
+    enable: 'Enabled',
+    revoke: 'Revoked',
+    'acknowledge-anomalies': 'Acknowledged the anomalies of',
+  }[action];
   write(`${done} API key ${view.id} (status: ${view.status}).\n`);
 }
 
@@ -280,6 +302,10 @@ function addKeyFlags(command: Command, forUpdate: boolean): Command {
     .option('--rate-limit <spec>', 'verifications allowed per window, e.g. 100/1m, 10/1s, 5000/1d')
     .option('--sliding', 'use a sliding window for --rate-limit (default: fixed)')
     .option(
+      '--anomaly-policy <policy>',
+      'what anomalies (new ASN, country or endpoint, a rate beyond its own) lead to: off, flag, alert, deny or disable (default: the server setting, flag)',
+    )
+    .option(
       '--meta <key=value>',
       `metadata returned on verification; repeat for more${forUpdate ? ' (replaces all meta)' : ''}`,
       collect,
@@ -310,9 +336,16 @@ export function addApiKeysCommands(program: Command, admin: () => AdminClient): 
     .option('--owner <id>', 'only the keys of this client or user')
     .option('--limit <n>', 'page size (1 to 100)')
     .option('--cursor <cursor>', 'the cursor printed by the previous page')
+    .option('--anomalous', 'only keys with open anomaly alerts')
     .option('--json', 'print one JSON object: {items, next}')
-    .action(async (options: { owner?: string; limit?: string; cursor?: string; json?: boolean }) =>
-      runApiKeysList(admin(), options),
+    .action(
+      async (options: {
+        owner?: string;
+        limit?: string;
+        cursor?: string;
+        anomalous?: boolean;
+        json?: boolean;
+      }) => runApiKeysList(admin(), options),
     );
 
   keys
@@ -326,7 +359,9 @@ export function addApiKeysCommands(program: Command, admin: () => AdminClient): 
   addKeyFlags(
     keys
       .command('update <id>')
-      .description('change scope, audiences, meta, rate limit, expiry or name; the key stays the same'),
+      .description(
+        'change scope, audiences, meta, rate limit, expiry, anomaly policy or name; the key stays the same',
+      ),
     true,
   ).action(async (id: string, flags: ApiKeyFlags) => runApiKeysUpdate(admin(), id, flags));
 
@@ -334,6 +369,7 @@ export function addApiKeysCommands(program: Command, admin: () => AdminClient): 
     ['disable', 'stop the key from verifying until enabled again'],
     ['enable', 'let a disabled key verify again'],
     ['revoke', 'end the key for good, at once on every node and at every verifier'],
+    ['acknowledge-anomalies', "close the key's open anomaly alerts"],
   ] as const) {
     keys
       .command(`${action} <id>`)

@@ -6,13 +6,27 @@
 import { OAuthError, parseScope } from '@tessera/protocol';
 import { z } from 'zod';
 import { parseDuration } from '../../config/schema.js';
-import type { ApiKeyRecord, RateLimitSpec } from '../../store/ports.js';
+import { API_KEY_ANOMALY_POLICIES, type ApiKeyRecord, type RateLimitSpec } from '../../store/ports.js';
 import {
   type ApiKeyUpdate,
   MAX_API_KEY_PAGE,
   type NewApiKeyInput,
   parseRateLimit,
 } from '../../tokens/api-keys/index.js';
+
+const anomalyPolicySchema = z.enum(API_KEY_ANOMALY_POLICIES).meta({
+  description:
+    'What anomalies of the key (a new ASN, country or endpoint, a rate beyond its own) lead to: off, flag (audit), alert (audit and an open alert here), deny (that verification is refused) or disable (the key is disabled).',
+});
+
+const anomalyViewSchema = z.strictObject({
+  at: z.int().meta({ description: 'Seconds since the epoch.' }),
+  kind: z.enum(['new_asn', 'new_country', 'rate', 'new_endpoint']),
+  value: z.string().meta({ description: 'The new ASN, country or endpoint; for rate, uses per minute.' }),
+  baseline: z.number().optional().meta({ description: "For rate: the key's own highest rate per minute." }),
+  action: z.enum(['alerted', 'disabled']),
+  open: z.boolean().meta({ description: 'Not acknowledged yet.' }),
+});
 
 const rateLimitViewSchema = z.strictObject({
   limit: z.int().meta({ description: 'Verifications allowed per window.' }),
@@ -44,6 +58,13 @@ export const apiKeyViewSchema = z.strictObject({
     description:
       'RFC 9449: the DPoP key thumbprint the key is bound to; it works only with a proof by that key.',
   }),
+  anomaly_policy: anomalyPolicySchema,
+  anomalies: z.array(anomalyViewSchema).meta({
+    description:
+      'Anomalies recorded for the owner (policies alert and disable), oldest first, the last 20; written in batches.',
+  }),
+  open_anomalies: z.int().meta({ description: 'How many of them are open alerts (not acknowledged).' }),
+  anomalies_acknowledged_at: z.int().nullable(),
 });
 
 export type ApiKeyView = z.output<typeof apiKeyViewSchema>;
@@ -63,6 +84,8 @@ export function toApiKeyView(record: ApiKeyRecord, now: number): ApiKeyView {
         : record.disabled
           ? 'disabled'
           : 'active';
+  const acknowledged = record.anomaliesAcknowledgedAt ?? Number.NEGATIVE_INFINITY;
+  const anomalies = record.anomalies.map((anomaly) => ({ ...anomaly, open: anomaly.at > acknowledged }));
   return {
     id: record.id,
     name: record.name,
@@ -82,6 +105,10 @@ export function toApiKeyView(record: ApiKeyRecord, now: number): ApiKeyView {
     last_used_at: record.lastUsedAt,
     usage_count: record.usageCount,
     dpop_jkt: record.dpopJkt,
+    anomaly_policy: record.anomalyPolicy,
+    anomalies,
+    open_anomalies: anomalies.filter((anomaly) => anomaly.open).length,
+    anomalies_acknowledged_at: record.anomaliesAcknowledgedAt,
   };
 }
 
@@ -137,6 +164,9 @@ export const createApiKeyBody = z.strictObject({
     description:
       'RFC 9449: bind the key to a DPoP key (its RFC 7638 SHA-256 thumbprint); set at creation only.',
   }),
+  anomaly_policy: anomalyPolicySchema
+    .optional()
+    .meta({ description: 'Default: apiKeys.anomalyPolicy (flag).' }),
 });
 
 export const updateApiKeyBody = z.strictObject({
@@ -147,6 +177,7 @@ export const updateApiKeyBody = z.strictObject({
   rate_limit: editable.rate_limit.optional(),
   expires_in: editable.expires_in.optional(),
   expires_at: editable.expires_at.optional(),
+  anomaly_policy: anomalyPolicySchema.optional(),
 });
 
 export const rotateApiKeyBody = z
@@ -237,6 +268,9 @@ function editableFields(body: z.output<typeof updateApiKeyBody>, now: number): A
   if (expiresAt !== undefined) {
     update.expiresAt = expiresAt;
   }
+  if (body.anomaly_policy !== undefined) {
+    update.anomalyPolicy = body.anomaly_policy;
+  }
   return update;
 }
 
@@ -248,7 +282,7 @@ export function toNewApiKey(body: z.output<typeof createApiKeyBody>, now: number
 export function toApiKeyUpdate(body: z.output<typeof updateApiKeyBody>, now: number): ApiKeyUpdate {
   if (Object.keys(body).length === 0) {
     throw OAuthError.invalidRequest(
-      'Nothing to update: give name, scope, audiences, meta, rate_limit, expires_in or expires_at',
+      'Nothing to update: give name, scope, audiences, meta, rate_limit, expires_in, expires_at or anomaly_policy',
     );
   }
   return editableFields(body, now);
@@ -260,6 +294,10 @@ export function toRotateGrace(body: z.output<typeof rotateApiKeyBody>): number |
 
 export const listApiKeysQuery = z.strictObject({
   owner: z.string().max(100).optional().meta({ description: 'Only keys of this client or user.' }),
+  anomalous: z
+    .enum(['true', 'false'])
+    .optional()
+    .meta({ description: 'true: only keys with open anomaly alerts.' }),
   limit: z
     .string()
     .regex(/^\d{1,3}$/)

@@ -80,6 +80,7 @@ export function registerApiKeyRoutes(admin: FastifyInstance, deps: ApiKeyRoutesD
       const query = parseBody(listApiKeysQuery, request.query);
       const page = await apiKeys.list({
         ...(query.owner === undefined ? {} : { owner: query.owner }),
+        ...(query.anomalous === 'true' ? { anomalous: true } : {}),
         ...(query.limit === undefined ? {} : { limit: Number(query.limit) }),
         ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
       });
@@ -124,6 +125,21 @@ export function registerApiKeyRoutes(admin: FastifyInstance, deps: ApiKeyRoutesD
       );
       return toApiKeyView(record, clock.now());
     },
+  );
+
+  admin.post(
+    '/api-keys/:id/acknowledge-anomalies',
+    describeRoute({
+      summary: "Acknowledge an API key's anomaly alerts",
+      description:
+        'Closes the open alerts recorded so far (audited); a later anomaly opens a new one. Re-enable an auto-disabled key with /enable.',
+      tags: TAGS,
+      params: idParams,
+      responses: { 200: apiKeyViewSchema },
+      errors: [404, 409],
+    }),
+    async (request) =>
+      toApiKeyView(await apiKeys.acknowledgeAnomalies(idOf(request), contextOf(request)), clock.now()),
   );
 
   for (const action of ['disable', 'enable', 'revoke'] as const) {

@@ -16,6 +16,8 @@ export interface ApiKeyRow {
   last_used_at: number | null;
   expires_at: number | null;
   rate_limit: { limit: number; window: number; kind: string } | null;
+  anomaly_policy?: string;
+  open_anomalies?: number;
 }
 
 export interface ApiKeyForm {
@@ -23,9 +25,36 @@ export interface ApiKeyForm {
   owner: string;
   scope: string;
   expiresIn: string;
+  /** '' for the server's default (`apiKeys.anomalyPolicy`). */
+  anomalyPolicy: string;
 }
 
-export const EMPTY_API_KEY_FORM: ApiKeyForm = { name: '', owner: '', scope: '', expiresIn: '' };
+export const EMPTY_API_KEY_FORM: ApiKeyForm = {
+  name: '',
+  owner: '',
+  scope: '',
+  expiresIn: '',
+  anomalyPolicy: '',
+};
+
+/** docs/api-keys.md, "Anomalies": what unusual use of the key leads to. */
+const ANOMALY_POLICIES: readonly [string, string][] = [
+  ['', 'server default'],
+  ['off', 'off: not judged'],
+  ['flag', 'flag: audit only'],
+  ['alert', 'alert: audit and an open alert'],
+  ['deny', 'deny: refuse the unusual use'],
+  ['disable', 'disable: disable the key'],
+];
+
+function policyOption(value: string, label: string, current: string): Html {
+  return html`<option value="${value}"${value === current ? html` selected` : ''}>${label}</option>`;
+}
+
+function anomaliesOf(key: ApiKeyRow): string {
+  const open = key.open_anomalies ?? 0;
+  return `anomalies: ${key.anomaly_policy ?? 'flag'}${open > 0 ? `, ${open} open` : ''}`;
+}
 
 function time(seconds: number | null, none: string): string {
   return seconds === null ? none : new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
@@ -51,7 +80,7 @@ export function renderApiKeyList(input: {
 <table><thead><tr><th scope="col">Key</th><th scope="col">State and usage</th></tr></thead><tbody>
 ${input.keys.map(
   (key) =>
-    html`<tr><td>${key.name}<br><code>${key.id}</code><br><span class="muted">owner<br><code>${key.owner}</code>${key.scope === '' ? '' : html`<br>scope ${key.scope}`}</span></td><td>${key.status}<br><span class="muted">${usageOf(key)}; expires ${time(key.expires_at, 'never')}</span>${
+    html`<tr><td>${key.name}<br><code>${key.id}</code><br><span class="muted">owner<br><code>${key.owner}</code>${key.scope === '' ? '' : html`<br>scope ${key.scope}`}</span></td><td>${key.status}<br><span class="muted">${usageOf(key)}; expires ${time(key.expires_at, 'never')}; ${anomaliesOf(key)}</span>${
       input.canWrite && key.status !== 'revoked'
         ? html`<br><a href="/console/api-keys/${encodeURIComponent(key.id)}/confirm-revoke" aria-label="Revoke ${key.name}">Revoke</a>`
         : ''
@@ -72,6 +101,8 @@ ${formTokenField(input.token)}
 <input type="text" id="key-scope" name="scope" value="${input.form.scope}">
 <label for="key-expires">Expires in (a duration such as 30d; empty: never)</label>
 <input type="text" id="key-expires" name="expires_in" value="${input.form.expiresIn}">
+<label for="key-anomaly-policy">When the key is used unusually (new network, country or endpoint, a burst)</label>
+<select id="key-anomaly-policy" name="anomaly_policy">${ANOMALY_POLICIES.map(([value, label]) => policyOption(value, label, input.form.anomalyPolicy))}</select>
 <button type="submit">Create API key</button>
 </form>
 </section>`

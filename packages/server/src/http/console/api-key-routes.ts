@@ -67,6 +67,7 @@ export function registerApiKeyPages(scope: FastifyInstance, ctx: ConsoleContext)
       owner: textOf(fields, 'owner'),
       scope: textOf(fields, 'scope'),
       expiresIn: textOf(fields, 'expires_in'),
+      anomalyPolicy: textOf(fields, 'anomaly_policy'),
     };
     const result = await ctx.once(request, textOf(fields, 'form_token'), async () => {
       const answer = await api(request, 'POST', '/api-keys', {
@@ -74,6 +75,7 @@ export function registerApiKeyPages(scope: FastifyInstance, ctx: ConsoleContext)
         owner: form.owner,
         scope: form.scope,
         ...(form.expiresIn === '' ? {} : { expires_in: form.expiresIn }),
+        ...(form.anomalyPolicy === '' ? {} : { anomaly_policy: form.anomalyPolicy }),
       });
       if (answer.status !== 201) {
         return { answer };

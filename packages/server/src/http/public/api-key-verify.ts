@@ -11,6 +11,10 @@
  * to the key's `cnf.jkt`; without it, or with a bad one, the answer is 400 `invalid_dpop_proof`, so a
  * leaked key string alone verifies nowhere.
  *
+ * The resource server may add `client_ip` and `endpoint` (key-use-context.ts) for the key's anomaly
+ * policy: a `deny` policy answers `valid: false` with `code: anomaly`, a `disable` one disables the
+ * key (docs/api-keys.md, "Anomalies"). Without them only the rate is judged.
+ *
  * The answer is 200 with the verification, valid or not, and 429 with the same body when the key's
  * rate limit is used up. Keys with a rate limit carry `RateLimit-Policy` and `RateLimit`
  * (draft-ietf-httpapi-ratelimit-headers) and, on 429, `Retry-After` (RFC 9110 §10.2.3).
@@ -28,6 +32,7 @@ import type { FormBody } from '../plugins/form-body.js';
 import { single } from '../plugins/form-body.js';
 import { authenticateRequest } from '../plugins/oauth-post.js';
 import { addRateLimitFields, type CallerLimit } from '../plugins/rate-limit.js';
+import { keyUseContextOf } from './key-use-context.js';
 
 export const API_KEY_VERIFY_PATH = '/api-keys/verify';
 /** The policy name in the RateLimit fields. */
@@ -56,8 +61,8 @@ function paramsOf(request: FastifyRequest): FormBody {
       (Array.isArray(value) && value.every((item) => typeof item === 'string'))
     ) {
       params[name] = value;
-    } else if (name === 'key') {
-      throw OAuthError.invalidRequest('key must be a string');
+    } else if (name === 'key' || name === 'client_ip' || name === 'endpoint') {
+      throw OAuthError.invalidRequest(`${name} must be a string`);
     }
   }
   return params;
@@ -120,7 +125,8 @@ export function registerApiKeyVerifyRoute(app: FastifyInstance, deps: ApiKeyVeri
     if (key === undefined) {
       throw OAuthError.invalidRequest('key is required');
     }
-    const result = await deps.apiKeys.verify(key, { actor: client.id });
+    const context = keyUseContextOf(params);
+    const result = await deps.apiKeys.verify(key, { actor: client.id, context });
     if (result.valid && result.cnf !== undefined) {
       await checkBoundKeyProof(deps.dpop, result.cnf.jkt, key, params);
     }

@@ -11,6 +11,7 @@ import { inEndpointSpan } from '../../tracing.js';
 import { formOf, single } from '../plugins/form-body.js';
 import { authenticateRequest, type OAuthPostRoute, refuseRepeatedParams } from '../plugins/oauth-post.js';
 import type { CallerLimit } from '../plugins/rate-limit.js';
+import { keyUseContextOf } from './key-use-context.js';
 
 export interface IntrospectRouteDeps {
   issuer: string;
@@ -47,7 +48,9 @@ export function introspectRoute(deps: IntrospectRouteDeps): OAuthPostRoute {
           throw OAuthError.invalidRequest('token is required');
         }
         span.setAttribute('oauth.client_id', client.id);
-        const response = await introspectToken(token, client, deps.introspectors);
+        // API keys: the resource server may say where the key came from (its anomaly policy).
+        const context = keyUseContextOf(body);
+        const response = await introspectToken(token, client, deps.introspectors, context);
         span.setAttribute('oauth.token.active', response.active);
         return reply.code(200).type('application/json; charset=utf-8').send(response);
       }),

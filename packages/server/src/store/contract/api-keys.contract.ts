@@ -132,6 +132,68 @@ export function describeApiKeyStore(makeStore: MakeStore): void {
       expect(await store().findApiKey(b.id)).toMatchObject({ usageCount: 1, lastUsedAt: T0 + 5 });
     });
 
+    it('stores the anomaly policy, a usage profile and recorded anomalies (bounded, newest kept)', async () => {
+      const key = newApiKey(uid('cli'), { anomalyPolicy: 'disable' });
+      await store().insertApiKey(key);
+      expect(await store().findApiKey(key.id)).toEqual(key);
+      const anomaly = (i: number) => ({
+        at: T0 + i,
+        kind: 'new_asn' as const,
+        value: String(64_500 + i),
+        action: 'alerted' as const,
+      });
+      await store().touchApiKeys([
+        { id: key.id, lastUsedAt: T0 + 3, count: 2, profile: '{"v":1}' },
+        { id: uid('key'), lastUsedAt: 0, count: 0, anomalies: [anomaly(0)] },
+      ]);
+      await store().touchApiKeys([
+        {
+          id: key.id,
+          lastUsedAt: 0,
+          count: 0,
+          anomalies: Array.from({ length: 25 }, (_, i) => anomaly(i)),
+        },
+      ]);
+      await store().touchApiKeys([
+        { id: key.id, lastUsedAt: 0, count: 0, anomalies: [{ ...anomaly(1), kind: 'rate', baseline: 2.5 }] },
+      ]);
+      const stored = await store().findApiKey(key.id);
+      expect(stored).toMatchObject({ usageCount: 2, lastUsedAt: T0 + 3, usageProfile: '{"v":1}' });
+      expect(stored?.anomalies).toHaveLength(20);
+      expect(stored?.anomalies[0]?.value).toBe('64506');
+      expect(stored?.anomalies[19]).toEqual({ ...anomaly(1), kind: 'rate', baseline: 2.5 });
+      // The newest anomaly time, not the last one written.
+      expect(stored?.lastAnomalyAt).toBe(T0 + 24);
+      const patched = await store().updateApiKey(key.id, { anomalyPolicy: 'deny' }, T0 + 30);
+      expect(patched).toMatchObject({ anomalyPolicy: 'deny', usageProfile: '{"v":1}', updatedAt: T0 + 30 });
+    });
+
+    it('lists only keys with open alerts when asked: an anomaly after the acknowledgement', async () => {
+      const owner = uid('cli');
+      const quiet = newApiKey(owner, { createdAt: T0 });
+      const alerted = newApiKey(owner, { createdAt: T0 + 1 });
+      const acknowledged = newApiKey(owner, { createdAt: T0 + 2 });
+      for (const key of [quiet, alerted, acknowledged]) {
+        await store().insertApiKey(key);
+      }
+      const anomaly = { at: T0 + 10, kind: 'new_country' as const, value: 'BR', action: 'alerted' as const };
+      await store().touchApiKeys([
+        { id: alerted.id, lastUsedAt: 0, count: 0, anomalies: [anomaly] },
+        { id: acknowledged.id, lastUsedAt: 0, count: 0, anomalies: [anomaly] },
+      ]);
+      await store().updateApiKey(acknowledged.id, { anomaliesAcknowledgedAt: T0 + 10 }, T0 + 11);
+      const open = await store().listApiKeys({ owner, anomalous: true, limit: 10 });
+      expect(open.items.map((key) => key.id)).toEqual([alerted.id]);
+      const all = await store().listApiKeys({ owner, limit: 10 });
+      expect(all.items).toHaveLength(3);
+      // A new anomaly after the acknowledgement opens it again.
+      await store().touchApiKeys([
+        { id: acknowledged.id, lastUsedAt: 0, count: 0, anomalies: [{ ...anomaly, at: T0 + 12 }] },
+      ]);
+      const again = await store().listApiKeys({ owner, anomalous: true, limit: 10 });
+      expect(again.items.map((key) => key.id)).toEqual([alerted.id, acknowledged.id]);
+    });
+
     it('loses no usage when batches are written concurrently', async () => {
       const key = newApiKey(uid('cli'));
       await store().insertApiKey(key);

@@ -184,6 +184,11 @@ export function newApiKey(owner: string, overrides: Partial<ApiKeyRecord> = {}):
     lastUsedAt: null,
     usageCount: 0,
     dpopJkt: null,
+    anomalyPolicy: 'flag',
+    usageProfile: null,
+    anomalies: [],
+    lastAnomalyAt: null,
+    anomaliesAcknowledgedAt: null,
     ...overrides,
   };
 }

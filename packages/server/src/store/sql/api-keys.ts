@@ -1,6 +1,15 @@
 /** API keys, looked up by the SHA-256 of the key; usage is written in batches, off the hot path. */
 import { type Kysely, sql, type Updateable } from 'kysely';
-import { type ApiKeyPatch, type ApiKeyRecord, type ApiKeyStore, NotFoundError } from '../ports.js';
+import {
+  API_KEY_ANOMALIES_KEPT,
+  type ApiKeyAnomalyPolicy,
+  type ApiKeyAnomalyRecord,
+  type ApiKeyPatch,
+  type ApiKeyRecord,
+  type ApiKeyStore,
+  type ApiKeyUsage,
+  NotFoundError,
+} from '../ports.js';
 import {
   atomic,
   decodeKeyCursor,
@@ -36,6 +45,11 @@ function toApiKey(row: ApiKeyRow): ApiKeyRecord {
     lastUsedAt: row.last_used_at,
     usageCount: row.usage_count,
     dpopJkt: row.dpop_jkt,
+    anomalyPolicy: row.anomaly_policy as ApiKeyAnomalyPolicy,
+    usageProfile: row.usage_profile,
+    anomalies: fromJson(row.anomalies),
+    lastAnomalyAt: row.last_anomaly_at,
+    anomaliesAcknowledgedAt: row.anomalies_acknowledged_at,
   };
 }
 
@@ -61,6 +75,12 @@ function patchColumns(patch: ApiKeyPatch): Updateable<ApiKeysTable> {
   }
   if (patch.disabled !== undefined) {
     set.disabled = toFlag(patch.disabled);
+  }
+  if (patch.anomalyPolicy !== undefined) {
+    set.anomaly_policy = patch.anomalyPolicy;
+  }
+  if (patch.anomaliesAcknowledgedAt !== undefined) {
+    set.anomalies_acknowledged_at = patch.anomaliesAcknowledgedAt;
   }
   return set;
 }
@@ -88,9 +108,40 @@ async function insert(db: Kysely<Database>, key: ApiKeyRecord): Promise<void> {
         last_used_at: key.lastUsedAt,
         usage_count: key.usageCount,
         dpop_jkt: key.dpopJkt,
+        anomaly_policy: key.anomalyPolicy,
+        usage_profile: key.usageProfile,
+        anomalies: toJson(key.anomalies),
+        last_anomaly_at: key.lastAnomalyAt,
+        anomalies_acknowledged_at: key.anomaliesAcknowledgedAt,
       })
       .execute(),
   );
+}
+
+/** Appends to the key's bounded list (the newest kept) and moves `last_anomaly_at` forward. */
+async function appendAnomalies(db: Kysely<Database>, usage: ApiKeyUsage): Promise<void> {
+  const added = usage.anomalies ?? [];
+  if (added.length === 0) {
+    return;
+  }
+  const row = await db
+    .selectFrom('api_keys')
+    .select('anomalies')
+    .where('id', '=', usage.id)
+    .executeTakeFirst();
+  if (row === undefined) {
+    return;
+  }
+  const kept = [...fromJson<ApiKeyAnomalyRecord[]>(row.anomalies), ...added].slice(-API_KEY_ANOMALIES_KEPT);
+  const last = Math.max(...added.map((anomaly) => anomaly.at));
+  await db
+    .updateTable('api_keys')
+    .set({
+      anomalies: toJson(kept),
+      last_anomaly_at: sql<number>`case when last_anomaly_at is null or last_anomaly_at < ${last} then ${last} else last_anomaly_at end`,
+    })
+    .where('id', '=', usage.id)
+    .execute();
 }
 
 function notFound(id: string): never {
@@ -119,6 +170,16 @@ export function apiKeyStore(ctx: SqlContext): ApiKeyStore {
       let query = ctx.db.selectFrom('api_keys').selectAll();
       if (filter.owner !== undefined) {
         query = query.where('owner', '=', filter.owner);
+      }
+      if (filter.anomalous === true) {
+        query = query
+          .where('last_anomaly_at', 'is not', null)
+          .where((eb) =>
+            eb.or([
+              eb('anomalies_acknowledged_at', 'is', null),
+              eb('anomalies_acknowledged_at', '<', eb.ref('last_anomaly_at')),
+            ]),
+          );
       }
       if (after !== undefined) {
         query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), '>', eb.tuple(after.at, after.id)));
@@ -186,14 +247,19 @@ export function apiKeyStore(ctx: SqlContext): ApiKeyStore {
       }
       await atomic(ctx, async (db) => {
         for (const usage of batch) {
-          await db
-            .updateTable('api_keys')
-            .set((eb) => ({
-              last_used_at: sql<number>`case when last_used_at is null or last_used_at < ${usage.lastUsedAt} then ${usage.lastUsedAt} else last_used_at end`,
-              usage_count: eb('usage_count', '+', usage.count),
-            }))
-            .where('id', '=', usage.id)
-            .execute();
+          if (usage.count > 0) {
+            // One statement per used key: usage, and the profile learned from it.
+            await db
+              .updateTable('api_keys')
+              .set((eb) => ({
+                last_used_at: sql<number>`case when last_used_at is null or last_used_at < ${usage.lastUsedAt} then ${usage.lastUsedAt} else last_used_at end`,
+                usage_count: eb('usage_count', '+', usage.count),
+                ...(usage.profile === undefined ? {} : { usage_profile: usage.profile }),
+              }))
+              .where('id', '=', usage.id)
+              .execute();
+          }
+          await appendAnomalies(db, usage);
         }
       });
     },

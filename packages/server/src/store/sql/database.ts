@@ -117,6 +117,14 @@ export interface ApiKeysTable {
   usage_count: number;
   /** RFC 9449: the DPoP key thumbprint a bound key needs a proof by. */
   dpop_jkt: Generated<string | null>;
+  /** `off`, `flag`, `alert`, `deny` or `disable` (migration 0025). */
+  anomaly_policy: Generated<string>;
+  /** The usage profile snapshot of `@tessera/risk` (JSON), written with the batched usage. */
+  usage_profile: Generated<JsonText | null>;
+  /** The anomalies recorded for the owner, newest last (a bounded JSON list). */
+  anomalies: Generated<JsonText>;
+  last_anomaly_at: Generated<number | null>;
+  anomalies_acknowledged_at: Generated<number | null>;
 }
 
 export interface UsersTable {

@@ -4,6 +4,7 @@
  * validated whole before anything is written.
  */
 import { isScopeToken, OAuthError } from '@tessera/protocol';
+import { API_KEY_ANOMALY_POLICIES, type ApiKeyAnomalyPolicy } from '../../store/ports.js';
 import { isResourceUri } from '../audience.js';
 
 const MAX_NAME_LENGTH = 200;
@@ -72,4 +73,11 @@ export function assertExpiresAt(expiresAt: number | null, now: number): number |
     throw OAuthError.invalidRequest('The expiry must be a time in the future');
   }
   return expiresAt;
+}
+
+export function assertAnomalyPolicy(policy: unknown): ApiKeyAnomalyPolicy {
+  if (!API_KEY_ANOMALY_POLICIES.includes(policy as ApiKeyAnomalyPolicy)) {
+    throw OAuthError.invalidRequest(`anomaly_policy must be one of ${API_KEY_ANOMALY_POLICIES.join(', ')}`);
+  }
+  return policy as ApiKeyAnomalyPolicy;
 }

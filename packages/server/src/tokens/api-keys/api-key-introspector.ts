@@ -6,11 +6,13 @@
  * A key has the same meaning here as at `POST /api-keys/verify`: it is active only when that
  * endpoint would answer `valid` (so an introspection counts against the key's rate limit). The
  * caller needs the `api_keys:verify` permission; for any other caller every key is inactive
- * (RFC 7662 §2.2 lets the server decide what a caller may learn).
+ * (RFC 7662 §2.2 lets the server decide what a caller may learn). `client_ip` and `endpoint`, when
+ * the caller sends them, feed the key's anomaly policy as at the verify endpoint.
  */
 import { type IntrospectionResponse, secretKindOf } from '@tessera/protocol';
 import type { ClientRecord } from '../../store/ports.js';
 import type { ApiKeyService } from './api-key-service.js';
+import type { KeyUseContext } from './key-anomalies.js';
 
 export const API_KEYS_VERIFY_PERMISSION = 'api_keys:verify';
 
@@ -21,15 +23,18 @@ export interface ApiKeyIntrospectorDeps {
 
 export function createApiKeyIntrospector(deps: ApiKeyIntrospectorDeps): {
   accepts(token: string): boolean;
-  introspect(token: string, caller: ClientRecord): Promise<IntrospectionResponse>;
+  introspect(token: string, caller: ClientRecord, context?: KeyUseContext): Promise<IntrospectionResponse>;
 } {
   return {
     accepts: (token) => secretKindOf(token) === 'key',
-    async introspect(token, caller) {
+    async introspect(token, caller, context) {
       if (!caller.permissions.includes(API_KEYS_VERIFY_PERMISSION)) {
         return { active: false };
       }
-      const { result, record } = await deps.service.check(token, { actor: caller.id });
+      const { result, record } = await deps.service.check(token, {
+        actor: caller.id,
+        ...(context === undefined ? {} : { context }),
+      });
       if (!result.valid || record === undefined) {
         return { active: false };
       }

@@ -13,13 +13,17 @@
  * This factory only wires the modules of one concept each: input validation (api-key-input.ts),
  * the owner's bounds (owner-policy.ts), loading, writing, publishing and auditing a change
  * (key-writes.ts), the lifecycle (key-lifecycle.ts), rotation (key-rotation.ts) and verification
- * (key-check.ts, rate-limit-state.ts).
+ * (key-check.ts, rate-limit-state.ts), and the anomaly policy with its usage profiles
+ * (key-anomalies.ts).
  */
+
+import { type GeoLookup, type KeyUsageProfilerOptions, noGeo } from '@tessera/risk';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { Clock } from '../../clock.js';
 import type { EventBus } from '../../events/bus.js';
 import type { Logger } from '../../log.js';
 import type {
+  ApiKeyAnomalyPolicy,
   ApiKeyRecord,
   ApiKeyStore,
   ClientStore,
@@ -32,6 +36,7 @@ import type { CredentialChanges } from '../credential-changes.js';
 import type { Revocations } from '../revocations.js';
 import { type ApiKeyCache, type ApiKeyCacheDeps, createApiKeyCache } from './api-key-cache.js';
 import type { ApiKeyVerification } from './api-key-verification.js';
+import { createKeyAnomalies, type KeyUseContext } from './key-anomalies.js';
 import { createKeyCheck } from './key-check.js';
 import { createKeyLifecycle } from './key-lifecycle.js';
 import { createKeyRotation, DEFAULT_ROTATION_GRACE } from './key-rotation.js';
@@ -57,7 +62,13 @@ export interface ApiKeyServiceDeps {
    * then answer `disabled`. Must be served from memory (main.ts passes `owner-status.ts`).
    */
   isOwnerActive?: (owner: string) => Promise<boolean>;
+  /** IP → ASN and country for key anomalies (the server's `risk.*Database` files). */
+  geo?: GeoLookup;
   options?: {
+    /** The anomaly policy of a key created without one (default `flag`). */
+    anomalyPolicy?: ApiKeyAnomalyPolicy;
+    /** The usage profiles' learning period and bounds. */
+    anomalies?: KeyUsageProfilerOptions;
     /** Seconds the old key keeps working after a rotation with no grace given (default 24 h). */
     rotationGrace?: number;
     /**
@@ -91,10 +102,12 @@ export interface NewApiKeyInput {
   expiresAt?: number | null;
   /** RFC 9449: bind the key to this DPoP key thumbprint (only a proof by that key makes it work). */
   dpopJkt?: string;
+  /** What the key's anomalies lead to; default from the options (`apiKeys.anomalyPolicy`). */
+  anomalyPolicy?: ApiKeyAnomalyPolicy;
 }
 
 export type ApiKeyUpdate = Partial<
-  Pick<NewApiKeyInput, 'name' | 'scope' | 'audiences' | 'meta' | 'rateLimit' | 'expiresAt'>
+  Pick<NewApiKeyInput, 'name' | 'scope' | 'audiences' | 'meta' | 'rateLimit' | 'expiresAt' | 'anomalyPolicy'>
 >;
 
 export interface MintedApiKey {
@@ -111,6 +124,8 @@ export interface RotatedApiKey extends MintedApiKey {
 export interface VerifyOptions {
   /** Who asked (a client id), for the audit of rejections. */
   actor?: string;
+  /** The caller's address and the endpoint, for the key's anomaly policy. */
+  context?: KeyUseContext;
 }
 
 export interface KeyCheck {
@@ -121,7 +136,13 @@ export interface KeyCheck {
 
 export interface ApiKeyService {
   create(input: NewApiKeyInput, context?: ActionContext): Promise<MintedApiKey>;
-  list(filter: { owner?: string; limit?: number; cursor?: string }): Promise<Page<ApiKeyRecord>>;
+  list(filter: {
+    owner?: string;
+    /** Only keys with open alerts. */
+    anomalous?: boolean;
+    limit?: number;
+    cursor?: string;
+  }): Promise<Page<ApiKeyRecord>>;
   /** The key, or `not_found` (404). */
   get(id: string): Promise<ApiKeyRecord>;
   update(id: string, update: ApiKeyUpdate, context?: ActionContext): Promise<ApiKeyRecord>;
@@ -133,6 +154,8 @@ export interface ApiKeyService {
    * any revocation; returns how many were revoked.
    */
   revokeOwnedBy(owner: string, context?: ActionContext): Promise<number>;
+  /** Closes the key's open alerts (anomalies recorded so far); audited. */
+  acknowledgeAnomalies(id: string, context?: ActionContext): Promise<ApiKeyRecord>;
   /** `grace` in seconds (0 = the old key stops at once); default from the options (24 h). */
   rotate(id: string, options?: { grace?: number }, context?: ActionContext): Promise<RotatedApiKey>;
   /** The wire answer of a verification. */
@@ -149,7 +172,15 @@ export function createApiKeyService(deps: ApiKeyServiceDeps): ApiKeyService {
   const { store, clock } = deps;
   const options = deps.options ?? {};
   const cache: ApiKeyCache = createApiKeyCache({ store, bus: deps.bus, ...options.cache });
-  const usage = createUsageRecorder({ store, logger: deps.logger });
+  // Each refers to the other only when called: anomalies go out, and profiles are written, with the usage.
+  const anomalies = createKeyAnomalies({
+    geo: deps.geo ?? noGeo,
+    nowMs: () => clock.nowMs(),
+    audit: deps.audit,
+    record: (id, recorded) => usage.anomalies(id, recorded),
+    ...(options.anomalies === undefined ? {} : { profiler: options.anomalies }),
+  });
+  const usage = createUsageRecorder({ store, logger: deps.logger, profileOf: anomalies.profileOf });
   const rejections = createRejectionAuditor({ audit: deps.audit });
   const writes = createKeyWrites({
     store,
@@ -160,7 +191,13 @@ export function createApiKeyService(deps: ApiKeyServiceDeps): ApiKeyService {
     revocationRetention: options.revocationRetention ?? 86_400,
     credentialChanges: deps.credentialChanges,
   });
-  const lifecycle = createKeyLifecycle({ store, clock, writes, owners: createOwnerPolicy({ store }) });
+  const lifecycle = createKeyLifecycle({
+    store,
+    clock,
+    writes,
+    owners: createOwnerPolicy({ store }),
+    anomalyPolicy: options.anomalyPolicy ?? 'flag',
+  });
   const rotate = createKeyRotation({
     store,
     clock,
@@ -174,10 +211,22 @@ export function createApiKeyService(deps: ApiKeyServiceDeps): ApiKeyService {
     usage,
     rejections,
     isOwnerActive: deps.isOwnerActive,
+    anomalies,
+    async autoDisable(record, kinds) {
+      try {
+        const disabled = await store.updateApiKey(record.id, { disabled: true }, clock.now());
+        writes.publishChange(disabled);
+        writes.recordAudit('api_key.auto_disabled', disabled, { anomalies: kinds }, { actor: 'system' });
+      } catch (error) {
+        // The use is refused all the same; the key stays as it was and may be caught again.
+        deps.logger.error({ err: error, keyId: record.id }, 'api key auto-disable failed');
+      }
+    },
   });
 
   const timer = setInterval(() => {
     rejections.flush();
+    anomalies.flush();
     void usage.flush();
   }, options.flushIntervalMs ?? 5000);
   timer.unref();
@@ -196,6 +245,7 @@ export function createApiKeyService(deps: ApiKeyServiceDeps): ApiKeyService {
 
     async flush() {
       rejections.flush();
+      anomalies.flush();
       await usage.flush();
     },
 
@@ -207,6 +257,7 @@ export function createApiKeyService(deps: ApiKeyServiceDeps): ApiKeyService {
       clearInterval(timer);
       cache.close();
       rejections.flush();
+      anomalies.flush();
       await usage.flush();
     },
   };

@@ -6,10 +6,18 @@
  * - `not_found`: only `valid` and `code`, the same for a malformed, forged or never-issued key, so
  *   the answer never tells whether a key existed;
  * - `expired`, `revoked`, `disabled`: also `key_id` and `owner` (the caller holds the real key);
- * - `rate_limited`: every member, with `rate_limit.remaining` 0.
+ * - `rate_limited`: every member, with `rate_limit.remaining` 0;
+ * - `anomaly`: the key's `deny` policy refused this use (`key_id`, `owner`, `anomalies`); a key
+ *   its `disable` policy disabled answers `disabled` with `anomalies`.
  */
 
-export type ApiKeyRejectionCode = 'not_found' | 'expired' | 'revoked' | 'disabled' | 'rate_limited';
+export type ApiKeyRejectionCode =
+  | 'not_found'
+  | 'expired'
+  | 'revoked'
+  | 'disabled'
+  | 'rate_limited'
+  | 'anomaly';
 
 export interface ApiKeyRateLimitState {
   limit: number;
@@ -37,6 +45,8 @@ export interface ApiKeyVerification {
   rate_limit?: ApiKeyRateLimitState | null;
   /** RFC 9449: a bound key; the caller must accept it only with a DPoP proof by this key. */
   cnf?: { jkt: string };
+  /** The anomalies of this use (docs/api-keys.md, "Anomalies"), when there were any. */
+  anomalies?: string[];
 }
 
 export const KEY_NOT_FOUND: Readonly<ApiKeyVerification> = Object.freeze({ valid: false, code: 'not_found' });

@@ -17,6 +17,7 @@ import {
   type ApiKeyVerification,
   KEY_NOT_FOUND,
 } from './api-key-verification.js';
+import type { KeyAnomalies } from './key-anomalies.js';
 import { rateLimitState } from './rate-limit-state.js';
 import type { RejectionAuditor } from './rejection-auditor.js';
 import type { UsageRecorder } from './usage-recorder.js';
@@ -29,6 +30,10 @@ export interface KeyCheckDeps {
   rejections: Pick<RejectionAuditor, 'note'>;
   /** False when the key's owner can no longer act; must be served from memory. */
   isOwnerActive?: ((owner: string) => Promise<boolean>) | undefined;
+  /** Judges a valid use against the key's usage profile and its anomaly policy. */
+  anomalies?: Pick<KeyAnomalies, 'judge'> | undefined;
+  /** Disables a key its `disable` policy caught (audited `api_key.auto_disabled`). */
+  autoDisable?: ((record: ApiKeyRecord, anomalies: string[]) => Promise<void>) | undefined;
 }
 
 /** Checks a presented key; also returns its record when the key is genuine (for introspection). */
@@ -110,7 +115,23 @@ export function createKeyCheck(deps: KeyCheckDeps): CheckKey {
         return { result: { ...describe(record, rateLimit), valid: false, code: 'rate_limited' }, record };
       }
     }
+    const judged = deps.anomalies?.judge(record, verifyOptions.context ?? {}, actor);
+    const anomalies = judged?.anomalies.map((anomaly) => anomaly.kind) ?? [];
+    if (judged?.action === 'deny') {
+      return {
+        result: { valid: false, code: 'anomaly', key_id: record.id, owner: record.owner, anomalies },
+        record,
+      };
+    }
+    if (judged?.action === 'disable') {
+      await deps.autoDisable?.(record, anomalies);
+      return {
+        result: { valid: false, code: 'disabled', key_id: record.id, owner: record.owner, anomalies },
+        record,
+      };
+    }
     usage.record(record.id, now);
-    return { result: describe(record, rateLimit), record };
+    const result = describe(record, rateLimit);
+    return { result: anomalies.length === 0 ? result : { ...result, anomalies }, record };
   };
 }

@@ -8,8 +8,9 @@
 import { OAuthError, parseSecret } from '@tessera/protocol';
 import type { Clock } from '../../clock.js';
 import { hashSecret, mintSecret, newId } from '../../ids.js';
-import type { ApiKeyPatch, ApiKeyRecord, ApiKeyStore } from '../../store/ports.js';
+import type { ApiKeyAnomalyPolicy, ApiKeyPatch, ApiKeyRecord, ApiKeyStore } from '../../store/ports.js';
 import {
+  assertAnomalyPolicy,
   assertAudiences,
   assertExpiresAt,
   assertJkt,
@@ -30,11 +31,21 @@ export interface KeyLifecycleDeps {
   clock: Clock;
   writes: KeyWrites;
   owners: OwnerPolicy;
+  /** The policy of a key created without one (`apiKeys.anomalyPolicy`). */
+  anomalyPolicy: ApiKeyAnomalyPolicy;
 }
 
 export type KeyLifecycle = Pick<
   ApiKeyService,
-  'create' | 'list' | 'get' | 'update' | 'disable' | 'enable' | 'revoke' | 'revokeOwnedBy'
+  | 'create'
+  | 'list'
+  | 'get'
+  | 'update'
+  | 'disable'
+  | 'enable'
+  | 'revoke'
+  | 'revokeOwnedBy'
+  | 'acknowledgeAnomalies'
 >;
 
 export function createKeyLifecycle(deps: KeyLifecycleDeps): KeyLifecycle {
@@ -65,6 +76,7 @@ export function createKeyLifecycle(deps: KeyLifecycleDeps): KeyLifecycle {
           ? null
           : assertRateLimitSpec(input.rateLimit);
       const expiresAt = assertExpiresAt(input.expiresAt ?? null, now);
+      const anomalyPolicy = assertAnomalyPolicy(input.anomalyPolicy ?? deps.anomalyPolicy);
       await assertOwnerAllows(input.owner, scope, audiences);
 
       const key = mintSecret('key');
@@ -91,13 +103,18 @@ export function createKeyLifecycle(deps: KeyLifecycleDeps): KeyLifecycle {
         lastUsedAt: null,
         usageCount: 0,
         dpopJkt: input.dpopJkt === undefined ? null : assertJkt(input.dpopJkt),
+        anomalyPolicy,
+        usageProfile: null,
+        anomalies: [],
+        lastAnomalyAt: null,
+        anomaliesAcknowledgedAt: null,
       };
       await store.insertApiKey(record);
       publishChange(record);
       recordAudit(
         'api_key.created',
         record,
-        { name, scope: scope.join(' '), expires_at: expiresAt },
+        { name, scope: scope.join(' '), expires_at: expiresAt, anomaly_policy: anomalyPolicy },
         context,
       );
       return { key, record };
@@ -109,6 +126,7 @@ export function createKeyLifecycle(deps: KeyLifecycleDeps): KeyLifecycle {
         return await store.listApiKeys({
           limit,
           ...(filter.owner === undefined ? {} : { owner: filter.owner }),
+          ...(filter.anomalous === true ? { anomalous: true } : {}),
           ...(filter.cursor === undefined ? {} : { cursor: filter.cursor }),
         });
       } catch (error) {
@@ -143,6 +161,9 @@ export function createKeyLifecycle(deps: KeyLifecycleDeps): KeyLifecycle {
       if (update.expiresAt !== undefined) {
         patch.expiresAt = assertExpiresAt(update.expiresAt, now);
       }
+      if (update.anomalyPolicy !== undefined) {
+        patch.anomalyPolicy = assertAnomalyPolicy(update.anomalyPolicy);
+      }
       if (patch.scope !== undefined || patch.audiences !== undefined) {
         await assertOwnerAllows(
           current.owner,
@@ -153,6 +174,17 @@ export function createKeyLifecycle(deps: KeyLifecycleDeps): KeyLifecycle {
       const record = await writing(id, () => store.updateApiKey(id, patch, now));
       publishChange(record);
       recordAudit('api_key.updated', record, { changed: Object.keys(patch) }, context);
+      return record;
+    },
+
+    async acknowledgeAnomalies(id, context) {
+      const current = await loadChangeable(id);
+      const now = clock.now();
+      // Open alerts are those recorded after this time: up to the newest one so far.
+      const at = Math.max(now, current.lastAnomalyAt ?? 0);
+      const record = await writing(id, () => store.updateApiKey(id, { anomaliesAcknowledgedAt: at }, now));
+      publishChange(record);
+      recordAudit('api_key.anomalies_acknowledged', record, { acknowledged_at: at }, context);
       return record;
     },
 

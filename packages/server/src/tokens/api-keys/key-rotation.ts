@@ -61,6 +61,10 @@ export function createKeyRotation(deps: KeyRotationDeps): RotateKey {
       replacedBy: null,
       lastUsedAt: null,
       usageCount: 0,
+      // The policy and the learned profile carry over (same caller); recorded anomalies do not.
+      anomalies: [],
+      lastAnomalyAt: null,
+      anomaliesAcknowledgedAt: null,
     };
     let previous = await writing(id, () => store.rotateApiKey(id, next, now + grace));
     publishChange(previous);
