@@ -1,6 +1,6 @@
 /**
  * A person's history ({@link Profile}) as a compact, versioned string for a store: the typed arrays
- * and counters, little-endian, after a one-byte format version, in base64 (1,097 bytes, 1,464
+ * and counters, little-endian, after a one-byte format version, in base64 (1,113 bytes, 1,484
  * characters; `btoa`/`atob`, so it runs wherever the engine does). {@link decodeProfile} refuses an unknown version, a wrong length or a non-finite
  * number with {@link RiskProfileFormatError}, so a corrupt row is never scored with.
  */
@@ -21,7 +21,13 @@ const ARRAYS = [
   ['versions', VERSION_SLOTS],
 ] as const;
 const SCALARS = ['versionChecks', 'olderVersions', 'logins', 'lastMs', 'lastCountry'] as const;
-const BYTES = 1 + ARRAYS.reduce((sum, [, length]) => sum + 4 * length, 0) + 8 * SCALARS.length;
+/** The last sign-in's coordinates (for `impossible_travel`): degrees within range, or NaN for unknown. */
+const COORDINATES = [
+  ['lastLatitude', 90],
+  ['lastLongitude', 180],
+] as const;
+const BYTES =
+  1 + ARRAYS.reduce((sum, [, length]) => sum + 4 * length, 0) + 8 * (SCALARS.length + COORDINATES.length);
 
 export class RiskProfileFormatError extends Error {
   override readonly name = 'RiskProfileFormatError';
@@ -44,6 +50,10 @@ export function encodeProfile(profile: Profile): string {
     }
   }
   for (const name of SCALARS) {
+    view.setFloat64(at, profile[name], true);
+    at += 8;
+  }
+  for (const [name] of COORDINATES) {
     view.setFloat64(at, profile[name], true);
     at += 8;
   }
@@ -88,6 +98,14 @@ export function decodeProfile(text: string): Profile {
     const value = view.getFloat64(at, true);
     if (!Number.isFinite(value)) {
       throw new RiskProfileFormatError(`a risk profile's ${name} is not finite`);
+    }
+    profile[name] = value;
+    at += 8;
+  }
+  for (const [name, limit] of COORDINATES) {
+    const value = view.getFloat64(at, true);
+    if (!Number.isNaN(value) && !(Math.abs(value) <= limit)) {
+      throw new RiskProfileFormatError(`a risk profile's ${name} is out of range`);
     }
     profile[name] = value;
     at += 8;

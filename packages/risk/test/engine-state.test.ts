@@ -172,6 +172,19 @@ describe('@tessera/risk: state outside the process', () => {
     expect(() => decodeProfile(b64(nan))).toThrow(/not finite/);
   });
 
+  it('the last sign-in coordinates (impossible_travel) round-trip; unknown stays NaN, out of range is refused', () => {
+    const node = createRiskEngine();
+    node.learn(legit[0] as RiskEvent);
+    const profile = node.exportProfile(String(legit[0]?.['User ID'])) ?? expect.fail();
+    expect(Number.isNaN(decodeProfile(encodeProfile(profile)).lastLatitude)).toBe(true);
+    profile.lastLatitude = 52.5;
+    profile.lastLongitude = 13.4;
+    const back = decodeProfile(encodeProfile(profile));
+    expect([back.lastLatitude, back.lastLongitude]).toEqual([52.5, 13.4]);
+    profile.lastLongitude = 181;
+    expect(() => decodeProfile(encodeProfile(profile))).toThrow(/lastLongitude is out of range/);
+  });
+
   it('the readable summary shows hashes, weights and counts, no raw address or UA', () => {
     const node = createRiskEngine();
     const event = legit[0] as RiskEvent;

@@ -241,6 +241,7 @@ describe('/console/api-keys', () => {
     const form = await browser.get('/console/api-keys');
     expect(form.body).toContain('<select id="key-anomaly-policy" name="anomaly_policy">');
     const created = await browser.post('/console/api-keys', {
+      form_token: hiddenFields(form.body).form_token ?? '',
       name: 'Guarded',
       owner: owner.id,
       scope: '',
