@@ -9,6 +9,11 @@ import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type AuditLog, createAuditLog } from './audit/audit-log.js';
 import { registerAuditMetrics } from './audit/audit-metrics.js';
+import {
+  createStatsCounters,
+  STATS_RETENTION_SECONDS,
+  type StatsCounters,
+} from './audit/stats-counters.js';
 import { type Clock, systemClock } from './clock.js';
 import { workerMetricsSource } from './cluster-metrics.js';
 import { composeApiKeys } from './compose/api-keys.js';
@@ -38,6 +43,7 @@ import { createDeviceFeature } from './http/features/device.js';
 import { createLoginFeature, type LoginFeatureDeps, loginFlowOf } from './http/features/login.js';
 import { createMfaFeature } from './http/features/mfa.js';
 import { createOAuthCoreFeature } from './http/features/oauth-core.js';
+import { createStatsFeature } from './http/features/stats.js';
 import { createOperatorsFeature } from './http/features/operators.js';
 import { createRevocationStreamFeature } from './http/features/revocation-stream.js';
 import { createRiskReportsFeature } from './http/features/risk-reports.js';
@@ -101,6 +107,8 @@ export interface Runtime {
   audit: AuditLog;
   /** The prom-client registry behind `/metrics`. */
   metrics: Metrics;
+  /** The usage counters behind `GET /admin/stats` (tests flush them). */
+  stats: StatsCounters;
   /** The purge job for expired rows (tests run a pass with `run()`). */
   maintenance: MaintenanceJob;
   /** The frozen registries the OAuth endpoints dispatch on (tests check they are complete). */
@@ -422,6 +430,9 @@ function compose(core: Core, adminTokens: AdminTokenService, actors: AdminActorR
     );
   }
 
+  // GET /admin/stats: the usage counters of every node, for the console's charts.
+  features.push(createStatsFeature({ store: core.store, stats: core.stats, clock: core.clock }));
+
   // Operators: /admin/users/{id}/admin, and their access tokens (for the admin API's own audience).
   features.push(createOperatorsFeature({ users: people.users, actors }));
   const operators = createOperatorTokens({
@@ -635,11 +646,13 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
     });
     const adminTokens = createAdminTokenService({ store, clock, audit });
     registerAuditMetrics(metrics.registry, audit);
+    const stats = createStatsCounters({ store, clock, logger });
     const maintenance = createMaintenanceJob({
       store,
       clock,
       logger,
       auditRetention: config.audit.retention,
+      statsRetention: STATS_RETENTION_SECONDS,
       batchSize: config.maintenance.batchSize,
       intervalMs: config.maintenance.interval * 1000,
       onPurged: createMaintenanceMetrics(metrics.registry),
@@ -657,6 +670,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       logger,
       audit,
       metrics,
+      stats,
       busStatus: () => bus.bridgeStatus(),
     };
     const { features, registries, operators } = compose(core, adminTokens, adminActors);
@@ -675,6 +689,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       clock,
       logger,
       metrics,
+      stats,
       ...(options.clusterWorker === true ? { metricsSource: workerMetricsSource(metrics.registry) } : {}),
       features,
       adminAuth: { adminTokens, audit, actors: adminActors, operators },
@@ -693,6 +708,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       bus,
       audit,
       metrics,
+      stats,
       maintenance,
       registries,
       subjectOf: core.subjectOf,
@@ -707,6 +723,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
         await app.close();
         await maintenance.close();
         await audit.close();
+        await stats.close();
         await bridgeClose?.();
         await store.close();
       },

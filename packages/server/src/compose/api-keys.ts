@@ -33,6 +33,7 @@ export function composeApiKeys(core: Core, oauth: Pick<OAuthCore, 'clients' | 'r
     // Keys of a disabled or deleted client or user answer `disabled`, on every node at once
     // (client.updated / user.updated on the bus evict the cached owner).
     isOwnerActive: (owner) => owners.isActive(owner),
+    onVerified: (outcome) => core.stats.add('api_key_verifications', outcome),
     options: {
       rotationGrace: core.config.apiKeys.rotationGrace,
       revocationRetention: core.config.tokens.maxAccessTokenTtl,

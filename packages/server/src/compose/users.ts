@@ -101,6 +101,14 @@ export function composeUsers(core: Core, deps: UsersDeps): Users {
   }
   const { stepUpScore, denyScore, secondFactor, geoDatabase, asnDatabase } = config.risk;
   const geo = openGeoDatabases({ geoDatabase, asnDatabase }, core.logger);
-  const risk = createLoginRisk({ audit, clock, stepUpScore, denyScore, secondFactor, geo });
+  const risk = createLoginRisk({
+    audit,
+    clock,
+    stepUpScore,
+    denyScore,
+    secondFactor,
+    geo,
+    onDecision: (decision) => core.stats.add('risk_decisions', decision),
+  });
   return { users, sessions, consents, throttle, mfa, risk };
 }

@@ -71,6 +71,8 @@ export interface LoginRiskDeps {
   /** IP → ASN, country, region, city (users/geo-database.ts); none: scored without them. */
   geo?: GeoLookup;
   engine?: RiskEngine;
+  /** Told each decision: the usage counters. */
+  onDecision?: (decision: RiskDecision) => void;
 }
 
 /** The sign-in's methods already include a second factor (level `mfa` or phishing-resistant). */
@@ -142,6 +144,7 @@ export function createLoginRisk(deps: LoginRiskDeps): LoginRisk {
         },
         requestId: context.requestId ?? null,
       });
+      deps.onDecision?.(decision);
       return { decision, outcome, score };
     },
     learn(user, context, sessionId) {

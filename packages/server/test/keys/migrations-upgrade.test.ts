@@ -80,6 +80,7 @@ it('issue 11 item 8 / issue 12 item 11 — migrations after 0002 keep an existin
     '0017-linked-identifiers',
     '0019-client-subject-type',
     '0020-server-secrets',
+    '0022-stat-counts',
   ]);
   expect(await store.listSigningKeys()).toEqual([{ ...record, masterKeyId: null }]);
   expect(await store.listAdminTokens()).toEqual([]);

@@ -42,6 +42,7 @@ it('issue 16 item 5 — 0017 links the wallet of every person who signed up with
     '0017-linked-identifiers',
     '0019-client-subject-type',
     '0020-server-secrets',
+    '0022-stat-counts',
   ]);
   expect(await store.findLinkedIdentifier(DID)).toEqual({
     identifier: DID,

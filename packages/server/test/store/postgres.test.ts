@@ -82,6 +82,7 @@ describe.skipIf(!ok)('PostgreSQL', () => {
           '0017-linked-identifiers',
           '0019-client-subject-type',
           '0020-server-secrets',
+          '0022-stat-counts',
         ]);
         expect(await store.migrate()).toEqual([]);
         expect(await store.countClients()).toBe(0);

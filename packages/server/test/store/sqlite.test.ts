@@ -75,6 +75,7 @@ describe('SQLite specifics', () => {
         '0017-linked-identifiers',
         '0019-client-subject-type',
         '0020-server-secrets',
+        '0022-stat-counts',
       ]);
       expect(await store.migrate()).toEqual([]);
     } finally {

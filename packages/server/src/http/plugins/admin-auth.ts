@@ -36,6 +36,7 @@ const AREA_OF_SEGMENT: Record<string, AdminArea | 'none'> = {
   tokens: 'tokens',
   'admin-tokens': 'admin_tokens',
   risk: 'risk',
+  stats: 'stats',
   'openapi.json': 'none',
 };
 

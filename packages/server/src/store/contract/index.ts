@@ -25,6 +25,7 @@ import { describeRevocationStore } from './revocations.contract.js';
 import { describeServerSecretStore } from './server-secrets.contract.js';
 import { describeSessionStore } from './sessions.contract.js';
 import { describeSigningKeyStore } from './signing-keys.contract.js';
+import { describeStatsStore } from './stat-counts.contract.js';
 import { describeStoreAggregate } from './store.contract.js';
 import { describeUserStore } from './users.contract.js';
 
@@ -58,6 +59,7 @@ export function describeStoreContract(
     describeAttemptStore(makeStore);
     describeMfaStore(makeStore);
     describeAuditStore(makeStore);
+    describeStatsStore(makeStore, options);
     describePurgeBatches(makeStore);
   });
 }

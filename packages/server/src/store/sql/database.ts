@@ -150,6 +150,14 @@ export interface ServerSecretsTable {
   master_key_id: string;
 }
 
+/** 0022: usage counters per minute, name and label, added to by every node (audit/stats-counters.ts). */
+export interface StatCountsTable {
+  bucket: number;
+  name: string;
+  label: string;
+  count: number;
+}
+
 export interface RecoveryCodesTable {
   user_id: string;
   hash: string;
@@ -329,6 +337,7 @@ export interface Database {
   user_totp: UserTotpTable;
   recovery_codes: RecoveryCodesTable;
   server_secrets: ServerSecretsTable;
+  stat_counts: StatCountsTable;
 }
 
 export type ClientRow = Selectable<ClientsTable>;

@@ -21,6 +21,7 @@ import { userAdminScopesMigration } from './migrations/0015-user-admin-scopes.js
 import { linkedIdentifiersMigration } from './migrations/0017-linked-identifiers.js';
 import { clientSubjectTypeMigration } from './migrations/0019-client-subject-type.js';
 import { serverSecretsMigration } from './migrations/0020-server-secrets.js';
+import { statCountsMigration } from './migrations/0022-stat-counts.js';
 
 export function migrations(dialect: SqlDialectName): Record<string, Migration> {
   return {
@@ -40,6 +41,7 @@ export function migrations(dialect: SqlDialectName): Record<string, Migration> {
     '0017-linked-identifiers': linkedIdentifiersMigration(),
     '0019-client-subject-type': clientSubjectTypeMigration(),
     '0020-server-secrets': serverSecretsMigration(),
+    '0022-stat-counts': statCountsMigration(),
   };
 }
 

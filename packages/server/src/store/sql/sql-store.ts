@@ -27,6 +27,7 @@ import { revocationStore } from './revocations.js';
 import { serverSecretStore } from './server-secrets.js';
 import { sessionStore } from './sessions.js';
 import { signingKeyStore } from './signing-keys.js';
+import { statsStore } from './stat-counts.js';
 import { userStore } from './users.js';
 
 function buildStore(ctx: SqlContext, onClose: () => Promise<void>): Store {
@@ -50,6 +51,7 @@ function buildStore(ctx: SqlContext, onClose: () => Promise<void>): Store {
     ...rateLimitStore(ctx),
     ...attemptStore(ctx),
     ...auditStore(ctx),
+    ...statsStore(ctx),
     ...adminTokenStore(ctx),
     ...mfaStore(ctx),
 

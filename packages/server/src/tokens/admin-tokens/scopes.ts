@@ -10,6 +10,7 @@ export const ADMIN_AREAS = [
   'tokens',
   'admin_tokens',
   'risk',
+  'stats',
 ] as const;
 
 export type AdminArea = (typeof ADMIN_AREAS)[number];

@@ -54,6 +54,8 @@ export interface ApiKeyServiceDeps {
    * then answer `disabled`. Must be served from memory (main.ts passes `owner-status.ts`).
    */
   isOwnerActive?: (owner: string) => Promise<boolean>;
+  /** Told each verification's outcome (`valid`, or its code): the usage counters. */
+  onVerified?: (outcome: string) => void;
   options?: {
     /** Seconds the old key keeps working after a rotation with no grace given (default 24 h). */
     rotationGrace?: number;
@@ -185,7 +187,9 @@ export function createApiKeyService(deps: ApiKeyServiceDeps): ApiKeyService {
     rotate,
 
     async verify(key, verifyOptions) {
-      return (await check(key, verifyOptions)).result;
+      const { result } = await check(key, verifyOptions);
+      deps.onVerified?.(result.valid ? 'valid' : (result.code ?? 'invalid'));
+      return result;
     },
 
     check,
