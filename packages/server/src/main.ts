@@ -9,11 +9,7 @@ import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type AuditLog, createAuditLog } from './audit/audit-log.js';
 import { registerAuditMetrics } from './audit/audit-metrics.js';
-import {
-  createStatsCounters,
-  STATS_RETENTION_SECONDS,
-  type StatsCounters,
-} from './audit/stats-counters.js';
+import { createStatsCounters, STATS_RETENTION_SECONDS, type StatsCounters } from './audit/stats-counters.js';
 import { type Clock, systemClock } from './clock.js';
 import { workerMetricsSource } from './cluster-metrics.js';
 import { composeApiKeys } from './compose/api-keys.js';
@@ -43,10 +39,10 @@ import { createDeviceFeature } from './http/features/device.js';
 import { createLoginFeature, type LoginFeatureDeps, loginFlowOf } from './http/features/login.js';
 import { createMfaFeature } from './http/features/mfa.js';
 import { createOAuthCoreFeature } from './http/features/oauth-core.js';
-import { createStatsFeature } from './http/features/stats.js';
 import { createOperatorsFeature } from './http/features/operators.js';
 import { createRevocationStreamFeature } from './http/features/revocation-stream.js';
 import { createRiskReportsFeature } from './http/features/risk-reports.js';
+import { createStatsFeature } from './http/features/stats.js';
 import { listenMetrics } from './http/metrics-listener.js';
 import { type AdminActorRegistry, createAdminActorRegistry } from './http/plugins/admin-auth.js';
 import {

@@ -166,7 +166,10 @@ export function createStatsCounters(deps: StatsCountersDeps): StatsCounters {
       if (!addTo(now - (now % 60), key, 1, true)) {
         if (droppingSince === undefined) {
           droppingSince = dropped;
-          deps.logger.warn({ maxKeys }, 'stats counters full while the store is failing: new counts are dropped');
+          deps.logger.warn(
+            { maxKeys },
+            'stats counters full while the store is failing: new counts are dropped',
+          );
         }
         dropped += 1;
       }

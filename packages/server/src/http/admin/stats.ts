@@ -91,7 +91,8 @@ export function registerStatsRoutes(admin: FastifyInstance, deps: StatsRouteDeps
   admin.get(
     '/stats',
     describeRoute({
-      summary: 'Usage over the last hour, day or week: tokens, verifications, rejections, 429s, revocations, risk',
+      summary:
+        'Usage over the last hour, day or week: tokens, verifications, rejections, 429s, revocations, risk',
       tags: ['stats'],
       querystring: query,
       responses: { 200: statsSchema },

@@ -83,7 +83,9 @@ export function describeStatsStore(makeStore: MakeStore, options: ContractOption
             Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? store() : other).addStatCounts(batch(i + 1))),
           );
           // 1 + 2 + … + 20
-          expect(await read(label, M, M + 60)).toEqual([{ bucket: M, name: 'tokens_issued', label, count: 210 }]);
+          expect(await read(label, M, M + 60)).toEqual([
+            { bucket: M, name: 'tokens_issued', label, count: 210 },
+          ]);
         } finally {
           await other.close();
         }
