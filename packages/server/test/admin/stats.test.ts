@@ -141,7 +141,7 @@ describe('GET /admin/stats', () => {
     const day = (await stats()).json<Stats>();
     expect(day).toMatchObject({ range: 'day', bucket_seconds: 900 });
     expect(day.buckets).toHaveLength(96);
-    expect(day.buckets[1]! - day.buckets[0]!).toBe(900);
+    expect(day.buckets.slice(0, 2)).toEqual([day.from, day.from + 900]);
     expect(total(day, 'tokens_issued', 'client_credentials')).toBe(3);
 
     const week = (await stats('?range=week')).json<Stats>();
