@@ -18,6 +18,7 @@ export const CHART_STYLE = `:root{--s0:#2554c7;--s1:#b3261e;--s2:#0d7a3a;--s3:#8
 @media (prefers-color-scheme:dark){:root{--s0:#9db9ff;--s1:#ff9a8f;--s2:#7ed99b;--s3:#f0b35e;--s4:#c9a6ff;--s5:#6fd6de}}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(18rem,1fr));gap:0 1.5rem}
 .charts section{min-width:0}
+.charts td,.charts th{overflow-wrap:anywhere}
 .plot{margin:.25rem 0 .5rem;overflow:hidden}
 .plot:empty{display:none}
 .swatch{display:inline-block;width:.8em;height:.8em;border-radius:2px;margin-right:.4em;vertical-align:-.05em}

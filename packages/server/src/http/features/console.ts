@@ -70,7 +70,8 @@ export function createConsoleFeature(deps: ConsoleFeatureDeps): HttpFeature {
         if (session?.data.tokens === undefined) {
           // Back to the same overview (its range) after the sign-in.
           const search = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
-          return reply.redirect(`/console/auth/login?returnTo=${encodeURIComponent(`/${search}`)}`, 303);
+          const returnTo = search === '' ? '/' : encodeURIComponent(`/${search}`);
+          return reply.redirect(`/console/auth/login?returnTo=${returnTo}`, 303);
         }
         const asked = (request.query as Record<string, unknown> | undefined)?.range ?? 'day';
         if (asked !== 'hour' && asked !== 'day' && asked !== 'week') {
