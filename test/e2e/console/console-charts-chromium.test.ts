@@ -181,9 +181,13 @@ if (available) {
       await checkWidths(light, [1280, 390], 'console-overview');
 
       await light.setViewportSize({ width: 1280, height: 900 });
+      // Past the redraw that follows a resize (150 ms after the last one), so only the scheme redraws.
+      await light.waitForTimeout(600);
       await light.waitForSelector('.plot canvas');
       await light.evaluate(() => {
-        (document.querySelector('.plot canvas') as HTMLCanvasElement).dataset.scheme = 'light';
+        for (const canvas of document.querySelectorAll<HTMLCanvasElement>('.plot canvas')) {
+          canvas.dataset.scheme = 'light';
+        }
       });
       await light.emulateMedia({ colorScheme: 'dark' });
       const dark = await light.evaluate(() => ({
@@ -192,7 +196,8 @@ if (available) {
       }));
       expect(dark).toEqual({ page: 'rgb(18, 18, 22)', series: '#9db9ff' });
       // The chart is drawn again, in the dark scheme's colours: a new canvas replaces the light one.
-      await light.waitForSelector('.plot canvas:not([data-scheme])');
+      await light.waitForSelector('.plot canvas:not([data-scheme])', { timeout: 10_000 });
+      expect(await light.locator('.plot canvas[data-scheme]').count()).toBe(0);
       await checkWidths(light, [1280], 'console-overview-dark');
       await context.close();
     });
