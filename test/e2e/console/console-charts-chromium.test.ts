@@ -185,9 +185,9 @@ if (available) {
       await light.waitForTimeout(600);
       await light.waitForSelector('.plot canvas');
       await light.evaluate(() => {
-        for (const canvas of document.querySelectorAll<HTMLCanvasElement>('.plot canvas')) {
+        document.querySelectorAll<HTMLCanvasElement>('.plot canvas').forEach((canvas) => {
           canvas.dataset.scheme = 'light';
-        }
+        });
       });
       await light.emulateMedia({ colorScheme: 'dark' });
       const dark = await light.evaluate(() => ({
