@@ -65,8 +65,8 @@ export interface StatsCountersDeps {
   retryMaxMs?: number;
 }
 
-/** minute → `name label` → count. */
-type Counts = Map<number, Map<string, number>>;
+/** minute → name → label → count (nested maps: counting allocates nothing). */
+type Counts = Map<number, Map<string, Map<string, number>>>;
 
 export function createStatsCounters(deps: StatsCountersDeps): StatsCounters {
   const maxKeys = Math.max(1, deps.maxKeys ?? 10_000);
@@ -83,32 +83,40 @@ export function createStatsCounters(deps: StatsCountersDeps): StatsCounters {
   let flushing: Promise<void> = Promise.resolve();
 
   /**
-   * Adds `n` under (minute, key); false when that needs a new key past the bound. Counts coming
-   * back from a failed flush are not `bounded`: their keys were already counted against it.
+   * Adds `n` under (minute, name, label); false when that needs a new key past the bound. Counts
+   * coming back from a failed flush are not `bounded`: their keys were already counted against it.
    */
-  function addTo(minute: number, key: string, n: number, bounded: boolean): boolean {
-    const byKey = counts.get(minute);
-    const seen = byKey?.get(key);
-    if (seen === undefined && bounded && held + inFlight >= maxKeys) {
+  function addTo(minute: number, name: string, label: string, n: number, bounded: boolean): boolean {
+    let byName = counts.get(minute);
+    let byLabel = byName?.get(name);
+    const seen = byLabel?.get(label);
+    if (seen !== undefined && byLabel !== undefined) {
+      byLabel.set(label, seen + n);
+      return true;
+    }
+    if (bounded && held + inFlight >= maxKeys) {
       return false;
     }
-    if (byKey === undefined) {
-      counts.set(minute, new Map([[key, n]]));
-    } else {
-      byKey.set(key, (seen ?? 0) + n);
+    if (byName === undefined) {
+      byName = new Map();
+      counts.set(minute, byName);
     }
-    if (seen === undefined) {
-      held += 1;
+    if (byLabel === undefined) {
+      byLabel = new Map();
+      byName.set(name, byLabel);
     }
+    byLabel.set(label, n);
+    held += 1;
     return true;
   }
 
   function rowsOf(taken: Counts): StatCount[] {
     const rows: StatCount[] = [];
-    for (const [bucket, byKey] of taken) {
-      for (const [key, count] of byKey) {
-        const space = key.indexOf(' ');
-        rows.push({ bucket, name: key.slice(0, space), label: key.slice(space + 1), count });
+    for (const [bucket, byName] of taken) {
+      for (const [name, byLabel] of byName) {
+        for (const [label, count] of byLabel) {
+          rows.push({ bucket, name, label, count });
+        }
       }
     }
     return rows;
@@ -146,10 +154,8 @@ export function createStatsCounters(deps: StatsCountersDeps): StatsCounters {
         }
         // Back into memory, added to what was counted meanwhile: nothing taken is dropped.
         inFlight = 0;
-        for (const [minute, byKey] of taken) {
-          for (const [key, n] of byKey) {
-            addTo(minute, key, n, false);
-          }
+        for (const row of rowsOf(taken)) {
+          addTo(row.bucket, row.name, row.label, row.count, false);
         }
       }
     });
@@ -162,8 +168,8 @@ export function createStatsCounters(deps: StatsCountersDeps): StatsCounters {
   return {
     add(name, label) {
       const now = deps.clock.now();
-      const key = `${name} ${label.length > MAX_LABEL ? label.slice(0, MAX_LABEL) : label}`;
-      if (!addTo(now - (now % 60), key, 1, true)) {
+      const cut = label.length > MAX_LABEL ? label.slice(0, MAX_LABEL) : label;
+      if (!addTo(now - (now % 60), name, cut, 1, true)) {
         if (droppingSince === undefined) {
           droppingSince = dropped;
           deps.logger.warn(
