@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { type AuditLog, createAuditLog } from './audit/audit-log.js';
 import { registerAuditMetrics } from './audit/audit-metrics.js';
 import { createStatsCounters, STATS_RETENTION_SECONDS, type StatsCounters } from './audit/stats-counters.js';
+import { registerStatsMetrics } from './audit/stats-metrics.js';
 import { type Clock, systemClock } from './clock.js';
 import { workerMetricsSource } from './cluster-metrics.js';
 import { composeApiKeys } from './compose/api-keys.js';
@@ -643,6 +644,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
     const adminTokens = createAdminTokenService({ store, clock, audit });
     registerAuditMetrics(metrics.registry, audit);
     const stats = createStatsCounters({ store, clock, logger });
+    registerStatsMetrics(metrics.registry, stats);
     const maintenance = createMaintenanceJob({
       store,
       clock,

@@ -189,6 +189,14 @@ describe('GET /admin/stats', () => {
     expect((await t.app.inject({ method: 'GET', url: '/admin/stats' })).statusCode).toBe(401);
   });
 
+  it('/metrics shows the counts held for the store and those dropped', async () => {
+    t = await bootstrap();
+    t.stats.add('rejections', 'invalid_request');
+    const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/^tessera_stats_counts_held [1-9]\d*$/m);
+    expect(metrics).toMatch(/^tessera_stats_counts_dropped 0$/m);
+  });
+
   it('is in the admin API document', async () => {
     t = await bootstrap();
     const doc = (
