@@ -6,6 +6,8 @@
  * API's checks (operator role, scopes, second factor) decide what the console shows: no back door.
  * The BFF reaches this server by `inject` (http/console/loopback-fetch.ts). The clients, API keys,
  * people and signing keys pages act (the risk decisions page reads) through the same proxy (http/console/*-routes.ts).
+ * The overview charts usage from `GET /admin/stats` (console/stats-pages.ts), drawn by uPlot from
+ * same-origin files (console/chart-assets.ts).
  */
 import { type Bff, createBff } from '@tessera/client/bff';
 import { bffPlugin } from '@tessera/client/bff/fastify';
