@@ -10,6 +10,8 @@ import { noGeo } from '@tessera/risk';
 import type { FastifyInstance } from 'fastify';
 import { type AuditLog, createAuditLog } from './audit/audit-log.js';
 import { registerAuditMetrics } from './audit/audit-metrics.js';
+import { createStatsCounters, STATS_RETENTION_SECONDS, type StatsCounters } from './audit/stats-counters.js';
+import { registerStatsMetrics } from './audit/stats-metrics.js';
 import { type Clock, systemClock } from './clock.js';
 import { workerMetricsSource } from './cluster-metrics.js';
 import { composeApiKeys } from './compose/api-keys.js';
@@ -43,6 +45,7 @@ import { createOAuthCoreFeature } from './http/features/oauth-core.js';
 import { createOperatorsFeature } from './http/features/operators.js';
 import { createRevocationStreamFeature } from './http/features/revocation-stream.js';
 import { createRiskReportsFeature } from './http/features/risk-reports.js';
+import { createStatsFeature } from './http/features/stats.js';
 import { listenMetrics } from './http/metrics-listener.js';
 import { type AdminActorRegistry, createAdminActorRegistry } from './http/plugins/admin-auth.js';
 import {
@@ -110,6 +113,8 @@ export interface Runtime {
   audit: AuditLog;
   /** The prom-client registry behind `/metrics`. */
   metrics: Metrics;
+  /** The usage counters behind `GET /admin/stats` (tests flush them). */
+  stats: StatsCounters;
   /** The purge job for expired rows (tests run a pass with `run()`). */
   maintenance: MaintenanceJob;
   /** The frozen registries the OAuth endpoints dispatch on (tests check they are complete). */
@@ -473,6 +478,9 @@ function compose(core: Core, adminTokens: AdminTokenService, actors: AdminActorR
     );
   }
 
+  // GET /admin/stats: the usage counters of every node, for the console's charts.
+  features.push(createStatsFeature({ store: core.store, stats: core.stats, clock: core.clock }));
+
   // Operators: /admin/users/{id}/admin, and their access tokens (for the admin API's own audience).
   features.push(createOperatorsFeature({ users: people.users, actors }));
   // GET /admin/audit: the audit log, for operators and the console.
@@ -697,11 +705,14 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
     });
     const adminTokens = createAdminTokenService({ store, clock, audit });
     registerAuditMetrics(metrics.registry, audit);
+    const stats = createStatsCounters({ store, clock, logger });
+    registerStatsMetrics(metrics.registry, stats);
     const maintenance = createMaintenanceJob({
       store,
       clock,
       logger,
       auditRetention: config.audit.retention,
+      statsRetention: STATS_RETENTION_SECONDS,
       batchSize: config.maintenance.batchSize,
       intervalMs: config.maintenance.interval * 1000,
       onPurged: createMaintenanceMetrics(metrics.registry),
@@ -719,6 +730,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       logger,
       audit,
       metrics,
+      stats,
       busStatus: () => bus.bridgeStatus(),
     };
     const { features, registries, operators, riskState } = compose(core, adminTokens, adminActors);
@@ -737,6 +749,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       clock,
       logger,
       metrics,
+      stats,
       ...(options.clusterWorker === true ? { metricsSource: workerMetricsSource(metrics.registry) } : {}),
       features,
       adminAuth: { adminTokens, audit, actors: adminActors, operators },
@@ -755,6 +768,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       bus,
       audit,
       metrics,
+      stats,
       maintenance,
       registries,
       subjectOf: core.subjectOf,
@@ -771,6 +785,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
         await maintenance.close();
         await riskState?.close();
         await audit.close();
+        await stats.close();
         await bridgeClose?.();
         await store.close();
       },

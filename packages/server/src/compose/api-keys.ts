@@ -41,6 +41,7 @@ export function composeApiKeys(
     isOwnerActive: (owner) => owners.isActive(owner),
     // Key anomalies: a new ASN or country of the caller (docs/api-keys.md, "Anomalies").
     geo,
+    onVerified: (outcome) => core.stats.add('api_key_verifications', outcome),
     options: {
       anomalyPolicy: core.config.apiKeys.anomalyPolicy,
       anomalies: {

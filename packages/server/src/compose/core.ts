@@ -5,6 +5,7 @@
  * from.
  */
 import type { AuditLog } from '../audit/audit-log.js';
+import type { StatsCounters } from '../audit/stats-counters.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import type { BusStatus, EventBus } from '../events/bus.js';
@@ -33,6 +34,8 @@ export interface Core {
   logger: Logger;
   audit: AuditLog;
   metrics: Metrics;
+  /** Usage counters for the console's charts (`GET /admin/stats`), counted beside the metrics. */
+  stats: StatsCounters;
   /** The cross-node bus connection (undefined without a bridge). */
   busStatus: () => BusStatus | undefined;
 }

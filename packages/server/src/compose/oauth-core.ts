@@ -99,6 +99,7 @@ export function composeOAuthCore(core: Core): OAuthCore {
     bus,
     clock,
     pollIntervalMs: config.revocations.pollInterval * 1000,
+    onRevoked: (target) => core.stats.add('revocations', target.type),
     onError: (error) =>
       core.logger.warn({ err: error }, 'revocation replay failed; retried on the next poll'),
     busDownMs: () => {
@@ -173,8 +174,10 @@ export function composeOAuthCore(core: Core): OAuthCore {
         createClientCredentialsGrant({
           issuer,
           accessTokens,
-          onIssued: ({ format }) =>
-            core.metrics.tokensIssued.inc({ grant_type: 'client_credentials', format }),
+          onIssued: ({ format }) => {
+            core.metrics.tokensIssued.inc({ grant_type: 'client_credentials', format });
+            core.stats.add('tokens_issued', 'client_credentials');
+          },
         }),
       ],
       introspectors: [

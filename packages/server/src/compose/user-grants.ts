@@ -22,8 +22,10 @@ export function composeUserGrants(
   oauth: Pick<OAuthCore, 'clients' | 'accessTokens' | 'revocations'>,
 ): TokenContributions {
   const { config, issuer, store, clock, audit } = core;
-  const onIssued = (grantType: string, format: 'jwt' | 'opaque') =>
+  const onIssued = (grantType: string, format: 'jwt' | 'opaque') => {
     core.metrics.tokensIssued.inc({ grant_type: grantType, format });
+    core.stats.add('tokens_issued', grantType);
+  };
   const idTokens = createIdTokenIssuer({
     issuer,
     keyring: core.keyring,

@@ -126,6 +126,16 @@ export function composeUsers(core: Core, deps: UsersDeps): Users {
     engine.forget(userId);
   });
   const state = riskState;
-  const risk = createLoginRisk({ audit, clock, stepUpScore, denyScore, secondFactor, geo, engine, state });
+  const risk = createLoginRisk({
+    audit,
+    clock,
+    stepUpScore,
+    denyScore,
+    secondFactor,
+    geo,
+    engine,
+    state,
+    onDecision: (decision) => core.stats.add('risk_decisions', decision),
+  });
   return { users, sessions, consents, throttle, mfa, risk, riskState };
 }

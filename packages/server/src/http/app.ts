@@ -6,6 +6,7 @@
 import { METHODS } from 'node:http';
 import { OAuthError } from '@tessera/protocol';
 import Fastify, { type FastifyInstance, type HTTPMethods } from 'fastify';
+import type { StatsCounters } from '../audit/stats-counters.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import type { BusStatus, EventBus } from '../events/bus.js';
@@ -39,6 +40,8 @@ export interface AppDeps {
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
+  /** Usage counters for the console's charts: rejections by code, 429s, introspections. */
+  stats: Pick<StatsCounters, 'add'>;
   /** What `GET /metrics` answers with (default: this process's registry). */
   metricsSource?: MetricsSource;
   /** The protocol features (token endpoint, introspection, …), built by main.ts. */
@@ -129,7 +132,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const caps: Capabilities = createCapabilities();
   const errorContext = { realm: issuer };
   app.setErrorHandler(function handleError(error, request, reply) {
-    deps.metrics.errors.inc({ code: error instanceof OAuthError ? error.code : 'server_error' });
+    const code = error instanceof OAuthError ? error.code : 'server_error';
+    deps.metrics.errors.inc({ code });
+    deps.stats.add('rejections', code);
     return renderError.call(errorContext, error, request, reply);
   });
   app.setNotFoundHandler(function handleNotFound(request, reply) {
@@ -158,6 +163,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerSecurityHeaders(app, { https: issuer.startsWith('https:') });
   registerFormBody(app);
   registerMetrics(app, deps.metrics, {
+    stats: deps.stats,
     route: config.metrics.listen === undefined,
     token: config.metrics.token,
     ...(deps.metricsSource === undefined ? {} : { source: deps.metricsSource }),

@@ -9,7 +9,8 @@
  * - replay marks (client-assertion `jti`s) past expiry (an assertion that old is refused for its `exp`);
  * - authorization codes, sessions and refresh tokens past expiry (no grant accepts them any more);
  * - rate-limit counters of windows that can no longer matter;
- * - audit events older than `audit.retention` (0 keeps them forever).
+ * - audit events older than `audit.retention` (0 keeps them forever);
+ * - usage counters (the console's charts) older than `statsRetention` (8 days: the week they chart, and a day).
  *
  * Each table is purged in batches of `batchSize` rows (short statements, never one long lock), at
  * most `maxBatches` per table per run, yielding to the event loop between batches. Every node may
@@ -31,6 +32,7 @@ export type PurgeStore = Pick<
   | 'purgeExpiredRateLimits'
   | 'purgeExpiredAttempts'
   | 'purgeAuditBefore'
+  | 'purgeStatCountsBefore'
 >;
 
 /** The tables the job purges, as named in the metric's `table` label. */
@@ -45,6 +47,7 @@ export const PURGED_TABLES = [
   'rate_limits',
   'attempts',
   'audit_events',
+  'stat_counts',
 ] as const;
 export type PurgedTable = (typeof PURGED_TABLES)[number];
 
@@ -54,6 +57,8 @@ export interface MaintenanceJobDeps {
   logger: Pick<Logger, 'error' | 'info'>;
   /** Seconds audit events are kept; 0 keeps them forever. */
   auditRetention: number;
+  /** Seconds usage counters are kept (default 8 days). */
+  statsRetention?: number;
   /** Rows per delete statement. */
   batchSize: number;
   /** Most batches per table per run (default 1000): a run ends even if a table is huge. */
@@ -101,6 +106,10 @@ export function createMaintenanceJob(deps: MaintenanceJobDeps): MaintenanceJob {
         deps.auditRetention > 0
           ? (limit) => store.purgeAuditBefore(now - deps.auditRetention, limit)
           : undefined,
+      ],
+      [
+        'stat_counts',
+        (limit) => store.purgeStatCountsBefore(now - (deps.statsRetention ?? 8 * 86_400), limit),
       ],
     ];
   }

@@ -995,6 +995,36 @@ export interface AuditStore {
   purgeAuditBefore(before: number, limit: number): Promise<number>;
 }
 
+/** One counter of one minute: how often `name` happened with `label` (the console's charts). */
+export interface StatCount {
+  /** The bucket's first second (Unix seconds): a multiple of 60 when written. */
+  bucket: number;
+  /** What was counted, e.g. `tokens_issued`. */
+  name: string;
+  /** Its label, e.g. a grant type or an error code (never a secret or a person's id). */
+  label: string;
+  count: number;
+}
+
+/**
+ * Usage counters, kept per minute so every node's counts sum up: each node adds what it counted
+ * since its last flush. The admin API reads them back in coarser buckets.
+ */
+export interface StatsStore {
+  /**
+   * Adds each count to the row of its (bucket, name, label), creating it at 0 first: additive, so
+   * nodes flushing the same minute add up. All or nothing (one transaction).
+   */
+  addStatCounts(counts: readonly StatCount[]): Promise<void>;
+  /**
+   * Sums per (bucket, name, label) of every row with `since <= bucket < until`, rebucketed to
+   * `bucketSeconds` (each row's bucket rounded down to a multiple of it); ordered by bucket.
+   */
+  listStatCounts(query: { since: number; until: number; bucketSeconds: number }): Promise<StatCount[]>;
+  /** Deletes at most `limit` rows of buckets before `before` (retention). */
+  purgeStatCountsBefore(before: number, limit?: number): Promise<number>;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The aggregate
 // ---------------------------------------------------------------------------------------------
@@ -1025,6 +1055,7 @@ export interface Store
     RateLimitStore,
     AttemptStore,
     AuditStore,
+    StatsStore,
     AdminTokenStore,
     MfaStore,
     MigrationRunner {

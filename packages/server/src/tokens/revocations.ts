@@ -114,6 +114,8 @@ export interface RevocationsDeps {
   onError?: (error: unknown) => void;
   /** Milliseconds the cross-node bus has been down, or undefined while it is up (or absent). */
   busDownMs?: () => number | undefined;
+  /** Told of each revocation made here (not of those relayed from other nodes): the usage counters. */
+  onRevoked?: (target: RevocationTarget) => void;
 }
 
 /** Revocations read per query during a replay. */
@@ -268,6 +270,7 @@ export function createRevocations(deps: RevocationsDeps): RevocationDenylist {
       const event = await deps.store.addRevocation(target, deps.clock.now(), expiresAt);
       apply(event);
       deps.bus.publish('revocation.created', event);
+      deps.onRevoked?.(target);
       return event;
     },
 

@@ -76,6 +76,8 @@ export interface LoginRiskDeps {
   engine?: RiskEngine;
   /** The engine's state in the store (built over `engine`); none: in this process only. */
   state?: RiskState;
+  /** Told each decision: the usage counters. */
+  onDecision?: (decision: RiskDecision) => void;
 }
 
 /** The sign-in's methods already include a second factor (level `mfa` or phishing-resistant). */
@@ -151,6 +153,7 @@ export function createLoginRisk(deps: LoginRiskDeps): LoginRisk {
         },
         requestId: context.requestId ?? null,
       });
+      deps.onDecision?.(decision);
       return { decision, outcome, score };
     },
     async learn(user, context, sessionId) {

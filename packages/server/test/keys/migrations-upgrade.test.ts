@@ -81,6 +81,7 @@ it('issue 11 item 8 / issue 12 item 11 — migrations after 0002 keep an existin
     '0019-client-subject-type',
     '0020-server-secrets',
     '0021-audit-actor-time',
+    '0022-stat-counts',
     '0024-risk-state',
     '0025-api-key-anomalies',
     '0027-subject-choices',

@@ -229,6 +229,30 @@ describe('GET /admin/risk/decisions', () => {
     return { authorization: `Bearer ${response.json<{ token: string }>().token}` };
   }
 
+  it('every decision also moves the console usage counter risk_decisions (GET /admin/stats), by decision', async () => {
+    const server = await start();
+    expect((await signInFrom(server, HOME)).code).toBeTruthy();
+    await passwordStep(new Device(server, ELSEWHERE), await authorizeFor(server));
+    const audited = await decisions(server);
+    expect(audited.length).toBeGreaterThanOrEqual(2);
+    const expected: Record<string, number> = {};
+    for (const item of audited) {
+      expected[item.decision] = (expected[item.decision] ?? 0) + 1;
+    }
+    const stats = await server.app.inject({
+      method: 'GET',
+      url: '/admin/stats?range=hour',
+      headers: server.adminHeaders,
+    });
+    const counted = Object.fromEntries(
+      stats
+        .json<{ series: { name: string; label: string; total: number }[] }>()
+        .series.filter((series) => series.name === 'risk_decisions')
+        .map((series) => [series.label, series.total]),
+    );
+    expect(counted).toEqual(expected);
+  });
+
   it('lists decisions with their factors, filtered by user, decision and time; needs risk:read; bad input is a 400', async () => {
     const server = await start();
     const bob = await createUser(server, 'bob');

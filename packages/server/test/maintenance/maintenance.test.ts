@@ -132,6 +132,19 @@ describe('maintenance job', () => {
     expect((await t.store.listAudit({ type: 'probe.old' })).items).toHaveLength(1);
   });
 
+  it('usage counters (the console charts) older than 8 days are purged; the last week stays', async () => {
+    t = await bootstrap({ 'maintenance.interval': 0 });
+    const now = t.clock.now();
+    const minute = now - (now % 60);
+    await t.store.addStatCounts([
+      { bucket: minute - 8 * DAY - 60, name: 'tokens_issued', label: 'old', count: 1 },
+      { bucket: minute - 7 * DAY, name: 'tokens_issued', label: 'week', count: 1 },
+    ]);
+    expect((await t.maintenance.run()).stat_counts).toBe(1);
+    const left = await t.store.listStatCounts({ since: 0, until: now + 60, bucketSeconds: 60 });
+    expect(left.map((row) => row.label)).toEqual(['week']);
+  });
+
   it('issue 11 item 9 — the job runs on its own timer (maintenance.interval)', async () => {
     const server = await bootstrap({ 'maintenance.interval': '1s', 'maintenance.batchSize': 1 });
     t = server;

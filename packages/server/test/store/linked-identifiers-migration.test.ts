@@ -43,6 +43,7 @@ it('issue 16 item 5 — 0017 links the wallet of every person who signed up with
     '0019-client-subject-type',
     '0020-server-secrets',
     '0021-audit-actor-time',
+    '0022-stat-counts',
     '0024-risk-state',
     '0025-api-key-anomalies',
     '0027-subject-choices',

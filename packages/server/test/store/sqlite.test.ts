@@ -76,6 +76,7 @@ describe('SQLite specifics', () => {
         '0019-client-subject-type',
         '0020-server-secrets',
         '0021-audit-actor-time',
+        '0022-stat-counts',
         '0024-risk-state',
         '0025-api-key-anomalies',
         '0027-subject-choices',

@@ -42,7 +42,7 @@ export function addAdminTokensCommands(program: Command, admin: () => AdminClien
     .requiredOption('--name <name>', 'who or what uses it, e.g. "deploy pipeline"')
     .requiredOption(
       '--scope <scopes>',
-      'comma-separated: admin, or <area>:read|write for clients, api_keys, users, signing_keys, tokens, admin_tokens',
+      'comma-separated: admin, or <area>:read|write for clients, api_keys, users, signing_keys, tokens, admin_tokens, risk, stats',
       collectList,
     )
     .option('--expires-in <duration>', 'e.g. 30d, 12h (default: never)')

@@ -1,10 +1,15 @@
 /** The console's pages, server-rendered (every value escaped by `html`). */
+import type { StatRange, StatsView } from '../admin/stats.js';
 import { type Html, html } from '../pages/layout.js';
 import type { Created } from './form-tokens.js';
+import { renderUsage } from './stats-pages.js';
 
 export interface OverviewInput {
   clients: ReadonlyArray<{ client_id: string; name: string; disabled: boolean }>;
   users: ReadonlyArray<{ id: string; username: string; disabled: boolean; admin_scopes: string[] | null }>;
+  range: StatRange;
+  /** `GET /admin/stats`, or why it is missing: the role lacks `stats:read`, or no answer. */
+  stats: StatsView | 'forbidden' | 'unavailable';
 }
 
 const PAGES = [
@@ -33,6 +38,7 @@ export function signOut(): Html {
 export function renderOverview(input: OverviewInput): Html {
   return html`${consoleNav('/console')}
 <h1>Tessera console</h1>
+${renderUsage(input.range, input.stats)}
 <section aria-labelledby="clients-h">
 <h2 id="clients-h">Clients (${input.clients.length})</h2>
 <table><thead><tr><th scope="col">Name</th><th scope="col">Id</th><th scope="col">State</th></tr></thead><tbody>

@@ -7,12 +7,16 @@
  * The BFF reaches this server by `inject` (http/console/loopback-fetch.ts). The clients, API keys,
  * people, sessions and signing keys pages act (the risk decisions and audit log pages read) through
  * the same proxy (http/console/*-routes.ts); destructive actions ask first (confirm-routes.ts).
+ * The overview charts usage from `GET /admin/stats` (console/stats-pages.ts), drawn by uPlot from
+ * same-origin files (console/chart-assets.ts).
  */
 import { type Bff, createBff } from '@tessera/client/bff';
 import { bffPlugin } from '@tessera/client/bff/fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { StatRange, StatsView } from '../admin/stats.js';
 import { registerApiKeyPages } from '../console/api-key-routes.js';
 import { registerAuditPages } from '../console/audit-routes.js';
+import { type ChartAssets, registerChartAssets } from '../console/chart-assets.js';
 import { registerClientCreatePages } from '../console/client-create-routes.js';
 import { registerClientPages } from '../console/client-routes.js';
 import { registerConfirmPages } from '../console/confirm-routes.js';
@@ -22,6 +26,7 @@ import {
   renderMfaNeeded,
   renderNotOperator,
   renderOverview,
+  renderProblem,
   renderUnavailable,
 } from '../console/console-pages.js';
 import { createLoopbackFetch } from '../console/loopback-fetch.js';
@@ -66,12 +71,22 @@ export function createConsoleFeature(deps: ConsoleFeatureDeps): HttpFeature {
 
       const ctx = createConsoleContext(bff, origin);
       const api = (request: FastifyRequest, path: string) => ctx.api(request, 'GET', path);
+      let assets: ChartAssets = { scripts: [], styles: [] };
 
       async function overview(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
         const session = await bff.sessionOf(request.headers.cookie);
         if (session?.data.tokens === undefined) {
-          return reply.redirect('/console/auth/login?returnTo=/', 303);
+          // Back to the same overview (its range) after the sign-in.
+          const search = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
+          const returnTo = search === '' ? '/' : encodeURIComponent(`/${search}`);
+          return reply.redirect(`/console/auth/login?returnTo=${returnTo}`, 303);
         }
+        const asked = (request.query as Record<string, unknown> | undefined)?.range ?? 'day';
+        if (asked !== 'hour' && asked !== 'day' && asked !== 'week') {
+          const body = renderProblem('Unknown range', 'Choose the last hour, day or week.');
+          return sendPage(reply, { title: 'Unknown range', body, status: 400, wide: true });
+        }
+        const range: StatRange = asked;
         const clients = await api(request, '/clients?limit=100');
         if (clients.body.error === 'insufficient_user_authentication') {
           return sendPage(reply, { title: 'Second factor needed', body: renderMfaNeeded(), status: 403 });
@@ -83,15 +98,30 @@ export function createConsoleFeature(deps: ConsoleFeatureDeps): HttpFeature {
         if (clients.status !== 200 || users.status !== 200) {
           return sendPage(reply, { title: 'Console unavailable', body: renderUnavailable(), status: 502 });
         }
+        // Without stats:read the overview still shows clients and people; without an answer, no charts.
+        const stats = await api(request, `/stats?range=${range}`);
         const input: OverviewInput = {
           clients: (clients.body.items as OverviewInput['clients']) ?? [],
           users: (users.body.items as OverviewInput['users']) ?? [],
+          range,
+          stats:
+            stats.status === 200
+              ? (stats.body as unknown as StatsView)
+              : stats.status === 401 || stats.status === 403
+                ? 'forbidden'
+                : 'unavailable',
         };
-        return sendPage(reply, { title: 'Tessera console', body: renderOverview(input), wide: true });
+        return sendPage(reply, {
+          title: 'Tessera console',
+          body: renderOverview(input),
+          wide: true,
+          ...(typeof input.stats === 'string' ? {} : assets),
+        });
       }
 
       await app.register(
         async function consoleScope(scope: FastifyInstance) {
+          assets = registerChartAssets(scope);
           scope.get('/', overview);
           registerClientCreatePages(scope, ctx);
           registerClientPages(scope, ctx);

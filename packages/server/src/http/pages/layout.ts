@@ -130,6 +130,8 @@ export interface PageOptions {
   formTargets?: string[];
   /** Same-origin scripts (served files, never inline) the page loads, in order. */
   scripts?: string[];
+  /** Same-origin style sheets (served files) the page loads after the built-in style. */
+  styles?: string[];
   /** The page's scripts fetch from this origin (`connect-src 'self'`; the wallet sign-in's nonce). */
   connectSelf?: boolean;
   /** A wider frame (the account page). */
@@ -169,7 +171,7 @@ export function sendPage(reply: FastifyReply, options: PageOptions): FastifyRepl
   const targets = (options.formTargets ?? []).map(sourceOf).filter((s): s is string => s !== undefined);
   const csp = [
     "default-src 'none'",
-    `style-src 'sha256-${STYLE_HASH}'${look.theme === undefined ? '' : " 'self'"}`,
+    `style-src 'sha256-${STYLE_HASH}'${look.theme === undefined && (options.styles ?? []).length === 0 ? '' : " 'self'"}`,
     "img-src 'self' data:",
     ...(options.connectSelf === true ? ["connect-src 'self'"] : []),
     ...(options.scripts === undefined || options.scripts.length === 0 ? [] : ["script-src 'self'"]),
@@ -190,7 +192,10 @@ ${
     ? ''
     : html`<link rel="stylesheet" href="${look.theme.path}">
 `
-}${(options.scripts ?? []).map(
+}${(options.styles ?? []).map(
+  (href) => html`<link rel="stylesheet" href="${href}">
+`,
+)}${(options.scripts ?? []).map(
   (src) => html`<script src="${src}" defer></script>
 `,
 )}</head>

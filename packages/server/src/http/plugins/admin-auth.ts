@@ -37,6 +37,7 @@ const AREA_OF_SEGMENT: Record<string, AdminArea | 'none'> = {
   'admin-tokens': 'admin_tokens',
   risk: 'risk',
   audit: 'audit',
+  stats: 'stats',
   'openapi.json': 'none',
 };
 

@@ -9,6 +9,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { OAuthError } from '@tessera/protocol';
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { StatsCounters } from '../../audit/stats-counters.js';
 
 /** What a scrape reads: this process's registry, or the whole process group's. */
 export interface MetricsSource {
@@ -128,6 +129,8 @@ export function registerReplicationMetrics(metrics: Metrics, source: Replication
 }
 
 export interface MetricsRouteOptions {
+  /** Usage counters (the console's charts): every 429 by route, and `/introspect` answers by status. */
+  stats?: Pick<StatsCounters, 'add'>;
   /** Where `GET /metrics` reads from (default: this process's registry). */
   source?: MetricsSource;
   /** False when `metrics.listen` serves them elsewhere: the public port has no `/metrics` then. */
@@ -144,6 +147,7 @@ export function registerMetrics(
   // Label children are looked up once per route, method and status, not hashed on every request.
   const counters = new Map<string, { inc(): void }>();
   const timers = new Map<string, { observe(value: number): void }>();
+  const { stats } = options;
   app.addHook('onResponse', (request, reply, done) => {
     // Unmatched URLs share one label so garbage paths cannot blow up the series count.
     const route = request.routeOptions.url ?? 'unmatched';
@@ -163,6 +167,14 @@ export function registerMetrics(
     }
     counter.inc();
     timer.observe(reply.elapsedTime / 1000);
+    if (stats !== undefined) {
+      if (reply.statusCode === 429) {
+        stats.add('rate_limited', route);
+      }
+      if (route === '/introspect' && method === 'POST') {
+        stats.add('introspections', status);
+      }
+    }
     done();
   });
   if (options.route === false) {

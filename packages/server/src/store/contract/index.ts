@@ -26,6 +26,7 @@ import { describeRiskStateStore } from './risk-state.contract.js';
 import { describeServerSecretStore } from './server-secrets.contract.js';
 import { describeSessionStore } from './sessions.contract.js';
 import { describeSigningKeyStore } from './signing-keys.contract.js';
+import { describeStatsStore } from './stat-counts.contract.js';
 import { describeStoreAggregate } from './store.contract.js';
 import { describeSubjectChoiceStore } from './subject-choices.contract.js';
 import { describeUserStore } from './users.contract.js';
@@ -62,6 +63,7 @@ export function describeStoreContract(
     describeAttemptStore(makeStore);
     describeMfaStore(makeStore);
     describeAuditStore(makeStore);
+    describeStatsStore(makeStore, options);
     describePurgeBatches(makeStore);
   });
 }

@@ -171,6 +171,14 @@ export interface RiskGlobalTable {
   updated_at: number;
 }
 
+/** 0022: usage counters per minute, name and label, added to by every node (audit/stats-counters.ts). */
+export interface StatCountsTable {
+  bucket: number;
+  name: string;
+  label: string;
+  count: number;
+}
+
 export interface RecoveryCodesTable {
   user_id: string;
   hash: string;
@@ -361,6 +369,7 @@ export interface Database {
   server_secrets: ServerSecretsTable;
   risk_profiles: RiskProfilesTable;
   risk_global: RiskGlobalTable;
+  stat_counts: StatCountsTable;
 }
 
 export type ClientRow = Selectable<ClientsTable>;

@@ -22,6 +22,7 @@ import { linkedIdentifiersMigration } from './migrations/0017-linked-identifiers
 import { clientSubjectTypeMigration } from './migrations/0019-client-subject-type.js';
 import { serverSecretsMigration } from './migrations/0020-server-secrets.js';
 import { auditActorTimeMigration } from './migrations/0021-audit-actor-time.js';
+import { statCountsMigration } from './migrations/0022-stat-counts.js';
 import { riskStateMigration } from './migrations/0024-risk-state.js';
 import { apiKeyAnomaliesMigration } from './migrations/0025-api-key-anomalies.js';
 import { subjectChoicesMigration } from './migrations/0027-subject-choices.js';
@@ -45,6 +46,7 @@ export function migrations(dialect: SqlDialectName): Record<string, Migration> {
     '0019-client-subject-type': clientSubjectTypeMigration(),
     '0020-server-secrets': serverSecretsMigration(),
     '0021-audit-actor-time': auditActorTimeMigration(),
+    '0022-stat-counts': statCountsMigration(),
     '0024-risk-state': riskStateMigration(),
     '0025-api-key-anomalies': apiKeyAnomaliesMigration(),
     '0027-subject-choices': subjectChoicesMigration(),

@@ -28,6 +28,7 @@ import { riskStateStore } from './risk-state.js';
 import { serverSecretStore } from './server-secrets.js';
 import { sessionStore } from './sessions.js';
 import { signingKeyStore } from './signing-keys.js';
+import { statsStore } from './stat-counts.js';
 import { subjectChoiceStore } from './subject-choices.js';
 import { userStore } from './users.js';
 
@@ -54,6 +55,7 @@ function buildStore(ctx: SqlContext, onClose: () => Promise<void>): Store {
     ...rateLimitStore(ctx),
     ...attemptStore(ctx),
     ...auditStore(ctx),
+    ...statsStore(ctx),
     ...adminTokenStore(ctx),
     ...mfaStore(ctx),
 

@@ -11,6 +11,7 @@ export const ADMIN_AREAS = [
   'admin_tokens',
   'risk',
   'audit',
+  'stats',
 ] as const;
 
 export type AdminArea = (typeof ADMIN_AREAS)[number];

@@ -64,6 +64,8 @@ export interface ApiKeyServiceDeps {
   isOwnerActive?: (owner: string) => Promise<boolean>;
   /** IP → ASN and country for key anomalies (the server's `risk.*Database` files). */
   geo?: GeoLookup;
+  /** Told each verification's outcome (`valid`, or its code): the usage counters. */
+  onVerified?: (outcome: string) => void;
   options?: {
     /** The anomaly policy of a key created without one (default `flag`). */
     anomalyPolicy?: ApiKeyAnomalyPolicy;
@@ -238,7 +240,9 @@ export function createApiKeyService(deps: ApiKeyServiceDeps): ApiKeyService {
     rotate,
 
     async verify(key, verifyOptions) {
-      return (await check(key, verifyOptions)).result;
+      const { result } = await check(key, verifyOptions);
+      deps.onVerified?.(result.valid ? 'valid' : (result.code ?? 'invalid'));
+      return result;
     },
 
     check,
