@@ -24,6 +24,7 @@ import { registerFormBody } from './plugins/form-body.js';
 import { registerHostHeaderCheck } from './plugins/host-header.js';
 import { type Metrics, type MetricsSource, registerMetrics } from './plugins/metrics.js';
 import { createRateLimiter, type RateLimiter, registerRouteRateLimits } from './plugins/rate-limit.js';
+import { lazyChildLogger } from './plugins/request-logger.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerDiscovery } from './public/discovery.js';
 import { registerHealth, within } from './public/health.js';
@@ -115,6 +116,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger,
     logController: new AccessLogController({ requestIdLogLabel: 'requestId' }),
+    childLoggerFactory: lazyChildLogger,
     genReqId: () => newId('req'),
     requestIdHeader: false,
     bodyLimit: config.http.bodyLimit,
