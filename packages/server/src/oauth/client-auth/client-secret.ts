@@ -4,7 +4,7 @@
  * compare against each unexpired stored hash. An unknown client does the same hashing and comparing
  * against a dummy hash, so it costs the same time as a wrong secret and gets the same answer.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { parseSecret } from '@tessera/protocol';
 import type { ClientSecretRecord } from '../../store/ports.js';
 
@@ -36,7 +36,7 @@ export function matchesClientSecret(
   secret: string,
   now: number,
 ): boolean {
-  const presented = createHash('sha256').update(secret).digest();
+  const presented = hash('sha256', secret, 'buffer');
   const candidates =
     secrets === undefined
       ? DUMMY
