@@ -8,7 +8,7 @@ import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { parseSecret } from '@tessera/protocol';
 import type { ClientSecretRecord } from '../../store/ports.js';
 
-const DUMMY = [randomBytes(32)];
+const DUMMY = randomBytes(32);
 
 /** Stored hashes decoded once per secret record (records are replaced, never mutated, on change). */
 const decoded = new WeakMap<ClientSecretRecord, Buffer>();
@@ -37,16 +37,22 @@ export function matchesClientSecret(
   now: number,
 ): boolean {
   const presented = hash('sha256', secret, 'buffer');
-  const candidates =
-    secrets === undefined
-      ? DUMMY
-      : secrets.filter((s) => s.expiresAt === null || s.expiresAt > now).map(digestOf);
   let match = false;
-  for (const candidate of candidates.length === 0 ? DUMMY : candidates) {
-    // No early exit: every candidate is compared, so the time does not tell which one matched.
-    if (candidate.length === presented.length && timingSafeEqual(candidate, presented)) {
-      match = secrets !== undefined && candidates.length > 0;
+  let compared = 0;
+  // No early exit: every unexpired secret is compared, so the time does not tell which one matched.
+  for (const record of secrets ?? []) {
+    if (record.expiresAt !== null && record.expiresAt <= now) {
+      continue;
     }
+    compared += 1;
+    const candidate = digestOf(record);
+    if (candidate.length === presented.length && timingSafeEqual(candidate, presented)) {
+      match = true;
+    }
+  }
+  if (compared === 0) {
+    // An unknown client, or none unexpired: the same hash and compare against a dummy, never a match.
+    timingSafeEqual(DUMMY, presented);
   }
   return match;
 }
