@@ -2,7 +2,7 @@
  * Type-prefixed identifiers (`cli_…`, `usr_…`, `key_…`, `req_…`): 128 random bits in base62-ish
  * base64url without padding. An id is never a secret, and a secret is never used as an id.
  */
-import { createHash, randomBytes, randomFillSync } from 'node:crypto';
+import { hash, randomBytes, randomFillSync } from 'node:crypto';
 import { formatSecret, type SecretKind } from '@tessera/protocol';
 
 export type IdPrefix = 'cli' | 'usr' | 'key' | 'req' | 'ses' | 'fam' | 'jti' | 'kid' | 'adt' | 'dev' | 'pk';
@@ -34,7 +34,10 @@ export function mintSecret(kind: SecretKind): string {
   return formatSecret(kind, randomBytes(32));
 }
 
-/** SHA-256 of a secret, base64url: the only form in which a minted secret is stored or looked up. */
+/**
+ * SHA-256 of a secret, base64url: the only form in which a minted secret is stored or looked up.
+ * One-shot `crypto.hash` (no Hash object per call): it runs on every credential check.
+ */
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('base64url');
+  return hash('sha256', secret, 'base64url');
 }

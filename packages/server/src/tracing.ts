@@ -6,10 +6,36 @@
  * `db.system`, `error.type`) plus `oauth.*` for the grant; never a token, a secret or a hash of one,
  * and never an error message (a driver's message may quote a value).
  */
-import { type Attributes, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  type Attributes,
+  INVALID_SPAN_CONTEXT,
+  ProxyTracerProvider,
+  type Span,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
 import { OAuthError } from '@tessera/protocol';
 
-export const tracer = trace.getTracer('@tessera/server');
+const TRACER_NAME = '@tessera/server';
+
+export const tracer = trace.getTracer(TRACER_NAME);
+
+/** What `fn` gets while no SDK is registered: the API's own non-recording span, shared. */
+const NO_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
+/**
+ * The registered SDK's tracer, or undefined while none is registered (the global provider is then
+ * the API's proxy without a delegate, and any span would be a no-op). Asked on every call, since an
+ * SDK may be registered, or the API reset, at any time: a couple of property reads, where starting
+ * a no-op active span costs a context object and closures per request.
+ */
+function activeTracer(): Tracer | undefined {
+  const provider = trace.getTracerProvider();
+  return provider instanceof ProxyTracerProvider
+    ? provider.getDelegateTracer(TRACER_NAME)
+    : provider.getTracer(TRACER_NAME);
+}
 
 /** `error.type` (semantic conventions): the OAuth error code, else the error's class name. */
 export function errorType(error: unknown): string {
@@ -27,7 +53,15 @@ export function recordFailure(span: Span, error: unknown): void {
 
 /** Runs `fn` inside an active span (children attach to it), ending it however `fn` ends. */
 export function inSpan<T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T>): Promise<T> {
-  return tracer.startActiveSpan(name, { attributes }, async (span) => {
+  const active = activeTracer();
+  if (active === undefined) {
+    try {
+      return fn(NO_SPAN);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+  return active.startActiveSpan(name, { attributes }, async (span) => {
     try {
       return await fn(span);
     } catch (error) {
@@ -44,6 +78,9 @@ export function inSpan<T>(name: string, attributes: Attributes, fn: (span: Span)
  * answer gets (an OAuthError's status on failure, as render-error.ts sends it).
  */
 export function inEndpointSpan<T>(route: string, fn: (span: Span) => Promise<T>): Promise<T> {
+  if (activeTracer() === undefined) {
+    return inSpan(route, {}, fn);
+  }
   return inSpan(`POST ${route}`, { 'http.request.method': 'POST', 'http.route': route }, async (span) => {
     try {
       const result = await fn(span);

@@ -22,10 +22,16 @@ import { AccessLogController } from './plugins/access-log.js';
 import { type AdminAuthDeps, requireAdmin } from './plugins/admin-auth.js';
 import { clientErrorHandler } from './plugins/client-error.js';
 import { registerFormBody } from './plugins/form-body.js';
-import { registerHostHeaderCheck } from './plugins/host-header.js';
 import { type Metrics, type MetricsSource, registerMetrics } from './plugins/metrics.js';
-import { createRateLimiter, type RateLimiter, registerRouteRateLimits } from './plugins/rate-limit.js';
-import { registerSecurityHeaders } from './plugins/security-headers.js';
+import {
+  addressLimitHook,
+  createRateLimiter,
+  type RateLimiter,
+  registerRouteRateLimits,
+} from './plugins/rate-limit.js';
+import { registerRequestGuard } from './plugins/request-guard.js';
+import { lazyChildLogger } from './plugins/request-logger.js';
+import { securityHeadersFor } from './plugins/security-headers.js';
 import { registerDiscovery } from './public/discovery.js';
 import { registerHealth, within } from './public/health.js';
 import { registerJwks } from './public/jwks.js';
@@ -118,6 +124,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger,
     logController: new AccessLogController({ requestIdLogLabel: 'requestId' }),
+    childLoggerFactory: lazyChildLogger,
     genReqId: () => newId('req'),
     requestIdHeader: false,
     bodyLimit: config.http.bodyLimit,
@@ -157,10 +164,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       reply,
     );
   });
-  registerHostHeaderCheck(app);
-
-  registerRouteRateLimits(app, addressLimitsOf(config));
-  registerSecurityHeaders(app, { https: issuer.startsWith('https:') });
+  registerRequestGuard(app, securityHeadersFor({ https: issuer.startsWith('https:') }));
+  const addressLimits = addressLimitsOf(config);
+  registerRouteRateLimits(app, addressLimits);
   registerFormBody(app);
   registerMetrics(app, deps.metrics, {
     stats: deps.stats,
@@ -214,9 +220,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
   await app.register(
     async function adminApi(admin) {
-      admin.addHook('onRoute', (route) => {
-        route.config = { ...(route.config ?? {}), rateLimit: 'admin' };
-      });
+      // Counted per address before the admin credential is checked (requireAdmin's hook comes after).
+      const adminLimit = addressLimits.get('admin');
+      if (adminLimit !== undefined) {
+        admin.addHook('onRequest', addressLimitHook(adminLimit));
+      }
       requireAdmin(admin, { ...deps.adminAuth, bootstrapToken: config.adminToken });
       registerSigningKeyRoutes(admin, deps);
       for (const feature of features) {

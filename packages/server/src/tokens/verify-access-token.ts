@@ -8,7 +8,7 @@
  * §3.10). Returns `undefined` for anything forged, malformed, expired or foreign: callers answer
  * "inactive" and need no reason.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AccessTokenClaims } from '@tessera/protocol';
 import { decodeProtectedHeader, type JWTPayload, jwtVerify, type ProtectedHeaderParameters } from 'jose';
 import { LRUCache } from 'lru-cache';
@@ -62,7 +62,7 @@ export function createAccessTokenVerifier(deps: AccessTokenVerifierDeps): Access
     if (!looksLikeJwt(token)) {
       return undefined;
     }
-    const cacheKey = createHash('sha256').update(token).digest('base64url');
+    const cacheKey = hash('sha256', token, 'base64url');
     const hit = verified.get(cacheKey);
     if (hit !== undefined) {
       if (hit.claims.exp > deps.clock.now() && deps.keyring.find(hit.kid) !== undefined) {

@@ -35,4 +35,17 @@ describe('form access', () => {
     const form = parseForm('grant_type=client_credentials');
     expect(formOf(request(form))).toBe(form);
   });
+
+  it('RFC 6749 Appendix B — names and values are form-urldecoded; plain ones pass as they are', () => {
+    const form = parseForm(Buffer.from('a+b%20c=x%2By&plain=tsr_key_abc-_.~&pct=%E2%82%AC&sp=a+b'));
+    expect({ ...form }).toEqual({ 'a b c': 'x+y', plain: 'tsr_key_abc-_.~', pct: '€', sp: 'a b' });
+  });
+
+  it('a malformed escape or an escape that is not UTF-8 → invalid_request', () => {
+    for (const body of ['a=%zz', 'a=%E2%82', 'a%=1', 'a=%FF']) {
+      expect(() => parseForm(Buffer.from(body)), body).toThrow(
+        expect.objectContaining({ code: 'invalid_request' }),
+      );
+    }
+  });
 });

@@ -11,7 +11,11 @@ export type FormBody = FormParams;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** Form-urldecodes one name or value; most carry neither `+` nor `%` and are returned as they are. */
 function decodeComponent(text: string): string {
+  if (!text.includes('%') && !text.includes('+')) {
+    return text;
+  }
   return decodeURIComponent(text.replace(/\+/g, ' '));
 }
 

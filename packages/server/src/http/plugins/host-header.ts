@@ -7,7 +7,7 @@
  * framing or target may lie about the next one too).
  */
 import { OAuthError } from '@tessera/protocol';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * RFC 9110 §7.2 / RFC 3986 §3.2.2: `uri-host [ ":" port ]`, where uri-host is a reg-name (unreserved,
@@ -31,19 +31,22 @@ function hostLines(rawHeaders: readonly string[]): number {
   return count;
 }
 
-export function registerHostHeaderCheck(app: FastifyInstance): void {
-  app.addHook('onRequest', async function checkHostHeader(request: FastifyRequest, reply: FastifyReply) {
-    // HTTP/2 carries :authority instead; Node fills `host` from it.
-    if (request.raw.httpVersionMajor !== 1) {
-      return;
-    }
-    const lines = hostLines(request.raw.rawHeaders);
-    const host = request.headers.host;
-    if (lines > 1 || (lines === 1 && (host === undefined || !isValidHost(host)))) {
-      reply.header('connection', 'close');
-      throw OAuthError.invalidRequest(
-        lines > 1 ? 'The request has more than one Host header' : 'The Host header is not valid',
-      );
-    }
-  });
+/**
+ * Throws `invalid_request` (and marks the connection for closing) for a request whose Host field is
+ * missing in form, repeated or invalid. Synchronous: it runs in the one global onRequest hook
+ * (request-guard.ts), before routing is acted on.
+ */
+export function checkHostHeader(request: FastifyRequest, reply: FastifyReply): void {
+  // HTTP/2 carries :authority instead; Node fills `host` from it.
+  if (request.raw.httpVersionMajor !== 1) {
+    return;
+  }
+  const lines = hostLines(request.raw.rawHeaders);
+  const host = request.headers.host;
+  if (lines > 1 || (lines === 1 && (host === undefined || !isValidHost(host)))) {
+    reply.header('connection', 'close');
+    throw OAuthError.invalidRequest(
+      lines > 1 ? 'The request has more than one Host header' : 'The Host header is not valid',
+    );
+  }
 }

@@ -7,7 +7,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { OAuthError } from '@tessera/protocol';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { StatsCounters } from '../../audit/stats-counters.js';
 
@@ -139,41 +139,68 @@ export interface MetricsRouteOptions {
   token?: string | undefined;
 }
 
+interface RouteSeries {
+  timer: { observe(value: number): void };
+  counters: Map<number, { inc(): void }>;
+}
+
+/** An onResponse hook counting one route's responses and timing them, by method and status. */
+function responseRecorder(
+  metrics: Metrics,
+  route: string,
+  stats: Pick<StatsCounters, 'add'> | undefined,
+): (request: FastifyRequest, reply: FastifyReply, done: () => void) => void {
+  const introspect = route === '/introspect';
+  const byMethod = new Map<string, RouteSeries>();
+  return function recordResponse(request, reply, done) {
+    const method = request.method;
+    let series = byMethod.get(method);
+    if (series === undefined) {
+      series = { timer: metrics.latency.labels({ route, method }), counters: new Map() };
+      byMethod.set(method, series);
+    }
+    const status = reply.statusCode;
+    let counter = series.counters.get(status);
+    if (counter === undefined) {
+      counter = metrics.requests.labels({ route, method, status: String(status) });
+      series.counters.set(status, counter);
+    }
+    counter.inc();
+    series.timer.observe(reply.elapsedTime / 1000);
+    // The console's usage counters (audit/stats-counters.ts): 429s by route, introspections by status.
+    if (stats !== undefined) {
+      if (status === 429) {
+        stats.add('rate_limited', route);
+      }
+      if (introspect && method === 'POST') {
+        stats.add('introspections', String(status));
+      }
+    }
+    done();
+  };
+}
+
 export function registerMetrics(
   app: FastifyInstance,
   metrics: Metrics,
   options: MetricsRouteOptions = {},
 ): void {
-  // Label children are looked up once per route, method and status, not hashed on every request.
-  const counters = new Map<string, { inc(): void }>();
-  const timers = new Map<string, { observe(value: number): void }>();
-  const { stats } = options;
-  app.addHook('onResponse', (request, reply, done) => {
-    // Unmatched URLs share one label so garbage paths cannot blow up the series count.
-    const route = request.routeOptions.url ?? 'unmatched';
-    const method = request.method;
-    const status = String(reply.statusCode);
-    const timerKey = `${method} ${route}`;
-    const counterKey = `${timerKey} ${status}`;
-    let counter = counters.get(counterKey);
-    if (counter === undefined) {
-      counter = metrics.requests.labels({ route, method, status });
-      counters.set(counterKey, counter);
-    }
-    let timer = timers.get(timerKey);
-    if (timer === undefined) {
-      timer = metrics.latency.labels({ route, method });
-      timers.set(timerKey, timer);
-    }
-    counter.inc();
-    timer.observe(reply.elapsedTime / 1000);
-    if (stats !== undefined) {
-      if (reply.statusCode === 429) {
-        stats.add('rate_limited', route);
-      }
-      if (route === '/introspect' && method === 'POST') {
-        stats.add('introspections', status);
-      }
+  // Each route gets its own onResponse hook when it is registered, holding its label children by
+  // method and status: a response costs two small map lookups, not a route lookup and label hashing.
+  app.addHook('onRoute', (route) => {
+    const existing = route.onResponse;
+    route.onResponse = [
+      ...(existing === undefined ? [] : Array.isArray(existing) ? existing : [existing]),
+      responseRecorder(metrics, route.url, options.stats),
+    ];
+  });
+  // Unmatched URLs (the not-found handler) share one label so garbage paths cannot blow up the
+  // series count.
+  const unmatched = responseRecorder(metrics, 'unmatched', options.stats);
+  app.addHook('onResponse', function recordUnmatched(request, reply, done) {
+    if (request.is404) {
+      unmatched(request, reply, done);
+      return;
     }
     done();
   });

@@ -37,11 +37,40 @@ function isFormUrlEncoded(contentType: string | undefined): boolean {
   return true;
 }
 
+/**
+ * RFC 6749 §5.1 / RFC 7662 §2.2: the answer is never cached. Set when the request arrives, so every
+ * answer of these routes carries it, errors included (Fastify keeps headers set before an error).
+ */
+function noStore(reply: FastifyReply): void {
+  reply.header('cache-control', 'no-store');
+  reply.header('pragma', 'no-cache');
+}
+
 /** Refuses a body that is not a UTF-8 form before it is read. */
-async function requireForm(request: FastifyRequest): Promise<void> {
+function requireForm(request: FastifyRequest): void {
   if (!isFormUrlEncoded(request.headers['content-type'])) {
     throw OAuthError.invalidRequest('Content-Type must be application/x-www-form-urlencoded');
   }
+}
+
+/**
+ * The route's one onRequest hook: no-store headers, then its own check (a per-IP limit, say), then
+ * the form check, all before the body is read. One hook instead of two plus an onSend hook.
+ */
+function onRequestOf(
+  limit: OAuthPostRoute['onRequest'],
+): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  if (limit === undefined) {
+    return async function acceptForm(request, reply) {
+      noStore(reply);
+      requireForm(request);
+    };
+  }
+  return async function acceptForm(request, reply) {
+    noStore(reply);
+    await limit(request, reply);
+    requireForm(request);
+  };
 }
 
 /** RFC 6749 §3.2: no parameter may repeat, except those named (e.g. RFC 8707 `resource`). */
@@ -89,23 +118,18 @@ export async function registerOAuthPostRoutes(
   routes: readonly OAuthPostRoute[],
 ): Promise<void> {
   await app.register(async function oauthPostEndpoints(scope) {
-    scope.addHook('onSend', async (_request, reply, payload) => {
-      reply.header('cache-control', 'no-store');
-      reply.header('pragma', 'no-cache');
-      return payload;
-    });
     for (const route of routes) {
-      const limit = route.onRequest;
       scope.route({
         method: 'POST',
         url: route.url,
-        onRequest: limit === undefined ? [requireForm] : [limit, requireForm],
+        onRequest: onRequestOf(route.onRequest),
         handler: route.handler,
       });
       scope.route({
         method: [...OTHER_METHODS],
         url: route.url,
         handler: async (_request, reply) => {
+          noStore(reply);
           reply.header('allow', 'POST');
           throw OAuthError.invalidRequest(`Use POST at ${route.url}`, { status: 405 });
         },

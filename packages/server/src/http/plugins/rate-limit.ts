@@ -143,20 +143,36 @@ export function createCallerLimit(options: RateLimitOptions): CallerLimit {
   };
 }
 
+/** An onRequest hook counting each request against `limiter` by the caller's address. */
+export function addressLimitHook(
+  limiter: RateLimiter,
+): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  return function limitAddress(request, reply) {
+    return limiter.consume(`ip:${request.ip}`, reply);
+  };
+}
+
 /**
  * Per-address limits by route: a route names one in `config.rateLimit` and is counted before
- * anything else runs (before the admin credential is checked, before a page is rendered).
- * Call on the root instance before any route is registered.
+ * anything else of the route runs (before a page is rendered). The limiter is looked up once, when
+ * the route is registered, and becomes the route's first onRequest hook, so a route without a limit
+ * pays nothing per request. Call on the root instance before any route is registered. (The admin
+ * API counts its limit in a hook of its own scope, ahead of the admin credential check: app.ts.)
  */
 export function registerRouteRateLimits(
   app: FastifyInstance,
   limits: ReadonlyMap<string, RateLimiter>,
 ): void {
-  app.addHook('onRequest', async (request, reply) => {
-    const name = request.routeOptions.config?.rateLimit;
+  app.addHook('onRoute', (route) => {
+    const name = route.config?.rateLimit;
     const limiter = name === undefined ? undefined : limits.get(name);
-    if (limiter !== undefined) {
-      await limiter.consume(`ip:${request.ip}`, reply);
+    if (limiter === undefined) {
+      return;
     }
+    const existing = route.onRequest;
+    route.onRequest = [
+      addressLimitHook(limiter),
+      ...(existing === undefined ? [] : Array.isArray(existing) ? existing : [existing]),
+    ];
   });
 }

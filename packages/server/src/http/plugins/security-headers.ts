@@ -5,7 +5,6 @@
  * docs/performance.md). Pages that need another CSP (login, consent) set their own header later.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FastifyInstance } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
 
 /** Runs helmet once against a recording response and returns the headers it set. */
@@ -29,16 +28,13 @@ export function computeSecurityHeaders(options: HelmetOptions): Record<string, s
   return headers;
 }
 
-export function registerSecurityHeaders(app: FastifyInstance, options: { https: boolean }): void {
-  const headers = computeSecurityHeaders({
+/** The headers every response starts with (request-guard.ts copies them in its onRequest hook). */
+export function securityHeadersFor(options: { https: boolean }): Readonly<Record<string, string>> {
+  return computeSecurityHeaders({
     // JSON API by default; pages (login, consent) set their own stricter CSP.
     contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
     // HSTS only makes sense when the issuer is https (RFC 6797 §7.2: ignored over http anyway).
     strictTransportSecurity: options.https ? { maxAge: 31_536_000, includeSubDomains: true } : false,
     crossOriginResourcePolicy: { policy: 'cross-origin' },
-  });
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(headers);
-    done();
   });
 }

@@ -157,8 +157,9 @@ export function createClientAuthenticator(
   deps: ClientAuthenticatorDeps,
   methods: ClientAuthMethods = createClientAuthMethods(deps),
 ): AuthenticateClient {
+  const all = [...methods.values()];
   return async function authenticateClient(input: ClientAuthInput): Promise<AuthenticatedClient> {
-    const present = [...methods.values()].filter((method) => method.isPresent(input));
+    const present = all.filter((method) => method.isPresent(input));
     if (present.length > 1) {
       throw OAuthError.invalidRequest(
         'Use exactly one client authentication method per request (RFC 6749 §2.3)',

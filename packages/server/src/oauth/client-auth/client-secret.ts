@@ -4,11 +4,11 @@
  * compare against each unexpired stored hash. An unknown client does the same hashing and comparing
  * against a dummy hash, so it costs the same time as a wrong secret and gets the same answer.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { parseSecret } from '@tessera/protocol';
 import type { ClientSecretRecord } from '../../store/ports.js';
 
-const DUMMY = [randomBytes(32)];
+const DUMMY = randomBytes(32);
 
 /** Stored hashes decoded once per secret record (records are replaced, never mutated, on change). */
 const decoded = new WeakMap<ClientSecretRecord, Buffer>();
@@ -36,17 +36,23 @@ export function matchesClientSecret(
   secret: string,
   now: number,
 ): boolean {
-  const presented = createHash('sha256').update(secret).digest();
-  const candidates =
-    secrets === undefined
-      ? DUMMY
-      : secrets.filter((s) => s.expiresAt === null || s.expiresAt > now).map(digestOf);
+  const presented = hash('sha256', secret, 'buffer');
   let match = false;
-  for (const candidate of candidates.length === 0 ? DUMMY : candidates) {
-    // No early exit: every candidate is compared, so the time does not tell which one matched.
-    if (candidate.length === presented.length && timingSafeEqual(candidate, presented)) {
-      match = secrets !== undefined && candidates.length > 0;
+  let compared = 0;
+  // No early exit: every unexpired secret is compared, so the time does not tell which one matched.
+  for (const record of secrets ?? []) {
+    if (record.expiresAt !== null && record.expiresAt <= now) {
+      continue;
     }
+    compared += 1;
+    const candidate = digestOf(record);
+    if (candidate.length === presented.length && timingSafeEqual(candidate, presented)) {
+      match = true;
+    }
+  }
+  if (compared === 0) {
+    // An unknown client, or none unexpired: the same hash and compare against a dummy, never a match.
+    timingSafeEqual(DUMMY, presented);
   }
   return match;
 }

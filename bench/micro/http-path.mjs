@@ -1,0 +1,248 @@
+/**
+ * CPU per answer of one Tessera hot path, two builds in ONE process, in alternating batches: an A/B
+ * that a machine shared with other jobs cannot skew towards either side (both builds see the same
+ * minute, the same caches, the same neighbours). Each build is a copy of packages/server with its
+ * `dist/` (as TESSERA_BENCH_SERVER_DIR); each gets its own runtime (createRuntime, production
+ * settings as bench/lib/tessera.mjs: https issuer behind a proxy, info access log, SQLite, rate
+ * limits raised but running), and requests go through Fastify's `inject()`, i.e. everything but the
+ * socket (the HTTP parser and the write, which are the same code in both builds).
+ *
+ *   node bench/micro/http-path.mjs <cc-jwt|api-key-verify|introspect-jwt> <rounds> <batch> <dirA> [<dirB>]
+ *
+ * Prints, per build, the median and the range of CPU µs (user + system, process.cpuUsage) per
+ * successful answer over the rounds, and B/A. Every answer must be a success (as bench/lib/answers.mjs
+ * counts them), or the run fails. With `--profile`, run it under `node --cpu-prof` instead.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+
+const [scenario, roundsArg, batchArg, ...dirs] = process.argv.slice(2);
+const SCENARIOS = ['cc-jwt', 'api-key-verify', 'introspect-jwt'];
+if (!SCENARIOS.includes(scenario) || dirs.length === 0) {
+  process.stderr.write(
+    `usage: node bench/micro/http-path.mjs <${SCENARIOS.join('|')}> <rounds> <batch> <dirA> [<dirB>]\n`,
+  );
+  process.exit(2);
+}
+const ROUNDS = Number(roundsArg ?? 10);
+const BATCH = Number(batchArg ?? 2000);
+const CONCURRENCY = 32;
+const ISSUER = 'https://auth.bench.local';
+const AUDIENCE = 'https://api.bench.local';
+
+const basic = (id, secret) =>
+  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+
+async function startBuild(dir, label) {
+  const load = (path) => import(pathToFileURL(join(dir, 'dist', path)).href);
+  const { loadConfig } = await load('config/load.js');
+  const { createRuntime } = await load('main.js');
+  const { createLogger } = await load('log.js');
+  const ids = await load('ids.js');
+  const dataDir = mkdtempSync(join(tmpdir(), `tessera-http-path-${label}-`));
+  const limits = Object.fromEntries(
+    [
+      'tokenPerIp',
+      'tokenPerClient',
+      'introspect',
+      'revoke',
+      'apiKeyVerify',
+      'userinfo',
+      'authorize',
+      'endSession',
+      'admin',
+    ].map((name) => [`rateLimit.${name}`, 10_000_000]),
+  );
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      issuer: ISSUER,
+      trustProxy: 1,
+      dataDir,
+      'database.url': join(dataDir, 'tessera.db'),
+      masterKey: 'ab'.repeat(32),
+      adminToken: 'http-path-admin-token-0123456789abcdefghijklmnop',
+      'keys.algorithm': 'ES256',
+      'log.level': 'info',
+      ...limits,
+    },
+  });
+  const sink = new Writable({
+    write(_chunk, _encoding, done) {
+      done();
+    },
+  });
+  const runtime = await createRuntime(config, { logger: createLogger({ level: 'info', destination: sink }) });
+  await runtime.app.ready();
+  const now = Math.floor(Date.now() / 1000);
+  const client = async (overrides) => {
+    const secret = ids.mintSecret('cs');
+    const record = {
+      id: ids.newId('cli'),
+      name: 'bench',
+      grantTypes: ['client_credentials'],
+      scope: ['read'],
+      defaultScope: [],
+      audiences: [AUDIENCE],
+      redirectUris: [],
+      postLogoutRedirectUris: [],
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      tokenFormat: 'jwt',
+      accessTokenTtl: null,
+      metadata: {},
+      jwks: null,
+      jwksUri: null,
+      firstParty: false,
+      permissions: [],
+      disabled: false,
+      secrets: [
+        { hash: ids.hashSecret(secret), start: secret.slice(0, 12), createdAt: now, expiresAt: null },
+      ],
+      ...overrides,
+    };
+    await runtime.store.createClient(record, now);
+    return { id: record.id, secret };
+  };
+  const resourceServer = await client({ permissions: ['introspect', 'api_keys:verify'] });
+  const clients = [];
+  for (let n = 0; n < 7; n += 1) {
+    clients.push(await client({}));
+  }
+  const keys = [];
+  for (let n = 0; n < 1000; n += 1) {
+    const key = ids.mintSecret('key');
+    await runtime.store.insertApiKey({
+      id: ids.newId('key'),
+      hash: ids.hashSecret(key),
+      start: key.slice(0, 12),
+      name: 'bench',
+      owner: resourceServer.id,
+      scope: ['read'],
+      audiences: [AUDIENCE],
+      meta: {},
+      rateLimit: null,
+      createdAt: now,
+      updatedAt: now,
+      expiresAt: null,
+      disabled: false,
+      revokedAt: null,
+      replacedBy: null,
+      lastUsedAt: null,
+      usageCount: 0,
+    });
+    keys.push(key);
+  }
+  const headers = (id, secret) => ({
+    'content-type': 'application/x-www-form-urlencoded',
+    'x-forwarded-proto': 'https',
+    authorization: basic(id, secret),
+  });
+  const ccRequest = (n) => {
+    const c = clients[n % clients.length];
+    return {
+      method: 'POST',
+      url: '/token',
+      headers: headers(c.id, c.secret),
+      payload: 'grant_type=client_credentials&scope=read',
+    };
+  };
+  const first = await runtime.app.inject(ccRequest(0));
+  const jwt = first.json().access_token;
+  const rsHeaders = headers(resourceServer.id, resourceServer.secret);
+  const requests = {
+    'cc-jwt': { request: ccRequest, ok: '"access_token"' },
+    'api-key-verify': {
+      request: (n) => ({
+        method: 'POST',
+        url: '/api-keys/verify',
+        headers: rsHeaders,
+        payload: `key=${encodeURIComponent(keys[n % keys.length])}`,
+      }),
+      ok: '"valid":true',
+    },
+    'introspect-jwt': {
+      request: () => ({ method: 'POST', url: '/introspect', headers: rsHeaders, payload: `token=${jwt}` }),
+      ok: '"active":true',
+    },
+  };
+  return {
+    label,
+    dir,
+    app: runtime.app,
+    ...requests[scenario],
+    async close() {
+      await runtime.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** One batch: BATCH requests, CONCURRENCY at a time; µs of process CPU per answer. */
+async function batch(build, offset) {
+  let failures = 0;
+  const started = process.cpuUsage();
+  for (let sent = 0; sent < BATCH; sent += CONCURRENCY) {
+    const wave = [];
+    for (let n = sent; n < Math.min(BATCH, sent + CONCURRENCY); n += 1) {
+      wave.push(build.app.inject(build.request(offset + n)));
+    }
+    for (const response of await Promise.all(wave)) {
+      if (response.statusCode !== 200 || !response.payload.includes(build.ok)) {
+        failures += 1;
+        if (failures === 1) {
+          process.stderr.write(`${build.label}: ${response.statusCode} ${response.payload.slice(0, 200)}\n`);
+        }
+      }
+    }
+  }
+  const used = process.cpuUsage(started);
+  if (failures > 0) {
+    throw new Error(`${build.label}: ${failures} of ${BATCH} answers were not successes`);
+  }
+  return (used.user + used.system) / BATCH;
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+const builds = [];
+for (const [index, dir] of dirs.entries()) {
+  builds.push(await startBuild(dir, String.fromCharCode(65 + index)));
+}
+try {
+  // Warm-up: JIT both builds before anything counts.
+  for (const build of builds) {
+    await batch(build, 0);
+  }
+  const samples = builds.map(() => []);
+  for (let round = 0; round < ROUNDS; round += 1) {
+    // Alternate which build goes first, so neither always runs right after the other's GC.
+    const order = round % 2 === 0 ? builds.map((_, i) => i) : builds.map((_, i) => builds.length - 1 - i);
+    for (const i of order) {
+      samples[i].push(await batch(builds[i], round * BATCH));
+    }
+  }
+  const medians = samples.map(median);
+  for (const [i, build] of builds.entries()) {
+    const s = samples[i];
+    process.stdout.write(
+      `${scenario} ${build.label} ${build.dir}: ${medians[i].toFixed(1)} µs CPU/answer (median of ${ROUNDS} × ${BATCH}; range ${Math.min(...s).toFixed(1)}–${Math.max(...s).toFixed(1)})\n`,
+    );
+  }
+  if (builds.length === 2) {
+    const ratios = samples[1].map((b, round) => b / samples[0][round]);
+    process.stdout.write(
+      `${scenario} B/A ${(medians[1] / medians[0]).toFixed(3)} (per-round ratios ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})\n`,
+    );
+  }
+} finally {
+  for (const build of builds) {
+    await build.close();
+  }
+}
