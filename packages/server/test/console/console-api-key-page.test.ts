@@ -122,7 +122,11 @@ describe('/console/api-keys/{id}', () => {
     });
     expect(edited.statusCode, edited.body.slice(0, 600)).toBe(303);
     expect(String(edited.headers.location)).toBe(`/console/api-keys/${id}`);
-    expect(await adminView(id)).toMatchObject({ name: 'CI v2', scope: 'read write', anomaly_policy: 'alert' });
+    expect(await adminView(id)).toMatchObject({
+      name: 'CI v2',
+      scope: 'read write',
+      anomaly_policy: 'alert',
+    });
     const page = await browser.get(`/console/api-keys/${id}`);
     expect(page.body).toContain('value="CI v2"');
     expect(page.body).toContain('<option value="alert" selected>');
@@ -163,7 +167,9 @@ describe('/console/api-keys/{id}', () => {
     const again = await browser.post(`/console/api-keys/${id}/rotate`, { grace: '1h' });
     expect(again.statusCode).toBe(400);
     expect(again.body).toContain('already rotated');
-    expect((await browser.get(`/console/api-keys/${id}`)).body).toContain(`replaced by <a href="/console/api-keys/${secondId}">`);
+    expect((await browser.get(`/console/api-keys/${id}`)).body).toContain(
+      `replaced by <a href="/console/api-keys/${secondId}">`,
+    );
 
     t.clock.advance(24 * 3600 + 1);
     expect(await verify(first)).toBe(false);

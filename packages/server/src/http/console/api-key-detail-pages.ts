@@ -47,8 +47,7 @@ function errorFor(
 
 function anomalyList(key: ApiKeyDetail): Html {
   return html`<ul id="anomalies">${key.anomalies.map(
-    (a) =>
-      html`<li>${time(a.at, '')}: ${a.kind} ${a.value} (${a.action}${a.open ? ', open' : ''})</li>`,
+    (a) => html`<li>${time(a.at, '')}: ${a.kind} ${a.value} (${a.action}${a.open ? ', open' : ''})</li>`,
   )}</ul>`;
 }
 
