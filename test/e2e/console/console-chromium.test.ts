@@ -4,7 +4,7 @@
  * `oathtool`), sees the overview; axe-core finds no serious or critical violation at 1280 px or
  * 390 px; localStorage, sessionStorage and document.cookie hold no token. A person
  * without an admin role is refused. Through the clients and API keys pages an operator creates,
- * rotates, disables and deletes a client and creates and revokes an API key, each checked at /token
+ * rotates, disables and deletes a client and creates, rotates and revokes an API key, each checked at /token
  * and /api-keys/verify; a read-only operator sees no buttons and a forged post is refused. Screenshots: screenshotPath (docs/img/ with TESSERA_SCREENSHOTS=docs).
  */
 import { execFileSync } from 'node:child_process';
@@ -161,7 +161,7 @@ describe.skipIf(!available)('the admin console in Chromium', () => {
     return response.status;
   }
 
-  it('an operator creates, rotates, disables and deletes a client and creates and revokes an API key through the console; the public endpoints agree; the people and signing keys pages', {
+  it('an operator creates, rotates, disables and deletes a client and creates, rotates and revokes an API key through the console; the public endpoints agree; the people and signing keys pages', {
     timeout: 180_000,
   }, async () => {
     const cy = await site.admin<{ id: string }>('POST', '/admin/users', {
@@ -228,24 +228,37 @@ describe.skipIf(!available)('the admin console in Chromium', () => {
     await page.waitForSelector('#api-key');
     const key = (await page.textContent('#api-key')) ?? '';
     await noTokenHeld(page);
-    const verify = async (): Promise<boolean> => {
+    const verify = async (presented = key): Promise<boolean> => {
       const response = await fetch(`${site.issuer}/api-keys/verify`, {
         method: 'POST',
         headers: {
           authorization: `Basic ${Buffer.from(`${verifier.client_id}:${verifier.client_secret}`).toString('base64')}`,
           'content-type': 'application/json',
         },
-        body: JSON.stringify({ key }),
+        body: JSON.stringify({ key: presented }),
       });
       return ((await response.json()) as { valid: boolean }).valid;
     };
     expect(await verify()).toBe(true);
     await page.click('text=Back to API keys');
     await checkPage(page, 'api-keys');
+    // The key's page: rotate with grace 0, so the old key stops at once and the new one works.
+    await page.click('main a:text-is("Nightly export")');
+    await page.waitForSelector('#grace');
+    await checkPage(page, 'api-key');
+    await page.fill('#grace', '0');
+    await page.click('text=Rotate key');
+    await page.waitForSelector('#api-key');
+    const rotated = (await page.textContent('#api-key')) ?? '';
+    expect(rotated).not.toBe(key);
+    await noTokenHeld(page);
+    expect(await verify(key)).toBe(false);
+    expect(await verify(rotated)).toBe(true);
+    await page.click('text=Back to Nightly export');
     await page.click('a[aria-label="Revoke Nightly export"]');
     await page.click('#confirm');
     await page.waitForURL(`${site.issuer}/console/api-keys`);
-    expect(await verify()).toBe(false);
+    expect(await verify(rotated)).toBe(false);
 
     await page.click('nav >> text=People');
     await page.waitForURL(`${site.issuer}/console/users`);
@@ -287,7 +300,7 @@ describe.skipIf(!available)('the admin console in Chromium', () => {
     await openConsole(page, 'lin', totp);
     await page.goto(`${site.issuer}/console/clients/${target.client_id}`);
     expect(await page.textContent('h1')).toBe('Keep me');
-    expect(await page.locator('main form[method=post]').count()).toBe(0);
+    expect(await page.locator('main form[method=post]:not([action="/console/auth/logout"])').count()).toBe(0);
     await page.goto(`${site.issuer}/console/api-keys`);
     expect(await page.locator('main button', { hasText: /Revoke|Create/ }).count()).toBe(0);
     const status = await page.evaluate(async (path) => {

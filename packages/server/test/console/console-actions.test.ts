@@ -326,7 +326,7 @@ describe('/console/users', () => {
     const page = await reader.get(`/console/users/${target.id}`);
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('<h1>kim</h1>');
-    expect(page.body).not.toContain('method="post"');
+    expect(page.body).not.toMatch(/method="post" action="\/console\/(?!auth\/logout)/);
     const forged = await reader.post(`/console/users/${target.id}/disable`, {});
     expect(forged.statusCode).toBe(403);
     const after = await t.app.inject({
@@ -379,7 +379,7 @@ describe('/console/signing-keys', () => {
     const reader = await operator('lin', [...ADMIN_READ_SCOPES]);
     const page = await reader.get('/console/signing-keys');
     expect(page.statusCode).toBe(200);
-    expect(page.body).not.toContain('method="post"');
+    expect(page.body).not.toMatch(/method="post" action="\/console\/(?!auth\/logout)/);
     const before = await t.app.inject({ method: 'GET', url: '/admin/signing-keys', headers: t.adminHeaders });
     expect((await reader.post('/console/signing-keys/rotate', { now: 'true' })).statusCode).toBe(403);
     const after = await t.app.inject({ method: 'GET', url: '/admin/signing-keys', headers: t.adminHeaders });

@@ -1,6 +1,6 @@
 /**
  * The console's API keys page: the list with state and usage, create (the key shown once) and
- * revoke. Forms post to /console and work without script; a refused form comes back with what was
+ * revoke; one key's page is api-key-detail-pages.ts. Forms post to /console and work without script; a refused form comes back with what was
  * typed and the reason.
  */
 import { type Html, html } from '../pages/layout.js';
@@ -38,7 +38,7 @@ export const EMPTY_API_KEY_FORM: ApiKeyForm = {
 };
 
 /** docs/api-keys.md, "Anomalies": what unusual use of the key leads to. */
-const ANOMALY_POLICIES: readonly [string, string][] = [
+export const ANOMALY_POLICIES: readonly [string, string][] = [
   ['', 'server default'],
   ['off', 'off: not judged'],
   ['flag', 'flag: audit only'],
@@ -47,7 +47,7 @@ const ANOMALY_POLICIES: readonly [string, string][] = [
   ['disable', 'disable: disable the key'],
 ];
 
-function policyOption(value: string, label: string, current: string): Html {
+export function policyOption(value: string, label: string, current: string): Html {
   return html`<option value="${value}"${value === current ? html` selected` : ''}>${label}</option>`;
 }
 
@@ -56,11 +56,11 @@ function anomaliesOf(key: ApiKeyRow): string {
   return `anomalies: ${key.anomaly_policy ?? 'flag'}${open > 0 ? `, ${open} open` : ''}`;
 }
 
-function time(seconds: number | null, none: string): string {
+export function time(seconds: number | null, none: string): string {
   return seconds === null ? none : new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
 }
 
-function usageOf(key: ApiKeyRow): string {
+export function usageOf(key: ApiKeyRow): string {
   const limit =
     key.rate_limit === null ? 'no rate limit' : `limit ${key.rate_limit.limit} per ${key.rate_limit.window}s`;
   return `${key.usage_count} uses, last ${time(key.last_used_at, 'never')}; ${limit}`;
@@ -80,7 +80,7 @@ export function renderApiKeyList(input: {
 <table><thead><tr><th scope="col">Key</th><th scope="col">State and usage</th></tr></thead><tbody>
 ${input.keys.map(
   (key) =>
-    html`<tr><td>${key.name}<br><code>${key.id}</code><br><span class="muted">owner<br><code>${key.owner}</code>${key.scope === '' ? '' : html`<br>scope ${key.scope}`}</span></td><td>${key.status}<br><span class="muted">${usageOf(key)}; expires ${time(key.expires_at, 'never')}; ${anomaliesOf(key)}</span>${
+    html`<tr><td><a href="/console/api-keys/${encodeURIComponent(key.id)}">${key.name}</a><br><code>${key.id}</code><br><span class="muted">owner<br><code>${key.owner}</code>${key.scope === '' ? '' : html`<br>scope ${key.scope}`}</span></td><td>${key.status}<br><span class="muted">${usageOf(key)}; expires ${time(key.expires_at, 'never')}; ${anomaliesOf(key)}</span>${
       input.canWrite && key.status !== 'revoked'
         ? html`<br><a href="/console/api-keys/${encodeURIComponent(key.id)}/confirm-revoke" aria-label="Revoke ${key.name}">Revoke</a>`
         : ''
@@ -110,13 +110,20 @@ ${formTokenField(input.token)}
 }`;
 }
 
-/** The one time a key is shown. */
-export function renderApiKeyShown(key: ApiKeyRow, secret: string): Html {
+/**
+ * The one time a key is shown: after a create (back to the list) or a rotation (`rotated`: what
+ * happens to the old key; back to the new key's page).
+ */
+export function renderApiKeyShown(key: ApiKeyRow, secret: string, rotated?: string): Html {
   return html`${consoleNav('/console/api-keys')}
-<h1>API key created</h1>
-<p class="ok" role="status">Copy the key now: it is shown only this once.</p>
-<p>${key.name}, id <code>${key.id}</code></p>
+<h1>${rotated === undefined ? 'API key created' : 'API key rotated'}</h1>
+<p class="ok" role="status">Copy the key now: it is shown only this once.${rotated === undefined ? '' : ` ${rotated}`}</p>
+<p>${key.name}, id <code id="api-key-id">${key.id}</code></p>
 <p>API key:</p>
 <code class="secret" id="api-key">${secret}</code>
-<p><a href="/console/api-keys">Back to API keys</a></p>`;
+<p>${
+    rotated === undefined
+      ? html`<a href="/console/api-keys">Back to API keys</a>`
+      : html`<a href="/console/api-keys/${encodeURIComponent(key.id)}">Back to ${key.name}</a>`
+  }</p>`;
 }

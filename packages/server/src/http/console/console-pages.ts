@@ -23,16 +23,20 @@ const PAGES = [
   ['/console/audit', 'Audit log'],
 ] as const;
 
-/** The console's navigation, `current` marked for assistive technology (WCAG 2.2, 1.3.1). */
+/**
+ * The console's navigation, `current` marked for assistive technology (WCAG 2.2, 1.3.1), with the
+ * Sign out button, so every page that has the navigation can end the session.
+ */
 export function consoleNav(current: string): Html {
   return html`<nav aria-label="Console">${PAGES.map(
     ([href, label]) =>
       html`<a href="${href}"${href === current ? html` aria-current="page"` : ''}>${label}</a>`,
-  )}</nav>`;
+  )}${signOut()}</nav>`;
 }
 
+/** A post (the BFF ends the session); `class` first, so it reads apart from a page's own forms. */
 export function signOut(): Html {
-  return html`<form method="post" action="/console/auth/logout" class="inline"><button type="submit">Sign out</button></form>`;
+  return html`<form class="inline" method="post" action="/console/auth/logout"><button type="submit">Sign out</button></form>`;
 }
 
 export function renderOverview(input: OverviewInput): Html {
@@ -50,8 +54,7 @@ ${input.clients.map((c) => html`<tr><td>${c.name}</td><td><code>${c.client_id}</
 <table><thead><tr><th scope="col">Username</th><th scope="col">Admin role</th><th scope="col">State</th></tr></thead><tbody>
 ${input.users.map((u) => html`<tr><td>${u.username}</td><td>${u.admin_scopes === null ? '-' : u.admin_scopes.join(', ')}</td><td>${u.disabled ? 'disabled' : 'active'}</td></tr>\n`)}
 </tbody></table>
-</section>
-${signOut()}`;
+</section>`;
 }
 
 export function renderNotOperator(): Html {

@@ -14,6 +14,7 @@ import { type Bff, createBff } from '@tessera/client/bff';
 import { bffPlugin } from '@tessera/client/bff/fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { StatRange, StatsView } from '../admin/stats.js';
+import { registerApiKeyDetailPages } from '../console/api-key-detail-routes.js';
 import { registerApiKeyPages } from '../console/api-key-routes.js';
 import { registerAuditPages } from '../console/audit-routes.js';
 import { type ChartAssets, registerChartAssets } from '../console/chart-assets.js';
@@ -126,6 +127,7 @@ export function createConsoleFeature(deps: ConsoleFeatureDeps): HttpFeature {
           registerClientCreatePages(scope, ctx);
           registerClientPages(scope, ctx);
           registerApiKeyPages(scope, ctx);
+          registerApiKeyDetailPages(scope, ctx);
           registerUserCreatePages(scope, ctx);
           registerUserPages(scope, ctx);
           registerSessionPages(scope, ctx);

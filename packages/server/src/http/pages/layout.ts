@@ -100,7 +100,7 @@ button.secondary{background:var(--secondary-bg);color:var(--secondary-fg)}
 ul{padding-left:1.2rem}
 .muted{color:var(--muted);font-size:.9rem}
 main.wide{max-width:46rem}
-nav{margin:0 0 1rem;font-size:.95rem}nav a{margin-right:.9rem}
+nav{margin:0 0 1rem;font-size:.95rem}nav a{margin-right:.9rem}nav form{display:inline}
 section{border-top:1px solid var(--line);padding-top:.5rem;margin-top:1.25rem}
 h2{font-size:1.1rem;margin:.5rem 0}
 table{width:100%;border-collapse:collapse;font-size:.92rem}td,th{text-align:left;padding:.35rem .3rem;border-bottom:1px solid var(--line);vertical-align:top}
