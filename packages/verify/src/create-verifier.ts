@@ -279,13 +279,6 @@ export function createVerifier(options: VerifierOptions): Verifier {
   });
   const endpoints = resolver.endpoints;
   const cache = createTokenCache({ max: options.cache?.maxEntries ?? 10_000 });
-  const verification = verificationOf(options, {
-    audience,
-    clockTolerance,
-    timeoutMs,
-    fetch: fetchImpl,
-    endpoints,
-  });
 
   const guard = createRevocationGuard({
     stream:
@@ -304,6 +297,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
     cache,
     onCredentialChange: options.onCredentialChange,
     onError: options.onError,
+  });
+  const verification = verificationOf(options, {
+    audience,
+    clockTolerance,
+    timeoutMs,
+    fetch: fetchImpl,
+    endpoints,
+    changeMark: guard.changeMark,
   });
   if (!guard.streaming) {
     // Start discovery now so the first request does not pay for it.
@@ -384,6 +385,7 @@ function verificationOf(
     timeoutMs: number;
     fetch: typeof fetch;
     endpoints: EndpointResolver['endpoints'];
+    changeMark: () => number;
   },
 ) {
   const { audience, clockTolerance, timeoutMs, endpoints } = context;
@@ -410,6 +412,7 @@ function verificationOf(
     jwt,
     introspector,
     facts: createTokenFacts({ issuer: options.issuer, audience, clockTolerance, introspectionTtl }),
+    changeMark: context.changeMark,
   });
   return verification;
 }
