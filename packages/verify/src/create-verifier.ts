@@ -261,7 +261,6 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const now = options.now ?? systemNow;
   const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
   const timeoutMs = seconds(options.timeout, 5) * 1000;
-  const clockTolerance = seconds(options.clockTolerance, 5);
   const sources: TokenSourceOptions = Object.freeze({
     body: options.allowBodyToken === true,
     query: options.allowQueryToken === true,
@@ -300,7 +299,6 @@ export function createVerifier(options: VerifierOptions): Verifier {
   });
   const verification = verificationOf(options, {
     audience,
-    clockTolerance,
     timeoutMs,
     fetch: fetchImpl,
     endpoints,
@@ -381,14 +379,14 @@ function verificationOf(
   options: VerifierOptions,
   context: {
     audience: string[];
-    clockTolerance: number;
     timeoutMs: number;
     fetch: typeof fetch;
     endpoints: EndpointResolver['endpoints'];
     changeMark: () => number;
   },
 ) {
-  const { audience, clockTolerance, timeoutMs, endpoints } = context;
+  const { audience, timeoutMs, endpoints } = context;
+  const clockTolerance = seconds(options.clockTolerance, 5);
   const fetchImpl = context.fetch;
   const introspectionTtl = seconds(options.cache?.introspectionTtl, 30);
   const jwt = createJwtVerifier({
