@@ -64,6 +64,12 @@ export type RevocationTarget =
   | { type: 'client'; value: string }
   | { type: 'subject'; value: string }
   | { type: 'api_key'; value: string }
+  /**
+   * An API key (its id) was disabled, enabled, updated or rotated: revokes nothing, but a verifier
+   * forgets every answer it cached for the key, so its next use is asked at Tessera and gets the
+   * key's current state. A verifier that does not know the type ignores it.
+   */
+  | { type: 'api_key_changed'; value: string }
   /** A pulled signing key: every token its `kid` signed, whenever issued. */
   | { type: 'key'; value: string }
   /**

@@ -261,7 +261,6 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const now = options.now ?? systemNow;
   const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
   const timeoutMs = seconds(options.timeout, 5) * 1000;
-  const clockTolerance = seconds(options.clockTolerance, 5);
   const sources: TokenSourceOptions = Object.freeze({
     body: options.allowBodyToken === true,
     query: options.allowQueryToken === true,
@@ -279,13 +278,6 @@ export function createVerifier(options: VerifierOptions): Verifier {
   });
   const endpoints = resolver.endpoints;
   const cache = createTokenCache({ max: options.cache?.maxEntries ?? 10_000 });
-  const verification = verificationOf(options, {
-    audience,
-    clockTolerance,
-    timeoutMs,
-    fetch: fetchImpl,
-    endpoints,
-  });
 
   const guard = createRevocationGuard({
     stream:
@@ -304,6 +296,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
     cache,
     onCredentialChange: options.onCredentialChange,
     onError: options.onError,
+  });
+  const verification = verificationOf(options, {
+    audience,
+    timeoutMs,
+    fetch: fetchImpl,
+    endpoints,
+    changeMark: guard.changeMark,
   });
   if (!guard.streaming) {
     // Start discovery now so the first request does not pay for it.
@@ -380,13 +379,14 @@ function verificationOf(
   options: VerifierOptions,
   context: {
     audience: string[];
-    clockTolerance: number;
     timeoutMs: number;
     fetch: typeof fetch;
     endpoints: EndpointResolver['endpoints'];
+    changeMark: () => number;
   },
 ) {
-  const { audience, clockTolerance, timeoutMs, endpoints } = context;
+  const { audience, timeoutMs, endpoints } = context;
+  const clockTolerance = seconds(options.clockTolerance, 5);
   const fetchImpl = context.fetch;
   const introspectionTtl = seconds(options.cache?.introspectionTtl, 30);
   const jwt = createJwtVerifier({
@@ -410,6 +410,7 @@ function verificationOf(
     jwt,
     introspector,
     facts: createTokenFacts({ issuer: options.issuer, audience, clockTolerance, introspectionTtl }),
+    changeMark: context.changeMark,
   });
   return verification;
 }

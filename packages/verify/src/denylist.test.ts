@@ -144,4 +144,19 @@ describe('denylist (DESIGN §5)', () => {
     }
     expect(denylist.size).toBe(0);
   });
+
+  it('an api_key_changed event, or a target type the denylist does not know (what an older verifier sees of a newer server), revokes and evicts nothing', () => {
+    const denylist = createDenylist();
+    const key = facts({ keyId: 'key_1', result: { ...facts().result, tokenType: 'api_key' } });
+    for (const type of ['api_key_changed', 'from_the_future']) {
+      // A later server's type arrives as an unknown string; the wire shape is checked, not the type.
+      const event = { id: 1, target: { type, value: 'key_1' }, revokedAt: 100, expiresAt: 500 } as Parameters<
+        typeof denylist.add
+      >[0];
+      expect(denylist.add(event, 100)).toBe(false);
+      expect(denylist.covers(event, key)).toBe(false);
+      expect(denylist.isRevoked(key, 200)).toBe(false);
+    }
+    expect(denylist.size).toBe(0);
+  });
 });

@@ -120,6 +120,7 @@ function targetValueOf(type: TargetType, facts: TokenFacts): string | undefined 
     case 'key':
       return facts.signingKeyId;
     case 'credential':
+    case 'api_key_changed':
       return undefined;
   }
 }

@@ -32,7 +32,7 @@ export interface RequestVerificationDeps {
   /** The current time in seconds. */
   now: () => number;
   cache: Pick<TokenCache, 'get' | 'set'>;
-  guard: Pick<RevocationGuard, 'isFailingClosed' | 'assertNotRevoked'>;
+  guard: Pick<RevocationGuard, 'isFailingClosed' | 'assertNotRevoked' | 'mayCache'>;
   verification: TokenVerification;
   /** The DPoP proof checker; undefined when DPoP-bound tokens are not accepted. */
   dpop?: DpopChecker | undefined;
@@ -143,7 +143,9 @@ export function createRequestVerification(deps: RequestVerificationDeps): Reques
         ) {
           facts = await verification.verifyOnce(found, hash, at);
           guard.assertNotRevoked(facts, at);
-          cache.set(facts, at);
+          if (guard.mayCache(facts)) {
+            cache.set(facts, at);
+          }
         } else {
           guard.assertNotRevoked(facts, at);
         }

@@ -3,6 +3,12 @@
  * evicts the cache entries it covers, and a stream that has been down longer than
  * `failClosedAfter` makes the verifier refuse every request. Without client credentials or with
  * revocations turned off there is no stream and nothing is ever refused here.
+ *
+ * An `api_key_changed` event (a key disabled, enabled, updated or rotated) revokes nothing: it evicts
+ * every cached answer for that key, whenever obtained (the verifier's clock cannot be compared with
+ * Tessera's, and a needless eviction costs one introspection), so the next use is asked at Tessera.
+ * An answer whose introspection was under way when such an event arrived may predate the change:
+ * it is served to the requests that asked for it, but not cached ({@link RevocationGuard.mayCache}).
  */
 import { OAuthError } from '@tessera/protocol';
 import {
@@ -69,6 +75,10 @@ export interface RevocationGuard {
   isFailingClosed(at: number): boolean;
   /** Throws `invalid_token` when a revocation in force covers the token. */
   assertNotRevoked(facts: TokenFacts, at: number): void;
+  /** `api_key_changed` events received so far: stamped on introspection answers (`changeMark`). */
+  changeMark(): number;
+  /** False for an API key's answer asked for before the latest `api_key_changed` event arrived. */
+  mayCache(facts: TokenFacts): boolean;
   status(at: number): RevocationStreamStatus & { denylistSize: number; failingClosed: boolean };
   /** Resolves once the stream is in sync (at once without a stream). */
   ready(): Promise<void>;
@@ -88,6 +98,13 @@ export function createRevocationGuard(deps: RevocationGuardDeps): RevocationGuar
   const onCredentialChange = deps.onCredentialChange ?? defaultCredentialChangePolicy;
   const failClosedAfter = deps.stream?.failClosedAfter;
   const denylist = createDenylist();
+  let keyChanges = 0;
+
+  /** `api_key_changed`: forget the key's cached answers; its next use is asked at Tessera. */
+  function forgetKey(keyId: string): void {
+    keyChanges++;
+    cache.evict((facts) => facts.keyId === keyId);
+  }
 
   let stream: RevocationStream | undefined;
   if (deps.stream !== undefined && deps.client !== undefined) {
@@ -100,6 +117,10 @@ export function createRevocationGuard(deps: RevocationGuardDeps): RevocationGuar
       maxDelayMs: deps.stream.maxDelayMs,
       idleTimeoutMs: deps.stream.idleTimeoutMs,
       onEvent(event) {
+        if (event.target.type === 'api_key_changed') {
+          forgetKey(event.target.value);
+          return;
+        }
         const at = now();
         if (denylist.add(event, at)) {
           cache.evict((facts) => denylist.covers(event, facts));
@@ -148,6 +169,10 @@ export function createRevocationGuard(deps: RevocationGuardDeps): RevocationGuar
     streaming: stream !== undefined,
     isFailingClosed,
     assertNotRevoked,
+    changeMark: () => keyChanges,
+    mayCache(facts) {
+      return facts.keyId === undefined || facts.changeMark === undefined || facts.changeMark === keyChanges;
+    },
     status(at) {
       const streamStatus: RevocationStreamStatus = stream?.status() ?? {
         state: 'disabled',

@@ -24,6 +24,8 @@ export interface TokenVerificationDeps {
   jwt: Pick<JwtVerifier, 'verify'>;
   introspector: Pick<Introspector, 'introspect'>;
   facts: TokenFactsBuilder;
+  /** `api_key_changed` events received so far (the guard's count); stamped on introspection answers. */
+  changeMark?: (() => number) | undefined;
 }
 
 /**
@@ -78,11 +80,14 @@ export function createTokenVerification(deps: TokenVerificationDeps): TokenVerif
         throw OAuthError.invalidToken('The API key header carries something other than an API key');
       }
       const kind = parsed.kind === 'key' ? 'api_key' : 'opaque';
+      const changeMark = deps.changeMark?.();
       const answer =
         kind === 'opaque'
           ? await introspector.introspect(token, 'access_token')
           : await introspector.introspect(token, undefined, context);
-      return deps.facts.ofIntrospection(hash, kind, answer, at);
+      const facts = deps.facts.ofIntrospection(hash, kind, answer, at);
+      facts.changeMark = changeMark;
+      return facts;
     }
     if (source === 'api_key_header') {
       throw OAuthError.invalidToken('The API key header carries something other than an API key');

@@ -45,6 +45,11 @@ export interface TokenFacts {
   jkt?: string | undefined;
   /** `iat` in seconds; client, subject and family revocations cover tokens issued at or before. */
   issuedAt: number | undefined;
+  /**
+   * Introspection answers: how many `api_key_changed` events the verifier had received when it
+   * asked. An answer asked for before such an event may predate the change, so it is not cached.
+   */
+  changeMark?: number | undefined;
   /** The cache entry's end (seconds): the token's `exp`, or sooner for introspection results. */
   cacheUntil: number;
   /** The frozen result per source, built once, so a cache hit allocates nothing. */

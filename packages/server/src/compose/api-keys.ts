@@ -50,6 +50,7 @@ export function composeApiKeys(
       },
       rotationGrace: core.config.apiKeys.rotationGrace,
       revocationRetention: core.config.tokens.maxAccessTokenTtl,
+      changeRetention: core.config.apiKeys.changeRetention,
       flushIntervalMs: Math.max(1, core.config.apiKeys.usageFlushInterval) * 1000,
     },
   });

@@ -858,6 +858,11 @@ export const configSchema = z.object({
         description:
           'How long the old API key keeps working after `api-keys rotate` when no grace is given; 0 revokes it at once.',
       }),
+      changeRetention: option(duration().prefault('5m'), {
+        typeLabel: 'duration',
+        description:
+          'How long an `api_key_changed` event (a key disabled, enabled, updated or rotated) stays on the revocation stream, so a verifier that reconnects within it still forgets what it cached for the key; keep it at least the longest `cache.introspectionTtl` of your verifiers (30 s by default).',
+      }),
       usageFlushInterval: option(duration().prefault('5s'), {
         typeLabel: 'duration',
         description:

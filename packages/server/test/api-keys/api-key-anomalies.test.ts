@@ -236,6 +236,7 @@ describe('policies through POST /api-keys/verify', () => {
   it('disable: a burst far beyond the key’s own rate disables it at once, audited naming the owner; refused until enabled', async () => {
     const { key, id } = await createKey({ anomaly_policy: 'disable' });
     await learn(key);
+    const since = await t.store.latestRevocationId();
     let answer: Record<string, unknown> = {};
     for (let i = 0; i < 60 && answer.valid !== false; i += 1) {
       answer = (await verify(key, HOME)).json();
@@ -247,6 +248,10 @@ describe('policies through POST /api-keys/verify', () => {
       owner: owner.id,
       anomalies: ['rate'],
     });
+    // Streamed before the answer, so verifiers that cached the key forget it (docs/verify.md).
+    expect((await t.store.listRevocationsSince(since, 10)).map((event) => event.target)).toEqual([
+      { type: 'api_key_changed', value: id },
+    ]);
     expect((await verify(key, HOME)).json()).toEqual({
       valid: false,
       code: 'disabled',

@@ -301,6 +301,62 @@ describe('cache invalidation by bus events (every change, every node)', () => {
     const active = await store.listActiveRevocations(clock.now());
     expect(active.find((event) => event.target.value === record.id)?.expiresAt).toBe(START + 86_400);
   });
+
+  it('a revocation.created of type api_key_changed (a poll bringing what the bus lost) evicts the key', async () => {
+    const { key, record } = await service.create({ name: 'k', owner });
+    expect((await service.verify(key)).valid).toBe(true);
+    await store.updateApiKey(record.id, { disabled: true }, clock.now());
+    bus.publishLocal('revocation.created', {
+      id: 999_999,
+      target: { type: 'api_key_changed', value: record.id },
+      revokedAt: clock.now(),
+      expiresAt: clock.now() + 60,
+    });
+    expect((await service.verify(key)).code).toBe('disabled');
+  });
+});
+
+describe('api_key_changed on the revocation stream (verifiers forget what they cached)', () => {
+  /** The targets streamed while `act` runs. */
+  async function streamedBy(act: () => Promise<unknown>) {
+    const streamed: { type: string; value: string }[] = [];
+    const unsubscribe = bus.subscribe('revocation.created', (event) => streamed.push(event.target));
+    try {
+      await act();
+    } finally {
+      unsubscribe();
+    }
+    return streamed;
+  }
+
+  it('disable, enable, update and a rotation with grace each stream api_key_changed for the key; create and acknowledge stream nothing', async () => {
+    let created: Awaited<ReturnType<typeof service.create>> | undefined;
+    expect(
+      await streamedBy(async () => {
+        created = await service.create({ name: 'k', owner });
+      }),
+    ).toEqual([]);
+    const id = created?.record.id ?? '';
+    const changed = [{ type: 'api_key_changed', value: id }];
+    expect(await streamedBy(() => service.disable(id))).toEqual(changed);
+    expect(await streamedBy(() => service.enable(id))).toEqual(changed);
+    expect(await streamedBy(() => service.update(id, { scope: ['a'] }))).toEqual(changed);
+    expect(await streamedBy(() => service.acknowledgeAnomalies(id))).toEqual([]);
+    expect(await streamedBy(() => service.rotate(id, { grace: 60 }))).toEqual(changed);
+    // Kept for changeRetention (default 300 s), never past the key's own expiry.
+    const active = await store.listActiveRevocations(clock.now());
+    expect(
+      active.filter((event) => event.target.type === 'api_key_changed').map((event) => event.expiresAt),
+    ).toEqual([START + 300, START + 300, START + 300, START + 60]);
+  });
+
+  it('a rotation without grace streams the revocation, not a change; revoke streams only the revocation', async () => {
+    const { record } = await service.create({ name: 'k', owner });
+    const rotatedAway = await streamedBy(() => service.rotate(record.id, { grace: 0 }));
+    expect(rotatedAway).toEqual([{ type: 'api_key', value: record.id }]);
+    const { record: other } = await service.create({ name: 'other', owner });
+    expect(await streamedBy(() => service.revoke(other.id))).toEqual([{ type: 'api_key', value: other.id }]);
+  });
 });
 
 describe('audit of rejected verifications (aggregated, never the key)', () => {

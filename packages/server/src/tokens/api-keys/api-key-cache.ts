@@ -5,8 +5,8 @@
  * - Bounded LRU for known keys, and a separate bounded LRU for unknown hashes (negative entries), so
  *   a flood of made-up keys can neither evict real keys nor cost a query per repeat.
  * - `api_key.updated` (every change, every node through the bus bridge) evicts by hash, which also
- *   clears a negative entry when a key is created; `revocation.created` for an `api_key` evicts by
- *   id. A load that raced with an eviction is not cached, so a stale record never sticks.
+ *   clears a negative entry when a key is created; `revocation.created` for an `api_key` or an
+ *   `api_key_changed` evicts by id (also when a revocation-log poll brings what the bus lost). A load that raced with an eviction is not cached, so a stale record never sticks.
  * - Entries also expire after a TTL, a safety net should a cross-node event be lost.
  * - `events.missed` empties the cache: events other nodes sent while this node's bus was down are
  *   lost, so nothing cached before can be trusted; every key is read again from the store.
@@ -86,7 +86,7 @@ export function createApiKeyCache(deps: ApiKeyCacheDeps): ApiKeyCache {
     deps.bus.subscribe('api_key.updated', (event) => invalidate({ hash: event.hash, keyId: event.keyId })),
     deps.bus.subscribe('events.missed', clear),
     deps.bus.subscribe('revocation.created', (event) => {
-      if (event.target.type === 'api_key') {
+      if (event.target.type === 'api_key' || event.target.type === 'api_key_changed') {
         invalidate({ keyId: event.target.value });
       }
     }),

@@ -78,6 +78,11 @@ export interface ApiKeyServiceDeps {
      * a key's answer. Never longer than the key's own expiry.
      */
     revocationRetention?: number;
+    /**
+     * How long an `api_key_changed` event is streamed to verifiers (seconds): at least the longest
+     * time a verifier caches a key's answer (default 300).
+     */
+    changeRetention?: number;
     /** Milliseconds between usage and audit batches (default 5000). */
     flushIntervalMs?: number;
     cache?: Omit<ApiKeyCacheDeps, 'store' | 'bus'>;
@@ -191,6 +196,7 @@ export function createApiKeyService(deps: ApiKeyServiceDeps): ApiKeyService {
     audit: deps.audit,
     revocations: deps.revocations,
     revocationRetention: options.revocationRetention ?? 86_400,
+    changeRetention: options.changeRetention ?? 300,
     credentialChanges: deps.credentialChanges,
   });
   const lifecycle = createKeyLifecycle({
@@ -216,11 +222,14 @@ export function createApiKeyService(deps: ApiKeyServiceDeps): ApiKeyService {
     anomalies,
     async autoDisable(record, kinds) {
       try {
-        const disabled = await store.updateApiKey(record.id, { disabled: true }, clock.now());
+        const now = clock.now();
+        const disabled = await store.updateApiKey(record.id, { disabled: true }, now);
         writes.publishChange(disabled);
         writes.recordAudit('api_key.auto_disabled', disabled, { anomalies: kinds }, { actor: 'system' });
+        await writes.streamChange(disabled, now);
       } catch (error) {
-        // The use is refused all the same; the key stays as it was and may be caught again.
+        // The use is refused all the same. A failed write leaves the key as it was (it may be caught
+        // again); a failed stream write leaves verifiers to their cache TTL.
         deps.logger.error({ err: error, keyId: record.id }, 'api key auto-disable failed');
       }
     },

@@ -2,8 +2,8 @@
  * The lifecycle of a key apart from rotation: create (minted once, stored as SHA-256, shown once),
  * list, get, update, disable, enable and revoke, one key or every live key of an owner. Each write
  * is validated whole before anything is written (api-key-input.ts, owner-policy.ts), then goes
- * through {@link KeyWrites}: published on the bus, audited, and for a revocation streamed to
- * verifiers.
+ * through {@link KeyWrites}: published on the bus, audited, and streamed to verifiers (a revocation
+ * as `api_key`; a disable, enable or update as `api_key_changed`, so their caches forget the key).
  */
 import { OAuthError, parseSecret } from '@tessera/protocol';
 import type { Clock } from '../../clock.js';
@@ -50,13 +50,15 @@ export type KeyLifecycle = Pick<
 
 export function createKeyLifecycle(deps: KeyLifecycleDeps): KeyLifecycle {
   const { store, clock, writes, owners } = deps;
-  const { load, loadChangeable, writing, publishChange, recordAudit, revokeRecord } = writes;
+  const { load, loadChangeable, writing, publishChange, streamChange, recordAudit, revokeRecord } = writes;
   const { assertOwnerAllows } = owners;
 
   async function setDisabled(id: string, disabled: boolean, context?: ActionContext): Promise<ApiKeyRecord> {
     await loadChangeable(id);
-    const record = await writing(id, () => store.updateApiKey(id, { disabled }, clock.now()));
+    const now = clock.now();
+    const record = await writing(id, () => store.updateApiKey(id, { disabled }, now));
     publishChange(record);
+    await streamChange(record, now);
     recordAudit(disabled ? 'api_key.disabled' : 'api_key.enabled', record, {}, context);
     return record;
   }
@@ -173,6 +175,8 @@ export function createKeyLifecycle(deps: KeyLifecycleDeps): KeyLifecycle {
       }
       const record = await writing(id, () => store.updateApiKey(id, patch, now));
       publishChange(record);
+      // Scope, audiences, expiry, metadata: all in a verifier's cached answer.
+      await streamChange(record, now);
       recordAudit('api_key.updated', record, { changed: Object.keys(patch) }, context);
       return record;
     },

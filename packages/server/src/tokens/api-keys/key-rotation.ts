@@ -17,7 +17,10 @@ export const MAX_ROTATION_GRACE = 30 * 86_400;
 export interface KeyRotationDeps {
   store: Pick<ApiKeyStore, 'rotateApiKey'>;
   clock: Clock;
-  writes: Pick<KeyWrites, 'loadChangeable' | 'writing' | 'publishChange' | 'recordAudit' | 'revokeRecord'>;
+  writes: Pick<
+    KeyWrites,
+    'loadChangeable' | 'writing' | 'publishChange' | 'streamChange' | 'recordAudit' | 'revokeRecord'
+  >;
   /** Seconds the old key keeps working when the caller gives no grace. */
   rotationGrace: number;
 }
@@ -31,7 +34,7 @@ export type RotateKey = (
 
 export function createKeyRotation(deps: KeyRotationDeps): RotateKey {
   const { store, clock, writes, rotationGrace } = deps;
-  const { loadChangeable, writing, publishChange, recordAudit, revokeRecord } = writes;
+  const { loadChangeable, writing, publishChange, streamChange, recordAudit, revokeRecord } = writes;
 
   return async function rotate(id, rotateOptions = {}, context) {
     const grace = rotateOptions.grace ?? rotationGrace;
@@ -72,6 +75,9 @@ export function createKeyRotation(deps: KeyRotationDeps): RotateKey {
     if (grace === 0) {
       // "0 = at once": revoke, so verifiers that cached the old key drop it too.
       previous = await revokeRecord(id, now, context?.actor);
+    } else {
+      // The old key now ends with the grace: verifiers forget the `exp` they cached for it.
+      await streamChange(previous, now);
     }
     recordAudit(
       'api_key.rotated',

@@ -2,7 +2,9 @@
  * How a lifecycle write reaches the store and the rest of the system: the key is loaded (404 for
  * an unknown id, 409 once revoked), written (a write that races with a delete answers 404, not
  * 500), published on the bus (`api_key.updated`, so every node's cache drops it at once) and
- * audited. A revocation is also streamed to verifiers like a token revocation (DESIGN §5).
+ * audited. A revocation is also streamed to verifiers like a token revocation (DESIGN §5); any other
+ * change a verifier's cached answer could miss (disabled, enabled, scope or expiry changed) is
+ * streamed as `api_key_changed`, which makes verifiers forget what they cached for the key.
  */
 import { OAuthError } from '@tessera/protocol';
 import type { AuditLog } from '../../audit/audit-log.js';
@@ -22,6 +24,11 @@ export interface KeyWritesDeps {
   revocations: Pick<Revocations, 'revoke'>;
   /** Seconds a key revocation is streamed to verifiers (never longer than the key's own expiry). */
   revocationRetention: number;
+  /**
+   * Seconds an `api_key_changed` event stays on the stream: at least the longest time a verifier
+   * caches an answer (`cache.introspectionTtl`), so one that reconnects later holds nothing older.
+   */
+  changeRetention: number;
   /** Tells verifiers of the owner's `credential-change` (CAEP `revoke` of an `api-key`). */
   credentialChanges?: Pick<CredentialChanges, 'changed'> | undefined;
 }
@@ -35,6 +42,11 @@ export interface KeyWrites {
   writing<T>(id: string, write: () => Promise<T>): Promise<T>;
   /** Drops the key from this node's cache and tells every node (`api_key.updated`). */
   publishChange(record: ApiKeyRecord): void;
+  /**
+   * Streams `api_key_changed` to verifiers, so they forget the answers they cached for the key and
+   * ask Tessera at its next use. Call after the write and {@link KeyWrites.publishChange}.
+   */
+  streamChange(record: ApiKeyRecord, now: number): Promise<void>;
   recordAudit(
     type: string,
     record: ApiKeyRecord,
@@ -54,7 +66,7 @@ function isApiKeyId(id: string): boolean {
 }
 
 export function createKeyWrites(deps: KeyWritesDeps): KeyWrites {
-  const { store, cache, revocationRetention } = deps;
+  const { store, cache, revocationRetention, changeRetention } = deps;
 
   function recordAudit(
     type: string,
@@ -74,6 +86,15 @@ export function createKeyWrites(deps: KeyWritesDeps): KeyWrites {
   function publishChange(record: ApiKeyRecord): void {
     cache.invalidate({ hash: record.hash, keyId: record.id });
     deps.bus.publish('api_key.updated', { keyId: record.id, hash: record.hash });
+  }
+
+  async function streamChange(record: ApiKeyRecord, now: number): Promise<void> {
+    // An expired key is refused whatever a verifier cached (its answer carries `exp`).
+    const until = Math.max(
+      now + 1,
+      Math.min(record.expiresAt ?? Number.POSITIVE_INFINITY, now + changeRetention),
+    );
+    await deps.revocations.revoke({ type: 'api_key_changed', value: record.id }, until);
   }
 
   async function load(id: string): Promise<ApiKeyRecord> {
@@ -120,5 +141,5 @@ export function createKeyWrites(deps: KeyWritesDeps): KeyWrites {
     return record;
   }
 
-  return { load, loadChangeable, writing, publishChange, recordAudit, revokeRecord };
+  return { load, loadChangeable, writing, publishChange, streamChange, recordAudit, revokeRecord };
 }
