@@ -38,7 +38,7 @@ describe('tessera consents', () => {
 
     expect(await run(['consents', 'list', '--user', 'carol'])).toContain(`${app.id}  openid read  `);
     expect(JSON.parse(await run(['consents', 'list', '--user', user.id, '--json']))).toEqual([
-      { client_id: app.id, scope: 'openid read', granted_at: t.clock.now() },
+      { client_id: app.id, scope: 'openid read', granted_at: t.clock.now(), subject_choice: null },
     ]);
 
     expect(await run(['consents', 'revoke', '--user', 'carol', '--client', app.id])).toContain('revoked');
