@@ -68,7 +68,10 @@ import { createDidKeyResolver } from './oauth/client-resolution/did.js';
 import { createClientService, createSectorIdentifierCheck } from './oauth/clients/index.js';
 import { createClientRegistration } from './oauth/clients/registration.js';
 import { createDpopProofValidator } from './oauth/dpop/proof-validator.js';
-import { createOpaqueAccessTokenIntrospector } from './oauth/introspection.js';
+import {
+  createJwtAccessTokenIntrospector,
+  createOpaqueAccessTokenIntrospector,
+} from './oauth/introspection.js';
 import { idTokenAlgorithms } from './oauth/oidc/id-token.js';
 import {
   type ChosenSubjectOf,
@@ -457,14 +460,21 @@ function compose(core: Core, adminTokens: AdminTokenService, actors: AdminActorR
   // POST /risk/reports: verifiers' continuous-authentication reports end replayed tokens' sessions.
   if (config.risk.enabled) {
     const reports = createTokenUseReports({
-      verifyAccessToken: oauth.verifyAccessToken,
-      opaque: createOpaqueAccessTokenIntrospector({
-        issuer: core.issuer,
-        store: core.store,
-        revocations: oauth.revocations,
-        clients: oauth.clients,
-        clock: core.clock,
-      }),
+      // Reports' tokens and uses' proofs count only when introspection would answer them active.
+      accessTokens: [
+        createJwtAccessTokenIntrospector({
+          verify: oauth.verifyAccessToken,
+          revocations: oauth.revocations,
+          clients: oauth.clients,
+        }),
+        createOpaqueAccessTokenIntrospector({
+          issuer: core.issuer,
+          store: core.store,
+          revocations: oauth.revocations,
+          clients: oauth.clients,
+          clock: core.clock,
+        }),
+      ],
       sessions: people.sessions,
       store: core.store,
       revocations: oauth.revocations,

@@ -9,7 +9,9 @@
  * session's token is reported too, in the same batches, as compact facts (time, a network digest
  * salted with the session id, the endpoint, `sid` and `jti`; no token, no address): Tessera scores
  * each session's stream and may end the session or demand a step-up for it (an OpenID CAEP
- * `assurance-level-change` on the revocation stream).
+ * `assurance-level-change` on the revocation stream). Since a use carries no token, each batch
+ * proves every session its uses name with the most recent access token of it the verifier saw
+ * (`proofs`, one per `sid`, held only until the batch is sent); Tessera ignores unproven uses.
  *
  * Tokens without the claim (client credentials, API keys, `risk.enabled` off) are not checked,
  * nor are inputs that are only a header string (there is no address to compare).
@@ -122,16 +124,22 @@ export function createContinuousAuthentication(deps: ContinuousAuthenticationDep
   const reporting = deps.options.report !== false && deps.client !== undefined;
   let queue: Report[] = [];
   let uses: Use[] = [];
+  /** Per `sid` of the queued uses, its most recent token: at most one per use, sent with them. */
+  let proofs = new Map<string, string>();
   let timer: ReturnType<typeof setTimeout> | undefined;
 
-  async function send(batch: { reports: Report[]; uses: Use[] }): Promise<void> {
+  async function send(batch: { reports: Report[]; uses: Use[]; proofs: Map<string, string> }): Promise<void> {
     const response = await deps.fetch(endpoint, {
       method: 'POST',
       headers: {
         authorization: basicAuthorization(deps.client as ClientCredentials),
         'content-type': 'application/json',
       },
-      body: JSON.stringify({ reports: batch.reports, uses: batch.uses }),
+      body: JSON.stringify({
+        reports: batch.reports,
+        uses: batch.uses,
+        proofs: Object.fromEntries(batch.proofs),
+      }),
     });
     if (!response.ok) {
       throw new Error(`Tessera refused the risk reports: HTTP ${response.status}`);
@@ -140,9 +148,10 @@ export function createContinuousAuthentication(deps: ContinuousAuthenticationDep
 
   function flush(): Promise<void> {
     timer = undefined;
-    const batch = { reports: queue, uses };
+    const batch = { reports: queue, uses, proofs };
     queue = [];
     uses = [];
+    proofs = new Map();
     return batch.reports.length === 0 && batch.uses.length === 0
       ? Promise.resolve()
       : send(batch).catch((error: unknown) => deps.onError?.(error));
@@ -165,8 +174,9 @@ export function createContinuousAuthentication(deps: ContinuousAuthenticationDep
     schedule(report.action === 'refuse' || queue.length >= MAX_BATCH);
   }
 
-  function enqueueUse(use: Use): void {
+  function enqueueUse(use: Use, token: string): void {
     uses.push(use);
+    proofs.set(use.sid, token);
     schedule(uses.length >= MAX_USES);
   }
 
@@ -180,28 +190,34 @@ export function createContinuousAuthentication(deps: ContinuousAuthenticationDep
     const assessment = assessTokenUse(claim, { ip, userAgent: headerOf(input, 'user-agent') });
     const action = (deps.options.policy ?? defaultTokenUsePolicy)(assessment, token);
     const sid = token.claims.sid;
-    if (reporting && action !== 'refuse' && typeof sid === 'string') {
-      enqueueUse({
-        sid,
-        jti: typeof token.claims.jti === 'string' ? token.claims.jti : undefined,
-        at: Date.now(),
-        network: usageNetwork(sid, ip),
-        endpoint: deps.options.endpoint?.(input) ?? endpointOf(input),
-      });
+    const isUse = action !== 'refuse' && typeof sid === 'string';
+    // The token itself: a report carries it, and it proves the session of a use.
+    const raw =
+      reporting && (isUse || action !== 'allow')
+        ? (await extractFromInput(input, deps.sources))?.token
+        : undefined;
+    if (raw !== undefined && isUse) {
+      enqueueUse(
+        {
+          sid,
+          jti: typeof token.claims.jti === 'string' ? token.claims.jti : undefined,
+          at: Date.now(),
+          network: usageNetwork(sid, ip),
+          endpoint: deps.options.endpoint?.(input) ?? endpointOf(input),
+        },
+        raw,
+      );
     }
     if (action === 'allow') {
       return token;
     }
-    if (reporting) {
-      const raw = (await extractFromInput(input, deps.sources))?.token;
-      if (raw !== undefined) {
-        enqueue({
-          token: raw,
-          // A step-up is told to Tessera as a flag: the session stays, the person signs in again.
-          action: action === 'refuse' ? 'refuse' : 'flag',
-          factors: assessment.factors.filter((f) => f.value > 0).map((f) => f.name),
-        });
-      }
+    if (raw !== undefined) {
+      enqueue({
+        token: raw,
+        // A step-up is told to Tessera as a flag: the session stays, the person signs in again.
+        action: action === 'refuse' ? 'refuse' : 'flag',
+        factors: assessment.factors.filter((f) => f.value > 0).map((f) => f.name),
+      });
     }
     if (action === 'step_up') {
       // RFC 9470 §3: the client is to obtain a token from a fresh sign-in.

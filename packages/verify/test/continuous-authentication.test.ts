@@ -48,6 +48,7 @@ async function readyVerifier(
     continuous?: boolean;
     report?: boolean;
     policy?: (a: TokenUseAssessment) => TokenUseAction;
+    fetch?: typeof fetch;
   } = {},
 ): Promise<Verifier> {
   const verifier = createVerifier({
@@ -55,6 +56,7 @@ async function readyVerifier(
     audience: API,
     client: { clientId: api.clientId, clientSecret: api.clientSecret },
     now: () => t.clock.now(),
+    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     revocations: { minReconnectDelay: 0.02, maxReconnectDelay: 0.1 },
     ...(options.continuous === false
       ? {}
@@ -369,5 +371,202 @@ describe('continuous authentication: Tessera scores the reported usage stream (O
     const unknown = await post({ uses: [{ sid: 'ses_nobody', at: 1, network: 'n', endpoint: 'GET /' }] });
     expect(unknown.status).toBe(202);
     expect(await unknown.json()).toEqual({ accepted: 0 });
+  });
+});
+
+describe('POST /risk/reports: uses act only on sessions the batch proves with one of their tokens', () => {
+  /** Interleaved use from two networks: proven, Tessera ends the session (`usage_concurrent`). */
+  function interleavedUses(sid: string) {
+    const at = Date.now();
+    return ['net-a', 'net-b', 'net-a'].map((network, i) => ({
+      sid,
+      jti: 'jti_forged',
+      at: at + i,
+      network,
+      endpoint: 'GET /cookies',
+    }));
+  }
+
+  function postBatch(basic: string, body: unknown, server: Tessera = t): Promise<Response> {
+    return fetch(`${server.url}/risk/reports`, {
+      method: 'POST',
+      headers: { authorization: basic, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  }
+
+  /** How many items Tessera accepted of a batch it answered 202. */
+  async function acceptedOf(basic: string, body: unknown, server: Tessera = t): Promise<number> {
+    const response = await postBatch(basic, body, server);
+    expect(response.status, await response.clone().text()).toBe(202);
+    return ((await response.json()) as { accepted: number }).accepted;
+  }
+
+  async function sidOf(token: string): Promise<string> {
+    if (!token.startsWith('tsr_at_')) {
+      return decodeJwt(token).sid as string;
+    }
+    const answer = await t.app.inject({
+      method: 'POST',
+      url: '/introspect',
+      headers: { ...FORM, authorization: api.basic },
+      payload: form({ token }),
+    });
+    return answer.json<{ sid: string }>().sid;
+  }
+
+  async function isLive(sid: string, server: Tessera = t): Promise<boolean> {
+    return (await server.store.findSession(sid)) !== undefined;
+  }
+
+  it('forged uses for another person’s session without a proof change nothing (audited once per batch); with the session’s token as proof, the same uses end it', async () => {
+    const victim = await signedInToken();
+    const sid = await sidOf(victim);
+    const uses = interleavedUses(sid);
+    expect(await acceptedOf(api.basic, { uses })).toBe(0);
+    expect(await isLive(sid)).toBe(true);
+    await t.audit.flush();
+    const unproven = await t.store.listAudit({ type: 'risk.session_usage_unproven', limit: 50 });
+    expect(unproven.items.find((e) => e.actor === api.clientId)?.data).toEqual({ uses: 3, sessions: 1 });
+    expect(JSON.stringify(unproven.items)).not.toContain(victim);
+
+    // Control: the same uses, proven, are acted on (so the refusals here are the proof check's).
+    expect(await acceptedOf(api.basic, { uses, proofs: { [sid]: victim } })).toBe(3);
+    expect(await isLive(sid)).toBe(false);
+  });
+
+  it('an opaque access token proves its session too (found by its hash, active)', async () => {
+    const opaque = await signedInToken('opaque');
+    const sid = await sidOf(opaque);
+    expect(await acceptedOf(api.basic, { uses: interleavedUses(sid), proofs: { [sid]: opaque } })).toBe(3);
+    expect(await isLive(sid)).toBe(false);
+  });
+
+  it('a proof of another session does not prove the named one', async () => {
+    const victimSid = await sidOf(await signedInToken());
+    const own = await signedInToken();
+    const uses = interleavedUses(victimSid);
+    expect(await acceptedOf(api.basic, { uses, proofs: { [victimSid]: own } })).toBe(0);
+    expect(await acceptedOf(api.basic, { uses, proofs: { [await sidOf(own)]: own } })).toBe(0);
+    expect(await isLive(victimSid)).toBe(true);
+  });
+
+  it('a proof addressed to none of the reporter’s audiences proves nothing', async () => {
+    const victim = await signedInToken();
+    const sid = await sidOf(victim);
+    const stranger = await t.createClient({
+      permissions: ['revocations:stream'],
+      audiences: ['https://other.example'],
+    });
+    expect(await acceptedOf(stranger.basic, { uses: interleavedUses(sid), proofs: { [sid]: victim } })).toBe(
+      0,
+    );
+    expect(await isLive(sid)).toBe(true);
+  });
+
+  it('RFC 7009 §2 — a revoked access token proves nothing (its session still live)', async () => {
+    const client = await createCodeClient(t, {
+      scope: ['cookies:read'],
+      audiences: [API],
+      tokenFormat: 'jwt',
+    });
+    const victim = (await codeFlow(client)).access_token;
+    const sid = await sidOf(victim);
+    const revoked = await t.app.inject({
+      method: 'POST',
+      url: '/revoke',
+      headers: { ...FORM, authorization: client.basic },
+      payload: form({ token: victim }),
+    });
+    expect(revoked.statusCode).toBe(200);
+    expect(await isLive(sid)).toBe(true);
+    expect(await acceptedOf(api.basic, { uses: interleavedUses(sid), proofs: { [sid]: victim } })).toBe(0);
+    expect(await isLive(sid)).toBe(true);
+  });
+
+  it('RFC 9068 §4 — an expired access token proves nothing (its session still live)', async () => {
+    // A Tessera of its own: its clock moves past the token's `exp` (10 minutes), not the session's (12 h).
+    const own = await startTessera({ 'risk.enabled': true });
+    try {
+      await createUser(own);
+      const reporter = await createApiServerClient(own);
+      const client = await createCodeClient(own, {
+        scope: ['cookies:read'],
+        audiences: [API],
+        tokenFormat: 'jwt',
+      });
+      const token = (await codeFlow(client, 'openid cookies:read', own)).access_token;
+      const sid = decodeJwt(token).sid as string;
+      own.clock.advance(601);
+      const body = { uses: interleavedUses(sid), proofs: { [sid]: token } };
+      expect(await acceptedOf(reporter.basic, body, own)).toBe(0);
+      expect(await isLive(sid, own)).toBe(true);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('a malformed "proofs" is refused (400 invalid_request) and nothing in the batch is acted on', async () => {
+    const victim = await signedInToken();
+    const sid = await sidOf(victim);
+    const report = { token: victim, action: 'refuse', factors: ['token_network'] };
+    for (const proofs of [
+      'x',
+      [victim],
+      null,
+      { [sid]: 42 },
+      { [sid]: victim, '': victim },
+      { [sid]: 'a'.repeat(16_385) },
+    ]) {
+      const bad = await postBatch(api.basic, { reports: [report], uses: interleavedUses(sid), proofs });
+      expect(bad.status, JSON.stringify(proofs).slice(0, 40)).toBe(400);
+      expect(((await bad.json()) as { error: string }).error).toBe('invalid_request');
+    }
+    expect(await isLive(sid)).toBe(true);
+  });
+
+  it('@tessera/verify sends, per session its uses name, one proof: the session’s most recent token', async () => {
+    const batches: { uses: { sid: string; jti: string }[]; proofs: Record<string, string> }[] = [];
+    const recording: typeof fetch = (input, init) => {
+      if (String(input).endsWith('/risk/reports')) {
+        batches.push(JSON.parse(String(init?.body)));
+      }
+      return fetch(input, init);
+    };
+    const verifier = await readyVerifier({ policy: () => 'allow', fetch: recording });
+    const client = await createCodeClient(t, {
+      scope: ['cookies:read'],
+      audiences: [API],
+      tokenFormat: 'jwt',
+    });
+    const first = await codeFlow(client, 'openid offline_access cookies:read');
+    const refreshed = await t.app.inject({
+      method: 'POST',
+      url: '/token',
+      headers: { ...FORM, authorization: client.basic, 'user-agent': CHROME },
+      payload: form({ grant_type: 'refresh_token', refresh_token: first.refresh_token ?? '' }),
+    });
+    const second = refreshed.json<TokenResponse>().access_token;
+    const sid = decodeJwt(first.access_token).sid as string;
+    expect(decodeJwt(second).sid).toBe(sid);
+    const bystander = await signedInToken();
+    for (const token of [first.access_token, second, bystander, first.access_token, second]) {
+      await verifier.verify(request(token, HOME));
+    }
+    await verifier.close();
+    // Usually one batch; however the uses fall into batches, each proves exactly its own sessions,
+    // each with the token of the session's last use in it.
+    expect(batches.flatMap((batch) => batch.uses)).toHaveLength(5);
+    for (const { uses, proofs } of batches) {
+      const lastJti = new Map(uses.map((use) => [use.sid, use.jti]));
+      expect(Object.keys(proofs).sort()).toEqual([...lastJti.keys()].sort());
+      for (const [session, jti] of lastJti) {
+        expect(decodeJwt(proofs[session] ?? '').jti).toBe(jti);
+      }
+    }
+    expect(batches.at(-1)?.proofs[sid]).toBe(second);
+    expect(batches.some((batch) => batch.proofs[decodeJwt(bystander).sid as string] === bystander)).toBe(
+      true,
+    );
   });
 });

@@ -16,6 +16,12 @@
  *   `flag` → audit; `step_up` → an OpenID CAEP `assurance-level-change` for the session on the
  *   revocation stream (its tokens below `stepUpAcr` get an RFC 9470 challenge at every verifier);
  *   `end` → the session ends, as for a refusal. Uses of a session that is not live are ignored.
+ * - **proofs**: a use names a session but carries no token, so the batch must prove each session its
+ *   uses name with one access token of it (`proofs`, keyed by `sid`), checked exactly like a
+ *   report's token. Without a proof a client allowed to report that learnt a `sid` (it is in ID and
+ *   access tokens) could end or step up someone else's session with invented uses. Uses of an
+ *   unproven session are ignored, and audited once per batch. Nothing is remembered between
+ *   batches, so any node can take any batch.
  */
 import { type AccessTokenClaims, assuranceTargetValue, type RevocationTarget } from '@tessera/protocol';
 import { createSessionUsageScorer, defaultSessionUsagePolicy, type SessionUse } from '@tessera/risk';
@@ -40,16 +46,19 @@ export interface ReportedUse {
   endpoint: string;
 }
 
-/** The opaque-token introspector's shape (oauth/introspection.ts), without importing oauth/. */
-export interface OpaqueTokenLookup {
+/** An access-token introspector's shape (oauth/introspection.ts), without importing oauth/. */
+export interface AccessTokenLookup {
   accepts(token: string): boolean;
   introspect(token: string, caller: ClientRecord): Promise<{ active: boolean; [member: string]: unknown }>;
 }
 
 export interface TokenUseReportsDeps {
-  verifyAccessToken(token: string): Promise<AccessTokenClaims | undefined>;
-  /** Opaque access tokens: looked up by their hash, answered as introspection would (RFC 7662 §2.2). */
-  opaque: OpaqueTokenLookup;
+  /**
+   * Tessera's access-token introspectors (JWT, opaque): a token counts only when one of them
+   * answers it active (RFC 7662 §2.2: signature or lookup by hash, not expired, not revoked, its
+   * client enabled).
+   */
+  accessTokens: readonly AccessTokenLookup[];
   sessions: Pick<SessionService, 'end'>;
   store: Pick<SessionStore, 'findSession'>;
   revocations: Pick<RevocationDenylist, 'revoke' | 'hasTarget'>;
@@ -63,35 +72,64 @@ export interface TokenUseReportsDeps {
   maxSessions?: number;
 }
 
+/** One batch of `POST /risk/reports`. */
+export interface TokenUseBatch {
+  reports: readonly TokenUseReport[];
+  uses: readonly ReportedUse[];
+  /** Per `sid`: one access token of that session the verifier saw (the proof its uses are real). */
+  proofs: ReadonlyMap<string, string>;
+}
+
 export interface TokenUseReports {
-  /** Acts on each report and use; returns how many were accepted (the others are ignored). */
-  accept(
-    reporter: ClientRecord,
-    reports: readonly TokenUseReport[],
-    uses?: readonly ReportedUse[],
-  ): Promise<number>;
+  /** Acts on each report and proven use; returns how many were accepted (the others are ignored). */
+  accept(reporter: ClientRecord, batch: TokenUseBatch): Promise<number>;
 }
 
 export function createTokenUseReports(deps: TokenUseReportsDeps): TokenUseReports {
   const scorer = createSessionUsageScorer({ maxSessions: deps.maxSessions ?? 100_000 });
 
-  async function claimsOf(token: string, reporter: ClientRecord): Promise<AccessTokenClaims | undefined> {
-    if (!deps.opaque.accepts(token)) {
-      return deps.verifyAccessToken(token);
+  /**
+   * The claims of a session's access token the reporter may speak for: active (as introspection
+   * would answer it), with a session (`sid`) and an issuance context (`tctx`), and addressed to one
+   * of the reporter's audiences. Undefined for anything else. Reports and proofs both pass here.
+   */
+  async function sessionTokenClaims(
+    token: string,
+    reporter: ClientRecord,
+  ): Promise<(AccessTokenClaims & { sid: string }) | undefined> {
+    const lookup = deps.accessTokens.find((candidate) => candidate.accepts(token));
+    if (lookup === undefined) {
+      return undefined;
     }
-    const { active, ...claims } = await deps.opaque.introspect(token, reporter);
-    return active ? (claims as AccessTokenClaims) : undefined;
-  }
-
-  async function acceptReport(reporter: ClientRecord, report: TokenUseReport) {
-    const claims = await claimsOf(report.token, reporter);
-    const audiences = typeof claims?.aud === 'string' ? [claims.aud] : (claims?.aud ?? []);
+    const { active, ...answer } = await lookup.introspect(token, reporter);
+    const claims = answer as AccessTokenClaims;
+    const audiences = typeof claims.aud === 'string' ? [claims.aud] : (claims.aud ?? []);
     if (
-      claims === undefined ||
+      !active ||
       typeof claims.sid !== 'string' ||
       typeof claims.tctx !== 'string' ||
       !audiences.some((aud) => reporter.audiences.includes(aud))
     ) {
+      return undefined;
+    }
+    return claims as AccessTokenClaims & { sid: string };
+  }
+
+  /** The sessions the batch's uses name that its proofs prove (each proof checked once). */
+  async function provenSessions(reporter: ClientRecord, batch: TokenUseBatch): Promise<Set<string>> {
+    const proven = new Set<string>();
+    for (const sid of new Set(batch.uses.map((use) => use.sid))) {
+      const proof = batch.proofs.get(sid);
+      if (proof !== undefined && (await sessionTokenClaims(proof, reporter))?.sid === sid) {
+        proven.add(sid);
+      }
+    }
+    return proven;
+  }
+
+  async function acceptReport(reporter: ClientRecord, report: TokenUseReport) {
+    const claims = await sessionTokenClaims(report.token, reporter);
+    if (claims === undefined) {
       return false;
     }
     deps.audit.record({
@@ -147,14 +185,34 @@ export function createTokenUseReports(deps: TokenUseReportsDeps): TokenUseReport
     return true;
   }
 
+  /** One audit event per batch for the uses whose session was not proven (never the tokens). */
+  function recordUnproven(reporter: ClientRecord, unproven: readonly ReportedUse[]) {
+    if (unproven.length > 0) {
+      deps.audit.record({
+        type: 'risk.session_usage_unproven',
+        actor: reporter.id,
+        subject: null,
+        data: { uses: unproven.length, sessions: new Set(unproven.map((use) => use.sid)).size },
+      });
+    }
+  }
+
   return {
-    async accept(reporter, reports, uses = []) {
+    async accept(reporter, batch) {
+      // Every proof is checked before anything is acted on.
+      const proven = await provenSessions(reporter, batch);
       let accepted = 0;
-      for (const report of reports) {
+      for (const report of batch.reports) {
         accepted += (await acceptReport(reporter, report)) ? 1 : 0;
       }
-      for (const use of uses) {
-        accepted += (await acceptUse(reporter, use)) ? 1 : 0;
+      recordUnproven(
+        reporter,
+        batch.uses.filter((use) => !proven.has(use.sid)),
+      );
+      for (const use of batch.uses) {
+        if (proven.has(use.sid)) {
+          accepted += (await acceptUse(reporter, use)) ? 1 : 0;
+        }
       }
       return accepted;
     },

@@ -2,8 +2,10 @@
  * `POST /risk/reports`: `@tessera/verify` reports token uses that differ from the token's issuance
  * context (continuous authentication, docs/risk.md), in batches, as JSON
  * `{"reports": [{"token": "…", "action": "flag" | "refuse", "factors": ["token_network"]}],
- *   "uses": [{"sid": "ses_…", "jti": "…", "at": 1765000000000, "network": "<digest>", "endpoint": "GET /cookies"}]}`
- * (`uses`: every use of a session's token, no token and no address, see users/token-use-reports.ts).
+ *   "uses": [{"sid": "ses_…", "jti": "…", "at": 1765000000000, "network": "<digest>", "endpoint": "GET /cookies"}],
+ *   "proofs": {"ses_…": "<an access token of that session>"}}`
+ * (`uses`: every use of a session's token, no token and no address; `proofs`: per session the uses
+ * name, one of its access tokens, without which its uses are ignored; see users/token-use-reports.ts).
  * The verifier authenticates as its client (RFC 6749 §2.3) and needs the `revocations:stream`
  * permission: the one every verifier following the revocation stream already has.
  * Answers 202 `{"accepted": n}`; malformed bodies get 400 `invalid_request`.
@@ -18,6 +20,7 @@ export const RISK_REPORTS_PATH = '/risk/reports';
 const PERMISSION = 'revocations:stream';
 const MAX_REPORTS = 100;
 const MAX_USES = 1000;
+const MAX_TOKEN_LENGTH = 16_384;
 
 export interface RiskReportsRouteDeps {
   issuer: string;
@@ -48,7 +51,7 @@ function reportsOf(body: unknown): TokenUseReport[] {
     const { token, action, factors } = (report ?? {}) as Record<string, unknown>;
     if (
       typeof token !== 'string' ||
-      token.length > 16_384 ||
+      token.length > MAX_TOKEN_LENGTH ||
       (action !== 'flag' && action !== 'refuse') ||
       !isStringArray(factors ?? [], 10)
     ) {
@@ -88,6 +91,26 @@ function usesOf(body: unknown): ReportedUse[] {
   });
 }
 
+/** `proofs`: an object from `sid` to one access token of that session (at most one per use). */
+function proofsOf(body: unknown): Map<string, string> {
+  // Absent means none; `null` is a malformed proof, not an empty one.
+  const { proofs = {} } = (body ?? {}) as { proofs?: unknown };
+  const entries =
+    typeof proofs === 'object' && proofs !== null && !Array.isArray(proofs)
+      ? Object.entries(proofs)
+      : undefined;
+  if (
+    entries === undefined ||
+    entries.length > MAX_USES ||
+    !entries.every(([sid, token]) => shortString(sid, 128) && shortString(token, MAX_TOKEN_LENGTH))
+  ) {
+    throw OAuthError.invalidRequest(
+      `"proofs" must be an object from session ids to access tokens, at most ${MAX_USES}`,
+    );
+  }
+  return new Map(entries as [string, string][]);
+}
+
 export function registerRiskReportsRoute(app: FastifyInstance, deps: RiskReportsRouteDeps): void {
   const endpoint = deps.issuer + RISK_REPORTS_PATH;
   app.post(RISK_REPORTS_PATH, async (request, reply) => {
@@ -99,8 +122,12 @@ export function registerRiskReportsRoute(app: FastifyInstance, deps: RiskReports
     if (!client.permissions.includes(PERMISSION)) {
       throw OAuthError.accessDenied(`The client lacks the ${PERMISSION} permission`);
     }
-    const reports = reportsOf(request.body);
-    const accepted = await deps.reports.accept(client, reports, usesOf(request.body));
+    const batch = {
+      reports: reportsOf(request.body),
+      uses: usesOf(request.body),
+      proofs: proofsOf(request.body),
+    };
+    const accepted = await deps.reports.accept(client, batch);
     return reply.code(202).type('application/json; charset=utf-8').send({ accepted });
   });
 }
