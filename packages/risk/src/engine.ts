@@ -16,7 +16,9 @@
  * - client_version: an older browser version than the person's newest on that browser (a copied UA).
  * - prefix_known: a /24 new to the person that others have, or nobody has, signed in from.
  * - velocity: failed sign-ins per IP, per ASN and per account over the last hour, and per ASN over the
- *   last day (stuffing, spraying, attacker infrastructure).
+ *   last day (stuffing, spraying, attacker infrastructure). Kept as additive decayed sums like the
+ *   global tables (`h1:v…`, `h24:v…` keys), so nodes sharing a store add up their counts
+ *   ({@link RiskEngineOptions.shareVelocity}).
  * - reputation: for an ASN new to the person, people arriving on it against failures on it.
  * - network_spread: an ASN new to the person that exits in several countries (VPN, hosting).
  * - client also weighs the UA string's popularity: a popular exact UA is weak evidence.
@@ -74,6 +76,14 @@ export interface RiskEngineOptions {
   readonly maxSessions?: number;
   /** Keyed entries of the global tables (per ASN, UA, country, …) kept. Default 1,000,000. */
   readonly maxGlobalKeys?: number;
+  /** Velocity sums (failures and attempts per address, ASN, account) kept. Default 2,400,000. */
+  readonly maxVelocityKeys?: number;
+  /**
+   * True: the velocity counters join {@link RiskEngine.takeGlobalDelta} (keys `h…`), so nodes that
+   * add their deltas to one store and load its sums count every node's failed sign-ins. Default
+   * false: counted in this engine only (nothing is kept for a store that never drains it).
+   */
+  readonly shareVelocity?: boolean;
 }
 
 /** What a sign-in teaches: by default the person's history and the global tables. */
@@ -227,6 +237,52 @@ const G = {
   ua: 'd14:ua:',
   uaTotal: 'd14:uaTotal',
 } as const;
+/**
+ * The velocity families (hour and day half-lives); a family's attempts are `<family>a:<id>`, its
+ * failures `<family>f:<id>`. Every velocity key starts with `h` (no global-table key does).
+ */
+const V = {
+  ip: 'h1:v:ip',
+  asn: 'h1:v:asn',
+  account: 'h1:v:acct',
+  asnDay: 'h24:v:asn',
+} as const;
+
+/**
+ * How long a velocity row is worth keeping after its last update (seconds), by key prefix: 24
+ * half-lives for the hour's counts, 14 for the day's (what is left is below 2⁻¹⁴ of what was
+ * counted). A store's maintenance deletes older rows (they only grow the table).
+ */
+export const VELOCITY_RETENTION: ReadonlyArray<{ prefix: string; seconds: number }> = [
+  { prefix: 'h1:', seconds: 24 * 3_600 },
+  { prefix: 'h24:', seconds: 14 * 86_400 },
+];
+
+/** A hash tag for account ids in velocity keys (above every level of a profile). */
+const ACCOUNT_TAG = LEVELS + 1;
+
+/** The address as a velocity key: a 32-bit hash in hex, not the address. */
+function velocityIp(f: Features): string | undefined {
+  return f.ip === undefined ? undefined : (hashValue(LEVEL.ip, f.ip) >>> 0).toString(16);
+}
+
+/** The account as a velocity key: a 32-bit hash in hex, not the person's id. */
+function velocityAccount(f: Features): string | undefined {
+  return f.user === '' ? undefined : (hashValue(ACCOUNT_TAG, f.user) >>> 0).toString(16);
+}
+
+/** Splits sums into the velocity counters' (keys `h…`) and the global tables'. */
+function splitVelocity(
+  sums: Readonly<Record<string, number>>,
+): [Record<string, number>, Record<string, number>] {
+  const counts: Record<string, number> = {};
+  const rest: Record<string, number> = {};
+  for (const [key, value] of Object.entries(sums)) {
+    (key.charCodeAt(0) === 104 /* h */ ? counts : rest)[key] = value;
+  }
+  return [counts, rest];
+}
+
 /** Prior of an ASN's RTT spread (log scale) and its pseudo-count; the attacker's spread around the victim. */
 const RTT_PRIOR_SD = 0.3;
 const RTT_PRIOR_N = 5;
@@ -320,11 +376,36 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
   const asnFailures = new DecayedCounter(REPUTATION_HALF_LIFE_MS, 200_000);
   let failuresDecayed = 0;
   let failuresAt = 0;
-  const byIp = new DecayedCounter(3_600_000, 500_000);
-  const byAsn = new DecayedCounter(3_600_000, 100_000);
-  const byAccount = new DecayedCounter(3_600_000, 500_000);
-  /** The same over a day: infrastructure that fails a lot, even when it paused this hour. */
-  const byAsnDay = new DecayedCounter(86_400_000, 100_000);
+  /**
+   * Velocity: attempts and failures per address (hashed), ASN and account (hashed) over the last
+   * hour, and per ASN over a day (infrastructure that fails a lot, even when it paused this hour),
+   * as decayed sums (`V` below) that nodes sharing a store add up.
+   */
+  const velocity = new GlobalTables({
+    maxKeys: options.maxVelocityKeys ?? 2_400_000,
+    shared: options.shareVelocity === true,
+  });
+  function countAttempt(family: string, id: string | undefined, at: number, failed: boolean): void {
+    if (id === undefined) {
+      return;
+    }
+    velocity.addDecayed(`${family}a:${id}`, 1, at);
+    if (failed) {
+      velocity.addDecayed(`${family}f:${id}`, 1, at);
+    }
+  }
+  function attemptsOf(
+    family: string,
+    id: string | undefined,
+    now: number,
+  ): { failures: number; attempts: number } {
+    return id === undefined
+      ? { failures: 0, attempts: 0 }
+      : {
+          failures: velocity.decayed(`${family}f:${id}`, now),
+          attempts: velocity.decayed(`${family}a:${id}`, now),
+        };
+  }
   const asnChurn = new Map<number, AsnChurn>();
   /** Per ASN, the first few distinct countries its sign-ins came from (observed, any outcome). */
   const asnCountries = new Map<string, number[]>();
@@ -657,12 +738,12 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
   }
 
   function velocityFactor(f: Features, now: number): number {
-    const ip = byIp.read(f.ip, now);
-    const asn = byAsn.read(f.asn, now);
-    const account = byAccount.read(f.user, now);
+    const ip = attemptsOf(V.ip, velocityIp(f), now);
+    const asn = attemptsOf(V.asn, f.asn, now);
+    const account = attemptsOf(V.account, velocityAccount(f), now);
     const ipShare = (ip.failures + 0.5) / (ip.attempts + 3);
     const asnShare = (asn.failures + 0.5) / (asn.attempts + 10);
-    const asnDay = byAsnDay.read(f.asn, now);
+    const asnDay = attemptsOf(V.asnDay, f.asn, now);
     const asnDayShare = (asnDay.failures + 0.5) / (asnDay.attempts + 20);
     return (
       0.8 * Math.log1p(Math.max(0, asnDay.failures - 5)) * asnDayShare +
@@ -683,7 +764,7 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
       return 0;
     }
     const legit = globals.decayed(`${G.asnLegit}:${f.asn}`, now);
-    const asns = Math.max(1, globals.familySize(G.asnLegit), byAsnDay.size);
+    const asns = Math.max(1, globals.familySize(G.asnLegit), velocity.familySize(`${V.asnDay}a`));
     const pLegit = (legit + 0.1) / (Math.max(1, globals.decayed(G.legitDecayed, now)) + 0.1 * asns);
     const failures = asnFailures.read(f.asn, now).failures;
     const failTotal = failuresDecayed * decay(now - failuresAt, REPUTATION_HALF_LIFE_MS);
@@ -1071,16 +1152,16 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
         return;
       }
       const failed = !readBoolean(event['Login Successful']);
-      byIp.add(f.ip, f.epochMs, failed);
-      byAsn.add(f.asn, f.epochMs, failed);
-      byAsnDay.add(f.asn, f.epochMs, failed);
+      countAttempt(V.ip, velocityIp(f), f.epochMs, failed);
+      countAttempt(V.asn, f.asn, f.epochMs, failed);
+      countAttempt(V.asnDay, f.asn, f.epochMs, failed);
       noteCountry(f, f.country === undefined ? 0 : hashValue(LEVEL.country, f.country));
       if (failed && f.asn !== undefined) {
         asnFailures.add(f.asn, f.epochMs, true);
         failuresDecayed = failuresDecayed * decay(f.epochMs - failuresAt, REPUTATION_HALF_LIFE_MS) + 1;
         failuresAt = Math.max(failuresAt, f.epochMs);
       }
-      byAccount.add(f.user === '' ? undefined : f.user, f.epochMs, failed);
+      countAttempt(V.account, velocityAccount(f), f.epochMs, failed);
       if (!failed && f.session !== undefined) {
         rememberSession(f, hashesOf(valuesOf(f)));
       }
@@ -1102,13 +1183,17 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
       }
     },
     takeGlobalDelta() {
-      return globals.take();
+      return { ...globals.take(), ...velocity.take() };
     },
     restoreGlobalDelta(delta) {
-      globals.restore(delta);
+      const [counts, rest] = splitVelocity(delta);
+      velocity.restore(counts);
+      globals.restore(rest);
     },
     applyGlobal(sums) {
-      globals.apply(sums);
+      const [counts, rest] = splitVelocity(sums);
+      velocity.apply(counts);
+      globals.apply(rest);
     },
     get size() {
       return { profiles: profiles.size, sessions: sessions.size };

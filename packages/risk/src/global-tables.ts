@@ -7,7 +7,8 @@
  *
  * Keys are `kind:name` or `kind:name:id…`:
  * - `c:…`: a plain count or sum;
- * - `d<days>:…`: decayed with a half-life of that many days. A decayed sum is kept as
+ * - `d<days>:…` / `h<hours>:…`: decayed with a half-life of that many days or hours (the hours are
+ *   the velocity counters, engine.ts). A decayed sum is kept as
  *   Σ 2^((t − era start) / half-life) in the era of `t` (eras of 256 half-lives, named by a
  *   `@<era>` suffix), which is additive whatever the order of the events; its value at `now` is
  *   read from the current and the previous era (older ones weigh less than 2⁻²⁵⁶).
@@ -24,19 +25,27 @@ export interface GlobalTablesOptions {
    * /24s in a fixed table of hashes); called with the key and its new total.
    */
   readonly sink?: (key: string, total: number) => boolean;
+  /**
+   * False: what is added is not kept for {@link GlobalTables.take} (a table no store drains, whose
+   * pending delta would otherwise grow without bound). Default true.
+   */
+  readonly shared?: boolean;
 }
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 /** Half-lives per era: a sum of one era stays below 2²⁵⁶ per event. */
 const ERA_HALF_LIVES = 256;
 
-/** The half-life of a `d<days>:` key in ms, or 0 for any other key. */
+/** The half-life of a `d<days>:` or `h<hours>:` key in ms, or 0 for any other key. */
 function halfLifeOf(key: string): number {
-  if (key.charCodeAt(0) !== 100 /* d */) {
+  const kind = key.charCodeAt(0);
+  const unit = kind === 100 /* d */ ? DAY_MS : kind === 104 /* h */ ? HOUR_MS : 0;
+  if (unit === 0) {
     return 0;
   }
-  const days = Number.parseInt(key.slice(1, key.indexOf(':')), 10);
-  return Number.isFinite(days) && days > 0 ? days * DAY_MS : 0;
+  const count = Number.parseInt(key.slice(1, key.indexOf(':')), 10);
+  return Number.isFinite(count) && count > 0 ? count * unit : 0;
 }
 
 function familyOf(key: string): string | undefined {
@@ -86,7 +95,9 @@ export class GlobalTables {
     if (amount === 0 || !Number.isFinite(amount)) {
       return;
     }
-    this.#pending.set(key, (this.#pending.get(key) ?? 0) + amount);
+    if (this.#options.shared !== false) {
+      this.#pending.set(key, (this.#pending.get(key) ?? 0) + amount);
+    }
     this.#write(key, this.get(key) + amount);
   }
 

@@ -16,6 +16,7 @@ export {
   type RiskEngine,
   type RiskEngineOptions,
   type RiskFactor,
+  VELOCITY_RETENTION,
 } from './engine.js';
 export { LABEL_COLUMNS, type RiskEvent } from './event.js';
 export { extractFeatures, type Features } from './features.js';

@@ -124,6 +124,43 @@ describe('@tessera/risk: state outside the process', () => {
     expect(scores(b, checked)).toEqual(scores(a, checked));
   });
 
+  it('velocity shared: failed sign-ins spread over two nodes score on each as if one node saw them all', () => {
+    const at = Number(legit[0]?.['Epoch ms']);
+    const attempt = (n: number): RiskEvent => ({
+      'User ID': `victim${n % 5}`,
+      'IP Address': '45.77.10.20',
+      ASN: 20473,
+      'Event Type': 'login',
+      'Epoch ms': at + n * 1000,
+      'Login Successful': false,
+    });
+    const probe: RiskEvent = { ...attempt(40), 'User ID': 'victim1' };
+    const velocity = (engine: RiskEngine) =>
+      engine.assess(probe).factors.find((factor) => factor.name === 'velocity')?.value ?? 0;
+    const one = createRiskEngine();
+    const a = createRiskEngine({ shareVelocity: true });
+    const b = createRiskEngine({ shareVelocity: true });
+    for (let n = 0; n < 30; n += 1) {
+      one.observe(attempt(n));
+      (n % 2 === 0 ? a : b).observe(attempt(n));
+    }
+    const alone = velocity(a);
+    const table = new Map<string, number>();
+    for (const node of [a, b]) {
+      sumInto(table, node.takeGlobalDelta());
+    }
+    // Velocity keys hold no address or account id, only hashes.
+    expect([...table.keys()].join(' ')).not.toMatch(/45\.77|victim/);
+    for (const node of [a, b]) {
+      node.applyGlobal(Object.fromEntries(table));
+    }
+    expect(velocity(one)).toBeGreaterThan(alone + 0.5);
+    expect(velocity(a)).toBeCloseTo(velocity(one), 6);
+    expect(velocity(b)).toBeCloseTo(velocity(one), 6);
+    // Not shared (the default): nothing is kept for a store.
+    expect(Object.keys(one.takeGlobalDelta())).toEqual([]);
+  });
+
   it('undrained learning survives a load: a key becomes the stored sum plus what is not yet taken', () => {
     const node = createRiskEngine();
     const event = legit[0] as RiskEvent;

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { noGeo } from '@tessera/risk';
+import { noGeo, VELOCITY_RETENTION } from '@tessera/risk';
 import type { FastifyInstance } from 'fastify';
 import { type AuditLog, createAuditLog } from './audit/audit-log.js';
 import { registerAuditMetrics } from './audit/audit-metrics.js';
@@ -723,6 +723,7 @@ export async function createRuntime(config: Readonly<Config>, options: StartOpti
       logger,
       auditRetention: config.audit.retention,
       statsRetention: STATS_RETENTION_SECONDS,
+      riskVelocity: VELOCITY_RETENTION,
       batchSize: config.maintenance.batchSize,
       intervalMs: config.maintenance.interval * 1000,
       onPurged: createMaintenanceMetrics(metrics.registry),

@@ -15,6 +15,7 @@ import { addConsentsCommands } from './commands/consents.js';
 import { type InitOptions, runInit } from './commands/init.js';
 import { runMasterKeyRotate } from './commands/master-key.js';
 import { runMigrate } from './commands/migrate.js';
+import { runRiskRetrain } from './commands/risk.js';
 import { runServe } from './commands/serve.js';
 import { runSigningKeysList, runSigningKeysRevoke, runSigningKeysRotate } from './commands/signing-keys.js';
 import { runTokensRevoke } from './commands/tokens.js';
@@ -147,6 +148,19 @@ export function buildCli(): Command {
     .option('--json', 'print JSON')
     .action(async (opts: { oldKeyFile?: string; newKeyFile?: string; json?: boolean }) =>
       runMasterKeyRotate(load(program, {}, 'client'), opts),
+    );
+
+  program
+    .command('risk')
+    .description("the risk engine's state (offline: works on the database)")
+    .command('retrain')
+    .description(
+      'rebuild the risk histories and global sums from the risk.learned audit events, replacing those in the database',
+    )
+    .option('--dry-run', 'replay and print the counts; write nothing')
+    .option('--json', 'print JSON')
+    .action(async (opts: { dryRun?: boolean; json?: boolean }) =>
+      runRiskRetrain(load(program, {}, 'client'), opts),
     );
 
   const config = program.command('config').description('inspect the configuration');

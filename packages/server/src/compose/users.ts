@@ -115,7 +115,9 @@ export function composeUsers(core: Core, deps: UsersDeps): Users {
   }
   const { stepUpScore, denyScore, secondFactor, syncInterval } = config.risk;
   const geo = deps.geo;
-  const engine = createRiskEngine();
+  // Velocity (failed sign-ins per address, network, account) is summed in the store like the
+  // global tables, so an attacker spread over the nodes counts as one.
+  const engine = createRiskEngine({ shareVelocity: true });
   const riskState = createRiskState({ engine, store, clock, log: core.logger, syncInterval });
   // The global tables other nodes (or this one before a restart) learned.
   void riskState.sync();

@@ -679,7 +679,7 @@ export const configSchema = z.object({
       syncInterval: option(integer(1, 3600).default(5), {
         typeLabel: 'seconds',
         description:
-          "How often each node adds what its risk engine learned about everyone (novelty rates, UA counts, per-network statistics) to the store and reloads what the other nodes added, so all nodes score alike. A person's own history is read and written at each sign-in, not on this timer. A flush that fails is kept for the next one (docs/risk.md).",
+          "How often each node adds what its risk engine learned about everyone (novelty rates, UA counts, per-network statistics) and the failed sign-ins it counted (velocity per address, network and account) to the store and reloads what the other nodes added, so all nodes score alike; velocity is at most this late across nodes. A person's own history is read and written at each sign-in, not on this timer. A flush that fails is kept for the next one (docs/risk.md).",
       }),
       geoDatabase: option(z.string().min(1).optional(), {
         typeLabel: 'path',

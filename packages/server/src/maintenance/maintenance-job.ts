@@ -10,7 +10,9 @@
  * - authorization codes, sessions and refresh tokens past expiry (no grant accepts them any more);
  * - rate-limit counters of windows that can no longer matter;
  * - audit events older than `audit.retention` (0 keeps them forever);
- * - usage counters (the console's charts) older than `statsRetention` (8 days: the week they chart, and a day).
+ * - usage counters (the console's charts) older than `statsRetention` (8 days: the week they chart, and a day);
+ * - the risk engine's velocity sums not updated for long enough to have decayed to nothing
+ *   (`riskVelocity`: key prefixes and their retention, from `@tessera/risk`).
  *
  * Each table is purged in batches of `batchSize` rows (short statements, never one long lock), at
  * most `maxBatches` per table per run, yielding to the event loop between batches. Every node may
@@ -33,6 +35,7 @@ export type PurgeStore = Pick<
   | 'purgeExpiredAttempts'
   | 'purgeAuditBefore'
   | 'purgeStatCountsBefore'
+  | 'purgeRiskGlobalsBefore'
 >;
 
 /** The tables the job purges, as named in the metric's `table` label. */
@@ -48,6 +51,7 @@ export const PURGED_TABLES = [
   'attempts',
   'audit_events',
   'stat_counts',
+  'risk_global',
 ] as const;
 export type PurgedTable = (typeof PURGED_TABLES)[number];
 
@@ -59,6 +63,8 @@ export interface MaintenanceJobDeps {
   auditRetention: number;
   /** Seconds usage counters are kept (default 8 days). */
   statsRetention?: number;
+  /** Risk velocity sums by key prefix, and the seconds each is kept after its last update. */
+  riskVelocity?: ReadonlyArray<{ prefix: string; seconds: number }>;
   /** Rows per delete statement. */
   batchSize: number;
   /** Most batches per table per run (default 1000): a run ends even if a table is huge. */
@@ -89,6 +95,23 @@ export function createMaintenanceJob(deps: MaintenanceJobDeps): MaintenanceJob {
   let running: Promise<Record<PurgedTable, number>> | undefined;
   let closed = false;
 
+  /** One batch over the prefixes in turn: the next prefix only once the one before is done. */
+  function purgeVelocity(
+    now: number,
+    retention: ReadonlyArray<{ prefix: string; seconds: number }>,
+  ): (limit: number) => Promise<number> {
+    return async (limit) => {
+      let rows = 0;
+      for (const { prefix, seconds } of retention) {
+        if (rows >= limit) {
+          break;
+        }
+        rows += await deps.store.purgeRiskGlobalsBefore(prefix, now - seconds, limit - rows);
+      }
+      return rows;
+    };
+  }
+
   function tasks(now: number): Array<[PurgedTable, ((limit: number) => Promise<number>) | undefined]> {
     const { store } = deps;
     return [
@@ -111,6 +134,7 @@ export function createMaintenanceJob(deps: MaintenanceJobDeps): MaintenanceJob {
         'stat_counts',
         (limit) => store.purgeStatCountsBefore(now - (deps.statsRetention ?? 8 * 86_400), limit),
       ],
+      ['risk_global', deps.riskVelocity === undefined ? undefined : purgeVelocity(now, deps.riskVelocity)],
     ];
   }
 

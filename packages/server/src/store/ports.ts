@@ -234,6 +234,21 @@ export interface RiskStateStore {
   addRiskGlobals(deltas: Readonly<Record<string, number>>, updatedAt: number): Promise<void>;
   /** The sums, all of them or those updated at or after `since`. */
   listRiskGlobals(since?: number): Promise<Record<string, number>>;
+  /**
+   * Deletes sums whose key starts with `prefix` and that were last updated before `before` (the
+   * velocity counters that decayed to nothing); at most `limit` when given.
+   */
+  purgeRiskGlobalsBefore(prefix: string, before: number, limit?: number): Promise<number>;
+  /**
+   * Deletes every history and every sum, then writes the given ones, in one transaction (a
+   * retraining from the audit log); `profiles` of people who no longer exist are skipped. Returns the
+   * histories written.
+   */
+  replaceRiskState(
+    profiles: ReadonlyArray<{ userId: string; data: string }>,
+    sums: Readonly<Record<string, number>>,
+    updatedAt: number,
+  ): Promise<number>;
 }
 
 // ---------------------------------------------------------------------------------------------

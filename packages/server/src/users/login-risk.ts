@@ -6,7 +6,9 @@
  * Each decision is audited as `risk.decision` with the score and its top three factors.
  *
  * Only a completed sign-in (after its step-up) joins the person's history ({@link LoginRisk.learn});
- * failed password attempts feed the velocity factors ({@link LoginRisk.failed}, per node). With a
+ * failed password attempts feed the velocity factors ({@link LoginRisk.failed}; summed across nodes
+ * through the store with the global tables). Each learned sign-in is audited as `risk.learned`, so
+ * the histories can be rebuilt from the audit log (`tessera risk retrain`, risk-retrain.ts). With a
  * {@link RiskState} the history is read from the store before scoring and written back after
  * learning, so every node scores alike (risk-state.ts).
  */
@@ -36,6 +38,37 @@ export interface SignInContext {
 
 /** The audit event of every decision. */
 export const RISK_DECISION_EVENT = 'risk.decision';
+/**
+ * The audit event of every sign-in that joined a history: what `learn` was given (the address, the
+ * User-Agent and the place as looked up then), so `tessera risk retrain` can replay it (risk-retrain.ts).
+ */
+export const RISK_LEARNED_EVENT = 'risk.learned';
+
+/** `risk.learned`'s data: the engine's input for one completed sign-in, less the person and the time. */
+export type RiskLearnedData = {
+  ip: string | null;
+  userAgent: string | null;
+  asn?: string | number;
+  country?: string;
+  region?: string;
+  city?: string;
+  latitude?: number | string;
+  longitude?: number | string;
+};
+
+function learnedData(event: RiskEvent): RiskLearnedData {
+  return {
+    ip: event['IP Address'] ?? null,
+    userAgent: event['User Agent String'] ?? null,
+    ...(event.ASN === undefined ? {} : { asn: event.ASN }),
+    ...(event.Country === undefined ? {} : { country: event.Country }),
+    ...(event.Region === undefined ? {} : { region: event.Region }),
+    ...(event.City === undefined ? {} : { city: event.City }),
+    ...(event.Latitude === undefined || event.Longitude === undefined
+      ? {}
+      : { latitude: event.Latitude, longitude: event.Longitude }),
+  };
+}
 
 /**
  * What the sign-in flow does with a decision:
@@ -164,6 +197,13 @@ export function createLoginRisk(deps: LoginRiskDeps): LoginRisk {
         'Login Successful': true,
       };
       engine.observe(event);
+      deps.audit.record({
+        type: RISK_LEARNED_EVENT,
+        actor: user.id,
+        subject: user.id,
+        data: learnedData(event),
+        requestId: context.requestId ?? null,
+      });
       if (deps.state === undefined) {
         engine.learn(event);
       } else {

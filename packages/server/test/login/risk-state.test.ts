@@ -7,10 +7,11 @@
  * On SQLite (one file, two runtimes) and on PostgreSQL (one schema, two nodes); the PostgreSQL
  * nodes are declared only where PostgreSQL is reachable, so nothing is skipped.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { buildCli } from '../../src/cli/main.js';
 import { createFixedClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config/load.js';
 import { requiredAdminScope } from '../../src/http/plugins/admin-auth.js';
@@ -89,7 +90,11 @@ async function startNode(
   return { ...runtime, clock, adminToken: TEST_ADMIN_TOKEN, adminHeaders };
 }
 
-async function signInOn(node: TestServer, where: typeof HOME) {
+async function signInOn(
+  node: TestServer,
+  where: typeof HOME,
+  as: { username?: string; password?: string } = {},
+) {
   const { client } = await createCodeClient(node);
   const pkce = pkcePair();
   const url = authorizeUrl(client, {
@@ -97,11 +102,35 @@ async function signInOn(node: TestServer, where: typeof HOME) {
     code_challenge: pkce.challenge,
     code_challenge_method: 'S256',
   });
-  return signIn(new Device(node, where), url);
+  return signIn(new Device(node, where), url, as);
 }
 
 const admin = (node: TestServer, method: 'GET' | 'DELETE', url: string) =>
   node.app.inject({ method, url: `/admin${url}`, headers: adminHeaders });
+
+/** Runs `tessera --config FILE ...args` on a config naming the nodes' database; returns stdout. */
+async function tessera(settings: Record<string, unknown>, ...args: string[]): Promise<string> {
+  const nested: Record<string, Record<string, unknown>> = {};
+  for (const [path, value] of Object.entries(settings)) {
+    const [section, key] = path.split('.');
+    if (section !== undefined && key !== undefined) {
+      nested[section] = { ...(nested[section] ?? {}), [key]: value };
+    }
+  }
+  const file = join(mkdtempSync(join(tmpdir(), 'tessera-risk-cli-')), 'tessera.config.json');
+  writeFileSync(file, JSON.stringify({ ...nested, dev: true }));
+  let out = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  try {
+    await buildCli().parseAsync(['node', 'tessera', '--config', file, ...args]);
+  } finally {
+    spy.mockRestore();
+  }
+  return out;
+}
 
 for (const database of databases) {
   if (!database.available) {
@@ -156,6 +185,109 @@ for (const database of databases) {
         expect(await a.store.findRiskProfile(alice.id)).toBeDefined();
         expect((await admin(a, 'DELETE', `/users/${alice.id}`)).statusCode).toBe(204);
         expect(await b.store.findRiskProfile(alice.id)).toBeUndefined();
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+  });
+}
+
+for (const database of databases) {
+  if (!database.available) {
+    continue;
+  }
+  describe(`risk retraining from the audit log (${database.name})`, () => {
+    it('learned through sign-ins, the risk tables wiped, `tessera risk retrain` rebuilds the same history: the person is known again', async () => {
+      const clock = createFixedClock(1_800_000_000);
+      const settings = database.settings();
+      const a = await startNode(settings, 'node-a', clock);
+      const b = await startNode(settings, 'node-b', clock);
+      try {
+        const alice = await createUser(a);
+        for (let i = 0; i < 4; i++) {
+          clock.advance(3600);
+          expect((await signInOn(i % 2 === 0 ? a : b, HOME)).code).toBeTruthy();
+        }
+        await a.audit.flush();
+        await b.audit.flush();
+        const learned = await a.store.listAudit({ type: 'risk.learned', limit: 10 });
+        expect(learned.items).toHaveLength(4);
+        expect(learned.items[0]?.data).toMatchObject({ ip: HOME.ip, userAgent: HOME.userAgent });
+        const original = (await a.store.findRiskProfile(alice.id))?.data;
+        expect(original).toBeDefined();
+
+        // Everything learned is in the store (no delta left to flush after the wipe).
+        await a.riskState?.sync();
+        await b.riskState?.sync();
+        // The risk tables lost (a restore without them, a mistaken delete): alice has no history.
+        await a.store.replaceRiskState([], {}, clock.now());
+        expect((await admin(b, 'GET', `/users/${alice.id}/risk-profile`)).statusCode).toBe(404);
+
+        const dry = JSON.parse(await tessera(settings, 'risk', 'retrain', '--dry-run', '--json'));
+        expect(dry).toMatchObject({ dry_run: true, events: 4, skipped: 0, people: 1, written: 0 });
+        expect(dry.sums).toBeGreaterThan(5);
+        expect(await a.store.findRiskProfile(alice.id)).toBeUndefined();
+
+        const out = await tessera(settings, 'risk', 'retrain');
+        expect(out).toMatch(/Replayed 4 learned sign-in\(s\) from .*: 1 history\(ies\)/);
+        expect(out).toMatch(/1 history\(ies\) written/);
+        // The same history as learned online, and the global sums back in the store.
+        expect((await a.store.findRiskProfile(alice.id))?.data).toBe(original);
+        expect((await a.store.listRiskGlobals())['c:signIns']).toBe(4);
+        clock.advance(3600);
+        await expect(signInOn(b, ELSEWHERE)).rejects.toThrow(
+          /unexpected 403: .*Sign-in needs a second step/s,
+        );
+        clock.advance(3600);
+        expect((await signInOn(a, HOME)).code).toBeTruthy();
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+  });
+
+  describe(`risk velocity on two nodes, one database (${database.name})`, () => {
+    it('failed sign-ins spread over both nodes add up to the stuffing signal on either', async () => {
+      const clock = createFixedClock(1_800_000_000);
+      const settings = { ...database.settings(), 'login.freeAttempts': 100 };
+      const a = await startNode(settings, 'node-a', clock);
+      const b = await startNode(settings, 'node-b', clock);
+      try {
+        await createUser(a);
+        const stuffer = { ip: '192.0.2.66', userAgent: CHROME };
+        // Twenty wrong passwords for twenty accounts from one address, half on each node.
+        for (let i = 0; i < 20; i++) {
+          await expect(
+            signInOn(i % 2 === 0 ? a : b, stuffer, { username: `victim${i}`, password: 'wrong' }),
+          ).rejects.toThrow(/unexpected 400/);
+        }
+        // Each node adds its counts to the store and reloads the other's (every risk.syncInterval).
+        for (const node of [a, b, a]) {
+          await node.riskState?.sync();
+        }
+        // alice then signs in from that address on each node: either scores all twenty failures
+        // (one node's ten alone give about 2.2; all twenty about 3.2).
+        for (const node of [a, b]) {
+          await signInOn(node, stuffer).catch(() => undefined);
+        }
+        await a.audit.flush();
+        await b.audit.flush();
+        const decisions = await a.store.listAudit({ type: 'risk.decision', limit: 10 });
+        const velocity = decisions.items.map(
+          (event) =>
+            (event.data.factors as { name: string; value: number }[]).find((f) => f.name === 'velocity')
+              ?.value,
+        );
+        expect(velocity).toHaveLength(2);
+        for (const value of velocity) {
+          expect(value).toBeGreaterThan(2.8);
+        }
+        // The store holds counts by hashed address, never the address.
+        const keys = Object.keys(await a.store.listRiskGlobals()).filter((key) => key.startsWith('h1:v:ip'));
+        expect(keys.length).toBeGreaterThan(0);
+        expect(keys.join(' ')).not.toContain(stuffer.ip);
       } finally {
         await a.close();
         await b.close();

@@ -145,6 +145,20 @@ describe('maintenance job', () => {
     expect(left.map((row) => row.label)).toEqual(['week']);
   });
 
+  it('risk velocity sums past their retention are purged (hour: a day, day: 14 days); the rest stays', async () => {
+    t = await bootstrap({ 'maintenance.interval': 0, 'maintenance.batchSize': 1 });
+    const now = t.clock.now();
+    await t.store.addRiskGlobals({ 'h1:v:ipa:old': 1, 'h24:v:asna:old': 1, 'c:signIns': 1 }, now - 15 * DAY);
+    await t.store.addRiskGlobals({ 'h1:v:ipa:yesterday': 1, 'h24:v:asna:week': 1 }, now - DAY - 60);
+    await t.store.addRiskGlobals({ 'h1:v:ipa:now': 1 }, now - 60);
+    expect((await t.maintenance.run()).risk_global).toBe(3);
+    expect(Object.keys(await t.store.listRiskGlobals()).sort()).toEqual([
+      'c:signIns',
+      'h1:v:ipa:now',
+      'h24:v:asna:week',
+    ]);
+  });
+
   it('issue 11 item 9 — the job runs on its own timer (maintenance.interval)', async () => {
     const server = await bootstrap({ 'maintenance.interval': '1s', 'maintenance.batchSize': 1 });
     t = server;

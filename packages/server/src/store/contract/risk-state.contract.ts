@@ -54,6 +54,46 @@ export function describeRiskStateStore(makeStore: MakeStore, options: ContractOp
       }
     });
 
+    it('velocity sums are purged by key prefix and last update, in batches; other sums stay', async () => {
+      const id = uid('v');
+      await store().addRiskGlobals({ [`h1:v:ipa:${id}`]: 1, [`h1:v:ipf:${id}`]: 1, [`c:${id}`]: 1 }, T0);
+      await store().addRiskGlobals({ [`h1:v:asna:${id}`]: 1 }, T0 + 100);
+      expect(await store().purgeRiskGlobalsBefore('h1:', T0 + 1, 1)).toBe(1);
+      expect(await store().purgeRiskGlobalsBefore('h1:', T0 + 1)).toBe(1);
+      expect(await store().purgeRiskGlobalsBefore('h1:', T0 + 1)).toBe(0);
+      const left = await store().listRiskGlobals();
+      expect(left[`h1:v:ipa:${id}`]).toBeUndefined();
+      expect(left[`h1:v:ipf:${id}`]).toBeUndefined();
+      expect(left[`h1:v:asna:${id}`]).toBe(1);
+      expect(left[`c:${id}`]).toBe(1);
+      await expect(store().purgeRiskGlobalsBefore('h%', T0 + 1)).rejects.toThrow(RangeError);
+    });
+
+    it('a retraining replaces every history and every sum; a person deleted since is skipped', async () => {
+      const kept = await store().createUser(newUser(), T0);
+      const replaced = await store().createUser(newUser(), T0);
+      await store().writeRiskProfile(kept.id, 'AQ-old', 0, T0);
+      await store().writeRiskProfile(replaced.id, 'AQ-old', 0, T0);
+      await store().addRiskGlobals({ [`c:${uid('old')}`]: 5 }, T0);
+      const written = await store().replaceRiskState(
+        [
+          { userId: replaced.id, data: 'AQ-new' },
+          { userId: 'usr_deleted_since', data: 'AQ-gone' },
+        ],
+        { 'c:signIns': 3, 'd30:legit@0': 1.5 },
+        T0 + 5,
+      );
+      expect(written).toBe(1);
+      expect(await store().findRiskProfile(kept.id)).toBeUndefined();
+      expect(await store().findRiskProfile(replaced.id)).toEqual({
+        userId: replaced.id,
+        data: 'AQ-new',
+        version: 1,
+        updatedAt: T0 + 5,
+      });
+      expect(await store().listRiskGlobals()).toEqual({ 'c:signIns': 3, 'd30:legit@0': 1.5 });
+    });
+
     const openSecondInstance = options.openSecondInstance;
     if (openSecondInstance !== undefined) {
       it('race: two instances adding to the same keys at once lose nothing; one of two writers of a history wins', async () => {

@@ -1,7 +1,8 @@
 /** The risk engine's shared state (0024): people's histories and the global sums. */
 import { sql } from 'kysely';
 import type { RiskStateStore } from '../ports.js';
-import { count, type SqlContext } from './context.js';
+import { batchLimit } from './batch-limit.js';
+import { atomic, count, type SqlContext } from './context.js';
 
 /** Keys per upsert statement (three parameters each). */
 const CHUNK = 500;
@@ -77,6 +78,78 @@ export function riskStateStore(ctx: SqlContext): RiskStateStore {
       }
       const rows = await query.execute();
       return Object.fromEntries(rows.map((row) => [row.key, Number(row.value)]));
+    },
+
+    async purgeRiskGlobalsBefore(prefix, before, limit) {
+      // The prefix is the engine's (`h1:`, `h24:`): no LIKE wildcard in it, checked all the same.
+      if (!/^[a-z0-9:]+$/i.test(prefix)) {
+        throw new RangeError('a risk sum prefix is letters, digits and colons');
+      }
+      const result = await ctx.db
+        .deleteFrom('risk_global')
+        .where('key', 'like', `${prefix}%`)
+        .where('updated_at', '<', before)
+        .$if(limit !== undefined, (query) =>
+          query.where(
+            'key',
+            'in',
+            ctx.db
+              .selectFrom('risk_global')
+              .select('key')
+              .where('key', 'like', `${prefix}%`)
+              .where('updated_at', '<', before)
+              .limit(batchLimit(limit)),
+          ),
+        )
+        .executeTakeFirst();
+      return count(result.numDeletedRows);
+    },
+
+    replaceRiskState(profiles, sums, updatedAt) {
+      return atomic(ctx, async (db) => {
+        await db.deleteFrom('risk_profiles').execute();
+        await db.deleteFrom('risk_global').execute();
+        const rows = Object.entries(sums)
+          .filter(([, value]) => Number.isFinite(value) && value !== 0)
+          .map(([key, value]) => ({ key, value, updated_at: updatedAt }));
+        for (let i = 0; i < rows.length; i += CHUNK) {
+          await db
+            .insertInto('risk_global')
+            .values(rows.slice(i, i + CHUNK))
+            .execute();
+        }
+        let written = 0;
+        for (let i = 0; i < profiles.length; i += CHUNK) {
+          const chunk = profiles.slice(i, i + CHUNK);
+          // People deleted since their sign-ins were audited have no row to hang a history on.
+          const existing = new Set(
+            (
+              await db
+                .selectFrom('users')
+                .select('id')
+                .where(
+                  'id',
+                  'in',
+                  chunk.map((profile) => profile.userId),
+                )
+                .execute()
+            ).map((row) => row.id),
+          );
+          const kept = chunk
+            .filter((profile) => existing.has(profile.userId))
+            .map((profile) => ({
+              user_id: profile.userId,
+              data: profile.data,
+              version: 1,
+              updated_at: updatedAt,
+            }));
+          if (kept.length > 0) {
+            await db.insertInto('risk_profiles').values(kept).execute();
+            written += kept.length;
+          }
+        }
+        return written;
+      });
     },
   };
 }
