@@ -5,6 +5,7 @@
  */
 import { createRiskEngine, type RiskEngine, type RiskEvent } from '@tessera/risk';
 import { describe, expect, it } from 'vitest';
+import { logErfc, logRelayDensity } from '../src/engine.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -256,5 +257,33 @@ describe('@tessera/risk sign-in features', () => {
     const unused = factor(engine, signIn({ ...at, 'IP Address': '81.2.201.99' }), 'prefix_known');
     expect(used).toBeLessThan(0);
     expect(unused - used).toBeGreaterThan(1);
+  });
+
+  it("round-trip time through a relay only goes up: on the person's own network, 1.65× their usual RTT is an attacker's proxy more than 1/1.65× is (RBA targeted: a residential proxy on the victim's ISP)", () => {
+    const engine = createRiskEngine();
+    population(engine, 40, 4, (p, n) => ({
+      ASN: 3320,
+      'IP Address': `81.2.${p}.10`,
+      'Round-Trip Time [ms]': [20, 25, 31, 25][n],
+    }));
+    for (const [n, rtt] of [22, 25, 28].entries()) {
+      legit(engine, signIn({ 'Round-Trip Time [ms]': rtt, 'Epoch ms': (5 + n) * DAY + 10 * HOUR }));
+    }
+    const at = { 'IP Address': '81.2.201.77', 'Epoch ms': 11 * DAY + 10 * HOUR };
+    const slower = factor(engine, signIn({ ...at, 'Round-Trip Time [ms]': 25 * Math.exp(0.5) }), 'rtt');
+    const faster = factor(engine, signIn({ ...at, 'Round-Trip Time [ms]': 25 * Math.exp(-0.5) }), 'rtt');
+    expect(slower).toBeGreaterThan(1);
+    expect(slower - faster).toBeGreaterThan(1.5);
+  });
+
+  it('the relay density is a density: log erfc is accurate and the jitter-plus-overhead density integrates to 1', () => {
+    expect(Math.exp(logErfc(1))).toBeCloseTo(0.157299207, 6);
+    expect(Math.exp(logErfc(-1))).toBeCloseTo(1.842700793, 6);
+    expect(logErfc(10)).toBeCloseTo(Math.log(2.088487583762545e-45), 4);
+    let total = 0;
+    for (let d = -3; d < 6; d += 0.001) {
+      total += Math.exp(logRelayDensity(d, 0.07, 2)) * 0.001;
+    }
+    expect(total).toBeCloseTo(1, 3);
   });
 });
