@@ -238,6 +238,11 @@ const RTT_ATTACKER_SD = 0.7;
  * (0.5: about 1.65 times a nearby home line's RTT). A relay never makes a path shorter.
  */
 const RTT_RELAY_SHARE = 0.8;
+/**
+ * Least variance of people's mean log RTTs on one network in one country (σ 0.1: people there differ
+ * by at least about 10 %), so a network whose people look alike never fixes a person's mean outright.
+ */
+const RTT_BETWEEN_MIN_VARIANCE = 0.01;
 const RTT_RELAY_MEAN = 0.5;
 /**
  * p(an older major version than the person's newest on that browser | attacker): a person's browser
@@ -609,10 +614,20 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
     const own = rttOnAsn(profile, asn);
     if (own.n > 0) {
       const back = asnReturnOf(asn);
-      const variance =
-        (((back?.rttSq ?? 0) + RTT_PRIOR_N * RTT_PRIOR_SD ** 2) / ((back?.rttN ?? 0) + RTT_PRIOR_N)) *
-        (1 + 1 / own.n);
-      return clamp(rttRatio(Math.log(f.rttMs) - own.mean, variance), -1, 4);
+      const within =
+        ((back?.rttSq ?? 0) + RTT_PRIOR_N * RTT_PRIOR_SD ** 2) / ((back?.rttN ?? 0) + RTT_PRIOR_N);
+      // The person's own mean from few samples is noisy: shrink it towards everyone's on this network
+      // in this country, as far as people there differ from each other (their spread beyond one
+      // person's jitter, learned), then predict with the jitter plus what is left unknown of the mean.
+      const population = rttPopulationOf(networkPlace(ids), f.epochMs);
+      if (population !== undefined && population.n >= RTT_POPULATION_MIN) {
+        const spread = (population.m2 + RTT_PRIOR_N * RTT_PRIOR_SD ** 2) / (population.n - 1 + RTT_PRIOR_N);
+        const between = Math.max(spread - within, RTT_BETWEEN_MIN_VARIANCE);
+        const precision = own.n / within + 1 / between;
+        const mean = ((own.n * own.mean) / within + population.mean / between) / precision;
+        return clamp(rttRatio(Math.log(f.rttMs) - mean, within + 1 / precision), -1, 4);
+      }
+      return clamp(rttRatio(Math.log(f.rttMs) - own.mean, within * (1 + 1 / own.n)), -1, 4);
     }
     // New to the person: against everyone's RTT on this network in this country. A proxy or tunnel in
     // front of the attacker adds its hop; a legitimate newcomer sits where the network's people sit.

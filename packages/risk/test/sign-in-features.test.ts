@@ -286,4 +286,28 @@ describe('@tessera/risk sign-in features', () => {
     }
     expect(total).toBeCloseTo(1, 3);
   });
+
+  it("a person's RTT from one sign-in is shrunk towards their network's people, as far as those differ from each other: on an ISP whose customers all sit near 25 ms, 45 ms after one 30 ms sign-in is a relay's, on one whose customers differ widely it is not", () => {
+    const engine = createRiskEngine();
+    const jitter = [0.9, 1.1, 0.95, 1.05];
+    // The same jitter per person on both networks; on 3320 everyone near 25 ms, on 6805 from 7 to 83 ms.
+    population(engine, 40, 4, (p, n) =>
+      p % 2 === 0
+        ? { ASN: 3320, 'IP Address': `81.2.${p}.10`, 'Round-Trip Time [ms]': 25 * (jitter[n] ?? 1) }
+        : {
+            ASN: 6805,
+            'IP Address': `92.1.${p}.10`,
+            'Round-Trip Time [ms]': 25 * Math.exp(((p % 9) - 4) * 0.3) * (jitter[n] ?? 1),
+          },
+    );
+    legit(engine, signIn({ ASN: 3320, 'IP Address': '81.2.200.10', 'Round-Trip Time [ms]': 30 }));
+    legit(
+      engine,
+      signIn({ ASN: 6805, 'IP Address': '92.1.200.10', 'Round-Trip Time [ms]': 30, 'Epoch ms': 11 * DAY }),
+    );
+    const at = { 'Round-Trip Time [ms]': 45, 'Epoch ms': 12 * DAY + 12 * HOUR };
+    const alike = factor(engine, signIn({ ...at, ASN: 3320, 'IP Address': '81.2.200.10' }), 'rtt');
+    const diverse = factor(engine, signIn({ ...at, ASN: 6805, 'IP Address': '92.1.200.10' }), 'rtt');
+    expect(alike - diverse).toBeGreaterThan(0.5);
+  });
 });
