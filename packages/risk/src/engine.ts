@@ -11,8 +11,9 @@
  * - place: city → region, the same way (the targeted attacker knows the victim's region).
  * - client: UA string → browser and version → browser family on OS family → OS family → device type.
  * - rtt, hour: distance from the person's round-trip times on the ASN (with the ASN's learned
- *   spread), or, on an ASN new to them, from everyone's on that ASN in that country; and from their
- *   usual hours (shrunk towards their home country's hours).
+ *   spread), or, on an ASN new to them, from everyone's on that ASN in that country, against an
+ *   attacker whose relay only adds latency; and from their usual hours (shrunk towards their home
+ *   country's hours).
  * - client_version: an older browser version than the person's newest on that browser (a copied UA).
  * - prefix_known: a /24 new to the person that others have, or nobody has, signed in from.
  * - velocity: failed sign-ins per IP, per ASN and per account over the last hour, and per ASN over the
@@ -288,6 +289,18 @@ const RTT_PRIOR_SD = 0.3;
 const RTT_PRIOR_N = 5;
 const RTT_ATTACKER_SD = 0.7;
 /**
+ * The attacker's RTT through a relay (the targeted attacker's residential proxy on the victim's ISP):
+ * the share of attacker sign-ins that carry one, and the mean of the overhead it adds to log RTT
+ * (0.5: about 1.65 times a nearby home line's RTT). A relay never makes a path shorter.
+ */
+const RTT_RELAY_SHARE = 0.8;
+/**
+ * Least variance of people's mean log RTTs on one network in one country (σ 0.1: people there differ
+ * by at least about 10 %), so a network whose people look alike never fixes a person's mean outright.
+ */
+const RTT_BETWEEN_MIN_VARIANCE = 0.01;
+const RTT_RELAY_MEAN = 0.5;
+/**
  * p(an older major version than the person's newest on that browser | attacker): a person's browser
  * only moves forward, an attacker who copied the exact UA string at some earlier time shows the
  * version of then (the targeted model, a fifth of the mixture, whenever the browser updated since),
@@ -329,6 +342,37 @@ function valuesOf(f: Features): (string | undefined)[] {
 
 function hashesOf(values: readonly (string | undefined)[]): number[] {
   return values.map((value, level) => (value === undefined ? 0 : hashValue(level, value)));
+}
+
+/** Numerical Recipes' erfcc polynomial in t, highest power first. */
+const ERFC_COEFFICIENTS = [
+  0.17087277, -0.82215223, 1.48851587, -1.13520398, 0.27886807, -0.18628806, 0.09678418, 0.37409196,
+  1.00002368, -1.26551223,
+];
+
+/**
+ * log erfc(z), without underflow for large z (Numerical Recipes' erfcc, fractional error below 1.2e-7).
+ */
+export function logErfc(z: number): number {
+  const t = 1 / (1 + 0.5 * Math.abs(z));
+  let poly = 0;
+  for (const c of ERFC_COEFFICIENTS) {
+    poly = poly * t + c;
+  }
+  const log = Math.log(t) - z * z + poly;
+  return z >= 0 ? log : Math.log(2 - Math.exp(log));
+}
+
+/**
+ * log density at `d` of a normal (0, `variance`) plus an exponential overhead of rate `rate`
+ * (the exponentially modified Gaussian): a legitimate-like path with a relay's delay added.
+ */
+export function logRelayDensity(d: number, variance: number, rate: number): number {
+  return (
+    Math.log(rate / 2) +
+    (rate / 2) * (rate * variance - 2 * d) +
+    logErfc((rate * variance - d) / Math.sqrt(2 * variance))
+  );
 }
 
 function clamp(value: number, low: number, high: number): number {
@@ -639,8 +683,9 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
   /**
    * Round-trip time. On a network the person has used: a log-likelihood ratio of the distance from
    * their own mean there, the person's side normal with the network's spread (learned from everyone
-   * returning to it: a carrier's RTT varies more than a home line's), the attacker's side broad (the
-   * attacker does not know the victim's RTT). On a new network: distance from the nearest sample.
+   * returning to it: a carrier's RTT varies more than a home line's), the attacker's side mostly that
+   * jitter plus a relay's overhead, otherwise broad (`rttRatio`). On a new network: against everyone's
+   * on it in that country, or, with too few of them, the distance from the nearest sample.
    */
   function rttFactor(profile: Profile, f: Features, ids: readonly number[]): number {
     const asn = ids[LEVEL.asn] ?? 0;
@@ -650,10 +695,20 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
     const own = rttOnAsn(profile, asn);
     if (own.n > 0) {
       const back = asnReturnOf(asn);
-      const variance =
-        (((back?.rttSq ?? 0) + RTT_PRIOR_N * RTT_PRIOR_SD ** 2) / ((back?.rttN ?? 0) + RTT_PRIOR_N)) *
-        (1 + 1 / own.n);
-      return clamp(rttRatio(Math.log(f.rttMs) - own.mean, variance), -1, 4);
+      const within =
+        ((back?.rttSq ?? 0) + RTT_PRIOR_N * RTT_PRIOR_SD ** 2) / ((back?.rttN ?? 0) + RTT_PRIOR_N);
+      // The person's own mean from few samples is noisy: shrink it towards everyone's on this network
+      // in this country, as far as people there differ from each other (their spread beyond one
+      // person's jitter, learned), then predict with the jitter plus what is left unknown of the mean.
+      const population = rttPopulationOf(networkPlace(ids), f.epochMs);
+      if (population !== undefined && population.n >= RTT_POPULATION_MIN) {
+        const spread = (population.m2 + RTT_PRIOR_N * RTT_PRIOR_SD ** 2) / (population.n - 1 + RTT_PRIOR_N);
+        const between = Math.max(spread - within, RTT_BETWEEN_MIN_VARIANCE);
+        const precision = own.n / within + 1 / between;
+        const mean = ((own.n * own.mean) / within + population.mean / between) / precision;
+        return clamp(rttRatio(Math.log(f.rttMs) - mean, within + 1 / precision), -1, 4);
+      }
+      return clamp(rttRatio(Math.log(f.rttMs) - own.mean, within * (1 + 1 / own.n)), -1, 4);
     }
     // New to the person: against everyone's RTT on this network in this country. A proxy or tunnel in
     // front of the attacker adds its hop; a legitimate newcomer sits where the network's people sit.
@@ -672,13 +727,18 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
     return Number.isFinite(nearest) ? clamp((nearest - 0.25) * 2, -0.5, 3) : 0;
   }
 
-  /** log N(d; 0, RTT_ATTACKER_SD²) − log N(d; 0, variance): the attacker's broad side against the legitimate one. */
+  /**
+   * log p(d | attacker) − log p(d | person) for d, the distance of log RTT from the legitimate
+   * mean. The person's side is normal with `variance`. The attacker's is mostly (RTT_RELAY_SHARE)
+   * the same jitter plus a relay's overhead, which only ever adds (exponential in log RTT, mean
+   * RTT_RELAY_MEAN: a residential proxy or tunnel in front of a home line), and otherwise broad
+   * around the mean (RTT_ATTACKER_SD: an attacker whose path happens to be as short).
+   */
   function rttRatio(d: number, variance: number): number {
-    return (
-      Math.log(Math.sqrt(variance) / RTT_ATTACKER_SD) +
-      (d * d) / (2 * variance) -
-      (d * d) / (2 * RTT_ATTACKER_SD ** 2)
-    );
+    const relay = logRelayDensity(d, variance, 1 / RTT_RELAY_MEAN);
+    const broad = -0.5 * Math.log(2 * Math.PI * RTT_ATTACKER_SD ** 2) - (d * d) / (2 * RTT_ATTACKER_SD ** 2);
+    const attacker = Math.log(RTT_RELAY_SHARE * Math.exp(relay) + (1 - RTT_RELAY_SHARE) * Math.exp(broad));
+    return attacker - (-0.5 * Math.log(2 * Math.PI * variance) - (d * d) / (2 * variance));
   }
 
   /** The person's home country: the heaviest country in their history (0 if none). */

@@ -5,6 +5,7 @@
  */
 import { createRiskEngine, type RiskEngine, type RiskEvent } from '@tessera/risk';
 import { describe, expect, it } from 'vitest';
+import { logErfc, logRelayDensity } from '../src/engine.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -256,5 +257,57 @@ describe('@tessera/risk sign-in features', () => {
     const unused = factor(engine, signIn({ ...at, 'IP Address': '81.2.201.99' }), 'prefix_known');
     expect(used).toBeLessThan(0);
     expect(unused - used).toBeGreaterThan(1);
+  });
+
+  it("round-trip time through a relay only goes up: on the person's own network, 1.65× their usual RTT is an attacker's proxy more than 1/1.65× is (RBA targeted: a residential proxy on the victim's ISP)", () => {
+    const engine = createRiskEngine();
+    population(engine, 40, 4, (p, n) => ({
+      ASN: 3320,
+      'IP Address': `81.2.${p}.10`,
+      'Round-Trip Time [ms]': [20, 25, 31, 25][n],
+    }));
+    for (const [n, rtt] of [22, 25, 28].entries()) {
+      legit(engine, signIn({ 'Round-Trip Time [ms]': rtt, 'Epoch ms': (5 + n) * DAY + 10 * HOUR }));
+    }
+    const at = { 'IP Address': '81.2.201.77', 'Epoch ms': 11 * DAY + 10 * HOUR };
+    const slower = factor(engine, signIn({ ...at, 'Round-Trip Time [ms]': 25 * Math.exp(0.5) }), 'rtt');
+    const faster = factor(engine, signIn({ ...at, 'Round-Trip Time [ms]': 25 * Math.exp(-0.5) }), 'rtt');
+    expect(slower).toBeGreaterThan(1);
+    expect(slower - faster).toBeGreaterThan(1.5);
+  });
+
+  it('the relay density is a density: log erfc is accurate and the jitter-plus-overhead density integrates to 1', () => {
+    expect(Math.exp(logErfc(1))).toBeCloseTo(0.157299207, 6);
+    expect(Math.exp(logErfc(-1))).toBeCloseTo(1.842700793, 6);
+    expect(logErfc(10)).toBeCloseTo(Math.log(2.088487583762545e-45), 4);
+    let total = 0;
+    for (let d = -3; d < 6; d += 0.001) {
+      total += Math.exp(logRelayDensity(d, 0.07, 2)) * 0.001;
+    }
+    expect(total).toBeCloseTo(1, 3);
+  });
+
+  it("a person's RTT from one sign-in is shrunk towards their network's people, as far as those differ from each other: on an ISP whose customers all sit near 25 ms, 45 ms after one 30 ms sign-in is a relay's, on one whose customers differ widely it is not", () => {
+    const engine = createRiskEngine();
+    const jitter = [0.9, 1.1, 0.95, 1.05];
+    // The same jitter per person on both networks; on 3320 everyone near 25 ms, on 6805 from 7 to 83 ms.
+    population(engine, 40, 4, (p, n) =>
+      p % 2 === 0
+        ? { ASN: 3320, 'IP Address': `81.2.${p}.10`, 'Round-Trip Time [ms]': 25 * (jitter[n] ?? 1) }
+        : {
+            ASN: 6805,
+            'IP Address': `92.1.${p}.10`,
+            'Round-Trip Time [ms]': 25 * Math.exp(((p % 9) - 4) * 0.3) * (jitter[n] ?? 1),
+          },
+    );
+    legit(engine, signIn({ ASN: 3320, 'IP Address': '81.2.200.10', 'Round-Trip Time [ms]': 30 }));
+    legit(
+      engine,
+      signIn({ ASN: 6805, 'IP Address': '92.1.200.10', 'Round-Trip Time [ms]': 30, 'Epoch ms': 11 * DAY }),
+    );
+    const at = { 'Round-Trip Time [ms]': 45, 'Epoch ms': 12 * DAY + 12 * HOUR };
+    const alike = factor(engine, signIn({ ...at, ASN: 3320, 'IP Address': '81.2.200.10' }), 'rtt');
+    const diverse = factor(engine, signIn({ ...at, ASN: 6805, 'IP Address': '92.1.200.10' }), 'rtt');
+    expect(alike - diverse).toBeGreaterThan(0.5);
   });
 });
