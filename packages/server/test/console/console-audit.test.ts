@@ -8,10 +8,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_READ_SCOPES } from '../../src/tokens/admin-tokens/scopes.js';
-import { accountSignIn } from '../support/account.js';
 import { bootstrap, type TestServer } from '../support/bootstrap.js';
-import { Browser, createUser, hiddenFields, PASSWORD } from '../support/login.js';
-import { enrolTotp, oathtoolCode } from '../support/totp.js';
+import { consoleOperator } from '../support/console.js';
+import { Browser } from '../support/login.js';
 
 const ISSUER = 'http://localhost:9';
 /** 2026-03-01T00:00:00Z */
@@ -21,39 +20,7 @@ let t: TestServer;
 let ada: Browser;
 
 /** A browser signed in to /console as an operator with `scopes` (password + authenticator app). */
-async function operator(username: string, scopes: string[]): Promise<Browser> {
-  const person = await createUser(t, username);
-  const role = await t.app.inject({
-    method: 'PUT',
-    url: `/admin/users/${person.id}/admin`,
-    headers: t.adminHeaders,
-    payload: { scopes },
-  });
-  expect(role.statusCode).toBe(200);
-  const { secret } = await enrolTotp(t, await accountSignIn(t, new Browser(t), username));
-  t.clock.advance(30);
-  const browser = new Browser(t);
-  let response = await browser.get('/console');
-  for (let step = 0; step < 12 && !response.body.includes('<h1>Tessera console</h1>'); step++) {
-    if (response.statusCode === 302 || response.statusCode === 303) {
-      const target = new URL(String(response.headers.location), ISSUER);
-      response = await browser.get(target.pathname + target.search);
-    } else if (response.body.includes('action="/login"')) {
-      response = await browser.post('/login', {
-        ...hiddenFields(response.body),
-        username,
-        password: PASSWORD,
-      });
-    } else {
-      response = await browser.post('/login/second-factor', {
-        ...hiddenFields(response.body),
-        code: oathtoolCode(secret, t.clock.now()),
-      });
-    }
-  }
-  expect(response.body).toContain('<h1>Tessera console</h1>');
-  return browser;
-}
+const operator = (username: string, scopes: string[]) => consoleOperator(t, ISSUER, username, scopes);
 
 /** The page's text without tags and break opportunities. */
 function text(body: string): string {

@@ -5,11 +5,9 @@
  * without `stats:read` still sees the clients and people.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { accountSignIn } from '../support/account.js';
 import { bootstrap, type TestServer } from '../support/bootstrap.js';
 import { createTestClient, FORM, form } from '../support/clients.js';
-import { Browser, createUser, hiddenFields, PASSWORD } from '../support/login.js';
-import { enrolTotp, oathtoolCode } from '../support/totp.js';
+import { openConsole as openConsoleAs } from '../support/console.js';
 
 const ISSUER = 'http://localhost:9';
 
@@ -20,39 +18,8 @@ afterEach(async () => {
 });
 
 /** Signs `username` in (password + authenticator app) and opens `path` in the console. */
-async function openConsole(username: string, scopes: string[], path = '/console') {
-  const user = await createUser(t, username);
-  const role = await t.app.inject({
-    method: 'PUT',
-    url: `/admin/users/${user.id}/admin`,
-    headers: t.adminHeaders,
-    payload: { scopes },
-  });
-  expect(role.statusCode).toBe(200);
-  const { secret } = await enrolTotp(t, await accountSignIn(t, new Browser(t), username));
-  t.clock.advance(30);
-  const browser = new Browser(t);
-  let response = await browser.get(path);
-  for (let step = 0; step < 12; step++) {
-    if (response.statusCode === 302 || response.statusCode === 303) {
-      const target = new URL(String(response.headers.location), ISSUER);
-      response = await browser.get(target.pathname + target.search);
-      continue;
-    }
-    const fields = hiddenFields(response.body);
-    if (response.body.includes('action="/login"')) {
-      response = await browser.post('/login', { ...fields, username, password: PASSWORD });
-    } else if (response.body.includes('action="/login/second-factor"')) {
-      response = await browser.post('/login/second-factor', {
-        ...fields,
-        code: oathtoolCode(secret, t.clock.now()),
-      });
-    } else {
-      return { browser, response };
-    }
-  }
-  throw new Error('too many steps');
-}
+const openConsole = (username: string, scopes: string[], path = '/console') =>
+  openConsoleAs(t, ISSUER, username, scopes, path);
 
 async function issueTokens(n: number) {
   const client = await createTestClient(t);
