@@ -122,7 +122,7 @@ describe('docs/decentralized.md', () => {
       expect(output).toMatch(/Blocked client did:key:z6Mk\w+; its tokens are revoked/);
       expect(output).toContain('"client_id":"did:jwk:');
       // §3: RFC 7591 registration with an initial access token, read back and deleted (RFC 7592).
-      expect(output).toMatch(/\ncli_\w+\nagent:read\nhttp:\/\/127\.0\.0\.1:\d+\/register\/cli_\w+\n/);
+      expect(output).toMatch(/\ncli_[\w-]+\nagent:read\nhttp:\/\/127\.0\.0\.1:\d+\/register\/cli_[\w-]+\n/);
       expect(output).toContain('"client_name":"MCP agent"');
       expect(output).toMatch(/\}204\n/);
       // §6: a did:key made and kept, and a challenge signed with it as a compact JWS.
