@@ -6,83 +6,18 @@
  * serious or critical violation at 1280 px or 390 px, where the page does not scroll sideways.
  * Screenshots: console-audit-1280.png and -390.png (into docs/img/ with TESSERA_SCREENSHOTS=docs).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { Browser, Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { requireService } from '../../../packages/server/test/support/requirements.js';
-import { OATHTOOL } from '../../../packages/server/test/support/totp.js';
-import { chromiumAvailable } from '../support/chromium.js';
+import { consoleBrowserAvailable, enrolTotp, openConsole, seriousViolations } from '../support/console.js';
 import { screenshotPath } from '../support/screenshots.js';
 import { useE2eSite } from '../support/site.js';
 import { PASSWORD } from '../support/tessera.js';
 
-const available = chromiumAvailable() && requireService('oathtool', existsSync(OATHTOOL));
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-
-function oathtool(secret: string, epoch: number): string {
-  return execFileSync(OATHTOOL, ['--totp', '-b', secret, '-N', `@${epoch}`], { encoding: 'utf8' }).trim();
-}
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-}
-
-/** axe-core's serious and critical violations on the page (its script added past the page's CSP). */
-async function seriousViolations(page: Page): Promise<AxeViolation[]> {
-  await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe;
-    return (await axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact }));
-  });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-}
+const available = consoleBrowserAvailable();
 
 if (available) {
   describe('the console audit log page in Chromium', () => {
     const site = useE2eSite();
-
-    /** Signs in on /account and turns on an authenticator app; returns its secret and the step used. */
-    async function enrolTotp(
-      browser: Browser,
-      username: string,
-    ): Promise<{ secret: string; usedAt: number }> {
-      const context = await browser.newContext();
-      const page = await context.newPage();
-      await page.goto(`${site.issuer}/account/login`);
-      await page.fill('#username', username);
-      await page.fill('#password', PASSWORD);
-      await page.click('button[type=submit]');
-      await page.waitForURL(`${site.issuer}/account`);
-      await page.goto(`${site.issuer}/account/security/totp`);
-      await page.click('text=Set up an authenticator app');
-      const secret = (await page.textContent('#totp-secret')) ?? '';
-      const usedAt = Math.floor(Date.now() / 1000);
-      await page.fill('#code', oathtool(secret, usedAt));
-      await page.click('text=Turn on');
-      await page.waitForSelector('#recovery-codes');
-      await context.close();
-      return { secret, usedAt };
-    }
-
-    /** Opens /console and signs in through the login page and the second factor. */
-    async function openConsole(page: Page, username: string, totp: { secret: string; usedAt: number }) {
-      await page.goto(`${site.issuer}/console`);
-      await page.waitForSelector('#username');
-      await page.fill('#username', username);
-      await page.fill('#password', PASSWORD);
-      await page.click('button[type=submit]');
-      await page.waitForSelector('#code');
-      // A later step than the enrolment's (RFC 6238 §5.2: a step is accepted once; one step of drift).
-      await page.fill(
-        '#code',
-        oathtool(totp.secret, Math.max(totp.usedAt + 30, Math.floor(Date.now() / 1000))),
-      );
-      await page.click('text=Verify');
-      await page.waitForURL(`${site.issuer}/console/**`);
-    }
 
     it('an operator filters the audit log by event with the keyboard, exports CSV; accessible and fits 390 px', {
       timeout: 120_000,
@@ -96,14 +31,14 @@ if (available) {
         name: 'Billing <b>v2</b>',
       });
       await site.admin('POST', '/admin/clients', { name: 'Shipping' });
-      const totp = await enrolTotp(site.browser, 'ada');
+      const totp = await enrolTotp(site.issuer, site.browser, 'ada');
       const context = await site.browser.newContext({
         bypassCSP: true,
         acceptDownloads: true,
         viewport: { width: 1280, height: 900 },
       });
       const page = await context.newPage();
-      await openConsole(page, 'ada', totp);
+      await openConsole(page, { issuer: site.issuer, username: 'ada', totp });
 
       await page.click('nav >> text=Audit log');
       await page.waitForURL(`${site.issuer}/console/audit`);

@@ -6,87 +6,21 @@
  * violation at 1280 px and 390 px in the light scheme and at 1280 px in the dark one, where the page
  * and its chart follow `prefers-color-scheme: dark`. Screenshots: console-overview-1280.png,
  * console-overview-390.png and console-overview-dark-1280.png (docs/img/ with TESSERA_SCREENSHOTS=docs).
- * The setup (TOTP enrolment, sign-in, axe-core) is a copy of console-chromium.test.ts.
+ * The setup (TOTP enrolment, sign-in, axe-core) is test/e2e/support/console.ts.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { requireService } from '../../../packages/server/test/support/requirements.js';
-import { OATHTOOL } from '../../../packages/server/test/support/totp.js';
-import { chromiumAvailable } from '../support/chromium.js';
+import { consoleBrowserAvailable, enrolTotp, openConsole, seriousViolations } from '../support/console.js';
 import { screenshotPath } from '../support/screenshots.js';
 import { useE2eSite } from '../support/site.js';
 import { PASSWORD } from '../support/tessera.js';
 
-const available = chromiumAvailable() && requireService('oathtool', existsSync(OATHTOOL));
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-
-function oathtool(secret: string, epoch: number): string {
-  return execFileSync(OATHTOOL, ['--totp', '-b', secret, '-N', `@${epoch}`], { encoding: 'utf8' }).trim();
-}
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-}
-
-/** axe-core's serious and critical violations on the page (its script added past the page's CSP). */
-async function seriousViolations(page: Page): Promise<AxeViolation[]> {
-  await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe;
-    return (await axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact }));
-  });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-}
+const available = consoleBrowserAvailable();
 
 // Declared only where Chromium and oathtool exist (TESSERA_REQUIRE_SERVICES=1 makes their absence fail).
 if (available) {
   describe('the console overview charts in Chromium', () => {
     const site = useE2eSite();
-
-    /** Signs in on /account and turns on an authenticator app; returns its secret and the step used. */
-    async function enrolTotp(
-      browser: Browser,
-      username: string,
-    ): Promise<{ secret: string; usedAt: number }> {
-      const context = await browser.newContext();
-      const page = await context.newPage();
-      await page.goto(`${site.issuer}/account/login`);
-      await page.fill('#username', username);
-      await page.fill('#password', PASSWORD);
-      await page.click('button[type=submit]');
-      await page.waitForURL(`${site.issuer}/account`);
-      await page.goto(`${site.issuer}/account/security/totp`);
-      await page.click('text=Set up an authenticator app');
-      const secret = (await page.textContent('#totp-secret')) ?? '';
-      const usedAt = Math.floor(Date.now() / 1000);
-      await page.fill('#code', oathtool(secret, usedAt));
-      await page.click('text=Turn on');
-      await page.waitForSelector('#recovery-codes');
-      await context.close();
-      return { secret, usedAt };
-    }
-
-    /** Opens `path` and signs in through the login page and the second factor. */
-    async function openConsole(page: Page, path: string, totp: { secret: string; usedAt: number }) {
-      await page.goto(`${site.issuer}${path}`);
-      await page.waitForSelector('#username');
-      await page.fill('#username', 'dee');
-      await page.fill('#password', PASSWORD);
-      await page.click('button[type=submit]');
-      await page.waitForSelector('#code');
-      await page.fill(
-        '#code',
-        oathtool(totp.secret, Math.max(totp.usedAt + 30, Math.floor(Date.now() / 1000))),
-      );
-      await page.click('text=Verify');
-      await page.waitForURL(
-        (url) => url.pathname.startsWith('/console') && !url.pathname.startsWith('/console/auth'),
-      );
-    }
 
     async function token(id: string, secret: string): Promise<number> {
       const response = await fetch(`${site.issuer}/token`, {
@@ -137,7 +71,7 @@ if (available) {
         expect(await token(client.client_id, client.client_secret)).toBe(200);
       }
       expect(await token(client.client_id, 'tsr_cs_wrong')).toBe(401);
-      const totp = await enrolTotp(site.browser, 'dee');
+      const totp = await enrolTotp(site.issuer, site.browser, 'dee');
 
       // The page's own CSP: the charts come from same-origin files only, with no violation.
       const strict = await site.browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -148,7 +82,7 @@ if (available) {
           refused.push(message.text());
         }
       });
-      await openConsole(page, '/console?range=hour', totp);
+      await openConsole(page, { issuer: site.issuer, username: 'dee', totp, path: '/console?range=hour' });
       await page.waitForSelector('#tokens-h + .plot canvas');
       const drawn = await page.evaluate(() => {
         const canvas = document.querySelector('#tokens-h + .plot canvas') as HTMLCanvasElement;

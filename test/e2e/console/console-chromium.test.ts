@@ -7,81 +7,17 @@
  * rotates, disables and deletes a client and creates, rotates and revokes an API key, each checked at /token
  * and /api-keys/verify; a read-only operator sees no buttons and a forged post is refused. Screenshots: screenshotPath (docs/img/ with TESSERA_SCREENSHOTS=docs).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { requireService } from '../../../packages/server/test/support/requirements.js';
-import { OATHTOOL } from '../../../packages/server/test/support/totp.js';
-import { chromiumAvailable } from '../support/chromium.js';
+import { consoleBrowserAvailable, enrolTotp, openConsole, seriousViolations } from '../support/console.js';
 import { screenshotPath } from '../support/screenshots.js';
 import { useE2eSite } from '../support/site.js';
 import { PASSWORD } from '../support/tessera.js';
 
-const available = chromiumAvailable() && requireService('oathtool', existsSync(OATHTOOL));
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-
-function oathtool(secret: string, epoch: number): string {
-  return execFileSync(OATHTOOL, ['--totp', '-b', secret, '-N', `@${epoch}`], { encoding: 'utf8' }).trim();
-}
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-}
-
-/** axe-core's serious and critical violations on the page (its script added past the page's CSP). */
-async function seriousViolations(page: Page): Promise<AxeViolation[]> {
-  await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe;
-    return (await axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact }));
-  });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-}
+const available = consoleBrowserAvailable();
 
 describe.skipIf(!available)('the admin console in Chromium', () => {
   const site = useE2eSite();
-
-  /** Signs in on /account and turns on an authenticator app; returns its secret and the step used. */
-  async function enrolTotp(browser: Browser, username: string): Promise<{ secret: string; usedAt: number }> {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(`${site.issuer}/account/login`);
-    await page.fill('#username', username);
-    await page.fill('#password', PASSWORD);
-    await page.click('button[type=submit]');
-    await page.waitForURL(`${site.issuer}/account`);
-    await page.goto(`${site.issuer}/account/security/totp`);
-    await page.click('text=Set up an authenticator app');
-    const secret = (await page.textContent('#totp-secret')) ?? '';
-    const usedAt = Math.floor(Date.now() / 1000);
-    await page.fill('#code', oathtool(secret, usedAt));
-    await page.click('text=Turn on');
-    await page.waitForSelector('#recovery-codes');
-    await context.close();
-    return { secret, usedAt };
-  }
-
-  /** Opens /console and signs in through the login page (and the second factor when asked). */
-  async function openConsole(page: Page, username: string, totp?: { secret: string; usedAt: number }) {
-    await page.goto(`${site.issuer}/console`);
-    await page.waitForSelector('#username');
-    await page.fill('#username', username);
-    await page.fill('#password', PASSWORD);
-    await page.click('button[type=submit]');
-    if (totp !== undefined) {
-      await page.waitForSelector('#code');
-      // A later step than the enrolment's (RFC 6238 §5.2: a step is accepted once; one step of drift).
-      await page.fill(
-        '#code',
-        oathtool(totp.secret, Math.max(totp.usedAt + 30, Math.floor(Date.now() / 1000))),
-      );
-      await page.click('text=Verify');
-    }
-    await page.waitForURL(`${site.issuer}/console/**`);
-  }
 
   it('an operator with a second factor signs in and sees the overview: accessible, no token in the page', {
     timeout: 120_000,
@@ -91,14 +27,14 @@ describe.skipIf(!available)('the admin console in Chromium', () => {
       password: PASSWORD,
     });
     await site.admin('PUT', `/admin/users/${ada.id}/admin`, { scopes: ['admin'] });
-    const totp = await enrolTotp(site.browser, 'ada');
+    const totp = await enrolTotp(site.issuer, site.browser, 'ada');
 
     const context = await site.browser.newContext({
       bypassCSP: true,
       viewport: { width: 1280, height: 900 },
     });
     const page = await context.newPage();
-    await openConsole(page, 'ada', totp);
+    await openConsole(page, { issuer: site.issuer, username: 'ada', totp });
     expect(await page.textContent('h1')).toBe('Tessera console');
     expect(await page.textContent('main')).toContain('ada');
     const held = await page.evaluate(() => ({
@@ -177,13 +113,13 @@ describe.skipIf(!available)('the admin console in Chromium', () => {
         permissions: ['api_keys:verify'],
       },
     );
-    const totp = await enrolTotp(site.browser, 'cy');
+    const totp = await enrolTotp(site.issuer, site.browser, 'cy');
     const context = await site.browser.newContext({
       bypassCSP: true,
       viewport: { width: 1280, height: 900 },
     });
     const page = await context.newPage();
-    await openConsole(page, 'cy', totp);
+    await openConsole(page, { issuer: site.issuer, username: 'cy', totp });
 
     await page.click('nav >> text=Clients');
     await page.waitForURL(`${site.issuer}/console/clients`);
@@ -291,13 +227,13 @@ describe.skipIf(!available)('the admin console in Chromium', () => {
       scopes: ['clients:read', 'api_keys:read', 'users:read'],
     });
     const target = await site.admin<{ client_id: string }>('POST', '/admin/clients', { name: 'Keep me' });
-    const totp = await enrolTotp(site.browser, 'lin');
+    const totp = await enrolTotp(site.issuer, site.browser, 'lin');
     const context = await site.browser.newContext({
       bypassCSP: true,
       viewport: { width: 1280, height: 900 },
     });
     const page = await context.newPage();
-    await openConsole(page, 'lin', totp);
+    await openConsole(page, { issuer: site.issuer, username: 'lin', totp });
     await page.goto(`${site.issuer}/console/clients/${target.client_id}`);
     expect(await page.textContent('h1')).toBe('Keep me');
     expect(await page.locator('main form[method=post]:not([action="/console/auth/logout"])').count()).toBe(0);
@@ -316,7 +252,7 @@ describe.skipIf(!available)('the admin console in Chromium', () => {
     await site.admin('POST', '/admin/users', { username: 'bob', password: PASSWORD });
     const context = await site.browser.newContext({ bypassCSP: true });
     const page = await context.newPage();
-    await openConsole(page, 'bob');
+    await openConsole(page, { issuer: site.issuer, username: 'bob' });
     expect(await page.textContent('h1')).toBe('No access to the console');
     expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: screenshotPath('console-refused-390.png'), fullPage: true });

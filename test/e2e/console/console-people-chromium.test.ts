@@ -6,41 +6,17 @@
  * session, posts the same create form twice and gets one person, and acts from a stale confirm page
  * on a client deleted meanwhile. axe-core finds no serious or critical violation on each new page at
  * 1280 px and 390 px, and nothing scrolls sideways. Screenshots: screenshotPath (docs/img/ with
- * TESSERA_SCREENSHOTS=docs). The setup is copied from console-chromium.test.ts.
+ * TESSERA_SCREENSHOTS=docs). The setup is test/e2e/support/console.ts.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { requireService } from '../../../packages/server/test/support/requirements.js';
-import { OATHTOOL } from '../../../packages/server/test/support/totp.js';
-import { chromiumAvailable } from '../support/chromium.js';
+import { consoleBrowserAvailable, enrolTotp, openConsole, seriousViolations } from '../support/console.js';
 import { screenshotPath } from '../support/screenshots.js';
 import { useE2eSite } from '../support/site.js';
 import { ADMIN_TOKEN, PASSWORD } from '../support/tessera.js';
 
-const available = chromiumAvailable() && requireService('oathtool', existsSync(OATHTOOL));
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-
-function oathtool(secret: string, epoch: number): string {
-  return execFileSync(OATHTOOL, ['--totp', '-b', secret, '-N', `@${epoch}`], { encoding: 'utf8' }).trim();
-}
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-}
-
-async function seriousViolations(page: Page): Promise<AxeViolation[]> {
-  await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe;
-    return (await axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact }));
-  });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-}
+const available = consoleBrowserAvailable();
 
 describe('the console people, sessions and confirm pages in Chromium', () => {
   // Where Chromium or oathtool is missing, requireService has said so (and fails under CI).
@@ -52,41 +28,6 @@ describe('the console people, sessions and confirm pages in Chromium', () => {
 function defineTests(): void {
   // biome-ignore lint/correctness/useHookAtTopLevel: a vitest beforeAll/afterAll pair, not a React hook; defined only where Chromium runs (no skipped tests)
   const site = useE2eSite();
-
-  async function enrolTotp(browser: Browser, username: string): Promise<{ secret: string; usedAt: number }> {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(`${site.issuer}/account/login`);
-    await page.fill('#username', username);
-    await page.fill('#password', PASSWORD);
-    await page.click('button[type=submit]');
-    await page.waitForURL(`${site.issuer}/account`);
-    await page.goto(`${site.issuer}/account/security/totp`);
-    await page.click('text=Set up an authenticator app');
-    const secret = (await page.textContent('#totp-secret')) ?? '';
-    const usedAt = Math.floor(Date.now() / 1000);
-    await page.fill('#code', oathtool(secret, usedAt));
-    await page.click('text=Turn on');
-    await page.waitForSelector('#recovery-codes');
-    await context.close();
-    return { secret, usedAt };
-  }
-
-  async function openConsole(page: Page, username: string, totp: { secret: string; usedAt: number }) {
-    await page.goto(`${site.issuer}/console`);
-    await page.waitForSelector('#username');
-    await page.fill('#username', username);
-    await page.fill('#password', PASSWORD);
-    await page.click('button[type=submit]');
-    await page.waitForSelector('#code');
-    // A later step than the enrolment's (RFC 6238 §5.2: a step is accepted once).
-    await page.fill(
-      '#code',
-      oathtool(totp.secret, Math.max(totp.usedAt + 30, Math.floor(Date.now() / 1000))),
-    );
-    await page.click('text=Verify');
-    await page.waitForURL(`${site.issuer}/console/**`);
-  }
 
   /** axe-core and the 390 px fit at both widths; a screenshot of each width named in `shots`. */
   async function checkPage(page: Page, name: string, shots: readonly number[] = [1280, 390]): Promise<void> {
@@ -145,13 +86,13 @@ function defineTests(): void {
       redirect_uris: [`${site.appUrl}/callback`],
       token_endpoint_auth_method: 'none',
     });
-    const totp = await enrolTotp(site.browser, 'dee');
+    const totp = await enrolTotp(site.issuer, site.browser, 'dee');
     const context = await site.browser.newContext({
       bypassCSP: true,
       viewport: { width: 1280, height: 900 },
     });
     const page = await context.newPage();
-    await openConsole(page, 'dee', totp);
+    await openConsole(page, { issuer: site.issuer, username: 'dee', totp });
 
     // Add a person; the generated password is shown once.
     await page.click('nav >> text=People');
@@ -215,13 +156,13 @@ function defineTests(): void {
       password: PASSWORD,
     });
     await site.admin('PUT', `/admin/users/${fay.id}/admin`, { scopes: ['admin'] });
-    const totp = await enrolTotp(site.browser, 'fay');
+    const totp = await enrolTotp(site.issuer, site.browser, 'fay');
     const context = await site.browser.newContext({
       bypassCSP: true,
       viewport: { width: 1280, height: 900 },
     });
     const page = await context.newPage();
-    await openConsole(page, 'fay', totp);
+    await openConsole(page, { issuer: site.issuer, username: 'fay', totp });
 
     await page.goto(`${site.issuer}/console/users`);
     await page.fill('#new-username', 'gus');
