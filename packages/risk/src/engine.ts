@@ -35,7 +35,7 @@
  * Memory is bounded: profiles are fixed-size (profile.ts), capped in number (least recently learned
  * goes), and sessions and velocity keys are capped too. Scoring is pure: it reads, never writes.
  */
-import { DecayedCounter, decay } from './decayed-counter.js';
+import { decay } from './decayed-counter.js';
 import { isTokenEvent, type RiskEvent, readBoolean } from './event.js';
 import { extractFeatures, type Features } from './features.js';
 import { GlobalTables } from './global-tables.js';
@@ -195,8 +195,6 @@ type AttackerModel = (typeof ATTACKER_MODELS)[number];
 const SPREAD_COUNTRIES = 3;
 /** Pseudo-count of sign-ins with which the country's hours stand in for a person's own. */
 const HOUR_PRIOR_N = 3;
-/** Half-life of the per-ASN counts behind the reputation factor. */
-const REPUTATION_HALF_LIFE_MS = 30 * 86_400_000;
 /** Pseudo-count pulling a person's novelty rates towards everyone's. */
 const SHRINK = 2;
 /** Pseudo-count pulling an ASN's address-churn rates towards the person's own. */
@@ -211,8 +209,8 @@ interface AsnReturn {
   rttN: number;
 }
 /**
- * The keys of the global tables (global-tables.ts). `d30:` sums decay with the reputation half-life
- * (30 days), `d14:` with the UA-string one (14 days: browsers update), `d180:` with the history's
+ * The keys of the global tables (global-tables.ts). `d30:` sums decay with a 30-day half-life
+ * (people arriving on an ASN), `d14:` with the UA-string one (14 days: browsers update), `d180:` with the history's
  * (the RTT populations: they follow a network's sign-ins of the last months).
  */
 const G = {
@@ -247,6 +245,11 @@ const V = {
   asn: 'h1:v:asn',
   account: 'h1:v:acct',
   asnDay: 'h24:v:asn',
+  /** Failed sign-ins per ASN over 30-day half-lives (the reputation factor), `…:<asn>`, and all of them. */
+  asnFailures: 'h720:v:asnf',
+  failures: 'h720:fails',
+  /** Countries sign-ins on an ASN came from (network_spread), `…:<asn>:<country hash>`. */
+  asnCountry: 'h720:v:asnc',
 } as const;
 
 /**
@@ -257,6 +260,7 @@ const V = {
 export const VELOCITY_RETENTION: ReadonlyArray<{ prefix: string; seconds: number }> = [
   { prefix: 'h1:', seconds: 24 * 3_600 },
   { prefix: 'h24:', seconds: 14 * 86_400 },
+  { prefix: 'h720:', seconds: 14 * 30 * 86_400 },
 ];
 
 /** A hash tag for account ids in velocity keys (above every level of a profile). */
@@ -416,14 +420,11 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
       globals.addDecayed(key, amount, at);
     }
   }
-  /** Failed sign-ins per ASN over weeks (attack infrastructure), and all of them (per node). */
-  const asnFailures = new DecayedCounter(REPUTATION_HALF_LIFE_MS, 200_000);
-  let failuresDecayed = 0;
-  let failuresAt = 0;
   /**
    * Velocity: attempts and failures per address (hashed), ASN and account (hashed) over the last
-   * hour, and per ASN over a day (infrastructure that fails a lot, even when it paused this hour),
-   * as decayed sums (`V` below) that nodes sharing a store add up.
+   * hour, and per ASN over a day (infrastructure that fails a lot, even when it paused this hour);
+   * failures per ASN over weeks (reputation) and the countries seen per ASN (network_spread): all as
+   * decayed sums (`V` below) that nodes sharing a store add up.
    */
   const velocity = new GlobalTables({
     maxKeys: options.maxVelocityKeys ?? 2_400_000,
@@ -451,30 +452,15 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
         };
   }
   const asnChurn = new Map<number, AsnChurn>();
-  /** Per ASN, the first few distinct countries its sign-ins came from (observed, any outcome). */
-  const asnCountries = new Map<string, number[]>();
-
+  /** An ASN whose sign-ins (observed, any outcome, on any node sharing the store) came from three or more countries. */
   function spansCountries(asn: string | undefined): boolean {
-    return asn !== undefined && (asnCountries.get(asn)?.length ?? 0) >= SPREAD_COUNTRIES;
+    return asn !== undefined && velocity.familySize(`${V.asnCountry}:${asn}`) >= SPREAD_COUNTRIES;
   }
 
-  function noteCountry(f: Features, country: number): void {
-    if (f.asn === undefined || country === 0) {
-      return;
-    }
-    let list = asnCountries.get(f.asn);
-    if (list === undefined) {
-      list = [];
-      asnCountries.set(f.asn, list);
-      if (asnCountries.size > 200_000) {
-        const oldest = asnCountries.keys().next();
-        if (oldest.done !== true) {
-          asnCountries.delete(oldest.value);
-        }
-      }
-    }
-    if (list.length < SPREAD_COUNTRIES && !list.includes(country)) {
-      list.push(country);
+  function noteCountry(f: Features, at: number): void {
+    if (f.asn !== undefined && f.country !== undefined) {
+      const country = (hashValue(LEVEL.country, f.country) >>> 0).toString(16);
+      velocity.addDecayed(`${V.asnCountry}:${f.asn}:${country}`, 1, at);
     }
   }
 
@@ -826,8 +812,8 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
     const legit = globals.decayed(`${G.asnLegit}:${f.asn}`, now);
     const asns = Math.max(1, globals.familySize(G.asnLegit), velocity.familySize(`${V.asnDay}a`));
     const pLegit = (legit + 0.1) / (Math.max(1, globals.decayed(G.legitDecayed, now)) + 0.1 * asns);
-    const failures = asnFailures.read(f.asn, now).failures;
-    const failTotal = failuresDecayed * decay(now - failuresAt, REPUTATION_HALF_LIFE_MS);
+    const failures = velocity.decayed(`${V.asnFailures}:${f.asn}`, now);
+    const failTotal = velocity.decayed(V.failures, now);
     const pAttack = 0.5 / asns + 0.5 * (failures / (failTotal + 1));
     return clamp(Math.log(pAttack / pLegit), -2, 5);
   }
@@ -1215,11 +1201,10 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
       countAttempt(V.ip, velocityIp(f), f.epochMs, failed);
       countAttempt(V.asn, f.asn, f.epochMs, failed);
       countAttempt(V.asnDay, f.asn, f.epochMs, failed);
-      noteCountry(f, f.country === undefined ? 0 : hashValue(LEVEL.country, f.country));
+      noteCountry(f, f.epochMs);
       if (failed && f.asn !== undefined) {
-        asnFailures.add(f.asn, f.epochMs, true);
-        failuresDecayed = failuresDecayed * decay(f.epochMs - failuresAt, REPUTATION_HALF_LIFE_MS) + 1;
-        failuresAt = Math.max(failuresAt, f.epochMs);
+        velocity.addDecayed(`${V.asnFailures}:${f.asn}`, 1, f.epochMs);
+        velocity.addDecayed(V.failures, 1, f.epochMs);
       }
       countAttempt(V.account, velocityAccount(f), f.epochMs, failed);
       if (!failed && f.session !== undefined) {

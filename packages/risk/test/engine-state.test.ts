@@ -161,6 +161,68 @@ describe('@tessera/risk: state outside the process', () => {
     expect(Object.keys(one.takeGlobalDelta())).toEqual([]);
   });
 
+  it('reputation and network_spread shared: failures and countries on an ASN seen by two nodes score on each as one node would', () => {
+    const at = Number(legit.at(-1)?.['Epoch ms']) + 86_400_000;
+    const person = legit[0] as RiskEvent;
+    const own = new Set(legit.filter((e) => e['User ID'] === person['User ID']).map((e) => e.ASN));
+    // An ASN others sign in from legitimately (so its reputation is not pinned at the bound), new to the person.
+    const asn = legit.find((e) => !own.has(e.ASN))?.ASN as number;
+    const countries = ['NL', 'DE', 'US', 'SG'];
+    const attempt = (n: number, on: number): RiskEvent => ({
+      'User ID': `victim${n}`,
+      'IP Address': `45.77.${n}.20`,
+      ASN: on,
+      Country: countries[n % 4] as string,
+      'Event Type': 'login',
+      'Epoch ms': at + n * 3_600_000,
+      'Login Successful': false,
+    });
+    // A person with a history, on an ASN new to them (where both factors speak).
+    const probe: RiskEvent = {
+      ...person,
+      'IP Address': '45.77.200.20',
+      ASN: asn,
+      'Epoch ms': at + 90 * 3_600_000,
+    };
+    const factor = (engine: RiskEngine, name: string) =>
+      engine.assess(probe).factors.find((f) => f.name === name)?.value ?? 0;
+    const one = createRiskEngine();
+    const a = createRiskEngine({ shareVelocity: true });
+    const b = createRiskEngine({ shareVelocity: true });
+    for (const node of [one, a, b]) {
+      for (const event of legit) {
+        node.learn(event);
+      }
+    }
+    // Failed sign-ins on that ASN from four countries, each node seeing two of them; node b also
+    // sees failures on another ASN, which lowers that ASN's share of all failures.
+    for (let n = 0; n < 24; n += 1) {
+      one.observe(attempt(n, asn));
+      (n % 4 < 2 ? a : b).observe(attempt(n, asn));
+    }
+    for (let n = 24; n < 64; n += 1) {
+      one.observe(attempt(n, 64_500));
+      b.observe(attempt(n, 64_500));
+    }
+    const alone = { reputation: factor(a, 'reputation'), spread: factor(a, 'network_spread') };
+    expect(alone.spread).toBe(0); // two countries on this node: not a network spanning three
+    const table = new Map<string, number>();
+    for (const node of [a, b]) {
+      // Only the observed part is exchanged: what was learned is alike on all three already.
+      const delta = Object.entries(node.takeGlobalDelta()).filter(([key]) => key.startsWith('h'));
+      sumInto(table, Object.fromEntries(delta));
+    }
+    for (const node of [a, b]) {
+      node.applyGlobal(Object.fromEntries(table));
+    }
+    expect(factor(one, 'network_spread')).toBeGreaterThan(0);
+    expect(Math.abs(factor(one, 'reputation') - alone.reputation)).toBeGreaterThan(0.1);
+    for (const node of [a, b]) {
+      expect(factor(node, 'network_spread')).toBeCloseTo(factor(one, 'network_spread'), 6);
+      expect(factor(node, 'reputation')).toBeCloseTo(factor(one, 'reputation'), 6);
+    }
+  });
+
   it('undrained learning survives a load: a key becomes the stored sum plus what is not yet taken', () => {
     const node = createRiskEngine();
     const event = legit[0] as RiskEvent;
