@@ -219,7 +219,7 @@ async function main() {
 
     for (let repeat = 0; repeat < options.repeats; repeat += 1) {
       for (const scenario of http) {
-        if (results[scenario.id]?.skipped !== undefined) {
+        if (results[scenario.id]?.skipped !== undefined || repeat >= (scenario.repeats ?? Infinity)) {
           continue;
         }
         const server = servers.get(serverKey(scenario));
@@ -248,7 +248,7 @@ async function main() {
           {
             url: server.url,
             connections: scenario.connections ?? options.connections,
-            duration: options.duration,
+            duration: Math.max(options.duration, scenario.minDuration ?? 0),
             warmup: options.warmup,
             serverPids: servingPids(server.child.pid),
             ...job,

@@ -67,14 +67,16 @@ export function createAnswerTally(expect) {
 /**
  * Why a run of a scenario failed, or undefined: any non-2xx answer (for a sign-in: any answer
  * other than its redirect or a listed refusal), socket error, timeout, 2xx without the expected
- * body, or a token of a use-once pool sent twice (`reused`: the pool was too small for the run).
+ * body, a token of a use-once pool sent twice (`reused`: the pool was too small for the run), or
+ * no answer at all.
  */
 export function failureOf(out, expect) {
   const redirect = expectsStatus(expect);
   const reused = out.reused ?? 0;
   const bad = (redirect ? 0 : out.non2xx) + out.errors + out.timeouts + out.unexpected + reused;
   if (bad === 0) {
-    return undefined;
+    // A run in which nothing answered at all measured nothing (a server stalled by a flood).
+    return out.total === 0 ? 'no answer at all during the run' : undefined;
   }
   const wanted = redirect
     ? `${out.unexpected} answers other than ${expect.status} → ${expect.location}${(expect.refusals ?? []).length > 0 ? ` or ${expect.refusals.join('/')}` : ''}`

@@ -233,6 +233,9 @@ describe('bench scenarios added for issue 18 (sign-in, unseen tokens, opaque pee
     // login.verifyConcurrency (4) + login.verifyQueue (64) admit 68; the flood must be larger.
     expect(byId.get('flood.login')).toMatchObject({ request: 'login-flood' });
     expect(byId.get('flood.login')?.connections).toBeGreaterThan(4 + 64);
+    // One run, long enough for autocannon's 10 s timeouts to show (a stalled server fails it).
+    expect(byId.get('flood.login')).toMatchObject({ repeats: 1 });
+    expect(byId.get('flood.login')?.minDuration).toBeGreaterThan(10);
     const ids = withReferences(SCENARIOS, selectScenarios(SCENARIOS, ['tessera.login'])).map(
       (s: { id: string }) => s.id,
     );
@@ -349,6 +352,9 @@ describe('bench answers (issue 18: only successes count)', () => {
     expect(failureOf({ ...run, timeouts: 1 }, expectLogin)).toMatch(/^1 /);
     const clean = { non2xx: 0, errors: 0, timeouts: 0, unexpected: 0, statusCodes: { 200: { count: 9 } } };
     expect(failureOf({ ...clean, reused: 4 }, '"active":true')).toMatch(/4 requests reused a use-once token/);
+    expect(failureOf({ ...clean, total: 0, statusCodes: {} }, '"active":true')).toBe(
+      'no answer at all during the run',
+    );
   });
 
   it('counts a 2xx only when its body holds the success marker; 401, 429 and {"valid":false} never count', () => {
