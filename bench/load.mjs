@@ -8,7 +8,10 @@
  *        rotate?: { tokens: string[], field: 'refresh_token', bodyPrefix: string } }
  *
  * `variants` cycles the requests through several credentials (clients, API keys), so a cache in
- * the server sees a working set rather than one hot entry.
+ * the server sees a working set rather than one hot entry. With `once: true` each variant is sent at
+ * most once (the unseen-token introspection: a token the server has never seen); should the pool
+ * run out, the harness keeps going round it but counts every repeat as `reused`, which fails the
+ * run (`lib/answers.mjs`), so a figure never silently turns into the seen path.
  *
  * `expect` (a substring) is what a successful answer's body holds (`"access_token"`, `"valid":true`,
  * `"active":true`): only 2xx answers holding it count towards the throughput, since a 401, a 429 or
@@ -18,6 +21,9 @@
  * `serverPids` (optional): the serving processes; their CPU time (user + system, from /proc) over the
  * measured run is reported per successful answer (`serverCpuMsPerOk`), a figure that other load on
  * the machine distorts far less than throughput.
+ *
+ * `collect` (a JSON member name, optional): every successful answer's value of it is gathered and
+ * printed as `collected` (how the harness issues the unseen-token pool at full speed).
  *
  * `rotate` is for refresh-token rotation: every request spends one refresh token from a shared
  * pool and puts back the new one from the response (RFC 9700 §4.14.2: each token is single use).
@@ -34,21 +40,38 @@ async function readStdin() {
   return JSON.parse(Buffer.concat(chunks).toString('utf8'));
 }
 
+/**
+ * Where the variants stand: shared by the warm-up and the measured run, so a use-once token sent
+ * in the warm-up is not sent again (it would be a token seen before).
+ */
+const cursor = { next: 0, sent: 0 };
+
 function requestsOf(job, pool) {
   const base = {
     method: job.request.method,
     path: job.request.path,
     headers: job.request.headers,
-    onResponse: (status, body) => counts.count(status, body),
+    onResponse: (status, body, _context, headers) => {
+      counts.count(status, body, headers);
+      if (job.collect !== undefined && status === 200) {
+        const value = JSON.parse(body)[job.collect];
+        if (typeof value === 'string') {
+          collected.push(value);
+        }
+      }
+    },
   };
   if (job.variants !== undefined && job.variants.length > 0) {
-    let next = 0;
     return [
       {
         ...base,
         setupRequest(request) {
-          const variant = job.variants[next];
-          next = (next + 1) % job.variants.length;
+          const variant = job.variants[cursor.next];
+          cursor.next = (cursor.next + 1) % job.variants.length;
+          cursor.sent += 1;
+          if (job.once === true && cursor.sent > job.variants.length) {
+            reuse.count += 1;
+          }
           return {
             ...request,
             headers: { ...base.headers, ...variant.headers },
@@ -97,6 +120,9 @@ function run(job, duration, pool) {
 
 const job = await readStdin();
 const counts = createAnswerTally(job.expect);
+const collected = [];
+/** Requests that sent a use-once variant again (`once`); counted over the measured run only. */
+const reuse = { count: 0 };
 // One pool across the warm-up and the measured run: a spent refresh token never comes back.
 const pool = job.rotate === undefined ? [] : [...job.rotate.tokens];
 if (job.warmup > 0) {
@@ -118,6 +144,7 @@ function serverCpuMs() {
 }
 
 counts.reset();
+reuse.count = 0;
 const cpuBefore = serverCpuMs();
 const result = await run(job, job.duration, pool);
 const cpuUsed = serverCpuMs() - cpuBefore;
@@ -128,6 +155,9 @@ process.stdout.write(
     rps: counts.ok / seconds,
     ok: counts.ok,
     unexpected: counts.unexpected,
+    // Refusals a flood expects (503 busy, 429 throttled): never successes, never failures.
+    refused: counts.refused,
+    reused: reuse.count,
     p50: result.latency.p50,
     p99: result.latency.p99,
     total: result.requests.total,
@@ -137,5 +167,7 @@ process.stdout.write(
     statusCodes: result.statusCodeStats,
     seconds,
     serverCpuMsPerOk: job.serverPids === undefined || counts.ok === 0 ? null : cpuUsed / counts.ok,
+    ...(job.collect === undefined ? {} : { collected }),
+    ...(job.once === true ? { pool: job.variants.length } : {}),
   })}\n`,
 );

@@ -29,12 +29,20 @@ import {
   servingPids,
   startServer,
   stopProcess,
+  waitUntilIdle,
 } from './lib/procs.mjs';
 import { jobFor } from './lib/requests.mjs';
 import { runRevocation } from './lib/revocation.mjs';
-import { instanceKey, parseBenchArgs, SCENARIOS, selectScenarios, withReferences } from './lib/scenarios.mjs';
+import {
+  instanceKey,
+  parseBenchArgs,
+  pinningNote,
+  SCENARIOS,
+  selectScenarios,
+  withReferences,
+} from './lib/scenarios.mjs';
 import { formatResults, summarise } from './lib/stats.mjs';
-import { startTessera } from './lib/tessera.mjs';
+import { benchPassword, startTessera } from './lib/tessera.mjs';
 
 const USAGE = `usage: npm run bench -- [--quick] [--only <scenario>[,…]] [--repeats N] [--duration S] [--connections N] [--profile]
   --quick        1 repeat of 2 s (development)
@@ -60,6 +68,8 @@ function machine(pin) {
   };
 }
 
+const PINNING = { spread: SPREAD_CORES, load: LOAD_CORE };
+
 function serverKey(scenario) {
   return scenario.server === 'tessera' ? `tessera:${instanceKey(scenario.instance)}` : scenario.server;
 }
@@ -78,7 +88,11 @@ async function startCeiling(workDir) {
 
 async function startPeer(workDir) {
   const port = await freePort();
-  const ctx = { clientId: 'bench-peer-client', clientSecret: 'bench-peer-secret-9f8e7d6c5b4a39281706' };
+  const ctx = {
+    clientId: 'bench-peer-client',
+    clientSecret: 'bench-peer-secret-9f8e7d6c5b4a39281706',
+    opaqueResource: 'https://opaque.bench.local',
+  };
   const child = await startServer({
     args: [join(BENCH_DIR, 'servers/oidc-provider.mjs'), String(port), ctx.clientId, ctx.clientSecret],
     env: { NODE_ENV: 'production' },
@@ -97,7 +111,9 @@ async function startReference(workDir) {
   const port = await freePort();
   const secret = () => randomBytes(32).toString('base64url');
   const digest = (text) => createHash('sha256').update(text).digest('base64url');
+  const { password, hash: passwordHash } = await benchPassword();
   const ctx = {
+    password,
     clients: Array.from({ length: 7 }, (_, n) => ({ id: `ref-client-${n}`, secret: `tsr_cs_${secret()}` })),
     resourceServer: { id: 'ref-resource-server', secret: `tsr_cs_${secret()}` },
     apiKeys: Array.from({ length: 1000 }, () => `tsr_key_${secret()}`),
@@ -111,6 +127,7 @@ async function startReference(workDir) {
       clients: ctx.clients.map((c) => ({ id: c.id, secretSha256: digest(c.secret) })),
       resourceServer: { id: ctx.resourceServer.id, secretSha256: digest(ctx.resourceServer.secret) },
       apiKeySha256: ctx.apiKeys.map(digest),
+      passwordHash,
     }),
   );
   const child = await startServer({
@@ -164,6 +181,14 @@ async function main() {
     `tessera bench: ${selected.length} scenario(s), ${options.repeats} repeat(s) of ${options.duration} s, ${options.connections} connections; work dir ${workDir}`,
   );
 
+  const shared = selected.filter(
+    (s) => s.server === 'tessera' && pinningNote(s.instance, PINNING) !== undefined,
+  );
+  if (shared.length > 0) {
+    log(
+      `note: ${cpus().length} cores: ${shared.map((s) => s.id).join(', ')} cannot have a core per worker apart from the load generator (core ${LOAD_CORE}); their figures are of the server and the generator sharing a core`,
+    );
+  }
   const servers = new Map();
   const results = {};
   const runs = {};
@@ -194,7 +219,7 @@ async function main() {
 
     for (let repeat = 0; repeat < options.repeats; repeat += 1) {
       for (const scenario of http) {
-        if (results[scenario.id]?.skipped !== undefined) {
+        if (results[scenario.id]?.skipped !== undefined || repeat >= (scenario.repeats ?? Infinity)) {
           continue;
         }
         const server = servers.get(serverKey(scenario));
@@ -203,6 +228,13 @@ async function main() {
           // A fresh token for each introspection run: a long run outlives a token's 10 minutes.
           if (scenario.request.includes('introspect')) {
             await server.prepare?.();
+          }
+          // A fresh pool of never-seen tokens for each run of the unseen path.
+          if (scenario.request === 'introspect-jwt-unseen') {
+            await server.prepareUnseen?.();
+          }
+          if (scenario.request.startsWith('login')) {
+            await server.prepareLogin?.();
           }
           job = jobFor(scenario.request, server.ctx);
         } catch (error) {
@@ -215,8 +247,8 @@ async function main() {
           join(BENCH_DIR, 'load.mjs'),
           {
             url: server.url,
-            connections: options.connections,
-            duration: options.duration,
+            connections: scenario.connections ?? options.connections,
+            duration: Math.max(options.duration, scenario.minDuration ?? 0),
             warmup: options.warmup,
             serverPids: servingPids(server.child.pid),
             ...job,
@@ -224,10 +256,24 @@ async function main() {
           { cores: LOAD_CORE },
         );
         out.peakRssMb = peakRssOfServer(server.child.pid);
+        if (scenario.request === 'introspect-jwt-unseen') {
+          server.ctx.unseenJwtTokens = undefined; // spent: never sent again
+        }
+        if (scenario.request.startsWith('login')) {
+          await waitUntilIdle(server.child.pid); // queued argon2 work must not spill into the next run
+        }
+        const pinning = scenario.server === 'tessera' ? pinningNote(scenario.instance, PINNING) : undefined;
+        const notes = [
+          ...(out.refused > 0 ? [`${out.refused} refused (503/429), never counted`] : []),
+          ...(pinning === undefined ? [] : [pinning]),
+        ];
+        if (notes.length > 0) {
+          out.note = notes.join('; ');
+        }
         // Issue 18: a scenario that expects only successful answers fails loudly on any other.
         const failure = failureOf(out, job.expect);
         if (failure !== undefined) {
-          out.note = failure;
+          out.note = [failure, ...notes].join('; ');
           log(`  FAILED ${scenario.id}: ${failure}`);
           if (!failed.some((f) => f.id === scenario.id)) {
             failed.push({ id: scenario.id, error: failure });
@@ -235,7 +281,7 @@ async function main() {
         }
         runs[scenario.id] = [...(runs[scenario.id] ?? []), out];
         log(
-          `  [${repeat + 1}/${options.repeats}] ${scenario.id}: ${Math.round(out.rps)} req/s, p50 ${out.p50} ms, p99 ${out.p99} ms, RSS ${Math.round(out.peakRssMb)} MB${typeof out.serverCpuMsPerOk === 'number' ? `, server CPU ${out.serverCpuMsPerOk.toFixed(3)} ms/answer` : ''}${out.note === undefined ? '' : `, ${out.note}`}`,
+          `  [${repeat + 1}/${options.repeats}] ${scenario.id}: ${Math.round(out.rps)} req/s, p50 ${out.p50} ms, p99 ${out.p99} ms, RSS ${Math.round(out.peakRssMb)} MB${out.refused > 0 ? `, ${out.refused} refused (503/429)` : ''}${typeof out.serverCpuMsPerOk === 'number' ? `, server CPU ${out.serverCpuMsPerOk.toFixed(3)} ms/answer` : ''}${out.note === undefined ? '' : `, ${out.note}`}`,
         );
       }
     }

@@ -179,3 +179,35 @@ export function runJsonChild(script, input, { cores, nodeArgs = [], env = {} } =
     child.stdin.end(JSON.stringify(input));
   });
 }
+
+/** CPU milliseconds the processes have used so far (utime + stime from /proc, ticks of 10 ms). */
+export function cpuMsOf(pids) {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return Number.NaN;
+    }
+  }
+  return ticks * 10;
+}
+
+/**
+ * Waits until the serving processes are nearly idle (under 10 % of a core over 500 ms, at most
+ * `maxMs`): the sign-in scenarios leave queued argon2 work behind when the load stops, which must
+ * not run into the next scenario's measurement.
+ */
+export async function waitUntilIdle(pid, maxMs = 30_000) {
+  const deadline = Date.now() + maxMs;
+  while (Date.now() < deadline) {
+    const pids = servingPids(pid);
+    const before = cpuMsOf(pids);
+    await sleep(500);
+    const used = cpuMsOf(pids) - before;
+    if (!(used > 50)) {
+      return;
+    }
+  }
+}

@@ -19,17 +19,25 @@ export function basic(id, secret) {
 }
 
 /**
- * What a successful answer's body holds, per request type: only 2xx answers holding it count (a
- * 200 `{"valid":false}` or `{"active":false}` is not a verification, a 401 not a token).
+ * What a successful answer holds, per request type: only 2xx answers whose body holds it count (a
+ * 200 `{"valid":false}` or `{"active":false}` is not a verification, a 401 not a token). A
+ * sign-in's success is `303 See Other` to `/account` (the session started); under a flood a 503
+ * (the argon2 bound is full) or a 429 (the login throttle) is an expected refusal, never a success.
  */
 export function expectedBodyOf(requestType) {
+  if (requestType === 'login') {
+    return { status: 303, location: '/account' };
+  }
+  if (requestType === 'login-flood') {
+    return { status: 303, location: '/account', refusals: [503, 429] };
+  }
   if (requestType === 'hello') {
     return '"hello"';
   }
   if (requestType.includes('introspect')) {
     return '"active":true';
   }
-  if (requestType.includes('api-key-verify')) {
+  if (requestType.includes('api-key-verify') || requestType === 'ref-argon2-verify') {
     return '"valid":true';
   }
   return '"access_token"';
@@ -64,6 +72,56 @@ function requestJobFor(requestType, ctx) {
           body: 'grant_type=client_credentials&scope=read',
         },
         variants: ctx.clients.map((c) => ({ headers: { authorization: basic(c.id, c.secret) } })),
+      };
+    case 'cc-peer-opaque':
+      // A resource whose getResourceServerInfo says `accessTokenFormat: 'opaque'` (servers/oidc-provider.mjs).
+      return {
+        request: {
+          method: 'POST',
+          path: '/token',
+          headers: { ...FORM, authorization: basic(ctx.clientId, ctx.clientSecret) },
+          body: `grant_type=client_credentials&scope=read&resource=${encodeURIComponent(need(ctx.opaqueResource, 'the peer opaque resource'))}`,
+        },
+      };
+    case 'ref-argon2-verify':
+      // The same argon2id hash (same parameters) Tessera's bench users have, the right password.
+      return {
+        request: {
+          method: 'POST',
+          path: '/argon2/verify',
+          headers: FORM,
+          body: `password=${encodeURIComponent(need(ctx.password, 'the reference password'))}`,
+        },
+      };
+    case 'login':
+    case 'login-flood': {
+      // One simulated browser per person: its own address (X-Forwarded-For, one proxy trusted) and
+      // the CSRF cookie and form token its GET /account/login was given (double submit).
+      const browsers = need(
+        requestType === 'login' ? ctx.loginBrowsers : ctx.floodBrowsers,
+        'bench users with passwords',
+      );
+      return {
+        request: { method: 'POST', path: '/account/login', headers: FORM, body: '' },
+        variants: browsers.map((b) => ({
+          headers: { cookie: b.cookie, 'x-forwarded-for': b.ip },
+          body: `csrf_token=${encodeURIComponent(b.csrfToken)}&username=${encodeURIComponent(b.username)}&password=${encodeURIComponent(b.password)}`,
+        })),
+      };
+    }
+    case 'introspect-jwt-unseen':
+      // A different token per request, each sent once (load.mjs `once`): the unseen path.
+      return {
+        request: {
+          method: 'POST',
+          path: '/introspect',
+          headers: { ...FORM, authorization: basic(ctx.resourceServer.id, ctx.resourceServer.secret) },
+          body: '',
+        },
+        variants: need(ctx.unseenJwtTokens, 'a pool of tokens from POST /token').map((token) => ({
+          body: `token=${encodeURIComponent(token)}`,
+        })),
+        once: true,
       };
     case 'ref-api-key-verify':
       return {

@@ -13,6 +13,8 @@
  * - `reference`: the reference handler's scenario id the `× ref` column divides by (issue 18: the
  *   minimal hand-written route doing only the irreducible work, `servers/reference.mjs`).
  * - `target`: the issue's target, printed in docs.
+ * - `connections`, `repeats`, `minDuration` (optional): this scenario's own load, number of runs and
+ *   shortest measured run, where the command line's would not measure what it is for (the flood).
  */
 
 const SQLITE_ES256 = { db: 'sqlite', algorithm: 'ES256', workers: 1 };
@@ -25,6 +27,13 @@ export const SCENARIOS = [
   { id: 'reference.cc-jwt-rs256', kind: 'http', server: 'reference', request: 'ref-cc-rs256' },
   { id: 'reference.api-key-verify', kind: 'http', server: 'reference', request: 'ref-api-key-verify' },
   { id: 'reference.introspect-jwt', kind: 'http', server: 'reference', request: 'ref-introspect-jwt' },
+  { id: 'reference.login-argon2', kind: 'http', server: 'reference', request: 'ref-argon2-verify' },
+  {
+    id: 'peer.oidc-provider.cc-opaque',
+    kind: 'http',
+    server: 'oidc-provider',
+    request: 'cc-peer-opaque',
+  },
   {
     id: 'tessera.cc-jwt-es256',
     kind: 'http',
@@ -61,7 +70,17 @@ export const SCENARIOS = [
     server: 'tessera',
     instance: SQLITE_ES256,
     request: 'cc-opaque',
-    peer: 'peer.oidc-provider.cc-jwt-es256',
+    peer: 'peer.oidc-provider.cc-opaque',
+    target: '≥ 3× peer (its opaque tokens)',
+  },
+  {
+    id: 'tessera.cc-opaque.postgres',
+    kind: 'http',
+    server: 'tessera',
+    instance: { ...SQLITE_ES256, db: 'postgres' },
+    request: 'cc-opaque',
+    peer: 'peer.oidc-provider.cc-opaque',
+    target: '≥ 3× peer (its opaque tokens)',
   },
   {
     id: 'tessera.introspect-jwt',
@@ -71,6 +90,16 @@ export const SCENARIOS = [
     request: 'introspect-jwt',
     reference: 'reference.introspect-jwt',
     target: '≥ 0.5× ceiling (a token seen before)',
+  },
+  {
+    // The unseen path: a different token per request, never sent before. The reference row is the
+    // seen path (one token again and again), so × ref here is how far below that path it falls.
+    id: 'tessera.introspect-jwt-unseen',
+    kind: 'http',
+    server: 'tessera',
+    instance: SQLITE_ES256,
+    request: 'introspect-jwt-unseen',
+    reference: 'reference.introspect-jwt',
   },
   {
     id: 'tessera.introspect-opaque',
@@ -87,6 +116,34 @@ export const SCENARIOS = [
     request: 'api-key-verify',
     reference: 'reference.api-key-verify',
     target: '≥ 0.75× ceiling and ≥ 0.85× reference',
+  },
+  {
+    // A complete password sign-in at the account page (CSRF double submit, throttle, argon2id,
+    // session, audit) against one raw argon2id verification with the same parameters.
+    id: 'tessera.login',
+    kind: 'http',
+    server: 'tessera',
+    instance: SQLITE_ES256,
+    request: 'login',
+    reference: 'reference.login-argon2',
+    target: '≥ 0.9× reference (raw @node-rs/argon2 verify)',
+  },
+  {
+    // More sign-ins at once than login.verifyConcurrency (4) + login.verifyQueue (64) admit: the
+    // bound must refuse the rest (503) before any argon2 memory is spent, so RSS stays flat.
+    id: 'flood.login',
+    kind: 'http',
+    server: 'tessera',
+    instance: SQLITE_ES256,
+    request: 'login-flood',
+    connections: 256,
+    // Its figure is a peak (the highest of the repeats anyway): one run is enough, and the rest of
+    // the bench keeps to its time.
+    repeats: 1,
+    // Long enough for the queue of 64 to fill and drain and for 10 s timeouts to show.
+    minDuration: 15,
+    target:
+      "peak RSS no higher than tessera.login's (at most 4 verifications × 19 MiB at once); only 303, 503 or 429",
   },
   {
     id: 'tessera.refresh-rotation.sqlite',
@@ -152,7 +209,8 @@ export const SCENARIOS = [
     id: 'workers.cc-jwt-es256.w1',
     kind: 'http',
     server: 'tessera',
-    instance: { ...SQLITE_ES256, workers: 1, cores: 'spread' },
+    // One worker on core 0, the load generator on its own core: the clean single-process figure.
+    instance: { ...SQLITE_ES256, workers: 1, cores: '0' },
     request: 'cc-jwt',
   },
   {
@@ -220,6 +278,30 @@ export function withReferences(all, selected) {
     out.push(scenario);
   }
   return out;
+}
+
+/** The cores of a taskset list (`0`, `0-2`, `0,3`). */
+export function tasksetCores(list) {
+  return String(list)
+    .split(',')
+    .flatMap((part) => {
+      const [from, to = from] = part.split('-').map(Number);
+      return Array.from({ length: to - from + 1 }, (_, n) => from + n);
+    });
+}
+
+/**
+ * What a Tessera scenario's pinning cannot keep apart, or undefined: with `cores: 'spread'` on a
+ * machine with fewer cores than workers + 1, the workers share a core with the load generator (on 2
+ * cores, 2 workers pinned to 2 cores with the generator elsewhere is impossible), so the figure is
+ * of the server and the generator competing, not of the server alone.
+ */
+export function pinningNote(instance, { spread, load }) {
+  const cores = instance?.cores === 'spread' ? spread : (instance?.cores ?? '0');
+  if (!tasksetCores(cores).includes(Number(load))) {
+    return undefined;
+  }
+  return `shares core ${load} with the load generator (workers on ${cores})`;
 }
 
 /** A stable key for the Tessera process a scenario needs; scenarios with the same key share it. */

@@ -10,8 +10,18 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { freePort, ROOT_DIR, SPREAD_CORES, startServer, stopProcess } from './procs.mjs';
-import { basic } from './requests.mjs';
+import { failureOf } from './answers.mjs';
+import {
+  BENCH_DIR,
+  freePort,
+  LOAD_CORE,
+  ROOT_DIR,
+  runJsonChild,
+  SPREAD_CORES,
+  startServer,
+  stopProcess,
+} from './procs.mjs';
+import { basic, jobFor } from './requests.mjs';
 
 export const ISSUER = 'https://auth.bench.local';
 export const AUDIENCE = 'https://api.bench.local';
@@ -27,6 +37,13 @@ const POSTGRES_ADMIN_URL =
 const HOT_CLIENTS = 10;
 /** API keys the load cycles through, out of however many are stored. */
 const HOT_KEYS = 1000;
+/**
+ * People who sign in (`tessera.login`): more than the load's connections, so one person is never
+ * signing in twice at once (the per-username throttle would then rightly refuse).
+ */
+export const LOGIN_USERS = 64;
+/** People in the flood (`flood.login`), apart from the above so its throttling never spills over. */
+export const FLOOD_USERS = 512;
 
 function skip(reason) {
   return Object.assign(new Error(reason), { skip: reason });
@@ -87,6 +104,102 @@ async function createPostgresDatabase(name) {
       await client.end();
     },
   };
+}
+
+let password;
+
+/**
+ * The bench's password and its argon2id hash, made once by the server's own `createPasswordHasher`
+ * (so with exactly the parameters Tessera uses: OWASP m = 19 MiB, t = 2, p = 1). Every bench user
+ * and the reference's `/argon2/verify` hold this one hash: a verification's cost depends on the
+ * parameters only, not on the salt or the password.
+ */
+export function benchPassword() {
+  password ??= (async () => {
+    const { createPasswordHasher } = await importServer('users/password-hasher.js');
+    const plain = `bench-${randomBytes(12).toString('base64url')}`;
+    return { password: plain, hash: await createPasswordHasher().hash(plain) };
+  })();
+  return password;
+}
+
+async function createUsers(store, ids, now, { prefix, count, hash }) {
+  const names = [];
+  for (let n = 0; n < count; n += 1) {
+    const username = `${prefix}-${n}`;
+    await store.createUser(
+      {
+        id: ids.newId('usr'),
+        username,
+        email: null,
+        emailVerified: false,
+        name: null,
+        passwordHash: hash,
+        disabled: false,
+        tokensValidAfter: 0,
+      },
+      now,
+    );
+    names.push(username);
+  }
+  return names;
+}
+
+/**
+ * What one browser has before it posts the sign-in form: `GET /account/login` answered with the
+ * CSRF cookie (a session cookie, valid for every sign-in of that browser) and the same value as the
+ * form's `csrf_token` (double submit). Fetched once per simulated browser, as a browser keeps its
+ * cookie; no check is skipped, and each POST is a complete sign-in.
+ */
+export async function openSignInForm(url, ip) {
+  const response = await fetch(`${url}/account/login`, {
+    headers: { 'x-forwarded-proto': 'https', 'x-forwarded-for': ip },
+  });
+  const html = await response.text();
+  const token = /name="csrf_token" value="([A-Za-z0-9_-]+)"/.exec(html)?.[1];
+  const cookie = response.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0] ?? '')
+    .find((c) => /^(__Host-)?tessera_csrf=/.test(c));
+  if (
+    response.status !== 200 ||
+    token === undefined ||
+    cookie === undefined ||
+    !cookie.endsWith(`=${token}`)
+  ) {
+    throw new Error(`GET /account/login gave no CSRF cookie and token (${response.status})`);
+  }
+  return { cookie, csrfToken: token };
+}
+
+async function openBrowsers(url, usernames, plain, subnet) {
+  const browsers = [];
+  for (let n = 0; n < usernames.length; n += 1) {
+    // One address per person (RFC 7239-style hop through the one trusted proxy): the per-IP
+    // throttle counts each person apart, as it would for people on their own connections.
+    const ip = `10.${subnet}.${Math.floor(n / 250)}.${(n % 250) + 1}`;
+    browsers.push({ ip, username: usernames[n], password: plain, ...(await openSignInForm(url, ip)) });
+  }
+  return browsers;
+}
+
+/**
+ * Issues JWT access tokens for `seconds` with the load generator itself (autocannon on its own core,
+ * cycling the JWT clients, every answer a success or the pool is refused): the pool
+ * `tessera.introspect-jwt-unseen` spends, one token per request.
+ */
+export async function issueTokenPool(url, ctx, seconds) {
+  const job = jobFor('cc-jwt', ctx);
+  const out = await runJsonChild(
+    join(BENCH_DIR, 'load.mjs'),
+    { url, connections: 32, duration: seconds, warmup: 0, collect: 'access_token', ...job },
+    { cores: LOAD_CORE },
+  );
+  const failure = failureOf(out, job.expect);
+  if (failure !== undefined) {
+    throw new Error(`POST /token failed while issuing the unseen-token pool: ${failure}`);
+  }
+  return out.collected;
 }
 
 function clientRecord(ids, overrides) {
@@ -290,6 +403,8 @@ export async function startTessera(instance, { workDir, profile = false, log = (
   const ctx = { adminToken, jwtClients: [], opaqueClients: [], apiKeys: [] };
   const started = Date.now();
   const store = await openStore(dbUrl);
+  let loginNames = [];
+  let floodNames = [];
   try {
     await store.migrate();
     // The hot clients: JWT ones up to HOT_CLIENTS in all (with the others below), one opaque.
@@ -319,6 +434,10 @@ export async function startTessera(instance, { workDir, profile = false, log = (
       );
       ctx.apiKeys.push(key);
     }
+    const { password: plain, hash } = await benchPassword();
+    ctx.password = plain;
+    loginNames = await createUsers(store, ids, now, { prefix: 'login', count: LOGIN_USERS, hash });
+    floodNames = await createUsers(store, ids, now, { prefix: 'flood', count: FLOOD_USERS, hash });
     try {
       const user = await store.createUser(
         {
@@ -397,6 +516,19 @@ export async function startTessera(instance, { workDir, profile = false, log = (
     ctx.opaqueToken = await requestToken(url, ctx.opaqueClients[0]);
   };
   await prepare();
+  // Issued for twice as long as a warm-up and a measured run last: issuing (one signature) runs at
+  // least half as fast as introspecting a token never seen (one verification), and a pool that
+  // still runs out fails the run (load.mjs `once`) rather than falling back to tokens seen before.
+  const poolSeconds = 2 * ((options.warmup ?? 2) + (options.duration ?? 5));
+  const prepareUnseen = async () => {
+    ctx.unseenJwtTokens = undefined;
+    ctx.unseenJwtTokens = await issueTokenPool(url, ctx, poolSeconds);
+  };
+  // The browsers are opened when a sign-in scenario first runs on this server, not for every server.
+  const prepareLogin = async () => {
+    ctx.loginBrowsers ??= await openBrowsers(url, loginNames, ctx.password, 1);
+    ctx.floodBrowsers ??= await openBrowsers(url, floodNames, ctx.password, 2);
+  };
   ctx.apiKeyVerifyHeaders = {
     'content-type': 'application/x-www-form-urlencoded',
     'x-forwarded-proto': 'https',
@@ -419,6 +551,8 @@ export async function startTessera(instance, { workDir, profile = false, log = (
     url,
     ctx,
     prepare,
+    prepareUnseen,
+    prepareLogin,
     dir,
     instance: i,
     async close() {

@@ -1,7 +1,10 @@
 /**
  * The peer: node-oidc-provider v9 configured like Tessera's client-credentials benchmark — one
  * confidential client (client_secret_basic), the client_credentials grant, JWT access tokens (RFC
- * 9068) signed ES256 for a default resource, so a request without `resource` gets a JWT.
+ * 9068) signed ES256 for a default resource, so a request without `resource` gets a JWT; a request
+ * with `resource=https://opaque.bench.local` (RFC 8707) gets the library's opaque access token,
+ * stored through its adapter — the default in-memory one (an LRU of 1,000 entries, nothing
+ * written to disk; node-oidc-provider's docs say to bring a real adapter for production).
  * Production mode (NODE_ENV=production), behind a "proxy" (https issuer, plain http on loopback),
  * as Tessera runs in the benchmark.
  * Usage: node servers/oidc-provider.mjs <port> <client_id> <client_secret>; prints "ready <port>".
@@ -11,6 +14,7 @@ import Provider from 'oidc-provider';
 
 const [portArg, clientId, clientSecret] = process.argv.slice(2);
 const RESOURCE = 'https://api.bench.local';
+const OPAQUE_RESOURCE = 'https://opaque.bench.local';
 
 const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'bench-es256', alg: 'ES256', use: 'sig' };
@@ -38,13 +42,16 @@ const provider = new Provider('https://peer.bench.local', {
       enabled: true,
       defaultResource: () => RESOURCE,
       useGrantedResource: () => true,
-      getResourceServerInfo: () => ({
-        scope: 'read',
-        audience: RESOURCE,
-        accessTokenTTL: 600,
-        accessTokenFormat: 'jwt',
-        jwt: { sign: { alg: 'ES256' } },
-      }),
+      getResourceServerInfo: (_ctx, indicator) =>
+        indicator === OPAQUE_RESOURCE
+          ? { scope: 'read', audience: OPAQUE_RESOURCE, accessTokenTTL: 600, accessTokenFormat: 'opaque' }
+          : {
+              scope: 'read',
+              audience: RESOURCE,
+              accessTokenTTL: 600,
+              accessTokenFormat: 'jwt',
+              jwt: { sign: { alg: 'ES256' } },
+            },
     },
   },
 });

@@ -14,12 +14,18 @@
  * - `POST /introspect` (RFC 7662): Basic auth of the caller, form parse, SHA-256 of the token, a
  *   lookup in a verified-token cache (on a miss: one `crypto.verify` on the cached public key and
  *   the claim checks), expiry and a denylist lookup by `jti`, the JSON answer.
+ * - `POST /argon2/verify` (the floor of a password sign-in): form parse, ONE raw `@node-rs/argon2`
+ *   `verify` of the password against an argon2id hash made with Tessera's own parameters (the
+ *   harness hashes it with the server's `createPasswordHasher`), the JSON answer. No bound on how
+ *   many run at once: the load's connections all reach argon2 (libuv's pool runs 4 at a time).
  *
  * Usage: node servers/reference.mjs <port> <config.json>; config: { issuer, audience,
- *   clients: [{ id, secretSha256 }], resourceServer: { id, secretSha256 }, apiKeySha256: [..] }.
+ *   clients: [{ id, secretSha256 }], resourceServer: { id, secretSha256 }, apiKeySha256: [..],
+ *   passwordHash? }.
  */
 import { generateKeyPairSync, hash, randomBytes, sign, timingSafeEqual, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { verify as verifyPassword } from '@node-rs/argon2';
 import Fastify from 'fastify';
 
 const [port, configPath] = process.argv.slice(2);
@@ -203,6 +209,16 @@ app.post('/introspect', (request, reply) => {
     return reply.send({ active: false });
   }
   return reply.send({ ...claims, active: true, token_type: 'Bearer' });
+});
+
+app.post('/argon2/verify', async (request, reply) => {
+  const password = request.body?.password;
+  if (typeof password !== 'string' || typeof config.passwordHash !== 'string') {
+    return oauthError(reply, 400, 'invalid_request');
+  }
+  const valid = await verifyPassword(config.passwordHash, password).catch(() => false);
+  reply.header('cache-control', 'no-store');
+  return reply.send({ valid });
 });
 
 app.get('/', (_request, reply) => reply.send({ ready: true }));

@@ -8,8 +8,10 @@ import { expectedBodyOf, jobFor } from '../lib/requests.mjs';
 import {
   instanceKey,
   parseBenchArgs,
+  pinningNote,
   SCENARIOS,
   selectScenarios,
+  tasksetCores,
   withReferences,
 } from '../lib/scenarios.mjs';
 import { formatResults, formatTable, median, percentile, ratio, summarise } from '../lib/stats.mjs';
@@ -143,8 +145,18 @@ describe('bench scenarios', () => {
       'tessera.cc-jwt-rs256',
       'tessera.cc-jwt-es256.postgres',
     ]);
-    expect(ids(['ceiling,peer'])).toEqual(['ceiling.fastify-hello', 'peer.oidc-provider.cc-jwt-es256']);
-    expect(ids(['tessera.introspect'])).toEqual(['tessera.introspect-jwt', 'tessera.introspect-opaque']);
+    expect(ids(['ceiling,peer'])).toEqual([
+      'ceiling.fastify-hello',
+      'peer.oidc-provider.cc-jwt-es256',
+      'peer.oidc-provider.cc-opaque',
+    ]);
+    expect(ids(['tessera.introspect'])).toEqual([
+      'tessera.introspect-jwt',
+      'tessera.introspect-jwt-unseen',
+      'tessera.introspect-opaque',
+    ]);
+    expect(ids(['tessera.cc-opaque'])).toEqual(['tessera.cc-opaque']);
+    expect(ids(['login'])).toEqual(['reference.login-argon2', 'tessera.login', 'flood.login']);
     expect(ids(['verify'])).toEqual([
       'verify.raw-node-crypto',
       'verify.raw-jose-jwtVerify',
@@ -206,7 +218,145 @@ describe('bench scenarios', () => {
   });
 });
 
+describe('bench scenarios added for issue 18 (sign-in, unseen tokens, opaque peer, workers)', () => {
+  const byId = new Map(SCENARIOS.map((s: { id: string }) => [s.id, s]));
+
+  it('the sign-in is measured against raw argon2 and flooded past the verification bound', () => {
+    expect(byId.get('tessera.login')).toMatchObject({
+      request: 'login',
+      reference: 'reference.login-argon2',
+    });
+    expect(byId.get('reference.login-argon2')).toMatchObject({
+      server: 'reference',
+      request: 'ref-argon2-verify',
+    });
+    // login.verifyConcurrency (4) + login.verifyQueue (64) admit 68; the flood must be larger.
+    expect(byId.get('flood.login')).toMatchObject({ request: 'login-flood' });
+    expect(byId.get('flood.login')?.connections).toBeGreaterThan(4 + 64);
+    // One run, long enough for autocannon's 10 s timeouts to show (a stalled server fails it).
+    expect(byId.get('flood.login')).toMatchObject({ repeats: 1 });
+    expect(byId.get('flood.login')?.minDuration).toBeGreaterThan(10);
+    const ids = withReferences(SCENARIOS, selectScenarios(SCENARIOS, ['tessera.login'])).map(
+      (s: { id: string }) => s.id,
+    );
+    expect(ids).toEqual(['reference.login-argon2', 'tessera.login']);
+  });
+
+  it('the unseen-token introspection sits beside the same (seen-path) reference', () => {
+    expect(byId.get('tessera.introspect-jwt-unseen')).toMatchObject({
+      request: 'introspect-jwt-unseen',
+      reference: 'reference.introspect-jwt',
+    });
+    const job = jobFor('introspect-jwt-unseen', {
+      resourceServer: { id: 'rs', secret: 's' },
+      unseenJwtTokens: ['a.b.c', 'd.e.f'],
+    });
+    // Each token sent once: load.mjs counts a second use as `reused`, which fails the run.
+    expect(job).toMatchObject({ once: true, expect: '"active":true', request: { path: '/introspect' } });
+    expect(job.variants.map((v: { body: string }) => v.body)).toEqual(['token=a.b.c', 'token=d.e.f']);
+    expect(() => jobFor('introspect-jwt-unseen', { resourceServer: { id: 'rs', secret: 's' } })).toThrow(
+      /unavailable/,
+    );
+  });
+
+  it("opaque tokens are compared with the peer's opaque tokens, on SQLite and PostgreSQL", () => {
+    expect(byId.get('peer.oidc-provider.cc-opaque')).toMatchObject({
+      server: 'oidc-provider',
+      request: 'cc-peer-opaque',
+    });
+    for (const id of ['tessera.cc-opaque', 'tessera.cc-opaque.postgres']) {
+      expect(byId.get(id)).toMatchObject({ request: 'cc-opaque', peer: 'peer.oidc-provider.cc-opaque' });
+    }
+    expect(byId.get('tessera.cc-opaque.postgres')?.instance?.db).toBe('postgres');
+    const job = jobFor('cc-peer-opaque', {
+      clientId: 'c',
+      clientSecret: 's',
+      opaqueResource: 'https://opaque.bench.local',
+    });
+    expect(job.request.body).toBe(
+      'grant_type=client_credentials&scope=read&resource=https%3A%2F%2Fopaque.bench.local',
+    );
+  });
+
+  it('a sign-in job posts each browser’s CSRF cookie, token and address; success is 303 to /account', () => {
+    const browser = {
+      ip: '10.1.0.1',
+      cookie: '__Host-tessera_csrf=abc',
+      csrfToken: 'abc',
+      username: 'u',
+      password: 'p w',
+    };
+    const job = jobFor('login', { loginBrowsers: [browser] });
+    expect(job.request).toMatchObject({ method: 'POST', path: '/account/login' });
+    expect(job.variants).toEqual([
+      {
+        headers: { cookie: '__Host-tessera_csrf=abc', 'x-forwarded-for': '10.1.0.1' },
+        body: 'csrf_token=abc&username=u&password=p%20w',
+      },
+    ]);
+    expect(job.expect).toEqual({ status: 303, location: '/account' });
+    expect(jobFor('login-flood', { floodBrowsers: [browser] }).expect).toEqual({
+      status: 303,
+      location: '/account',
+      refusals: [503, 429],
+    });
+    expect(expectedBodyOf('ref-argon2-verify')).toBe('"valid":true');
+  });
+
+  it('workers: w1 has core 0 to itself; w2 spread over 2 cores shares the generator’s core, and says so', () => {
+    expect(tasksetCores('0')).toEqual([0]);
+    expect(tasksetCores('0-2')).toEqual([0, 1, 2]);
+    expect(tasksetCores('0,3')).toEqual([0, 3]);
+    const w1 = byId.get('workers.cc-jwt-es256.w1')?.instance;
+    const w2 = byId.get('workers.cc-jwt-es256.w2')?.instance;
+    // 2 cores: the load generator on core 1, spread = 0-1.
+    expect(pinningNote(w1, { spread: '0-1', load: '1' })).toBeUndefined();
+    expect(pinningNote(w2, { spread: '0-1', load: '1' })).toBe(
+      'shares core 1 with the load generator (workers on 0-1)',
+    );
+    // 4 cores: spread = 0-2, the generator alone on core 3.
+    expect(pinningNote(w2, { spread: '0-2', load: '3' })).toBeUndefined();
+  });
+});
+
 describe('bench answers (issue 18: only successes count)', () => {
+  it('a sign-in counts only as 303 to /account; a re-shown form, another redirect or a refusal never', () => {
+    const tally = createAnswerTally({ status: 303, location: '/account' });
+    tally.count(303, '', { location: '/account' });
+    tally.count(303, '', { Location: '/account' });
+    tally.count(303, '', { location: '/account/login' });
+    tally.count(400, '<form>', {});
+    tally.count(503, '<form>', { 'retry-after': '1' });
+    expect({ ok: tally.ok, unexpected: tally.unexpected, refused: tally.refused }).toEqual({
+      ok: 2,
+      unexpected: 3,
+      refused: 0,
+    });
+    const flood = createAnswerTally({ status: 303, location: '/account', refusals: [503, 429] });
+    flood.count(303, '', { location: '/account' });
+    flood.count(503, '', {});
+    flood.count(429, '', {});
+    flood.count(500, '', {});
+    expect({ ok: flood.ok, unexpected: flood.unexpected, refused: flood.refused }).toEqual({
+      ok: 1,
+      unexpected: 1,
+      refused: 2,
+    });
+  });
+
+  it('a sign-in run fails on any answer but its redirect (or a flood’s refusal), and on a reused token', () => {
+    const run = { non2xx: 40, errors: 0, timeouts: 0, unexpected: 0, statusCodes: { 303: { count: 40 } } };
+    const expectLogin = { status: 303, location: '/account' };
+    expect(failureOf(run, expectLogin)).toBeUndefined();
+    expect(failureOf({ ...run, unexpected: 2 }, expectLogin)).toMatch(/2 answers other than 303 → \/account/);
+    expect(failureOf({ ...run, timeouts: 1 }, expectLogin)).toMatch(/^1 /);
+    const clean = { non2xx: 0, errors: 0, timeouts: 0, unexpected: 0, statusCodes: { 200: { count: 9 } } };
+    expect(failureOf({ ...clean, reused: 4 }, '"active":true')).toMatch(/4 requests reused a use-once token/);
+    expect(failureOf({ ...clean, total: 0, statusCodes: {} }, '"active":true')).toBe(
+      'no answer at all during the run',
+    );
+  });
+
   it('counts a 2xx only when its body holds the success marker; 401, 429 and {"valid":false} never count', () => {
     const tally = createAnswerTally('"valid":true');
     tally.count(200, '{"valid":true,"key_id":"k"}');

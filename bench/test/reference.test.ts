@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic } from '../lib/requests.mjs';
+import { benchPassword } from '../lib/tessera.mjs';
 
 const SERVER = fileURLToPath(new URL('../servers/reference.mjs', import.meta.url));
 const digest = (text: string) => createHash('sha256').update(text).digest('base64url');
@@ -23,8 +24,11 @@ const apiKey = `tsr_key_${randomBytes(32).toString('base64url')}`;
 const dir = mkdtempSync(join(tmpdir(), 'reference-test-'));
 let child: ChildProcess;
 let url: string;
+let password: string;
 
 beforeAll(async () => {
+  const made = await benchPassword();
+  password = made.password;
   const config = join(dir, 'reference.json');
   writeFileSync(
     config,
@@ -34,6 +38,7 @@ beforeAll(async () => {
       clients: [{ id: client.id, secretSha256: digest(client.secret) }],
       resourceServer: { id: rs.id, secretSha256: digest(rs.secret) },
       apiKeySha256: [digest(apiKey)],
+      passwordHash: made.hash,
     }),
   );
   child = spawn(process.execPath, [SERVER, '0', config], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -117,5 +122,28 @@ describe('the reference handlers do the irreducible work', () => {
     const unknown = await post('/api-keys/verify', basic(rs.id, rs.secret), `key=${apiKey}x`);
     expect(await unknown.json()).toEqual({ valid: false, code: 'not_found' });
     expect((await post('/api-keys/verify', basic(rs.id, 'nope'), `key=${apiKey}`)).status).toBe(401);
+  });
+});
+
+describe('the reference for a sign-in: one raw argon2id verification', () => {
+  it("verifies against a hash made with Tessera's own parameters (argon2id, m=19456, t=2, p=1)", async () => {
+    const { hash } = await benchPassword();
+    expect(hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    const right = await fetch(`${url}/argon2/verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `password=${encodeURIComponent(password)}`,
+    });
+    expect(right.status).toBe(200);
+    expect(await right.json()).toEqual({ valid: true });
+  });
+
+  it('a wrong password is not valid (so a run of it would count nothing)', async () => {
+    const wrong = await fetch(`${url}/argon2/verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `password=${encodeURIComponent(`${password}x`)}`,
+    });
+    expect(await wrong.json()).toEqual({ valid: false });
   });
 });
