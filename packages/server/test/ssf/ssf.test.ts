@@ -257,6 +257,24 @@ describe('POST /ssf/poll', () => {
   );
 });
 
+describe('POST /ssf/poll with other bodies', () => {
+  it.each([
+    ['an empty JSON body', 'application/json', ''],
+    ['a form body', 'application/x-www-form-urlencoded', 'ack=jti_1'],
+    ['plain text', 'text/plain', '{}'],
+  ])('RFC 8936 §2.4 — %s → a 4xx, never a 500', async (_name, type, payload) => {
+    const { t, receiver } = await start();
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/ssf/poll',
+      headers: { 'content-type': type, authorization: receiver.basic },
+      payload,
+    });
+    expect(response.statusCode).toBeGreaterThanOrEqual(400);
+    expect(response.statusCode).toBeLessThan(500);
+  });
+});
+
 describe('GET /ssf/stream', () => {
   it('OpenID SSF 1.0 §8.1.1 — the receiver reads its stream: poll delivery at /ssf/poll, the CAEP events, aud its client id', async () => {
     const { t, receiver } = await start();

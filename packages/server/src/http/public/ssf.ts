@@ -12,7 +12,8 @@
  *   permission is what gives a client its stream (the operator grants it).
  * - `POST /ssf/poll` (RFC 8936 §2): `{ack, setErrs, maxEvents, returnImmediately}` →
  *   `{sets: {jti: SET}, moreAvailable}`. Without `returnImmediately` an empty poll waits up to
- *   `ssf.longPollWait` for a first event (§2.2 long polling).
+ *   `ssf.longPollWait` for a first event (§2.2 long polling; at most 1000 waiting per process,
+ *   past which an empty poll answers at once).
  *
  * The stream and poll endpoints need HTTP Basic client authentication (RFC 6749 §2.3.1; 401
  * `invalid_client` without it) and the `ssf:receive` permission (403 `access_denied`). A malformed
@@ -41,6 +42,8 @@ const MAX_EVENTS = 1000;
 const MAX_ACKS = 1000;
 const MAX_JTI_LENGTH = 128;
 const MAX_DESCRIPTION_LENGTH = 1024;
+/** Long polls one process holds open at once; past this an empty poll answers at once. */
+const MAX_WAITING = 1000;
 
 export interface SsfRoutesDeps {
   issuer: string;
@@ -214,7 +217,8 @@ export function registerSsfRoutes(app: FastifyInstance, deps: SsfRoutesDeps): Ss
       Object.keys(answer.sets).length === 0 &&
       !poll.returnImmediately &&
       poll.maxEvents > 0 &&
-      deps.longPollWaitMs > 0
+      deps.longPollWaitMs > 0 &&
+      waiting.size < MAX_WAITING
     ) {
       await waitForEvent(deps.longPollWaitMs);
       answer = await deps.transmitter.poll(stream, { ...poll, ack: [], setErrs: new Map() });

@@ -58,19 +58,28 @@ export function ssfStore(ctx: SqlContext): SsfStore {
     },
 
     async queueSets(sets) {
-      // One row at a time: a stream deleted with its client meanwhile loses only its own SET.
-      for (const set of sets) {
+      const rows = sets.map((set) => ({
+        stream_id: set.streamId,
+        jti: set.jti,
+        payload: set.payload,
+        created_at: set.createdAt,
+        expires_at: set.expiresAt,
+      }));
+      if (rows.length === 0) {
+        return;
+      }
+      try {
+        await ctx.db.insertInto('ssf_sets').values(rows).execute();
+        return;
+      } catch (error) {
+        if (!isForeignKeyViolation(error)) {
+          throw error;
+        }
+      }
+      // A stream was deleted with its client meanwhile: queue the others one by one, dropping its SET.
+      for (const row of rows) {
         try {
-          await ctx.db
-            .insertInto('ssf_sets')
-            .values({
-              stream_id: set.streamId,
-              jti: set.jti,
-              payload: set.payload,
-              created_at: set.createdAt,
-              expires_at: set.expiresAt,
-            })
-            .execute();
+          await ctx.db.insertInto('ssf_sets').values(row).execute();
         } catch (error) {
           if (!isForeignKeyViolation(error)) {
             throw error;
