@@ -5,7 +5,19 @@
 import { hash, randomBytes, randomFillSync } from 'node:crypto';
 import { formatSecret, type SecretKind } from '@tessera/protocol';
 
-export type IdPrefix = 'cli' | 'usr' | 'key' | 'req' | 'ses' | 'fam' | 'jti' | 'kid' | 'adt' | 'dev' | 'pk';
+export type IdPrefix =
+  | 'cli'
+  | 'usr'
+  | 'key'
+  | 'req'
+  | 'ses'
+  | 'fam'
+  | 'jti'
+  | 'kid'
+  | 'adt'
+  | 'dev'
+  | 'pk'
+  | 'ssf';
 
 // Ids are minted on the hot path (a jti per token, an id per request): drawing 16 bytes from a
 // pooled buffer filled by the same CSPRNG costs a fraction of a randomBytes() call each (as Node's

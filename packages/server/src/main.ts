@@ -45,6 +45,7 @@ import { createOAuthCoreFeature } from './http/features/oauth-core.js';
 import { createOperatorsFeature } from './http/features/operators.js';
 import { createRevocationStreamFeature } from './http/features/revocation-stream.js';
 import { createRiskReportsFeature } from './http/features/risk-reports.js';
+import { createSsfFeature } from './http/features/ssf.js';
 import { createStatsFeature } from './http/features/stats.js';
 import { listenMetrics } from './http/metrics-listener.js';
 import { type AdminActorRegistry, createAdminActorRegistry } from './http/plugins/admin-auth.js';
@@ -454,6 +455,17 @@ function compose(core: Core, adminTokens: AdminTokenService, actors: AdminActorR
         perClient: config.revocationStream.maxStreamsPerClient,
         total: config.revocationStream.maxStreams,
       },
+    }),
+  );
+
+  // OpenID SSF 1.0: CAEP events as SETs, polled per RFC 8936, with /.well-known/ssf-configuration.
+  features.push(
+    createSsfFeature({
+      issuer: core.issuer,
+      authenticate: oauth.authenticate,
+      transmitter: oauth.ssf,
+      bus: core.bus,
+      longPollWaitMs: config.ssf.longPollWait * 1000,
     }),
   );
 

@@ -8,9 +8,9 @@
  */
 import type { TokenResponse } from '@tessera/protocol';
 import type { TokenUseAction, TokenUseAssessment } from '@tessera/risk';
-import { decodeJwt } from 'jose';
+import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FORM, form, type TestClient } from '../../server/test/support/clients.js';
+import { createTestClient, FORM, form, type TestClient } from '../../server/test/support/clients.js';
 import { Browser, createCodeClient, createUser } from '../../server/test/support/login.js';
 import { waitFor } from '../../server/test/support/wait-for.js';
 import { createVerifier, type RequestView, type Verifier, VerifyError } from '../src/index.js';
@@ -284,6 +284,40 @@ describe('continuous authentication: a refusal ends the session everywhere', () 
   });
 });
 
+/** A third-party SSF receiver (`ssf:receive`): its stream exists from this first poll on. */
+async function ssfReceiver(): Promise<TestClient> {
+  const receiver = await createTestClient(t, { permissions: ['ssf:receive'] });
+  expect((await pollSets(receiver)).statusCode).toBe(200);
+  return receiver;
+}
+
+function pollSets(receiver: TestClient) {
+  return t.app.inject({
+    method: 'POST',
+    url: '/ssf/poll',
+    headers: { authorization: receiver.basic, 'content-type': 'application/json' },
+    payload: JSON.stringify({ returnImmediately: true }),
+  });
+}
+
+/** The `events` of the SETs (RFC 8417) about session `sid` the receiver can poll, verified against the JWKS. */
+async function ssfEventsAbout(receiver: TestClient, sid: string): Promise<Record<string, unknown>[]> {
+  const jwks = createLocalJWKSet((await t.app.inject({ url: '/jwks' })).json());
+  const out: Record<string, unknown>[] = [];
+  for (const set of Object.values((await pollSets(receiver)).json().sets as Record<string, string>)) {
+    const { payload } = await jwtVerify(set, jwks, {
+      issuer: t.url,
+      audience: receiver.id,
+      typ: 'secevent+jwt',
+    });
+    const subject = payload.sub_id as { format: string; id?: string };
+    if (subject.format === 'opaque' && subject.id === sid) {
+      out.push(payload.events as Record<string, unknown>);
+    }
+  }
+  return out;
+}
+
 describe('continuous authentication: Tessera scores the reported usage stream (OpenID CAEP events)', () => {
   // The reporting verifier allows every use, so only Tessera's scoring of the use stream can act.
   const allowAll = () => 'allow' as const;
@@ -291,6 +325,7 @@ describe('continuous authentication: Tessera scores the reported usage stream (O
   it('OpenID CAEP 1.0 §3.1 session-revoked — interleaved use from two networks: Tessera ends the session and another verifier refuses its token at the next request', async () => {
     const reporting = await readyVerifier({ policy: allowAll });
     const other = await readyVerifier({ continuous: false });
+    const receiver = await ssfReceiver();
     const token = await signedInToken();
     for (const ip of [HOME, ELSEWHERE, HOME]) {
       await expect(reporting.verify(request(token, ip))).resolves.toMatchObject({ tokenType: 'jwt' });
@@ -305,11 +340,20 @@ describe('continuous authentication: Tessera scores the reported usage stream (O
     const audit = await t.store.listAudit({ type: 'risk.session_usage_ended', limit: 10 });
     const event = audit.items.find((e) => e.subject === decodeJwt(token).sid);
     expect(event?.data).toMatchObject({ factors: ['usage_concurrent'] });
+    // The same decision reaches a Shared Signals receiver as a CAEP session-revoked SET.
+    expect(await ssfEventsAbout(receiver, decodeJwt(token).sid as string)).toEqual([
+      {
+        'https://schemas.openid.net/secevent/caep/event-type/session-revoked': {
+          event_timestamp: expect.any(Number),
+        },
+      },
+    ]);
   });
 
   it('OpenID CAEP 1.0 §3.2 assurance-level-change / RFC 9470 §3 — a settled session used on a new endpoint from a new network must step up: every verifier answers insufficient_user_authentication with acr_values', async () => {
     const reporting = await readyVerifier({ policy: allowAll });
     const other = await readyVerifier({ continuous: false });
+    const receiver = await ssfReceiver();
     const token = await signedInToken();
     const bystander = await signedInToken();
     for (let i = 0; i < 10; i += 1) {
@@ -331,6 +375,16 @@ describe('continuous authentication: Tessera scores the reported usage stream (O
     expect(await outcome(other, bystander)).toBeUndefined();
     const sid = decodeJwt(token).sid as string;
     expect(await t.store.findSession(sid)).toBeDefined();
+    // A Shared Signals receiver gets it as a CAEP assurance-level-change SET (docs/risk.md).
+    expect(await ssfEventsAbout(receiver, sid)).toEqual([
+      {
+        'https://schemas.openid.net/secevent/caep/event-type/assurance-level-change': {
+          namespace: 'urn:tessera:acr',
+          current_level: 'urn:tessera:acr:mfa',
+          event_timestamp: expect.any(Number),
+        },
+      },
+    ]);
   });
 
   it('RFC 9470 §3 — a step_up policy’s challenge carries acr_values and max_age as configured', async () => {

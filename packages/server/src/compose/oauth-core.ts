@@ -30,6 +30,7 @@ import { type AccessTokenService, createAccessTokenService } from '../tokens/acc
 import { createAccessTokenGroupCommit } from '../tokens/access-token-group-commit.js';
 import { type CredentialChanges, createCredentialChanges } from '../tokens/credential-changes.js';
 import { createRevocations, type RevocationDenylist } from '../tokens/revocations.js';
+import { createSsfTransmitter, type SsfTransmitter } from '../tokens/ssf-transmitter.js';
 import { type AccessTokenVerifier, createAccessTokenVerifier } from '../tokens/verify-access-token.js';
 import type { Core } from './core.js';
 import type { TokenContributions } from './token-registries.js';
@@ -44,6 +45,8 @@ export interface OAuthCore {
   revocations: RevocationDenylist;
   /** OpenID CAEP `credential-change` events on the revocation stream, audited. */
   credentialChanges: CredentialChanges;
+  /** CAEP events as Security Event Tokens on Shared Signals Framework streams (RFC 8936 poll). */
+  ssf: SsfTransmitter;
   /** RFC 9449 proof checks for `/token` and `/userinfo`. */
   dpop: DpopProofValidator;
   contributions: TokenContributions;
@@ -93,6 +96,15 @@ export function composeOAuthCore(core: Core): OAuthCore {
       }),
     ],
   });
+  const ssf = createSsfTransmitter({
+    issuer,
+    store,
+    keyring,
+    algorithm: config.keys.algorithm,
+    clock,
+    retention: config.ssf.retention,
+    onSetError: (report) => core.logger.warn(report, 'SSF receiver reported a SET it could not process'),
+  });
   // The poll reads revocations other nodes made, should the bus have missed them.
   const revocations = createRevocations({
     store,
@@ -100,6 +112,13 @@ export function composeOAuthCore(core: Core): OAuthCore {
     clock,
     pollIntervalMs: config.revocations.pollInterval * 1000,
     onRevoked: (target) => core.stats.add('revocations', target.type),
+    // Only the node that records a revocation queues its SETs: once per event, whatever the bus does.
+    beforePublish: (event) =>
+      ssf
+        .queue(event)
+        .catch((error: unknown) =>
+          core.logger.error({ err: error, id: event.id }, 'queueing SSF events failed'),
+        ),
     onError: (error) =>
       core.logger.warn({ err: error }, 'revocation replay failed; retried on the next poll'),
     busDownMs: () => {
@@ -167,6 +186,7 @@ export function composeOAuthCore(core: Core): OAuthCore {
     verifyAccessToken,
     revocations,
     credentialChanges,
+    ssf,
     unregisteredPolicy: policy,
     outboundFetch,
     contributions: {

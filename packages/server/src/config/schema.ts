@@ -913,6 +913,31 @@ export const configSchema = z.object({
       }),
     })
     .prefault({}),
+  ssf: z
+    .object({
+      retention: option(
+        duration()
+          .pipe(
+            z
+              .number()
+              .int()
+              .min(60)
+              .max(90 * 86_400),
+          )
+          .prefault('7d'),
+        {
+          typeLabel: 'duration',
+          description:
+            'How long a Security Event Token waits on a Shared Signals Framework stream for its receiver to acknowledge it (RFC 8936 poll); older ones are dropped (1 minute to 90 days).',
+        },
+      ),
+      longPollWait: option(duration().pipe(z.number().int().min(0).max(60)).prefault('15s'), {
+        typeLabel: 'duration',
+        description:
+          'How long an RFC 8936 poll without returnImmediately waits for a first event when none is queued (0 to 60 s; 0: answer at once).',
+      }),
+    })
+    .prefault({}),
   maintenance: z
     .object({
       interval: option(duration().prefault('10m'), {

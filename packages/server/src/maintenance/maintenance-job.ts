@@ -12,7 +12,9 @@
  * - audit events older than `audit.retention` (0 keeps them forever);
  * - usage counters (the console's charts) older than `statsRetention` (8 days: the week they chart, and a day);
  * - the risk engine's velocity sums not updated for long enough to have decayed to nothing
- *   (`riskVelocity`: key prefixes and their retention, from `@tessera/risk`).
+ *   (`riskVelocity`: key prefixes and their retention, from `@tessera/risk`);
+ * - Security Event Tokens queued on SSF streams past `ssf.retention`, never acknowledged (no poll
+ *   delivers them any more).
  *
  * Each table is purged in batches of `batchSize` rows (short statements, never one long lock), at
  * most `maxBatches` per table per run, yielding to the event loop between batches. Every node may
@@ -36,6 +38,7 @@ export type PurgeStore = Pick<
   | 'purgeAuditBefore'
   | 'purgeStatCountsBefore'
   | 'purgeRiskGlobalsBefore'
+  | 'purgeExpiredSets'
 >;
 
 /** The tables the job purges, as named in the metric's `table` label. */
@@ -52,6 +55,7 @@ export const PURGED_TABLES = [
   'audit_events',
   'stat_counts',
   'risk_global',
+  'ssf_sets',
 ] as const;
 export type PurgedTable = (typeof PURGED_TABLES)[number];
 
@@ -135,6 +139,7 @@ export function createMaintenanceJob(deps: MaintenanceJobDeps): MaintenanceJob {
         (limit) => store.purgeStatCountsBefore(now - (deps.statsRetention ?? 8 * 86_400), limit),
       ],
       ['risk_global', deps.riskVelocity === undefined ? undefined : purgeVelocity(now, deps.riskVelocity)],
+      ['ssf_sets', (limit) => store.purgeExpiredSets(now, limit)],
     ];
   }
 

@@ -623,6 +623,47 @@ export interface SubjectChoiceStore {
   listSubjectChoices(userId: string): Promise<SubjectChoiceRecord[]>;
 }
 
+/**
+ * A Shared Signals Framework stream (OpenID SSF 1.0 §8.1.1): one per receiver, a client holding
+ * the `ssf:receive` permission, created on its first use. Gone with the client.
+ */
+export interface SsfStreamRecord {
+  /** The SSF `stream_id` (`ssf_…`). */
+  id: string;
+  clientId: string;
+  createdAt: number;
+}
+
+/** A Security Event Token (RFC 8417) queued on one stream until the receiver acknowledges it. */
+export interface QueuedSet {
+  streamId: string;
+  /** The SET's `jti`, unique per stream (RFC 8936 §2.2 acknowledges by it). */
+  jti: string;
+  /** The SET's claims except `aud`, as JSON text (the SET is signed when it is polled). */
+  payload: string;
+  createdAt: number;
+  /** The retention bound: after it the SET is neither delivered nor kept. */
+  expiresAt: number;
+}
+
+export interface SsfStore {
+  /** The client's stream, created (with `id`) when it has none; two racing calls get the same one. */
+  ensureSsfStream(clientId: string, id: string, now: number): Promise<SsfStreamRecord>;
+  /** The stream ids of every receiver, to queue an event on each. */
+  listSsfStreamIds(): Promise<string[]>;
+  /** Queues SETs; a SET for a stream that is gone meanwhile is dropped, never an error. */
+  queueSets(sets: readonly QueuedSet[]): Promise<void>;
+  /**
+   * Up to `max` unexpired SETs of the stream, oldest first, and whether more are queued
+   * (RFC 8936 §2.3 `moreAvailable`). Nothing is removed: only an acknowledgement removes a SET.
+   */
+  pendingSets(streamId: string, now: number, max: number): Promise<{ sets: QueuedSet[]; more: boolean }>;
+  /** Removes these SETs of this stream (RFC 8936 §2.2 `ack` and `setErrs`); returns how many were queued. */
+  removeSets(streamId: string, jtis: readonly string[]): Promise<number>;
+  /** Deletes SETs past their retention, up to `limit` rows; returns how many. */
+  purgeExpiredSets(now: number, limit?: number): Promise<number>;
+}
+
 /** A person's TOTP authenticator (RFC 6238): pending until a first code confirms it. */
 export interface TotpRecord {
   userId: string;
@@ -1062,6 +1103,7 @@ export interface Store
     PasskeyStore,
     LinkedIdentifierStore,
     SubjectChoiceStore,
+    SsfStore,
     ConsentStore,
     AuthorizationCodeStore,
     DeviceAuthorizationStore,

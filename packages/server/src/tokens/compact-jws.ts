@@ -1,9 +1,10 @@
 /**
  * JWS compact serialization (RFC 7515 §7.1) of a JSON payload, signed with one synchronous
  * `node:crypto` sign on the keyring's `KeyObject`, under a protected header `{alg, kid, typ}` that is
- * encoded once per key. Access tokens (`typ: at+jwt`, RFC 9068 §2.1) and ID tokens (`typ: JWT`) are
- * both signed this way: jose's `SignJWT` goes through WebCrypto (a thread-pool round trip per
- * signature) and measured about 4× slower for ES256 here. The output is what jose verifies (the
+ * encoded once per key. Access tokens (`typ: at+jwt`, RFC 9068 §2.1), ID tokens (`typ: JWT`) and
+ * Security Event Tokens (`typ: secevent+jwt`, RFC 8417 §2.3) are all signed this way: jose's
+ * `SignJWT` goes through WebCrypto (a thread-pool round trip per signature) and measured about 4×
+ * slower for ES256 here. The output is what jose verifies (the
  * tests check tokens with `jose.jwtVerify`); no JOSE logic beyond `header.payload.signature`.
  */
 import { sign } from 'node:crypto';
@@ -24,7 +25,7 @@ function signJws(key: SigningKey, data: Buffer): Buffer {
 /** Signs payloads as compact JWSs with header `typ`; the encoded header is kept per key. */
 export type CompactJwsSigner = (key: SigningKey, payload: Record<string, unknown>) => string;
 
-export function createCompactJwsSigner(typ: 'at+jwt' | 'JWT'): CompactJwsSigner {
+export function createCompactJwsSigner(typ: 'at+jwt' | 'JWT' | 'secevent+jwt'): CompactJwsSigner {
   const headers = new Map<string, string>();
 
   function encodedHeader(key: SigningKey): string {

@@ -116,6 +116,12 @@ export interface RevocationsDeps {
   busDownMs?: () => number | undefined;
   /** Told of each revocation made here (not of those relayed from other nodes): the usage counters. */
   onRevoked?: (target: RevocationTarget) => void;
+  /**
+   * Awaited for each revocation made here, once stored and before it is published (the SSF
+   * transmitter queues its SETs, so whoever the publication wakes finds them). Failures go to
+   * `onError`; the revocation stands and is published all the same.
+   */
+  beforePublish?: (event: RevocationEvent) => Promise<void>;
 }
 
 /** Revocations read per query during a replay. */
@@ -269,6 +275,9 @@ export function createRevocations(deps: RevocationsDeps): RevocationDenylist {
     async revoke(target, expiresAt) {
       const event = await deps.store.addRevocation(target, deps.clock.now(), expiresAt);
       apply(event);
+      if (deps.beforePublish !== undefined) {
+        await deps.beforePublish(event).catch((error: unknown) => deps.onError?.(error));
+      }
       deps.bus.publish('revocation.created', event);
       deps.onRevoked?.(target);
       return event;

@@ -159,6 +159,23 @@ describe('maintenance job', () => {
     ]);
   });
 
+  it('SSF SETs never acknowledged are purged once ssf.retention has passed; newer ones stay', async () => {
+    t = await bootstrap({ 'maintenance.interval': 0, 'ssf.retention': '1h' });
+    const now = t.clock.now();
+    const client = await createTestClient(t, { permissions: ['ssf:receive'] });
+    const stream = await t.store.ensureSsfStream(client.id, 'ssf_maintenance', now);
+    const set = (jti: string, createdAt: number) => ({
+      streamId: stream.id,
+      jti,
+      payload: '{}',
+      createdAt,
+      expiresAt: createdAt + 3600,
+    });
+    await t.store.queueSets([set('old', now - 3601), set('new', now - 60)]);
+    expect((await t.maintenance.run()).ssf_sets).toBe(1);
+    expect((await t.store.pendingSets(stream.id, 0, 10)).sets.map((s) => s.jti)).toEqual(['new']);
+  });
+
   it('issue 11 item 9 — the job runs on its own timer (maintenance.interval)', async () => {
     const server = await bootstrap({ 'maintenance.interval': '1s', 'maintenance.batchSize': 1 });
     t = server;

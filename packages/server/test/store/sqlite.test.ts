@@ -80,6 +80,7 @@ describe('SQLite specifics', () => {
         '0024-risk-state',
         '0025-api-key-anomalies',
         '0027-subject-choices',
+        '0029-ssf',
       ]);
       expect(await store.migrate()).toEqual([]);
     } finally {

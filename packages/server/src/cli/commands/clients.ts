@@ -283,7 +283,7 @@ function addClientFlags(command: Command, forUpdate: boolean): Command {
     )
     .option(
       '--permission <permission>',
-      'revocations:stream, api_keys:verify or introspect; repeat for more',
+      'revocations:stream, ssf:receive, api_keys:verify or introspect; repeat for more',
       collect,
     )
     .option(

@@ -7,6 +7,12 @@ export const CLIENT_PERMISSIONS = {
   /** Subscribe to the revocation stream (DESIGN §5): how `@tessera/verify` learns of revoked tokens. */
   'revocations:stream': 'Subscribe to the revocation event stream (Server-Sent Events) to keep a denylist.',
   /** Ask Tessera whether an API key is valid, as an API server does. */
+  /**
+   * Receive Tessera's CAEP events as Security Event Tokens (OpenID SSF 1.0, RFC 8936 poll): the
+   * client gets one stream, created on its first poll.
+   */
+  'ssf:receive':
+    'Receive CAEP events (session revoked, assurance level change, credential change) as Security Event Tokens over the Shared Signals Framework (RFC 8936 poll).',
   'api_keys:verify': 'Verify API keys presented to an API server, and read their scope and metadata.',
   /**
    * RFC 7662 §2.1 lets the server decide who may introspect; with this permission a client may

@@ -26,6 +26,7 @@ import { describeRiskStateStore } from './risk-state.contract.js';
 import { describeServerSecretStore } from './server-secrets.contract.js';
 import { describeSessionStore } from './sessions.contract.js';
 import { describeSigningKeyStore } from './signing-keys.contract.js';
+import { describeSsfStore } from './ssf.contract.js';
 import { describeStatsStore } from './stat-counts.contract.js';
 import { describeStoreAggregate } from './store.contract.js';
 import { describeSubjectChoiceStore } from './subject-choices.contract.js';
@@ -54,6 +55,7 @@ export function describeStoreContract(
     describePasskeyStore(makeStore);
     describeLinkedIdentifierStore(makeStore);
     describeSubjectChoiceStore(makeStore);
+    describeSsfStore(makeStore);
     describeConsentStore(makeStore);
     describeAuthorizationCodeStore(makeStore);
     describeDeviceAuthorizationStore(makeStore);

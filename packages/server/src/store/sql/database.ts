@@ -230,6 +230,23 @@ export interface SubjectChoicesTable {
   chosen_at: number;
 }
 
+/** 0029: one Shared Signals Framework stream per receiving client. */
+export interface SsfStreamsTable {
+  id: string;
+  client_id: string;
+  created_at: number;
+}
+
+/** 0029: the SETs queued on a stream until acknowledged (RFC 8936). */
+export interface SsfSetsTable {
+  id: Generated<number>;
+  stream_id: string;
+  jti: string;
+  payload: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface ConsentsTable {
   user_id: string;
   client_id: string;
@@ -356,6 +373,8 @@ export interface Database {
   linked_identifiers: LinkedIdentifiersTable;
   consents: ConsentsTable;
   subject_choices: SubjectChoicesTable;
+  ssf_streams: SsfStreamsTable;
+  ssf_sets: SsfSetsTable;
   authorization_codes: AuthorizationCodesTable;
   device_authorizations: DeviceAuthorizationsTable;
   refresh_tokens: RefreshTokensTable;
@@ -385,6 +404,8 @@ export type UserRow = Selectable<UsersTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type ConsentRow = Selectable<ConsentsTable>;
 export type SubjectChoiceRow = Selectable<SubjectChoicesTable>;
+export type SsfStreamRow = Selectable<SsfStreamsTable>;
+export type SsfSetRow = Selectable<SsfSetsTable>;
 export type AuthorizationCodeRow = Selectable<AuthorizationCodesTable>;
 export type DeviceAuthorizationRow = Selectable<DeviceAuthorizationsTable>;
 export type RefreshTokenRow = Selectable<RefreshTokensTable>;

@@ -28,6 +28,7 @@ import { riskStateStore } from './risk-state.js';
 import { serverSecretStore } from './server-secrets.js';
 import { sessionStore } from './sessions.js';
 import { signingKeyStore } from './signing-keys.js';
+import { ssfStore } from './ssf.js';
 import { statsStore } from './stat-counts.js';
 import { subjectChoiceStore } from './subject-choices.js';
 import { userStore } from './users.js';
@@ -47,6 +48,7 @@ function buildStore(ctx: SqlContext, onClose: () => Promise<void>): Store {
     ...passkeyStore(ctx),
     ...linkedIdentifierStore(ctx),
     ...subjectChoiceStore(ctx),
+    ...ssfStore(ctx),
     ...consentStore(ctx),
     ...authorizationCodeStore(ctx),
     ...deviceAuthorizationStore(ctx),
