@@ -237,8 +237,10 @@ try {
   }
   if (builds.length === 2) {
     const ratios = samples[1].map((b, round) => b / samples[0][round]);
+    // The median of the per-round ratios pairs each B batch with the A batch next to it, so a slow
+    // minute of a shared machine cancels out of it more than out of the ratio of the medians.
     process.stdout.write(
-      `${scenario} B/A ${(medians[1] / medians[0]).toFixed(3)} (per-round ratios ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})\n`,
+      `${scenario} B/A ${(medians[1] / medians[0]).toFixed(3)} (per-round ratios ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}, median ${median(ratios).toFixed(3)})\n`,
     );
   }
 } finally {

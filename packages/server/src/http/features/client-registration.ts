@@ -12,7 +12,7 @@ import { OAuthError } from '@tessera/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ClientRegistration, RegistrationPolicy } from '../../oauth/clients/registration.js';
 import type { HttpFeature } from '../feature.js';
-import type { RateLimiter } from '../plugins/rate-limit.js';
+import { checkHook, type RateLimiter } from '../plugins/rate-limit.js';
 
 export interface ClientRegistrationFeatureDeps {
   registration: ClientRegistration;
@@ -55,7 +55,7 @@ export function createClientRegistrationFeature(deps: ClientRegistrationFeatureD
 
       app.post(
         '/register',
-        { ...routeConfig, onRequest: (request, reply) => deps.limit.consume(request.ip, reply) },
+        { ...routeConfig, onRequest: checkHook((request, reply) => deps.limit.consume(request.ip, reply)) },
         async (request, reply) => {
           if (deps.policy === 'token') {
             const token = bearerOf(request);

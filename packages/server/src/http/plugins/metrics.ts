@@ -8,8 +8,16 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { OAuthError } from '@tessera/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { StatsCounters } from '../../audit/stats-counters.js';
+import {
+  type CounterTally,
+  type HistogramTally,
+  type TalliedCounter,
+  type TalliedHistogram,
+  talliedCounter,
+  talliedHistogram,
+} from './metric-tallies.js';
 
 /** What a scrape reads: this process's registry, or the whole process group's. */
 export interface MetricsSource {
@@ -32,12 +40,13 @@ export function presentsMetricsToken(authorization: string | undefined, token: s
   return timingSafeEqual(digest(match?.[1] ?? ''), digest(token)) && match !== null;
 }
 
+/** The counters and the histogram are tallies read by prom-client at scrape time (metric-tallies.ts). */
 export interface Metrics {
   registry: Registry;
-  tokensIssued: Counter<'grant_type' | 'format'>;
-  errors: Counter<'code'>;
-  requests: Counter<'route' | 'method' | 'status'>;
-  latency: Histogram<'route' | 'method'>;
+  tokensIssued: TalliedCounter<'grant_type' | 'format'>;
+  errors: TalliedCounter<'code'>;
+  requests: TalliedCounter<'route' | 'method' | 'status'>;
+  latency: TalliedHistogram<'route' | 'method'>;
 }
 
 export function createMetrics(): Metrics {
@@ -45,25 +54,25 @@ export function createMetrics(): Metrics {
   collectDefaultMetrics({ register: registry, prefix: 'tessera_process_' });
   return {
     registry,
-    tokensIssued: new Counter({
+    tokensIssued: talliedCounter({
       name: 'tessera_tokens_issued_total',
       help: 'Access tokens issued, by grant type and format',
       labelNames: ['grant_type', 'format'],
       registers: [registry],
     }),
-    errors: new Counter({
+    errors: talliedCounter({
       name: 'tessera_oauth_errors_total',
       help: 'Error responses, by OAuth error code',
       labelNames: ['code'],
       registers: [registry],
     }),
-    requests: new Counter({
+    requests: talliedCounter({
       name: 'tessera_http_requests_total',
       help: 'HTTP requests, by route, method and status',
       labelNames: ['route', 'method', 'status'],
       registers: [registry],
     }),
-    latency: new Histogram({
+    latency: talliedHistogram({
       name: 'tessera_http_request_duration_seconds',
       help: 'HTTP request latency, by route and method',
       labelNames: ['route', 'method'],
@@ -140,8 +149,8 @@ export interface MetricsRouteOptions {
 }
 
 interface RouteSeries {
-  timer: { observe(value: number): void };
-  counters: Map<number, { inc(): void }>;
+  timer: HistogramTally;
+  counters: Map<number, CounterTally>;
 }
 
 /** An onResponse hook counting one route's responses and timing them, by method and status. */
@@ -156,13 +165,13 @@ function responseRecorder(
     const method = request.method;
     let series = byMethod.get(method);
     if (series === undefined) {
-      series = { timer: metrics.latency.labels({ route, method }), counters: new Map() };
+      series = { timer: metrics.latency.child({ route, method }), counters: new Map() };
       byMethod.set(method, series);
     }
     const status = reply.statusCode;
     let counter = series.counters.get(status);
     if (counter === undefined) {
-      counter = metrics.requests.labels({ route, method, status: String(status) });
+      counter = metrics.requests.child({ route, method, status: String(status) });
       series.counters.set(status, counter);
     }
     counter.inc();

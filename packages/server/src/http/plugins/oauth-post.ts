@@ -10,10 +10,11 @@
  *   failure carries `WWW-Authenticate: Basic` (RFC 6749 §5.2).
  */
 import { OAuthError } from '@tessera/protocol';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { isBasicAuthorization } from '../../oauth/client-auth/client-secret-basic.js';
 import type { AuthenticateClient, AuthenticatedClient } from '../../oauth/client-auth/index.js';
 import type { FormBody } from './form-body.js';
+import { checkHook, type RequestCheck } from './rate-limit.js';
 
 const OTHER_METHODS = ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 
@@ -55,22 +56,21 @@ function requireForm(request: FastifyRequest): void {
 
 /**
  * The route's one onRequest hook: no-store headers, then its own check (a per-IP limit, say), then
- * the form check, all before the body is read. One hook instead of two plus an onSend hook.
+ * the form check, all before the body is read. One synchronous hook instead of two plus an onSend
+ * hook.
  */
-function onRequestOf(
-  limit: OAuthPostRoute['onRequest'],
-): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+function onRequestOf(limit: OAuthPostRoute['onRequest']): onRequestHookHandler {
   if (limit === undefined) {
-    return async function acceptForm(request, reply) {
+    return checkHook(function acceptForm(request, reply) {
       noStore(reply);
       requireForm(request);
-    };
+    });
   }
-  return async function acceptForm(request, reply) {
+  return checkHook(function acceptForm(request, reply) {
     noStore(reply);
-    await limit(request, reply);
+    limit(request, reply);
     requireForm(request);
-  };
+  });
 }
 
 /** RFC 6749 §3.2: no parameter may repeat, except those named (e.g. RFC 8707 `resource`). */
@@ -107,8 +107,8 @@ export function authenticateRequest(
 
 export interface OAuthPostRoute {
   url: string;
-  /** Runs before the body is read (e.g. a per-IP rate limit). */
-  onRequest?: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  /** Runs before the body is read (e.g. a per-IP rate limit); throws to refuse the request. */
+  onRequest?: RequestCheck;
   handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 }
 

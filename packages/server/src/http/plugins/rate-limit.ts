@@ -1,15 +1,20 @@
 /**
- * Fixed-window rate limits kept in memory (rate-limiter-flexible), per key (an IP, a client id).
- * Exceeding one is `rate_limited` (429) with `Retry-After` (RFC 6585 §4). In memory on purpose:
- * the check stays off the database on the hot path; with several nodes each enforces its own share.
+ * Fixed-window rate limits kept in memory, per key (an IP, a client id). Exceeding one is
+ * `rate_limited` (429) with `Retry-After` (RFC 6585 §4). In memory on purpose: the check stays off
+ * the database on the hot path; with several nodes each enforces its own share.
+ *
+ * A key's window opens with its first request and lasts `window` seconds; within it the key has
+ * `limit` requests, and every request past that is refused (and still counted) until the window
+ * ends. The count is one `Map` entry per key, checked synchronously: no promise, result object or
+ * timer per request (docs/performance.md). Ended windows are swept out at most once per window
+ * length, so the map holds only the keys seen in the last two windows.
  *
  * Counted responses and every 429 carry the draft-ietf-httpapi-ratelimit-headers fields in their
  * combined form, as `/api-keys/verify` does for a key's own limit: `RateLimit-Policy: "name";q=;w=`
  * and `RateLimit: "name";r=;t=`. Several policies on one response are listed in one field.
  */
 import { OAuthError } from '@tessera/protocol';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -23,9 +28,9 @@ export interface RateLimiter {
    * Counts one request for `key`, or throws `rate_limited` with the seconds to wait. With `reply`,
    * sets the RateLimit fields on it (on the 429 too).
    */
-  consume(key: string, reply?: FastifyReply): Promise<void>;
+  consume(key: string, reply?: FastifyReply): void;
   /** Seconds until `key` may make a request again, without counting one; 0 when it may now. */
-  waitFor(key: string): Promise<number>;
+  waitFor(key: string): number;
 }
 
 export interface RateLimitOptions {
@@ -37,6 +42,22 @@ export interface RateLimitOptions {
   subject: string;
   /** The policy name in the RateLimit fields (a short token such as `token_ip`). */
   policy?: string;
+}
+
+/** A synchronous check before the body is read: returns, or throws an OAuthError (a 429, say). */
+export type RequestCheck = (request: FastifyRequest, reply: FastifyReply) => void;
+
+/** A synchronous check as an onRequest hook (callback style: no promise per request). */
+export function checkHook(check: RequestCheck): onRequestHookHandler {
+  return function runCheck(request, reply, done) {
+    try {
+      check(request, reply);
+    } catch (error) {
+      done(error as Error);
+      return;
+    }
+    done();
+  };
 }
 
 /** Appends one policy's member to a RateLimit field (a Structured Fields list). */
@@ -59,36 +80,74 @@ function secondsOf(ms: number): number {
   return Math.max(1, Math.ceil(ms / 1000));
 }
 
-export function createRateLimiter(options: RateLimitOptions): RateLimiter {
+/** One key's window: requests counted in it, and when it ends (ms since the epoch). */
+interface Window {
+  count: number;
+  endsAt: number;
+}
+
+export interface MemoryRateLimiter extends RateLimiter {
+  /** The keys held now (windows not yet swept out). */
+  size(): number;
+}
+
+/** @param nowMs the clock (milliseconds since the epoch); tests pass their own. */
+export function createRateLimiter(
+  options: RateLimitOptions,
+  nowMs: () => number = Date.now,
+): MemoryRateLimiter {
   if (options.limit <= 0) {
-    return { consume: () => Promise.resolve(), waitFor: () => Promise.resolve(0) };
+    return { consume: () => undefined, waitFor: () => 0, size: () => 0 };
   }
+  const { limit } = options;
   const window = Math.max(1, options.window);
+  const windowMs = window * 1000;
   const policy = options.policy ?? 'default';
-  const limiter = new RateLimiterMemory({ points: options.limit, duration: window });
-  const fields = (reply: FastifyReply | undefined, remaining: number, reset: number) => {
-    if (reply !== undefined) {
-      addRateLimitFields(reply, policy, { limit: options.limit, window, remaining, reset });
+  const windows = new Map<string, Window>();
+  let sweepAt = nowMs() + windowMs;
+
+  /** Drops every ended window; runs at most once per window length, so it costs O(1) per request. */
+  function sweep(now: number): void {
+    sweepAt = now + windowMs;
+    for (const [key, entry] of windows) {
+      if (entry.endsAt <= now) {
+        windows.delete(key);
+      }
     }
-  };
+  }
+
   return {
-    async consume(key, reply) {
-      try {
-        const res = await limiter.consume(key, 1);
-        fields(reply, res.remainingPoints, secondsOf(res.msBeforeNext));
-      } catch (error) {
-        if (error instanceof RateLimiterRes) {
-          const retryAfter = secondsOf(error.msBeforeNext);
-          fields(reply, 0, retryAfter);
-          throw OAuthError.rateLimited(`Too many ${options.subject}; retry later`, { retryAfter });
+    consume(key, reply) {
+      const now = nowMs();
+      if (now >= sweepAt) {
+        sweep(now);
+      }
+      let entry = windows.get(key);
+      if (entry === undefined || entry.endsAt <= now) {
+        entry = { count: 0, endsAt: now + windowMs };
+        windows.set(key, entry);
+      }
+      entry.count += 1;
+      const reset = secondsOf(entry.endsAt - now);
+      if (entry.count > limit) {
+        if (reply !== undefined) {
+          addRateLimitFields(reply, policy, { limit, window, remaining: 0, reset });
         }
-        throw error;
+        throw OAuthError.rateLimited(`Too many ${options.subject}; retry later`, { retryAfter: reset });
+      }
+      if (reply !== undefined) {
+        addRateLimitFields(reply, policy, { limit, window, remaining: limit - entry.count, reset });
       }
     },
-    async waitFor(key) {
-      const res = await limiter.get(key);
-      return res !== null && res.remainingPoints <= 0 ? secondsOf(res.msBeforeNext) : 0;
+    waitFor(key) {
+      const entry = windows.get(key);
+      if (entry === undefined) {
+        return 0;
+      }
+      const now = nowMs();
+      return entry.endsAt > now && entry.count >= limit ? secondsOf(entry.endsAt - now) : 0;
     },
+    size: () => windows.size,
   };
 }
 
@@ -100,7 +159,7 @@ export function createRateLimiter(options: RateLimitOptions): RateLimiter {
  */
 export interface CallerLimit {
   /** onRequest: refuses an address that has used up its allowance (counts nothing). */
-  screen(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+  screen(request: FastifyRequest, reply: FastifyReply): void;
   /**
    * Runs `identify` (client authentication, token verification); counts the request against the
    * client it names, or against the address when it throws (and rethrows, or throws 429).
@@ -117,8 +176,8 @@ export function createCallerLimit(options: RateLimitOptions): CallerLimit {
   const limiter = createRateLimiter(options);
   const policy = options.policy ?? 'default';
   return {
-    async screen(request, reply) {
-      const wait = await limiter.waitFor(`ip:${request.ip}`);
+    screen(request, reply) {
+      const wait = limiter.waitFor(`ip:${request.ip}`);
       if (wait > 0) {
         addRateLimitFields(reply, policy, {
           limit: options.limit,
@@ -134,22 +193,20 @@ export function createCallerLimit(options: RateLimitOptions): CallerLimit {
       try {
         identified = await identify();
       } catch (error) {
-        await limiter.consume(`ip:${request.ip}`, reply);
+        limiter.consume(`ip:${request.ip}`, reply);
         throw error;
       }
-      await limiter.consume(`client:${clientIdOf(identified)}`, reply);
+      limiter.consume(`client:${clientIdOf(identified)}`, reply);
       return identified;
     },
   };
 }
 
 /** An onRequest hook counting each request against `limiter` by the caller's address. */
-export function addressLimitHook(
-  limiter: RateLimiter,
-): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
-  return function limitAddress(request, reply) {
-    return limiter.consume(`ip:${request.ip}`, reply);
-  };
+export function addressLimitHook(limiter: RateLimiter): onRequestHookHandler {
+  return checkHook(function limitAddress(request, reply) {
+    limiter.consume(`ip:${request.ip}`, reply);
+  });
 }
 
 /**

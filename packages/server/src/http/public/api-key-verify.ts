@@ -31,7 +31,7 @@ import {
 import type { FormBody } from '../plugins/form-body.js';
 import { single } from '../plugins/form-body.js';
 import { authenticateRequest } from '../plugins/oauth-post.js';
-import { addRateLimitFields, type CallerLimit } from '../plugins/rate-limit.js';
+import { addRateLimitFields, type CallerLimit, checkHook } from '../plugins/rate-limit.js';
 import { keyUseContextOf } from './key-use-context.js';
 
 export const API_KEY_VERIFY_PATH = '/api-keys/verify';
@@ -99,9 +99,7 @@ function setRateLimitHeaders(reply: FastifyReply, state: ApiKeyRateLimitState): 
 
 export function registerApiKeyVerifyRoute(app: FastifyInstance, deps: ApiKeyVerifyRouteDeps): void {
   const endpoint = deps.issuer + API_KEY_VERIFY_PATH;
-  const screen = {
-    onRequest: (request: FastifyRequest, reply: FastifyReply) => deps.limit.screen(request, reply),
-  };
+  const screen = { onRequest: checkHook((request, reply) => deps.limit.screen(request, reply)) };
   app.post(API_KEY_VERIFY_PATH, screen, async (request, reply) => {
     reply.header('cache-control', 'no-store');
     const { client, params } = await deps.limit.identify(

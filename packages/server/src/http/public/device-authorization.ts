@@ -28,7 +28,7 @@ export function deviceAuthorizationRoute(deps: DeviceAuthorizationRouteDeps): OA
       const body = formOf(request);
       refuseRepeatedParams(body, ['resource']);
       const { client } = await authenticateRequest(request, deps.authenticate, body, endpoint);
-      await deps.limits.perClient.consume(client.id, reply);
+      deps.limits.perClient.consume(client.id, reply);
       const raw = body.resource;
       const resources = (raw === undefined ? [] : Array.isArray(raw) ? raw : [raw]).filter((v) => v !== '');
       const userAgent = request.headers['user-agent'];

@@ -105,9 +105,9 @@ export function tokenRoute(deps: TokenRouteDeps): OAuthPostRoute {
     span.setAttribute('oauth.grant_type', grant.grantType);
     const { client } = await authenticateRequest(request, deps.authenticate, body, endpoint);
     span.setAttribute('oauth.client_id', client.id);
-    await deps.limits.perClient.consume(client.id, reply);
+    deps.limits.perClient.consume(client.id, reply);
     if (client.source !== undefined) {
-      await deps.limits.perUnregisteredClient?.consume(client.id, reply);
+      deps.limits.perUnregisteredClient?.consume(client.id, reply);
     }
     if (!client.grantTypes.includes(grant.grantType)) {
       throw OAuthError.unauthorizedClient(`This client may not use the ${grant.grantType} grant`);

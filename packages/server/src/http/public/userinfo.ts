@@ -17,7 +17,7 @@ import type { AccessTokenStore, ClientRecord, SubjectChoiceStore, UserStore } fr
 import { type Revocations, revocableJwt, revocableOpaque } from '../../tokens/revocations.js';
 import { type AccessTokenVerifier, looksLikeJwt } from '../../tokens/verify-access-token.js';
 import { formOf } from '../plugins/form-body.js';
-import type { CallerLimit } from '../plugins/rate-limit.js';
+import { type CallerLimit, checkHook } from '../plugins/rate-limit.js';
 
 export interface UserinfoDeps {
   verifyAccessToken: AccessTokenVerifier;
@@ -188,7 +188,7 @@ export function registerUserinfo(app: FastifyInstance, deps: UserinfoDeps): void
 
   const options = {
     config: { challenge: 'bearer' as const },
-    onRequest: (request: FastifyRequest, reply: FastifyReply) => deps.limit.screen(request, reply),
+    onRequest: checkHook((request, reply) => deps.limit.screen(request, reply)),
   };
   app.get('/userinfo', options, async (request, reply) => {
     const claims = await handleUserinfo(request, reply);
