@@ -17,9 +17,11 @@ import {
   createCodeClient,
   createUser,
   hiddenFields,
+  PASSWORD,
   pkcePair,
   signIn,
 } from '../support/login.js';
+import { enrolTotp, oathtoolCode } from '../support/totp.js';
 
 let servers: TestServer[] = [];
 afterEach(async () => {
@@ -75,6 +77,7 @@ async function signInWith(
   server: TestServer,
   where: typeof HOME,
   deviceCookie: string | undefined,
+  options: Parameters<typeof signIn>[2] = {},
 ): Promise<{ decision: Decision | undefined; cookie: string | undefined; code: string | null }> {
   const browser = new Device(server, where);
   if (deviceCookie !== undefined) {
@@ -85,6 +88,7 @@ async function signInWith(
   const result = await signIn(
     browser,
     authorizeUrl(client, { scope: 'read', code_challenge: pkce.challenge, code_challenge_method: 'S256' }),
+    options,
   );
   return { decision: await lastDecision(server), cookie: browser.cookies.get(COOKIE), code: result.code };
 }
@@ -169,6 +173,42 @@ describe('the device cookie in risk-based sign-in (issue 15 §1)', () => {
     expect(deviceFactor(granted.decision), 'two refusals taught nothing').toBe(0.5);
     server.clock.advance(3600);
     expect(deviceFactor((await signInWith(server, HOME, cookie)).decision), 'the granted one did').toBe(-3);
+  });
+
+  it('a sign-in stepped up and abandoned teaches nothing; the same device finishing its step-up is learned', async () => {
+    const server = await start({ 'risk.stepUpScore': 1, 'risk.secondFactor': 'on_risk' });
+    const cookie = await homeDevice(server);
+    const home = new Device(server, HOME);
+    home.cookies.set(COOKIE, cookie);
+    await accountSignIn(server, home);
+    const { secret } = await enrolTotp(server, home);
+    server.clock.advance(3600);
+    // A new device elsewhere: asked for the code, and the person walks away.
+    const elsewhere = new Device(server, ELSEWHERE);
+    const { client } = await createCodeClient(server);
+    const pkce = pkcePair();
+    let page = await elsewhere.get(
+      authorizeUrl(client, { scope: 'read', code_challenge: pkce.challenge, code_challenge_method: 'S256' }),
+    );
+    page = await elsewhere.get(String(page.headers.location));
+    const asked = await elsewhere.post('/login', {
+      ...hiddenFields(page.body),
+      username: 'alice',
+      password: PASSWORD,
+    });
+    expect(asked.body).toContain('action="/login/second-factor"');
+    expect(await lastDecision(server)).toMatchObject({ decision: 'step_up', outcome: 'second_factor' });
+    const abandoned = elsewhere.cookies.get(COOKIE) as string;
+    expect(abandoned).toBeDefined();
+    server.clock.advance(3600);
+    const code = () => ({ code: oathtoolCode(secret, server.clock.now()) });
+    const finished = await signInWith(server, ELSEWHERE, abandoned, { secondFactor: code });
+    expect(finished.code).toBeTruthy();
+    expect(finished.decision).toMatchObject({ decision: 'step_up', outcome: 'proceed' });
+    expect(deviceFactor(finished.decision), 'the abandoned sign-in taught nothing').toBe(0.5);
+    server.clock.advance(3600);
+    const next = await signInWith(server, ELSEWHERE, abandoned, { secondFactor: code });
+    expect(deviceFactor(next.decision), 'the finished one did').toBe(-3);
   });
 
   it('/account/login sets the cookie and scores with it like the authorization login', async () => {
