@@ -3,7 +3,8 @@
  * from the address, the User-Agent, the time and the person's earlier sign-ins **before** a session
  * is granted. The score maps through the policy to `allow`, `step_up` (above `risk.stepUpScore`: the
  * sign-in must include a second factor, a passkey or TOTP) or `deny` (above `risk.denyScore`).
- * Each decision is audited as `risk.decision` with the score and its top three factors.
+ * Each decision is audited as `risk.decision` with the score and its top three factors (and the
+ * `device` factor whenever the sign-in had one).
  *
  * Only a completed sign-in (after its step-up) joins the person's history ({@link LoginRisk.learn});
  * failed password attempts feed the velocity factors ({@link LoginRisk.failed}; summed across nodes

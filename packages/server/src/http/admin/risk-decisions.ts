@@ -1,7 +1,7 @@
 /**
  * `GET /admin/risk/decisions`: the decisions of risk-based sign-in (users/login-risk.ts), newest
- * first, each with its score, its outcome and its top three factors (docs/risk.md explains each
- * factor). Filters: `user_id`, `decision` (`allow`, `step_up`, `deny`), `since` and `until` (Unix
+ * first, each with its score, its outcome and its top three factors, plus `device` when the
+ * sign-in had one (docs/risk.md explains each factor). Filters: `user_id`, `decision` (`allow`, `step_up`, `deny`), `since` and `until` (Unix
  * seconds, inclusive). Scope `risk:read`. `decision` is applied to each page read, so a page may
  * hold fewer than `limit` items while `next` still leads to more.
  */
