@@ -25,7 +25,10 @@ export function withDeviceCookies(stream: readonly LabelledEvent[], seed: number
   const rng = new Random(seed * 7919 + 17);
   const cookies = new Map<string, string>();
   let minted = 0;
-  const fresh = () => `dev-${seed}-${(minted += 1)}`;
+  const fresh = () => {
+    minted += 1;
+    return `dev-${seed}-${minted}`;
+  };
   return stream.map(({ event, truth }) => {
     if (event['Event Type'] === 'token') {
       return { event, truth };
