@@ -284,6 +284,28 @@ describe('@tessera/risk: state outside the process', () => {
     expect(() => decodeProfile(encodeProfile(profile))).toThrow(/lastLongitude is out of range/);
   });
 
+  it("the device level (`Device ID`, the server's device cookie) round-trips: a device known before the trip is known after it", () => {
+    const node = createRiskEngine();
+    const first = legit[0] as RiskEvent;
+    const user = String(first['User ID']);
+    const at = Number(first['Epoch ms']);
+    for (let i = 0; i < 3; i += 1) {
+      node.learn({ ...first, 'Device ID': 'device-digest-1', 'Epoch ms': at + i * 3_600_000 });
+    }
+    const fresh = createRiskEngine();
+    fresh.applyGlobal(node.takeGlobalDelta());
+    const text = encodeProfile(node.exportProfile(user) ?? expect.fail());
+    fresh.importProfile(user, decodeProfile(text));
+    const later = at + 86_400_000;
+    const deviceOf = (engine: RiskEngine, id: string) =>
+      engine
+        .assess({ ...first, 'Device ID': id, 'Epoch ms': later })
+        .factors.find((factor) => factor.name === 'device')?.value;
+    expect(deviceOf(fresh, 'device-digest-1')).toBe(-3);
+    expect(deviceOf(fresh, 'device-digest-2')).toBe(0.5);
+    expect(summarizeProfile(decodeProfile(text)).levels.deviceId).toHaveLength(1);
+  });
+
   it('the readable summary shows hashes, weights and counts, no raw address or UA', () => {
     const node = createRiskEngine();
     const event = legit[0] as RiskEvent;

@@ -6,6 +6,7 @@ import type { RiskEvent } from '@tessera/risk';
 import { LABEL_COLUMNS } from '@tessera/risk';
 import type { Scorer } from '@tessera/risk/eval';
 import { describe, expect, it } from 'vitest';
+import { withDeviceCookies } from '../src/sim/device-cookies.js';
 import { runStream } from '../src/sim/evaluate.js';
 import { simulate } from '../src/sim/simulate.js';
 
@@ -116,5 +117,40 @@ describe('simulator: the attacker models', () => {
     expect(calls.filter((c) => c === 'learn')).toHaveLength(legitSuccess);
     expect(calls.filter((c) => c === 'observe')).toHaveLength(small.length);
     expect(calls[0]).toBe('score');
+  });
+});
+
+describe('the optional device-cookie model (sim/device-cookies.ts)', () => {
+  it('leaves the drawn stream as it is; legitimate sign-ins keep their browser’s cookie (bar clearing), attackers always bring a new one, tokens none', () => {
+    const before = JSON.stringify(stream);
+    const withCookies = withDeviceCookies(stream, 3);
+    expect(JSON.stringify(stream)).toBe(before);
+    expect(withCookies).toHaveLength(stream.length);
+    const attackIds = new Set<string>();
+    let attacks = 0;
+    let repeats = 0;
+    let legit = 0;
+    const seen = new Set<string>();
+    for (const { event, truth } of withCookies) {
+      const id = event['Device ID'];
+      if (event['Event Type'] === 'token') {
+        expect(id).toBeUndefined();
+      } else if (truth.kind === 'legit') {
+        expect(id).toBeDefined();
+        legit += 1;
+        if (seen.has(`${truth.user}|${id}`)) {
+          repeats += 1;
+        }
+        seen.add(`${truth.user}|${id}`);
+      } else {
+        attacks += 1;
+        attackIds.add(String(id));
+      }
+    }
+    expect(attacks).toBeGreaterThan(0);
+    expect(attackIds.size, 'every attack sign-in a new id').toBe(attacks);
+    // Most legitimate sign-ins come back on a browser seen before.
+    expect(repeats / legit).toBeGreaterThan(0.5);
+    expect(JSON.stringify(withDeviceCookies(stream, 3))).toBe(JSON.stringify(withCookies));
   });
 });

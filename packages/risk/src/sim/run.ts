@@ -9,6 +9,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createScorer, type Scorer } from '../eval.js';
+import { DEVICE_COOKIE_RATES, withDeviceCookies } from './device-cookies.js';
 import { type Row, runStream } from './evaluate.js';
 import { benchLatency, type Latency } from './latency.js';
 import {
@@ -28,6 +29,7 @@ import { renderReport } from './report.js';
 import {
   ATTACKERS,
   type Churn,
+  type LabelledEvent,
   REPLAYS,
   type SimulationOptions,
   simulate,
@@ -229,6 +231,33 @@ function churnSweep(users: number): ChurnResult[] {
   return out;
 }
 
+/** The optional row: Tessera with the device cookie modelled (device-cookies.ts), main seeds. */
+export interface DeviceCookieResult {
+  readonly cleared: number;
+  readonly legitReauth1: number;
+  /** TPR at 1 % re-authentication (calibrated with cookies on seed 1), people with ≥ 1 sign-in. */
+  readonly tpr1: Record<string, number>;
+}
+
+function deviceCookieRow(
+  calibration: readonly LabelledEvent[],
+  tests: readonly { seed: number; stream: readonly LabelledEvent[] }[],
+): DeviceCookieResult {
+  const result = analyse(
+    runStream(withDeviceCookies(calibration, CALIBRATION_SEED), scorerFor('tessera')),
+    tests.map(({ seed, stream }) => ({
+      seed,
+      rows: runStream(withDeviceCookies(stream, seed), scorerFor('tessera')),
+    })),
+    20,
+  );
+  return {
+    cleared: DEVICE_COOKIE_RATES.cleared,
+    legitReauth1: result.legitReauth['>=1']?.at1.value ?? Number.NaN,
+    tpr1: Object.fromEntries(ATTACKERS.map((k) => [k, result.attacks[k]?.['>=1']?.tpr1.value ?? Number.NaN])),
+  };
+}
+
 export interface Report {
   readonly generatedBy: string;
   readonly users: number;
@@ -239,6 +268,8 @@ export interface Report {
   readonly churn: readonly ChurnResult[];
   readonly latency: Latency;
   readonly seconds: number;
+  /** Optional: not part of the main tables (the judged stream carries no `Device ID`). */
+  readonly deviceCookies?: DeviceCookieResult;
 }
 
 function main(): void {
@@ -262,6 +293,10 @@ function main(): void {
   }
   const churn = churnSweep(Math.round(users / 2));
   process.stderr.write(`risk:eval churn sweep done after ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  const deviceCookies = deviceCookieRow(calibrationStream, testStreams);
+  process.stderr.write(
+    `risk:eval device cookies done after ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+  );
   const latency = benchLatency(100_000);
   const report: Report = {
     generatedBy: 'npm run risk:eval',
@@ -273,6 +308,7 @@ function main(): void {
     churn,
     latency,
     seconds: (Date.now() - started) / 1000,
+    deviceCookies,
   };
   const json = fileURLToPath(new URL('../../results/risk-eval.json', import.meta.url));
   writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);

@@ -14,6 +14,7 @@ import {
 import { createTotpService, type TotpService } from '../users/authn/totp.js';
 import { createBoundedHasher } from '../users/bounded-hasher.js';
 import { type ConsentService, createConsentService } from '../users/consent-service.js';
+import { createDeviceIds } from '../users/device-ids.js';
 import { createLoginRisk, type LoginRisk } from '../users/login-risk.js';
 import { createLoginThrottle, type LoginThrottle } from '../users/login-throttle.js';
 import { createPasswordHasher } from '../users/password-hasher.js';
@@ -113,7 +114,7 @@ export function composeUsers(core: Core, deps: UsersDeps): Users {
   if (!config.risk.enabled) {
     return { users, sessions, consents, throttle, mfa };
   }
-  const { stepUpScore, denyScore, secondFactor, syncInterval } = config.risk;
+  const { stepUpScore, denyScore, secondFactor, syncInterval, deviceCookie } = config.risk;
   const geo = deps.geo;
   // Velocity (failed sign-ins per address, network, account) is summed in the store like the
   // global tables, so an attacker spread over the nodes counts as one.
@@ -138,6 +139,7 @@ export function composeUsers(core: Core, deps: UsersDeps): Users {
     engine,
     state,
     onDecision: (decision) => core.stats.add('risk_decisions', decision),
+    ...(deviceCookie ? { devices: createDeviceIds(core.masterKey) } : {}),
   });
   return { users, sessions, consents, throttle, mfa, risk, riskState };
 }

@@ -676,6 +676,11 @@ export const configSchema = z.object({
         description:
           "When a person who has a second factor is asked for it after their password: `always` (every sign-in), or `on_risk` (only when the sign-in's risk calls for a step-up, and the MFA policy or the client's `acr_values` do not ask for it anyway). Needs `risk.enabled`.",
       }),
+      deviceCookie: option(boolean().default(true), {
+        typeLabel: 'boolean',
+        description:
+          'With `risk.enabled`: give each browser a long-lived device cookie on the login pages (a random id authenticated with a key derived from the master key; `__Host-tessera_device` on an https issuer, HttpOnly, SameSite=Lax, 400 days, renewed at each use), and score each sign-in with it: a device the person signed in on before lowers the score, an unknown one raises it a little (the `device` factor). The engine, the audit log and the store see only a per-person keyed digest of the id. `false`: no cookie, no `device` factor (docs/risk.md).',
+      }),
       syncInterval: option(integer(1, 3600).default(5), {
         typeLabel: 'seconds',
         description:

@@ -3,7 +3,8 @@
  * from the address, the User-Agent, the time and the person's earlier sign-ins **before** a session
  * is granted. The score maps through the policy to `allow`, `step_up` (above `risk.stepUpScore`: the
  * sign-in must include a second factor, a passkey or TOTP) or `deny` (above `risk.denyScore`).
- * Each decision is audited as `risk.decision` with the score and its top three factors.
+ * Each decision is audited as `risk.decision` with the score and its top three factors (and the
+ * `device` factor whenever the sign-in had one).
  *
  * Only a completed sign-in (after its step-up) joins the person's history ({@link LoginRisk.learn});
  * failed password attempts feed the velocity factors ({@link LoginRisk.failed}; summed across nodes
@@ -11,6 +12,11 @@
  * the histories can be rebuilt from the audit log (`tessera risk retrain`, risk-retrain.ts). With a
  * {@link RiskState} the history is read from the store before scoring and written back after
  * learning, so every node scores alike (risk-state.ts).
+ *
+ * With {@link LoginRiskDeps.devices} (`risk.deviceCookie`) a sign-in that brings the browser's
+ * verified device id is scored with it as `Device ID` (the `device` factor: a device the person
+ * signed in on before, or one never seen), always as the per-person keyed digest of it
+ * (device-ids.ts): the raw id goes into neither the audit log nor the store.
  */
 import {
   createRiskEngine,
@@ -23,6 +29,7 @@ import {
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import { ACR_MFA, acrFor, acrLevel } from './authn/context.js';
+import type { DeviceIds } from './device-ids.js';
 import type { RiskState } from './risk-state.js';
 
 export type RiskDecision = 'allow' | 'step_up' | 'deny';
@@ -34,6 +41,8 @@ export interface SignInContext {
   /** RFC 8176 methods used so far in this sign-in. */
   amr: readonly string[];
   requestId?: string;
+  /** The browser's verified device id (its device cookie's), when `risk.deviceCookie` is on. */
+  deviceId?: string;
 }
 
 /** The audit event of every decision. */
@@ -54,6 +63,8 @@ export type RiskLearnedData = {
   city?: string;
   latitude?: number | string;
   longitude?: number | string;
+  /** The device's per-person digest (`Device ID`), never the cookie's id. */
+  device?: string;
 };
 
 function learnedData(event: RiskEvent): RiskLearnedData {
@@ -67,6 +78,7 @@ function learnedData(event: RiskEvent): RiskLearnedData {
     ...(event.Latitude === undefined || event.Longitude === undefined
       ? {}
       : { latitude: event.Latitude, longitude: event.Longitude }),
+    ...(event['Device ID'] === undefined ? {} : { device: event['Device ID'] }),
   };
 }
 
@@ -94,6 +106,8 @@ export interface LoginRisk {
   failed(context: Omit<SignInContext, 'amr'>, userId: string | undefined): void;
   /** `risk.secondFactor`: `always` asks people with a factor for it at every password sign-in. */
   readonly secondFactor: 'always' | 'on_risk';
+  /** `risk.deviceCookie`: the device ids the login pages set and read (absent: off). */
+  readonly devices?: DeviceIds;
 }
 
 export interface LoginRiskDeps {
@@ -111,6 +125,8 @@ export interface LoginRiskDeps {
   state?: RiskState;
   /** Told each decision: the usage counters. */
   onDecision?: (decision: RiskDecision) => void;
+  /** `risk.deviceCookie`: device ids (users/device-ids.ts); absent, sign-ins carry no `Device ID`. */
+  devices?: DeviceIds;
 }
 
 /** The sign-in's methods already include a second factor (level `mfa` or phishing-resistant). */
@@ -133,11 +149,25 @@ function placeOf(record: GeoRecord): Partial<RiskEvent> {
 
 const round = (value: number) => Math.round(value * 100) / 100;
 
+/** The audited factors: the top three, and the `device` factor whenever the sign-in had one. */
+function auditedFactors(
+  factors: readonly { name: string; value: number }[],
+): { name: string; value: number }[] {
+  const top = factors.slice(0, 3);
+  const device = factors.find((factor) => factor.name === 'device');
+  const audited = device === undefined || top.includes(device) ? top : [...top, device];
+  return audited.map((f) => ({ name: f.name, value: round(f.value) }));
+}
+
 export function createLoginRisk(deps: LoginRiskDeps): LoginRisk {
   const engine = deps.engine ?? createRiskEngine();
   const geo = deps.geo ?? noGeo;
+  const { devices } = deps;
   const eventOf = (userId: string | undefined, context: Omit<SignInContext, 'amr'>): RiskEvent => ({
     ...(userId === undefined ? {} : { 'User ID': userId }),
+    ...(devices === undefined || userId === undefined || context.deviceId === undefined
+      ? {}
+      : { 'Device ID': devices.digest(userId, context.deviceId) }),
     ...placeOf(context.ip === null ? {} : geo.lookup(context.ip)),
     'IP Address': context.ip ?? undefined,
     'User Agent String': context.userAgent ?? undefined,
@@ -167,6 +197,7 @@ export function createLoginRisk(deps: LoginRiskDeps): LoginRisk {
 
   return {
     secondFactor: deps.secondFactor,
+    ...(devices === undefined ? {} : { devices }),
     async check(user, context) {
       await deps.state?.load(user.id);
       const { score, factors } = engine.assess(eventOf(user.id, context));
@@ -182,7 +213,7 @@ export function createLoginRisk(deps: LoginRiskDeps): LoginRisk {
           outcome,
           amr: [...context.amr],
           ip: context.ip,
-          factors: factors.slice(0, 3).map((f) => ({ name: f.name, value: round(f.value) })),
+          factors: auditedFactors(factors),
         },
         requestId: context.requestId ?? null,
       });

@@ -57,6 +57,7 @@ export function learnedEvent(event: AuditEvent): RiskEvent | undefined {
     City: text(data.city),
     Latitude: coordinate(data.latitude),
     Longitude: coordinate(data.longitude),
+    'Device ID': text(data.device),
     'Event Type': 'login',
     'Epoch ms': event.at * 1000,
     'Login Successful': true,

@@ -1,9 +1,10 @@
 /**
  * `GET /admin/risk/decisions`: the decisions of risk-based sign-in (users/login-risk.ts), newest
- * first, each with its score, its outcome and its top three factors (docs/risk.md explains each
- * factor). Filters: `user_id`, `decision` (`allow`, `step_up`, `deny`), `since` and `until` (Unix
- * seconds, inclusive). Scope `risk:read`. `decision` is applied to each page read, so a page may
- * hold fewer than `limit` items while `next` still leads to more.
+ * first, each with its score, its outcome and its top three factors, plus `device` when the
+ * sign-in had one (docs/risk.md explains each factor). Filters: `user_id`, `decision` (`allow`,
+ * `step_up`, `deny`), `since` and `until` (Unix seconds, inclusive). Scope `risk:read`.
+ * `decision` is applied to each page read, so a page may hold fewer than `limit` items while
+ * `next` still leads to more.
  */
 import { OAuthError } from '@tessera/protocol';
 import type { FastifyInstance } from 'fastify';

@@ -41,6 +41,10 @@ export function registerAccountLogin(app: FastifyInstance, deps: AccountDeps): v
     input: { username: string | null; error: Words | null; status?: number },
   ): Promise<FastifyReply> {
     const csrfToken = cookies.csrfSecret(request, reply);
+    if (deps.risk?.devices !== undefined) {
+      // The device cookie exists before the sign-in it will be scored with.
+      cookies.deviceId(request, reply, deps.risk.devices);
+    }
     const ceremony = await deps.passkeys.authenticationOptions(hashBrowserSecret(csrfToken));
     return sendPage(reply, {
       title: t('login.title'),
@@ -74,10 +78,13 @@ export function registerAccountLogin(app: FastifyInstance, deps: AccountDeps): v
     method: string,
   ): Promise<FastifyReply> {
     const context = { ip: request.ip, userAgent: request.headers['user-agent'] ?? null, amr };
+    const devices = deps.risk?.devices;
+    const device = devices === undefined ? {} : { deviceId: cookies.deviceId(request, reply, devices) };
     if (deps.risk !== undefined) {
       // Here a person with a second factor has always given it, so a step-up still due means none.
       const { outcome } = await deps.risk.check(user, {
         ...context,
+        ...device,
         requestId: request.id,
         hasSecondFactor: false,
       });
@@ -90,7 +97,7 @@ export function registerAccountLogin(app: FastifyInstance, deps: AccountDeps): v
       await deps.sessions.end({ id: previous.record.id }, user.id);
     }
     const started = await deps.sessions.start(user, context);
-    await deps.risk?.learn(user, context, started.session.id);
+    await deps.risk?.learn(user, { ...context, ...device }, started.session.id);
     cookies.setSession(reply, started.secret, deps.sessionMaxAge);
     deps.audit.record({
       type: 'login.succeeded',

@@ -125,10 +125,13 @@ async function grantSession(
 ): Promise<{ started: Awaited<ReturnType<LoginFlowDeps['sessions']['start']>> } | { reply: FastifyReply }> {
   const { user } = ctx;
   const context = { ip: http.ip, userAgent: http.headers['user-agent'] ?? null, amr: ctx.amr };
+  const devices = deps.risk?.devices;
+  const device = devices === undefined ? {} : { deviceId: deps.cookies.deviceId(http, reply, devices) };
   if (deps.risk !== undefined) {
     const factors = await deps.secondFactors.enrolledFor(user.id);
     const { outcome } = await deps.risk.check(user, {
       ...context,
+      ...device,
       requestId: http.id,
       hasSecondFactor: factors.length > 0,
     });
@@ -140,7 +143,7 @@ async function grantSession(
     }
   }
   const started = await deps.sessions.start(user, { ...context, amr: ctx.amr });
-  await deps.risk?.learn(user, context, started.session.id);
+  await deps.risk?.learn(user, { ...context, ...device }, started.session.id);
   deps.cookies.setSession(reply, started.secret, deps.sessionMaxAge);
   return { started };
 }

@@ -53,6 +53,10 @@ export function registerLogin(app: FastifyInstance, deps: LoginFlowDeps): void {
     },
   ): Promise<FastifyReply> {
     const csrfToken = deps.cookies.csrfSecret(http, reply);
+    if (deps.risk?.devices !== undefined) {
+      // The device cookie exists before the sign-in it will be scored with.
+      deps.cookies.deviceId(http, reply, deps.risk.devices);
+    }
     const ceremony = await deps.passkeys?.authenticationOptions(hashBrowserSecret(csrfToken));
     const scripts = [
       ...(ceremony === undefined ? [] : [WEBAUTHN_BUNDLE_PATH, PASSKEY_SIGN_IN_PATH]),
