@@ -23,7 +23,7 @@ import type { RevocationStreamStatus } from './revocation-stream.js';
 import { createTokenCache } from './token-cache.js';
 import { createTokenFacts } from './token-facts.js';
 import { createTokenVerification } from './token-verification.js';
-import { inVerifySpan } from './tracing.js';
+import { inVerifySpan, isTracing } from './tracing.js';
 import type { VerifiedToken } from './verified-token.js';
 import { VerifyError } from './verify-error.js';
 import type { VerifyInput } from './verify-input.js';
@@ -310,7 +310,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   }
 
   const dpop = options.dpop === false ? undefined : createDpopChecker(options.dpop ?? {});
-  const verifyRequest = createRequestVerification({
+  const requests = createRequestVerification({
     realm,
     sources,
     now,
@@ -337,9 +337,17 @@ export function createVerifier(options: VerifierOptions): Verifier {
     realm,
     sources,
     verify(input, verifyOptions) {
+      // A token seen before, without a span or a context check to make: answered synchronously.
+      const seen =
+        continuous === undefined && !isTracing()
+          ? requests.seen(input, verifyOptions?.scope, verifyOptions?.authentication)
+          : undefined;
+      if (seen !== undefined) {
+        return Promise.resolve(seen);
+      }
       return inVerifySpan(async () => {
         try {
-          const verified = await verifyRequest(input, verifyOptions?.scope);
+          const verified = await requests.verify(input, verifyOptions?.scope);
           const token = continuous === undefined ? verified : await continuous.check(input, verified);
           if (verifyOptions?.authentication !== undefined) {
             requireAuthentication(token, verifyOptions.authentication, now());
