@@ -99,7 +99,7 @@ export interface VerifierOptions {
    */
   apiKeyContext?: true | ApiKeyContextOptions;
   cache?: {
-    /** Verified tokens kept (LRU). Default 10 000; 0 disables the cache. */
+    /** Verified tokens kept (least recently used out first). Default 10 000; 0 disables the cache. */
     maxEntries?: number;
     /** Seconds an introspection answer is reused (never past the token's `exp`). Default 30. */
     introspectionTtl?: number;
