@@ -12,17 +12,17 @@
  * Calls are issued in batches of 64 awaited together, the same way for all four. With `ops: N`
  * instead of `seconds`, exactly N calls run (for instruction counts under callgrind).
  */
-import { createPrivateKey, generateKeyPairSync, randomUUID, sign, verify } from 'node:crypto';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { exportJWK, jwtVerify } from 'jose';
-import { ROOT_DIR } from '../lib/procs.mjs';
-
-const ISSUER = 'https://auth.bench.local';
-const AUDIENCE = 'https://api.bench.local';
-const BATCH = 64;
-/** Above the verifier's default cache of 10,000 entries, so a cycled pool always misses. */
-const UNSEEN_POOL = 12_000;
+import { jwtVerify } from 'jose';
+import {
+  AUDIENCE,
+  BATCH,
+  createTesseraVerifier as createVerifierOf,
+  ISSUER,
+  mintToken,
+  publicKey,
+  rawVerify,
+  UNSEEN_POOL,
+} from '../lib/verify-fixture.mjs';
 
 async function readStdin() {
   const chunks = [];
@@ -32,70 +32,13 @@ async function readStdin() {
   return JSON.parse(Buffer.concat(chunks).toString('utf8'));
 }
 
-const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-const jwk = { ...(await exportJWK(publicKey)), kid: 'bench', alg: 'ES256', use: 'sig' };
-const header = Buffer.from(JSON.stringify({ alg: 'ES256', typ: 'at+jwt', kid: 'bench' })).toString(
-  'base64url',
-);
-const signer = createPrivateKey(privateKey.export({ format: 'pem', type: 'pkcs8' }));
-
-/** An RFC 9068 access token, signed like Tessera signs (node:crypto, P1363). */
-function mintToken() {
-  const now = Math.floor(Date.now() / 1000);
-  const payload = Buffer.from(
-    JSON.stringify({
-      iss: ISSUER,
-      sub: 'cli_benchbenchbenchbenchbe',
-      aud: AUDIENCE,
-      exp: now + 3600,
-      iat: now,
-      jti: randomUUID(),
-      client_id: 'cli_benchbenchbenchbenchbe',
-      scope: 'read',
-    }),
-  ).toString('base64url');
-  const input = `${header}.${payload}`;
-  const signature = sign('sha256', Buffer.from(input), { key: signer, dsaEncoding: 'ieee-p1363' });
-  return `${input}.${signature.toString('base64url')}`;
-}
-
-function rawVerify(token) {
-  const first = token.indexOf('.');
-  const second = token.indexOf('.', first + 1);
-  const signature = Buffer.from(token.slice(second + 1), 'base64url');
-  const ok = verify(
-    'sha256',
-    Buffer.from(token.slice(0, second)),
-    { key: publicKey, dsaEncoding: 'ieee-p1363' },
-    signature,
-  );
-  if (!ok) {
-    throw new Error('bad signature');
-  }
-  return JSON.parse(Buffer.from(token.slice(first + 1, second), 'base64url').toString('utf8'));
-}
-
 async function createTesseraVerifier() {
-  let mod;
-  try {
-    // TESSERA_BENCH_VERIFY_DIR: another build of packages/verify (with its dist/), to compare builds.
-    const dir = process.env.TESSERA_BENCH_VERIFY_DIR ?? join(ROOT_DIR, 'packages/verify');
-    mod = await import(pathToFileURL(join(dir, 'dist/index.js')).href);
-  } catch (error) {
-    process.stdout.write(
-      `${JSON.stringify({ skip: `packages/verify/dist missing (run tsc -b): ${error.message}` })}\n`,
-    );
+  // TESSERA_BENCH_VERIFY_DIR: another build of packages/verify (with its dist/), to compare builds.
+  const { verifier, missing } = await createVerifierOf(process.env.TESSERA_BENCH_VERIFY_DIR);
+  if (verifier === undefined) {
+    process.stdout.write(`${JSON.stringify({ skip: missing })}\n`);
     process.exit(0);
   }
-  const body = JSON.stringify({ keys: [jwk] });
-  const verifier = mod.createVerifier({
-    issuer: ISSUER,
-    audience: AUDIENCE,
-    revocations: false,
-    endpoints: { jwksUri: `${ISSUER}/jwks` },
-    fetch: async () => new Response(body, { status: 200, headers: { 'content-type': 'application/json' } }),
-  });
-  await verifier.ready();
   return verifier;
 }
 

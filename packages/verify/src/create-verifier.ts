@@ -7,6 +7,7 @@
 import { type ApiKeyContextOptions, createApiKeyContext } from './api-key-context.js';
 import type { TokenSourceOptions } from './bearer.js';
 import {
+  type ContinuousAuthentication,
   type ContinuousAuthenticationOptions,
   createContinuousAuthentication,
 } from './continuous-authentication.js';
@@ -16,14 +17,14 @@ import { createDpopChecker, type DpopOptions } from './dpop.js';
 import { createEndpointResolver, type EndpointResolver } from './endpoint-resolver.js';
 import { type ClientCredentials, createIntrospector } from './introspection.js';
 import { createJwtVerifier } from './jwt.js';
-import { createRequestVerification } from './request-verification.js';
+import { createRequestVerification, type RequestVerification } from './request-verification.js';
 import { type AuthenticationRequirement, requireAuthentication } from './require-authentication.js';
 import { createRevocationGuard } from './revocation-guard.js';
 import type { RevocationStreamStatus } from './revocation-stream.js';
 import { createTokenCache } from './token-cache.js';
 import { createTokenFacts } from './token-facts.js';
 import { createTokenVerification } from './token-verification.js';
-import { inVerifySpan } from './tracing.js';
+import { inVerifySpan, isTracing } from './tracing.js';
 import type { VerifiedToken } from './verified-token.js';
 import { VerifyError } from './verify-error.js';
 import type { VerifyInput } from './verify-input.js';
@@ -98,7 +99,7 @@ export interface VerifierOptions {
    */
   apiKeyContext?: true | ApiKeyContextOptions;
   cache?: {
-    /** Verified tokens kept (LRU). Default 10 000; 0 disables the cache. */
+    /** Verified tokens kept (least recently used out first). Default 10 000; 0 disables the cache. */
     maxEntries?: number;
     /** Seconds an introspection answer is reused (never past the token's `exp`). Default 30. */
     introspectionTtl?: number;
@@ -310,7 +311,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   }
 
   const dpop = options.dpop === false ? undefined : createDpopChecker(options.dpop ?? {});
-  const verifyRequest = createRequestVerification({
+  const requests = createRequestVerification({
     realm,
     sources,
     now,
@@ -336,20 +337,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
   return {
     realm,
     sources,
-    verify(input, verifyOptions) {
-      return inVerifySpan(async () => {
-        try {
-          const verified = await verifyRequest(input, verifyOptions?.scope);
-          const token = continuous === undefined ? verified : await continuous.check(input, verified);
-          if (verifyOptions?.authentication !== undefined) {
-            requireAuthentication(token, verifyOptions.authentication, now());
-          }
-          return token;
-        } catch (error) {
-          throw VerifyError.from(error, realm).withResourceMetadata(options.resourceMetadataUrl);
-        }
-      });
-    },
+    verify: verifyWith({
+      requests,
+      continuous,
+      now,
+      realm,
+      resourceMetadataUrl: options.resourceMetadataUrl,
+    }),
     async ready() {
       await endpoints();
       await guard.ready();
@@ -366,6 +360,41 @@ export function createVerifier(options: VerifierOptions): Verifier {
       await continuous?.close();
       await guard.close();
     },
+  };
+}
+
+/**
+ * `verifier.verify`: a token seen before, with no span or context check to make, is answered
+ * synchronously from the cache; anything else goes the whole way, in a span.
+ */
+function verifyWith(deps: {
+  requests: RequestVerification;
+  continuous: ContinuousAuthentication | undefined;
+  now: () => number;
+  realm: string;
+  resourceMetadataUrl: string | undefined;
+}): Verifier['verify'] {
+  const { requests, continuous, now, realm } = deps;
+  return (input, verifyOptions) => {
+    const seen =
+      continuous === undefined && !isTracing()
+        ? requests.seen(input, verifyOptions?.scope, verifyOptions?.authentication)
+        : undefined;
+    if (seen !== undefined) {
+      return Promise.resolve(seen);
+    }
+    return inVerifySpan(async () => {
+      try {
+        const verified = await requests.verify(input, verifyOptions?.scope);
+        const token = continuous === undefined ? verified : await continuous.check(input, verified);
+        if (verifyOptions?.authentication !== undefined) {
+          requireAuthentication(token, verifyOptions.authentication, now());
+        }
+        return token;
+      } catch (error) {
+        throw VerifyError.from(error, realm).withResourceMetadata(deps.resourceMetadataUrl);
+      }
+    });
   };
 }
 

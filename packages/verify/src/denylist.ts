@@ -62,7 +62,7 @@ export interface Denylist {
   /** The `acr` a token must reach after an assurance-level change of its session, if it falls short. */
   assuranceRequired(facts: TokenFacts, now: number): string | undefined;
   /** The subject's credential changes in force that its sign-in predates (empty: none). */
-  credentialChanges(facts: TokenFacts, now: number): CredentialChangeSeen[];
+  credentialChanges(facts: TokenFacts, now: number): readonly CredentialChangeSeen[];
   /** True when the event covers the token (used to evict cache entries). */
   covers(event: RevocationEvent, facts: TokenFacts): boolean;
   /** Drops entries whose expiry has passed; returns how many remain. */
@@ -82,6 +82,9 @@ const TYPES: readonly TargetType[] = [
   'key',
   'assurance',
 ];
+
+/** What `credentialChanges` returns for a subject without changes: one frozen array, no allocation. */
+const NO_CHANGES: readonly CredentialChangeSeen[] = Object.freeze([]);
 
 /** The table key of a target: an `assurance` target is kept under its session id. */
 function keyOf(target: RevocationTarget): { key: string; acr?: string } {
@@ -223,6 +226,9 @@ export function createDenylist(): Denylist {
     },
 
     assuranceRequired(facts, now) {
+      if (size === 0) {
+        return undefined;
+      }
       const sessionId = facts.sessionId;
       const entry = sessionId === undefined ? undefined : tables.get('assurance')?.get(sessionId);
       if (entry?.acr === undefined || entry.expiresAt <= now || !covered('assurance', entry, facts)) {
@@ -235,7 +241,7 @@ export function createDenylist(): Denylist {
     credentialChanges(facts, now) {
       const bySubject = changes.size === 0 ? undefined : changes.get(facts.result.subject);
       if (bySubject === undefined) {
-        return [];
+        return NO_CHANGES;
       }
       const at = signedInAt(facts);
       const seen: CredentialChangeSeen[] = [];

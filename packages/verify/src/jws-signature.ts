@@ -40,10 +40,27 @@ const SCHEMES: Readonly<Record<string, Scheme>> = {
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const PLAIN_HEADER_MEMBERS: ReadonlySet<string> = new Set(['alg', 'kid', 'typ']);
 
+/** The protected header of the plain shape. */
+export interface PlainHeader {
+  alg: string;
+  kid?: string;
+  typ?: string;
+}
+
+/**
+ * Protected headers already judged, by their segment: tokens of one issuer and key share one, so
+ * its base64url and JSON are decoded once. A header that is not of the plain shape is not kept, and
+ * the map stops growing at {@link MAX_KNOWN_HEADERS} (then headers are decoded each time).
+ */
+const knownHeaders = new Map<string, PlainHeader>();
+const MAX_KNOWN_HEADERS = 64;
+
 /** A compact JWS of the plain shape: its header and its three segments. */
 export interface PlainCompactJws {
-  header: { alg: string; kid?: string; typ?: string };
+  header: PlainHeader;
   protectedSegment: string;
+  /** `protected.payload`: the JWS Signing Input (RFC 7515 §5.2 step 8). */
+  signingInput: string;
   payloadSegment: string;
   signatureSegment: string;
 }
@@ -67,6 +84,30 @@ export function parsePlainCompactJws(
   const first = token.indexOf('.');
   const second = token.indexOf('.', first + 1);
   const protectedSegment = token.slice(0, first);
+  let header = knownHeaders.get(protectedSegment);
+  if (header === undefined) {
+    header = parsePlainHeader(protectedSegment);
+    if (header === undefined) {
+      return undefined;
+    }
+    if (knownHeaders.size < MAX_KNOWN_HEADERS) {
+      knownHeaders.set(protectedSegment, header);
+    }
+  }
+  if (!algorithms.includes(header.alg)) {
+    return undefined;
+  }
+  return {
+    header,
+    protectedSegment,
+    signingInput: token.slice(0, second),
+    payloadSegment: token.slice(first + 1, second),
+    signatureSegment: token.slice(second + 1),
+  };
+}
+
+/** The header as a frozen {@link PlainHeader}, or undefined when it is not of the plain shape. */
+function parsePlainHeader(protectedSegment: string): PlainHeader | undefined {
   let header: unknown;
   try {
     header = JSON.parse(Buffer.from(protectedSegment, 'base64url').toString('utf8'));
@@ -86,22 +127,16 @@ export function parsePlainCompactJws(
   if (
     typeof alg !== 'string' ||
     !Object.hasOwn(SCHEMES, alg) ||
-    !algorithms.includes(alg) ||
     (kid !== undefined && typeof kid !== 'string') ||
     (typ !== undefined && typeof typ !== 'string')
   ) {
     return undefined;
   }
-  return {
-    header: {
-      alg,
-      ...(kid === undefined ? {} : { kid }),
-      ...(typ === undefined ? {} : { typ }),
-    },
-    protectedSegment,
-    payloadSegment: token.slice(first + 1, second),
-    signatureSegment: token.slice(second + 1),
-  };
+  return Object.freeze({
+    alg,
+    ...(kid === undefined ? {} : { kid }),
+    ...(typ === undefined ? {} : { typ }),
+  });
 }
 
 const keyObjects = new WeakMap<object, KeyObject>();
@@ -173,7 +208,7 @@ export function verifyJwsSignature(jws: PlainCompactJws, key: KeyObject): boolea
   if (scheme === undefined) {
     return false;
   }
-  const data = Buffer.from(`${jws.protectedSegment}.${jws.payloadSegment}`);
+  const data = Buffer.from(jws.signingInput);
   const signature = Buffer.from(jws.signatureSegment, 'base64url');
   if (scheme.keyType === 'ec') {
     return verify(scheme.digest, data, { key, dsaEncoding: 'ieee-p1363' }, signature);

@@ -19,6 +19,7 @@ import {
   createRemoteJWKSet,
   customFetch,
   errors,
+  type JWSHeaderParameters,
   type JWTPayload,
   type JWTVerifyOptions,
   jwtVerify,
@@ -64,7 +65,13 @@ export interface AccessTokenPayload extends JWTPayload {
  */
 export interface JwtVerifier {
   /** Verifies a compact JWS; throws `invalid_token` (401) or `temporarily_unavailable` (503). */
-  verify(token: string, now: number): Promise<AccessTokenPayload>;
+  verify(token: string, now: number): Promise<VerifiedJwt>;
+}
+
+/** A verified access token: its claims, and the `kid` of its protected header (a pulled key names it). */
+export interface VerifiedJwt {
+  payload: AccessTokenPayload;
+  kid: string | undefined;
 }
 
 /** jose errors that say "this token is bad", as opposed to "we could not check it". */
@@ -105,6 +112,12 @@ function describeTokenError(error: unknown): string | undefined {
     return 'The access token is malformed';
   }
   return undefined;
+}
+
+/** What either path yields: jose's claims and the header's `kid`. */
+interface VerifiedClaims {
+  payload: JWTPayload;
+  kid: string | undefined;
 }
 
 const unsecuredHeaders = new Map<string | undefined, string>();
@@ -168,17 +181,26 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     return keySet;
   }
 
-  /** The same rules for both paths (RFC 9068 §4). */
+  const audience = [...options.audience];
+  const algorithms = [...options.algorithms];
+  let rulesAt = Number.NaN;
+  let rules: JWTVerifyOptions = {};
+
+  /** The same rules for both paths (RFC 9068 §4); made once per second of the clock. */
   function claimRules(now: number): JWTVerifyOptions {
-    return {
-      issuer: options.issuer,
-      audience: [...options.audience],
-      algorithms: [...options.algorithms],
-      typ: 'at+jwt',
-      clockTolerance: options.clockTolerance,
-      currentDate: new Date(now * 1000),
-      requiredClaims: ['exp', 'iat', 'sub', 'jti', 'client_id'],
-    };
+    if (now !== rulesAt) {
+      rules = {
+        issuer: options.issuer,
+        audience,
+        algorithms,
+        typ: 'at+jwt',
+        clockTolerance: options.clockTolerance,
+        currentDate: new Date(now * 1000),
+        requiredClaims: ['exp', 'iat', 'sub', 'jti', 'client_id'],
+      };
+      rulesAt = now;
+    }
+    return rules;
   }
 
   /**
@@ -186,14 +208,14 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
    * judged only once the signature holds: jose's `UnsecuredJWT.decode` of a `none` header carrying
    * the token's `typ` and the token's own payload segment applies exactly `jwtVerify`'s claim rules.
    */
-  async function verifyPlain(token: string, rules: JWTVerifyOptions): Promise<JWTPayload | undefined> {
+  async function verifyPlain(token: string, rules: JWTVerifyOptions): Promise<VerifiedClaims | undefined> {
     const jws = parsePlainCompactJws(token, options.algorithms);
     if (jws === undefined) {
       return undefined;
     }
     const jwks = await keys();
     const key = keyObjectOf(
-      await jwks(jws.header, {
+      await jwks(jws.header as JWSHeaderParameters, {
         protected: jws.protectedSegment,
         payload: jws.payloadSegment,
         signature: jws.signatureSegment,
@@ -206,15 +228,23 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
       throw new errors.JWSSignatureVerificationFailed();
     }
     const unsecured = unsecuredHeader(jws.header.typ);
-    return UnsecuredJWT.decode(`${unsecured}.${jws.payloadSegment}.`, rules).payload;
+    return {
+      payload: UnsecuredJWT.decode(`${unsecured}.${jws.payloadSegment}.`, rules).payload,
+      kid: jws.header.kid,
+    };
+  }
+
+  async function verifyWithJose(token: string, rules: JWTVerifyOptions): Promise<VerifiedClaims> {
+    const { payload, protectedHeader } = await jwtVerify(token, await keys(), rules);
+    return { payload, kid: protectedHeader.kid };
   }
 
   return {
     async verify(token, now) {
-      let payload: JWTPayload;
+      let verified: VerifiedClaims;
       try {
         const rules = claimRules(now);
-        payload = (await verifyPlain(token, rules)) ?? (await jwtVerify(token, await keys(), rules)).payload;
+        verified = (await verifyPlain(token, rules)) ?? (await verifyWithJose(token, rules));
       } catch (error) {
         if (error instanceof OAuthError) {
           throw error;
@@ -225,6 +255,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
         }
         throw OAuthError.temporarilyUnavailable('The signing keys could not be fetched', { cause: error });
       }
+      const payload = verified.payload;
       const { sub, client_id: clientId, jti, iat, exp, scope } = payload as Record<string, unknown>;
       if (
         !isString(sub) ||
@@ -236,7 +267,10 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
       ) {
         throw OAuthError.invalidToken('The access token has a malformed claim');
       }
-      return payload as AccessTokenPayload;
+      return {
+        payload: payload as AccessTokenPayload,
+        kid: typeof verified.kid === 'string' ? verified.kid : undefined,
+      };
     },
   };
 }

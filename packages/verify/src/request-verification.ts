@@ -6,8 +6,9 @@
  */
 import { OAuthError } from '@tessera/protocol';
 import type { ApiKeyUseContext } from './api-key-context.js';
-import type { ExtractedToken, TokenSourceOptions } from './bearer.js';
+import type { ExtractedToken, TokenSource, TokenSourceOptions } from './bearer.js';
 import type { DpopChecker } from './dpop.js';
+import { type AuthenticationRequirement, requireAuthentication } from './require-authentication.js';
 import { requireScope } from './require-scope.js';
 import type { RevocationGuard } from './revocation-guard.js';
 import type { TokenCache } from './token-cache.js';
@@ -71,29 +72,57 @@ async function checkBinding(
 }
 
 /**
- * `verifier.verify`.
+ * `verifier.verify`, in two parts: `seen` answers a header string from the cache synchronously, or
+ * says it cannot (undefined); `verify` is the whole path.
  *
  * @example
  * ```ts
- * const verify = createRequestVerification({ realm, sources, now, cache, guard, verification });
- * const token = await verify('Bearer eyJ…', ['cookies:read']);
+ * const requests = createRequestVerification({ realm, sources, now, cache, guard, verification });
+ * const token = requests.seen('Bearer eyJ…', ['cookies:read']) ?? (await requests.verify('Bearer eyJ…', ['cookies:read']));
  * ```
  */
-export type RequestVerification = (
-  input: VerifyInput,
-  scope?: string | readonly string[],
-) => Promise<VerifiedToken>;
+export interface RequestVerification {
+  /**
+   * The token of an `Authorization: Bearer` header string, answered from the cache with every check
+   * a cached token gets (fail-closed state, its `exp` against the clock with the clock tolerance,
+   * the denylist, the DPoP binding, `scope`, `authentication`), or undefined: not cached, or
+   * refused, or anything else (a web request, a DPoP-bound token). Undefined means "use `verify`",
+   * which decides again and words the refusal. Never throws.
+   */
+  seen(
+    input: VerifyInput,
+    scope?: string | readonly string[],
+    authentication?: AuthenticationRequirement,
+  ): VerifiedToken | undefined;
+  verify(input: VerifyInput, scope?: string | readonly string[]): Promise<VerifiedToken>;
+}
+
+/** The result object of a source, built once per cached token and source. */
+function viewOf(facts: TokenFacts, source: TokenSource): VerifiedToken {
+  let result = facts.views[source];
+  if (result === undefined) {
+    result = Object.freeze({ ...facts.result, source });
+    facts.views[source] = result;
+  }
+  return result;
+}
 
 /**
  * Creates the hot path.
  *
  * @example
  * ```ts
- * const verify = createRequestVerification({ realm: 'https://api.example', sources, now, cache, guard, verification });
+ * const requests = createRequestVerification({ realm: 'https://api.example', sources, now, cache, guard, verification });
  * ```
  */
 export function createRequestVerification(deps: RequestVerificationDeps): RequestVerification {
   const { realm, sources, now, cache, guard, verification, dpop, apiKeyContextOf } = deps;
+  /**
+   * The header string `seen` could not answer and its hash, handed to the `verify` call that follows
+   * at once (so it does not hash the token again); `verify` clears it, so no token stays here.
+   */
+  let missedHeader: string | undefined;
+  let missedHash = '';
 
   async function refusal(error: unknown, usedDpop: boolean, at: number): Promise<VerifyError> {
     const refused = VerifyError.from(error, realm);
@@ -105,12 +134,49 @@ export function createRequestVerification(deps: RequestVerificationDeps): Reques
   }
 
   /**
-   * The hot path. A header string whose token is in the cache costs: a prefix check, one SHA-256,
-   * one LRU lookup, the denylist check, and no allocation (the result object is built once per
-   * source). Syntax is checked in full only on a miss: a hit means this exact string passed before.
+   * A cache hit costs a prefix check, one SHA-256, one map lookup, the denylist check and no
+   * allocation (the result object is built once per source). Syntax is checked in full only on a
+   * miss: a hit means this exact string passed before.
    */
-  return async function verify(input, scope) {
+  function seen(
+    input: VerifyInput,
+    scope?: string | readonly string[],
+    authentication?: AuthenticationRequirement,
+  ): VerifiedToken | undefined {
+    if (typeof input !== 'string' || hashTokenSync === undefined || !isPlainBearer(input)) {
+      return undefined;
+    }
     const at = now();
+    if (guard.isFailingClosed(at)) {
+      return undefined;
+    }
+    const hash = hashTokenSync(input.slice(7));
+    const facts = cache.get(hash, at);
+    // A bound token needs a proof, which a header string does not carry (RFC 9449 §7.1).
+    if (facts !== undefined && facts.jkt === undefined) {
+      try {
+        guard.assertNotRevoked(facts, at);
+        const result = viewOf(facts, 'header');
+        if (scope !== undefined) {
+          requireScope(result, scope);
+        }
+        if (authentication !== undefined) {
+          requireAuthentication(result, authentication, at);
+        }
+        return result;
+      } catch {
+        // `verify` decides again and words the refusal.
+      }
+    }
+    missedHeader = input;
+    missedHash = hash;
+    return undefined;
+  }
+
+  async function verify(input: VerifyInput, scope?: string | readonly string[]): Promise<VerifiedToken> {
+    const at = now();
+    const missed = missedHeader;
+    missedHeader = undefined;
     let usedDpop = false;
     try {
       if (guard.isFailingClosed(at)) {
@@ -119,8 +185,10 @@ export function createRequestVerification(deps: RequestVerificationDeps): Reques
       let found: ExtractedToken | undefined;
       let facts: TokenFacts | undefined;
       let hash: string | undefined;
+      let hashed: string | undefined;
       if (typeof input === 'string' && hashTokenSync !== undefined && isPlainBearer(input)) {
-        hash = hashTokenSync(input.slice(7));
+        hashed = input.slice(7);
+        hash = input === missed ? missedHash : hashTokenSync(hashed);
         facts = cache.get(hash, at);
         if (facts !== undefined) {
           found = { token: '', source: 'header' };
@@ -131,7 +199,9 @@ export function createRequestVerification(deps: RequestVerificationDeps): Reques
         if (found === undefined) {
           throw new VerifyError(OAuthError.invalidToken('An access token is required'), realm, true);
         }
-        hash = hashTokenSync === undefined ? await hashToken(found.token) : hashTokenSync(found.token);
+        if (hash === undefined || found.token !== hashed) {
+          hash = hashTokenSync === undefined ? await hashToken(found.token) : hashTokenSync(found.token);
+        }
         const context = found.token.startsWith('tsr_key_') ? apiKeyContextOf?.(input) : undefined;
         facts = context === undefined ? cache.get(hash, at) : undefined;
         if (context !== undefined) {
@@ -156,12 +226,7 @@ export function createRequestVerification(deps: RequestVerificationDeps): Reques
       if (facts.jkt !== undefined || usedDpop) {
         await checkBinding(dpop, facts, found ?? { token: '', source: 'header' }, input, at);
       }
-      const source = found?.source ?? 'header';
-      let result = facts.views[source];
-      if (result === undefined) {
-        result = Object.freeze({ ...facts.result, source });
-        facts.views[source] = result;
-      }
+      const result = viewOf(facts, found?.source ?? 'header');
       if (scope !== undefined) {
         requireScope(result, scope);
       }
@@ -169,5 +234,7 @@ export function createRequestVerification(deps: RequestVerificationDeps): Reques
     } catch (error) {
       throw await refusal(error, usedDpop, at);
     }
-  };
+  }
+
+  return { seen, verify };
 }

@@ -1,10 +1,14 @@
 /**
- * The verified-token cache: a bounded LRU keyed by the token's SHA-256. A token seen again costs
+ * The verified-token cache: a bounded map keyed by the token's SHA-256. A token seen again costs
  * one hash and one lookup instead of a signature check or an introspection call. Each entry dies
  * with its token (`cacheUntil` is checked on every hit against the verifier's clock) and is evicted
  * at once when a revocation covers it.
+ *
+ * Replacement is CLOCK (second chance) over the `Map`'s insertion order: a hit only marks its entry
+ * used; when the cache is full, the oldest entries are looked at in turn, a used one is moved to the
+ * young end with its mark cleared, and the first unused one goes. Entries used since they were last
+ * looked at stay, as with an LRU, but a hit writes one field instead of relinking a list.
  */
-import { LRUCache } from 'lru-cache';
 import type { TokenFacts } from './verified-token.js';
 
 /**
@@ -26,8 +30,14 @@ export interface TokenCache {
   readonly max: number;
 }
 
-/** Sweep expired entries once per this many inserts, so dead tokens do not wait for LRU pressure. */
+/** Sweep expired entries once per this many inserts, so dead tokens do not wait for eviction. */
 const SWEEP_EVERY = 1024;
+
+interface Slot {
+  facts: TokenFacts;
+  /** Hit since the clock hand last passed it. */
+  used: boolean;
+}
 
 /**
  * Creates the cache; `max: 0` disables it.
@@ -38,61 +48,78 @@ const SWEEP_EVERY = 1024;
  * ```
  */
 export function createTokenCache(options: { max: number }): TokenCache {
-  const lru = options.max > 0 ? new LRUCache<string, TokenFacts>({ max: options.max }) : undefined;
+  const max = options.max > 0 ? Math.floor(options.max) : 0;
+  const slots = new Map<string, Slot>();
   let inserts = 0;
 
   function sweep(now: number): void {
-    if (lru === undefined) {
-      return;
-    }
-    for (const [hash, facts] of lru.entries()) {
-      if (facts.cacheUntil <= now) {
-        lru.delete(hash);
+    for (const [hash, slot] of slots) {
+      if (slot.facts.cacheUntil <= now) {
+        slots.delete(hash);
       }
+    }
+  }
+
+  /** The clock hand: frees one place, giving each used entry on its way a second chance. */
+  function evictOne(): void {
+    for (const [hash, slot] of slots) {
+      slots.delete(hash);
+      if (!slot.used) {
+        return;
+      }
+      slot.used = false;
+      slots.set(hash, slot);
     }
   }
 
   return {
     get(hash, now) {
-      const facts = lru?.get(hash);
-      if (facts === undefined) {
+      const slot = slots.get(hash);
+      if (slot === undefined) {
         return undefined;
       }
-      if (facts.cacheUntil <= now) {
-        lru?.delete(hash);
+      if (slot.facts.cacheUntil <= now) {
+        slots.delete(hash);
         return undefined;
       }
-      return facts;
+      slot.used = true;
+      return slot.facts;
     },
     set(facts, now) {
-      if (lru === undefined || facts.cacheUntil <= now) {
+      if (max === 0 || facts.cacheUntil <= now) {
         return;
       }
       inserts++;
       if (inserts % SWEEP_EVERY === 0) {
         sweep(now);
       }
-      lru.set(facts.hash, facts);
+      const existing = slots.get(facts.hash);
+      if (existing !== undefined) {
+        existing.facts = facts;
+        existing.used = true;
+        return;
+      }
+      if (slots.size >= max) {
+        evictOne();
+      }
+      slots.set(facts.hash, { facts, used: false });
     },
     evict(select) {
-      if (lru === undefined) {
-        return 0;
-      }
       let count = 0;
-      for (const [hash, facts] of lru.entries()) {
-        if (select(facts)) {
-          lru.delete(hash);
+      for (const [hash, slot] of slots) {
+        if (select(slot.facts)) {
+          slots.delete(hash);
           count++;
         }
       }
       return count;
     },
     clear() {
-      lru?.clear();
+      slots.clear();
     },
     get size() {
-      return lru?.size ?? 0;
+      return slots.size;
     },
-    max: options.max,
+    max,
   };
 }

@@ -29,7 +29,7 @@ export interface TokenFactsDeps {
  *
  * @example
  * ```ts
- * const facts = tokenFacts.ofJwt(hash, await jwt.verify(token, now));
+ * const facts = tokenFacts.ofJwt(hash, (await jwt.verify(token, now)).payload);
  * ```
  */
 export interface TokenFactsBuilder {
@@ -62,7 +62,8 @@ export function createTokenFacts(deps: TokenFactsDeps): TokenFactsBuilder {
         subject: payload.sub,
         clientId: payload.client_id,
         scope: Object.freeze(parseScope(payload.scope)),
-        claims: Object.freeze({ ...payload }),
+        // jose's freshly parsed claims set, held by nothing else: frozen as it is, not copied.
+        claims: Object.freeze(payload),
         expiresAt: payload.exp,
       }),
       jti: payload.jti,

@@ -4,7 +4,6 @@
  * signature check or introspection call.
  */
 import { OAuthError, parseSecret } from '@tessera/protocol';
-import { decodeProtectedHeader } from 'jose';
 import type { ApiKeyUseContext } from './api-key-context.js';
 import type { ExtractedToken } from './bearer.js';
 import type { Introspector } from './introspection.js';
@@ -92,9 +91,10 @@ export function createTokenVerification(deps: TokenVerificationDeps): TokenVerif
     if (source === 'api_key_header') {
       throw OAuthError.invalidToken('The API key header carries something other than an API key');
     }
-    const facts = deps.facts.ofJwt(hash, await jwt.verify(token, at));
+    const { payload, kid } = await jwt.verify(token, at);
+    const facts = deps.facts.ofJwt(hash, payload);
     // A pulled signing key's tokens are refused even when its JWKS entry is still cached here.
-    facts.signingKeyId = signingKeyIdOf(token);
+    facts.signingKeyId = kid;
     return facts;
   }
 
@@ -119,9 +119,4 @@ export function createTokenVerification(deps: TokenVerificationDeps): TokenVerif
   }
 
   return { verifyOnce };
-}
-
-function signingKeyIdOf(token: string): string | undefined {
-  const kid = decodeProtectedHeader(token).kid;
-  return typeof kid === 'string' ? kid : undefined;
 }
