@@ -8,8 +8,9 @@
  * commit: on SQLite the index pages every rotation touches are written to the WAL once per group,
  * on PostgreSQL one commit (one WAL flush) serves the group.
  *
- * - Nothing is acknowledged before it is durable: each caller's promise settles after the group's
- *   transaction has committed.
+ * - Nothing is acknowledged before it is committed: each caller's promise settles after the group's
+ *   transaction has committed, as durable as the database's commit is (SQLite: WAL with
+ *   `synchronous=NORMAL`, which survives a crash of the process; PostgreSQL: `synchronous_commit`).
  * - All or none: a group that fails wrote nothing (the transaction rolled back). Each of its
  *   rotations then runs again on its own, so only a rotation that fails by itself (a conflicting
  *   successor hash, a database that is down) fails its caller; a deadlock with another node's
