@@ -47,6 +47,7 @@ it('issue 16 item 5 — 0017 links the wallet of every person who signed up with
     '0024-risk-state',
     '0025-api-key-anomalies',
     '0027-subject-choices',
+    '0030-refresh-sealed-successor',
   ]);
   expect(await store.findLinkedIdentifier(DID)).toEqual({
     identifier: DID,

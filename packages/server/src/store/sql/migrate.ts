@@ -26,6 +26,7 @@ import { statCountsMigration } from './migrations/0022-stat-counts.js';
 import { riskStateMigration } from './migrations/0024-risk-state.js';
 import { apiKeyAnomaliesMigration } from './migrations/0025-api-key-anomalies.js';
 import { subjectChoicesMigration } from './migrations/0027-subject-choices.js';
+import { refreshSealedSuccessorMigration } from './migrations/0030-refresh-sealed-successor.js';
 
 export function migrations(dialect: SqlDialectName): Record<string, Migration> {
   return {
@@ -50,6 +51,7 @@ export function migrations(dialect: SqlDialectName): Record<string, Migration> {
     '0024-risk-state': riskStateMigration(),
     '0025-api-key-anomalies': apiKeyAnomaliesMigration(),
     '0027-subject-choices': subjectChoicesMigration(),
+    '0030-refresh-sealed-successor': refreshSealedSuccessorMigration(),
   };
 }
 
