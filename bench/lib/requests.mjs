@@ -177,19 +177,23 @@ function requestJobFor(requestType, ctx) {
         variants: ctx.apiKeys.map((key) => ({ body: ctx.apiKeyVerifyBody(key) })),
       };
     case 'refresh':
+    case 'refresh-rs256': {
+      // `refresh`: a client with ES256 ID tokens; `refresh-rs256`: the server default, RS256.
+      const client = need(ctx.refreshClients?.[requestType], 'a refresh client');
       return {
         request: {
           method: 'POST',
           path: '/token',
-          headers: { ...FORM, authorization: basic(ctx.refreshClient.id, ctx.refreshClient.secret) },
+          headers: { ...FORM, authorization: basic(client.id, client.secret) },
           body: '',
         },
         rotate: {
-          tokens: ctx.takeRefreshTokens(),
+          tokens: ctx.takeRefreshTokens(requestType),
           field: 'refresh_token',
           bodyPrefix: 'grant_type=refresh_token&refresh_token=',
         },
       };
+    }
     default:
       throw new Error(`unknown request type ${requestType}`);
   }

@@ -415,13 +415,22 @@ export async function startTessera(instance, { workDir, profile = false, log = (
     ctx.opaqueClients.push(
       await createClient(store, ids, now, { name: 'bench opaque', tokenFormat: 'opaque' }),
     );
-    ctx.refreshClient = await createClient(store, ids, now, {
-      name: 'bench refresh',
-      grantTypes: ['authorization_code', 'refresh_token'],
-      scope: ['openid', 'offline_access', 'read'],
-      redirectUris: ['https://app.bench.local/callback'],
-      firstParty: true,
-    });
+    // The refresh clients: one as a performance-minded deployment registers it, ES256 ID tokens
+    // (`id_token_signed_response_alg`, OIDC Registration §2), and one on the server default RS256
+    // (OIDC Core §3.1.3.7), so the cost of the RSA signature stays visible.
+    const refreshClient = (idTokenSignedResponseAlg) =>
+      createClient(store, ids, now, {
+        name: `bench refresh ${idTokenSignedResponseAlg ?? 'default'}`,
+        grantTypes: ['authorization_code', 'refresh_token'],
+        scope: ['openid', 'offline_access', 'read'],
+        redirectUris: ['https://app.bench.local/callback'],
+        firstParty: true,
+        idTokenSignedResponseAlg,
+      });
+    ctx.refreshClients = {
+      refresh: await refreshClient('ES256'),
+      'refresh-rs256': await refreshClient(null),
+    };
     const jwtCount = Math.max(1, Math.min(HOT_CLIENTS, i.seedClients) - 3);
     for (let n = 0; n < jwtCount; n += 1) {
       ctx.jwtClients.push(await createClient(store, ids, now, { name: `bench jwt ${n}` }));
@@ -455,18 +464,18 @@ export async function startTessera(instance, { workDir, profile = false, log = (
       ctx.refreshUser = user.id;
       const perRun = 2 * (options.connections ?? 32) + 8;
       const runs = options.repeats ?? 3;
-      const all = await mintRefreshTokens(store, ids, {
-        clientId: ctx.refreshClient.id,
-        userId: user.id,
-        count: perRun * runs,
-        now,
-      });
-      const batches = [];
-      for (let n = 0; n < runs; n += 1) {
-        batches.push(all.slice(n * perRun, (n + 1) * perRun));
+      const pools = {};
+      for (const [requestType, client] of Object.entries(ctx.refreshClients)) {
+        const all = await mintRefreshTokens(store, ids, {
+          clientId: client.id,
+          userId: user.id,
+          count: perRun * runs,
+          now,
+        });
+        pools[requestType] = Array.from({ length: runs }, (_, n) => all.slice(n * perRun, (n + 1) * perRun));
       }
-      ctx.takeRefreshTokens = () => {
-        const batch = batches.shift();
+      ctx.takeRefreshTokens = (requestType = 'refresh') => {
+        const batch = pools[requestType]?.shift();
         if (batch === undefined) {
           throw skip('no refresh tokens left for another run');
         }

@@ -7,7 +7,11 @@
  * limits raised but running), and requests go through Fastify's `inject()`, i.e. everything but the
  * socket (the HTTP parser and the write, which are the same code in both builds).
  *
- *   node bench/micro/http-path.mjs <cc-jwt|api-key-verify|introspect-jwt> <rounds> <batch> <dirA> [<dirB>]
+ *   node bench/micro/http-path.mjs <cc-jwt|api-key-verify|introspect-jwt|refresh|refresh-rs256> <rounds> <batch> <dirA> [<dirB>]
+ *
+ * `refresh` rotates 32 chains of refresh tokens (each answer's token is spent by the chain's next
+ * request, RFC 9700 §4.14.2) for a client with ES256 ID tokens (`id_token_signed_response_alg`);
+ * `refresh-rs256` the same for a client on the server default, RS256 ID tokens.
  *
  * Prints, per build, the median and the range of CPU µs (user + system, process.cpuUsage) per
  * successful answer over the rounds, and B/A. Every answer must be a success (as bench/lib/answers.mjs
@@ -20,7 +24,7 @@ import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 
 const [scenario, roundsArg, batchArg, ...dirs] = process.argv.slice(2);
-const SCENARIOS = ['cc-jwt', 'api-key-verify', 'introspect-jwt'];
+const SCENARIOS = ['cc-jwt', 'api-key-verify', 'introspect-jwt', 'refresh', 'refresh-rs256'];
 if (!SCENARIOS.includes(scenario) || dirs.length === 0) {
   process.stderr.write(
     `usage: node bench/micro/http-path.mjs <${SCENARIOS.join('|')}> <rounds> <batch> <dirA> [<dirB>]\n`,
@@ -149,6 +153,75 @@ async function startBuild(dir, label) {
       payload: 'grant_type=client_credentials&scope=read',
     };
   };
+  // Refresh chains: one token per concurrent request slot, each answer's successor spent next.
+  const chains = [];
+  const seen = new Set();
+  let refreshClient;
+  if (scenario.startsWith('refresh')) {
+    refreshClient = await client({
+      grantTypes: ['authorization_code', 'refresh_token'],
+      scope: ['openid', 'offline_access', 'read'],
+      redirectUris: ['https://app.bench.local/callback'],
+      firstParty: true,
+      idTokenSignedResponseAlg: scenario === 'refresh' ? 'ES256' : null,
+    });
+    const user = await runtime.store.createUser(
+      {
+        id: ids.newId('usr'),
+        username: 'bench-user',
+        email: null,
+        emailVerified: false,
+        name: null,
+        passwordHash: 'unused-by-the-refresh-grant',
+        disabled: false,
+        tokensValidAfter: 0,
+      },
+      now,
+    );
+    for (let n = 0; n < CONCURRENCY; n += 1) {
+      const token = ids.mintSecret('rt');
+      await runtime.store.insertRefreshToken({
+        hash: ids.hashSecret(token),
+        familyId: ids.newId('fam'),
+        clientId: refreshClient.id,
+        userId: user.id,
+        sessionId: null,
+        scope: ['openid', 'offline_access'],
+        audience: [AUDIENCE],
+        authTime: now,
+        amr: ['pwd'],
+        acr: null,
+        issuedAt: now,
+        expiresAt: now + 86_400,
+        familyExpiresAt: now + 30 * 86_400,
+        usedAt: null,
+        revokedAt: null,
+        jkt: null,
+      });
+      chains.push(token);
+    }
+  }
+  const refresh = {
+    request: (n) => ({
+      method: 'POST',
+      url: '/token',
+      headers: headers(refreshClient.id, refreshClient.secret),
+      payload: `grant_type=refresh_token&refresh_token=${chains[n % CONCURRENCY]}`,
+    }),
+    ok: '"access_token"',
+    // A success is a rotation: a new refresh token (a retry within the reuse grace returns the
+    // same successor again, which is cheaper and must not count).
+    after: (n, response) => {
+      const slot = n % CONCURRENCY;
+      const next = response.statusCode === 200 ? response.json().refresh_token : undefined;
+      if (typeof next !== 'string' || next === chains[slot] || seen.has(next)) {
+        return false;
+      }
+      seen.add(next);
+      chains[slot] = next;
+      return true;
+    },
+  };
   const first = await runtime.app.inject(ccRequest(0));
   const jwt = first.json().access_token;
   const rsHeaders = headers(resourceServer.id, resourceServer.secret);
@@ -167,6 +240,8 @@ async function startBuild(dir, label) {
       request: () => ({ method: 'POST', url: '/introspect', headers: rsHeaders, payload: `token=${jwt}` }),
       ok: '"active":true',
     },
+    refresh,
+    'refresh-rs256': refresh,
   };
   return {
     label,
@@ -189,8 +264,9 @@ async function batch(build, offset) {
     for (let n = sent; n < Math.min(BATCH, sent + CONCURRENCY); n += 1) {
       wave.push(build.app.inject(build.request(offset + n)));
     }
-    for (const response of await Promise.all(wave)) {
-      if (response.statusCode !== 200 || !response.payload.includes(build.ok)) {
+    for (const [index, response] of (await Promise.all(wave)).entries()) {
+      const rotated = build.after?.(offset + sent + index, response) ?? true;
+      if (!rotated || response.statusCode !== 200 || !response.payload.includes(build.ok)) {
         failures += 1;
         if (failures === 1) {
           process.stderr.write(`${build.label}: ${response.statusCode} ${response.payload.slice(0, 200)}\n`);

@@ -120,6 +120,7 @@ describe('bench scenarios', () => {
       'tessera.introspect-opaque',
       'tessera.api-key-verify',
       'tessera.refresh-rotation.sqlite',
+      'tessera.refresh-rotation-rs256.sqlite',
       'tessera.refresh-rotation.postgres',
       'growth.cc-jwt-es256.clients-100k',
       'growth.api-key-verify.keys-1m',
@@ -199,6 +200,7 @@ describe('bench scenarios', () => {
     expect(expectedBodyOf('cc-jwt')).toBe('"access_token"');
     expect(expectedBodyOf('ref-cc-rs256')).toBe('"access_token"');
     expect(expectedBodyOf('refresh')).toBe('"access_token"');
+    expect(expectedBodyOf('refresh-rs256')).toBe('"access_token"');
     expect(expectedBodyOf('api-key-verify')).toBe('"valid":true');
     expect(expectedBodyOf('ref-api-key-verify')).toBe('"valid":true');
     expect(expectedBodyOf('introspect-jwt')).toBe('"active":true');

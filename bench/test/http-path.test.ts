@@ -14,7 +14,7 @@ const SCRIPT = fileURLToPath(new URL('../micro/http-path.mjs', import.meta.url))
 const SERVER = fileURLToPath(new URL('../../packages/server', import.meta.url));
 
 describe('bench/micro/http-path.mjs', () => {
-  it.each(['cc-jwt', 'api-key-verify', 'introspect-jwt'])(
+  it.each(['cc-jwt', 'api-key-verify', 'introspect-jwt', 'refresh'])(
     '%s: every answer a success, one CPU-per-answer line per build and the B/A ratio',
     async (scenario) => {
       const { stdout } = await run(process.execPath, [SCRIPT, scenario, '2', '40', SERVER, SERVER], {

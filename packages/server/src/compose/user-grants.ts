@@ -58,7 +58,6 @@ export function composeUserGrants(
         // Concurrent rotations share one transaction (one commit); each is still the store's verb.
         store: {
           findRefreshToken: (hash) => store.findRefreshToken(hash),
-          findUser: (id) => store.findUser(id),
           ...createRefreshRotationGroupCommit(store),
         },
         tokens,

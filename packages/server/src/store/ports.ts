@@ -900,9 +900,66 @@ export interface ReuseGrace {
   sealedSuccessor: string;
 }
 
+/** A refresh token as a token request presents it (RFC 6749 §6). */
+export interface RefreshPresentation {
+  hash: string;
+  /** RFC 6749 §6: the authenticated client; the token must have been issued to it. */
+  clientId: string;
+  /** RFC 9449 §5: the JWK thumbprint of the request's DPoP proof; null without one. */
+  jkt: string | null;
+}
+
+/** The successor a redemption stores; everything else (family, scope, …) is the presented token's. */
+export interface RefreshSuccessor {
+  hash: string;
+  issuedAt: number;
+  /** The sliding expiry asked for; the store caps it at the family's absolute end (RFC 9700 §4.14.2). */
+  expiresAt: number;
+}
+
+/** Why a presented token was refused before anything was written. */
+export type RedeemRefusal = 'client' | 'dpop' | 'user';
+
+export type RedeemResult =
+  | { status: 'rotated'; previous: RefreshTokenRecord; user: UserRecord }
+  | {
+      /** As {@link RotateResult}'s `retried`: nothing written, the same successor again. */
+      status: 'retried';
+      previous: RefreshTokenRecord;
+      successor: RefreshTokenRecord;
+      sealedSuccessor: string;
+      user: UserRecord;
+    }
+  | { status: 'reused'; previous: RefreshTokenRecord }
+  | {
+      /**
+       * Issued to another client, bound to another DPoP key, or its person deleted, disabled or
+       * re-keyed (`tokensValidAfter`) since it was issued: refused before any reuse check, so
+       * nothing was written and no family revoked.
+       */
+      status: 'refused';
+      previous: RefreshTokenRecord;
+      reason: RedeemRefusal;
+    }
+  | { status: 'not_found' };
+
 export interface RefreshTokenStore {
   insertRefreshToken(token: RefreshTokenRecord): Promise<void>;
   findRefreshToken(hash: string): Promise<RefreshTokenRecord | undefined>;
+  /**
+   * The refresh grant's one atomic verb: {@link rotateRefreshToken} for a token request, with the
+   * checks that must precede it folded in, so the token, its holder and its person are read once.
+   * First `refused` if the token belongs to another client or DPoP key, or its person is gone,
+   * disabled or re-keyed; then as `rotateRefreshToken` (`rotated`, `retried`, `reused` with the
+   * family revoked, `not_found`), the successor built from the presented token. `rotated` and
+   * `retried` carry the person.
+   */
+  redeemRefreshToken(
+    presented: RefreshPresentation,
+    successor: RefreshSuccessor,
+    now: number,
+    grace?: ReuseGrace,
+  ): Promise<RedeemResult>;
   /**
    * The one atomic verb of RFC 9700 §4.14: if `oldHash` is current (unused, unrevoked, unexpired at
    * `now`), mark it used and insert `next` → `rotated`. If it was already used, revoke its whole

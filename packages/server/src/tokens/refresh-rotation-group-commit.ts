@@ -8,30 +8,35 @@
  * commit: on SQLite the index pages every rotation touches are written to the WAL once per group,
  * on PostgreSQL one commit (one WAL flush) serves the group.
  *
- * - Nothing is acknowledged before it is durable: each caller's promise settles after the group's
- *   transaction has committed.
+ * - Nothing is acknowledged before it is committed: each caller's promise settles after the group's
+ *   transaction has committed, as durable as the database's commit is (SQLite: WAL with
+ *   `synchronous=NORMAL`, which survives a crash of the process; PostgreSQL: `synchronous_commit`).
  * - All or none: a group that fails wrote nothing (the transaction rolled back). Each of its
  *   rotations then runs again on its own, so only a rotation that fails by itself (a conflicting
  *   successor hash, a database that is down) fails its caller; a deadlock with another node's
  *   group costs a retry, not an error.
  */
-import type { RefreshTokenStore, RotateResult, Store } from '../store/ports.js';
+import type { RefreshTokenStore, Store } from '../store/ports.js';
 
-type Rotation = Parameters<RefreshTokenStore['rotateRefreshToken']>;
+type RotationVerbs = Pick<RefreshTokenStore, 'rotateRefreshToken' | 'redeemRefreshToken'>;
 
 interface Pending {
-  rotation: Rotation;
-  resolve: (result: RotateResult) => void;
+  /** The store's own verb, on the store or on the group's transaction. */
+  run: (store: RotationVerbs) => Promise<unknown>;
+  resolve: (result: unknown) => void;
   reject: (error: unknown) => void;
 }
 
 export interface RefreshRotationGroupCommitOptions {
   /** Rotations per transaction at most (each holds the write lock for the group). */
   maxBatch?: number;
+  /** Called with the size of each group written (diagnostics, the bench). */
+  onGroup?: (size: number) => void;
 }
 
 /**
- * A drop-in `rotateRefreshToken` that groups concurrent rotations into one transaction.
+ * Drop-in `rotateRefreshToken` and `redeemRefreshToken` that group concurrent rotations into one
+ * transaction (both verbs share the queue).
  *
  * @example
  * ```ts
@@ -39,28 +44,29 @@ export interface RefreshRotationGroupCommitOptions {
  * ```
  */
 export function createRefreshRotationGroupCommit(
-  store: Pick<Store, 'transaction' | 'rotateRefreshToken'>,
+  store: Pick<Store, 'transaction'> & RotationVerbs,
   options: RefreshRotationGroupCommitOptions = {},
-): Pick<RefreshTokenStore, 'rotateRefreshToken'> {
+): RotationVerbs {
   const maxBatch = Math.max(1, options.maxBatch ?? 64);
   let queue: Pending[] = [];
   let writing = false;
 
   function alone(pending: Pending): Promise<void> {
-    return store.rotateRefreshToken(...pending.rotation).then(pending.resolve, pending.reject);
+    return pending.run(store).then(pending.resolve, pending.reject);
   }
 
   async function writeGroup(group: Pending[]): Promise<void> {
+    options.onGroup?.(group.length);
     if (group.length === 1 && group[0] !== undefined) {
       await alone(group[0]);
       return;
     }
-    let results: RotateResult[];
+    let results: unknown[];
     try {
       results = await store.transaction(async (tx) => {
-        const out: RotateResult[] = [];
+        const out: unknown[] = [];
         for (const pending of group) {
-          out.push(await tx.rotateRefreshToken(...pending.rotation));
+          out.push(await pending.run(tx));
         }
         return out;
       });
@@ -72,11 +78,10 @@ export function createRefreshRotationGroupCommit(
       return;
     }
     group.forEach((pending, index) => {
-      const result = results[index];
-      if (result === undefined) {
+      if (index >= results.length) {
         pending.reject(new Error('group commit lost a rotation result'));
       } else {
-        pending.resolve(result);
+        pending.resolve(results[index]);
       }
     });
   }
@@ -94,16 +99,19 @@ export function createRefreshRotationGroupCommit(
     }
   }
 
+  function enqueue<T>(run: (verbs: RotationVerbs) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      queue.push({ run, resolve: resolve as (result: unknown) => void, reject });
+      if (!writing) {
+        writing = true;
+        // After the I/O phase: every request read in this turn has queued its rotation by then.
+        setImmediate(() => void drain());
+      }
+    });
+  }
+
   return {
-    rotateRefreshToken(...rotation) {
-      return new Promise<RotateResult>((resolve, reject) => {
-        queue.push({ rotation, resolve, reject });
-        if (!writing) {
-          writing = true;
-          // After the I/O phase: every request read in this turn has queued its rotation by then.
-          setImmediate(() => void drain());
-        }
-      });
-    },
+    rotateRefreshToken: (...rotation) => enqueue((verbs) => verbs.rotateRefreshToken(...rotation)),
+    redeemRefreshToken: (...redemption) => enqueue((verbs) => verbs.redeemRefreshToken(...redemption)),
   };
 }

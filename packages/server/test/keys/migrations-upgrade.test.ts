@@ -86,6 +86,7 @@ it('issue 11 item 8 / issue 12 item 11 — migrations after 0002 keep an existin
     '0025-api-key-anomalies',
     '0027-subject-choices',
     '0029-ssf',
+    '0030-refresh-sealed-successor',
   ]);
   expect(await store.listSigningKeys()).toEqual([{ ...record, masterKeyId: null }]);
   expect(await store.listAdminTokens()).toEqual([]);

@@ -4,6 +4,7 @@
  * tokens at `/introspect` and `/revoke` (RFC 7662, RFC 7009).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { hashSecret } from '../../src/ids.js';
 import { bootstrap, type TestServer } from '../support/bootstrap.js';
 import { form, type TestClient } from '../support/clients.js';
 import {
@@ -434,6 +435,23 @@ describe('refresh_token (RFC 6749 §6, RFC 9700 §4.14)', () => {
     expect(
       (await token(c, { grant_type: 'refresh_token', refresh_token: first.refresh_token })).statusCode,
     ).toBe(200);
+  });
+
+  it('a person disabled or re-keyed since the token was issued (store changed directly, no revocation sent) → invalid_grant, the token not spent', async () => {
+    const first = await tokens();
+    const record = await t.store.findRefreshToken(hashSecret(first.refresh_token));
+    const userId = record?.userId ?? '';
+    const refresh = () => token(c, { grant_type: 'refresh_token', refresh_token: first.refresh_token });
+    await t.store.updateUser(userId, { disabled: true }, t.clock.now());
+    expect((await refresh()).json().error).toBe('invalid_grant');
+    await t.store.updateUser(userId, { disabled: false, tokensValidAfter: t.clock.now() + 1 }, t.clock.now());
+    expect((await refresh()).json().error).toBe('invalid_grant');
+    // Neither refusal spent the token or revoked its family: with the person as before, it rotates.
+    await t.store.updateUser(userId, { tokensValidAfter: 0 }, t.clock.now());
+    expect((await t.store.findRefreshToken(hashSecret(first.refresh_token)))?.usedAt).toBeNull();
+    expect((await refresh()).statusCode).toBe(200);
+    await t.audit.flush();
+    expect((await t.store.listAudit({ type: 'refresh_token.reused' })).items).toHaveLength(0);
   });
 
   it('RFC 9700 §4.14.2 — sliding lifetime: unused for longer than refreshTokens.idleTtl → invalid_grant', async () => {

@@ -48,6 +48,7 @@ it('issue 16 item 5 — 0017 links the wallet of every person who signed up with
     '0025-api-key-anomalies',
     '0027-subject-choices',
     '0029-ssf',
+    '0030-refresh-sealed-successor',
   ]);
   expect(await store.findLinkedIdentifier(DID)).toEqual({
     identifier: DID,

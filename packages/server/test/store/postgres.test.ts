@@ -88,6 +88,7 @@ describe.skipIf(!ok)('PostgreSQL', () => {
           '0025-api-key-anomalies',
           '0027-subject-choices',
           '0029-ssf',
+          '0030-refresh-sealed-successor',
         ]);
         expect(await store.migrate()).toEqual([]);
         expect(await store.countClients()).toBe(0);

@@ -81,6 +81,7 @@ describe('SQLite specifics', () => {
         '0025-api-key-anomalies',
         '0027-subject-choices',
         '0029-ssf',
+        '0030-refresh-sealed-successor',
       ]);
       expect(await store.migrate()).toEqual([]);
     } finally {
@@ -98,6 +99,25 @@ describe('SQLite specifics', () => {
       expect(sqlite.pragma('synchronous', { simple: true })).toBe(1);
     } finally {
       await db.destroy();
+    }
+  });
+
+  it('a rotation finds the predecessor keeping its sealed successor by index, not by reading the whole family (0030)', async () => {
+    const file = join(dir, 'sealed-successor.db');
+    const store = await openStore(file);
+    await store.migrate();
+    await store.close();
+    const probe = new Database(file);
+    try {
+      // The UPDATE of refresh-tokens.ts forgetSealedSuccessors({ familyId, successorHash }).
+      const plan = probe
+        .prepare(
+          'explain query plan update "refresh_tokens" set "successor_sealed" = ?, "grace_until" = ? where "successor_sealed" is not null and "family_id" = ? and "successor_hash" = ?',
+        )
+        .all(null, null, 'fam_x', 'hash');
+      expect(JSON.stringify(plan)).toContain('USING INDEX refresh_tokens_sealed_successor');
+    } finally {
+      probe.close();
     }
   });
 

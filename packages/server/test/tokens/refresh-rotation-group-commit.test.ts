@@ -38,6 +38,7 @@ function counted(store: Store) {
     release: () => release(),
     store: {
       rotateRefreshToken: store.rotateRefreshToken.bind(store),
+      redeemRefreshToken: store.redeemRefreshToken.bind(store),
       transaction: <T>(fn: (tx: Store) => Promise<T>) => {
         transactions += 1;
         return store.transaction(async (tx) => {

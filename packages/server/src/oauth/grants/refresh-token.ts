@@ -1,10 +1,16 @@
 /**
  * The refresh token grant (RFC 6749 §6, OAuth 2.1 §4.3, RFC 9700 §4.14) as a checklist:
  * well-formed `tsr_rt_…` → known → issued to this client (checked before rotation, so another
- * client cannot burn it) → scope only narrowed (`invalid_scope` otherwise) → user still active →
- * ONE atomic rotation: the old token becomes used and a new one is stored, or, if it was already
- * used, the whole family is revoked (reuse detection) and a `refresh_token.reused` security event
- * is recorded. Sliding (`idleTtl`) and absolute (`maxTtl`) lifetimes are enforced by the store.
+ * client cannot burn it) → bound to no DPoP key or to the proof's → scope only narrowed
+ * (`invalid_scope` otherwise) → user still active → ONE atomic rotation: the old token becomes
+ * used and a new one is stored, or, if it was already used, the whole family is revoked (reuse
+ * detection) and a `refresh_token.reused` security event is recorded. Sliding (`idleTtl`) and
+ * absolute (`maxTtl`) lifetimes are enforced by the store.
+ *
+ * The store's `redeemRefreshToken` does the client, DPoP and person checks inside the rotation
+ * (refused before any reuse check, nothing written), so a refresh reads the token and its person
+ * once. Only a request that narrows the scope reads the token first, to refuse a wider scope
+ * before the token is spent.
  *
  * Reuse grace (RFC 9700 §4.14.2 leaves the reaction to a reused token to the server): the same
  * client presenting the same old token again within `reuseGrace.seconds` of its rotation, while
@@ -18,13 +24,19 @@ import { missingScopes, OAuthError, parseScope, parseSecret, type TokenResponse 
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { Clock } from '../../clock.js';
 import { hashSecret } from '../../ids.js';
-import type { RefreshTokenRecord, RefreshTokenStore, ReuseGrace, UserStore } from '../../store/ports.js';
+import type {
+  ClientRecord,
+  RedeemRefusal,
+  RefreshTokenRecord,
+  RefreshTokenStore,
+  ReuseGrace,
+} from '../../store/ports.js';
 import type { SuccessorSealer } from '../../tokens/refresh-successor-sealer.js';
 import type { Grant, GrantContext } from './index.js';
 import { mayHaveRefreshToken, type UserTokens } from './user-tokens.js';
 
 export interface RefreshTokenGrantDeps {
-  store: Pick<RefreshTokenStore, 'findRefreshToken' | 'rotateRefreshToken'> & Pick<UserStore, 'findUser'>;
+  store: Pick<RefreshTokenStore, 'findRefreshToken' | 'redeemRefreshToken'>;
   tokens: UserTokens;
   audit: Pick<AuditLog, 'record'>;
   clock: Clock;
@@ -40,8 +52,7 @@ function invalidToken(cause: string): OAuthError {
   );
 }
 
-function resolveScope(requested: string | undefined, record: RefreshTokenRecord): string[] {
-  const scope = parseScope(requested);
+function resolveScope(scope: string[], record: RefreshTokenRecord): string[] {
   if (scope.length === 0) {
     return record.scope;
   }
@@ -50,6 +61,39 @@ function resolveScope(requested: string | undefined, record: RefreshTokenRecord)
     throw OAuthError.invalidScope('The requested scope exceeds the scope originally granted');
   }
   return scope;
+}
+
+/** The error for a token the store refused (or the grant did) before spending it. */
+function refused(reason: RedeemRefusal, dpopJkt: string | undefined): OAuthError {
+  switch (reason) {
+    // RFC 6749 §6: "validate the refresh token and ensure that it was issued to the authenticated
+    // client", before rotating, so a foreign client cannot trigger reuse detection.
+    case 'client':
+      return invalidToken('refresh token of another client');
+    // RFC 9449 §5: a public client's refresh token is bound to its DPoP key; only a proof with
+    // that key may use it (checked before rotation, so a thief cannot burn it either).
+    case 'dpop':
+      return OAuthError.invalidGrant('The refresh token is bound to another DPoP key', {
+        cause: dpopJkt === undefined ? 'no DPoP proof' : 'DPoP key mismatch',
+      });
+    case 'user':
+      return invalidToken('user deleted, disabled or re-keyed');
+  }
+}
+
+/** The checks the store's redemption makes too, for a token read before it (a narrowed scope). */
+function refusalOf(
+  record: RefreshTokenRecord,
+  client: ClientRecord,
+  jkt: string | null,
+): RedeemRefusal | undefined {
+  if (record.clientId !== client.id) {
+    return 'client';
+  }
+  if (record.jkt !== null && record.jkt !== jkt) {
+    return 'dpop';
+  }
+  return undefined;
 }
 
 /** The successor kept sealed for a retry within the reuse grace. */
@@ -81,41 +125,44 @@ export function createRefreshTokenGrant(deps: RefreshTokenGrantDeps): Grant {
         throw invalidToken('malformed refresh token');
       }
       const hash = hashSecret(presented);
-      const record = await deps.store.findRefreshToken(hash);
-      if (record === undefined) {
-        throw invalidToken('unknown refresh token');
+      const jkt = context.dpop?.jkt ?? null;
+      const requested = parseScope(params.scope);
+      if (requested.length > 0) {
+        // RFC 6749 §6: a narrowed scope is checked against the grant before the token is spent.
+        const record = await deps.store.findRefreshToken(hash);
+        if (record === undefined) {
+          throw invalidToken('unknown refresh token');
+        }
+        const reason = refusalOf(record, client, jkt);
+        if (reason !== undefined) {
+          throw refused(reason, context.dpop?.jkt);
+        }
+        resolveScope(requested, record);
       }
-      // RFC 6749 §6: "validate the refresh token and ensure that it was issued to the authenticated
-      // client". Checked before rotating so a foreign client cannot trigger reuse detection.
-      if (record.clientId !== client.id) {
-        throw invalidToken('refresh token of another client');
-      }
-      // RFC 9449 §5: a public client's refresh token is bound to its DPoP key; only a proof with
-      // that key may use it (checked before rotation, so a thief cannot burn it either).
-      if (record.jkt !== null && record.jkt !== context.dpop?.jkt) {
-        throw OAuthError.invalidGrant('The refresh token is bound to another DPoP key', {
-          cause: context.dpop === undefined ? 'no DPoP proof' : 'DPoP key mismatch',
-        });
-      }
-      const scope = resolveScope(params.scope, record);
-      const user = await deps.store.findUser(record.userId);
-      if (user === undefined || user.disabled || record.issuedAt < user.tokensValidAfter) {
-        throw invalidToken('user deleted, disabled or re-keyed');
-      }
-      if (!mayHaveRefreshToken(client, record.scope)) {
+      // OIDC Core §11 and the registration: a client no longer allowed refresh tokens spends none.
+      if (!client.grantTypes.includes('refresh_token')) {
         throw invalidToken('grant no longer allows refresh tokens');
       }
-      const next = deps.tokens.nextRefreshToken(record);
+      const next = deps.tokens.nextRefreshToken();
       const now = deps.clock.now();
       const reuseGrace = deps.reuseGrace;
       const grace: ReuseGrace | undefined =
         reuseGrace === undefined || reuseGrace.seconds <= 0
           ? undefined
           : { until: now + reuseGrace.seconds, sealedSuccessor: reuseGrace.sealer.seal(hash, next.token) };
-      const result = await deps.store.rotateRefreshToken(hash, next.record, now, grace);
+      const result = await deps.store.redeemRefreshToken(
+        { hash, clientId: client.id, jkt },
+        next.successor,
+        now,
+        grace,
+      );
       if (result.status === 'not_found') {
-        throw invalidToken('expired or revoked refresh token');
+        throw invalidToken('unknown, expired or revoked refresh token');
       }
+      if (result.status === 'refused') {
+        throw refused(result.reason, context.dpop?.jkt);
+      }
+      const record = result.previous;
       if (result.status === 'reused') {
         // RFC 9700 §4.14.2: a used token presented again means it leaked; the store has revoked the
         // family, and its access tokens go too (bus `family` revocation → verifiers).
@@ -129,6 +176,13 @@ export function createRefreshTokenGrant(deps: RefreshTokenGrantDeps): Grant {
         await deps.tokens.revokeGrant(record.familyId, 'refresh token reused', client.id);
         throw invalidToken('refresh token reused: family revoked');
       }
+      // OIDC Core §11: an OpenID grant refreshes only with offline_access (every stored token of
+      // such a grant has it: issuance checks the same rule, and rotation keeps the scope).
+      if (!mayHaveRefreshToken(client, record.scope)) {
+        throw invalidToken('grant no longer allows refresh tokens');
+      }
+      const scope = resolveScope(requested, record);
+      const { user } = result;
       let refreshToken = next.token;
       if (result.status === 'retried') {
         refreshToken = openSuccessor(reuseGrace?.sealer, hash, result.sealedSuccessor);

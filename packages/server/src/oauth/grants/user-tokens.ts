@@ -13,6 +13,7 @@ import type {
   AccessTokenStore,
   ClientRecord,
   ConsentStore,
+  RefreshSuccessor,
   RefreshTokenRecord,
   RefreshTokenStore,
   SessionStore,
@@ -101,8 +102,11 @@ export interface UserTokens {
     grant: UserGrant,
     options: { refreshToken: boolean },
   ): Promise<{ response: TokenResponse; refresh?: RefreshTokenRecord; refreshToken?: string }>;
-  /** The next refresh token of a family (for rotation); not stored. */
-  nextRefreshToken(previous: RefreshTokenRecord): { token: string; record: RefreshTokenRecord };
+  /**
+   * The next refresh token of a family (for rotation), not stored: the secret and what the store
+   * needs to store it as the presented token's successor.
+   */
+  nextRefreshToken(): { token: string; successor: RefreshSuccessor };
   revokeGrant(familyId: string, reason: string, actor: string): Promise<void>;
 }
 
@@ -193,20 +197,13 @@ export function createUserTokens(deps: UserTokensDeps): UserTokens {
       };
     },
 
-    nextRefreshToken(previous) {
+    nextRefreshToken() {
       const now = clock.now();
       const token = mintSecret('rt');
       return {
         token,
-        record: {
-          ...previous,
-          hash: hashSecret(token),
-          issuedAt: now,
-          // RFC 9700 §4.14.2: sliding expiry, never beyond the family's absolute end.
-          expiresAt: Math.min(now + deps.refreshTokens.idleTtl, previous.familyExpiresAt),
-          usedAt: null,
-          revokedAt: null,
-        },
+        // RFC 9700 §4.14.2: sliding expiry; the store caps it at the family's absolute end.
+        successor: { hash: hashSecret(token), issuedAt: now, expiresAt: now + deps.refreshTokens.idleTtl },
       };
     },
 

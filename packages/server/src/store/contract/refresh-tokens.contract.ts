@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RefreshTokenRecord, Store } from '../ports.js';
+import type { RefreshPresentation, RefreshSuccessor, RefreshTokenRecord, Store } from '../ports.js';
 import { type MakeStore, newRefreshToken, seedOwners, T0, uid, useStore } from './fixtures.js';
 
 async function familyOf(store: Store, tokens: RefreshTokenRecord[]): Promise<(number | null | undefined)[]> {
@@ -171,6 +171,148 @@ export function describeRefreshTokenStore(makeStore: MakeStore): void {
         await store().purgeExpiredRefreshTokens(GRACE_UNTIL);
         // Observed through the port: even a (clock-skewed) retry inside the window is now reuse.
         expect((await store().rotateRefreshToken(token.hash, next(), T0 + 11)).status).toBe('reused');
+      });
+    });
+
+    describe('redeemRefreshToken: the rotation with its holder and person checked in it', () => {
+      const successor = (extra: Partial<RefreshSuccessor> = {}): RefreshSuccessor => ({
+        hash: uid('hash'),
+        issuedAt: T0 + 10,
+        expiresAt: T0 + 10 + 3_600,
+        ...extra,
+      });
+      const by = (
+        token: RefreshTokenRecord,
+        extra: Partial<RefreshPresentation> = {},
+      ): RefreshPresentation => ({
+        hash: token.hash,
+        clientId: token.clientId,
+        jkt: null,
+        ...extra,
+      });
+      async function untouched(token: RefreshTokenRecord, next: RefreshSuccessor) {
+        expect(await store().findRefreshToken(token.hash)).toEqual(token);
+        expect(await store().findRefreshToken(next.hash)).toBeUndefined();
+      }
+
+      it('RFC 9700 §4.14.2 — rotates a current token: the successor inherits the grant, its expiry capped at the family end; the person comes back', async () => {
+        const { user, token } = await seedToken({
+          sessionId: uid('ses'),
+          acr: 'urn:tessera:mfa',
+          familyExpiresAt: T0 + 1_000,
+        });
+        const next = successor();
+        const result = await store().redeemRefreshToken(by(token), next, T0 + 10);
+        expect(result).toEqual({ status: 'rotated', previous: { ...token, usedAt: T0 + 10 }, user });
+        expect(await store().findRefreshToken(next.hash)).toEqual({
+          ...token,
+          hash: next.hash,
+          issuedAt: T0 + 10,
+          expiresAt: T0 + 1_000,
+        });
+        // Single use: the same token again is reuse, and the family (successor included) is revoked.
+        expect((await store().redeemRefreshToken(by(token), successor(), T0 + 11)).status).toBe('reused');
+        expect(await familyOf(store(), [token])).toEqual([T0 + 11]);
+        expect((await store().findRefreshToken(next.hash))?.revokedAt).toBe(T0 + 11);
+      });
+
+      it('RFC 6749 §6 — another client: refused, nothing written; a used token presented by another client revokes nothing', async () => {
+        const { token } = await seedToken();
+        const { client: other } = await seedOwners(store());
+        const next = successor();
+        expect(await store().redeemRefreshToken(by(token, { clientId: other.id }), next, T0 + 10)).toEqual({
+          status: 'refused',
+          previous: token,
+          reason: 'client',
+        });
+        await untouched(token, next);
+        await store().redeemRefreshToken(by(token), successor(), T0 + 10);
+        expect(
+          (await store().redeemRefreshToken(by(token, { clientId: other.id }), successor(), T0 + 11)).status,
+        ).toBe('refused');
+        expect(await familyOf(store(), [token])).toEqual([null]);
+      });
+
+      it('RFC 9449 §5 — a bound token needs a proof with its key: none or another → refused, nothing written; its key → rotated; an unbound token takes any proof', async () => {
+        const jkt = 'sCMDEq8qH-0M4T2e3oNDcmvwBFWB5UR3FZBpzYHqYVk';
+        const { token } = await seedToken({ jkt });
+        for (const presented of [null, 'another-thumbprint']) {
+          const next = successor();
+          const result = await store().redeemRefreshToken(by(token, { jkt: presented }), next, T0 + 10);
+          expect(result).toMatchObject({ status: 'refused', reason: 'dpop' });
+          await untouched(token, next);
+        }
+        const next = successor();
+        expect((await store().redeemRefreshToken(by(token, { jkt }), next, T0 + 10)).status).toBe('rotated');
+        expect((await store().findRefreshToken(next.hash))?.jkt).toBe(jkt);
+        const { token: unbound } = await seedToken();
+        expect((await store().redeemRefreshToken(by(unbound, { jkt }), successor(), T0 + 10)).status).toBe(
+          'rotated',
+        );
+      });
+
+      it('a person disabled or re-keyed since the token was issued: refused, nothing written, and a used token revokes nothing', async () => {
+        const disabled = await seedToken();
+        await store().updateUser(disabled.user.id, { disabled: true }, T0 + 5);
+        const rekeyed = await seedToken();
+        await store().updateUser(rekeyed.user.id, { tokensValidAfter: T0 + 1 }, T0 + 5);
+        for (const { token } of [disabled, rekeyed]) {
+          const next = successor();
+          expect(await store().redeemRefreshToken(by(token), next, T0 + 10)).toEqual({
+            status: 'refused',
+            previous: token,
+            reason: 'user',
+          });
+          await untouched(token, next);
+        }
+        // Used before the person was disabled: presented again, still refused, the family kept.
+        const used = await seedToken();
+        await store().redeemRefreshToken(by(used.token), successor(), T0 + 10);
+        await store().updateUser(used.user.id, { disabled: true }, T0 + 11);
+        expect((await store().redeemRefreshToken(by(used.token), successor(), T0 + 12)).status).toBe(
+          'refused',
+        );
+        expect(await familyOf(store(), [used.token])).toEqual([null]);
+        // Enabled again, the token that was refused still rotates: it was never spent.
+        await store().updateUser(disabled.user.id, { disabled: false }, T0 + 12);
+        expect((await store().redeemRefreshToken(by(disabled.token), successor(), T0 + 13)).status).toBe(
+          'rotated',
+        );
+      });
+
+      it('unknown, expired, family-expired or revoked → not_found, nothing written', async () => {
+        const { token: unknown } = await seedToken();
+        expect(await store().redeemRefreshToken(by(unknown, { hash: uid('hash') }), successor(), T0)).toEqual(
+          {
+            status: 'not_found',
+          },
+        );
+        for (const overrides of [{ expiresAt: T0 + 5 }, { familyExpiresAt: T0 + 5 }, { revokedAt: T0 }]) {
+          const { token } = await seedToken(overrides);
+          const next = successor();
+          expect(await store().redeemRefreshToken(by(token), next, T0 + 5)).toEqual({ status: 'not_found' });
+          await untouched(token, next);
+        }
+      });
+
+      it('RFC 9700 §4.14.2 — within the reuse grace the old token gets the same successor and the person back; 10 at once without one: one wins, the family revoked', async () => {
+        const { user, token } = await seedToken();
+        const first = successor();
+        const grace = { until: T0 + 20, sealedSuccessor: `sealed:${first.hash}` };
+        await store().redeemRefreshToken(by(token), first, T0 + 10, grace);
+        expect(await store().redeemRefreshToken(by(token), successor(), T0 + 15, grace)).toMatchObject({
+          status: 'retried',
+          successor: { hash: first.hash },
+          sealedSuccessor: `sealed:${first.hash}`,
+          user,
+        });
+        const { token: raced } = await seedToken();
+        const results = await Promise.all(
+          Array.from({ length: 10 }, () => store().redeemRefreshToken(by(raced), successor(), T0 + 10)),
+        );
+        expect(results.filter((result) => result.status === 'rotated')).toHaveLength(1);
+        expect(results.filter((result) => result.status === 'reused')).toHaveLength(9);
+        expect(await familyOf(store(), [raced])).toEqual([T0 + 10]);
       });
     });
 

@@ -27,6 +27,7 @@ import { riskStateMigration } from './migrations/0024-risk-state.js';
 import { apiKeyAnomaliesMigration } from './migrations/0025-api-key-anomalies.js';
 import { subjectChoicesMigration } from './migrations/0027-subject-choices.js';
 import { ssfMigration } from './migrations/0029-ssf.js';
+import { refreshSealedSuccessorMigration } from './migrations/0030-refresh-sealed-successor.js';
 
 export function migrations(dialect: SqlDialectName): Record<string, Migration> {
   return {
@@ -52,6 +53,7 @@ export function migrations(dialect: SqlDialectName): Record<string, Migration> {
     '0025-api-key-anomalies': apiKeyAnomaliesMigration(),
     '0027-subject-choices': subjectChoicesMigration(),
     '0029-ssf': ssfMigration(dialect),
+    '0030-refresh-sealed-successor': refreshSealedSuccessorMigration(),
   };
 }
 

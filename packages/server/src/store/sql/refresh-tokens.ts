@@ -1,9 +1,18 @@
 /** Refresh tokens in rotation families (RFC 9700 §4.14): rotate once, a reuse revokes the family. */
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
-import type { RefreshTokenRecord, RefreshTokenStore, ReuseGrace, RotateResult } from '../ports.js';
+import type {
+  RedeemResult,
+  RefreshPresentation,
+  RefreshSuccessor,
+  RefreshTokenRecord,
+  RefreshTokenStore,
+  ReuseGrace,
+  RotateResult,
+} from '../ports.js';
 import { batchLimit } from './batch-limit.js';
 import { atomic, count, fromJson, type SqlContext, toJson, unique } from './context.js';
-import type { Database, RefreshTokenRow } from './database.js';
+import type { Database, RefreshTokenRow, UserRow } from './database.js';
+import { toUser } from './users.js';
 
 function toRefreshToken(row: RefreshTokenRow): RefreshTokenRecord {
   return {
@@ -112,19 +121,25 @@ async function currentSuccessor(
   return successor;
 }
 
-/** The race arbiter: marks `oldHash` used if it is still live, recording its successor. */
+/**
+ * The race arbiter: marks `oldHash` used if it is still live, recording its successor. With a
+ * presentation, only if the token is also the presenting client's, bound to no DPoP key or to the
+ * proof's, and its person exists, is enabled and was not re-keyed after it was issued: a token that
+ * fails those is left untouched (the caller then says why, before any reuse check).
+ */
 function markUsed(
   db: Kysely<Database>,
   oldHash: string,
-  next: RefreshTokenRecord,
+  successorHash: string,
   now: number,
   grace: ReuseGrace | undefined,
+  presented?: RefreshPresentation,
 ) {
-  return db
+  let query = db
     .updateTable('refresh_tokens')
     .set({
       used_at: now,
-      successor_hash: next.hash,
+      successor_hash: successorHash,
       successor_sealed: grace?.sealedSuccessor ?? null,
       grace_until: grace?.until ?? null,
     })
@@ -132,8 +147,58 @@ function markUsed(
     .where('used_at', 'is', null)
     .where('revoked_at', 'is', null)
     .where('expires_at', '>', now)
-    .where('family_expires_at', '>', now)
-    .returningAll();
+    .where('family_expires_at', '>', now);
+  if (presented !== undefined) {
+    const { clientId, jkt } = presented;
+    query = query
+      .where('client_id', '=', clientId)
+      .where((eb) =>
+        jkt === null
+          ? eb('dpop_jkt', 'is', null)
+          : eb.or([eb('dpop_jkt', 'is', null), eb('dpop_jkt', '=', jkt)]),
+      )
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('users')
+            .select('users.id')
+            .whereRef('users.id', '=', 'refresh_tokens.user_id')
+            .where('users.disabled', '=', 0)
+            .whereRef('users.tokens_valid_after', '<=', 'refresh_tokens.issued_at'),
+        ),
+      );
+  }
+  return query.returningAll();
+}
+
+/** Why a presentation's conditional UPDATE (see {@link markUsed}) did not touch a live token. */
+function refusal(
+  row: RefreshTokenRow,
+  user: UserRow | undefined,
+  presented: RefreshPresentation,
+): 'client' | 'dpop' | 'user' | undefined {
+  if (row.client_id !== presented.clientId) {
+    return 'client';
+  }
+  if (row.dpop_jkt !== null && row.dpop_jkt !== presented.jkt) {
+    return 'dpop';
+  }
+  if (user === undefined || user.disabled !== 0 || row.issued_at < user.tokens_valid_after) {
+    return 'user';
+  }
+  return undefined;
+}
+
+/** The successor of `previous`: the same grant, a new hash, a sliding expiry within the family's end. */
+function successorOf(previous: RefreshTokenRecord, successor: RefreshSuccessor): RefreshTokenRecord {
+  return {
+    ...previous,
+    hash: successor.hash,
+    issuedAt: successor.issuedAt,
+    expiresAt: Math.min(successor.expiresAt, previous.familyExpiresAt),
+    usedAt: null,
+    revokedAt: null,
+  };
 }
 
 /**
@@ -153,7 +218,7 @@ async function rotateInOneStatement(
   const time = (value: number | null) => sql<number>`cast(${value} as bigint)`;
   return unique('refresh token already exists', () =>
     db
-      .with('won', () => markUsed(db, oldHash, next, now, grace))
+      .with('won', () => markUsed(db, oldHash, next.hash, now, grace))
       .with('successor', (w) =>
         w
           .insertInto('refresh_tokens')
@@ -212,6 +277,133 @@ async function rotateInOneStatement(
   );
 }
 
+/**
+ * A token whose conditional UPDATE did not win: used (a retry within the reuse grace, or reuse: the
+ * family revoked in this same transaction), or expired or revoked (`not_found`).
+ */
+async function lost(
+  db: Kysely<Database>,
+  row: RefreshTokenRow,
+  now: number,
+): Promise<Exclude<RotateResult, { status: 'rotated' }>> {
+  if (row.used_at !== null) {
+    // RFC 9700 §4.14.2 reuse grace: the same token again moments after its rotation, while
+    // the successor is still unused, is a client whose response was lost (or a concurrent
+    // duplicate): it gets the same successor back, so no second branch of the family exists.
+    const successor = await currentSuccessor(db, row, now);
+    if (successor !== undefined && row.successor_sealed !== null) {
+      return {
+        status: 'retried',
+        previous: toRefreshToken(row),
+        successor: toRefreshToken(successor),
+        sealedSuccessor: row.successor_sealed,
+      };
+    }
+    // RFC 9700 §4.14.2: a used refresh token presented again means one of the two parties
+    // is an attacker; revoke the whole family, in this same transaction.
+    await revokeFamilies(db, [row.family_id], now);
+    return { status: 'reused', previous: toRefreshToken(row) };
+  }
+  return { status: 'not_found' };
+}
+
+function findUserRow(db: Kysely<Database>, id: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The columns of `users` the PostgreSQL redemption returns beside the token's, prefixed `user_`. */
+const USER_COLUMNS = [
+  'users.id as user_row_id',
+  'users.username as user_username',
+  'users.email as user_email',
+  'users.email_verified as user_email_verified',
+  'users.name as user_name',
+  'users.password_hash as user_password_hash',
+  'users.disabled as user_disabled',
+  'users.tokens_valid_after as user_tokens_valid_after',
+  'users.mfa_required as user_mfa_required',
+  'users.admin_scopes as user_admin_scopes',
+  'users.created_at as user_created_at',
+  'users.updated_at as user_updated_at',
+] as const;
+
+/**
+ * {@link rotateInOneStatement} for a presentation (PostgreSQL): the conditional UPDATE also holds
+ * the client, DPoP and person conditions, the successor is built from the row it marked used, and
+ * the person comes back with it: one round trip for the whole redemption. Undefined when it did
+ * not win; the caller's transaction then tells why.
+ */
+async function redeemInOneStatement(
+  db: Kysely<Database>,
+  presented: RefreshPresentation,
+  successor: RefreshSuccessor,
+  now: number,
+  grace: ReuseGrace | undefined,
+) {
+  const time = (value: number) => sql<number>`cast(${value} as bigint)`;
+  return unique('refresh token already exists', () =>
+    db
+      .with('won', () => markUsed(db, presented.hash, successor.hash, now, grace, presented))
+      .with('successor', (w) =>
+        w
+          .insertInto('refresh_tokens')
+          .columns([
+            'hash',
+            'family_id',
+            'client_id',
+            'user_id',
+            'session_id',
+            'scope',
+            'audience',
+            'auth_time',
+            'amr',
+            'acr',
+            'issued_at',
+            'expires_at',
+            'family_expires_at',
+            'used_at',
+            'revoked_at',
+            'dpop_jkt',
+          ])
+          .expression((eb) =>
+            eb
+              .selectFrom('won')
+              .select([
+                sql<string>`${successor.hash}`.as('hash'),
+                'won.family_id',
+                'won.client_id',
+                'won.user_id',
+                'won.session_id',
+                'won.scope',
+                'won.audience',
+                'won.auth_time',
+                'won.amr',
+                'won.acr',
+                time(successor.issuedAt).as('issued_at'),
+                sql<number>`least(${time(successor.expiresAt)}, won.family_expires_at)`.as('expires_at'),
+                'won.family_expires_at',
+                sql<number | null>`cast(null as bigint)`.as('used_at'),
+                sql<number | null>`cast(null as bigint)`.as('revoked_at'),
+                'won.dpop_jkt',
+              ]),
+          ),
+      )
+      .with('forgotten', (w) =>
+        w
+          .updateTable('refresh_tokens')
+          .set({ successor_sealed: null, grace_until: null })
+          .where('successor_sealed', 'is not', null)
+          .where('successor_hash', '=', presented.hash)
+          .where('family_id', 'in', (eb) => eb.selectFrom('won').select('family_id')),
+      )
+      .selectFrom('won')
+      .innerJoin('users', 'users.id', 'won.user_id')
+      .selectAll('won')
+      .select(USER_COLUMNS)
+      .executeTakeFirst(),
+  );
+}
+
 export function refreshTokenStore(ctx: SqlContext): RefreshTokenStore {
   return {
     insertRefreshToken(token) {
@@ -238,7 +430,7 @@ export function refreshTokenStore(ctx: SqlContext): RefreshTokenStore {
       return atomic(ctx, async (db): Promise<RotateResult> => {
         // The conditional UPDATE is the race arbiter: concurrent callers block on the winner's row
         // lock (PostgreSQL) or on BEGIN IMMEDIATE (SQLite), then find `used_at` set.
-        const won = await markUsed(db, oldHash, next, now, grace).executeTakeFirst();
+        const won = await markUsed(db, oldHash, next.hash, now, grace).executeTakeFirst();
         if (won !== undefined) {
           await insert(db, next);
           // The token just used may be the successor its predecessor keeps sealed for a retry:
@@ -251,28 +443,70 @@ export function refreshTokenStore(ctx: SqlContext): RefreshTokenStore {
           .selectAll()
           .where('hash', '=', oldHash)
           .executeTakeFirst();
+        return row === undefined ? { status: 'not_found' } : lost(db, row, now);
+      });
+    },
+
+    async redeemRefreshToken(presented, successor, now, grace) {
+      // PostgreSQL: the winning redemption is ONE statement (one round trip, one commit).
+      if (ctx.dialect === 'postgres') {
+        const won = await redeemInOneStatement(ctx.db, presented, successor, now, grace);
+        if (won !== undefined) {
+          const user = toUser({
+            id: won.user_row_id,
+            username: won.user_username,
+            email: won.user_email,
+            email_verified: won.user_email_verified,
+            name: won.user_name,
+            password_hash: won.user_password_hash,
+            disabled: won.user_disabled,
+            tokens_valid_after: won.user_tokens_valid_after,
+            mfa_required: won.user_mfa_required,
+            admin_scopes: won.user_admin_scopes,
+            created_at: won.user_created_at,
+            updated_at: won.user_updated_at,
+          });
+          return { status: 'rotated', previous: toRefreshToken(won), user };
+        }
+      }
+      return atomic(ctx, async (db): Promise<RedeemResult> => {
+        const won = await markUsed(
+          db,
+          presented.hash,
+          successor.hash,
+          now,
+          grace,
+          presented,
+        ).executeTakeFirst();
+        if (won !== undefined) {
+          const previous = toRefreshToken(won);
+          await insert(db, successorOf(previous, successor));
+          // As in rotateRefreshToken: the sealed copy of the token just used goes now.
+          await forgetSealedSuccessors(db, { familyId: won.family_id, successorHash: presented.hash });
+          const user = await findUserRow(db, won.user_id);
+          if (user === undefined) {
+            // The UPDATE saw the person in this transaction; nothing can have removed it since.
+            throw new Error('refresh token redeemed for a person who does not exist');
+          }
+          return { status: 'rotated', previous, user: toUser(user) };
+        }
+        const row = await db
+          .selectFrom('refresh_tokens')
+          .selectAll()
+          .where('hash', '=', presented.hash)
+          .executeTakeFirst();
         if (row === undefined) {
           return { status: 'not_found' };
         }
-        if (row.used_at !== null) {
-          // RFC 9700 §4.14.2 reuse grace: the same token again moments after its rotation, while
-          // the successor is still unused, is a client whose response was lost (or a concurrent
-          // duplicate): it gets the same successor back, so no second branch of the family exists.
-          const successor = await currentSuccessor(db, row, now);
-          if (successor !== undefined && row.successor_sealed !== null) {
-            return {
-              status: 'retried',
-              previous: toRefreshToken(row),
-              successor: toRefreshToken(successor),
-              sealedSuccessor: row.successor_sealed,
-            };
-          }
-          // RFC 9700 §4.14.2: a used refresh token presented again means one of the two parties
-          // is an attacker; revoke the whole family, in this same transaction.
-          await revokeFamilies(db, [row.family_id], now);
-          return { status: 'reused', previous: toRefreshToken(row) };
+        // RFC 6749 §6, RFC 9449 §5, a disabled person: refused before any reuse check, so a foreign
+        // client or key cannot burn the token or revoke its family.
+        const user = await findUserRow(db, row.user_id);
+        const reason = refusal(row, user, presented);
+        if (reason !== undefined || user === undefined) {
+          return { status: 'refused', previous: toRefreshToken(row), reason: reason ?? 'user' };
         }
-        return { status: 'not_found' };
+        const result = await lost(db, row, now);
+        return result.status === 'retried' ? { ...result, user: toUser(user) } : result;
       });
     },
 

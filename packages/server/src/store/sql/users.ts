@@ -14,7 +14,7 @@ import {
 } from './context.js';
 import type { UserRow, UsersTable } from './database.js';
 
-function toUser(row: UserRow): UserRecord {
+export function toUser(row: UserRow): UserRecord {
   return {
     id: row.id,
     username: row.username,
