@@ -201,6 +201,26 @@ function successorOf(previous: RefreshTokenRecord, successor: RefreshSuccessor):
   };
 }
 
+/** The columns a successor is inserted with by the one-statement rotations (PostgreSQL). */
+const SUCCESSOR_COLUMNS = [
+  'hash',
+  'family_id',
+  'client_id',
+  'user_id',
+  'session_id',
+  'scope',
+  'audience',
+  'auth_time',
+  'amr',
+  'acr',
+  'issued_at',
+  'expires_at',
+  'family_expires_at',
+  'used_at',
+  'revoked_at',
+  'dpop_jkt',
+] as const;
+
 /**
  * PostgreSQL's data-modifying CTEs: mark used, insert the successor and drop the sealed copy the
  * predecessor kept, in one atomic statement, the last two only if the first won. Concurrent
@@ -222,24 +242,7 @@ async function rotateInOneStatement(
       .with('successor', (w) =>
         w
           .insertInto('refresh_tokens')
-          .columns([
-            'hash',
-            'family_id',
-            'client_id',
-            'user_id',
-            'session_id',
-            'scope',
-            'audience',
-            'auth_time',
-            'amr',
-            'acr',
-            'issued_at',
-            'expires_at',
-            'family_expires_at',
-            'used_at',
-            'revoked_at',
-            'dpop_jkt',
-          ])
+          .columns(SUCCESSOR_COLUMNS)
           .expression((eb) =>
             eb
               .selectFrom('won')
@@ -347,24 +350,7 @@ async function redeemInOneStatement(
       .with('successor', (w) =>
         w
           .insertInto('refresh_tokens')
-          .columns([
-            'hash',
-            'family_id',
-            'client_id',
-            'user_id',
-            'session_id',
-            'scope',
-            'audience',
-            'auth_time',
-            'amr',
-            'acr',
-            'issued_at',
-            'expires_at',
-            'family_expires_at',
-            'used_at',
-            'revoked_at',
-            'dpop_jkt',
-          ])
+          .columns(SUCCESSOR_COLUMNS)
           .expression((eb) =>
             eb
               .selectFrom('won')
