@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT_DIR } from '../lib/procs.mjs';
+import { createRefreshFixture } from '../lib/refresh-fixture.mjs';
 
 const [db = 'sqlite', roundsArg = '10', perRoundArg = '2000'] = process.argv.slice(2);
 const ROUNDS = Number(roundsArg);
@@ -32,63 +33,11 @@ async function setUp(way) {
   const schema = `bench_${way}_${randomBytes(4).toString('hex')}`;
   const store = await openStore(url, db === 'postgres' ? { schema } : {});
   await store.migrate();
-  const client = await store.createClient(
-    {
-      id: ids.newId('cli'),
-      name: 'bench',
-      grantTypes: ['authorization_code', 'refresh_token'],
-      scope: ['openid', 'offline_access'],
-      defaultScope: [],
-      audiences: ['https://api.bench.local'],
-      redirectUris: ['https://app.bench.local/cb'],
-      postLogoutRedirectUris: [],
-      tokenEndpointAuthMethod: 'client_secret_basic',
-      tokenFormat: 'jwt',
-      accessTokenTtl: null,
-      metadata: {},
-      jwks: null,
-      jwksUri: null,
-      firstParty: true,
-      permissions: [],
-      disabled: false,
-      secrets: [],
-    },
-    T0,
-  );
-  const user = await store.createUser(
-    {
-      id: ids.newId('usr'),
-      username: 'bench',
-      email: null,
-      emailVerified: false,
-      name: null,
-      passwordHash: 'unused',
-      disabled: false,
-      tokensValidAfter: 0,
-    },
-    T0,
-  );
+  const { client, tokenRecord } = await createRefreshFixture(store, ids, T0);
   const group = createRefreshRotationGroupCommit(store);
   const chains = [];
   for (let n = 0; n < CHAINS; n += 1) {
-    const token = {
-      hash: ids.hashSecret(ids.mintSecret('rt')),
-      familyId: ids.newId('fam'),
-      clientId: client.id,
-      userId: user.id,
-      sessionId: null,
-      scope: ['openid', 'offline_access'],
-      audience: ['https://api.bench.local'],
-      authTime: T0,
-      amr: ['pwd'],
-      acr: null,
-      issuedAt: T0,
-      expiresAt: T0 + 86_400,
-      familyExpiresAt: T0 + 30 * 86_400,
-      usedAt: null,
-      revokedAt: null,
-      jkt: null,
-    };
+    const token = tokenRecord();
     await store.insertRefreshToken(token);
     chains.push(token.hash);
   }

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT_DIR } from '../lib/procs.mjs';
+import { createRefreshFixture } from '../lib/refresh-fixture.mjs';
 
 const [db = 'sqlite', rounds = '3', seconds = '2'] = process.argv.slice(2);
 const SERVER_DIR = process.env.TESSERA_BENCH_SERVER_DIR ?? join(ROOT_DIR, 'packages/server');
@@ -30,63 +31,7 @@ const schema = `bench_${randomBytes(4).toString('hex')}`;
 const url = db === 'postgres' ? 'postgres://postgres@127.0.0.1:5432/test' : join(dir, 'tessera.db');
 const store = await openStore(url, db === 'postgres' ? { schema } : {});
 await store.migrate();
-const client = await store.createClient(
-  {
-    id: ids.newId('cli'),
-    name: 'bench',
-    grantTypes: ['authorization_code', 'refresh_token'],
-    scope: ['read'],
-    defaultScope: [],
-    audiences: ['https://api.bench.local'],
-    redirectUris: ['https://app.bench.local/cb'],
-    postLogoutRedirectUris: [],
-    tokenEndpointAuthMethod: 'client_secret_basic',
-    tokenFormat: 'jwt',
-    accessTokenTtl: null,
-    metadata: {},
-    jwks: null,
-    jwksUri: null,
-    firstParty: true,
-    permissions: [],
-    disabled: false,
-    secrets: [],
-  },
-  T0,
-);
-const user = await store.createUser(
-  {
-    id: ids.newId('usr'),
-    username: 'bench',
-    email: null,
-    emailVerified: false,
-    name: null,
-    passwordHash: 'unused',
-    disabled: false,
-    tokensValidAfter: 0,
-  },
-  T0,
-);
-
-function record(previous) {
-  return {
-    hash: ids.hashSecret(ids.mintSecret('rt')),
-    familyId: previous?.familyId ?? ids.newId('fam'),
-    clientId: client.id,
-    userId: user.id,
-    sessionId: null,
-    scope: ['openid', 'offline_access'],
-    audience: ['https://api.bench.local'],
-    authTime: T0,
-    amr: ['pwd'],
-    acr: null,
-    issuedAt: T0,
-    expiresAt: T0 + 86_400,
-    familyExpiresAt: T0 + 30 * 86_400,
-    usedAt: null,
-    revokedAt: null,
-    jkt: null,
-  };
-}
+const { tokenRecord: record } = await createRefreshFixture(store, ids, T0);
 
 async function chain(rotator, until) {
   let current = record();
