@@ -43,6 +43,7 @@ export {
   type SessionUsageFactor,
   type SessionUsageScorer,
   type SessionUsageScorerOptions,
+  type SessionUsageSnapshot,
   type SessionUse,
   usageNetwork,
 } from './session-usage.js';

@@ -18,6 +18,10 @@
  *
  * Nothing here sees an address: `network` is whatever digest the caller gives (a verifier sends a
  * hash of the /24 salted with the session id, see {@link usageNetwork}).
+ *
+ * A session's state goes out and comes back as a JSON-safe {@link SessionUsageSnapshot}
+ * (`snapshot`/`restore`), so a server can keep it in a store shared by its nodes and score each
+ * batch on what every node saw: restore, observe, snapshot, write back.
  */
 import { createHash } from 'node:crypto';
 import { bounded, noveltySurprise } from './bounded-map.js';
@@ -59,11 +63,33 @@ export interface SessionUsageScorerOptions {
   warmupUses?: number;
 }
 
+/**
+ * A session's state as plain JSON: `recent` are the use times of the last minute as milliseconds
+ * before `lastAt` (small integers); `endpoints` endpoint → uses; `networks` network → last use.
+ */
+export interface SessionUsageSnapshot {
+  v: 1;
+  firstAt: number;
+  uses: number;
+  lastAt: number;
+  recent: number[];
+  endpoints: [string, number][];
+  networks: [string, number][];
+}
+
 export interface SessionUsageScorer {
   /** Scores one use against the session's past, then adds it to that past. */
   observe(use: SessionUse): SessionUsageAssessment;
   /** Forgets a session (ended). */
   forget(session: string): void;
+  /** The session's state as JSON-safe data, or undefined when this scorer holds none. */
+  snapshot(session: string): SessionUsageSnapshot | undefined;
+  /**
+   * Replaces what this scorer holds for the session with a snapshot (`undefined`: nothing, a session
+   * never used). False, and the session forgotten, when the snapshot is malformed; sizes beyond
+   * this scorer's bounds are cut to them.
+   */
+  restore(session: string, snapshot: unknown): boolean;
   readonly size: number;
 }
 
@@ -107,6 +133,44 @@ export function usageNetwork(session: string, ip: string | undefined): string {
     .digest()
     .subarray(0, 8)
     .toString('base64url');
+}
+
+function isPairList(value: unknown): value is [string, number][] {
+  return (
+    Array.isArray(value) &&
+    value.every(
+      (pair) =>
+        Array.isArray(pair) &&
+        pair.length === 2 &&
+        typeof pair[0] === 'string' &&
+        typeof pair[1] === 'number' &&
+        Number.isFinite(pair[1]),
+    )
+  );
+}
+
+function isSnapshot(value: unknown): value is SessionUsageSnapshot {
+  if (typeof value !== 'object' || value === null) {
+    return false;
+  }
+  const s = value as Record<string, unknown>;
+  return (
+    s.v === 1 &&
+    ['firstAt', 'uses', 'lastAt'].every((name) => typeof s[name] === 'number' && Number.isFinite(s[name])) &&
+    Array.isArray(s.recent) &&
+    s.recent.every((t) => typeof t === 'number' && Number.isFinite(t)) &&
+    isPairList(s.endpoints) &&
+    isPairList(s.networks)
+  );
+}
+
+/** The `max` entries `smaller` ranks highest, as a map (a stored state cut to this scorer's bounds). */
+function top(pairs: [string, number][], max: number): Map<string, number> {
+  const map = new Map(pairs);
+  while (map.size > max) {
+    bounded(map, map.size - 1, (a, b) => a < b);
+  }
+  return map;
 }
 
 function rateFactor(state: SessionState, at: number, warmup: number): number {
@@ -193,6 +257,42 @@ export function createSessionUsageScorer(options: SessionUsageScorerOptions = {}
     },
     forget(session) {
       sessions.delete(session);
+    },
+    snapshot(session) {
+      const state = sessions.get(session);
+      if (state === undefined) {
+        return undefined;
+      }
+      const lastAt = state.recent.reduce((a, b) => Math.max(a, b), state.firstAt);
+      return {
+        v: 1,
+        firstAt: state.firstAt,
+        uses: state.uses,
+        lastAt,
+        recent: state.recent.map((t) => lastAt - t),
+        endpoints: [...state.endpoints],
+        networks: [...state.networks],
+      };
+    },
+    restore(session, snapshot) {
+      sessions.delete(session);
+      if (snapshot === undefined) {
+        return true;
+      }
+      if (!isSnapshot(snapshot)) {
+        return false;
+      }
+      sessions.set(session, {
+        firstAt: snapshot.firstAt,
+        uses: snapshot.uses,
+        recent: snapshot.recent.slice(-MAX_RECENT).map((ago) => snapshot.lastAt - ago),
+        endpoints: top(snapshot.endpoints, maxEndpoints),
+        networks: top(snapshot.networks, maxNetworks),
+      });
+      if (sessions.size > maxSessions) {
+        sessions.delete(sessions.keys().next().value as string);
+      }
+      return true;
     },
     get size() {
       return sessions.size;

@@ -103,4 +103,66 @@ describe('session usage scoring', () => {
     expect(a).toMatch(/^[\w-]{11}$/);
     expect(a).not.toContain('81');
   });
+
+  it('a snapshot restored in another scorer scores on as the original: interleaved use split over two scorers is concurrent use', () => {
+    const node1 = createSessionUsageScorer();
+    const node2 = createSessionUsageScorer();
+    const original = settled();
+    // The settled session's state moves to node 1 through JSON, as through a store.
+    expect(node1.restore('ses_1', JSON.parse(JSON.stringify(original.snapshot('ses_1'))))).toBe(true);
+    expect(node1.snapshot('ses_1')).toEqual(original.snapshot('ses_1'));
+    for (const [at, network, endpoint] of [
+      [T0 + 30 * MIN, 'home', 'GET /cookies'],
+      [T0 + 30 * MIN + 1, 'home', 'DELETE /cookies'],
+    ] as const) {
+      expect(node1.observe(use(at, network, endpoint))).toEqual(original.observe(use(at, network, endpoint)));
+    }
+    // Network A on node 1, B on node 2, A again on node 1, the state handed over each time.
+    node1.observe(use(T0 + 31 * MIN, 'home'));
+    node2.restore('ses_1', node1.snapshot('ses_1'));
+    expect(names(node2.observe(use(T0 + 31 * MIN + 1000, 'carrier')))).toEqual(['usage_network']);
+    node1.restore('ses_1', node2.snapshot('ses_1'));
+    expect(names(node1.observe(use(T0 + 31 * MIN + 2000, 'home')))).toEqual(['usage_concurrent']);
+  });
+
+  it('restore: undefined is a session never used, a malformed snapshot is refused, sizes are cut to the bounds', () => {
+    const scorer = createSessionUsageScorer({ maxNetworks: 2 });
+    scorer.observe(use(T0, 'a'));
+    expect(scorer.restore('ses_1', undefined)).toBe(true);
+    expect(scorer.snapshot('ses_1')).toBeUndefined();
+    expect(scorer.restore('ses_1', { v: 2 })).toBe(false);
+    expect(
+      scorer.restore('ses_1', {
+        v: 1,
+        firstAt: T0,
+        uses: 1,
+        lastAt: T0,
+        recent: ['x'],
+        endpoints: [],
+        networks: [],
+      }),
+    ).toBe(false);
+    expect(scorer.size).toBe(0);
+    const networks: [string, number][] = [
+      ['a', T0],
+      ['b', T0 + 2],
+      ['c', T0 + 1],
+    ];
+    expect(
+      scorer.restore('ses_1', {
+        v: 1,
+        firstAt: T0,
+        uses: 3,
+        lastAt: T0 + 2,
+        recent: [2, 1, 0],
+        endpoints: [['GET /', 3]],
+        networks,
+      }),
+    ).toBe(true);
+    expect(scorer.snapshot('ses_1')?.networks).toEqual([
+      ['b', T0 + 2],
+      ['c', T0 + 1],
+    ]);
+    expect(scorer.snapshot('ses_1')?.recent).toEqual([2, 1, 0]);
+  });
 });
