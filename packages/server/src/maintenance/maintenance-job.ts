@@ -14,7 +14,9 @@
  * - the risk engine's velocity sums not updated for long enough to have decayed to nothing
  *   (`riskVelocity`: key prefixes and their retention, from `@tessera/risk`);
  * - Security Event Tokens queued on SSF streams past `ssf.retention`, never acknowledged (no poll
- *   delivers them any more).
+ *   delivers them any more);
+ * - sessions' token-use state once the session is gone or past its absolute lifetime (uses of a
+ *   session that is not live are ignored anyway).
  *
  * Each table is purged in batches of `batchSize` rows (short statements, never one long lock), at
  * most `maxBatches` per table per run, yielding to the event loop between batches. Every node may
@@ -39,6 +41,7 @@ export type PurgeStore = Pick<
   | 'purgeStatCountsBefore'
   | 'purgeRiskGlobalsBefore'
   | 'purgeExpiredSets'
+  | 'purgeEndedSessionUsage'
 >;
 
 /** The tables the job purges, as named in the metric's `table` label. */
@@ -56,6 +59,7 @@ export const PURGED_TABLES = [
   'stat_counts',
   'risk_global',
   'ssf_sets',
+  'session_usage',
 ] as const;
 export type PurgedTable = (typeof PURGED_TABLES)[number];
 
@@ -140,6 +144,7 @@ export function createMaintenanceJob(deps: MaintenanceJobDeps): MaintenanceJob {
       ],
       ['risk_global', deps.riskVelocity === undefined ? undefined : purgeVelocity(now, deps.riskVelocity)],
       ['ssf_sets', (limit) => store.purgeExpiredSets(now, limit)],
+      ['session_usage', (limit) => store.purgeEndedSessionUsage(now, limit)],
     ];
   }
 

@@ -251,6 +251,35 @@ export interface RiskStateStore {
   ): Promise<number>;
 }
 
+/** A session's token-use state (continuous authentication), shared by every node. */
+export interface SessionUsageRecord {
+  sid: string;
+  /** `@tessera/risk`'s session snapshot as JSON. */
+  state: string;
+  /** The use groups already scored into `state` and the action each led to, as JSON. */
+  applied: string;
+  /** Optimistic-concurrency counter: 1 after the first write, +1 per write. */
+  version: number;
+  /** The session's latest possible end (its absolute lifetime); purged after it. */
+  expiresAt: number;
+  updatedAt: number;
+}
+
+export interface SessionUsageStore {
+  /** The records of these sessions (one statement; absent sessions have none). */
+  findSessionUsage(sids: readonly string[]): Promise<SessionUsageRecord[]>;
+  /**
+   * Writes a session's record if the stored version is still `expectedVersion` (0: no row yet); the
+   * row then has `expectedVersion + 1`. False when another node wrote first (re-read, re-score, retry).
+   */
+  writeSessionUsage(record: Omit<SessionUsageRecord, 'version'>, expectedVersion: number): Promise<boolean>;
+  /**
+   * Deletes records past `expiresAt` and records whose session is gone (ended, or purged as
+   * expired); at most `limit` when given.
+   */
+  purgeEndedSessionUsage(now: number, limit?: number): Promise<number>;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Admin API credentials
 // ---------------------------------------------------------------------------------------------
@@ -1152,6 +1181,7 @@ export interface Store
     SigningKeyStore,
     ServerSecretStore,
     RiskStateStore,
+    SessionUsageStore,
     RevocationStore,
     AccessTokenStore,
     ApiKeyStore,

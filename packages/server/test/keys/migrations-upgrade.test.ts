@@ -87,6 +87,7 @@ it('issue 11 item 8 / issue 12 item 11 — migrations after 0002 keep an existin
     '0027-subject-choices',
     '0029-ssf',
     '0030-refresh-sealed-successor',
+    '0032-session-usage',
   ]);
   expect(await store.listSigningKeys()).toEqual([{ ...record, masterKeyId: null }]);
   expect(await store.listAdminTokens()).toEqual([]);

@@ -89,6 +89,7 @@ describe.skipIf(!ok)('PostgreSQL', () => {
           '0027-subject-choices',
           '0029-ssf',
           '0030-refresh-sealed-successor',
+          '0032-session-usage',
         ]);
         expect(await store.migrate()).toEqual([]);
         expect(await store.countClients()).toBe(0);

@@ -82,6 +82,7 @@ describe('SQLite specifics', () => {
         '0027-subject-choices',
         '0029-ssf',
         '0030-refresh-sealed-successor',
+        '0032-session-usage',
       ]);
       expect(await store.migrate()).toEqual([]);
     } finally {

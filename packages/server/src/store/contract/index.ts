@@ -24,6 +24,7 @@ import { describeReplayStore } from './replay.contract.js';
 import { describeRevocationStore } from './revocations.contract.js';
 import { describeRiskStateStore } from './risk-state.contract.js';
 import { describeServerSecretStore } from './server-secrets.contract.js';
+import { describeSessionUsageStore } from './session-usage.contract.js';
 import { describeSessionStore } from './sessions.contract.js';
 import { describeSigningKeyStore } from './signing-keys.contract.js';
 import { describeSsfStore } from './ssf.contract.js';
@@ -46,6 +47,7 @@ export function describeStoreContract(
     describeSigningKeyStore(makeStore);
     describeServerSecretStore(makeStore);
     describeRiskStateStore(makeStore, options);
+    describeSessionUsageStore(makeStore, options);
     describeAdminTokenStore(makeStore);
     describeRevocationStore(makeStore);
     describeAccessTokenStore(makeStore);

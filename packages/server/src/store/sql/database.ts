@@ -171,6 +171,16 @@ export interface RiskGlobalTable {
   updated_at: number;
 }
 
+/** 0032: a session's token-use state (users/token-use-reports.ts). */
+export interface SessionUsageTable {
+  sid: string;
+  state: string;
+  applied: string;
+  version: number;
+  expires_at: number;
+  updated_at: number;
+}
+
 /** 0022: usage counters per minute, name and label, added to by every node (audit/stats-counters.ts). */
 export interface StatCountsTable {
   bucket: number;
@@ -388,6 +398,7 @@ export interface Database {
   server_secrets: ServerSecretsTable;
   risk_profiles: RiskProfilesTable;
   risk_global: RiskGlobalTable;
+  session_usage: SessionUsageTable;
   stat_counts: StatCountsTable;
 }
 

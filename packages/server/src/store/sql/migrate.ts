@@ -28,6 +28,7 @@ import { apiKeyAnomaliesMigration } from './migrations/0025-api-key-anomalies.js
 import { subjectChoicesMigration } from './migrations/0027-subject-choices.js';
 import { ssfMigration } from './migrations/0029-ssf.js';
 import { refreshSealedSuccessorMigration } from './migrations/0030-refresh-sealed-successor.js';
+import { sessionUsageMigration } from './migrations/0032-session-usage.js';
 
 export function migrations(dialect: SqlDialectName): Record<string, Migration> {
   return {
@@ -54,6 +55,7 @@ export function migrations(dialect: SqlDialectName): Record<string, Migration> {
     '0027-subject-choices': subjectChoicesMigration(),
     '0029-ssf': ssfMigration(dialect),
     '0030-refresh-sealed-successor': refreshSealedSuccessorMigration(),
+    '0032-session-usage': sessionUsageMigration(),
   };
 }
 

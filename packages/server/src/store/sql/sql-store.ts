@@ -26,6 +26,7 @@ import { replayStore } from './replay.js';
 import { revocationStore } from './revocations.js';
 import { riskStateStore } from './risk-state.js';
 import { serverSecretStore } from './server-secrets.js';
+import { sessionUsageStore } from './session-usage.js';
 import { sessionStore } from './sessions.js';
 import { signingKeyStore } from './signing-keys.js';
 import { ssfStore } from './ssf.js';
@@ -40,6 +41,7 @@ function buildStore(ctx: SqlContext, onClose: () => Promise<void>): Store {
     ...signingKeyStore(ctx),
     ...serverSecretStore(ctx),
     ...riskStateStore(ctx),
+    ...sessionUsageStore(ctx),
     ...revocationStore(ctx),
     ...accessTokenStore(ctx),
     ...apiKeyStore(ctx),
