@@ -494,6 +494,8 @@ function compose(core: Core, adminTokens: AdminTokenService, actors: AdminActorR
       clock: core.clock,
       stepUpAcr: ACR_MFA,
       maxAccessTokenTtl: config.tokens.maxAccessTokenTtl,
+      sessionMaxAge: config.login.sessionMaxAge,
+      log: core.logger,
     });
     features.push(
       createRiskReportsFeature({ issuer: core.issuer, authenticate: oauth.authenticate, reports }),

@@ -12,6 +12,10 @@
  * `assurance-level-change` on the revocation stream). Since a use carries no token, each batch
  * proves every session its uses name with the most recent access token of it the verifier saw
  * (`proofs`, one per `sid`, held only until the batch is sent); Tessera ignores unproven uses.
+ * A batch Tessera answers 503 (its store failed; also 429, 502, 504, or no answer) is kept and sent
+ * again unchanged, after 2 s doubling up to 60 s, at most 10 batches kept (the oldest dropped,
+ * reported through `onError`): Tessera recognises a session's uses it already scored and does not
+ * count them twice.
  *
  * Tokens without the claim (client credentials, API keys, `risk.enabled` off) are not checked,
  * nor are inputs that are only a header string (there is no address to compare).
@@ -92,6 +96,13 @@ const FLAG_BATCH_MS = 2000;
 const MAX_BATCH = 100;
 const MAX_USES = 1000;
 const DEFAULT_STEP_UP: AuthenticationRequirement = { acr: 'urn:tessera:acr:mfa' };
+/** A batch Tessera could not take now is sent again after this, doubling up to MAX_RETRY_MS. */
+const RETRY_MS = 2000;
+const MAX_RETRY_MS = 60_000;
+/** Batches kept to send again (each at most MAX_BATCH reports and MAX_USES uses). */
+const MAX_PENDING = 10;
+/** Answers that mean "not now": the batch was not taken, or not all of it, and is sent again. */
+const RETRIED_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
 
 function endpointOf(input: Request | RequestView): string {
   let path = '';
@@ -127,34 +138,89 @@ export function createContinuousAuthentication(deps: ContinuousAuthenticationDep
   /** Per `sid` of the queued uses, its most recent token: at most one per use, sent with them. */
   let proofs = new Map<string, string>();
   let timer: ReturnType<typeof setTimeout> | undefined;
+  /** Batches answered 503 (or 429, 502, 504, or not answered): sent again, oldest first. */
+  const pending: string[] = [];
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let retryDelay = RETRY_MS;
+  let closed = false;
 
-  async function send(batch: { reports: Report[]; uses: Use[]; proofs: Map<string, string> }): Promise<void> {
-    const response = await deps.fetch(endpoint, {
-      method: 'POST',
-      headers: {
-        authorization: basicAuthorization(deps.client as ClientCredentials),
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({
-        reports: batch.reports,
-        uses: batch.uses,
-        proofs: Object.fromEntries(batch.proofs),
-      }),
+  function bodyOf(batch: { reports: Report[]; uses: Use[]; proofs: Map<string, string> }): string {
+    return JSON.stringify({
+      reports: batch.reports,
+      uses: batch.uses,
+      proofs: Object.fromEntries(batch.proofs),
     });
-    if (!response.ok) {
-      throw new Error(`Tessera refused the risk reports: HTTP ${response.status}`);
+  }
+
+  /** Sends one batch; true when it should be sent again later (Tessera busy or unreachable). */
+  async function post(body: string): Promise<boolean> {
+    let response: Response;
+    try {
+      response = await deps.fetch(endpoint, {
+        method: 'POST',
+        headers: {
+          authorization: basicAuthorization(deps.client as ClientCredentials),
+          'content-type': 'application/json',
+        },
+        body,
+      });
+    } catch (error) {
+      deps.onError?.(error);
+      return true;
+    }
+    if (response.ok) {
+      return false;
+    }
+    deps.onError?.(new Error(`Tessera refused the risk reports: HTTP ${response.status}`));
+    return RETRIED_STATUSES.has(response.status);
+  }
+
+  /** Keeps a batch to send again, the same body (Tessera does not count a session's uses twice). */
+  function keep(body: string): void {
+    pending.push(body);
+    if (pending.length > MAX_PENDING) {
+      pending.shift();
+      deps.onError?.(
+        new Error('risk reports: too many batches waiting to be sent again; the oldest dropped'),
+      );
+    }
+    if (retryTimer === undefined && !closed) {
+      retryTimer = setTimeout(retry, retryDelay);
+      unref(retryTimer);
     }
   }
 
-  function flush(): Promise<void> {
+  /** Sends the kept batches in order; stops at the first that must wait again (backing off). */
+  async function retry(): Promise<void> {
+    retryTimer = undefined;
+    while (pending.length > 0) {
+      const body = pending[0] as string;
+      if (await post(body)) {
+        retryDelay = Math.min(retryDelay * 2, MAX_RETRY_MS);
+        if (!closed) {
+          retryTimer = setTimeout(retry, retryDelay);
+          unref(retryTimer);
+        }
+        return;
+      }
+      pending.shift();
+    }
+    retryDelay = RETRY_MS;
+  }
+
+  async function flush(): Promise<void> {
     timer = undefined;
     const batch = { reports: queue, uses, proofs };
     queue = [];
     uses = [];
     proofs = new Map();
-    return batch.reports.length === 0 && batch.uses.length === 0
-      ? Promise.resolve()
-      : send(batch).catch((error: unknown) => deps.onError?.(error));
+    if (batch.reports.length === 0 && batch.uses.length === 0) {
+      return;
+    }
+    const body = bodyOf(batch);
+    if (await post(body)) {
+      keep(body);
+    }
   }
 
   function schedule(now: boolean): void {
@@ -243,10 +309,20 @@ export function createContinuousAuthentication(deps: ContinuousAuthenticationDep
   return {
     check,
     async close() {
+      closed = true;
       if (timer !== undefined) {
         clearTimeout(timer);
       }
+      if (retryTimer !== undefined) {
+        clearTimeout(retryTimer);
+        retryTimer = undefined;
+      }
       await flush();
+      // One last try for the kept batches; what still fails is reported through onError.
+      await retry();
+      if (pending.length > 0) {
+        deps.onError?.(new Error(`risk reports: ${pending.length} batches not sent before close`));
+      }
     },
   };
 }

@@ -20,16 +20,25 @@
  *   uses name with one access token of it (`proofs`, keyed by `sid`), checked exactly like a
  *   report's token. Without a proof a client allowed to report that learnt a `sid` (it is in ID and
  *   access tokens) could end or step up someone else's session with invented uses. Uses of an
- *   unproven session are ignored, and audited once per batch. Nothing is remembered between
- *   batches, so any node can take any batch.
+ *   unproven session are ignored, and audited once per batch.
+ *
+ * A session's usage state lives in the store (session-usage-state.ts), not in this node: any node
+ * can take any batch and scores it on the uses every node received. A store that fails answers the
+ * batch 503 (`temporarily_unavailable`), so the verifier sends it again; nothing is dropped.
  */
-import { type AccessTokenClaims, assuranceTargetValue, type RevocationTarget } from '@tessera/protocol';
-import { createSessionUsageScorer, defaultSessionUsagePolicy, type SessionUse } from '@tessera/risk';
+import {
+  type AccessTokenClaims,
+  assuranceTargetValue,
+  OAuthError,
+  type RevocationTarget,
+} from '@tessera/protocol';
+import type { SessionUsageAction } from '@tessera/risk';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
-import type { ClientRecord, SessionStore } from '../store/ports.js';
+import type { ClientRecord, SessionRecord, SessionStore, SessionUsageStore } from '../store/ports.js';
 import type { RevocationDenylist } from '../tokens/revocations.js';
 import type { SessionService } from './session-service.js';
+import { createSessionUsageState, type GroupUse, type ScoredUse } from './session-usage-state.js';
 
 export interface TokenUseReport {
   token: string;
@@ -60,7 +69,7 @@ export interface TokenUseReportsDeps {
    */
   accessTokens: readonly AccessTokenLookup[];
   sessions: Pick<SessionService, 'end'>;
-  store: Pick<SessionStore, 'findSession'>;
+  store: Pick<SessionStore, 'findSession'> & SessionUsageStore;
   revocations: Pick<RevocationDenylist, 'revoke' | 'hasTarget'>;
   audit: Pick<AuditLog, 'record'>;
   clock: Clock;
@@ -68,8 +77,9 @@ export interface TokenUseReportsDeps {
   stepUpAcr: string;
   /** Seconds an assurance event stays in force (the longest access-token lifetime). */
   maxAccessTokenTtl: number;
-  /** Sessions whose usage is remembered (bounded memory). */
-  maxSessions?: number;
+  /** A session's absolute lifetime, seconds (`login.sessionMaxAge`): its usage state is kept as long. */
+  sessionMaxAge: number;
+  log: { warn(details: object, message: string): void };
 }
 
 /** One batch of `POST /risk/reports`. */
@@ -85,8 +95,11 @@ export interface TokenUseReports {
   accept(reporter: ClientRecord, batch: TokenUseBatch): Promise<number>;
 }
 
+/** What a 503 answer asks the verifier to wait before sending the batch again. */
+const RETRY_AFTER_SECONDS = 2;
+
 export function createTokenUseReports(deps: TokenUseReportsDeps): TokenUseReports {
-  const scorer = createSessionUsageScorer({ maxSessions: deps.maxSessions ?? 100_000 });
+  const usage = createSessionUsageState({ store: deps.store, log: deps.log });
 
   /**
    * The claims of a session's access token the reporter may speak for: active (as introspection
@@ -139,50 +152,93 @@ export function createTokenUseReports(deps: TokenUseReportsDeps): TokenUseReport
       data: { userId: claims.sub, clientId: claims.client_id, jti: claims.jti, factors: report.factors },
     });
     if (report.action === 'refuse') {
-      scorer.forget(claims.sid);
       await deps.sessions.end({ id: claims.sid }, reporter.id);
     }
     return true;
   }
 
-  async function acceptUse(reporter: { id: string }, use: ReportedUse) {
-    const now = deps.clock.now();
-    const session = await deps.store.findSession(use.sid);
-    if (session === undefined || session.expiresAt <= now) {
-      return false;
+  /** Audits one scored use by its action (nothing for `allow`). */
+  function auditUse(reporter: { id: string }, sid: string, session: SessionRecord, scored: ScoredUse) {
+    if (scored.action === 'allow') {
+      return;
     }
-    // A verifier's clock may run ahead: never score a use as later than now.
-    const scored: SessionUse = {
-      session: use.sid,
-      at: Math.min(use.at, deps.clock.nowMs()),
-      network: use.network,
-      endpoint: use.endpoint,
-    };
-    const assessment = scorer.observe(scored);
-    const action = defaultSessionUsagePolicy(assessment);
-    if (action === 'allow') {
-      return true;
-    }
-    const factors = assessment.factors.map((f) => f.name);
+    const { action, assessment } = scored;
     deps.audit.record({
       type: `risk.session_usage_${action === 'flag' ? 'flagged' : action === 'end' ? 'ended' : 'stepped_up'}`,
       actor: reporter.id,
-      subject: use.sid,
-      data: { userId: session.userId, jti: use.jti, score: assessment.score, factors },
+      subject: sid,
+      data: {
+        userId: session.userId,
+        jti: scored.use.jti,
+        score: assessment.score,
+        factors: assessment.factors.map((f) => f.name),
+      },
     });
+  }
+
+  /** Ends the session or demands a step-up for it; both may be taken again (a batch sent twice). */
+  async function act(reporter: { id: string }, sid: string, action: SessionUsageAction) {
     if (action === 'end') {
-      scorer.forget(use.sid);
-      await deps.sessions.end({ id: use.sid }, reporter.id);
+      await deps.sessions.end({ id: sid }, reporter.id);
     } else if (action === 'step_up') {
       const target: RevocationTarget = {
         type: 'assurance',
-        value: assuranceTargetValue(use.sid, deps.stepUpAcr),
+        value: assuranceTargetValue(sid, deps.stepUpAcr),
       };
       if (!deps.revocations.hasTarget(target)) {
-        await deps.revocations.revoke(target, now + deps.maxAccessTokenTtl);
+        await deps.revocations.revoke(target, deps.clock.now() + deps.maxAccessTokenTtl);
       }
     }
-    return true;
+  }
+
+  /**
+   * Scores each live session's uses on its stored state and acts on them; returns the uses
+   * accepted. Uses of a session that is not live are ignored.
+   */
+  async function acceptUses(reporter: { id: string }, uses: readonly ReportedUse[]): Promise<number> {
+    const groups = new Map<string, ReportedUse[]>();
+    for (const use of uses) {
+      groups.set(use.sid, [...(groups.get(use.sid) ?? []), use]);
+    }
+    const now = deps.clock.now();
+    const live = new Map<string, SessionRecord>();
+    for (const sid of groups.keys()) {
+      const session = await deps.store.findSession(sid);
+      if (session !== undefined && session.expiresAt > now) {
+        live.set(sid, session);
+      }
+    }
+    const records = await usage.load([...live.keys()]);
+    let accepted = 0;
+    for (const [sid, session] of live) {
+      // A verifier's clock may run ahead: never score a use as later than now.
+      const group: GroupUse[] = (groups.get(sid) ?? []).map((use) => ({
+        jti: use.jti,
+        reportedAt: use.at,
+        at: Math.min(use.at, deps.clock.nowMs()),
+        network: use.network,
+        endpoint: use.endpoint,
+      }));
+      const outcome = await usage.score(
+        sid,
+        group,
+        records.get(sid),
+        session.createdAt + deps.sessionMaxAge,
+        now,
+      );
+      if (outcome.kind === 'replayed') {
+        accepted += group.length;
+        await act(reporter, sid, outcome.action);
+        continue;
+      }
+      accepted += outcome.uses.length;
+      for (const scored of outcome.uses) {
+        auditUse(reporter, sid, session, scored);
+      }
+      const actions = new Set(outcome.uses.map((scored) => scored.action));
+      await act(reporter, sid, actions.has('end') ? 'end' : actions.has('step_up') ? 'step_up' : 'allow');
+    }
+    return accepted;
   }
 
   /** One audit event per batch for the uses whose session was not proven (never the tokens). */
@@ -209,10 +265,18 @@ export function createTokenUseReports(deps: TokenUseReportsDeps): TokenUseReport
         reporter,
         batch.uses.filter((use) => !proven.has(use.sid)),
       );
-      for (const use of batch.uses) {
-        if (proven.has(use.sid)) {
-          accepted += (await acceptUse(reporter, use)) ? 1 : 0;
-        }
+      try {
+        accepted += await acceptUses(
+          reporter,
+          batch.uses.filter((use) => proven.has(use.sid)),
+        );
+      } catch (error) {
+        // Nothing dropped: the verifier sends a batch answered 503 again (a group already scored
+        // is recognised and not counted twice).
+        throw OAuthError.temporarilyUnavailable('The token uses could not be scored now; retry later', {
+          cause: error,
+          retryAfter: RETRY_AFTER_SECONDS,
+        });
       }
       return accepted;
     },
