@@ -624,3 +624,31 @@ describe('POST /risk/reports: uses act only on sessions the batch proves with on
     );
   });
 });
+
+describe('@tessera/verify sends a batch Tessera could not take again', () => {
+  it('RFC 9110 §15.6.4 — a batch answered 503 is kept and sent again unchanged; Tessera then acts on its uses', async () => {
+    const bodies: string[] = [];
+    const flaky: typeof fetch = async (input, init) => {
+      if (String(input).endsWith('/risk/reports')) {
+        bodies.push(String(init?.body));
+        if (bodies.length === 1) {
+          return new Response('{"error":"temporarily_unavailable"}', { status: 503 });
+        }
+      }
+      return fetch(input, init);
+    };
+    const reporting = await readyVerifier({ policy: () => 'allow', fetch: flaky });
+    const token = await signedInToken();
+    const sid = decodeJwt(token).sid as string;
+    for (const ip of [HOME, ELSEWHERE, HOME]) {
+      await reporting.verify(request(token, ip));
+    }
+    await waitFor(() => t.store.findSession(sid), {
+      what: 'the session to end once the batch answered 503 was sent again',
+      until: (session) => session === undefined,
+    });
+    expect(bodies).toHaveLength(2);
+    expect(bodies[1]).toBe(bodies[0]);
+    expect(JSON.parse(bodies[0] as string).uses).toHaveLength(3);
+  });
+});

@@ -176,6 +176,28 @@ describe('maintenance job', () => {
     expect((await t.store.pendingSets(stream.id, 0, 10)).sets.map((s) => s.jti)).toEqual(['new']);
   });
 
+  it('a session’s token-use state is purged once its session is gone or past its absolute lifetime; a live one stays', async () => {
+    t = await bootstrap({ 'maintenance.interval': 0 });
+    const now = t.clock.now();
+    const user = (await t.store.createUser(newUser(), now)).id;
+    const live = newSession(user, { expiresAt: now + 3600 });
+    const ended = newSession(user, { expiresAt: now + 3600 });
+    await t.store.createSession(live);
+    await t.store.createSession(ended);
+    const usage = (sid: string, expiresAt: number) => ({
+      sid,
+      state: '{}',
+      applied: '[]',
+      expiresAt,
+      updatedAt: now,
+    });
+    await t.store.writeSessionUsage(usage(live.id, now + 3600), 0);
+    await t.store.writeSessionUsage(usage(ended.id, now + 3600), 0);
+    await t.store.deleteSessions({ id: ended.id });
+    expect((await t.maintenance.run()).session_usage).toBe(1);
+    expect((await t.store.findSessionUsage([live.id, ended.id])).map((r) => r.sid)).toEqual([live.id]);
+  });
+
   it('issue 11 item 9 — the job runs on its own timer (maintenance.interval)', async () => {
     const server = await bootstrap({ 'maintenance.interval': '1s', 'maintenance.batchSize': 1 });
     t = server;

@@ -240,7 +240,10 @@ describe.each(databases.filter((db) => db.available))('session usage state share
     const node = await startNode(settings, 'node-1', clock);
     const { token, sid, reporter } = await sessionAndReporter(node);
     const body = batch(sid, token, ['net-a', 'net-a', 'net-a']);
-    vi.spyOn(node.store, 'writeSessionUsage').mockRejectedValueOnce(new StoreUnavailableError('down'));
+    // Any store error, not only one classified as an outage (a full disk, say).
+    vi.spyOn(node.store, 'writeSessionUsage').mockRejectedValueOnce(
+      new Error('SQLITE_FULL: database or disk is full'),
+    );
     const failed = await post(node, reporter, body);
     expect(failed.statusCode).toBe(503);
     expect(failed.json()).toMatchObject({ error: 'temporarily_unavailable' });
