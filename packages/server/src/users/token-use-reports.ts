@@ -198,7 +198,12 @@ export function createTokenUseReports(deps: TokenUseReportsDeps): TokenUseReport
   async function acceptUses(reporter: { id: string }, uses: readonly ReportedUse[]): Promise<number> {
     const groups = new Map<string, ReportedUse[]>();
     for (const use of uses) {
-      groups.set(use.sid, [...(groups.get(use.sid) ?? []), use]);
+      const group = groups.get(use.sid);
+      if (group === undefined) {
+        groups.set(use.sid, [use]);
+      } else {
+        group.push(use);
+      }
     }
     const now = deps.clock.now();
     const live = new Map<string, SessionRecord>();
