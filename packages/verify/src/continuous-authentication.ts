@@ -142,6 +142,8 @@ export function createContinuousAuthentication(deps: ContinuousAuthenticationDep
   const pending: string[] = [];
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let retryDelay = RETRY_MS;
+  /** One pass over the kept batches at a time (a timer and close() may both start one). */
+  let retrying = false;
   let closed = false;
 
   function bodyOf(batch: { reports: Report[]; uses: Use[]; proofs: Map<string, string> }): string {
@@ -193,11 +195,24 @@ export function createContinuousAuthentication(deps: ContinuousAuthenticationDep
   /** Sends the kept batches in order; stops at the first that must wait again (backing off). */
   async function retry(): Promise<void> {
     retryTimer = undefined;
+    if (retrying) {
+      return;
+    }
+    retrying = true;
+    try {
+      await sendKept();
+    } finally {
+      retrying = false;
+    }
+  }
+
+  async function sendKept(): Promise<void> {
     while (pending.length > 0) {
       const body = pending[0] as string;
       if (await post(body)) {
         retryDelay = Math.min(retryDelay * 2, MAX_RETRY_MS);
         if (!closed) {
+          clearTimeout(retryTimer);
           retryTimer = setTimeout(retry, retryDelay);
           unref(retryTimer);
         }
