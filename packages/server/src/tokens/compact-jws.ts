@@ -22,8 +22,11 @@ function signJws(key: SigningKey, data: Buffer): Buffer {
   }
 }
 
-/** Signs payloads as compact JWSs with header `typ`; the encoded header is kept per key. */
-export type CompactJwsSigner = (key: SigningKey, payload: Record<string, unknown>) => string;
+/**
+ * Signs payloads as compact JWSs with header `typ`; the encoded header is kept per key. A string
+ * payload is taken as the payload's JSON, already serialised.
+ */
+export type CompactJwsSigner = (key: SigningKey, payload: Record<string, unknown> | string) => string;
 
 export function createCompactJwsSigner(typ: 'at+jwt' | 'JWT' | 'secevent+jwt'): CompactJwsSigner {
   const headers = new Map<string, string>();
@@ -38,7 +41,8 @@ export function createCompactJwsSigner(typ: 'at+jwt' | 'JWT' | 'secevent+jwt'): 
   }
 
   return (key, payload) => {
-    const signingInput = `${encodedHeader(key)}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+    const json = typeof payload === 'string' ? payload : JSON.stringify(payload);
+    const signingInput = `${encodedHeader(key)}.${Buffer.from(json).toString('base64url')}`;
     return `${signingInput}.${signJws(key, Buffer.from(signingInput)).toString('base64url')}`;
   };
 }
