@@ -134,6 +134,7 @@ export function tokenRoute(deps: TokenRouteDeps): OAuthPostRoute {
           origin: { ip: request.ip, userAgent: request.headers['user-agent'] },
         }),
     );
-    return reply.code(200).type('application/json; charset=utf-8').send(response);
+    // 200 and `application/json; charset=utf-8` are what Fastify answers an object with by default.
+    return reply.send(response);
   }
 }
