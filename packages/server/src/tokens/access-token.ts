@@ -118,17 +118,56 @@ export function extraClaimsOf(
   return out;
 }
 
+/** Array-index keys (`"0"`, `"17"`) come first in a JS object, whatever order they were added in. */
+const INDEX_KEY = /^(?:0|[1-9]\d*)$/;
+
+/**
+ * The parts of a client-credentials JWT payload that only depend on the client record, the subject,
+ * the scope and the audience, serialised once: `head` is the JSON up to `"iat":`, `tail` the extra
+ * claims and the closing brace. `head + iat + ',"exp":' + exp + ',"jti":' + JSON(jti) + tail` is
+ * byte for byte `JSON.stringify` of the payload object the general path builds.
+ */
+interface ClaimsTemplate {
+  subject: string;
+  scope: readonly string[];
+  audience: readonly string[];
+  head: string;
+  tail: string;
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) {
+    return false;
+  }
+  for (let i = 0; i < a.length; i += 1) {
+    if (a[i] !== b[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
 export function createAccessTokenService(deps: AccessTokenServiceDeps): AccessTokenService {
   /** RFC 9068 §2.1: `typ: at+jwt`, plus the `kid` verifiers select the key by. */
   const signCompact = createCompactJwsSigner('at+jwt');
+  /**
+   * The last template per client record (records are replaced, never mutated, when a client
+   * changes, so a changed client never meets an old template); held weakly, bounded by the clients.
+   */
+  const templates = new WeakMap<ClientRecord, ClaimsTemplate | null>();
 
   function lifetimeOf(client: ClientRecord): number {
     return Math.min(client.accessTokenTtl ?? deps.ttl.default, deps.ttl.max);
   }
 
-  function issueJwt(input: IssueAccessTokenInput, jti: string, iat: number, exp: number): string {
-    // RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti are required; scope per §2.2.3.
-    const payload: Record<string, unknown> = {
+  /** The registered claims of RFC 9068 §2.2 (iss, sub, aud, client_id, scope, iat, exp, jti). */
+  function registeredClaims(
+    input: IssueAccessTokenInput,
+    jti: string,
+    iat: number,
+    exp: number,
+  ): Record<string, unknown> {
+    return {
       iss: deps.issuer,
       sub: input.subject,
       aud: input.audience.length === 1 ? input.audience[0] : input.audience,
@@ -138,6 +177,53 @@ export function createAccessTokenService(deps: AccessTokenServiceDeps): AccessTo
       exp,
       jti,
     };
+  }
+
+  /**
+   * The template for a token with no grant, no DPoP key and no grant claims (client credentials),
+   * or null when its extra claims would not keep their place (an array-index name).
+   */
+  function templateOf(input: IssueAccessTokenInput): ClaimsTemplate | null {
+    const known = templates.get(input.client);
+    if (
+      known !== undefined &&
+      (known === null ||
+        (known.subject === input.subject &&
+          sameStrings(known.scope, input.scope) &&
+          sameStrings(known.audience, input.audience)))
+    ) {
+      return known;
+    }
+    const extra = extraClaimsOf(input);
+    const names = Object.keys(extra);
+    let template: ClaimsTemplate | null = null;
+    if (!names.some((name) => INDEX_KEY.test(name))) {
+      const registered = JSON.stringify(registeredClaims(input, '', 0, 0));
+      template = {
+        subject: input.subject,
+        scope: [...input.scope],
+        audience: [...input.audience],
+        head: registered.slice(0, registered.lastIndexOf(',"iat":') + ',"iat":'.length),
+        tail: names.length === 0 ? '}' : `,${JSON.stringify(extra).slice(1)}`,
+      };
+    }
+    templates.set(input.client, template);
+    return template;
+  }
+
+  function issueJwt(input: IssueAccessTokenInput, jti: string, iat: number, exp: number): string {
+    const key = deps.keyring.current(deps.algorithm);
+    if (input.grantId === null && input.jkt === undefined && input.claims === undefined) {
+      const template = templateOf(input);
+      if (template !== null) {
+        return signCompact(
+          key,
+          `${template.head}${iat},"exp":${exp},"jti":${JSON.stringify(jti)}${template.tail}`,
+        );
+      }
+    }
+    // RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti are required; scope per §2.2.3.
+    const payload = registeredClaims(input, jti, iat, exp);
     // The grant (refresh family) id lets a family revocation reach JWTs too (DESIGN §5).
     if (input.grantId !== null) {
       payload.gid = input.grantId;
@@ -146,9 +232,8 @@ export function createAccessTokenService(deps: AccessTokenServiceDeps): AccessTo
       payload.cnf = { jkt: input.jkt };
     }
     addClaims(payload, extraClaimsOf(input), REGISTERED_CLAIMS);
-    return signCompact(deps.keyring.current(deps.algorithm), payload);
+    return signCompact(key, payload);
   }
-
   async function issueOpaque(
     input: IssueAccessTokenInput,
     jti: string,
@@ -175,17 +260,29 @@ export function createAccessTokenService(deps: AccessTokenServiceDeps): AccessTo
   }
 
   return {
-    async issue(input) {
-      const expiresIn = lifetimeOf(input.client);
-      const iat = deps.clock.now();
-      const expiresAt = iat + expiresIn;
-      const jti = newId('jti');
-      const token =
-        input.client.tokenFormat === 'opaque'
-          ? await issueOpaque(input, jti, iat, expiresAt)
-          : issueJwt(input, jti, iat, expiresAt);
-      const tokenType = input.jkt === undefined ? 'Bearer' : 'DPoP';
-      return { token, tokenType, format: input.client.tokenFormat, jti, expiresIn, expiresAt };
+    // Not async: a JWT is made synchronously, so only an opaque token (a store write) waits.
+    issue(input) {
+      try {
+        const expiresIn = lifetimeOf(input.client);
+        const iat = deps.clock.now();
+        const expiresAt = iat + expiresIn;
+        const jti = newId('jti');
+        const tokenType = input.jkt === undefined ? 'Bearer' : 'DPoP';
+        const issued = (token: string): IssuedAccessToken => ({
+          token,
+          tokenType,
+          format: input.client.tokenFormat,
+          jti,
+          expiresIn,
+          expiresAt,
+        });
+        if (input.client.tokenFormat === 'opaque') {
+          return issueOpaque(input, jti, iat, expiresAt).then(issued);
+        }
+        return Promise.resolve(issued(issueJwt(input, jti, iat, expiresAt)));
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
   };
 }

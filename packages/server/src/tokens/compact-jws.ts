@@ -22,8 +22,18 @@ function signJws(key: SigningKey, data: Buffer): Buffer {
   }
 }
 
-/** Signs payloads as compact JWSs with header `typ`; the encoded header is kept per key. */
-export type CompactJwsSigner = (key: SigningKey, payload: Record<string, unknown>) => string;
+/**
+ * Signs payloads as compact JWSs with header `typ`; the encoded header is kept per key. A string
+ * payload is taken as the payload's JSON, already serialised.
+ */
+export type CompactJwsSigner = (key: SigningKey, payload: Record<string, unknown> | string) => string;
+
+/**
+ * One scratch buffer for the bytes of a payload and of a signing input, which `crypto.sign` reads
+ * synchronously: no two `Buffer.from` copies (and their pool allocations) per token. It only ever
+ * holds what the token itself shows; a payload too long for it takes the copies instead.
+ */
+const scratch = Buffer.allocUnsafe(16 * 1024);
 
 export function createCompactJwsSigner(typ: 'at+jwt' | 'JWT' | 'secevent+jwt'): CompactJwsSigner {
   const headers = new Map<string, string>();
@@ -38,7 +48,16 @@ export function createCompactJwsSigner(typ: 'at+jwt' | 'JWT' | 'secevent+jwt'): 
   }
 
   return (key, payload) => {
-    const signingInput = `${encodedHeader(key)}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
-    return `${signingInput}.${signJws(key, Buffer.from(signingInput)).toString('base64url')}`;
+    const json = typeof payload === 'string' ? payload : JSON.stringify(payload);
+    const header = encodedHeader(key);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit, base64url 4 characters per 3 bytes: the signing
+    // input then has at most header + 1 + 4 × json.length characters, all ASCII.
+    if (header.length + 1 + 4 * json.length > scratch.length) {
+      const signingInput = `${header}.${Buffer.from(json).toString('base64url')}`;
+      return `${signingInput}.${signJws(key, Buffer.from(signingInput)).toString('base64url')}`;
+    }
+    const signingInput = `${header}.${scratch.toString('base64url', 0, scratch.write(json, 0, 'utf8'))}`;
+    const length = scratch.write(signingInput, 0, 'latin1');
+    return `${signingInput}.${signJws(key, scratch.subarray(0, length)).toString('base64url')}`;
   };
 }

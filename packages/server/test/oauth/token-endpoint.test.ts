@@ -51,7 +51,9 @@ describe('RFC 6749 §4.4 client credentials', () => {
     const response = await token({ grant_type: 'client_credentials' });
     expect(response.headers['cache-control']).toBe('no-store');
     expect(response.headers.pragma).toBe('no-cache');
-    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    // RFC 6749 §5.1: "application/json"; Fastify's default for an object, in UTF-8.
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
   });
 
   it('RFC 6749 §5.1 — Cache-Control: no-store and Pragma: no-cache on errors too', async () => {

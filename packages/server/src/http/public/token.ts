@@ -32,27 +32,33 @@ export interface TokenRouteDeps {
  * RFC 9449 §5: the proof of a token request (its key binds the tokens), refused when bad; absent
  * only when the client does not require one (§5.2 `dpop_bound_access_tokens`). With server nonces
  * on, every answer carries the current `DPoP-Nonce` (§8), errors included, so a client can retry.
+ * A request without a `DPoP` header is decided here, without a promise (the validator would answer
+ * "no proof" for it); only a proof goes to the validator.
  */
-async function dpopOf(
+function dpopOf(
   dpop: DpopProofValidator,
   request: FastifyRequest,
   reply: FastifyReply,
   client: ClientRecord,
   endpoint: string,
-): Promise<{ jkt: string } | undefined> {
+): Promise<{ jkt: string } | undefined> | undefined {
   if (dpop.nonces !== undefined) {
     reply.header('dpop-nonce', dpop.nonces.current());
   }
-  const proof = await dpop.validate({
-    // Node joins a repeated DPoP header with ", ", which the single-header check refuses.
-    header: request.headers.dpop,
-    method: 'POST',
-    url: endpoint,
-  });
-  if (proof === undefined && client.dpopBoundAccessTokens) {
-    throw OAuthError.invalidDpopProof('This client must send a DPoP proof (dpop_bound_access_tokens)');
+  // Node joins a repeated DPoP header with ", ", which the single-header check refuses.
+  const header = request.headers.dpop;
+  if (header === undefined) {
+    if (client.dpopBoundAccessTokens) {
+      throw OAuthError.invalidDpopProof('This client must send a DPoP proof (dpop_bound_access_tokens)');
+    }
+    return undefined;
   }
-  return proof;
+  return dpop.validate({ header, method: 'POST', url: endpoint }).then((proof) => {
+    if (proof === undefined && client.dpopBoundAccessTokens) {
+      throw OAuthError.invalidDpopProof('This client must send a DPoP proof (dpop_bound_access_tokens)');
+    }
+    return proof;
+  });
 }
 
 function grantOf(grants: GrantRegistry, body: FormBody): Grant {
@@ -112,7 +118,8 @@ export function tokenRoute(deps: TokenRouteDeps): OAuthPostRoute {
     if (!client.grantTypes.includes(grant.grantType)) {
       throw OAuthError.unauthorizedClient(`This client may not use the ${grant.grantType} grant`);
     }
-    const dpop = await dpopOf(deps.dpop, request, reply, client, endpoint);
+    const proof = dpopOf(deps.dpop, request, reply, client, endpoint);
+    const dpop = proof === undefined ? undefined : await proof;
     // One span per grant, so a trace shows which grant's work (and queries) the time went to.
     const response = await inSpan(
       `oauth.grant ${grant.grantType}`,
@@ -127,6 +134,7 @@ export function tokenRoute(deps: TokenRouteDeps): OAuthPostRoute {
           origin: { ip: request.ip, userAgent: request.headers['user-agent'] },
         }),
     );
-    return reply.code(200).type('application/json; charset=utf-8').send(response);
+    // 200 and `application/json; charset=utf-8` are what Fastify answers an object with by default.
+    return reply.send(response);
   }
 }

@@ -101,7 +101,10 @@ export function createClientAuthMethods(deps: ClientAuthenticatorDeps): ClientAu
       await deps.backoff?.failed(client.id);
       throw failed('wrong or expired client secret');
     }
-    await deps.backoff?.succeeded(client.id);
+    const forgetting = deps.backoff?.succeeded(client.id);
+    if (forgetting !== undefined) {
+      await forgetting;
+    }
     if (client.disabled) {
       throw failed('client disabled');
     }
@@ -115,20 +118,25 @@ export function createClientAuthMethods(deps: ClientAuthenticatorDeps): ClientAu
     {
       name: 'client_secret_basic',
       isPresent: ({ authorization }) => authorization !== undefined && authorization.length > 0,
-      async authenticate({ authorization = '', body }) {
-        if (!isBasicAuthorization(authorization)) {
-          throw OAuthError.invalidClient(
-            'Unsupported Authorization scheme: use HTTP Basic (RFC 6749 §2.3.1)',
-          );
+      // Not async: it hands on the secret check's promise instead of wrapping it in another one.
+      authenticate({ authorization = '', body }) {
+        try {
+          if (!isBasicAuthorization(authorization)) {
+            throw OAuthError.invalidClient(
+              'Unsupported Authorization scheme: use HTTP Basic (RFC 6749 §2.3.1)',
+            );
+          }
+          const credentials = parseBasicCredentials(authorization);
+          const bodyClientId = singleParam(body, 'client_id');
+          if (bodyClientId !== undefined && bodyClientId !== credentials.clientId) {
+            throw OAuthError.invalidRequest('client_id in the body does not match the HTTP Basic client');
+          }
+          return credentials.secret === ''
+            ? authenticatePublic(deps, credentials.clientId)
+            : authenticateWithSecret(credentials, 'client_secret_basic');
+        } catch (error) {
+          return Promise.reject(error);
         }
-        const credentials = parseBasicCredentials(authorization);
-        const bodyClientId = singleParam(body, 'client_id');
-        if (bodyClientId !== undefined && bodyClientId !== credentials.clientId) {
-          throw OAuthError.invalidRequest('client_id in the body does not match the HTTP Basic client');
-        }
-        return credentials.secret === ''
-          ? authenticatePublic(deps, credentials.clientId)
-          : authenticateWithSecret(credentials, 'client_secret_basic');
       },
     },
     {
@@ -158,21 +166,35 @@ export function createClientAuthenticator(
   methods: ClientAuthMethods = createClientAuthMethods(deps),
 ): AuthenticateClient {
   const all = [...methods.values()];
-  return async function authenticateClient(input: ClientAuthInput): Promise<AuthenticatedClient> {
-    const present = all.filter((method) => method.isPresent(input));
-    if (present.length > 1) {
-      throw OAuthError.invalidRequest(
-        'Use exactly one client authentication method per request (RFC 6749 §2.3)',
-      );
+  /** The one method whose credentials `input` carries, undefined for none; throws for several. */
+  function methodOf(input: ClientAuthInput): ClientAuthMethod | undefined {
+    let found: ClientAuthMethod | undefined;
+    for (const method of all) {
+      if (method.isPresent(input)) {
+        if (found !== undefined) {
+          throw OAuthError.invalidRequest(
+            'Use exactly one client authentication method per request (RFC 6749 §2.3)',
+          );
+        }
+        found = method;
+      }
     }
-    const [method] = present;
-    if (method !== undefined) {
-      return method.authenticate(input);
+    return found;
+  }
+  // Not async: the method's promise is handed on as it is; a refusal before it is a rejection.
+  return function authenticateClient(input: ClientAuthInput): Promise<AuthenticatedClient> {
+    try {
+      const method = methodOf(input);
+      if (method !== undefined) {
+        return method.authenticate(input);
+      }
+      const clientId = singleParam(input.body, 'client_id');
+      if (clientId === undefined) {
+        throw OAuthError.invalidClient('Client authentication required', { cause: 'no credentials' });
+      }
+      return authenticatePublic(deps, clientId);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const clientId = singleParam(input.body, 'client_id');
-    if (clientId === undefined) {
-      throw OAuthError.invalidClient('Client authentication required', { cause: 'no credentials' });
-    }
-    return authenticatePublic(deps, clientId);
   };
 }

@@ -17,8 +17,11 @@ export interface ClientAuthBackoff {
   assertAllowed(clientId: string): void;
   /** Counts a failed authentication of a registered client. */
   failed(clientId: string): Promise<void>;
-  /** A success forgets the client's failures (a no-op unless it had some). */
-  succeeded(clientId: string): Promise<void>;
+  /**
+   * A success forgets the client's failures: a promise of the store's clearing when it had some,
+   * else undefined, so the common case (no failures) costs no promise and no await.
+   */
+  succeeded(clientId: string): Promise<void> | undefined;
 }
 
 export interface ClientAuthBackoffDeps {
@@ -61,10 +64,8 @@ export function createClientAuthBackoff(deps: ClientAuthBackoffDeps): ClientAuth
       });
       waits.set(clientId, now + (result.allowed ? result.backoff : result.retryAfter));
     },
-    async succeeded(clientId) {
-      if (waits.delete(clientId)) {
-        await deps.store.clearAttempts(keyOf(clientId));
-      }
+    succeeded(clientId) {
+      return waits.delete(clientId) ? deps.store.clearAttempts(keyOf(clientId)) : undefined;
     },
   };
 }
