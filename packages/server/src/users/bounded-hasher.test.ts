@@ -48,6 +48,7 @@ describe('bounded password verification', () => {
     );
     await tick();
     expect(held.started()).toBe(2);
+    expect(bounded.full?.()).toBe(true);
     const refused = calls.map((c) => c.error()).filter((e) => e !== undefined);
     expect(refused).toHaveLength(2);
     for (const error of refused) {
@@ -62,6 +63,7 @@ describe('bounded password verification', () => {
     }
     expect(calls.filter((c) => c.error() === undefined)).toHaveLength(5);
     // Everything has drained: the bound is free again.
+    expect(bounded.full?.()).toBe(false);
     const again = settled(bounded.verify('h', 'p'));
     await tick();
     expect(held.started()).toBe(6);

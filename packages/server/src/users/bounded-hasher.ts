@@ -96,5 +96,6 @@ export function createBoundedHasher(inner: PasswordHasher, bound: VerificationBo
     hash: (password) => inner.hash(password),
     verify: (encoded, password) => turn(() => inner.verify(encoded, password)),
     verifyDummy: (password) => turn(() => inner.verifyDummy(password)),
+    full: () => running >= bound.concurrency && waiting.length >= bound.queue,
   };
 }

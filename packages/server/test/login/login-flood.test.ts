@@ -98,4 +98,61 @@ describe('the account sign-in under a flood', () => {
     expect(retry?.statusCode).toBe(303);
     expect((await server.store.listSessions({})).items).toHaveLength(2);
   });
+
+  it('while every check is taken, a post is refused before the throttle: 503 + Retry-After, no attempt counted', async () => {
+    const real = createPasswordHasher();
+    let started = 0;
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const server = await bootstrap(
+      { 'login.verifyConcurrency': 1, 'login.verifyQueue': 0 },
+      {
+        passwordHasher: {
+          hash: (password) => real.hash(password),
+          verify: async (encoded, password) => {
+            started += 1;
+            await gate;
+            return real.verify(encoded, password);
+          },
+          verifyDummy: async (password) => {
+            started += 1;
+            await gate;
+            await real.verifyDummy(password);
+          },
+        },
+      },
+    );
+    t = server;
+    await createUser(server, 'alice');
+    await createUser(server, 'dave');
+    const signIn = async (username: string) => {
+      const browser = new Browser(server);
+      const page = await browser.get('/account/login');
+      const csrf = hiddenFields(page.body).csrf_token ?? '';
+      return browser.post('/account/login', { csrf_token: csrf, username, password: PASSWORD });
+    };
+    const alice = signIn('alice');
+    const limit = Date.now() + 10_000;
+    while (started < 1 && Date.now() < limit) {
+      await sleep(5);
+    }
+    // Alice's check runs and none may wait: Dave is refused at once, before his attempt is counted.
+    const dave = await signIn('dave');
+    expect(dave.statusCode).toBe(503);
+    expect(dave.headers['retry-after']).toBe('1');
+    expect(dave.body).toContain('Too many people are signing in');
+    expect(started).toBe(1);
+    const next = await server.store.takeAttempt({
+      key: 'login:user:dave',
+      now: Math.floor(Date.now() / 1000),
+      freeAttempts: 5,
+      maxBackoff: 900,
+      window: 3600,
+    });
+    expect(next).toMatchObject({ allowed: true, count: 1 });
+    open();
+    expect((await alice).statusCode).toBe(303);
+  });
 });
