@@ -577,7 +577,7 @@ export const configSchema = z.object({
         description:
           'Password verifications that may wait for a turn per process; past it a login gets 503 with Retry-After.',
       }),
-      verifyMaxWait: option(durationMs(10).prefault('2s'), {
+      verifyMaxWait: option(durationMs(10).prefault('5s'), {
         typeLabel: 'duration',
         description:
           'Longest wait of a password verification for its turn; then the login gets 503 with Retry-After, unverified (how fast the queue drains depends on the CPU argon2 gets).',
