@@ -129,8 +129,9 @@ export const SCENARIOS = [
     target: '≥ 0.9× reference (raw @node-rs/argon2 verify)',
   },
   {
-    // More sign-ins at once than login.verifyConcurrency (4) + login.verifyQueue (64) admit: the
-    // bound must refuse the rest (503) before any argon2 memory is spent, so RSS stays flat.
+    // More sign-ins at once than login.verifyConcurrency (the server's cores, at most 4; 1 on its
+    // pinned core) + login.verifyQueue (64) admit: the bound must refuse the rest (503) before any
+    // argon2 memory is spent, so RSS stays flat.
     id: 'flood.login',
     kind: 'http',
     server: 'tessera',

@@ -12,7 +12,7 @@ import {
   totpFactor,
 } from '../users/authn/second-factors.js';
 import { createTotpService, type TotpService } from '../users/authn/totp.js';
-import { createBoundedHasher } from '../users/bounded-hasher.js';
+import { createBoundedHasher, defaultVerifyConcurrency } from '../users/bounded-hasher.js';
 import { type ConsentService, createConsentService } from '../users/consent-service.js';
 import { createDeviceIds } from '../users/device-ids.js';
 import { createLoginRisk, type LoginRisk } from '../users/login-risk.js';
@@ -57,8 +57,9 @@ export function composeUsers(core: Core, deps: UsersDeps): Users {
     store,
     revocations: deps.revocations,
     hasher: createBoundedHasher(core.passwordHasher ?? createPasswordHasher(), {
-      concurrency: login.verifyConcurrency,
+      concurrency: login.verifyConcurrency ?? defaultVerifyConcurrency(),
       queue: login.verifyQueue,
+      maxWait: login.verifyMaxWait,
     }),
     clock,
     bus: core.bus,

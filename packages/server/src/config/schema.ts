@@ -566,15 +566,21 @@ export const configSchema = z.object({
         typeLabel: 'duration',
         description: 'Longest wait imposed between failed logins.',
       }),
-      verifyConcurrency: option(integer(1, 256).default(4), {
+      verifyConcurrency: option(integer(1, 256).optional(), {
         typeLabel: 'integer',
         description:
-          'Password (argon2id) verifications run at once per process; more wait in login.verifyQueue.',
+          'Password (argon2id) verifications run at once per process; more wait in login.verifyQueue. More than the cores the process may use verify no faster and take CPU from the event loop, which must keep a share to answer (and refuse) promptly.',
+        defaultLabel: 'the cores this process may use (os.availableParallelism()), at most 4',
       }),
       verifyQueue: option(integer(0, 100_000).default(64), {
         typeLabel: 'integer',
         description:
           'Password verifications that may wait for a turn per process; past it a login gets 503 with Retry-After.',
+      }),
+      verifyMaxWait: option(durationMs(10).prefault('5s'), {
+        typeLabel: 'duration',
+        description:
+          'Longest wait of a password verification for its turn; then the login gets 503 with Retry-After, unverified (how fast the queue drains depends on the CPU argon2 gets).',
       }),
       requireMfa: option(boolean().default(false), {
         typeLabel: 'boolean',

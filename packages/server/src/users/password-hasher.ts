@@ -18,6 +18,11 @@ export interface PasswordHasher {
    * answers no faster than a wrong password (no user enumeration by timing).
    */
   verifyDummy(password: string): Promise<void>;
+  /**
+   * True while a verification asked now would be refused at once (a bounded hasher whose running
+   * and waiting checks are all taken): a sign-in can then be refused before any other work.
+   */
+  full?(): boolean;
 }
 
 export function createPasswordHasher(): PasswordHasher {

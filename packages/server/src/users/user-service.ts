@@ -80,6 +80,11 @@ export interface UserService {
    * undefined, after the same argon2 work in every case (no enumeration by answer or by timing).
    */
   authenticate(username: string, password: string): Promise<UserRecord | undefined>;
+  /**
+   * True while `authenticate` would be refused at once for load (every password check running and
+   * waiting is taken): the same for every username, so it reveals nothing about any account.
+   */
+  verificationsFull(): boolean;
   /** Ends every session and revokes every token of the user (password change, disable, admin). */
   revokeEverything(userId: string): Promise<void>;
 }
@@ -351,6 +356,8 @@ export function createUserService(deps: UserServiceDeps): UserService {
       deps.bus.publish('user.updated', { userId: id });
       deps.audit.record({ type: 'user.deleted', actor, subject: id, data: {} });
     },
+
+    verificationsFull: () => deps.hasher.full?.() === true,
 
     async authenticate(username, password) {
       // Bound argon2's input (and so its work) before any lookup.

@@ -70,6 +70,17 @@ export function registerAccountLogin(app: FastifyInstance, deps: AccountDeps): v
     });
   }
 
+  /** 503: too many password checks at once (the bound in users/bounded-hasher.ts). */
+  function showBusy(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    username: string,
+    retryAfter: number,
+  ): Promise<FastifyReply> {
+    reply.header('retry-after', String(retryAfter));
+    return showForm(request, reply, { username, error: t('login.busy'), status: 503 });
+  }
+
   async function startSession(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -122,6 +133,11 @@ export function registerAccountLogin(app: FastifyInstance, deps: AccountDeps): v
       throw csrfFailure();
     }
     const username = (single(body, 'username') ?? '').slice(0, 256);
+    if (deps.users.verificationsFull()) {
+      // Every password check is taken: refused before the throttle and the database, as cheaply as
+      // possible (no password is checked, so no attempt is counted; the same for every username).
+      return showBusy(request, reply, username, 1);
+    }
     const key = normalizeUsername(username);
     const attempt = await deps.throttle.take(key, request.ip);
     if (!attempt.allowed) {
@@ -138,12 +154,7 @@ export function registerAccountLogin(app: FastifyInstance, deps: AccountDeps): v
         username === '' ? undefined : await deps.users.authenticate(username, single(body, 'password') ?? '');
     } catch (error) {
       if (isOAuthError(error) && error.code === 'temporarily_unavailable') {
-        reply.header('retry-after', String(error.retryAfter ?? 1));
-        return showForm(request, reply, {
-          username,
-          error: t('login.busy'),
-          status: 503,
-        });
+        return showBusy(request, reply, username, error.retryAfter ?? 1);
       }
       throw error;
     }

@@ -126,6 +126,12 @@ export function registerLogin(app: FastifyInstance, deps: LoginFlowDeps): void {
     const password = single(body, 'password') ?? '';
     const form = { interaction, sealed: sealed ?? '', clientName: client.name, username };
 
+    if (deps.users.verificationsFull()) {
+      // Every password check is taken: refused before the throttle and the database (no password
+      // is checked, so no attempt is counted; the same for every username).
+      reply.header('retry-after', '1');
+      return showForm(reply, request, { ...form, error: BUSY, status: 503 });
+    }
     const key = normalizeUsername(username);
     // The attempt is counted before the password is checked, in one atomic step: parallel guesses
     // cannot all pass one open moment.

@@ -1,0 +1,158 @@
+/**
+ * Sign-ins beyond the argon2 bound (issue 18, `flood.login`): every post gets a prompt answer. The
+ * ones the bound cannot take get 503 + Retry-After at once; the ones that waited `login.verifyMaxWait`
+ * without a turn get the same 503, unverified, instead of an answer long after the client gave up;
+ * the admitted ones sign in.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createPasswordHasher } from '../../src/users/password-hasher.js';
+import { bootstrap, type TestServer } from '../support/bootstrap.js';
+import { Browser, createUser, hiddenFields, PASSWORD } from '../support/login.js';
+
+let t: TestServer | undefined;
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('the account sign-in under a flood', () => {
+  it('1 running, 2 waiting: of 5 posts 2 are refused at once, 2 after verifyMaxWait (never verified), the running one signs in', async () => {
+    const real = createPasswordHasher();
+    let started = 0;
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const server = await bootstrap(
+      { 'login.verifyConcurrency': 1, 'login.verifyQueue': 2, 'login.verifyMaxWait': '300ms' },
+      {
+        passwordHasher: {
+          hash: (password) => real.hash(password),
+          // Every verification holds until the test opens the gate, then is the real one.
+          verify: async (encoded, password) => {
+            started += 1;
+            await gate;
+            return real.verify(encoded, password);
+          },
+          verifyDummy: async (password) => {
+            started += 1;
+            await gate;
+            await real.verifyDummy(password);
+          },
+        },
+      },
+    );
+    t = server;
+    const names = ['alice', 'bob', 'carol', 'dave', 'erin'];
+    for (const name of names) {
+      await createUser(server, name);
+    }
+    const people = await Promise.all(
+      names.map(async (username) => {
+        const browser = new Browser(server);
+        const page = await browser.get('/account/login');
+        return { browser, username, csrf: hiddenFields(page.body).csrf_token ?? '' };
+      }),
+    );
+    const sent = Date.now();
+    const answers = people.map(({ browser, username, csrf }) =>
+      browser
+        .post('/account/login', { csrf_token: csrf, username, password: PASSWORD })
+        .then((response) => ({ response, ms: Date.now() - sent })),
+    );
+    const settled: Array<{ status: number; ms: number }> = [];
+    for (const answer of answers) {
+      void answer.then(({ response, ms }) => settled.push({ status: response.statusCode, ms }));
+    }
+    // Four answers come while the running verification is still held (an upper bound that only
+    // fails on a hang: without the deadline the two waiting posts would wait for the gate).
+    const limit = Date.now() + 10_000;
+    while (settled.length < 4 && Date.now() < limit) {
+      await sleep(10);
+    }
+    expect(settled.map((s) => s.status)).toEqual([503, 503, 503, 503]);
+    // Two of them waited out the deadline (the other two were refused without waiting for it).
+    expect(settled.filter((s) => s.ms >= 290).length).toBeGreaterThanOrEqual(2);
+    // Only the running one reached argon2: the refused ones were never verified.
+    expect(started).toBe(1);
+    open();
+    const final = await Promise.all(answers);
+    for (const { response } of final.filter((a) => a.response.statusCode === 503)) {
+      expect(response.headers['retry-after']).toBe('1');
+      expect(response.body).toContain('Too many people are signing in');
+    }
+    const signedIn = final.filter((a) => a.response.statusCode === 303);
+    expect(signedIn).toHaveLength(1);
+    expect(signedIn[0]?.response.headers.location).toBe('/account');
+    expect(started).toBe(1);
+    expect((await server.store.listSessions({})).items).toHaveLength(1);
+    // The bound is free again: a refused person signs in at the next try.
+    const again = people[final.findIndex((a) => a.response.statusCode === 503)];
+    const retry = await again?.browser.post('/account/login', {
+      csrf_token: again.csrf,
+      username: again.username,
+      password: PASSWORD,
+    });
+    expect(retry?.statusCode).toBe(303);
+    expect((await server.store.listSessions({})).items).toHaveLength(2);
+  });
+
+  it('while every check is taken, a post is refused before the throttle: 503 + Retry-After, no attempt counted', async () => {
+    const real = createPasswordHasher();
+    let started = 0;
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const server = await bootstrap(
+      { 'login.verifyConcurrency': 1, 'login.verifyQueue': 0 },
+      {
+        passwordHasher: {
+          hash: (password) => real.hash(password),
+          verify: async (encoded, password) => {
+            started += 1;
+            await gate;
+            return real.verify(encoded, password);
+          },
+          verifyDummy: async (password) => {
+            started += 1;
+            await gate;
+            await real.verifyDummy(password);
+          },
+        },
+      },
+    );
+    t = server;
+    await createUser(server, 'alice');
+    await createUser(server, 'dave');
+    const signIn = async (username: string) => {
+      const browser = new Browser(server);
+      const page = await browser.get('/account/login');
+      const csrf = hiddenFields(page.body).csrf_token ?? '';
+      return browser.post('/account/login', { csrf_token: csrf, username, password: PASSWORD });
+    };
+    const alice = signIn('alice');
+    const limit = Date.now() + 10_000;
+    while (started < 1 && Date.now() < limit) {
+      await sleep(5);
+    }
+    // Alice's check runs and none may wait: Dave is refused at once, before his attempt is counted.
+    const dave = await signIn('dave');
+    expect(dave.statusCode).toBe(503);
+    expect(dave.headers['retry-after']).toBe('1');
+    expect(dave.body).toContain('Too many people are signing in');
+    expect(started).toBe(1);
+    const next = await server.store.takeAttempt({
+      key: 'login:user:dave',
+      now: Math.floor(Date.now() / 1000),
+      freeAttempts: 5,
+      maxBackoff: 900,
+      window: 3600,
+    });
+    expect(next).toMatchObject({ allowed: true, count: 1 });
+    open();
+    expect((await alice).statusCode).toBe(303);
+  });
+});
