@@ -961,6 +961,21 @@ export interface RefreshTokenStore {
     grace?: ReuseGrace,
   ): Promise<RedeemResult>;
   /**
+   * Many {@link redeemRefreshToken}s in one transaction (the caller's, or its own): each result
+   * at its redemption's index, as if they ran one after the other (those that win first, then the
+   * rest in order, so a token presented twice is rotated once). PostgreSQL writes the winners in
+   * one statement. If a successor's hash already exists it throws, and the transaction must be
+   * rolled back (its own is).
+   */
+  redeemRefreshTokens(
+    redemptions: ReadonlyArray<{
+      presented: RefreshPresentation;
+      successor: RefreshSuccessor;
+      now: number;
+      grace?: ReuseGrace | undefined;
+    }>,
+  ): Promise<RedeemResult[]>;
+  /**
    * The one atomic verb of RFC 9700 §4.14: if `oldHash` is current (unused, unrevoked, unexpired at
    * `now`), mark it used and insert `next` → `rotated`. If it was already used, revoke its whole
    * family in the same transaction → `reused`, unless it was rotated with a `grace` that has not
