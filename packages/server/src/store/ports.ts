@@ -921,7 +921,16 @@ export interface RefreshSuccessor {
 export type RedeemRefusal = 'client' | 'dpop' | 'user';
 
 export type RedeemResult =
-  | { status: 'rotated'; previous: RefreshTokenRecord; user: UserRecord }
+  | {
+      status: 'rotated';
+      previous: RefreshTokenRecord;
+      user: UserRecord;
+      /**
+       * The `sub` the person chose for the token's client (OIDC Core §8, {@link SubjectChoiceStore}),
+       * read in the same statement: null for none; absent when the store did not read it.
+       */
+      chosenSubject?: string | null;
+    }
   | {
       /** As {@link RotateResult}'s `retried`: nothing written, the same successor again. */
       status: 'retried';

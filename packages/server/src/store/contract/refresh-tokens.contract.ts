@@ -203,7 +203,12 @@ export function describeRefreshTokenStore(makeStore: MakeStore): void {
         });
         const next = successor();
         const result = await store().redeemRefreshToken(by(token), next, T0 + 10);
-        expect(result).toEqual({ status: 'rotated', previous: { ...token, usedAt: T0 + 10 }, user });
+        // chosenSubject: held by its own test below.
+        expect({ ...result, chosenSubject: undefined }).toEqual({
+          status: 'rotated',
+          previous: { ...token, usedAt: T0 + 10 },
+          user,
+        });
         expect(await store().findRefreshToken(next.hash)).toEqual({
           ...token,
           hash: next.hash,
@@ -315,6 +320,56 @@ export function describeRefreshTokenStore(makeStore: MakeStore): void {
         expect(await familyOf(store(), [raced])).toEqual([T0 + 10]);
       });
 
+      it('OIDC Core §8 — a rotation may bring the sub the person chose for the token client: absent, or exactly that choice (null for none)', async () => {
+        const chosen = await seedToken();
+        const { client: other } = await seedOwners(store());
+        const plain = await seedToken();
+        const subject = uid('sub');
+        await store().setSubjectChoice({
+          userId: chosen.user.id,
+          clientId: chosen.client.id,
+          subject,
+          chosenAt: T0,
+        });
+        await store().setSubjectChoice({
+          userId: chosen.user.id,
+          clientId: other.id,
+          subject: uid('sub'),
+          chosenAt: T0,
+        });
+        await store().setSubjectChoice({
+          userId: plain.user.id,
+          clientId: other.id,
+          subject: uid('sub'),
+          chosenAt: T0,
+        });
+        const results = [
+          await store().redeemRefreshToken(by(chosen.token), successor(), T0 + 10),
+          await store().redeemRefreshToken(by(plain.token), successor(), T0 + 10),
+          ...(await store().redeemRefreshTokens([
+            {
+              presented: by(chosen.token, { hash: (await seedToken()).token.hash }),
+              successor: successor(),
+              now: T0,
+            },
+          ])),
+        ];
+        const again = await seedToken({ userId: chosen.user.id, clientId: chosen.client.id });
+        const plainAgain = await seedToken({ userId: plain.user.id, clientId: plain.client.id });
+        results.push(
+          ...(await store().redeemRefreshTokens([
+            { presented: by(again.token), successor: successor(), now: T0 + 10 },
+            { presented: by(plainAgain.token), successor: successor(), now: T0 + 10 },
+          ])),
+        );
+        const chosenSubjects = results.map((result) =>
+          result.status === 'rotated' ? result.chosenSubject : 'not rotated',
+        );
+        for (const [n, expected] of [subject, null, 'not rotated', subject, null].entries()) {
+          expect([undefined, expected]).toContain(chosenSubjects[n]);
+        }
+      });
+
       it('redeemRefreshTokens — many redemptions in one call: each its own result, as if one after the other', async () => {
         const jkt = 'sCMDEq8qH-0M4T2e3oNDcmvwBFWB5UR3FZBpzYHqYVk';
         const plain = await seedToken({
@@ -366,7 +421,7 @@ export function describeRefreshTokenStore(makeStore: MakeStore): void {
           'not_found',
           'rotated',
         ]);
-        expect(results[0]).toEqual({
+        expect({ ...results[0], chosenSubject: undefined }).toEqual({
           status: 'rotated',
           previous: { ...plain.token, usedAt: T0 + 10 },
           user: plain.user,

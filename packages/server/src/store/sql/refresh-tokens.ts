@@ -384,8 +384,14 @@ async function redeemInOneStatement(
       )
       .selectFrom('won')
       .innerJoin('users', 'users.id', 'won.user_id')
+      .leftJoin('subject_choices', (join) =>
+        join
+          .onRef('subject_choices.user_id', '=', 'won.user_id')
+          .onRef('subject_choices.client_id', '=', 'won.client_id'),
+      )
       .selectAll('won')
       .select(USER_COLUMNS)
+      .select('subject_choices.subject as chosen_subject')
       .executeTakeFirst(),
   );
 }
@@ -434,7 +440,7 @@ function userOf(row: UserColumns): UserRow {
 async function redeemManyInOneStatement(
   db: Kysely<Database>,
   redemptions: Array<{ index: number; redemption: Redemption }>,
-): Promise<Array<RefreshTokenRow & UserColumns & { won_index: number }>> {
+): Promise<Array<RefreshTokenRow & UserColumns & { won_index: number; chosen_subject: string | null }>> {
   const values = sql.join(
     redemptions.map(({ index, redemption: { presented, successor, now, grace } }) => {
       const time = (value: number | null) => sql`cast(${value} as bigint)`;
@@ -443,7 +449,7 @@ async function redeemManyInOneStatement(
     }),
   );
   const result = await unique('refresh token already exists', () =>
-    sql<RefreshTokenRow & UserColumns & { won_index: number }>`
+    sql<RefreshTokenRow & UserColumns & { won_index: number; chosen_subject: string | null }>`
       with presented (won_index, hash, client_id, jkt, successor_hash, issued_at, expires_at, now, sealed, grace_until) as (
         values ${values}
       ),
@@ -477,8 +483,11 @@ async function redeemManyInOneStatement(
         from won as w
         where f.successor_sealed is not null and f.successor_hash = w.hash and f.family_id = w.family_id
       )
-      select won.*, ${sql.join(USER_COLUMNS.map((column) => sql.raw(column)))}
+      select won.*, ${sql.join(USER_COLUMNS.map((column) => sql.raw(column)))},
+        subject_choices.subject as chosen_subject
       from won inner join users on users.id = won.user_id
+        left join subject_choices
+          on subject_choices.user_id = won.user_id and subject_choices.client_id = won.client_id
     `.execute(db),
   );
   return result.rows;
@@ -578,7 +587,12 @@ export function refreshTokenStore(ctx: SqlContext): RefreshTokenStore {
       if (ctx.dialect === 'postgres') {
         const won = await redeemInOneStatement(ctx.db, presented, successor, now, grace);
         if (won !== undefined) {
-          return { status: 'rotated', previous: toRefreshToken(won), user: toUser(userOf(won)) };
+          return {
+            status: 'rotated',
+            previous: toRefreshToken(won),
+            user: toUser(userOf(won)),
+            chosenSubject: won.chosen_subject,
+          };
         }
       }
       return atomic(ctx, (db) => redeemIn(db, { presented, successor, now, grace }));
@@ -603,6 +617,7 @@ export function refreshTokenStore(ctx: SqlContext): RefreshTokenStore {
               status: 'rotated',
               previous: toRefreshToken(won),
               user: toUser(userOf(won)),
+              chosenSubject: won.chosen_subject,
             };
           }
         }
