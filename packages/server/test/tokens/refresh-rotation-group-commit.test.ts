@@ -283,6 +283,32 @@ describe.each(backends)('group commit of refresh-token rotations on %s', (_name,
   });
 
   it.runIf(_name === 'PostgreSQL')(
+    'RFC 9700 §4.14.2 — two nodes redeem the same 12 tokens at once, in opposite orders, each in its own groups: every token rotated exactly once, its other presentation reused',
+    async () => {
+      const { store, seed } = await setUp();
+      const otherNode = await open();
+      opened.push(otherNode);
+      const nodes = [createRefreshRotationGroupCommit(store), createRefreshRotationGroupCommit(otherNode)];
+      const tokens = await Promise.all(Array.from({ length: 12 }, seed));
+      const [a, b] = await Promise.all(
+        nodes.map((node, n) =>
+          Promise.all(
+            (n === 0 ? tokens : [...tokens].reverse()).map((token) =>
+              node
+                .redeemRefreshToken(by(token), next(), T0 + 10)
+                .then((result) => [token.hash, result.status]),
+            ),
+          ).then((pairs) => new Map(pairs.map(([hash, status]) => [hash, status]))),
+        ),
+      );
+      for (const token of tokens) {
+        expect([a?.get(token.hash), b?.get(token.hash)].sort()).toEqual(['reused', 'rotated']);
+        expect((await store.findRefreshToken(token.hash))?.revokedAt).toBe(T0 + 10);
+      }
+    },
+  );
+
+  it.runIf(_name === 'PostgreSQL')(
     'RFC 9700 §4.14.2 — a grouped redemption of a successor drops the sealed copy its predecessor kept for the reuse grace',
     async () => {
       const { store, seed } = await setUp();
