@@ -950,7 +950,16 @@ export interface RefreshSuccessor {
 export type RedeemRefusal = 'client' | 'dpop' | 'user';
 
 export type RedeemResult =
-  | { status: 'rotated'; previous: RefreshTokenRecord; user: UserRecord }
+  | {
+      status: 'rotated';
+      previous: RefreshTokenRecord;
+      user: UserRecord;
+      /**
+       * The `sub` the person chose for the token's client (OIDC Core §8, {@link SubjectChoiceStore}),
+       * read in the same statement: null for none; absent when the store did not read it.
+       */
+      chosenSubject?: string | null;
+    }
   | {
       /** As {@link RotateResult}'s `retried`: nothing written, the same successor again. */
       status: 'retried';
@@ -989,6 +998,21 @@ export interface RefreshTokenStore {
     now: number,
     grace?: ReuseGrace,
   ): Promise<RedeemResult>;
+  /**
+   * Many {@link redeemRefreshToken}s in one transaction (the caller's, or its own): each result
+   * at its redemption's index, as if they ran one after the other (those that win first, then the
+   * rest in order, so a token presented twice is rotated once). PostgreSQL writes the winners in
+   * one statement. If a successor's hash already exists it throws, and the transaction must be
+   * rolled back (its own is).
+   */
+  redeemRefreshTokens(
+    redemptions: ReadonlyArray<{
+      presented: RefreshPresentation;
+      successor: RefreshSuccessor;
+      now: number;
+      grace?: ReuseGrace | undefined;
+    }>,
+  ): Promise<RedeemResult[]>;
   /**
    * The one atomic verb of RFC 9700 §4.14: if `oldHash` is current (unused, unrevoked, unexpired at
    * `now`), mark it used and insert `next` → `rotated`. If it was already used, revoke its whole

@@ -6,7 +6,9 @@
  * token in a group are serialised inside it (the second sees the first's `used_at`: retry or reuse,
  * and the family revoked in the same transaction), and groups never overlap. What it saves is the
  * commit: on SQLite the index pages every rotation touches are written to the WAL once per group,
- * on PostgreSQL one commit (one WAL flush) serves the group.
+ * on PostgreSQL one commit (one WAL flush) serves the group. A group of redemptions only goes to the
+ * store's batch verb (`redeemRefreshTokens`): on PostgreSQL the winners are written by one statement,
+ * one round trip for the group instead of one per rotation; the others follow one by one.
  *
  * - Nothing is acknowledged before it is committed: each caller's promise settles after the group's
  *   transaction has committed, as durable as the database's commit is (SQLite: WAL with
@@ -16,13 +18,18 @@
  *   successor hash, a database that is down) fails its caller; a deadlock with another node's
  *   group costs a retry, not an error.
  */
-import type { RefreshTokenStore, Store } from '../store/ports.js';
+import type { RefreshTokenStore } from '../store/ports.js';
 
 type RotationVerbs = Pick<RefreshTokenStore, 'rotateRefreshToken' | 'redeemRefreshToken'>;
+/** The store inside the group's transaction: with the batch verb when it has one. */
+type GroupVerbs = RotationVerbs & Partial<Pick<RefreshTokenStore, 'redeemRefreshTokens'>>;
+type Redemption = Parameters<RefreshTokenStore['redeemRefreshTokens']>[0][number];
 
 interface Pending {
   /** The store's own verb, on the store or on the group's transaction. */
   run: (store: RotationVerbs) => Promise<unknown>;
+  /** A redemption's arguments, so a group of redemptions can go to the store's batch verb. */
+  redemption?: Redemption;
   resolve: (result: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -44,7 +51,7 @@ export interface RefreshRotationGroupCommitOptions {
  * ```
  */
 export function createRefreshRotationGroupCommit(
-  store: Pick<Store, 'transaction'> & RotationVerbs,
+  store: { transaction<T>(fn: (tx: GroupVerbs) => Promise<T>): Promise<T> } & RotationVerbs,
   options: RefreshRotationGroupCommitOptions = {},
 ): RotationVerbs {
   const maxBatch = Math.max(1, options.maxBatch ?? 64);
@@ -64,6 +71,13 @@ export function createRefreshRotationGroupCommit(
     let results: unknown[];
     try {
       results = await store.transaction(async (tx) => {
+        const redemptions = group.flatMap((pending) =>
+          pending.redemption === undefined ? [] : [pending.redemption],
+        );
+        if (tx.redeemRefreshTokens !== undefined && redemptions.length === group.length) {
+          // All redemptions: the store's batch verb (PostgreSQL: the winners in one statement).
+          return tx.redeemRefreshTokens(redemptions);
+        }
         const out: unknown[] = [];
         for (const pending of group) {
           out.push(await pending.run(tx));
@@ -99,9 +113,14 @@ export function createRefreshRotationGroupCommit(
     }
   }
 
-  function enqueue<T>(run: (verbs: RotationVerbs) => Promise<T>): Promise<T> {
+  function enqueue<T>(run: (verbs: RotationVerbs) => Promise<T>, redemption?: Redemption): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      queue.push({ run, resolve: resolve as (result: unknown) => void, reject });
+      queue.push({
+        run,
+        resolve: resolve as (result: unknown) => void,
+        reject,
+        ...(redemption === undefined ? {} : { redemption }),
+      });
       if (!writing) {
         writing = true;
         // After the I/O phase: every request read in this turn has queued its rotation by then.
@@ -112,6 +131,12 @@ export function createRefreshRotationGroupCommit(
 
   return {
     rotateRefreshToken: (...rotation) => enqueue((verbs) => verbs.rotateRefreshToken(...rotation)),
-    redeemRefreshToken: (...redemption) => enqueue((verbs) => verbs.redeemRefreshToken(...redemption)),
+    redeemRefreshToken: (presented, successor, now, grace) =>
+      enqueue((verbs) => verbs.redeemRefreshToken(presented, successor, now, grace), {
+        presented,
+        successor,
+        now,
+        grace,
+      }),
   };
 }

@@ -5,10 +5,18 @@
  * that fails on its own fails only its caller.
  * @see issue 18
  */
+
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { newClient, newRefreshToken, newUser, T0 } from '../../src/store/contract/fixtures.js';
+import { newClient, newRefreshToken, newUser, T0, uid } from '../../src/store/contract/fixtures.js';
 import { openStore } from '../../src/store/open-store.js';
-import { ConflictError, type RotateResult, type Store } from '../../src/store/ports.js';
+import {
+  ConflictError,
+  type RedeemResult,
+  type RefreshTokenRecord,
+  type RotateResult,
+  type Store,
+} from '../../src/store/ports.js';
 import { createRefreshRotationGroupCommit } from '../../src/tokens/refresh-rotation-group-commit.js';
 import { dropSchema, uniqueSchema } from '../support/postgres-nodes.js';
 import { isPostgresReachable, POSTGRES_URL, requireService } from '../support/requirements.js';
@@ -26,10 +34,13 @@ afterAll(async () => {
 /** The store, counting its write transactions and able to hold them open before they commit. */
 function counted(store: Store) {
   let transactions = 0;
+  let batches = 0;
   let hold: Promise<void> = Promise.resolve();
   let release: () => void = () => {};
   return {
     transactions: () => transactions,
+    /** Calls of the store's batch verb inside those transactions. */
+    batches: () => batches,
     holdCommits() {
       hold = new Promise((resolve) => {
         release = resolve;
@@ -42,7 +53,14 @@ function counted(store: Store) {
       transaction: <T>(fn: (tx: Store) => Promise<T>) => {
         transactions += 1;
         return store.transaction(async (tx) => {
-          const result = await fn(tx);
+          const counting: Store = {
+            ...tx,
+            redeemRefreshTokens: (redemptions) => {
+              batches += 1;
+              return tx.redeemRefreshTokens(redemptions);
+            },
+          };
+          const result = await fn(counting);
           await hold;
           return result;
         });
@@ -182,4 +200,145 @@ describe.each(backends)('group commit of refresh-token rotations on %s', (_name,
     expect((await store.findRefreshToken(tokens[2]?.hash ?? ''))?.usedAt).toBeNull();
     expect((await store.findRefreshToken(tokens[0]?.hash ?? ''))?.usedAt).toBe(T0 + 10);
   });
+
+  const by = (token: RefreshTokenRecord) => ({ hash: token.hash, clientId: token.clientId, jkt: null });
+  const next = (hash = uid('hash')) => ({ hash, issuedAt: T0 + 10, expiresAt: T0 + 3_600 });
+
+  it('DESIGN §4 — concurrent redemptions go to the store batch verb in one transaction; each caller gets its own result', async () => {
+    const { store, seed } = await setUp();
+    const c = counted(store);
+    const group = createRefreshRotationGroupCommit(c.store);
+    const tokens = await Promise.all(Array.from({ length: 12 }, seed));
+    const successors = tokens.map(() => next());
+    const foreign = {
+      ...by(tokens[5] as RefreshTokenRecord),
+      clientId: (await store.createClient(newClient(), T0)).id,
+    };
+    c.holdCommits();
+    const acknowledged: RedeemResult[] = [];
+    const redemptions = tokens.map((token, n) =>
+      group
+        .redeemRefreshToken(n === 5 ? foreign : by(token), successors[n] ?? next(), T0 + 10)
+        .then((result) => {
+          acknowledged.push(result);
+          return result;
+        }),
+    );
+    for (let turn = 0; turn < 5; turn += 1) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(acknowledged).toEqual([]);
+    c.release();
+    const results = await Promise.all(redemptions);
+    expect(c.transactions()).toBe(1);
+    expect(c.batches()).toBe(1);
+    expect(results.map((result) => result.status)).toEqual([
+      ...Array(5).fill('rotated'),
+      'refused',
+      ...Array(6).fill('rotated'),
+    ]);
+    for (const [n, token] of tokens.entries()) {
+      const result = results[n];
+      if (n !== 5) {
+        expect(result).toMatchObject({
+          status: 'rotated',
+          previous: { hash: token.hash, usedAt: T0 + 10 },
+          user: { id: token.userId },
+        });
+        expect((await store.findRefreshToken(successors[n]?.hash ?? ''))?.familyId).toBe(token.familyId);
+      }
+    }
+    expect((await store.findRefreshToken(tokens[5]?.hash ?? ''))?.usedAt).toBeNull();
+    expect(await store.findRefreshToken(successors[5]?.hash ?? '')).toBeUndefined();
+  });
+
+  it('RFC 9700 §4.14.2 — one token redeemed 10 times in one group: one rotated, nine reused, the family revoked; a successor hash that exists fails only its caller', async () => {
+    const { store, seed } = await setUp();
+    const group = createRefreshRotationGroupCommit(store);
+    const token = await seed();
+    const bystander = await seed();
+    const results = await Promise.all([
+      ...Array.from({ length: 10 }, () => group.redeemRefreshToken(by(token), next(), T0 + 10)),
+      group.redeemRefreshToken(by(bystander), next(), T0 + 10),
+    ]);
+    const statuses = results.map((result) => result.status);
+    expect(statuses.slice(0, 10).sort()).toEqual([...Array(9).fill('reused'), 'rotated']);
+    expect(statuses[10]).toBe('rotated');
+    expect((await store.findRefreshToken(token.hash))?.revokedAt).toBe(T0 + 10);
+    expect((await store.findRefreshToken(bystander.hash))?.revokedAt).toBeNull();
+
+    const tokens = await Promise.all(Array.from({ length: 4 }, seed));
+    const taken = await seed();
+    const outcomes = await Promise.allSettled(
+      tokens.map((t, n) => group.redeemRefreshToken(by(t), next(n === 2 ? taken.hash : undefined), T0 + 10)),
+    );
+    expect(outcomes.map((outcome) => outcome.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+    ]);
+    expect((await store.findRefreshToken(tokens[2]?.hash ?? ''))?.usedAt).toBeNull();
+    expect((await store.findRefreshToken(tokens[3]?.hash ?? ''))?.usedAt).toBe(T0 + 10);
+  });
+
+  it.runIf(_name === 'PostgreSQL')(
+    'RFC 9700 §4.14.2 — two nodes redeem the same 12 tokens at once, in opposite orders, each in its own groups: every token rotated exactly once, its other presentation reused',
+    async () => {
+      const { store, seed } = await setUp();
+      const otherNode = await open();
+      opened.push(otherNode);
+      const nodes = [createRefreshRotationGroupCommit(store), createRefreshRotationGroupCommit(otherNode)];
+      const tokens = await Promise.all(Array.from({ length: 12 }, seed));
+      const [a, b] = await Promise.all(
+        nodes.map((node, n) =>
+          Promise.all(
+            (n === 0 ? tokens : [...tokens].reverse()).map((token) =>
+              node
+                .redeemRefreshToken(by(token), next(), T0 + 10)
+                .then((result) => [token.hash, result.status]),
+            ),
+          ).then((pairs) => new Map(pairs.map(([hash, status]) => [hash, status]))),
+        ),
+      );
+      for (const token of tokens) {
+        expect([a?.get(token.hash), b?.get(token.hash)].sort()).toEqual(['reused', 'rotated']);
+        expect((await store.findRefreshToken(token.hash))?.revokedAt).toBe(T0 + 10);
+      }
+    },
+  );
+
+  it.runIf(_name === 'PostgreSQL')(
+    'RFC 9700 §4.14.2 — a grouped redemption of a successor drops the sealed copy its predecessor kept for the reuse grace',
+    async () => {
+      const { store, seed } = await setUp();
+      const token = await seed();
+      const kept = next();
+      await store.redeemRefreshToken(by(token), kept, T0 + 10, { until: T0 + 20, sealedSuccessor: 'sealed' });
+      const sealed = async () => {
+        const client = new pg.Client({ connectionString: POSTGRES_URL });
+        await client.connect();
+        try {
+          const { rows } = await client.query(
+            `select successor_sealed, grace_until from "${schema}".refresh_tokens where hash = $1`,
+            [token.hash],
+          );
+          return rows[0];
+        } finally {
+          await client.end();
+        }
+      };
+      expect(await sealed()).toEqual({ successor_sealed: 'sealed', grace_until: String(T0 + 20) });
+      const other = await seed();
+      const c = counted(store);
+      const counting = createRefreshRotationGroupCommit(c.store);
+      const results = await Promise.all([
+        counting.redeemRefreshToken({ ...by(token), hash: kept.hash }, next(), T0 + 11),
+        counting.redeemRefreshToken(by(other), next(), T0 + 11),
+      ]);
+      expect(c.batches()).toBe(1);
+      expect(results.map((result) => result.status)).toEqual(['rotated', 'rotated']);
+      expect(await sealed()).toEqual({ successor_sealed: null, grace_until: null });
+    },
+  );
 });

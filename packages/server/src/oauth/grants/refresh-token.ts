@@ -210,6 +210,8 @@ export function createRefreshTokenGrant(deps: RefreshTokenGrantDeps): Grant {
           nonce: null,
           jkt: context.dpop?.jkt,
           familyExpiresAt: record.familyExpiresAt,
+          // Read with the redemption when the store could (PostgreSQL), else by the issuance.
+          chosenSubject: result.status === 'rotated' ? result.chosenSubject : undefined,
         },
         { refreshToken: false },
       );

@@ -62,6 +62,8 @@ export interface UserGrant {
   origin?: { ip: string; userAgent: string | undefined } | undefined;
   /** Absolute end of the family (refresh); undefined for a new grant. */
   familyExpiresAt?: number;
+  /** The `sub` the person chose for this client, when the caller read it already (null: none). */
+  chosenSubject?: string | null | undefined;
 }
 
 /**
@@ -133,7 +135,9 @@ export function createUserTokens(deps: UserTokensDeps): UserTokens {
       const chosen =
         grant.client.subjectType === 'pairwise'
           ? undefined
-          : (await deps.store.findSubjectChoice(grant.user.id, grant.client.id))?.subject;
+          : grant.chosenSubject !== undefined
+            ? (grant.chosenSubject ?? undefined)
+            : (await deps.store.findSubjectChoice(grant.user.id, grant.client.id))?.subject;
       const access = await deps.accessTokens.issue({
         client: grant.client,
         subject: chosen ?? grant.user.id,

@@ -203,7 +203,12 @@ export function describeRefreshTokenStore(makeStore: MakeStore): void {
         });
         const next = successor();
         const result = await store().redeemRefreshToken(by(token), next, T0 + 10);
-        expect(result).toEqual({ status: 'rotated', previous: { ...token, usedAt: T0 + 10 }, user });
+        // chosenSubject: held by its own test below.
+        expect({ ...result, chosenSubject: undefined }).toEqual({
+          status: 'rotated',
+          previous: { ...token, usedAt: T0 + 10 },
+          user,
+        });
         expect(await store().findRefreshToken(next.hash)).toEqual({
           ...token,
           hash: next.hash,
@@ -313,6 +318,148 @@ export function describeRefreshTokenStore(makeStore: MakeStore): void {
         expect(results.filter((result) => result.status === 'rotated')).toHaveLength(1);
         expect(results.filter((result) => result.status === 'reused')).toHaveLength(9);
         expect(await familyOf(store(), [raced])).toEqual([T0 + 10]);
+      });
+
+      it('OIDC Core §8 — a rotation may bring the sub the person chose for the token client: absent, or exactly that choice (null for none)', async () => {
+        const chosen = await seedToken();
+        const { client: other } = await seedOwners(store());
+        const plain = await seedToken();
+        const subject = uid('sub');
+        await store().setSubjectChoice({
+          userId: chosen.user.id,
+          clientId: chosen.client.id,
+          subject,
+          chosenAt: T0,
+        });
+        await store().setSubjectChoice({
+          userId: chosen.user.id,
+          clientId: other.id,
+          subject: uid('sub'),
+          chosenAt: T0,
+        });
+        await store().setSubjectChoice({
+          userId: plain.user.id,
+          clientId: other.id,
+          subject: uid('sub'),
+          chosenAt: T0,
+        });
+        const results = [
+          await store().redeemRefreshToken(by(chosen.token), successor(), T0 + 10),
+          await store().redeemRefreshToken(by(plain.token), successor(), T0 + 10),
+          ...(await store().redeemRefreshTokens([
+            {
+              presented: by(chosen.token, { hash: (await seedToken()).token.hash }),
+              successor: successor(),
+              now: T0,
+            },
+          ])),
+        ];
+        const again = await seedToken({ userId: chosen.user.id, clientId: chosen.client.id });
+        const plainAgain = await seedToken({ userId: plain.user.id, clientId: plain.client.id });
+        results.push(
+          ...(await store().redeemRefreshTokens([
+            { presented: by(again.token), successor: successor(), now: T0 + 10 },
+            { presented: by(plainAgain.token), successor: successor(), now: T0 + 10 },
+          ])),
+        );
+        const chosenSubjects = results.map((result) =>
+          result.status === 'rotated' ? result.chosenSubject : 'not rotated',
+        );
+        for (const [n, expected] of [subject, null, 'not rotated', subject, null].entries()) {
+          expect([undefined, expected]).toContain(chosenSubjects[n]);
+        }
+      });
+
+      it('redeemRefreshTokens — many redemptions in one call: each its own result, as if one after the other', async () => {
+        const jkt = 'sCMDEq8qH-0M4T2e3oNDcmvwBFWB5UR3FZBpzYHqYVk';
+        const plain = await seedToken({
+          sessionId: uid('ses'),
+          acr: 'urn:tessera:mfa',
+          familyExpiresAt: T0 + 1_000,
+        });
+        const twice = await seedToken();
+        const foreign = await seedToken();
+        const { client: other } = await seedOwners(store());
+        const bound = await seedToken({ jkt });
+        const disabled = await seedToken();
+        await store().updateUser(disabled.user.id, { disabled: true }, T0 + 5);
+        const used = await seedToken();
+        await store().redeemRefreshToken(by(used.token), successor(), T0 + 5);
+        const graced = await seedToken();
+        const kept = successor();
+        const grace = { until: T0 + 20, sealedSuccessor: `sealed:${kept.hash}` };
+        await store().redeemRefreshToken(by(graced.token), kept, T0 + 5, grace);
+        const expired = await seedToken({ expiresAt: T0 + 5 });
+        const nexts = Array.from({ length: 11 }, () => successor());
+        const at = (n: number) => nexts[n] ?? successor();
+        const redemptions = [
+          { presented: by(plain.token), successor: at(0), now: T0 + 10 },
+          { presented: by(twice.token), successor: at(1), now: T0 + 10 },
+          { presented: by(foreign.token, { clientId: other.id }), successor: at(2), now: T0 + 10 },
+          { presented: by(twice.token), successor: at(3), now: T0 + 10 },
+          { presented: by(bound.token), successor: at(4), now: T0 + 10 },
+          { presented: by(bound.token, { jkt }), successor: at(5), now: T0 + 10 },
+          { presented: by(disabled.token), successor: at(6), now: T0 + 10 },
+          { presented: by(used.token), successor: at(7), now: T0 + 10 },
+          { presented: by(graced.token), successor: at(8), now: T0 + 10, grace },
+          { presented: by(expired.token), successor: at(9), now: T0 + 10 },
+          { presented: by(foreign.token), successor: at(10), now: T0 + 10 },
+        ];
+        const results = await store().redeemRefreshTokens(redemptions);
+        expect(
+          results.map((result) => (result.status === 'refused' ? result.reason : result.status)),
+        ).toEqual([
+          'rotated',
+          'rotated',
+          'client',
+          'reused',
+          'dpop',
+          'rotated',
+          'user',
+          'reused',
+          'retried',
+          'not_found',
+          'rotated',
+        ]);
+        expect({ ...results[0], chosenSubject: undefined }).toEqual({
+          status: 'rotated',
+          previous: { ...plain.token, usedAt: T0 + 10 },
+          user: plain.user,
+        });
+        expect(await store().findRefreshToken(at(0).hash)).toEqual({
+          ...plain.token,
+          hash: at(0).hash,
+          issuedAt: T0 + 10,
+          expiresAt: T0 + 1_000,
+        });
+        expect(results[5]).toMatchObject({ previous: { jkt }, user: bound.user });
+        expect((await store().findRefreshToken(at(5).hash))?.jkt).toBe(jkt);
+        expect(results[8]).toMatchObject({
+          successor: { hash: kept.hash },
+          sealedSuccessor: grace.sealedSuccessor,
+        });
+        // Written: the winners' successors; the second presentation of `twice` revoked its family.
+        expect((await store().findRefreshToken(at(1).hash))?.revokedAt).toBe(T0 + 10);
+        expect(await familyOf(store(), [twice.token, used.token, foreign.token, disabled.token])).toEqual([
+          T0 + 10,
+          T0 + 10,
+          null,
+          null,
+        ]);
+        for (const n of [2, 3, 4, 6, 7, 8, 9]) {
+          expect(await store().findRefreshToken(at(n).hash)).toBeUndefined();
+        }
+        expect(await store().findRefreshToken(disabled.token.hash)).toEqual(disabled.token);
+        expect((await store().findRefreshToken(at(10).hash))?.clientId).toBe(foreign.token.clientId);
+        // The kept successor spent in a later call: the old token is no longer a retry but reuse.
+        const later = await store().redeemRefreshTokens([
+          { presented: by({ ...graced.token, hash: kept.hash }), successor: successor(), now: T0 + 11 },
+          { presented: by(plain.token, { hash: at(0).hash }), successor: successor(), now: T0 + 11 },
+        ]);
+        expect(later.map((result) => result.status)).toEqual(['rotated', 'rotated']);
+        expect((await store().redeemRefreshToken(by(graced.token), successor(), T0 + 12, grace)).status).toBe(
+          'reused',
+        );
       });
     });
 

@@ -384,10 +384,159 @@ async function redeemInOneStatement(
       )
       .selectFrom('won')
       .innerJoin('users', 'users.id', 'won.user_id')
+      .leftJoin('subject_choices', (join) =>
+        join
+          .onRef('subject_choices.user_id', '=', 'won.user_id')
+          .onRef('subject_choices.client_id', '=', 'won.client_id'),
+      )
       .selectAll('won')
       .select(USER_COLUMNS)
+      .select('subject_choices.subject as chosen_subject')
       .executeTakeFirst(),
   );
+}
+
+/** A row of a redemption statement: the token's columns and its person's, prefixed `user_`. */
+interface UserColumns {
+  user_row_id: string;
+  user_username: UserRow['username'];
+  user_email: UserRow['email'];
+  user_email_verified: UserRow['email_verified'];
+  user_name: UserRow['name'];
+  user_password_hash: UserRow['password_hash'];
+  user_disabled: UserRow['disabled'];
+  user_tokens_valid_after: UserRow['tokens_valid_after'];
+  user_mfa_required: UserRow['mfa_required'];
+  user_admin_scopes: UserRow['admin_scopes'];
+  user_created_at: UserRow['created_at'];
+  user_updated_at: UserRow['updated_at'];
+}
+
+function userOf(row: UserColumns): UserRow {
+  return {
+    id: row.user_row_id,
+    username: row.user_username,
+    email: row.user_email,
+    email_verified: row.user_email_verified,
+    name: row.user_name,
+    password_hash: row.user_password_hash,
+    disabled: row.user_disabled,
+    tokens_valid_after: row.user_tokens_valid_after,
+    mfa_required: row.user_mfa_required,
+    admin_scopes: row.user_admin_scopes,
+    created_at: row.user_created_at,
+    updated_at: row.user_updated_at,
+  };
+}
+
+/**
+ * Many redemptions in ONE statement (PostgreSQL), each as {@link redeemInOneStatement}: the
+ * conditional UPDATE marks every presented token that is live, the presenting client's, bound to
+ * no DPoP key or to the proof's, and whose person exists, is enabled and was not re-keyed; the
+ * successors are inserted from the rows it marked and their predecessors' sealed copies dropped.
+ * The presented hashes must be distinct (one row each in the join). Returns the rows that won,
+ * with their index; the caller tells the others why, one by one, in the same transaction.
+ */
+async function redeemManyInOneStatement(
+  db: Kysely<Database>,
+  redemptions: Array<{ index: number; redemption: Redemption }>,
+): Promise<Array<RefreshTokenRow & UserColumns & { won_index: number; chosen_subject: string | null }>> {
+  const values = sql.join(
+    redemptions.map(({ index, redemption: { presented, successor, now, grace } }) => {
+      const time = (value: number | null) => sql`cast(${value} as bigint)`;
+      const text = (value: string | null) => sql`cast(${value} as text)`;
+      return sql`(${sql`cast(${index} as integer)`}, ${text(presented.hash)}, ${text(presented.clientId)}, ${text(presented.jkt)}, ${text(successor.hash)}, ${time(successor.issuedAt)}, ${time(successor.expiresAt)}, ${time(now)}, ${text(grace?.sealedSuccessor ?? null)}, ${time(grace?.until ?? null)})`;
+    }),
+  );
+  const result = await unique('refresh token already exists', () =>
+    sql<RefreshTokenRow & UserColumns & { won_index: number; chosen_subject: string | null }>`
+      with presented (won_index, hash, client_id, jkt, successor_hash, issued_at, expires_at, now, sealed, grace_until) as (
+        values ${values}
+      ),
+      won as (
+        update refresh_tokens as t
+        set used_at = p.now, successor_hash = p.successor_hash, successor_sealed = p.sealed, grace_until = p.grace_until
+        from presented as p
+        where t.hash = p.hash
+          and t.used_at is null
+          and t.revoked_at is null
+          and t.expires_at > p.now
+          and t.family_expires_at > p.now
+          and t.client_id = p.client_id
+          and (t.dpop_jkt is null or t.dpop_jkt = p.jkt)
+          and exists (
+            select u.id from users as u
+            where u.id = t.user_id and u.disabled = 0 and u.tokens_valid_after <= t.issued_at
+          )
+        returning t.*, p.won_index, p.issued_at as next_issued_at, p.expires_at as next_expires_at
+      ),
+      successor as (
+        insert into refresh_tokens (${sql.join(SUCCESSOR_COLUMNS.map((column) => sql.ref(column)))})
+        select successor_hash, family_id, client_id, user_id, session_id, scope, audience, auth_time, amr, acr,
+          next_issued_at, least(next_expires_at, family_expires_at), family_expires_at,
+          cast(null as bigint), cast(null as bigint), dpop_jkt
+        from won
+      ),
+      forgotten as (
+        update refresh_tokens as f
+        set successor_sealed = null, grace_until = null
+        from won as w
+        where f.successor_sealed is not null and f.successor_hash = w.hash and f.family_id = w.family_id
+      )
+      select won.*, ${sql.join(USER_COLUMNS.map((column) => sql.raw(column)))},
+        subject_choices.subject as chosen_subject
+      from won inner join users on users.id = won.user_id
+        left join subject_choices
+          on subject_choices.user_id = won.user_id and subject_choices.client_id = won.client_id
+    `.execute(db),
+  );
+  return result.rows;
+}
+
+/** One redemption, in the caller's transaction. */
+interface Redemption {
+  presented: RefreshPresentation;
+  successor: RefreshSuccessor;
+  now: number;
+  grace?: ReuseGrace | undefined;
+}
+
+/**
+ * One redemption inside a transaction: the conditional UPDATE, then, when it did not win, why
+ * (refused, retried, reused with the family revoked, not found).
+ */
+async function redeemIn(db: Kysely<Database>, redemption: Redemption): Promise<RedeemResult> {
+  const { presented, successor, now, grace } = redemption;
+  const won = await markUsed(db, presented.hash, successor.hash, now, grace, presented).executeTakeFirst();
+  if (won !== undefined) {
+    const previous = toRefreshToken(won);
+    await insert(db, successorOf(previous, successor));
+    // As in rotateRefreshToken: the sealed copy of the token just used goes now.
+    await forgetSealedSuccessors(db, { familyId: won.family_id, successorHash: presented.hash });
+    const user = await findUserRow(db, won.user_id);
+    if (user === undefined) {
+      // The UPDATE saw the person in this transaction; nothing can have removed it since.
+      throw new Error('refresh token redeemed for a person who does not exist');
+    }
+    return { status: 'rotated', previous, user: toUser(user) };
+  }
+  const row = await db
+    .selectFrom('refresh_tokens')
+    .selectAll()
+    .where('hash', '=', presented.hash)
+    .executeTakeFirst();
+  if (row === undefined) {
+    return { status: 'not_found' };
+  }
+  // RFC 6749 §6, RFC 9449 §5, a disabled person: refused before any reuse check, so a foreign
+  // client or key cannot burn the token or revoke its family.
+  const user = await findUserRow(db, row.user_id);
+  const reason = refusal(row, user, presented);
+  if (reason !== undefined || user === undefined) {
+    return { status: 'refused', previous: toRefreshToken(row), reason: reason ?? 'user' };
+  }
+  const result = await lost(db, row, now);
+  return result.status === 'retried' ? { ...result, user: toUser(user) } : result;
 }
 
 export function refreshTokenStore(ctx: SqlContext): RefreshTokenStore {
@@ -438,61 +587,51 @@ export function refreshTokenStore(ctx: SqlContext): RefreshTokenStore {
       if (ctx.dialect === 'postgres') {
         const won = await redeemInOneStatement(ctx.db, presented, successor, now, grace);
         if (won !== undefined) {
-          const user = toUser({
-            id: won.user_row_id,
-            username: won.user_username,
-            email: won.user_email,
-            email_verified: won.user_email_verified,
-            name: won.user_name,
-            password_hash: won.user_password_hash,
-            disabled: won.user_disabled,
-            tokens_valid_after: won.user_tokens_valid_after,
-            mfa_required: won.user_mfa_required,
-            admin_scopes: won.user_admin_scopes,
-            created_at: won.user_created_at,
-            updated_at: won.user_updated_at,
-          });
-          return { status: 'rotated', previous: toRefreshToken(won), user };
+          return {
+            status: 'rotated',
+            previous: toRefreshToken(won),
+            user: toUser(userOf(won)),
+            chosenSubject: won.chosen_subject,
+          };
         }
       }
-      return atomic(ctx, async (db): Promise<RedeemResult> => {
-        const won = await markUsed(
-          db,
-          presented.hash,
-          successor.hash,
-          now,
-          grace,
-          presented,
-        ).executeTakeFirst();
-        if (won !== undefined) {
-          const previous = toRefreshToken(won);
-          await insert(db, successorOf(previous, successor));
-          // As in rotateRefreshToken: the sealed copy of the token just used goes now.
-          await forgetSealedSuccessors(db, { familyId: won.family_id, successorHash: presented.hash });
-          const user = await findUserRow(db, won.user_id);
-          if (user === undefined) {
-            // The UPDATE saw the person in this transaction; nothing can have removed it since.
-            throw new Error('refresh token redeemed for a person who does not exist');
+      return atomic(ctx, (db) => redeemIn(db, { presented, successor, now, grace }));
+    },
+
+    redeemRefreshTokens(redemptions) {
+      return atomic(ctx, async (db) => {
+        const results: Array<RedeemResult | undefined> = redemptions.map(() => undefined);
+        if (ctx.dialect === 'postgres' && redemptions.length > 1) {
+          // One statement for the first presentation of each token; a token presented again in
+          // the same call, and every presentation that did not win, go one by one after it.
+          const seen = new Set<string>();
+          const first = redemptions.flatMap((redemption, index) => {
+            if (seen.has(redemption.presented.hash)) {
+              return [];
+            }
+            seen.add(redemption.presented.hash);
+            return [{ index, redemption }];
+          });
+          for (const won of await redeemManyInOneStatement(db, first)) {
+            results[won.won_index] = {
+              status: 'rotated',
+              previous: toRefreshToken(won),
+              user: toUser(userOf(won)),
+              chosenSubject: won.chosen_subject,
+            };
           }
-          return { status: 'rotated', previous, user: toUser(user) };
         }
-        const row = await db
-          .selectFrom('refresh_tokens')
-          .selectAll()
-          .where('hash', '=', presented.hash)
-          .executeTakeFirst();
-        if (row === undefined) {
-          return { status: 'not_found' };
+        for (const [index, redemption] of redemptions.entries()) {
+          if (results[index] === undefined) {
+            results[index] = await redeemIn(db, redemption);
+          }
         }
-        // RFC 6749 §6, RFC 9449 §5, a disabled person: refused before any reuse check, so a foreign
-        // client or key cannot burn the token or revoke its family.
-        const user = await findUserRow(db, row.user_id);
-        const reason = refusal(row, user, presented);
-        if (reason !== undefined || user === undefined) {
-          return { status: 'refused', previous: toRefreshToken(row), reason: reason ?? 'user' };
-        }
-        const result = await lost(db, row, now);
-        return result.status === 'retried' ? { ...result, user: toUser(user) } : result;
+        return results.map((result) => {
+          if (result === undefined) {
+            throw new Error('refresh redemption without a result');
+          }
+          return result;
+        });
       });
     },
 
