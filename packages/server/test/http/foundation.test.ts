@@ -85,7 +85,12 @@ describe('foundation HTTP surface', () => {
   it('sends security headers (helmet) on every response, and no HSTS over an http issuer', async () => {
     const response = await t.app.inject({ method: 'GET', url: '/jwks' });
     expect(response.headers['x-content-type-options']).toBe('nosniff');
-    expect(response.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    // A JSON answer may load, frame or post nothing: default-src 'none' with no directive that
+    // widens it again (no helmet defaults such as style-src 'unsafe-inline' or img-src data:).
+    expect(response.headers['content-security-policy']).toBe(
+      "default-src 'none';base-uri 'none';form-action 'none';frame-ancestors 'none'",
+    );
+    expect(response.headers['x-frame-options']).toBe('DENY');
     expect(response.headers['strict-transport-security']).toBeUndefined();
   });
 

@@ -31,8 +31,22 @@ export function computeSecurityHeaders(options: HelmetOptions): Record<string, s
 /** The headers every response starts with (request-guard.ts copies them in its onRequest hook). */
 export function securityHeadersFor(options: { https: boolean }): Readonly<Record<string, string>> {
   return computeSecurityHeaders({
-    // JSON API by default; pages (login, consent) set their own stricter CSP.
-    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    // JSON API by default: nothing may load, frame, post from or set a base for these answers. Only
+    // these directives (no helmet defaults: they would add font-src, img-src, style-src
+    // 'unsafe-inline' … and so allow what default-src 'none' forbids); base-uri and form-action do
+    // not fall back to default-src (CSP Level 3 §6), so they are named. Pages (login, consent,
+    // account, console) set their own CSP.
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'none'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    // The same as frame-ancestors 'none' for browsers that only know X-Frame-Options (RFC 7034).
+    xFrameOptions: { action: 'deny' },
     // HSTS only makes sense when the issuer is https (RFC 6797 §7.2: ignored over http anyway).
     strictTransportSecurity: options.https ? { maxAge: 31_536_000, includeSubDomains: true } : false,
     crossOriginResourcePolicy: { policy: 'cross-origin' },
