@@ -27,6 +27,7 @@ import {
   API_KEYS_VERIFY_PERMISSION,
   type ApiKeyRateLimitState,
   type ApiKeyService,
+  type ApiKeyVerification,
 } from '../../tokens/api-keys/index.js';
 import type { FormBody } from '../plugins/form-body.js';
 import { single } from '../plugins/form-body.js';
@@ -92,6 +93,24 @@ async function checkBoundKeyProof(
   }
 }
 
+/**
+ * The JSON of an answer the key service reuses (frozen: a key without a rate limit answers the same
+ * whenever it is valid), serialised once; any other answer is serialised per request as before.
+ */
+const serialised = new WeakMap<ApiKeyVerification, string>();
+
+function bodyOf(result: ApiKeyVerification): ApiKeyVerification | string {
+  if (!Object.isFrozen(result)) {
+    return result;
+  }
+  let body = serialised.get(result);
+  if (body === undefined) {
+    body = JSON.stringify(result);
+    serialised.set(result, body);
+  }
+  return body;
+}
+
 /** draft-ietf-httpapi-ratelimit-headers §4 and §5: the key's quota policy and what is left of it. */
 function setRateLimitHeaders(reply: FastifyReply, state: ApiKeyRateLimitState): void {
   addRateLimitFields(reply, POLICY, state);
@@ -135,7 +154,7 @@ export function registerApiKeyVerifyRoute(app: FastifyInstance, deps: ApiKeyVeri
       reply.header('retry-after', String(result.rate_limit.reset));
       return reply.code(429).type('application/json; charset=utf-8').send(result);
     }
-    return reply.code(200).type('application/json; charset=utf-8').send(result);
+    return reply.code(200).type('application/json; charset=utf-8').send(bodyOf(result));
   });
   app.route({
     method: ['GET', 'PUT', 'DELETE', 'PATCH'],

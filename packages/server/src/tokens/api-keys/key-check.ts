@@ -61,6 +61,23 @@ export function createKeyCheck(deps: KeyCheckDeps): CheckKey {
     return { result: { valid: false, code, key_id: record.id, owner: record.owner }, record };
   }
 
+  /**
+   * The answer for a key without a rate limit depends on the record alone, so it is built once per
+   * record and frozen (a changed key is a new record: the cache drops the old one on every change).
+   * Callers that reuse it (the verify route serialises it once) must not, and cannot, change it.
+   */
+  const unlimited = new WeakMap<ApiKeyRecord, ApiKeyVerification>();
+
+  function describeUnlimited(record: ApiKeyRecord): ApiKeyVerification {
+    let answer = unlimited.get(record);
+    if (answer === undefined) {
+      const built = describe(record, null);
+      answer = Object.freeze({ ...built, audiences: Object.freeze(built.audiences ?? []) as string[] });
+      unlimited.set(record, answer);
+    }
+    return answer;
+  }
+
   function describe(record: ApiKeyRecord, rateLimit: ApiKeyRateLimitState | null): ApiKeyVerification {
     return {
       valid: true,
@@ -131,7 +148,7 @@ export function createKeyCheck(deps: KeyCheckDeps): CheckKey {
       };
     }
     usage.record(record.id, now);
-    const result = describe(record, rateLimit);
+    const result = rateLimit === null ? describeUnlimited(record) : describe(record, rateLimit);
     return { result: anomalies.length === 0 ? result : { ...result, anomalies }, record };
   };
 }
