@@ -28,6 +28,7 @@ import {
   type ApiKeyRateLimitState,
   type ApiKeyService,
   type ApiKeyVerification,
+  isSharedAnswer,
 } from '../../tokens/api-keys/index.js';
 import type { FormBody } from '../plugins/form-body.js';
 import { single } from '../plugins/form-body.js';
@@ -94,13 +95,13 @@ async function checkBoundKeyProof(
 }
 
 /**
- * The JSON of an answer the key service reuses (frozen: a key without a rate limit answers the same
- * whenever it is valid), serialised once; any other answer is serialised per request as before.
+ * The JSON of an answer the key service reuses (a key without a rate limit answers the same whenever
+ * it is valid), serialised once; any other answer is serialised per request as before.
  */
 const serialised = new WeakMap<ApiKeyVerification, string>();
 
 function bodyOf(result: ApiKeyVerification): ApiKeyVerification | string {
-  if (!Object.isFrozen(result)) {
+  if (!isSharedAnswer(result)) {
     return result;
   }
   let body = serialised.get(result);

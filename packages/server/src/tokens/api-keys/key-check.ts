@@ -16,6 +16,7 @@ import {
   type ApiKeyRejectionCode,
   type ApiKeyVerification,
   KEY_NOT_FOUND,
+  shareAnswer,
 } from './api-key-verification.js';
 import type { KeyAnomalies } from './key-anomalies.js';
 import { rateLimitState } from './rate-limit-state.js';
@@ -63,16 +64,15 @@ export function createKeyCheck(deps: KeyCheckDeps): CheckKey {
 
   /**
    * The answer for a key without a rate limit depends on the record alone, so it is built once per
-   * record and frozen (a changed key is a new record: the cache drops the old one on every change).
-   * Callers that reuse it (the verify route serialises it once) must not, and cannot, change it.
+   * record (a changed key is a new record: the cache drops the old one on every change) and shared
+   * (`shareAnswer`: nobody changes it; the verify route serialises it once).
    */
   const unlimited = new WeakMap<ApiKeyRecord, ApiKeyVerification>();
 
   function describeUnlimited(record: ApiKeyRecord): ApiKeyVerification {
     let answer = unlimited.get(record);
     if (answer === undefined) {
-      const built = describe(record, null);
-      answer = Object.freeze({ ...built, audiences: Object.freeze(built.audiences ?? []) as string[] });
+      answer = shareAnswer(describe(record, null));
       unlimited.set(record, answer);
     }
     return answer;
