@@ -56,6 +56,11 @@ function paramsOf(request: FastifyRequest): FormBody {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw OAuthError.invalidRequest('The body must be JSON {"key": "..."} or a form with key');
   }
+  // A form as parseForm made it (a null-prototype record of strings and string lists: JSON bodies
+  // are plain objects) is used as it is; only JSON is sifted.
+  if (Object.getPrototypeOf(body) === null) {
+    return body as FormBody;
+  }
   const params: FormBody = Object.create(null) as FormBody;
   for (const [name, value] of Object.entries(body)) {
     if (
