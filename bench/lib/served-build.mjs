@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 
 const ISSUER = 'https://auth.bench.local';
 
-export async function startBuild(dir, label) {
+export async function startBuild(dir, label, extraOverrides = {}) {
   const load = (path) => import(pathToFileURL(join(dir, 'dist', path)).href);
   const { loadConfig } = await load('config/load.js');
   const { createRuntime } = await load('main.js');
@@ -38,6 +38,7 @@ export async function startBuild(dir, label) {
       'keys.algorithm': 'ES256',
       'log.level': 'info',
       ...limits,
+      ...extraOverrides,
     },
   });
   const sink = new Writable({
