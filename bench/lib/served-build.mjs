@@ -1,9 +1,10 @@
 /**
  * One build of the server (a copy of packages/server with its `dist/`) started for the served
- * API-key micro-benches (bench/micro/served-ab.mjs, served-count.mjs): the production settings of
+ * API-key micro-bench (bench/micro/served-ab.mjs): the production settings of
  * bench/micro/http-path.mjs (https issuer behind a proxy, `info` access log to a sink, SQLite, rate
  * limits raised but running), one resource server with `api_keys:verify` and 1,000 keys, listening
  * on 127.0.0.1. Returns the autocannon job for the load process (served-ab-load.mjs).
+ * `extraOverrides` are added to the configuration (for an ablation run).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
