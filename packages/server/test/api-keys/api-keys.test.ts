@@ -295,6 +295,32 @@ describe('lifecycle (issue 4 §3)', () => {
     expect((await admin('PATCH', `/api-keys/${id}`, { owner: outsider.id })).statusCode).toBe(400);
   });
 
+  it('the answer of a key without a rate limit, built once, follows every change at once', async () => {
+    const { key, id } = await createKey({ meta: { tier: 1 } });
+    const first = await verify(key);
+    expect((await verify(key)).body).toBe(first.body);
+    expect(first.json()).toMatchObject({ valid: true, name: 'CI key', scope: 'read', meta: { tier: 1 } });
+    const patched = await admin('PATCH', `/api-keys/${id}`, {
+      name: 'renamed',
+      scope: ['read', 'write'],
+      meta: { tier: 2 },
+    });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect((await verify(key)).json()).toMatchObject({
+      valid: true,
+      name: 'renamed',
+      scope: 'read write',
+      meta: { tier: 2 },
+      rate_limit: null,
+    });
+    expect((await admin('POST', `/api-keys/${id}/disable`)).statusCode).toBe(200);
+    expect((await verify(key)).json()).toMatchObject({ valid: false, code: 'disabled' });
+    expect((await admin('POST', `/api-keys/${id}/enable`)).statusCode).toBe(200);
+    expect((await verify(key)).json()).toMatchObject({ valid: true, name: 'renamed' });
+    expect((await admin('POST', `/api-keys/${id}/revoke`)).statusCode).toBe(200);
+    expect((await verify(key)).json()).toMatchObject({ valid: false, code: 'revoked' });
+  });
+
   it('disable → disabled; enable → valid again', async () => {
     const { key, id } = await createKey();
     const disabled = await admin('POST', `/api-keys/${id}/disable`);

@@ -24,7 +24,9 @@ export function isValidHost(value: string): boolean {
 function hostLines(rawHeaders: readonly string[]): number {
   let count = 0;
   for (let index = 0; index < rawHeaders.length; index += 2) {
-    if (rawHeaders[index]?.toLowerCase() === 'host') {
+    // Names keep the client's case; only four-letter ones are lowered (no string per field line).
+    const name = rawHeaders[index];
+    if (name?.length === 4 && (name === 'Host' || name === 'host' || name.toLowerCase() === 'host')) {
       count++;
     }
   }

@@ -27,6 +27,8 @@ import {
   API_KEYS_VERIFY_PERMISSION,
   type ApiKeyRateLimitState,
   type ApiKeyService,
+  type ApiKeyVerification,
+  isSharedAnswer,
 } from '../../tokens/api-keys/index.js';
 import type { FormBody } from '../plugins/form-body.js';
 import { single } from '../plugins/form-body.js';
@@ -53,6 +55,11 @@ function paramsOf(request: FastifyRequest): FormBody {
   const body = request.body;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw OAuthError.invalidRequest('The body must be JSON {"key": "..."} or a form with key');
+  }
+  // A form as parseForm made it (a null-prototype record of strings and string lists: JSON bodies
+  // are plain objects) is used as it is; only JSON is sifted.
+  if (Object.getPrototypeOf(body) === null) {
+    return body as FormBody;
   }
   const params: FormBody = Object.create(null) as FormBody;
   for (const [name, value] of Object.entries(body)) {
@@ -90,6 +97,24 @@ async function checkBoundKeyProof(
   if (verified?.jkt !== jkt) {
     throw OAuthError.invalidDpopProof('The DPoP proof is not signed by the key this API key is bound to');
   }
+}
+
+/**
+ * The JSON of an answer the key service reuses (a key without a rate limit answers the same whenever
+ * it is valid), serialised once; any other answer is serialised per request as before.
+ */
+const serialised = new WeakMap<ApiKeyVerification, string>();
+
+function bodyOf(result: ApiKeyVerification): ApiKeyVerification | string {
+  if (!isSharedAnswer(result)) {
+    return result;
+  }
+  let body = serialised.get(result);
+  if (body === undefined) {
+    body = JSON.stringify(result);
+    serialised.set(result, body);
+  }
+  return body;
 }
 
 /** draft-ietf-httpapi-ratelimit-headers §4 and §5: the key's quota policy and what is left of it. */
@@ -135,7 +160,7 @@ export function registerApiKeyVerifyRoute(app: FastifyInstance, deps: ApiKeyVeri
       reply.header('retry-after', String(result.rate_limit.reset));
       return reply.code(429).type('application/json; charset=utf-8').send(result);
     }
-    return reply.code(200).type('application/json; charset=utf-8').send(result);
+    return reply.code(200).type('application/json; charset=utf-8').send(bodyOf(result));
   });
   app.route({
     method: ['GET', 'PUT', 'DELETE', 'PATCH'],

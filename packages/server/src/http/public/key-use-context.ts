@@ -14,6 +14,9 @@ import { type FormBody, single } from '../plugins/form-body.js';
 /** An HTTP method, one space, then a path or route pattern of visible ASCII (`:id`, `{id}`, `*`). */
 const ENDPOINT = /^[A-Z]{1,16} \/[\x21-\x7e]{0,255}$/;
 
+/** The context of a request that tells nothing (most of them): one shared, frozen object. */
+const NO_CONTEXT: KeyUseContext = Object.freeze({});
+
 export function keyUseContextOf(params: FormBody): KeyUseContext {
   const clientIp = single(params, 'client_ip');
   const endpoint = single(params, 'endpoint');
@@ -24,6 +27,9 @@ export function keyUseContextOf(params: FormBody): KeyUseContext {
     throw OAuthError.invalidRequest(
       'endpoint must be a method and a route, such as GET /orders/:id (at most 256 visible characters)',
     );
+  }
+  if (clientIp === undefined && endpoint === undefined) {
+    return NO_CONTEXT;
   }
   return {
     ...(clientIp === undefined ? {} : { clientIp }),

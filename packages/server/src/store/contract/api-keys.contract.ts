@@ -194,6 +194,33 @@ export function describeApiKeyStore(makeStore: MakeStore): void {
       expect(again.items.map((key) => key.id)).toEqual([alerted.id, acknowledged.id]);
     });
 
+    it('writes a batch larger than one statement takes: every key, its profile kept when none is given', async () => {
+      const keys = Array.from({ length: 601 }, () => newApiKey(uid('cli')));
+      for (const key of keys) {
+        await store().insertApiKey(key);
+      }
+      const first = keys[0];
+      if (first === undefined) {
+        throw new Error('no key');
+      }
+      await store().touchApiKeys([{ id: first.id, lastUsedAt: T0 + 1, count: 1, profile: '{"kept":1}' }]);
+      await store().touchApiKeys(
+        keys.map((key, i) => ({
+          id: key.id,
+          lastUsedAt: T0 + i,
+          count: i + 1,
+          ...(i % 2 === 1 ? { profile: `{"n":${i}}` } : {}),
+        })),
+      );
+      for (const [i, key] of keys.entries()) {
+        expect(await store().findApiKey(key.id)).toMatchObject({
+          usageCount: i === 0 ? 2 : i + 1,
+          lastUsedAt: i === 0 ? T0 + 1 : T0 + i,
+          usageProfile: i === 0 ? '{"kept":1}' : i % 2 === 1 ? `{"n":${i}}` : null,
+        });
+      }
+    });
+
     it('loses no usage when batches are written concurrently', async () => {
       const key = newApiKey(uid('cli'));
       await store().insertApiKey(key);

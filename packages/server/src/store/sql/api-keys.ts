@@ -144,6 +144,32 @@ async function appendAnomalies(db: Kysely<Database>, usage: ApiKeyUsage): Promis
     .execute();
 }
 
+/** Used keys per usage statement (4 parameters each, far below either database's limit). */
+const TOUCH_CHUNK = 250;
+
+/**
+ * Adds the uses of each key (distinct ids) to its row: the count, the latest use (never moved
+ * back) and, when given, the usage profile. One `UPDATE … FROM` a list of values, on both dialects.
+ */
+async function touchChunk(db: Kysely<Database>, chunk: readonly ApiKeyUsage[]): Promise<void> {
+  if (chunk.length === 0) {
+    return;
+  }
+  const rows = sql.join(
+    chunk.map(
+      (usage) =>
+        sql`(${usage.id}, cast(${usage.lastUsedAt} as bigint), cast(${usage.count} as bigint), cast(${usage.profile ?? null} as text))`,
+    ),
+  );
+  await sql`with used (id, at, uses, profile) as (values ${rows})
+    update api_keys set
+      last_used_at = case when api_keys.last_used_at is null or api_keys.last_used_at < used.at then used.at else api_keys.last_used_at end,
+      usage_count = api_keys.usage_count + used.uses,
+      usage_profile = coalesce(used.profile, api_keys.usage_profile)
+    from used
+    where api_keys.id = used.id`.execute(db);
+}
+
 function notFound(id: string): never {
   throw new NotFoundError(`api key ${id} not found`);
 }
@@ -245,20 +271,14 @@ export function apiKeyStore(ctx: SqlContext): ApiKeyStore {
       if (batch.length === 0) {
         return;
       }
+      const used = batch.filter((usage) => usage.count > 0);
       await atomic(ctx, async (db) => {
+        // One statement per chunk of used keys (usage, and the profile learned from it), not one per
+        // key: the batch of a busy node holds every key used in the interval.
+        for (let start = 0; start < used.length; start += TOUCH_CHUNK) {
+          await touchChunk(db, used.slice(start, start + TOUCH_CHUNK));
+        }
         for (const usage of batch) {
-          if (usage.count > 0) {
-            // One statement per used key: usage, and the profile learned from it.
-            await db
-              .updateTable('api_keys')
-              .set((eb) => ({
-                last_used_at: sql<number>`case when last_used_at is null or last_used_at < ${usage.lastUsedAt} then ${usage.lastUsedAt} else last_used_at end`,
-                usage_count: eb('usage_count', '+', usage.count),
-                ...(usage.profile === undefined ? {} : { usage_profile: usage.profile }),
-              }))
-              .where('id', '=', usage.id)
-              .execute();
-          }
           await appendAnomalies(db, usage);
         }
       });

@@ -50,3 +50,20 @@ export interface ApiKeyVerification {
 }
 
 export const KEY_NOT_FOUND: Readonly<ApiKeyVerification> = Object.freeze({ valid: false, code: 'not_found' });
+
+/**
+ * Answers the key service hands out more than once (the valid answer of a key without a rate limit
+ * is built once per cached record): nothing may change them, and a caller may serialise one once.
+ * Not frozen: V8 handles a frozen answer more slowly on the way out of an `async` function.
+ */
+const sharedAnswers = new WeakSet<ApiKeyVerification>();
+
+export function shareAnswer(answer: ApiKeyVerification): ApiKeyVerification {
+  sharedAnswers.add(answer);
+  return answer;
+}
+
+/** True for an answer the service reuses (see {@link shareAnswer}). */
+export function isSharedAnswer(answer: ApiKeyVerification): boolean {
+  return sharedAnswers.has(answer);
+}

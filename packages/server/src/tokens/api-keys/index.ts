@@ -24,6 +24,7 @@ export {
   type ApiKeyRateLimitState,
   type ApiKeyRejectionCode,
   type ApiKeyVerification,
+  isSharedAnswer,
   KEY_NOT_FOUND,
 } from './api-key-verification.js';
 export type { KeyUseContext } from './key-anomalies.js';

@@ -16,6 +16,7 @@ import {
   type ApiKeyRejectionCode,
   type ApiKeyVerification,
   KEY_NOT_FOUND,
+  shareAnswer,
 } from './api-key-verification.js';
 import type { KeyAnomalies } from './key-anomalies.js';
 import { rateLimitState } from './rate-limit-state.js';
@@ -59,6 +60,22 @@ export function createKeyCheck(deps: KeyCheckDeps): CheckKey {
       return { result: { ...KEY_NOT_FOUND }, record: undefined };
     }
     return { result: { valid: false, code, key_id: record.id, owner: record.owner }, record };
+  }
+
+  /**
+   * The answer for a key without a rate limit depends on the record alone, so it is built once per
+   * record (a changed key is a new record: the cache drops the old one on every change) and shared
+   * (`shareAnswer`: nobody changes it; the verify route serialises it once).
+   */
+  const unlimited = new WeakMap<ApiKeyRecord, ApiKeyVerification>();
+
+  function describeUnlimited(record: ApiKeyRecord): ApiKeyVerification {
+    let answer = unlimited.get(record);
+    if (answer === undefined) {
+      answer = shareAnswer(describe(record, null));
+      unlimited.set(record, answer);
+    }
+    return answer;
   }
 
   function describe(record: ApiKeyRecord, rateLimit: ApiKeyRateLimitState | null): ApiKeyVerification {
@@ -131,7 +148,7 @@ export function createKeyCheck(deps: KeyCheckDeps): CheckKey {
       };
     }
     usage.record(record.id, now);
-    const result = describe(record, rateLimit);
+    const result = rateLimit === null ? describeUnlimited(record) : describe(record, rateLimit);
     return { result: anomalies.length === 0 ? result : { ...result, anomalies }, record };
   };
 }

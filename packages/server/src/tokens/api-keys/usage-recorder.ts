@@ -81,7 +81,16 @@ export function createUsageRecorder(deps: UsageRecorderDeps): UsageRecorder {
 
   return {
     record(keyId, at) {
-      merge({ id: keyId, lastUsedAt: at, count: 1 });
+      // The hot path: one use of a key already in the batch allocates nothing.
+      const current = batch.get(keyId);
+      if (current === undefined) {
+        batch.set(keyId, { id: keyId, lastUsedAt: at, count: 1 });
+      } else {
+        current.count += 1;
+        if (at > current.lastUsedAt) {
+          current.lastUsedAt = at;
+        }
+      }
     },
     anomalies(keyId, anomalies) {
       const usage: ApiKeyUsage = { id: keyId, lastUsedAt: 0, count: 0 };

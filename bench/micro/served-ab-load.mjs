@@ -1,0 +1,37 @@
+/**
+ * The load side of bench/micro/served-ab.mjs, in its own process: on each IPC message
+ * `{ port, seconds | amount, connections, path, headers, bodies, expect }` it runs autocannon
+ * against 127.0.0.1:port for `seconds` (or exactly `amount` requests), cycling the bodies, and
+ * answers `{ ok, total }` (ok: 2xx holding `expect`).
+ */
+import autocannon from 'autocannon';
+
+process.on('message', async (job) => {
+  let next = 0;
+  let ok = 0;
+  const result = await autocannon({
+    url: `http://127.0.0.1:${job.port}`,
+    connections: job.connections,
+    ...(job.amount === undefined ? { duration: job.seconds } : { amount: job.amount }),
+    // A slow moment of a shared machine is not a failure of the build.
+    timeout: 120,
+    requests: [
+      {
+        method: 'POST',
+        path: job.path,
+        headers: job.headers,
+        setupRequest(request) {
+          const body = job.bodies[next];
+          next = (next + 1) % job.bodies.length;
+          return { ...request, body };
+        },
+        onResponse(status, body) {
+          if (status >= 200 && status < 300 && body.includes(job.expect)) {
+            ok += 1;
+          }
+        },
+      },
+    ],
+  });
+  process.send({ ok, total: result.requests.total });
+});

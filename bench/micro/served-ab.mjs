@@ -1,0 +1,80 @@
+/**
+ * CPU per answer of `POST /api-keys/verify` for two builds of the server in ONE process, served
+ * over real sockets (so the HTTP parser, the headers and the write count, which `http-path.mjs`'s
+ * `inject()` leaves out): both builds listen on 127.0.0.1; a load process (served-ab-load.mjs,
+ * autocannon, 32 connections) hits A, then B, then A … for `seconds` each; this process's CPU time
+ * (user + system) over each window, divided by the successful answers, is that build's figure.
+ * Only one build has load at a time, so the other's share is its idle timers.
+ *
+ *   node bench/micro/served-ab.mjs <rounds> <seconds> <dirA> <dirB>
+ *
+ * Each build: the production settings of bench/micro/http-path.mjs (https issuer behind a proxy,
+ * `info` access log to a sink, SQLite, rate limits raised but running), one resource server with
+ * `api_keys:verify`, 1,000 keys in rotation. Prints each build's median µs per answer and the median
+ * of the per-round B/A. Pin it with `taskset -c 0` and the load elsewhere for steadier figures.
+ */
+import { fork } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startBuild } from '../lib/served-build.mjs';
+
+const [roundsArg, secondsArg, ...dirs] = process.argv.slice(2);
+if (dirs.length !== 2) {
+  process.stderr.write('usage: node bench/micro/served-ab.mjs <rounds> <seconds> <dirA> <dirB>\n');
+  process.exit(2);
+}
+const ROUNDS = Number(roundsArg);
+const SECONDS = Number(secondsArg);
+const loader = fork(join(dirname(fileURLToPath(import.meta.url)), 'served-ab-load.mjs'));
+function load(job, seconds) {
+  return new Promise((resolve) => {
+    loader.once('message', resolve);
+    loader.send({ ...job, seconds });
+  });
+}
+
+/** One window of load on one build: µs of this process's CPU per successful answer. */
+async function window(build, seconds) {
+  const started = process.cpuUsage();
+  const { ok, total } = await load(build.job, seconds);
+  const used = process.cpuUsage(started);
+  if (ok === 0 || ok !== total) {
+    throw new Error(`${build.label}: ${total - ok} of ${total} answers were not successes`);
+  }
+  return { us: (used.user + used.system) / ok, ok };
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+const builds = [await startBuild(dirs[0], 'A'), await startBuild(dirs[1], 'B')];
+try {
+  for (const build of builds) {
+    await window(build, 2);
+  }
+  const samples = [[], []];
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const order = round % 2 === 0 ? [0, 1] : [1, 0];
+    for (const i of order) {
+      samples[i].push((await window(builds[i], SECONDS)).us);
+    }
+  }
+  for (const [i, build] of builds.entries()) {
+    const s = samples[i];
+    process.stdout.write(
+      `served api-key-verify ${build.label} ${build.dir}: ${median(s).toFixed(1)} µs CPU/answer (median of ${ROUNDS} × ${SECONDS} s; range ${Math.min(...s).toFixed(1)}–${Math.max(...s).toFixed(1)})\n`,
+    );
+  }
+  const ratios = samples[1].map((b, round) => b / samples[0][round]);
+  process.stdout.write(
+    `served api-key-verify B/A ${(median(samples[1]) / median(samples[0])).toFixed(3)} (per-round ratios ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}, median ${median(ratios).toFixed(3)})\n`,
+  );
+} finally {
+  loader.kill();
+  for (const build of builds) {
+    await build.close();
+  }
+}
