@@ -26,3 +26,18 @@ export function bounded<K, V>(map: Map<K, V>, max: number, smaller: (a: V, b: V)
 export function noveltySurprise(uses: number, distinct: number): number {
   return Math.log((uses + 1) / (distinct + 1));
 }
+
+/** A restored snapshot of a count map: `[key, count]` pairs with finite counts (anything else is refused). */
+export function isPairList(value: unknown): value is [string, number][] {
+  return (
+    Array.isArray(value) &&
+    value.every(
+      (pair) =>
+        Array.isArray(pair) &&
+        pair.length === 2 &&
+        typeof pair[0] === 'string' &&
+        typeof pair[1] === 'number' &&
+        Number.isFinite(pair[1]),
+    )
+  );
+}

@@ -22,7 +22,7 @@
  * `maxValues` ASNs, countries and endpoints (least recently seen dropped). A profile exports to a
  * small JSON-safe snapshot so the server can keep it with the key and reload it after a restart.
  */
-import { bounded, noveltySurprise } from './bounded-map.js';
+import { bounded, isPairList, noveltySurprise } from './bounded-map.js';
 import { decay } from './decayed-counter.js';
 import { RATE_TOLERANCE } from './session-usage.js';
 
@@ -130,20 +130,6 @@ function burstAt(state: KeyState, at: number): number {
 function peakAt(state: KeyState, at: number): number {
   const peak = state.peak * decay(at - state.peakAt, PEAK_HALF_LIFE);
   return at - state.windowStart >= MINUTE ? Math.max(peak, state.windowPeak) : peak;
-}
-
-function isPairList(value: unknown): value is [string, number][] {
-  return (
-    Array.isArray(value) &&
-    value.every(
-      (pair) =>
-        Array.isArray(pair) &&
-        pair.length === 2 &&
-        typeof pair[0] === 'string' &&
-        typeof pair[1] === 'number' &&
-        Number.isFinite(pair[1]),
-    )
-  );
 }
 
 function isSnapshot(value: unknown): value is KeyProfileSnapshot {

@@ -24,7 +24,7 @@
  * batch on what every node saw: restore, observe, snapshot, write back.
  */
 import { createHash } from 'node:crypto';
-import { bounded, noveltySurprise } from './bounded-map.js';
+import { bounded, isPairList, noveltySurprise } from './bounded-map.js';
 import { networkBucket } from './token-context.js';
 
 export interface SessionUse {
@@ -133,20 +133,6 @@ export function usageNetwork(session: string, ip: string | undefined): string {
     .digest()
     .subarray(0, 8)
     .toString('base64url');
-}
-
-function isPairList(value: unknown): value is [string, number][] {
-  return (
-    Array.isArray(value) &&
-    value.every(
-      (pair) =>
-        Array.isArray(pair) &&
-        pair.length === 2 &&
-        typeof pair[0] === 'string' &&
-        typeof pair[1] === 'number' &&
-        Number.isFinite(pair[1]),
-    )
-  );
 }
 
 function isSnapshot(value: unknown): value is SessionUsageSnapshot {
