@@ -956,7 +956,8 @@ export type RedeemResult =
       user: UserRecord;
       /**
        * The `sub` the person chose for the token's client (OIDC Core §8, {@link SubjectChoiceStore}),
-       * read in the same statement: null for none; absent when the store did not read it.
+       * read in the same transaction as the redemption: null for none; absent when the store did not
+       * read it (the SQL store always reads it).
        */
       chosenSubject?: string | null;
     }

@@ -210,7 +210,7 @@ export function createRefreshTokenGrant(deps: RefreshTokenGrantDeps): Grant {
           nonce: null,
           jkt: context.dpop?.jkt,
           familyExpiresAt: record.familyExpiresAt,
-          // Read with the redemption when the store could (PostgreSQL), else by the issuance.
+          // Read with the redemption (the SQL store, both dialects), else by the issuance.
           chosenSubject: result.status === 'rotated' ? result.chosenSubject : undefined,
         },
         { refreshToken: false },

@@ -493,6 +493,28 @@ async function redeemManyInOneStatement(
   return result.rows;
 }
 
+/**
+ * The person a won redemption names, with the `sub` they chose for the token's client (OIDC Core
+ * §8; null: none), in one read inside the redemption's transaction: the issuance then needs no
+ * `findSubjectChoice` of its own (as PostgreSQL's redemption statements join it).
+ */
+function findPersonOf(
+  db: Kysely<Database>,
+  won: RefreshTokenRow,
+): Promise<(UserColumns & { chosen_subject: string | null }) | undefined> {
+  return db
+    .selectFrom('users')
+    .leftJoin('subject_choices', (join) =>
+      join
+        .onRef('subject_choices.user_id', '=', 'users.id')
+        .on('subject_choices.client_id', '=', won.client_id),
+    )
+    .select(USER_COLUMNS)
+    .select('subject_choices.subject as chosen_subject')
+    .where('users.id', '=', won.user_id)
+    .executeTakeFirst();
+}
+
 /** One redemption, in the caller's transaction. */
 interface Redemption {
   presented: RefreshPresentation;
@@ -513,12 +535,17 @@ async function redeemIn(db: Kysely<Database>, redemption: Redemption): Promise<R
     await insert(db, successorOf(previous, successor));
     // As in rotateRefreshToken: the sealed copy of the token just used goes now.
     await forgetSealedSuccessors(db, { familyId: won.family_id, successorHash: presented.hash });
-    const user = await findUserRow(db, won.user_id);
-    if (user === undefined) {
+    const person = await findPersonOf(db, won);
+    if (person === undefined) {
       // The UPDATE saw the person in this transaction; nothing can have removed it since.
       throw new Error('refresh token redeemed for a person who does not exist');
     }
-    return { status: 'rotated', previous, user: toUser(user) };
+    return {
+      status: 'rotated',
+      previous,
+      user: toUser(userOf(person)),
+      chosenSubject: person.chosen_subject,
+    };
   }
   const row = await db
     .selectFrom('refresh_tokens')
