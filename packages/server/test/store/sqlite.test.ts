@@ -110,7 +110,7 @@ describe('SQLite specifics', () => {
     await store.close();
     const probe = new Database(file);
     try {
-      // The UPDATE of refresh-tokens.ts forgetSealedSuccessors({ familyId, successorHash }).
+      // The UPDATE of refresh-tokens.ts forgetSealedCopy.
       const plan = probe
         .prepare(
           'explain query plan update "refresh_tokens" set "successor_sealed" = ?, "grace_until" = ? where "successor_sealed" is not null and "family_id" = ? and "successor_hash" = ?',

@@ -12,6 +12,7 @@ import type {
 import { batchLimit } from './batch-limit.js';
 import { atomic, count, fromJson, type SqlContext, toJson, unique } from './context.js';
 import type { Database, RefreshTokenRow, UserRow } from './database.js';
+import { prepareQuery } from './prepared-query.js';
 import { toUser } from './users.js';
 
 function toRefreshToken(row: RefreshTokenRow): RefreshTokenRecord {
@@ -35,29 +36,70 @@ function toRefreshToken(row: RefreshTokenRow): RefreshTokenRecord {
   };
 }
 
+/** A token's columns as it is inserted (a new token keeps no successor). */
+interface InsertedRow {
+  hash: string;
+  family_id: string;
+  client_id: string;
+  user_id: string;
+  session_id: string | null;
+  scope: string;
+  audience: string;
+  auth_time: number;
+  amr: string;
+  acr: string | null;
+  issued_at: number;
+  expires_at: number;
+  family_expires_at: number;
+  used_at: number | null;
+  revoked_at: number | null;
+  dpop_jkt: string | null;
+}
+
+/** The columns a token is inserted with, by {@link insert} and the one-statement rotations. */
+const SUCCESSOR_COLUMNS = [
+  'hash',
+  'family_id',
+  'client_id',
+  'user_id',
+  'session_id',
+  'scope',
+  'audience',
+  'auth_time',
+  'amr',
+  'acr',
+  'issued_at',
+  'expires_at',
+  'family_expires_at',
+  'used_at',
+  'revoked_at',
+  'dpop_jkt',
+] as const satisfies readonly (keyof InsertedRow)[];
+
+const insertToken = prepareQuery<InsertedRow, never>(SUCCESSOR_COLUMNS, (db, row) =>
+  db.insertInto('refresh_tokens').values(row),
+);
+
 async function insert(db: Kysely<Database>, token: RefreshTokenRecord): Promise<void> {
   await unique('refresh token already exists', () =>
-    db
-      .insertInto('refresh_tokens')
-      .values({
-        hash: token.hash,
-        family_id: token.familyId,
-        client_id: token.clientId,
-        user_id: token.userId,
-        session_id: token.sessionId,
-        scope: toJson(token.scope),
-        audience: toJson(token.audience),
-        auth_time: token.authTime,
-        amr: toJson(token.amr),
-        acr: token.acr,
-        issued_at: token.issuedAt,
-        expires_at: token.expiresAt,
-        family_expires_at: token.familyExpiresAt,
-        used_at: token.usedAt,
-        revoked_at: token.revokedAt,
-        dpop_jkt: token.jkt,
-      })
-      .execute(),
+    insertToken.execute(db, {
+      hash: token.hash,
+      family_id: token.familyId,
+      client_id: token.clientId,
+      user_id: token.userId,
+      session_id: token.sessionId,
+      scope: toJson(token.scope),
+      audience: toJson(token.audience),
+      auth_time: token.authTime,
+      amr: toJson(token.amr),
+      acr: token.acr,
+      issued_at: token.issuedAt,
+      expires_at: token.expiresAt,
+      family_expires_at: token.familyExpiresAt,
+      used_at: token.usedAt,
+      revoked_at: token.revokedAt,
+      dpop_jkt: token.jkt,
+    }),
   );
 }
 
@@ -75,10 +117,10 @@ async function revokeFamilies(db: Kysely<Database>, familyIds: string[], now: nu
   await forgetSealedSuccessors(db, { familyIds });
 }
 
-/** Drops sealed successors: of whole families, of one token's predecessor, or whose grace ended. */
+/** Drops sealed successors: of whole families, or whose grace ended. */
 async function forgetSealedSuccessors(
   db: Kysely<Database>,
-  which: { familyIds: string[] } | { familyId: string; successorHash: string } | { graceEndedBy: number },
+  which: { familyIds: string[] } | { graceEndedBy: number },
 ): Promise<void> {
   let query = db
     .updateTable('refresh_tokens')
@@ -86,13 +128,26 @@ async function forgetSealedSuccessors(
     .where('successor_sealed', 'is not', null);
   if ('familyIds' in which) {
     query = query.where('family_id', 'in', which.familyIds);
-  } else if ('familyId' in which) {
-    query = query.where('family_id', '=', which.familyId).where('successor_hash', '=', which.successorHash);
   } else {
     query = query.where('grace_until', '<=', which.graceEndedBy);
   }
   await query.execute();
 }
+
+/**
+ * Drops the sealed copy of the token just used, kept by its predecessor for a retry within the
+ * reuse grace: used, that token can never be handed out again.
+ */
+const forgetSealedCopy = prepareQuery<{ familyId: string; successorHash: string }, never>(
+  ['familyId', 'successorHash'],
+  (db, { familyId, successorHash }) =>
+    db
+      .updateTable('refresh_tokens')
+      .set({ successor_sealed: null, grace_until: null })
+      .where('successor_sealed', 'is not', null)
+      .where('family_id', '=', familyId)
+      .where('successor_hash', '=', successorHash),
+);
 
 /** The successor a retry within the reuse grace may return: still current at `now`. */
 async function currentSuccessor(
@@ -121,29 +176,46 @@ async function currentSuccessor(
   return successor;
 }
 
+/** What marking a token used writes: its successor, and the sealed copy kept for the grace. */
+interface MarkUsed {
+  hash: string;
+  successorHash: string;
+  now: number;
+  sealed: string | null;
+  graceUntil: number | null;
+}
+
+function markUsedValues(
+  hash: string,
+  successorHash: string,
+  now: number,
+  grace: ReuseGrace | undefined,
+): MarkUsed {
+  return {
+    hash,
+    successorHash,
+    now,
+    sealed: grace?.sealedSuccessor ?? null,
+    graceUntil: grace?.until ?? null,
+  };
+}
+
 /**
- * The race arbiter: marks `oldHash` used if it is still live, recording its successor. With a
+ * The race arbiter: marks `hash` used if it is still live, recording its successor. With a
  * presentation, only if the token is also the presenting client's, bound to no DPoP key or to the
  * proof's, and its person exists, is enabled and was not re-keyed after it was issued: a token that
  * fails those is left untouched (the caller then says why, before any reuse check).
  */
 function markUsed(
   db: Kysely<Database>,
-  oldHash: string,
-  successorHash: string,
-  now: number,
-  grace: ReuseGrace | undefined,
-  presented?: RefreshPresentation,
+  values: MarkUsed,
+  presented?: Pick<RefreshPresentation, 'clientId' | 'jkt'>,
 ) {
+  const { hash, successorHash, now, sealed, graceUntil } = values;
   let query = db
     .updateTable('refresh_tokens')
-    .set({
-      used_at: now,
-      successor_hash: successorHash,
-      successor_sealed: grace?.sealedSuccessor ?? null,
-      grace_until: grace?.until ?? null,
-    })
-    .where('hash', '=', oldHash)
+    .set({ used_at: now, successor_hash: successorHash, successor_sealed: sealed, grace_until: graceUntil })
+    .where('hash', '=', hash)
     .where('used_at', 'is', null)
     .where('revoked_at', 'is', null)
     .where('expires_at', '>', now)
@@ -152,11 +224,8 @@ function markUsed(
     const { clientId, jkt } = presented;
     query = query
       .where('client_id', '=', clientId)
-      .where((eb) =>
-        jkt === null
-          ? eb('dpop_jkt', 'is', null)
-          : eb.or([eb('dpop_jkt', 'is', null), eb('dpop_jkt', '=', jkt)]),
-      )
+      // RFC 9449 §5: no binding, or the proof's key; a request without a proof (null) matches no key.
+      .where((eb) => eb.or([eb('dpop_jkt', 'is', null), eb('dpop_jkt', '=', jkt)]))
       .where((eb) =>
         eb.exists(
           eb
@@ -170,6 +239,14 @@ function markUsed(
   }
   return query.returningAll();
 }
+
+/** {@link markUsed} for a presentation, compiled once: the redemption's race arbiter. */
+const markPresentedUsed = prepareQuery<
+  MarkUsed & Pick<RefreshPresentation, 'clientId' | 'jkt'>,
+  RefreshTokenRow
+>(['hash', 'successorHash', 'now', 'sealed', 'graceUntil', 'clientId', 'jkt'], (db, values) =>
+  markUsed(db, values, values),
+);
 
 /** Why a presentation's conditional UPDATE (see {@link markUsed}) did not touch a live token. */
 function refusal(
@@ -201,26 +278,6 @@ function successorOf(previous: RefreshTokenRecord, successor: RefreshSuccessor):
   };
 }
 
-/** The columns a successor is inserted with by the one-statement rotations (PostgreSQL). */
-const SUCCESSOR_COLUMNS = [
-  'hash',
-  'family_id',
-  'client_id',
-  'user_id',
-  'session_id',
-  'scope',
-  'audience',
-  'auth_time',
-  'amr',
-  'acr',
-  'issued_at',
-  'expires_at',
-  'family_expires_at',
-  'used_at',
-  'revoked_at',
-  'dpop_jkt',
-] as const;
-
 /**
  * PostgreSQL's data-modifying CTEs: mark used, insert the successor and drop the sealed copy the
  * predecessor kept, in one atomic statement, the last two only if the first won. Concurrent
@@ -238,7 +295,7 @@ async function rotateInOneStatement(
   const time = (value: number | null) => sql<number>`cast(${value} as bigint)`;
   return unique('refresh token already exists', () =>
     db
-      .with('won', () => markUsed(db, oldHash, next.hash, now, grace))
+      .with('won', () => markUsed(db, markUsedValues(oldHash, next.hash, now, grace)))
       .with('successor', (w) =>
         w
           .insertInto('refresh_tokens')
@@ -346,7 +403,7 @@ async function redeemInOneStatement(
   const time = (value: number) => sql<number>`cast(${value} as bigint)`;
   return unique('refresh token already exists', () =>
     db
-      .with('won', () => markUsed(db, presented.hash, successor.hash, now, grace, presented))
+      .with('won', () => markUsed(db, markUsedValues(presented.hash, successor.hash, now, grace), presented))
       .with('successor', (w) =>
         w
           .insertInto('refresh_tokens')
@@ -498,22 +555,19 @@ async function redeemManyInOneStatement(
  * §8; null: none), in one read inside the redemption's transaction: the issuance then needs no
  * `findSubjectChoice` of its own (as PostgreSQL's redemption statements join it).
  */
-function findPersonOf(
-  db: Kysely<Database>,
-  won: RefreshTokenRow,
-): Promise<(UserColumns & { chosen_subject: string | null }) | undefined> {
-  return db
+const findPersonOf = prepareQuery<
+  { userId: string; clientId: string },
+  UserColumns & { chosen_subject: string | null }
+>(['userId', 'clientId'], (db, { userId, clientId }) =>
+  db
     .selectFrom('users')
     .leftJoin('subject_choices', (join) =>
-      join
-        .onRef('subject_choices.user_id', '=', 'users.id')
-        .on('subject_choices.client_id', '=', won.client_id),
+      join.onRef('subject_choices.user_id', '=', 'users.id').on('subject_choices.client_id', '=', clientId),
     )
     .select(USER_COLUMNS)
     .select('subject_choices.subject as chosen_subject')
-    .where('users.id', '=', won.user_id)
-    .executeTakeFirst();
-}
+    .where('users.id', '=', userId),
+);
 
 /** One redemption, in the caller's transaction. */
 interface Redemption {
@@ -529,13 +583,18 @@ interface Redemption {
  */
 async function redeemIn(db: Kysely<Database>, redemption: Redemption): Promise<RedeemResult> {
   const { presented, successor, now, grace } = redemption;
-  const won = await markUsed(db, presented.hash, successor.hash, now, grace, presented).executeTakeFirst();
+  const { rows } = await markPresentedUsed.execute(db, {
+    ...markUsedValues(presented.hash, successor.hash, now, grace),
+    clientId: presented.clientId,
+    jkt: presented.jkt,
+  });
+  const won = rows[0];
   if (won !== undefined) {
     const previous = toRefreshToken(won);
     await insert(db, successorOf(previous, successor));
     // As in rotateRefreshToken: the sealed copy of the token just used goes now.
-    await forgetSealedSuccessors(db, { familyId: won.family_id, successorHash: presented.hash });
-    const person = await findPersonOf(db, won);
+    await forgetSealedCopy.execute(db, { familyId: won.family_id, successorHash: presented.hash });
+    const person = (await findPersonOf.execute(db, { userId: won.user_id, clientId: won.client_id })).rows[0];
     if (person === undefined) {
       // The UPDATE saw the person in this transaction; nothing can have removed it since.
       throw new Error('refresh token redeemed for a person who does not exist');
@@ -592,12 +651,12 @@ export function refreshTokenStore(ctx: SqlContext): RefreshTokenStore {
       return atomic(ctx, async (db): Promise<RotateResult> => {
         // The conditional UPDATE is the race arbiter: concurrent callers block on the winner's row
         // lock (PostgreSQL) or on BEGIN IMMEDIATE (SQLite), then find `used_at` set.
-        const won = await markUsed(db, oldHash, next.hash, now, grace).executeTakeFirst();
+        const won = await markUsed(db, markUsedValues(oldHash, next.hash, now, grace)).executeTakeFirst();
         if (won !== undefined) {
           await insert(db, next);
           // The token just used may be the successor its predecessor keeps sealed for a retry:
           // used, it can never be handed out again, so that sealed copy goes now.
-          await forgetSealedSuccessors(db, { familyId: won.family_id, successorHash: oldHash });
+          await forgetSealedCopy.execute(db, { familyId: won.family_id, successorHash: oldHash });
           return { status: 'rotated', previous: toRefreshToken(won) };
         }
         const row = await db
