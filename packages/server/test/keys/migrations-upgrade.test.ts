@@ -88,6 +88,7 @@ it('issue 11 item 8 / issue 12 item 11 — migrations after 0002 keep an existin
     '0029-ssf',
     '0030-refresh-sealed-successor',
     '0032-session-usage',
+    '0033-refresh-grace-partial-index',
   ]);
   expect(await store.listSigningKeys()).toEqual([{ ...record, masterKeyId: null }]);
   expect(await store.listAdminTokens()).toEqual([]);

@@ -50,6 +50,7 @@ it('issue 16 item 5 — 0017 links the wallet of every person who signed up with
     '0029-ssf',
     '0030-refresh-sealed-successor',
     '0032-session-usage',
+    '0033-refresh-grace-partial-index',
   ]);
   expect(await store.findLinkedIdentifier(DID)).toEqual({
     identifier: DID,

@@ -90,6 +90,7 @@ describe.skipIf(!ok)('PostgreSQL', () => {
           '0029-ssf',
           '0030-refresh-sealed-successor',
           '0032-session-usage',
+          '0033-refresh-grace-partial-index',
         ]);
         expect(await store.migrate()).toEqual([]);
         expect(await store.countClients()).toBe(0);

@@ -83,6 +83,7 @@ describe('SQLite specifics', () => {
         '0029-ssf',
         '0030-refresh-sealed-successor',
         '0032-session-usage',
+        '0033-refresh-grace-partial-index',
       ]);
       expect(await store.migrate()).toEqual([]);
     } finally {
@@ -117,6 +118,64 @@ describe('SQLite specifics', () => {
         )
         .all(null, null, 'fam_x', 'hash');
       expect(JSON.stringify(plan)).toContain('USING INDEX refresh_tokens_sealed_successor');
+    } finally {
+      probe.close();
+    }
+  });
+
+  it('0033 — every query on refresh_tokens keeps its index; the grace index holds only rows with a sealed copy', async () => {
+    const file = join(dir, 'refresh-plans.db');
+    const store = await openStore(file);
+    await store.migrate();
+    await store.close();
+    const probe = new Database(file);
+    try {
+      // refresh-tokens.ts: each maintenance, revocation or rotation query, and the index it needs.
+      const plans: Array<[string, string]> = [
+        [
+          'update "refresh_tokens" set "successor_sealed" = ?, "grace_until" = ? where "successor_sealed" is not null and "grace_until" <= ?',
+          'refresh_tokens_grace_until',
+        ],
+        [
+          'update "refresh_tokens" set "successor_sealed" = ?, "grace_until" = ? where "successor_sealed" is not null and "family_id" in (?, ?)',
+          'refresh_tokens_family_id',
+        ],
+        [
+          'update "refresh_tokens" set "revoked_at" = ? where "family_id" in (?, ?) and "revoked_at" is null',
+          'refresh_tokens_family_id',
+        ],
+        [
+          'select distinct "family_id" from "refresh_tokens" where "revoked_at" is null and "client_id" = ? order by "family_id"',
+          'refresh_tokens_client_id',
+        ],
+        [
+          'select distinct "family_id" from "refresh_tokens" where "revoked_at" is null and "user_id" = ? order by "family_id"',
+          'refresh_tokens_user_id',
+        ],
+        [
+          'select distinct "family_id" from "refresh_tokens" where "revoked_at" is null and "session_id" = ? order by "family_id"',
+          'refresh_tokens_session_id',
+        ],
+        [
+          'delete from "refresh_tokens" where ("family_expires_at" <= ? or ("expires_at" <= ? and ("used_at" is null or "revoked_at" is not null)))',
+          'refresh_tokens_expires_at',
+        ],
+        [
+          'delete from "refresh_tokens" where ("family_expires_at" <= ? or ("expires_at" <= ? and ("used_at" is null or "revoked_at" is not null)))',
+          'refresh_tokens_family_expires_at',
+        ],
+      ];
+      for (const [query, index] of plans) {
+        const parameters = Array.from(query.matchAll(/\?/g), () => 1);
+        const plan = JSON.stringify(probe.prepare(`explain query plan ${query}`).all(...parameters));
+        expect(plan, query).toContain(`USING INDEX ${index} `);
+      }
+      // A token keeping no sealed copy (every new one) has no entry to maintain in the grace index.
+      const grace = probe
+        .prepare("select sql from sqlite_master where type = 'index' and name = 'refresh_tokens_grace_until'")
+        .pluck()
+        .get();
+      expect(grace).toMatch(/where "successor_sealed" is not null$/);
     } finally {
       probe.close();
     }

@@ -29,6 +29,7 @@ import { subjectChoicesMigration } from './migrations/0027-subject-choices.js';
 import { ssfMigration } from './migrations/0029-ssf.js';
 import { refreshSealedSuccessorMigration } from './migrations/0030-refresh-sealed-successor.js';
 import { sessionUsageMigration } from './migrations/0032-session-usage.js';
+import { refreshGracePartialIndexMigration } from './migrations/0033-refresh-grace-partial-index.js';
 
 export function migrations(dialect: SqlDialectName): Record<string, Migration> {
   return {
@@ -56,6 +57,7 @@ export function migrations(dialect: SqlDialectName): Record<string, Migration> {
     '0029-ssf': ssfMigration(dialect),
     '0030-refresh-sealed-successor': refreshSealedSuccessorMigration(),
     '0032-session-usage': sessionUsageMigration(),
+    '0033-refresh-grace-partial-index': refreshGracePartialIndexMigration(),
   };
 }
 
