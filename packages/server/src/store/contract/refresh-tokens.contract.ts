@@ -30,6 +30,17 @@ export function describeRefreshTokenStore(makeStore: MakeStore): void {
       expect(await store().findRefreshToken(uid('hash'))).toBeUndefined();
     });
 
+    it('stores an optional field a caller left out (plain JavaScript) as null', async () => {
+      const { client, user } = await seedOwners(store());
+      const { jkt: _jkt, sessionId: _sessionId, acr: _acr, ...token } = newRefreshToken(client.id, user.id);
+      await store().insertRefreshToken(token as RefreshTokenRecord);
+      expect(await store().findRefreshToken(token.hash)).toMatchObject({
+        jkt: null,
+        sessionId: null,
+        acr: null,
+      });
+    });
+
     it('rotates a current token: marks it used and stores the next one (RFC 9700 §4.14.2)', async () => {
       const { token, next } = await seedToken();
       const successor = next();

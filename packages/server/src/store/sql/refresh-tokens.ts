@@ -81,24 +81,26 @@ const insertToken = prepareQuery<InsertedRow, never>(SUCCESSOR_COLUMNS, (db, row
 );
 
 async function insert(db: Kysely<Database>, token: RefreshTokenRecord): Promise<void> {
+  // A caller that leaves an optional field out (plain JavaScript) stores null, as when Kysely
+  // omitted the column.
   await unique('refresh token already exists', () =>
     insertToken.execute(db, {
       hash: token.hash,
       family_id: token.familyId,
       client_id: token.clientId,
       user_id: token.userId,
-      session_id: token.sessionId,
+      session_id: token.sessionId ?? null,
       scope: toJson(token.scope),
       audience: toJson(token.audience),
       auth_time: token.authTime,
       amr: toJson(token.amr),
-      acr: token.acr,
+      acr: token.acr ?? null,
       issued_at: token.issuedAt,
       expires_at: token.expiresAt,
       family_expires_at: token.familyExpiresAt,
-      used_at: token.usedAt,
-      revoked_at: token.revokedAt,
-      dpop_jkt: token.jkt,
+      used_at: token.usedAt ?? null,
+      revoked_at: token.revokedAt ?? null,
+      dpop_jkt: token.jkt ?? null,
     }),
   );
 }
