@@ -2,9 +2,10 @@
  * 0033: `refresh_tokens_grace_until` (0005) becomes a partial index over the rows that keep a sealed
  * successor, like 0030's. Its one reader, the purge of sealed copies whose reuse grace ended
  * (`successor_sealed is not null and grace_until <= ?`), only wants those rows; as a full index it
- * held an entry for every token, so every rotation paid for it three times (the successor's INSERT
- * added a null entry, marking the predecessor used moved its entry, dropping the sealed copy moved
- * it back). Now only a rotation within a grace adds an entry and dropping the copy removes it.
+ * held an entry for every token, so each of a rotation's three statements changed it (the
+ * successor's INSERT added a null entry, marking the predecessor used moved its entry, dropping the
+ * sealed copy moved it back). Now only a rotation within a grace adds an entry, and dropping the
+ * copy removes it.
  */
 import { type Kysely, type Migration, sql } from 'kysely';
 
