@@ -44,6 +44,19 @@ describe('prepareQuery (statements compiled once)', () => {
     expect(builds).toBe(1);
   });
 
+  it('compiles again on every run for a database with plugins, which may change the SQL', async () => {
+    let builds = 0;
+    const byKey = prepareQuery<{ key: string }, { key: string }>(['key'], (d, v) => {
+      builds += 1;
+      return d.selectFrom('replay_keys').select('key').where('key', '=', v.key);
+    });
+    expect((await byKey.execute(db, { key: 'a' })).rows).toEqual([{ key: 'a' }]);
+    const other = db.withSchema('nowhere');
+    await expect(byKey.execute(other, { key: 'a' })).rejects.toThrow(/nowhere/);
+    expect((await byKey.execute(db, { key: 'b' })).rows).toEqual([{ key: 'b' }]);
+    expect(builds).toBe(2);
+  });
+
   it('refuses a statement that leaves a named value out, and a run without a value', async () => {
     const unused = prepareQuery<{ key: string; spare: string }, { key: string }>(['key', 'spare'], (d, v) =>
       d.selectFrom('replay_keys').select('key').where('key', '=', v.key),

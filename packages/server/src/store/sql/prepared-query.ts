@@ -25,6 +25,9 @@ export interface PreparedQuery<P extends object, R> {
 /**
  * A statement taking the named `values` (each must appear in it), compiled on first use on each
  * kind of database (keyed by Kysely's dialect adapter, which a transaction shares with its database).
+ * A database with plugins (`withSchema`, `withPlugin`) may compile the same builder differently per
+ * instance over one adapter, so there the statement is compiled on every run (the store adds none:
+ * PostgreSQL picks its schema by `search_path`).
  */
 export function prepareQuery<P extends object, R>(
   keys: readonly (keyof P & string)[],
@@ -47,11 +50,13 @@ export function prepareQuery<P extends object, R>(
 
   return {
     async execute(db, values) {
-      const adapter = db.getExecutor().adapter;
-      let query = compiled.get(adapter);
+      const executor = db.getExecutor();
+      let query = executor.plugins.length === 0 ? compiled.get(executor.adapter) : undefined;
       if (query === undefined) {
         query = compile(db);
-        compiled.set(adapter, query);
+        if (executor.plugins.length === 0) {
+          compiled.set(executor.adapter, query);
+        }
       }
       const parameters = query.parameters.map((value) => {
         if (!(value instanceof Placeholder)) {
