@@ -15,6 +15,9 @@
  * complete password sign-ins to `/account/login` (CSRF double submit, throttle, argon2id, session,
  * audit; `303` to `/account` counts) for 64 people, each from their own address with the CSRF
  * cookie of one `GET /account/login`, as bench/lib/tessera.mjs prepares `tessera.login`.
+ * `login-no-argon2` is the same with the runtime's password hasher replaced (StartOptions
+ * `passwordHasher`) by one that answers "match" on the next turn of the event loop: what the
+ * sign-in costs besides argon2, without argon2's threads sharing the cores. Never a sign-in figure.
  *
  * Prints, per build, the median and the range of CPU µs (user + system, process.cpuUsage) per
  * successful answer over the rounds, and B/A; and the same for the main thread alone
@@ -29,7 +32,15 @@ import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 
 const [scenario, roundsArg, batchArg, ...dirs] = process.argv.slice(2);
-const SCENARIOS = ['cc-jwt', 'api-key-verify', 'introspect-jwt', 'refresh', 'refresh-rs256', 'login'];
+const SCENARIOS = [
+  'cc-jwt',
+  'api-key-verify',
+  'introspect-jwt',
+  'refresh',
+  'refresh-rs256',
+  'login',
+  'login-no-argon2',
+];
 if (!SCENARIOS.includes(scenario) || dirs.length === 0) {
   process.stderr.write(
     `usage: node bench/micro/http-path.mjs <${SCENARIOS.join('|')}> <rounds> <batch> <dirA> [<dirB>]\n`,
@@ -84,7 +95,10 @@ async function startBuild(dir, label) {
       done();
     },
   });
-  const runtime = await createRuntime(config, { logger: createLogger({ level: 'info', destination: sink }) });
+  const runtime = await createRuntime(config, {
+    logger: createLogger({ level: 'info', destination: sink }),
+    ...(scenario === 'login-no-argon2' ? { passwordHasher: NO_ARGON2 } : {}),
+  });
   await runtime.app.ready();
   const now = Math.floor(Date.now() / 1000);
   const client = async (overrides) => {
@@ -227,7 +241,7 @@ async function startBuild(dir, label) {
       return true;
     },
   };
-  const browsers = scenario === 'login' ? await openBrowsers(runtime, ids, dir, now) : [];
+  const browsers = scenario.startsWith('login') ? await openBrowsers(runtime, ids, dir, now) : [];
   const login = {
     request: (n) => {
       const b = browsers[n % browsers.length];
@@ -268,6 +282,7 @@ async function startBuild(dir, label) {
     refresh,
     'refresh-rs256': refresh,
     login,
+    'login-no-argon2': login,
   };
   return {
     label,
@@ -317,6 +332,13 @@ function mainThreadCpu() {
 }
 
 const LOGIN_PASSWORD = 'correct horse battery staple';
+
+/** `login-no-argon2`: every password matches, answered on the next turn of the loop (a bench stand-in only). */
+const NO_ARGON2 = {
+  hash: async () => 'no-argon2',
+  verify: () => new Promise((resolve) => setImmediate(() => resolve(true))),
+  verifyDummy: () => new Promise((resolve) => setImmediate(resolve)),
+};
 
 /** 64 people with one argon2id hash (the build's own hasher), each with the CSRF cookie of a GET. */
 async function openBrowsers(runtime, ids, dir, now) {
