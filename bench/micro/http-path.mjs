@@ -11,20 +11,36 @@
  *
  * `refresh` rotates 32 chains of refresh tokens (each answer's token is spent by the chain's next
  * request, RFC 9700 §4.14.2) for a client with ES256 ID tokens (`id_token_signed_response_alg`);
- * `refresh-rs256` the same for a client on the server default, RS256 ID tokens.
+ * `refresh-rs256` the same for a client on the server default, RS256 ID tokens. `login` posts
+ * complete password sign-ins to `/account/login` (CSRF double submit, throttle, argon2id, session,
+ * audit; `303` to `/account` counts) for 64 people, each from their own address with the CSRF
+ * cookie of one `GET /account/login`, as bench/lib/tessera.mjs prepares `tessera.login`.
+ * `login-no-argon2` is the same with the runtime's password hasher replaced (StartOptions
+ * `passwordHasher`) by one that answers "match" on the next turn of the event loop: what the
+ * sign-in costs besides argon2, without argon2's threads sharing the cores. Never a sign-in figure.
  *
  * Prints, per build, the median and the range of CPU µs (user + system, process.cpuUsage) per
- * successful answer over the rounds, and B/A. Every answer must be a success (as bench/lib/answers.mjs
+ * successful answer over the rounds, and B/A; and the same for the main thread alone
+ * (/proc/self/task/<pid>/stat, 10 ms ticks: use batches of a second or more), which leaves out
+ * libuv's pool threads, where argon2 runs. Every answer must be a success (as bench/lib/answers.mjs
  * counts them), or the run fails. With `--profile`, run it under `node --cpu-prof` instead.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 
 const [scenario, roundsArg, batchArg, ...dirs] = process.argv.slice(2);
-const SCENARIOS = ['cc-jwt', 'api-key-verify', 'introspect-jwt', 'refresh', 'refresh-rs256'];
+const SCENARIOS = [
+  'cc-jwt',
+  'api-key-verify',
+  'introspect-jwt',
+  'refresh',
+  'refresh-rs256',
+  'login',
+  'login-no-argon2',
+];
 if (!SCENARIOS.includes(scenario) || dirs.length === 0) {
   process.stderr.write(
     `usage: node bench/micro/http-path.mjs <${SCENARIOS.join('|')}> <rounds> <batch> <dirA> [<dirB>]\n`,
@@ -79,7 +95,10 @@ async function startBuild(dir, label) {
       done();
     },
   });
-  const runtime = await createRuntime(config, { logger: createLogger({ level: 'info', destination: sink }) });
+  const runtime = await createRuntime(config, {
+    logger: createLogger({ level: 'info', destination: sink }),
+    ...(scenario === 'login-no-argon2' ? { passwordHasher: NO_ARGON2 } : {}),
+  });
   await runtime.app.ready();
   const now = Math.floor(Date.now() / 1000);
   const client = async (overrides) => {
@@ -116,7 +135,7 @@ async function startBuild(dir, label) {
     clients.push(await client({}));
   }
   const keys = [];
-  for (let n = 0; n < 1000; n += 1) {
+  for (let n = 0; n < (scenario === 'api-key-verify' ? 1000 : 0); n += 1) {
     const key = ids.mintSecret('key');
     await runtime.store.insertApiKey({
       id: ids.newId('key'),
@@ -222,6 +241,26 @@ async function startBuild(dir, label) {
       return true;
     },
   };
+  const browsers = scenario.startsWith('login') ? await openBrowsers(runtime, ids, dir, now) : [];
+  const login = {
+    request: (n) => {
+      const b = browsers[n % browsers.length];
+      return {
+        method: 'POST',
+        url: '/account/login',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-forwarded-proto': 'https',
+          'x-forwarded-for': b.ip,
+          cookie: b.cookie,
+        },
+        payload: `csrf_token=${encodeURIComponent(b.csrfToken)}&username=${b.username}&password=${encodeURIComponent(LOGIN_PASSWORD)}`,
+      };
+    },
+    status: 303,
+    ok: '',
+    after: (_n, response) => response.headers.location === '/account',
+  };
   const first = await runtime.app.inject(ccRequest(0));
   const jwt = first.json().access_token;
   const rsHeaders = headers(resourceServer.id, resourceServer.secret);
@@ -242,6 +281,8 @@ async function startBuild(dir, label) {
     },
     refresh,
     'refresh-rs256': refresh,
+    login,
+    'login-no-argon2': login,
   };
   return {
     label,
@@ -258,6 +299,7 @@ async function startBuild(dir, label) {
 /** One batch: BATCH requests, CONCURRENCY at a time; µs of process CPU per answer. */
 async function batch(build, offset) {
   let failures = 0;
+  const startedThread = mainThreadCpu();
   const started = process.cpuUsage();
   for (let sent = 0; sent < BATCH; sent += CONCURRENCY) {
     const wave = [];
@@ -266,7 +308,7 @@ async function batch(build, offset) {
     }
     for (const [index, response] of (await Promise.all(wave)).entries()) {
       const rotated = build.after?.(offset + sent + index, response) ?? true;
-      if (!rotated || response.statusCode !== 200 || !response.payload.includes(build.ok)) {
+      if (!rotated || response.statusCode !== (build.status ?? 200) || !response.payload.includes(build.ok)) {
         failures += 1;
         if (failures === 1) {
           process.stderr.write(`${build.label}: ${response.statusCode} ${response.payload.slice(0, 200)}\n`);
@@ -275,10 +317,65 @@ async function batch(build, offset) {
     }
   }
   const used = process.cpuUsage(started);
+  const thread = mainThreadCpu() - startedThread;
   if (failures > 0) {
     throw new Error(`${build.label}: ${failures} of ${BATCH} answers were not successes`);
   }
-  return (used.user + used.system) / BATCH;
+  return { all: (used.user + used.system) / BATCH, main: thread / BATCH };
+}
+
+/** µs of CPU (user + system) of the main thread so far; Linux, 100 ticks a second. */
+function mainThreadCpu() {
+  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+const LOGIN_PASSWORD = 'correct horse battery staple';
+
+/** `login-no-argon2`: every password matches, answered on the next turn of the loop (a bench stand-in only). */
+const NO_ARGON2 = {
+  hash: async () => 'no-argon2',
+  verify: () => new Promise((resolve) => setImmediate(() => resolve(true))),
+  verifyDummy: () => new Promise((resolve) => setImmediate(resolve)),
+};
+
+/** 64 people with one argon2id hash (the build's own hasher), each with the CSRF cookie of a GET. */
+async function openBrowsers(runtime, ids, dir, now) {
+  const { createPasswordHasher } = await import(
+    pathToFileURL(join(dir, 'dist', 'users/password-hasher.js')).href
+  );
+  const passwordHash = await createPasswordHasher().hash(LOGIN_PASSWORD);
+  const browsers = [];
+  for (let n = 0; n < 64; n += 1) {
+    const username = `login-${n}`;
+    await runtime.store.createUser(
+      {
+        id: ids.newId('usr'),
+        username,
+        email: null,
+        emailVerified: false,
+        name: null,
+        passwordHash,
+        disabled: false,
+        tokensValidAfter: 0,
+      },
+      now,
+    );
+    const ip = `10.1.0.${n + 1}`;
+    const page = await runtime.app.inject({
+      method: 'GET',
+      url: '/account/login',
+      headers: { 'x-forwarded-proto': 'https', 'x-forwarded-for': ip },
+    });
+    const csrfToken = /name="csrf_token" value="([A-Za-z0-9_-]+)"/.exec(page.payload)?.[1];
+    const cookie = page.cookies.find((c) => /^(__Host-)?tessera_csrf$/.test(c.name));
+    if (csrfToken === undefined || cookie === undefined) {
+      throw new Error(`GET /account/login gave no CSRF cookie and token (${page.statusCode})`);
+    }
+    browsers.push({ username, ip, csrfToken, cookie: `${cookie.name}=${cookie.value}` });
+  }
+  return browsers;
 }
 
 const median = (values) => {
@@ -304,20 +401,26 @@ try {
       samples[i].push(await batch(builds[i], round * BATCH));
     }
   }
-  const medians = samples.map(median);
-  for (const [i, build] of builds.entries()) {
-    const s = samples[i];
-    process.stdout.write(
-      `${scenario} ${build.label} ${build.dir}: ${medians[i].toFixed(1)} µs CPU/answer (median of ${ROUNDS} × ${BATCH}; range ${Math.min(...s).toFixed(1)}–${Math.max(...s).toFixed(1)})\n`,
-    );
-  }
-  if (builds.length === 2) {
-    const ratios = samples[1].map((b, round) => b / samples[0][round]);
-    // The median of the per-round ratios pairs each B batch with the A batch next to it, so a slow
-    // minute of a shared machine cancels out of it more than out of the ratio of the medians.
-    process.stdout.write(
-      `${scenario} B/A ${(medians[1] / medians[0]).toFixed(3)} (per-round ratios ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}, median ${median(ratios).toFixed(3)})\n`,
-    );
+  for (const [measure, name] of [
+    ['all', 'CPU'],
+    ['main', 'main-thread CPU'],
+  ]) {
+    const of = samples.map((s) => s.map((sample) => sample[measure]));
+    const medians = of.map(median);
+    for (const [i, build] of builds.entries()) {
+      const s = of[i];
+      process.stdout.write(
+        `${scenario} ${build.label} ${build.dir}: ${medians[i].toFixed(1)} µs ${name}/answer (median of ${ROUNDS} × ${BATCH}; range ${Math.min(...s).toFixed(1)}–${Math.max(...s).toFixed(1)})\n`,
+      );
+    }
+    if (builds.length === 2) {
+      const ratios = of[1].map((b, round) => b / of[0][round]);
+      // The median of the per-round ratios pairs each B batch with the A batch next to it, so a
+      // slow minute of a shared machine cancels out of it more than out of the ratio of the medians.
+      process.stdout.write(
+        `${scenario} ${name} B/A ${(medians[1] / medians[0]).toFixed(3)} (per-round ratios ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}, median ${median(ratios).toFixed(3)})\n`,
+      );
+    }
   }
 } finally {
   for (const build of builds) {

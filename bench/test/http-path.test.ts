@@ -14,17 +14,24 @@ const SCRIPT = fileURLToPath(new URL('../micro/http-path.mjs', import.meta.url))
 const SERVER = fileURLToPath(new URL('../../packages/server', import.meta.url));
 
 describe('bench/micro/http-path.mjs', () => {
-  it.each(['cc-jwt', 'api-key-verify', 'introspect-jwt', 'refresh'])(
-    '%s: every answer a success, one CPU-per-answer line per build and the B/A ratio',
+  it.each(['cc-jwt', 'api-key-verify', 'introspect-jwt', 'refresh', 'login', 'login-no-argon2'])(
+    '%s: every answer a success, process and main-thread CPU per answer per build and their B/A ratios',
     async (scenario) => {
       const { stdout } = await run(process.execPath, [SCRIPT, scenario, '2', '40', SERVER, SERVER], {
         timeout: 120_000,
       });
       const lines = stdout.trim().split('\n');
-      expect(lines).toHaveLength(3);
-      expect(lines[0]).toMatch(new RegExp(`^${scenario} A .*: [0-9.]+ µs CPU/answer \\(median of 2 × 40;`));
-      expect(lines[1]).toMatch(new RegExp(`^${scenario} B .*: [0-9.]+ µs CPU/answer`));
-      expect(lines[2]).toMatch(new RegExp(`^${scenario} B/A [0-9.]+`));
+      expect(lines).toHaveLength(6);
+      for (const [offset, name] of [
+        [0, 'CPU'],
+        [3, 'main-thread CPU'],
+      ] as const) {
+        expect(lines[offset]).toMatch(
+          new RegExp(`^${scenario} A .*: [0-9.]+ µs ${name}/answer \\(median of 2 × 40;`),
+        );
+        expect(lines[offset + 1]).toMatch(new RegExp(`^${scenario} B .*: [0-9.]+ µs ${name}/answer`));
+        expect(lines[offset + 2]).toMatch(new RegExp(`^${scenario} ${name} B/A [0-9.]+`));
+      }
     },
     120_000,
   );

@@ -1,8 +1,9 @@
 /**
  * The audit trail: security-relevant events (client and key lifecycle, revocations, refresh-token
- * reuse, rejected verifications). Events are buffered and written in batches, so recording one
- * never adds a database write to a request's hot path; `close()` flushes what is left. Each event
- * is also logged. Never put a secret in an event: use ids and display starts.
+ * reuse, rejected verifications). Events are buffered and written in batches (one multi-row insert
+ * per batch), so recording one never adds a database write to a request's hot path; `close()`
+ * flushes what is left. Each event is also logged. Never put a secret in an event: use ids and
+ * display starts.
  *
  * A failed write loses nothing: the events not yet written go back to the front of the buffer (in
  * order) and are retried with exponential backoff until the store answers again. The buffer is
@@ -30,6 +31,8 @@ export interface AuditLogDeps {
   intervalMs?: number;
   /** Most events held while the store is failing (default 10 000). */
   maxBuffered?: number;
+  /** Most events written in one statement (default 100). */
+  batchSize?: number;
   /** First retry delay after a failed write, doubled per failure (default 1000 ms). */
   retryBaseMs?: number;
   /** Longest retry delay (default 60 000 ms). */
@@ -38,8 +41,12 @@ export interface AuditLogDeps {
   actorOf?: (requestId: string) => string | undefined;
 }
 
+/** 100 rows × 6 columns: far below SQLite's and PostgreSQL's limits on bound parameters. */
+const DEFAULT_BATCH_SIZE = 100;
+
 export function createAuditLog(deps: AuditLogDeps): AuditLog {
   const maxBuffered = Math.max(1, deps.maxBuffered ?? 10_000);
+  const batchSize = Math.max(1, deps.batchSize ?? DEFAULT_BATCH_SIZE);
   const retryBaseMs = deps.retryBaseMs ?? 1000;
   const retryMaxMs = deps.retryMaxMs ?? 60_000;
   let buffer: AuditEvent[] = [];
@@ -52,12 +59,15 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
   let retryAt = 0;
   let droppingSince: number | undefined;
 
-  /** Writes `batch` in order; returns the events it could not write. */
+  /**
+   * Writes `batch` in order, `batchSize` events a statement (one commit each, not one per event:
+   * a sign-in records two); returns the events it could not write. A statement that fails wrote
+   * none of its events, so the rest from its first event on is what goes back.
+   */
   async function write(batch: AuditEvent[]): Promise<AuditEvent[]> {
-    for (let i = 0; i < batch.length; i++) {
-      const event = batch[i] as AuditEvent;
+    for (let i = 0; i < batch.length; i += batchSize) {
       try {
-        await deps.store.appendAudit(event);
+        await deps.store.appendAudits(batch.slice(i, i + batchSize));
       } catch (error) {
         failures += 1;
         const delay = Math.min(retryMaxMs, retryBaseMs * 2 ** Math.min(20, failures - 1));

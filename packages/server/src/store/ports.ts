@@ -1154,6 +1154,11 @@ export interface AuditEvent {
 
 export interface AuditStore {
   appendAudit(event: AuditEvent): Promise<void>;
+  /**
+   * Appends `events` in one statement, in their order (ids ascending), all or none: what the
+   * buffered audit log writes once a second, instead of one statement (and one commit) per event.
+   */
+  appendAudits(events: readonly AuditEvent[]): Promise<void>;
   /** Newest first; each filter given must match exactly; `since` and `until` bound `at` (inclusive). */
   listAudit(
     filter: { type?: string; actor?: string; subject?: string; since?: number; until?: number } & PageOptions,

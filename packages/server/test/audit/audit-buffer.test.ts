@@ -15,26 +15,29 @@ import { waitFor } from '../support/wait-for.js';
 
 interface Faulty {
   store: Store;
-  /** While true, appendAudit throws as a lost database would… */
+  /** While true, appendAudits throws as a lost database would… */
   failing: boolean;
-  /** …after this many more writes succeed. */
+  /** …after this many more writes (statements) succeed. */
   okWrites: number;
   attempts: number;
+  /** Events per statement, in order. */
+  statements: number[];
 }
 
 async function faultyStore(): Promise<Faulty> {
   const real = await openStore(':memory:');
   await real.migrate();
-  const faulty: Faulty = { store: real, failing: false, okWrites: 0, attempts: 0 };
+  const faulty: Faulty = { store: real, failing: false, okWrites: 0, attempts: 0, statements: [] };
   faulty.store = new Proxy(real, {
     get(target, property, receiver) {
-      if (property === 'appendAudit') {
-        return async (event: Parameters<Store['appendAudit']>[0]) => {
+      if (property === 'appendAudits') {
+        return async (events: Parameters<Store['appendAudits']>[0]) => {
           faulty.attempts += 1;
           if (faulty.failing && faulty.okWrites-- <= 0) {
             throw new Error('SQLITE_IOERR: disk I/O error (injected)');
           }
-          return target.appendAudit(event);
+          faulty.statements.push(events.length);
+          return target.appendAudits(events);
         };
       }
       return Reflect.get(target, property, receiver);
@@ -109,11 +112,31 @@ describe('audit buffering', () => {
     expect(lines.some((line) => line.msg === 'audit writes resumed')).toBe(true);
   });
 
-  it('issue 20 item 7 — a write that fails halfway keeps the unwritten rest, with no event written twice', async () => {
+  it('a flush writes what is buffered in one statement per batchSize events, in order', async () => {
     faulty = await faultyStore();
     audit = createAuditLog({ store: faulty.store, clock, logger: captureLog().logger, intervalMs: 60_000 });
+    for (let i = 0; i < 150; i++) {
+      audit.record({ type: 'login.succeeded', actor: 'usr_1', subject: `ses_${i}`, data: { i } });
+    }
+    await audit.flush();
+    expect(faulty.statements).toEqual([100, 50]);
+    const page = await faulty.store.listAudit({ type: 'login.succeeded', limit: 200 });
+    expect(page.items.map((event) => event.data.i).reverse()).toEqual(
+      Array.from({ length: 150 }, (_, i) => i),
+    );
+  });
+
+  it('issue 20 item 7 — a write that fails halfway keeps the unwritten rest, with no event written twice', async () => {
+    faulty = await faultyStore();
+    audit = createAuditLog({
+      store: faulty.store,
+      clock,
+      logger: captureLog().logger,
+      intervalMs: 60_000,
+      batchSize: 2,
+    });
     faulty.failing = true;
-    faulty.okWrites = 4;
+    faulty.okWrites = 2;
     for (let i = 0; i < 10; i++) {
       audit.record({ type: 'api_key.created', actor: 'admin', subject: `key_${i}`, data: { i } });
     }

@@ -4,6 +4,7 @@
  * applications, personal API keys (shown once), passkey removal; every change audited.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createPasswordHasher, type PasswordHasher } from '../../src/users/password-hasher.js';
 import { accountSignIn } from '../support/account.js';
 import { bootstrap, type TestServer } from '../support/bootstrap.js';
 import { FORM, form, type TestClient } from '../support/clients.js';
@@ -344,5 +345,61 @@ describe('/account/login with a second factor', () => {
     });
     expect(refused.statusCode).toBe(409);
     expect(await t.store.listPasskeys(aliceId)).toHaveLength(1);
+  });
+});
+
+describe('/account/login: what one password sign-in costs', () => {
+  /** The real argon2id hasher, counting what the server asks of it. */
+  async function countingServer() {
+    const real = createPasswordHasher();
+    const calls = { hash: 0, verify: 0, verifyDummy: 0 };
+    const hasher: PasswordHasher = {
+      hash: (password) => {
+        calls.hash += 1;
+        return real.hash(password);
+      },
+      verify: (encoded, password) => {
+        calls.verify += 1;
+        return real.verify(encoded, password);
+      },
+      verifyDummy: (password) => {
+        calls.verifyDummy += 1;
+        return real.verifyDummy(password);
+      },
+    };
+    await t.close();
+    t = await bootstrap({}, { passwordHasher: hasher });
+    aliceId = (await createUser(t)).id;
+    return calls;
+  }
+
+  it('a sign-in runs exactly one argon2 verification (no dummy, no rehash), with its session and audit', async () => {
+    const calls = await countingServer();
+    const before = { ...calls };
+    await accountSignIn(t);
+    expect({
+      hash: calls.hash - before.hash,
+      verify: calls.verify - before.verify,
+      verifyDummy: calls.verifyDummy - before.verifyDummy,
+    }).toEqual({ hash: 0, verify: 1, verifyDummy: 0 });
+    expect((await t.store.listSessions({ userId: aliceId })).items).toHaveLength(1);
+    expect(await auditTypes()).toEqual(expect.arrayContaining(['session.started', 'login.succeeded']));
+  });
+
+  it('an unknown username costs one argon2 verification too (a dummy), so timing tells nothing', async () => {
+    const calls = await countingServer();
+    const before = { ...calls };
+    const browser = new Browser(t);
+    const page = await browser.get('/account/login');
+    const response = await browser.post('/account/login', {
+      csrf_token: hiddenFields(page.body).csrf_token ?? '',
+      username: 'nobody-here',
+      password: PASSWORD,
+    });
+    expect(response.statusCode).toBe(400);
+    expect({
+      verify: calls.verify - before.verify,
+      verifyDummy: calls.verifyDummy - before.verifyDummy,
+    }).toEqual({ verify: 0, verifyDummy: 1 });
   });
 });

@@ -31,6 +31,15 @@ export function describeAuditStore(makeStore: MakeStore): void {
       expect((newer?.id ?? 0) > (older?.id ?? 0)).toBe(true);
     });
 
+    it('appends a batch in one call, in order, and an empty batch as nothing', async () => {
+      const subject = uid('ses');
+      const batch = [0, 1, 2, 3, 4].map((i) => event({ subject, type: 'login.succeeded', data: { i } }));
+      await store().appendAudits(batch);
+      await store().appendAudits([]);
+      const page = await store().listAudit({ subject });
+      expect(page.items.map(({ id: _id, ...rest }) => rest)).toEqual([...batch].reverse());
+    });
+
     it('filters by type and subject', async () => {
       const subject = uid('usr');
       const type = `user.${uid('probe')}`;

@@ -1,4 +1,6 @@
 /** The audit log: append-only, listed newest first. */
+
+import type { Insertable } from 'kysely';
 import type { AuditEvent, AuditStore } from '../ports.js';
 import { batchLimit } from './batch-limit.js';
 import {
@@ -11,7 +13,7 @@ import {
   toJson,
   toPage,
 } from './context.js';
-import type { AuditEventRow } from './database.js';
+import type { AuditEventRow, AuditEventsTable } from './database.js';
 
 function toAuditEvent(row: AuditEventRow): AuditEvent & { id: number } {
   return {
@@ -25,20 +27,27 @@ function toAuditEvent(row: AuditEventRow): AuditEvent & { id: number } {
   };
 }
 
+function toAuditRow(event: AuditEvent): Insertable<AuditEventsTable> {
+  return {
+    type: event.type,
+    actor: event.actor,
+    subject: event.subject,
+    data: toJson(event.data),
+    at: event.at,
+    request_id: event.requestId,
+  };
+}
+
 export function auditStore(ctx: SqlContext): AuditStore {
   return {
     async appendAudit(event) {
-      await ctx.db
-        .insertInto('audit_events')
-        .values({
-          type: event.type,
-          actor: event.actor,
-          subject: event.subject,
-          data: toJson(event.data),
-          at: event.at,
-          request_id: event.requestId,
-        })
-        .execute();
+      await ctx.db.insertInto('audit_events').values(toAuditRow(event)).execute();
+    },
+
+    async appendAudits(events) {
+      if (events.length > 0) {
+        await ctx.db.insertInto('audit_events').values(events.map(toAuditRow)).execute();
+      }
     },
 
     async listAudit(filter) {
