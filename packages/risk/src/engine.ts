@@ -194,7 +194,20 @@ type AttackerModel = (typeof ATTACKER_MODELS)[number];
 /** Countries an ASN must have been seen in to count as spanning countries (VPN and hosting exits). */
 const SPREAD_COUNTRIES = 3;
 /** Pseudo-count of sign-ins with which the country's hours stand in for a person's own. */
-const HOUR_PRIOR_N = 3;
+const HOUR_PRIOR_N = 1;
+/**
+ * How far a person's sign-in hours spread around the ones seen (σ, hours): a person who signs in at
+ * 09:00 and 10:00 is likely at 11:00 too, so their histogram is smoothed by a circular normal kernel.
+ */
+const HOUR_SIGMA = 2;
+/** The kernel by distance in hours (0–23 around the circle), summing to 1. */
+const HOUR_KERNEL: readonly number[] = (() => {
+  const kernel = Array.from({ length: 24 }, (_, d) =>
+    Math.exp(-(Math.min(d, 24 - d) ** 2) / (2 * HOUR_SIGMA ** 2)),
+  );
+  const sum = kernel.reduce((a, b) => a + b, 0);
+  return kernel.map((k) => k / sum);
+})();
 /** Pseudo-count pulling a person's novelty rates towards everyone's. */
 const SHRINK = 2;
 /** Pseudo-count pulling an ASN's address-churn rates towards the person's own. */
@@ -742,16 +755,20 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
     return best < 0 ? 0 : (profile.ids[best] ?? 0);
   }
 
-  /** A histogram's mass at `hour` with half of each neighbouring hour (an hour's width is 2 bins). */
-  function hourWindow(hours: Float32Array | Float64Array, hour: number): number {
-    return (hours[hour] ?? 0) + 0.5 * ((hours[(hour + 23) % 24] ?? 0) + (hours[(hour + 1) % 24] ?? 0));
+  /** A histogram's density at `hour` (it sums to 1 over the day), smoothed by HOUR_KERNEL around the circle. */
+  function hourDensity(hours: Float32Array | Float64Array, hour: number, total: number): number {
+    let mass = 0;
+    for (let h = 0; h < 24; h += 1) {
+      mass += (hours[h] ?? 0) * (HOUR_KERNEL[(hour - h + 24) % 24] ?? 0);
+    }
+    return mass / total;
   }
 
   /**
    * Hour of day (UTC): the attacker does not know the person's hours (uniform) against the person's
-   * own histogram, shrunk towards the hours at which everyone in the person's home country signs in
-   * (learned), so a first sign-in already says something; without the country's hours, from the
-   * third sign-in on.
+   * own histogram, smoothed (a person's hours spread over a few around their usual one) and shrunk
+   * towards the hours at which everyone in the person's home country signs in (learned), so a first
+   * sign-in already says something; without the country's hours, from the third sign-in on.
    */
   function hourFactor(profile: Profile, hour: number): number {
     if (profile.logins < 1) {
@@ -770,7 +787,8 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
         populationTotal += population[h] ?? 0;
       }
       if (populationTotal >= 50) {
-        prior = (hourWindow(population, hour) + 1) / (2 * populationTotal + 24);
+        prior =
+          (populationTotal * hourDensity(population, hour, populationTotal) + 1) / (populationTotal + 24);
         countryKnown = true;
       }
     }
@@ -778,8 +796,8 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
       // Without the country's hours (no geo, or too few seen), one or two sign-ins say too little.
       return 0;
     }
-    const smoothed =
-      (hourWindow(profile.hours, hour) + 2 * HOUR_PRIOR_N * prior) / (2 * total + 2 * HOUR_PRIOR_N);
+    const own = total > 0 ? hourDensity(profile.hours, hour, total) : prior;
+    const smoothed = (total * own + HOUR_PRIOR_N * prior) / (total + HOUR_PRIOR_N);
     return clamp(Math.log(1 / 24 / smoothed), -1, 2.5);
   }
 

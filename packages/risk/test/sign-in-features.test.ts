@@ -205,6 +205,17 @@ describe('@tessera/risk sign-in features', () => {
     expect(night).toBeGreaterThan(1);
     expect(day).toBeLessThan(0);
   });
+  it("hour of day smoothed over the person's neighbouring hours: two hours from their usual ones counts for them, twelve hours away against them", () => {
+    const engine = createRiskEngine();
+    // No country: the person's own hours speak from the third sign-in on, against a uniform prior.
+    for (let n = 0; n < 5; n += 1) {
+      legit(engine, signIn({ Country: undefined, 'Epoch ms': n * DAY + 9 * HOUR }));
+    }
+    const near = factor(engine, signIn({ Country: undefined, 'Epoch ms': 6 * DAY + 11 * HOUR }), 'hour');
+    const far = factor(engine, signIn({ Country: undefined, 'Epoch ms': 6 * DAY + 21 * HOUR }), 'hour');
+    expect(near).toBeLessThan(-0.5);
+    expect(far).toBeGreaterThan(1);
+  });
   it("round-trip time on a network new to the person, against everyone's on that network in that country: a proxy in front of the attacker (RBA targeted: the victim's ISP) adds its hop", () => {
     const engine = createRiskEngine();
     population(engine, 40, 2, (p, n) => ({
