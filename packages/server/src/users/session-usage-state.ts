@@ -7,7 +7,9 @@
  *   the batch's order) are scored by `@tessera/risk`'s pure scorer on its restored state, and the
  *   new state is written back only if the record's `version` is still the one read; when another
  *   node wrote first, the record is read again and the group scored again on it (both nodes' uses
- *   count), up to {@link WRITE_ATTEMPTS} times;
+ *   count), up to {@link WRITE_ATTEMPTS} times; groups of one session being scored on this node at
+ *   once are scored one after the other (each later one on the record as the earlier left it), so
+ *   they do not race each other's writes and only other nodes' can use up those attempts;
  * - the record remembers the last {@link APPLIED_GROUPS} groups it took (a digest of their uses)
  *   and the strongest action each led to: a batch sent again after a failure (a 503, retried by
  *   the verifier) is not counted twice, and its end or step-up is taken again if it was not.
@@ -117,61 +119,93 @@ export interface SessionUsageState {
 }
 
 export function createSessionUsageState(deps: SessionUsageStateDeps): SessionUsageState {
+  /** The last group of each session being scored on this node; removed when it settles. */
+  const running = new Map<string, Promise<unknown>>();
+
   return {
     async load(sids) {
       const records = await deps.store.findSessionUsage(sids);
       return new Map(records.map((record) => [record.sid, record]));
     },
 
-    async score(sid, uses, loaded, expiresAt, now) {
-      const digest = digestOf(uses);
-      let record = loaded;
-      for (let attempt = 1; attempt <= WRITE_ATTEMPTS; attempt += 1) {
-        const applied = appliedOf(record);
-        const before = applied.find(([seen]) => seen === digest);
-        if (before !== undefined) {
-          return { kind: 'replayed', action: before[1] };
+    score(sid, uses, loaded, expiresAt, now) {
+      const before = running.get(sid);
+      const run =
+        before === undefined
+          ? scoreGroup(sid, uses, loaded, expiresAt, now)
+          : before.then(async () => {
+              // The group before this one wrote the record: read it as it left it.
+              const [current] = await deps.store.findSessionUsage([sid]);
+              return scoreGroup(sid, uses, current, expiresAt, now);
+            });
+      const settled = run.then(
+        () => undefined,
+        () => undefined,
+      );
+      running.set(sid, settled);
+      void settled.then(() => {
+        if (running.get(sid) === settled) {
+          running.delete(sid);
         }
-        // A fresh scorer per attempt: the store holds the state, this node holds nothing.
-        const scorer = createSessionUsageScorer({ maxSessions: 1 });
-        if (!scorer.restore(sid, stateOf(record))) {
-          deps.log.warn({ sid }, 'risk: a session’s stored usage state could not be read; scored as new');
-        }
-        const scored: ScoredUse[] = [];
-        for (const use of uses) {
-          const assessment = scorer.observe({
-            session: sid,
-            at: use.at,
-            network: use.network,
-            endpoint: use.endpoint,
-          });
-          const action = defaultSessionUsagePolicy(assessment);
-          scored.push({ use, assessment, action });
-          if (action === 'end') {
-            break;
-          }
-        }
-        const strongest = scored.reduce<SessionUsageAction>(
-          (max, s) => (STRENGTH[s.action] > STRENGTH[max] ? s.action : max),
-          'allow',
-        );
-        const written = await deps.store.writeSessionUsage(
-          {
-            sid,
-            state: JSON.stringify(scorer.snapshot(sid)),
-            applied: JSON.stringify([...applied, [digest, strongest]].slice(-APPLIED_GROUPS)),
-            expiresAt,
-            updatedAt: now,
-          },
-          record?.version ?? 0,
-        );
-        if (written) {
-          return { kind: 'scored', uses: scored };
-        }
-        // Another node wrote first: its state, plus this group.
-        record = (await deps.store.findSessionUsage([sid]))[0];
-      }
-      throw new SessionUsageContentionError(`session usage of ${sid} kept changing; retry the batch`);
+      });
+      return run;
     },
   };
+
+  async function scoreGroup(
+    sid: string,
+    uses: readonly GroupUse[],
+    loaded: SessionUsageRecord | undefined,
+    expiresAt: number,
+    now: number,
+  ): Promise<GroupOutcome> {
+    const digest = digestOf(uses);
+    let record = loaded;
+    for (let attempt = 1; attempt <= WRITE_ATTEMPTS; attempt += 1) {
+      const applied = appliedOf(record);
+      const before = applied.find(([seen]) => seen === digest);
+      if (before !== undefined) {
+        return { kind: 'replayed', action: before[1] };
+      }
+      // A fresh scorer per attempt: the store holds the state, this node holds nothing.
+      const scorer = createSessionUsageScorer({ maxSessions: 1 });
+      if (!scorer.restore(sid, stateOf(record))) {
+        deps.log.warn({ sid }, 'risk: a session’s stored usage state could not be read; scored as new');
+      }
+      const scored: ScoredUse[] = [];
+      for (const use of uses) {
+        const assessment = scorer.observe({
+          session: sid,
+          at: use.at,
+          network: use.network,
+          endpoint: use.endpoint,
+        });
+        const action = defaultSessionUsagePolicy(assessment);
+        scored.push({ use, assessment, action });
+        if (action === 'end') {
+          break;
+        }
+      }
+      const strongest = scored.reduce<SessionUsageAction>(
+        (max, s) => (STRENGTH[s.action] > STRENGTH[max] ? s.action : max),
+        'allow',
+      );
+      const written = await deps.store.writeSessionUsage(
+        {
+          sid,
+          state: JSON.stringify(scorer.snapshot(sid)),
+          applied: JSON.stringify([...applied, [digest, strongest]].slice(-APPLIED_GROUPS)),
+          expiresAt,
+          updatedAt: now,
+        },
+        record?.version ?? 0,
+      );
+      if (written) {
+        return { kind: 'scored', uses: scored };
+      }
+      // Another node wrote first: its state, plus this group.
+      record = (await deps.store.findSessionUsage([sid]))[0];
+    }
+    throw new SessionUsageContentionError(`session usage of ${sid} kept changing; retry the batch`);
+  }
 }

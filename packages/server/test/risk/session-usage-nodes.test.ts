@@ -210,6 +210,21 @@ describe.each(databases.filter((db) => db.available))('session usage state share
     expect(write).toHaveBeenCalled();
   });
 
+  it('six batches of one session at once on one node: scored one after the other, no write lost to itself', async () => {
+    const settings = db.settings();
+    const clock = createFixedClock(Math.floor(Date.now() / 1000));
+    const node = await startNode(settings, 'node-1', clock);
+    const { token, sid, reporter } = await sessionAndReporter(node);
+    const write = vi.spyOn(node.store, 'writeSessionUsage');
+    const batches = Array.from({ length: 6 }, () => batch(sid, token, ['net-a', 'net-a']));
+    const answers = await Promise.all(batches.map((body) => accepted(node, reporter, body)));
+    expect(answers).toEqual([2, 2, 2, 2, 2, 2]);
+    expect(await usesStored(node, sid)).toBe(12);
+    // Each group wrote once, on the record the one before it left: none lost a race to this node.
+    const results = await Promise.all(write.mock.results.map((result) => result.value as Promise<boolean>));
+    expect(results).toEqual([true, true, true, true, true, true]);
+  });
+
   it('a write race lost to another node: the record is read again and the batch scored on it, so both count', async () => {
     const settings = db.settings();
     const clock = createFixedClock(Math.floor(Date.now() / 1000));
