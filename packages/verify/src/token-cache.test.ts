@@ -77,4 +77,56 @@ describe('the verified-token cache (CLOCK replacement)', () => {
     expect(cache.get('b', 10)).toBeDefined();
     expect(cache.size).toBe(1);
   });
+
+  it('takes the place of a revoked or expired entry before it evicts a live one', () => {
+    const cache = createTokenCache({ max: 3 });
+    for (const hash of ['a', 'b', 'c']) {
+      cache.set(facts(hash), 10);
+    }
+    expect(cache.evict((entry) => entry.hash === 'b')).toBe(1);
+    cache.set(facts('d'), 10);
+    expect(['a', 'c', 'd'].map((hash) => cache.get(hash, 10)?.hash)).toEqual(['a', 'c', 'd']);
+    const expiring = createTokenCache({ max: 3 });
+    for (const entry of [facts('a'), facts('b', 50), facts('c')]) {
+      expiring.set(entry, 10);
+    }
+    expect(expiring.get('b', 50)).toBeUndefined();
+    expiring.set(facts('d'), 10);
+    expect(['a', 'c', 'd'].map((hash) => expiring.get(hash, 10)?.hash)).toEqual(['a', 'c', 'd']);
+    cache.clear();
+    expect(cache.size).toBe(0);
+    for (const hash of ['g', 'h', 'i']) {
+      cache.set(facts(hash), 10);
+    }
+    expect(['g', 'h', 'i'].map((hash) => cache.get(hash, 10)?.hash)).toEqual(['g', 'h', 'i']);
+  });
+
+  it('an insert into a full, churning cache costs the same whatever its size (no walk over the Map)', () => {
+    /** CPU µs per miss-and-insert of a pool 20 % larger than the cache, cycled (every call misses). */
+    function churn(max: number): number {
+      const cache = createTokenCache({ max });
+      const pool = Array.from({ length: Math.round(max * 1.2) }, (_, i) => facts(`h${i}`));
+      let next = 0;
+      const step = (): void => {
+        const entry = pool[next] as TokenFacts;
+        next = (next + 1) % pool.length;
+        if (cache.get(entry.hash, 10) === undefined) {
+          cache.set(entry, 10);
+        }
+      };
+      for (let i = 0; i < pool.length * 2; i++) {
+        step();
+      }
+      const start = process.cpuUsage();
+      for (let i = 0; i < 20_000; i++) {
+        step();
+      }
+      const used = process.cpuUsage(start);
+      return (used.user + used.system) / 20_000;
+    }
+    const small = Math.min(churn(100), churn(100), churn(100));
+    const large = Math.min(churn(20_000), churn(20_000), churn(20_000));
+    // Walking the Map from its oldest end made the large one ~100 × the small one.
+    expect(large / small).toBeLessThan(8);
+  });
 });
