@@ -69,9 +69,11 @@ async function run(op, ops) {
 }
 
 const samples = sides.map(() => ({ cpu: [], wall: [] }));
-// Warm-up: every side once.
-for (const side of sides) {
-  await run(side.op, Math.min(OPS, 20_000));
+// Warm-up: every side once. In the uncached mode each build's cache is filled first (a whole turn of
+// the pool), so every measured call is a miss into a full cache, with its eviction, as in
+// `micro/verify.mjs`; with fewer calls the first rounds would miss into a cache not yet full.
+for (const [i, side] of sides.entries()) {
+  await run(side.op, mode === 'uncached' && i > 0 ? UNSEEN_POOL : Math.min(OPS, 20_000));
 }
 for (let round = 0; round < ROUNDS; round += 1) {
   const order = [0, ...(round % 2 === 0 ? [1, 2] : [2, 1]).filter((i) => i < sides.length)];

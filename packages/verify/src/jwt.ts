@@ -159,6 +159,8 @@ function isString(value: unknown): value is string {
  */
 export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   let keySet: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
+  /** jose's JWKS once discovery has given its URL (it then never changes): no await per token. */
+  let keySetReady: ReturnType<typeof createRemoteJWKSet> | undefined;
 
   function keys(): Promise<ReturnType<typeof createRemoteJWKSet>> {
     if (keySet === undefined) {
@@ -171,11 +173,18 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
         }),
       );
       // A failed discovery must not stick: the next request tries again.
-      pending.catch(() => {
-        if (keySet === pending) {
-          keySet = undefined;
-        }
-      });
+      pending.then(
+        (jwks) => {
+          if (keySet === pending) {
+            keySetReady = jwks;
+          }
+        },
+        () => {
+          if (keySet === pending) {
+            keySet = undefined;
+          }
+        },
+      );
       keySet = pending;
     }
     return keySet;
@@ -213,7 +222,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     if (jws === undefined) {
       return undefined;
     }
-    const jwks = await keys();
+    const jwks = keySetReady ?? (await keys());
     const key = keyObjectOf(
       await jwks(jws.header as JWSHeaderParameters, {
         protected: jws.protectedSegment,

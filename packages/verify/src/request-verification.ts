@@ -16,7 +16,13 @@ import { hashToken, hashTokenSync } from './token-hash.js';
 import type { TokenVerification } from './token-verification.js';
 import type { TokenFacts, VerifiedToken } from './verified-token.js';
 import { VerifyError } from './verify-error.js';
-import { dpopRequestOf, extractFromInput, isPlainBearer, type VerifyInput } from './verify-input.js';
+import {
+  dpopRequestOf,
+  extractFromInput,
+  isPlainBearer,
+  tokenOfHeader,
+  type VerifyInput,
+} from './verify-input.js';
 
 /**
  * What {@link createRequestVerification} needs.
@@ -123,6 +129,9 @@ export function createRequestVerification(deps: RequestVerificationDeps): Reques
    */
   let missedHeader: string | undefined;
   let missedHash = '';
+  /** What `seen`'s lookup found for it (a hit it would not answer, or nothing), and when. */
+  let missedFacts: TokenFacts | undefined;
+  let missedAt = Number.NaN;
 
   async function refusal(error: unknown, usedDpop: boolean, at: number): Promise<VerifyError> {
     const refused = VerifyError.from(error, realm);
@@ -170,13 +179,17 @@ export function createRequestVerification(deps: RequestVerificationDeps): Reques
     }
     missedHeader = input;
     missedHash = hash;
+    missedFacts = facts;
+    missedAt = at;
     return undefined;
   }
 
   async function verify(input: VerifyInput, scope?: string | readonly string[]): Promise<VerifiedToken> {
     const at = now();
     const missed = missedHeader;
+    const seenFacts = missedFacts;
     missedHeader = undefined;
+    missedFacts = undefined;
     let usedDpop = false;
     try {
       if (guard.isFailingClosed(at)) {
@@ -188,22 +201,27 @@ export function createRequestVerification(deps: RequestVerificationDeps): Reques
       let hashed: string | undefined;
       if (typeof input === 'string' && hashTokenSync !== undefined && isPlainBearer(input)) {
         hashed = input.slice(7);
+        // `seen` looked this header up a moment ago, in the same second: its lookup stands.
+        const fromSeen = input === missed && at === missedAt;
         hash = input === missed ? missedHash : hashTokenSync(hashed);
-        facts = cache.get(hash, at);
+        facts = fromSeen ? seenFacts : cache.get(hash, at);
         if (facts !== undefined) {
           found = { token: '', source: 'header' };
         }
       }
       if (facts === undefined) {
-        found = await extractFromInput(input, sources);
+        // A header string is parsed synchronously: nothing can have changed the cache since the
+        // lookup above, so a token that lookup was for is not looked up again.
+        found = typeof input === 'string' ? tokenOfHeader(input) : await extractFromInput(input, sources);
         if (found === undefined) {
           throw new VerifyError(OAuthError.invalidToken('An access token is required'), realm, true);
         }
+        const looked = hash !== undefined && found.token === hashed;
         if (hash === undefined || found.token !== hashed) {
           hash = hashTokenSync === undefined ? await hashToken(found.token) : hashTokenSync(found.token);
         }
         const context = found.token.startsWith('tsr_key_') ? apiKeyContextOf?.(input) : undefined;
-        facts = context === undefined ? cache.get(hash, at) : undefined;
+        facts = context === undefined && !looked ? cache.get(hash, at) : undefined;
         if (context !== undefined) {
           facts = await verification.verifyOnce(found, hash, at, context);
           guard.assertNotRevoked(facts, at);

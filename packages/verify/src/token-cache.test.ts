@@ -77,4 +77,74 @@ describe('the verified-token cache (CLOCK replacement)', () => {
     expect(cache.get('b', 10)).toBeDefined();
     expect(cache.size).toBe(1);
   });
+
+  it('takes the place of a revoked or expired entry before it evicts a live one', () => {
+    const cache = createTokenCache({ max: 3 });
+    for (const hash of ['a', 'b', 'c']) {
+      cache.set(facts(hash), 10);
+    }
+    expect(cache.evict((entry) => entry.hash === 'b')).toBe(1);
+    cache.set(facts('d'), 10);
+    expect(['a', 'c', 'd'].map((hash) => cache.get(hash, 10)?.hash)).toEqual(['a', 'c', 'd']);
+    const expiring = createTokenCache({ max: 3 });
+    for (const entry of [facts('a'), facts('b', 50), facts('c')]) {
+      expiring.set(entry, 10);
+    }
+    expect(expiring.get('b', 50)).toBeUndefined();
+    expiring.set(facts('d'), 10);
+    expect(['a', 'c', 'd'].map((hash) => expiring.get(hash, 10)?.hash)).toEqual(['a', 'c', 'd']);
+    cache.clear();
+    expect(cache.size).toBe(0);
+    for (const hash of ['g', 'h', 'i']) {
+      cache.set(facts(hash), 10);
+    }
+    expect(['g', 'h', 'i'].map((hash) => cache.get(hash, 10)?.hash)).toEqual(['g', 'h', 'i']);
+  });
+
+  it('an insert into a full, churning cache costs about a Map insert and delete (no walk over the Map)', () => {
+    const MAX = 20_000;
+    const pool = Array.from({ length: MAX * 1.2 }, (_, i) => facts(`h${i}`));
+    /** CPU µs per call of `step` over the pool, cycled, after a warm-up of 1.5 turns. */
+    function perCall(step: (entry: TokenFacts, index: number) => void): number {
+      let next = 0;
+      const call = (): void => {
+        step(pool[next] as TokenFacts, next);
+        next = (next + 1) % pool.length;
+      };
+      for (let i = 0; i < pool.length * 1.5; i++) {
+        call();
+      }
+      const start = process.cpuUsage();
+      for (let i = 0; i < 20_000; i++) {
+        call();
+      }
+      const used = process.cpuUsage(start);
+      return (used.user + used.system) / 20_000;
+    }
+    const cacheCosts: number[] = [];
+    const floorCosts: number[] = [];
+    for (let trial = 0; trial < 4; trial++) {
+      const cache = createTokenCache({ max: MAX });
+      cacheCosts.push(
+        perCall((entry) => {
+          if (cache.get(entry.hash, 10) === undefined) {
+            cache.set(entry, 10);
+          }
+        }),
+      );
+      // The floor: the same misses on a bare Map of MAX entries, each insert deleting the oldest by key.
+      const map = new Map<string, TokenFacts>();
+      floorCosts.push(
+        perCall((entry, index) => {
+          if (map.get(entry.hash) === undefined) {
+            map.set(entry.hash, entry);
+            const oldest = pool[(index + pool.length - MAX) % pool.length] as TokenFacts;
+            map.delete(oldest.hash);
+          }
+        }),
+      );
+    }
+    // Walking the Map from its oldest end made the cache ~40 × the floor at this size.
+    expect(Math.min(...cacheCosts) / Math.min(...floorCosts)).toBeLessThan(12);
+  }, 30_000);
 });

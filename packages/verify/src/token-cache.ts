@@ -4,10 +4,14 @@
  * with its token (`cacheUntil` is checked on every hit against the verifier's clock) and is evicted
  * at once when a revocation covers it.
  *
- * Replacement is CLOCK (second chance) over the `Map`'s insertion order: a hit only marks its entry
- * used; when the cache is full, the oldest entries are looked at in turn, a used one is moved to the
- * young end with its mark cleared, and the first unused one goes. Entries used since they were last
- * looked at stay, as with an LRU, but a hit writes one field instead of relinking a list.
+ * Replacement is CLOCK (second chance) over a ring of at most `max` places: a hit only marks its
+ * entry used; when the cache is full, the hand walks the ring, clears the mark of each used entry it
+ * passes and replaces the first unused one. Entries used since the hand last passed them stay, as
+ * with an LRU, but a hit writes one field instead of relinking a list, and an insert walks the ring,
+ * never the `Map`: iterating a `Map` from its oldest end steps over every entry deleted since V8
+ * last compacted its table, thousands of them once the cache churns (7 µs an insert at 10,000
+ * entries, docs/performance.md). A place whose entry was deleted (expired, revoked, cleared) is
+ * taken before any live entry is evicted.
  */
 import type { TokenFacts } from './verified-token.js';
 
@@ -34,7 +38,8 @@ export interface TokenCache {
 const SWEEP_EVERY = 1024;
 
 interface Slot {
-  facts: TokenFacts;
+  /** The entry, or undefined once it was deleted (its place in the ring is free). */
+  facts: TokenFacts | undefined;
   /** Hit since the clock hand last passed it. */
   used: boolean;
 }
@@ -50,36 +55,59 @@ interface Slot {
 export function createTokenCache(options: { max: number }): TokenCache {
   const max = options.max > 0 ? Math.floor(options.max) : 0;
   const slots = new Map<string, Slot>();
+  /** The places, in the order the hand visits them; at most `max`. */
+  const ring: Slot[] = [];
+  let hand = 0;
   let inserts = 0;
 
+  function remove(hash: string, slot: Slot): void {
+    slots.delete(hash);
+    slot.facts = undefined;
+  }
+
   function sweep(now: number): void {
-    for (const [hash, slot] of slots) {
-      if (slot.facts.cacheUntil <= now) {
-        slots.delete(hash);
+    for (const slot of ring) {
+      if (slot.facts !== undefined && slot.facts.cacheUntil <= now) {
+        remove(slot.facts.hash, slot);
       }
     }
   }
 
-  /** The clock hand: frees one place, giving each used entry on its way a second chance. */
-  function evictOne(): void {
-    for (const [hash, slot] of slots) {
-      slots.delete(hash);
-      if (!slot.used) {
-        return;
+  /**
+   * The clock hand: a free place for a new entry, the first deleted or unused one it reaches; a
+   * used entry on its way gets a second chance, and an unused one is evicted only when the cache
+   * is full. Ends within two turns: a full cache has an unused entry after one turn, and one that
+   * is not full has a free place.
+   */
+  function placeFor(): Slot {
+    if (ring.length < max) {
+      const slot: Slot = { facts: undefined, used: false };
+      ring.push(slot);
+      return slot;
+    }
+    for (;;) {
+      const slot = ring[hand] as Slot;
+      hand = hand + 1 === ring.length ? 0 : hand + 1;
+      if (slot.facts === undefined) {
+        return slot;
       }
-      slot.used = false;
-      slots.set(hash, slot);
+      if (slot.used) {
+        slot.used = false;
+      } else if (slots.size >= max) {
+        remove(slot.facts.hash, slot);
+        return slot;
+      }
     }
   }
 
   return {
     get(hash, now) {
       const slot = slots.get(hash);
-      if (slot === undefined) {
+      if (slot?.facts === undefined) {
         return undefined;
       }
       if (slot.facts.cacheUntil <= now) {
-        slots.delete(hash);
+        remove(hash, slot);
         return undefined;
       }
       slot.used = true;
@@ -99,16 +127,16 @@ export function createTokenCache(options: { max: number }): TokenCache {
         existing.used = true;
         return;
       }
-      if (slots.size >= max) {
-        evictOne();
-      }
-      slots.set(facts.hash, { facts, used: false });
+      const slot = placeFor();
+      slot.facts = facts;
+      slot.used = false;
+      slots.set(facts.hash, slot);
     },
     evict(select) {
       let count = 0;
-      for (const [hash, slot] of slots) {
-        if (select(slot.facts)) {
-          slots.delete(hash);
+      for (const slot of ring) {
+        if (slot.facts !== undefined && select(slot.facts)) {
+          remove(slot.facts.hash, slot);
           count++;
         }
       }
@@ -116,6 +144,9 @@ export function createTokenCache(options: { max: number }): TokenCache {
     },
     clear() {
       slots.clear();
+      for (const slot of ring) {
+        slot.facts = undefined;
+      }
     },
     get size() {
       return slots.size;

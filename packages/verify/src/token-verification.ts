@@ -58,7 +58,9 @@ export interface TokenVerification {
  */
 export function createTokenVerification(deps: TokenVerificationDeps): TokenVerification {
   const { jwt, introspector } = deps;
+  /** In flight, by token hash: tokens from the API key header apart from all others. */
   const pending = new Map<string, Promise<TokenFacts>>();
+  const pendingApiKeys = new Map<string, Promise<TokenFacts>>();
 
   async function verifyUncached(
     found: ExtractedToken,
@@ -109,11 +111,11 @@ export function createTokenVerification(deps: TokenVerificationDeps): TokenVerif
     if (context !== undefined) {
       return verifyUncached(found, hash, at, context);
     }
-    const key = `${found.source === 'api_key_header' ? 'k' : 't'}${hash}`;
-    let promise = pending.get(key);
+    const inFlight = found.source === 'api_key_header' ? pendingApiKeys : pending;
+    let promise = inFlight.get(hash);
     if (promise === undefined) {
-      promise = verifyUncached(found, hash, at, undefined).finally(() => pending.delete(key));
-      pending.set(key, promise);
+      promise = verifyUncached(found, hash, at, undefined).finally(() => inFlight.delete(hash));
+      inFlight.set(hash, promise);
     }
     return promise;
   }

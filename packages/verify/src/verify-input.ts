@@ -38,13 +38,26 @@ export async function extractFromInput(
   sources: TokenSourceOptions,
 ): Promise<ExtractedToken | undefined> {
   if (typeof input === 'string') {
-    const found = parseAuthorization(input);
-    return found === undefined ? undefined : { source: 'header', ...found };
+    return tokenOfHeader(input);
   }
   if (input === undefined) {
     return undefined;
   }
   return extractToken(isWebRequest(input) ? requestViewOf(input) : input, sources);
+}
+
+/**
+ * The token of an `Authorization` header value, synchronously (what {@link extractFromInput} does
+ * with a string).
+ *
+ * @example
+ * ```ts
+ * tokenOfHeader('DPoP abc'); // { source: 'header', token: 'abc', scheme: 'dpop' }
+ * ```
+ */
+export function tokenOfHeader(value: string): ExtractedToken | undefined {
+  const found = parseAuthorization(value);
+  return found === undefined ? undefined : { source: 'header', ...found };
 }
 
 /**
