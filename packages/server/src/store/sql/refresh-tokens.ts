@@ -36,26 +36,6 @@ function toRefreshToken(row: RefreshTokenRow): RefreshTokenRecord {
   };
 }
 
-/** A token's columns as it is inserted (a new token keeps no successor). */
-interface InsertedRow {
-  hash: string;
-  family_id: string;
-  client_id: string;
-  user_id: string;
-  session_id: string | null;
-  scope: string;
-  audience: string;
-  auth_time: number;
-  amr: string;
-  acr: string | null;
-  issued_at: number;
-  expires_at: number;
-  family_expires_at: number;
-  used_at: number | null;
-  revoked_at: number | null;
-  dpop_jkt: string | null;
-}
-
 /** The columns a token is inserted with, by {@link insert} and the one-statement rotations. */
 const SUCCESSOR_COLUMNS = [
   'hash',
@@ -74,7 +54,10 @@ const SUCCESSOR_COLUMNS = [
   'used_at',
   'revoked_at',
   'dpop_jkt',
-] as const satisfies readonly (keyof InsertedRow)[];
+] as const satisfies readonly (keyof RefreshTokenRow)[];
+
+/** A token's columns as it is inserted (a new token keeps no successor). */
+type InsertedRow = Pick<RefreshTokenRow, (typeof SUCCESSOR_COLUMNS)[number]>;
 
 const insertToken = prepareQuery<InsertedRow, never>(SUCCESSOR_COLUMNS, (db, row) =>
   db.insertInto('refresh_tokens').values(row),
