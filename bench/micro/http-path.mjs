@@ -7,8 +7,12 @@
  * limits raised but running), and requests go through Fastify's `inject()`, i.e. everything but the
  * socket (the HTTP parser and the write, which are the same code in both builds).
  *
- *   node bench/micro/http-path.mjs <cc-jwt|api-key-verify|introspect-jwt|refresh|refresh-rs256> <rounds> <batch> <dirA> [<dirB>]
+ *   node bench/micro/http-path.mjs <cc-jwt|api-key-verify|introspect-jwt|introspect-jwt-unseen|introspect-opaque|refresh|refresh-rs256> <rounds> <batch> <dirA> [<dirB>]
  *
+ * `introspect-jwt` introspects one JWT again and again (the seen path); `introspect-jwt-unseen` a
+ * different JWT in every request, each sent once (issued before the warm-up through `POST /token`,
+ * (rounds + 1) × batch of them, cycling the 7 clients); `introspect-opaque` one opaque token
+ * (`tsr_at_…`, a client with `tokenFormat: opaque`) again and again.
  * `refresh` rotates 32 chains of refresh tokens (each answer's token is spent by the chain's next
  * request, RFC 9700 §4.14.2) for a client with ES256 ID tokens (`id_token_signed_response_alg`);
  * `refresh-rs256` the same for a client on the server default, RS256 ID tokens. `login` posts
@@ -36,6 +40,8 @@ const SCENARIOS = [
   'cc-jwt',
   'api-key-verify',
   'introspect-jwt',
+  'introspect-jwt-unseen',
+  'introspect-opaque',
   'refresh',
   'refresh-rs256',
   'login',
@@ -264,6 +270,26 @@ async function startBuild(dir, label) {
   const first = await runtime.app.inject(ccRequest(0));
   const jwt = first.json().access_token;
   const rsHeaders = headers(resourceServer.id, resourceServer.secret);
+  // Unseen JWTs: each sent once, whatever offsets the batches use.
+  const unseen = [];
+  if (scenario === 'introspect-jwt-unseen') {
+    for (let n = 0; n < (ROUNDS + 1) * BATCH; n += 1) {
+      unseen.push((await runtime.app.inject(ccRequest(n))).json().access_token);
+    }
+  }
+  let opaque;
+  if (scenario === 'introspect-opaque') {
+    const opaqueClient = await client({ tokenFormat: 'opaque' });
+    const issued = await runtime.app.inject({
+      ...ccRequest(0),
+      headers: headers(opaqueClient.id, opaqueClient.secret),
+    });
+    opaque = issued.json().access_token;
+    if (!opaque?.startsWith('tsr_at_')) {
+      throw new Error(`no opaque token: ${issued.payload.slice(0, 200)}`);
+    }
+  }
+  let nextUnseen = 0;
   const requests = {
     'cc-jwt': { request: ccRequest, ok: '"access_token"' },
     'api-key-verify': {
@@ -277,6 +303,21 @@ async function startBuild(dir, label) {
     },
     'introspect-jwt': {
       request: () => ({ method: 'POST', url: '/introspect', headers: rsHeaders, payload: `token=${jwt}` }),
+      ok: '"active":true',
+    },
+    'introspect-jwt-unseen': {
+      request: () => {
+        const token = unseen[nextUnseen];
+        nextUnseen += 1;
+        if (token === undefined) {
+          throw new Error('the unseen-token pool ran out');
+        }
+        return { method: 'POST', url: '/introspect', headers: rsHeaders, payload: `token=${token}` };
+      },
+      ok: '"active":true',
+    },
+    'introspect-opaque': {
+      request: () => ({ method: 'POST', url: '/introspect', headers: rsHeaders, payload: `token=${opaque}` }),
       ok: '"active":true',
     },
     refresh,

@@ -29,6 +29,7 @@ import { createJwtAccessTokenRevoker, createOpaqueAccessTokenRevoker } from '../
 import { type AccessTokenService, createAccessTokenService } from '../tokens/access-token.js';
 import { createAccessTokenGroupCommit } from '../tokens/access-token-group-commit.js';
 import { type CredentialChanges, createCredentialChanges } from '../tokens/credential-changes.js';
+import { createOpaqueAccessTokenCache } from '../tokens/opaque-access-token-cache.js';
 import { createRevocations, type RevocationDenylist } from '../tokens/revocations.js';
 import { createSsfTransmitter, type SsfTransmitter } from '../tokens/ssf-transmitter.js';
 import { type AccessTokenVerifier, createAccessTokenVerifier } from '../tokens/verify-access-token.js';
@@ -202,7 +203,14 @@ export function composeOAuthCore(core: Core): OAuthCore {
       ],
       introspectors: [
         createJwtAccessTokenIntrospector({ verify: verifyAccessToken, revocations, clients }),
-        createOpaqueAccessTokenIntrospector({ issuer, store, revocations, clients, clock }),
+        createOpaqueAccessTokenIntrospector({
+          issuer,
+          // Resource servers introspect the same token again and again: its row from memory.
+          store: createOpaqueAccessTokenCache({ store, bus, clock }),
+          revocations,
+          clients,
+          clock,
+        }),
       ],
       revokers: [
         createJwtAccessTokenRevoker({ verify: verifyAccessToken, revocations, audit: core.audit }),

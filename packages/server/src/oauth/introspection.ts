@@ -76,6 +76,7 @@ export function createJwtAccessTokenIntrospector(deps: {
   revocations: Pick<Revocations, 'isRevoked'>;
   clients: ClientLookup;
 }): Introspector {
+  const answers = createAnswerMemo();
   return {
     accepts: looksLikeJwt,
     async introspect(token) {
@@ -87,8 +88,28 @@ export function createJwtAccessTokenIntrospector(deps: {
       if (revoked || !(await isClientActive(deps.clients, claims.client_id))) {
         return { active: false };
       }
-      return activeResponse(claims, typeof claims.gid === 'string' ? claims.gid : null);
+      return answers(claims, () =>
+        activeResponse(claims, typeof claims.gid === 'string' ? claims.gid : null),
+      );
     },
+  };
+}
+
+/**
+ * The active answer made from one verified claims object (or stored row), built once: a token seen
+ * before comes back as the very object the verifier (or the row cache) holds, so its answer is too.
+ * Only ever consulted after the revocation and client checks of the request at hand; frozen, so
+ * nobody can change what the next caller gets.
+ */
+function createAnswerMemo(): (source: object, make: () => IntrospectionResponse) => IntrospectionResponse {
+  const answers = new WeakMap<object, IntrospectionResponse>();
+  return (source, make) => {
+    let answer = answers.get(source);
+    if (answer === undefined) {
+      answer = Object.freeze(make());
+      answers.set(source, answer);
+    }
+    return answer;
   };
 }
 
@@ -126,6 +147,7 @@ export function createOpaqueAccessTokenIntrospector(deps: {
   clients: ClientLookup;
   clock: Clock;
 }): Introspector {
+  const answers = createAnswerMemo();
   return {
     accepts: (token) => token.startsWith('tsr_at_'),
     async introspect(token) {
@@ -140,19 +162,21 @@ export function createOpaqueAccessTokenIntrospector(deps: {
       if (revoked || !(await isClientActive(deps.clients, record.clientId))) {
         return { active: false };
       }
-      return activeResponse(
-        {
-          ...record.claims,
-          iss: deps.issuer,
-          sub: record.subject,
-          aud: record.audience.length === 1 ? (record.audience[0] as string) : record.audience,
-          client_id: record.clientId,
-          scope: record.scope.join(' '),
-          iat: record.issuedAt,
-          exp: record.expiresAt,
-          jti: record.jti,
-        },
-        record.grantId,
+      return answers(record, () =>
+        activeResponse(
+          {
+            ...record.claims,
+            iss: deps.issuer,
+            sub: record.subject,
+            aud: record.audience.length === 1 ? (record.audience[0] as string) : record.audience,
+            client_id: record.clientId,
+            scope: record.scope.join(' '),
+            iat: record.issuedAt,
+            exp: record.expiresAt,
+            jti: record.jti,
+          },
+          record.grantId,
+        ),
       );
     },
   };

@@ -351,6 +351,71 @@ describe('RFC 7662 introspection of opaque access tokens', () => {
   });
 });
 
+describe('RFC 7662 §2.2 — a token introspected before (its answer built once)', () => {
+  async function tokenOf(format: 'jwt' | 'opaque'): Promise<{ token: string; holder: TestClient }> {
+    const holder = format === 'jwt' ? owner : await createTestClient(t, { tokenFormat: 'opaque' });
+    return { token: await issue(holder), holder };
+  }
+
+  it.each(['jwt', 'opaque'] as const)(
+    '%s: the same answer again, byte for byte, with application/json',
+    async (format) => {
+      const { token } = await tokenOf(format);
+      const first = await introspect({ token });
+      const again = await introspect({ token });
+      expect(first.json()).toMatchObject({ active: true, token_type: 'Bearer' });
+      expect(again.statusCode).toBe(200);
+      expect(again.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(again.headers['cache-control']).toBe('no-store');
+      expect(again.payload).toBe(first.payload);
+    },
+  );
+
+  it.each(['jwt', 'opaque'] as const)(
+    '%s: revoked after two active answers → inactive at once (the kept answer is never consulted before the denylist)',
+    async (format) => {
+      const { token, holder } = await tokenOf(format);
+      expect((await introspect({ token })).json().active).toBe(true);
+      expect((await introspect({ token })).json().active).toBe(true);
+      const revoked = await t.app.inject({
+        method: 'POST',
+        url: '/revoke',
+        headers: { ...FORM, authorization: holder.basic },
+        payload: form({ token }),
+      });
+      expect(revoked.statusCode).toBe(200);
+      await expectInactive(token);
+    },
+  );
+
+  it.each(['jwt', 'opaque'] as const)(
+    '%s: RFC 7662 §4 — a caller without the introspect permission learns nothing, though the answer was built for another',
+    async (format) => {
+      const { token } = await tokenOf(format);
+      expect((await introspect({ token })).json().active).toBe(true);
+      const stranger = await createTestClient(t, { grantTypes: [] });
+      expect((await introspect({ token }, stranger.basic)).json()).toEqual({ active: false });
+    },
+  );
+
+  it.each(['jwt', 'opaque'] as const)(
+    '%s: RFC 7662 §2.2 — its client disabled after an active answer → inactive',
+    async (format) => {
+      const holder = await createTestClient(t, format === 'jwt' ? {} : { tokenFormat: 'opaque' });
+      const token = await issue(holder);
+      expect((await introspect({ token })).json().active).toBe(true);
+      const disabled = await t.app.inject({
+        method: 'PATCH',
+        url: `/admin/clients/${holder.id}`,
+        headers: t.adminHeaders,
+        payload: { disabled: true },
+      });
+      expect(disabled.statusCode).toBe(200);
+      await expectInactive(token);
+    },
+  );
+});
+
 describe('RFC 7662 §2.1 request rules', () => {
   it('RFC 7662 §2.1 — no client authentication → 401 invalid_client', async () => {
     const response = await introspect({ token: 'x' }, null);

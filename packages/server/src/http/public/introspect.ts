@@ -3,7 +3,7 @@
  * `token` and optionally `token_type_hint` (a hint only: every kind is tried, §2.1). The answer is
  * `{"active": false}` for anything not currently valid, else the token's claims (§2.2).
  */
-import { OAuthError } from '@tessera/protocol';
+import { type IntrospectionResponse, OAuthError } from '@tessera/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthenticateClient } from '../../oauth/client-auth/index.js';
 import { type Introspector, introspectToken } from '../../oauth/introspection.js';
@@ -21,8 +21,28 @@ export interface IntrospectRouteDeps {
   limit: CallerLimit;
 }
 
+/**
+ * The JSON of an answer. A frozen answer (the introspectors' memoized answer to a token seen before)
+ * is serialized once; `JSON.stringify` is what Fastify does for a route without a response schema.
+ */
+function createBodies(): (response: IntrospectionResponse) => string {
+  const bodies = new WeakMap<IntrospectionResponse, string>();
+  return (response) => {
+    if (!Object.isFrozen(response)) {
+      return JSON.stringify(response);
+    }
+    let body = bodies.get(response);
+    if (body === undefined) {
+      body = JSON.stringify(response);
+      bodies.set(response, body);
+    }
+    return body;
+  };
+}
+
 export function introspectRoute(deps: IntrospectRouteDeps): OAuthPostRoute {
   const endpoint = `${deps.issuer}/introspect`;
+  const bodyOf = createBodies();
   return {
     url: '/introspect',
     onRequest: (request, reply) => deps.limit.screen(request, reply),
@@ -52,7 +72,7 @@ export function introspectRoute(deps: IntrospectRouteDeps): OAuthPostRoute {
         const context = keyUseContextOf(body);
         const response = await introspectToken(token, client, deps.introspectors, context);
         span.setAttribute('oauth.token.active', response.active);
-        return reply.code(200).type('application/json; charset=utf-8').send(response);
+        return reply.code(200).type('application/json; charset=utf-8').send(bodyOf(response));
       }),
   };
 }
