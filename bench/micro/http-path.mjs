@@ -57,6 +57,8 @@ const CONCURRENCY = 32;
 // TESSERA_BENCH_PATH_DB=postgres: each build on its own schema of this database instead of SQLite.
 const POSTGRES =
   process.env.TESSERA_BENCH_PATH_DB === 'postgres' ? 'postgres://postgres@127.0.0.1:5432/test' : '';
+// TESSERA_BENCH_PATH_LOOP=closed: 32 clients each sending its next request on its answer, not waves of 32.
+const CLOSED_LOOP = process.env.TESSERA_BENCH_PATH_LOOP === 'closed';
 const ISSUER = 'https://auth.bench.local';
 const AUDIENCE = 'https://api.bench.local';
 
@@ -318,7 +320,30 @@ async function batch(build, offset) {
   const startedThread = mainThreadCpu();
   const startedWall = process.hrtime.bigint();
   const started = process.cpuUsage();
-  for (let sent = 0; sent < BATCH; sent += CONCURRENCY) {
+  if (CLOSED_LOOP) {
+    // 32 clients, each sending its next request when its answer came (as the served bench's
+    // connections do): the server sees a steady stream, not waves.
+    const clients = Array.from({ length: CONCURRENCY }, async (_, slot) => {
+      for (let n = slot; n < BATCH; n += CONCURRENCY) {
+        const response = await build.app.inject(build.request(offset + n));
+        const rotated = build.after?.(offset + n, response) ?? true;
+        if (
+          !rotated ||
+          response.statusCode !== (build.status ?? 200) ||
+          !response.payload.includes(build.ok)
+        ) {
+          failures += 1;
+          if (failures === 1) {
+            process.stderr.write(
+              `${build.label}: ${response.statusCode} ${response.payload.slice(0, 200)}\n`,
+            );
+          }
+        }
+      }
+    });
+    await Promise.all(clients);
+  }
+  for (let sent = 0; sent < (CLOSED_LOOP ? 0 : BATCH); sent += CONCURRENCY) {
     const wave = [];
     for (let n = sent; n < Math.min(BATCH, sent + CONCURRENCY); n += 1) {
       wave.push(build.app.inject(build.request(offset + n)));
