@@ -56,10 +56,9 @@ export function composeUserGrants(
       }),
       createRefreshTokenGrant({
         // Concurrent rotations share one transaction (one commit); each is still the store's verb.
-        // PostgreSQL writes two groups at once (row locks arbitrate), SQLite one (one writer).
         store: {
           findRefreshToken: (hash) => store.findRefreshToken(hash),
-          ...createRefreshRotationGroupCommit(store, { maxInFlight: store.dialect === 'postgres' ? 2 : 1 }),
+          ...createRefreshRotationGroupCommit(store),
         },
         tokens,
         audit,

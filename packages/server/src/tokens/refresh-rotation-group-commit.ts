@@ -4,14 +4,17 @@
  * transaction, one after the other, instead of one transaction each. Each rotation is the store's
  * own verb, unchanged, so the race arbiter stays its conditional UPDATE: two presentations of one
  * token in a group are serialised inside it (the second sees the first's `used_at`: retry or reuse,
- * and the family revoked in the same transaction), and groups never overlap. What it saves is the
+ * and the family revoked in the same transaction), and groups never overlap (unless `maxInFlight`
+ * allows more at once, on a database whose row locks arbitrate between them). What it saves is the
  * commit: on SQLite the index pages every rotation touches are written to the WAL once per group,
- * on PostgreSQL one commit (one WAL flush) serves the group. A group of redemptions only goes to the
- * store's batch verb (`redeemRefreshTokens`): on PostgreSQL the winners are written by one statement,
- * one round trip for the group instead of one per rotation; the others follow one by one.
+ * on PostgreSQL one commit (one WAL flush) serves the group. A group of redemptions goes to the
+ * store's winners' statement when it has one (`redeemRefreshTokenWinners`, PostgreSQL): one
+ * statement that commits on its own, one round trip for the group with no `BEGIN`/`COMMIT`; each
+ * presentation that did not win then runs alone. Otherwise to the batch verb
+ * (`redeemRefreshTokens`) in the group's transaction (SQLite: one redemption after the other).
  *
  * - Nothing is acknowledged before it is committed: each caller's promise settles after the group's
- *   transaction has committed, as durable as the database's commit is (SQLite: WAL with
+ *   transaction (or the winners' statement, which PostgreSQL commits before it answers) has committed, as durable as the database's commit is (SQLite: WAL with
  *   `synchronous=NORMAL`, which survives a crash of the process; PostgreSQL: `synchronous_commit`).
  * - All or none: a group that fails wrote nothing (the transaction rolled back). Each of its
  *   rotations then runs again on its own, so only a rotation that fails by itself (a conflicting
