@@ -13,6 +13,11 @@
  * different JWT in every request, each sent once (issued before the warm-up through `POST /token`,
  * (rounds + 1) × batch of them, cycling the 7 clients); `introspect-opaque` one opaque token
  * (`tsr_at_…`, a client with `tokenFormat: opaque`) again and again.
+ *
+ * With TESSERA_BENCH_PATH_DB=postgres each build runs on its own schema of the local PostgreSQL
+ * (postgres://postgres@127.0.0.1:5432/test, dropped at the end) instead of SQLite; the figures are
+ * then this process's CPU only (PostgreSQL's backends come on top) and the wall time per answer.
+ *
  * `refresh` rotates 32 chains of refresh tokens (each answer's token is spent by the chain's next
  * request, RFC 9700 §4.14.2) for a client with ES256 ID tokens (`id_token_signed_response_alg`);
  * `refresh-rs256` the same for a client on the server default, RS256 ID tokens. `login` posts
@@ -56,6 +61,11 @@ if (!SCENARIOS.includes(scenario) || dirs.length === 0) {
 const ROUNDS = Number(roundsArg ?? 10);
 const BATCH = Number(batchArg ?? 2000);
 const CONCURRENCY = 32;
+// TESSERA_BENCH_PATH_DB=postgres: each build on its own schema of this database instead of SQLite.
+const POSTGRES =
+  process.env.TESSERA_BENCH_PATH_DB === 'postgres' ? 'postgres://postgres@127.0.0.1:5432/test' : '';
+// TESSERA_BENCH_PATH_LOOP=closed: 32 clients each sending its next request on its answer, not waves of 32.
+const CLOSED_LOOP = process.env.TESSERA_BENCH_PATH_LOOP === 'closed';
 const ISSUER = 'https://auth.bench.local';
 const AUDIENCE = 'https://api.bench.local';
 
@@ -69,6 +79,7 @@ async function startBuild(dir, label) {
   const { createLogger } = await load('log.js');
   const ids = await load('ids.js');
   const dataDir = mkdtempSync(join(tmpdir(), `tessera-http-path-${label}-`));
+  const schema = `http_path_${label.toLowerCase()}_${process.pid}`;
   const limits = Object.fromEntries(
     [
       'tokenPerIp',
@@ -88,7 +99,8 @@ async function startBuild(dir, label) {
       issuer: ISSUER,
       trustProxy: 1,
       dataDir,
-      'database.url': join(dataDir, 'tessera.db'),
+      'database.url': POSTGRES === '' ? join(dataDir, 'tessera.db') : POSTGRES,
+      ...(POSTGRES === '' ? {} : { 'database.schema': schema }),
       masterKey: 'ab'.repeat(32),
       adminToken: 'http-path-admin-token-0123456789abcdefghijklmnop',
       'keys.algorithm': 'ES256',
@@ -333,6 +345,13 @@ async function startBuild(dir, label) {
     async close() {
       await runtime.close();
       rmSync(dataDir, { recursive: true, force: true });
+      if (POSTGRES !== '') {
+        const { default: pg } = await import('pg');
+        const admin = new pg.Client({ connectionString: POSTGRES });
+        await admin.connect();
+        await admin.query(`drop schema if exists ${schema} cascade`);
+        await admin.end();
+      }
     },
   };
 }
@@ -341,8 +360,32 @@ async function startBuild(dir, label) {
 async function batch(build, offset) {
   let failures = 0;
   const startedThread = mainThreadCpu();
+  const startedWall = process.hrtime.bigint();
   const started = process.cpuUsage();
-  for (let sent = 0; sent < BATCH; sent += CONCURRENCY) {
+  if (CLOSED_LOOP) {
+    // 32 clients, each sending its next request when its answer came (as the served bench's
+    // connections do): the server sees a steady stream, not waves.
+    const clients = Array.from({ length: CONCURRENCY }, async (_, slot) => {
+      for (let n = slot; n < BATCH; n += CONCURRENCY) {
+        const response = await build.app.inject(build.request(offset + n));
+        const rotated = build.after?.(offset + n, response) ?? true;
+        if (
+          !rotated ||
+          response.statusCode !== (build.status ?? 200) ||
+          !response.payload.includes(build.ok)
+        ) {
+          failures += 1;
+          if (failures === 1) {
+            process.stderr.write(
+              `${build.label}: ${response.statusCode} ${response.payload.slice(0, 200)}\n`,
+            );
+          }
+        }
+      }
+    });
+    await Promise.all(clients);
+  }
+  for (let sent = 0; sent < (CLOSED_LOOP ? 0 : BATCH); sent += CONCURRENCY) {
     const wave = [];
     for (let n = sent; n < Math.min(BATCH, sent + CONCURRENCY); n += 1) {
       wave.push(build.app.inject(build.request(offset + n)));
@@ -358,11 +401,12 @@ async function batch(build, offset) {
     }
   }
   const used = process.cpuUsage(started);
+  const wall = Number(process.hrtime.bigint() - startedWall) / 1000;
   const thread = mainThreadCpu() - startedThread;
   if (failures > 0) {
     throw new Error(`${build.label}: ${failures} of ${BATCH} answers were not successes`);
   }
-  return { all: (used.user + used.system) / BATCH, main: thread / BATCH };
+  return { all: (used.user + used.system) / BATCH, main: thread / BATCH, wall: wall / BATCH };
 }
 
 /** µs of CPU (user + system) of the main thread so far; Linux, 100 ticks a second. */
@@ -445,6 +489,7 @@ try {
   for (const [measure, name] of [
     ['all', 'CPU'],
     ['main', 'main-thread CPU'],
+    ['wall', 'wall time'],
   ]) {
     const of = samples.map((s) => s.map((sample) => sample[measure]));
     const medians = of.map(median);

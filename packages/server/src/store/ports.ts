@@ -946,6 +946,14 @@ export interface RefreshSuccessor {
   expiresAt: number;
 }
 
+/** One {@link RefreshTokenStore.redeemRefreshToken}'s arguments, for the verbs that take many. */
+export interface RefreshRedemption {
+  presented: RefreshPresentation;
+  successor: RefreshSuccessor;
+  now: number;
+  grace?: ReuseGrace | undefined;
+}
+
 /** Why a presented token was refused before anything was written. */
 export type RedeemRefusal = 'client' | 'dpop' | 'user';
 
@@ -1006,14 +1014,19 @@ export interface RefreshTokenStore {
    * one statement. If a successor's hash already exists it throws, and the transaction must be
    * rolled back (its own is).
    */
-  redeemRefreshTokens(
-    redemptions: ReadonlyArray<{
-      presented: RefreshPresentation;
-      successor: RefreshSuccessor;
-      now: number;
-      grace?: ReuseGrace | undefined;
-    }>,
-  ): Promise<RedeemResult[]>;
+  redeemRefreshTokens(redemptions: ReadonlyArray<RefreshRedemption>): Promise<RedeemResult[]>;
+  /**
+   * PostgreSQL only: the redemptions that win, in ONE statement that commits on its own (outside a
+   * transaction: one round trip, no `BEGIN`/`COMMIT`). The result at a redemption's index is its
+   * rotation (as {@link redeemRefreshToken}'s `rotated`) when its conditional UPDATE won, else
+   * undefined: nothing was written for it (no token marked, no family revoked), and the caller
+   * redeems it again with {@link redeemRefreshToken} to learn why (refused, retried, reused,
+   * not found). Only the first presentation of a hash can win. Throws, having written nothing,
+   * when the statement fails (a successor's hash already exists).
+   */
+  redeemRefreshTokenWinners?(
+    redemptions: ReadonlyArray<RefreshRedemption>,
+  ): Promise<Array<Extract<RedeemResult, { status: 'rotated' }> | undefined>>;
   /**
    * The one atomic verb of RFC 9700 §4.14: if `oldHash` is current (unused, unrevoked, unexpired at
    * `now`), mark it used and insert `next` → `rotated`. If it was already used, revoke its whole

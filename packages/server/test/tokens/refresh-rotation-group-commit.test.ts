@@ -308,6 +308,96 @@ describe.each(backends)('group commit of refresh-token rotations on %s', (_name,
       }
     });
 
+    it("DESIGN §4 — a group of redemptions is the winners' statement alone (no transaction); each one that did not win then runs alone, after it, with its own result", async () => {
+      const { store, seed } = await setUp();
+      const calls = { transactions: 0, winners: 0, alone: 0 };
+      const group = createRefreshRotationGroupCommit({
+        rotateRefreshToken: store.rotateRefreshToken.bind(store),
+        redeemRefreshToken: (...redemption) => {
+          calls.alone += 1;
+          return store.redeemRefreshToken(...redemption);
+        },
+        transaction: (fn) => {
+          calls.transactions += 1;
+          return store.transaction(fn);
+        },
+        redeemRefreshTokenWinners: (redemptions) => {
+          calls.winners += 1;
+          return store.redeemRefreshTokenWinners?.(redemptions) ?? Promise.reject(new Error('absent'));
+        },
+      });
+      const tokens = await Promise.all(Array.from({ length: 6 }, seed));
+      const foreign = {
+        ...by(tokens[4] as RefreshTokenRecord),
+        clientId: (await store.createClient(newClient(), T0)).id,
+      };
+      const results = await Promise.all([
+        ...tokens.map((token, n) => group.redeemRefreshToken(n === 4 ? foreign : by(token), next(), T0 + 10)),
+        group.redeemRefreshToken(by(tokens[1] as RefreshTokenRecord), next(), T0 + 10),
+      ]);
+      expect(calls).toEqual({ transactions: 0, winners: 1, alone: 2 });
+      expect(results.map((result) => (result.status === 'refused' ? result.reason : result.status))).toEqual([
+        'rotated',
+        'rotated',
+        'rotated',
+        'rotated',
+        'client',
+        'rotated',
+        'reused',
+      ]);
+      expect(results[0]).toMatchObject({
+        previous: { hash: tokens[0]?.hash, usedAt: T0 + 10 },
+        user: { id: tokens[0]?.userId },
+      });
+      expect((await store.findRefreshToken(tokens[4]?.hash ?? ''))?.usedAt).toBeNull();
+      expect((await store.findRefreshToken(tokens[1]?.hash ?? ''))?.revokedAt).toBe(T0 + 10);
+      expect((await store.findRefreshToken(tokens[0]?.hash ?? ''))?.revokedAt).toBeNull();
+    });
+
+    it('RFC 9700 §4.14.2 — two groups in flight at once (maxInFlight 2) redeem the same 8 tokens: the second is written while the first is still out, and each token is rotated exactly once', async () => {
+      const { store, seed } = await setUp();
+      let started = 0;
+      let release: () => void = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const group = createRefreshRotationGroupCommit(
+        {
+          rotateRefreshToken: store.rotateRefreshToken.bind(store),
+          redeemRefreshToken: store.redeemRefreshToken.bind(store),
+          transaction: (fn) => store.transaction(fn),
+          redeemRefreshTokenWinners: async (redemptions) => {
+            started += 1;
+            if (started === 1) {
+              await held;
+            }
+            return store.redeemRefreshTokenWinners?.(redemptions) ?? [];
+          },
+        },
+        { maxInFlight: 2 },
+      );
+      const tokens = await Promise.all(Array.from({ length: 8 }, seed));
+      const first = tokens.map((token) => group.redeemRefreshToken(by(token), next(), T0 + 10));
+      for (let turn = 0; turn < 3; turn += 1) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const second = [...tokens]
+        .reverse()
+        .map((token) => group.redeemRefreshToken(by(token), next(), T0 + 10));
+      for (let turn = 0; turn < 3; turn += 1) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(started).toBe(2);
+      const later = (await Promise.all(second)).map((result) => result.status);
+      expect(later).toEqual(Array(8).fill('rotated'));
+      release();
+      const earlier = (await Promise.all(first)).map((result) => result.status);
+      expect(earlier).toEqual(Array(8).fill('reused'));
+      for (const token of tokens) {
+        expect((await store.findRefreshToken(token.hash))?.revokedAt).toBe(T0 + 10);
+      }
+    });
+
     it('RFC 9700 §4.14.2 — a grouped redemption of a successor drops the sealed copy its predecessor kept for the reuse grace', async () => {
       const { store, seed } = await setUp();
       const token = await seed();

@@ -470,6 +470,63 @@ export function describeRefreshTokenStore(makeStore: MakeStore): void {
           'reused',
         );
       });
+
+      it('redeemRefreshTokenWinners (PostgreSQL) — the winners in one statement on their own, each at its index; nothing written for the others', async () => {
+        const winners = store().redeemRefreshTokenWinners?.bind(store());
+        if (winners === undefined) {
+          // SQLite has no such statement: its group commit runs the redemptions in one transaction.
+          expect(store().dialect).toBe('sqlite');
+          return;
+        }
+        const plain = await seedToken();
+        const twice = await seedToken();
+        const foreign = await seedToken();
+        const { client: other } = await seedOwners(store());
+        const used = await seedToken();
+        await store().redeemRefreshToken(by(used.token), successor(), T0 + 5);
+        const nexts = Array.from({ length: 5 }, () => successor());
+        const at = (n: number) => nexts[n] ?? successor();
+        const results = await winners([
+          { presented: by(foreign.token, { clientId: other.id }), successor: at(0), now: T0 + 10 },
+          { presented: by(twice.token), successor: at(1), now: T0 + 10 },
+          { presented: by(used.token), successor: at(2), now: T0 + 10 },
+          { presented: by(twice.token), successor: at(3), now: T0 + 10 },
+          { presented: by(plain.token), successor: at(4), now: T0 + 10 },
+        ]);
+        expect(results.map((result) => result?.previous.hash)).toEqual([
+          undefined,
+          twice.token.hash,
+          undefined,
+          undefined,
+          plain.token.hash,
+        ]);
+        expect(results[4]).toEqual({
+          status: 'rotated',
+          previous: { ...plain.token, usedAt: T0 + 10 },
+          user: plain.user,
+          chosenSubject: null,
+        });
+        expect((await store().findRefreshToken(at(4).hash))?.familyId).toBe(plain.token.familyId);
+        expect((await store().findRefreshToken(at(1).hash))?.familyId).toBe(twice.token.familyId);
+        // Nothing written for the others: not marked, no successor, no family revoked (not even the
+        // used token's, or the second presentation of `twice`): the caller redeems them again.
+        expect(await store().findRefreshToken(foreign.token.hash)).toEqual(foreign.token);
+        for (const n of [0, 2, 3]) {
+          expect(await store().findRefreshToken(at(n).hash)).toBeUndefined();
+        }
+        expect(await familyOf(store(), [twice.token, used.token])).toEqual([null, null]);
+        // A successor hash that exists fails the statement, and nothing of it is written.
+        const again = await seedToken();
+        const more = await seedToken();
+        await expect(
+          winners([
+            { presented: by(more.token), successor: successor(), now: T0 + 10 },
+            { presented: by(again.token), successor: successor({ hash: at(4).hash }), now: T0 + 10 },
+          ]),
+        ).rejects.toThrow();
+        expect(await store().findRefreshToken(more.token.hash)).toEqual(more.token);
+        expect(await store().findRefreshToken(again.token.hash)).toEqual(again.token);
+      });
     });
 
     it('revokes whole families by family, client, user or session and returns the family ids', async () => {

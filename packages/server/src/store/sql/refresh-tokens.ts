@@ -3,6 +3,7 @@ import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type {
   RedeemResult,
   RefreshPresentation,
+  RefreshRedemption,
   RefreshSuccessor,
   RefreshTokenRecord,
   RefreshTokenStore,
@@ -555,11 +556,37 @@ const findPersonOf = prepareQuery<
 );
 
 /** One redemption, in the caller's transaction. */
-interface Redemption {
-  presented: RefreshPresentation;
-  successor: RefreshSuccessor;
-  now: number;
-  grace?: ReuseGrace | undefined;
+type Redemption = RefreshRedemption;
+
+/**
+ * The redemptions that win, by {@link redeemManyInOneStatement} (PostgreSQL), at their index;
+ * undefined for the others (nothing written for them) and for a hash presented again (only its
+ * first presentation goes into the statement: one row each in the join).
+ */
+async function winnersOf(
+  db: Kysely<Database>,
+  redemptions: ReadonlyArray<Redemption>,
+): Promise<Array<Extract<RedeemResult, { status: 'rotated' }> | undefined>> {
+  const results: Array<Extract<RedeemResult, { status: 'rotated' }> | undefined> = redemptions.map(
+    () => undefined,
+  );
+  const seen = new Set<string>();
+  const first = redemptions.flatMap((redemption, index) => {
+    if (seen.has(redemption.presented.hash)) {
+      return [];
+    }
+    seen.add(redemption.presented.hash);
+    return [{ index, redemption }];
+  });
+  for (const won of await redeemManyInOneStatement(db, first)) {
+    results[won.won_index] = {
+      status: 'rotated',
+      previous: toRefreshToken(won),
+      user: toUser(userOf(won)),
+      chosenSubject: won.chosen_subject,
+    };
+  }
+  return results;
 }
 
 /**
@@ -671,27 +698,12 @@ export function refreshTokenStore(ctx: SqlContext): RefreshTokenStore {
 
     redeemRefreshTokens(redemptions) {
       return atomic(ctx, async (db) => {
-        const results: Array<RedeemResult | undefined> = redemptions.map(() => undefined);
-        if (ctx.dialect === 'postgres' && redemptions.length > 1) {
-          // One statement for the first presentation of each token; a token presented again in
-          // the same call, and every presentation that did not win, go one by one after it.
-          const seen = new Set<string>();
-          const first = redemptions.flatMap((redemption, index) => {
-            if (seen.has(redemption.presented.hash)) {
-              return [];
-            }
-            seen.add(redemption.presented.hash);
-            return [{ index, redemption }];
-          });
-          for (const won of await redeemManyInOneStatement(db, first)) {
-            results[won.won_index] = {
-              status: 'rotated',
-              previous: toRefreshToken(won),
-              user: toUser(userOf(won)),
-              chosenSubject: won.chosen_subject,
-            };
-          }
-        }
+        const results: Array<RedeemResult | undefined> =
+          ctx.dialect === 'postgres' && redemptions.length > 1
+            ? // One statement for the first presentation of each token; a token presented again in
+              // the same call, and every presentation that did not win, go one by one after it.
+              await winnersOf(db, redemptions)
+            : redemptions.map(() => undefined);
         for (const [index, redemption] of redemptions.entries()) {
           if (results[index] === undefined) {
             results[index] = await redeemIn(db, redemption);
@@ -705,6 +717,11 @@ export function refreshTokenStore(ctx: SqlContext): RefreshTokenStore {
         });
       });
     },
+
+    // PostgreSQL: the winners' statement on its own, outside a transaction (one round trip).
+    ...(ctx.dialect === 'postgres'
+      ? { redeemRefreshTokenWinners: (redemptions) => winnersOf(ctx.db, redemptions) }
+      : {}),
 
     async revokeRefreshTokens(filter, now) {
       if (
