@@ -18,8 +18,12 @@
  * alone; what those timers amortise over answers is not in it. Tessera builds run with the
  * production settings of lib/served-build.mjs; `config.key=value` arguments are added to the
  * configuration (numbers and booleans parsed), e.g. `log.level=silent` for an ablation.
- * `COUNT_SERVED_NODE_FLAGS` adds flags to the counted node (e.g. `--no-opt`: no optimising tier, so
- * no compilation is left in the windows after the warm-up; the counts are then of baseline code).
+ * The counted node runs with `--no-opt` by default (`COUNT_SERVED_NODE_FLAGS` replaces it): under
+ * valgrind V8's optimising tier never settled (with 4,000 answers of warm-up, half of each later
+ * window was still TurboFan compiling and most code ran at the baseline tier, so two windows of one
+ * build differed by 2 ×). Without it the counts are of baseline code (Sparkplug): JavaScript weighs
+ * more against native work than in production, but two windows agree within a few per cent and an
+ * ablation's difference is work removed, not JIT timing.
  * The dumps are kept (printed path) for `callgrind_annotate --inclusive=yes <file>`.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -214,7 +218,7 @@ async function count() {
       process.execPath,
       '--expose-gc',
       '--single-threaded',
-      ...(process.env.COUNT_SERVED_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+      ...(process.env.COUNT_SERVED_NODE_FLAGS ?? '--no-opt').split(' ').filter(Boolean),
       `--import=${GC_ON_REQUEST}`,
       ...args,
     ],
