@@ -4,7 +4,9 @@
  * bench/micro/http-path.mjs (https issuer behind a proxy, `info` access log to a sink, SQLite, rate
  * limits raised but running), one resource server with `api_keys:verify` and 1,000 keys, listening
  * on 127.0.0.1. Returns the autocannon job for the load process (served-ab-load.mjs).
- * `extraOverrides` are added to the configuration (for an ablation run).
+ * `extraOverrides` are added to the configuration (for an ablation run; `log.level` also sets the
+ * access logger's level). `scenario` picks the job: `api-key-verify` (default) or `cc-jwt-es256`
+ * (`POST /token`, client credentials, the bench's body; count-served.mjs).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +16,7 @@ import { pathToFileURL } from 'node:url';
 
 const ISSUER = 'https://auth.bench.local';
 
-export async function startBuild(dir, label, extraOverrides = {}) {
+export async function startBuild(dir, label, extraOverrides = {}, scenario = 'api-key-verify') {
   const load = (path) => import(pathToFileURL(join(dir, 'dist', path)).href);
   const { loadConfig } = await load('config/load.js');
   const { createRuntime } = await load('main.js');
@@ -47,7 +49,9 @@ export async function startBuild(dir, label, extraOverrides = {}) {
       done();
     },
   });
-  const runtime = await createRuntime(config, { logger: createLogger({ level: 'info', destination: sink }) });
+  const runtime = await createRuntime(config, {
+    logger: createLogger({ level: extraOverrides['log.level'] ?? 'info', destination: sink }),
+  });
   const now = Math.floor(Date.now() / 1000);
   const secret = ids.mintSecret('cs');
   const client = {
@@ -102,10 +106,21 @@ export async function startBuild(dir, label, extraOverrides = {}) {
     'x-forwarded-proto': 'https',
     authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.id)}:${encodeURIComponent(secret)}`).toString('base64')}`,
   };
+  const job =
+    scenario === 'cc-jwt-es256'
+      ? {
+          port,
+          connections: 32,
+          path: '/token',
+          headers,
+          bodies: ['grant_type=client_credentials&scope=read'],
+          expect: '"access_token"',
+        }
+      : { port, connections: 32, path: '/api-keys/verify', headers, bodies, expect: '"valid":true' };
   return {
     label,
     dir,
-    job: { port, connections: 32, path: '/api-keys/verify', headers, bodies, expect: '"valid":true' },
+    job,
     async close() {
       await runtime.close();
       rmSync(dataDir, { recursive: true, force: true });

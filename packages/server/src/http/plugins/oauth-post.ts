@@ -17,10 +17,16 @@ import type { FormBody } from './form-body.js';
 import { checkHook, type RequestCheck } from './rate-limit.js';
 
 const OTHER_METHODS = ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
+const FORM_MEDIA_TYPE = 'application/x-www-form-urlencoded';
 
-function isFormUrlEncoded(contentType: string | undefined): boolean {
+/** True for a form media type whose charset, if named, is UTF-8 (RFC 6749 Appendix B). */
+export function isFormUrlEncoded(contentType: string | undefined): boolean {
   if (contentType === undefined) {
     return false;
+  }
+  // What clients send almost always: the media type alone, no parameter to read.
+  if (contentType === FORM_MEDIA_TYPE) {
+    return true;
   }
   const [mediaType, ...params] = contentType.split(';');
   if (mediaType?.trim().toLowerCase() !== 'application/x-www-form-urlencoded') {
