@@ -1,6 +1,7 @@
 /**
  * `bench/micro/http-path.mjs` (the in-process A/B of CPU per answer): it starts each build's runtime,
- * counts only successful answers, and prints one line per build. Run here with a few requests on the
+ * counts only successful answers, and prints per figure (CPU, main-thread CPU, wall time) one line
+ * per build and their ratio. Run here with a few requests on the
  * build in the tree (after `tsc -b`), so a change to the server's start-up or seeding that breaks
  * the harness shows up in CI and not in the middle of a measurement.
  */
@@ -14,17 +15,27 @@ const SCRIPT = fileURLToPath(new URL('../micro/http-path.mjs', import.meta.url))
 const SERVER = fileURLToPath(new URL('../../packages/server', import.meta.url));
 
 describe('bench/micro/http-path.mjs', () => {
-  it.each(['cc-jwt', 'api-key-verify', 'introspect-jwt', 'refresh', 'login', 'login-no-argon2'])(
-    '%s: every answer a success, process and main-thread CPU per answer per build and their B/A ratios',
+  it.each([
+    'cc-jwt',
+    'api-key-verify',
+    'introspect-jwt',
+    'introspect-jwt-unseen',
+    'introspect-opaque',
+    'refresh',
+    'login',
+    'login-no-argon2',
+  ])(
+    '%s: every answer a success, process and main-thread CPU and wall time per answer per build and their B/A ratios',
     async (scenario) => {
       const { stdout } = await run(process.execPath, [SCRIPT, scenario, '2', '40', SERVER, SERVER], {
         timeout: 120_000,
       });
       const lines = stdout.trim().split('\n');
-      expect(lines).toHaveLength(6);
+      expect(lines).toHaveLength(9);
       for (const [offset, name] of [
         [0, 'CPU'],
         [3, 'main-thread CPU'],
+        [6, 'wall time'],
       ] as const) {
         expect(lines[offset]).toMatch(
           new RegExp(`^${scenario} A .*: [0-9.]+ µs ${name}/answer \\(median of 2 × 40;`),
