@@ -9,7 +9,8 @@
  *   node wrote first, the record is read again and the group scored again on it (both nodes' uses
  *   count), up to {@link WRITE_ATTEMPTS} times; groups of one session being scored on this node at
  *   once are scored one after the other (each later one on the record as the earlier left it), so
- *   they do not race each other's writes and only other nodes' can use up those attempts;
+ *   they do not race each other's writes and only other nodes' can use up those attempts (a group
+ *   whose batch read the record before this node's earlier group wrote it reads it again first);
  * - the record remembers the last {@link APPLIED_GROUPS} groups it took (a digest of their uses)
  *   and the strongest action each led to: a batch sent again after a failure (a 503, retried by
  *   the verifier) is not counted twice, and its end or step-up is taken again if it was not.
@@ -118,9 +119,30 @@ export interface SessionUsageState {
   ): Promise<GroupOutcome>;
 }
 
+/** Sessions whose last written version this node remembers (oldest forgotten first). */
+const WRITTEN_REMEMBERED = 10_000;
+
 export function createSessionUsageState(deps: SessionUsageStateDeps): SessionUsageState {
   /** The last group of each session being scored on this node; removed when it settles. */
   const running = new Map<string, Promise<unknown>>();
+  /**
+   * The version this node last wrote, per session: a batch reads its records before its groups are
+   * scored, so a group may bring a record older than one this node's earlier group (settled since)
+   * wrote; it is read again instead of losing its write to this node. Bounded: a session forgotten
+   * costs at most that one lost write.
+   */
+  const written = new Map<string, number>();
+
+  function remember(sid: string, version: number): void {
+    written.delete(sid);
+    written.set(sid, version);
+    if (written.size > WRITTEN_REMEMBERED) {
+      const oldest = written.keys().next();
+      if (oldest.done !== true) {
+        written.delete(oldest.value);
+      }
+    }
+  }
 
   return {
     async load(sids) {
@@ -130,9 +152,14 @@ export function createSessionUsageState(deps: SessionUsageStateDeps): SessionUsa
 
     score(sid, uses, loaded, expiresAt, now) {
       const before = running.get(sid);
+      const stale = (loaded?.version ?? 0) < (written.get(sid) ?? 0);
       const run =
         before === undefined
-          ? scoreGroup(sid, uses, loaded, expiresAt, now)
+          ? stale
+            ? deps.store
+                .findSessionUsage([sid])
+                .then(([current]) => scoreGroup(sid, uses, current, expiresAt, now))
+            : scoreGroup(sid, uses, loaded, expiresAt, now)
           : before.then(async () => {
               // The group before this one wrote the record: read it as it left it.
               const [current] = await deps.store.findSessionUsage([sid]);
@@ -190,7 +217,7 @@ export function createSessionUsageState(deps: SessionUsageStateDeps): SessionUsa
         (max, s) => (STRENGTH[s.action] > STRENGTH[max] ? s.action : max),
         'allow',
       );
-      const written = await deps.store.writeSessionUsage(
+      const stored = await deps.store.writeSessionUsage(
         {
           sid,
           state: JSON.stringify(scorer.snapshot(sid)),
@@ -200,7 +227,8 @@ export function createSessionUsageState(deps: SessionUsageStateDeps): SessionUsa
         },
         record?.version ?? 0,
       );
-      if (written) {
+      if (stored) {
+        remember(sid, (record?.version ?? 0) + 1);
         return { kind: 'scored', uses: scored };
       }
       // Another node wrote first: its state, plus this group.
