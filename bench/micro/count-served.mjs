@@ -1,7 +1,7 @@
 /**
  * Instructions per served answer, load-independently: one server (a build of Tessera, a copy of
  * packages/server with its `dist/`, or the reference handlers of servers/reference.mjs) runs under
- * `valgrind --tool=callgrind`, the load (autocannon, this process) outside it. Instrumentation is
+ * `valgrind --tool=callgrind`, the load (autocannon, served-ab-load.mjs's process) outside it. Instrumentation is
  * off while the server starts and answers `warm` requests (so JIT tiers settle), then on; the
  * counters are zeroed, `n1` answers are loaded and dumped, `n2` more are loaded and dumped
  * (`callgrind_control`); a full collection (`--expose-gc`, asked over stdin) precedes each zeroed
@@ -26,7 +26,7 @@
  * ablation's difference is work removed, not JIT timing.
  * The dumps are kept (printed path) for `callgrind_annotate --inclusive=yes <file>`.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { fork, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -108,35 +108,21 @@ function referenceSetup(outDir, scenario) {
   return { args: [join(HERE, '../servers/reference.mjs'), '0', configPath], job };
 }
 
+/** Exactly `amount` requests from served-ab-load.mjs's loader (8 connections); all must succeed. */
 async function load(job, amount) {
-  const { default: autocannon } = await import('autocannon');
-  let next = 0;
-  let ok = 0;
-  const result = await autocannon({
-    url: `http://127.0.0.1:${job.port}`,
-    connections: 8,
-    amount,
-    timeout: 600,
-    requests: [
-      {
-        method: 'POST',
-        path: job.path,
-        headers: job.headers,
-        setupRequest(request) {
-          const body = job.bodies[next];
-          next = (next + 1) % job.bodies.length;
-          return { ...request, body };
-        },
-        onResponse(status, body) {
-          if (status >= 200 && status < 300 && body.includes(job.expect)) {
-            ok += 1;
-          }
-        },
-      },
-    ],
-  });
-  if (ok !== amount || result.requests.total !== amount) {
-    throw new Error(`${ok} successes of ${result.requests.total} answers, ${amount} asked`);
+  const loader = fork(join(HERE, 'served-ab-load.mjs'));
+  try {
+    const { ok, total } = await new Promise((resolve, reject) => {
+      loader.once('message', resolve);
+      loader.once('exit', (code) => reject(new Error(`the loader exited with ${code}`)));
+      // Under valgrind an answer may take long; a request is not given up before 10 minutes.
+      loader.send({ ...job, amount, connections: 8, timeout: 600 });
+    });
+    if (ok !== amount || total !== amount) {
+      throw new Error(`${ok} successes of ${total} answers, ${amount} asked`);
+    }
+  } finally {
+    loader.kill();
   }
 }
 

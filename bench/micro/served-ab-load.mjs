@@ -1,6 +1,6 @@
 /**
  * The load side of bench/micro/served-ab.mjs, in its own process: on each IPC message
- * `{ port, seconds | amount, connections, path, headers, bodies, expect }` it runs autocannon
+ * `{ port, seconds | amount, connections, path, headers, bodies, expect, timeout? }` it runs autocannon
  * against 127.0.0.1:port for `seconds` (or exactly `amount` requests), cycling the bodies, and
  * answers `{ ok, total }` (ok: 2xx holding `expect`).
  */
@@ -13,8 +13,8 @@ process.on('message', async (job) => {
     url: `http://127.0.0.1:${job.port}`,
     connections: job.connections,
     ...(job.amount === undefined ? { duration: job.seconds } : { amount: job.amount }),
-    // A slow moment of a shared machine is not a failure of the build.
-    timeout: 120,
+    // A slow moment of a shared machine is not a failure of the build (seconds per request).
+    timeout: job.timeout ?? 120,
     requests: [
       {
         method: 'POST',
