@@ -14,8 +14,9 @@
  * (`redeemRefreshTokens`) in the group's transaction (SQLite: one redemption after the other).
  *
  * - Nothing is acknowledged before it is committed: each caller's promise settles after the group's
- *   transaction (or the winners' statement, which PostgreSQL commits before it answers) has committed, as durable as the database's commit is (SQLite: WAL with
- *   `synchronous=NORMAL`, which survives a crash of the process; PostgreSQL: `synchronous_commit`).
+ *   transaction (or the winners' statement, which PostgreSQL commits before it answers) has
+ *   committed, as durable as the database's commit is (SQLite: WAL with `synchronous=NORMAL`,
+ *   which survives a crash of the process; PostgreSQL: `synchronous_commit`).
  * - All or none: a group that fails wrote nothing (the transaction rolled back). Each of its
  *   rotations then runs again on its own, so only a rotation that fails by itself (a conflicting
  *   successor hash, a database that is down) fails its caller; a deadlock with another node's

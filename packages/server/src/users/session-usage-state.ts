@@ -152,19 +152,18 @@ export function createSessionUsageState(deps: SessionUsageStateDeps): SessionUsa
 
     score(sid, uses, loaded, expiresAt, now) {
       const before = running.get(sid);
+      // The record as this node's earlier group of the session left it.
+      const reread = async () => {
+        const [current] = await deps.store.findSessionUsage([sid]);
+        return scoreGroup(sid, uses, current, expiresAt, now);
+      };
       const stale = (loaded?.version ?? 0) < (written.get(sid) ?? 0);
       const run =
-        before === undefined
-          ? stale
-            ? deps.store
-                .findSessionUsage([sid])
-                .then(([current]) => scoreGroup(sid, uses, current, expiresAt, now))
-            : scoreGroup(sid, uses, loaded, expiresAt, now)
-          : before.then(async () => {
-              // The group before this one wrote the record: read it as it left it.
-              const [current] = await deps.store.findSessionUsage([sid]);
-              return scoreGroup(sid, uses, current, expiresAt, now);
-            });
+        before !== undefined
+          ? before.then(reread)
+          : stale
+            ? reread()
+            : scoreGroup(sid, uses, loaded, expiresAt, now);
       const settled = run.then(
         () => undefined,
         () => undefined,
