@@ -42,4 +42,34 @@ describe('secret format (DESIGN §3)', () => {
     expect(secretKindOf('eyJhbGciOi')).toBeUndefined();
     expect(() => formatSecret('key', randomBytes(16))).toThrow(RangeError);
   });
+
+  it('the body is the base62 value of the 32 bytes read as one big-endian number, 43 digits with leading zeros', () => {
+    // The conversion by definition (BigInt), against the one formatSecret uses.
+    const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+    const reference = (bytes: Uint8Array): string => {
+      let value = 0n;
+      for (const byte of bytes) {
+        value = (value << 8n) | BigInt(byte);
+      }
+      let out = '';
+      for (let i = 0; i < 43; i++) {
+        out = (alphabet[Number(value % 62n)] ?? '') + out;
+        value /= 62n;
+      }
+      return out;
+    };
+    const inputs: Uint8Array[] = [new Uint8Array(32), new Uint8Array(32).fill(255)];
+    for (let bit = 0; bit < 256; bit++) {
+      const one = new Uint8Array(32);
+      one[31 - Math.floor(bit / 8)] = 1 << (bit % 8);
+      inputs.push(one);
+    }
+    for (let n = 0; n < 2000; n++) {
+      inputs.push(randomBytes(32));
+    }
+    for (const bytes of inputs) {
+      const secret = formatSecret('rt', bytes);
+      expect(secret.slice('tsr_rt_'.length, -6), Buffer.from(bytes).toString('hex')).toBe(reference(bytes));
+    }
+  });
 });
