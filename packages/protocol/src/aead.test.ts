@@ -34,4 +34,17 @@ describe('AES-256-GCM sealing (one format for the server and the BFF)', () => {
       expect(openAesGcm(key, bad, 'row-1'), bad).toBeUndefined();
     }
   });
+
+  it('NIST SP 800-38D §8.2.2: a fresh random IV per seal, never one seen before, across refills of the IV pool', () => {
+    const ivs = new Set<string>();
+    // 1,000 seals: several refills of the pool (256 IVs each), each value sealed and opened.
+    for (let n = 0; n < 1000; n += 1) {
+      const sealed = sealAesGcm(key, `secret ${n}`, `row-${n}`);
+      const iv = sealed.split('.')[1] ?? '';
+      expect(Buffer.from(iv, 'base64url')).toHaveLength(12);
+      expect(ivs.has(iv), `IV repeated at seal ${n}`).toBe(false);
+      ivs.add(iv);
+      expect(openAesGcm(key, sealed, `row-${n}`)).toBe(`secret ${n}`);
+    }
+  });
 });
