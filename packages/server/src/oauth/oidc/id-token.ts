@@ -4,7 +4,7 @@
  * client (`aud` and `azp` = client_id), with `nonce`, `auth_time`, `acr`, `amr`, `sid` and
  * `at_hash` when an access token is issued with it.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Clock } from '../../clock.js';
 import type { Keyring } from '../../keys/keyring.js';
 import type { ClientRecord, SigningAlgorithm, UserRecord } from '../../store/ports.js';
@@ -62,10 +62,9 @@ export interface IdTokenIssuerDeps {
  * OpenID Connect's EdDSA registration specifies), base64url-encoded.
  */
 export function computeAtHash(accessToken: string, alg: SigningAlgorithm): string {
-  const digest = createHash(alg === 'EdDSA' ? 'sha512' : 'sha256')
-    .update(accessToken, 'ascii')
-    .digest();
-  return digest.subarray(0, digest.length / 2).toString('base64url');
+  // One-shot `crypto.hash` (no Hash object); the token is ASCII, so its UTF-8 octets are the same.
+  const digest = hash(alg === 'EdDSA' ? 'sha512' : 'sha256', accessToken, 'buffer');
+  return digest.toString('base64url', 0, digest.length / 2);
 }
 
 export function createIdTokenIssuer(deps: IdTokenIssuerDeps): IdTokenIssuer {
@@ -77,17 +76,19 @@ export function createIdTokenIssuer(deps: IdTokenIssuerDeps): IdTokenIssuer {
       const key = deps.keyring.current(input.client.idTokenSignedResponseAlg ?? deps.algorithm);
       const now = deps.clock.now();
       // OIDC Core §2: iss, sub, aud (the client), exp, iat; then the optional members below.
-      const payload: Record<string, unknown> = {
-        ...userClaims(input.user, input.scope),
-        auth_time: input.authTime,
-        azp: input.client.id,
-        at_hash: computeAtHash(input.accessToken, key.alg),
-        iss: deps.issuer,
-        sub: deps.subjectOf(input.client, input.user.id, input.chosenSubject),
-        aud: input.client.id,
-        iat: now,
-        exp: now + deps.ttl,
-      };
+      // Added one by one to the claims object (same members, same order as before): an object
+      // literal that spread the claims and then named eight more took V8's slow path, ~8 µs here
+      // against ~0.5 µs, more than the rest of the ID token but its signature (docs/performance.md).
+      const payload = userClaims(input.user, input.scope);
+      payload.auth_time = input.authTime;
+      payload.azp = input.client.id;
+      payload.at_hash = computeAtHash(input.accessToken, key.alg);
+      payload.iss = deps.issuer;
+      // §8: the `sub` this client sees replaces the account id `userClaims` starts with.
+      payload.sub = deps.subjectOf(input.client, input.user.id, input.chosenSubject);
+      payload.aud = input.client.id;
+      payload.iat = now;
+      payload.exp = now + deps.ttl;
       if (input.nonce !== null) {
         payload.nonce = input.nonce;
       }
