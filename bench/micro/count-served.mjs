@@ -8,7 +8,7 @@
  * window, outside the count, so each window starts from the same heap. Per answer = (I(n2) − I(n1)) / (n2 − n1): what a window costs whatever its
  * length (the commands, the idle loop between windows) cancels out.
  *
- *   node bench/micro/count-served.mjs <api-key-verify|cc-jwt-es256> <build dir|reference> \
+ *   node bench/micro/count-served.mjs <api-key-verify|cc-jwt-es256|refresh> <build dir|reference> \
  *     [n1=2000] [n2=4000] [warm=3000] [config.key=value …]
  *
  * Every interval timer the server sets (the usage batch, stats and audit flushes, the revocation
@@ -112,7 +112,7 @@ function referenceSetup(outDir, scenario) {
 async function load(job, amount) {
   const loader = fork(join(HERE, 'served-ab-load.mjs'));
   try {
-    const { ok, total } = await new Promise((resolve, reject) => {
+    const { ok, total, tokens } = await new Promise((resolve, reject) => {
       loader.once('message', resolve);
       loader.once('exit', (code) => reject(new Error(`the loader exited with ${code}`)));
       // Under valgrind an answer may take long; a request is not given up before 10 minutes.
@@ -120,6 +120,10 @@ async function load(job, amount) {
     });
     if (ok !== amount || total !== amount) {
       throw new Error(`${ok} successes of ${total} answers, ${amount} asked`);
+    }
+    if (job.rotate !== undefined) {
+      // Refresh rotation: the next load spends the tokens this one got back, never a spent one.
+      job.rotate.tokens = tokens;
     }
   } finally {
     loader.kill();
@@ -172,9 +176,13 @@ async function dumped(outDir, pid, n) {
 
 async function count() {
   const [scenario, target, n1Arg, n2Arg, warmArg, ...rest] = process.argv.slice(2);
-  if (!['api-key-verify', 'cc-jwt-es256'].includes(scenario) || target === undefined) {
+  if (
+    !['api-key-verify', 'cc-jwt-es256', 'refresh'].includes(scenario) ||
+    target === undefined ||
+    (scenario === 'refresh' && target === 'reference')
+  ) {
     process.stderr.write(
-      'usage: node bench/micro/count-served.mjs <api-key-verify|cc-jwt-es256> <build dir|reference> [n1] [n2] [warm] [key=value …]\n',
+      'usage: node bench/micro/count-served.mjs <api-key-verify|cc-jwt-es256|refresh> <build dir|reference> [n1] [n2] [warm] [key=value …] (refresh: a build only)\n',
     );
     process.exit(2);
   }
