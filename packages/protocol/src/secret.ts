@@ -67,8 +67,8 @@ function toBase62(value: bigint, length: number): string {
 }
 
 /** The 6-character checksum of a secret's head (a 32-bit CRC fits a double: no BigInt needed). */
-function checksumOf(head: string, crc: (text: string) => number = crc32): string {
-  let rest = crc(head);
+function checksumOf(head: string): string {
+  let rest = crc32(head);
   let out = '';
   for (let i = 0; i < CHECKSUM_LENGTH; i++) {
     out = ALPHABET[rest % 62] + out;
@@ -110,25 +110,11 @@ export interface ParsedSecret {
   start: string;
 }
 
-/** How {@link parseSecret} computes the checksum. */
-export interface ParseSecretOptions {
-  /**
-   * CRC-32 (IEEE 802.3) of an ASCII string, in place of this module's portable one: e.g. Node's
-   * native `zlib.crc32`, the same function (it reads the string as UTF-8, which for the ASCII head
-   * it is given here is the same bytes) at a fraction of the work of a JavaScript loop.
-   */
-  crc32?: (text: string) => number;
-}
-
 /**
  * Checks a presented secret's shape and checksum without any lookup. Returns `undefined` for
  * anything that is not a well-formed Tessera secret (of the expected kind when one is given).
  */
-export function parseSecret(
-  value: string,
-  expected?: SecretKind,
-  options?: ParseSecretOptions,
-): ParsedSecret | undefined {
+export function parseSecret(value: string, expected?: SecretKind): ParsedSecret | undefined {
   if (!value.startsWith('tsr_')) {
     return undefined;
   }
@@ -144,9 +130,8 @@ export function parseSecret(
   if (rest.length !== BODY_LENGTH + CHECKSUM_LENGTH || !BODY_RE.test(rest)) {
     return undefined;
   }
-  // Only ASCII reaches here: the prefix is a known kind and the rest passed BODY_RE.
   const head = value.slice(0, value.length - CHECKSUM_LENGTH);
-  if (checksumOf(head, options?.crc32) !== value.slice(-CHECKSUM_LENGTH)) {
+  if (checksumOf(head) !== value.slice(-CHECKSUM_LENGTH)) {
     return undefined;
   }
   return { kind: kind as SecretKind, start: rest.slice(0, 6) };

@@ -3,8 +3,7 @@
  * base64url without padding. An id is never a secret, and a secret is never used as an id.
  */
 import { hash, randomBytes, randomFillSync } from 'node:crypto';
-import { crc32 } from 'node:zlib';
-import { formatSecret, type ParsedSecret, parseSecret, type SecretKind } from '@tessera/protocol';
+import { formatSecret, type SecretKind } from '@tessera/protocol';
 
 export type IdPrefix =
   | 'cli'
@@ -45,18 +44,6 @@ export function newId(prefix: IdPrefix): string {
 /** Mints a new secret of `kind` (DESIGN §3): 256 random bits, prefix and checksum. */
 export function mintSecret(kind: SecretKind): string {
   return formatSecret(kind, randomBytes(32));
-}
-
-const NATIVE_CRC = { crc32: (text: string) => crc32(text) };
-
-/**
- * `parseSecret` (shape and checksum, DESIGN §3) with Node's native CRC-32, for the checks that run
- * on every request (a client secret, an API key): the same checksum as the protocol's portable
- * loop, which at V8's baseline tier costs ~27,000 instructions per secret against ~1,200
- * (docs/performance.md, "Client authentication and the API-key path").
- */
-export function parseMintedSecret(value: string, kind: SecretKind): ParsedSecret | undefined {
-  return parseSecret(value, kind, NATIVE_CRC);
 }
 
 /**

@@ -5,7 +5,7 @@
  * against a dummy hash, so it costs the same time as a wrong secret and gets the same answer.
  */
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { parseMintedSecret } from '../../ids.js';
+import { parseSecret } from '@tessera/protocol';
 import type { ClientSecretRecord } from '../../store/ports.js';
 
 const DUMMY = randomBytes(32);
@@ -24,7 +24,7 @@ function digestOf(record: ClientSecretRecord): Buffer {
 
 /** True when `secret` is well-formed (RFC-free typo check, no lookup needed). */
 export function isWellFormedClientSecret(secret: string): boolean {
-  return parseMintedSecret(secret, 'cs') !== undefined;
+  return parseSecret(secret, 'cs') !== undefined;
 }
 
 /**

@@ -5,8 +5,9 @@
  * Usage is collected for a batched write and rejections for an aggregated audit.
  */
 import { timingSafeEqual } from 'node:crypto';
+import { parseSecret } from '@tessera/protocol';
 import type { Clock } from '../../clock.js';
-import { hashSecret, parseMintedSecret } from '../../ids.js';
+import { hashSecret } from '../../ids.js';
 import type { ApiKeyRecord, RateLimitStore } from '../../store/ports.js';
 import { type ApiKeyCache, NOT_CACHED } from './api-key-cache.js';
 import type { KeyCheck, VerifyOptions } from './api-key-service.js';
@@ -103,7 +104,7 @@ export function createKeyCheck(deps: KeyCheckDeps): CheckKey {
   return function check(key: unknown, verifyOptions: VerifyOptions = {}): KeyCheck | Promise<KeyCheck> {
     const actor = verifyOptions.actor ?? 'anonymous';
     // DESIGN §3: a malformed key or a bad checksum is refused before any store access.
-    const parsed = typeof key === 'string' ? parseMintedSecret(key, 'key') : undefined;
+    const parsed = typeof key === 'string' ? parseSecret(key, 'key') : undefined;
     if (parsed === undefined || typeof key !== 'string') {
       return reject('not_found', null, actor);
     }
