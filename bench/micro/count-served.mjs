@@ -24,6 +24,11 @@
  * build differed by 2 ×). Without it the counts are of baseline code (Sparkplug): JavaScript weighs
  * more against native work than in production, but two windows agree within a few per cent and an
  * ablation's difference is work removed, not JIT timing.
+ * The caches' TTLs are NOT stretched (they live in the caches' constructors, not in timers): under
+ * valgrind 1,500 answers outlast the API-key cache's 60 s, so the longer window reloads most keys
+ * and the two windows disagree. For a comparison, count copies of both builds with the TTLs
+ * stretched in their `dist/` (docs/performance.md, "Client authentication and the API-key path,
+ * counted").
  * The dumps are kept (printed path) for `callgrind_annotate --inclusive=yes <file>`.
  */
 import { fork, spawn, spawnSync } from 'node:child_process';

@@ -25,6 +25,7 @@ export function composeApiKeys(
 ): ApiKeys {
   const owners = createOwnerStatus({
     findClient: (id) => oauth.clients.get(id),
+    peekClient: (id) => oauth.clients.peek(id),
     findUser: (id) => core.store.findUser(id),
     bus: core.bus,
   });

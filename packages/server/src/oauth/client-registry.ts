@@ -25,6 +25,12 @@ import { type ClientRecord, type ClientStore, ConflictError } from '../store/por
 export interface ClientRegistry {
   /** The client, or undefined when unknown. */
   get(id: string): Promise<ClientRecord | undefined>;
+  /**
+   * What {@link get} would answer from memory, without a promise: the cached client, `undefined`
+   * for an id remembered as unknown (or never valid), or {@link NOT_CACHED} when only a load can
+   * tell (the caller then takes {@link get}).
+   */
+  peek(id: string): ClientRecord | undefined | typeof NOT_CACHED;
   /** Forgets one client (also done on `client.updated` / `client.deleted`). */
   invalidate(id: string): void;
   /** Unsubscribes from the bus. */
@@ -64,6 +70,9 @@ const MAX_ID_LENGTH = 128;
 const MAX_RESOLVED_ID_LENGTH = 2048;
 
 const UNKNOWN = Symbol('unknown client');
+
+/** {@link ClientRegistry.peek}'s answer when the client is not in memory. */
+export const NOT_CACHED: unique symbol = Symbol('client not cached');
 
 /** A DID or an https URL: ids that may be longer than a minted one (stored or resolved). */
 function isExternalShape(id: string): boolean {
@@ -145,6 +154,20 @@ export function createClientRegistry(deps: ClientRegistryDeps): ClientRegistry {
     return pending;
   }
 
+  function peek(id: string): ClientRecord | undefined | typeof NOT_CACHED {
+    if (
+      id.length === 0 ||
+      (id.length > MAX_ID_LENGTH && (id.length > MAX_RESOLVED_ID_LENGTH || !isExternalShape(id)))
+    ) {
+      return undefined;
+    }
+    const hit = cache.get(id);
+    if (hit === undefined) {
+      return NOT_CACHED;
+    }
+    return hit === UNKNOWN ? undefined : hit;
+  }
+
   const unsubscribers = [
     deps.bus.subscribe('client.updated', ({ clientId }) => invalidate(clientId)),
     deps.bus.subscribe('client.deleted', ({ clientId }) => invalidate(clientId)),
@@ -161,18 +184,10 @@ export function createClientRegistry(deps: ClientRegistryDeps): ClientRegistry {
 
   return {
     get(id) {
-      if (
-        id.length === 0 ||
-        (id.length > MAX_ID_LENGTH && (id.length > MAX_RESOLVED_ID_LENGTH || !isExternalShape(id)))
-      ) {
-        return Promise.resolve(undefined);
-      }
-      const hit = cache.get(id);
-      if (hit !== undefined) {
-        return Promise.resolve(hit === UNKNOWN ? undefined : hit);
-      }
-      return inflight.get(id) ?? load(id);
+      const known = peek(id);
+      return known === NOT_CACHED ? (inflight.get(id) ?? load(id)) : Promise.resolve(known);
     },
+    peek,
     invalidate,
     close() {
       for (const unsubscribe of unsubscribers) {

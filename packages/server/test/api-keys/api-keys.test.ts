@@ -552,9 +552,14 @@ describe('owner', () => {
     const key = created.json().key;
     expect((await verify(key)).json().valid).toBe(true);
     expect((await admin('PATCH', `/clients/${client.id}`, { disabled: true })).statusCode).toBe(200);
-    expect((await verify(key)).json()).toMatchObject({ valid: false, code: 'disabled' });
+    // Twice: the first answer loads the changed client, the second finds it in memory.
+    for (let i = 0; i < 2; i++) {
+      expect((await verify(key)).json()).toMatchObject({ valid: false, code: 'disabled' });
+    }
     expect((await admin('PATCH', `/clients/${client.id}`, { disabled: false })).statusCode).toBe(200);
-    expect((await verify(key)).json().valid).toBe(true);
+    for (let i = 0; i < 2; i++) {
+      expect((await verify(key)).json().valid).toBe(true);
+    }
   });
 });
 

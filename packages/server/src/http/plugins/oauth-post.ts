@@ -88,13 +88,16 @@ export function refuseRepeatedParams(body: FormBody, except: readonly string[] =
   }
 }
 
-/** Authenticates the client of a form request (sets `usedBasicAuth` first, for the challenge). */
+/**
+ * Authenticates the client of a form request (sets `usedBasicAuth` first, for the challenge): the
+ * client, or a promise of it; a refusal is thrown or rejected (see {@link AuthenticateClient}).
+ */
 export function authenticateRequest(
   request: FastifyRequest,
   authenticate: AuthenticateClient,
   body: FormBody,
   endpoint: string,
-): Promise<AuthenticatedClient> {
+): AuthenticatedClient | Promise<AuthenticatedClient> {
   // RFC 6749 §2.3.1: credentials "MUST NOT be included in the request URI" (they would be logged).
   const query = request.query;
   if (

@@ -1,7 +1,7 @@
 import { OAuthError } from '@tessera/protocol';
-import Fastify, { type FastifyReply } from 'fastify';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { createRateLimiter } from './rate-limit.js';
+import { createCallerLimit, createRateLimiter } from './rate-limit.js';
 
 function clock(start = 1_000_000) {
   let now = start;
@@ -129,5 +129,106 @@ describe('fixed-window limiter (RFC 6585 §4, draft-ietf-httpapi-ratelimit-heade
     }
     limiter.consume('last');
     expect(limiter.size()).toBe(1);
+  });
+});
+
+describe('per-caller limit: identify answered with or without a promise', () => {
+  const options = { limit: 2, window: 60, subject: 'requests', policy: 'p' };
+  const request = { ip: '192.0.2.1' } as FastifyRequest;
+  /** Enough of a reply for the RateLimit fields. */
+  function replyStub(): FastifyReply {
+    const headers = new Map<string, unknown>();
+    const reply = {
+      getHeader: (name: string) => headers.get(name),
+      header(name: string, value: unknown) {
+        headers.set(name, value);
+        return reply;
+      },
+    };
+    return reply as unknown as FastifyReply;
+  }
+  const refused = () => OAuthError.invalidClient('Client authentication failed');
+
+  it('an answer without a promise is counted against the client and handed back as it is; past the limit 429', () => {
+    const limit = createCallerLimit(options);
+    const caller = { id: 'cli_a' };
+    for (let i = 0; i < 2; i++) {
+      expect(
+        limit.identify(
+          request,
+          replyStub(),
+          () => caller,
+          (c) => c.id,
+        ),
+      ).toBe(caller);
+    }
+    const error = refusal(() =>
+      limit.identify(
+        request,
+        replyStub(),
+        () => caller,
+        (c) => c.id,
+      ),
+    );
+    expect(error.code).toBe('rate_limited');
+    // Another client is counted on its own.
+    expect(
+      limit.identify(
+        request,
+        replyStub(),
+        () => ({ id: 'cli_b' }),
+        (c) => c.id,
+      ),
+    ).toEqual({ id: 'cli_b' });
+  });
+
+  it('a refusal thrown without a promise is counted against the address, and rethrown until the address is refused', () => {
+    const limit = createCallerLimit(options);
+    const identify = (): { id: string } => {
+      throw refused();
+    };
+    expect(refusal(() => limit.identify(request, replyStub(), identify, (c) => c.id)).code).toBe(
+      'invalid_client',
+    );
+    expect(refusal(() => limit.identify(request, replyStub(), identify, (c) => c.id)).code).toBe(
+      'invalid_client',
+    );
+    expect(refusal(() => limit.identify(request, replyStub(), identify, (c) => c.id)).code).toBe(
+      'rate_limited',
+    );
+    expect(refusal(() => limit.screen(request, replyStub())).code).toBe('rate_limited');
+  });
+
+  it('the same counts when identify answers with a promise', async () => {
+    const limit = createCallerLimit(options);
+    const caller = { id: 'cli_a' };
+    for (let i = 0; i < 2; i++) {
+      await expect(
+        limit.identify(
+          request,
+          replyStub(),
+          async () => caller,
+          (c) => c.id,
+        ),
+      ).resolves.toBe(caller);
+    }
+    await expect(
+      limit.identify(
+        request,
+        replyStub(),
+        async () => caller,
+        (c) => c.id,
+      ),
+    ).rejects.toMatchObject({
+      code: 'rate_limited',
+    });
+    const failing = async (): Promise<{ id: string }> => {
+      throw refused();
+    };
+    for (const code of ['invalid_client', 'invalid_client', 'rate_limited']) {
+      await expect(limit.identify(request, replyStub(), failing, (c) => c.id)).rejects.toMatchObject({
+        code,
+      });
+    }
   });
 });

@@ -21,8 +21,9 @@
  */
 import { OAuthError } from '@tessera/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AuthenticateClient } from '../../oauth/client-auth/index.js';
+import type { AuthenticateClient, AuthenticatedClient } from '../../oauth/client-auth/index.js';
 import type { DpopProofValidator } from '../../oauth/dpop/proof-validator.js';
+import type { ClientRecord } from '../../store/ports.js';
 import {
   API_KEYS_VERIFY_PERMISSION,
   type ApiKeyRateLimitState,
@@ -122,25 +123,46 @@ function setRateLimitHeaders(reply: FastifyReply, state: ApiKeyRateLimitState): 
   addRateLimitFields(reply, POLICY, state);
 }
 
+function callerOf({ client, method }: AuthenticatedClient, params: FormBody): Caller {
+  if (method === 'none') {
+    throw OAuthError.invalidClient('API-key verification requires client authentication');
+  }
+  return { client, params };
+}
+
+/** The verification, 200 valid or not; 429 with the same body when the key's rate limit is used up. */
+function send(reply: FastifyReply, result: ApiKeyVerification): FastifyReply {
+  if (result.rate_limit !== undefined && result.rate_limit !== null) {
+    setRateLimitHeaders(reply, result.rate_limit);
+  }
+  if (result.code === 'rate_limited' && result.rate_limit !== undefined && result.rate_limit !== null) {
+    reply.header('retry-after', String(result.rate_limit.reset));
+    return reply.code(429).type('application/json; charset=utf-8').send(result);
+  }
+  return reply.code(200).type('application/json; charset=utf-8').send(bodyOf(result));
+}
+
+/** The authenticated caller and the request's parameters. */
+interface Caller {
+  client: ClientRecord;
+  params: FormBody;
+}
+
 export function registerApiKeyVerifyRoute(app: FastifyInstance, deps: ApiKeyVerifyRouteDeps): void {
   const endpoint = deps.issuer + API_KEY_VERIFY_PATH;
   const screen = { onRequest: checkHook((request, reply) => deps.limit.screen(request, reply)) };
-  app.post(API_KEY_VERIFY_PATH, screen, async (request, reply) => {
-    reply.header('cache-control', 'no-store');
-    const { client, params } = await deps.limit.identify(
-      request,
-      reply,
-      async () => {
-        const params = paramsOf(request);
-        // RFC 6749 §2.3.1: client credentials in the URL are refused, as at every endpoint.
-        const { client, method } = await authenticateRequest(request, deps.authenticate, params, endpoint);
-        if (method === 'none') {
-          throw OAuthError.invalidClient('API-key verification requires client authentication');
-        }
-        return { client, params };
-      },
-      (identified) => identified.client.id,
-    );
+
+  /** RFC 6749 §2.3: the caller authenticates as a client (not `none`). */
+  function identifyCaller(request: FastifyRequest): Caller | Promise<Caller> {
+    const params = paramsOf(request);
+    // RFC 6749 §2.3.1: client credentials in the URL are refused, as at every endpoint.
+    const authenticated = authenticateRequest(request, deps.authenticate, params, endpoint);
+    return authenticated instanceof Promise
+      ? authenticated.then((answer) => callerOf(answer, params))
+      : callerOf(authenticated, params);
+  }
+
+  function verifyFor(reply: FastifyReply, { client, params }: Caller) {
     if (!client.permissions.includes(API_KEYS_VERIFY_PERMISSION)) {
       throw OAuthError.accessDenied(`The client lacks the ${API_KEYS_VERIFY_PERMISSION} permission`);
     }
@@ -149,18 +171,37 @@ export function registerApiKeyVerifyRoute(app: FastifyInstance, deps: ApiKeyVeri
       throw OAuthError.invalidRequest('key is required');
     }
     const context = keyUseContextOf(params);
-    const result = await deps.apiKeys.verify(key, { actor: client.id, context });
+    const result = deps.apiKeys.verify(key, { actor: client.id, context });
+    return result instanceof Promise
+      ? result.then((answer) => answerWith(reply, answer, key, params))
+      : answerWith(reply, result, key, params);
+  }
+
+  /** A bound key's proof first (a promise), else the answer at once. */
+  function answerWith(reply: FastifyReply, result: ApiKeyVerification, key: string, params: FormBody) {
     if (result.valid && result.cnf !== undefined) {
-      await checkBoundKeyProof(deps.dpop, result.cnf.jkt, key, params);
+      return checkBoundKeyProof(deps.dpop, result.cnf.jkt, key, params).then(() => send(reply, result));
     }
-    if (result.rate_limit !== undefined && result.rate_limit !== null) {
-      setRateLimitHeaders(reply, result.rate_limit);
-    }
-    if (result.code === 'rate_limited' && result.rate_limit !== undefined && result.rate_limit !== null) {
-      reply.header('retry-after', String(result.rate_limit.reset));
-      return reply.code(429).type('application/json; charset=utf-8').send(result);
-    }
-    return reply.code(200).type('application/json; charset=utf-8').send(bodyOf(result));
+    return send(reply, result);
+  }
+
+  // Not async: with the caller and the key in memory (the common case) the answer is sent without
+  // a promise; each step hands on a promise only when it has to wait (a load, a bound key's proof).
+  // A refusal is thrown (Fastify answers it as from an async handler) or rejected.
+  app.post(API_KEY_VERIFY_PATH, screen, function verifyApiKey(request, reply) {
+    reply.header('cache-control', 'no-store');
+    const caller = deps.limit.identify(
+      request,
+      reply,
+      () => identifyCaller(request),
+      (identified) => identified.client.id,
+    );
+    const sent =
+      caller instanceof Promise
+        ? caller.then((identified) => verifyFor(reply, identified))
+        : verifyFor(reply, caller);
+    // Fastify sends what a handler returns: a sent reply is not handed back, a promise is.
+    return sent instanceof Promise ? sent : undefined;
   });
   app.route({
     method: ['GET', 'PUT', 'DELETE', 'PATCH'],

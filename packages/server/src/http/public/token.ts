@@ -109,7 +109,9 @@ export function tokenRoute(deps: TokenRouteDeps): OAuthPostRoute {
     refuseRepeatedParams(body, ['resource']);
     const grant = grantOf(deps.grants, body);
     span.setAttribute('oauth.grant_type', grant.grantType);
-    const { client } = await authenticateRequest(request, deps.authenticate, body, endpoint);
+    // A client in memory is authenticated without a promise: no await (and no microtask) for it.
+    const authenticated = authenticateRequest(request, deps.authenticate, body, endpoint);
+    const { client } = authenticated instanceof Promise ? await authenticated : authenticated;
     span.setAttribute('oauth.client_id', client.id);
     deps.limits.perClient.consume(client.id, reply);
     if (client.source !== undefined) {

@@ -16,6 +16,7 @@
 import { OAuthError } from '@tessera/protocol';
 import type { Clock } from '../../clock.js';
 import type { ClientRecord, ReplayStore } from '../../store/ports.js';
+import { NOT_CACHED } from '../client-registry.js';
 import { createRegistry } from '../registry.js';
 import { isWellFormedClientSecret, matchesClientSecret } from './client-secret.js';
 import {
@@ -30,7 +31,11 @@ import { singleParam } from './params.js';
 import { createPrivateKeyJwtAuthenticator, type RemoteJwksOptions } from './private-key-jwt.js';
 
 export interface ClientAuthenticatorDeps {
-  clients: { get(id: string): Promise<ClientRecord | undefined> };
+  clients: {
+    get(id: string): Promise<ClientRecord | undefined>;
+    /** The client from memory without a promise, or NOT_CACHED (client-registry.ts). */
+    peek?(id: string): ClientRecord | undefined | typeof NOT_CACHED;
+  };
   replay: Pick<ReplayStore, 'markOnce'>;
   clock: Clock;
   issuer: string;
@@ -67,7 +72,8 @@ export interface ClientAuthMethod {
   name: Exclude<AuthenticatedClient['method'], 'none'>;
   /** True when the request carries this method's credentials, valid or not. */
   isPresent(input: ClientAuthInput): boolean;
-  authenticate(input: ClientAuthInput): Promise<AuthenticatedClient>;
+  /** The client, or a promise of it when the check must wait; a refusal is thrown or rejected. */
+  authenticate(input: ClientAuthInput): AuthenticatedClient | Promise<AuthenticatedClient>;
 }
 
 /** The client-authentication methods by name, built once and frozen; discovery advertises its keys. */
@@ -82,15 +88,32 @@ export function createClientAuthMethods(deps: ClientAuthenticatorDeps): ClientAu
     ...(deps.remoteJwks === undefined ? {} : { remoteJwks: deps.remoteJwks }),
   });
 
-  async function authenticateWithSecret(
+  /**
+   * The secret check. When the registry holds the client (or remembers the id as unknown) the whole
+   * check runs without a promise and returns the client (or throws); only a load, the backoff's
+   * store write after a failure, or its clearing after earlier failures make it a promise. Either
+   * way it is the one sequence of checks below.
+   */
+  function authenticateWithSecret(
     credentials: ClientCredentials,
     method: 'client_secret_basic' | 'client_secret_post',
-  ): Promise<AuthenticatedClient> {
+  ): AuthenticatedClient | Promise<AuthenticatedClient> {
     // DESIGN §3: a secret that is not even well-formed fails before any lookup.
     if (!isWellFormedClientSecret(credentials.secret)) {
       throw failed('malformed client secret');
     }
-    const client = await deps.clients.get(credentials.clientId);
+    const known = deps.clients.peek?.(credentials.clientId) ?? NOT_CACHED;
+    if (known !== NOT_CACHED) {
+      return checkSecret(known, credentials, method);
+    }
+    return deps.clients.get(credentials.clientId).then((client) => checkSecret(client, credentials, method));
+  }
+
+  function checkSecret(
+    client: ClientRecord | undefined,
+    credentials: ClientCredentials,
+    method: 'client_secret_basic' | 'client_secret_post',
+  ): AuthenticatedClient | Promise<AuthenticatedClient> {
     // Always hash and compare, even for an unknown client, so both take the same time.
     const matched = matchesClientSecret(client?.secrets, credentials.secret, deps.clock.now());
     if (client === undefined) {
@@ -98,13 +121,25 @@ export function createClientAuthMethods(deps: ClientAuthenticatorDeps): ClientAu
     }
     deps.backoff?.assertAllowed(client.id);
     if (!matched) {
-      await deps.backoff?.failed(client.id);
-      throw failed('wrong or expired client secret');
+      return refuseWrongSecret(client.id);
     }
     const forgetting = deps.backoff?.succeeded(client.id);
     if (forgetting !== undefined) {
-      await forgetting;
+      return forgetting.then(() => acceptSecretClient(client, method));
     }
+    return acceptSecretClient(client, method);
+  }
+
+  async function refuseWrongSecret(clientId: string): Promise<never> {
+    await deps.backoff?.failed(clientId);
+    throw failed('wrong or expired client secret');
+  }
+
+  /** The checks after a matching secret: the client may use a secret at all. */
+  function acceptSecretClient(
+    client: ClientRecord,
+    method: 'client_secret_basic' | 'client_secret_post',
+  ): AuthenticatedClient {
     if (client.disabled) {
       throw failed('client disabled');
     }
@@ -118,25 +153,21 @@ export function createClientAuthMethods(deps: ClientAuthenticatorDeps): ClientAu
     {
       name: 'client_secret_basic',
       isPresent: ({ authorization }) => authorization !== undefined && authorization.length > 0,
-      // Not async: it hands on the secret check's promise instead of wrapping it in another one.
+      // Not async: with the client in memory the check answers without a promise.
       authenticate({ authorization = '', body }) {
-        try {
-          if (!isBasicAuthorization(authorization)) {
-            throw OAuthError.invalidClient(
-              'Unsupported Authorization scheme: use HTTP Basic (RFC 6749 §2.3.1)',
-            );
-          }
-          const credentials = parseBasicCredentials(authorization);
-          const bodyClientId = singleParam(body, 'client_id');
-          if (bodyClientId !== undefined && bodyClientId !== credentials.clientId) {
-            throw OAuthError.invalidRequest('client_id in the body does not match the HTTP Basic client');
-          }
-          return credentials.secret === ''
-            ? authenticatePublic(deps, credentials.clientId)
-            : authenticateWithSecret(credentials, 'client_secret_basic');
-        } catch (error) {
-          return Promise.reject(error);
+        if (!isBasicAuthorization(authorization)) {
+          throw OAuthError.invalidClient(
+            'Unsupported Authorization scheme: use HTTP Basic (RFC 6749 §2.3.1)',
+          );
         }
+        const credentials = parseBasicCredentials(authorization);
+        const bodyClientId = singleParam(body, 'client_id');
+        if (bodyClientId !== undefined && bodyClientId !== credentials.clientId) {
+          throw OAuthError.invalidRequest('client_id in the body does not match the HTTP Basic client');
+        }
+        return credentials.secret === ''
+          ? authenticatePublic(deps, credentials.clientId)
+          : authenticateWithSecret(credentials, 'client_secret_basic');
       },
     },
     {
@@ -181,20 +212,18 @@ export function createClientAuthenticator(
     }
     return found;
   }
-  // Not async: the method's promise is handed on as it is; a refusal before it is a rejection.
-  return function authenticateClient(input: ClientAuthInput): Promise<AuthenticatedClient> {
-    try {
-      const method = methodOf(input);
-      if (method !== undefined) {
-        return method.authenticate(input);
-      }
-      const clientId = singleParam(input.body, 'client_id');
-      if (clientId === undefined) {
-        throw OAuthError.invalidClient('Client authentication required', { cause: 'no credentials' });
-      }
-      return authenticatePublic(deps, clientId);
-    } catch (error) {
-      return Promise.reject(error);
+  // Not async: the method's answer (a client in memory, or a promise) is handed on as it is.
+  return function authenticateClient(
+    input: ClientAuthInput,
+  ): AuthenticatedClient | Promise<AuthenticatedClient> {
+    const method = methodOf(input);
+    if (method !== undefined) {
+      return method.authenticate(input);
     }
+    const clientId = singleParam(input.body, 'client_id');
+    if (clientId === undefined) {
+      throw OAuthError.invalidClient('Client authentication required', { cause: 'no credentials' });
+    }
+    return authenticatePublic(deps, clientId);
   };
 }

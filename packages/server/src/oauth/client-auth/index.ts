@@ -23,5 +23,12 @@ export interface AuthenticatedClient {
 /**
  * Authenticates the caller or throws `OAuthError.invalidClient` (401). The caller sets
  * `request.usedBasicAuth` from `authorization` so the error carries `WWW-Authenticate: Basic`.
+ *
+ * The answer is the client itself when every check could run from memory (a cached client with a
+ * secret: no promise, no microtask on the hot path), else a promise of it. A refusal is thrown, or
+ * rejected when it comes after a wait: `await` the answer inside an `async` function so both reach
+ * the same `catch`.
  */
-export type AuthenticateClient = (input: ClientAuthInput) => Promise<AuthenticatedClient>;
+export type AuthenticateClient = (
+  input: ClientAuthInput,
+) => AuthenticatedClient | Promise<AuthenticatedClient>;

@@ -18,10 +18,18 @@ import type { ApiKeyRecord, ApiKeyStore } from '../../store/ports.js';
 export interface ApiKeyCache {
   /** The record with this hash, or undefined when no key has it. */
   get(hash: string): Promise<ApiKeyRecord | undefined>;
+  /**
+   * What {@link get} would answer from memory, without a promise: the record, `undefined` for a hash
+   * remembered as unknown, or {@link NOT_CACHED} when only a load can tell (then use {@link get}).
+   */
+  peek(hash: string): ApiKeyRecord | undefined | typeof NOT_CACHED;
   invalidate(target: { hash?: string; keyId?: string }): void;
   /** Unsubscribes from the bus. */
   close(): void;
 }
+
+/** {@link ApiKeyCache.peek}'s answer when the hash is not in memory. */
+export const NOT_CACHED: unique symbol = Symbol('api key not cached');
 
 export interface ApiKeyCacheDeps {
   store: Pick<ApiKeyStore, 'findApiKeyByHash'>;
@@ -108,6 +116,13 @@ export function createApiKeyCache(deps: ApiKeyCacheDeps): ApiKeyCache {
       const promise = load(hash);
       loading.set(hash, promise);
       return promise;
+    },
+    peek(hash) {
+      const record = known.get(hash);
+      if (record !== undefined) {
+        return record;
+      }
+      return unknown.has(hash) ? undefined : NOT_CACHED;
     },
     invalidate,
     close() {

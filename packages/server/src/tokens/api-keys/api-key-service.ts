@@ -61,7 +61,7 @@ export interface ApiKeyServiceDeps {
    * False when the key's owner can no longer act (a disabled or deleted client or user): its keys
    * then answer `disabled`. Must be served from memory (main.ts passes `owner-status.ts`).
    */
-  isOwnerActive?: (owner: string) => Promise<boolean>;
+  isOwnerActive?: (owner: string) => boolean | Promise<boolean>;
   /** IP → ASN and country for key anomalies (the server's `risk.*Database` files). */
   geo?: GeoLookup;
   /** Told each verification's outcome (`valid`, or its code): the usage counters. */
@@ -165,10 +165,13 @@ export interface ApiKeyService {
   acknowledgeAnomalies(id: string, context?: ActionContext): Promise<ApiKeyRecord>;
   /** `grace` in seconds (0 = the old key stops at once); default from the options (24 h). */
   rotate(id: string, options?: { grace?: number }, context?: ActionContext): Promise<RotatedApiKey>;
-  /** The wire answer of a verification. */
-  verify(key: unknown, options?: VerifyOptions): Promise<ApiKeyVerification>;
+  /**
+   * The wire answer of a verification: the answer itself when the key (and its owner) are in
+   * memory, else a promise of it (`await` it either way).
+   */
+  verify(key: unknown, options?: VerifyOptions): ApiKeyVerification | Promise<ApiKeyVerification>;
   /** The same check, also returning the key's record when the key is genuine (for introspection). */
-  check(key: unknown, options?: VerifyOptions): Promise<KeyCheck>;
+  check(key: unknown, options?: VerifyOptions): KeyCheck | Promise<KeyCheck>;
   /** Writes collected usage and rejection audit now. */
   flush(): Promise<void>;
   /** Stops timers and bus subscriptions and flushes (graceful shutdown). */
@@ -235,6 +238,11 @@ export function createApiKeyService(deps: ApiKeyServiceDeps): ApiKeyService {
     },
   });
 
+  function verified({ result }: KeyCheck): ApiKeyVerification {
+    deps.onVerified?.(result.valid ? 'valid' : (result.code ?? 'invalid'));
+    return result;
+  }
+
   const timer = setInterval(() => {
     rejections.flush();
     anomalies.flush();
@@ -248,10 +256,9 @@ export function createApiKeyService(deps: ApiKeyServiceDeps): ApiKeyService {
     ...lifecycle,
     rotate,
 
-    async verify(key, verifyOptions) {
-      const { result } = await check(key, verifyOptions);
-      deps.onVerified?.(result.valid ? 'valid' : (result.code ?? 'invalid'));
-      return result;
+    verify(key, verifyOptions) {
+      const checked = check(key, verifyOptions);
+      return checked instanceof Promise ? checked.then(verified) : verified(checked);
     },
 
     check,

@@ -9,7 +9,7 @@ import { parseSecret } from '@tessera/protocol';
 import type { Clock } from '../../clock.js';
 import { hashSecret } from '../../ids.js';
 import type { ApiKeyRecord, RateLimitStore } from '../../store/ports.js';
-import type { ApiKeyCache } from './api-key-cache.js';
+import { type ApiKeyCache, NOT_CACHED } from './api-key-cache.js';
 import type { KeyCheck, VerifyOptions } from './api-key-service.js';
 import {
   type ApiKeyRateLimitState,
@@ -25,20 +25,23 @@ import type { UsageRecorder } from './usage-recorder.js';
 
 export interface KeyCheckDeps {
   store: Pick<RateLimitStore, 'consumeRateLimit'>;
-  cache: Pick<ApiKeyCache, 'get'>;
+  cache: Pick<ApiKeyCache, 'get' | 'peek'>;
   clock: Clock;
   usage: Pick<UsageRecorder, 'record'>;
   rejections: Pick<RejectionAuditor, 'note'>;
-  /** False when the key's owner can no longer act; must be served from memory. */
-  isOwnerActive?: ((owner: string) => Promise<boolean>) | undefined;
+  /** False when the key's owner can no longer act; from memory (a promise only when not cached). */
+  isOwnerActive?: ((owner: string) => boolean | Promise<boolean>) | undefined;
   /** Judges a valid use against the key's usage profile and its anomaly policy. */
   anomalies?: Pick<KeyAnomalies, 'judge'> | undefined;
   /** Disables a key its `disable` policy caught (audited `api_key.auto_disabled`). */
   autoDisable?: ((record: ApiKeyRecord, anomalies: string[]) => Promise<void>) | undefined;
 }
 
-/** Checks a presented key; also returns its record when the key is genuine (for introspection). */
-export type CheckKey = (key: unknown, options?: VerifyOptions) => Promise<KeyCheck>;
+/**
+ * Checks a presented key; also returns its record when the key is genuine (for introspection). The
+ * answer comes without a promise when everything it needs is in memory.
+ */
+export type CheckKey = (key: unknown, options?: VerifyOptions) => KeyCheck | Promise<KeyCheck>;
 
 function sameHash(a: string, b: string): boolean {
   const left = Buffer.from(a);
@@ -93,7 +96,12 @@ export function createKeyCheck(deps: KeyCheckDeps): CheckKey {
     };
   }
 
-  return async function check(key: unknown, verifyOptions: VerifyOptions = {}): Promise<KeyCheck> {
+  /**
+   * The checks, in order. With the record (and its owner) in memory they run without a promise and
+   * return the answer; only a load, an owner not in memory, a rate-limited key's counter or an
+   * anomaly's auto-disable make it a promise. The same steps either way.
+   */
+  return function check(key: unknown, verifyOptions: VerifyOptions = {}): KeyCheck | Promise<KeyCheck> {
     const actor = verifyOptions.actor ?? 'anonymous';
     // DESIGN §3: a malformed key or a bad checksum is refused before any store access.
     const parsed = typeof key === 'string' ? parseSecret(key, 'key') : undefined;
@@ -101,37 +109,85 @@ export function createKeyCheck(deps: KeyCheckDeps): CheckKey {
       return reject('not_found', null, actor);
     }
     const hash = hashSecret(key);
-    const record = await cache.get(hash);
+    const known = cache.peek(hash);
+    if (known === NOT_CACHED) {
+      return cache.get(hash).then((record) => checkRecord(record, hash, parsed.start, actor, verifyOptions));
+    }
+    return checkRecord(known, hash, parsed.start, actor, verifyOptions);
+  };
+
+  function checkRecord(
+    record: ApiKeyRecord | undefined,
+    hash: string,
+    start: string,
+    actor: string,
+    verifyOptions: VerifyOptions,
+  ): KeyCheck | Promise<KeyCheck> {
     if (record === undefined || !sameHash(record.hash, hash)) {
-      return reject('not_found', parsed.start, actor);
+      return reject('not_found', start, actor);
     }
     const now = clock.now();
     if (record.revokedAt !== null) {
-      return reject('revoked', parsed.start, actor, record);
+      return reject('revoked', start, actor, record);
     }
     if (record.expiresAt !== null && record.expiresAt <= now) {
-      return reject('expired', parsed.start, actor, record);
+      return reject('expired', start, actor, record);
     }
-    if (record.disabled || (deps.isOwnerActive !== undefined && !(await deps.isOwnerActive(record.owner)))) {
-      return reject('disabled', parsed.start, actor, record);
+    if (record.disabled) {
+      return reject('disabled', start, actor, record);
     }
-    let rateLimit: ApiKeyRateLimitState | null = null;
+    const active = deps.isOwnerActive === undefined ? true : deps.isOwnerActive(record.owner);
+    if (active instanceof Promise) {
+      return active.then((ownerActive) =>
+        ownerActive
+          ? checkUse(record, start, actor, verifyOptions, now)
+          : reject('disabled', start, actor, record),
+      );
+    }
+    return active
+      ? checkUse(record, start, actor, verifyOptions, now)
+      : reject('disabled', start, actor, record);
+  }
+
+  /** The key's own rate limit (only limited keys touch the database here), then the use itself. */
+  function checkUse(
+    record: ApiKeyRecord,
+    start: string,
+    actor: string,
+    verifyOptions: VerifyOptions,
+    now: number,
+  ): KeyCheck | Promise<KeyCheck> {
     const spec = record.rateLimit;
-    if (spec !== null) {
-      // Only limited keys touch the database here: one atomic counter shared by every node.
-      const result = await store.consumeRateLimit({
+    if (spec === null) {
+      return judgeUse(record, null, actor, verifyOptions, now);
+    }
+    // One atomic counter shared by every node.
+    return store
+      .consumeRateLimit({
         key: `api_key:${record.id}`,
         limit: spec.limit,
         window: spec.window,
         kind: spec.kind,
         now,
+      })
+      .then((result) => {
+        const rateLimit = rateLimitState(spec, result, now);
+        if (!result.allowed) {
+          rejections.note({ actor, reason: 'rate_limited', start, keyId: record.id });
+          return { result: { ...describe(record, rateLimit), valid: false, code: 'rate_limited' }, record };
+        }
+        return judgeUse(record, rateLimit, actor, verifyOptions, now);
       });
-      rateLimit = rateLimitState(spec, result, now);
-      if (!result.allowed) {
-        rejections.note({ actor, reason: 'rate_limited', start: parsed.start, keyId: record.id });
-        return { result: { ...describe(record, rateLimit), valid: false, code: 'rate_limited' }, record };
-      }
-    }
+  }
+
+  /** The anomaly judge, then the usage record and the answer. */
+  function judgeUse(
+    record: ApiKeyRecord,
+    rateLimit: ApiKeyRateLimitState | null,
+    actor: string,
+    verifyOptions: VerifyOptions,
+    now: number,
+  ): KeyCheck | Promise<KeyCheck> {
     const judged = deps.anomalies?.judge(record, verifyOptions.context ?? {}, actor);
     const anomalies = judged?.anomalies.map((anomaly) => anomaly.kind) ?? [];
     if (judged?.action === 'deny') {
@@ -141,14 +197,16 @@ export function createKeyCheck(deps: KeyCheckDeps): CheckKey {
       };
     }
     if (judged?.action === 'disable') {
-      await deps.autoDisable?.(record, anomalies);
-      return {
+      const disabled: KeyCheck = {
         result: { valid: false, code: 'disabled', key_id: record.id, owner: record.owner, anomalies },
         record,
       };
+      return deps.autoDisable === undefined
+        ? disabled
+        : deps.autoDisable(record, anomalies).then(() => disabled);
     }
     usage.record(record.id, now);
     const result = rateLimit === null ? describeUnlimited(record) : describe(record, rateLimit);
     return { result: anomalies.length === 0 ? result : { ...result, anomalies }, record };
-  };
+  }
 }

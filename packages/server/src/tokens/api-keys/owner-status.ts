@@ -14,7 +14,8 @@ import { LRUCache } from 'lru-cache';
 import type { EventBus } from '../../events/bus.js';
 
 export interface OwnerStatus {
-  isActive(owner: string): Promise<boolean>;
+  /** The answer from memory when the owner is cached (no promise on the hot path), else a promise. */
+  isActive(owner: string): boolean | Promise<boolean>;
   /** Unsubscribes from the bus. */
   close(): void;
 }
@@ -22,6 +23,8 @@ export interface OwnerStatus {
 export interface OwnerStatusDeps {
   /** A client by id, from memory (the client registry). */
   findClient(id: string): Promise<{ disabled: boolean } | undefined>;
+  /** The client from memory without a promise; a symbol when only {@link findClient} can tell. */
+  peekClient?(id: string): { disabled: boolean } | undefined | symbol;
   /** A user by id, from the store. */
   findUser(id: string): Promise<{ disabled: boolean } | undefined>;
   bus: Pick<EventBus, 'subscribe'>;
@@ -34,11 +37,12 @@ export function createOwnerStatus(deps: OwnerStatusDeps): OwnerStatus {
   /** Bumped on every eviction: a load that started before one must not be cached. */
   let epoch = 0;
 
-  async function userActive(id: string): Promise<boolean> {
+  function userActive(id: string): boolean | Promise<boolean> {
     const cached = users.get(id);
-    if (cached !== undefined) {
-      return cached;
-    }
+    return cached !== undefined ? cached : loadUser(id);
+  }
+
+  async function loadUser(id: string): Promise<boolean> {
     const started = epoch;
     const user = await deps.findUser(id);
     const active = user !== undefined && !user.disabled;
@@ -60,10 +64,15 @@ export function createOwnerStatus(deps: OwnerStatusDeps): OwnerStatus {
   ];
 
   return {
-    async isActive(owner) {
+    isActive(owner) {
       if (owner.startsWith('cli_')) {
-        const client = await deps.findClient(owner);
-        return client !== undefined && !client.disabled;
+        if (deps.peekClient !== undefined) {
+          const known = deps.peekClient(owner);
+          if (typeof known !== 'symbol') {
+            return known !== undefined && !known.disabled;
+          }
+        }
+        return deps.findClient(owner).then((client) => client !== undefined && !client.disabled);
       }
       if (owner.startsWith('usr_')) {
         return userActive(owner);
