@@ -5,7 +5,9 @@
  * the admitted ones sign in. A refused person still gets in with a passkey (no argon2): the busy
  * page carries no ceremony, its passkey button fetches one when pressed.
  */
+import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/log.js';
 import { createPasswordHasher } from '../../src/users/password-hasher.js';
 import { accountSignIn } from '../support/account.js';
 import { bootstrap, TEST_ISSUER, type TestServer } from '../support/bootstrap.js';
@@ -109,9 +111,20 @@ describe('the account sign-in under a flood', () => {
     const gate = new Promise<void>((resolve) => {
       open = resolve;
     });
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = createLogger({
+      level: 'info',
+      destination: new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+          done();
+        },
+      }),
+    });
     const server = await bootstrap(
       { 'login.verifyConcurrency': 1, 'login.verifyQueue': 0 },
       {
+        logger,
         passwordHasher: {
           hash: (password) => real.hash(password),
           verify: async (encoded, password) => {
@@ -157,6 +170,13 @@ describe('the account sign-in under a flood', () => {
     expect(next).toMatchObject({ allowed: true, count: 1 });
     open();
     expect((await alice).statusCode).toBe(303);
+    // The refusal is counted in the access log's per-second line, not logged on its own.
+    await server.close();
+    t = undefined;
+    const access = lines.filter((line) => line.msg === 'request completed' || line.msg === 'requests shed');
+    expect(access).toEqual([
+      expect.objectContaining({ msg: 'requests shed', route: '/account/login', statusCode: 503, count: 1 }),
+    ]);
   });
 
   it('the busy page makes no passkey ceremony; one fetched when asked for (CSRF checked) signs in while every check is still taken', async () => {

@@ -21,6 +21,7 @@ import { renderPasskeySignIn } from '../pages/passkey-sign-in.js';
 import { sendRiskRefusal } from '../pages/risk-refused-page.js';
 import { SIWE_SIGN_IN_PATH } from '../pages/siwe-scripts.js';
 import { t } from '../pages/texts/index.js';
+import { markShed } from '../plugins/access-log.js';
 import { formOf, single } from '../plugins/form-body.js';
 import type { AccountDeps } from './account.js';
 import { csrfFailure } from './login.js';
@@ -89,6 +90,8 @@ export function registerAccountLogin(app: FastifyInstance, deps: AccountDeps): v
     retryAfter: number,
   ): Promise<FastifyReply> {
     reply.header('retry-after', String(retryAfter));
+    // Counted in the access log's per-second line (a flood sends thousands a second).
+    markShed(reply);
     return showForm(request, reply, { username, error: t('login.busy'), status: 503, refused: true });
   }
 

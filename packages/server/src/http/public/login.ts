@@ -18,6 +18,7 @@ import { PASSKEY_SIGN_IN_PATH, WEBAUTHN_BUNDLE_PATH } from '../pages/passkey-scr
 import { renderPasskeySignIn } from '../pages/passkey-sign-in.js';
 import { SIWE_SIGN_IN_PATH } from '../pages/siwe-scripts.js';
 import { t } from '../pages/texts/index.js';
+import { markShed } from '../plugins/access-log.js';
 import { formOf, single } from '../plugins/form-body.js';
 import { redirectToExternalLogin } from './login-external.js';
 import { clientOf, type LoginFlowDeps, openInteraction } from './login-flow.js';
@@ -137,6 +138,7 @@ export function registerLogin(app: FastifyInstance, deps: LoginFlowDeps): void {
       // Every password check is taken: refused before the throttle and the database (no password
       // is checked, so no attempt is counted; the same for every username).
       reply.header('retry-after', '1');
+      markShed(reply);
       return showForm(reply, request, { ...form, error: BUSY, status: 503, refused: true });
     }
     const key = normalizeUsername(username);
@@ -161,6 +163,7 @@ export function registerLogin(app: FastifyInstance, deps: LoginFlowDeps): void {
       if (isOAuthError(error) && error.code === 'temporarily_unavailable') {
         // Too many password checks waiting: refused before any argon2 work (bounded memory).
         reply.header('retry-after', String(error.retryAfter ?? 1));
+        markShed(reply);
         return showForm(reply, request, { ...form, error: BUSY, status: 503, refused: true });
       }
       throw error;
