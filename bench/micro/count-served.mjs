@@ -8,7 +8,7 @@
  * window, outside the count, so each window starts from the same heap. Per answer = (I(n2) − I(n1)) / (n2 − n1): what a window costs whatever its
  * length (the commands, the idle loop between windows) cancels out.
  *
- *   node bench/micro/count-served.mjs <api-key-verify|cc-jwt-es256> <build dir|reference> \
+ *   node bench/micro/count-served.mjs <api-key-verify|cc-jwt-es256|login-busy> <build dir|reference> \
  *     [n1=2000] [n2=4000] [warm=3000] [config.key=value …]
  *
  * Every interval timer the server sets (the usage batch, stats and audit flushes, the revocation
@@ -172,9 +172,10 @@ async function dumped(outDir, pid, n) {
 
 async function count() {
   const [scenario, target, n1Arg, n2Arg, warmArg, ...rest] = process.argv.slice(2);
-  if (!['api-key-verify', 'cc-jwt-es256'].includes(scenario) || target === undefined) {
+  const scenarios = ['api-key-verify', 'cc-jwt-es256', ...(target === 'reference' ? [] : ['login-busy'])];
+  if (!scenarios.includes(scenario) || target === undefined) {
     process.stderr.write(
-      'usage: node bench/micro/count-served.mjs <api-key-verify|cc-jwt-es256> <build dir|reference> [n1] [n2] [warm] [key=value …]\n',
+      'usage: node bench/micro/count-served.mjs <api-key-verify|cc-jwt-es256|login-busy> <build dir|reference> [n1] [n2] [warm] [key=value …]\n',
     );
     process.exit(2);
   }

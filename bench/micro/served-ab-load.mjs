@@ -2,7 +2,8 @@
  * The load side of bench/micro/served-ab.mjs, in its own process: on each IPC message
  * `{ port, seconds | amount, connections, path, headers, bodies, expect, timeout? }` it runs autocannon
  * against 127.0.0.1:port for `seconds` (or exactly `amount` requests), cycling the bodies, and
- * answers `{ ok, total }` (ok: 2xx holding `expect`).
+ * answers `{ ok, total }` (ok: 2xx holding `expect`; or, when the job names a `status`, that status
+ * holding `expect`, e.g. the busy sign-in page's 503).
  */
 import autocannon from 'autocannon';
 
@@ -26,7 +27,8 @@ process.on('message', async (job) => {
           return { ...request, body };
         },
         onResponse(status, body) {
-          if (status >= 200 && status < 300 && body.includes(job.expect)) {
+          const wanted = job.status === undefined ? status >= 200 && status < 300 : status === job.status;
+          if (wanted && body.includes(job.expect)) {
             ok += 1;
           }
         },
