@@ -6,10 +6,14 @@
  * on 127.0.0.1. Returns the autocannon job for the load process (served-ab-load.mjs).
  * `extraOverrides` are added to the configuration (for an ablation run; `log.level` also sets the
  * access logger's level). `scenario` picks the job: `api-key-verify` (default), `cc-jwt-es256`
- * (`POST /token`, client credentials, the bench's body; count-served.mjs) or `refresh`
+ * (`POST /token`, client credentials, the bench's body; count-served.mjs), `refresh`
  * (`POST /token`, `grant_type=refresh_token` for a client with ES256 ID tokens and an
  * `openid offline_access` grant, as the bench's `tessera.refresh-rotation.sqlite`: the job's
- * `rotate` pool of 24 refresh tokens, each answer's new token put back for a later request).
+ * `rotate` pool of 24 refresh tokens, each answer's new token put back for a later request), or
+ * `login-busy`: a `flood.login` refusal, `POST /account/login` while the one password check
+ * (`login.verifyConcurrency` 1, no queue) is taken by a sign-in held for ever (a password hasher
+ * that never answers), so every post is the busy `503` with the CSRF checked (one browser's
+ * cookie and token).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,6 +48,7 @@ export async function startBuild(dir, label, extraOverrides = {}, scenario = 'ap
       'keys.algorithm': 'ES256',
       'log.level': 'info',
       ...limits,
+      ...(scenario === 'login-busy' ? { 'login.verifyConcurrency': 1, 'login.verifyQueue': 0 } : {}),
       ...extraOverrides,
     },
   });
@@ -52,8 +57,16 @@ export async function startBuild(dir, label, extraOverrides = {}, scenario = 'ap
       done();
     },
   });
+  const busy = scenario === 'login-busy';
+  let taken = false;
+  // The one check, taken for ever: its answer never comes.
+  const never = () => {
+    taken = true;
+    return new Promise(() => {});
+  };
   const runtime = await createRuntime(config, {
     logger: createLogger({ level: extraOverrides['log.level'] ?? 'info', destination: sink }),
+    ...(busy ? { passwordHasher: { hash: async () => 'held', verify: never, verifyDummy: never } } : {}),
   });
   const now = Math.floor(Date.now() / 1000);
   const secret = ids.mintSecret('cs');
@@ -110,6 +123,10 @@ export async function startBuild(dir, label, extraOverrides = {}, scenario = 'ap
     'x-forwarded-proto': 'https',
     authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.id)}:${encodeURIComponent(secret)}`).toString('base64')}`,
   };
+  if (busy) {
+    const job = await busyJob(runtime.app, port, () => taken);
+    return { label, dir, job, close: () => closeRuntime(runtime, dataDir) };
+  }
   const job =
     rotate !== undefined
       ? {
@@ -139,10 +156,48 @@ export async function startBuild(dir, label, extraOverrides = {}, scenario = 'ap
     label,
     dir,
     job,
-    async close() {
-      await runtime.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
+    close: () => closeRuntime(runtime, dataDir),
+  };
+}
+
+async function closeRuntime(runtime, dataDir) {
+  await runtime.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+/** `login-busy`: one browser's CSRF cookie and token, and the one password check taken for ever. */
+async function busyJob(app, port, taken) {
+  const https = { 'x-forwarded-proto': 'https' };
+  const page = await app.inject({ method: 'GET', url: '/account/login', headers: https });
+  const token = /name="csrf_token" value="([A-Za-z0-9_-]+)"/.exec(page.body)?.[1];
+  const cookie = [page.headers['set-cookie']]
+    .flat()
+    .map((c) => String(c).split(';')[0] ?? '')
+    .find((c) => /^(__Host-)?tessera_csrf=/.test(c));
+  if (token === undefined || cookie === undefined) {
+    throw new Error(`GET /account/login gave no CSRF cookie and token (${page.statusCode})`);
+  }
+  const headers = { ...https, cookie, 'content-type': 'application/x-www-form-urlencoded' };
+  const body = `csrf_token=${token}&username=flood&password=${encodeURIComponent('a long enough passphrase')}`;
+  // Takes the only check and never gives it back (its answer never comes).
+  void app.inject({ method: 'POST', url: '/account/login', headers, payload: body });
+  for (let i = 0; i < 100 && !taken(); i += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  const probe = taken()
+    ? await app.inject({ method: 'POST', url: '/account/login', headers, payload: body })
+    : undefined;
+  if (probe?.statusCode !== 503) {
+    throw new Error('the password check was never taken: no busy 503');
+  }
+  return {
+    port,
+    connections: 32,
+    path: '/account/login',
+    headers,
+    bodies: [body],
+    expect: 'login-error',
+    status: 503,
   };
 }
 

@@ -8,7 +8,7 @@
  * window, outside the count, so each window starts from the same heap. Per answer = (I(n2) − I(n1)) / (n2 − n1): what a window costs whatever its
  * length (the commands, the idle loop between windows) cancels out.
  *
- *   node bench/micro/count-served.mjs <api-key-verify|cc-jwt-es256|refresh> <build dir|reference> \
+ *   node bench/micro/count-served.mjs <api-key-verify|cc-jwt-es256|refresh|login-busy> <build dir|reference> \
  *     [n1=2000] [n2=4000] [warm=3000] [config.key=value …]
  *
  * Every interval timer the server sets (the usage batch, stats and audit flushes, the revocation
@@ -181,13 +181,11 @@ async function dumped(outDir, pid, n) {
 
 async function count() {
   const [scenario, target, n1Arg, n2Arg, warmArg, ...rest] = process.argv.slice(2);
-  if (
-    !['api-key-verify', 'cc-jwt-es256', 'refresh'].includes(scenario) ||
-    target === undefined ||
-    (scenario === 'refresh' && target === 'reference')
-  ) {
+  const scenarios = ['api-key-verify', 'cc-jwt-es256', ...(target === 'reference' ? [] : ['refresh', 'login-busy'])];
+  if (!scenarios.includes(scenario) || target === undefined) {
     process.stderr.write(
-      'usage: node bench/micro/count-served.mjs <api-key-verify|cc-jwt-es256|refresh> <build dir|reference> [n1] [n2] [warm] [key=value …] (refresh: a build only)\n',
+      'usage: node bench/micro/count-served.mjs <api-key-verify|cc-jwt-es256|refresh|login-busy> <build dir|reference> [n1] [n2] [warm] [key=value …] (refresh, login-busy: a build only)
+',
     );
     process.exit(2);
   }

@@ -2,7 +2,8 @@
  * The load side of bench/micro/served-ab.mjs, in its own process: on each IPC message
  * `{ port, seconds | amount, connections, path, headers, bodies, expect, timeout? }` it runs autocannon
  * against 127.0.0.1:port for `seconds` (or exactly `amount` requests), cycling the bodies, and
- * answers `{ ok, total }` (ok: 2xx holding `expect`). With `rotate: { tokens, field, bodyPrefix }`
+ * answers `{ ok, total }` (ok: 2xx holding `expect`; or, when the job names a `status`, that status
+ * holding `expect`, e.g. the busy sign-in page's 503). With `rotate: { tokens, field, bodyPrefix }`
  * (refresh rotation, as bench/load.mjs) every request spends a token of the pool instead (body
  * `bodyPrefix` + token) and puts back the answer's `field`; the answer then also carries the pool
  * (`tokens`), for the next job of the same server: a spent refresh token never comes back.
@@ -36,7 +37,8 @@ process.on('message', async (job) => {
           return { ...request, body };
         },
         onResponse(status, body) {
-          if (status >= 200 && status < 300 && body.includes(job.expect)) {
+          const wanted = job.status === undefined ? status >= 200 && status < 300 : status === job.status;
+          if (wanted && body.includes(job.expect)) {
             ok += 1;
           }
           if (pool !== undefined && status === 200) {

@@ -6,7 +6,10 @@
  * (user + system) over each window, divided by the successful answers, is that build's figure.
  * Only one build has load at a time, so the other's share is its idle timers.
  *
- *   node bench/micro/served-ab.mjs <rounds> <seconds> <dirA> <dirB>
+ *   node bench/micro/served-ab.mjs <rounds> <seconds> <dirA> <dirB> [scenario]
+ *
+ * `scenario` (lib/served-build.mjs): `api-key-verify` (default), `cc-jwt-es256`, or `login-busy`
+ * (the busy sign-in refusal of `flood.login`: CPU per `503`).
  *
  * Each build: the production settings of bench/micro/http-path.mjs (https issuer behind a proxy,
  * `info` access log to a sink, SQLite, rate limits raised but running), one resource server with
@@ -18,9 +21,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBuild } from '../lib/served-build.mjs';
 
-const [roundsArg, secondsArg, ...dirs] = process.argv.slice(2);
-if (dirs.length !== 2) {
-  process.stderr.write('usage: node bench/micro/served-ab.mjs <rounds> <seconds> <dirA> <dirB>\n');
+const [roundsArg, secondsArg, dirA, dirB, scenario = 'api-key-verify'] = process.argv.slice(2);
+const dirs = [dirA, dirB];
+if (dirA === undefined || dirB === undefined) {
+  process.stderr.write('usage: node bench/micro/served-ab.mjs <rounds> <seconds> <dirA> <dirB> [scenario]\n');
   process.exit(2);
 }
 const ROUNDS = Number(roundsArg);
@@ -50,7 +54,7 @@ const median = (values) => {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
-const builds = [await startBuild(dirs[0], 'A'), await startBuild(dirs[1], 'B')];
+const builds = [await startBuild(dirs[0], 'A', {}, scenario), await startBuild(dirs[1], 'B', {}, scenario)];
 try {
   for (const build of builds) {
     await window(build, 2);
@@ -65,12 +69,12 @@ try {
   for (const [i, build] of builds.entries()) {
     const s = samples[i];
     process.stdout.write(
-      `served api-key-verify ${build.label} ${build.dir}: ${median(s).toFixed(1)} µs CPU/answer (median of ${ROUNDS} × ${SECONDS} s; range ${Math.min(...s).toFixed(1)}–${Math.max(...s).toFixed(1)})\n`,
+      `served ${scenario} ${build.label} ${build.dir}: ${median(s).toFixed(1)} µs CPU/answer (median of ${ROUNDS} × ${SECONDS} s; range ${Math.min(...s).toFixed(1)}–${Math.max(...s).toFixed(1)})\n`,
     );
   }
   const ratios = samples[1].map((b, round) => b / samples[0][round]);
   process.stdout.write(
-    `served api-key-verify B/A ${(median(samples[1]) / median(samples[0])).toFixed(3)} (per-round ratios ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}, median ${median(ratios).toFixed(3)})\n`,
+    `served ${scenario} B/A ${(median(samples[1]) / median(samples[0])).toFixed(3)} (per-round ratios ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}, median ${median(ratios).toFixed(3)})\n`,
   );
 } finally {
   loader.kill();

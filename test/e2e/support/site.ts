@@ -7,6 +7,8 @@ import { afterAll, beforeAll } from 'vitest';
 import { launchChromium } from './chromium.js';
 import { type CallbackApp, type E2eTessera, startCallbackApp, startE2eTessera } from './tessera.js';
 
+type HasherOption = Parameters<typeof startE2eTessera>[0];
+
 export interface E2eSite {
   readonly issuer: string;
   /** The relying party's origin (`${appUrl}/callback` is its redirect URI). */
@@ -22,6 +24,8 @@ export function useE2eSite(
     overrides?: Record<string, unknown>;
     /** Chromium flags beside the standard ones. */
     chromiumArgs?: readonly string[];
+    /** A stand-in for argon2 (a test that holds every password check). */
+    passwordHasher?: NonNullable<HasherOption>['passwordHasher'];
   } = {},
 ): E2eSite {
   let tessera: E2eTessera | undefined;
@@ -32,6 +36,7 @@ export function useE2eSite(
     tessera = await startE2eTessera({
       ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
       ...(options.overrides === undefined ? {} : { overrides: options.overrides }),
+      ...(options.passwordHasher === undefined ? {} : { passwordHasher: options.passwordHasher }),
     });
     app = await startCallbackApp();
     browser = await launchChromium(options.chromiumArgs);

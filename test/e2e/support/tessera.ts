@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../../packages/server/src/config/load.js';
 import { createLogger } from '../../../packages/server/src/log.js';
-import { createRuntime, type Runtime } from '../../../packages/server/src/main.js';
+import { createRuntime, type Runtime, type StartOptions } from '../../../packages/server/src/main.js';
 import { freePort } from '../../../packages/server/test/support/listening.js';
 
 export const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdefghijklmnopqrstuvwxyz';
@@ -30,6 +30,8 @@ export async function startE2eTessera(
     hostname?: 'localhost' | '127.0.0.1';
     /** More configuration keys (loadConfig overrides). */
     overrides?: Record<string, unknown>;
+    /** A stand-in for argon2 (a test that holds every password check). */
+    passwordHasher?: StartOptions['passwordHasher'];
   } = {},
 ): Promise<E2eTessera> {
   const port = await freePort();
@@ -48,7 +50,10 @@ export async function startE2eTessera(
       ...options.overrides,
     },
   });
-  const runtime = await createRuntime(config, { logger: createLogger({ level: 'silent' }) });
+  const runtime = await createRuntime(config, {
+    logger: createLogger({ level: 'silent' }),
+    ...(options.passwordHasher === undefined ? {} : { passwordHasher: options.passwordHasher }),
+  });
   await runtime.app.listen({ host: '127.0.0.1', port });
 
   async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {

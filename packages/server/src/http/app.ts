@@ -121,9 +121,10 @@ function allowedMethods(app: FastifyInstance, path: string): string[] {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
   const issuer = issuerOf(config);
+  const accessLog = new AccessLogController({ requestIdLogLabel: 'requestId' });
   const app = Fastify({
     loggerInstance: deps.logger,
-    logController: new AccessLogController({ requestIdLogLabel: 'requestId' }),
+    logController: accessLog,
     childLoggerFactory: lazyChildLogger,
     genReqId: () => newId('req'),
     requestIdHeader: false,
@@ -237,6 +238,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     for (const feature of features) {
       await feature.close?.();
     }
+    accessLog.flushShed();
   });
 
   return app;

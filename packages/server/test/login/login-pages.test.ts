@@ -231,6 +231,16 @@ describe('no user enumeration; throttling with backoff', () => {
     expect(blocked.statusCode).toBe(429);
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(blocked.body).toContain('Too many attempts');
+    // A refusal makes no passkey ceremony: the page's button fetches one (for this browser) when pressed.
+    expect(blocked.body).toContain('data-options-url="/login/passkey/options"');
+    expect(blocked.body).not.toContain('data-options="');
+    expect(String(blocked.headers['content-security-policy'])).toContain("connect-src 'self'");
+    const options = await browser.post('/login/passkey/options', { csrf_token: fields.csrf_token ?? '' });
+    expect(options.statusCode).toBe(200);
+    expect(options.json()).toMatchObject({
+      options: { userVerification: 'required' },
+      state: expect.any(String),
+    });
     // An unknown username is throttled the same way (nothing to learn from the throttle).
     for (let i = 0; i < 5; i++) {
       await browser.post('/login', { ...fields, username: 'nobody', password: `wrong-${i}` });

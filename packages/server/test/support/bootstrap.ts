@@ -21,11 +21,12 @@ export interface TestServer extends Runtime {
 
 /**
  * @param overrides config values by dotted path (e.g. `{ 'keys.algorithm': 'EdDSA' }`).
- * @param options runtime options a test injects (e.g. a password hasher that counts verifications).
+ * @param options runtime options a test injects (e.g. a password hasher that counts verifications, a
+ *   logger that keeps its lines; silent by default).
  */
 export async function bootstrap(
   overrides: Record<string, unknown> = {},
-  options: Pick<StartOptions, 'passwordHasher'> & {
+  options: Pick<StartOptions, 'passwordHasher' | 'logger'> & {
     /** Where the fixed clock starts (seconds since the epoch); now by default. */
     startSeconds?: number;
   } = {},

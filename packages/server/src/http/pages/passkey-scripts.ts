@@ -3,8 +3,9 @@
  * `script-src 'self'` and no inline script), and the `@simplewebauthn/browser` bundle, read from
  * node_modules once and served by Tessera itself (no CDN).
  *
- * Both scripts read their ceremony options from a `data-options` attribute the server rendered,
- * and their status lines, in the page's language, from `data-*` attributes of the same form; run
+ * Both scripts read their ceremony options from a `data-options` attribute the server rendered (the
+ * sign-in script, on a page without one, fetches them from `data-options-url` when the button is
+ * pressed), and their status lines, in the page's language, from `data-*` attributes of the same form; run
  * the ceremony, and submit the response in an ordinary form post with the CSRF token.
  */
 import { readFileSync } from 'node:fs';
@@ -40,7 +41,26 @@ export const PASSKEY_SIGN_IN_SCRIPT = `(function () {
   if (!lib || !form || !button || !lib.browserSupportsWebAuthn()) {
     return;
   }
-  var options = JSON.parse(form.getAttribute('data-options'));
+  var given = form.getAttribute('data-options');
+  // A page that refused a sign-in under load carries no ceremony: one is fetched when asked for.
+  function ceremony() {
+    if (given !== null) {
+      return Promise.resolve(JSON.parse(given));
+    }
+    var body = new URLSearchParams();
+    body.set('csrf_token', form.elements.namedItem('csrf_token').value);
+    return fetch(form.getAttribute('data-options-url'), { method: 'POST', credentials: 'same-origin', body: body })
+      .then(function (answer) {
+        if (!answer.ok) {
+          throw new Error('passkey options: ' + answer.status);
+        }
+        return answer.json();
+      })
+      .then(function (made) {
+        form.elements.namedItem('state').value = made.state;
+        return made.options;
+      });
+  }
   function submit(response) {
     form.elements.namedItem('response').value = JSON.stringify(response);
     form.submit();
@@ -54,11 +74,18 @@ export const PASSKEY_SIGN_IN_SCRIPT = `(function () {
   button.hidden = false;
   button.addEventListener('click', function () {
     status.textContent = '';
-    lib.startAuthentication({ optionsJSON: options }).then(submit, failed);
+    ceremony()
+      .then(function (options) {
+        return lib.startAuthentication({ optionsJSON: options });
+      })
+      .then(submit, failed);
   });
+  if (given === null) {
+    return;
+  }
   lib.browserSupportsWebAuthnAutofill().then(function (supported) {
     if (supported && document.querySelector("input[autocomplete$='webauthn']")) {
-      lib.startAuthentication({ optionsJSON: options, useBrowserAutofill: true }).then(submit, function () {});
+      lib.startAuthentication({ optionsJSON: JSON.parse(given), useBrowserAutofill: true }).then(submit, function () {});
     }
   });
 })();

@@ -21,10 +21,16 @@ import { renderPasskeySignIn } from '../pages/passkey-sign-in.js';
 import { sendRiskRefusal } from '../pages/risk-refused-page.js';
 import { SIWE_SIGN_IN_PATH } from '../pages/siwe-scripts.js';
 import { t } from '../pages/texts/index.js';
+import { markShed } from '../plugins/access-log.js';
 import { formOf, single } from '../plugins/form-body.js';
 import type { AccountDeps } from './account.js';
 import { csrfFailure } from './login.js';
-import { PASSKEY_AMR, parsePasskeyResponse } from './login-passkey.js';
+import {
+  ACCOUNT_PASSKEY_OPTIONS_PATH,
+  PASSKEY_AMR,
+  parsePasskeyResponse,
+  sendPasskeyOptions,
+} from './login-passkey.js';
 
 const PENDING_AAD = 'tessera account sign-in v1';
 /** Seconds between the password and the second factor. */
@@ -38,14 +44,19 @@ export function registerAccountLogin(app: FastifyInstance, deps: AccountDeps): v
   async function showForm(
     request: FastifyRequest,
     reply: FastifyReply,
-    input: { username: string | null; error: Words | null; status?: number },
+    input: { username: string | null; error: Words | null; status?: number; refused?: boolean },
   ): Promise<FastifyReply> {
     const csrfToken = cookies.csrfSecret(request, reply);
     if (deps.risk?.devices !== undefined) {
       // The device cookie exists before the sign-in it will be scored with.
       cookies.deviceId(request, reply, deps.risk.devices);
     }
-    const ceremony = await deps.passkeys.authenticationOptions(hashBrowserSecret(csrfToken));
+    // A refusal (busy, throttled) carries no ceremony: its passkey button fetches one when pressed,
+    // so a flood's refusals make no challenge and seal no state each.
+    const ceremony =
+      input.refused === true
+        ? undefined
+        : await deps.passkeys.authenticationOptions(hashBrowserSecret(csrfToken));
     return sendPage(reply, {
       title: t('login.title'),
       status: input.status ?? 200,
@@ -54,7 +65,7 @@ export function registerAccountLogin(app: FastifyInstance, deps: AccountDeps): v
         PASSKEY_SIGN_IN_PATH,
         ...(deps.siwe === undefined ? [] : [SIWE_SIGN_IN_PATH]),
       ],
-      ...(deps.siwe === undefined ? {} : { connectSelf: true }),
+      ...(deps.siwe === undefined && ceremony !== undefined ? {} : { connectSelf: true }),
       body: renderAccountSignInPage({
         siwe: deps.siwe !== undefined,
         csrfToken,
@@ -62,9 +73,10 @@ export function registerAccountLogin(app: FastifyInstance, deps: AccountDeps): v
         error: input.error,
         passkey: renderPasskeySignIn({
           action: '/account/login/passkey',
-          options: ceremony.options,
-          state: ceremony.state,
           csrfToken,
+          ...(ceremony === undefined
+            ? { optionsUrl: ACCOUNT_PASSKEY_OPTIONS_PATH }
+            : { options: ceremony.options, state: ceremony.state }),
         }),
       }),
     });
@@ -78,7 +90,9 @@ export function registerAccountLogin(app: FastifyInstance, deps: AccountDeps): v
     retryAfter: number,
   ): Promise<FastifyReply> {
     reply.header('retry-after', String(retryAfter));
-    return showForm(request, reply, { username, error: t('login.busy'), status: 503 });
+    // Counted in the access log's per-second line (a flood sends thousands a second).
+    markShed(reply);
+    return showForm(request, reply, { username, error: t('login.busy'), status: 503, refused: true });
   }
 
   async function startSession(
@@ -146,6 +160,7 @@ export function registerAccountLogin(app: FastifyInstance, deps: AccountDeps): v
         username,
         error: t('login.tooManyAttempts', { seconds: String(attempt.retryAfter) }),
         status: 429,
+        refused: true,
       });
     }
     let user: UserRecord | undefined;
@@ -276,6 +291,10 @@ export function registerAccountLogin(app: FastifyInstance, deps: AccountDeps): v
     await deps.throttle.recordSuccess(`mfa:${user.id}`, request.ip);
     return startSession(request, reply, user, combineAmr(['pwd'], factor.amr), factor.name);
   });
+
+  app.post(ACCOUNT_PASSKEY_OPTIONS_PATH, { config: { page: true } }, (request, reply) =>
+    sendPasskeyOptions(deps, request, reply),
+  );
 
   app.post('/account/login/passkey', { config: { page: true } }, async (request, reply) => {
     const body = formOf(request);

@@ -8,10 +8,11 @@
  * and try again and the client hears nothing.
  */
 import { OAuthError } from '@tessera/protocol';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hashBrowserSecret } from '../../oauth/authorize/interaction.js';
 import { combineAmr } from '../../users/authn/context.js';
 import type { PasskeyService } from '../../users/passkey-service.js';
+import type { BrowserCookies } from '../pages/browser-cookies.js';
 import { formOf, single } from '../plugins/form-body.js';
 import { csrfFailure } from './login.js';
 import { clientOf, type LoginFlowDeps, openInteraction } from './login-flow.js';
@@ -32,10 +33,40 @@ export function parsePasskeyResponse(text: string | undefined): unknown {
   }
 }
 
+/** Where a sign-in page without a ceremony (one refused under load) fetches one. */
+export const PASSKEY_OPTIONS_PATH = '/login/passkey/options';
+export const ACCOUNT_PASSKEY_OPTIONS_PATH = '/account/login/passkey/options';
+
+/**
+ * `POST …/passkey/options`: a passkey sign-in ceremony for a page sent without one. A sign-in
+ * refused under load (503, 429) gets no challenge nor sealed state (the costliest part of the
+ * page); its passkey button fetches them here when pressed: the same options and state a page
+ * carries, bound to this browser's CSRF cookie, after the same CSRF check as every form post.
+ * A passkey sign-in needs no password check, so it is the way in while the argon2 bound is full.
+ */
+export async function sendPasskeyOptions(
+  deps: { passkeys: PasskeyService; cookies: BrowserCookies },
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
+  const csrf = single(formOf(request), 'csrf_token');
+  if (!deps.cookies.checkCsrf(request, csrf)) {
+    throw csrfFailure();
+  }
+  const ceremony = await deps.passkeys.authenticationOptions(hashBrowserSecret(csrf ?? ''));
+  return reply
+    .header('cache-control', 'no-store')
+    .type('application/json')
+    .send({ options: ceremony.options, state: ceremony.state });
+}
+
 export function registerLoginPasskey(
   app: FastifyInstance,
   deps: LoginFlowDeps & { passkeys: PasskeyService },
 ): void {
+  app.post(PASSKEY_OPTIONS_PATH, { config: { page: true } }, (request, reply) =>
+    sendPasskeyOptions(deps, request, reply),
+  );
   app.post('/login/passkey', { config: { page: true } }, async (request, reply) => {
     const body = formOf(request);
     const csrf = single(body, 'csrf_token');

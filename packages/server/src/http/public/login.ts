@@ -18,9 +18,11 @@ import { PASSKEY_SIGN_IN_PATH, WEBAUTHN_BUNDLE_PATH } from '../pages/passkey-scr
 import { renderPasskeySignIn } from '../pages/passkey-sign-in.js';
 import { SIWE_SIGN_IN_PATH } from '../pages/siwe-scripts.js';
 import { t } from '../pages/texts/index.js';
+import { markShed } from '../plugins/access-log.js';
 import { formOf, single } from '../plugins/form-body.js';
 import { redirectToExternalLogin } from './login-external.js';
 import { clientOf, type LoginFlowDeps, openInteraction } from './login-flow.js';
+import { PASSKEY_OPTIONS_PATH } from './login-passkey.js';
 import { afterPassword } from './login-second-factor.js';
 
 const BAD_CREDENTIALS = t('login.badCredentials');
@@ -50,6 +52,8 @@ export function registerLogin(app: FastifyInstance, deps: LoginFlowDeps): void {
       username: string | null;
       error: Words | null;
       status?: number;
+      /** A refusal (busy, throttled): no ceremony on the page; its passkey button fetches one. */
+      refused?: boolean;
     },
   ): Promise<FastifyReply> {
     const csrfToken = deps.cookies.csrfSecret(http, reply);
@@ -57,9 +61,12 @@ export function registerLogin(app: FastifyInstance, deps: LoginFlowDeps): void {
       // The device cookie exists before the sign-in it will be scored with.
       deps.cookies.deviceId(http, reply, deps.risk.devices);
     }
-    const ceremony = await deps.passkeys?.authenticationOptions(hashBrowserSecret(csrfToken));
+    const lazy = input.refused === true && deps.passkeys !== undefined;
+    const ceremony = lazy
+      ? undefined
+      : await deps.passkeys?.authenticationOptions(hashBrowserSecret(csrfToken));
     const scripts = [
-      ...(ceremony === undefined ? [] : [WEBAUTHN_BUNDLE_PATH, PASSKEY_SIGN_IN_PATH]),
+      ...(ceremony === undefined && !lazy ? [] : [WEBAUTHN_BUNDLE_PATH, PASSKEY_SIGN_IN_PATH]),
       ...(deps.siwe === undefined ? [] : [SIWE_SIGN_IN_PATH]),
     ];
     return sendPage(reply, {
@@ -68,7 +75,7 @@ export function registerLogin(app: FastifyInstance, deps: LoginFlowDeps): void {
       uiLocales: input.interaction.request.uiLocales,
       formTargets: [input.interaction.request.redirectUri],
       ...(scripts.length === 0 ? {} : { scripts }),
-      ...(deps.siwe === undefined ? {} : { connectSelf: true }),
+      ...(deps.siwe === undefined && !lazy ? {} : { connectSelf: true }),
       body: renderLoginPage({
         clientName: input.clientName,
         interaction: input.sealed,
@@ -78,15 +85,16 @@ export function registerLogin(app: FastifyInstance, deps: LoginFlowDeps): void {
         ...(deps.siwe === undefined
           ? {}
           : { siwe: renderSiweSignIn({ csrfToken, interaction: input.sealed }) }),
-        ...(ceremony === undefined
+        ...(ceremony === undefined && !lazy
           ? {}
           : {
               passkey: renderPasskeySignIn({
                 action: '/login/passkey',
-                options: ceremony.options,
-                state: ceremony.state,
                 csrfToken,
                 hidden: { interaction: input.sealed },
+                ...(ceremony === undefined
+                  ? { optionsUrl: PASSKEY_OPTIONS_PATH }
+                  : { options: ceremony.options, state: ceremony.state }),
               }),
             }),
       }),
@@ -130,7 +138,8 @@ export function registerLogin(app: FastifyInstance, deps: LoginFlowDeps): void {
       // Every password check is taken: refused before the throttle and the database (no password
       // is checked, so no attempt is counted; the same for every username).
       reply.header('retry-after', '1');
-      return showForm(reply, request, { ...form, error: BUSY, status: 503 });
+      markShed(reply);
+      return showForm(reply, request, { ...form, error: BUSY, status: 503, refused: true });
     }
     const key = normalizeUsername(username);
     // The attempt is counted before the password is checked, in one atomic step: parallel guesses
@@ -144,6 +153,7 @@ export function registerLogin(app: FastifyInstance, deps: LoginFlowDeps): void {
         ...form,
         error: t('login.tooManyAttempts', { seconds: String(wait) }),
         status: 429,
+        refused: true,
       });
     }
     let user: Awaited<ReturnType<typeof deps.users.authenticate>>;
@@ -153,7 +163,8 @@ export function registerLogin(app: FastifyInstance, deps: LoginFlowDeps): void {
       if (isOAuthError(error) && error.code === 'temporarily_unavailable') {
         // Too many password checks waiting: refused before any argon2 work (bounded memory).
         reply.header('retry-after', String(error.retryAfter ?? 1));
-        return showForm(reply, request, { ...form, error: BUSY, status: 503 });
+        markShed(reply);
+        return showForm(reply, request, { ...form, error: BUSY, status: 503, refused: true });
       }
       throw error;
     }
