@@ -184,8 +184,7 @@ async function count() {
   const scenarios = ['api-key-verify', 'cc-jwt-es256', ...(target === 'reference' ? [] : ['refresh', 'login-busy'])];
   if (!scenarios.includes(scenario) || target === undefined) {
     process.stderr.write(
-      'usage: node bench/micro/count-served.mjs <api-key-verify|cc-jwt-es256|refresh|login-busy> <build dir|reference> [n1] [n2] [warm] [key=value …] (refresh, login-busy: a build only)
-',
+      'usage: node bench/micro/count-served.mjs <api-key-verify|cc-jwt-es256|refresh|login-busy> <build dir|reference> [n1] [n2] [warm] [key=value …] (refresh, login-busy: a build only)\n',
     );
     process.exit(2);
   }
