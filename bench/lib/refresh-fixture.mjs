@@ -1,4 +1,69 @@
 /**
+ * The person the refresh benches' grants belong to (no password: the refresh grant never asks).
+ */
+export function createBenchPerson(store, ids, t0) {
+  return store.createUser(
+    {
+      id: ids.newId('usr'),
+      username: 'bench-user',
+      email: null,
+      emailVerified: false,
+      name: null,
+      passwordHash: 'unused-by-the-refresh-grant',
+      disabled: false,
+      tokensValidAfter: 0,
+    },
+    t0,
+  );
+}
+
+/**
+ * The stored record of refresh token `token` of an `openid offline_access` grant issued at `t0`
+ * (a day to live, its family 30 days), in a new family unless `familyId` is given.
+ */
+export function refreshTokenRecord(
+  ids,
+  token,
+  { clientId, userId, t0, familyId, audience = 'https://api.bench.local' },
+) {
+  return {
+    hash: ids.hashSecret(token),
+    familyId: familyId ?? ids.newId('fam'),
+    clientId,
+    userId,
+    sessionId: null,
+    scope: ['openid', 'offline_access'],
+    audience: [audience],
+    authTime: t0,
+    amr: ['pwd'],
+    acr: null,
+    issuedAt: t0,
+    expiresAt: t0 + 86_400,
+    familyExpiresAt: t0 + 30 * 86_400,
+    usedAt: null,
+    revokedAt: null,
+    jkt: null,
+  };
+}
+
+/**
+ * `count` refresh tokens of client `clientId` for a new bench person, each its own family: the
+ * chains the served refresh benches rotate (each answer's token spent by the chain's next request).
+ */
+export async function seedRefreshTokens(store, ids, t0, clientId, count, audience) {
+  const user = await createBenchPerson(store, ids, t0);
+  const tokens = [];
+  for (let n = 0; n < count; n += 1) {
+    const token = ids.mintSecret('rt');
+    await store.insertRefreshToken(
+      refreshTokenRecord(ids, token, { clientId, userId: user.id, t0, audience }),
+    );
+    tokens.push(token);
+  }
+  return tokens;
+}
+
+/**
  * What the store-level refresh micro-benches (bench/micro/refresh-rotate.mjs, refresh-redeem.mjs)
  * start from: a confidential client with the refresh grant, a person, and fresh refresh-token
  * records for them (a new family, or the family of `previous`).
@@ -27,38 +92,13 @@ export async function createRefreshFixture(store, ids, t0) {
     },
     t0,
   );
-  const user = await store.createUser(
-    {
-      id: ids.newId('usr'),
-      username: 'bench',
-      email: null,
-      emailVerified: false,
-      name: null,
-      passwordHash: 'unused',
-      disabled: false,
-      tokensValidAfter: 0,
-    },
-    t0,
-  );
-  function tokenRecord(previous) {
-    return {
-      hash: ids.hashSecret(ids.mintSecret('rt')),
-      familyId: previous?.familyId ?? ids.newId('fam'),
+  const user = await createBenchPerson(store, ids, t0);
+  const tokenRecord = (previous) =>
+    refreshTokenRecord(ids, ids.mintSecret('rt'), {
       clientId: client.id,
       userId: user.id,
-      sessionId: null,
-      scope: ['openid', 'offline_access'],
-      audience: ['https://api.bench.local'],
-      authTime: t0,
-      amr: ['pwd'],
-      acr: null,
-      issuedAt: t0,
-      expiresAt: t0 + 86_400,
-      familyExpiresAt: t0 + 30 * 86_400,
-      usedAt: null,
-      revokedAt: null,
-      jkt: null,
-    };
-  }
+      t0,
+      familyId: previous?.familyId,
+    });
   return { client, user, tokenRecord };
 }

@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
+import { seedRefreshTokens } from './refresh-fixture.mjs';
 
 const ISSUER = 'https://auth.bench.local';
 
@@ -229,42 +230,7 @@ async function refreshTokens(runtime, ids, now) {
     secrets: [{ hash: ids.hashSecret(secret), start: secret.slice(0, 12), createdAt: now, expiresAt: null }],
   };
   await runtime.store.createClient(client, now);
-  const user = await runtime.store.createUser(
-    {
-      id: ids.newId('usr'),
-      username: 'bench-user',
-      email: null,
-      emailVerified: false,
-      name: null,
-      passwordHash: 'unused-by-the-refresh-grant',
-      disabled: false,
-      tokensValidAfter: 0,
-    },
-    now,
-  );
-  const tokens = [];
-  for (let n = 0; n < 24; n += 1) {
-    const token = ids.mintSecret('rt');
-    await runtime.store.insertRefreshToken({
-      hash: ids.hashSecret(token),
-      familyId: ids.newId('fam'),
-      clientId: client.id,
-      userId: user.id,
-      sessionId: null,
-      scope: ['openid', 'offline_access'],
-      audience: ['https://api.bench.local'],
-      authTime: now,
-      amr: ['pwd'],
-      acr: null,
-      issuedAt: now,
-      expiresAt: now + 86_400,
-      familyExpiresAt: now + 30 * 86_400,
-      usedAt: null,
-      revokedAt: null,
-      jkt: null,
-    });
-    tokens.push(token);
-  }
+  const tokens = await seedRefreshTokens(runtime.store, ids, now, client.id, 24);
   const authorization = `Basic ${Buffer.from(`${encodeURIComponent(client.id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
   return { tokens, authorization };
 }

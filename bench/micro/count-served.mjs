@@ -181,7 +181,11 @@ async function dumped(outDir, pid, n) {
 
 async function count() {
   const [scenario, target, n1Arg, n2Arg, warmArg, ...rest] = process.argv.slice(2);
-  const scenarios = ['api-key-verify', 'cc-jwt-es256', ...(target === 'reference' ? [] : ['refresh', 'login-busy'])];
+  const scenarios = [
+    'api-key-verify',
+    'cc-jwt-es256',
+    ...(target === 'reference' ? [] : ['refresh', 'login-busy']),
+  ];
   if (!scenarios.includes(scenario) || target === undefined) {
     process.stderr.write(
       'usage: node bench/micro/count-served.mjs <api-key-verify|cc-jwt-es256|refresh|login-busy> <build dir|reference> [n1] [n2] [warm] [key=value …] (refresh, login-busy: a build only)\n',

@@ -39,6 +39,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
+import { seedRefreshTokens } from '../lib/refresh-fixture.mjs';
 
 const [scenario, roundsArg, batchArg, ...dirs] = process.argv.slice(2);
 const SCENARIOS = [
@@ -202,41 +203,9 @@ async function startBuild(dir, label) {
       firstParty: true,
       idTokenSignedResponseAlg: scenario === 'refresh' ? 'ES256' : null,
     });
-    const user = await runtime.store.createUser(
-      {
-        id: ids.newId('usr'),
-        username: 'bench-user',
-        email: null,
-        emailVerified: false,
-        name: null,
-        passwordHash: 'unused-by-the-refresh-grant',
-        disabled: false,
-        tokensValidAfter: 0,
-      },
-      now,
+    chains.push(
+      ...(await seedRefreshTokens(runtime.store, ids, now, refreshClient.id, CONCURRENCY, AUDIENCE)),
     );
-    for (let n = 0; n < CONCURRENCY; n += 1) {
-      const token = ids.mintSecret('rt');
-      await runtime.store.insertRefreshToken({
-        hash: ids.hashSecret(token),
-        familyId: ids.newId('fam'),
-        clientId: refreshClient.id,
-        userId: user.id,
-        sessionId: null,
-        scope: ['openid', 'offline_access'],
-        audience: [AUDIENCE],
-        authTime: now,
-        amr: ['pwd'],
-        acr: null,
-        issuedAt: now,
-        expiresAt: now + 86_400,
-        familyExpiresAt: now + 30 * 86_400,
-        usedAt: null,
-        revokedAt: null,
-        jkt: null,
-      });
-      chains.push(token);
-    }
   }
   const refresh = {
     request: (n) => ({

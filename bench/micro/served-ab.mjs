@@ -23,8 +23,15 @@ import { startBuild } from '../lib/served-build.mjs';
 
 const [roundsArg, secondsArg, dirA, dirB, scenario = 'api-key-verify'] = process.argv.slice(2);
 const dirs = [dirA, dirB];
-if (dirA === undefined || dirB === undefined) {
-  process.stderr.write('usage: node bench/micro/served-ab.mjs <rounds> <seconds> <dirA> <dirB> [scenario]\n');
+// Not `refresh`: its tokens are spent, so the two builds' loads would need a pool each (count-served.mjs has it).
+if (
+  dirA === undefined ||
+  dirB === undefined ||
+  !['api-key-verify', 'cc-jwt-es256', 'login-busy'].includes(scenario)
+) {
+  process.stderr.write(
+    'usage: node bench/micro/served-ab.mjs <rounds> <seconds> <dirA> <dirB> [api-key-verify|cc-jwt-es256|login-busy]\n',
+  );
   process.exit(2);
 }
 const ROUNDS = Number(roundsArg);
