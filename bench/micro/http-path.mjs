@@ -468,7 +468,12 @@ try {
         `${scenario} ${build.label} ${build.dir}: ${medians[i].toFixed(1)} µs ${name}/answer (median of ${ROUNDS} × ${BATCH}; range ${Math.min(...s).toFixed(1)}–${Math.max(...s).toFixed(1)})\n`,
       );
     }
-    if (builds.length === 2) {
+    if (builds.length === 2 && medians[0] === 0) {
+      // The main thread's clock counts 10 ms ticks: a batch shorter than one may count none.
+      process.stdout.write(
+        `${scenario} ${name} B/A — (A's median is 0: below the clock's resolution; use larger batches)\n`,
+      );
+    } else if (builds.length === 2) {
       const ratios = of[1].map((b, round) => b / of[0][round]);
       // The median of the per-round ratios pairs each B batch with the A batch next to it, so a
       // slow minute of a shared machine cancels out of it more than out of the ratio of the medians.

@@ -41,7 +41,12 @@ describe('bench/micro/http-path.mjs', () => {
           new RegExp(`^${scenario} A .*: [0-9.]+ µs ${name}/answer \\(median of 2 × 40;`),
         );
         expect(lines[offset + 1]).toMatch(new RegExp(`^${scenario} B .*: [0-9.]+ µs ${name}/answer`));
-        expect(lines[offset + 2]).toMatch(new RegExp(`^${scenario} ${name} B/A [0-9.]+`));
+        // The main thread's 10 ms ticks may count no time in a batch this small: then no ratio, said so.
+        expect(lines[offset + 2]).toMatch(
+          new RegExp(
+            `^${scenario} ${name} B/A ${name === 'main-thread CPU' ? "([0-9.]+ |— \\(A's median is 0: below the clock's resolution)" : '[0-9.]+ '}`,
+          ),
+        );
       }
     },
     120_000,
