@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { TokenSourceOptions } from './bearer.js';
 import { createRequestVerification } from './request-verification.js';
 import { createTokenCache } from './token-cache.js';
-import { hashTokenSync } from './token-hash.js';
+import { hashOfKey, tokenKeySync } from './token-hash.js';
 import type { TokenVerification } from './token-verification.js';
 import type { TokenFacts } from './verified-token.js';
 import { VerifyError } from './verify-error.js';
@@ -46,11 +47,11 @@ function setup(times: number[]) {
     sources: SOURCES,
     now: () => times[Math.min(tick++, times.length - 1)] ?? 0,
     cache: {
-      get(hash, at) {
+      get(key, at) {
         lookups++;
-        return cache.get(hash, at);
+        return cache.get(key, at);
       },
-      set: (facts, at) => cache.set(facts, at),
+      set: (key, facts, at) => cache.set(key, facts, at),
     },
     guard: { isFailingClosed: () => false, assertNotRevoked: () => {}, mayCache: () => true },
     verification,
@@ -79,20 +80,32 @@ describe('the miss path of a header string (request-verification.ts)', () => {
   it('a lookup seen made in an earlier second is made again (an entry at its end is not served)', async () => {
     const { requests, cache, lookups, verifications } = setup([100, 101]);
     const header = 'Bearer ending.token.one';
-    const hash = hashTokenSync?.(header.slice(7)) ?? '';
+    const key = tokenKeySync?.(header.slice(7)) ?? '';
     // Cached until 101 without the `write` scope: seen (at 100) finds it and refuses the scope;
     // verify (at 101) must not use that lookup, since the entry ended at 101.
-    cache.set(factsOf(hash, 101), 100);
+    cache.set(key, factsOf(hashOfKey(key), 101), 100);
     const token = await verifyLikeTheVerifier(requests, header, 'write');
     expect(token.scope).toContain('write');
     expect(verifications()).toBe(1);
     expect(lookups()).toBe(2);
   });
 
+  it('a token verified once is cached under its key and named by its base64url hash (revocations, DPoP ath)', async () => {
+    const { requests, cache, verifications } = setup([100, 100, 100]);
+    const header = 'Bearer fresh.token.one';
+    const token = header.slice(7);
+    await verifyLikeTheVerifier(requests, header);
+    const cached = cache.get(tokenKeySync?.(token) ?? '', 100);
+    expect(cached?.hash).toBe(createHash('sha256').update(token).digest('base64url'));
+    expect(await verifyLikeTheVerifier(requests, header)).toBe(cached?.views.header);
+    expect(verifications()).toBe(1);
+  });
+
   it('a cached token seen refuses is refused by verify with the words of the refusal', async () => {
     const { requests, cache, lookups, verifications } = setup([100, 100]);
     const header = 'Bearer cached.token.one';
-    cache.set(factsOf(hashTokenSync?.(header.slice(7)) ?? '', 400), 100);
+    const key = tokenKeySync?.(header.slice(7)) ?? '';
+    cache.set(key, factsOf(hashOfKey(key), 400), 100);
     const refusal = await verifyLikeTheVerifier(requests, header, 'write').catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(VerifyError);
     expect((refusal as VerifyError).code).toBe('insufficient_scope');

@@ -12,7 +12,7 @@ import { type AuthenticationRequirement, requireAuthentication } from './require
 import { requireScope } from './require-scope.js';
 import type { RevocationGuard } from './revocation-guard.js';
 import type { TokenCache } from './token-cache.js';
-import { hashToken, hashTokenSync } from './token-hash.js';
+import { hashOfKey, hashToken, keyOfHash, tokenKeySync } from './token-hash.js';
 import type { TokenVerification } from './token-verification.js';
 import type { TokenFacts, VerifiedToken } from './verified-token.js';
 import { VerifyError } from './verify-error.js';
@@ -124,11 +124,11 @@ function viewOf(facts: TokenFacts, source: TokenSource): VerifiedToken {
 export function createRequestVerification(deps: RequestVerificationDeps): RequestVerification {
   const { realm, sources, now, cache, guard, verification, dpop, apiKeyContextOf } = deps;
   /**
-   * The header string `seen` could not answer and its hash, handed to the `verify` call that follows
-   * at once (so it does not hash the token again); `verify` clears it, so no token stays here.
+   * The header string `seen` could not answer and its cache key, handed to the `verify` call that
+   * follows at once (so it does not hash the token again); `verify` clears it, so no token stays here.
    */
   let missedHeader: string | undefined;
-  let missedHash = '';
+  let missedKey = '';
   /** What `seen`'s lookup found for it (a hit it would not answer, or nothing), and when. */
   let missedFacts: TokenFacts | undefined;
   let missedAt = Number.NaN;
@@ -152,15 +152,15 @@ export function createRequestVerification(deps: RequestVerificationDeps): Reques
     scope?: string | readonly string[],
     authentication?: AuthenticationRequirement,
   ): VerifiedToken | undefined {
-    if (typeof input !== 'string' || hashTokenSync === undefined || !isPlainBearer(input)) {
+    if (typeof input !== 'string' || tokenKeySync === undefined || !isPlainBearer(input)) {
       return undefined;
     }
     const at = now();
     if (guard.isFailingClosed(at)) {
       return undefined;
     }
-    const hash = hashTokenSync(input.slice(7));
-    const facts = cache.get(hash, at);
+    const key = tokenKeySync(input.slice(7));
+    const facts = cache.get(key, at);
     // A bound token needs a proof, which a header string does not carry (RFC 9449 §7.1).
     if (facts !== undefined && facts.jkt === undefined) {
       try {
@@ -178,7 +178,7 @@ export function createRequestVerification(deps: RequestVerificationDeps): Reques
       }
     }
     missedHeader = input;
-    missedHash = hash;
+    missedKey = key;
     missedFacts = facts;
     missedAt = at;
     return undefined;
@@ -197,14 +197,14 @@ export function createRequestVerification(deps: RequestVerificationDeps): Reques
       }
       let found: ExtractedToken | undefined;
       let facts: TokenFacts | undefined;
-      let hash: string | undefined;
+      let key: string | undefined;
       let hashed: string | undefined;
-      if (typeof input === 'string' && hashTokenSync !== undefined && isPlainBearer(input)) {
+      if (typeof input === 'string' && tokenKeySync !== undefined && isPlainBearer(input)) {
         hashed = input.slice(7);
         // `seen` looked this header up a moment ago, in the same second: its lookup stands.
         const fromSeen = input === missed && at === missedAt;
-        hash = input === missed ? missedHash : hashTokenSync(hashed);
-        facts = fromSeen ? seenFacts : cache.get(hash, at);
+        key = input === missed ? missedKey : tokenKeySync(hashed);
+        facts = fromSeen ? seenFacts : cache.get(key, at);
         if (facts !== undefined) {
           found = { token: '', source: 'header' };
         }
@@ -216,12 +216,19 @@ export function createRequestVerification(deps: RequestVerificationDeps): Reques
         if (found === undefined) {
           throw new VerifyError(OAuthError.invalidToken('An access token is required'), realm, true);
         }
-        const looked = hash !== undefined && found.token === hashed;
-        if (hash === undefined || found.token !== hashed) {
-          hash = hashTokenSync === undefined ? await hashToken(found.token) : hashTokenSync(found.token);
+        const looked = key !== undefined && found.token === hashed;
+        let hash: string;
+        if (key !== undefined && looked) {
+          hash = hashOfKey(key);
+        } else if (tokenKeySync === undefined) {
+          hash = await hashToken(found.token);
+          key = keyOfHash(hash);
+        } else {
+          key = tokenKeySync(found.token);
+          hash = hashOfKey(key);
         }
         const context = found.token.startsWith('tsr_key_') ? apiKeyContextOf?.(input) : undefined;
-        facts = context === undefined && !looked ? cache.get(hash, at) : undefined;
+        facts = context === undefined && !looked ? cache.get(key, at) : undefined;
         if (context !== undefined) {
           facts = await verification.verifyOnce(found, hash, at, context);
           guard.assertNotRevoked(facts, at);
@@ -232,7 +239,7 @@ export function createRequestVerification(deps: RequestVerificationDeps): Reques
           facts = await verification.verifyOnce(found, hash, at);
           guard.assertNotRevoked(facts, at);
           if (guard.mayCache(facts)) {
-            cache.set(facts, at);
+            cache.set(key, facts, at);
           }
         } else {
           guard.assertNotRevoked(facts, at);

@@ -26,7 +26,7 @@ describe('the verified-token cache (CLOCK replacement)', () => {
   it('never holds more than max entries', () => {
     const cache = createTokenCache({ max: 3 });
     for (const hash of ['a', 'b', 'c', 'd', 'e']) {
-      cache.set(facts(hash), 10);
+      cache.set(hash, facts(hash), 10);
     }
     expect(cache.size).toBe(3);
     expect(cache.get('e', 10)).toBeDefined();
@@ -35,21 +35,21 @@ describe('the verified-token cache (CLOCK replacement)', () => {
   it('keeps an entry hit since it was inserted and evicts the oldest one that was not', () => {
     const cache = createTokenCache({ max: 3 });
     for (const hash of ['a', 'b', 'c']) {
-      cache.set(facts(hash), 10);
+      cache.set(hash, facts(hash), 10);
     }
     expect(cache.get('a', 10)?.hash).toBe('a');
-    cache.set(facts('d'), 10);
+    cache.set('d', facts('d'), 10);
     expect(cache.get('b', 10)).toBeUndefined();
     expect(['a', 'c', 'd'].map((hash) => cache.get(hash, 10)?.hash)).toEqual(['a', 'c', 'd']);
   });
 
   it('evicts the oldest when every entry was hit (second chance for all, then the first goes)', () => {
     const cache = createTokenCache({ max: 2 });
-    cache.set(facts('a'), 10);
-    cache.set(facts('b'), 10);
+    cache.set('a', facts('a'), 10);
+    cache.set('b', facts('b'), 10);
     cache.get('a', 10);
     cache.get('b', 10);
-    cache.set(facts('c'), 10);
+    cache.set('c', facts('c'), 10);
     expect(cache.size).toBe(2);
     expect(cache.get('a', 10)).toBeUndefined();
     expect(cache.get('c', 10)).toBeDefined();
@@ -57,21 +57,21 @@ describe('the verified-token cache (CLOCK replacement)', () => {
 
   it('RFC 7519 §4.1.4 — an entry is not served at or after its end, and is dropped', () => {
     const cache = createTokenCache({ max: 3 });
-    cache.set(facts('a', 100), 10);
+    cache.set('a', facts('a', 100), 10);
     expect(cache.get('a', 99)).toBeDefined();
     expect(cache.get('a', 100)).toBeUndefined();
     expect(cache.size).toBe(0);
-    cache.set(facts('b', 100), 100);
+    cache.set('b', facts('b', 100), 100);
     expect(cache.size).toBe(0);
   });
 
   it('max 0 caches nothing; evict removes what the predicate selects', () => {
     const off = createTokenCache({ max: 0 });
-    off.set(facts('a'), 10);
+    off.set('a', facts('a'), 10);
     expect(off.size).toBe(0);
     const cache = createTokenCache({ max: 5 });
     for (const hash of ['a', 'b', 'c']) {
-      cache.set(facts(hash), 10);
+      cache.set(hash, facts(hash), 10);
     }
     expect(cache.evict((entry) => entry.hash !== 'b')).toBe(2);
     expect(cache.get('b', 10)).toBeDefined();
@@ -81,22 +81,22 @@ describe('the verified-token cache (CLOCK replacement)', () => {
   it('takes the place of a revoked or expired entry before it evicts a live one', () => {
     const cache = createTokenCache({ max: 3 });
     for (const hash of ['a', 'b', 'c']) {
-      cache.set(facts(hash), 10);
+      cache.set(hash, facts(hash), 10);
     }
     expect(cache.evict((entry) => entry.hash === 'b')).toBe(1);
-    cache.set(facts('d'), 10);
+    cache.set('d', facts('d'), 10);
     expect(['a', 'c', 'd'].map((hash) => cache.get(hash, 10)?.hash)).toEqual(['a', 'c', 'd']);
     const expiring = createTokenCache({ max: 3 });
     for (const entry of [facts('a'), facts('b', 50), facts('c')]) {
-      expiring.set(entry, 10);
+      expiring.set(entry.hash, entry, 10);
     }
     expect(expiring.get('b', 50)).toBeUndefined();
-    expiring.set(facts('d'), 10);
+    expiring.set('d', facts('d'), 10);
     expect(['a', 'c', 'd'].map((hash) => expiring.get(hash, 10)?.hash)).toEqual(['a', 'c', 'd']);
     cache.clear();
     expect(cache.size).toBe(0);
     for (const hash of ['g', 'h', 'i']) {
-      cache.set(facts(hash), 10);
+      cache.set(hash, facts(hash), 10);
     }
     expect(['g', 'h', 'i'].map((hash) => cache.get(hash, 10)?.hash)).toEqual(['g', 'h', 'i']);
   });
@@ -128,7 +128,7 @@ describe('the verified-token cache (CLOCK replacement)', () => {
       cacheCosts.push(
         perCall((entry) => {
           if (cache.get(entry.hash, 10) === undefined) {
-            cache.set(entry, 10);
+            cache.set(entry.hash, entry, 10);
           }
         }),
       );

@@ -1,6 +1,6 @@
 /**
- * The verified-token cache: a bounded map keyed by the token's SHA-256. A token seen again costs
- * one hash and one lookup instead of a signature check or an introspection call. Each entry dies
+ * The verified-token cache: a bounded map keyed by the token's SHA-256 (its `key` spelling,
+ * token-hash.ts). A token seen again costs one hash and one lookup instead of a signature check or an introspection call. Each entry dies
  * with its token (`cacheUntil` is checked on every hit against the verifier's clock) and is evicted
  * at once when a revocation covers it.
  *
@@ -21,12 +21,14 @@ import type { TokenFacts } from './verified-token.js';
  * @example
  * ```ts
  * const cache = createTokenCache({ max: 10_000 });
- * cache.get(hash, now); // TokenFacts | undefined
+ * cache.get(key, now); // TokenFacts | undefined
  * ```
  */
 export interface TokenCache {
-  get(hash: string, now: number): TokenFacts | undefined;
-  set(facts: TokenFacts, now: number): void;
+  /** The entry of a cache key (`tokenKeySync`), unless it has ended by `now`. */
+  get(key: string, now: number): TokenFacts | undefined;
+  /** Caches `facts` under the token's cache key (`tokenKeySync`, or `keyOfHash(facts.hash)`). */
+  set(key: string, facts: TokenFacts, now: number): void;
   /** Deletes every entry the predicate selects; returns how many. */
   evict(select: (facts: TokenFacts) => boolean): number;
   clear(): void;
@@ -40,6 +42,8 @@ const SWEEP_EVERY = 1024;
 interface Slot {
   /** The entry, or undefined once it was deleted (its place in the ring is free). */
   facts: TokenFacts | undefined;
+  /** The entry's key in `slots`. */
+  key: string;
   /** Hit since the clock hand last passed it. */
   used: boolean;
 }
@@ -60,15 +64,15 @@ export function createTokenCache(options: { max: number }): TokenCache {
   let hand = 0;
   let inserts = 0;
 
-  function remove(hash: string, slot: Slot): void {
-    slots.delete(hash);
+  function remove(slot: Slot): void {
+    slots.delete(slot.key);
     slot.facts = undefined;
   }
 
   function sweep(now: number): void {
     for (const slot of ring) {
       if (slot.facts !== undefined && slot.facts.cacheUntil <= now) {
-        remove(slot.facts.hash, slot);
+        remove(slot);
       }
     }
   }
@@ -81,7 +85,7 @@ export function createTokenCache(options: { max: number }): TokenCache {
    */
   function placeFor(): Slot {
     if (ring.length < max) {
-      const slot: Slot = { facts: undefined, used: false };
+      const slot: Slot = { facts: undefined, key: '', used: false };
       ring.push(slot);
       return slot;
     }
@@ -94,26 +98,26 @@ export function createTokenCache(options: { max: number }): TokenCache {
       if (slot.used) {
         slot.used = false;
       } else if (slots.size >= max) {
-        remove(slot.facts.hash, slot);
+        remove(slot);
         return slot;
       }
     }
   }
 
   return {
-    get(hash, now) {
-      const slot = slots.get(hash);
+    get(key, now) {
+      const slot = slots.get(key);
       if (slot?.facts === undefined) {
         return undefined;
       }
       if (slot.facts.cacheUntil <= now) {
-        remove(hash, slot);
+        remove(slot);
         return undefined;
       }
       slot.used = true;
       return slot.facts;
     },
-    set(facts, now) {
+    set(key, facts, now) {
       if (max === 0 || facts.cacheUntil <= now) {
         return;
       }
@@ -121,7 +125,7 @@ export function createTokenCache(options: { max: number }): TokenCache {
       if (inserts % SWEEP_EVERY === 0) {
         sweep(now);
       }
-      const existing = slots.get(facts.hash);
+      const existing = slots.get(key);
       if (existing !== undefined) {
         existing.facts = facts;
         existing.used = true;
@@ -129,14 +133,15 @@ export function createTokenCache(options: { max: number }): TokenCache {
       }
       const slot = placeFor();
       slot.facts = facts;
+      slot.key = key;
       slot.used = false;
-      slots.set(facts.hash, slot);
+      slots.set(key, slot);
     },
     evict(select) {
       let count = 0;
       for (const slot of ring) {
         if (slot.facts !== undefined && select(slot.facts)) {
-          remove(slot.facts.hash, slot);
+          remove(slot);
           count++;
         }
       }
