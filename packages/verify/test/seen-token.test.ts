@@ -6,7 +6,7 @@
  * the refusal.
  * @see issue 18
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { exportJWK, type JWK, SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createVerifier, type Verifier, VerifyError } from '../src/index.js';
@@ -128,6 +128,51 @@ describe('a token seen before (the cache hit path)', () => {
     const error = await refusal(verifier.verify(`Bearer ${raw}`));
     expect(error).toMatchObject({ code: 'invalid_token' });
     expect(error.description).toContain('DPoP-bound');
+  });
+
+  it('a `token` revocation (the base64url SHA-256 of the token) refuses a token the cache holds', async () => {
+    const clock = { now: START };
+    let push: (chunk: string) => void = () => {};
+    const verifier = createVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      client: { clientId: 'cli_api', clientSecret: 'secret' },
+      revocations: { minReconnectDelay: 0.02, maxReconnectDelay: 0.05 },
+      now: () => clock.now,
+      endpoints: { jwksUri: `${ISSUER}/jwks`, revocationStreamEndpoint: `${ISSUER}/revocations/stream` },
+      fetch: async (input, init) => {
+        if (String(input).endsWith('/jwks')) {
+          return new Response(JSON.stringify(jwks), { headers: { 'content-type': 'application/json' } });
+        }
+        const body = new ReadableStream<Uint8Array>({
+          start(controller) {
+            push = (chunk) => controller.enqueue(new TextEncoder().encode(chunk));
+            init?.signal?.addEventListener('abort', () => controller.error(init.signal?.reason));
+            push('event: ready\ndata: {}\n\n');
+          },
+        });
+        return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+      },
+    });
+    verifiers.push(verifier);
+    await verifier.ready();
+    const raw = await token();
+    const header = `Bearer ${raw}`;
+    await verifier.verify(header);
+    await expect(verifier.verify(header)).resolves.toMatchObject({ subject: 'usr_seen' });
+    const event = {
+      id: 1,
+      target: { type: 'token', value: createHash('sha256').update(raw).digest('base64url') },
+      revokedAt: START,
+      expiresAt: START + 3600,
+    };
+    push(`id: 1\nevent: revocation\ndata: ${JSON.stringify(event)}\n\n`);
+    for (let i = 0; i < 100 && verifier.status().revocations.denylistSize === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(verifier.status().revocations.denylistSize).toBe(1);
+    const error = await refusal(verifier.verify(header));
+    expect(error).toMatchObject({ code: 'invalid_token', description: 'The access token has been revoked' });
   });
 
   it('a header that only differs in its token is a miss: a forged copy of a cached token is refused', async () => {
