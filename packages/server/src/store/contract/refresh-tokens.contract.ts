@@ -527,6 +527,34 @@ export function describeRefreshTokenStore(makeStore: MakeStore): void {
         expect(await store().findRefreshToken(more.token.hash)).toEqual(more.token);
         expect(await store().findRefreshToken(again.token.hash)).toEqual(again.token);
       });
+
+      it('redeemRefreshTokenWinners (PostgreSQL) — RFC 9449 §5: a bound token with its key wins in the statement, with another key it is left for the caller; the sealed copy and grace are written', async () => {
+        const winners = store().redeemRefreshTokenWinners?.bind(store());
+        if (winners === undefined) {
+          expect(store().dialect).toBe('sqlite');
+          return;
+        }
+        const jkt = 'sCMDEq8qH-0M4T2e3oNDcmvwBFWB5UR3FZBpzYHqYVk';
+        const bound = await seedToken({ jkt });
+        const stolen = await seedToken({ jkt });
+        const first = successor();
+        const second = successor();
+        const results = await winners([
+          {
+            presented: by(bound.token, { jkt }),
+            successor: first,
+            now: T0 + 10,
+            grace: { until: T0 + 20, sealedSuccessor: 'sealed-first' },
+          },
+          { presented: by(stolen.token, { jkt: 'another-key' }), successor: second, now: T0 + 10 },
+        ]);
+        expect(results.map((result) => result?.status)).toEqual(['rotated', undefined]);
+        expect((await store().findRefreshToken(first.hash))?.jkt).toBe(jkt);
+        expect(await store().findRefreshToken(stolen.token.hash)).toEqual(stolen.token);
+        // Within the grace the same token again gets the sealed copy the statement wrote.
+        const retry = await store().redeemRefreshToken(by(bound.token, { jkt }), successor(), T0 + 15);
+        expect(retry).toMatchObject({ status: 'retried', sealedSuccessor: 'sealed-first' });
+      });
     });
 
     it('revokes whole families by family, client, user or session and returns the family ids', async () => {

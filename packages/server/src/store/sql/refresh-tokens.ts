@@ -16,7 +16,7 @@ import type { Database, RefreshTokenRow, UserRow } from './database.js';
 import { prepareQuery } from './prepared-query.js';
 import { toUser } from './users.js';
 
-function toRefreshToken(row: RefreshTokenRow): RefreshTokenRecord {
+function toRefreshToken(row: InsertedRow): RefreshTokenRecord {
   return {
     hash: row.hash,
     familyId: row.family_id,
@@ -266,7 +266,8 @@ function successorOf(previous: RefreshTokenRecord, successor: RefreshSuccessor):
 
 /**
  * PostgreSQL's data-modifying CTEs: mark used, insert the successor and drop the sealed copy the
- * predecessor kept, in one atomic statement, the last two only if the first won. Concurrent
+ * predecessor kept (found by `successor_hash` alone, as in {@link redeemManyStatement}), in one
+ * atomic statement, the last two only if the first won. Concurrent
  * statements on one token queue on its row lock and re-check `used_at` (READ COMMITTED), so exactly
  * one wins. Undefined when it did not win: the caller's transaction then tells why (reuse, retry,
  * expired or unknown), as on SQLite.
@@ -315,7 +316,7 @@ async function rotateInOneStatement(
           .set({ successor_sealed: null, grace_until: null })
           .where('successor_sealed', 'is not', null)
           .where('successor_hash', '=', oldHash)
-          .where('family_id', 'in', (eb) => eb.selectFrom('won').select('family_id')),
+          .where((eb) => eb.exists(eb.selectFrom('won').select('won.hash'))),
       )
       .selectFrom('won')
       .selectAll()
@@ -423,7 +424,7 @@ async function redeemInOneStatement(
           .set({ successor_sealed: null, grace_until: null })
           .where('successor_sealed', 'is not', null)
           .where('successor_hash', '=', presented.hash)
-          .where('family_id', 'in', (eb) => eb.selectFrom('won').select('family_id')),
+          .where((eb) => eb.exists(eb.selectFrom('won').select('won.hash'))),
       )
       .selectFrom('won')
       .innerJoin('users', 'users.id', 'won.user_id')
@@ -472,29 +473,30 @@ function userOf(row: UserColumns): UserRow {
   };
 }
 
+/** A row of the redemptions' statement: the token as it was marked used, its person, its index. */
+type WonRow = InsertedRow & UserColumns & { won_index: number; chosen_subject: string | null };
+
 /**
- * Many redemptions in ONE statement (PostgreSQL), each as {@link redeemInOneStatement}: the
- * conditional UPDATE marks every presented token that is live, the presenting client's, bound to
- * no DPoP key or to the proof's, and whose person exists, is enabled and was not re-keyed; the
- * successors are inserted from the rows it marked and their predecessors' sealed copies dropped.
- * The presented hashes must be distinct (one row each in the join). Returns the rows that won,
- * with their index; the caller tells the others why, one by one, in the same transaction.
+ * {@link redeemManyInOneStatement}'s SQL, built and compiled once: the presentations come as ONE
+ * JSON parameter (`json_to_recordset`), so the text is the same for every group, whatever its size
+ * (a `VALUES` list of ten parameters per presentation was built and compiled by Kysely, and each
+ * parameter prepared by pg, for every group). PostgreSQL still plans it on every run, with the
+ * table's current size: a kept (generic) plan, made while the table was small, scanned it whole.
+ *
+ * The predecessor's sealed copy is found by `successor_hash` alone, through the partial index of
+ * migration 0030 (`refresh_tokens_sealed_successor`): that hash is the token just used, unique in
+ * the table. With its family as a second condition, PostgreSQL without fresh statistics (a young or
+ * fast-growing table) ANDed the family's index into the lookup, reading every token the family ever
+ * had on each rotation.
  */
-async function redeemManyInOneStatement(
-  db: Kysely<Database>,
-  redemptions: Array<{ index: number; redemption: Redemption }>,
-): Promise<Array<RefreshTokenRow & UserColumns & { won_index: number; chosen_subject: string | null }>> {
-  const values = sql.join(
-    redemptions.map(({ index, redemption: { presented, successor, now, grace } }) => {
-      const time = (value: number | null) => sql`cast(${value} as bigint)`;
-      const text = (value: string | null) => sql`cast(${value} as text)`;
-      return sql`(${sql`cast(${index} as integer)`}, ${text(presented.hash)}, ${text(presented.clientId)}, ${text(presented.jkt)}, ${text(successor.hash)}, ${time(successor.issuedAt)}, ${time(successor.expiresAt)}, ${time(now)}, ${text(grace?.sealedSuccessor ?? null)}, ${time(grace?.until ?? null)})`;
-    }),
-  );
-  const result = await unique('refresh token already exists', () =>
-    sql<RefreshTokenRow & UserColumns & { won_index: number; chosen_subject: string | null }>`
-      with presented (won_index, hash, client_id, jkt, successor_hash, issued_at, expires_at, now, sealed, grace_until) as (
-        values ${values}
+const redeemManyStatement = prepareQuery<{ presented: string }, WonRow>(['presented'], (db, values) => ({
+  compile: () =>
+    sql<WonRow>`
+      with presented as (
+        select * from json_to_recordset(cast(${values.presented} as json)) as p(
+          won_index integer, hash text, client_id text, jkt text, successor_hash text,
+          issued_at bigint, expires_at bigint, now bigint, sealed text, grace_until bigint
+        )
       ),
       won as (
         update refresh_tokens as t
@@ -507,15 +509,18 @@ async function redeemManyInOneStatement(
           and t.family_expires_at > p.now
           and t.client_id = p.client_id
           and (t.dpop_jkt is null or t.dpop_jkt = p.jkt)
-          and exists (
-            select u.id from users as u
-            where u.id = t.user_id and u.disabled = 0 and u.tokens_valid_after <= t.issued_at
+          -- The person, as a scalar subquery (null, so false, without one) rather than EXISTS: as a
+          -- semi-join, stale statistics could drive the plan from users through the tokens' user
+          -- index (seen); each presented token must be found by its primary key.
+          and (
+            select u.disabled = 0 and u.tokens_valid_after <= t.issued_at from users as u where u.id = t.user_id
           )
-        returning t.*, p.won_index, p.issued_at as next_issued_at, p.expires_at as next_expires_at
+        returning ${sql.join(SUCCESSOR_COLUMNS.map((column) => sql.ref(`t.${column}`)))},
+          p.won_index, p.successor_hash as next_hash, p.issued_at as next_issued_at, p.expires_at as next_expires_at
       ),
       successor as (
         insert into refresh_tokens (${sql.join(SUCCESSOR_COLUMNS.map((column) => sql.ref(column)))})
-        select successor_hash, family_id, client_id, user_id, session_id, scope, audience, auth_time, amr, acr,
+        select next_hash, family_id, client_id, user_id, session_id, scope, audience, auth_time, amr, acr,
           next_issued_at, least(next_expires_at, family_expires_at), family_expires_at,
           cast(null as bigint), cast(null as bigint), dpop_jkt
         from won
@@ -524,14 +529,46 @@ async function redeemManyInOneStatement(
         update refresh_tokens as f
         set successor_sealed = null, grace_until = null
         from won as w
-        where f.successor_sealed is not null and f.successor_hash = w.hash and f.family_id = w.family_id
+        where f.successor_sealed is not null and f.successor_hash = w.hash
       )
-      select won.*, ${sql.join(USER_COLUMNS.map((column) => sql.raw(column)))},
+      select ${sql.join(SUCCESSOR_COLUMNS.map((column) => sql.ref(`won.${column}`)))}, won.won_index,
+        ${sql.join(USER_COLUMNS.map((column) => sql.raw(column)))},
         subject_choices.subject as chosen_subject
       from won inner join users on users.id = won.user_id
         left join subject_choices
           on subject_choices.user_id = won.user_id and subject_choices.client_id = won.client_id
-    `.execute(db),
+    `.compile(db),
+}));
+
+/**
+ * Many redemptions in ONE statement (PostgreSQL), each as {@link redeemInOneStatement}: the
+ * conditional UPDATE marks every presented token that is live, the presenting client's, bound to
+ * no DPoP key or to the proof's, and whose person exists, is enabled and was not re-keyed; the
+ * successors are inserted from the rows it marked and their predecessors' sealed copies dropped.
+ * The presented hashes must be distinct (one row each in the join). Returns the rows that won,
+ * with their index; the caller tells the others why, one by one, in the same transaction.
+ */
+async function redeemManyInOneStatement(
+  db: Kysely<Database>,
+  redemptions: Array<{ index: number; redemption: Redemption }>,
+): Promise<WonRow[]> {
+  // JSON carries every value as a parameter (never SQL); a missing `jkt` (plain JavaScript) is null.
+  const presented = JSON.stringify(
+    redemptions.map(({ index, redemption: { presented, successor, now, grace } }) => ({
+      won_index: index,
+      hash: presented.hash,
+      client_id: presented.clientId,
+      jkt: presented.jkt ?? null,
+      successor_hash: successor.hash,
+      issued_at: successor.issuedAt,
+      expires_at: successor.expiresAt,
+      now,
+      sealed: grace?.sealedSuccessor ?? null,
+      grace_until: grace?.until ?? null,
+    })),
+  );
+  const result = await unique('refresh token already exists', () =>
+    redeemManyStatement.execute(db, { presented }),
   );
   return result.rows;
 }
