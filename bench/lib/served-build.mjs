@@ -13,7 +13,11 @@
  * `login-busy`: a `flood.login` refusal, `POST /account/login` while the one password check
  * (`login.verifyConcurrency` 1, no queue) is taken by a sign-in held for ever (a password hasher
  * that never answers), so every post is the busy `503` with the CSRF checked (one browser's
- * cookie and token).
+ * cookie and token). `introspect-jwt` and `introspect-opaque` (count-served.mjs): `POST /introspect`
+ * by the resource server of one token again and again (the seen path, as http-path.mjs's scenarios
+ * of the same names): a JWT the resource server got through `POST /token`, or an opaque
+ * (`tsr_at_…`) one of a second client with `tokenFormat: opaque`; access tokens live a day
+ * (`tokens.accessTokenTtl`), so none expires during a count under valgrind.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,6 +54,7 @@ export async function startBuild(dir, label, extraOverrides = {}, scenario = 'ap
       'log.level': 'info',
       ...limits,
       ...(scenario === 'login-busy' ? { 'login.verifyConcurrency': 1, 'login.verifyQueue': 0 } : {}),
+      ...(scenario.startsWith('introspect-') ? { 'tokens.accessTokenTtl': '24h' } : {}),
       ...extraOverrides,
     },
   });
@@ -128,6 +133,18 @@ export async function startBuild(dir, label, extraOverrides = {}, scenario = 'ap
     const job = await busyJob(runtime.app, port, () => taken);
     return { label, dir, job, close: () => closeRuntime(runtime, dataDir) };
   }
+  if (scenario.startsWith('introspect-')) {
+    const token = await introspectedToken(runtime, ids, now, scenario, headers);
+    const job = {
+      port,
+      connections: 32,
+      path: '/introspect',
+      headers,
+      bodies: [`token=${encodeURIComponent(token)}`],
+      expect: '"active":true',
+    };
+    return { label, dir, job, close: () => closeRuntime(runtime, dataDir) };
+  }
   const job =
     rotate !== undefined
       ? {
@@ -200,6 +217,56 @@ async function busyJob(app, port, taken) {
     expect: 'login-error',
     status: 503,
   };
+}
+
+/**
+ * The token the introspection scenarios ask about: the resource server's own JWT (client
+ * credentials), or the opaque token of a second client with `tokenFormat: opaque`.
+ */
+async function introspectedToken(runtime, ids, now, scenario, headers) {
+  let authorization = headers.authorization;
+  if (scenario === 'introspect-opaque') {
+    const secret = ids.mintSecret('cs');
+    const id = ids.newId('cli');
+    await runtime.store.createClient(
+      {
+        id,
+        name: 'bench opaque',
+        grantTypes: ['client_credentials'],
+        scope: ['read'],
+        defaultScope: [],
+        audiences: [],
+        redirectUris: [],
+        postLogoutRedirectUris: [],
+        tokenEndpointAuthMethod: 'client_secret_basic',
+        tokenFormat: 'opaque',
+        accessTokenTtl: null,
+        metadata: {},
+        jwks: null,
+        jwksUri: null,
+        firstParty: false,
+        permissions: [],
+        disabled: false,
+        secrets: [
+          { hash: ids.hashSecret(secret), start: secret.slice(0, 12), createdAt: now, expiresAt: null },
+        ],
+      },
+      now,
+    );
+    authorization = `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+  }
+  const issued = await runtime.app.inject({
+    method: 'POST',
+    url: '/token',
+    headers: { ...headers, authorization },
+    payload: 'grant_type=client_credentials&scope=read',
+  });
+  const token = issued.json().access_token;
+  const opaque = scenario === 'introspect-opaque';
+  if (typeof token !== 'string' || token.startsWith('tsr_at_') !== opaque) {
+    throw new Error(`no ${opaque ? 'opaque' : 'JWT'} access token: ${issued.payload.slice(0, 200)}`);
+  }
+  return token;
 }
 
 /**

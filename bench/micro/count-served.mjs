@@ -8,7 +8,7 @@
  * window, outside the count, so each window starts from the same heap. Per answer = (I(n2) − I(n1)) / (n2 − n1): what a window costs whatever its
  * length (the commands, the idle loop between windows) cancels out.
  *
- *   node bench/micro/count-served.mjs <api-key-verify|cc-jwt-es256|refresh|login-busy> <build dir|reference> \
+ *   node bench/micro/count-served.mjs <api-key-verify|cc-jwt-es256|introspect-jwt|introspect-opaque|refresh|login-busy> <build dir|reference> \
  *     [n1=2000] [n2=4000] [warm=3000] [config.key=value …]
  *
  * Every interval timer the server sets (the usage batch, stats and audit flushes, the revocation
@@ -29,6 +29,9 @@
  * and the two windows disagree. For a comparison, count copies of both builds with the TTLs
  * stretched in their `dist/` (docs/performance.md, "Client authentication and the API-key path,
  * counted").
+ * `introspect-jwt` / `introspect-opaque`: one token introspected again and again by a resource server
+ * (the seen path, lib/served-build.mjs); the reference counts `introspect-jwt` only (its
+ * `/introspect` verifies its own ES256 JWT, got from its `/es256/token` before the count).
  * The dumps are kept (printed path) for `callgrind_annotate --inclusive=yes <file>`.
  */
 import { fork, spawn, spawnSync } from 'node:child_process';
@@ -97,20 +100,47 @@ function referenceSetup(outDir, scenario) {
   const basic = (c) => `Basic ${Buffer.from(`${c.id}:${c.secret}`).toString('base64')}`;
   const form = { 'content-type': 'application/x-www-form-urlencoded' };
   const job =
-    scenario === 'cc-jwt-es256'
+    scenario === 'introspect-jwt'
       ? {
-          path: '/es256/token',
-          headers: { ...form, authorization: basic(client) },
-          bodies: ['grant_type=client_credentials&scope=read'],
-          expect: '"access_token"',
-        }
-      : {
-          path: '/api-keys/verify',
+          path: '/introspect',
           headers: { ...form, authorization: basic(resourceServer) },
-          bodies: apiKeys.map((key) => `key=${encodeURIComponent(key)}`),
-          expect: '"valid":true',
-        };
+          // The token itself comes from the reference's /es256/token once it listens (referenceToken).
+          bodies: [],
+          tokenFrom: { path: '/es256/token', authorization: basic(client) },
+          expect: '"active":true',
+        }
+      : scenario === 'cc-jwt-es256'
+        ? {
+            path: '/es256/token',
+            headers: { ...form, authorization: basic(client) },
+            bodies: ['grant_type=client_credentials&scope=read'],
+            expect: '"access_token"',
+          }
+        : {
+            path: '/api-keys/verify',
+            headers: { ...form, authorization: basic(resourceServer) },
+            bodies: apiKeys.map((key) => `key=${encodeURIComponent(key)}`),
+            expect: '"valid":true',
+          };
   return { args: [join(HERE, '../servers/reference.mjs'), '0', configPath], job };
+}
+
+/** The reference's introspection scenario: one ES256 JWT from its own token endpoint. */
+async function referenceToken(job) {
+  const response = await fetch(`http://127.0.0.1:${job.port}${job.tokenFrom.path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: job.tokenFrom.authorization,
+    },
+    body: 'grant_type=client_credentials&scope=read',
+  });
+  const token = (await response.json()).access_token;
+  if (typeof token !== 'string') {
+    throw new Error(`the reference issued no token (${response.status})`);
+  }
+  const { tokenFrom: _, ...rest } = job;
+  return { ...rest, bodies: [`token=${encodeURIComponent(token)}`] };
 }
 
 /** Exactly `amount` requests from served-ab-load.mjs's loader (8 connections); all must succeed. */
@@ -184,11 +214,12 @@ async function count() {
   const scenarios = [
     'api-key-verify',
     'cc-jwt-es256',
-    ...(target === 'reference' ? [] : ['refresh', 'login-busy']),
+    'introspect-jwt',
+    ...(target === 'reference' ? [] : ['introspect-opaque', 'refresh', 'login-busy']),
   ];
   if (!scenarios.includes(scenario) || target === undefined) {
     process.stderr.write(
-      'usage: node bench/micro/count-served.mjs <api-key-verify|cc-jwt-es256|refresh|login-busy> <build dir|reference> [n1] [n2] [warm] [key=value …] (refresh, login-busy: a build only)\n',
+      'usage: node bench/micro/count-served.mjs <api-key-verify|cc-jwt-es256|introspect-jwt|introspect-opaque|refresh|login-busy> <build dir|reference> [n1] [n2] [warm] [key=value …] (introspect-opaque, refresh, login-busy: a build only)\n',
     );
     process.exit(2);
   }
@@ -236,6 +267,9 @@ async function count() {
     });
   });
   job = await ready;
+  if (job.tokenFrom !== undefined) {
+    job = await referenceToken(job);
+  }
   const collect = () =>
     new Promise((resolve) => {
       waiting.push(resolve);

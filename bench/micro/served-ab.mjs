@@ -8,8 +8,9 @@
  *
  *   node bench/micro/served-ab.mjs <rounds> <seconds> <dirA> <dirB> [scenario]
  *
- * `scenario` (lib/served-build.mjs): `api-key-verify` (default), `cc-jwt-es256`, or `login-busy`
- * (the busy sign-in refusal of `flood.login`: CPU per `503`).
+ * `scenario` (lib/served-build.mjs): `api-key-verify` (default), `cc-jwt-es256`, `introspect-jwt`,
+ * `introspect-opaque` (one token introspected again and again: the seen path), or `login-busy` (the
+ * busy sign-in refusal of `flood.login`: CPU per `503`).
  *
  * Each build: the production settings of bench/micro/http-path.mjs (https issuer behind a proxy,
  * `info` access log to a sink, SQLite, rate limits raised but running), one resource server with
@@ -27,10 +28,10 @@ const dirs = [dirA, dirB];
 if (
   dirA === undefined ||
   dirB === undefined ||
-  !['api-key-verify', 'cc-jwt-es256', 'login-busy'].includes(scenario)
+  !['api-key-verify', 'cc-jwt-es256', 'introspect-jwt', 'introspect-opaque', 'login-busy'].includes(scenario)
 ) {
   process.stderr.write(
-    'usage: node bench/micro/served-ab.mjs <rounds> <seconds> <dirA> <dirB> [api-key-verify|cc-jwt-es256|login-busy]\n',
+    'usage: node bench/micro/served-ab.mjs <rounds> <seconds> <dirA> <dirB> [api-key-verify|cc-jwt-es256|introspect-jwt|introspect-opaque|login-busy]\n',
   );
   process.exit(2);
 }

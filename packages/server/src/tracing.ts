@@ -92,3 +92,18 @@ export function inEndpointSpan<T>(route: string, fn: (span: Span) => Promise<T>)
     }
   });
 }
+
+/**
+ * {@link inEndpointSpan} for a handler that may answer without a promise: with no SDK registered it
+ * runs `fn` as it is (its value, its promise, or its throw, unchanged), so an answer from memory
+ * costs no promise; with one, the span is {@link inEndpointSpan}'s.
+ */
+export function inEndpointSpanMaybeAsync<T>(
+  route: string,
+  fn: (span: Span) => T | Promise<T>,
+): T | Promise<T> {
+  if (activeTracer() === undefined) {
+    return fn(NO_SPAN);
+  }
+  return inEndpointSpan(route, async (span) => await fn(span));
+}

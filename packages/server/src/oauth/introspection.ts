@@ -15,10 +15,12 @@ import type { AccessTokenClaims, IntrospectionResponse } from '@tessera/protocol
 import { parseSecret } from '@tessera/protocol';
 import type { Clock } from '../clock.js';
 import { hashSecret } from '../ids.js';
-import type { AccessTokenStore, ClientRecord } from '../store/ports.js';
+import type { AccessTokenRecord, AccessTokenStore, ClientRecord } from '../store/ports.js';
+import { NOT_CACHED as OPAQUE_NOT_CACHED } from '../tokens/opaque-access-token-cache.js';
 import { type Revocations, revocableJwt, revocableOpaque } from '../tokens/revocations.js';
 import type { AccessTokenVerifier } from '../tokens/verify-access-token.js';
 import { looksLikeJwt } from '../tokens/verify-access-token.js';
+import { NOT_CACHED } from './client-registry.js';
 
 /** What the resource server said about the request the token came with (API keys use it). */
 export interface IntrospectionContext {
@@ -29,27 +31,38 @@ export interface IntrospectionContext {
 export interface Introspector {
   /** True when the token has this kind's shape (a cheap syntactic check, no lookup). */
   accepts(token: string): boolean;
+  /** The answer; without a promise when everything it needs is in memory (a token seen before). */
   introspect(
     token: string,
     caller: ClientRecord,
     context?: IntrospectionContext,
-  ): Promise<IntrospectionResponse>;
+  ): IntrospectionResponse | Promise<IntrospectionResponse>;
 }
 
 export const INACTIVE: Readonly<IntrospectionResponse> = Object.freeze({ active: false });
 
-/** Answers with the first introspector that accepts the token, else inactive. */
-export async function introspectToken(
+/**
+ * Answers with the first introspector that accepts the token, else inactive. Without a promise when
+ * the introspector answers without one; a failure is then thrown, else rejected.
+ */
+export function introspectToken(
   token: string,
   caller: ClientRecord,
   introspectors: readonly Introspector[],
   context: IntrospectionContext = {},
-): Promise<IntrospectionResponse> {
+): IntrospectionResponse | Promise<IntrospectionResponse> {
   const introspector = introspectors.find((candidate) => candidate.accepts(token));
   if (introspector === undefined) {
     return { active: false };
   }
-  const response = await introspector.introspect(token, caller, context);
+  const response = introspector.introspect(token, caller, context);
+  return response instanceof Promise
+    ? response.then((answer) => shownTo(caller, answer))
+    : shownTo(caller, response);
+}
+
+/** The answer as this caller may see it (§4): inactive for a token it may not introspect. */
+function shownTo(caller: ClientRecord, response: IntrospectionResponse): IntrospectionResponse {
   return response.active && mayIntrospect(caller, response) ? response : { active: false };
 }
 
@@ -62,12 +75,25 @@ function mayIntrospect(caller: ClientRecord, response: IntrospectionResponse): b
 
 interface ClientLookup {
   get(id: string): Promise<ClientRecord | undefined>;
+  /** What `get` would answer from memory, or {@link NOT_CACHED} (the client registry's peek). */
+  peek?(id: string): ClientRecord | undefined | typeof NOT_CACHED;
 }
 
-/** A token of a deleted or disabled client is no longer active anywhere Tessera decides. */
-async function isClientActive(clients: ClientLookup, clientId: string): Promise<boolean> {
-  const client = await clients.get(clientId);
-  return client !== undefined && !client.disabled;
+/**
+ * A token of a deleted or disabled client is no longer active anywhere Tessera decides. From memory
+ * without a promise when the registry holds the client (or knows it unknown).
+ */
+function isClientActive(clients: ClientLookup, clientId: string): boolean | Promise<boolean> {
+  const known = clients.peek?.(clientId) ?? NOT_CACHED;
+  if (known !== NOT_CACHED) {
+    return known !== undefined && !known.disabled;
+  }
+  return clients.get(clientId).then((client) => client !== undefined && !client.disabled);
+}
+
+/** `then` for a value that may be a promise: `next` runs at once on a plain value. */
+function andThen<T, U>(value: T | Promise<T>, next: (value: T) => U | Promise<U>): U | Promise<U> {
+  return value instanceof Promise ? value.then(next) : next(value);
 }
 
 /** Tessera's JWT access tokens: verified locally, then the denylist (DESIGN §4). */
@@ -77,20 +103,23 @@ export function createJwtAccessTokenIntrospector(deps: {
   clients: ClientLookup;
 }): Introspector {
   const answers = createAnswerMemo();
+  /** The verified token's answer: the denylist, then its client, then the answer built once. */
+  function answerFor(
+    claims: AccessTokenClaims | undefined,
+  ): IntrospectionResponse | Promise<IntrospectionResponse> {
+    if (claims === undefined || deps.revocations.isRevoked(revocableJwt(claims))) {
+      return { active: false };
+    }
+    return andThen(isClientActive(deps.clients, claims.client_id), (active) =>
+      active
+        ? answers(claims, () => activeResponse(claims, typeof claims.gid === 'string' ? claims.gid : null))
+        : { active: false },
+    );
+  }
   return {
     accepts: looksLikeJwt,
-    async introspect(token) {
-      const claims = await deps.verify(token);
-      if (claims === undefined) {
-        return { active: false };
-      }
-      const revoked = deps.revocations.isRevoked(revocableJwt(claims));
-      if (revoked || !(await isClientActive(deps.clients, claims.client_id))) {
-        return { active: false };
-      }
-      return answers(claims, () =>
-        activeResponse(claims, typeof claims.gid === 'string' ? claims.gid : null),
-      );
+    introspect(token) {
+      return andThen(deps.verify(token), answerFor);
     },
   };
 }
@@ -142,42 +171,60 @@ export function boundJkt(claims: Record<string, unknown>): string | undefined {
 /** Opaque access tokens (`tsr_at_…`): checksum first, then one lookup by SHA-256. */
 export function createOpaqueAccessTokenIntrospector(deps: {
   issuer: string;
-  store: Pick<AccessTokenStore, 'findAccessToken'>;
+  /** With `peek` (the row cache), a row in memory is answered without a promise. */
+  store: Pick<AccessTokenStore, 'findAccessToken'> & {
+    peek?(hash: string): AccessTokenRecord | typeof OPAQUE_NOT_CACHED;
+  };
   revocations: Pick<Revocations, 'isRevoked'>;
   clients: ClientLookup;
   clock: Clock;
 }): Introspector {
   const answers = createAnswerMemo();
+  /** The row's answer: revoked or expired, the denylist, its client, then the answer built once. */
+  function answerFor(
+    record: AccessTokenRecord | undefined,
+  ): IntrospectionResponse | Promise<IntrospectionResponse> {
+    if (
+      record === undefined ||
+      record.revokedAt !== null ||
+      record.expiresAt <= deps.clock.now() ||
+      deps.revocations.isRevoked(revocableOpaque(record))
+    ) {
+      return { active: false };
+    }
+    return andThen(isClientActive(deps.clients, record.clientId), (active) =>
+      active ? activeOf(record) : { active: false },
+    );
+  }
+  function activeOf(record: AccessTokenRecord): IntrospectionResponse {
+    return answers(record, () =>
+      activeResponse(
+        {
+          ...record.claims,
+          iss: deps.issuer,
+          sub: record.subject,
+          aud: record.audience.length === 1 ? (record.audience[0] as string) : record.audience,
+          client_id: record.clientId,
+          scope: record.scope.join(' '),
+          iat: record.issuedAt,
+          exp: record.expiresAt,
+          jti: record.jti,
+        },
+        record.grantId,
+      ),
+    );
+  }
   return {
     accepts: (token) => token.startsWith('tsr_at_'),
-    async introspect(token) {
+    introspect(token) {
       if (parseSecret(token, 'at') === undefined) {
         return { active: false };
       }
-      const record = await deps.store.findAccessToken(hashSecret(token));
-      if (record === undefined || record.revokedAt !== null || record.expiresAt <= deps.clock.now()) {
-        return { active: false };
-      }
-      const revoked = deps.revocations.isRevoked(revocableOpaque(record));
-      if (revoked || !(await isClientActive(deps.clients, record.clientId))) {
-        return { active: false };
-      }
-      return answers(record, () =>
-        activeResponse(
-          {
-            ...record.claims,
-            iss: deps.issuer,
-            sub: record.subject,
-            aud: record.audience.length === 1 ? (record.audience[0] as string) : record.audience,
-            client_id: record.clientId,
-            scope: record.scope.join(' '),
-            iat: record.issuedAt,
-            exp: record.expiresAt,
-            jti: record.jti,
-          },
-          record.grantId,
-        ),
-      );
+      const hash = hashSecret(token);
+      const known = deps.store.peek?.(hash) ?? OPAQUE_NOT_CACHED;
+      return known === OPAQUE_NOT_CACHED
+        ? deps.store.findAccessToken(hash).then(answerFor)
+        : answerFor(known);
     },
   };
 }

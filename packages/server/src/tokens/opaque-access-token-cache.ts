@@ -22,9 +22,18 @@ import type { EventBus } from '../events/bus.js';
 import type { AccessTokenRecord, AccessTokenStore } from '../store/ports.js';
 
 export interface OpaqueAccessTokenCache extends Pick<AccessTokenStore, 'findAccessToken'> {
+  /**
+   * What {@link findAccessToken} would answer from memory, without a promise: the live record kept
+   * for this hash, or {@link NOT_CACHED} when only a read can tell (then use `findAccessToken`).
+   * The same LRU entry `findAccessToken` reads, so it is emptied by the same events.
+   */
+  peek(hash: string): AccessTokenRecord | typeof NOT_CACHED;
   /** Unsubscribes from the bus. */
   close(): void;
 }
+
+/** {@link OpaqueAccessTokenCache.peek}'s answer when the record is not in memory. */
+export const NOT_CACHED: unique symbol = Symbol('opaque access token not cached');
 
 export interface OpaqueAccessTokenCacheDeps {
   store: Pick<AccessTokenStore, 'findAccessToken'>;
@@ -76,6 +85,9 @@ export function createOpaqueAccessTokenCache(deps: OpaqueAccessTokenCacheDeps): 
   ];
 
   return {
+    peek(hash) {
+      return live.get(hash) ?? NOT_CACHED;
+    },
     findAccessToken(hash) {
       const record = live.get(hash);
       if (record !== undefined) {

@@ -22,7 +22,13 @@ export interface AccessTokenVerifierDeps {
   clock: Clock;
 }
 
-export type AccessTokenVerifier = (token: string) => Promise<AccessTokenClaims | undefined>;
+/**
+ * The claims of a valid token, else `undefined`. A token verified before is answered from memory
+ * without a promise (introspection's hot path); a first sight is a promise (the signature check).
+ */
+export type AccessTokenVerifier = (
+  token: string,
+) => AccessTokenClaims | undefined | Promise<AccessTokenClaims | undefined>;
 
 /** Three base64url segments; the signature may be empty so a stripped token is judged, not crashed on. */
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
@@ -58,7 +64,7 @@ export function createAccessTokenVerifier(deps: AccessTokenVerifierDeps): Access
   // a hash and a lookup instead of a signature check. Revocation is checked by the caller each time.
   const verified = new LRUCache<string, VerifiedEntry>({ max: 10_000 });
 
-  return async function verifyAccessToken(token) {
+  return function verifyAccessToken(token) {
     if (!looksLikeJwt(token)) {
       return undefined;
     }
@@ -71,6 +77,11 @@ export function createAccessTokenVerifier(deps: AccessTokenVerifierDeps): Access
       verified.delete(cacheKey);
       return undefined;
     }
+    return verifyUnseen(token, cacheKey);
+  };
+
+  /** A token not in memory: header, key, signature and claims; kept when valid. */
+  async function verifyUnseen(token: string, cacheKey: string): Promise<AccessTokenClaims | undefined> {
     let header: ProtectedHeaderParameters;
     try {
       header = decodeProtectedHeader(token);
@@ -104,5 +115,5 @@ export function createAccessTokenVerifier(deps: AccessTokenVerifierDeps): Access
     } catch {
       return undefined;
     }
-  };
+  }
 }

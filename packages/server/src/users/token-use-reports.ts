@@ -58,7 +58,11 @@ export interface ReportedUse {
 /** An access-token introspector's shape (oauth/introspection.ts), without importing oauth/. */
 export interface AccessTokenLookup {
   accepts(token: string): boolean;
-  introspect(token: string, caller: ClientRecord): Promise<{ active: boolean; [member: string]: unknown }>;
+  /** The answer, or a promise of it (an introspector answers from memory without one). */
+  introspect(
+    token: string,
+    caller: ClientRecord,
+  ): { active: boolean; [member: string]: unknown } | Promise<{ active: boolean; [member: string]: unknown }>;
 }
 
 export interface TokenUseReportsDeps {

@@ -118,7 +118,8 @@ export interface OAuthPostRoute {
   url: string;
   /** Runs before the body is read (e.g. a per-IP rate limit); throws to refuse the request. */
   onRequest?: RequestCheck;
-  handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+  /** A promise, or `undefined` when the handler has already sent its answer (no promise). */
+  handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown> | undefined;
 }
 
 /** Registers the routes inside one encapsulated plugin, so its hooks touch only them. */

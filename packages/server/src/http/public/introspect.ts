@@ -3,12 +3,15 @@
  * `token` and optionally `token_type_hint` (a hint only: every kind is tried, §2.1). The answer is
  * `{"active": false}` for anything not currently valid, else the token's claims (§2.2).
  */
+
+import type { Span } from '@opentelemetry/api';
 import { type IntrospectionResponse, OAuthError } from '@tessera/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AuthenticateClient } from '../../oauth/client-auth/index.js';
+import type { AuthenticateClient, AuthenticatedClient } from '../../oauth/client-auth/index.js';
 import { type Introspector, introspectToken } from '../../oauth/introspection.js';
-import { inEndpointSpan } from '../../tracing.js';
-import { formOf, single } from '../plugins/form-body.js';
+import type { ClientRecord } from '../../store/ports.js';
+import { inEndpointSpanMaybeAsync } from '../../tracing.js';
+import { type FormBody, formOf, single } from '../plugins/form-body.js';
 import { authenticateRequest, type OAuthPostRoute, refuseRepeatedParams } from '../plugins/oauth-post.js';
 import type { CallerLimit } from '../plugins/rate-limit.js';
 import { keyUseContextOf } from './key-use-context.js';
@@ -40,39 +43,66 @@ function createBodies(): (response: IntrospectionResponse) => string {
   };
 }
 
+/** RFC 7662 §2.1: introspection requires authorization; a public client has no credential. */
+function confidential(authenticated: AuthenticatedClient): AuthenticatedClient {
+  if (authenticated.method === 'none') {
+    throw OAuthError.invalidClient('Introspection requires client authentication');
+  }
+  return authenticated;
+}
+
 export function introspectRoute(deps: IntrospectRouteDeps): OAuthPostRoute {
   const endpoint = `${deps.issuer}/introspect`;
   const bodyOf = createBodies();
+
+  /** The caller (repeated parameters refused first), a promise only when its client is loaded. */
+  function identifyCaller(request: FastifyRequest, body: FormBody) {
+    refuseRepeatedParams(body);
+    const authenticated = authenticateRequest(request, deps.authenticate, body, endpoint);
+    return authenticated instanceof Promise ? authenticated.then(confidential) : confidential(authenticated);
+  }
+
+  function answer(reply: FastifyReply, span: Span, client: ClientRecord, body: FormBody) {
+    const token = single(body, 'token');
+    if (token === undefined) {
+      throw OAuthError.invalidRequest('token is required');
+    }
+    span.setAttribute('oauth.client_id', client.id);
+    // API keys: the resource server may say where the key came from (its anomaly policy).
+    const context = keyUseContextOf(body);
+    const response = introspectToken(token, client, deps.introspectors, context);
+    return response instanceof Promise
+      ? response.then((known) => send(reply, span, known))
+      : send(reply, span, response);
+  }
+
+  function send(reply: FastifyReply, span: Span, response: IntrospectionResponse): FastifyReply {
+    span.setAttribute('oauth.token.active', response.active);
+    return reply.code(200).type('application/json; charset=utf-8').send(bodyOf(response));
+  }
+
   return {
     url: '/introspect',
     onRequest: (request, reply) => deps.limit.screen(request, reply),
-    handler: (request: FastifyRequest, reply: FastifyReply) =>
-      inEndpointSpan('/introspect', async (span) => {
+    // Not async: with the caller's client and the token in memory (a resource server asking again)
+    // the answer is sent without a promise; each step hands on a promise only when it has to wait (a
+    // client load, a first signature check, a row read). A refusal is thrown (Fastify answers it as
+    // from an async handler) or rejected.
+    handler(request: FastifyRequest, reply: FastifyReply) {
+      const sent = inEndpointSpanMaybeAsync('/introspect', (span) => {
         const body = formOf(request);
-        const { client } = await deps.limit.identify(
+        const caller = deps.limit.identify(
           request,
           reply,
-          async () => {
-            refuseRepeatedParams(body);
-            const authenticated = await authenticateRequest(request, deps.authenticate, body, endpoint);
-            // RFC 7662 §2.1: introspection requires authorization; a public client has no credential.
-            if (authenticated.method === 'none') {
-              throw OAuthError.invalidClient('Introspection requires client authentication');
-            }
-            return authenticated;
-          },
+          () => identifyCaller(request, body),
           (authenticated) => authenticated.client.id,
         );
-        const token = single(body, 'token');
-        if (token === undefined) {
-          throw OAuthError.invalidRequest('token is required');
-        }
-        span.setAttribute('oauth.client_id', client.id);
-        // API keys: the resource server may say where the key came from (its anomaly policy).
-        const context = keyUseContextOf(body);
-        const response = await introspectToken(token, client, deps.introspectors, context);
-        span.setAttribute('oauth.token.active', response.active);
-        return reply.code(200).type('application/json; charset=utf-8').send(bodyOf(response));
-      }),
+        return caller instanceof Promise
+          ? caller.then(({ client }) => answer(reply, span, client, body))
+          : answer(reply, span, caller.client, body);
+      });
+      // Fastify sends what a handler returns: a sent reply is not handed back, a promise is.
+      return sent instanceof Promise ? sent : undefined;
+    },
   };
 }
