@@ -102,3 +102,32 @@ export async function createRefreshFixture(store, ids, t0) {
     });
   return { client, user, tokenRecord };
 }
+
+/**
+ * Rotates every chain (an array of refresh-token hashes, updated in place) through `group`'s
+ * `redeemRefreshToken` until `until` (ms), as the refresh grant does (14-day successors, a 10 s
+ * reuse grace); throws on any answer but `rotated`. Returns the rotations made.
+ */
+export async function rotateChains(group, ids, clientId, chains, until) {
+  let done = 0;
+  await Promise.all(
+    chains.map(async (_, c) => {
+      while (Date.now() < until) {
+        const now = Math.floor(Date.now() / 1000);
+        const next = ids.hashSecret(ids.mintSecret('rt'));
+        const result = await group.redeemRefreshToken(
+          { hash: chains[c], clientId, jkt: null },
+          { hash: next, issuedAt: now, expiresAt: now + 14 * 86400 },
+          now,
+          { until: now + 10, sealedSuccessor: `sealed:${next}` },
+        );
+        if (result.status !== 'rotated') {
+          throw new Error(result.status);
+        }
+        chains[c] = next;
+        done += 1;
+      }
+    }),
+  );
+  return done;
+}

@@ -76,26 +76,10 @@ export async function startBuild(dir, label, extraOverrides = {}, scenario = 'ap
   });
   const now = Math.floor(Date.now() / 1000);
   const secret = ids.mintSecret('cs');
-  const client = {
-    id: ids.newId('cli'),
+  const client = benchClient(ids, secret, now, {
     name: 'bench',
-    grantTypes: ['client_credentials'],
-    scope: ['read'],
-    defaultScope: [],
-    audiences: [],
-    redirectUris: [],
-    postLogoutRedirectUris: [],
-    tokenEndpointAuthMethod: 'client_secret_basic',
-    tokenFormat: 'jwt',
-    accessTokenTtl: null,
-    metadata: {},
-    jwks: null,
-    jwksUri: null,
-    firstParty: false,
     permissions: ['introspect', 'api_keys:verify'],
-    disabled: false,
-    secrets: [{ hash: ids.hashSecret(secret), start: secret.slice(0, 12), createdAt: now, expiresAt: null }],
-  };
+  });
   await runtime.store.createClient(client, now);
   const bodies = [];
   for (let n = 0; n < 1000; n += 1) {
@@ -229,28 +213,7 @@ async function introspectedToken(runtime, ids, now, scenario, headers) {
     const secret = ids.mintSecret('cs');
     const id = ids.newId('cli');
     await runtime.store.createClient(
-      {
-        id,
-        name: 'bench opaque',
-        grantTypes: ['client_credentials'],
-        scope: ['read'],
-        defaultScope: [],
-        audiences: [],
-        redirectUris: [],
-        postLogoutRedirectUris: [],
-        tokenEndpointAuthMethod: 'client_secret_basic',
-        tokenFormat: 'opaque',
-        accessTokenTtl: null,
-        metadata: {},
-        jwks: null,
-        jwksUri: null,
-        firstParty: false,
-        permissions: [],
-        disabled: false,
-        secrets: [
-          { hash: ids.hashSecret(secret), start: secret.slice(0, 12), createdAt: now, expiresAt: null },
-        ],
-      },
+      benchClient(ids, secret, now, { id, name: 'bench opaque', tokenFormat: 'opaque' }),
       now,
     );
     authorization = `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
@@ -267,6 +230,30 @@ async function introspectedToken(runtime, ids, now, scenario, headers) {
     throw new Error(`no ${opaque ? 'opaque' : 'JWT'} access token: ${issued.payload.slice(0, 200)}`);
   }
   return token;
+}
+
+/** A confidential client_credentials client of the bench (scope `read`, Basic auth) holding `secret`. */
+function benchClient(ids, secret, now, overrides) {
+  return {
+    id: ids.newId('cli'),
+    grantTypes: ['client_credentials'],
+    scope: ['read'],
+    defaultScope: [],
+    audiences: [],
+    redirectUris: [],
+    postLogoutRedirectUris: [],
+    tokenEndpointAuthMethod: 'client_secret_basic',
+    tokenFormat: 'jwt',
+    accessTokenTtl: null,
+    metadata: {},
+    jwks: null,
+    jwksUri: null,
+    firstParty: false,
+    permissions: [],
+    disabled: false,
+    secrets: [{ hash: ids.hashSecret(secret), start: secret.slice(0, 12), createdAt: now, expiresAt: null }],
+    ...overrides,
+  };
 }
 
 /**

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createRefreshFixture } from '../lib/refresh-fixture.mjs';
+import { createRefreshFixture, rotateChains } from '../lib/refresh-fixture.mjs';
 
 const [db = 'sqlite', rounds = '4', seconds = '3', ...dirs] = process.argv.slice(2);
 const tmp = mkdtempSync(join(tmpdir(), 'tessera-group-ab-'));
@@ -40,29 +40,7 @@ for (const dir of dirs) {
     dir,
     store,
     schema,
-    async run(until) {
-      let done = 0;
-      await Promise.all(
-        chains.map(async (_, c) => {
-          while (Date.now() < until) {
-            const now = Math.floor(Date.now() / 1000);
-            const next = ids.hashSecret(ids.mintSecret('rt'));
-            const r = await group.redeemRefreshToken(
-              { hash: chains[c], clientId: client.id, jkt: null },
-              { hash: next, issuedAt: now, expiresAt: now + 14 * 86400 },
-              now,
-              { until: now + 10, sealedSuccessor: `sealed:${next}` },
-            );
-            if (r.status !== 'rotated') {
-              throw new Error(r.status);
-            }
-            chains[c] = next;
-            done += 1;
-          }
-        }),
-      );
-      return done;
-    },
+    run: (until) => rotateChains(group, ids, client.id, chains, until),
   });
 }
 for (let r = 0; r < Number(rounds); r += 1) {

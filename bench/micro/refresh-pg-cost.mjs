@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createRefreshFixture } from '../lib/refresh-fixture.mjs';
+import { createRefreshFixture, rotateChains } from '../lib/refresh-fixture.mjs';
 
 const [given, rounds = '3', seconds = '4'] = process.argv.slice(2);
 const dir = given === undefined ? undefined : resolve(given);
@@ -84,28 +84,8 @@ for (let n = 0; n < 32; n += 1) {
   chains.push(token.hash);
 }
 
-async function rotateUntil(until) {
-  let done = 0;
-  await Promise.all(
-    chains.map(async (_, c) => {
-      while (Date.now() < until) {
-        const now = Math.floor(Date.now() / 1000);
-        const next = ids.hashSecret(ids.mintSecret('rt'));
-        const result = await group.redeemRefreshToken(
-          { hash: chains[c], clientId: client.id, jkt: null },
-          { hash: next, issuedAt: now, expiresAt: now + 14 * 86400 },
-          now,
-          { until: now + 10, sealedSuccessor: `sealed:${next}` },
-        );
-        if (result.status !== 'rotated') {
-          throw new Error(result.status);
-        }
-        chains[c] = next;
-        done += 1;
-      }
-    }),
-  );
-  return done;
+function rotateUntil(until) {
+  return rotateChains(group, ids, client.id, chains, until);
 }
 
 await rotateUntil(Date.now() + 1000);

@@ -16,6 +16,7 @@ import {
   createOpaqueAccessTokenIntrospector,
   introspectToken,
 } from '../../src/oauth/introspection.js';
+import { newClient } from '../../src/store/contract/fixtures.js';
 import type { AccessTokenRecord, ClientRecord } from '../../src/store/ports.js';
 import { createOpaqueAccessTokenCache } from '../../src/tokens/opaque-access-token-cache.js';
 import { createAccessTokenVerifier } from '../../src/tokens/verify-access-token.js';
@@ -24,27 +25,15 @@ const ISSUER = 'https://auth.example.test';
 const NOW = 1_900_000_000;
 
 function clientRecord(id: string, overrides: Partial<ClientRecord> = {}): ClientRecord {
-  return {
+  const client = newClient({
     id,
     name: id,
     grantTypes: ['client_credentials'],
     scope: ['read'],
-    defaultScope: [],
     audiences: [],
     redirectUris: [],
-    postLogoutRedirectUris: [],
-    tokenEndpointAuthMethod: 'client_secret_basic',
-    tokenFormat: 'jwt',
-    accessTokenTtl: null,
-    metadata: {},
-    jwks: null,
-    jwksUri: null,
-    firstParty: false,
-    permissions: [],
-    disabled: false,
-    secrets: [],
-    ...overrides,
-  } as ClientRecord;
+  });
+  return { ...client, createdAt: NOW, updatedAt: NOW, ...overrides } as ClientRecord;
 }
 
 /** The client registry as the introspectors see it: `peek` from memory unless told to forget. */
