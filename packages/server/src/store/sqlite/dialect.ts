@@ -26,6 +26,12 @@ import {
 import type { Database } from '../sql/database.js';
 import { tracedDialect } from '../sql/traced-dialect.js';
 import { StoreUnavailableError } from '../unavailable.js';
+import {
+  type CheckpointReport,
+  DEFAULT_AUTOCHECKPOINT_PAGES,
+  startWalCheckpointer,
+  type WalCheckpointer,
+} from './wal-checkpointer.js';
 
 /**
  * SQLite's own busy wait per attempt, which blocks the event loop: short enough that /healthz stays
@@ -163,16 +169,19 @@ class ImmediateSqliteDriver extends SqliteDriver {
   readonly #fileLock: { mutex: Mutex; release: () => void } | undefined;
   readonly #sqlite: SqliteDatabase.Database;
   readonly #lockTimeoutMs: number;
+  readonly #checkpointer: WalCheckpointer | undefined;
 
   constructor(
     sqlite: SqliteDatabase.Database,
     fileLock: { mutex: Mutex; release: () => void } | undefined,
     lockTimeoutMs: number,
+    checkpointer: WalCheckpointer | undefined,
   ) {
     super({ database: cachingStatements(sqlite) });
     this.#fileLock = fileLock;
     this.#sqlite = sqlite;
     this.#lockTimeoutMs = lockTimeoutMs;
+    this.#checkpointer = checkpointer;
   }
 
   override async acquireConnection(): Promise<DatabaseConnection> {
@@ -228,6 +237,7 @@ class ImmediateSqliteDriver extends SqliteDriver {
   }
 
   override async destroy(): Promise<void> {
+    await this.#checkpointer?.stop();
     await super.destroy();
     this.#fileLock?.release();
   }
@@ -237,20 +247,23 @@ class ImmediateSqliteDialect extends SqliteDialect {
   readonly #sqlite: SqliteDatabase.Database;
   readonly #fileLock: { mutex: Mutex; release: () => void } | undefined;
   readonly #lockTimeoutMs: number;
+  readonly #checkpointer: WalCheckpointer | undefined;
 
   constructor(
     sqlite: SqliteDatabase.Database,
     fileLock: { mutex: Mutex; release: () => void } | undefined,
     lockTimeoutMs: number,
+    checkpointer: WalCheckpointer | undefined,
   ) {
     super({ database: sqlite } satisfies SqliteDialectConfig);
     this.#sqlite = sqlite;
     this.#fileLock = fileLock;
     this.#lockTimeoutMs = lockTimeoutMs;
+    this.#checkpointer = checkpointer;
   }
 
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.#sqlite, this.#fileLock, this.#lockTimeoutMs);
+    return new ImmediateSqliteDriver(this.#sqlite, this.#fileLock, this.#lockTimeoutMs, this.#checkpointer);
   }
 }
 
@@ -268,6 +281,47 @@ export interface SqliteOptions {
    * process queued before it (default 5000 ms); then it fails with StoreUnavailableError.
    */
   lockTimeoutMs?: number;
+  /**
+   * A database file's WAL is checkpointed on a worker thread this often (default 50 ms), off the
+   * event loop (sqlite/wal-checkpointer.ts); 0 leaves it to SQLite on the committing connection.
+   */
+  checkpointIntervalMs?: number;
+  /**
+   * With the worker, the WAL size in pages past which the committing connection checkpoints on the
+   * loop after all (default 10,000, ~40 MB): the bound when the worker falls behind.
+   */
+  walFallbackPages?: number;
+  /** Told about every checkpoint the worker ran (tests, diagnostics). */
+  onCheckpoint?: (report: CheckpointReport) => void;
+}
+
+const DEFAULT_CHECKPOINT_INTERVAL_MS = 50;
+const DEFAULT_WAL_FALLBACK_PAGES = 10_000;
+
+/** The worker checkpointing a WAL database file, with the loop's bound raised to the fallback. */
+function checkpointOffTheLoop(
+  sqlite: SqliteDatabase.Database,
+  path: string,
+  options: SqliteOptions,
+): WalCheckpointer | undefined {
+  const intervalMs = options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
+  if (intervalMs <= 0 || sqlite.pragma('journal_mode', { simple: true }) !== 'wal') {
+    return undefined;
+  }
+  const checkpointer = startWalCheckpointer(path, {
+    intervalMs,
+    ...(options.onCheckpoint === undefined ? {} : { onCheckpoint: options.onCheckpoint }),
+    onFailure: () => {
+      // Back to SQLite's own checkpoints on the committing connection.
+      if (sqlite.open) {
+        sqlite.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`);
+      }
+    },
+  });
+  sqlite.pragma(
+    `wal_autocheckpoint = ${Math.max(1, options.walFallbackPages ?? DEFAULT_WAL_FALLBACK_PAGES)}`,
+  );
+  return checkpointer;
 }
 
 /** Opens `:memory:` or a database file (its directory is created when missing). */
@@ -285,9 +339,15 @@ export function openSqlite(path: string, options: SqliteOptions = {}): SqliteHan
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = NORMAL');
   const fileLock = memory ? undefined : acquireFileLock(resolved);
+  const checkpointer = memory ? undefined : checkpointOffTheLoop(sqlite, resolved, options);
   const db = new Kysely<Database>({
     dialect: tracedDialect(
-      new ImmediateSqliteDialect(sqlite, fileLock, options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS),
+      new ImmediateSqliteDialect(
+        sqlite,
+        fileLock,
+        options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+        checkpointer,
+      ),
       'sqlite',
     ),
   });
