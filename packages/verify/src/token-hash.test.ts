@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { hashOfKey, hashToken, hashTokenSync, keyOfHash, tokenKeySync } from './token-hash.js';
 
 /** Tokens whose digests spell `-`, `_` and every other base64url character. */
@@ -23,5 +23,25 @@ describe('a token’s SHA-256 in two spellings (token-hash.ts)', () => {
     const key = tokenKeySync?.(token) ?? '';
     expect(hashOfKey(key)).toBe(createHash('sha256').update(token, 'utf8').digest('base64url'));
     expect(await hashToken(token)).toBe(hashOfKey(key));
+  });
+
+  it('where the runtime has no synchronous hash (an edge runtime), hashToken falls back to WebCrypto and spells the same digest', async () => {
+    const proc = process as { getBuiltinModule?: unknown };
+    const getBuiltinModule = proc.getBuiltinModule;
+    vi.resetModules();
+    proc.getBuiltinModule = undefined;
+    try {
+      const edge = await import('./token-hash.js');
+      expect(edge.hashTokenSync).toBeUndefined();
+      expect(edge.tokenKeySync).toBeUndefined();
+      for (const token of [...tokens, 'tsr_at_\u0141\u00e9\u{1f36a}']) {
+        expect(await edge.hashToken(token)).toBe(
+          createHash('sha256').update(token, 'utf8').digest('base64url'),
+        );
+      }
+    } finally {
+      proc.getBuiltinModule = getBuiltinModule;
+      vi.resetModules();
+    }
   });
 });

@@ -61,12 +61,13 @@ export function keyOfHash(hash: string): string {
   return atob(hash.replace(/-/g, '+').replace(/_/g, '/'));
 }
 
-function toBase64Url(bytes: Uint8Array): string {
+/** Bytes as a latin1 string (one character per byte): the form of a cache key. */
+function latin1Of(bytes: Uint8Array): string {
   let binary = '';
   for (const byte of bytes) {
     binary += String.fromCharCode(byte);
   }
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return binary;
 }
 
 /**
@@ -82,5 +83,5 @@ export async function hashToken(token: string): Promise<string> {
     return hashTokenSync(token);
   }
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token));
-  return toBase64Url(new Uint8Array(digest));
+  return hashOfKey(latin1Of(new Uint8Array(digest)));
 }
