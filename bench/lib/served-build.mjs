@@ -262,27 +262,15 @@ function benchClient(ids, secret, now, overrides) {
  */
 async function refreshTokens(runtime, ids, now) {
   const secret = ids.mintSecret('cs');
-  const client = {
-    id: ids.newId('cli'),
+  const client = benchClient(ids, secret, now, {
     name: 'bench refresh',
     grantTypes: ['authorization_code', 'refresh_token'],
     scope: ['openid', 'offline_access', 'read'],
-    defaultScope: [],
     audiences: ['https://api.bench.local'],
     redirectUris: ['https://app.bench.local/callback'],
-    postLogoutRedirectUris: [],
-    tokenEndpointAuthMethod: 'client_secret_basic',
-    tokenFormat: 'jwt',
-    accessTokenTtl: null,
-    metadata: {},
-    jwks: null,
-    jwksUri: null,
     firstParty: true,
-    permissions: [],
-    disabled: false,
     idTokenSignedResponseAlg: 'ES256',
-    secrets: [{ hash: ids.hashSecret(secret), start: secret.slice(0, 12), createdAt: now, expiresAt: null }],
-  };
+  });
   await runtime.store.createClient(client, now);
   const tokens = await seedRefreshTokens(runtime.store, ids, now, client.id, 24);
   const authorization = `Basic ${Buffer.from(`${encodeURIComponent(client.id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
