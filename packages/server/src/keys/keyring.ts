@@ -37,15 +37,41 @@ interface LoadedKey extends SigningKey {
   record: SigningKeyRecord;
 }
 
-function generate(alg: SigningAlgorithm): { privateKey: KeyObject; publicKey: KeyObject } {
+/** The private key as PKCS #8 DER, what the generator hands back instead of KeyObjects. */
+function generateDer(alg: SigningAlgorithm): Buffer {
+  const publicKeyEncoding = { type: 'spki', format: 'der' } as const;
+  const privateKeyEncoding = { type: 'pkcs8', format: 'der' } as const;
   switch (alg) {
     case 'ES256':
-      return generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      return generateKeyPairSync('ec', { namedCurve: 'P-256', publicKeyEncoding, privateKeyEncoding })
+        .privateKey;
     case 'EdDSA':
-      return generateKeyPairSync('ed25519');
+      return generateKeyPairSync('ed25519', { publicKeyEncoding, privateKeyEncoding }).privateKey;
     case 'RS256':
-      return generateKeyPairSync('rsa', { modulusLength: 2048 });
+      return generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding, privateKeyEncoding })
+        .privateKey;
   }
+}
+
+/**
+ * A new key pair for `alg`, read back from the generator's DER. On Node 20 a KeyObject straight
+ * from `generateKeyPairSync` shares a mutex with the generator's job, which takes it when the job is
+ * garbage-collected; a collection that runs while such a key is exported as a JWK (the export
+ * allocates while holding that mutex) deadlocks the process for good. Seen in CI on the RS256
+ * ID-token key minted at start; reproduced in a few thousand generate-and-export rounds of EC keys,
+ * not on Node 24. Keys read back from DER have a mutex of their own.
+ *
+ * @example
+ * ```ts
+ * const { privateKey, publicKey } = generateSigningKeyPair('ES256');
+ * ```
+ */
+export function generateSigningKeyPair(alg: SigningAlgorithm): {
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+} {
+  const privateKey = createPrivateKey({ key: generateDer(alg), format: 'der', type: 'pkcs8' });
+  return { privateKey, publicKey: createPublicKey(privateKey) };
 }
 
 /** The public members of a JWK only: a JWKS must never show `d`, `p`, `q`, `dp`, `dq`, `qi`, `k`. */
@@ -139,7 +165,7 @@ export function createKeyring(deps: KeyringDeps): Keyring {
   }
 
   async function mint(alg: SigningAlgorithm, activatesAt: number): Promise<SigningKeyRecord> {
-    const pair = generate(alg);
+    const pair = generateSigningKeyPair(alg);
     const publicJwk = publicJwkOf(pair.publicKey);
     const kid = await calculateJwkThumbprint(publicJwk, 'sha256');
     const privateJwk = JSON.stringify(pair.privateKey.export({ format: 'jwk' }));
