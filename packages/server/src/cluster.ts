@@ -97,6 +97,8 @@ export async function prepareCluster(config: Readonly<Config>): Promise<{ applie
 export interface PrimaryOptions {
   workers: number;
   logger: Logger;
+  /** Added to every worker's environment (beside `TESSERA_WORKER_INDEX`). */
+  workerEnv?: Readonly<Record<string, string>>;
   /** Written once every worker listens ({url, issuer, pid}); removed on shutdown. */
   infoPath?: string;
   /** Called once every worker listens (with the `metrics.listen` address when there is one). */
@@ -160,7 +162,7 @@ function runWorkers(
     slot.timer = undefined;
     slot.lastFailure = undefined;
     slot.startedAt = Date.now();
-    slot.worker = cluster.fork({ TESSERA_WORKER_INDEX: String(slot.index) });
+    slot.worker = cluster.fork({ ...options.workerEnv, TESSERA_WORKER_INDEX: String(slot.index) });
   }
 
   function slotOf(worker: Worker): Slot | undefined {

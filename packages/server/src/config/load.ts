@@ -187,9 +187,12 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
   }
   const config = result.data;
   if (config.dev && config.issuer === undefined) {
-    const scheme = config.tls.cert === undefined ? 'http' : 'https';
-    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-    config.issuer = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
+    // A `tessera serve --workers N` worker takes the port its primary chose for `--port 0`.
+    const chosen = Number(env[DEV_CHOSEN_PORT_ENV]);
+    if (config.port === 0 && Number.isInteger(chosen) && chosen > 0 && chosen <= 65_535) {
+      config.port = chosen;
+    }
+    config.issuer = devIssuer(config);
   }
   if (options.purpose !== 'client') {
     for (const problem of safetyProblems(config)) {
@@ -203,6 +206,31 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<Config> {
     throw problemsError(problems);
   }
   return deepFreeze(config);
+}
+
+/**
+ * Set by `tessera serve` for its workers when it chose the port of `--dev --port 0`
+ * (cli/commands/serve.ts): a worker's configuration takes it, and the issuer with it.
+ */
+export const DEV_CHOSEN_PORT_ENV = 'TESSERA_DEV_CHOSEN_PORT';
+
+/**
+ * The issuer `--dev` derives when none is given: the origin it listens on (`0.0.0.0` and `::` as
+ * 127.0.0.1). With port 0 that is `:0` until `tessera serve` has chosen the port (cli/commands/serve.ts).
+ *
+ * @example
+ * ```ts
+ * devIssuer({ tls: {}, host: '127.0.0.1', port: 3000 }); // 'http://127.0.0.1:3000'
+ * ```
+ */
+export function devIssuer(config: {
+  tls: { cert?: string | undefined };
+  host: string;
+  port: number;
+}): string {
+  const scheme = config.tls.cert === undefined ? 'http' : 'https';
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
 }
 
 /** Outside --dev, the settings that would be insecure in production (DESIGN §7), each worded for the operator. */

@@ -136,3 +136,39 @@ describe('offline commands', () => {
     expect(second.stdout).toMatch(/up to date/);
   });
 });
+
+describe('tessera serve --dev --port 0 — the issuer names the port it listens on (RFC 8414 §3.3, OpenID Connect Discovery §4.3)', () => {
+  let child: ChildProcess | undefined;
+
+  afterAll(() => {
+    child?.kill('SIGKILL');
+  });
+
+  it('announces, serves in discovery and signs with the chosen port, never `:0`', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'tessera-cli-'));
+    child = spawn(process.execPath, [BIN, 'serve', '--dev', '--port', '0'], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', TESSERA_LOG_LEVEL: 'warn' },
+    });
+    let banner = '';
+    const started = child;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no banner; got: ${banner}`)), 15_000);
+      started.stdout?.on('data', (chunk: Buffer) => {
+        banner += chunk.toString();
+        if (banner.includes('Tessera is listening')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      started.once('exit', (code) => reject(new Error(`exited early with ${code}: ${banner}`)));
+    });
+    const url = /listening on (http:\/\/127\.0\.0\.1:(\d+))/.exec(banner);
+    expect(Number(url?.[2])).toBeGreaterThan(0);
+    const origin = url?.[1] ?? '';
+    expect(banner).toContain(`issuer ${origin} `);
+    const discovery = await (await fetch(`${origin}/.well-known/openid-configuration`)).json();
+    expect(discovery.issuer).toBe(origin);
+    expect(discovery.token_endpoint).toBe(`${origin}/token`);
+  });
+});

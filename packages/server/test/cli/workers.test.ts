@@ -142,6 +142,25 @@ describe('serve --workers N: workers that die (issue 20 item 4)', () => {
     expect(existsSync(join(cluster.cwd, '.tessera', 'server.json'))).toBe(false);
   }, 180_000);
 
+  it('--dev --port 0 with workers: the primary chooses the port, and every worker serves it as the issuer (RFC 8414 §3.3)', async () => {
+    const cluster = startCluster(['--port', '0', '--workers', '2']);
+    await waitFor('the banner', () => cluster.stdout().includes('Tessera is listening') || undefined);
+    const url = /listening on (http:\/\/127\.0\.0\.1:(\d+)) with 2 workers/.exec(cluster.stdout());
+    expect(Number(url?.[2])).toBeGreaterThan(0);
+    const origin = url?.[1] ?? '';
+    expect(cluster.stdout()).toContain(`issuer ${origin} `);
+    const info = JSON.parse(readFileSync(join(cluster.cwd, '.tessera', 'server.json'), 'utf8'));
+    expect(info).toMatchObject({ url: origin, issuer: origin });
+    // Round-robin reaches both workers; each derived its issuer from the primary's port.
+    const issuers = await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        const response = await fetch(`${origin}/.well-known/oauth-authorization-server`);
+        return (await response.json()).issuer;
+      }),
+    );
+    expect(new Set(issuers)).toEqual(new Set([origin]));
+  }, 180_000);
+
   it('issue 20.4 — a worker killed with SIGKILL is restarted and the cluster keeps serving; issue 12.10 — with TLS it announces https://', async () => {
     const port = await freePort();
     const cluster = startCluster([

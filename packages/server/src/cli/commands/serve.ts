@@ -4,9 +4,11 @@
  */
 import cluster from 'node:cluster';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname, relative, resolve } from 'node:path';
 import closeWithGrace from 'close-with-grace';
 import { isShutdownMessage, prepareCluster, runPrimary, startFailedMessage } from '../../cluster.js';
+import { DEV_CHOSEN_PORT_ENV, devIssuer } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { createClusterBridge } from '../../events/cluster-bridge.js';
 import { createLogger } from '../../log.js';
@@ -28,13 +30,53 @@ function describeMetrics(metricsUrl: string | undefined): string {
   return metricsUrl === undefined ? '' : ` — metrics on ${metricsUrl}`;
 }
 
-export async function runServe(config: Readonly<Config>): Promise<void> {
+/** Whether the issuer is the one `--dev` derives for port 0: `…:0`, a URL no client can reach. */
+function needsDevPort(config: Readonly<Config>): boolean {
+  return config.dev && config.port === 0 && config.issuer === devIssuer(config);
+}
+
+function onPort(config: Readonly<Config>, port: number): Readonly<Config> {
+  return Object.freeze({ ...config, port, issuer: devIssuer({ ...config, port }) });
+}
+
+/** A port the kernel hands out on `host`, free a moment ago. */
+function kernelPort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * `--dev --port 0` with the issuer `--dev` derives: the issuer must be the URL clients reach
+ * (RFC 8414 §3.3 and OpenID Connect Discovery §4.3 compare it with the discovery URL; every JWT's
+ * `iss` is it), so the port is chosen before the server starts, not by its `listen`. A given
+ * issuer or another port is left as it is. Workers take the port their primary chose from their
+ * environment (config/load.ts, {@link DEV_CHOSEN_PORT_ENV}).
+ */
+async function withDevPort(config: Readonly<Config>): Promise<Readonly<Config>> {
+  if (cluster.isWorker || !needsDevPort(config)) {
+    return config;
+  }
+  return onPort(config, await kernelPort(config.host));
+}
+
+export async function runServe(loaded: Readonly<Config>): Promise<void> {
+  const config = await withDevPort(loaded);
   if (cluster.isWorker) {
     await runWorker(config);
     return;
   }
   if (config.workers > 1) {
-    await runClusterPrimary(config);
+    await runClusterPrimary(
+      config,
+      config.port === loaded.port ? {} : { [DEV_CHOSEN_PORT_ENV]: String(config.port) },
+    );
     return;
   }
   await runSingle(config);
@@ -65,7 +107,10 @@ async function runSingle(config: Readonly<Config>): Promise<void> {
   });
 }
 
-async function runClusterPrimary(config: Readonly<Config>): Promise<void> {
+async function runClusterPrimary(
+  config: Readonly<Config>,
+  workerEnv: Readonly<Record<string, string>>,
+): Promise<void> {
   const logger = createLogger({ level: config.log.level });
   // Once, before any worker: migrations and signing keys (workers would race on them).
   const { applied } = await prepareCluster(config);
@@ -78,6 +123,7 @@ async function runClusterPrimary(config: Readonly<Config>): Promise<void> {
   await runPrimary(config, {
     workers: config.workers,
     logger,
+    workerEnv,
     infoPath,
     onListening(url, metricsUrl) {
       process.stdout.write(
