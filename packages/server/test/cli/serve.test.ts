@@ -17,6 +17,27 @@ function cli(args: string[], cwd: string, env: Record<string, string> = {}) {
   return run(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env } });
 }
 
+/** `tessera serve --dev …` in `cwd`, once it has printed its banner line. */
+async function serveDev(args: string[], cwd: string): Promise<{ child: ChildProcess; banner: string }> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--dev', ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', TESSERA_LOG_LEVEL: 'warn' },
+  });
+  let banner = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no banner; got: ${banner}`)), 15_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      banner += chunk.toString();
+      if (banner.includes('Tessera is listening')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`exited early with ${code}: ${banner}`)));
+  });
+  return { child, banner };
+}
+
 describe('tessera serve --dev (the README first command)', () => {
   let cwd: string;
   let port: number;
@@ -27,21 +48,7 @@ describe('tessera serve --dev (the README first command)', () => {
     expect(existsSync(BIN), 'dist is built (npm test runs tsc -b first)').toBe(true);
     cwd = mkdtempSync(join(tmpdir(), 'tessera-cli-'));
     port = await freePort();
-    child = spawn(process.execPath, [BIN, 'serve', '--dev', '--port', String(port)], {
-      cwd,
-      env: { PATH: process.env.PATH ?? '', TESSERA_LOG_LEVEL: 'warn' },
-    });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no banner; got: ${banner}`)), 15_000);
-      child.stdout?.on('data', (chunk: Buffer) => {
-        banner += chunk.toString();
-        if (banner.includes('Tessera is listening')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once('exit', (code) => reject(new Error(`exited early with ${code}: ${banner}`)));
-    });
+    ({ child, banner } = await serveDev(['--port', String(port)], cwd));
   });
 
   afterAll(() => {
@@ -146,23 +153,9 @@ describe('tessera serve --dev --port 0 — the issuer names the port it listens 
 
   it('announces, serves in discovery and signs with the chosen port, never `:0`', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'tessera-cli-'));
-    child = spawn(process.execPath, [BIN, 'serve', '--dev', '--port', '0'], {
-      cwd,
-      env: { PATH: process.env.PATH ?? '', TESSERA_LOG_LEVEL: 'warn' },
-    });
-    let banner = '';
-    const started = child;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no banner; got: ${banner}`)), 15_000);
-      started.stdout?.on('data', (chunk: Buffer) => {
-        banner += chunk.toString();
-        if (banner.includes('Tessera is listening')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      started.once('exit', (code) => reject(new Error(`exited early with ${code}: ${banner}`)));
-    });
+    const started = await serveDev(['--port', '0'], cwd);
+    child = started.child;
+    const { banner } = started;
     const url = /listening on (http:\/\/127\.0\.0\.1:(\d+))/.exec(banner);
     expect(Number(url?.[2])).toBeGreaterThan(0);
     const origin = url?.[1] ?? '';
