@@ -3,10 +3,11 @@
  * ES256 key, RFC 9068 access tokens signed the way Tessera signs them, the raw `node:crypto` floor,
  * and a verifier of a given build of packages/verify with the JWKS served from memory.
  */
-import { createPrivateKey, generateKeyPairSync, randomUUID, sign, verify } from 'node:crypto';
+import { createPrivateKey, randomUUID, sign, verify } from 'node:crypto';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { exportJWK } from 'jose';
+import { keyPair } from './key-pair.mjs';
 import { ROOT_DIR } from './procs.mjs';
 
 export const ISSUER = 'https://auth.bench.local';
@@ -16,7 +17,7 @@ export const BATCH = 64;
 /** Above the verifier's default cache of 10,000 entries, so a cycled pool always misses. */
 export const UNSEEN_POOL = 12_000;
 
-const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const { privateKey, publicKey } = keyPair('ec', { namedCurve: 'P-256' });
 
 export { publicKey };
 

@@ -15,9 +15,9 @@
  *
  * Prints each build's median CPU ns per call (process.cpuUsage) over the rounds and B/A.
  */
-import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { keyPair } from '../lib/key-pair.mjs';
 
 const [part, roundsArg, callsArg, ...dirs] = process.argv.slice(2);
 if (!['auth', 'issue'].includes(part) || dirs.length !== 2) {
@@ -29,7 +29,7 @@ if (!['auth', 'issue'].includes(part) || dirs.length !== 2) {
 const ROUNDS = Number(roundsArg ?? 15);
 const CALLS = Number(callsArg ?? 20_000);
 const ISSUER = 'https://auth.bench.local';
-const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const pair = keyPair('ec', { namedCurve: 'P-256' });
 const key = { kid: 'bench', alg: 'ES256', ...pair };
 const clock = { nowMs: () => Date.now(), now: () => Math.floor(Date.now() / 1000) };
 

@@ -9,14 +9,14 @@
  * as Tessera runs in the benchmark.
  * Usage: node servers/oidc-provider.mjs <port> <client_id> <client_secret>; prints "ready <port>".
  */
-import { generateKeyPairSync } from 'node:crypto';
 import Provider from 'oidc-provider';
+import { keyPair } from '../lib/key-pair.mjs';
 
 const [portArg, clientId, clientSecret] = process.argv.slice(2);
 const RESOURCE = 'https://api.bench.local';
 const OPAQUE_RESOURCE = 'https://opaque.bench.local';
 
-const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const { privateKey } = keyPair('ec', { namedCurve: 'P-256' });
 const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'bench-es256', alg: 'ES256', use: 'sig' };
 
 const provider = new Provider('https://peer.bench.local', {

@@ -23,10 +23,11 @@
  *   clients: [{ id, secretSha256 }], resourceServer: { id, secretSha256 }, apiKeySha256: [..],
  *   passwordHash? }.
  */
-import { generateKeyPairSync, hash, randomBytes, sign, timingSafeEqual, verify } from 'node:crypto';
+import { hash, randomBytes, sign, timingSafeEqual, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { verify as verifyPassword } from '@node-rs/argon2';
 import Fastify from 'fastify';
+import { keyPair } from '../lib/key-pair.mjs';
 
 const [port, configPath] = process.argv.slice(2);
 const config = JSON.parse(readFileSync(configPath, 'utf8'));
@@ -44,9 +45,9 @@ const apiKeys = new Map(
 );
 
 const KEYS = {
-  ES256: generateKeyPairSync('ec', { namedCurve: 'P-256' }),
-  EdDSA: generateKeyPairSync('ed25519'),
-  RS256: generateKeyPairSync('rsa', { modulusLength: 2048 }),
+  ES256: keyPair('ec', { namedCurve: 'P-256' }),
+  EdDSA: keyPair('ed25519'),
+  RS256: keyPair('rsa', { modulusLength: 2048 }),
 };
 const SIGN = {
   ES256: (data, key) => sign('sha256', data, { key, dsaEncoding: 'ieee-p1363' }),

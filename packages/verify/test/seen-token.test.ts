@@ -6,9 +6,10 @@
  * the refusal.
  * @see issue 18
  */
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { exportJWK, type JWK, SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
+import { testKeyPair } from '../../server/test/support/key-pair.js';
 import { createVerifier, type Verifier, VerifyError } from '../src/index.js';
 
 const ISSUER = 'https://auth.seen.test';
@@ -16,7 +17,7 @@ const AUDIENCE = 'https://api.seen.test';
 const START = 1_900_000_000;
 const TOLERANCE = 5;
 
-const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const pair = testKeyPair('ec', { namedCurve: 'P-256' });
 const jwks: { keys: JWK[] } = {
   keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' }],
 };

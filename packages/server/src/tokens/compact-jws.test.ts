@@ -1,6 +1,6 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { compactVerify, decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { testKeyPair } from '../../test/support/key-pair.js';
 import type { SigningKey } from '../keys/keyring.js';
 import type { SigningAlgorithm } from '../store/ports.js';
 import { createCompactJwsSigner } from './compact-jws.js';
@@ -8,10 +8,10 @@ import { createCompactJwsSigner } from './compact-jws.js';
 function keyOf(alg: SigningAlgorithm): SigningKey {
   const pair =
     alg === 'ES256'
-      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      ? testKeyPair('ec', { namedCurve: 'P-256' })
       : alg === 'EdDSA'
-        ? generateKeyPairSync('ed25519')
-        : generateKeyPairSync('rsa', { modulusLength: 2048 });
+        ? testKeyPair('ed25519')
+        : testKeyPair('rsa', { modulusLength: 2048 });
   return { kid: `k-${alg}`, alg, ...pair };
 }
 

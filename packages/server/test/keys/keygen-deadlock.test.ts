@@ -8,11 +8,29 @@
  * CI it hung a test server's start, on the RS256 ID-token key). Node 24 does not deadlock either way.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const KEYRING = new URL('../../dist/keys/keyring.js', import.meta.url);
 const ROUNDS = 8000;
+const REPO = new URL('../../../../', import.meta.url).pathname;
+/** The only places that call `generateKeyPairSync`, each asking for DER and reading the key back. */
+const DER_GENERATORS = [
+  'packages/server/src/keys/keyring.ts',
+  'packages/server/test/support/key-pair.ts',
+  'bench/lib/key-pair.mjs',
+];
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      return ['node_modules', 'dist', 'results', '.git'].includes(entry.name) ? [] : sourceFiles(path);
+    }
+    return /\.(ts|mjs|js)$/.test(entry.name) ? [path] : [];
+  });
+}
 
 describe('signing-key generation and JWK export', () => {
   it(`${ROUNDS} ES256 key pairs generated and exported as JWKs, collections falling inside the exports: the process never deadlocks`, async () => {
@@ -55,4 +73,13 @@ describe('signing-key generation and JWK export', () => {
     expect(ended, `last rounds reported: ${out.trim().split('\n').slice(-2).join(', ')}`).toBe(0);
     expect(out).toContain('done');
   }, 120_000);
+
+  it('no code outside the DER helpers takes KeyObjects from generateKeyPairSync (tests and bench included: a hung run reports nothing)', () => {
+    const callers = [join(REPO, 'packages'), join(REPO, 'bench')]
+      .flatMap(sourceFiles)
+      .filter((file) => /generateKeyPairSync\(/.test(readFileSync(file, 'utf8')))
+      .map((file) => relative(REPO, file))
+      .filter((file) => file !== 'packages/server/test/keys/keygen-deadlock.test.ts');
+    expect(callers.sort()).toEqual([...DER_GENERATORS].sort());
+  });
 });

@@ -5,7 +5,7 @@
  * client, the caller (§4). The HTTP behaviour is in introspection.test.ts; here the introspectors
  * themselves, with the real verifier and row cache and an in-memory denylist and client registry.
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { testKeyPair } from '../support/key-pair.js';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createFixedClock } from '../../src/clock.js';
@@ -72,7 +72,7 @@ const holder = clientRecord('cli_holder');
 
 async function jwtSetup() {
   const clock = createFixedClock(NOW);
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const { privateKey, publicKey } = testKeyPair('ec', { namedCurve: 'P-256' });
   const key = { kid: 'k1', alg: 'ES256' as const, privateKey, publicKey };
   const verify = createAccessTokenVerifier({
     issuer: ISSUER,

@@ -5,8 +5,9 @@
  * challenge, user handle. The real-browser path is covered by the Chromium test with a CDP virtual
  * authenticator; this one lets a test forge what no honest browser sends.
  */
-import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { createHash, randomBytes, sign } from 'node:crypto';
 import { isoCBOR } from '@simplewebauthn/server/helpers';
+import { testKeyPair } from './key-pair.js';
 
 const UP = 0x01;
 const UV = 0x04;
@@ -31,7 +32,7 @@ function b64(bytes: Uint8Array | Buffer): string {
 
 export class SoftAuthenticator {
   readonly credentialId = randomBytes(16);
-  private readonly keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  private readonly keys = testKeyPair('ec', { namedCurve: 'P-256' });
   /** The next assertion's counter is this plus one (0 for an authenticator without a counter). */
   counter = 0;
   userHandle: string | null = null;
