@@ -12,8 +12,8 @@
  * - client: UA string → browser and version → browser family on OS family → OS family → device type.
  * - rtt, hour: distance from the person's round-trip times on the ASN (with the ASN's learned
  *   spread), or, on an ASN new to them, from everyone's on that ASN in that country, against an
- *   attacker whose relay only adds latency; and from their usual hours (shrunk towards their home
- *   country's hours).
+ *   attacker whose relay only adds latency; and from a prediction of their next hour (their usual
+ *   hour shrunk towards their home country's, one person's learned spread around it).
  * - client_version: an older browser version than the person's newest on that browser (a copied UA).
  * - prefix_known: a /24 new to the person that others have, or nobody has, signed in from.
  * - velocity: failed sign-ins per IP, per ASN and per account over the last hour, and per ASN over the
@@ -193,21 +193,13 @@ const ATTACKER_MODELS: readonly {
 type AttackerModel = (typeof ATTACKER_MODELS)[number];
 /** Countries an ASN must have been seen in to count as spanning countries (VPN and hosting exits). */
 const SPREAD_COUNTRIES = 3;
-/** Pseudo-count of sign-ins with which the country's hours stand in for a person's own. */
-const HOUR_PRIOR_N = 1;
-/**
- * How far a person's sign-in hours spread around the ones seen (σ, hours): a person who signs in at
- * 09:00 and 10:00 is likely at 11:00 too, so their histogram is smoothed by a circular normal kernel.
- */
-const HOUR_SIGMA = 2;
-/** The kernel by distance in hours (0–23 around the circle), summing to 1. */
-const HOUR_KERNEL: readonly number[] = (() => {
-  const kernel = Array.from({ length: 24 }, (_, d) =>
-    Math.exp(-(Math.min(d, 24 - d) ** 2) / (2 * HOUR_SIGMA ** 2)),
-  );
-  const sum = kernel.reduce((a, b) => a + b, 0);
-  return kernel.map((k) => k / sum);
-})();
+/** One person's spread of sign-in hours (variance, hours²) before any is learned, and its weight. */
+const HOUR_WITHIN_PRIOR = 9;
+const HOUR_PRIOR_N_DEV = 20;
+/** The least variance (hours²) of people's usual hours within a country. */
+const HOUR_BETWEEN_MIN = 1;
+/** The share of the hour's prediction given to the person's own histogram (see `hourFactor`). */
+const HOUR_HISTOGRAM_SHARE = 0.2;
 /** Pseudo-count pulling a person's novelty rates towards everyone's. */
 const SHRINK = 2;
 /** Pseudo-count pulling an ASN's address-churn rates towards the person's own. */
@@ -241,6 +233,9 @@ const G = {
   prefixSeen: 'c:prefix:',
   asnReturn: 'c:asnReturn',
   hour: 'c:hour',
+  /** Squared deviations (hours²) of returning people's sign-in hours from their own circular mean, scaled, and their count. */
+  hourDev: 'c:hourDev',
+  hourDevN: 'c:hourDevN',
   signInsDecayed: 'd30:signIns',
   legitDecayed: 'd30:legit',
   asnSignIns: 'd30:asnSignIns',
@@ -394,6 +389,67 @@ export function logRelayDensity(d: number, variance: number, rate: number): numb
 
 function clamp(value: number, low: number, high: number): number {
   return Math.min(Math.max(value, low), high);
+}
+
+/** An hour difference on the circle of the day, in [-12, 12). */
+function wrapHours(d: number): number {
+  return ((((d + 12) % 24) + 24) % 24) - 12;
+}
+
+/** Weighted circular mean (hours) and variance (hours², around that mean) of an hour histogram. */
+function circularStats(hours: ArrayLike<number>): { n: number; mean: number; variance: number } {
+  let n = 0;
+  let sin = 0;
+  let cos = 0;
+  for (let h = 0; h < 24; h += 1) {
+    const w = hours[h] ?? 0;
+    n += w;
+    sin += w * Math.sin((h * Math.PI) / 12);
+    cos += w * Math.cos((h * Math.PI) / 12);
+  }
+  if (n <= 0) {
+    return { n: 0, mean: 0, variance: 0 };
+  }
+  const mean = ((Math.atan2(sin, cos) * 12) / Math.PI + 24) % 24;
+  let variance = 0;
+  for (let h = 0; h < 24; h += 1) {
+    variance += (hours[h] ?? 0) * wrapHours(h - mean) ** 2;
+  }
+  return { n, mean, variance: variance / n };
+}
+
+/** The histogram's density at `hour`, each sign-in spread by a wrapped normal of `variance`. */
+function ownHourDensity(hours: ArrayLike<number>, hour: number, n: number, variance: number): number {
+  let sum = 0;
+  for (let h = 0; h < 24; h += 1) {
+    const w = hours[h] ?? 0;
+    if (w > 0) {
+      sum += w * wrappedNormal(wrapHours(hour - h), variance);
+    }
+  }
+  return sum / n;
+}
+
+/**
+ * Density of a normal with `variance` wrapped around the day, at `d` hours (−12 ≤ d < 12) from its
+ * mean. Narrow: the three nearest windings (the next is 36 hours out, negligible below 16 h²). Broad:
+ * its Fourier series, which tends to the uniform 1/24 as the variance grows (a person seen long ago
+ * is predicted by no hour more than another).
+ */
+function wrappedNormal(d: number, variance: number): number {
+  if (variance < 16) {
+    let sum = 0;
+    for (let k = -1; k <= 1; k += 1) {
+      sum += Math.exp(-((d + 24 * k) ** 2) / (2 * variance));
+    }
+    return sum / Math.sqrt(2 * Math.PI * variance);
+  }
+  const step = (2 * Math.PI) / 24;
+  let sum = 1;
+  for (let m = 1; m <= 6; m += 1) {
+    sum += 2 * Math.exp(-(m * m * variance * step * step) / 2) * Math.cos(m * step * d);
+  }
+  return sum / 24;
 }
 
 export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
@@ -755,50 +811,54 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
     return best < 0 ? 0 : (profile.ids[best] ?? 0);
   }
 
-  /** A histogram's density at `hour` (it sums to 1 over the day), smoothed by HOUR_KERNEL around the circle. */
-  function hourDensity(hours: Float32Array | Float64Array, hour: number, total: number): number {
-    let mass = 0;
-    for (let h = 0; h < 24; h += 1) {
-      mass += (hours[h] ?? 0) * (HOUR_KERNEL[(hour - h + 24) % 24] ?? 0);
-    }
-    return mass / total;
-  }
-
   /**
-   * Hour of day (UTC): the attacker does not know the person's hours (uniform) against the person's
-   * own histogram, smoothed (a person's hours spread over a few around their usual one) and shrunk
-   * towards the hours at which everyone in the person's home country signs in (learned), so a first
-   * sign-in already says something; without the country's hours, from the third sign-in on.
+   * Hour of day (UTC): the attacker does not know the person's hours (uniform) against a predictive
+   * of the person's next hour. People sign in around a usual hour of their own; that hour is
+   * estimated from their sign-ins, shrunk towards their home country's hours as far as people there
+   * differ from each other (learned: the country's spread beyond one person's), and the next hour is
+   * predicted with one person's spread (learned from everyone returning) plus what is left unknown
+   * of their usual hour, on the circle of the day. Without the country's hours, from the third
+   * sign-in on.
    */
   function hourFactor(profile: Profile, hour: number): number {
     if (profile.logins < 1) {
       return 0;
     }
-    let total = 0;
-    for (let h = 0; h < 24; h += 1) {
-      total += profile.hours[h] ?? 0;
-    }
+    const own = circularStats(profile.hours);
+    const devN = globals.get(G.hourDevN);
+    const within =
+      (globals.get(G.hourDev) + HOUR_PRIOR_N_DEV * HOUR_WITHIN_PRIOR) / (devN + HOUR_PRIOR_N_DEV);
     const population = countryHoursOf(homeCountry(profile));
-    let prior = 1 / 24;
-    let countryKnown = false;
-    if (population !== undefined) {
-      let populationTotal = 0;
-      for (let h = 0; h < 24; h += 1) {
-        populationTotal += population[h] ?? 0;
-      }
-      if (populationTotal >= 50) {
-        prior =
-          (populationTotal * hourDensity(population, hour, populationTotal) + 1) / (populationTotal + 24);
-        countryKnown = true;
-      }
-    }
-    if (!countryKnown && profile.logins < 3) {
+    const country = population === undefined ? undefined : circularStats(population);
+    let mean = own.mean;
+    let unknown = within / Math.max(own.n, 1e-9);
+    if (country !== undefined && country.n >= 50) {
+      const between = Math.max(country.variance - within, HOUR_BETWEEN_MIN);
+      const precision = own.n / within + 1 / between;
+      mean = country.mean + ((own.n / within) * wrapHours(own.mean - country.mean)) / precision;
+      unknown = 1 / precision;
+    } else if (profile.logins < 3) {
       // Without the country's hours (no geo, or too few seen), one or two sign-ins say too little.
       return 0;
     }
-    const own = total > 0 ? hourDensity(profile.hours, hour, total) : prior;
-    const smoothed = (total * own + HOUR_PRIOR_N * prior) / (total + HOUR_PRIOR_N);
-    return clamp(Math.log(1 / 24 / smoothed), -1, 2.5);
+    // A person with two usual hours (mornings and evenings) has a mean between them: their own
+    // histogram, smoothed by one person's spread, keeps a share of the prediction.
+    const histogram = own.n > 0 ? ownHourDensity(profile.hours, hour, own.n, within) : 0;
+    const density =
+      (1 - HOUR_HISTOGRAM_SHARE) * wrappedNormal(wrapHours(hour - mean), within + unknown) +
+      HOUR_HISTOGRAM_SHARE * (own.n > 0 ? histogram : 1 / 24);
+    return clamp(Math.log(1 / 24 / density), -1.5, 4);
+  }
+
+  /** Before the sign-in joins the history: how far its hour is from the person's own mean so far. */
+  function learnHourDeviation(profile: Profile, hour: number): void {
+    const own = circularStats(profile.hours);
+    if (own.n < 1) {
+      return;
+    }
+    // The deviation from a mean of n hours has the person's variance times (1 + 1/n).
+    bump(G.hourDev, wrapHours(hour - own.mean) ** 2 / (1 + 1 / own.n));
+    bump(G.hourDevN);
   }
 
   function velocityFactor(f: Features, now: number): number {
@@ -1136,6 +1196,7 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
       profile.rtt[slot] = f.rttMs;
       profile.rttAsn[slot] = ids[LEVEL.asn] ?? 0;
     }
+    learnHourDeviation(profile, f.hour);
     profile.hours[f.hour] = (profile.hours[f.hour] ?? 0) + 1;
     profile.logins += 1;
     profile.lastMs = Math.max(profile.lastMs, f.epochMs);

@@ -216,6 +216,61 @@ describe('@tessera/risk sign-in features', () => {
     expect(near).toBeLessThan(-0.5);
     expect(far).toBeGreaterThan(1);
   });
+  it("hour of day from one earlier sign-in: how far one person's hours spread is learned from everyone returning, so the same country's hours predict a regular person's next hour narrowly and an irregular person's broadly", () => {
+    // Both populations fill the country's hours alike (08:00 to 17:00, evenly); in the first each
+    // person keeps their hour, in the second each person's hour moves around the whole range.
+    const regular = createRiskEngine();
+    const irregular = createRiskEngine();
+    for (const [engine, hourOf] of [
+      [regular, (p: number) => 8 + (p % 10)],
+      [irregular, (p: number, n: number) => 8 + ((p + 3 * n) % 10)],
+    ] as const) {
+      population(engine, 60, 4, (p, n) => ({
+        'IP Address': `81.2.${p}.10`,
+        'Epoch ms': n * DAY + hourOf(p, n) * HOUR,
+      }));
+      legit(
+        engine,
+        signIn({ 'User ID': 'alice', 'IP Address': '81.3.0.1', 'Epoch ms': 5 * DAY + 10 * HOUR }),
+      );
+    }
+    const later = signIn({ 'User ID': 'alice', 'IP Address': '81.3.0.1', 'Epoch ms': 6 * DAY + 15 * HOUR });
+    expect(factor(regular, later, 'hour')).toBeGreaterThan(2);
+    expect(factor(irregular, later, 'hour')).toBeLessThan(0);
+  });
+  it('hour of day for a person with two usual hours (08:00 and 20:00): neither counts against them, though their mean hour lies between', () => {
+    const engine = createRiskEngine();
+    population(engine, 60, 4, (p, n) => ({
+      'IP Address': `81.2.${p}.10`,
+      'Epoch ms': n * DAY + (9 + (p % 3)) * HOUR,
+    }));
+    for (let n = 0; n < 12; n += 1) {
+      legit(
+        engine,
+        signIn({ 'IP Address': '81.3.0.1', 'Epoch ms': (5 + n) * DAY + (n % 2 === 0 ? 8 : 20) * HOUR }),
+      );
+    }
+    for (const hour of [8, 20]) {
+      const usual = signIn({ 'IP Address': '81.3.0.1', 'Epoch ms': 20 * DAY + hour * HOUR });
+      expect(factor(engine, usual, 'hour')).toBeLessThan(1);
+    }
+  });
+  it("hour of day with nothing known of the person's hours (a history whose hour counts are empty, no country): no hour counts against them", () => {
+    const engine = createRiskEngine();
+    for (let n = 0; n < 4; n += 1) {
+      legit(engine, signIn({ Country: undefined, 'Epoch ms': n * DAY + 9 * HOUR }));
+    }
+    const profile = engine.exportProfile('alice');
+    expect(profile).toBeDefined();
+    if (profile !== undefined) {
+      profile.hours.fill(0);
+      engine.importProfile('alice', profile);
+    }
+    for (const hour of [3, 9, 21]) {
+      const value = factor(engine, signIn({ Country: undefined, 'Epoch ms': 6 * DAY + hour * HOUR }), 'hour');
+      expect(Math.abs(value)).toBeLessThan(0.01);
+    }
+  });
   it("round-trip time on a network new to the person, against everyone's on that network in that country: a proxy in front of the attacker (RBA targeted: the victim's ISP) adds its hop", () => {
     const engine = createRiskEngine();
     population(engine, 40, 2, (p, n) => ({
