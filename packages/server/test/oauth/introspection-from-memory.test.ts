@@ -5,7 +5,7 @@
  * client, the caller (§4). The HTTP behaviour is in introspection.test.ts; here the introspectors
  * themselves, with the real verifier and row cache and an in-memory denylist and client registry.
  */
-import { testKeyPair } from '../support/key-pair.js';
+
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createFixedClock } from '../../src/clock.js';
@@ -20,6 +20,7 @@ import { newClient } from '../../src/store/contract/fixtures.js';
 import type { AccessTokenRecord, ClientRecord } from '../../src/store/ports.js';
 import { createOpaqueAccessTokenCache } from '../../src/tokens/opaque-access-token-cache.js';
 import { createAccessTokenVerifier } from '../../src/tokens/verify-access-token.js';
+import { testKeyPair } from '../support/key-pair.js';
 
 const ISSUER = 'https://auth.example.test';
 const NOW = 1_900_000_000;
