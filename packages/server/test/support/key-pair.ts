@@ -18,17 +18,22 @@ export function testKeyPair(
   type: TestKeyType,
   options: { namedCurve?: string; modulusLength?: number } = {},
 ): { privateKey: KeyObject; publicKey: KeyObject } {
-  const encodings = {
-    publicKeyEncoding: { type: 'spki', format: 'der' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'der' },
-  } as const;
-  const der =
+  const publicKeyEncoding = { type: 'spki', format: 'der' } as const;
+  const privateKeyEncoding = { type: 'pkcs8', format: 'der' } as const;
+  const der: Buffer =
     type === 'ec'
-      ? generateKeyPairSync('ec', { namedCurve: options.namedCurve ?? 'P-256', ...encodings }).privateKey
+      ? generateKeyPairSync('ec', {
+          namedCurve: options.namedCurve ?? 'P-256',
+          publicKeyEncoding,
+          privateKeyEncoding,
+        }).privateKey
       : type === 'rsa'
-        ? generateKeyPairSync('rsa', { modulusLength: options.modulusLength ?? 2048, ...encodings })
-            .privateKey
-        : generateKeyPairSync('ed25519', encodings).privateKey;
+        ? generateKeyPairSync('rsa', {
+            modulusLength: options.modulusLength ?? 2048,
+            publicKeyEncoding,
+            privateKeyEncoding,
+          }).privateKey
+        : generateKeyPairSync('ed25519', { publicKeyEncoding, privateKeyEncoding }).privateKey;
   const privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
   return { privateKey, publicKey: createPublicKey(privateKey) };
 }
