@@ -76,6 +76,23 @@ describe('simulator: the attacker models', () => {
     expect(sameCity / withHistory).toBeGreaterThan(0.6);
   });
 
+  it("the runner's rows say what the targeted-attacker table splits by: the victim's distance class and whether the victim's ISP was in their history", () => {
+    const rows = runStream(stream, { score: () => 0, learn: () => undefined });
+    const targetedEvents = stream.filter((x) => x.truth.kind === 'targeted');
+    const targetedRows = rows.filter((r) => r.kind === 'targeted');
+    expect(targetedRows).toHaveLength(targetedEvents.length);
+    targetedEvents.forEach((e, i) => {
+      const row = targetedRows[i];
+      const known = history(e.truth.user, e.event['Epoch ms'] as number).some((p) => p.ASN === e.event.ASN);
+      expect(row?.knownNetwork).toBe(known);
+      expect([0, 1, 2]).toContain(row?.distance);
+      expect(row?.distance).toBe(e.truth.distance);
+    });
+    expect(new Set(targetedRows.map((r) => r.distance)).size).toBe(3);
+    expect(targetedRows.some((r) => r.knownNetwork)).toBe(true);
+    expect(targetedRows.some((r) => !r.knownNetwork)).toBe(true);
+  });
+
   it("token replays name the victim's session; from behind the victim's NAT they carry its address and UA", () => {
     const logins = new Map(legitSignIns.map((e) => [e.event['Session ID'], e.event]));
     for (const e of stream.filter((x) => x.truth.kind === 'replay_victim_nat')) {

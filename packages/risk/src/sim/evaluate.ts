@@ -18,6 +18,10 @@ export interface Row {
   readonly score: number;
   readonly request: number | undefined;
   readonly replay: number | undefined;
+  /** A sign-in attack: the victim's distance class (simulate.ts `Truth.distance`). */
+  readonly distance: number | undefined;
+  /** The event's ASN was on one of the person's earlier legitimate sign-ins (e.g. the victim's own ISP). */
+  readonly knownNetwork: boolean;
 }
 
 /** The event without its labels: what `score` is given. */
@@ -31,6 +35,7 @@ export function unlabelled(event: RiskEvent): RiskEvent {
 
 export function runStream(stream: readonly LabelledEvent[], scorer: Scorer): Row[] {
   const history = new Map<string, number>();
+  const networks = new Map<string, Set<unknown>>();
   const rows: Row[] = [];
   for (const { event, truth } of stream) {
     let chosen = event;
@@ -58,12 +63,20 @@ export function runStream(stream: readonly LabelledEvent[], scorer: Scorer): Row
         score,
         request: truth.request,
         replay: truth.replay,
+        distance: truth.distance,
+        knownNetwork: networks.get(truth.user)?.has(chosen.ASN) === true,
       });
     }
     scorer.observe?.(chosen);
     if (truth.kind === 'legit' && !token && success) {
       scorer.learn(chosen);
       history.set(truth.user, (history.get(truth.user) ?? 0) + 1);
+      let seen = networks.get(truth.user);
+      if (seen === undefined) {
+        seen = new Set();
+        networks.set(truth.user, seen);
+      }
+      seen.add(chosen.ASN);
     }
   }
   return rows;

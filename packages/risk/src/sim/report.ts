@@ -5,6 +5,12 @@ import { ATTACKERS, REPLAYS, TOKEN_BUDGETS } from './simulate.js';
 
 const STRATA = ['0', '1-3', '4-8', '>8', '>=1'] as const;
 const MODELS = ['tessera', 'freeman'] as const;
+const DISTANCES: Record<string, string> = {
+  '0': 'near (+0 ms)',
+  '1': 'middle (+18 ms)',
+  '2': 'far (+95 ms)',
+  all: 'any',
+};
 
 /** Targets at 1 % legitimate re-authentication, people with ≥ 1 earlier sign-in (the targets in docs/risk.md). */
 export const TARGETS: Record<string, number | undefined> = {
@@ -93,6 +99,23 @@ export function renderReport(report: Report): string {
           `| ${kind} | ${stratum} | ${a.n} | ${withCi(a.tpr1)} | ${withCi(a.tpr5)} | ${num(a.auc)} | ${pct(a.reauth99)} | ${pct(a.reauth999)} |`,
         );
       }
+    }
+  }
+  lines.push(
+    '',
+    "### The targeted attacker by what it cannot copy (TPR at 1 %, people with at least one earlier sign-in): the victim's distance from the server (a line there carries 0, 18 or 95 ms more round trip, so a proxy's added hop stands out less) and whether the victim's ISP was already in their history (the new address on a known network speaks)",
+    '',
+    "| victim's distance | victim's ISP in their history | n | Tessera | Freeman port |",
+    '| --- | --- | --- | --- | --- |',
+  );
+  for (const distance of ['0', '1', '2', 'all']) {
+    for (const isp of ['known', 'new', 'all']) {
+      const key = `${distance}|${isp}`;
+      const a = t.targetedFacets[key];
+      const b = f.targetedFacets[key];
+      lines.push(
+        `| ${DISTANCES[distance]} | ${isp === 'known' ? 'yes' : isp === 'new' ? 'no' : 'either'} | ${a?.n ?? 0} | ${withCi(a?.tpr1)} | ${withCi(b?.tpr1)} |`,
+      );
     }
   }
   TOKEN_BUDGETS.forEach((budget, b) => {

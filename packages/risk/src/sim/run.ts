@@ -79,6 +79,13 @@ export interface ModelResult {
   readonly replay: Record<string, { n: number; within1: Estimate; within5: Estimate; within20: Estimate }[]>;
   /** Legitimate token uses acted on, on the test seeds, per token budget. */
   readonly legitTokenFlagged: readonly number[];
+  /**
+   * The targeted attacker, people with ≥ 1 earlier sign-in, by the victim's distance class
+   * (`0`, `1`, `2`, `all`) and whether the victim's ISP was in their history (`known`, `new`, `all`):
+   * keys `<distance>|<isp>`. What it cannot copy (the address, the proxy's RTT, the hour) weighs
+   * differently in each.
+   */
+  readonly targetedFacets: Record<string, { n: number; tpr1: Estimate }>;
 }
 
 function simOptions(seed: number, churn: Churn, users: number): SimulationOptions {
@@ -185,6 +192,18 @@ function analyse(calibration: Row[], tests: readonly SeedRows[], replicates: num
       return { n: list.length, within1: within(1), within5: within(5), within20: within(20) };
     });
   }
+  const targetedFacets: ModelResult['targetedFacets'] = {};
+  const targeted = all.filter((r) => r.kind === 'targeted' && r.history >= 1);
+  for (const distance of ['0', '1', '2', 'all']) {
+    for (const isp of ['known', 'new', 'all']) {
+      const rows = targeted.filter(
+        (r) =>
+          (distance === 'all' || String(r.distance) === distance) &&
+          (isp === 'all' || r.knownNetwork === (isp === 'known')),
+      );
+      targetedFacets[`${distance}|${isp}`] = { n: rows.length, tpr1: share(sampleOf(rows), t1) };
+    }
+  }
   const testTokens = all.filter((r) => r.kind === 'legit' && r.token);
   return {
     thresholds: { reauth1: t1, reauth5: t5, token: tokenThresholds },
@@ -194,6 +213,7 @@ function analyse(calibration: Row[], tests: readonly SeedRows[], replicates: num
     legitTokenFlagged: tokenThresholds.map(
       (tt) => testTokens.filter((r) => r.score > tt).length / Math.max(1, testTokens.length),
     ),
+    targetedFacets,
   };
 }
 

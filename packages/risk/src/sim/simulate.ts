@@ -50,6 +50,11 @@ export interface Truth {
   readonly replay?: number;
   /** Adaptive attacks: the alternatives the attacker could have used (the scorer picks the lowest). */
   readonly candidates?: readonly RiskEvent[];
+  /**
+   * Sign-in attacks: how far the victim's home country is from the server (0 near, 1 middle,
+   * 2 far: the round-trip time every line there carries on top of its network's, world.ts).
+   */
+  readonly distance?: number;
 }
 
 export interface LabelledEvent {
@@ -344,7 +349,7 @@ export function simulate(options: SimulationOptions): LabelledEvent[] {
       };
       out.push({
         event: eventOf(victim.id, ctx, at, 'login', `a${i}n`, true),
-        truth: { kind: 'naive', user: victim.id },
+        truth: { kind: 'naive', user: victim.id, distance: victim.home.country.distance },
       });
     }
     // VPN: an exit in the victim's country.
@@ -362,7 +367,7 @@ export function simulate(options: SimulationOptions): LabelledEvent[] {
       };
       out.push({
         event: eventOf(victim.id, ctx, at, 'login', `a${i}v`, true),
-        truth: { kind: 'vpn', user: victim.id },
+        truth: { kind: 'vpn', user: victim.id, distance: victim.home.country.distance },
       });
     }
     // targeted: a residential proxy on the victim's ISP in the victim's city, the victim's exact UA.
@@ -379,7 +384,7 @@ export function simulate(options: SimulationOptions): LabelledEvent[] {
       };
       out.push({
         event: eventOf(victim.id, ctx, at, 'login', `a${i}t`, true),
-        truth: { kind: 'targeted', user: victim.id },
+        truth: { kind: 'targeted', user: victim.id, distance: victim.home.country.distance },
       });
     }
     // adaptive: knows the victim's country and device type; tries residential proxies on every ISP of
@@ -413,7 +418,7 @@ export function simulate(options: SimulationOptions): LabelledEvent[] {
       }
       out.push({
         event: candidates[0] as RiskEvent,
-        truth: { kind: 'adaptive', user: victim.id, candidates },
+        truth: { kind: 'adaptive', user: victim.id, candidates, distance: victim.home.country.distance },
       });
     }
   }
@@ -438,7 +443,7 @@ export function simulate(options: SimulationOptions): LabelledEvent[] {
       };
       out.push({
         event: eventOf(victim.id, ctx, at, 'login', `st${campaign}-${n}`, rng.chance(0.02)),
-        truth: { kind: 'stuffing', user: victim.id },
+        truth: { kind: 'stuffing', user: victim.id, distance: victim.home.country.distance },
       });
     }
   }
