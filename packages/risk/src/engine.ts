@@ -843,10 +843,10 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
     }
     // A person with two usual hours (mornings and evenings) has a mean between them: their own
     // histogram, smoothed by one person's spread, keeps a share of the prediction.
-    const histogram = own.n > 0 ? ownHourDensity(profile.hours, hour, own.n, within) : 0;
+    const histogram = own.n > 0 ? ownHourDensity(profile.hours, hour, own.n, within) : 1 / 24;
     const density =
       (1 - HOUR_HISTOGRAM_SHARE) * wrappedNormal(wrapHours(hour - mean), within + unknown) +
-      HOUR_HISTOGRAM_SHARE * (own.n > 0 ? histogram : 1 / 24);
+      HOUR_HISTOGRAM_SHARE * histogram;
     return clamp(Math.log(1 / 24 / density), -1.5, 4);
   }
 
