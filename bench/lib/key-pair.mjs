@@ -1,6 +1,6 @@
 /**
  * Key pairs for the bench's servers and fixtures, read back from the generator's DER as the server's
- * own are (`generateSigningKeyPair` in packages/server/src/keys/keyring.ts): on Node 20 a KeyObject
+ * own are (`generateKeyPairFromDer` in packages/server/src/keys/keyring.ts): on Node 20 a KeyObject
  * straight from `generateKeyPairSync` can deadlock the process when it is exported as a JWK while the
  * generator's job is garbage-collected. A bench that hangs at start reports nothing.
  */

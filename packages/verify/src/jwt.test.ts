@@ -1,12 +1,12 @@
 import { exportJWK, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { testKeyPair } from '../../server/test/support/key-pair.js';
+import { generateKeyPairFromDer } from '../../server/src/keys/keyring.js';
 import { createJwtVerifier } from './jwt.js';
 
 const ISSUER = 'https://auth.jwt.test';
 const AUDIENCE = 'https://api.jwt.test';
 const NOW = 1_900_000_000;
-const pair = testKeyPair('ec', { namedCurve: 'P-256' });
+const pair = generateKeyPairFromDer('ec', { namedCurve: 'P-256' });
 const jwks = { keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' }] };
 
 function accessToken(): Promise<string> {

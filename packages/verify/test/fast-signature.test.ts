@@ -8,7 +8,7 @@
 import { sign as cryptoSign } from 'node:crypto';
 import { createLocalJWKSet, exportJWK, type JWK, jwtVerify, SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
-import { testKeyPair } from '../../server/test/support/key-pair.js';
+import { generateKeyPairFromDer } from '../../server/src/keys/keyring.js';
 import { createVerifier, type Verifier, VerifyError } from '../src/index.js';
 import { keyFits, keyObjectOf, parsePlainCompactJws, verifyJwsSignature } from '../src/jws-signature.js';
 
@@ -17,10 +17,10 @@ const AUDIENCE = 'https://api.fast.test';
 const NOW = 1_900_000_000;
 
 const PAIRS = {
-  ES256: testKeyPair('ec', { namedCurve: 'P-256' }),
-  EdDSA: testKeyPair('ed25519'),
-  RS256: testKeyPair('rsa', { modulusLength: 2048 }),
-  PS256: testKeyPair('rsa', { modulusLength: 2048 }),
+  ES256: generateKeyPairFromDer('ec', { namedCurve: 'P-256' }),
+  EdDSA: generateKeyPairFromDer('ed25519'),
+  RS256: generateKeyPairFromDer('rsa', { modulusLength: 2048 }),
+  PS256: generateKeyPairFromDer('rsa', { modulusLength: 2048 }),
 } as const;
 type Alg = keyof typeof PAIRS;
 const ALGS = Object.keys(PAIRS) as Alg[];
@@ -203,7 +203,7 @@ describe('the plain shape and the key checks', () => {
     expect(keyFits('ES256', es256)).toBe(true);
     expect(keyFits('ES384', es256)).toBe(false);
     expect(keyFits('RS256', es256)).toBe(false);
-    expect(keyFits('RS256', testKeyPair('rsa', { modulusLength: 1024 }).publicKey)).toBe(false);
+    expect(keyFits('RS256', generateKeyPairFromDer('rsa', { modulusLength: 1024 }).publicKey)).toBe(false);
     expect(keyObjectOf(PAIRS.ES256.privateKey)).toBeUndefined();
     expect(keyObjectOf('secret')).toBeUndefined();
   });

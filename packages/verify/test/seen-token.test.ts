@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { exportJWK, type JWK, SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
-import { testKeyPair } from '../../server/test/support/key-pair.js';
+import { generateKeyPairFromDer } from '../../server/src/keys/keyring.js';
 import { createVerifier, type Verifier, VerifyError } from '../src/index.js';
 
 const ISSUER = 'https://auth.seen.test';
@@ -17,7 +17,7 @@ const AUDIENCE = 'https://api.seen.test';
 const START = 1_900_000_000;
 const TOLERANCE = 5;
 
-const pair = testKeyPair('ec', { namedCurve: 'P-256' });
+const pair = generateKeyPairFromDer('ec', { namedCurve: 'P-256' });
 const jwks: { keys: JWK[] } = {
   keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' }],
 };

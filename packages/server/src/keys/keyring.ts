@@ -37,29 +37,51 @@ interface LoadedKey extends SigningKey {
   record: SigningKeyRecord;
 }
 
-/** The private key as PKCS #8 DER, what the generator hands back instead of KeyObjects. */
-function generateDer(alg: SigningAlgorithm): Buffer {
-  const publicKeyEncoding = { type: 'spki', format: 'der' } as const;
-  const privateKeyEncoding = { type: 'pkcs8', format: 'der' } as const;
-  switch (alg) {
-    case 'ES256':
-      return generateKeyPairSync('ec', { namedCurve: 'P-256', publicKeyEncoding, privateKeyEncoding })
-        .privateKey;
-    case 'EdDSA':
-      return generateKeyPairSync('ed25519', { publicKeyEncoding, privateKeyEncoding }).privateKey;
-    case 'RS256':
-      return generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding, privateKeyEncoding })
-        .privateKey;
-  }
-}
+/** Key types and generator options for {@link generateKeyPairFromDer}. */
+export type KeyPairType = 'ec' | 'ed25519' | 'rsa';
 
 /**
- * A new key pair for `alg`, read back from the generator's DER. On Node 20 a KeyObject straight
- * from `generateKeyPairSync` shares a mutex with the generator's job, which takes it when the job is
+ * A new key pair read back from the generator's DER. On Node 20 a KeyObject straight from
+ * `generateKeyPairSync` shares a mutex with the generator's job, which takes it when the job is
  * garbage-collected; a collection that runs while such a key is exported as a JWK (the export
  * allocates while holding that mutex) deadlocks the process for good. Seen in CI on the RS256
  * ID-token key minted at start; reproduced in a few thousand generate-and-export rounds of EC keys,
- * not on Node 24. Keys read back from DER have a mutex of their own.
+ * not on Node 24. Keys read back from DER have a mutex of their own. Tests take their keys here too
+ * (test/keys/keygen-deadlock.test.ts holds that no other code calls the generator).
+ *
+ * @example
+ * ```ts
+ * const { privateKey, publicKey } = generateKeyPairFromDer('rsa', { modulusLength: 2048 });
+ * ```
+ */
+export function generateKeyPairFromDer(
+  type: KeyPairType,
+  options: { namedCurve?: string; modulusLength?: number } = {},
+): { privateKey: KeyObject; publicKey: KeyObject } {
+  const publicKeyEncoding = { type: 'spki', format: 'der' } as const;
+  const privateKeyEncoding = { type: 'pkcs8', format: 'der' } as const;
+  const der: Buffer =
+    type === 'ec'
+      ? generateKeyPairSync('ec', {
+          namedCurve: options.namedCurve ?? 'P-256',
+          publicKeyEncoding,
+          privateKeyEncoding,
+        }).privateKey
+      : type === 'rsa'
+        ? generateKeyPairSync('rsa', {
+            modulusLength: options.modulusLength ?? 2048,
+            publicKeyEncoding,
+            privateKeyEncoding,
+          }).privateKey
+        : generateKeyPairSync('ed25519', { publicKeyEncoding, privateKeyEncoding }).privateKey;
+  const privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  return { privateKey, publicKey: createPublicKey(privateKey) };
+}
+
+const KEY_TYPE: Record<SigningAlgorithm, KeyPairType> = { ES256: 'ec', EdDSA: 'ed25519', RS256: 'rsa' };
+
+/**
+ * A new signing key pair for `alg` (P-256, Ed25519, RSA 2048), through {@link generateKeyPairFromDer}.
  *
  * @example
  * ```ts
@@ -70,8 +92,7 @@ export function generateSigningKeyPair(alg: SigningAlgorithm): {
   privateKey: KeyObject;
   publicKey: KeyObject;
 } {
-  const privateKey = createPrivateKey({ key: generateDer(alg), format: 'der', type: 'pkcs8' });
-  return { privateKey, publicKey: createPublicKey(privateKey) };
+  return generateKeyPairFromDer(KEY_TYPE[alg]);
 }
 
 /** The public members of a JWK only: a JWKS must never show `d`, `p`, `q`, `dp`, `dq`, `qi`, `k`. */

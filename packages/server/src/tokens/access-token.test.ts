@@ -1,13 +1,13 @@
 import { compactVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { testKeyPair } from '../../test/support/key-pair.js';
 import { createFixedClock } from '../clock.js';
 import type { SigningKey } from '../keys/keyring.js';
+import { generateKeyPairFromDer } from '../keys/keyring.js';
 import type { ClientRecord } from '../store/ports.js';
 import { createAccessTokenService, extraClaimsOf } from './access-token.js';
 
 const ISSUER = 'https://auth.example.com';
-const pair = testKeyPair('ec', { namedCurve: 'P-256' });
+const pair = generateKeyPairFromDer('ec', { namedCurve: 'P-256' });
 const key: SigningKey = { kid: 'k1', alg: 'ES256', ...pair };
 
 function client(overrides: Partial<ClientRecord> = {}): ClientRecord {

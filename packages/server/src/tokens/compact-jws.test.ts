@@ -1,17 +1,17 @@
 import { compactVerify, decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { testKeyPair } from '../../test/support/key-pair.js';
 import type { SigningKey } from '../keys/keyring.js';
+import { generateKeyPairFromDer } from '../keys/keyring.js';
 import type { SigningAlgorithm } from '../store/ports.js';
 import { createCompactJwsSigner } from './compact-jws.js';
 
 function keyOf(alg: SigningAlgorithm): SigningKey {
   const pair =
     alg === 'ES256'
-      ? testKeyPair('ec', { namedCurve: 'P-256' })
+      ? generateKeyPairFromDer('ec', { namedCurve: 'P-256' })
       : alg === 'EdDSA'
-        ? testKeyPair('ed25519')
-        : testKeyPair('rsa', { modulusLength: 2048 });
+        ? generateKeyPairFromDer('ed25519')
+        : generateKeyPairFromDer('rsa', { modulusLength: 2048 });
   return { kid: `k-${alg}`, alg, ...pair };
 }
 

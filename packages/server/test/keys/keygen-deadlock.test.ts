@@ -16,11 +16,7 @@ const KEYRING = new URL('../../dist/keys/keyring.js', import.meta.url);
 const ROUNDS = 8000;
 const REPO = new URL('../../../../', import.meta.url).pathname;
 /** The only places that call `generateKeyPairSync`, each asking for DER and reading the key back. */
-const DER_GENERATORS = [
-  'packages/server/src/keys/keyring.ts',
-  'packages/server/test/support/key-pair.ts',
-  'bench/lib/key-pair.mjs',
-];
+const DER_GENERATORS = ['packages/server/src/keys/keyring.ts', 'bench/lib/key-pair.mjs'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

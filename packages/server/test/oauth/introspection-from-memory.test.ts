@@ -10,6 +10,7 @@ import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createFixedClock } from '../../src/clock.js';
 import { hashSecret, mintSecret } from '../../src/ids.js';
+import { generateKeyPairFromDer } from '../../src/keys/keyring.js';
 import { NOT_CACHED } from '../../src/oauth/client-registry.js';
 import {
   createJwtAccessTokenIntrospector,
@@ -20,7 +21,6 @@ import { newClient } from '../../src/store/contract/fixtures.js';
 import type { AccessTokenRecord, ClientRecord } from '../../src/store/ports.js';
 import { createOpaqueAccessTokenCache } from '../../src/tokens/opaque-access-token-cache.js';
 import { createAccessTokenVerifier } from '../../src/tokens/verify-access-token.js';
-import { testKeyPair } from '../support/key-pair.js';
 
 const ISSUER = 'https://auth.example.test';
 const NOW = 1_900_000_000;
@@ -73,7 +73,7 @@ const holder = clientRecord('cli_holder');
 
 async function jwtSetup() {
   const clock = createFixedClock(NOW);
-  const { privateKey, publicKey } = testKeyPair('ec', { namedCurve: 'P-256' });
+  const { privateKey, publicKey } = generateKeyPairFromDer('ec', { namedCurve: 'P-256' });
   const key = { kid: 'k1', alg: 'ES256' as const, privateKey, publicKey };
   const verify = createAccessTokenVerifier({
     issuer: ISSUER,

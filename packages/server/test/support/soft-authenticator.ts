@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes, sign } from 'node:crypto';
 import { isoCBOR } from '@simplewebauthn/server/helpers';
-import { testKeyPair } from './key-pair.js';
+import { generateKeyPairFromDer } from '../../src/keys/keyring.js';
 
 const UP = 0x01;
 const UV = 0x04;
@@ -32,7 +32,7 @@ function b64(bytes: Uint8Array | Buffer): string {
 
 export class SoftAuthenticator {
   readonly credentialId = randomBytes(16);
-  private readonly keys = testKeyPair('ec', { namedCurve: 'P-256' });
+  private readonly keys = generateKeyPairFromDer('ec', { namedCurve: 'P-256' });
   /** The next assertion's counter is this plus one (0 for an authenticator without a counter). */
   counter = 0;
   userHandle: string | null = null;

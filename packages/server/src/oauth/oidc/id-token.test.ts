@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { compactVerify, decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { testKeyPair } from '../../../test/support/key-pair.js';
 import type { SigningKey } from '../../keys/keyring.js';
+import { generateKeyPairFromDer } from '../../keys/keyring.js';
 import type { SigningAlgorithm, UserRecord } from '../../store/ports.js';
 import { computeAtHash, createIdTokenIssuer, type IdTokenInput } from './id-token.js';
 import { createSubjectOf } from './pairwise.js';
@@ -11,9 +11,9 @@ const ISSUER = 'https://auth.example';
 const NOW = 1_800_000_000;
 
 const KEYS: Record<SigningAlgorithm, SigningKey> = {
-  ES256: { kid: 'k-es', alg: 'ES256', ...testKeyPair('ec', { namedCurve: 'P-256' }) },
-  EdDSA: { kid: 'k-ed', alg: 'EdDSA', ...testKeyPair('ed25519') },
-  RS256: { kid: 'k-rs', alg: 'RS256', ...testKeyPair('rsa', { modulusLength: 2048 }) },
+  ES256: { kid: 'k-es', alg: 'ES256', ...generateKeyPairFromDer('ec', { namedCurve: 'P-256' }) },
+  EdDSA: { kid: 'k-ed', alg: 'EdDSA', ...generateKeyPairFromDer('ed25519') },
+  RS256: { kid: 'k-rs', alg: 'RS256', ...generateKeyPairFromDer('rsa', { modulusLength: 2048 }) },
 };
 
 const PAIRWISE_KEY = Buffer.alloc(32, 9);
