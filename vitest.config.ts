@@ -36,6 +36,8 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // One temporary folder per run, removed at its end (test/temp-folder.ts).
+    globalSetup: ['./test/temp-folder.ts'],
     // A focused test (`.only`) fails the run instead of silently running alone (issue 12.15).
     allowOnly: false,
     reporters: ['default', new SummaryReporter()],
