@@ -30,7 +30,6 @@
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ROOT_DIR } from '../lib/procs.mjs';
 
 const KEY_ANSWER = JSON.stringify({ valid: true, key_id: 'ablated', owner: 'ablated', scopes: [] });
@@ -44,7 +43,7 @@ const sendKeyAnswer = `return void reply.code(200).type('application/json; chars
 const sendTokenAnswer = `return reply.type('application/json; charset=utf-8').send('${TOKEN_ANSWER}');`;
 
 /** Per variant: the compiled file, the line (trimmed) it acts on, and what goes after it or instead. */
-export const VARIANTS = {
+const VARIANTS = {
   'api-key-answer-at-once': {
     file: 'http/public/api-key-verify.js',
     line: 'const caller = deps.limit.identify(request, reply, () => identifyCaller(request), (identified) => identified.client.id);',
@@ -83,7 +82,7 @@ export const VARIANTS = {
 };
 
 /** Applies `variant` to the source of one compiled file; throws unless its line occurs exactly once. */
-export function ablate(source, variant) {
+function ablate(source, variant) {
   const lines = source.split('\n');
   const at = lines.flatMap((text, index) => (text.trim() === variant.line ? [index] : []));
   if (at.length !== 1) {
@@ -105,41 +104,35 @@ export function ablate(source, variant) {
   return lines.join('\n');
 }
 
-async function main() {
-  const [name, outArg, serverArg] = process.argv.slice(2);
-  const variant = VARIANTS[name];
-  if (variant === undefined || outArg === undefined) {
-    process.stderr.write(
-      `usage: node bench/micro/ablate.mjs <${Object.keys(VARIANTS).join('|')}> <out-dir> [<server-dir>]\n`,
-    );
-    process.exit(2);
-  }
-  const from = resolve(serverArg ?? join(ROOT_DIR, 'packages/server'));
-  const out = resolve(outArg);
-  const server = join(out, 'server');
-  if (!existsSync(join(from, 'dist', variant.file))) {
-    process.stderr.write(`${from} has no dist/${variant.file}: build it first (npx tsc -b)\n`);
-    process.exit(1);
-  }
-  if (existsSync(server)) {
-    process.stderr.write(`${server} exists: give a new out-dir\n`);
-    process.exit(1);
-  }
-  mkdirSync(out, { recursive: true });
-  cpSync(from, server, { recursive: true, filter: (path) => !path.includes(`${from}/src`) });
-  if (!existsSync(join(out, 'node_modules'))) {
-    symlinkSync(join(ROOT_DIR, 'node_modules'), join(out, 'node_modules'), 'dir');
-  }
-  const file = join(server, 'dist', variant.file);
-  try {
-    writeFileSync(file, ablate(readFileSync(file, 'utf8'), variant));
-  } catch (error) {
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  }
-  process.stdout.write(`${server}\n`);
+const [name, outArg, serverArg] = process.argv.slice(2);
+const variant = VARIANTS[name];
+if (variant === undefined || outArg === undefined) {
+  process.stderr.write(
+    `usage: node bench/micro/ablate.mjs <${Object.keys(VARIANTS).join('|')}> <out-dir> [<server-dir>]\n`,
+  );
+  process.exit(2);
 }
-
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  await main();
+const from = resolve(serverArg ?? join(ROOT_DIR, 'packages/server'));
+const out = resolve(outArg);
+const server = join(out, 'server');
+if (!existsSync(join(from, 'dist', variant.file))) {
+  process.stderr.write(`${from} has no dist/${variant.file}: build it first (npx tsc -b)\n`);
+  process.exit(1);
 }
+if (existsSync(server)) {
+  process.stderr.write(`${server} exists: give a new out-dir\n`);
+  process.exit(1);
+}
+mkdirSync(out, { recursive: true });
+cpSync(from, server, { recursive: true, filter: (path) => !path.includes(`${from}/src`) });
+if (!existsSync(join(out, 'node_modules'))) {
+  symlinkSync(join(ROOT_DIR, 'node_modules'), join(out, 'node_modules'), 'dir');
+}
+const file = join(server, 'dist', variant.file);
+try {
+  writeFileSync(file, ablate(readFileSync(file, 'utf8'), variant));
+} catch (error) {
+  process.stderr.write(`${error.message}\n`);
+  process.exit(1);
+}
+process.stdout.write(`${server}\n`);

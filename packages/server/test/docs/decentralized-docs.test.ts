@@ -6,7 +6,7 @@
  * to the page's text is the port: a free one instead of 4000, so parallel test files cannot collide.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -37,8 +37,6 @@ export function serverStart(code: string): Record<string, string> | undefined {
 describe('docs/decentralized.md', () => {
   const blocks = shBlocks(readFileSync(PAGE, 'utf8'));
   let server: ChildProcess | undefined;
-  /** The page's working folder (its HOME: the DID's private key among others), removed at the end. */
-  let scratch: string | undefined;
 
   async function stop(): Promise<void> {
     const child = server;
@@ -50,12 +48,7 @@ describe('docs/decentralized.md', () => {
     }
   }
 
-  afterAll(async () => {
-    await stop();
-    if (scratch !== undefined) {
-      rmSync(scratch, { recursive: true, force: true });
-    }
-  });
+  afterAll(stop);
 
   it('parses a start line with quoted and bare variables', () => {
     expect(serverStart('A_B=key,jwk C="openid profile" npm start')).toEqual({
@@ -73,7 +66,7 @@ describe('docs/decentralized.md', () => {
       const starts = blocks.filter((b) => serverStart(b.code) !== undefined);
       expect(starts.length).toBeGreaterThanOrEqual(3);
       const port = await freePort();
-      scratch = mkdtempSync(join(tmpdir(), 'tessera-did-docs-'));
+      const scratch = mkdtempSync(join(tmpdir(), 'tessera-did-docs-'));
       symlinkSync(join(ROOT, 'node_modules'), join(scratch, 'node_modules'));
       const env = { PATH: process.env.PATH ?? '', HOME: scratch, TESSERA_LOG_LEVEL: 'warn' };
       const onPort = (code: string) => code.replaceAll('127.0.0.1:4000', `127.0.0.1:${port}`);

@@ -13,13 +13,12 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
-  rmSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { shBlocks } from '../support/markdown.js';
 
 const ROOT = new URL('../../../../', import.meta.url).pathname;
@@ -45,7 +44,6 @@ describe('docs/operations.md', () => {
         true,
       );
       const scratch = mkdtempSync(join(tmpdir(), 'tessera-ops-docs-'));
-      onTestFinished(() => rmSync(scratch, { recursive: true, force: true }));
       const bin = join(scratch, 'opt', 'tessera', 'node_modules', '.bin');
       mkdirSync(bin, { recursive: true });
       writeFileSync(join(bin, 'tessera'), `#!/bin/sh\nexec node ${JSON.stringify(BIN)} "$@"\n`);
