@@ -25,7 +25,7 @@ export interface RiskEvent {
   readonly 'OS Name and Version'?: string | undefined;
   readonly 'Device Type'?: string | undefined;
   readonly 'Round-Trip Time [ms]'?: string | number | undefined;
-  readonly 'Login Timestamp'?: string | undefined;
+  readonly 'Login Timestamp'?: string | number | undefined;
   readonly 'User ID'?: string | number | undefined;
   readonly 'Login Successful'?: boolean | string | undefined;
   readonly 'Is Attack IP'?: boolean | string | undefined;
@@ -78,13 +78,34 @@ export function readBoolean(value: unknown): boolean {
   return value === true || value === 1 || (typeof value === 'string' && /^(true|1|yes)$/i.test(value.trim()));
 }
 
-/** The event's time: `Epoch ms`, else `Login Timestamp` parsed as UTC, else 0. */
+/**
+ * A count since the epoch in whatever unit it came (the RBA dataset documents `Login Timestamp` as a
+ * 64-bit integer without naming one), as milliseconds: below 10¹¹ seconds (10¹¹ ms is 1973), below
+ * 10¹⁴ milliseconds, below 10¹⁷ microseconds, else nanoseconds.
+ */
+function epochMsOfCount(count: number): number {
+  if (count < 1e11) {
+    return count * 1_000;
+  }
+  if (count < 1e14) {
+    return count;
+  }
+  return count < 1e17 ? count / 1_000 : count / 1_000_000;
+}
+
+/**
+ * The event's time: `Epoch ms`, else `Login Timestamp` (a date and time as the dataset prints them,
+ * read as UTC unless they name an offset, or a count since the epoch), else 0.
+ */
 export function readEpochMs(event: RiskEvent): number {
   const epoch = readNumber(event['Epoch ms']);
   if (epoch !== undefined) {
     return epoch;
   }
   const stamp = readText(event['Login Timestamp']);
+  if (stamp !== undefined && /^\d+(\.\d+)?$/.test(stamp)) {
+    return epochMsOfCount(Number(stamp));
+  }
   if (stamp !== undefined) {
     const parsed = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(stamp) ? stamp : `${stamp.replace(' ', 'T')}Z`);
     if (Number.isFinite(parsed)) {

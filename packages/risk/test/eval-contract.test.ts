@@ -4,8 +4,9 @@
  * the same stream and the same scores; memory stays bounded; bad input gets a score, never a throw.
  */
 import { createRiskEngine, LABEL_COLUMNS, type RiskEvent } from '@tessera/risk';
-import { createScorer } from '@tessera/risk/eval';
+import { createScorer, type Scorer } from '@tessera/risk/eval';
 import { describe, expect, it } from 'vitest';
+import { readEpochMs } from '../src/event.js';
 import { runStream } from '../src/sim/evaluate.js';
 import { simulate } from '../src/sim/simulate.js';
 
@@ -146,6 +147,64 @@ describe('@tessera/risk/eval: the adapter contract', () => {
     expect(JSON.stringify(simulate({ seed: 4, ...options }))).not.toBe(JSON.stringify(one));
     const scores = (stream: typeof one) => runStream(stream, createScorer()).map((row) => row.score);
     expect(scores(two)).toEqual(scores(one));
+  });
+
+  it("a stream read from the dataset's CSV scores as the typed one: every value a string, booleans True/False, the time only as Login Timestamp", () => {
+    const stream = simulate({
+      seed: 6,
+      users: 200,
+      days: 90,
+      churn: 'medium',
+      attacksPerModel: 30,
+      replaysPerModel: 10,
+    });
+    const two = (n: number, width = 2) => String(n).padStart(width, '0');
+    // What a CSV reader hands over for the RBA dataset's rows: strings only, `True`/`False`, an empty
+    // cell for a missing value and the timestamp as printed there (UTC, milliseconds), no `Epoch ms`.
+    const printed = (event: RiskEvent): RiskEvent => {
+      const row: Record<string, string> = {};
+      for (const [column, value] of Object.entries(event)) {
+        if (column !== 'Epoch ms') {
+          row[column] = typeof value === 'boolean' ? (value ? 'True' : 'False') : String(value ?? '');
+        }
+      }
+      const at = new Date(Number(event['Epoch ms']));
+      row['Login Timestamp'] =
+        `${at.getUTCFullYear()}-${two(at.getUTCMonth() + 1)}-${two(at.getUTCDate())} ` +
+        `${two(at.getUTCHours())}:${two(at.getUTCMinutes())}:${two(at.getUTCSeconds())}.${two(at.getUTCMilliseconds(), 3)}`;
+      return row as RiskEvent;
+    };
+    const inner = createScorer();
+    const fromCsv: Scorer = {
+      score: (event) => inner.score(printed(event)),
+      learn: (event) => inner.learn(printed(event)),
+      observe: (event) => inner.observe?.(printed(event)),
+    };
+    const typed = runStream(stream, createScorer()).map((row) => row.score);
+    const read = runStream(stream, fromCsv).map((row) => row.score);
+    expect(new Set(typed).size).toBeGreaterThan(100);
+    expect(read).toEqual(typed);
+  });
+
+  it('Login Timestamp in each form a dataset may print it: a date and time (UTC unless an offset is named), or a count of seconds, milliseconds, microseconds or nanoseconds since the epoch', () => {
+    const at = Date.UTC(2020, 1, 3, 12, 43, 30, 772);
+    const forms: unknown[] = [
+      '2020-02-03 12:43:30.772',
+      '2020-02-03T12:43:30.772Z',
+      '2020-02-03 13:43:30.772+01:00',
+      1580733810.772,
+      '1580733810.772',
+      1580733810772,
+      '1580733810772',
+      '1580733810772000',
+      '1580733810772000000',
+    ];
+    for (const form of forms) {
+      const read = readEpochMs({ 'Login Timestamp': form } as RiskEvent);
+      expect(Math.abs(read - at), String(form)).toBeLessThan(1);
+    }
+    expect(readEpochMs({ 'Epoch ms': 5, 'Login Timestamp': '1580733810772' })).toBe(5);
+    expect(readEpochMs({ 'Login Timestamp': 'yesterday' })).toBe(0);
   });
 
   it('memory is bounded: at most maxProfiles people, and a fixed-size history however many values a person shows', () => {
