@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { withDeviceCookies } from '../src/sim/device-cookies.js';
 import { runStream } from '../src/sim/evaluate.js';
 import { simulate } from '../src/sim/simulate.js';
+import { withoutRoundTrips } from '../src/sim/without-round-trips.js';
 
 const stream = simulate({
   seed: 5,
@@ -169,5 +170,29 @@ describe('the optional device-cookie model (sim/device-cookies.ts)', () => {
     // Most legitimate sign-ins come back on a browser seen before.
     expect(repeats / legit).toBeGreaterThan(0.5);
     expect(JSON.stringify(withDeviceCookies(stream, 3))).toBe(JSON.stringify(withCookies));
+  });
+});
+
+describe('the stream without round-trip times (sim/without-round-trips.ts)', () => {
+  it('drops the column from every event and every adaptive candidate, and nothing else; the drawn stream stays as it is', () => {
+    const before = JSON.stringify(stream);
+    const stripped = withoutRoundTrips(stream);
+    expect(JSON.stringify(stream)).toBe(before);
+    expect(stripped).toHaveLength(stream.length);
+    const column = 'Round-Trip Time [ms]';
+    let candidates = 0;
+    stripped.forEach(({ event, truth }, i) => {
+      const original = stream[i] as (typeof stream)[number];
+      expect(original.event[column]).toBeDefined();
+      expect(event).toEqual({ ...original.event, [column]: undefined });
+      expect(column in event).toBe(false);
+      expect({ ...truth, candidates: undefined }).toEqual({ ...original.truth, candidates: undefined });
+      for (const [j, candidate] of (truth.candidates ?? []).entries()) {
+        candidates += 1;
+        expect(column in candidate).toBe(false);
+        expect(candidate).toEqual({ ...original.truth.candidates?.[j], [column]: undefined });
+      }
+    });
+    expect(candidates).toBeGreaterThan(0);
   });
 });

@@ -35,6 +35,7 @@ import {
   simulate,
   TOKEN_BUDGETS,
 } from './simulate.js';
+import { withoutRoundTrips } from './without-round-trips.js';
 
 export const MODELS = ['tessera', 'freeman'] as const;
 export type ModelName = (typeof MODELS)[number];
@@ -251,28 +252,32 @@ function churnSweep(users: number): ChurnResult[] {
   return out;
 }
 
-/** The optional row: Tessera with the device cookie modelled (device-cookies.ts), main seeds. */
-export interface DeviceCookieResult {
-  readonly cleared: number;
+/** An optional row: Tessera on a variant of the main streams (calibrated on the variant's seed 1). */
+export interface VariantResult {
   readonly legitReauth1: number;
-  /** TPR at 1 % re-authentication (calibrated with cookies on seed 1), people with ≥ 1 sign-in. */
+  /** TPR at 1 % re-authentication, people with ≥ 1 sign-in. */
   readonly tpr1: Record<string, number>;
 }
 
-function deviceCookieRow(
+/** The device cookie modelled (device-cookies.ts). */
+export interface DeviceCookieResult extends VariantResult {
+  readonly cleared: number;
+}
+
+function variantRow(
   calibration: readonly LabelledEvent[],
   tests: readonly { seed: number; stream: readonly LabelledEvent[] }[],
-): DeviceCookieResult {
+  variant: (stream: readonly LabelledEvent[], seed: number) => LabelledEvent[],
+): VariantResult {
   const result = analyse(
-    runStream(withDeviceCookies(calibration, CALIBRATION_SEED), scorerFor('tessera')),
+    runStream(variant(calibration, CALIBRATION_SEED), scorerFor('tessera')),
     tests.map(({ seed, stream }) => ({
       seed,
-      rows: runStream(withDeviceCookies(stream, seed), scorerFor('tessera')),
+      rows: runStream(variant(stream, seed), scorerFor('tessera')),
     })),
     20,
   );
   return {
-    cleared: DEVICE_COOKIE_RATES.cleared,
     legitReauth1: result.legitReauth['>=1']?.at1.value ?? Number.NaN,
     tpr1: Object.fromEntries(ATTACKERS.map((k) => [k, result.attacks[k]?.['>=1']?.tpr1.value ?? Number.NaN])),
   };
@@ -290,6 +295,8 @@ export interface Report {
   readonly seconds: number;
   /** Optional: not part of the main tables (the judged stream carries no `Device ID`). */
   readonly deviceCookies?: DeviceCookieResult;
+  /** Optional: the main streams without `Round-Trip Time [ms]`. */
+  readonly withoutRoundTrips?: VariantResult;
 }
 
 function main(): void {
@@ -313,10 +320,12 @@ function main(): void {
   }
   const churn = churnSweep(Math.round(users / 2));
   process.stderr.write(`risk:eval churn sweep done after ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-  const deviceCookies = deviceCookieRow(calibrationStream, testStreams);
-  process.stderr.write(
-    `risk:eval device cookies done after ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
-  );
+  const deviceCookies = {
+    cleared: DEVICE_COOKIE_RATES.cleared,
+    ...variantRow(calibrationStream, testStreams, withDeviceCookies),
+  };
+  const noRoundTrips = variantRow(calibrationStream, testStreams, withoutRoundTrips);
+  process.stderr.write(`risk:eval variants done after ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   const latency = benchLatency(100_000);
   const report: Report = {
     generatedBy: 'npm run risk:eval',
@@ -329,6 +338,7 @@ function main(): void {
     latency,
     seconds: (Date.now() - started) / 1000,
     deviceCookies,
+    withoutRoundTrips: noRoundTrips,
   };
   const json = fileURLToPath(new URL('../../results/risk-eval.json', import.meta.url));
   writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
