@@ -1,6 +1,6 @@
 /**
  * The simulated stream without its `Round-Trip Time [ms]` column, as in a dataset or deployment that
- * does not measure it (in the public RBA dataset most rows leave it empty). Laid over a stream after
+ * does not measure it. Laid over a stream after
  * it is drawn: returns copies and leaves the stream of the main tables as it is. Adaptive attackers'
  * candidates lose it too, so the attacker still picks among what the model can see.
  */
