@@ -22,6 +22,9 @@
  *   ({@link RiskEngineOptions.shareVelocity}).
  * - reputation: for an ASN new to the person, people arriving on it against failures on it.
  * - network_spread: an ASN new to the person that exits in several countries (VPN, hosting).
+ * - strangers: an address new to the person on which many accounts with a history arrived as
+ *   strangers to its ASN over the last weeks, and few that know the network (attacker
+ *   infrastructure reused across victims, even when every sign-in succeeds).
  * - client also weighs the UA string's popularity: a popular exact UA is weak evidence.
  * - travel: another country than the last sign-in within two hours (when either has no coordinates);
  * - impossible_travel: with coordinates on both, farther than 1,000 km/h could carry the person.
@@ -258,6 +261,11 @@ const V = {
   failures: 'h720:fails',
   /** Countries sign-ins on an ASN came from (network_spread), `…:<asn>:<country hash>`. */
   asnCountry: 'h720:v:asnc',
+  /**
+   * Sign-in attempts per address (hashed), over 30-day half-lives, by accounts to which the
+   * address's ASN was new (`…s:<ip>`, strangers) and by accounts that had used it (`…r:<ip>`).
+   */
+  ipAccounts: 'h720:v:ipacc',
 } as const;
 
 /**
@@ -878,6 +886,27 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
   }
 
   /**
+   * An address on which many accounts arrived as strangers (its ASN new to each of them) and few
+   * that know its network: attacker infrastructure reused across victims. A carrier's CGNAT
+   * address, an office or a VPN exit also brings strangers, but mostly people who have used that
+   * network before; a home address brings one stranger at most (its owner's first sign-in there).
+   * Counted at `observe` for accounts with a history (a person's very first sign-in is no one's
+   * stranger), whatever the outcome; the current attempt is not in its own count. Bounded at 3.
+   */
+  function strangersFactor(f: Features, now: number): number {
+    const ip = velocityIp(f);
+    if (ip === undefined) {
+      return 0;
+    }
+    const strangers = velocity.decayed(`${V.ipAccounts}s:${ip}`, now);
+    const regulars = velocity.decayed(`${V.ipAccounts}r:${ip}`, now);
+    return Math.min(
+      3,
+      (2 * Math.log1p(Math.max(0, strangers - 1)) * (strangers + 0.5)) / (strangers + regulars + 3),
+    );
+  }
+
+  /**
    * The ASN as evidence, for a person new to it: log p(ASN | attacker) − log p(ASN | a legitimate
    * person's new network). The legitimate side counts people arriving on the ASN (a consumer ISP
    * gains many); the attacker side is half uniform over the ASNs seen and half the ASN's share of
@@ -928,6 +957,9 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
       { name: 'velocity', value: velocityFactor(f, f.epochMs) },
       { name: 'client_sanity', value: clientSanityFactor(f) },
     ];
+    if (profile === undefined || findSlot(profile, LEVEL.ip, ids[LEVEL.ip] ?? 0) < 0) {
+      factors.push({ name: 'strangers', value: strangersFactor(f, f.epochMs) });
+    }
     if (profile === undefined || profile.logins === 0) {
       factors.push({ name: 'reputation', value: reputationFactor(f, f.epochMs) });
       return factors;
@@ -1286,8 +1318,15 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
         velocity.addDecayed(V.failures, 1, f.epochMs);
       }
       countAttempt(V.account, velocityAccount(f), f.epochMs, failed);
+      const ids = hashesOf(valuesOf(f));
+      const ip = velocityIp(f);
+      const profile = profiles.get(f.user);
+      if (ip !== undefined && profile !== undefined && profile.logins > 0) {
+        const known = findSlot(profile, LEVEL.asn, ids[LEVEL.asn] ?? 0) >= 0;
+        velocity.addDecayed(`${V.ipAccounts}${known ? 'r' : 's'}:${ip}`, 1, f.epochMs);
+      }
       if (!failed && f.session !== undefined) {
-        rememberSession(f, hashesOf(valuesOf(f)));
+        rememberSession(f, ids);
       }
     },
     exportProfile(user) {

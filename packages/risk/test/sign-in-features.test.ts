@@ -151,6 +151,57 @@ describe('@tessera/risk sign-in features', () => {
     expect(stuffed - unknown).toBeGreaterThan(1);
   });
 
+  it("an address on which many accounts arrived as strangers (attacker infrastructure reused across victims, the sign-ins successful) adds risk weeks later; a carrier's CGNAT address its own customers share does not", () => {
+    const engine = createRiskEngine();
+    // 60 people at home; the first 30 also on a carrier (ASN 5000), then all 30 on one CGNAT address.
+    population(engine, 60, 1, (p) => ({ ASN: 3000 + (p % 6), 'IP Address': `81.${p % 6}.${p}.10` }));
+    population(engine, 30, 1, (p) => ({ ASN: 5000, 'IP Address': `100.64.1.${p}` }), 'p');
+    for (let p = 0; p < 30; p += 1) {
+      legit(
+        engine,
+        signIn({ 'User ID': `p${p}`, ASN: 5000, 'IP Address': '100.64.0.1', 'Epoch ms': 3 * DAY + p * 1000 }),
+      );
+    }
+    // The other 30 people's passwords used from one hosting address, each sign-in accepted.
+    for (let p = 30; p < 60; p += 1) {
+      engine.observe(
+        signIn({
+          'User ID': `p${p}`,
+          ASN: 64500,
+          'IP Address': '45.0.0.7',
+          'Epoch ms': 4 * DAY + p * 60_000,
+        }),
+      );
+    }
+    // 30 people's very first sign-ins, all on another of the carrier's addresses: no one's stranger.
+    population(
+      engine,
+      30,
+      1,
+      () => ({ ASN: 5000, 'IP Address': '100.64.0.2', 'Epoch ms': 5 * DAY }),
+      'first',
+    );
+    const later = { 'User ID': 'p0', 'Epoch ms': 20 * DAY };
+    const reused = factor(engine, signIn({ ...later, ASN: 64500, 'IP Address': '45.0.0.7' }), 'strangers');
+    const cgnat = factor(
+      engine,
+      signIn({ ...later, 'User ID': 'p40', ASN: 5000, 'IP Address': '100.64.0.1' }),
+      'strangers',
+    );
+    const fresh = factor(engine, signIn({ ...later, ASN: 64500, 'IP Address': '45.0.0.8' }), 'strangers');
+    const firsts = factor(
+      engine,
+      signIn({ ...later, 'User ID': 'p40', ASN: 5000, 'IP Address': '100.64.0.2' }),
+      'strangers',
+    );
+    // Not velocity: the hour's and the day's counts have faded by then.
+    expect(factor(engine, signIn({ ...later, ASN: 64500, 'IP Address': '45.0.0.7' }), 'velocity')).toBe(0);
+    expect(reused).toBeGreaterThan(2);
+    expect(cgnat).toBeLessThan(0.3);
+    expect(fresh).toBe(0);
+    expect(firsts).toBe(0);
+  });
+
   it('reputation counts people arriving, not sign-ins: one heavy user does not make an ASN a consumer ISP', () => {
     const engine = createRiskEngine();
     population(engine, 100, 1, (p) => ({ ASN: 3000 + (p % 10), 'IP Address': `81.${p % 10}.${p}.10` }));
