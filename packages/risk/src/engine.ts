@@ -22,6 +22,8 @@
  *   ({@link RiskEngineOptions.shareVelocity}).
  * - reputation: for an ASN new to the person, people arriving on it against failures on it.
  * - network_spread: an ASN new to the person that exits in several countries (VPN, hosting).
+ * - arrivals: an ASN new to the person on which accounts with a history keep arriving as strangers
+ *   and few come back.
  * - strangers: an address new to the person on which many accounts with a history arrived as
  *   strangers to its ASN over the last weeks, and few that know the network (attacker
  *   infrastructure reused across victims, even when every sign-in succeeds).
@@ -266,6 +268,8 @@ const V = {
    * address's ASN was new (`…s:<ip>`, strangers) and by accounts that had used it (`…r:<ip>`).
    */
   ipAccounts: 'h720:v:ipacc',
+  /** The same per ASN (`…s:<asn>`, `…r:<asn>`): the arrivals factor. */
+  asnAccounts: 'h720:v:asnacc',
 } as const;
 
 /**
@@ -907,6 +911,26 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
   }
 
   /**
+   * For an ASN new to the person: a network on which accounts with a history keep arriving as
+   * strangers and few come back (attack infrastructure, a VPN exit attackers use), against one whose
+   * arrivals return (a consumer ISP, a carrier, an office, a VPN its own users keep using). The
+   * same counts as {@link strangersFactor}, per ASN: ln(1 + max(0, s − 1)) · (s + ½) / (s + r + 10),
+   * at most 3. `reputation` counts the people arriving as evidence for the network; this counts
+   * arrivals without returns against it.
+   */
+  function arrivalsFactor(f: Features, now: number): number {
+    if (f.asn === undefined) {
+      return 0;
+    }
+    const strangers = velocity.decayed(`${V.asnAccounts}s:${f.asn}`, now);
+    const regulars = velocity.decayed(`${V.asnAccounts}r:${f.asn}`, now);
+    return Math.min(
+      3,
+      (Math.log1p(Math.max(0, strangers - 1)) * (strangers + 0.5)) / (strangers + regulars + 10),
+    );
+  }
+
+  /**
    * The ASN as evidence, for a person new to it: log p(ASN | attacker) − log p(ASN | a legitimate
    * person's new network). The legitimate side counts people arriving on the ASN (a consumer ISP
    * gains many); the attacker side is half uniform over the ASNs seen and half the ASN's share of
@@ -975,6 +999,7 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
       factors.push(
         { name: 'reputation', value: reputationFactor(f, f.epochMs) },
         { name: 'network_spread', value: spreadFactor(f) },
+        { name: 'arrivals', value: arrivalsFactor(f, f.epochMs) },
       );
     }
     const country = ids[LEVEL.country] ?? 0;
@@ -1324,6 +1349,9 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
       if (ip !== undefined && profile !== undefined && profile.logins > 0) {
         const known = findSlot(profile, LEVEL.asn, ids[LEVEL.asn] ?? 0) >= 0;
         velocity.addDecayed(`${V.ipAccounts}${known ? 'r' : 's'}:${ip}`, 1, f.epochMs);
+        if (f.asn !== undefined) {
+          velocity.addDecayed(`${V.asnAccounts}${known ? 'r' : 's'}:${f.asn}`, 1, f.epochMs);
+        }
       }
       if (!failed && f.session !== undefined) {
         rememberSession(f, ids);

@@ -202,6 +202,37 @@ describe('@tessera/risk sign-in features', () => {
     expect(firsts).toBe(0);
   });
 
+  it('arrivals: on a network new to the person, one where accounts keep arriving and none come back (attack infrastructure, even when every sign-in succeeds) adds risk; one whose arrivals return does not', () => {
+    const engine = createRiskEngine();
+    population(engine, 60, 1, (p) => ({ ASN: 3000 + (p % 6), 'IP Address': `81.${p % 6}.${p}.10` }));
+    // ASN 7000: the first 30 people arrive and come back four times each (an ISP, an office).
+    population(engine, 30, 5, (p) => ({
+      ASN: 7000,
+      'IP Address': `82.0.${p}.1`,
+      'Epoch ms': 2 * DAY + p * 1000,
+    }));
+    // ASN 64500: the other 30 people's passwords, each used once from a different address, accepted.
+    for (let p = 30; p < 60; p += 1) {
+      engine.observe(
+        signIn({
+          'User ID': `p${p}`,
+          ASN: 64500,
+          'IP Address': `45.0.${p}.7`,
+          'Epoch ms': 4 * DAY + p * 60_000,
+        }),
+      );
+    }
+    const later = { 'User ID': 'p40', 'Epoch ms': 20 * DAY };
+    const oneOff = factor(engine, signIn({ ...later, ASN: 64500, 'IP Address': '45.1.0.1' }), 'arrivals');
+    const returning = factor(engine, signIn({ ...later, ASN: 7000, 'IP Address': '82.1.0.1' }), 'arrivals');
+    expect(oneOff).toBeGreaterThan(2);
+    expect(returning).toBeLessThan(1);
+    // A person who has used the network is no stranger to it: the factor is not applied.
+    expect(
+      factor(engine, signIn({ ...later, 'User ID': 'p0', ASN: 7000, 'IP Address': '82.1.0.1' }), 'arrivals'),
+    ).toBe(0);
+  });
+
   it('reputation counts people arriving, not sign-ins: one heavy user does not make an ASN a consumer ISP', () => {
     const engine = createRiskEngine();
     population(engine, 100, 1, (p) => ({ ASN: 3000 + (p % 10), 'IP Address': `81.${p % 10}.${p}.10` }));
