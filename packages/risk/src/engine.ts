@@ -890,44 +890,40 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
   }
 
   /**
+   * Accounts with a history that arrived on an address or ASN as strangers to its network (`s`)
+   * against sign-ins there by people who had used it (`r`), counted at `observe` over 30-day
+   * half-lives: weight · ln(1 + max(0, s − 1)) · (s + ½) / (s + r + prior), at most 3.
+   */
+  function strangerEvidence(family: string, id: string, now: number, weight: number, prior: number): number {
+    const strangers = velocity.decayed(`${family}s:${id}`, now);
+    const regulars = velocity.decayed(`${family}r:${id}`, now);
+    return Math.min(
+      3,
+      (weight * Math.log1p(Math.max(0, strangers - 1)) * (strangers + 0.5)) / (strangers + regulars + prior),
+    );
+  }
+
+  /**
    * An address on which many accounts arrived as strangers (its ASN new to each of them) and few
    * that know its network: attacker infrastructure reused across victims. A carrier's CGNAT
    * address, an office or a VPN exit also brings strangers, but mostly people who have used that
    * network before; a home address brings one stranger at most (its owner's first sign-in there).
-   * Counted at `observe` for accounts with a history (a person's very first sign-in is no one's
-   * stranger), whatever the outcome; the current attempt is not in its own count. Bounded at 3.
+   * A person's very first sign-in is no one's stranger; the current attempt is not in its own count.
    */
   function strangersFactor(f: Features, now: number): number {
     const ip = velocityIp(f);
-    if (ip === undefined) {
-      return 0;
-    }
-    const strangers = velocity.decayed(`${V.ipAccounts}s:${ip}`, now);
-    const regulars = velocity.decayed(`${V.ipAccounts}r:${ip}`, now);
-    return Math.min(
-      3,
-      (2 * Math.log1p(Math.max(0, strangers - 1)) * (strangers + 0.5)) / (strangers + regulars + 3),
-    );
+    return ip === undefined ? 0 : strangerEvidence(V.ipAccounts, ip, now, 2, 3);
   }
 
   /**
    * For an ASN new to the person: a network on which accounts with a history keep arriving as
    * strangers and few come back (attack infrastructure, a VPN exit attackers use), against one whose
-   * arrivals return (a consumer ISP, a carrier, an office, a VPN its own users keep using). The
-   * same counts as {@link strangersFactor}, per ASN: ln(1 + max(0, s − 1)) · (s + ½) / (s + r + 10),
-   * at most 3. `reputation` counts the people arriving as evidence for the network; this counts
-   * arrivals without returns against it.
+   * arrivals return (a consumer ISP, a carrier, an office, a VPN its own users keep using): the
+   * counts of {@link strangersFactor} per ASN. `reputation` counts the people arriving as evidence
+   * for the network; this counts arrivals without returns against it.
    */
   function arrivalsFactor(f: Features, now: number): number {
-    if (f.asn === undefined) {
-      return 0;
-    }
-    const strangers = velocity.decayed(`${V.asnAccounts}s:${f.asn}`, now);
-    const regulars = velocity.decayed(`${V.asnAccounts}r:${f.asn}`, now);
-    return Math.min(
-      3,
-      (Math.log1p(Math.max(0, strangers - 1)) * (strangers + 0.5)) / (strangers + regulars + 10),
-    );
+    return f.asn === undefined ? 0 : strangerEvidence(V.asnAccounts, f.asn, now, 1, 10);
   }
 
   /**
@@ -1344,13 +1340,16 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
       }
       countAttempt(V.account, velocityAccount(f), f.epochMs, failed);
       const ids = hashesOf(valuesOf(f));
-      const ip = velocityIp(f);
       const profile = profiles.get(f.user);
-      if (ip !== undefined && profile !== undefined && profile.logins > 0) {
-        const known = findSlot(profile, LEVEL.asn, ids[LEVEL.asn] ?? 0) >= 0;
-        velocity.addDecayed(`${V.ipAccounts}${known ? 'r' : 's'}:${ip}`, 1, f.epochMs);
+      if (profile !== undefined && profile.logins > 0) {
+        // For `strangers` and `arrivals`: did this account know the network?
+        const kind = findSlot(profile, LEVEL.asn, ids[LEVEL.asn] ?? 0) >= 0 ? 'r' : 's';
+        const ip = velocityIp(f);
+        if (ip !== undefined) {
+          velocity.addDecayed(`${V.ipAccounts}${kind}:${ip}`, 1, f.epochMs);
+        }
         if (f.asn !== undefined) {
-          velocity.addDecayed(`${V.asnAccounts}${known ? 'r' : 's'}:${f.asn}`, 1, f.epochMs);
+          velocity.addDecayed(`${V.asnAccounts}${kind}:${f.asn}`, 1, f.epochMs);
         }
       }
       if (!failed && f.session !== undefined) {
