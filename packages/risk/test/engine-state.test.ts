@@ -223,6 +223,56 @@ describe('@tessera/risk: state outside the process', () => {
     }
   });
 
+  it('strangers and arrivals shared: accounts arriving on one address, seen half by each of two nodes, score on each as one node would', () => {
+    const at = Number(legit.at(-1)?.['Epoch ms']) + 86_400_000;
+    const people = [...new Set(legit.map((e) => String(e['User ID'])))];
+    // Accepted sign-ins into 6 people's accounts from one hosting address, new to each of them.
+    const arrival = (n: number): RiskEvent => ({
+      'User ID': people[n + 1] as string,
+      'IP Address': '45.77.9.20',
+      ASN: 64_500,
+      Country: 'NL',
+      'Event Type': 'login',
+      'Epoch ms': at + n * 3_600_000,
+      'Login Successful': true,
+    });
+    // The next arrival there: a person with a history, the address and its ASN new to them.
+    const probe: RiskEvent = {
+      ...(legit.find((e) => e['User ID'] === people[0]) as RiskEvent),
+      ...arrival(40),
+      'User ID': people[0] as string,
+    };
+    const factor = (engine: RiskEngine, name: string) =>
+      engine.assess(probe).factors.find((f) => f.name === name)?.value ?? 0;
+    const one = createRiskEngine();
+    const a = createRiskEngine({ shareVelocity: true });
+    const b = createRiskEngine({ shareVelocity: true });
+    for (const node of [one, a, b]) {
+      for (const event of legit) {
+        node.learn(event);
+      }
+    }
+    for (let n = 0; n < 6; n += 1) {
+      one.observe(arrival(n));
+      (n % 2 === 0 ? a : b).observe(arrival(n));
+    }
+    const alone = { strangers: factor(a, 'strangers'), arrivals: factor(a, 'arrivals') };
+    const table = new Map<string, number>();
+    for (const node of [a, b]) {
+      const delta = Object.entries(node.takeGlobalDelta()).filter(([key]) => key.startsWith('h'));
+      sumInto(table, Object.fromEntries(delta));
+    }
+    for (const node of [a, b]) {
+      node.applyGlobal(Object.fromEntries(table));
+    }
+    expect(factor(one, 'strangers')).toBeGreaterThan(alone.strangers + 0.1);
+    expect(factor(one, 'arrivals')).toBeGreaterThan(alone.arrivals + 0.1);
+    for (const node of [a, b]) {
+      expect(factor(node, 'strangers')).toBeCloseTo(factor(one, 'strangers'), 6);
+      expect(factor(node, 'arrivals')).toBeCloseTo(factor(one, 'arrivals'), 6);
+    }
+  });
+
   it('undrained learning survives a load: a key becomes the stored sum plus what is not yet taken', () => {
     const node = createRiskEngine();
     const event = legit[0] as RiskEvent;
