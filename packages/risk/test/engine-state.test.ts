@@ -34,6 +34,36 @@ function sumInto(table: Map<string, number>, delta: Record<string, number>): voi
   }
 }
 
+/** One engine alone and two sharing their velocity sums, each having learned `legit`. */
+function nodesWithHistory(): [RiskEngine, RiskEngine, RiskEngine] {
+  const nodes: [RiskEngine, RiskEngine, RiskEngine] = [
+    createRiskEngine(),
+    createRiskEngine({ shareVelocity: true }),
+    createRiskEngine({ shareVelocity: true }),
+  ];
+  for (const node of nodes) {
+    for (const event of legit) {
+      node.learn(event);
+    }
+  }
+  return nodes;
+}
+
+/**
+ * Two nodes exchange what they observed (the velocity sums, keys `h…`), as through the store; what
+ * was learned is alike on both already.
+ */
+function exchangeObserved(a: RiskEngine, b: RiskEngine): void {
+  const table = new Map<string, number>();
+  for (const node of [a, b]) {
+    const delta = Object.entries(node.takeGlobalDelta()).filter(([key]) => key.startsWith('h'));
+    sumInto(table, Object.fromEntries(delta));
+  }
+  for (const node of [a, b]) {
+    node.applyGlobal(Object.fromEntries(table));
+  }
+}
+
 const scores = (engine: RiskEngine, events: readonly RiskEvent[]) =>
   events.map((event) => engine.assess(event));
 
@@ -186,14 +216,7 @@ describe('@tessera/risk: state outside the process', () => {
     };
     const factor = (engine: RiskEngine, name: string) =>
       engine.assess(probe).factors.find((f) => f.name === name)?.value ?? 0;
-    const one = createRiskEngine();
-    const a = createRiskEngine({ shareVelocity: true });
-    const b = createRiskEngine({ shareVelocity: true });
-    for (const node of [one, a, b]) {
-      for (const event of legit) {
-        node.learn(event);
-      }
-    }
+    const [one, a, b] = nodesWithHistory();
     // Failed sign-ins on that ASN from four countries, each node seeing two of them; node b also
     // sees failures on another ASN, which lowers that ASN's share of all failures.
     for (let n = 0; n < 24; n += 1) {
@@ -206,15 +229,7 @@ describe('@tessera/risk: state outside the process', () => {
     }
     const alone = { reputation: factor(a, 'reputation'), spread: factor(a, 'network_spread') };
     expect(alone.spread).toBe(0); // two countries on this node: not a network spanning three
-    const table = new Map<string, number>();
-    for (const node of [a, b]) {
-      // Only the observed part is exchanged: what was learned is alike on all three already.
-      const delta = Object.entries(node.takeGlobalDelta()).filter(([key]) => key.startsWith('h'));
-      sumInto(table, Object.fromEntries(delta));
-    }
-    for (const node of [a, b]) {
-      node.applyGlobal(Object.fromEntries(table));
-    }
+    exchangeObserved(a, b);
     expect(factor(one, 'network_spread')).toBeGreaterThan(0);
     expect(Math.abs(factor(one, 'reputation') - alone.reputation)).toBeGreaterThan(0.1);
     for (const node of [a, b]) {
@@ -244,27 +259,13 @@ describe('@tessera/risk: state outside the process', () => {
     };
     const factor = (engine: RiskEngine, name: string) =>
       engine.assess(probe).factors.find((f) => f.name === name)?.value ?? 0;
-    const one = createRiskEngine();
-    const a = createRiskEngine({ shareVelocity: true });
-    const b = createRiskEngine({ shareVelocity: true });
-    for (const node of [one, a, b]) {
-      for (const event of legit) {
-        node.learn(event);
-      }
-    }
+    const [one, a, b] = nodesWithHistory();
     for (let n = 0; n < 6; n += 1) {
       one.observe(arrival(n));
       (n % 2 === 0 ? a : b).observe(arrival(n));
     }
     const alone = { strangers: factor(a, 'strangers'), arrivals: factor(a, 'arrivals') };
-    const table = new Map<string, number>();
-    for (const node of [a, b]) {
-      const delta = Object.entries(node.takeGlobalDelta()).filter(([key]) => key.startsWith('h'));
-      sumInto(table, Object.fromEntries(delta));
-    }
-    for (const node of [a, b]) {
-      node.applyGlobal(Object.fromEntries(table));
-    }
+    exchangeObserved(a, b);
     expect(factor(one, 'strangers')).toBeGreaterThan(alone.strangers + 0.1);
     expect(factor(one, 'arrivals')).toBeGreaterThan(alone.arrivals + 0.1);
     for (const node of [a, b]) {
