@@ -15,6 +15,7 @@
 
 import { createScorer } from '../eval.js';
 import { type Row, runStream } from '../sim/evaluate.js';
+import { aucOf, histogram, sampleOf, thresholdAt } from '../sim/metrics.js';
 import type { LabelledEvent } from '../sim/simulate.js';
 import { RBA_LIKE_ATTACKERS, type RttModel, simulateRbaLike } from './rba-like.js';
 
@@ -35,13 +36,6 @@ function rttOption(value: string | undefined): RttModel {
   throw new Error(`XCHECK_RTT must be per-place-random or by-network, not ${value}`);
 }
 
-/** The smallest threshold flagging (score > threshold) at most `budget` of `scores`. */
-function thresholdFor(scores: readonly number[], budget: number): number {
-  const sorted = [...scores].sort((a, b) => b - a);
-  const k = Math.floor(budget * sorted.length);
-  return sorted[Math.min(k, sorted.length - 1)] ?? Number.POSITIVE_INFINITY;
-}
-
 function rate(scores: readonly number[], threshold: number): number {
   let flagged = 0;
   for (const s of scores) {
@@ -52,31 +46,11 @@ function rate(scores: readonly number[], threshold: number): number {
   return scores.length === 0 ? Number.NaN : flagged / scores.length;
 }
 
-/** ROC AUC of positives against negatives (ties count one half), by ranks. */
-function auc(positives: readonly number[], negatives: readonly number[]): number {
-  if (positives.length === 0 || negatives.length === 0) {
-    return Number.NaN;
-  }
-  const all = [
-    ...positives.map((score) => ({ score, positive: true })),
-    ...negatives.map((score) => ({ score, positive: false })),
-  ].sort((a, b) => a.score - b.score);
-  let rankSum = 0;
-  for (let i = 0; i < all.length; ) {
-    let j = i;
-    while (j < all.length && all[j]?.score === all[i]?.score) {
-      j++;
-    }
-    const midRank = (i + 1 + j) / 2;
-    for (let k = i; k < j; k++) {
-      if (all[k]?.positive === true) {
-        rankSum += midRank;
-      }
-    }
-    i = j;
-  }
-  const p = positives.length;
-  return (rankSum - (p * (p + 1)) / 2) / (p * negatives.length);
+/** ROC AUC of `attacks` against `legit` (the evaluation's binned Mann–Whitney, sim/metrics.ts). */
+function auc(attacks: readonly number[], legit: readonly number[]): number {
+  const hist = (scores: readonly number[]) =>
+    histogram(sampleOf(scores.map((score) => ({ score, cluster: 0 }))));
+  return aucOf(hist(legit), hist(attacks));
 }
 
 interface Pooled {
@@ -180,7 +154,7 @@ function main(): void {
         const legit = rows
           .filter((row) => row.kind === 'legit' && !row.token && row.history >= 1)
           .map((row) => row.score);
-        const threshold = thresholdFor(legit, BUDGET);
+        const threshold = thresholdAt(legit, BUDGET);
         thresholds.set(model, threshold);
         calibrationRate.set(model, rate(legit, threshold));
       } else {
