@@ -143,6 +143,27 @@ describe('RFC 9112 §9.6 — refused requests are answered in full, with Connect
   });
 });
 
+describe('RFC 9112 §7.1 / §6.3 — a body that breaks the framing is answered at once', () => {
+  // The parser refuses these only once the body starts, while the request is already routed and
+  // waiting for its body: the refusal must not wait for that request's own response.
+  it.each([
+    ['a chunk size that is not hex', 'zz\r\ngrant_type=client_credentials\r\n0\r\n\r\n'],
+    ['a chunk size past any limit', 'ffffffffffffffffff\r\nx\r\n0\r\n\r\n'],
+    ['a chunk line ended by a bare LF', '1d\ngrant_type=client_credentials\n0\n\n'],
+  ])(
+    'POST /token with %s → 400 invalid_request with Connection: close (it was never answered)',
+    async (_name, chunks) => {
+      const result = await exchange(
+        `POST /token HTTP/1.1\r\nHost: ${host()}\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n${chunks}`,
+      );
+      const [first] = responses(result.text);
+      expect(first?.status).toBe(400);
+      expect(first?.headers.connection).toBe('close');
+      expect(JSON.parse(first?.body ?? '{}').error).toBe('invalid_request');
+    },
+  );
+});
+
 describe('RFC 9112 §3.2 — Host', () => {
   it('two Host header lines → 400 invalid_request, Connection: close', async () => {
     const result = await exchange(
