@@ -113,6 +113,14 @@ function addressLimitsOf(config: Readonly<Config>): ReadonlyMap<string, RateLimi
   ]);
 }
 
+/**
+ * Longest a client may take to send a whole request, headers and body (Node's `requestTimeout`).
+ * Fastify's default is 0, no limit: a client that sends the headers and then holds the body back
+ * (slowloris) kept its connection and request forever. Past it the request gets 408
+ * (client-error.ts). It bounds receiving only: a long response, like the revocation stream, is not cut.
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
 /** The methods some route answers at `path` (Fastify adds HEAD beside each GET). */
 function allowedMethods(app: FastifyInstance, path: string): string[] {
   return METHODS.filter((method) => app.findRoute({ method: method as HTTPMethods, url: path }) !== null);
@@ -129,6 +137,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: () => newId('req'),
     requestIdHeader: false,
     bodyLimit: config.http.bodyLimit,
+    requestTimeout: REQUEST_TIMEOUT_MS,
     trustProxy: trustProxyOf(config.trustProxy),
     return503OnClosing: true,
     // A client id in a path may be a DID or a metadata document URL (a did:jwk holds a whole JWK).

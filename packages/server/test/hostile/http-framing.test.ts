@@ -164,6 +164,15 @@ describe('RFC 9112 §7.1 / §6.3 — a body that breaks the framing is answered 
   );
 });
 
+describe('slowloris — a request held back is bounded', () => {
+  it('the whole request (headers and body) must arrive within a bound; Fastify leaves it unbounded', () => {
+    // Node answers a request not received in time with 408 (client-error.ts); with 0 a client that
+    // sent the headers and held the body back kept its connection forever.
+    expect(t.app.server.requestTimeout).toBeGreaterThan(0);
+    expect(t.app.server.requestTimeout).toBeLessThanOrEqual(60_000);
+  });
+});
+
 describe('RFC 9112 §3.2 — Host', () => {
   it('two Host header lines → 400 invalid_request, Connection: close', async () => {
     const result = await exchange(
