@@ -36,7 +36,7 @@ import { registerDiscovery } from './public/discovery.js';
 import { registerHealth, within } from './public/health.js';
 import { registerJwks } from './public/jwks.js';
 import { registerPageFiles } from './public/page-files.js';
-import { renderError } from './render-error.js';
+import { renderError, toOAuthError } from './render-error.js';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -148,10 +148,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const caps: Capabilities = createCapabilities();
   const errorContext = { realm: issuer };
-  app.setErrorHandler(function handleError(error, request, reply) {
-    const code = error instanceof OAuthError ? error.code : 'server_error';
-    deps.metrics.errors.inc({ code });
-    deps.stats.add('rejections', code);
+  app.setErrorHandler(function handleError(raw, request, reply) {
+    // Counted by the code the client is answered with (a malformed body is invalid_request).
+    const error = toOAuthError(raw);
+    deps.metrics.errors.inc({ code: error.code });
+    deps.stats.add('rejections', error.code);
     return renderError.call(errorContext, error, request, reply);
   });
   app.setNotFoundHandler(function handleNotFound(request, reply) {

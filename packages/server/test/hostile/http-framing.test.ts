@@ -10,6 +10,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../support/bootstrap.js';
 import { listeningServer } from '../support/listening.js';
+import { waitFor } from '../support/wait-for.js';
 
 let t: TestServer & { url: string };
 let port: number;
@@ -170,6 +171,53 @@ describe('slowloris — a request held back is bounded', () => {
     // sent the headers and held the body back kept its connection forever.
     expect(t.app.server.requestTimeout).toBeGreaterThan(0);
     expect(t.app.server.requestTimeout).toBeLessThanOrEqual(60_000);
+  });
+});
+
+/** `tessera_oauth_errors_total` for one code, from GET /metrics. */
+async function errorCount(code: string): Promise<number> {
+  const text = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+  const line = text.split('\n').find((l) => l.startsWith(`tessera_oauth_errors_total{code="${code}"}`));
+  return line === undefined ? 0 : Number(line.split(' ').pop());
+}
+
+describe('refusals of malformed input are counted by the code they answer, never as server_error', () => {
+  it('a malformed JSON body at the admin API → 400 invalid_request, counted as invalid_request', async () => {
+    const before = { server: await errorCount('server_error'), invalid: await errorCount('invalid_request') };
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/admin/clients',
+      headers: { ...t.adminHeaders, 'content-type': 'application/json' },
+      payload: '{"name":',
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error).toBe('invalid_request');
+    expect(await errorCount('server_error')).toBe(before.server);
+    expect(await errorCount('invalid_request')).toBe(before.invalid + 1);
+  });
+
+  it('a client that hangs up halfway through its body is not a database outage nor a server error', async () => {
+    const before = {
+      server: await errorCount('server_error'),
+      unavailable: await errorCount('temporarily_unavailable'),
+      invalid: await errorCount('invalid_request'),
+    };
+    await new Promise<void>((resolve) => {
+      const socket = net.connect({ host: '127.0.0.1', port }, () => {
+        socket.write(
+          `POST /token HTTP/1.1\r\nHost: ${host()}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type=`,
+        );
+        // Once the request is routed and reading its body, the client goes away.
+        setTimeout(() => socket.destroy(), 100);
+      });
+      socket.on('close', () => resolve());
+    });
+    await waitFor(() => errorCount('invalid_request'), {
+      what: 'the aborted request is counted',
+      until: (count) => count > before.invalid,
+    });
+    expect(await errorCount('server_error')).toBe(before.server);
+    expect(await errorCount('temporarily_unavailable')).toBe(before.unavailable);
   });
 });
 
