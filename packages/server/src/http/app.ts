@@ -5,7 +5,12 @@
 
 import { METHODS } from 'node:http';
 import { OAuthError } from '@tessera/protocol';
-import Fastify, { type FastifyInstance, type HTTPMethods } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type HTTPMethods,
+} from 'fastify';
 import type { StatsCounters } from '../audit/stats-counters.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
@@ -130,6 +135,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
   const issuer = issuerOf(config);
   const accessLog = new AccessLogController({ requestIdLogLabel: 'requestId' });
+  const errorContext = { realm: issuer };
+  const securityHeaders = securityHeadersFor({ https: issuer.startsWith('https:') });
+  /** Counts the refusal by the code it answers, then renders it (render-error.ts). */
+  function answerError(raw: unknown, request: FastifyRequest, reply: FastifyReply) {
+    const error = toOAuthError(raw);
+    deps.metrics.errors.inc({ code: error.code });
+    deps.stats.add('rejections', error.code);
+    return renderError.call(errorContext, error, request, reply);
+  }
   const app = Fastify({
     loggerInstance: deps.logger,
     logController: accessLog,
@@ -143,17 +157,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // A client id in a path may be a DID or a metadata document URL (a did:jwk holds a whole JWK).
     routerOptions: { maxParamLength: 2048 },
     clientErrorHandler,
+    // A path the router cannot decode (a bad escape, a parameter over maxParamLength) is refused
+    // before any route or hook: without this Fastify answered its own JSON, echoing the path.
+    frameworkErrors: function refuseUnroutable(error, request, reply) {
+      reply.headers(securityHeaders);
+      return answerError(error, request, reply);
+    },
     ...(deps.https === undefined ? {} : { https: { cert: deps.https.cert, key: deps.https.key } }),
   }) as unknown as FastifyInstance;
 
   const caps: Capabilities = createCapabilities();
-  const errorContext = { realm: issuer };
+  // Counted by the code the client is answered with (a malformed body is invalid_request).
   app.setErrorHandler(function handleError(raw, request, reply) {
-    // Counted by the code the client is answered with (a malformed body is invalid_request).
-    const error = toOAuthError(raw);
-    deps.metrics.errors.inc({ code: error.code });
-    deps.stats.add('rejections', error.code);
-    return renderError.call(errorContext, error, request, reply);
+    return answerError(raw, request, reply);
   });
   app.setNotFoundHandler(function handleNotFound(request, reply) {
     const path = request.url.split('?')[0] ?? '/';
@@ -175,7 +191,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       reply,
     );
   });
-  registerRequestGuard(app, securityHeadersFor({ https: issuer.startsWith('https:') }));
+  registerRequestGuard(app, securityHeaders);
   const addressLimits = addressLimitsOf(config);
   registerRouteRateLimits(app, addressLimits);
   registerFormBody(app);

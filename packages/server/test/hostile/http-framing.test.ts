@@ -259,6 +259,26 @@ describe('RFC 9112 §3.2 — Host', () => {
   });
 });
 
+describe('DESIGN §8 — paths the router cannot decode get the one error body, not Fastify’s own', () => {
+  it.each([
+    ['a broken escape', '/admin/clients/%zz', 400],
+    ['an escape that is not UTF-8', '/admin/clients/%FF', 400],
+    ['a path parameter over 2048 characters', `/admin/clients/${'x'.repeat(3000)}`, 414],
+    ['a broken escape, with the admin credential', '/admin/users/%E0%80', 400],
+  ])('%s → invalid_request JSON with no-store, the path not echoed', async (_name, url, status) => {
+    for (const headers of [{}, t.adminHeaders]) {
+      const response = await t.app.inject({ method: 'GET', url, headers });
+      expect(response.statusCode).toBe(status);
+      expect(response.headers['content-type']).toMatch(/^application\/json/);
+      expect(response.headers['cache-control']).toBe('no-store');
+      const body = response.json();
+      expect(body.error).toBe('invalid_request');
+      expect(Object.keys(body).sort()).toEqual(['error', 'error_description', 'request_id']);
+      expect(response.body).not.toContain(url.slice(15, 40));
+    }
+  });
+});
+
 describe('RFC 9110 §15.5.6 — a method the path does not answer → 405 with Allow', () => {
   it.each([
     ['DELETE', '/jwks', ['GET', 'HEAD']],
