@@ -126,9 +126,16 @@ function addressLimitsOf(config: Readonly<Config>): ReadonlyMap<string, RateLimi
  */
 export const REQUEST_TIMEOUT_MS = 30_000;
 
-/** The methods some route answers at `path` (Fastify adds HEAD beside each GET). */
-function allowedMethods(app: FastifyInstance, path: string): string[] {
-  return METHODS.filter((method) => app.findRoute({ method: method as HTTPMethods, url: path }) !== null);
+/**
+ * The methods some route answers at `path` (Fastify adds HEAD beside each GET), leaving out those
+ * whose route only answers 405 (`refused`: "METHOD /path" of routes with `config.refusesMethod`).
+ */
+function allowedMethods(app: FastifyInstance, refused: ReadonlySet<string>, path: string): string[] {
+  return METHODS.filter(
+    (method) =>
+      app.findRoute({ method: method as HTTPMethods, url: path }) !== null &&
+      !refused.has(`${method} ${path}`),
+  );
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -171,10 +178,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler(function handleError(raw, request, reply) {
     return answerError(raw, request, reply);
   });
+  // RFC 9110 §10.2.1: Allow lists the methods the resource supports, not those refused with 405.
+  const refused = new Set<string>();
+  app.addHook('onRoute', function noteRefusingRoute(route) {
+    if (route.config?.refusesMethod === true) {
+      for (const method of [route.method].flat()) {
+        refused.add(`${method} ${route.url}`);
+      }
+    }
+  });
   app.setNotFoundHandler(function handleNotFound(request, reply) {
     const path = request.url.split('?')[0] ?? '/';
     // RFC 9110 §15.5.6: a path that exists under other methods answers 405 with Allow, never 404.
-    const allowed = allowedMethods(app, path);
+    const allowed = allowedMethods(app, refused, path);
     if (allowed.length > 0) {
       reply.header('allow', allowed.join(', '));
       return renderError.call(

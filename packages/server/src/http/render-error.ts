@@ -18,6 +18,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Which authentication challenge this route's 401s carry. */
     challenge?: 'basic' | 'bearer';
+    /** The route only answers 405 (its path is served under other methods): not named in `Allow`. */
+    refusesMethod?: boolean;
   }
   interface FastifyRequest {
     /** Set by client authentication when the client used HTTP Basic (RFC 6749 §2.3.1). */

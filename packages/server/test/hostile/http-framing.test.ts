@@ -295,6 +295,21 @@ describe('RFC 9110 §15.5.6 — a method the path does not answer → 405 with A
     }
   });
 
+  it.each([
+    ['TRACE', '/token'],
+    ['PROPFIND', '/introspect'],
+    ['TRACE', '/revoke'],
+    ['PROPFIND', '/device_authorization'],
+    ['TRACE', '/api-keys/verify'],
+  ])(
+    'RFC 9110 §10.2.1 — %s %s → 405 whose Allow names only POST, not the methods that answer 405 too',
+    async (method, path) => {
+      const response = await t.app.inject({ method: method as 'DELETE', url: path });
+      expect(response.statusCode).toBe(405);
+      expect(response.headers.allow).toBe('POST');
+    },
+  );
+
   it('an unknown path is still 404', async () => {
     const response = await t.app.inject({ method: 'DELETE', url: '/no-such-thing' });
     expect(response.statusCode).toBe(404);
