@@ -279,6 +279,27 @@ describe('DESIGN §8 — paths the router cannot decode get the one error body, 
   });
 });
 
+describe('RFC 9110 §5.3 / RFC 6749 §2.3 — two Authorization header lines → 400 invalid_request', () => {
+  // Node keeps only the first of two Authorization lines; a proxy in front may act on the other.
+  it.each([
+    ['/token', 'POST', 'grant_type=client_credentials'],
+    ['/introspect', 'POST', 'token=x'],
+    ['/userinfo', 'GET', undefined],
+    ['/admin/clients', 'GET', undefined],
+  ])('%s → 400 invalid_request, whichever credential comes first', async (path, method, body) => {
+    const framing =
+      body === undefined
+        ? ''
+        : `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n`;
+    const result = await exchange(
+      `${method} ${path} HTTP/1.1\r\nHost: ${host()}\r\nAuthorization: Bearer ${t.adminToken}\r\nAuthorization: Basic YTpi\r\n${framing}Connection: close\r\n\r\n${body ?? ''}`,
+    );
+    const [first] = responses(result.text);
+    expect(first?.status).toBe(400);
+    expect(JSON.parse(first?.body ?? '{}').error).toBe('invalid_request');
+  });
+});
+
 describe('RFC 9110 §15.5.6 — a method the path does not answer → 405 with Allow', () => {
   it.each([
     ['DELETE', '/jwks', ['GET', 'HEAD']],
