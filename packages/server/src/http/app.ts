@@ -5,7 +5,12 @@
 
 import { METHODS } from 'node:http';
 import { OAuthError } from '@tessera/protocol';
-import Fastify, { type FastifyInstance, type HTTPMethods } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type HTTPMethods,
+} from 'fastify';
 import type { StatsCounters } from '../audit/stats-counters.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
@@ -36,7 +41,7 @@ import { registerDiscovery } from './public/discovery.js';
 import { registerHealth, within } from './public/health.js';
 import { registerJwks } from './public/jwks.js';
 import { registerPageFiles } from './public/page-files.js';
-import { renderError } from './render-error.js';
+import { renderError, toOAuthError } from './render-error.js';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -113,15 +118,39 @@ function addressLimitsOf(config: Readonly<Config>): ReadonlyMap<string, RateLimi
   ]);
 }
 
-/** The methods some route answers at `path` (Fastify adds HEAD beside each GET). */
-function allowedMethods(app: FastifyInstance, path: string): string[] {
-  return METHODS.filter((method) => app.findRoute({ method: method as HTTPMethods, url: path }) !== null);
+/**
+ * Longest a client may take to send a whole request, headers and body (Node's `requestTimeout`).
+ * Fastify's default is 0, no limit: a client that sends the headers and then holds the body back
+ * (slowloris) kept its connection and request forever. Past it the request gets 408
+ * (client-error.ts). It bounds receiving only: a long response, like the revocation stream, is not cut.
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * The methods some route answers at `path` (Fastify adds HEAD beside each GET), leaving out those
+ * whose route only answers 405 (`refused`: "METHOD /path" of routes with `config.refusesMethod`).
+ */
+function allowedMethods(app: FastifyInstance, refused: ReadonlySet<string>, path: string): string[] {
+  return METHODS.filter(
+    (method) =>
+      app.findRoute({ method: method as HTTPMethods, url: path }) !== null &&
+      !refused.has(`${method} ${path}`),
+  );
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
   const issuer = issuerOf(config);
   const accessLog = new AccessLogController({ requestIdLogLabel: 'requestId' });
+  const errorContext = { realm: issuer };
+  const securityHeaders = securityHeadersFor({ https: issuer.startsWith('https:') });
+  /** Counts the refusal by the code it answers, then renders it (render-error.ts). */
+  function answerError(raw: unknown, request: FastifyRequest, reply: FastifyReply) {
+    const error = toOAuthError(raw);
+    deps.metrics.errors.inc({ code: error.code });
+    deps.stats.add('rejections', error.code);
+    return renderError.call(errorContext, error, request, reply);
+  }
   const app = Fastify({
     loggerInstance: deps.logger,
     logController: accessLog,
@@ -129,26 +158,39 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: () => newId('req'),
     requestIdHeader: false,
     bodyLimit: config.http.bodyLimit,
+    requestTimeout: REQUEST_TIMEOUT_MS,
     trustProxy: trustProxyOf(config.trustProxy),
     return503OnClosing: true,
     // A client id in a path may be a DID or a metadata document URL (a did:jwk holds a whole JWK).
     routerOptions: { maxParamLength: 2048 },
     clientErrorHandler,
+    // A path the router cannot decode (a bad escape, a parameter over maxParamLength) is refused
+    // before any route or hook: without this Fastify answered its own JSON, echoing the path.
+    frameworkErrors: function refuseUnroutable(error, request, reply) {
+      reply.headers(securityHeaders);
+      return answerError(error, request, reply);
+    },
     ...(deps.https === undefined ? {} : { https: { cert: deps.https.cert, key: deps.https.key } }),
   }) as unknown as FastifyInstance;
 
   const caps: Capabilities = createCapabilities();
-  const errorContext = { realm: issuer };
-  app.setErrorHandler(function handleError(error, request, reply) {
-    const code = error instanceof OAuthError ? error.code : 'server_error';
-    deps.metrics.errors.inc({ code });
-    deps.stats.add('rejections', code);
-    return renderError.call(errorContext, error, request, reply);
+  // Counted by the code the client is answered with (a malformed body is invalid_request).
+  app.setErrorHandler(function handleError(raw, request, reply) {
+    return answerError(raw, request, reply);
+  });
+  // RFC 9110 §10.2.1: Allow lists the methods the resource supports, not those refused with 405.
+  const refused = new Set<string>();
+  app.addHook('onRoute', function noteRefusingRoute(route) {
+    if (route.config?.refusesMethod === true) {
+      for (const method of [route.method].flat()) {
+        refused.add(`${method} ${route.url}`);
+      }
+    }
   });
   app.setNotFoundHandler(function handleNotFound(request, reply) {
     const path = request.url.split('?')[0] ?? '/';
     // RFC 9110 §15.5.6: a path that exists under other methods answers 405 with Allow, never 404.
-    const allowed = allowedMethods(app, path);
+    const allowed = allowedMethods(app, refused, path);
     if (allowed.length > 0) {
       reply.header('allow', allowed.join(', '));
       return renderError.call(
@@ -165,7 +207,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       reply,
     );
   });
-  registerRequestGuard(app, securityHeadersFor({ https: issuer.startsWith('https:') }));
+  registerRequestGuard(app, securityHeaders);
   const addressLimits = addressLimitsOf(config);
   registerRouteRateLimits(app, addressLimits);
   registerFormBody(app);

@@ -18,6 +18,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Which authentication challenge this route's 401s carry. */
     challenge?: 'basic' | 'bearer';
+    /** The route only answers 405 (its path is served under other methods): not named in `Allow`. */
+    refusesMethod?: boolean;
   }
   interface FastifyRequest {
     /** Set by client authentication when the client used HTTP Basic (RFC 6749 §2.3.1). */
@@ -74,6 +76,31 @@ function fromFastifyError(error: FastifyError): OAuthError | undefined {
   return undefined;
 }
 
+/**
+ * The OAuthError any error is answered with; app.ts counts rejections by its code. Fastify's own
+ * 4xx errors are the client's doing and are mapped first: a client that hangs up halfway through
+ * its body gets Node's "aborted" (`ECONNRESET`, status 400), which is not the database's socket.
+ */
+export function toOAuthError(raw: unknown): OAuthError {
+  const deliberate = isOAuthError(raw) && raw.code !== 'server_error';
+  const fromClient =
+    !isOAuthError(raw) && raw instanceof Error ? fromFastifyError(raw as FastifyError) : undefined;
+  if (fromClient !== undefined) {
+    return fromClient;
+  }
+  if (!deliberate && isStoreUnavailable(raw)) {
+    // Also when wrapped: a server_error whose cause is the outage is still the outage.
+    return OAuthError.temporarilyUnavailable('The service is temporarily unavailable; retry later', {
+      cause: raw,
+      retryAfter: UNAVAILABLE_RETRY_AFTER,
+    });
+  }
+  if (isOAuthError(raw)) {
+    return raw;
+  }
+  return OAuthError.serverError('The server met an unexpected condition', { cause: raw });
+}
+
 /** Turns any error into the response. Registered as Fastify's error handler in app.ts. */
 export function renderError(
   this: { realm: string },
@@ -81,20 +108,7 @@ export function renderError(
   request: FastifyRequest,
   reply: FastifyReply,
 ): FastifyReply {
-  let error: OAuthError;
-  const deliberate = isOAuthError(raw) && raw.code !== 'server_error';
-  if (!deliberate && isStoreUnavailable(raw)) {
-    // Also when wrapped: a server_error whose cause is the outage is still the outage.
-    error = OAuthError.temporarilyUnavailable('The service is temporarily unavailable; retry later', {
-      cause: raw,
-      retryAfter: UNAVAILABLE_RETRY_AFTER,
-    });
-  } else if (isOAuthError(raw)) {
-    error = raw;
-  } else {
-    const mapped = raw instanceof Error ? fromFastifyError(raw as FastifyError) : undefined;
-    error = mapped ?? OAuthError.serverError('The server met an unexpected condition', { cause: raw });
-  }
+  const error = toOAuthError(raw);
   if (error.code === 'temporarily_unavailable') {
     request.log.warn({ err: error.cause ?? raw, requestId: request.id }, 'database unavailable');
   } else if (error.code === 'server_error' || error.status >= 500) {

@@ -10,6 +10,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../support/bootstrap.js';
 import { listeningServer } from '../support/listening.js';
+import { waitFor } from '../support/wait-for.js';
 
 let t: TestServer & { url: string };
 let port: number;
@@ -143,6 +144,83 @@ describe('RFC 9112 §9.6 — refused requests are answered in full, with Connect
   });
 });
 
+describe('RFC 9112 §7.1 / §6.3 — a body that breaks the framing is answered at once', () => {
+  // The parser refuses these only once the body starts, while the request is already routed and
+  // waiting for its body: the refusal must not wait for that request's own response.
+  it.each([
+    ['a chunk size that is not hex', 'zz\r\ngrant_type=client_credentials\r\n0\r\n\r\n'],
+    ['a chunk size past any limit', 'ffffffffffffffffff\r\nx\r\n0\r\n\r\n'],
+    ['a chunk line ended by a bare LF', '1d\ngrant_type=client_credentials\n0\n\n'],
+  ])(
+    'POST /token with %s → 400 invalid_request with Connection: close (it was never answered)',
+    async (_name, chunks) => {
+      const result = await exchange(
+        `POST /token HTTP/1.1\r\nHost: ${host()}\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n${chunks}`,
+      );
+      const [first] = responses(result.text);
+      expect(first?.status).toBe(400);
+      expect(first?.headers.connection).toBe('close');
+      expect(JSON.parse(first?.body ?? '{}').error).toBe('invalid_request');
+    },
+  );
+});
+
+describe('slowloris — a request held back is bounded', () => {
+  it('the whole request (headers and body) must arrive within a bound; Fastify leaves it unbounded', () => {
+    // Node answers a request not received in time with 408 (client-error.ts); with 0 a client that
+    // sent the headers and held the body back kept its connection forever.
+    expect(t.app.server.requestTimeout).toBeGreaterThan(0);
+    expect(t.app.server.requestTimeout).toBeLessThanOrEqual(60_000);
+  });
+});
+
+/** `tessera_oauth_errors_total` for one code, from GET /metrics. */
+async function errorCount(code: string): Promise<number> {
+  const text = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+  const line = text.split('\n').find((l) => l.startsWith(`tessera_oauth_errors_total{code="${code}"}`));
+  return line === undefined ? 0 : Number(line.split(' ').pop());
+}
+
+describe('refusals of malformed input are counted by the code they answer, never as server_error', () => {
+  it('a malformed JSON body at the admin API → 400 invalid_request, counted as invalid_request', async () => {
+    const before = { server: await errorCount('server_error'), invalid: await errorCount('invalid_request') };
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/admin/clients',
+      headers: { ...t.adminHeaders, 'content-type': 'application/json' },
+      payload: '{"name":',
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error).toBe('invalid_request');
+    expect(await errorCount('server_error')).toBe(before.server);
+    expect(await errorCount('invalid_request')).toBe(before.invalid + 1);
+  });
+
+  it('a client that hangs up halfway through its body is not a database outage nor a server error', async () => {
+    const before = {
+      server: await errorCount('server_error'),
+      unavailable: await errorCount('temporarily_unavailable'),
+      invalid: await errorCount('invalid_request'),
+    };
+    await new Promise<void>((resolve) => {
+      const socket = net.connect({ host: '127.0.0.1', port }, () => {
+        socket.write(
+          `POST /token HTTP/1.1\r\nHost: ${host()}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type=`,
+        );
+        // Once the request is routed and reading its body, the client goes away.
+        setTimeout(() => socket.destroy(), 100);
+      });
+      socket.on('close', () => resolve());
+    });
+    await waitFor(() => errorCount('invalid_request'), {
+      what: 'the aborted request is counted',
+      until: (count) => count > before.invalid,
+    });
+    expect(await errorCount('server_error')).toBe(before.server);
+    expect(await errorCount('temporarily_unavailable')).toBe(before.unavailable);
+  });
+});
+
 describe('RFC 9112 §3.2 — Host', () => {
   it('two Host header lines → 400 invalid_request, Connection: close', async () => {
     const result = await exchange(
@@ -181,6 +259,47 @@ describe('RFC 9112 §3.2 — Host', () => {
   });
 });
 
+describe('DESIGN §8 — paths the router cannot decode get the one error body, not Fastify’s own', () => {
+  it.each([
+    ['a broken escape', '/admin/clients/%zz', 400],
+    ['an escape that is not UTF-8', '/admin/clients/%FF', 400],
+    ['a path parameter over 2048 characters', `/admin/clients/${'x'.repeat(3000)}`, 414],
+    ['a broken escape, with the admin credential', '/admin/users/%E0%80', 400],
+  ])('%s → invalid_request JSON with no-store, the path not echoed', async (_name, url, status) => {
+    for (const headers of [{}, t.adminHeaders]) {
+      const response = await t.app.inject({ method: 'GET', url, headers });
+      expect(response.statusCode).toBe(status);
+      expect(response.headers['content-type']).toMatch(/^application\/json/);
+      expect(response.headers['cache-control']).toBe('no-store');
+      const body = response.json();
+      expect(body.error).toBe('invalid_request');
+      expect(Object.keys(body).sort()).toEqual(['error', 'error_description', 'request_id']);
+      expect(response.body).not.toContain(url.slice(15, 40));
+    }
+  });
+});
+
+describe('RFC 9110 §5.3 / RFC 6749 §2.3 — two Authorization header lines → 400 invalid_request', () => {
+  // Node keeps only the first of two Authorization lines; a proxy in front may act on the other.
+  it.each([
+    ['/token', 'POST', 'grant_type=client_credentials'],
+    ['/introspect', 'POST', 'token=x'],
+    ['/userinfo', 'GET', undefined],
+    ['/admin/clients', 'GET', undefined],
+  ])('%s → 400 invalid_request, whichever credential comes first', async (path, method, body) => {
+    const framing =
+      body === undefined
+        ? ''
+        : `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n`;
+    const result = await exchange(
+      `${method} ${path} HTTP/1.1\r\nHost: ${host()}\r\nAuthorization: Bearer ${t.adminToken}\r\nAuthorization: Basic YTpi\r\n${framing}Connection: close\r\n\r\n${body ?? ''}`,
+    );
+    const [first] = responses(result.text);
+    expect(first?.status).toBe(400);
+    expect(JSON.parse(first?.body ?? '{}').error).toBe('invalid_request');
+  });
+});
+
 describe('RFC 9110 §15.5.6 — a method the path does not answer → 405 with Allow', () => {
   it.each([
     ['DELETE', '/jwks', ['GET', 'HEAD']],
@@ -196,6 +315,21 @@ describe('RFC 9110 §15.5.6 — a method the path does not answer → 405 with A
       expect(allow).toContain(m);
     }
   });
+
+  it.each([
+    ['TRACE', '/token'],
+    ['PROPFIND', '/introspect'],
+    ['TRACE', '/revoke'],
+    ['PROPFIND', '/device_authorization'],
+    ['TRACE', '/api-keys/verify'],
+  ])(
+    'RFC 9110 §10.2.1 — %s %s → 405 whose Allow names only POST, not the methods that answer 405 too',
+    async (method, path) => {
+      const response = await t.app.inject({ method: method as 'DELETE', url: path });
+      expect(response.statusCode).toBe(405);
+      expect(response.headers.allow).toBe('POST');
+    },
+  );
 
   it('an unknown path is still 404', async () => {
     const response = await t.app.inject({ method: 'DELETE', url: '/no-such-thing' });

@@ -112,12 +112,14 @@ export function requireAdmin(app: FastifyInstance, input: string | undefined | A
   });
   app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization;
-    if (header === undefined) {
+    // RFC 6750 §3.1: no header or another scheme is no credential (401 without an error code); a
+    // Bearer credential that does not parse is invalid_request, 400.
+    if (header === undefined || !/^Bearer(?: |$)/i.test(header)) {
       throw OAuthError.invalidToken('Admin credential required', { noCredentials: true });
     }
     const match = /^Bearer ([\x21-\x7E]+)$/i.exec(header);
     if (match?.[1] === undefined) {
-      throw OAuthError.invalidRequest('Malformed Authorization header', { status: 401 });
+      throw OAuthError.invalidRequest('Malformed Authorization header');
     }
     const presented = match[1];
     let principal: AdminPrincipal | undefined;

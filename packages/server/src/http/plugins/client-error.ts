@@ -46,18 +46,33 @@ export function clientErrorResponse(code: string | undefined): string {
 /** Longest a refusal waits for the responses still owed to earlier requests on the connection. */
 const DRAIN_BOUND_MS = 10_000;
 
-type HttpSocket = Duplex & { _httpMessage?: (NodeJS.EventEmitter & { writableFinished?: boolean }) | null };
+type HttpSocket = Duplex & {
+  _httpMessage?:
+    | (NodeJS.EventEmitter & {
+        writableFinished?: boolean;
+        headersSent?: boolean;
+        req?: { complete?: boolean };
+      })
+    | null;
+};
 
 /**
  * Calls `done` once no response is being written on the socket: requests pipelined before the bad
  * one are answered first, in order (RFC 9112 §9.3.2), then the refusal. Gives up after the bound.
+ * When the bad bytes are the body of the request being served (a broken chunk, a body not received
+ * in time), its response cannot come, since it waits for that body: the refusal is that response.
  */
 function whenIdle(socket: HttpSocket, done: () => void, giveUp: () => void): void {
   const bound = setTimeout(giveUp, DRAIN_BOUND_MS);
   bound.unref();
   const check = () => {
     const current = socket._httpMessage;
-    if (current === undefined || current === null || current.writableFinished === true) {
+    if (
+      current === undefined ||
+      current === null ||
+      current.writableFinished === true ||
+      (current.req?.complete === false && current.headersSent !== true)
+    ) {
       clearTimeout(bound);
       done();
       return;

@@ -138,6 +138,7 @@ export async function registerOAuthPostRoutes(
       scope.route({
         method: [...OTHER_METHODS],
         url: route.url,
+        config: { refusesMethod: true },
         handler: async (_request, reply) => {
           noStore(reply);
           reply.header('allow', 'POST');

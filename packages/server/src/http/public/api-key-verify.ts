@@ -206,6 +206,7 @@ export function registerApiKeyVerifyRoute(app: FastifyInstance, deps: ApiKeyVeri
   app.route({
     method: ['GET', 'PUT', 'DELETE', 'PATCH'],
     url: API_KEY_VERIFY_PATH,
+    config: { refusesMethod: true },
     handler: async (_request, reply) => {
       reply.header('allow', 'POST');
       throw OAuthError.invalidRequest(`Use POST at ${API_KEY_VERIFY_PATH}`, { status: 405 });

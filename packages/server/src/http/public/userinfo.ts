@@ -65,9 +65,14 @@ function bearerOf(request: FastifyRequest): PresentedToken {
     );
   }
   if (header !== undefined) {
+    // RFC 6750 §3.1: another scheme is no credential at all (401 without an error code); a Bearer
+    // or DPoP credential that does not parse is invalid_request, 400.
+    if (!/^(?:Bearer|DPoP)(?: |$)/i.test(header)) {
+      throw OAuthError.invalidToken('An access token is required', { noCredentials: true });
+    }
     const match = /^(Bearer|DPoP) ([A-Za-z0-9\-._~+/]+=*)$/i.exec(header);
     if (match?.[2] === undefined) {
-      throw OAuthError.invalidRequest('Malformed Authorization header', { status: 401 });
+      throw OAuthError.invalidRequest('Malformed Authorization header');
     }
     return { token: match[2], dpop: match[1]?.toLowerCase() === 'dpop' };
   }

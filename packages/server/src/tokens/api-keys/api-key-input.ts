@@ -65,12 +65,22 @@ export function assertJkt(jkt: unknown): string {
   return jkt;
 }
 
+/**
+ * The latest expiry accepted: 9999-12-31T23:59:59Z. Expiries are shown as dates (the account page,
+ * the console, the CLI), and a JavaScript date ends in the year 275760: a later one made each of
+ * them fail.
+ */
+export const MAX_EXPIRES_AT = 253_402_300_799;
+
 export function assertExpiresAt(expiresAt: number | null, now: number): number | null {
   if (expiresAt === null) {
     return null;
   }
   if (!Number.isSafeInteger(expiresAt) || expiresAt <= now) {
     throw OAuthError.invalidRequest('The expiry must be a time in the future');
+  }
+  if (expiresAt > MAX_EXPIRES_AT) {
+    throw OAuthError.invalidRequest('The expiry must be before the year 10000');
   }
   return expiresAt;
 }
