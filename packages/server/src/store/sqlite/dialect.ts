@@ -16,9 +16,11 @@ import SqliteDatabase from 'better-sqlite3';
 import {
   CompiledQuery,
   type DatabaseConnection,
+  type DialectAdapter,
   type Driver,
   Kysely,
   type SqliteDatabase as KyselySqliteDatabase,
+  SqliteAdapter,
   SqliteDialect,
   type SqliteDialectConfig,
   SqliteDriver,
@@ -243,6 +245,18 @@ class ImmediateSqliteDriver extends SqliteDriver {
   }
 }
 
+/**
+ * SQLite runs DDL inside transactions (CREATE, ALTER and DROP roll back like any write), which
+ * Kysely's adapter does not claim, so its migrator would run each statement on its own: a process
+ * killed mid-migration would leave half a schema ("table … already exists") that no later start
+ * gets past. Claiming it makes the migrator run the pending migrations in one transaction.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
 class ImmediateSqliteDialect extends SqliteDialect {
   readonly #sqlite: SqliteDatabase.Database;
   readonly #fileLock: { mutex: Mutex; release: () => void } | undefined;
@@ -260,6 +274,10 @@ class ImmediateSqliteDialect extends SqliteDialect {
     this.#fileLock = fileLock;
     this.#lockTimeoutMs = lockTimeoutMs;
     this.#checkpointer = checkpointer;
+  }
+
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
   }
 
   override createDriver(): Driver {
