@@ -238,6 +238,17 @@ class ImmediateSqliteDriver extends SqliteDriver {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
 
+  /**
+   * SQLite rolls a transaction back by itself on some errors (a full disk, an I/O error): a
+   * ROLLBACK then fails with "no transaction is active", and Kysely would throw that instead of
+   * the error that ended the transaction (a 500 instead of the outage's 503).
+   */
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    if (this.#sqlite.inTransaction) {
+      await super.rollbackTransaction(connection);
+    }
+  }
+
   override async destroy(): Promise<void> {
     await this.#checkpointer?.stop();
     await super.destroy();
