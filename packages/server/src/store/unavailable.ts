@@ -48,7 +48,13 @@ const PG_MESSAGES = [
  * failed to read or write (SQLITE_IOERR_*, SQLITE_CANTOPEN_*). All pass once the operator frees
  * space or fixes the mount, with no restart, so they are an outage, not a bad request.
  */
-const SQLITE_UNAVAILABLE = ['SQLITE_BUSY', 'SQLITE_FULL', 'SQLITE_READONLY', 'SQLITE_IOERR', 'SQLITE_CANTOPEN'];
+const SQLITE_UNAVAILABLE = [
+  'SQLITE_BUSY',
+  'SQLITE_FULL',
+  'SQLITE_READONLY',
+  'SQLITE_IOERR',
+  'SQLITE_CANTOPEN',
+];
 
 function isUnavailableCode(code: unknown): boolean {
   if (typeof code !== 'string') {
