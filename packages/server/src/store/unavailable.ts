@@ -41,12 +41,30 @@ const PG_MESSAGES = [
   /^Postgres connection has been discarded$/,
 ];
 
+/**
+ * SQLite result codes (with their extended forms) of a database file that cannot take a write now:
+ * another connection holds the lock (SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, …), the disk is full
+ * (SQLITE_FULL), the file or its filesystem turned read-only (SQLITE_READONLY_*), or the disk
+ * failed to read or write (SQLITE_IOERR_*, SQLITE_CANTOPEN_*). All pass once the operator frees
+ * space or fixes the mount, with no restart, so they are an outage, not a bad request.
+ */
+const SQLITE_UNAVAILABLE = [
+  'SQLITE_BUSY',
+  'SQLITE_FULL',
+  'SQLITE_READONLY',
+  'SQLITE_IOERR',
+  'SQLITE_CANTOPEN',
+];
+
 function isUnavailableCode(code: unknown): boolean {
   if (typeof code !== 'string') {
     return false;
   }
-  // SQLite: another connection holds the lock (SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, …).
-  return NETWORK_CODES.has(code) || code.startsWith('SQLITE_BUSY') || isUnavailableSqlState(code);
+  return (
+    NETWORK_CODES.has(code) ||
+    SQLITE_UNAVAILABLE.some((prefix) => code.startsWith(prefix)) ||
+    isUnavailableSqlState(code)
+  );
 }
 
 /** True when `error` (or what it wraps) says the database is unavailable rather than the request bad. */

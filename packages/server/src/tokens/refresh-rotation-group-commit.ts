@@ -19,10 +19,14 @@
  *   which survives a crash of the process; PostgreSQL: `synchronous_commit`).
  * - All or none: a group that fails wrote nothing (the transaction rolled back). Each of its
  *   rotations then runs again on its own, so only a rotation that fails by itself (a conflicting
- *   successor hash, a database that is down) fails its caller; a deadlock with another node's
- *   group costs a retry, not an error.
+ *   successor hash) fails its caller; a deadlock with another node's group costs a retry, not an
+ *   error.
+ * - A database that is unavailable (down, frozen past its timeouts) fails the whole group at once,
+ *   with no retry one by one: on a frozen database each retry would wait out the timeouts again,
+ *   and the last caller of a group of N would get its 503 only after N of them.
  */
 import type { RefreshRedemption, RefreshTokenStore } from '../store/ports.js';
+import { isStoreUnavailable } from '../store/unavailable.js';
 
 type RotationVerbs = Pick<RefreshTokenStore, 'rotateRefreshToken' | 'redeemRefreshToken'>;
 /** The store inside the group's transaction: with the batch verb when it has one. */
@@ -78,6 +82,33 @@ export function createRefreshRotationGroupCommit(
     return pending.run(store).then(pending.resolve, pending.reject);
   }
 
+  /**
+   * Each on its own, in order. Once one finds the database unavailable, the rest fail with that
+   * error instead of each waiting for it again.
+   */
+  async function eachAlone(pendings: Pending[]): Promise<void> {
+    for (const [index, pending] of pendings.entries()) {
+      let result: unknown;
+      try {
+        result = await pending.run(store);
+      } catch (error) {
+        pending.reject(error);
+        if (isStoreUnavailable(error)) {
+          failAll(pendings.slice(index + 1), error);
+          return;
+        }
+        continue;
+      }
+      pending.resolve(result);
+    }
+  }
+
+  function failAll(pendings: Pending[], error: unknown): void {
+    for (const pending of pendings) {
+      pending.reject(error);
+    }
+  }
+
   async function writeGroup(group: Pending[]): Promise<void> {
     options.onGroup?.(group.length);
     if (group.length === 1 && group[0] !== undefined) {
@@ -104,11 +135,13 @@ export function createRefreshRotationGroupCommit(
         }
         return out;
       });
-    } catch {
-      // Rolled back: nothing of the group was written. Each on its own, in order.
-      for (const pending of group) {
-        await alone(pending);
+    } catch (error) {
+      if (isStoreUnavailable(error)) {
+        failAll(group, error);
+        return;
       }
+      // Rolled back: nothing of the group was written. Each on its own, in order.
+      await eachAlone(group);
       return;
     }
     group.forEach((pending, index) => {
@@ -134,10 +167,12 @@ export function createRefreshRotationGroupCommit(
     let results: Awaited<ReturnType<typeof winners>>;
     try {
       results = await winners(redemptions);
-    } catch {
-      for (const pending of group) {
-        await alone(pending);
+    } catch (error) {
+      if (isStoreUnavailable(error)) {
+        failAll(group, error);
+        return;
       }
+      await eachAlone(group);
       return;
     }
     const lost: Pending[] = [];
@@ -149,9 +184,7 @@ export function createRefreshRotationGroupCommit(
         pending.resolve(won);
       }
     });
-    for (const pending of lost) {
-      await alone(pending);
-    }
+    await eachAlone(lost);
   }
 
   /** Starts groups from the queue while fewer than `maxInFlight` are being written. */

@@ -113,6 +113,11 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     application_name: 'tessera',
     connectionTimeoutMillis: options.connectTimeoutMs ?? POSTGRES_DEFAULTS.connectTimeoutMs,
     statement_timeout: statementTimeout,
+    // A session whose node vanished mid-transaction (a partition, a frozen host) would keep its
+    // locks until PostgreSQL's keep-alive notices, hours by default; the revocation lock among
+    // them would stop every node's revocations. Tessera never waits inside a transaction, so a
+    // transaction idle for as long as a statement may run has lost its node: PostgreSQL ends it.
+    idle_in_transaction_session_timeout: statementTimeout,
     query_timeout: statementTimeout + CLIENT_TIMEOUT_MARGIN_MS,
     keepAlive: true,
     keepAliveInitialDelayMillis: KEEPALIVE_DELAY_MS,

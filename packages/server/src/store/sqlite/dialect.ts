@@ -16,9 +16,11 @@ import SqliteDatabase from 'better-sqlite3';
 import {
   CompiledQuery,
   type DatabaseConnection,
+  type DialectAdapter,
   type Driver,
   Kysely,
   type SqliteDatabase as KyselySqliteDatabase,
+  SqliteAdapter,
   SqliteDialect,
   type SqliteDialectConfig,
   SqliteDriver,
@@ -236,10 +238,33 @@ class ImmediateSqliteDriver extends SqliteDriver {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
 
+  /**
+   * SQLite rolls a transaction back by itself on some errors (a full disk, an I/O error): a
+   * ROLLBACK then fails with "no transaction is active", and Kysely would throw that instead of
+   * the error that ended the transaction (a 500 instead of the outage's 503).
+   */
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    if (this.#sqlite.inTransaction) {
+      await super.rollbackTransaction(connection);
+    }
+  }
+
   override async destroy(): Promise<void> {
     await this.#checkpointer?.stop();
     await super.destroy();
     this.#fileLock?.release();
+  }
+}
+
+/**
+ * SQLite runs DDL inside transactions (CREATE, ALTER and DROP roll back like any write), which
+ * Kysely's adapter does not claim, so its migrator would run each statement on its own: a process
+ * killed mid-migration would leave half a schema ("table … already exists") that no later start
+ * gets past. Claiming it makes the migrator run the pending migrations in one transaction.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
   }
 }
 
@@ -260,6 +285,10 @@ class ImmediateSqliteDialect extends SqliteDialect {
     this.#fileLock = fileLock;
     this.#lockTimeoutMs = lockTimeoutMs;
     this.#checkpointer = checkpointer;
+  }
+
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
   }
 
   override createDriver(): Driver {
