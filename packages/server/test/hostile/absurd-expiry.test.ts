@@ -63,3 +63,31 @@ describe('an API key expiry beyond any date is refused, never stored', () => {
     expect(response.statusCode).toBe(201);
   });
 });
+
+describe('an admin token expiry beyond any date is refused, never stored', () => {
+  it.each([
+    ['expires_in of the largest safe integer', Number.MAX_SAFE_INTEGER],
+    ['expires_in of 99999999999 days', '99999999999d'],
+  ])('POST /admin/admin-tokens with %s → 400 invalid_request, no token written', async (_name, expiresIn) => {
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/admin/admin-tokens',
+      headers: t.adminHeaders,
+      payload: { name: 'far future', scopes: ['clients:read'], expires_in: expiresIn },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error).toBe('invalid_request');
+    const listed = await t.app.inject({ method: 'GET', url: '/admin/admin-tokens', headers: t.adminHeaders });
+    expect(listed.json().items.filter((token: { name: string }) => token.name === 'far future')).toEqual([]);
+  });
+
+  it('an admin token for 100 years is still accepted', async () => {
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/admin/admin-tokens',
+      headers: t.adminHeaders,
+      payload: { name: 'long lived', scopes: ['clients:read'], expires_in: '36500d' },
+    });
+    expect(response.statusCode).toBe(201);
+  });
+});

@@ -8,6 +8,7 @@ import type { AuditLog } from '../../audit/audit-log.js';
 import type { Clock } from '../../clock.js';
 import { hashSecret, mintSecret, newId } from '../../ids.js';
 import type { AdminTokenRecord, AdminTokenStore } from '../../store/ports.js';
+import { MAX_EXPIRES_AT } from '../api-keys/api-key-input.js';
 import { allowsAdminScope, parseAdminScopes } from './scopes.js';
 
 /** Who an admin request acts as. */
@@ -66,8 +67,11 @@ export function createAdminTokenService(deps: AdminTokenServiceDeps): AdminToken
       if (input.expiresIn !== undefined && (!Number.isInteger(input.expiresIn) || input.expiresIn <= 0)) {
         throw new TypeError('expires_in must be a positive number of seconds');
       }
-      const token = mintSecret('adm');
       const now = deps.clock.now();
+      if (input.expiresIn !== undefined && now + input.expiresIn > MAX_EXPIRES_AT) {
+        throw new TypeError('expires_in must end before the year 10000');
+      }
+      const token = mintSecret('adm');
       const record: AdminTokenRecord = {
         id: newId('adt'),
         name,
