@@ -163,6 +163,11 @@ function runWorkers(
     slot.lastFailure = undefined;
     slot.startedAt = Date.now();
     slot.worker = cluster.fork({ ...options.workerEnv, TESSERA_WORKER_INDEX: String(slot.index) });
+    // Any other failure on the worker's channel (a send or kill that fails as it dies) would be an
+    // 'error' event, which ends the primary when nothing listens; the 'exit' handler restarts it.
+    slot.worker.on('error', (error) => {
+      logger.warn({ err: error, worker: slot.index }, 'worker channel error');
+    });
   }
 
   function slotOf(worker: Worker): Slot | undefined {
@@ -265,7 +270,8 @@ function runWorkers(
         // A message rather than a signal: a terminal's Ctrl-C or systemd's SIGTERM has often reached
         // the workers already (same process group), and a second signal would cut their draining.
         if (slot.worker?.isConnected() === true) {
-          slot.worker.send({ tag: SHUTDOWN });
+          // A worker dying as it is told fails the send (EPIPE): its exit is handled on 'exit'.
+          slot.worker.send({ tag: SHUTDOWN }, () => {});
         }
       }
       if (slots.every((s) => s.worker === undefined)) {

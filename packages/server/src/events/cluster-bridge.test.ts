@@ -140,6 +140,33 @@ describe('cluster bus bridge (serve --workers N on SQLite)', () => {
   });
 });
 
+describe('relaying to a worker that is dying (found in CI: the primary ended with an unhandled EPIPE)', () => {
+  it("a failed send goes to a callback, never to an 'error' event the primary does not listen to", () => {
+    // As Node's ChildProcess send: a failed write is given to the callback when there is one, and
+    // is otherwise emitted as 'error' (which throws with no listener).
+    const channel = new EventEmitter();
+    const dying: RelayTarget = {
+      id: 2,
+      isConnected: () => true,
+      send(_message, callback) {
+        const error = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+        if (callback !== undefined) {
+          callback(error);
+        } else {
+          channel.emit('error', error);
+        }
+        return false;
+      },
+    };
+    const delivered: number[] = [];
+    const healthy = { id: 3, isConnected: () => true, send: () => delivered.push(3) > 0 };
+    expect(() =>
+      relayBusMessage({ tag: 'tessera:bus', topic: 'client.updated', payload: {} }, 1, [dying, healthy]),
+    ).not.toThrow();
+    expect(delivered).toEqual([3]);
+  });
+});
+
 describe('cluster bus bridge status (issue 20 item 6: the bus connection in /readyz)', () => {
   it('reports connected while the IPC channel is up and listened to, down once it closes or is closed', async () => {
     const { channels } = fakeCluster(1);

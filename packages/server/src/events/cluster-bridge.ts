@@ -84,8 +84,15 @@ export function createClusterBridge(
 export interface RelayTarget {
   readonly id: number;
   isConnected(): boolean;
-  send(message: unknown): boolean;
+  send(message: unknown, callback?: (error: Error | null) => void): boolean;
 }
+
+/**
+ * A send to a worker that is dying fails (EPIPE, the channel closed) even when the worker still
+ * said it was connected; without a callback Node emits that as an 'error' event on the worker, and
+ * with no listener the primary itself would end. The worker's exit is handled where it exits.
+ */
+function ignoreSendError(): void {}
 
 /**
  * The primary side: relays a bus event from worker `fromId` to every other connected worker.
@@ -101,7 +108,7 @@ export function relayBusMessage(
   }
   for (const worker of workers) {
     if (worker !== undefined && worker.id !== fromId && worker.isConnected()) {
-      worker.send(message);
+      worker.send(message, ignoreSendError);
     }
   }
   return true;
