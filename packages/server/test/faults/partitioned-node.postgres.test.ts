@@ -9,11 +9,11 @@
  * The partition is a TCP proxy of the test's own in front of node A only, which stops forwarding
  * and keeps PostgreSQL's side of every connection open; the shared PostgreSQL is never touched.
  */
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixedClock } from '../../src/clock.js';
 import type { Runtime } from '../../src/main.js';
 import { createTestClient, FORM, form, type TestClient } from '../support/clients.js';
+import { type PostgresLink, startPostgresLink } from '../support/postgres-link.js';
 import { dropSchema, startPostgresNode, uniqueSchema } from '../support/postgres-nodes.js';
 import { isPostgresReachable, POSTGRES_URL, requireService } from '../support/requirements.js';
 
@@ -22,52 +22,15 @@ const schema = uniqueSchema('partitioned_node');
 const clock = createFixedClock(Math.floor(Date.now() / 1000));
 const STATEMENT_TIMEOUT_MS = 1500;
 
-/**
- * A TCP proxy to PostgreSQL that can cut the network: bytes either way are dropped, and a socket the
- * client closes stays open on PostgreSQL's side, as when the packets no longer arrive.
- */
-async function startPartition(target: URL) {
-  let cut = false;
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((inbound) => {
-    const outbound = net.connect(Number(target.port || 5432), target.hostname);
-    for (const socket of [inbound, outbound]) {
-      sockets.add(socket);
-      socket.on('error', () => {});
-      socket.on('close', () => sockets.delete(socket));
-    }
-    inbound.on('close', () => cut || outbound.destroy());
-    outbound.on('close', () => inbound.destroy());
-    inbound.on('data', (chunk: Buffer) => cut || outbound.write(chunk));
-    outbound.on('data', (chunk: Buffer) => cut || inbound.write(chunk));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = new URL(target.href);
-  url.hostname = '127.0.0.1';
-  url.port = String((server.address() as net.AddressInfo).port);
-  return {
-    url: url.href,
-    cut: () => {
-      cut = true;
-    },
-    async close() {
-      for (const socket of sockets) {
-        socket.destroy();
-      }
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
 describe.skipIf(!ok)('two nodes on PostgreSQL, one partitioned mid-transaction', () => {
-  let partition: Awaited<ReturnType<typeof startPartition>>;
+  let partition: PostgresLink;
   let a: Runtime;
   let b: Runtime;
   let client: TestClient;
   let verifier: TestClient;
 
   beforeAll(async () => {
-    partition = await startPartition(new URL(POSTGRES_URL));
+    partition = await startPostgresLink(new URL(POSTGRES_URL));
     const overrides = { 'database.statementTimeout': `${STATEMENT_TIMEOUT_MS}ms` };
     a = await startPostgresNode({ schema, nodeId: 'node-a', clock, url: partition.url, overrides });
     b = await startPostgresNode({ schema, nodeId: 'node-b', clock, overrides });
@@ -96,7 +59,7 @@ describe.skipIf(!ok)('two nodes on PostgreSQL, one partitioned mid-transaction',
     const stuck = a.store
       .transaction(async (tx) => {
         await tx.addRevocation({ type: 'jti', value: 'on-node-a' }, clock.now(), clock.now() + 600);
-        partition.cut();
+        partition.stop();
         holding();
       })
       .catch((error: unknown) => error);

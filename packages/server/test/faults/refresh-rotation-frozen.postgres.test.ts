@@ -6,7 +6,6 @@
  * The database is frozen by a TCP proxy of the test's own that stops forwarding bytes, so the shared
  * PostgreSQL is never touched.
  */
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixedClock } from '../../src/clock.js';
 import type { Runtime } from '../../src/main.js';
@@ -21,6 +20,7 @@ import {
   REDIRECT_URI,
   signIn,
 } from '../support/login.js';
+import { type PostgresLink, startPostgresLink } from '../support/postgres-link.js';
 import { dropSchema, startPostgresNode, uniqueSchema } from '../support/postgres-nodes.js';
 import { isPostgresReachable, POSTGRES_URL, requireService } from '../support/requirements.js';
 
@@ -33,54 +33,14 @@ const STATEMENT_TIMEOUT_MS = 1000;
 const BOUND_MS = CONNECT_TIMEOUT_MS + STATEMENT_TIMEOUT_MS + 1000;
 const CONCURRENT = 8;
 
-/** A TCP proxy to PostgreSQL that can stop forwarding (a frozen host) and start again. */
-async function startFreezer(target: URL) {
-  let frozen = false;
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((inbound) => {
-    const outbound = net.connect(Number(target.port || 5432), target.hostname);
-    for (const socket of [inbound, outbound]) {
-      sockets.add(socket);
-      socket.on('error', () => {});
-      socket.on('close', () => {
-        sockets.delete(socket);
-        inbound.destroy();
-        outbound.destroy();
-      });
-    }
-    // Bytes sent while frozen are dropped, as on a host that stopped answering.
-    inbound.on('data', (chunk: Buffer) => frozen || outbound.write(chunk));
-    outbound.on('data', (chunk: Buffer) => frozen || inbound.write(chunk));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = new URL(target.href);
-  url.hostname = '127.0.0.1';
-  url.port = String((server.address() as net.AddressInfo).port);
-  return {
-    url: url.href,
-    freeze: () => {
-      frozen = true;
-    },
-    thaw: () => {
-      frozen = false;
-    },
-    async close() {
-      for (const socket of sockets) {
-        socket.destroy();
-      }
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
 describe.skipIf(!ok)('refresh-token rotations on a frozen PostgreSQL', () => {
-  let freezer: Awaited<ReturnType<typeof startFreezer>>;
+  let freezer: PostgresLink;
   let node: Runtime;
   let t: TestServer;
   let app: TestClient;
 
   beforeAll(async () => {
-    freezer = await startFreezer(new URL(POSTGRES_URL));
+    freezer = await startPostgresLink(new URL(POSTGRES_URL));
     node = await startPostgresNode({
       schema,
       nodeId: 'node-a',
@@ -103,7 +63,7 @@ describe.skipIf(!ok)('refresh-token rotations on a frozen PostgreSQL', () => {
   });
 
   afterAll(async () => {
-    freezer?.thaw();
+    freezer?.resume();
     await node?.close();
     await freezer?.close();
     await dropSchema(schema);
@@ -149,7 +109,7 @@ describe.skipIf(!ok)('refresh-token rotations on a frozen PostgreSQL', () => {
       tokens.push(await signedIn());
     }
 
-    freezer.freeze();
+    freezer.stop();
     const started = Date.now();
     const answers = await Promise.all(
       tokens.map(async (token) => {
@@ -157,7 +117,7 @@ describe.skipIf(!ok)('refresh-token rotations on a frozen PostgreSQL', () => {
         return { response, ms: Date.now() - started };
       }),
     );
-    freezer.thaw();
+    freezer.resume();
     console.log(`[figures] frozen rotations answered after ${answers.map((a) => a.ms).join(', ')} ms`);
 
     for (const { response, ms } of answers) {
