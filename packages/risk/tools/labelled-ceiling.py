@@ -57,10 +57,10 @@ def tpr_at_one_percent(score, stream):
     return ', '.join(cells)
 
 
-def fit(**options):
+def fit(inputs=factors, **options):
     model = HistGradientBoostingClassifier(max_iter=300, learning_rate=0.05, random_state=0, **options)
-    model.fit(train[factors].values, y, sample_weight=weight)
-    return lambda d: model.predict_proba(d[factors].values)[:, 1]
+    model.fit(train[inputs].values, y, sample_weight=weight)
+    return lambda d: model.predict_proba(d[inputs].values)[:, 1]
 
 
 logistic = LogisticRegression(max_iter=2000).fit(train[factors].values, y, sample_weight=weight)
@@ -71,6 +71,7 @@ combiners = [
     ('GAM (learned shape per factor)', fit(interaction_cst=[[i] for i in range(n)])),
     ('monotone boosted trees', fit(monotonic_cst=[1] * n)),
     ('boosted trees', fit()),
+    ('boosted trees, + earlier sign-ins', fit(factors + ['history'])),
 ]
 for name, stream in streams:
     print(f'\n{name}: TPR at 1 % legitimate re-authentication (calibrated on seed 1), people with >= 1 sign-in')
