@@ -27,6 +27,7 @@ import { AccessLogController } from './plugins/access-log.js';
 import { type AdminAuthDeps, requireAdmin } from './plugins/admin-auth.js';
 import { clientErrorHandler } from './plugins/client-error.js';
 import { registerFormBody } from './plugins/form-body.js';
+import { registerJsonBody } from './plugins/json-body.js';
 import { type Metrics, type MetricsSource, registerMetrics } from './plugins/metrics.js';
 import {
   addressLimitHook,
@@ -211,6 +212,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const addressLimits = addressLimitsOf(config);
   registerRouteRateLimits(app, addressLimits);
   registerFormBody(app);
+  registerJsonBody(app);
   registerMetrics(app, deps.metrics, {
     stats: deps.stats,
     route: config.metrics.listen === undefined,
