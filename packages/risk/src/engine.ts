@@ -196,6 +196,16 @@ const ATTACKER_MODELS: readonly {
   },
 ];
 type AttackerModel = (typeof ATTACKER_MODELS)[number];
+/**
+ * The weight of the network, place and client ratio (with its `combination`) in the score: a
+ * composite likelihood's weight for components that are not independent. The person's side of that
+ * ratio multiplies the three hierarchies' novelty as if independent, and so do the separate factors
+ * that read the same novelty again (`rtt` and `prefix_known` on a new network, `arrivals`); on a
+ * person's new device on a new network they all fire at once for one event, and the sum counted it
+ * several times, where the targeted attacker's evidence (hour, relay, address) is independent of it
+ * (docs/risk.md item 49).
+ */
+const HISTORY_WEIGHT = 0.5;
 /** Countries an ASN must have been seen in to count as spanning countries (VPN and hosting exits). */
 const SPREAD_COUNTRIES = 3;
 /** One person's spread of sign-in hours (variance, hours²) before any is learned, and its weight. */
@@ -725,11 +735,11 @@ export function createRiskEngine(options: RiskEngineOptions = {}): RiskEngine {
       );
       const value = Math.log(Math.max(marginal, 1e-12)) - chain.match.logPerson;
       marginalSum += value;
-      factors.push({ name: chain.name, value });
+      factors.push({ name: chain.name, value: HISTORY_WEIGHT * value });
     }
     const joint = logAttacker - chains.reduce((sum, c) => sum + (c.match?.logPerson ?? 0), 0);
     // The joint ratio is what counts; the difference to the sum of marginals is the correlation term.
-    factors.push({ name: 'combination', value: joint - marginalSum });
+    factors.push({ name: 'combination', value: HISTORY_WEIGHT * (joint - marginalSum) });
     return factors;
   }
 

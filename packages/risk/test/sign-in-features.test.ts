@@ -124,7 +124,45 @@ describe('@tessera/risk sign-in features', () => {
       signIn({ ...elsewhere, 'User ID': 'bob', 'User Agent String': rare }),
       'client',
     );
-    expect(popular - unusual).toBeGreaterThan(1);
+    // The history ratio's weight (HISTORY_WEIGHT, 0.5) halves the raw log-ratio difference (about 1.6).
+    expect(popular - unusual).toBeGreaterThan(0.5);
+  });
+
+  it("the network, place and client ratio counts one event once (docs/risk.md item 49): a person's new phone on its carrier in another city, where all three are new at once, ranks below a new address on their own home ISP with their own browser, through a slower path at 03:00 (RBA targeted)", () => {
+    const engine = createRiskEngine();
+    const iphone =
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1';
+    const phone = {
+      ASN: 26615,
+      City: 'Hamburg',
+      Region: 'Hamburg',
+      'User Agent String': iphone,
+      'Browser Name and Version': 'Mobile Safari 17.1',
+      'OS Name and Version': 'iOS 17.1',
+      'Device Type': 'smartphone',
+      'Round-Trip Time [ms]': 60,
+    };
+    for (let n = 0; n < 4; n += 1) {
+      for (let p = 0; p < 100; p += 1) {
+        const at = n * DAY + (9 + (p % 6)) * HOUR + p * 1000;
+        legit(engine, signIn({ 'User ID': `h${p}`, 'IP Address': `81.2.${p}.10`, 'Epoch ms': at }));
+        legit(
+          engine,
+          signIn({ ...phone, 'User ID': `m${p}`, 'IP Address': `100.65.${p % 4}.${n + 1}`, 'Epoch ms': at }),
+        );
+      }
+    }
+    for (let n = 0; n < 3; n += 1) {
+      legit(engine, signIn({ 'Epoch ms': (5 + n) * DAY + 12 * HOUR }));
+    }
+    const newPhone = engine.assess(
+      signIn({ ...phone, 'IP Address': '100.65.2.9', 'Epoch ms': 9 * DAY + 12 * HOUR }),
+    ).score;
+    const targeted = engine.assess(
+      signIn({ 'IP Address': '81.2.201.77', 'Round-Trip Time [ms]': 40, 'Epoch ms': 9 * DAY + 3 * HOUR }),
+    ).score;
+    // Counted at full weight, the phone's three novelties (about 11.4 each half) outrank the attack.
+    expect(targeted - newPhone).toBeGreaterThan(2);
   });
 
   it('reputation: an ASN with failed sign-ins across many accounts is attack infrastructure; one never seen is only unknown', () => {

@@ -667,15 +667,15 @@ export const configSchema = z.object({
         description:
           "Score every sign-in with @tessera/risk before its session is granted and enforce the decision: `allow`, `step_up` (the person's passkey or TOTP is asked for) or `deny`; each decision and its top factors go to the audit log (`risk.decision`, `GET /admin/risk/decisions`). Also gives a sign-in session's access tokens their issuance context (`tctx`) for continuous authentication at @tessera/verify, and accepts its reports at `POST /risk/reports` (docs/risk.md).",
       }),
-      stepUpScore: option(integer(0, 100).default(6), {
+      stepUpScore: option(integer(0, 100).default(4), {
         typeLabel: 'integer',
         description:
-          'Risk score (a natural-log likelihood ratio) above which a sign-in needs a step-up: a passkey or TOTP code on top of what the person signed in with. A person with neither is refused and told why.',
+          "Risk score (a natural-log likelihood ratio whose network, place and client part counts at half weight) above which a sign-in needs a step-up: a passkey or TOTP code on top of what the person signed in with. A person with neither is refused and told why. 4 steps up about 1 % of returning people's sign-ins in the published evaluation (docs/risk.md).",
       }),
-      denyScore: option(integer(0, 100).default(12), {
+      denyScore: option(integer(0, 100).default(10), {
         typeLabel: 'integer',
         description:
-          'Risk score above which a sign-in is refused outright, whatever factors it used (12: about 160,000 times likelier an attacker than the person). At most `risk.stepUpScore` makes every step-up a refusal.',
+          'Risk score above which a sign-in is refused outright, whatever factors it used (10: no legitimate sign-in of the published evaluation scored that high). At most `risk.stepUpScore` makes every step-up a refusal.',
       }),
       secondFactor: option(z.enum(['always', 'on_risk']).default('always'), {
         typeLabel: 'always | on_risk',

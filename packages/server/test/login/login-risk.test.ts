@@ -143,7 +143,7 @@ describe('risk-based sign-in (issue 15 §1), enforced', () => {
   });
 
   it('deny: above risk.denyScore the sign-in is refused with a clear page, even with a second factor', async () => {
-    const server = await start({ 'risk.denyScore': 2, 'risk.stepUpScore': 0 });
+    const server = await start({ 'risk.denyScore': 1, 'risk.stepUpScore': 0 });
     const home = new Device(server, HOME);
     expect((await signIn(home, await authorizeFor(server))).code).toBeTruthy();
     const { secret } = await enrolTotp(server, home);

@@ -77,7 +77,7 @@ async function startNode(
       adminToken: TEST_ADMIN_TOKEN,
       'log.level': 'silent',
       'risk.enabled': true,
-      'risk.stepUpScore': 1,
+      'risk.stepUpScore': 0,
       ...settings,
     },
   });
