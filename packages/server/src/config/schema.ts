@@ -357,7 +357,8 @@ export const configSchema = z.object({
       }),
       readyTimeout: option(durationMs(100).prefault('2s'), {
         typeLabel: 'duration',
-        description: 'How long /readyz waits for the database to answer a ping before it answers 503.',
+        description:
+          'How long /readyz waits for the database to answer a ping, and then to take its one-row write probe, before it answers 503.',
       }),
     })
     .prefault({}),

@@ -223,6 +223,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     app,
     [
       { name: 'store', check: within(config.database.readyTimeout, () => deps.store.ping()) },
+      // A database that answers but cannot take a write (a standby, a read-only file) is not ready.
+      {
+        name: 'store writes',
+        check: within(config.database.readyTimeout, () => deps.store.probeWrite(deps.clock.now())),
+      },
       { name: 'signing keys', check: () => void deps.keyring.current(config.keys.algorithm) },
       ...(config.revocations.requireBusForReadiness
         ? [

@@ -1252,5 +1252,10 @@ export interface Store
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** Resolves when the database answers. */
   ping(): Promise<void>;
+  /**
+   * Commits one small write (the readiness row, `at` in Unix seconds): resolves when the database
+   * takes writes, which `ping` does not show (a read-only standby or file answers it).
+   */
+  probeWrite(at: number): Promise<void>;
   close(): Promise<void>;
 }

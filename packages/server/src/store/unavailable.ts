@@ -24,11 +24,26 @@ const NETWORK_CODES: ReadonlySet<string> = new Set([
 
 /**
  * PostgreSQL SQLSTATEs of an unavailable server (Appendix A): connection exceptions (class 08),
- * shutdowns and "starting up" (57P01–57P03), statement_timeout / cancel (57014), lock_timeout
- * (55P03), too many connections (53300).
+ * insufficient resources (class 53: disk full, out of memory, too many connections), shutdowns and
+ * "starting up" (57P01–57P03), a session ended for idling (57P05, 25P03), statement_timeout / cancel
+ * (57014), lock_timeout (55P03), an I/O error (58030), and a write refused because the server is
+ * read-only (25006: a standby, or a primary set `default_transaction_read_only` during a failover).
+ * Each passes once the operator or the failover fixes the server, with no change to the request.
  */
+const UNAVAILABLE_SQLSTATES: ReadonlySet<string> = new Set([
+  '25006',
+  '25P03',
+  '55P03',
+  '57014',
+  '57P01',
+  '57P02',
+  '57P03',
+  '57P05',
+  '58030',
+]);
+
 function isUnavailableSqlState(code: string): boolean {
-  return code.startsWith('08') || ['57P01', '57P02', '57P03', '57014', '55P03', '53300'].includes(code);
+  return code.startsWith('08') || code.startsWith('53') || UNAVAILABLE_SQLSTATES.has(code);
 }
 
 /** node-postgres reports a lost or hung connection by message only. */

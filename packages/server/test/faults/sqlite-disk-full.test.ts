@@ -174,4 +174,19 @@ describe('the SQLite store when the file cannot take a write', () => {
       await write();
     },
   );
+
+  it("issue 20 — /readyz's write probe: a read-only file answers ping but not probeWrite (unavailable); writable again, the probe passes", async () => {
+    await store.probeWrite(1);
+    handle.sqlite.pragma('query_only = 1');
+    await store.ping();
+    const error = await store.probeWrite(2).catch((e: unknown) => e);
+    expect(String(error)).toMatch(/readonly/);
+    expect(isStoreUnavailable(error), String(error)).toBe(true);
+
+    handle.sqlite.pragma('query_only = 0');
+    await store.probeWrite(3);
+    expect(handle.sqlite.prepare('select checked_at from readiness_probe').all()).toEqual([
+      { checked_at: 3 },
+    ]);
+  });
 });

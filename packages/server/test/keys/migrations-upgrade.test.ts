@@ -89,6 +89,7 @@ it('issue 11 item 8 / issue 12 item 11 — migrations after 0002 keep an existin
     '0030-refresh-sealed-successor',
     '0032-session-usage',
     '0033-refresh-grace-partial-index',
+    '0034-readiness-probe',
   ]);
   expect(await store.listSigningKeys()).toEqual([{ ...record, masterKeyId: null }]);
   expect(await store.listAdminTokens()).toEqual([]);

@@ -51,6 +51,7 @@ it('issue 16 item 5 — 0017 links the wallet of every person who signed up with
     '0030-refresh-sealed-successor',
     '0032-session-usage',
     '0033-refresh-grace-partial-index',
+    '0034-readiness-probe',
   ]);
   expect(await store.findLinkedIdentifier(DID)).toEqual({
     identifier: DID,

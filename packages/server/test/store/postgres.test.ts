@@ -91,6 +91,7 @@ describe.skipIf(!ok)('PostgreSQL', () => {
           '0030-refresh-sealed-successor',
           '0032-session-usage',
           '0033-refresh-grace-partial-index',
+          '0034-readiness-probe',
         ]);
         expect(await store.migrate()).toEqual([]);
         expect(await store.countClients()).toBe(0);

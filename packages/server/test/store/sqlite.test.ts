@@ -84,6 +84,7 @@ describe('SQLite specifics', () => {
         '0030-refresh-sealed-successor',
         '0032-session-usage',
         '0033-refresh-grace-partial-index',
+        '0034-readiness-probe',
       ]);
       expect(await store.migrate()).toEqual([]);
     } finally {

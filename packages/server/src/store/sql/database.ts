@@ -189,6 +189,12 @@ export interface StatCountsTable {
   count: number;
 }
 
+/** 0034: the one row `/readyz` writes to learn that the database takes writes (`Store.probeWrite`). */
+export interface ReadinessProbeTable {
+  id: number;
+  checked_at: number;
+}
+
 export interface RecoveryCodesTable {
   user_id: string;
   hash: string;
@@ -400,6 +406,7 @@ export interface Database {
   risk_global: RiskGlobalTable;
   session_usage: SessionUsageTable;
   stat_counts: StatCountsTable;
+  readiness_probe: ReadinessProbeTable;
 }
 
 export type ClientRow = Selectable<ClientsTable>;

@@ -30,6 +30,7 @@ import { ssfMigration } from './migrations/0029-ssf.js';
 import { refreshSealedSuccessorMigration } from './migrations/0030-refresh-sealed-successor.js';
 import { sessionUsageMigration } from './migrations/0032-session-usage.js';
 import { refreshGracePartialIndexMigration } from './migrations/0033-refresh-grace-partial-index.js';
+import { readinessProbeMigration } from './migrations/0034-readiness-probe.js';
 
 export function migrations(dialect: SqlDialectName): Record<string, Migration> {
   return {
@@ -58,6 +59,7 @@ export function migrations(dialect: SqlDialectName): Record<string, Migration> {
     '0030-refresh-sealed-successor': refreshSealedSuccessorMigration(),
     '0032-session-usage': sessionUsageMigration(),
     '0033-refresh-grace-partial-index': refreshGracePartialIndexMigration(),
+    '0034-readiness-probe': readinessProbeMigration(),
   };
 }
 

@@ -84,6 +84,14 @@ function buildStore(ctx: SqlContext, onClose: () => Promise<void>): Store {
       await sql`select 1`.execute(ctx.db);
     },
 
+    async probeWrite(at) {
+      await ctx.db
+        .insertInto('readiness_probe')
+        .values({ id: 1, checked_at: at })
+        .onConflict((oc) => oc.column('id').doUpdateSet({ checked_at: at }))
+        .execute();
+    },
+
     async close() {
       if (ctx.inTransaction) {
         throw new Error('close() cannot run inside a transaction');
