@@ -17,7 +17,7 @@ import {
   createCodeClient,
   createUser,
   pkcePair,
-  REDIRECT_URI,
+  redeemCode,
   signIn,
 } from '../support/login.js';
 import { type PostgresLink, startPostgresLink } from '../support/postgres-link.js';
@@ -79,17 +79,7 @@ describe.skipIf(!ok)('refresh-token rotations on a frozen PostgreSQL', () => {
         code_challenge_method: 'S256',
       }),
     );
-    const response = await t.app.inject({
-      method: 'POST',
-      url: '/token',
-      headers: { ...FORM, authorization: app.basic },
-      payload: form({
-        grant_type: 'authorization_code',
-        code: code ?? '',
-        redirect_uri: REDIRECT_URI,
-        code_verifier: pkce.verifier,
-      }),
-    });
+    const response = await redeemCode(t, app, { code, verifier: pkce.verifier });
     expect(response.statusCode, response.body).toBe(200);
     return response.json<{ refresh_token: string }>().refresh_token;
   }

@@ -16,7 +16,7 @@ import {
   createCodeClient,
   createUser,
   pkcePair,
-  REDIRECT_URI,
+  redeemCode,
   signIn,
 } from '../support/login.js';
 
@@ -54,17 +54,7 @@ async function userToken(): Promise<string> {
       code_challenge_method: 'S256',
     }),
   );
-  const response = await t.app.inject({
-    method: 'POST',
-    url: '/token',
-    headers: { ...FORM, authorization: app.basic },
-    payload: form({
-      grant_type: 'authorization_code',
-      code: code ?? '',
-      redirect_uri: REDIRECT_URI,
-      code_verifier: pkce.verifier,
-    }),
-  });
+  const response = await redeemCode(t, app, { code, verifier: pkce.verifier });
   expect(response.statusCode, response.body).toBe(200);
   return response.json<{ access_token: string }>().access_token;
 }

@@ -15,6 +15,7 @@ import {
   createUser,
   pkcePair,
   REDIRECT_URI,
+  redeemCode,
   signIn,
 } from '../support/login.js';
 
@@ -40,18 +41,8 @@ async function getCode(client: TestClient, browser: Browser, scope = 'openid off
   return { code: code ?? '', verifier: pkce.verifier };
 }
 
-async function redeem(client: TestClient, code: { code: string; verifier: string }) {
-  return t.app.inject({
-    method: 'POST',
-    url: '/token',
-    headers: { ...FORM, authorization: client.basic },
-    payload: form({
-      grant_type: 'authorization_code',
-      code: code.code,
-      redirect_uri: REDIRECT_URI,
-      code_verifier: code.verifier,
-    }),
-  });
+function redeem(client: TestClient, code: { code: string; verifier: string }) {
+  return redeemCode(t, client, code);
 }
 
 async function tokensFor(client: TestClient, browser: Browser): Promise<TokenResponse> {

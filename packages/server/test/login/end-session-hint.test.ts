@@ -15,7 +15,7 @@ import {
   createUser,
   hiddenFields,
   pkcePair,
-  REDIRECT_URI,
+  redeemCode,
   signIn,
 } from '../support/login.js';
 
@@ -48,17 +48,7 @@ async function login(username = 'alice') {
     }),
     { username },
   );
-  const response = await t.app.inject({
-    method: 'POST',
-    url: '/token',
-    headers: { authorization: c.basic, 'content-type': 'application/x-www-form-urlencoded' },
-    payload: form({
-      grant_type: 'authorization_code',
-      code: code ?? '',
-      redirect_uri: REDIRECT_URI,
-      code_verifier: pkce.verifier,
-    }),
-  });
+  const response = await redeemCode(t, c, { code, verifier: pkce.verifier });
   expect(response.statusCode, response.body).toBe(200);
   return { browser, tokens: response.json<{ refresh_token: string; id_token: string }>() };
 }

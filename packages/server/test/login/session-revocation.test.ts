@@ -13,7 +13,7 @@ import {
   createCodeClient,
   createUser,
   pkcePair,
-  REDIRECT_URI,
+  redeemCode,
   signIn,
 } from '../support/login.js';
 
@@ -39,17 +39,7 @@ async function getCode(client: TestClient, browser: Browser, scope: string) {
 }
 
 function redeem(client: TestClient, code: { code: string; verifier: string }) {
-  return t.app.inject({
-    method: 'POST',
-    url: '/token',
-    headers: { ...FORM, authorization: client.basic },
-    payload: form({
-      grant_type: 'authorization_code',
-      code: code.code,
-      redirect_uri: REDIRECT_URI,
-      code_verifier: code.verifier,
-    }),
-  });
+  return redeemCode(t, client, code);
 }
 
 async function signInForTokens(client: TestClient, browser: Browser, scope = 'openid read') {

@@ -19,14 +19,14 @@ import { createLogger } from '../../src/log.js';
 import { createRuntime } from '../../src/main.js';
 import { StoreUnavailableError } from '../../src/store/unavailable.js';
 import { TEST_ADMIN_TOKEN, TEST_ISSUER, TEST_MASTER_KEY, type TestServer } from '../support/bootstrap.js';
-import { createTestClient, FORM, form } from '../support/clients.js';
+import { createTestClient } from '../support/clients.js';
 import { Device } from '../support/device.js';
 import {
   authorizeUrl,
   createCodeClient,
   createUser,
   pkcePair,
-  REDIRECT_URI,
+  redeemCode,
   signIn,
 } from '../support/login.js';
 import { dropSchema, uniqueSchema } from '../support/postgres-nodes.js';
@@ -104,17 +104,7 @@ async function sessionAndReporter(node: TestServer) {
     code_challenge_method: 'S256',
   });
   const { code } = await signIn(new Device(node, { ip: '203.0.113.5', userAgent: CHROME }), url);
-  const response = await node.app.inject({
-    method: 'POST',
-    url: '/token',
-    headers: { ...FORM, authorization: app.basic, 'user-agent': CHROME },
-    payload: form({
-      grant_type: 'authorization_code',
-      code: code ?? '',
-      redirect_uri: REDIRECT_URI,
-      code_verifier: pkce.verifier,
-    }),
-  });
+  const response = await redeemCode(node, app, { code, verifier: pkce.verifier }, { 'user-agent': CHROME });
   expect(response.statusCode, response.body).toBe(200);
   const token = response.json<{ access_token: string }>().access_token;
   const reporter = await createTestClient(node, { audiences: [API], permissions: ['revocations:stream'] });

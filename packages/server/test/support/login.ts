@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ClientRecord, NewClient, UserRecord } from '../../src/store/ports.js';
 import { TEST_ISSUER, type TestServer } from './bootstrap.js';
-import { createTestClient, form, type TestClient } from './clients.js';
+import { createTestClient, FORM, form, type TestClient } from './clients.js';
 
 export const PASSWORD = 'correct horse battery';
 export const REDIRECT_URI = 'https://app.example.com/callback';
@@ -13,6 +13,29 @@ export const REDIRECT_URI = 'https://app.example.com/callback';
 export function pkcePair(): { verifier: string; challenge: string } {
   const verifier = randomBytes(32).toString('base64url');
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
+
+/**
+ * Redeems an authorization code at /token (RFC 6749 §4.1.3) with its PKCE verifier (RFC 7636 §4.5)
+ * and the client's Basic credentials; `headers` adds to the request's (a User-Agent, say).
+ */
+export function redeemCode(
+  t: Pick<TestServer, 'app'>,
+  client: Pick<TestClient, 'basic'>,
+  code: { code: string | null | undefined; verifier: string },
+  headers: Record<string, string> = {},
+) {
+  return t.app.inject({
+    method: 'POST',
+    url: '/token',
+    headers: { ...FORM, authorization: client.basic, ...headers },
+    payload: form({
+      grant_type: 'authorization_code',
+      code: code.code ?? '',
+      redirect_uri: REDIRECT_URI,
+      code_verifier: code.verifier,
+    }),
+  });
 }
 
 export async function createUser(
