@@ -7,13 +7,12 @@
  * put on a role of this test's own, so the shared PostgreSQL and the other tests are not touched.
  */
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixedClock } from '../../src/clock.js';
 import type { Runtime } from '../../src/main.js';
 import { TEST_ADMIN_TOKEN } from '../support/bootstrap.js';
 import { createTestClient, FORM, form, type TestClient } from '../support/clients.js';
-import { dropSchema, startPostgresNode, uniqueSchema } from '../support/postgres-nodes.js';
+import { asSuperuser, dropSchema, startPostgresNode, uniqueSchema } from '../support/postgres-nodes.js';
 import { isPostgresReachable, POSTGRES_URL, requireService } from '../support/requirements.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -22,22 +21,9 @@ const schema = uniqueSchema('read_only');
 const role = `t_read_only_${randomBytes(5).toString('hex')}`;
 const clock = createFixedClock(Math.floor(Date.now() / 1000));
 
-/** Runs statements as the test PostgreSQL's superuser. */
-async function admin(...statements: string[]): Promise<void> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
-  await client.connect();
-  try {
-    for (const statement of statements) {
-      await client.query(statement);
-    }
-  } finally {
-    await client.end();
-  }
-}
-
 /** Sets the role's default and ends its sessions, so the node's pool reconnects with it. */
 async function setReadOnly(on: boolean): Promise<void> {
-  await admin(
+  await asSuperuser(
     on
       ? `alter role "${role}" set default_transaction_read_only = on`
       : `alter role "${role}" reset default_transaction_read_only`,
@@ -51,7 +37,7 @@ describe.skipIf(!ok)('a node on a PostgreSQL that refuses writes (read-only, SQL
 
   beforeAll(async () => {
     const database = new URL(POSTGRES_URL).pathname.slice(1);
-    await admin(`create role "${role}" login`, `grant create on database "${database}" to "${role}"`);
+    await asSuperuser(`create role "${role}" login`, `grant create on database "${database}" to "${role}"`);
     const url = new URL(POSTGRES_URL);
     url.username = role;
     node = await startPostgresNode({ schema, nodeId: 'read-only', clock, url: url.toString() });
@@ -62,7 +48,7 @@ describe.skipIf(!ok)('a node on a PostgreSQL that refuses writes (read-only, SQL
   afterAll(async () => {
     await node?.close();
     await dropSchema(schema);
-    await admin(
+    await asSuperuser(
       `select pg_terminate_backend(pid) from pg_stat_activity where usename = '${role}'`,
       `drop owned by "${role}"`,
       `drop role if exists "${role}"`,

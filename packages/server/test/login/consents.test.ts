@@ -41,12 +41,8 @@ async function getCode(client: TestClient, browser: Browser, scope = 'openid off
   return { code: code ?? '', verifier: pkce.verifier };
 }
 
-function redeem(client: TestClient, code: { code: string; verifier: string }) {
-  return redeemCode(t, client, code);
-}
-
 async function tokensFor(client: TestClient, browser: Browser): Promise<TokenResponse> {
-  const response = await redeem(client, await getCode(client, browser));
+  const response = await redeemCode(t, client, await getCode(client, browser));
   expect(response.statusCode, response.body).toBe(200);
   return response.json<TokenResponse>();
 }
@@ -139,7 +135,7 @@ describe('consent revocation (issue 11 item 7)', () => {
     const pending = await getCode(app, browser);
     expect((await admin('DELETE', `/admin/users/${alice.id}/consents/${app.id}`)).statusCode).toBe(204);
     t.clock.advance(1);
-    const response = await redeem(app, pending);
+    const response = await redeemCode(t, app, pending);
     expect(response.statusCode).toBe(400);
     expect(response.json().error).toBe('invalid_grant');
   });

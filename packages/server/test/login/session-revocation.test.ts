@@ -38,12 +38,8 @@ async function getCode(client: TestClient, browser: Browser, scope: string) {
   return { code: code ?? '', verifier: pkce.verifier };
 }
 
-function redeem(client: TestClient, code: { code: string; verifier: string }) {
-  return redeemCode(t, client, code);
-}
-
 async function signInForTokens(client: TestClient, browser: Browser, scope = 'openid read') {
-  const response = await redeem(client, await getCode(client, browser, scope));
+  const response = await redeemCode(t, client, await getCode(client, browser, scope));
   expect(response.statusCode, response.body).toBe(200);
   return response.json<TokenResponse>();
 }
@@ -133,7 +129,7 @@ it('issue 11 item 4 — a code issued before logout and redeemed after it → in
   const pending = await getCode(client, browser, 'openid read');
   await browser.get(`/end-session?${new URLSearchParams({ id_token_hint: tokens.id_token ?? '' })}`);
   t.clock.advance(1);
-  const response = await redeem(client, pending);
+  const response = await redeemCode(t, client, pending);
   expect(response.statusCode).toBe(400);
   expect(response.json()).toMatchObject({ error: 'invalid_grant' });
 });

@@ -49,12 +49,19 @@ export function startPostgresNode(options: PostgresNodeOptions): Promise<Runtime
   });
 }
 
-export async function dropSchema(schema: string): Promise<void> {
+/** Runs `statements` in order on one connection as the test PostgreSQL's superuser. */
+export async function asSuperuser(...statements: string[]): Promise<void> {
   const client = new pg.Client({ connectionString: POSTGRES_URL });
   await client.connect();
   try {
-    await client.query(`drop schema if exists "${schema}" cascade`);
+    for (const statement of statements) {
+      await client.query(statement);
+    }
   } finally {
     await client.end();
   }
+}
+
+export function dropSchema(schema: string): Promise<void> {
+  return asSuperuser(`drop schema if exists "${schema}" cascade`);
 }

@@ -19,13 +19,20 @@ function decodeComponent(text: string): string {
   return decodeURIComponent(text.replace(/\+/g, ' '));
 }
 
-export function parseForm(raw: Buffer | string): FormBody {
-  let text: string;
+/**
+ * A request body's bytes as text, refused with `invalid_request` unless they are UTF-8 (a leading
+ * byte order mark is dropped). Shared by the form and JSON parsers.
+ */
+export function utf8Body(raw: Buffer): string {
   try {
-    text = typeof raw === 'string' ? raw : utf8.decode(raw);
+    return utf8.decode(raw);
   } catch {
     throw OAuthError.invalidRequest('Request body is not valid UTF-8');
   }
+}
+
+export function parseForm(raw: Buffer | string): FormBody {
+  const text = typeof raw === 'string' ? raw : utf8Body(raw);
   const out: FormBody = Object.create(null) as FormBody;
   if (text.length === 0) {
     return out;

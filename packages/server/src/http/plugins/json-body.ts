@@ -9,8 +9,7 @@
  */
 import { OAuthError } from '@tessera/protocol';
 import type { FastifyInstance } from 'fastify';
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+import { utf8Body } from './form-body.js';
 
 /** An escape that names a surrogate: only a body with one can hold a lone surrogate. */
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
@@ -39,9 +38,9 @@ export function registerJsonBody(app: FastifyInstance): void {
     let text: string;
     try {
       // A byte order mark is dropped (RFC 8259 §8.1 lets a parser ignore it).
-      text = utf8.decode(body as Buffer);
-    } catch {
-      done(OAuthError.invalidRequest('Request body is not valid UTF-8'), undefined);
+      text = utf8Body(body as Buffer);
+    } catch (error) {
+      done(error as Error, undefined);
       return;
     }
     parse(request, text, (error, value) => {
